@@ -1,0 +1,99 @@
+/**
+ * Which TensorFlow.js backend the engine computes on, and how it is chosen.
+ *
+ * Preference: `tensorflow` (the optional native `@tensorflow/tfjs-node`, when it is
+ * installed), then `wasm` (ships with SeqLab, SIMD, single-threaded under Node), then
+ * `cpu` (plain JavaScript, about 20x slower at matrix products: a fallback only).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+// Registers (and types) the chained methods: x.reshape(), x.squeeze(), ...
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+// The gradients of the built-in ops (tfjs-core alone registers none).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+export { tf };
+
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why this backend and not a faster one, for the status bar and the log. */
+  reason: string;
+}
+
+const WASM_SIMD_FILE = 'tfjs-backend-wasm-simd.wasm';
+
+/**
+ * The folder holding the `.wasm` binaries: beside the bundle (`dist/`, where the build
+ * copies them and where a packaged extension has them), else inside node_modules when
+ * the engine runs from source.
+ */
+export function wasmBinaryFolder(): string | undefined {
+  const candidates = [__dirname, path.join(__dirname, '..', 'dist')];
+  try {
+    candidates.push(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/' + WASM_SIMD_FILE)));
+  } catch {
+    // Not resolvable from a bundle without node_modules; the copies beside it serve.
+  }
+  return candidates.find((dir) => fs.existsSync(path.join(dir, WASM_SIMD_FILE)));
+}
+
+function tryLoadNative(): string | undefined {
+  try {
+    // Optional dependency: it cannot install where libtensorflow cannot be downloaded.
+    require('@tensorflow/tfjs-node');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  }
+}
+
+let current: BackendInfo | undefined;
+
+// Set at load time: any tf call made before initBackend() lets TensorFlow.js start its
+// highest-priority backend (wasm) by itself, and it must find its binary then too.
+const wasmFolder = wasmBinaryFolder();
+if (wasmFolder) setWasmPaths(wasmFolder + path.sep);
+
+/**
+ * Picks and initialises a backend; returns the one chosen. With `name`, that backend
+ * or an error saying why it is unavailable. Calling again with the same name is free.
+ */
+export async function initBackend(name?: BackendName): Promise<BackendInfo> {
+  if (current && (name === undefined || name === current.name)) return current;
+  const order: BackendName[] = name ? [name] : [...BACKEND_NAMES];
+  const skipped: string[] = [];
+  for (const candidate of order) {
+    const problem = await prepare(candidate);
+    if (problem === undefined && (await tf.setBackend(candidate))) {
+      await tf.ready();
+      const reason = skipped.length ? `fastest available (${skipped.join('; ')})` : name ? 'requested' : 'fastest available';
+      current = { name: candidate, reason };
+      return current;
+    }
+    skipped.push(`${candidate}: ${problem ?? 'failed to initialise'}`);
+  }
+  throw new Error(`Backend ${name ?? 'any'} is not available: ${skipped.join('; ')}.` +
+    (name === 'tensorflow' ? ' Install it with `npm install @tensorflow/tfjs-node`, or choose wasm.' : ''));
+}
+
+async function prepare(candidate: BackendName): Promise<string | undefined> {
+  if (candidate === 'tensorflow') {
+    if (tf.findBackendFactory('tensorflow')) return undefined;
+    return tryLoadNative() ?? (tf.findBackendFactory('tensorflow') ? undefined : 'not registered');
+  }
+  if (candidate === 'wasm') {
+    if (!wasmFolder) return `${WASM_SIMD_FILE} not found beside the bundle or in node_modules`;
+  }
+  return undefined;
+}
+
+/** The backend in use, or undefined before `initBackend`. */
+export function currentBackend(): BackendInfo | undefined {
+  return current;
+}

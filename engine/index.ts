@@ -1,0 +1,14 @@
+/**
+ * SeqLab's engine: PyTorch-style recurrent layers and character models on TensorFlow.js.
+ * Plain TypeScript; never imports `vscode`, so it runs in a worker and on the command line.
+ */
+export { tf, initBackend, currentBackend, BACKEND_NAMES } from './backend';
+export type { BackendName, BackendInfo } from './backend';
+export { Module } from './nn/module';
+export type { StateDict } from './nn/module';
+export { RNNCell, LSTMCell, GRUCell, NONLINEARITIES } from './nn/cells';
+export type { Nonlinearity, LstmGates, GruGates, CellOptions } from './nn/cells';
+export { RNN, LSTM, GRU, RNNBase, NORMALIZATIONS } from './nn/recurrent';
+export type { RecurrentOptions, LSTMOptions, RNNOptions, Normalization, RecurrentOutput, ForwardOptions } from './nn/recurrent';
+export { linear, crossEntropy } from './nn/ops';
+export { Random } from './random';

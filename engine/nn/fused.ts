@@ -1,0 +1,245 @@
+/**
+ * Whole-sequence kernels for one layer and one direction, with backpropagation through
+ * time written by hand.
+ *
+ * Why: recorded for autodiff, every small op costs about 60 us on the wasm backend, and
+ * tfjs's gradient of `matMul` uses its slow transpose flags. Here the forward pass runs
+ * as a single custom-gradient op (its inner ops are not taped), the input projections of
+ * all time steps are one matrix product, each step's gates come from one `(N, G*H)`
+ * product, and the backward pass forms the weight gradients with one large product over
+ * all steps at the end. The equations are those of `cells.ts`; the parity tests hold
+ * both to PyTorch.
+ *
+ * A custom-gradient op has a single output, so the result is packed along time:
+ * rows 0..L-1 are the output, row L is h_n, row L+1 (LSTM) is c_n.
+ */
+import { tf } from '../backend';
+import type { Nonlinearity } from './cells';
+
+type Tensor = tf.Tensor;
+type Tensor2D = tf.Tensor2D;
+type Tensor3D = tf.Tensor3D;
+
+export type CellMode = 'lstm' | 'gru' | 'rnn';
+
+export interface FusedLayerArgs {
+  mode: CellMode;
+  nonlinearity?: Nonlinearity;
+  x: Tensor3D; // (L, N, input), time first
+  h0: Tensor2D; // (N, H)
+  c0?: Tensor2D; // (N, H), LSTM only
+  weightIh: Tensor2D;
+  weightHh: Tensor2D;
+  biasIh?: Tensor; // absent when bias=false
+  biasHh?: Tensor;
+  reverse: boolean;
+}
+
+export interface FusedLayerResult {
+  output: Tensor3D; // (L, N, H)
+  hN: Tensor2D;
+  cN?: Tensor2D;
+}
+
+const mm = (a: Tensor, b: Tensor) => tf.matMul(a as Tensor2D, b as Tensor2D);
+const mTm = (a: Tensor, b: Tensor) => tf.matMul(tf.transpose(a as Tensor2D), b as Tensor2D);
+const oneMinus = (t: Tensor) => tf.sub(1, t);
+
+/** Step order: position t handled at processing step s. */
+function timeAt(s: number, L: number, reverse: boolean): number {
+  return reverse ? L - 1 - s : s;
+}
+
+/** h (or c) before each position t, in time order, stacked to (L*N, H). */
+function previousStates(states: Tensor[], initial: Tensor, reverse: boolean): Tensor2D {
+  const L = states.length;
+  const prev = states.map((_, t) => (reverse ? (t === L - 1 ? initial : states[t + 1]) : t === 0 ? initial : states[t - 1]));
+  return tf.concat(prev, 0) as Tensor2D;
+}
+
+function lstmKernel(reverse: boolean) {
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, c0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[7] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)), L, 0); // L x (N, 4H)
+    const whhT = tf.transpose(whh); // (H, 4H)
+    const [gI, gF, gG, gO, cs, tcs, hs]: Tensor[][] = [[], [], [], [], [], [], []];
+    let h: Tensor = h0;
+    let c: Tensor = c0;
+    for (let s = 0; s < L; s++) {
+      const t = timeAt(s, L, reverse);
+      const [ip, fp, gp, op] = tf.split(tf.add(steps[t], mm(h, whhT)), 4, 1);
+      const i = tf.sigmoid(ip), f = tf.sigmoid(fp), g = tf.tanh(gp), o = tf.sigmoid(op);
+      c = tf.add(tf.mul(f, c), tf.mul(i, g));
+      const tc = tf.tanh(c);
+      h = tf.mul(o, tc);
+      [gI[t], gF[t], gG[t], gO[t], cs[t], tcs[t], hs[t]] = [i, f, g, o, c, tc, h];
+    }
+    const output = tf.stack(hs);
+    save([x2, wih, whh, tf.stack(gI), tf.stack(gF), tf.stack(gG), tf.stack(gO), tf.stack(tcs),
+      previousStates(cs, c0, reverse).reshape([L, N, -1]), previousStates(hs, h0, reverse)]);
+    return {
+      value: tf.concat([output, h.expandDims(0), c.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, I_, F_, G_, O_, TC, CPrev, HPrev] = saved;
+        const [dOut, dhN, dcN] = tf.split(dy, [L, 1, 1], 0);
+        // Every factor that does not depend on the backward recursion, for all steps at once.
+        const A = tf.unstack(tf.mul(O_, oneMinus(tf.square(TC)))); // dc += dh * A
+        const K = tf.unstack(tf.concat([
+          tf.mul(G_, tf.mul(I_, oneMinus(I_))), // di = dc * K_i
+          tf.mul(CPrev, tf.mul(F_, oneMinus(F_))), // df = dc * K_f
+          tf.mul(I_, oneMinus(tf.square(G_))), // dg = dc * K_g
+          tf.mul(TC, tf.mul(O_, oneMinus(O_))), // do = dh * K_o
+        ], 2));
+        const Fs = tf.unstack(F_);
+        const dOuts = tf.unstack(dOut);
+        const dG: Tensor[] = new Array(L);
+        let dh: Tensor = dhN.squeeze([0]);
+        let dc: Tensor = dcN.squeeze([0]);
+        for (let s = L - 1; s >= 0; s--) {
+          const t = timeAt(s, L, reverse);
+          const dhT = tf.add(dh, dOuts[t]);
+          const dcT = tf.add(dc, tf.mul(dhT, A[t]));
+          dG[t] = tf.mul(tf.concat([dcT, dcT, dcT, dhT], 1), K[t]);
+          dh = mm(dG[t], swhh);
+          dc = tf.mul(dcT, Fs[t]);
+        }
+        const dGAll = tf.concat(dG, 0); // (L*N, 4H)
+        const db = tf.sum(dGAll, 0);
+        return [mm(dGAll, swih).reshape([L, N, I]), dh, dc, mTm(dGAll, sx2), mTm(dGAll, HPrev), db, db];
+      },
+    };
+  });
+}
+
+function gruKernel(reverse: boolean) {
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[6] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const H = h0.shape[1]!;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), bih), L, 0); // L x (N, 3H)
+    const whhT = tf.transpose(whh); // (H, 3H)
+    const [gR, gZ, gN, hns, hs]: Tensor[][] = [[], [], [], [], []];
+    let h: Tensor = h0;
+    for (let s = 0; s < L; s++) {
+      const t = timeAt(s, L, reverse);
+      const [xrz, xn] = tf.split(steps[t], [2 * H, H], 1);
+      const [hrz, hn] = tf.split(tf.add(mm(h, whhT), bhh), [2 * H, H], 1);
+      const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1);
+      const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+      h = tf.add(n, tf.mul(z, tf.sub(h, n)));
+      [gR[t], gZ[t], gN[t], hns[t], hs[t]] = [r, z, n, hn, h];
+    }
+    const output = tf.stack(hs);
+    save([x2, wih, whh, tf.stack(gR), tf.stack(gZ), tf.stack(gN), tf.stack(hns), previousStates(hs, h0, reverse)]);
+    return {
+      value: tf.concat([output, h.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, R, Z, Nn, HN, HPrev] = saved;
+        const [dOut, dhN] = tf.split(dy, [L, 1], 0);
+        const hPrev3 = HPrev.reshape([L, N, H]);
+        const P1 = tf.unstack(tf.mul(oneMinus(Z), oneMinus(tf.square(Nn)))); // da_n = dh * P1
+        const P2 = tf.unstack(tf.mul(tf.sub(hPrev3, Nn), tf.mul(Z, oneMinus(Z)))); // da_z = dh * P2
+        const P3 = tf.unstack(tf.mul(HN, tf.mul(R, oneMinus(R)))); // da_r = da_n * P3
+        const Rs = tf.unstack(R);
+        const Zs = tf.unstack(Z);
+        const dOuts = tf.unstack(dOut);
+        const dGi: Tensor[] = new Array(L);
+        const dGh: Tensor[] = new Array(L);
+        let dh: Tensor = dhN.squeeze([0]);
+        for (let s = L - 1; s >= 0; s--) {
+          const t = timeAt(s, L, reverse);
+          const dhT = tf.add(dh, dOuts[t]);
+          const dan = tf.mul(dhT, P1[t]);
+          const darz = [tf.mul(dan, P3[t]), tf.mul(dhT, P2[t])];
+          dGi[t] = tf.concat([...darz, dan], 1);
+          dGh[t] = tf.concat([...darz, tf.mul(dan, Rs[t])], 1);
+          dh = tf.add(mm(dGh[t], swhh), tf.mul(dhT, Zs[t]));
+        }
+        const dGiAll = tf.concat(dGi, 0);
+        const dGhAll = tf.concat(dGh, 0);
+        return [mm(dGiAll, swih).reshape([L, N, I]), dh, mTm(dGiAll, sx2), mTm(dGhAll, HPrev), tf.sum(dGiAll, 0), tf.sum(dGhAll, 0)];
+      },
+    };
+  });
+}
+
+function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
+  const act = nonlinearity === 'tanh' ? tf.tanh : nonlinearity === 'relu' ? tf.relu : tf.sigmoid;
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[6] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)), L, 0);
+    const whhT = tf.transpose(whh);
+    const hs: Tensor[] = [];
+    let h: Tensor = h0;
+    for (let s = 0; s < L; s++) {
+      const t = timeAt(s, L, reverse);
+      h = act(tf.add(steps[t], mm(h, whhT)));
+      hs[t] = h;
+    }
+    const output = tf.stack(hs);
+    save([x2, wih, whh, output, previousStates(hs, h0, reverse)]);
+    return {
+      value: tf.concat([output, h.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, out, HPrev] = saved;
+        const [dOut, dhN] = tf.split(dy, [L, 1], 0);
+        // The derivative of the nonlinearity, from its output.
+        const deriv = tf.unstack(nonlinearity === 'tanh' ? oneMinus(tf.square(out))
+          : nonlinearity === 'relu' ? tf.cast(tf.greater(out, 0), 'float32') : tf.mul(out, oneMinus(out)));
+        const dOuts = tf.unstack(dOut);
+        const dA: Tensor[] = new Array(L);
+        let dh: Tensor = dhN.squeeze([0]);
+        for (let s = L - 1; s >= 0; s--) {
+          const t = timeAt(s, L, reverse);
+          dA[t] = tf.mul(tf.add(dh, dOuts[t]), deriv[t]);
+          dh = mm(dA[t], swhh);
+        }
+        const dAll = tf.concat(dA, 0);
+        const db = tf.sum(dAll, 0);
+        return [mm(dAll, swih).reshape([L, N, I]), dh, mTm(dAll, sx2), mTm(dAll, HPrev), db, db];
+      },
+    };
+  });
+}
+
+const kernels = new Map<string, (...args: Tensor[]) => Tensor>();
+
+function kernelFor(mode: CellMode, nonlinearity: Nonlinearity, reverse: boolean): (...args: Tensor[]) => Tensor {
+  const key = `${mode}/${nonlinearity}/${reverse}`;
+  let k = kernels.get(key);
+  if (!k) {
+    k = mode === 'lstm' ? lstmKernel(reverse) : mode === 'gru' ? gruKernel(reverse) : rnnKernel(nonlinearity, reverse);
+    kernels.set(key, k);
+  }
+  return k;
+}
+
+/** Runs one layer in one direction over the whole sequence; differentiable in every input. */
+export function fusedLayer(a: FusedLayerArgs): FusedLayerResult {
+  return tf.tidy(() => {
+    const [L] = a.x.shape;
+    const width = a.weightIh.shape[0];
+    // Without bias the kernels add zeros: one add of a (G*H) vector, not a second code path.
+    const bih = a.biasIh ?? tf.zeros([width]);
+    const bhh = a.biasHh ?? tf.zeros([width]);
+    const kernel = kernelFor(a.mode, a.nonlinearity ?? 'tanh', a.reverse);
+    const inputs = a.mode === 'lstm'
+      ? [a.x, a.h0, a.c0 ?? tf.zerosLike(a.h0), a.weightIh, a.weightHh, bih, bhh]
+      : [a.x, a.h0, a.weightIh, a.weightHh, bih, bhh];
+    const packed = kernel(...inputs);
+    const parts = tf.split(packed, a.mode === 'lstm' ? [L, 1, 1] : [L, 1], 0);
+    return {
+      output: parts[0] as Tensor3D,
+      hN: parts[1].squeeze([0]) as Tensor2D,
+      cN: a.mode === 'lstm' ? (parts[2].squeeze([0]) as Tensor2D) : undefined,
+    };
+  });
+}
