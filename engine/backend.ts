@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernels } from './wasm-kernels';
 
 export { tf };
 
@@ -72,6 +73,7 @@ export async function initBackend(name?: BackendName): Promise<BackendInfo> {
     const problem = await prepare(candidate);
     if (problem === undefined && (await tf.setBackend(candidate))) {
       await tf.ready();
+      if (candidate === 'wasm') installWasmKernels();
       const reason = skipped.length ? `fastest available (${skipped.join('; ')})` : name ? 'requested' : 'fastest available';
       current = { name: candidate, reason };
       return current;

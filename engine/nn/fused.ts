@@ -15,6 +15,7 @@
  */
 import { tf } from '../backend';
 import type { Nonlinearity } from './cells';
+import { columnSum as columnSumOp } from './ops';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -42,8 +43,17 @@ export interface FusedLayerResult {
 }
 
 const mm = (a: Tensor, b: Tensor) => tf.matMul(a as Tensor2D, b as Tensor2D);
-const mTm = (a: Tensor, b: Tensor) => tf.matMul(tf.transpose(a as Tensor2D), b as Tensor2D);
 const oneMinus = (t: Tensor) => tf.sub(1, t);
+
+/**
+ * The weight gradient `dG.T @ X` for dG (L*N, G*H) and X (L*N, in), computed as
+ * `(X.T @ dG).T`: transposing X and the small result moves fewer numbers than
+ * transposing dG (wasm transposes cost about 4 ns per element).
+ */
+const weightGrad = (dG: Tensor, x: Tensor) => tf.transpose(mm(tf.transpose(x as Tensor2D), dG));
+
+
+const columnSum = (m: Tensor) => columnSumOp(m);
 
 /** Step order: position t handled at processing step s. */
 function timeAt(s: number, L: number, reverse: boolean): number {
@@ -107,8 +117,8 @@ function lstmKernel(reverse: boolean) {
           dc = tf.mul(dcT, Fs[t]);
         }
         const dGAll = tf.concat(dG, 0); // (L*N, 4H)
-        const db = tf.sum(dGAll, 0);
-        return [mm(dGAll, swih).reshape([L, N, I]), dh, dc, mTm(dGAll, sx2), mTm(dGAll, HPrev), db, db];
+        const db = columnSum(dGAll);
+        return [mm(dGAll, swih).reshape([L, N, I]), dh, dc, weightGrad(dGAll, sx2), weightGrad(dGAll, HPrev), db, db];
       },
     };
   });
@@ -162,7 +172,7 @@ function gruKernel(reverse: boolean) {
         }
         const dGiAll = tf.concat(dGi, 0);
         const dGhAll = tf.concat(dGh, 0);
-        return [mm(dGiAll, swih).reshape([L, N, I]), dh, mTm(dGiAll, sx2), mTm(dGhAll, HPrev), tf.sum(dGiAll, 0), tf.sum(dGhAll, 0)];
+        return [mm(dGiAll, swih).reshape([L, N, I]), dh, weightGrad(dGiAll, sx2), weightGrad(dGhAll, HPrev), columnSum(dGiAll), columnSum(dGhAll)];
       },
     };
   });
@@ -203,8 +213,8 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
           dh = mm(dA[t], swhh);
         }
         const dAll = tf.concat(dA, 0);
-        const db = tf.sum(dAll, 0);
-        return [mm(dAll, swih).reshape([L, N, I]), dh, mTm(dAll, sx2), mTm(dAll, HPrev), db, db];
+        const db = columnSum(dAll);
+        return [mm(dAll, swih).reshape([L, N, I]), dh, weightGrad(dAll, sx2), weightGrad(dAll, HPrev), db, db];
       },
     };
   });

@@ -26,6 +26,11 @@ export function mTm(a: Tensor2D, b: Tensor2D): Tensor2D {
   return tf.tidy(() => tf.matMul(tf.transpose(a), b));
 }
 
+/** Column sums of a (rows, cols) matrix as one product with a row of ones: wasm's Sum over axis 0 is about 60x slower. */
+export function columnSum(m: Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.matMul(tf.ones([1, m.shape[0]]), m as Tensor2D).reshape([m.shape[1]!]));
+}
+
 const linearWithBias = tf.customGrad((x, w, b, save) => {
   // x: (M, in), w: (out, in) as in torch.nn.Linear, b: (out)
   (save as tf.GradSaveFunc)([x as Tensor, w as Tensor]);
@@ -35,7 +40,7 @@ const linearWithBias = tf.customGrad((x, w, b, save) => {
     gradFunc: (dy: Tensor, [xs, ws]: Tensor[]) => [
       mm(dy as Tensor2D, ws as Tensor2D), // dx: (M, in)
       mTm(dy as Tensor2D, xs as Tensor2D), // dw: (out, in)
-      tf.sum(dy, 0), // db: (out)
+      columnSum(dy), // db: (out)
     ],
   };
 });

@@ -92,12 +92,13 @@ function checkCell(f: Fixture): void {
       const outputs: Record<string, tf.Tensor> = {};
       const gates: Record<string, tf.Tensor> = {};
       const { value, grads } = tf.variableGrads(() => {
-        const r = cell instanceof LSTMCell ? cell.forward(inputs.x, { h: inputs.h, c: inputs.c })
-          : cell.forward(inputs.x, inputs.h);
+        const r: { h: tf.Tensor; c?: tf.Tensor; gates?: Record<string, tf.Tensor> } = cell instanceof LSTMCell
+          ? cell.forward(inputs.x, { h: inputs.h, c: inputs.c }) as unknown as { h: tf.Tensor; c: tf.Tensor; gates: Record<string, tf.Tensor> }
+          : cell.forward(inputs.x, inputs.h) as { h: tf.Tensor; gates?: Record<string, tf.Tensor> };
         outputs.h = tf.keep(r.h);
-        if ('c' in r) outputs.c = tf.keep(r.c);
-        if ('gates' in r) for (const [k, g] of Object.entries(r.gates)) gates[k] = tf.keep(g);
-        return weightedSum([[r.h, f.lossWeights.h], ['c' in r ? r.c : undefined, f.lossWeights.c]]);
+        if (r.c) outputs.c = tf.keep(r.c);
+        for (const [k, g] of Object.entries(r.gates ?? {})) gates[k] = tf.keep(g);
+        return weightedSum([[r.h, f.lossWeights.h], [r.c, f.lossWeights.c]]);
       }, [...Object.values(inputs), ...cell.parameters()]);
       value.dispose();
       assertClose(`${f.name} h`, outputs.h, f.expected.h);

@@ -1,0 +1,160 @@
+/**
+ * A character language model: embedding -> recurrent layers -> linear head, trained
+ * with cross-entropy, Adam and gradient clipping by global norm. PyTorch twin:
+ *
+ *   class CharLM(nn.Module):
+ *       embedding = nn.Embedding(V, E); rnn = nn.LSTM(E, H, num_layers); head = nn.Linear(H, V)
+ *
+ * so its state_dict names are `embedding.weight`, `rnn.weight_ih_l0`, ..., `head.weight`,
+ * `head.bias`.
+ */
+import { tf } from './backend';
+import { Random, freshSeed } from './random';
+import { Module, checkKnownKeys, checkPositiveInt } from './nn/module';
+import { crossEntropy, linear, mTm } from './nn/ops';
+import { GRU, LSTM, RNN, type Normalization, type RNNBase } from './nn/recurrent';
+
+export const CELL_TYPES = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as const;
+export type CellType = (typeof CELL_TYPES)[number];
+
+export interface CharLMConfig {
+  vocabSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  cell?: CellType;
+  dropout?: number;
+  normalization?: Normalization;
+  forgetBias?: number;
+  seed?: number;
+}
+
+export interface OptimizerConfig {
+  learningRate?: number; // default 2e-3
+  beta1?: number; // 0.9
+  beta2?: number; // 0.999
+  epsilon?: number; // 1e-8, as torch.optim.Adam
+  /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0 = off. */
+  clipNorm?: number;
+}
+
+const CONFIG_KEYS = ['vocabSize', 'embeddingSize', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'normalization', 'forgetBias', 'seed'];
+
+/** Embedding lookup whose gradient is one product with the one-hot matrix (wasm lacks UnsortedSegmentSum). */
+const embeddingLookup = tf.customGrad((weight, ids, save) => {
+  (save as tf.GradSaveFunc)([ids as tf.Tensor]);
+  const vocab = (weight as tf.Tensor).shape[0];
+  return {
+    value: tf.gather(weight as tf.Tensor, ids as tf.Tensor),
+    gradFunc: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => [
+      mTm(tf.cast(tf.oneHot(savedIds as tf.Tensor1D, vocab), "float32") as tf.Tensor2D, dy as tf.Tensor2D),
+      tf.zerosLike(savedIds),
+    ],
+  };
+});
+
+export interface TrainStepResult {
+  loss: number;
+  gradNorm: number;
+}
+
+export class CharLM extends Module {
+  readonly config: Required<Omit<CharLMConfig, 'forgetBias' | 'seed'>> & Pick<CharLMConfig, 'forgetBias' | 'seed'>;
+  readonly embedding: tf.Variable;
+  readonly rnn: RNNBase;
+  readonly headWeight: tf.Variable;
+  readonly headBias: tf.Variable;
+  private optimizer?: tf.AdamOptimizer;
+  private optimizerConfig: Required<OptimizerConfig> = { learningRate: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 0 };
+
+  constructor(config: CharLMConfig) {
+    super();
+    checkKnownKeys('CharLM', config, CONFIG_KEYS);
+    const cell = config.cell ?? 'lstm';
+    if (!CELL_TYPES.includes(cell)) throw new Error(`cell must be one of ${CELL_TYPES.join(', ')}, got '${String(cell)}'`);
+    this.config = {
+      vocabSize: checkPositiveInt('vocabSize', config.vocabSize),
+      embeddingSize: checkPositiveInt('embeddingSize', config.embeddingSize),
+      hiddenSize: checkPositiveInt('hiddenSize', config.hiddenSize),
+      numLayers: checkPositiveInt('numLayers', config.numLayers ?? 1),
+      cell,
+      dropout: config.dropout ?? 0,
+      normalization: config.normalization ?? 'none',
+      forgetBias: config.forgetBias,
+      seed: config.seed,
+    };
+    const rng = new Random(config.seed ?? freshSeed());
+    const { vocabSize: V, embeddingSize: E, hiddenSize: H } = this.config;
+    // nn.Embedding draws N(0, 1); nn.Linear draws U(-1/sqrt(in), 1/sqrt(in)).
+    this.embedding = this.registerParameter('embedding.weight', tf.randomNormal([V, E], 0, 1, 'float32', rng.seed()));
+    const common = {
+      inputSize: E, hiddenSize: H, numLayers: this.config.numLayers, dropout: this.config.dropout,
+      normalization: this.config.normalization, seed: rng.seed(),
+    };
+    this.rnn = this.registerModule('rnn', cell === 'lstm' ? new LSTM({ ...common, forgetBias: config.forgetBias })
+      : cell === 'gru' ? new GRU(common)
+        : new RNN({ ...common, nonlinearity: cell === 'rnn-relu' ? 'relu' : cell === 'rnn-sigmoid' ? 'sigmoid' : 'tanh' }));
+    const bound = 1 / Math.sqrt(H);
+    this.headWeight = this.registerParameter('head.weight', tf.randomUniform([V, H], -bound, bound, 'float32', rng.seed()));
+    this.headBias = this.registerParameter('head.bias', tf.randomUniform([V], -bound, bound, 'float32', rng.seed()));
+  }
+
+  /**
+   * ids: (N, L) int32 token ids. Returns logits (L*N, V) in time-major order (row t*N + n)
+   * and the final states, which the caller owns.
+   */
+  forward(ids: tf.Tensor2D, h0?: tf.Tensor3D, c0?: tf.Tensor3D): { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D } {
+    return tf.tidy(() => {
+      const [N, L] = ids.shape;
+      const timeMajor = tf.transpose(ids).reshape([L * N]); // (L*N)
+      const x = (embeddingLookup(this.embedding, timeMajor) as tf.Tensor).reshape([L, N, this.config.embeddingSize]);
+      const r = this.rnn.forward(x, h0, c0);
+      const logits = linear(r.output.reshape([L * N, this.config.hiddenSize]), this.headWeight as tf.Tensor as tf.Tensor2D, this.headBias);
+      return { logits, hN: r.hN, ...(r.cN ? { cN: r.cN } : {}) };
+    }) as { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D };
+  }
+
+  /** Mean cross-entropy (nats per character) of predicting window[:, 1:] from window[:, :-1]. */
+  loss(windows: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => {
+      const [N, W] = windows.shape;
+      const inputs = tf.slice(windows, [0, 0], [N, W - 1]) as tf.Tensor2D;
+      const targets = tf.transpose(tf.slice(windows, [0, 1], [N, W - 1])).reshape([(W - 1) * N]) as tf.Tensor1D;
+      const { logits } = this.forward(inputs);
+      return crossEntropy(logits, targets);
+    });
+  }
+
+  setOptimizer(config: OptimizerConfig): void {
+    this.optimizerConfig = { ...this.optimizerConfig, ...config };
+    this.optimizer?.dispose();
+    const o = this.optimizerConfig;
+    this.optimizer = tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
+  }
+
+  /** One Adam step on a batch of token windows (N, L+1); returns the loss before the step. */
+  trainStep(windows: tf.Tensor2D): TrainStepResult {
+    if (!this.optimizer) this.setOptimizer({});
+    this.train();
+    const params = this.parameters();
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
+      const list = params.map((p) => grads[p.name]);
+      // torch.nn.utils.clip_grad_norm_: scale by min(1, max / (norm + 1e-6)).
+      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+      let scaled = list;
+      if (this.optimizerConfig.clipNorm > 0) {
+        const coef = tf.minimum(1, tf.div(this.optimizerConfig.clipNorm, tf.add(norm, 1e-6)));
+        scaled = list.map((g) => tf.mul(g, coef));
+      }
+      this.optimizer!.applyGradients(params.map((p, i) => ({ name: p.name, tensor: scaled[i] })));
+      const [loss, gradNorm] = [value.dataSync()[0], norm.dataSync()[0]];
+      return { loss, gradNorm } as unknown as tf.TensorContainerObject;
+    }) as unknown as TrainStepResult;
+  }
+
+  override dispose(): void {
+    this.optimizer?.dispose();
+    super.dispose();
+  }
+}
