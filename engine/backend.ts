@@ -12,7 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 // The gradients of the built-in ops (tfjs-core alone registers none).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
+// The package's "main" (tf-backend-cpu.node.js) is not in its sideEffects list, so a bundler
+// would drop a bare import of it; dist/index.js registers the backend and is listed.
+import '@tensorflow/tfjs-backend-cpu/dist/index.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from './wasm-kernels';
 
@@ -50,7 +52,8 @@ function tryLoadNative(): string | undefined {
     require('@tensorflow/tfjs-node');
     return undefined;
   } catch (err) {
-    return (err as Error).message.split('\n')[0];
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'MODULE_NOT_FOUND' ? '@tensorflow/tfjs-node is not installed' : e.message.split('\n')[0];
   }
 }
 
@@ -74,6 +77,7 @@ export async function initBackend(name?: BackendName): Promise<BackendInfo> {
     if (problem === undefined && (await tf.setBackend(candidate))) {
       await tf.ready();
       if (candidate === 'wasm') installWasmKernels();
+      silenceCpuBanner();
       const reason = skipped.length ? `fastest available (${skipped.join('; ')})` : name ? 'requested' : 'fastest available';
       current = { name: candidate, reason };
       return current;
@@ -93,6 +97,15 @@ async function prepare(candidate: BackendName): Promise<string | undefined> {
     if (!wasmFolder) return `${WASM_SIMD_FILE} not found beside the bundle or in node_modules`;
   }
   return undefined;
+}
+
+/**
+ * The cpu backend prints a banner advising tfjs-node on its first tensor; SeqLab reports
+ * the backend and why it was chosen itself (status bar, CLI header), so the banner is noise.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /** The backend in use, or undefined before `initBackend`. */

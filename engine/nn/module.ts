@@ -12,12 +12,15 @@ export abstract class Module {
   private readonly ownParameters = new Map<string, tf.Variable>();
   private readonly ownBuffers = new Map<string, tf.Variable>();
   private readonly children = new Map<string, Module>();
+  /** Registration order of parameters and children, which state_dict order follows. */
+  private readonly order: Array<{ kind: 'parameter' | 'module'; name: string }> = [];
 
   /** Takes ownership of `value` as a trainable parameter named `name`. */
   protected registerParameter(name: string, value: tf.Tensor): tf.Variable {
     const variable = tf.variable(value, true);
     value.dispose();
     this.ownParameters.set(name, variable);
+    this.order.push({ kind: 'parameter', name });
     return variable;
   }
 
@@ -31,14 +34,16 @@ export abstract class Module {
 
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.children.set(name, module);
+    this.order.push({ kind: 'module', name });
     return module;
   }
 
   /** Every parameter with its `state_dict` name, children prefixed by `child.`. */
   namedParameters(): Array<[string, tf.Variable]> {
-    const out: Array<[string, tf.Variable]> = [...this.ownParameters];
-    for (const [prefix, child] of this.children) {
-      for (const [name, p] of child.namedParameters()) out.push([`${prefix}.${name}`, p]);
+    const out: Array<[string, tf.Variable]> = [];
+    for (const { kind, name } of this.order) {
+      if (kind === 'parameter') out.push([name, this.ownParameters.get(name)!]);
+      else for (const [sub, p] of this.children.get(name)!.namedParameters()) out.push([`${name}.${sub}`, p]);
     }
     return out;
   }

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: training throughput of SeqLab's CharLM against PyTorch's, in the
+ * same run. Rounds alternate (SeqLab, PyTorch, SeqLab, ...) so that both see the same
+ * machine load; each figure is the median over rounds of characters per second, and
+ * the ratio is SeqLab / PyTorch. PyTorch runs in `bench/torch_reference.py` with one
+ * thread (the reference), when `/usr/bin/python3` has torch.
+ *
+ * Options: --backend wasm|cpu|tensorflow  --rounds N (default 5)  --steps N per round (3)
+ *          --only NAME (a config name below)  --json (one JSON line at the end)
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { tf, initBackend, type BackendName } from '../engine/backend';
+import { CharLM, type CellType } from '../engine/charlm';
+
+interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number }
+
+const CONFIGS: BenchConfig[] = [
+  { name: 'A: LSTM 1x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
+  { name: 'GRU 1x256, batch 32', cell: 'gru', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
+  { name: 'LSTM 2x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64 },
+  { name: 'LSTM 1x256, batch 1', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 1, seqLen: 64 },
+];
+
+class TorchReference {
+  private readonly lines: AsyncIterator<string>;
+
+  private constructor(private readonly proc: ChildProcessWithoutNullStreams) {
+    this.lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  static start(): TorchReference | string {
+    const python = '/usr/bin/python3';
+    if (!fs.existsSync(python)) return 'no /usr/bin/python3';
+    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status !== 0) return 'PyTorch is not installed (apt-get install python3-torch libopenblas0-pthread)';
+    const script = path.join(__dirname, '..', 'bench', 'torch_reference.py');
+    const proc = spawn(python, [script], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+    proc.stderr.on('data', (d) => process.stderr.write(d));
+    return new TorchReference(proc);
+  }
+
+  async ask(msg: object): Promise<Record<string, unknown>> {
+    this.proc.stdin.write(JSON.stringify(msg) + '\n');
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error('the PyTorch reference process exited');
+    const reply = JSON.parse(value) as Record<string, unknown>;
+    if (reply.error) throw new Error(String(reply.error));
+    return reply;
+  }
+
+  stop(): void {
+    this.proc.stdin.end();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string' },
+      rounds: { type: 'string', default: '5' },
+      steps: { type: 'string', default: '3' },
+      only: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const backend = await initBackend(values.backend as BackendName | undefined);
+  const rounds = Number(values.rounds);
+  const stepsPerRound = Number(values.steps);
+  const torch = TorchReference.start();
+  console.log(`SeqLab training benchmark: backend ${backend.name}, ${rounds} interleaved rounds of ${stepsPerRound} steps, Adam, clip 5`);
+  if (typeof torch === 'string') console.log(`PyTorch reference skipped: ${torch}`);
+  const results: Array<Record<string, unknown>> = [];
+  for (const cfg of CONFIGS.filter((c) => !values.only || c.name.startsWith(values.only!))) {
+    const chars = cfg.batch * cfg.seqLen;
+    const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
+    model.setOptimizer({ learningRate: 2e-3, clipNorm: 5 });
+    const windows = tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1) as tf.Tensor2D;
+    model.trainStep(windows); // warm-up: kernels compiled, optimizer state allocated
+    let torchInfo = '';
+    if (typeof torch !== 'string') {
+      const r = await torch.ask({ cmd: 'setup', ...cfg, threads: 1 });
+      torchInfo = `torch ${String(r.torch)}`;
+      await torch.ask({ cmd: 'round', steps: 1 });
+    }
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (let s = 0; s < stepsPerRound; s++) model.trainStep(windows);
+      ours.push((chars * stepsPerRound) / ((performance.now() - t0) / 1000));
+      if (typeof torch !== 'string') {
+        const reply = await torch.ask({ cmd: 'round', steps: stepsPerRound });
+        theirs.push((chars * stepsPerRound) / (reply.seconds as number));
+      }
+    }
+    windows.dispose();
+    model.dispose();
+    const row: Record<string, unknown> = { config: cfg.name, seqlabCharsPerSecond: Math.round(median(ours)) };
+    let line = `${cfg.name.padEnd(26)} SeqLab ${String(row.seqlabCharsPerSecond).padStart(7)} chars/s`;
+    if (theirs.length) {
+      row.torchCharsPerSecond = Math.round(median(theirs));
+      row.ratio = Number((median(ours) / median(theirs)).toFixed(3));
+      line += `   PyTorch (1 thread) ${String(row.torchCharsPerSecond).padStart(7)} chars/s   ratio ${(row.ratio as number).toFixed(2)}   ${torchInfo}`;
+    }
+    console.log(line);
+    results.push(row);
+  }
+  if (typeof torch !== 'string') torch.stop();
+  if (values.json) console.log(JSON.stringify({ backend: backend.name, rounds, stepsPerRound, results }));
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${(err as Error).stack}`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+// One build for every bundle SeqLab ships: `node scripts/build.mjs [--production] [--watch]`.
+// Type checking is separate (`npm run typecheck`, tsc --noEmit): esbuild only strips types.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const outdir = 'dist';
+
+/** Node bundles: CommonJS, native and optional packages left to Node's require. */
+const nodeBundles = [
+  { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
+  { entryPoints: { demo: 'engine/demo.ts' } }, // README's run command
+  { entryPoints: { bench: 'bench/train-bench.ts' } }, // npm run bench
+];
+
+// The wasm binaries must sit beside the bundles: engine/backend.ts looks for them there.
+function copyWasmBinaries() {
+  mkdirSync(outdir, { recursive: true });
+  const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dir, f), join(outdir, f));
+}
+
+/** Prints errors in the `file:line:col: error` shape VS Code's problem matcher reads. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outdir,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // tfjs-node is an optional native package: resolved at run time when installed.
+  external: ['vscode', '@tensorflow/tfjs-node'],
+  plugins: [problemMatcher],
+};
+
+copyWasmBinaries();
+const contexts = await Promise.all(nodeBundles.map((b) => esbuild.context({ ...common, ...b })));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
