@@ -3,7 +3,9 @@
  * same run. Rounds alternate (SeqLab, PyTorch, SeqLab, ...) so that both see the same
  * machine load; each figure is the median over rounds of characters per second, and
  * the ratio is SeqLab / PyTorch. PyTorch runs in `bench/torch_reference.py` with one
- * thread (the reference), when `/usr/bin/python3` has torch.
+ * thread (the reference), when `/usr/bin/python3` has torch. Rows marked "2 workers"
+ * train data-parallel on two worker threads (engine/parallel), since wasm has no threads
+ * under Node; PyTorch stays at one thread there too.
  *
  * Options: --backend wasm|cpu|tensorflow  --rounds N (default 5)  --steps N per round (3)
  *          --only NAME (a config name below)  --json (one JSON line at the end)
@@ -15,13 +17,17 @@ import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { tf, initBackend, type BackendName } from '../engine/backend';
 import { CharLM, type CellType } from '../engine/charlm';
+import { DataParallelTrainer } from '../engine/parallel/trainer';
 
-interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number }
+interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number; workers?: number }
 
 const CONFIGS: BenchConfig[] = [
   { name: 'A: LSTM 1x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
+  { name: 'A, 2 workers', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64, workers: 2 },
   { name: 'GRU 1x256, batch 32', cell: 'gru', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
+  { name: 'GRU, 2 workers', cell: 'gru', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64, workers: 2 },
   { name: 'LSTM 2x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64 },
+  { name: 'LSTM 2x256, 2 workers', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, workers: 2 },
   { name: 'LSTM 1x256, batch 1', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 1, seqLen: 64 },
 ];
 
@@ -84,7 +90,13 @@ async function main(): Promise<void> {
     const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
     model.setOptimizer({ learningRate: 2e-3, clipNorm: 5 });
     const windows = tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1) as tf.Tensor2D;
-    model.trainStep(windows); // warm-up: kernels compiled, optimizer state allocated
+    const rows = windows.dataSync() as Int32Array;
+    const parallel = cfg.workers ? await DataParallelTrainer.create(model, { learningRate: 2e-3, clipNorm: 5 }, { workers: cfg.workers, backend: backend.name }) : undefined;
+    const step = async () => {
+      if (parallel) await parallel.trainStep(rows.slice(), cfg.batch, cfg.seqLen + 1);
+      else model.trainStep(windows);
+    };
+    await step(); // warm-up: kernels compiled, optimizer state allocated
     let torchInfo = '';
     if (typeof torch !== 'string') {
       const r = await torch.ask({ cmd: 'setup', ...cfg, threads: 1 });
@@ -95,7 +107,7 @@ async function main(): Promise<void> {
     const theirs: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const t0 = performance.now();
-      for (let s = 0; s < stepsPerRound; s++) model.trainStep(windows);
+      for (let s = 0; s < stepsPerRound; s++) await step();
       ours.push((chars * stepsPerRound) / ((performance.now() - t0) / 1000));
       if (typeof torch !== 'string') {
         const reply = await torch.ask({ cmd: 'round', steps: stepsPerRound });
@@ -104,6 +116,7 @@ async function main(): Promise<void> {
     }
     windows.dispose();
     model.dispose();
+    await parallel?.dispose();
     const row: Record<string, unknown> = { config: cfg.name, seqlabCharsPerSecond: Math.round(median(ours)) };
     let line = `${cfg.name.padEnd(26)} SeqLab ${String(row.seqlabCharsPerSecond).padStart(7)} chars/s`;
     if (theirs.length) {

@@ -137,20 +137,61 @@ export class CharLM extends Module {
     if (!this.optimizer) this.setOptimizer({});
     this.train();
     const params = this.parameters();
-    return tf.tidy(() => {
+    let loss = NaN;
+    const gradNorm = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
-      const list = params.map((p) => grads[p.name]);
-      // torch.nn.utils.clip_grad_norm_: scale by min(1, max / (norm + 1e-6)).
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      let scaled = list;
-      if (this.optimizerConfig.clipNorm > 0) {
-        const coef = tf.minimum(1, tf.div(this.optimizerConfig.clipNorm, tf.add(norm, 1e-6)));
-        scaled = list.map((g) => tf.mul(g, coef));
+      loss = value.dataSync()[0];
+      return this.clipAndStep(params, params.map((p) => grads[p.name]));
+    });
+    return { loss, gradNorm };
+  }
+
+  /**
+   * The mean loss over the windows and its gradient for every parameter, flattened in
+   * `parameters()` order into one array: what a data-parallel replica sends to be averaged.
+   */
+  computeGradients(windows: tf.Tensor2D): { loss: number; grads: Float32Array } {
+    this.train();
+    const params = this.parameters();
+    const flat = new Float32Array(params.reduce((n, p) => n + p.size, 0));
+    // The array stays outside tidy's result: tidy walks every key of what it returns.
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
+      let offset = 0;
+      for (const p of params) {
+        flat.set(grads[p.name].dataSync() as Float32Array, offset);
+        offset += p.size;
       }
-      this.optimizer!.applyGradients(params.map((p, i) => ({ name: p.name, tensor: scaled[i] })));
-      const [loss, gradNorm] = [value.dataSync()[0], norm.dataSync()[0]];
-      return { loss, gradNorm } as unknown as tf.TensorContainerObject;
-    }) as unknown as TrainStepResult;
+      return value.dataSync()[0];
+    });
+    return { loss, grads: flat };
+  }
+
+  /** Clips and applies one Adam step with flattened gradients, as trainStep does; returns the norm before clipping. */
+  applyGradients(flat: Float32Array): number {
+    if (!this.optimizer) this.setOptimizer({});
+    const params = this.parameters();
+    return tf.tidy(() => {
+      let offset = 0;
+      const list = params.map((p) => {
+        const g = tf.tensor(flat.subarray(offset, offset + p.size), p.shape);
+        offset += p.size;
+        return g;
+      });
+      return this.clipAndStep(params, list);
+    });
+  }
+
+  /** torch.nn.utils.clip_grad_norm_ (scale by min(1, max / (norm + 1e-6))), then Adam. */
+  private clipAndStep(params: tf.Variable[], list: tf.Tensor[]): number {
+    const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+    let scaled = list;
+    if (this.optimizerConfig.clipNorm > 0) {
+      const coef = tf.minimum(1, tf.div(this.optimizerConfig.clipNorm, tf.add(norm, 1e-6)));
+      scaled = list.map((g) => tf.mul(g, coef));
+    }
+    this.optimizer!.applyGradients(params.map((p, i) => ({ name: p.name, tensor: scaled[i] })));
+    return norm.dataSync()[0];
   }
 
   /**

@@ -12,3 +12,6 @@ export { RNN, LSTM, GRU, RNNBase, NORMALIZATIONS } from './nn/recurrent';
 export type { RecurrentOptions, LSTMOptions, RNNOptions, Normalization, RecurrentOutput, ForwardOptions } from './nn/recurrent';
 export { linear, crossEntropy } from './nn/ops';
 export { Random } from './random';
+export { DataParallelTrainer } from './parallel/trainer';
+export { CharLM, CELL_TYPES } from './charlm';
+export type { CharLMConfig, OptimizerConfig, TrainStepResult, CellType } from './charlm';

@@ -15,6 +15,7 @@ const nodeBundles = [
   { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
   { entryPoints: { demo: 'engine/demo.ts' } }, // README's run command
   { entryPoints: { bench: 'bench/train-bench.ts' } }, // npm run bench
+  { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
 ];
 
 // The wasm binaries must sit beside the bundles: engine/backend.ts looks for them there.
