@@ -15,7 +15,7 @@
  */
 import { tf } from '../backend';
 import type { Nonlinearity } from './cells';
-import { columnSum as columnSumOp } from './ops';
+import { columnSum, mm as mm2 } from './ops';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -42,7 +42,7 @@ export interface FusedLayerResult {
   cN?: Tensor2D;
 }
 
-const mm = (a: Tensor, b: Tensor) => tf.matMul(a as Tensor2D, b as Tensor2D);
+const mm = (a: Tensor, b: Tensor) => mm2(a as Tensor2D, b as Tensor2D);
 const oneMinus = (t: Tensor) => tf.sub(1, t);
 
 /**
@@ -53,7 +53,6 @@ const oneMinus = (t: Tensor) => tf.sub(1, t);
 const weightGrad = (dG: Tensor, x: Tensor) => tf.transpose(mm(tf.transpose(x as Tensor2D), dG));
 
 
-const columnSum = (m: Tensor) => columnSumOp(m);
 
 /** Step order: position t handled at processing step s. */
 function timeAt(s: number, L: number, reverse: boolean): number {
