@@ -15,7 +15,7 @@
  */
 import { tf } from '../backend';
 import type { Nonlinearity } from './cells';
-import { columnSum, mm as mm2 } from './ops';
+import { columnSum, mm as matMul2D } from './ops';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -42,7 +42,8 @@ export interface FusedLayerResult {
   cN?: Tensor2D;
 }
 
-const mm = (a: Tensor, b: Tensor) => mm2(a as Tensor2D, b as Tensor2D);
+/** The kernels keep rank-generic `Tensor`s; every product here is 2-D. */
+const mm = (a: Tensor, b: Tensor) => matMul2D(a as Tensor2D, b as Tensor2D);
 const oneMinus = (t: Tensor) => tf.sub(1, t);
 
 /**

@@ -5,7 +5,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type RNNBase, type Normalization, type Nonlinearity } from '../../engine';
-import { assertClose, assertClose as assertCloseTo, availableBackends, loadFixtures, toTensor, type EncodedTensor } from './helpers';
+import { assertClose, availableBackends, loadFixtures, toTensor, type EncodedTensor } from './helpers';
 
 interface Fixture {
   name: string;
@@ -48,7 +48,7 @@ function weightedSum(parts: Array<[tf.Tensor | undefined, EncodedTensor | undefi
 function checkModule(f: Fixture): void {
   const m = buildModule(f);
   const tol = f.tolerance ?? 1e-5;
-  const assertClose = (name: string, a: tf.Tensor, e: EncodedTensor) => assertCloseTo(name, a, e, tol, tol);
+  const check = (name: string, a: tf.Tensor, e: EncodedTensor) => assertClose(name, a, e, tol, tol);
   try {
     tf.tidy(() => {
       const inputs: Record<string, tf.Variable> = Object.fromEntries(Object.entries(f.inputs).map(([k, v]) => [k, tf.variable(toTensor(v), true, `${f.name}/${k}/${Math.random()}`)]));
@@ -60,20 +60,20 @@ function checkModule(f: Fixture): void {
         return weightedSum([[r.output, f.lossWeights.output], [r.hN, f.lossWeights.hN], [r.cN, f.lossWeights.cN]]);
       }, vars);
       value.dispose();
-      for (const [k, e] of Object.entries(f.expected)) assertClose(`${f.name} ${k}`, outputs[k]!, e as EncodedTensor);
+      for (const [k, e] of Object.entries(f.expected)) check(`${f.name} ${k}`, outputs[k]!, e as EncodedTensor);
       const byName: Record<string, tf.Tensor> = {};
       for (const [k, v] of Object.entries(inputs)) byName[k] = grads[v.name];
       for (const [k, p] of m.namedParameters()) byName[k] = grads[p.name];
       assert.deepEqual(Object.keys(byName).sort(), Object.keys(f.grads).sort(), `${f.name}: gradient names`);
-      for (const [k, e] of Object.entries(f.grads)) assertClose(`${f.name} d/d${k}`, byName[k], e);
+      for (const [k, e] of Object.entries(f.grads)) check(`${f.name} d/d${k}`, byName[k], e);
       for (const v of Object.values(inputs)) v.dispose();
       if (f.buffersAfter) {
         const state = m.stateDict();
-        for (const [k, e] of Object.entries(f.buffersAfter)) assertClose(`${f.name} ${k}`, state[k], e);
+        for (const [k, e] of Object.entries(f.buffersAfter)) check(`${f.name} ${k}`, state[k], e);
         m.eval();
         const r = m.forward(toTensor(f.inputs.input), toTensor(f.inputs.h0), f.inputs.c0 && toTensor(f.inputs.c0));
-        assertClose(`${f.name} eval output`, r.output, f.expectedEval!.output);
-        assertClose(`${f.name} eval hN`, r.hN, f.expectedEval!.hN);
+        check(`${f.name} eval output`, r.output, f.expectedEval!.output);
+        check(`${f.name} eval hN`, r.hN, f.expectedEval!.hN);
       }
     });
   } finally {
