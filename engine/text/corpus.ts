@@ -1,0 +1,109 @@
+/**
+ * Where training text comes from (an editor selection, a file, several files), the
+ * checks that turn bad text into a clear error, and the split into training and
+ * validation parts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { glob } from 'tinyglobby';
+
+export type CorpusSource =
+  | { kind: 'text'; text: string; name?: string }
+  | { kind: 'files'; patterns: string[]; cwd?: string };
+
+export interface CorpusFile { path: string; characters: number }
+
+export interface Corpus {
+  text: string;
+  /** Where it came from, for the user: "selection in notes.md", "3 files (12,345 characters)". */
+  origin: string;
+  files: CorpusFile[];
+}
+
+/** Default limit on the text held for training: 50 million characters (about 200 MB as tokens and strings). */
+export const DEFAULT_MAX_CHARACTERS = 50_000_000;
+
+export class CorpusError extends Error {
+  override readonly name = 'CorpusError';
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads one file as UTF-8 text, refusing binary files (NUL bytes or invalid UTF-8). */
+export function readTextFile(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new CorpusError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (bytes.includes(0)) throw new CorpusError(`${file} looks binary (it contains NUL bytes); train on text files only`);
+  try {
+    return fatalUtf8.decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    throw new CorpusError(`${file} is not valid UTF-8 text; convert it to UTF-8 first (e.g. iconv -f GB18030 -t UTF-8)`);
+  }
+}
+
+/** Loads a corpus and checks it. `minLength` is the shortest usable text (one training window). */
+export async function loadCorpus(source: CorpusSource, options: { minLength: number; maxCharacters?: number }): Promise<Corpus> {
+  const max = options.maxCharacters ?? DEFAULT_MAX_CHARACTERS;
+  let corpus: Corpus;
+  if (source.kind === 'text') {
+    if (source.text.includes('\0')) throw new CorpusError('the text contains NUL characters: it looks binary');
+    corpus = { text: source.text, origin: source.name ?? 'text', files: [] };
+  } else {
+    const cwd = source.cwd ?? process.cwd();
+    const files: string[] = [];
+    for (const pattern of source.patterns) {
+      const absolute = path.resolve(cwd, pattern);
+      if (fs.existsSync(absolute) && fs.statSync(absolute).isFile()) {
+        files.push(absolute);
+        continue;
+      }
+      const matched = await glob(pattern, { cwd, absolute: true, onlyFiles: true });
+      if (matched.length === 0) throw new CorpusError(`no file matches ${JSON.stringify(pattern)} (in ${cwd})`);
+      files.push(...matched.sort());
+    }
+    const unique = [...new Set(files)];
+    const parts: string[] = [];
+    const list: CorpusFile[] = [];
+    let total = 0;
+    for (const file of unique) {
+      const text = readTextFile(file);
+      total += text.length;
+      if (total > max) throw new CorpusError(`the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files or raise the limit`);
+      parts.push(text);
+      list.push({ path: file, characters: [...text].length });
+    }
+    corpus = {
+      text: parts.join('\n\n'),
+      origin: unique.length === 1 ? path.basename(unique[0]) : `${unique.length} files`,
+      files: list,
+    };
+  }
+  checkText(corpus.text, options.minLength, max);
+  corpus.text = corpus.text.normalize('NFC');
+  return corpus;
+}
+
+/** Throws a CorpusError that says what to do when the text cannot be trained on. */
+export function checkText(text: string, minLength: number, maxCharacters = DEFAULT_MAX_CHARACTERS): void {
+  if (text.trim().length === 0) throw new CorpusError('the text is empty: select or open some text to train on');
+  if (text.length > maxCharacters) {
+    throw new CorpusError(`the text has ${text.length.toLocaleString('en')} characters, more than the limit of ${maxCharacters.toLocaleString('en')}; train on a part of it`);
+  }
+  const length = [...text].length;
+  if (length < minLength) {
+    throw new CorpusError(`the text has ${length} characters, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`);
+  }
+}
+
+/** A contiguous split: the last `valFraction` of the ids is for validation. */
+export function splitIds(ids: Int32Array, valFraction: number, minPart: number): { train: Int32Array; validation: Int32Array } {
+  const valLength = Math.max(minPart, Math.round(ids.length * valFraction));
+  if (ids.length - valLength < minPart) {
+    throw new CorpusError(`the text has ${ids.length} tokens: too short to hold out ${valLength} for validation and still train on a window of ${minPart}; select more text or lower the sequence length`);
+  }
+  return { train: ids.subarray(0, ids.length - valLength), validation: ids.subarray(ids.length - valLength) };
+}
