@@ -13,6 +13,7 @@ import { Random, freshSeed } from './random';
 import { Module, checkKnownKeys, checkPositiveInt } from './nn/module';
 import { crossEntropy, linear, mTm } from './nn/ops';
 import { GRU, LSTM, RNN, type Normalization, type RNNBase } from './nn/recurrent';
+import { Optimizer, type OptimizerSettings } from './train/optim';
 
 export const CELL_TYPES = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as const;
 export type CellType = (typeof CELL_TYPES)[number];
@@ -29,13 +30,13 @@ export interface CharLMConfig {
   seed?: number;
 }
 
-export interface OptimizerConfig {
-  learningRate?: number; // default 2e-3
-  beta1?: number; // 0.9
-  beta2?: number; // 0.999
-  epsilon?: number; // 1e-8, as torch.optim.Adam
+export interface OptimizerConfig extends Partial<OptimizerSettings> {
+  /** Default for trainStep when no rate is passed (the schedule passes one). Default 2e-3. */
+  learningRate?: number;
   /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0 = off. */
   clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue] first (clip_grad_value_); 0 = off. */
+  clipValue?: number;
 }
 
 const CONFIG_KEYS = ['vocabSize', 'embeddingSize', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'normalization', 'forgetBias', 'seed'];
@@ -64,8 +65,8 @@ export class CharLM extends Module {
   readonly rnn: RNNBase;
   readonly headWeight: tf.Variable;
   readonly headBias: tf.Variable;
-  private optimizer?: tf.AdamOptimizer;
-  private optimizerConfig: Required<OptimizerConfig> = { learningRate: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, clipNorm: 0 };
+  private optimizer?: Optimizer;
+  private optimizerConfig: OptimizerConfig & { learningRate: number; clipNorm: number; clipValue: number } = { learningRate: 2e-3, clipNorm: 0, clipValue: 0 };
 
   constructor(config: CharLMConfig) {
     super();
@@ -125,23 +126,29 @@ export class CharLM extends Module {
     });
   }
 
-  setOptimizer(config: OptimizerConfig): void {
+  /** Sets the optimiser (default Adam) and clipping; starts its state afresh. */
+  setOptimizer(config: OptimizerConfig): Optimizer {
     this.optimizerConfig = { ...this.optimizerConfig, ...config };
     this.optimizer?.dispose();
-    const o = this.optimizerConfig;
-    this.optimizer = tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
+    this.optimizer = new Optimizer(this.namedParameters(), { ...this.optimizerConfig, name: this.optimizerConfig.name ?? 'adam' });
+    return this.optimizer;
+  }
+
+  /** The optimiser in use (created with defaults on first use). */
+  getOptimizer(): Optimizer {
+    return this.optimizer ?? this.setOptimizer({});
   }
 
   /** One Adam step on a batch of token windows (N, L+1); returns the loss before the step. */
-  trainStep(windows: tf.Tensor2D): TrainStepResult {
-    if (!this.optimizer) this.setOptimizer({});
+  trainStep(windows: tf.Tensor2D, learningRate = this.optimizerConfig.learningRate): TrainStepResult {
+    this.getOptimizer();
     this.train();
     const params = this.parameters();
     let loss = NaN;
     const gradNorm = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
       loss = value.dataSync()[0];
-      return this.clipAndStep(params, params.map((p) => grads[p.name]));
+      return this.clipAndStep(params.map((p) => grads[p.name]), learningRate);
     });
     return { loss, gradNorm };
   }
@@ -168,8 +175,8 @@ export class CharLM extends Module {
   }
 
   /** Clips and applies one Adam step with flattened gradients, as trainStep does; returns the norm before clipping. */
-  applyGradients(flat: Float32Array): number {
-    if (!this.optimizer) this.setOptimizer({});
+  applyGradients(flat: Float32Array, learningRate = this.optimizerConfig.learningRate): number {
+    this.getOptimizer();
     const params = this.parameters();
     return tf.tidy(() => {
       let offset = 0;
@@ -178,19 +185,24 @@ export class CharLM extends Module {
         offset += p.size;
         return g;
       });
-      return this.clipAndStep(params, list);
+      return this.clipAndStep(list, learningRate);
     });
   }
 
-  /** torch.nn.utils.clip_grad_norm_ (scale by min(1, max / (norm + 1e-6))), then Adam. */
-  private clipAndStep(params: tf.Variable[], list: tf.Tensor[]): number {
+  /**
+   * clip_grad_value_ then clip_grad_norm_ (scale by min(1, max / (norm + 1e-6))), as a
+   * PyTorch loop calling both would; then the optimiser. Returns the norm before clipping
+   * by norm (after clipping by value), the figure clip_grad_norm_ returns.
+   */
+  private clipAndStep(grads: tf.Tensor[], learningRate: number): number {
+    const { clipValue, clipNorm } = this.optimizerConfig;
+    let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
     const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-    let scaled = list;
-    if (this.optimizerConfig.clipNorm > 0) {
-      const coef = tf.minimum(1, tf.div(this.optimizerConfig.clipNorm, tf.add(norm, 1e-6)));
-      scaled = list.map((g) => tf.mul(g, coef));
+    if (clipNorm > 0) {
+      const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
+      list = list.map((g) => tf.mul(g, coef));
     }
-    this.optimizer!.applyGradients(params.map((p, i) => ({ name: p.name, tensor: scaled[i] })));
+    this.optimizer!.step(list, learningRate);
     return norm.dataSync()[0];
   }
 

@@ -12,7 +12,7 @@ export interface InitRequest { type: 'init'; id: number; backend?: BackendName; 
 /** Sent every step: the replica's shard of token windows, (rows, width) row-major. */
 export interface GradientsRequest { type: 'gradients'; id: number; windows: Int32Array; rows: number; width: number }
 /** Sent every step after averaging: apply these gradients (clip + Adam), identically on every replica. */
-export interface ApplyRequest { type: 'apply'; id: number; grads: Float32Array }
+export interface ApplyRequest { type: 'apply'; id: number; grads: Float32Array; learningRate?: number }
 export type ToReplica = InitRequest | GradientsRequest | ApplyRequest;
 //#endregion
 

@@ -26,7 +26,7 @@ parentPort!.on('message', async (msg: ToReplica) => {
       windows.dispose();
       reply({ type: 'gradients', inReplyTo: msg.id, loss, grads }, [grads.buffer as ArrayBuffer]);
     } else if (msg.type === 'apply') {
-      reply({ type: 'applied', inReplyTo: msg.id, gradNorm: model.applyGradients(msg.grads) });
+      reply({ type: 'applied', inReplyTo: msg.id, gradNorm: model.applyGradients(msg.grads, msg.learningRate) });
     } else {
       throw new Error(`unknown request ${JSON.stringify((msg as { type?: unknown }).type)}`);
     }

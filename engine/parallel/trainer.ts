@@ -81,7 +81,7 @@ export class DataParallelTrainer {
   }
 
   /** One step on windows (rows, width), split by rows across the replicas. */
-  async trainStep(windows: Int32Array, rows: number, width: number): Promise<TrainStepResult> {
+  async trainStep(windows: Int32Array, rows: number, width: number, learningRate?: number): Promise<TrainStepResult> {
     const shares = this.replicas.map((_, i) => Math.floor((rows * (i + 1)) / this.replicas.length) - Math.floor((rows * i) / this.replicas.length));
     let start = 0;
     const replies = await Promise.all(this.replicas.map((r, i) => {
@@ -100,7 +100,7 @@ export class DataParallelTrainer {
       for (let k = 0; k < mean.length; k++) mean[k] += w * r.grads[k];
     });
     const applied = await Promise.all(this.replicas.map((r) =>
-      r.request<Extract<FromReplica, { type: 'applied' }>>({ type: 'apply', grads: mean } as Omit<ToReplica, 'id'>)));
+      r.request<Extract<FromReplica, { type: 'applied' }>>({ type: 'apply', grads: mean, learningRate } as Omit<ToReplica, 'id'>)));
     return { loss, gradNorm: applied[0].gradNorm };
   }
 
