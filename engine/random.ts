@@ -24,6 +24,16 @@ export class Random {
     return Math.floor(this.next() * n);
   }
 
+  /** The generator's position, to save in a checkpoint; `new Random(0).restore(s)` continues from it. */
+  snapshot(): number {
+    return this.state;
+  }
+
+  restore(state: number): this {
+    this.state = state >>> 0;
+    return this;
+  }
+
   /** A fresh 31-bit seed, to hand to a TensorFlow.js random op. */
   seed(): number {
     return this.int(0x7fffffff);

@@ -51,7 +51,11 @@ export class Optimizer {
       weightDecay: settings.weightDecay ?? 0,
     };
     for (const [pname, p] of params) {
-      for (const s of STATE_NAMES[name]) this.state.set(`${s}.${pname}`, tf.variable(tf.zerosLike(p), false));
+      for (const s of STATE_NAMES[name]) {
+        const zeros = tf.zerosLike(p);
+        this.state.set(`${s}.${pname}`, tf.variable(zeros, false)); // the variable keeps the data; the handle goes
+        zeros.dispose();
+      }
     }
   }
 

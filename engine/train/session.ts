@@ -1,0 +1,75 @@
+/**
+ * Training as the worker and the command line run it: text from a source, a checked
+ * config, an optional checkpoint to resume, checkpoints written to a folder.
+ */
+import { currentBackend } from '../backend';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { loadCorpus, type CorpusSource } from '../text/corpus';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
+import { configureOptimizer, modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
+
+export interface TrainRequest {
+  source: CorpusSource;
+  config?: TrainConfigInput;
+  /** Folder for the checkpoint; none = train without saving. */
+  outDir?: string;
+  /** 'best' (default) keeps the best validation loss; 'last' the final weights. */
+  keep?: 'best' | 'last';
+  /** A checkpoint folder to continue from: its model, vocabulary, optimiser and step. */
+  resumeFrom?: string;
+  maxCharacters?: number;
+}
+
+export interface TrainSummary extends TrainResult {
+  checkpoint: string | null;
+  vocabSize: number;
+  vocabularyReason: string;
+  corpus: string;
+  corpusCharacters: number;
+  config: TrainConfig;
+}
+
+/** The config keys that shape the model: a resumed run must keep them. */
+const MODEL_KEYS = ['cell', 'layers', 'hidden', 'embed', 'normalization'] as const;
+
+export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
+  const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
+  const config = parseTrainConfig({ ...(resumed?.meta.training.config ?? {}), ...request.config });
+  if (resumed) {
+    const saved = resumed.meta.training.config as Partial<TrainConfig>;
+    const changed = MODEL_KEYS.filter((k) => saved[k] !== undefined && saved[k] !== config[k]);
+    if (changed.length) {
+      resumed.model.dispose();
+      throw new Error(`cannot resume ${request.resumeFrom} with a different model shape (${changed.map((k) => `${k}: ${saved[k]} -> ${config[k]}`).join(', ')}); start a new model instead`);
+    }
+  }
+  const corpus = await loadCorpus(request.source, { minLength: 2 * (config.seqLen + 1), maxCharacters: request.maxCharacters });
+  const data = prepareData(corpus.text, config, resumed?.vocabulary);
+  const model = resumed?.model ?? modelFor(config, data.vocabulary.size);
+  if (resumed) {
+    model.train();
+    configureOptimizer(model, config);
+    model.getOptimizer().loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
+  }
+  const keep = request.keep ?? 'best';
+  let checkpoint: string | null = null;
+  const save = (state: Parameters<typeof saveCheckpoint>[1]['state']) => {
+    checkpoint = saveCheckpoint(request.outDir!, {
+      model, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
+    });
+  };
+  try {
+    const result = yield* trainModel(model, data, config, {
+      resume: resumed?.meta.training.state,
+      saveCheckpoint: request.outDir ? (which, state) => {
+        if (which === keep) save(state);
+      } : undefined,
+    }, signal);
+    return {
+      ...result, checkpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: corpus.origin,
+      corpusCharacters: [...corpus.text].length, config,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The training loop: an async generator of events (progress a few times a second,
+ * samples now and then, checkpoints), returning a result that says why it stopped.
+ * It yields to the event loop between steps, so a cancel (AbortSignal) takes effect
+ * within one step. The worker, the command line and the tests all drive this one loop.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { tf } from '../backend';
+import { CharLM } from '../charlm';
+import type { TrainingState } from '../checkpoint/checkpoint';
+import { Random } from '../random';
+import { CorpusError, splitIds } from '../text/corpus';
+import { Vocabulary } from '../text/vocabulary';
+import type { TrainConfig } from './config';
+import { learningRateAt } from './optim';
+
+export interface TrainData {
+  vocabulary: Vocabulary;
+  /** Why this vocabulary mode: "character level: 67 distinct characters". */
+  vocabularyReason: string;
+  train: Int32Array;
+  validation: Int32Array;
+}
+
+/** Tokenises the text and splits it; errors say how long the text must be. */
+export function prepareData(text: string, config: TrainConfig, vocabulary?: Vocabulary): TrainData {
+  const built = vocabulary ? { vocabulary, reason: 'the checkpoint\'s vocabulary' } : Vocabulary.fromText(text, { mode: config.vocabMode, maxSize: config.vocabMax });
+  const { ids } = built.vocabulary.encode(text);
+  const window = config.seqLen + 1;
+  if (ids.length < 2 * window) {
+    throw new CorpusError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`);
+  }
+  const { train, validation } = splitIds(ids, config.valFraction, window);
+  return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation };
+}
+
+export function modelFor(config: TrainConfig, vocabSize: number): CharLM {
+  const model = new CharLM({
+    vocabSize, embeddingSize: config.embed, hiddenSize: config.hidden, numLayers: config.layers, cell: config.cell,
+    dropout: config.dropout, normalization: config.normalization, forgetBias: config.forgetBias, seed: config.seed,
+  });
+  configureOptimizer(model, config);
+  return model;
+}
+
+export function configureOptimizer(model: CharLM, config: TrainConfig): void {
+  model.setOptimizer({
+    name: config.optimizer, learningRate: config.lr, momentum: config.momentum, weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm, clipValue: config.clipValue,
+  });
+}
+
+export interface ProgressEvent {
+  kind: 'progress';
+  step: number;
+  totalSteps: number;
+  trainLoss: number;
+  valLoss: number | null;
+  bestValLoss: number | null;
+  /** Validation loss in bits per character (nats / ln 2), or the training loss's before the first evaluation. */
+  bitsPerChar: number;
+  charsPerSecond: number;
+  gradNorm: number;
+  learningRate: number;
+  elapsedSeconds: number;
+  etaSeconds: number | null;
+}
+export interface SampleEvent { kind: 'sample'; step: number; text: string }
+export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last'; valLoss: number | null }
+export type TrainEvent = ProgressEvent | SampleEvent | CheckpointEvent;
+
+export type StopReason = 'completed' | 'time-budget' | 'cancelled' | 'diverged';
+
+export interface TrainResult {
+  reason: StopReason;
+  /** For the user, e.g. the advice after a diverged run. */
+  message: string;
+  steps: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  bestValLoss: number | null;
+  bestStep: number | null;
+  initialValLoss: number;
+  charsPerSecond: number;
+  state: TrainingState;
+}
+
+export interface TrainingHooks {
+  /** Writes a checkpoint of the model as it is now; awaited before training goes on. */
+  saveCheckpoint?: (which: 'best' | 'last', state: TrainingState) => Promise<void> | void;
+  /** Training state to resume from (the model and optimiser already restored). */
+  resume?: TrainingState;
+}
+
+/** Fixed, contiguous validation windows (at most `count`), as one (windows, seqLen+1) tensor. */
+function validationWindows(ids: Int32Array, seqLen: number, count: number): tf.Tensor2D {
+  const width = seqLen + 1;
+  const available = Math.floor((ids.length - 1) / seqLen);
+  const n = Math.max(1, Math.min(count, available));
+  const stride = Math.max(seqLen, Math.floor((ids.length - width) / Math.max(1, n - 1)));
+  const data = new Int32Array(n * width);
+  for (let r = 0; r < n; r++) {
+    const start = Math.min(r * stride, ids.length - width);
+    data.set(ids.subarray(start, start + width), r * width);
+  }
+  return tf.tensor2d(data, [n, width], 'int32');
+}
+
+/** Mean validation loss over the windows, in evaluation mode, in chunks of `batch` windows. */
+export function evaluate(model: CharLM, windows: tf.Tensor2D, batch: number): number {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const n = windows.shape[0];
+    let total = 0;
+    for (let start = 0; start < n; start += batch) {
+      const size = Math.min(batch, n - start);
+      total += tf.tidy(() => model.loss(tf.slice(windows, [start, 0], [size, -1]) as tf.Tensor2D).dataSync()[0]) * size;
+    }
+    return total / n;
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+export async function* trainModel(
+  model: CharLM, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
+): AsyncGenerator<TrainEvent, TrainResult> {
+  const width = config.seqLen + 1;
+  const rng = new Random(config.seed);
+  const state: TrainingState = hooks.resume ? { ...hooks.resume, history: [...hooks.resume.history] } : {
+    step: 0, optimizerStep: 0, trainLoss: null, valLoss: null, bestValLoss: null, bestStep: null, initialValLoss: null,
+    rngState: rng.snapshot(), elapsedSeconds: 0, history: [],
+  };
+  rng.restore(state.rngState);
+  const valWindows = validationWindows(data.validation, config.seqLen, config.evalWindows);
+  const batchData = new Int32Array(config.batch * width);
+  const maxStart = data.train.length - width;
+  const schedule = {
+    learningRate: config.lr, schedule: config.schedule, warmupSteps: config.warmupSteps, totalSteps: config.steps,
+    minRatio: config.lrMinRatio, stepSize: config.lrStepSize, gamma: config.lrGamma,
+  };
+  const budgetSeconds = config.minutes !== undefined ? config.minutes * 60 : Infinity;
+  const startedAt = performance.now();
+  const elapsedBefore = state.elapsedSeconds;
+  const stepAtStart = state.step;
+  let lastProgress = -Infinity;
+  let gradNorm = 0;
+  let lr = config.lr;
+  let reason: StopReason = 'completed';
+  let message = '';
+  const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
+  const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
+  const snapshot = (): TrainingState => ({ ...state, optimizerStep: model.getOptimizer().stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history] });
+  const progress = (): ProgressEvent => {
+    const cps = charsPerSecond();
+    const remainingSteps = config.steps - state.step;
+    const stepSeconds = state.step > stepAtStart ? (seconds() - elapsedBefore) / (state.step - stepAtStart) : null;
+    const eta = stepSeconds === null ? null : Math.min(remainingSteps * stepSeconds, Math.max(0, budgetSeconds - seconds()));
+    const trainLoss = state.trainLoss ?? NaN;
+    return {
+      kind: 'progress', step: state.step, totalSteps: config.steps, trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
+      bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
+      elapsedSeconds: seconds(), etaSeconds: eta,
+    };
+  };
+
+  try {
+    if (state.initialValLoss === null) {
+      state.initialValLoss = evaluate(model, valWindows, config.batch);
+      state.valLoss = state.initialValLoss;
+    }
+    while (state.step < config.steps) {
+      await nextTurn(); // lets a cancel message in
+      if (signal?.aborted) {
+        reason = 'cancelled';
+        message = `stopped at step ${state.step} on request`;
+        break;
+      }
+      if (seconds() >= budgetSeconds) {
+        reason = 'time-budget';
+        message = `stopped at step ${state.step}: the time budget of ${config.minutes} minutes is used up`;
+        break;
+      }
+      for (let r = 0; r < config.batch; r++) {
+        const start = rng.int(maxStart + 1);
+        batchData.set(data.train.subarray(start, start + width), r * width);
+      }
+      lr = learningRateAt(state.step + 1, schedule);
+      const windows = tf.tensor2d(batchData, [config.batch, width], 'int32');
+      let result;
+      try {
+        result = model.trainStep(windows, lr);
+      } finally {
+        windows.dispose();
+      }
+      gradNorm = result.gradNorm;
+      if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+        reason = 'diverged';
+        message = `the loss became ${result.loss} at step ${state.step + 1} (gradient norm ${result.gradNorm}): training diverged. ` +
+          `Lower the learning rate (now ${lr}) or clip gradients (clipNorm ${config.clipNorm || 'off'}; try 1).` +
+          (state.bestStep !== null ? ` The best checkpoint, from step ${state.bestStep}, is kept.` : '');
+        break;
+      }
+      state.step++;
+      state.trainLoss = result.loss;
+      const evalNow = state.step % config.evalInterval === 0 || state.step === config.steps;
+      if (evalNow) {
+        state.valLoss = evaluate(model, valWindows, config.batch);
+        state.history.push({ step: state.step, trainLoss: result.loss, valLoss: state.valLoss });
+        if (state.bestValLoss === null || state.valLoss < state.bestValLoss) {
+          state.bestValLoss = state.valLoss;
+          state.bestStep = state.step;
+          if (hooks.saveCheckpoint) {
+            await hooks.saveCheckpoint('best', snapshot());
+            yield { kind: 'checkpoint', step: state.step, which: 'best', valLoss: state.valLoss };
+          }
+        }
+      }
+      const now = performance.now();
+      if (evalNow || now - lastProgress >= config.progressIntervalMs) {
+        lastProgress = now;
+        yield progress();
+      }
+      if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
+        const prompt = [data.train[rng.int(data.train.length)]]; // one random character of the text
+        const ids = model.generate(prompt, config.sampleLength, { temperature: 0.8, seed: rng.seed() });
+        yield { kind: 'sample', step: state.step, text: data.vocabulary.decode(prompt.concat(ids)) };
+      }
+    }
+    yield progress();
+    if (hooks.saveCheckpoint && reason !== 'diverged') {
+      await hooks.saveCheckpoint('last', snapshot());
+      yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };
+    }
+    if (!message) message = `trained ${state.step} steps`;
+    return {
+      reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
+      bestStep: state.bestStep, initialValLoss: state.initialValLoss!, charsPerSecond: charsPerSecond(), state: snapshot(),
+    };
+  } finally {
+    valWindows.dispose();
+  }
+}

@@ -1,0 +1,145 @@
+/** The training loop, checkpoints and resuming, with real files. */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf, initBackend } from '../../engine';
+import { DEMO_CORPUS } from '../../engine/demo-corpus';
+import { loadCheckpoint, readCheckpointMeta, MODEL_FILE, META_FILE } from '../../engine/checkpoint/checkpoint';
+import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
+import { parseTrainConfig } from '../../engine/train/config';
+import { trainFromRequest, type TrainSummary } from '../../engine/train/session';
+import type { TrainEvent } from '../../engine/train/trainer';
+
+const small = { hidden: 24, embed: 8, seqLen: 16, batch: 8, steps: 30, evalInterval: 10, sampleInterval: 15, sampleLength: 20, progressIntervalMs: 50 };
+
+async function drain(gen: AsyncGenerator<TrainEvent, TrainSummary>, onEvent?: (e: TrainEvent) => void): Promise<{ events: TrainEvent[]; result: TrainSummary }> {
+  const events: TrainEvent[] = [];
+  for (;;) {
+    const next = await gen.next();
+    if (next.done) return { events, result: next.value };
+    events.push(next.value);
+    onEvent?.(next.value);
+  }
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-train-'));
+
+describe('training', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('config errors name the key', () => {
+    assert.throws(() => parseTrainConfig({ hidden: 12.5, lr: 0, colour: 'red' }), (err: Error) => {
+      assert.match(err.message, /hidden: .*got 12.5/);
+      assert.match(err.message, /lr: .*got 0/);
+      assert.match(err.message, /unknown key "colour"/);
+      return true;
+    });
+    assert.equal(parseTrainConfig({}).cell, 'lstm');
+  });
+
+  it('trains, reports progress, samples and a falling loss; the same seed gives the same curve', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      runs.push(await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: small })));
+    }
+    const [a, b] = runs;
+    const progress = a.events.filter((e) => e.kind === 'progress');
+    assert.ok(progress.length >= 3);
+    assert.ok(a.events.some((e) => e.kind === 'sample' && e.text.length > 0));
+    assert.equal(a.result.reason, 'completed');
+    assert.equal(a.result.steps, 30);
+    assert.ok(a.result.valLoss! < a.result.initialValLoss, `${a.result.valLoss} < ${a.result.initialValLoss}`);
+    assert.deepEqual(a.result.state.history, b.result.state.history);
+    const last = progress[progress.length - 1];
+    assert.ok(last.kind === 'progress' && last.charsPerSecond > 0 && Math.abs(last.bitsPerChar - last.valLoss! / Math.LN2) < 1e-9);
+  });
+
+  it('stops within one step when cancelled', async () => {
+    const controller = new AbortController();
+    let stepsSeen = 0;
+    const { result } = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 1000, progressIntervalMs: 50 } }, controller.signal), (e) => {
+      if (e.kind === 'progress' && e.step >= 5 && !controller.signal.aborted) {
+        stepsSeen = e.step;
+        controller.abort();
+      }
+    });
+    assert.equal(result.reason, 'cancelled');
+    assert.ok(result.steps <= stepsSeen + 1, `${result.steps} vs ${stepsSeen}`);
+  });
+
+  it('stops on a non-finite loss with advice, keeping the best checkpoint', async () => {
+    const dir = path.join(tmp(), 'model');
+    const { result } = await drain(trainFromRequest({
+      source: { kind: 'text', text: DEMO_CORPUS }, outDir: dir,
+      config: { ...small, cell: 'rnn-relu', optimizer: 'sgd', lr: 10, momentum: 0.99, clipNorm: 0, steps: 200, evalInterval: 1, sampleInterval: 0 },
+    }));
+    assert.equal(result.reason, 'diverged');
+    assert.match(result.message, /Lower the learning rate \(now 10\) or clip gradients/);
+    const meta = readCheckpointMeta(dir);
+    assert.ok(Number.isFinite(meta.training.state.bestValLoss!));
+    loadCheckpoint(dir).model.dispose();
+  });
+
+  it('writes a checkpoint that loads, and resumes exactly where an uninterrupted run would be', async () => {
+    const root = tmp();
+    const cfg = { ...small, steps: 20, evalInterval: 10, sampleInterval: 0 };
+    const full = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: cfg, outDir: path.join(root, 'full'), keep: 'last' }));
+    await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...cfg, steps: 10 }, outDir: path.join(root, 'half'), keep: 'last' }));
+    const resumed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { steps: 20 }, resumeFrom: path.join(root, 'half'), outDir: path.join(root, 'resumed'), keep: 'last' }));
+    assert.equal(resumed.result.steps, 20);
+    assert.equal(resumed.result.trainLoss, full.result.trainLoss);
+    assert.deepEqual(resumed.result.state.history, full.result.state.history);
+    const a = loadCheckpoint(path.join(root, 'full'));
+    const b = loadCheckpoint(path.join(root, 'resumed'));
+    for (const [name, t] of Object.entries(a.model.stateDict())) {
+      assert.deepEqual(Array.from(b.model.stateDict()[name].dataSync()), Array.from(t.dataSync()), name);
+    }
+    assert.deepEqual(fs.readdirSync(root).sort(), ['full', 'half', 'resumed'], 'no temporary folders left');
+    a.model.dispose();
+    b.model.dispose();
+    await assert.rejects(drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { hidden: 32 }, resumeFrom: path.join(root, 'half') })), /different model shape \(hidden: 24 -> 32\)/);
+  });
+
+  it('refuses damaged checkpoints with an error that names the problem', async () => {
+    const dir = path.join(tmp(), 'm');
+    await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 10, sampleInterval: 0 }, outDir: dir }));
+    const copy = (name: string) => {
+      const d = path.join(path.dirname(dir), name);
+      fs.cpSync(dir, d, { recursive: true });
+      return d;
+    };
+    const truncated = copy('truncated');
+    const weights = fs.readFileSync(path.join(truncated, MODEL_FILE));
+    fs.writeFileSync(path.join(truncated, MODEL_FILE), weights.subarray(0, weights.length - 100));
+    assert.throws(() => loadCheckpoint(truncated), /model.safetensors .* does not match seqlab.json \(its SHA-256 differs\)/);
+    const edited = copy('edited');
+    const meta = JSON.parse(fs.readFileSync(path.join(edited, META_FILE), 'utf8'));
+    meta.model.hiddenSize = 99;
+    fs.writeFileSync(path.join(edited, META_FILE), JSON.stringify(meta));
+    assert.throws(() => loadCheckpoint(edited), /does not fit the model in seqlab.json: .*size mismatch for rnn.weight_hh_l0/);
+    const garbage = copy('garbage');
+    fs.writeFileSync(path.join(garbage, META_FILE), '{"format": "seqlab-checkpoint", "version": 1');
+    assert.throws(() => loadCheckpoint(garbage), /seqlab.json in .* is not valid JSON/);
+    assert.throws(() => loadCheckpoint(path.join(path.dirname(dir), 'nowhere')), /no checkpoint at .*nowhere/);
+  });
+
+  it('safetensors: round trip, and damage is named', () => {
+    const buf = encodeSafetensors({ b: { shape: [2], data: Float32Array.from([1, 2]) }, a: { shape: [1, 1], data: Float32Array.from([3]) } }, { k: 'v' });
+    assert.equal(Number(buf.readBigUInt64LE(0)) % 8, 0);
+    const { tensors, metadata } = decodeSafetensors(buf);
+    assert.deepEqual(metadata, { k: 'v' });
+    assert.deepEqual(Array.from(tensors.b.data), [1, 2]);
+    assert.throws(() => decodeSafetensors(buf.subarray(0, buf.length - 4)), /is truncated: tensor "b" ends at byte 12/);
+    assert.throws(() => decodeSafetensors(Buffer.alloc(4)), /truncated: 4 bytes/);
+  });
+
+  it('leaks no tensors over a whole run', async () => {
+    const before = tf.memory().numTensors;
+    await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 12 } }));
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
