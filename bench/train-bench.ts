@@ -18,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { tf, initBackend, type BackendName } from '../engine/backend';
 import { CharLM, type CellType } from '../engine/charlm';
 import { DataParallelTrainer } from '../engine/parallel/trainer';
+import { sample, sampleText } from '../engine/sample';
+import { Vocabulary } from '../engine/text/vocabulary';
 
 interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number; workers?: number }
 
@@ -67,6 +69,31 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** Sampling at batch 1, hidden 256: latency to the first character and characters per second after it. */
+async function benchSampling(rounds: number): Promise<Array<Record<string, unknown>>> {
+  const text = Array.from({ length: 96 }, (_, i) => String.fromCodePoint(32 + i)).join('');
+  const vocabulary = Vocabulary.fromText(text).vocabulary;
+  const rows: Array<Record<string, unknown>> = [];
+  for (const cell of ['lstm', 'gru'] as const) {
+    const model = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 64, hiddenSize: 256, cell, seed: 0 });
+    await sampleText(model, vocabulary, 'warm up', { length: 20 });
+    const first: number[] = [];
+    const speed: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const gen = sample(model, vocabulary, 'The prompt of a user, about sixty characters long, ends here.', { length: 500, seed: r });
+      let next = await gen.next();
+      while (!next.done) next = await gen.next();
+      first.push(next.value.firstTokenMs!);
+      speed.push(next.value.tokensPerSecond!);
+    }
+    model.dispose();
+    const row = { config: `sampling ${cell.toUpperCase()} 1x256, batch 1`, firstTokenMs: Number(median(first).toFixed(1)), charsPerSecond: Math.round(median(speed)) };
+    console.log(`${row.config.padEnd(34)} first character after ${row.firstTokenMs} ms, then ${row.charsPerSecond} chars/s`);
+    rows.push(row);
+  }
+  return rows;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -128,6 +155,7 @@ async function main(): Promise<void> {
     results.push(row);
   }
   if (typeof torch !== 'string') torch.stop();
+  if (!values.only || 'sampling'.startsWith(values.only)) results.push(...(await benchSampling(rounds)));
   if (values.json) console.log(JSON.stringify({ backend: backend.name, rounds, stepsPerRound, results }));
 }
 

@@ -206,60 +206,9 @@ export class CharLM extends Module {
     return norm.dataSync()[0];
   }
 
-  /**
-   * Continues `prompt` (token ids) by `length` tokens, sampling from softmax(logits / T);
-   * temperature 0 picks the most likely token. Returns the new tokens only.
-   */
-  generate(prompt: number[], length: number, options: { temperature?: number; seed?: number } = {}): number[] {
-    if (prompt.length === 0) throw new Error('generate needs a prompt of at least one token');
-    const temperature = options.temperature ?? 1;
-    const rng = new Random(options.seed ?? freshSeed());
-    const wasTraining = this.training;
-    this.eval();
-    const out: number[] = [];
-    let h: tf.Tensor3D | undefined;
-    let c: tf.Tensor3D | undefined;
-    let input = prompt;
-    try {
-      for (let i = 0; i < length; i++) {
-        const { probs, hN, cN } = tf.tidy(() => {
-          const r = this.forward(tf.tensor2d([input], [1, input.length], 'int32'), h, c);
-          const last = tf.slice(r.logits, [input.length - 1, 0], [1, -1]);
-          const p = temperature > 0 ? tf.softmax(tf.div(last, temperature)) : last;
-          return { probs: p.dataSync(), hN: r.hN, cN: r.cN };
-        });
-        h?.dispose();
-        c?.dispose();
-        [h, c] = [hN, cN];
-        const next = temperature > 0 ? sampleIndex(probs, rng.next()) : argMax(probs);
-        out.push(next);
-        input = [next];
-      }
-    } finally {
-      h?.dispose();
-      c?.dispose();
-      this.train(wasTraining);
-    }
-    return out;
-  }
-
   override dispose(): void {
     this.optimizer?.dispose();
     super.dispose();
   }
 }
 
-function sampleIndex(probs: ArrayLike<number>, u: number): number {
-  let acc = 0;
-  for (let i = 0; i < probs.length; i++) {
-    acc += probs[i];
-    if (u < acc) return i;
-  }
-  return probs.length - 1;
-}
-
-function argMax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}

@@ -8,6 +8,8 @@ import { tf, initBackend, type BackendName } from './backend';
 import { CharLM } from './charlm';
 import { DEMO_CORPUS } from './demo-corpus';
 import { Random } from './random';
+import { sampleText } from './sample';
+import { Vocabulary } from './text/vocabulary';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,9 +23,9 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const seed = Number(values.seed);
   const text = DEMO_CORPUS.normalize('NFC');
-  const chars = [...new Set(text)].sort();
-  const index = new Map(chars.map((c, i) => [c, i]));
-  const ids = Int32Array.from(text, (c) => index.get(c)!);
+  const { vocabulary } = Vocabulary.fromText(text, { mode: 'char' });
+  const chars = vocabulary.tokens;
+  const ids = vocabulary.encode(text).ids;
   const split = Math.floor(ids.length * 0.9);
   const [trainIds, valIds] = [ids.subarray(0, split), ids.subarray(split)];
   const seqLen = 48;
@@ -68,8 +70,8 @@ async function main(): Promise<void> {
   // validation loss turns up. Both are shown; the best validation step is the one to keep.
   console.log(`best validation loss ${best.loss.toFixed(3)} at step ${best.step} (from ${initialVal.toFixed(3)})`);
   const prompt = 'The forget gate';
-  const continuation = model.generate(Array.from(prompt, (c) => index.get(c) ?? 0), 160, { temperature: 0.6, seed });
-  console.log(`\n${prompt}${continuation.map((i) => chars[i]).join('')}`);
+  const continuation = await sampleText(model, vocabulary, prompt, { length: 160, temperature: 0.6, seed });
+  console.log(`\n${prompt}${continuation}`);
   valWindows.dispose();
   model.dispose();
 }

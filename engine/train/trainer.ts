@@ -9,6 +9,7 @@ import { tf } from '../backend';
 import { CharLM } from '../charlm';
 import type { TrainingState } from '../checkpoint/checkpoint';
 import { Random } from '../random';
+import { sampleText } from '../sample';
 import { CorpusError, splitIds } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
 import type { TrainConfig } from './config';
@@ -223,9 +224,9 @@ export async function* trainModel(
         yield progress();
       }
       if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
-        const prompt = [data.train[rng.int(data.train.length)]]; // one random character of the text
-        const ids = model.generate(prompt, config.sampleLength, { temperature: 0.8, seed: rng.seed() });
-        yield { kind: 'sample', step: state.step, text: data.vocabulary.decode(prompt.concat(ids)) };
+        const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text
+        const text = await sampleText(model, data.vocabulary, prompt, { length: config.sampleLength, temperature: 0.8, seed: rng.seed() });
+        yield { kind: 'sample', step: state.step, text: prompt + text };
       }
     }
     yield progress();

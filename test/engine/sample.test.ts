@@ -1,0 +1,110 @@
+/** Sampling: the fast batch-1 path against the module, options, streaming, cancelling. */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, initBackend } from '../../engine';
+import { CharLM, type CellType } from '../../engine/charlm';
+import { chooseToken, sample, sampleText, type SampleSummary } from '../../engine/sample';
+import { Vocabulary } from '../../engine/text/vocabulary';
+
+const TEXT = 'the quick brown fox jumps over the lazy dog\n';
+const vocabulary = Vocabulary.fromText(TEXT).vocabulary;
+
+async function collect(gen: AsyncGenerator<string, SampleSummary>): Promise<{ pieces: string[]; summary: SampleSummary }> {
+  const pieces: string[] = [];
+  for (;;) {
+    const n = await gen.next();
+    if (n.done) return { pieces, summary: n.value };
+    pieces.push(n.value);
+  }
+}
+
+describe('sampling', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  for (const [cell, normalization] of [['lstm', 'none'], ['gru', 'none'], ['rnn-tanh', 'none'], ['rnn-relu', 'none'], ['lstm', 'layer']] as const) {
+    it(`greedy tokens of the fast path are the argmax of the module's logits (${cell}, ${normalization})`, async () => {
+      const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, numLayers: 2, cell: cell as CellType, normalization, seed: 3 });
+      const prompt = 'the quick';
+      const text = await sampleText(m, vocabulary, prompt, { length: 25, temperature: 0 });
+      assert.equal([...text].length, 25);
+      const ids = Array.from(vocabulary.encode(prompt + text).ids);
+      const argmax = tf.tidy(() => {
+        m.eval();
+        const logits = m.forward(tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32')).logits;
+        return Array.from(tf.argMax(logits, 1).dataSync());
+      });
+      assert.deepEqual(argmax.slice(prompt.length - 1), ids.slice(prompt.length));
+      m.dispose();
+    });
+  }
+
+  it('top-k 1 is greedy; a seed repeats a sample; no tensors are left behind', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const before = tf.memory().numTensors;
+    const greedy = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 0 });
+    assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1.5, topK: 1, seed: 9 }), greedy);
+    const a = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 4 });
+    assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 4 }), a);
+    assert.equal(tf.memory().numTensors, before);
+    m.dispose();
+  });
+
+  it('stops before a stop string, holding back what might start one', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const greedy = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 0 });
+    const stop = greedy.slice(5, 7);
+    const cut = greedy.indexOf(stop);
+    const { pieces, summary } = await collect(sample(m, vocabulary, 'the', { length: 30, temperature: 0, stop: [stop] }));
+    assert.equal(summary.stopReason, 'stop');
+    assert.equal(pieces.join(''), greedy.slice(0, cut));
+    assert.equal(summary.text, greedy.slice(0, cut));
+    m.dispose();
+  });
+
+  it('names prompt characters outside the vocabulary instead of failing', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const { summary } = await collect(sample(m, vocabulary, 'the ZEBRA', { length: 3 }));
+    assert.match(summary.warnings[0], /were skipped: "Z" \(U\+005A\), "E" \(U\+0045\), "B" \(U\+0042\), "R" \(U\+0052\), "A" \(U\+0041\)/);
+    const empty = await collect(sample(m, vocabulary, '', { length: 3 }));
+    assert.match(empty.summary.warnings[0], /starts from a line break/);
+    await assert.rejects(collect(sample(m, vocabulary, 'the', { topP: 0 })), /topP must be in \(0, 1\]/);
+    m.dispose();
+  });
+
+  it('is cancelled between tokens', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const controller = new AbortController();
+    const gen = sample(m, vocabulary, 'the', { length: 1000 }, controller.signal);
+    let n = 0;
+    let summary: SampleSummary | undefined;
+    for (;;) {
+      const next = await gen.next();
+      if (next.done) {
+        summary = next.value;
+        break;
+      }
+      if (++n === 5) controller.abort();
+    }
+    assert.equal(summary.stopReason, 'cancelled');
+    assert.ok(summary.tokens <= 6);
+    m.dispose();
+  });
+
+  it('streams whole characters from a byte-level model', async () => {
+    const bytes = Vocabulary.bytes();
+    const m = new CharLM({ vocabSize: 256, embeddingSize: 6, hiddenSize: 12, seed: 2 });
+    const { pieces } = await collect(sample(m, bytes, '中文', { length: 60, temperature: 1, seed: 1 }));
+    for (const p of pieces) assert.ok(!p.includes('\uD800'), 'no lone surrogates');
+    m.dispose();
+  });
+
+  it('chooseToken: temperature 0 is argmax; top-p keeps the smallest set reaching p', () => {
+    const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
+    assert.equal(chooseToken(logits, { temperature: 0, topK: 0, topP: 1 }, 0.99), 0);
+    assert.equal(chooseToken(logits, { temperature: 1, topK: 0, topP: 1 }, 0.79), 1);
+    assert.equal(chooseToken(logits, { temperature: 1, topK: 0, topP: 0.7 }, 0.99), 1); // {0, 1} kept
+    assert.equal(chooseToken(logits, { temperature: 1, topK: 0, topP: 0.4 }, 0.99), 0); // {0} kept
+  });
+});
