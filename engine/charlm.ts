@@ -12,7 +12,7 @@ import { tf } from './backend';
 import { Random, freshSeed } from './random';
 import { Module, checkKnownKeys, checkPositiveInt } from './nn/module';
 import { crossEntropy, linear, mTm } from './nn/ops';
-import { GRU, LSTM, RNN, type Normalization, type RNNBase } from './nn/recurrent';
+import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from './nn/recurrent';
 import { Optimizer, type OptimizerSettings } from './train/optim';
 
 export const CELL_TYPES = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as const;
@@ -104,15 +104,27 @@ export class CharLM extends Module {
    * ids: (N, L) int32 token ids. Returns logits (L*N, V) in time-major order (row t*N + n)
    * and the final states, which the caller owns.
    */
-  forward(ids: tf.Tensor2D, h0?: tf.Tensor3D, c0?: tf.Tensor3D): { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D } {
+  forward(ids: tf.Tensor2D, h0?: tf.Tensor3D, c0?: tf.Tensor3D, options?: ForwardOptions): { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D; steps?: RecurrentOutput['steps'] } {
+    return tf.tidy(() => this.forwardEmbedded(this.embed(ids), h0, c0, options));
+  }
+
+  /** Token ids (N, L) to embedding vectors, time first: (L, N, E). */
+  embed(ids: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
       const [N, L] = ids.shape;
       const timeMajor = tf.transpose(ids).reshape([L * N]); // (L*N)
-      const x = (embeddingLookup(this.embedding, timeMajor) as tf.Tensor).reshape([L, N, this.config.embeddingSize]);
-      const r = this.rnn.forward(x, h0, c0);
+      return (embeddingLookup(this.embedding, timeMajor) as tf.Tensor).reshape([L, N, this.config.embeddingSize]) as tf.Tensor3D;
+    });
+  }
+
+  /** The model from embedding vectors x (L, N, E) on: what influence probes differentiate. */
+  forwardEmbedded(x: tf.Tensor3D, h0?: tf.Tensor3D, c0?: tf.Tensor3D, options?: ForwardOptions): { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D; steps?: RecurrentOutput['steps'] } {
+    return tf.tidy(() => {
+      const [L, N] = x.shape;
+      const r = this.rnn.forward(x, h0, c0, options);
       const logits = linear(r.output.reshape([L * N, this.config.hiddenSize]), this.headWeight as tf.Tensor as tf.Tensor2D, this.headBias);
-      return { logits, hN: r.hN, ...(r.cN ? { cN: r.cN } : {}) };
-    }) as { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D };
+      return { logits, hN: r.hN, ...(r.cN ? { cN: r.cN } : {}), ...(r.steps ? { steps: r.steps } : {}) };
+    }) as unknown as { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D; steps?: RecurrentOutput['steps'] };
   }
 
   /** Mean cross-entropy (nats per character) of predicting window[:, 1:] from window[:, :-1]. */

@@ -77,6 +77,12 @@ export type SequenceGates = Partial<Record<keyof LstmGates | keyof GruGates, Ten
 export interface ForwardOptions {
   /** Also return every layer's and direction's gates (and h, c) per step. Slower. */
   returnGates?: boolean;
+  /**
+   * Called with each new hidden state (layer, direction, position t); what it returns
+   * replaces h in the output and the recurrence. Probes add a zero tensor here to get
+   * d loss / d h_t. Runs the step-by-step path.
+   */
+  hiddenHook?: (layer: number, direction: number, t: number, h: Tensor2D) => Tensor2D;
 }
 
 export interface RecurrentOutput {
@@ -230,7 +236,7 @@ export abstract class RNNBase extends Module {
     }
     const timeLength = input.shape[unbatched ? 0 : this.batchFirst ? 1 : 0];
     if (timeLength === 0) throw new Error(`${this.constructor.name}: the input sequence is empty (length 0)`);
-    const stepwise = this.normalization !== 'none' || options.returnGates === true;
+    const stepwise = this.normalization !== 'none' || options.returnGates === true || options.hiddenHook !== undefined;
 
     return tf.tidy(() => {
       // Internally time first and batched: x (L, N, in), states (D*layers, N, H).
@@ -248,7 +254,7 @@ export abstract class RNNBase extends Module {
           const idx = k * D + d;
           const p = this.layers[idx];
           const r: LayerResult = stepwise
-            ? this.stepLayer(p, x, hStates[idx], cStates[idx], d === 1, options.returnGates === true)
+            ? this.stepLayer(p, x, hStates[idx], cStates[idx], d === 1, options.returnGates === true, options.hiddenHook && ((t, h) => options.hiddenHook!(k, d, t, h)))
             : fusedLayer({
               mode: this.mode, nonlinearity: this.nonlinearityName, x, h0: hStates[idx], c0: cStates[idx],
               weightIh: p.weightIh, weightHh: p.weightHh, biasIh: p.biasIh, biasHh: p.biasHh, reverse: d === 1,
@@ -273,7 +279,10 @@ export abstract class RNNBase extends Module {
   }
 
   /** One layer and direction, cell by cell: normalised variants, and gates for probes. */
-  private stepLayer(p: LayerParams, x: Tensor3D, h0: Tensor2D, c0: Tensor2D | undefined, reverse: boolean, keepSteps: boolean): LayerResult {
+  private stepLayer(
+    p: LayerParams, x: Tensor3D, h0: Tensor2D, c0: Tensor2D | undefined, reverse: boolean, keepSteps: boolean,
+    hook?: (t: number, h: Tensor2D) => Tensor2D,
+  ): LayerResult {
     const L = x.shape[0];
     const xs = unstack0(x) as Tensor2D[];
     const norm = this.normFor(p);
@@ -295,6 +304,7 @@ export abstract class RNNBase extends Module {
       } else {
         h = rnnStep(this.nonlinearityName, p, xs[t], h, norm, s).h;
       }
+      if (hook) h = hook(t, h);
       hs[t] = h;
       for (const [name, g] of Object.entries(stepGates)) (gates[name] ??= new Array(L))[t] = g;
     }

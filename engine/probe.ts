@@ -1,0 +1,151 @@
+/**
+ * Looking inside a trained model on a piece of text: what the inspector draws and the
+ * experiments measure. For positions t = 0..L-1 of the text (each predicting t+1):
+ *   - every layer's gate activations, h and c (rows = positions, columns = units);
+ *   - the probability of the actual next character, its surprisal in bits, the top 5;
+ *   - gradient norms through time: ||d loss_{L-1} / d h_t|| per layer, for every t;
+ *   - the influence matrix |d logit_t[actual next] / d x_s| (L2 norm over the
+ *     embedding of input s), which is zero for s > t in a causal model.
+ * Matrices are row-major Float32Arrays, so the worker can transfer them.
+ */
+import { tf } from './backend';
+import type { CharLM } from './charlm';
+import { describeCharacters, type Vocabulary } from './text/vocabulary';
+
+export interface Matrix { rows: number; cols: number; data: Float32Array }
+
+export interface LayerProbe {
+  layer: number;
+  /** i, f, g, o (LSTM) or r, z, n (GRU); none for a plain RNN. */
+  gates: Record<string, Matrix>;
+  h: Matrix;
+  c?: Matrix;
+}
+
+export interface PositionSurprisal {
+  /** The character read at t, and the next one the model had to predict. */
+  input: string;
+  actual: string;
+  probability: number;
+  bits: number;
+  top: Array<{ token: string; probability: number }>;
+}
+
+export interface ProbeResult {
+  /** The characters (tokens) of the probed text, one per position. */
+  tokens: string[];
+  layers: LayerProbe[];
+  surprisal: PositionSurprisal[];
+  /** Per layer: ||d loss_{L-1} / d h_t|| for t = 0..L-1. */
+  gradientNorms: Float32Array[];
+  /** (L, L): row t, column s. Absent when the text is longer than `maxInfluenceLength`. */
+  influence?: Matrix;
+  warnings: string[];
+}
+
+export interface ProbeOptions {
+  /** Longer texts are cut to their first this-many tokens (default 1024). */
+  maxLength?: number;
+  /** The influence matrix costs one backward pass per position: only up to this length (default 256). */
+  maxInfluenceLength?: number;
+}
+
+const toMatrix = (t: tf.Tensor): Matrix => ({ rows: t.shape[0], cols: t.size / t.shape[0], data: t.dataSync() as Float32Array });
+
+export function probe(model: CharLM, vocabulary: Vocabulary, text: string, options: ProbeOptions = {}): ProbeResult {
+  const warnings: string[] = [];
+  const encoded = vocabulary.encode(text, { onUnknown: 'unk' });
+  if (encoded.unknown.size) {
+    warnings.push(`characters not in the model's vocabulary were ${vocabulary.capped ? 'mapped to the unknown token' : 'skipped'}: ${describeCharacters(encoded.unknown)}`);
+  }
+  let ids = Array.from(encoded.ids);
+  const maxLength = options.maxLength ?? 1024;
+  if (ids.length > maxLength + 1) {
+    warnings.push(`the text was cut to its first ${maxLength + 1} tokens`);
+    ids = ids.slice(0, maxLength + 1);
+  }
+  if (ids.length < 2) throw new Error('probing needs at least two characters the model knows (one to read, one to predict)');
+  const inputs = ids.slice(0, -1);
+  const targets = ids.slice(1);
+  const L = inputs.length;
+  const token = (id: number) => vocabulary.decode([id]);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const input = tf.tensor2d([inputs], [1, L], 'int32');
+    try {
+      // Gates, states and surprisal: one step-by-step pass. (Results leave tidy through
+      // outer variables: tidy walks every key of what it returns, typed arrays included.)
+      let layers: LayerProbe[] = [];
+      let surprisal: PositionSurprisal[] = [];
+      tf.tidy(() => {
+        const r = model.forward(input, undefined, undefined, { returnGates: true });
+        layers = r.steps!.map((s, layer) => {
+          const gates: Record<string, Matrix> = {};
+          for (const name of ['i', 'f', 'g', 'o', 'r', 'z', 'n'] as const) {
+            if (s[name]) gates[name] = toMatrix(s[name]!.reshape([L, -1]));
+          }
+          return { layer, gates, h: toMatrix(s.h.reshape([L, -1])), ...(s.c ? { c: toMatrix(s.c.reshape([L, -1])) } : {}) };
+        });
+        const probs = tf.softmax(r.logits).arraySync() as number[][];
+        surprisal = probs.map((row, t) => {
+          const p = row[targets[t]];
+          const top = row.map((q, id) => [q, id] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
+          return {
+            input: token(inputs[t]), actual: token(targets[t]), probability: p, bits: -Math.log2(p),
+            top: top.map(([q, id]) => ({ token: token(id), probability: q })),
+          };
+        });
+      });
+
+      // Gradient norms through time: a zero added to every h_t, differentiated.
+      const numLayers = model.config.numLayers;
+      const H = model.config.hiddenSize;
+      const gradientNorms = tf.tidy(() => {
+        const zeros = Array.from({ length: numLayers * L }, () => tf.zeros([1, H]));
+        const lastTarget = tf.tensor1d([targets[L - 1]], 'int32');
+        const grads = tf.grads((...es: tf.Tensor[]) => {
+          const r = model.forward(input, undefined, undefined, { hiddenHook: (k, _d, t, h) => tf.add(h, es[k * L + t]) as tf.Tensor2D });
+          const last = tf.slice(r.logits, [L - 1, 0], [1, -1]);
+          return tf.neg(tf.sum(tf.mul(tf.logSoftmax(last), tf.oneHot(lastTarget, last.shape[1]))));
+        })(zeros);
+        return Array.from({ length: numLayers }, (_, k) => tf.stack(grads.slice(k * L, (k + 1) * L).map((g) => tf.norm(g))));
+      }).map((t) => {
+        const data = t.dataSync() as Float32Array;
+        t.dispose();
+        return data;
+      });
+
+      // Influence of each input on each prediction: one backward pass per position.
+      let influence: Matrix | undefined;
+      const maxInfluence = options.maxInfluenceLength ?? 256;
+      if (L <= maxInfluence) {
+        const data = new Float32Array(L * L);
+        const x = tf.tidy(() => model.embed(input));
+        try {
+          for (let t = 0; t < L; t++) {
+            const row = tf.tidy(() => {
+              const g = tf.grad((xs: tf.Tensor) => {
+                const logits = model.forwardEmbedded(xs as tf.Tensor3D).logits;
+                return tf.slice(logits, [t, targets[t]], [1, 1]).sum();
+              })(x);
+              return tf.norm(g.reshape([L, -1]), 'euclidean', 1);
+            });
+            data.set(row.dataSync() as Float32Array, t * L);
+            row.dispose();
+          }
+        } finally {
+          x.dispose();
+        }
+        influence = { rows: L, cols: L, data };
+      } else {
+        warnings.push(`the influence matrix was skipped: the text has ${L} positions, more than ${maxInfluence}`);
+      }
+      return { tokens: inputs.map(token), layers, surprisal, gradientNorms, influence, warnings };
+    } finally {
+      input.dispose();
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+}
