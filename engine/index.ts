@@ -15,3 +15,6 @@ export { Random } from './random';
 export { DataParallelTrainer } from './parallel/trainer';
 export { CharLM, CELL_TYPES } from './charlm';
 export type { CharLMConfig, OptimizerConfig, TrainStepResult, CellType } from './charlm';
+export { EngineClient, EngineError } from './worker/client';
+export type { Job, RequestBody, EngineClientOptions } from './worker/client';
+export type * from './worker/protocol';

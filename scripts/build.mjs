@@ -16,6 +16,7 @@ const nodeBundles = [
   { entryPoints: { demo: 'engine/demo.ts' } }, // README's run command
   { entryPoints: { bench: 'bench/train-bench.ts' } }, // npm run bench
   { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
+  { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
 ];
 
 // The wasm binaries must sit beside the bundles: engine/backend.ts looks for them there.
@@ -50,6 +51,9 @@ const common = {
   // tfjs-node is an optional native package: resolved at run time when installed.
   external: ['vscode', '@tensorflow/tfjs-node'],
   plugins: [problemMatcher],
+  // ESM-only dependencies (tinyglobby's fdir) use import.meta.url, which a CommonJS bundle lacks.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 copyWasmBinaries();

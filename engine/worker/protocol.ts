@@ -1,0 +1,106 @@
+/**
+ * Host <-> engine worker protocol: every message between the extension host (or any
+ * other host, such as the tests) and the worker thread that trains, samples and probes.
+ *
+ * Requests carry an `id`; the worker answers each with exactly one `reply` or `error`
+ * naming it in `inReplyTo`, and may send `event`s for it before that (progress,
+ * samples, checkpoints, tokens). Requests are validated on arrival (`parseRequest`): a
+ * malformed one gets an error reply, never a crash. Large arrays (probe matrices) travel
+ * as transferable Float32Arrays.
+ */
+import { z } from 'zod';
+import { BACKEND_NAMES, type BackendName } from '../backend';
+import type { CheckpointMeta } from '../checkpoint/checkpoint';
+import type { ProbeResult } from '../probe';
+import type { SampleSummary } from '../sample';
+import type { TrainSummary } from '../train/session';
+import type { TrainEvent } from '../train/trainer';
+
+const corpusSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string(), name: z.string().optional() }),
+  z.object({ kind: z.literal('files'), patterns: z.array(z.string()).min(1), cwd: z.string().optional() }),
+]);
+
+export const RequestSchema = z.discriminatedUnion('type', [
+  /** Start training; events follow until the `TrainSummary` reply. One training at a time. */
+  z.object({
+    type: z.literal('train'), id: z.number().int(), source: corpusSource, config: z.record(z.string(), z.unknown()).optional(),
+    outDir: z.string().optional(), keep: z.enum(['best', 'last']).optional(), resumeFrom: z.string().optional(),
+    maxCharacters: z.number().int().positive().optional(),
+  }),
+  /** Stop the request `target` (a train or sample) within one step; replies when it has stopped. */
+  z.object({ type: z.literal('cancel'), id: z.number().int(), target: z.number().int() }),
+  /** Make the checkpoint in `dir` the active model for sample and probe. */
+  z.object({ type: z.literal('load'), id: z.number().int(), dir: z.string() }),
+  /** Write the active model as a checkpoint into `dir`. */
+  z.object({ type: z.literal('save'), id: z.number().int(), dir: z.string() }),
+  /** Continue `prompt` with the active model; `token` events stream the text. */
+  z.object({
+    type: z.literal('sample'), id: z.number().int(), prompt: z.string(),
+    options: z.object({
+      length: z.number().int().positive().optional(), temperature: z.number().min(0).optional(), topK: z.number().int().min(0).optional(),
+      topP: z.number().gt(0).max(1).optional(), stop: z.array(z.string()).optional(), seed: z.number().int().optional(),
+      onUnknown: z.enum(['unk', 'skip']).optional(), maxPromptTokens: z.number().int().positive().optional(),
+    }).strict().optional(),
+  }),
+  /** Probe the active model on `text`. */
+  z.object({
+    type: z.literal('probe'), id: z.number().int(), text: z.string(),
+    options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional() }).strict().optional(),
+  }),
+  /** Which backends this machine has, and which is in use. */
+  z.object({ type: z.literal('listBackends'), id: z.number().int() }),
+  /** Switch the backend (before or between jobs). */
+  z.object({ type: z.literal('setBackend'), id: z.number().int(), name: z.enum(BACKEND_NAMES) }),
+]);
+
+export type Request = z.infer<typeof RequestSchema>;
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+
+/** What each request's reply carries. */
+export interface ReplyMap {
+  train: TrainSummary;
+  cancel: { cancelled: boolean };
+  load: ModelInfo;
+  save: { dir: string };
+  sample: SampleSummary;
+  probe: ProbeResult;
+  listBackends: { current: BackendName | null; reason: string | null; available: BackendName[] };
+  setBackend: { name: BackendName; reason: string };
+}
+
+export interface ModelInfo {
+  dir: string;
+  meta: CheckpointMeta;
+  parameters: number;
+}
+
+/** A token of a sample stream. */
+export interface TokenEvent { kind: 'token'; text: string }
+export type WorkerEvent = TrainEvent | TokenEvent;
+
+//#region from worker
+/** The answer to request `inReplyTo`. */
+export interface ReplyMessage<T extends RequestType = RequestType> { type: 'reply'; inReplyTo: number; request: T; result: ReplyMap[T] }
+/** Request `inReplyTo` failed (or was malformed; -1 when it had no id). */
+export interface ErrorMessage { type: 'error'; inReplyTo: number; message: string; code: ErrorCode }
+/** Something happened while request `requestId` runs. */
+export interface EventMessage { type: 'event'; requestId: number; event: WorkerEvent }
+/** A line for the log channel (backend chosen, warnings). */
+export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: string }
+export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage;
+//#endregion
+
+/** `bad-request`: malformed; `busy`: one training at a time; `no-model`: load or train first; `failed`: the job itself failed. */
+export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'failed';
+
+export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number; message: string };
+
+export function parseRequest(raw: unknown): ParsedRequest {
+  const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+  const result = RequestSchema.safeParse(raw);
+  if (result.success) return { ok: true, request: result.data };
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`);
+  return { ok: false, id, message: `malformed request: ${problems.join('; ')}` };
+}

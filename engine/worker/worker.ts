@@ -1,0 +1,180 @@
+/**
+ * The engine's worker-thread entry (`dist/worker.js`): trains, samples and probes on
+ * behalf of a host (see protocol.ts). It holds one active model; one training runs at a
+ * time, while sampling and probing the active model stay available.
+ */
+import { parentPort } from 'node:worker_threads';
+import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend';
+import type { CharLM } from '../charlm';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
+import { probe } from '../probe';
+import { sample } from '../sample';
+import type { Vocabulary } from '../text/vocabulary';
+import { trainFromRequest } from '../train/session';
+import { parseRequest, type ErrorCode, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
+
+if (!parentPort) throw new Error('engine/worker/worker.ts runs as a worker thread (new Worker(...)), not as a script');
+const port = parentPort;
+
+class JobError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+interface ActiveModel { model: CharLM; vocabulary: Vocabulary; info: ModelInfo }
+let active: ActiveModel | undefined;
+let training: { id: number; controller: AbortController } | undefined;
+const sampling = new Map<number, AbortController>();
+let preferredBackend: BackendName | undefined;
+/** The latest load; sample, probe and save wait for it, so requests sent after a load see its model. */
+let loading: Promise<unknown> = Promise.resolve();
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+function emit(requestId: number, event: WorkerEvent): void {
+  post({ type: 'event', requestId, event });
+}
+
+async function ensureBackend(): Promise<void> {
+  const before = currentBackend();
+  const info = await initBackend(preferredBackend);
+  if (before?.name !== info.name) post({ type: 'log', level: 'info', message: `backend: ${info.name} (${info.reason})` });
+}
+
+function activate(dir: string): ModelInfo {
+  const loaded = loadCheckpoint(dir);
+  active?.model.dispose();
+  const info: ModelInfo = { dir: loaded.dir, meta: loaded.meta, parameters: loaded.model.parameterCount() };
+  active = { model: loaded.model, vocabulary: loaded.vocabulary, info };
+  return info;
+}
+
+async function requireModel(): Promise<ActiveModel> {
+  await loading.catch(() => undefined);
+  if (!active) throw new JobError('no-model', 'no model is loaded: train one or load a checkpoint first');
+  return active;
+}
+
+/** Transferable buffers inside a probe result. */
+function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
+  const arrays = [
+    ...result.layers.flatMap((l) => [...Object.values(l.gates), l.h, ...(l.c ? [l.c] : [])].map((m) => m.data)),
+    ...result.gradientNorms,
+    ...(result.influence ? [result.influence.data] : []),
+  ];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> } = {
+  async train(r) {
+    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
+    await ensureBackend();
+    const controller = new AbortController();
+    training = { id: r.id, controller };
+    try {
+      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, maxCharacters: r.maxCharacters }, controller.signal);
+      for (;;) {
+        const next = await run.next();
+        if (next.done) {
+          if (next.value.checkpoint) activate(next.value.checkpoint);
+          return next.value;
+        }
+        emit(r.id, next.value);
+      }
+    } finally {
+      training = undefined;
+    }
+  },
+
+  async cancel(r) {
+    const controller = training?.id === r.target ? training.controller : sampling.get(r.target);
+    controller?.abort();
+    return { cancelled: controller !== undefined };
+  },
+
+  async load(r) {
+    const job = (async () => {
+      await ensureBackend();
+      readCheckpointMeta(r.dir); // fails fast, with the checkpoint's own message, before the old model is dropped
+      return activate(r.dir);
+    })();
+    loading = job;
+    return job;
+  },
+
+  async save(r) {
+    const { model, vocabulary, info } = await requireModel();
+    const dir = saveCheckpoint(r.dir, {
+      model, vocabulary, config: info.meta.training.config, state: info.meta.training.state,
+      backend: currentBackend()?.name ?? 'unknown', corpus: info.meta.training.corpus,
+    });
+    return { dir };
+  },
+
+  async sample(r) {
+    const { model, vocabulary } = await requireModel();
+    await ensureBackend();
+    const controller = new AbortController();
+    sampling.set(r.id, controller);
+    try {
+      const gen = sample(model, vocabulary, r.prompt, r.options ?? {}, controller.signal);
+      for (;;) {
+        const next = await gen.next();
+        if (next.done) return next.value;
+        emit(r.id, { kind: 'token', text: next.value });
+      }
+    } finally {
+      sampling.delete(r.id);
+    }
+  },
+
+  async probe(r) {
+    const { model, vocabulary } = await requireModel();
+    await ensureBackend();
+    return probe(model, vocabulary, r.text, r.options ?? {});
+  },
+
+  async listBackends() {
+    const current = currentBackend();
+    const available: BackendName[] = [];
+    for (const name of BACKEND_NAMES) {
+      try {
+        if (name === 'tensorflow') require.resolve('@tensorflow/tfjs-node');
+        available.push(name);
+      } catch {
+        // not installed on this machine
+      }
+    }
+    return { current: current?.name ?? null, reason: current?.reason ?? null, available };
+  },
+
+  async setBackend(r) {
+    if (training) throw new JobError('busy', 'the backend cannot change while training: stop it first');
+    preferredBackend = r.name;
+    const info = await initBackend(r.name);
+    return { name: info.name, reason: info.reason };
+  },
+};
+
+async function handle(request: Request): Promise<void> {
+  try {
+    const handler = handlers[request.type] as (r: Request) => Promise<ReplyMap[RequestType]>;
+    const result = await handler(request);
+    post({ type: 'reply', inReplyTo: request.id, request: request.type, result } as FromWorker, request.type === 'probe' ? probeBuffers(result as ReplyMap['probe']) : []);
+  } catch (err) {
+    const code = err instanceof JobError ? err.code : 'failed';
+    post({ type: 'error', inReplyTo: request.id, message: (err as Error).message, code });
+  }
+}
+
+port.on('message', (raw: unknown) => {
+  const parsed = parseRequest(raw);
+  if (!parsed.ok) {
+    post({ type: 'error', inReplyTo: parsed.id, message: parsed.message, code: 'bad-request' });
+    return;
+  }
+  void handle(parsed.request);
+});
