@@ -14,7 +14,6 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { tf, initBackend, type BackendName } from '../engine/backend';
 import { CharLM, type CellType } from '../engine/charlm';
 import { DataParallelTrainer } from '../engine/parallel/trainer';
@@ -95,19 +94,12 @@ async function benchSampling(rounds: number): Promise<Array<Record<string, unkno
   return rows;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      backend: { type: 'string' },
-      rounds: { type: 'string', default: '5' },
-      steps: { type: 'string', default: '3' },
-      only: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const backend = await initBackend(values.backend as BackendName | undefined);
-  const rounds = Number(values.rounds);
-  const stepsPerRound = Number(values.steps);
+export interface BenchOptions { backend?: BackendName; rounds: number; steps: number; only?: string; json: boolean }
+
+export async function runBench(values: BenchOptions): Promise<void> {
+  const backend = await initBackend(values.backend);
+  const rounds = values.rounds;
+  const stepsPerRound = values.steps;
   const torch = TorchReference.start();
   console.log(`SeqLab training benchmark: backend ${backend.name}, ${rounds} interleaved rounds of ${stepsPerRound} steps, Adam, clip 5`);
   if (typeof torch === 'string') console.log(`PyTorch reference skipped: ${torch}`);
@@ -159,7 +151,3 @@ async function main(): Promise<void> {
   if (values.json) console.log(JSON.stringify({ backend: backend.name, rounds, stepsPerRound, results }));
 }
 
-main().catch((err) => {
-  console.error(`bench failed: ${(err as Error).stack}`);
-  process.exit(1);
-});

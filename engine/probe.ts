@@ -34,6 +34,8 @@ export interface PositionSurprisal {
 export interface ProbeResult {
   /** The characters (tokens) of the probed text, one per position. */
   tokens: string[];
+  /** (L, V): the model's logits at each position, for checking against PyTorch. */
+  logits: Matrix;
   layers: LayerProbe[];
   surprisal: PositionSurprisal[];
   /** Per layer: ||d loss_{L-1} / d h_t|| for t = 0..L-1. */
@@ -78,6 +80,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
       // outer variables: tidy walks every key of what it returns, typed arrays included.)
       let layers: LayerProbe[] = [];
       let surprisal: PositionSurprisal[] = [];
+      let logits: Matrix | undefined;
       tf.tidy(() => {
         const r = model.forward(input, undefined, undefined, { returnGates: true });
         layers = r.steps!.map((s, layer) => {
@@ -87,6 +90,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
           }
           return { layer, gates, h: toMatrix(s.h.reshape([L, -1])), ...(s.c ? { c: toMatrix(s.c.reshape([L, -1])) } : {}) };
         });
+        logits = toMatrix(r.logits);
         const probs = tf.softmax(r.logits).arraySync() as number[][];
         surprisal = probs.map((row, t) => {
           const p = row[targets[t]];
@@ -141,7 +145,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
       } else {
         warnings.push(`the influence matrix was skipped: the text has ${L} positions, more than ${maxInfluence}`);
       }
-      return { tokens: inputs.map(token), layers, surprisal, gradientNorms, influence, warnings };
+      return { tokens: inputs.map(token), logits: logits!, layers, surprisal, gradientNorms, influence, warnings };
     } finally {
       input.dispose();
     }

@@ -1,7 +1,7 @@
 // One build for every bundle SeqLab ships: `node scripts/build.mjs [--production] [--watch]`.
 // Type checking is separate (`npm run typecheck`, tsc --noEmit): esbuild only strips types.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -10,11 +10,13 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const outdir = 'dist';
 
+// ESM-only dependencies (tinyglobby's fdir) use import.meta.url, which a CommonJS bundle lacks.
+const bundleUrl = "const __bundleUrl = require('url').pathToFileURL(__filename).href;";
+
 /** Node bundles: CommonJS, native and optional packages left to Node's require. */
 const nodeBundles = [
   { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
-  { entryPoints: { demo: 'engine/demo.ts' } }, // README's run command
-  { entryPoints: { bench: 'bench/train-bench.ts' } }, // npm run bench
+  { entryPoints: { cli: 'engine/cli.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
   { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
   { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
 ];
@@ -51,11 +53,11 @@ const common = {
   // tfjs-node is an optional native package: resolved at run time when installed.
   external: ['vscode', '@tensorflow/tfjs-node'],
   plugins: [problemMatcher],
-  // ESM-only dependencies (tinyglobby's fdir) use import.meta.url, which a CommonJS bundle lacks.
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "const __bundleUrl = require('url').pathToFileURL(__filename).href;" },
+  banner: { js: bundleUrl },
 };
 
+if (!watch) rmSync(outdir, { recursive: true, force: true }); // no stale bundles
 copyWasmBinaries();
 const contexts = await Promise.all(nodeBundles.map((b) => esbuild.context({ ...common, ...b })));
 if (watch) {

@@ -54,6 +54,8 @@ export function configureOptimizer(model: CharLM, config: TrainConfig): void {
 export interface ProgressEvent {
   kind: 'progress';
   step: number;
+  /** True when a validation pass ran at this step (valLoss is fresh). */
+  evaluated: boolean;
   totalSteps: number;
   trainLoss: number;
   valLoss: number | null;
@@ -153,14 +155,14 @@ export async function* trainModel(
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
   const snapshot = (): TrainingState => ({ ...state, optimizerStep: model.getOptimizer().stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history] });
-  const progress = (): ProgressEvent => {
+  const progress = (evaluated = false): ProgressEvent => {
     const cps = charsPerSecond();
     const remainingSteps = config.steps - state.step;
     const stepSeconds = state.step > stepAtStart ? (seconds() - elapsedBefore) / (state.step - stepAtStart) : null;
     const eta = stepSeconds === null ? null : Math.min(remainingSteps * stepSeconds, Math.max(0, budgetSeconds - seconds()));
     const trainLoss = state.trainLoss ?? NaN;
     return {
-      kind: 'progress', step: state.step, totalSteps: config.steps, trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
+      kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
       elapsedSeconds: seconds(), etaSeconds: eta,
     };
@@ -221,7 +223,7 @@ export async function* trainModel(
       const now = performance.now();
       if (evalNow || now - lastProgress >= config.progressIntervalMs) {
         lastProgress = now;
-        yield progress();
+        yield progress(evalNow);
       }
       if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
         const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text
@@ -229,7 +231,7 @@ export async function* trainModel(
         yield { kind: 'sample', step: state.step, text: prompt + text };
       }
     }
-    yield progress();
+    yield progress(false);
     if (hooks.saveCheckpoint && reason !== 'diverged') {
       await hooks.saveCheckpoint('last', snapshot());
       yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };

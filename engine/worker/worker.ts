@@ -61,6 +61,7 @@ async function requireModel(): Promise<ActiveModel> {
 /** Transferable buffers inside a probe result. */
 function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
   const arrays = [
+    result.logits.data,
     ...result.layers.flatMap((l) => [...Object.values(l.gates), l.h, ...(l.c ? [l.c] : [])].map((m) => m.data)),
     ...result.gradientNorms,
     ...(result.influence ? [result.influence.data] : []),

@@ -1,0 +1,279 @@
+/**
+ * `seqlab`: the engine on the command line. Runs in-process (no worker thread needed).
+ *
+ *   seqlab demo                       train on the built-in corpus for about a minute, then continue a prompt
+ *   seqlab train FILE|GLOB... --out DIR [options]
+ *   seqlab sample --model DIR --prompt TEXT [options]
+ *   seqlab probe --model DIR --text TEXT [--json]
+ *   seqlab bench [--only NAME] [--rounds N]
+ *
+ * Exit codes: 0 done; 1 bad input or failure (the message says what to do); 3 training
+ * diverged (the best checkpoint is kept); 130 interrupted (Ctrl+C; the checkpoint is kept).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { BACKEND_NAMES, initBackend, type BackendName } from './backend';
+import { CELL_TYPES } from './charlm';
+import { loadCheckpoint } from './checkpoint/checkpoint';
+import { probe, type Matrix } from './probe';
+import { sample } from './sample';
+import { generateCorpus } from './text/generated-corpus';
+import type { CorpusSource } from './text/corpus';
+import { OPTIMIZER_NAMES } from './train/optim';
+import { trainFromRequest, type TrainSummary } from './train/session';
+import type { TrainConfigInput } from './train/config';
+import type { TrainEvent } from './train/trainer';
+import { runBench } from '../bench/train-bench';
+
+const EXIT_FAILED = 1;
+const EXIT_DIVERGED = 3;
+const EXIT_INTERRUPTED = 130;
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
+  return n;
+};
+
+const backendOption = () => new Option('--backend <name>', 'compute backend (default: the fastest available)').choices(BACKEND_NAMES);
+
+/** Ctrl+C cancels the job cleanly (the second one exits at once). */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nstopping (Ctrl+C again to quit at once)...\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
+  });
+  return controller.signal;
+}
+
+function formatSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--';
+  const m = Math.floor(s / 60);
+  return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+interface TrainFlags {
+  out?: string; cell?: string; layers?: number; hidden?: number; embed?: number; seqLen?: number; batch?: number; lr?: number;
+  clip?: number; steps?: number; minutes?: number; seed?: number; backend?: BackendName; json?: boolean; optimizer?: string;
+  dropout?: number; normalization?: string; resume?: string; evalInterval?: number; keep?: 'best' | 'last'; forgetBias?: number;
+}
+
+/** Runs training with a progress bar (a terminal) or a line per evaluation (a pipe); returns the summary. */
+async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<TrainSummary> {
+  const backend = await initBackend(flags.backend);
+  const config: TrainConfigInput = {};
+  const set = <K extends keyof TrainConfigInput>(key: K, value: TrainConfigInput[K] | undefined) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set('cell', flags.cell as TrainConfigInput['cell']);
+  set('layers', flags.layers); set('hidden', flags.hidden); set('embed', flags.embed); set('seqLen', flags.seqLen);
+  set('batch', flags.batch); set('lr', flags.lr); set('clipNorm', flags.clip); set('steps', flags.steps); set('minutes', flags.minutes);
+  set('seed', flags.seed); set('optimizer', flags.optimizer as TrainConfigInput['optimizer']); set('dropout', flags.dropout);
+  set('normalization', flags.normalization as TrainConfigInput['normalization']); set('evalInterval', flags.evalInterval);
+  set('forgetBias', flags.forgetBias);
+  if (flags.minutes !== undefined && flags.steps === undefined) config.steps = 100_000_000; // the budget decides
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const run = trainFromRequest({ source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume }, interruptSignal());
+  const bar = process.stderr.isTTY && !flags.json
+    ? new SingleBar({ format: ' {bar} {percentage}% | step {value}/{total} | loss {loss} | val {val} | {cps} chars/s | ETA {eta_s}', hideCursor: true, etaBuffer: 50, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+  let started = false;
+  for (;;) {
+    const next = await run.next();
+    if (next.done) {
+      bar?.stop();
+      return next.value;
+    }
+    const e: TrainEvent = next.value;
+    if (e.kind === 'progress') {
+      if (!started) {
+        started = true;
+        log(`backend ${backend.name} (${backend.reason})`);
+        bar?.start(e.totalSteps > 1e7 ? Math.max(e.step, 1) : e.totalSteps, 0, { loss: '-', val: '-', cps: '-' });
+      }
+      const payload = { loss: e.trainLoss.toFixed(3), val: e.valLoss?.toFixed(3) ?? '-', cps: Math.round(e.charsPerSecond) };
+      if (bar) {
+        if (e.totalSteps > 1e7) bar.setTotal(Math.max(e.step, 1));
+        bar.update(e.step, payload);
+      } else if (e.evaluated && !flags.json) {
+        log(`step ${e.step}/${e.totalSteps > 1e7 ? '?' : e.totalSteps}  train ${payload.loss}  val ${payload.val}  ${payload.cps} chars/s  ETA ${formatSeconds(e.etaSeconds)}`);
+      }
+    } else if (e.kind === 'sample' && !flags.json && !bar) {
+      log(`sample at step ${e.step}: ${JSON.stringify(e.text.slice(0, 100))}`);
+    }
+  }
+}
+
+function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true): void {
+  const log = (line: string) => process.stderr.write(line + '\n');
+  log(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
+  log(`validation loss ${s.initialValLoss.toFixed(3)} -> ${s.valLoss?.toFixed(3)} nats/char (best ${s.bestValLoss?.toFixed(3)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
+  if (s.checkpoint && showCheckpoint) log(`checkpoint: ${s.checkpoint}`);
+  if (json) {
+    console.log(JSON.stringify({
+      reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
+      initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
+      checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message,
+    }));
+  }
+  if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
+  if (s.reason === 'cancelled') process.exitCode = EXIT_INTERRUPTED;
+}
+
+const matrixToRows = (m: Matrix) => Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
+
+export function buildProgram(): Command {
+  const program = new Command('seqlab')
+    .description('Train, sample and inspect character-level RNN, LSTM and GRU models (PyTorch-compatible).')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(`seqlab: ${str.replace(/^error: /, '')}`) });
+
+  program.command('train')
+    .description('train a character model on text files (names or globs); writes the checkpoint into --out')
+    .argument('<files...>', 'text files or glob patterns (e.g. "notes/**/*.md")')
+    .requiredOption('--out <dir>', 'checkpoint folder (the best validation loss is kept)')
+    .addOption(new Option('--cell <type>', 'recurrent cell').choices(CELL_TYPES))
+    .option('--layers <n>', 'recurrent layers', int('--layers'))
+    .option('--hidden <n>', 'hidden units per layer', int('--hidden'))
+    .option('--embed <n>', 'embedding size', int('--embed'))
+    .option('--seq-len <n>', 'characters per training window (backpropagation through time)', int('--seq-len'))
+    .option('--batch <n>', 'windows per step', int('--batch'))
+    .addOption(new Option('--optimizer <name>', 'optimiser').choices(OPTIMIZER_NAMES))
+    .option('--lr <x>', 'learning rate', num('--lr'))
+    .option('--clip <x>', 'clip the global gradient norm (0 = off)', num('--clip'))
+    .option('--dropout <x>', 'dropout between layers', num('--dropout'))
+    .addOption(new Option('--normalization <kind>', 'normalise the gate pre-activations').choices(['none', 'layer', 'batch']))
+    .option('--forget-bias <x>', 'LSTM: initial forget-gate bias (1 keeps the cell state open)', num('--forget-bias'))
+    .option('--steps <n>', 'training steps', int('--steps'))
+    .option('--minutes <x>', 'time budget (stops at whichever of --steps and --minutes comes first)', num('--minutes'))
+    .option('--eval-interval <n>', 'steps between validation passes', int('--eval-interval'))
+    .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'))
+    .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
+    .option('--resume <dir>', 'continue training from this checkpoint')
+    .addOption(backendOption())
+    .option('--json', 'print one JSON object with the results as the last line of stdout')
+    .action(async (files: string[], flags: TrainFlags) => {
+      reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true);
+    });
+
+  program.command('demo')
+    .description('train a small LSTM on the built-in corpus for about a minute, then continue a prompt')
+    .option('--minutes <x>', 'training time', num('--minutes'), 1)
+    .option('--out <dir>', 'also keep the checkpoint here')
+    .option('--prompt <text>', 'text to continue', 'The forget gate')
+    .addOption(backendOption())
+    .action(async (flags: { minutes: number; out?: string; prompt: string; backend?: BackendName }) => {
+      const out = flags.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-demo-'));
+      try {
+        const summary = await runTraining({ kind: 'text', text: generateCorpus(), name: 'the built-in corpus' }, {
+          minutes: flags.minutes, hidden: 256, embed: 48, seqLen: 64, batch: 32, lr: 3e-3, evalInterval: 25, out, backend: flags.backend,
+        });
+        reportTraining(summary, false, flags.out !== undefined);
+        if (!summary.checkpoint) return;
+        const { model, vocabulary } = loadCheckpoint(summary.checkpoint);
+        process.stdout.write(`\n${flags.prompt}`);
+        const gen = sample(model, vocabulary, flags.prompt, { length: 300, temperature: 0.6, seed: 1 });
+        for (let n = await gen.next(); !n.done; n = await gen.next()) process.stdout.write(n.value);
+        process.stdout.write('\n');
+        model.dispose();
+      } finally {
+        if (!flags.out) fs.rmSync(out, { recursive: true, force: true });
+      }
+    });
+
+  program.command('sample')
+    .description('continue a prompt with a trained model; streams the continuation (without the prompt) to stdout')
+    .requiredOption('--model <dir>', 'checkpoint folder')
+    .requiredOption('--prompt <text>', 'text to continue')
+    .option('--length <n>', 'characters to generate', int('--length'), 200)
+    .option('--temperature <x>', 'softmax temperature (0 = always the most likely)', num('--temperature'), 0.8)
+    .option('--top-k <n>', 'sample among the k most likely only (0 = all)', int('--top-k'), 0)
+    .option('--top-p <x>', 'sample among the smallest set reaching this probability', num('--top-p'), 1)
+    .option('--stop <text...>', 'stop before any of these strings')
+    .option('--seed <n>', 'random seed', int('--seed'))
+    .addOption(backendOption())
+    .action(async (flags: { model: string; prompt: string; length: number; temperature: number; topK: number; topP: number; stop?: string[]; seed?: number; backend?: BackendName }) => {
+      await initBackend(flags.backend);
+      const { model, vocabulary } = loadCheckpoint(flags.model);
+      try {
+        const gen = sample(model, vocabulary, flags.prompt, { length: flags.length, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, stop: flags.stop, seed: flags.seed }, interruptSignal());
+        let n = await gen.next();
+        for (; !n.done; n = await gen.next()) process.stdout.write(n.value);
+        process.stdout.write('\n');
+        for (const w of n.value.warnings) process.stderr.write(`warning: ${w}\n`);
+      } finally {
+        model.dispose();
+      }
+    });
+
+  program.command('probe')
+    .description('gate activations, states, surprisal, gradients through time and influence of a model on a text')
+    .requiredOption('--model <dir>', 'checkpoint folder')
+    .requiredOption('--text <text>', 'the text to probe')
+    .option('--json', 'print everything as one JSON object')
+    .addOption(backendOption())
+    .action(async (flags: { model: string; text: string; json?: boolean; backend?: BackendName }) => {
+      await initBackend(flags.backend);
+      const { model, vocabulary } = loadCheckpoint(flags.model);
+      try {
+        const r = probe(model, vocabulary, flags.text);
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (flags.json) {
+          console.log(JSON.stringify({
+            tokens: r.tokens,
+            logits: matrixToRows(r.logits),
+            layers: r.layers.map((l) => ({
+              layer: l.layer, gates: Object.fromEntries(Object.entries(l.gates).map(([k, m]) => [k, matrixToRows(m)])),
+              h: matrixToRows(l.h), ...(l.c ? { c: matrixToRows(l.c) } : {}),
+            })),
+            surprisal: r.surprisal, gradientNorms: r.gradientNorms.map((g) => Array.from(g)),
+            influence: r.influence ? matrixToRows(r.influence) : null, warnings: r.warnings,
+          }));
+          return;
+        }
+        console.log('pos  char  next  p(next)  bits   top guesses');
+        r.surprisal.forEach((s, t) => {
+          const top = s.top.slice(0, 3).map((g) => `${JSON.stringify(g.token)} ${g.probability.toFixed(2)}`).join(', ');
+          console.log(`${String(t).padStart(3)}  ${JSON.stringify(s.input).padEnd(5)} ${JSON.stringify(s.actual).padEnd(5)} ${s.probability.toFixed(3).padStart(7)}  ${s.bits.toFixed(2).padStart(5)}  ${top}`);
+        });
+        const mean = r.surprisal.reduce((a, s) => a + s.bits, 0) / r.surprisal.length;
+        console.log(`mean surprisal ${mean.toFixed(3)} bits/char; |d loss/d h_t| from the last position: ${Array.from(r.gradientNorms.at(-1)!).map((v) => v.toExponential(1)).join(' ')}`);
+      } finally {
+        model.dispose();
+      }
+    });
+
+  program.command('bench')
+    .description('training and sampling throughput, against PyTorch in the same run when /usr/bin/python3 has torch')
+    .option('--rounds <n>', 'interleaved rounds (medians are reported)', int('--rounds'), 5)
+    .option('--steps <n>', 'training steps per round', int('--steps'), 3)
+    .option('--only <name>', 'only the configurations whose name starts with this (e.g. "A", "sampling")')
+    .option('--json', 'print the results as one JSON line')
+    .addOption(backendOption())
+    .action(async (flags: { rounds: number; steps: number; only?: string; json?: boolean; backend?: BackendName }) => {
+      await runBench({ backend: flags.backend, rounds: flags.rounds, steps: flags.steps, only: flags.only, json: flags.json === true });
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`seqlab: ${(err as Error).message}\n`);
+    process.exitCode = EXIT_FAILED;
+  }
+}
+
+if (require.main === module) void main();
