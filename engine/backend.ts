@@ -20,8 +20,9 @@ import { installWasmKernels } from './wasm-kernels';
 
 export { tf };
 
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from './names';
+
+export { BACKEND_NAMES, type BackendName };
 
 export interface BackendInfo {
   name: BackendName;

@@ -15,8 +15,9 @@ import { crossEntropy, linear, mTm } from './nn/ops';
 import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from './nn/recurrent';
 import { Optimizer, type OptimizerSettings } from './train/optim';
 
-export const CELL_TYPES = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as const;
-export type CellType = (typeof CELL_TYPES)[number];
+import { CELL_TYPES, type CellType } from './names';
+
+export { CELL_TYPES, type CellType };
 
 export interface CharLMConfig {
   vocabSize: number;

@@ -16,6 +16,7 @@ const bundleUrl = "const __bundleUrl = require('url').pathToFileURL(__filename).
 /** Node bundles: CommonJS, native and optional packages left to Node's require. */
 const nodeBundles = [
   { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
+  { entryPoints: { extension: 'extension/extension.ts' } }, // the VS Code extension host side
   { entryPoints: { cli: 'engine/cli.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
   { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
   { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
@@ -59,7 +60,16 @@ const common = {
 
 if (!watch) rmSync(outdir, { recursive: true, force: true }); // no stale bundles
 copyWasmBinaries();
-const contexts = await Promise.all(nodeBundles.map((b) => esbuild.context({ ...common, ...b })));
+mkdirSync(join(outdir, 'webview'), { recursive: true });
+copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), join(outdir, 'webview', 'uPlot.min.css'));
+
+/** Webview bundles: browser ES modules, loaded by the nonce'd <script type="module">. */
+const webviewBuild = {
+  entryPoints: { training: 'webview/training.ts', inspector: 'webview/inspector.ts' },
+  bundle: true, platform: 'browser', format: 'esm', target: 'es2022', outdir: join(outdir, 'webview'),
+  sourcemap: !production, minify: production, logLevel: 'warning', plugins: [problemMatcher],
+};
+const contexts = await Promise.all([...nodeBundles.map((b) => esbuild.context({ ...common, ...b })), esbuild.context(webviewBuild)]);
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

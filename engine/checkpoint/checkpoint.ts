@@ -16,8 +16,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { tf } from '../backend';
-import { CELL_TYPES, CharLM, type CharLMConfig } from '../charlm';
-import { NORMALIZATIONS } from '../nn/recurrent';
+import { CharLM, type CharLMConfig } from '../charlm';
+import { CELL_TYPES, NORMALIZATIONS } from '../names';
 import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
 import { TrainConfigSchema, type TrainConfig } from '../train/config';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
@@ -56,7 +56,7 @@ const MetaSchema = z.object({
     numLayers: z.number().int().positive(),
     cell: z.enum(CELL_TYPES),
     dropout: z.number().min(0).max(1),
-    normalization: z.enum(NORMALIZATIONS as unknown as ['none', 'layer', 'batch']),
+    normalization: z.enum(NORMALIZATIONS),
     forgetBias: z.number().optional(),
   }),
   vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).optional(), capped: z.boolean().optional() }),

@@ -40,8 +40,9 @@ type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
 type Tensor3D = tf.Tensor3D;
 
-export type Normalization = 'none' | 'layer' | 'batch';
-export const NORMALIZATIONS: readonly Normalization[] = ['none', 'layer', 'batch'];
+import { NORMALIZATIONS, type Normalization } from '../names';
+
+export { NORMALIZATIONS, type Normalization };
 
 export interface RecurrentOptions {
   inputSize: number;

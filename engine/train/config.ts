@@ -3,9 +3,7 @@
  * and out-of-range values are errors that name the key (`parseTrainConfig`).
  */
 import { z } from 'zod';
-import { CELL_TYPES } from '../charlm';
-import { NORMALIZATIONS } from '../nn/recurrent';
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optim';
+import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../names';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -16,7 +14,7 @@ export const TrainConfigSchema = z.object({
   hidden: int(1, 4096).default(256), // the chapter's examples use 128-512
   embed: int(1, 4096).default(64),
   dropout: z.number().min(0).max(0.9).default(0), // between layers; needs layers > 1
-  normalization: z.enum(NORMALIZATIONS as unknown as ['none', 'layer', 'batch']).default('none'),
+  normalization: z.enum(NORMALIZATIONS).default('none'),
   forgetBias: z.number().min(-10).max(10).optional(), // LSTM: 1 keeps the conveyor belt open at the start
   // data
   seqLen: int(2, 4096).default(64), // backpropagation through time spans this many characters
@@ -29,7 +27,7 @@ export const TrainConfigSchema = z.object({
   lr: z.number().gt(0).max(10).default(2e-3), // Adam's usual rate for char models
   momentum: z.number().min(0).max(0.999).default(0.9), // sgd only
   weightDecay: z.number().min(0).max(1).default(0),
-  schedule: z.enum(SCHEDULE_NAMES as unknown as ['constant', 'cosine', 'step']).default('constant'),
+  schedule: z.enum(SCHEDULE_NAMES).default('constant'),
   warmupSteps: int(0, 10_000_000).default(0),
   lrMinRatio: z.number().min(0).max(1).default(0.1), // cosine ends at lr * lrMinRatio
   lrStepSize: int(1, 10_000_000).default(1000), // step: lr *= lrGamma every lrStepSize steps

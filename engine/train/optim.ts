@@ -11,8 +11,9 @@
  */
 import { tf } from '../backend';
 
-export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../names';
+
+export { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName };
 
 export interface OptimizerSettings {
   name: OptimizerName;
@@ -114,8 +115,6 @@ export class Optimizer {
   }
 }
 
-export type ScheduleName = 'constant' | 'cosine' | 'step';
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ['constant', 'cosine', 'step'];
 
 export interface ScheduleSettings {
   learningRate: number;

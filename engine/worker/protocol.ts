@@ -9,7 +9,7 @@
  * as transferable Float32Arrays.
  */
 import { z } from 'zod';
-import { BACKEND_NAMES, type BackendName } from '../backend';
+import { BACKEND_NAMES, type BackendName } from '../names';
 import type { CheckpointMeta } from '../checkpoint/checkpoint';
 import type { ProbeResult } from '../probe';
 import type { SampleSummary } from '../sample';

@@ -1,0 +1,18 @@
+/**
+ * Names shared by the engine and its hosts, in a module that loads nothing else: the
+ * extension imports these (through the worker protocol) without loading TensorFlow.js.
+ */
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export const CELL_TYPES = ['lstm', 'gru', 'rnn-tanh', 'rnn-relu', 'rnn-sigmoid'] as const;
+export type CellType = (typeof CELL_TYPES)[number];
+
+export const NORMALIZATIONS = ['none', 'layer', 'batch'] as const;
+export type Normalization = (typeof NORMALIZATIONS)[number];
+
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+export const SCHEDULE_NAMES = ['constant', 'cosine', 'step'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];

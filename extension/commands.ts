@@ -1,0 +1,240 @@
+/** SeqLab's commands: train, stop, generate, inspect, models, backend, log. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EngineError } from '../engine/worker/client';
+import type { ReplyMap } from '../engine/worker/protocol';
+import type { EngineHost } from './engineHost';
+import { InspectorPanel } from './inspector';
+import { ModelItem, type ModelStore, type ModelsTree } from './models';
+import { engineConfig, readSettings, type Settings } from './settings';
+
+export interface CommandContext {
+  context: vscode.ExtensionContext;
+  engine: EngineHost;
+  store: ModelStore;
+  tree: ModelsTree;
+  log: vscode.LogOutputChannel;
+  settings: () => Settings;
+}
+
+const t = vscode.l10n.t;
+
+function showError(c: CommandContext, message: string, ...actions: Array<{ title: string; run: () => unknown }>): void {
+  c.log.error(message);
+  const all = [...actions, { title: t('Open Log'), run: () => c.log.show() }];
+  void vscode.window.showErrorMessage(message, ...all.map((a) => a.title)).then((pick) => all.find((a) => a.title === pick)?.run());
+}
+
+/** Trains on a text source and reports how it ended; resolves with the summary, or undefined on failure. */
+async function train(c: CommandContext, source: { kind: 'text'; text: string; name: string } | { kind: 'files'; patterns: string[]; cwd?: string }, origin: string, characters: number, override: Record<string, unknown> = {}): Promise<ReplyMap['train'] | undefined> {
+  if (c.engine.training) {
+    void vscode.window.showWarningMessage(t('A training run is in progress: stop it first.'), t('Stop Training')).then((pick) => pick && vscode.commands.executeCommand('seqlab.stopTraining'));
+    return undefined;
+  }
+  const s = c.settings();
+  const outDir = c.store.newDir(s.train.cell);
+  c.log.info(`training on ${origin} (${characters} characters) into ${outDir}`);
+  void vscode.commands.executeCommand('seqlab.trainingView.focus');
+  try {
+    const summary = await c.engine.train({ source, config: { ...engineConfig(s.train), ...override }, outDir, keep: 'best' }, origin, characters);
+    c.tree.refresh();
+    c.log.info(`${summary.message}; validation loss ${summary.initialValLoss.toFixed(3)} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
+    if (summary.reason === 'diverged') {
+      showError(c, t('Training diverged: {0}', summary.message), {
+        title: t('Lower Learning Rate'),
+        run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.learningRate / 2, vscode.ConfigurationTarget.Global),
+      });
+    }
+    return summary;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/sequence length|needs at least/.test(message)) {
+      showError(c, t('Cannot train: {0}', message), {
+        title: t('Lower Sequence Length'),
+        run: () => vscode.workspace.getConfiguration('seqlab').update('train.seqLen', Math.max(8, Math.floor(s.train.seqLen / 2)), vscode.ConfigurationTarget.Global),
+      });
+    } else {
+      showError(c, t('Training failed: {0}', message));
+    }
+    return undefined;
+  }
+}
+
+function editorOrWarn(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) void vscode.window.showWarningMessage(t('Open a text editor first.'));
+  return editor;
+}
+
+/** Streams a continuation into the document at `position` as one undoable edit. */
+async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: string, position: vscode.Position): Promise<void> {
+  const s = c.settings().generate;
+  await vscode.commands.executeCommand('setContext', 'seqlab.generating', true);
+  let job: ReturnType<EngineHost['sample']> | undefined;
+  const cancel = vscode.commands.registerCommand('seqlab.cancelGeneration', () => job?.cancel());
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: generating (Esc to stop)'), cancellable: true }, async (_progress, token) => {
+      let insertAt = position;
+      let buffered = '';
+      let first = true;
+      let writing = Promise.resolve();
+      // Edits join one undo group: only the first opens it and only the last closes it.
+      const flush = (last: boolean) => {
+        const text = buffered;
+        buffered = '';
+        writing = writing.then(async () => {
+          if (!text && !last) return; // the last edit always runs: it closes the undo group
+          const at = insertAt;
+          const ok = await editor.edit((b) => b.insert(at, text), { undoStopBefore: first, undoStopAfter: last });
+          if (!ok) throw new Error(t('the document changed in a way that stopped the insertion'));
+          first = false;
+          const lines = text.split('\n');
+          insertAt = lines.length === 1 ? at.translate(0, text.length) : new vscode.Position(at.line + lines.length - 1, lines[lines.length - 1].length);
+        });
+        return writing;
+      };
+      const timer = setInterval(() => void flush(false), 40);
+      token.onCancellationRequested(() => void job?.cancel());
+      job = c.engine.sample(prompt, { length: s.length, temperature: s.temperature, topK: s.topK, topP: s.topP }, (piece) => {
+        buffered += piece;
+      });
+      try {
+        const summary = await job.result;
+        for (const w of summary.warnings) c.log.warn(w);
+      } finally {
+        clearInterval(timer);
+        await flush(true);
+      }
+    });
+  } finally {
+    cancel.dispose();
+    await vscode.commands.executeCommand('setContext', 'seqlab.generating', false);
+  }
+}
+
+export function registerCommands(c: CommandContext): vscode.Disposable[] {
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return [
+    reg('seqlab.trainOnSelection', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const text = editor.selections.map((sel) => editor.document.getText(sel)).join('\n');
+      if (!text.trim()) {
+        void vscode.window.showWarningMessage(t('Select some text to train on, or use "Train on Current File".'));
+        return;
+      }
+      const name = t('selection in {0}', path.basename(editor.document.fileName));
+      return train(c, { kind: 'text', text, name }, name, [...text].length);
+    }),
+    reg('seqlab.trainOnFile', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const text = editor.document.getText();
+      const name = path.basename(editor.document.fileName);
+      return train(c, { kind: 'text', text, name }, name, [...text].length);
+    }),
+    reg('seqlab.trainOnFiles', async (glob?: string) => {
+      const pattern = glob ?? (await vscode.window.showInputBox({ prompt: t('Files to train on (a glob in the workspace)'), value: c.settings().filesGlob }));
+      if (!pattern) return;
+      const files = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,.seqlab}/**', 2000);
+      if (!files.length) {
+        void vscode.window.showWarningMessage(t('No file in the workspace matches {0}.', pattern));
+        return;
+      }
+      return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, t('{0} files', files.length), 0);
+    }),
+    reg('seqlab.stopTraining', async () => {
+      if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
+    }),
+    reg('seqlab.generateContinuation', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const sel = editor.selection;
+      const position = sel.isEmpty ? sel.active : sel.end;
+      const prompt = sel.isEmpty ? editor.document.getText(new vscode.Range(new vscode.Position(Math.max(0, position.line - 200), 0), position)) : editor.document.getText(sel);
+      if (!c.engine.activeModel) {
+        const quick = t('Train a Quick Model');
+        const pick = await vscode.window.showInformationMessage(t('No model is loaded. Train a quick one on this file and then continue?'), quick, t('Load Model…'));
+        if (pick === quick) {
+          const text = editor.document.getText();
+          const summary = await train(c, { kind: 'text', text, name: path.basename(editor.document.fileName) }, path.basename(editor.document.fileName), [...text].length, { steps: 300 });
+          if (!summary?.checkpoint) return;
+        } else {
+          if (pick) await vscode.commands.executeCommand('seqlab.loadModel');
+          if (!c.engine.activeModel) return;
+        }
+      }
+      try {
+        await generate(c, editor, prompt, position);
+      } catch (err) {
+        showError(c, t('Generate Continuation failed: {0}', (err as Error).message));
+      }
+    }),
+    reg('seqlab.inspectSelection', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const text = editor.document.getText(editor.selection);
+      if ([...text].length < 2) {
+        void vscode.window.showWarningMessage(t('Select at least two characters to inspect.'));
+        return;
+      }
+      if (!c.engine.activeModel) {
+        void vscode.window.showWarningMessage(t('No model is loaded: train one or load a checkpoint first.'), t('Train on Selection')).then((pick) => pick && vscode.commands.executeCommand('seqlab.trainOnSelection'));
+        return;
+      }
+      await InspectorPanel.show(c.context.extensionUri, c.engine, c.log).probe(text.slice(0, 2000), path.basename(editor.document.fileName));
+    }),
+    reg('seqlab.loadModel', async (item?: ModelItem) => {
+      let dir = item?.entry.dir;
+      if (!dir) {
+        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(c.store.root()), openLabel: t('Load Model') });
+        dir = picked?.[0]?.fsPath;
+      }
+      if (!dir) return;
+      try {
+        await c.engine.load(dir);
+        c.tree.refresh();
+      } catch (err) {
+        showError(c, t('Cannot load the model: {0}', (err as Error).message));
+      }
+    }),
+    reg('seqlab.models.activate', (item: ModelItem) => vscode.commands.executeCommand('seqlab.loadModel', item)),
+    reg('seqlab.models.reveal', (item: ModelItem) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(item.entry.dir))),
+    reg('seqlab.models.delete', async (item: ModelItem) => {
+      const del = t('Delete');
+      const pick = await vscode.window.showWarningMessage(t('Delete the model {0}? This cannot be undone.', item.entry.name), { modal: true }, del);
+      if (pick !== del) return;
+      await vscode.workspace.fs.delete(vscode.Uri.file(item.entry.dir), { recursive: true, useTrash: true });
+      c.tree.refresh();
+    }),
+    reg('seqlab.models.refresh', () => c.tree.refresh()),
+    reg('seqlab.exportModel', async (item?: ModelItem) => {
+      const target = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: t('Export Here') });
+      if (!target?.[0]) return;
+      try {
+        if (item) {
+          const dest = vscode.Uri.joinPath(target[0], item.entry.name);
+          await vscode.workspace.fs.copy(vscode.Uri.file(item.entry.dir), dest, { overwrite: false });
+          void vscode.window.showInformationMessage(t('Exported to {0} (model.safetensors loads into PyTorch).', dest.fsPath));
+        } else {
+          if (!c.engine.activeModel) throw new EngineError(t('no model is loaded'), 'no-model');
+          const dest = path.join(target[0].fsPath, path.basename(c.engine.activeModel.dir));
+          const { dir } = await c.engine.save(dest);
+          void vscode.window.showInformationMessage(t('Exported to {0} (model.safetensors loads into PyTorch).', dir));
+        }
+      } catch (err) {
+        showError(c, t('Export failed: {0}', (err as Error).message));
+      }
+    }),
+    reg('seqlab.selectBackend', async () => {
+      const { available, current } = await c.engine.listBackends();
+      const items = [{ label: 'auto', description: t('the fastest available') }, ...available.map((name) => ({ label: name, description: name === current ? t('in use') : '' }))];
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: t('Compute backend for training and sampling') });
+      if (!pick) return;
+      await vscode.workspace.getConfiguration('seqlab').update('backend', pick.label, vscode.ConfigurationTarget.Global);
+    }),
+    reg('seqlab.showLog', () => c.log.show()),
+  ];
+}
+
+export { readSettings };

@@ -1,0 +1,140 @@
+/**
+ * The extension's side of the engine worker: one EngineClient, started on first use
+ * (activation loads no TensorFlow.js), its crashes reported with an action, its log
+ * lines in the output channel, its training state kept here for the views.
+ */
+import * as vscode from 'vscode';
+import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
+import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
+import type { TrainingStatePayload } from '../webview/protocol';
+
+export class EngineHost implements vscode.Disposable {
+  private readonly client: EngineClient;
+  private trainingJob: Job<'train'> | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<TrainingStatePayload>();
+  /** Fires when the training state changes (a few times a second while training). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly modelEmitter = new vscode.EventEmitter<ReplyMap['load'] | undefined>();
+  /** Fires when the active model changes (trained, loaded). */
+  readonly onDidChangeModel = this.modelEmitter.event;
+  state: TrainingStatePayload = { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null };
+  activeModel: ReplyMap['load'] | undefined;
+  backend: string | undefined;
+
+  constructor(log: vscode.LogOutputChannel, workerScript: string) {
+    this.client = new EngineClient({
+      workerScript,
+      onLog: (level, message) => {
+        if (level === 'warn') log.warn(message);
+        else log.info(message);
+        const m = /^backend: (\w+)/.exec(message);
+        if (m) {
+          this.backend = m[1];
+          this.setState({});
+        }
+      },
+      onCrash: (err) => {
+        log.error(err.message);
+        this.trainingJob = undefined;
+        this.setState({ running: false, message: vscode.l10n.t('The SeqLab engine stopped unexpectedly and will restart. Training state is kept in the last checkpoint.') });
+        void vscode.window.showErrorMessage(vscode.l10n.t('The SeqLab engine stopped unexpectedly; it restarts on the next request.'), vscode.l10n.t('Open Log')).then((pick) => {
+          if (pick) log.show();
+        });
+      },
+    });
+  }
+
+  get training(): boolean {
+    return this.trainingJob !== undefined;
+  }
+
+  private setState(patch: Partial<TrainingStatePayload>): void {
+    this.state = { ...this.state, ...patch };
+    this.stateEmitter.fire(this.state);
+  }
+
+  /** Starts training; resolves with the summary when it ends (completed, stopped, diverged). */
+  async train(request: RequestBody<'train'>, origin: string, characters: number): Promise<ReplyMap['train']> {
+    if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
+    this.setState({ running: true, points: [], last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
+    const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
+    this.trainingJob = job;
+    try {
+      const summary = await job.result;
+      this.setState({
+        running: false, message: summary.message,
+        corpus: { origin: summary.corpus, characters: summary.corpusCharacters, vocabSize: summary.vocabSize, reason: summary.vocabularyReason },
+      });
+      if (summary.checkpoint) await this.load(summary.checkpoint);
+      return summary;
+    } catch (err) {
+      this.setState({ running: false, message: (err as Error).message });
+      throw err;
+    } finally {
+      if (this.trainingJob === job) this.trainingJob = undefined;
+    }
+  }
+
+  private onTrainEvent(e: WorkerEvent): void {
+    if (e.kind === 'progress') {
+      const points = e.evaluated || this.state.points.length === 0
+        ? [...this.state.points.filter((p) => p.step !== e.step), { step: e.step, trainLoss: e.trainLoss, valLoss: e.valLoss }]
+        : this.state.points;
+      this.setState({ points, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar } });
+    } else if (e.kind === 'sample') {
+      this.setState({ sample: e.text });
+    }
+  }
+
+  async stopTraining(): Promise<boolean> {
+    const job = this.trainingJob;
+    if (!job) return false;
+    await job.cancel();
+    return true;
+  }
+
+  async load(dir: string): Promise<ReplyMap['load']> {
+    const info = await this.client.request('load', { dir });
+    this.activeModel = info;
+    this.setState({ model: { name: vscode.Uri.file(dir).path.split('/').pop() ?? dir, cell: info.meta.model.cell, valLoss: info.meta.training.state.bestValLoss } });
+    this.modelEmitter.fire(info);
+    return info;
+  }
+
+  sample(prompt: string, options: RequestBody<'sample'>['options'], onToken: (text: string) => void): Job<'sample'> {
+    return this.client.start('sample', { prompt, options }, (e) => {
+      if (e.kind === 'token') onToken(e.text);
+    });
+  }
+
+  probe(text: string): Promise<ReplyMap['probe']> {
+    return this.client.request('probe', { text });
+  }
+
+  save(dir: string): Promise<ReplyMap['save']> {
+    return this.client.request('save', { dir });
+  }
+
+  setBackend(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<ReplyMap['setBackend']> {
+    return this.client.request('setBackend', { name });
+  }
+
+  listBackends(): Promise<ReplyMap['listBackends']> {
+    return this.client.request('listBackends', {});
+  }
+
+  /** For tests: the worker thread, to simulate a crash. */
+  get workerThread() {
+    return this.client.thread;
+  }
+
+  get workerStarts(): number {
+    return this.client.starts;
+  }
+
+  dispose(): void {
+    void this.client.dispose();
+    this.stateEmitter.dispose();
+    this.modelEmitter.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * SeqLab's extension host entry. Activation registers commands and views only: the
+ * engine (TensorFlow.js) loads in its worker thread on first use.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { EngineHost } from './engineHost';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
+import { ModelStore, ModelsTree } from './models';
+import { readSettings } from './settings';
+import { TrainingViewProvider } from './trainingView';
+
+/** What tests reach through `extension.exports` (not a public API). */
+export interface SeqLabApi {
+  engine: EngineHost;
+  store: ModelStore;
+}
+
+export function activate(context: vscode.ExtensionContext): SeqLabApi {
+  const log = vscode.window.createOutputChannel('SeqLab', { log: true });
+  const settings = () => readSettings((key) => vscode.workspace.getConfiguration('seqlab').get(key));
+  const engine = new EngineHost(log, path.join(context.extensionPath, 'dist', 'worker.js'));
+  const store = new ModelStore(context, () => settings().storage);
+  const tree = new ModelsTree(store, () => engine.activeModel?.dir);
+  const trainingView = new TrainingViewProvider(context.extensionUri, engine, log);
+  const status = vscode.window.createStatusBarItem('seqlab.status', vscode.StatusBarAlignment.Left, 10);
+  status.name = 'SeqLab';
+  status.command = 'seqlab.trainingView.focus';
+
+  const renderStatus = () => {
+    const s = engine.state;
+    const backend = engine.backend ?? settings().backend;
+    if (s.running && s.last) {
+      const loss = s.points.at(-1)?.valLoss ?? s.points.at(-1)?.trainLoss;
+      status.text = `$(loading~spin) SeqLab ${s.last.step}/${s.last.totalSteps > 1e7 ? '∞' : s.last.totalSteps}${loss !== undefined && loss !== null ? ` · ${loss.toFixed(3)}` : ''}`;
+    } else if (s.running) {
+      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('starting')}`;
+    } else {
+      status.text = `$(pulse) SeqLab ${s.model ? s.model.cell : ''}`.trimEnd();
+    }
+    status.tooltip = vscode.l10n.t('SeqLab: backend {0}; model {1}', backend, s.model?.name ?? vscode.l10n.t('none'));
+    status.show();
+  };
+  renderStatus();
+
+  const applyBackend = () => {
+    const b = settings().backend;
+    if (b !== 'auto') void engine.setBackend(b).catch((err: Error) => log.error(`backend ${b}: ${err.message}`));
+  };
+
+  context.subscriptions.push(
+    log, engine, status, trainingView,
+    engine.onDidChangeState(renderStatus),
+    engine.onDidChangeModel(() => tree.refresh()),
+    vscode.window.registerWebviewViewProvider(TrainingViewProvider.viewId, trainingView),
+    vscode.window.registerTreeDataProvider('seqlab.modelsView', tree),
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        InspectorPanel.revive(panel, context.extensionUri, engine, log);
+      },
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('seqlab.backend')) applyBackend();
+      if (e.affectsConfiguration('seqlab.storage')) tree.refresh();
+    }),
+    ...registerCommands({ context, engine, store, tree, log, settings }),
+  );
+  if (settings().backend !== 'auto') applyBackend();
+  return { engine, store };
+}
+
+export function deactivate(): void {
+  // Disposables (the engine worker among them) are disposed by VS Code.
+}

@@ -1,0 +1,78 @@
+/**
+ * The Gate inspector: a panel showing, for a piece of text and the active model, each
+ * character coloured by a chosen quantity (a gate of a unit, h, c, surprisal), a units x
+ * time heatmap, and the most saturated units. Restored after a reload by a serializer:
+ * the webview keeps the probed text in its state and the host probes it again.
+ */
+import * as vscode from 'vscode';
+import type { ReplyMap } from '../engine/worker/protocol';
+import { isFromWebview, type ProbePayload, type ToWebview } from '../webview/protocol';
+import type { EngineHost } from './engineHost';
+import { webviewStrings } from './strings';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const INSPECTOR_VIEW_TYPE = 'seqlab.inspector';
+
+function toPayload(r: ReplyMap['probe']): ProbePayload {
+  const m = (x: { rows: number; cols: number; data: Float32Array }) => ({ rows: x.rows, cols: x.cols, data: Array.from(x.data) });
+  return {
+    tokens: r.tokens,
+    layers: r.layers.map((l) => ({
+      layer: l.layer, gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, m(v)])), h: m(l.h), ...(l.c ? { c: m(l.c) } : {}),
+    })),
+    surprisal: r.surprisal.map((s) => ({ actual: s.actual, probability: s.probability, bits: s.bits, top: s.top })),
+    gradientNorms: r.gradientNorms.map((g) => Array.from(g)),
+    warnings: r.warnings,
+  };
+}
+
+export class InspectorPanel {
+  private static current: InspectorPanel | undefined;
+  private text = '';
+  private title = '';
+
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly engine: EngineHost, private readonly log: vscode.LogOutputChannel) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'inspector.js', 'SeqLab Inspector');
+    panel.onDidDispose(() => {
+      if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    });
+    panel.webview.onDidReceiveMessage((m: unknown) => {
+      if (!isFromWebview(m)) {
+        log.warn(`inspector: ignored a malformed message ${JSON.stringify(m)?.slice(0, 200)}`);
+      } else if (m.type === 'ready') {
+        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: engine.state } satisfies ToWebview);
+        if (this.text) void this.probe(this.text, this.title);
+      } else if (m.type === 'restore') {
+        // After a reload: the webview remembers what it showed; probe it again.
+        void this.probe(m.text, m.title);
+      }
+    });
+  }
+
+  static show(extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel): InspectorPanel {
+    if (InspectorPanel.current) {
+      InspectorPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+      return InspectorPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, vscode.l10n.t('SeqLab: Gates'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    InspectorPanel.current = new InspectorPanel(panel, extensionUri, engine, log);
+    return InspectorPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel): void {
+    InspectorPanel.current = new InspectorPanel(panel, extensionUri, engine, log);
+  }
+
+  async probe(text: string, title: string): Promise<void> {
+    this.text = text;
+    this.title = title;
+    try {
+      const result = await this.engine.probe(text);
+      await this.panel.webview.postMessage({ type: 'probe', title, result: toPayload(result) } satisfies ToWebview);
+    } catch (err) {
+      this.log.error(`inspector: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Inspect Gates failed: {0}', (err as Error).message), vscode.l10n.t('Open Log')).then((pick) => pick && this.log.show());
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Where checkpoints live (the extension's global storage, or the workspace's .seqlab/
+ * when `seqlab.storage.location` says so) and the Models tree view that lists them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export interface ModelEntry {
+  name: string;
+  dir: string;
+  cell: string;
+  hiddenSize: number;
+  numLayers: number;
+  valLoss: number | null;
+  created: string;
+  damaged?: string;
+}
+
+export class ModelStore {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly location: () => 'global' | 'workspace') {}
+
+  /** The models folder; the workspace one only when the setting asks and a folder is open. */
+  root(): string {
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    if (this.location() === 'workspace' && ws) return path.join(ws.uri.fsPath, '.seqlab', 'models');
+    return path.join(this.context.globalStorageUri.fsPath, 'models');
+  }
+
+  /** A new model folder name: `<cell>-<yyyymmdd-hhmmss>`. */
+  newDir(cell: string): string {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    return path.join(this.root(), `${cell}-${stamp}`);
+  }
+
+  list(): ModelEntry[] {
+    const root = this.root();
+    if (!fs.existsSync(root)) return [];
+    const out: ModelEntry[] = [];
+    for (const name of fs.readdirSync(root)) {
+      if (name.includes('.tmp-') || name.includes('.old-')) continue;
+      const dir = path.join(root, name);
+      const metaFile = path.join(dir, 'seqlab.json');
+      if (!fs.existsSync(metaFile)) continue;
+      try {
+        const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+        out.push({
+          name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
+          valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,
+        });
+      } catch (err) {
+        out.push({ name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message });
+      }
+    }
+    return out.sort((a, b) => b.created.localeCompare(a.created));
+  }
+}
+
+export class ModelItem extends vscode.TreeItem {
+  constructor(readonly entry: ModelEntry, active: boolean) {
+    super(entry.name, vscode.TreeItemCollapsibleState.None);
+    this.contextValue = 'seqlabModel';
+    this.description = entry.damaged
+      ? vscode.l10n.t('damaged')
+      : `${entry.cell} ${entry.numLayers}x${entry.hiddenSize}${entry.valLoss !== null ? ` · val ${entry.valLoss.toFixed(3)}` : ''}${active ? ' · ' + vscode.l10n.t('active') : ''}`;
+    this.tooltip = entry.damaged ?? `${entry.dir}\n${new Date(entry.created).toLocaleString()}`;
+    this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : entry.damaged ? 'warning' : 'symbol-misc');
+    this.command = { command: 'seqlab.models.activate', title: vscode.l10n.t('Make Active'), arguments: [this] };
+  }
+}
+
+export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(private readonly store: ModelStore, private readonly activeDir: () => string | undefined) {}
+
+  refresh(): void {
+    this.emitter.fire();
+  }
+
+  getTreeItem(item: ModelItem): vscode.TreeItem {
+    return item;
+  }
+
+  getChildren(): ModelItem[] {
+    const active = this.activeDir();
+    return this.store.list().map((e) => new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir)));
+  }
+}

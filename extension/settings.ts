@@ -1,0 +1,105 @@
+/**
+ * SeqLab's settings, read through one typed layer: every value is cleaned and
+ * defaulted by `readSettings(get)` before any logic sees it (no raw config.get()
+ * elsewhere). Pure: `get` is `workspace.getConfiguration('seqlab').get`, or a map in tests.
+ * The schema in package.json (`contributes.configuration`) matches FIELDS and DEFAULTS.
+ */
+import { BACKEND_NAMES, CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type BackendName, type CellType, type Normalization, type OptimizerName } from '../engine/names';
+import type { FieldSpec } from '../webview/protocol';
+
+export interface TrainSettings {
+  cell: CellType;
+  layers: number;
+  hiddenSize: number;
+  embeddingSize: number;
+  dropout: number;
+  normalization: Normalization;
+  seqLen: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  clipNorm: number;
+  steps: number;
+  /** 0 = no time budget. */
+  minutes: number;
+  seed: number;
+}
+
+export interface Settings {
+  train: TrainSettings;
+  generate: { length: number; temperature: number; topK: number; topP: number };
+  backend: 'auto' | BackendName;
+  storage: 'global' | 'workspace';
+  filesGlob: string;
+}
+
+/** The training form's fields, in order; ranges as in package.json. */
+export const TRAIN_FIELDS: FieldSpec[] = [
+  { key: 'cell', label: 'cell', kind: 'enum', options: [...CELL_TYPES] },
+  { key: 'layers', label: 'layers', kind: 'integer', min: 1, max: 8 },
+  { key: 'hiddenSize', label: 'hiddenSize', kind: 'integer', min: 1, max: 4096 },
+  { key: 'embeddingSize', label: 'embeddingSize', kind: 'integer', min: 1, max: 4096 },
+  { key: 'dropout', label: 'dropout', kind: 'number', min: 0, max: 0.9 },
+  { key: 'normalization', label: 'normalization', kind: 'enum', options: [...NORMALIZATIONS] },
+  { key: 'seqLen', label: 'seqLen', kind: 'integer', min: 2, max: 4096 },
+  { key: 'batchSize', label: 'batchSize', kind: 'integer', min: 1, max: 4096 },
+  { key: 'optimizer', label: 'optimizer', kind: 'enum', options: [...OPTIMIZER_NAMES] },
+  { key: 'learningRate', label: 'learningRate', kind: 'number', min: 1e-6, max: 10 },
+  { key: 'clipNorm', label: 'clipNorm', kind: 'number', min: 0, max: 1000 },
+  { key: 'steps', label: 'steps', kind: 'integer', min: 1, max: 10_000_000 },
+  { key: 'minutes', label: 'minutes', kind: 'number', min: 0, max: 10_080 },
+  { key: 'seed', label: 'seed', kind: 'integer', min: 0, max: 2_147_483_647 },
+];
+
+export const TRAIN_DEFAULTS: TrainSettings = {
+  cell: 'lstm', layers: 1, hiddenSize: 128, embeddingSize: 32, dropout: 0, normalization: 'none', seqLen: 64, batchSize: 32,
+  optimizer: 'adam', learningRate: 0.003, clipNorm: 5, steps: 1000, minutes: 0, seed: 1234,
+};
+
+/** Why a value is not acceptable for a field, or undefined when it is. */
+export function checkField(field: FieldSpec, value: unknown): string | undefined {
+  if (field.kind === 'enum') return field.options!.includes(value as string) ? undefined : `one of ${field.options!.join(', ')}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'a number';
+  if (field.kind === 'integer' && !Number.isInteger(value)) return 'a whole number';
+  if (field.min !== undefined && value < field.min) return `at least ${field.min}`;
+  if (field.max !== undefined && value > field.max) return `at most ${field.max}`;
+  return undefined;
+}
+
+type Getter = (key: string) => unknown;
+
+export function readSettings(get: Getter): Settings {
+  const train = { ...TRAIN_DEFAULTS } as unknown as Record<string, unknown>;
+  for (const field of TRAIN_FIELDS) {
+    const value = get(`train.${field.key}`);
+    if (value !== undefined && checkField(field, value) === undefined) train[field.key] = value;
+  }
+  const num = (key: string, fallback: number, min: number, max: number, integer = false) => {
+    const v = get(key);
+    return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v)) ? v : fallback;
+  };
+  const backend = get('backend');
+  const glob = get('trainOnFiles.glob');
+  return {
+    train: train as unknown as TrainSettings,
+    generate: {
+      length: num('generate.length', 200, 1, 10_000, true),
+      temperature: num('generate.temperature', 0.7, 0, 5),
+      topK: num('generate.topK', 0, 0, 100_000, true),
+      topP: num('generate.topP', 1, 0.01, 1),
+    },
+    backend: backend === 'auto' || BACKEND_NAMES.includes(backend as BackendName) ? (backend as Settings['backend']) : 'auto',
+    storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
+    filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',
+  };
+}
+
+/** The engine's training config (engine/train/config.ts keys) from the settings. */
+export function engineConfig(t: TrainSettings): Record<string, unknown> {
+  return {
+    cell: t.cell, layers: t.layers, hidden: t.hiddenSize, embed: t.embeddingSize, dropout: t.dropout, normalization: t.normalization,
+    seqLen: t.seqLen, batch: t.batchSize, optimizer: t.optimizer, lr: t.learningRate, clipNorm: t.clipNorm,
+    steps: t.minutes > 0 ? 100_000_000 : t.steps, ...(t.minutes > 0 ? { minutes: t.minutes } : {}), seed: t.seed,
+    evalInterval: Math.max(10, Math.min(100, Math.round(t.steps / 20))), sampleInterval: 100,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Extension host <-> webview protocol, for the Training view and the Gate inspector.
+ * The webview speaks first (`ready`); the reply carries the strings, settings and state
+ * it needs, after which the host sends events. Messages are validated where they arrive
+ * (`isToWebview` / `isFromWebview`): anything else is dropped and logged.
+ * No `vscode` import here: both sides compile this file.
+ */
+
+/** A setting shown in the training form, with what the form needs to check it. */
+export interface FieldSpec {
+  key: string; // the setting id under seqlab.train., e.g. "hiddenSize"
+  label: string;
+  kind: 'integer' | 'number' | 'enum';
+  min?: number;
+  max?: number;
+  options?: string[];
+}
+
+export interface TrainingStatePayload {
+  running: boolean;
+  corpus: { origin: string; characters: number; vocabSize: number | null; reason: string | null } | null;
+  /** Evaluations so far: step, train and validation loss (nats/char). */
+  points: Array<{ step: number; trainLoss: number; valLoss: number | null }>;
+  last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number } | null;
+  sample: string | null;
+  message: string | null;
+  model: { name: string; cell: string; valLoss: number | null } | null;
+}
+
+export interface ProbePayload {
+  tokens: string[];
+  layers: Array<{ layer: number; gates: Record<string, { rows: number; cols: number; data: number[] }>; h: { rows: number; cols: number; data: number[] }; c?: { rows: number; cols: number; data: number[] } }>;
+  surprisal: Array<{ actual: string; probability: number; bits: number; top: Array<{ token: string; probability: number }> }>;
+  gradientNorms: number[][];
+  warnings: string[];
+}
+
+//#region to webview
+/** Reply to `ready`: localised strings, the form's fields and values, and the state to draw. */
+export interface InitMessage { type: 'init'; strings: Record<string, string>; fields: FieldSpec[]; values: Record<string, unknown>; state: TrainingStatePayload }
+/** The training state changed (throttled by the engine to a few per second). */
+export interface StateMessage { type: 'state'; state: TrainingStatePayload }
+/** Settings changed outside the form. */
+export interface ValuesMessage { type: 'values'; values: Record<string, unknown> }
+/** A setting the form wrote was refused; `message` says why. */
+export interface FieldErrorMessage { type: 'fieldError'; key: string; message: string }
+/** Inspector: probe results for a text. */
+export interface ProbeMessage { type: 'probe'; title: string; result: ProbePayload }
+export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | ProbeMessage;
+//#endregion
+
+//#region from webview
+/** The webview has loaded and wants its strings and state. */
+export interface ReadyMessage { type: 'ready' }
+/** The user changed a field. */
+export interface SetValueMessage { type: 'setValue'; key: string; value: unknown }
+/** Start or Stop pressed. */
+export interface CommandMessage { type: 'command'; command: 'start' | 'stop' }
+/** Inspector, after a window reload: the text it showed, to probe again. */
+export interface RestoreMessage { type: 'restore'; text: string; title: string }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage;
+//#endregion
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+export function isFromWebview(v: unknown): v is FromWebview {
+  if (!isObject(v)) return false;
+  switch (v.type) {
+    case 'ready':
+      return true;
+    case 'setValue':
+      return typeof v.key === 'string' && 'value' in v;
+    case 'command':
+      return v.command === 'start' || v.command === 'stop';
+    case 'restore':
+      return typeof v.text === 'string' && typeof v.title === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isToWebview(v: unknown): v is ToWebview {
+  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'probe'].includes(v.type as string);
+}
