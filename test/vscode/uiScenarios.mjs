@@ -1,0 +1,143 @@
+// UI scenarios: the packaged seqlab.vsix installed into a real VS Code (code-server),
+// driven in Chromium like a person would: select, right-click, train, watch the chart,
+// generate, undo, inspect; then the zh-CN locale. Screenshots go to screenshots/ (git-ignored).
+// Prints "N passed, N failed" last.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, freshWorkspace, launchBrowser, startCodeServer } from './codeServer.mjs';
+
+const VSIX = path.join(ROOT, 'seqlab.vsix');
+const SHOTS = path.join(ROOT, 'screenshots');
+fs.mkdirSync(SHOTS, { recursive: true });
+const TEXT = 'The forget gate decides what to keep of the cell state, and the input gate decides what to write.\n'.repeat(30);
+const SETTINGS = {
+  'seqlab.train.hiddenSize': 32, 'seqlab.train.embeddingSize': 8, 'seqlab.train.seqLen': 24, 'seqlab.train.batchSize': 16,
+  'seqlab.train.steps': 150, 'seqlab.train.learningRate': 0.01, 'seqlab.generate.length': 60,
+};
+const results = [];
+
+async function scenario(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`ok ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    results.push([name, false]);
+    console.log(`FAILED ${name}: ${err.stack}`);
+  }
+}
+
+/** The test-only zh-cn display language (test/vscode/zh-cn-pack), packaged for installing. */
+function zhCnPack() {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-zh-')), 'zh-cn-pack.vsix');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', out], { cwd: path.join(ROOT, 'test', 'vscode', 'zh-cn-pack'), stdio: 'ignore' });
+  return out;
+}
+
+async function withWorkbench({ locale } = {}, fn) {
+  const workspace = freshWorkspace({ 'notes.txt': TEXT });
+  const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
+  const server = await startCodeServer({ workspace, extensions, locale, settings: SETTINGS });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    try {
+      await fn(page, workspace);
+    } catch (err) {
+      await page.screenshot({ path: path.join(SHOTS, `failed-${locale ?? 'en'}.png`) }).catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(name);
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  await page.waitForTimeout(500);
+}
+
+async function contextMenu(page, target, item) {
+  // force: the selection overlay lies under the text layer, which takes the pointer.
+  await target.click({ button: 'right', force: true });
+  const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
+  await entry.waitFor({ timeout: 10_000 });
+  // Monaco's menus act on mouse-up after a hover; hovering then Enter is what works reliably.
+  await entry.hover();
+  await page.waitForTimeout(200);
+  await page.keyboard.press('Enter');
+}
+
+const editorText = (page) => page.locator('.monaco-editor .view-lines').first().innerText();
+const webview = (page, nth = 0) => page.frameLocator(`iframe.webview[src*="extensionId=seqlab.seqlab"] >> nth=${nth}`).frameLocator('#active-frame');
+
+await scenario('select, train, watch, generate, undo, inspect (English)', async () => {
+  await withWorkbench({}, async (page) => {
+    await openFile(page, 'notes.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.screenshot({ path: path.join(SHOTS, '1-selected.png') });
+    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Train on Selection');
+    const view = webview(page);
+    const chart = view.locator('#chart');
+    await chart.waitFor({ timeout: 60_000 });
+    await view.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 180_000 });
+    const points = Number(await chart.getAttribute('data-points'));
+    const first = Number(await chart.getAttribute('data-first-loss'));
+    const last = Number(await chart.getAttribute('data-last-loss'));
+    await page.screenshot({ path: path.join(SHOTS, '2-trained.png') });
+    if (!(points >= 3)) throw new Error(`the chart shows ${points} points`);
+    if (!(last < first)) throw new Error(`the loss did not fall: ${first} -> ${last}`);
+    if ((await view.locator('.u-over').count()) !== 1) throw new Error('no uPlot chart drawn');
+
+    const before = await editorText(page);
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Generate Continuation');
+    await page.waitForFunction((n) => document.querySelector('.monaco-editor .view-lines').innerText.length > n, before.length, { timeout: 60_000 });
+    await page.waitForTimeout(1500);
+    const after = await editorText(page);
+    await page.screenshot({ path: path.join(SHOTS, '3-generated.png') });
+    if (after.length <= before.length) throw new Error('no continuation appeared');
+    await page.keyboard.press('Control+Z');
+    await page.waitForTimeout(800);
+    const undone = await editorText(page);
+    await page.screenshot({ path: path.join(SHOTS, '4-undone.png') });
+    if (undone !== before) throw new Error('Ctrl+Z did not restore the original text');
+
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('Shift+End');
+    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    const inspector = webview(page, 1); // the Training view is the first SeqLab webview
+    await inspector.locator('#heatmap').waitFor({ timeout: 60_000 });
+    await inspector.locator('#coloured-text span').first().waitFor();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, '5-inspector.png') });
+  });
+});
+
+await scenario('zh-CN locale shows Chinese titles', async () => {
+  await withWorkbench({ locale: 'zh-cn' }, async (page) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>SeqLab');
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(SHOTS, '6-zh-cn-palette.png') });
+    const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    if (!rows.some((r) => r.includes('在选区上训练') || r.includes('生成续写'))) throw new Error(`no Chinese command titles in the palette: ${rows.slice(0, 5).join(' | ')}`);
+  });
+});
+
+const passed = results.filter(([, ok]) => ok).length;
+console.log(`scenarios: ${passed} passed, ${results.length - passed} failed`);
+process.exit(passed === results.length ? 0 : 1);
