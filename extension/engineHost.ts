@@ -19,6 +19,8 @@ export class EngineHost implements vscode.Disposable {
   readonly onDidChangeModel = this.modelEmitter.event;
   state: TrainingStatePayload = { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null };
   activeModel: ReplyMap['load'] | undefined;
+  /** The active model is known (restored after a reload) but not yet loaded into this worker. */
+  private pendingLoad: string | undefined;
   backend: string | undefined;
 
   constructor(log: vscode.LogOutputChannel, workerScript: string) {
@@ -95,23 +97,55 @@ export class EngineHost implements vscode.Disposable {
 
   async load(dir: string): Promise<ReplyMap['load']> {
     const info = await this.client.request('load', { dir });
-    this.activeModel = info;
-    this.setState({ model: { name: vscode.Uri.file(dir).path.split('/').pop() ?? dir, cell: info.meta.model.cell, valLoss: info.meta.training.state.bestValLoss } });
-    this.modelEmitter.fire(info);
+    this.pendingLoad = undefined;
+    this.show(info);
     return info;
   }
 
-  sample(prompt: string, options: RequestBody<'sample'>['options'], onToken: (text: string) => void): Job<'sample'> {
-    return this.client.start('sample', { prompt, options }, (e) => {
-      if (e.kind === 'token') onToken(e.text);
+  /**
+   * After a window reload: shows the model that was active, with its loss history, from
+   * its seqlab.json alone; the worker (and TensorFlow.js) loads it on first use.
+   */
+  restore(info: ReplyMap['load']): void {
+    this.pendingLoad = info.dir;
+    this.show(info);
+    this.setState({
+      points: info.meta.training.state.history.map((h) => ({ step: h.step, trainLoss: h.trainLoss, valLoss: h.valLoss })),
+      corpus: info.meta.training.corpus ? { origin: info.meta.training.corpus, characters: 0, vocabSize: info.meta.model.vocabSize, reason: null } : null,
     });
   }
 
-  probe(text: string): Promise<ReplyMap['probe']> {
+  private show(info: ReplyMap['load']): void {
+    this.activeModel = info;
+    this.setState({ model: { name: info.dir.split(/[\\/]/).pop() ?? info.dir, cell: info.meta.model.cell, valLoss: info.meta.training.state.bestValLoss } });
+    this.modelEmitter.fire(info);
+  }
+
+  private async ready(): Promise<void> {
+    if (this.pendingLoad) await this.load(this.pendingLoad);
+  }
+
+  /** Streams a sample; `result` settles when it ends. Loads a restored model first. */
+  sample(prompt: string, options: RequestBody<'sample'>['options'], onToken: (text: string) => void): { result: Promise<ReplyMap['sample']>; cancel: () => Promise<void> } {
+    let job: Job<'sample'> | undefined;
+    let cancelled = false;
+    const result = this.ready().then(() => {
+      job = this.client.start('sample', { prompt, options: { ...options } }, (e) => {
+        if (e.kind === 'token') onToken(e.text);
+      });
+      if (cancelled) void job.cancel();
+      return job.result;
+    });
+    return { result, cancel: async () => { cancelled = true; await job?.cancel(); } };
+  }
+
+  async probe(text: string): Promise<ReplyMap['probe']> {
+    await this.ready();
     return this.client.request('probe', { text });
   }
 
-  save(dir: string): Promise<ReplyMap['save']> {
+  async save(dir: string): Promise<ReplyMap['save']> {
+    await this.ready();
     return this.client.request('save', { dir });
   }
 

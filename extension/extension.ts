@@ -2,7 +2,9 @@
  * SeqLab's extension host entry. Activation registers commands and views only: the
  * engine (TensorFlow.js) loads in its worker thread on first use.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ReplyMap } from '../engine/worker/protocol';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineHost } from './engineHost';
@@ -44,6 +46,14 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   };
   renderStatus();
 
+  // The model that was active before a reload comes back (its metadata only, no engine yet).
+  const ACTIVE_KEY = 'seqlab.activeModel';
+  const restoredDir = context.globalState.get<string>(ACTIVE_KEY);
+  if (restoredDir) {
+    const meta = readMeta(restoredDir);
+    if (meta) engine.restore({ dir: restoredDir, meta, parameters: 0 });
+  }
+
   const applyBackend = () => {
     const b = settings().backend;
     if (b !== 'auto') void engine.setBackend(b).catch((err: Error) => log.error(`backend ${b}: ${err.message}`));
@@ -52,7 +62,10 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   context.subscriptions.push(
     log, engine, status, trainingView,
     engine.onDidChangeState(renderStatus),
-    engine.onDidChangeModel(() => tree.refresh()),
+    engine.onDidChangeModel((info) => {
+      tree.refresh();
+      void context.globalState.update(ACTIVE_KEY, info?.dir);
+    }),
     vscode.window.registerWebviewViewProvider(TrainingViewProvider.viewId, trainingView),
     vscode.window.registerTreeDataProvider('seqlab.modelsView', tree),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
@@ -68,6 +81,16 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   );
   if (settings().backend !== 'auto') applyBackend();
   return { engine, store };
+}
+
+/** A checkpoint's seqlab.json, or undefined when it is gone or unreadable (the worker checks it fully on load). */
+function readMeta(dir: string): ReplyMap['load']['meta'] | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
+    return meta?.format === 'seqlab-checkpoint' && meta.training?.state ? meta : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function deactivate(): void {

@@ -93,7 +93,7 @@ function draw(state: TrainingStatePayload): void {
   const lines: string[] = [];
   if (state.corpus) {
     lines.push(`${strings.corpus}: ${state.corpus.origin}${state.corpus.characters ? ` · ${state.corpus.characters.toLocaleString()} ${strings.characters}` : ''}${state.corpus.vocabSize ? ` · ${strings.vocabulary} ${state.corpus.vocabSize}` : ''}`);
-  } else {
+  } else if (!state.model) {
     lines.push(strings.noCorpus);
   }
   if (state.last) {

@@ -79,6 +79,18 @@ async function contextMenu(page, target, item) {
   await page.keyboard.press('Enter');
 }
 
+/** The SeqLab webview whose document has `selector`, waiting up to 90 s for it to appear. */
+async function webviewWith(page, selector) {
+  for (let waited = 0; waited < 90_000; waited += 1000) {
+    const count = await page.locator('iframe.webview[src*="extensionId=seqlab.seqlab"]').count();
+    for (let i = 0; i < count; i++) {
+      if (await webview(page, i).locator(selector).count().catch(() => 0)) return webview(page, i);
+    }
+    await page.waitForTimeout(1000);
+  }
+  throw new Error(`no SeqLab webview shows ${selector}`);
+}
+
 const editorText = (page) => page.locator('.monaco-editor .view-lines').first().innerText();
 const webview = (page, nth = 0) => page.frameLocator(`iframe.webview[src*="extensionId=seqlab.seqlab"] >> nth=${nth}`).frameLocator('#active-frame');
 
@@ -124,6 +136,26 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     await inspector.locator('#coloured-text span').first().waitFor();
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(SHOTS, '5-inspector.png') });
+
+    // A window reload: the Training view redraws the active model's history, and the
+    // inspector panel comes back (its serializer probes the same text again).
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(2000);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    await (await webviewWith(page, '#heatmap')).locator('#heatmap').waitFor({ timeout: 30_000 });
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>SeqLab: Focus on Training View');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    const again = await webviewWith(page, '#chart');
+    await again.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 60_000 });
+    const restoredPoints = Number(await again.locator('#chart').getAttribute('data-points'));
+    await page.screenshot({ path: path.join(SHOTS, '6-after-reload.png') });
+    if (!(restoredPoints >= 3)) throw new Error(`after the reload the chart shows ${restoredPoints} points`);
   });
 });
 
@@ -132,7 +164,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>SeqLab');
     await page.waitForTimeout(1000);
-    await page.screenshot({ path: path.join(SHOTS, '6-zh-cn-palette.png') });
+    await page.screenshot({ path: path.join(SHOTS, '7-zh-cn-palette.png') });
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     if (!rows.some((r) => r.includes('在选区上训练') || r.includes('生成续写'))) throw new Error(`no Chinese command titles in the palette: ${rows.slice(0, 5).join(' | ')}`);
   });
