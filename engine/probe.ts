@@ -54,6 +54,35 @@ export interface ProbeOptions {
 
 const toMatrix = (t: tf.Tensor): Matrix => ({ rows: t.shape[0], cols: t.size / t.shape[0], data: t.dataSync() as Float32Array });
 
+/**
+ * ||d loss / d h_t|| for every layer and position t, where the loss is the mean
+ * cross-entropy of predicting `lastTargets[n]` at the last position of each row of
+ * `inputs` (rows of equal length L). A zero is added to every hidden state (the
+ * module's hidden-state hook) and differentiated: d loss / d h_t exactly, through the
+ * recurrence. Returns one Float32Array of length L per layer.
+ */
+export function gradientNormsThroughTime(model: CharLM, inputs: number[][], lastTargets: number[]): Float32Array[] {
+  const N = inputs.length;
+  const L = inputs[0].length;
+  const numLayers = model.config.numLayers;
+  const H = model.config.hiddenSize;
+  return tf.tidy(() => {
+    const input = tf.tensor2d(inputs, [N, L], 'int32');
+    const zeros = Array.from({ length: numLayers * L }, () => tf.zeros([N, H]));
+    const target = tf.oneHot(tf.tensor1d(lastTargets, 'int32'), model.config.vocabSize);
+    const grads = tf.grads((...es: tf.Tensor[]) => {
+      const r = model.forward(input, undefined, undefined, { hiddenHook: (k, _d, t, h) => tf.add(h, es[k * L + t]) as tf.Tensor2D });
+      const last = tf.slice(r.logits, [(L - 1) * N, 0], [N, -1]); // time-major rows: the last N
+      return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(last), target))), N);
+    })(zeros);
+    return Array.from({ length: numLayers }, (_, k) => tf.stack(grads.slice(k * L, (k + 1) * L).map((g) => tf.norm(g))));
+  }).map((t) => {
+    const data = t.dataSync() as Float32Array;
+    t.dispose();
+    return data;
+  });
+}
+
 export function probe(model: CharLM, vocabulary: Vocabulary, text: string, options: ProbeOptions = {}): ProbeResult {
   const warnings: string[] = [];
   const encoded = vocabulary.encode(text, { onUnknown: 'unk' });
@@ -102,23 +131,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
         });
       });
 
-      // Gradient norms through time: a zero added to every h_t, differentiated.
-      const numLayers = model.config.numLayers;
-      const H = model.config.hiddenSize;
-      const gradientNorms = tf.tidy(() => {
-        const zeros = Array.from({ length: numLayers * L }, () => tf.zeros([1, H]));
-        const lastTarget = tf.tensor1d([targets[L - 1]], 'int32');
-        const grads = tf.grads((...es: tf.Tensor[]) => {
-          const r = model.forward(input, undefined, undefined, { hiddenHook: (k, _d, t, h) => tf.add(h, es[k * L + t]) as tf.Tensor2D });
-          const last = tf.slice(r.logits, [L - 1, 0], [1, -1]);
-          return tf.neg(tf.sum(tf.mul(tf.logSoftmax(last), tf.oneHot(lastTarget, last.shape[1]))));
-        })(zeros);
-        return Array.from({ length: numLayers }, (_, k) => tf.stack(grads.slice(k * L, (k + 1) * L).map((g) => tf.norm(g))));
-      }).map((t) => {
-        const data = t.dataSync() as Float32Array;
-        t.dispose();
-        return data;
-      });
+      const gradientNorms = gradientNormsThroughTime(model, [inputs], [targets[L - 1]]);
 
       // Influence of each input on each prediction: one backward pass per position.
       let influence: Matrix | undefined;

@@ -41,7 +41,7 @@ export const TrainConfigSchema = z.object({
   evalWindows: int(1, 100_000).default(64), // validation windows per evaluation (contiguous, fixed)
   sampleInterval: int(0, 1_000_000).default(500), // 0 = no samples while training
   sampleLength: int(1, 10_000).default(120),
-  progressIntervalMs: int(50, 60_000).default(250), // at most ~4 progress events a second
+  progressIntervalMs: int(0, 60_000).default(250), // at most ~4 progress events a second (0: every step, for experiments)
   seed: int(0, 2 ** 31 - 1).default(1234), // same seed + config + backend = same loss curve
 });
 

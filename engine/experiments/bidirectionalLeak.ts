@@ -1,0 +1,213 @@
+/**
+ * bidirectional-leak ("seeing itself"): language models that predict the character at
+ * position t from a bidirectional encoder, built as the chapter draws them (at t, the
+ * forward state up to t-1 and the backward state from t+1), and whether x_t reaches its
+ * own prediction.
+ */
+import { z } from 'zod';
+import { tf } from '../backend';
+import { Module } from '../nn/module';
+import { crossEntropy, linear } from '../nn/ops';
+import { LSTM } from '../nn/recurrent';
+import { Random } from '../random';
+import { Optimizer } from '../train/optim';
+import { corpusIds, randomWindows, round } from './common';
+import { checkpoint, type Experiment } from './types';
+
+export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
+export type LeakModelName = (typeof LEAK_MODELS)[number];
+
+const schema = z.object({
+  models: z.array(z.enum(LEAK_MODELS)).min(1).default([...LEAK_MODELS]),
+  hidden: z.number().int().min(1).max(512).default(64),
+  embed: z.number().int().min(1).max(512).default(32),
+  seqLen: z.number().int().min(4).max(256).default(32),
+  batch: z.number().int().min(1).max(256).default(16),
+  steps: z.number().int().min(1).max(10_000).default(150),
+  learningRate: z.number().gt(0).max(1).default(5e-3),
+  influenceLength: z.number().int().min(4).max(128).default(24),
+  generateLength: z.number().int().min(0).max(500).default(60),
+  seed: z.number().int().min(0).default(1),
+}).strict();
+
+/** Shift by one step along time: `down` puts h[t-1] at t (zeros first); `up` puts h[t+1] at t. */
+function shift(h: tf.Tensor3D, direction: 'down' | 'up'): tf.Tensor3D {
+  const [L, N, H] = h.shape;
+  const zeros = tf.zeros([1, N, H]);
+  return (direction === 'down'
+    ? tf.concat([zeros, tf.slice(h, [0, 0, 0], [L - 1, N, H])], 0)
+    : tf.concat([tf.slice(h, [1, 0, 0], [L - 1, N, H]), zeros], 0)) as tf.Tensor3D;
+}
+
+class LeakModel extends Module {
+  private readonly embedding: tf.Variable;
+  private readonly encoders: LSTM[] = [];
+  private readonly headWeight: tf.Variable;
+  private readonly headBias: tf.Variable;
+
+  constructor(readonly kind: LeakModelName, vocab: number, embed: number, private readonly hidden: number, seed: number) {
+    super();
+    const rng = new Random(seed);
+    this.embedding = this.registerParameter('embedding.weight', tf.randomNormal([vocab, embed], 0, 1, 'float32', rng.seed()));
+    const lstm = (name: string, o: { inputSize: number; numLayers: number; bidirectional: boolean }) =>
+      this.encoders[this.encoders.push(this.registerModule(name, new LSTM({ ...o, hiddenSize: hidden, seed: rng.seed() }))) - 1];
+    if (kind === 'uni') lstm('rnn', { inputSize: embed, numLayers: 1, bidirectional: false });
+    if (kind === 'bi1') lstm('rnn', { inputSize: embed, numLayers: 1, bidirectional: true });
+    if (kind === 'bi2') lstm('rnn', { inputSize: embed, numLayers: 2, bidirectional: true }); // each layer's outputs feed both directions of the next
+    if (kind === 'bi2-separate') {
+      lstm('forward', { inputSize: embed, numLayers: 2, bidirectional: false });
+      lstm('backward', { inputSize: embed, numLayers: 2, bidirectional: false });
+    }
+    const width = kind === 'uni' ? hidden : 2 * hidden;
+    const bound = 1 / Math.sqrt(width);
+    this.headWeight = this.registerParameter('head.weight', tf.randomUniform([vocab, width], -bound, bound, 'float32', rng.seed()));
+    this.headBias = this.registerParameter('head.bias', tf.zeros([vocab]));
+  }
+
+  embed(ids: tf.Tensor2D): tf.Tensor3D {
+    // ids (N, L) -> (L, N, E); a one-hot product, differentiable on every backend
+    const [N, L] = ids.shape;
+    const oneHot = tf.oneHot(tf.transpose(ids).reshape([L * N]), this.embedding.shape[0]).toFloat() as tf.Tensor2D;
+    return tf.matMul(oneHot, this.embedding as tf.Tensor as tf.Tensor2D).reshape([L, N, -1]) as tf.Tensor3D;
+  }
+
+  /** Logits (L*N, V) for predicting x_t at every position t, from x (L, N, E). */
+  logits(x: tf.Tensor3D): tf.Tensor2D {
+    const [L, N] = x.shape;
+    const H = this.hidden;
+    let features: tf.Tensor3D;
+    if (this.kind === 'uni') {
+      features = shift(this.encoders[0].forward(x).output, 'down');
+    } else if (this.kind === 'bi1' || this.kind === 'bi2') {
+      const out = this.encoders[0].forward(x).output; // (L, N, 2H): forward | backward of the last layer
+      const fwd = tf.slice(out, [0, 0, 0], [L, N, H]) as tf.Tensor3D;
+      const bwd = tf.slice(out, [0, 0, H], [L, N, H]) as tf.Tensor3D;
+      features = tf.concat([shift(fwd, 'down'), shift(bwd, 'up')], 2) as tf.Tensor3D;
+    } else {
+      const fwd = this.encoders[0].forward(x).output;
+      const bwd = tf.reverse(this.encoders[1].forward(tf.reverse(x, 0) as tf.Tensor3D).output, 0) as tf.Tensor3D;
+      features = tf.concat([shift(fwd, 'down'), shift(bwd, 'up')], 2) as tf.Tensor3D;
+    }
+    return linear(features.reshape([L * N, -1]) as tf.Tensor2D, this.headWeight as tf.Tensor as tf.Tensor2D, this.headBias);
+  }
+
+  loss(ids: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => crossEntropy(this.logits(this.embed(ids)), tf.transpose(ids).reshape([-1]) as tf.Tensor1D));
+  }
+}
+
+export interface LeakResult {
+  /** Model -> training loss (nats/char) at each recorded step. */
+  lossCurves: Record<string, number[]>;
+  steps: number[];
+  finalTrainLoss: Record<string, number>;
+  /** Model -> mean over t of |d logit_t / d x_t| relative to the mean over s != t. */
+  diagonalInfluence: Record<string, number>;
+  /** Model -> the influence matrix (rows t, columns s) of one sequence. */
+  influence: Record<string, number[][]>;
+  /** Model -> text generated left to right (each next character predicted with nothing to its right). */
+  generated: Record<string, string>;
+}
+
+export const bidirectionalLeak: Experiment<typeof schema, LeakResult> = {
+  name: 'bidirectional-leak',
+  title: 'Bidirectional language models that see themselves',
+  description: 'The chapter warns that stacking bidirectional layers in a language model lets position t see its own character: in a second layer, the forward state at t-1 already mixes in the first layer\'s backward state, which read x_t. '
+    + 'The figures show training loss against a unidirectional model, and the influence of each input on each prediction (the diagonal is x_t on its own prediction): one bidirectional layer and two separate stacks joined at the top do not leak; two stacked bidirectional layers do, and their loss drops far below what is honestly possible.',
+  schema,
+  async run(c, ctx) {
+    const { vocabulary, ids } = corpusIds();
+    const result: LeakResult = { lossCurves: {}, steps: [], finalTrainLoss: {}, diagonalInfluence: {}, influence: {}, generated: {} };
+    const every = Math.max(1, Math.floor(c.steps / 30));
+    for (const [m, name] of c.models.entries()) {
+      const rng = new Random(c.seed);
+      const model = new LeakModel(name, vocabulary.size, c.embed, c.hidden, c.seed);
+      const optimizer = new Optimizer(model.namedParameters(), { name: 'adam' });
+      const params = model.parameters();
+      const curve: number[] = [];
+      const steps: number[] = [];
+      try {
+        for (let s = 1; s <= c.steps; s++) {
+          if (s % 10 === 1) {
+            ctx.progress((m + s / c.steps) / c.models.length, `${name}: step ${s}`);
+            await checkpoint(ctx);
+          }
+          const loss = tf.tidy(() => {
+            const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
+            const { value, grads } = tf.variableGrads(() => model.loss(batch), params);
+            const list = params.map((p) => grads[p.name]);
+            const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+            const coef = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
+            optimizer.step(list.map((g) => tf.mul(g, coef)), c.learningRate);
+            return value.dataSync()[0];
+          });
+          if (s % every === 0 || s === c.steps) {
+            curve.push(round(loss));
+            steps.push(s);
+          }
+        }
+        result.lossCurves[name] = curve;
+        result.steps = steps;
+        result.finalTrainLoss[name] = curve[curve.length - 1];
+
+        // Influence of each input's embedding on each prediction's logit for its true character.
+        const seq = randomWindows(ids, 1, c.influenceLength, new Random(c.seed + 99))[0];
+        const L = seq.length;
+        const matrix: number[][] = [];
+        const x = tf.tidy(() => model.embed(tf.tensor2d([seq], [1, L], 'int32')));
+        try {
+          for (let t = 0; t < L; t++) {
+            const row = tf.tidy(() => {
+              const g = tf.grad((xs: tf.Tensor) => tf.slice(model.logits(xs as tf.Tensor3D), [t, seq[t]], [1, 1]).sum())(x);
+              return Array.from(tf.norm(g.reshape([L, -1]), 'euclidean', 1).dataSync());
+            });
+            matrix.push(row.map((v) => round(v, 6)));
+          }
+        } finally {
+          x.dispose();
+        }
+        result.influence[name] = matrix;
+        const diag = matrix.reduce((a, row, t) => a + row[t], 0) / L;
+        const off = matrix.reduce((a, row, t) => a + row.reduce((b, v, s) => b + (s === t ? 0 : v), 0), 0) / (L * (L - 1));
+        result.diagonalInfluence[name] = round(off > 0 ? diag / off : diag);
+
+        // Left-to-right generation: predict position t from the prefix, nothing to the right
+        // (a space stands at t itself, which a leaking model reads).
+        const prefix = Array.from(vocabulary.encode('The forget gate').ids);
+        const space = vocabulary.encode(' ').ids[0];
+        const out: number[] = [];
+        for (let k = 0; k < c.generateLength; k++) {
+          const seqIds = [...prefix, ...out, space];
+          const next = tf.tidy(() => {
+            const logits = model.logits(model.embed(tf.tensor2d([seqIds], [1, seqIds.length], 'int32')));
+            return tf.argMax(tf.slice(logits, [seqIds.length - 1, 0], [1, -1]), 1).dataSync()[0];
+          });
+          out.push(next);
+        }
+        result.generated[name] = 'The forget gate' + vocabulary.decode(out);
+      } finally {
+        optimizer.dispose();
+        model.dispose();
+      }
+    }
+    const L = c.influenceLength;
+    return {
+      result,
+      figures: [
+        { id: 'loss', title: 'Training loss (nats/char)', xLabel: 'step', yLabel: 'loss', x: result.steps, series: c.models.map((n) => ({ name: n, y: result.lossCurves[n] })) },
+        ...c.models.map((n) => ({
+          id: `influence-${n}`, title: `${n}: |d logit_t / d x_s| on the diagonal s = t`, xLabel: 'position t', yLabel: 'influence', logY: false,
+          x: Array.from({ length: L }, (_, t) => t),
+          series: [
+            { name: 'x_t on its own prediction (s = t)', y: result.influence[n].map((row, t) => row[t]) },
+            { name: 'x_{t-1} (s = t - 1)', y: result.influence[n].map((row, t) => (t > 0 ? row[t - 1] : null)) },
+            { name: 'x_{t+1} (s = t + 1)', y: result.influence[n].map((row, t) => (t < L - 1 ? row[t + 1] : null)) },
+          ],
+        })),
+      ],
+      table: [['model', 'final train loss', 'diagonal influence (relative)', 'generated left to right'],
+        ...c.models.map((n) => [n, result.finalTrainLoss[n], result.diagonalInfluence[n], result.generated[n]])],
+      headline: c.models.map((n) => `${n}: loss ${result.finalTrainLoss[n]}, diagonal ${result.diagonalInfluence[n]}`).join('; '),
+    };
+  },
+};

@@ -1,0 +1,57 @@
+/** Helpers shared by the experiments: text batches, fitting decay rates, small models. */
+import { tf } from '../backend';
+import { CharLM, type CellType } from '../charlm';
+import { Random } from '../random';
+import { generateCorpus } from '../text/generated-corpus';
+import { Vocabulary } from '../text/vocabulary';
+
+/** The built-in corpus as token ids (the experiments' default text). */
+export function corpusIds(text = generateCorpus(120_000)): { vocabulary: Vocabulary; ids: Int32Array } {
+  const { vocabulary } = Vocabulary.fromText(text, { mode: 'char' });
+  return { vocabulary, ids: vocabulary.encode(text).ids };
+}
+
+/** `batch` random windows of `width` tokens, as rows. */
+export function randomWindows(ids: Int32Array, batch: number, width: number, rng: Random): number[][] {
+  return Array.from({ length: batch }, () => {
+    const start = rng.int(ids.length - width);
+    return Array.from(ids.subarray(start, start + width));
+  });
+}
+
+export function windowsTensor(rows: number[][]): tf.Tensor2D {
+  return tf.tensor2d(rows, [rows.length, rows[0].length], 'int32');
+}
+
+export function charModel(cell: CellType, vocabSize: number, hidden: number, seed: number, extra: { forgetBias?: number; embed?: number; layers?: number } = {}): CharLM {
+  return new CharLM({ vocabSize, embeddingSize: extra.embed ?? 32, hiddenSize: hidden, numLayers: extra.layers ?? 1, cell, forgetBias: extra.forgetBias, seed });
+}
+
+/**
+ * The geometric decay per step of a gradient norm over distance: exp(slope) of a
+ * least-squares line through log(norm) against distance, over distances with a finite,
+ * positive norm. 1 means no decay; 0.5 halves per step. NaN when under two points.
+ */
+export function decayPerStep(norms: ArrayLike<number>, maxDistance = norms.length - 1): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let d = 0; d <= maxDistance && d < norms.length; d++) {
+    const v = norms[d];
+    if (v > 0 && Number.isFinite(v)) {
+      xs.push(d);
+      ys.push(Math.log(v));
+    }
+  }
+  if (xs.length < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return Math.exp(num / den);
+}
+
+export const round = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);

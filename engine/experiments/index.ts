@@ -1,0 +1,27 @@
+/** Every experiment, by name: the palette, the panel and `seqlab experiment NAME` use this list. */
+import { bidirectionalLeak } from './bidirectionalLeak';
+import { cellWalkthrough } from './cellWalkthrough';
+import { longRangeMemory } from './longRangeMemory';
+import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
+import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
+import { vanishingGradients } from './vanishingGradients';
+
+export const EXPERIMENTS: Experiment[] = [
+  vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak,
+] as unknown as Experiment[];
+
+export function findExperiment(name: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.name === name);
+  if (!e) throw new Error(`no experiment named "${name}"; the experiments are: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
+  return e;
+}
+
+/** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */
+export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown> }> {
+  const e = findExperiment(name);
+  const parsed = e.schema.safeParse(config ?? {});
+  if (!parsed.success) {
+    throw new Error(`invalid config for ${name}: ${parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ')}`);
+  }
+  return { name, config: parsed.data, output: await e.run(parsed.data, ctx) };
+}
