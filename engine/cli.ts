@@ -18,6 +18,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BACKEND_NAMES, initBackend, type BackendName } from './backend';
 import { CELL_TYPES } from './charlm';
 import { loadCheckpoint } from './checkpoint/checkpoint';
+import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { probe, type Matrix } from './probe';
 import { sample } from './sample';
 import { generateCorpus } from './text/generated-corpus';
@@ -251,6 +252,51 @@ export function buildProgram(): Command {
       } finally {
         model.dispose();
       }
+    });
+
+  program.command('experiment')
+    .description('run one of the chapter\'s experiments (no name: list them)')
+    .argument('[name]', 'experiment name, e.g. vanishing-gradients')
+    .option('--set <key=value...>', 'override a config value (JSON values: --set steps=50 --set cells=[\"lstm\",\"gru\"])')
+    .option('--config <file>', 'a JSON file with config values')
+    .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
+    .addOption(backendOption())
+    .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; backend?: BackendName }) => {
+      if (!name) {
+        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${e.title}`);
+        return;
+      }
+      findExperiment(name);
+      const config: Record<string, unknown> = flags.config ? JSON.parse(fs.readFileSync(flags.config, 'utf8')) : {};
+      for (const pair of flags.set ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new Error(`--set takes key=value, got "${pair}"`);
+        const raw = pair.slice(eq + 1);
+        let value: unknown;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          value = raw; // a bare string
+        }
+        config[pair.slice(0, eq)] = value;
+      }
+      const backend = await initBackend(flags.backend);
+      process.stderr.write(`backend ${backend.name}\n`);
+      const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(100, 0, { message: '' });
+      const started = performance.now();
+      const { config: used, output } = await runExperiment(name, config, {
+        signal: interruptSignal(),
+        progress: (fraction, message) => bar?.update(Math.round(fraction * 100), { message }),
+      });
+      bar?.update(100, { message: 'done' });
+      bar?.stop();
+      const seconds = (performance.now() - started) / 1000;
+      if (!flags.json) {
+        for (const row of output.table) console.log(row.map((v) => String(v)).join('\t'));
+      }
+      process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s)\n`);
+      if (flags.json) console.log(JSON.stringify({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)) }));
     });
 
   program.command('bench')

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../names';
 import type { CheckpointMeta } from '../checkpoint/checkpoint';
+import type { ExperimentOutput } from '../experiments/types';
 import type { ProbeResult } from '../probe';
 import type { SampleSummary } from '../sample';
 import type { TrainSummary } from '../train/session';
@@ -48,6 +49,10 @@ export const RequestSchema = z.discriminatedUnion('type', [
     type: z.literal('probe'), id: z.number().int(), text: z.string(),
     options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional() }).strict().optional(),
   }),
+  /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
+  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional() }),
+  /** The experiments: names, titles, descriptions and default configs. */
+  z.object({ type: z.literal('listExperiments'), id: z.number().int() }),
   /** Which backends this machine has, and which is in use. */
   z.object({ type: z.literal('listBackends'), id: z.number().int() }),
   /** Switch the backend (before or between jobs). */
@@ -66,6 +71,8 @@ export interface ReplyMap {
   save: { dir: string };
   sample: SampleSummary;
   probe: ProbeResult;
+  experiment: { name: string; config: unknown; output: ExperimentOutput<unknown> };
+  listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown }>;
   listBackends: { current: BackendName | null; reason: string | null; available: BackendName[] };
   setBackend: { name: BackendName; reason: string };
 }
@@ -78,7 +85,9 @@ export interface ModelInfo {
 
 /** A token of a sample stream. */
 export interface TokenEvent { kind: 'token'; text: string }
-export type WorkerEvent = TrainEvent | TokenEvent;
+/** How far an experiment has got. */
+export interface ExperimentProgressEvent { kind: 'experiment'; fraction: number; message: string }
+export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent;
 
 //#region from worker
 /** The answer to request `inReplyTo`. */

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend';
 import type { CharLM } from '../charlm';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
+import { EXPERIMENTS, runExperiment } from '../experiments';
 import { probe } from '../probe';
 import { sample } from '../sample';
 import type { Vocabulary } from '../text/vocabulary';
@@ -136,6 +137,31 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     const { model, vocabulary } = await requireModel();
     await ensureBackend();
     return probe(model, vocabulary, r.text, r.options ?? {});
+  },
+
+  async experiment(r) {
+    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
+    await ensureBackend();
+    const controller = new AbortController();
+    training = { id: r.id, controller }; // one heavy job at a time, cancellable like training
+    let last = 0;
+    try {
+      return await runExperiment(r.name, r.config ?? {}, {
+        signal: controller.signal,
+        progress: (fraction, message) => {
+          const now = Date.now();
+          if (now - last < 200) return; // a few updates a second
+          last = now;
+          emit(r.id, { kind: 'experiment', fraction, message });
+        },
+      });
+    } finally {
+      training = undefined;
+    }
+  },
+
+  async listExperiments() {
+    return EXPERIMENTS.map((e) => ({ name: e.name, title: e.title, description: e.description, defaults: e.schema.parse({}) }));
   },
 
   async listBackends() {
