@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { EngineError } from '../engine/worker/client';
 import type { ReplyMap } from '../engine/worker/protocol';
 import type { EngineHost } from './engineHost';
+import { runExperimentCommand } from './experimentsPanel';
 import { InspectorPanel } from './inspector';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
 import { engineConfig, readSettings, type Settings } from './settings';
@@ -236,6 +237,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       await vscode.workspace.getConfiguration('seqlab').update('backend', pick.label, vscode.ConfigurationTarget.Global);
     }),
     reg('seqlab.showLog', () => c.log.show()),
+    reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),
   ];
 }
 

@@ -149,6 +149,17 @@ export class EngineHost implements vscode.Disposable {
     return this.client.request('save', { dir });
   }
 
+  listExperiments(): Promise<ReplyMap['listExperiments']> {
+    return this.client.request('listExperiments', {});
+  }
+
+  /** Runs an experiment in the worker (one heavy job at a time, like training). */
+  runExperiment(name: string, config: Record<string, unknown>, onProgress: (fraction: number, message: string) => void): Job<'experiment'> {
+    return this.client.start('experiment', { name, config }, (e) => {
+      if (e.kind === 'experiment') onProgress(e.fraction, e.message);
+    });
+  }
+
   setBackend(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<ReplyMap['setBackend']> {
     return this.client.request('setBackend', { name });
   }

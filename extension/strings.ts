@@ -25,6 +25,8 @@ export function webviewStrings(): Record<string, string> {
     unit: vscode.l10n.t('Unit'),
     saturated: vscode.l10n.t('Most saturated units'),
     surprisal: vscode.l10n.t('surprisal (bits)'),
+    export: vscode.l10n.t('Export'),
+    running: vscode.l10n.t('Running…'),
     cell: vscode.l10n.t('cell'), layers: vscode.l10n.t('layers'), hiddenSize: vscode.l10n.t('hidden size'),
     embeddingSize: vscode.l10n.t('embedding size'), dropout: vscode.l10n.t('dropout'), normalization: vscode.l10n.t('normalization'),
     seqLen: vscode.l10n.t('sequence length'), batchSize: vscode.l10n.t('batch size'), optimizer: vscode.l10n.t('optimizer'),

@@ -65,7 +65,7 @@ copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), join(outdir, 'webview'
 
 /** Webview bundles: browser ES modules, loaded by the nonce'd <script type="module">. */
 const webviewBuild = {
-  entryPoints: { training: 'webview/training.ts', inspector: 'webview/inspector.ts' },
+  entryPoints: { training: 'webview/training.ts', inspector: 'webview/inspector.ts', experiments: 'webview/experiments.ts' },
   bundle: true, platform: 'browser', format: 'esm', target: 'es2022', outdir: join(outdir, 'webview'),
   sourcemap: !production, minify: production, logLevel: 'warning', plugins: [problemMatcher],
 };

@@ -46,7 +46,20 @@ export interface ValuesMessage { type: 'values'; values: Record<string, unknown>
 export interface FieldErrorMessage { type: 'fieldError'; key: string; message: string }
 /** Inspector: probe results for a text. */
 export interface ProbeMessage { type: 'probe'; title: string; result: ProbePayload }
-export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | ProbeMessage;
+/** Experiments panel: a finished experiment (or one in progress: `running`). */
+export interface ExperimentMessage {
+  type: 'experiment';
+  title: string;
+  description: string;
+  running: boolean;
+  progress?: { fraction: number; message: string };
+  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; figures: ExperimentFigure[] };
+}
+export interface ExperimentFigure {
+  id: string; title: string; xLabel: string; yLabel: string; logY?: boolean; x: number[];
+  series: Array<{ name: string; y: Array<number | null> }>; references?: Array<{ name: string; y: number }>;
+}
+export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | ProbeMessage | ExperimentMessage;
 //#endregion
 
 //#region from webview
@@ -58,7 +71,9 @@ export interface SetValueMessage { type: 'setValue'; key: string; value: unknown
 export interface CommandMessage { type: 'command'; command: 'start' | 'stop' }
 /** Inspector, after a window reload: the text it showed, to probe again. */
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage;
+/** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
+export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -74,11 +89,13 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return v.command === 'start' || v.command === 'stop';
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
+    case 'export':
+      return ['json', 'csv', 'png', 'svg'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
     default:
       return false;
   }
 }
 
 export function isToWebview(v: unknown): v is ToWebview {
-  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'probe'].includes(v.type as string);
+  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'probe', 'experiment'].includes(v.type as string);
 }

@@ -159,6 +159,27 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
   });
 });
 
+await scenario('run an experiment from the palette and see its figures', async () => {
+  await withWorkbench({}, async (page) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>SeqLab: Run Experiment');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget input').fill('vanishing-gradients');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter'); // accept the default configuration
+    const panel = await webviewWith(page, '#headline');
+    await panel.locator('.figure canvas').first().waitFor({ timeout: 120_000 });
+    const headline = await panel.locator('#headline').innerText();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, '8-experiment.png') });
+    if (!/At distance 30/.test(headline)) throw new Error(`unexpected headline: ${headline}`);
+    if ((await panel.locator('#results tr').count()) < 7) throw new Error('the results table is incomplete');
+  });
+});
+
 await scenario('zh-CN locale shows Chinese titles', async () => {
   await withWorkbench({ locale: 'zh-cn' }, async (page) => {
     await page.keyboard.press('F1');

@@ -126,4 +126,14 @@ describe('SeqLab in VS Code', function () {
     assert.equal(result.tokens, 10);
     assert.equal(engine.workerStarts, starts + 1);
   });
+
+  it('runs experiments in the worker from the command, with their results', async () => {
+    const walk = await vscode.commands.executeCommand<{ output: { result: { maxDifference: { oneLayer: number; twoLayers: number } } } }>('seqlab.runExperiment', { name: 'cell-walkthrough' });
+    assert.ok(walk.output.result.maxDifference.twoLayers < 1e-6);
+    const leak = await vscode.commands.executeCommand<{ output: { result: { diagonalInfluence: Record<string, number> } } }>('seqlab.runExperiment', {
+      name: 'bidirectional-leak', config: { models: ['bi1', 'bi2'], hidden: 16, embed: 8, seqLen: 12, batch: 4, steps: 10, influenceLength: 8, generateLength: 5 },
+    });
+    assert.equal(leak.output.result.diagonalInfluence.bi1, 0);
+    assert.ok(leak.output.result.diagonalInfluence.bi2 > 0);
+  });
 });

@@ -1,0 +1,138 @@
+/**
+ * The Experiments panel and the `seqlab.runExperiment` command: pick an experiment, edit
+ * its config (JSON, defaults filled in), run it in the engine worker with progress and
+ * cancel, and see its figures and numbers; export the result as JSON or CSV and each
+ * figure as PNG or SVG.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ReplyMap } from '../engine/worker/protocol';
+import { isFromWebview, type ExperimentMessage, type ToWebview } from '../webview/protocol';
+import type { EngineHost } from './engineHost';
+import { webviewStrings } from './strings';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+const t = vscode.l10n.t;
+
+export class ExperimentsPanel {
+  private static current: ExperimentsPanel | undefined;
+  private last: ExperimentMessage | undefined;
+  private result: ReplyMap['experiment'] | undefined;
+
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel) {
+    panel.onDidDispose(() => {
+      if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
+    });
+    panel.webview.onDidReceiveMessage(async (m: unknown) => {
+      if (!isFromWebview(m)) {
+        log.warn(`experiments panel: ignored a malformed message ${JSON.stringify(m)?.slice(0, 200)}`);
+        return;
+      }
+      if (m.type === 'ready') {
+        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null } } satisfies ToWebview);
+        if (this.last) void panel.webview.postMessage(this.last);
+      } else if (m.type === 'export') {
+        await this.export(m.format, m.figureId, m.data);
+      }
+    });
+  }
+
+  static show(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): ExperimentsPanel {
+    if (ExperimentsPanel.current) {
+      ExperimentsPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+      return ExperimentsPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel('seqlab.experiments', t('SeqLab: Experiments'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
+    ExperimentsPanel.current = new ExperimentsPanel(panel, log);
+    return ExperimentsPanel.current;
+  }
+
+  post(message: ExperimentMessage, result?: ReplyMap['experiment']): void {
+    this.last = message;
+    if (result) this.result = result;
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async export(format: 'json' | 'csv' | 'png' | 'svg', figureId?: string, data?: string): Promise<void> {
+    if (!this.result) return;
+    const base = `${this.result.name}${figureId ? `-${figureId}` : ''}`;
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${base}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
+    if (!target) return;
+    let bytes: Uint8Array;
+    if (format === 'json') {
+      bytes = Buffer.from(JSON.stringify({ name: this.result.name, config: this.result.config, result: this.result.output.result, headline: this.result.output.headline }, null, 2));
+    } else if (format === 'csv') {
+      const cell = (v: string | number) => (typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`);
+      const lines = [...this.result.output.table.map((row) => row.map(cell).join(','))];
+      for (const f of this.result.output.figures) {
+        lines.push('', cell(f.title), [cell(f.xLabel), ...f.series.map((s) => cell(s.name))].join(','));
+        f.x.forEach((x, i) => lines.push([x, ...f.series.map((s) => s.y[i] ?? '')].join(',')));
+      }
+      bytes = Buffer.from(lines.join('\n') + '\n');
+    } else if (format === 'png') {
+      bytes = Buffer.from((data ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
+    } else {
+      bytes = Buffer.from(data ?? '');
+    }
+    await vscode.workspace.fs.writeFile(target, bytes);
+    this.log.info(`exported ${base} as ${format} to ${target.fsPath}`);
+  }
+}
+
+/** The palette command: pick, edit, run, show. */
+export async function runExperimentCommand(engine: EngineHost, extensionUri: vscode.Uri, log: vscode.LogOutputChannel, preset?: { name: string; config?: Record<string, unknown> }): Promise<ReplyMap['experiment'] | undefined> {
+  const list = await engine.listExperiments();
+  const picked = preset ? list.find((e) => e.name === preset.name) : await vscode.window.showQuickPick(
+    list.map((e) => ({ label: e.name, description: e.title, detail: e.description, experiment: e })), { placeHolder: t('Which experiment?'), matchOnDetail: true },
+  ).then((p) => p?.experiment);
+  if (!picked) return undefined;
+  let config: Record<string, unknown> = { ...(picked.defaults as Record<string, unknown>), ...preset?.config };
+  if (picked.name === 'lstm-vs-gru' && !config.text) {
+    const editor = vscode.window.activeTextEditor;
+    const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
+    if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise
+  }
+  if (!preset) {
+    const shown = { ...config };
+    if (typeof shown.text === 'string') shown.text = `<${[...(shown.text as string)].length} characters of your text>`;
+    const edited = await vscode.window.showInputBox({
+      title: t('{0}: configuration (JSON)', picked.name), value: JSON.stringify(shown),
+      validateInput: (v) => {
+        try {
+          const parsed = JSON.parse(v);
+          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? undefined : t('A JSON object, please.');
+        } catch (err) {
+          return t('Not valid JSON: {0}', (err as Error).message);
+        }
+      },
+    });
+    if (edited === undefined) return undefined;
+    const parsed = JSON.parse(edited) as Record<string, unknown>;
+    if (typeof parsed.text === 'string' && parsed.text.startsWith('<')) parsed.text = config.text;
+    config = parsed;
+  }
+  const panel = ExperimentsPanel.show(extensionUri, log);
+  panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction: 0, message: t('starting') } });
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: {0}', picked.title), cancellable: true }, async (progress, token) => {
+    let reported = 0;
+    const job = engine.runExperiment(picked.name, config, (fraction, message) => {
+      progress.report({ increment: Math.max(0, fraction * 100 - reported), message });
+      reported = fraction * 100;
+      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction, message } });
+    });
+    token.onCancellationRequested(() => void job.cancel());
+    try {
+      const r = await job.result;
+      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, figures: r.output.figures } }, r);
+      log.info(`${picked.name}: ${r.output.headline}`);
+      return r;
+    } catch (err) {
+      const message = (err as Error).message;
+      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, progress: { fraction: 0, message } });
+      if (!/cancelled/.test(message)) void vscode.window.showErrorMessage(t('Experiment failed: {0}', message), t('Open Log')).then((p) => p && log.show());
+      log.error(`${picked.name}: ${message}`);
+      return undefined;
+    }
+  });
+}
