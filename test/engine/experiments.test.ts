@@ -41,9 +41,11 @@ describe('experiments', () => {
     assert.ok(byName['tanh x3, no clip'].maxGradNorm > 1000, 'large recurrent weights make tanh gradients explode too');
   });
 
-  it('normalization: all three variants train on the same data and seed', async () => {
-    const o = await run<{ finalValLoss: Record<string, number>; seconds: Record<string, number> }>('normalization', { hidden: 32, seqLen: 20, steps: 20 });
+  it('normalization: layer norm reaches a lower validation loss than none in the same steps; all three train', async () => {
+    const o = await run<{ finalValLoss: Record<string, number>; seconds: Record<string, number> }>('normalization', { hidden: 64, seqLen: 30, steps: 60 });
     for (const n of ['none', 'layer', 'batch']) assert.ok(o.result.finalValLoss[n] < Math.log(60), `${n}: ${o.result.finalValLoss[n]}`);
+    assert.ok(o.result.finalValLoss.layer < o.result.finalValLoss.none, `layer ${o.result.finalValLoss.layer} < none ${o.result.finalValLoss.none}`);
+    // Recurrent batch norm did not beat no normalisation here (see the issue note): not asserted.
     // Normalised cells step through the sequence one op at a time: each step costs more.
     assert.ok(o.result.seconds.layer > o.result.seconds.none);
   });
