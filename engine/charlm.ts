@@ -13,7 +13,7 @@ import { Random, freshSeed } from './random';
 import { Module, checkKnownKeys, checkPositiveInt } from './nn/module';
 import { crossEntropy, linear, mTm } from './nn/ops';
 import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from './nn/recurrent';
-import { Optimizer, type OptimizerSettings } from './train/optim';
+import { Optimizer, clipGradients, optimizeStep, type OptimizerSettings } from './train/optim';
 
 import { CELL_TYPES, type CellType } from './names';
 
@@ -157,13 +157,8 @@ export class CharLM extends Module {
     this.getOptimizer();
     this.train();
     const params = this.parameters();
-    let loss = NaN;
-    const gradNorm = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
-      loss = value.dataSync()[0];
-      return this.clipAndStep(params.map((p) => grads[p.name]), learningRate);
-    });
-    return { loss, gradNorm };
+    const { clipNorm, clipValue } = this.optimizerConfig;
+    return optimizeStep(params, () => this.loss(windows), this.optimizer!, learningRate, clipNorm, clipValue);
   }
 
   /**
@@ -198,25 +193,10 @@ export class CharLM extends Module {
         offset += p.size;
         return g;
       });
-      return this.clipAndStep(list, learningRate);
+      const { grads, norm } = clipGradients(list, this.optimizerConfig.clipNorm, this.optimizerConfig.clipValue);
+      this.optimizer!.step(grads, learningRate);
+      return norm.dataSync()[0];
     });
-  }
-
-  /**
-   * clip_grad_value_ then clip_grad_norm_ (scale by min(1, max / (norm + 1e-6))), as a
-   * PyTorch loop calling both would; then the optimiser. Returns the norm before clipping
-   * by norm (after clipping by value), the figure clip_grad_norm_ returns.
-   */
-  private clipAndStep(grads: tf.Tensor[], learningRate: number): number {
-    const { clipValue, clipNorm } = this.optimizerConfig;
-    let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
-    const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-    if (clipNorm > 0) {
-      const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
-      list = list.map((g) => tf.mul(g, coef));
-    }
-    this.optimizer!.step(list, learningRate);
-    return norm.dataSync()[0];
   }
 
   override dispose(): void {

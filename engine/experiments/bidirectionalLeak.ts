@@ -10,7 +10,7 @@ import { Module } from '../nn/module';
 import { crossEntropy, linear } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
 import { Random } from '../random';
-import { Optimizer } from '../train/optim';
+import { Optimizer, optimizeStep } from '../train/optim';
 import { corpusIds, randomWindows, round } from './common';
 import { checkpoint, type Experiment } from './types';
 
@@ -132,15 +132,9 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult> = {
             ctx.progress((m + s / c.steps) / c.models.length, `${name}: step ${s}`);
             await checkpoint(ctx);
           }
-          const loss = tf.tidy(() => {
-            const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
-            const { value, grads } = tf.variableGrads(() => model.loss(batch), params);
-            const list = params.map((p) => grads[p.name]);
-            const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-            const coef = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
-            optimizer.step(list.map((g) => tf.mul(g, coef)), c.learningRate);
-            return value.dataSync()[0];
-          });
+          const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
+          const { loss } = optimizeStep(params, () => model.loss(batch), optimizer, c.learningRate, 1);
+          batch.dispose();
           if (s % every === 0 || s === c.steps) {
             curve.push(round(loss));
             steps.push(s);

@@ -10,7 +10,7 @@ import { Module } from '../nn/module';
 import { linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type RNNBase } from '../nn/recurrent';
 import { Random } from '../random';
-import { Optimizer } from '../train/optim';
+import { Optimizer, optimizeStep } from '../train/optim';
 import { round } from './common';
 import { checkpoint, type Experiment } from './types';
 
@@ -108,15 +108,9 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult> = {
             ctx.progress((j + s / c.steps) / jobs.length, `${cell}, length ${T}: step ${s}`);
             await checkpoint(ctx);
           }
-          const mse = tf.tidy(() => {
-            const { x, y } = addingBatch(T, c.batch, rng);
-            const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(model.predict(x), y))) as tf.Scalar, params);
-            const list = params.map((p) => grads[p.name]);
-            const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-            const coef = c.clipNorm > 0 ? tf.minimum(1, tf.div(c.clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-            optimizer.step(list.map((g) => tf.mul(g, coef)), c.learningRate);
-            return value.dataSync()[0];
-          });
+          const { x, y } = addingBatch(T, c.batch, rng);
+          const { loss: mse } = optimizeStep(params, () => tf.mean(tf.square(tf.sub(model.predict(x), y))) as tf.Scalar, optimizer, c.learningRate, c.clipNorm);
+          tf.dispose([x, y]);
           if (s % every === 0 || s === c.steps) {
             curve.push(round(mse));
             steps.push(s);

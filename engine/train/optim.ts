@@ -33,6 +33,34 @@ const STATE_NAMES: Record<OptimizerName, string[]> = {
   adagrad: ['sum'],
 };
 
+/**
+ * torch.nn.utils.clip_grad_value_ (when clipValue > 0), then clip_grad_norm_ (when
+ * clipNorm > 0: scale by min(1, clipNorm / (norm + 1e-6))). Returns the gradients and the
+ * global norm before norm clipping, the figure clip_grad_norm_ returns.
+ */
+export function clipGradients(grads: tf.Tensor[], clipNorm: number, clipValue = 0): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
+  const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  if (clipNorm > 0) {
+    const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
+    list = list.map((g) => tf.mul(g, coef));
+  }
+  return { grads: list, norm };
+}
+
+/** One training step: the gradients of `loss` for `params`, clipped, applied. */
+export function optimizeStep(params: tf.Variable[], loss: () => tf.Scalar, optimizer: Optimizer, learningRate: number, clipNorm: number, clipValue = 0): { loss: number; gradNorm: number } {
+  let value = NaN;
+  const gradNorm = tf.tidy(() => {
+    const r = tf.variableGrads(loss, params);
+    value = r.value.dataSync()[0];
+    const { grads, norm } = clipGradients(params.map((p) => r.grads[p.name]), clipNorm, clipValue);
+    optimizer.step(grads, learningRate);
+    return norm.dataSync()[0];
+  });
+  return { loss: value, gradNorm };
+}
+
 export class Optimizer {
   readonly settings: Required<OptimizerSettings>;
   /** Steps taken so far (torch's `step`), which Adam's bias correction needs. */
