@@ -18,6 +18,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BACKEND_NAMES, initBackend, type BackendName } from './backend';
 import { CELL_TYPES } from './charlm';
 import { loadCheckpoint } from './checkpoint/checkpoint';
+import { readRegularFile } from './io/files';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { probe, type Matrix } from './probe';
 import { sample } from './sample';
@@ -45,6 +46,27 @@ const num = (name: string) => (v: string) => {
 };
 
 const backendOption = () => new Option('--backend <name>', 'compute backend (default: the fastest available)').choices(BACKEND_NAMES);
+
+/**
+ * Writes to stdout, waiting when the pipe is full, so a slow reader (or `| head`) never
+ * makes the process buffer what it generates.
+ */
+async function writeOut(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+}
+
+/**
+ * A closed pipe (`seqlab sample ... | head -c 100`) ends the command quietly with exit 0,
+ * as Unix tools do, instead of a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
 
 /** Ctrl+C cancels the job cleanly (the second one exits at once). */
 function interruptSignal(): AbortSignal {
@@ -131,6 +153,19 @@ function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true): 
   if (s.reason === 'cancelled') process.exitCode = EXIT_INTERRUPTED;
 }
 
+/** An experiment's --config file: a JSON object, read bounded (1 MiB is far more than any config). */
+function readConfigFile(file: string): Record<string, unknown> {
+  const text = readRegularFile(file, 'the config file', 1024 * 1024).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the config file ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the config file ${file} must hold a JSON object such as {"steps": 50}`);
+  return value as Record<string, unknown>;
+}
+
 const matrixToRows = (m: Matrix) => Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
 
 export function buildProgram(): Command {
@@ -182,10 +217,10 @@ export function buildProgram(): Command {
         reportTraining(summary, false, flags.out !== undefined);
         if (!summary.checkpoint) return;
         const { model, vocabulary } = loadCheckpoint(summary.checkpoint);
-        process.stdout.write(`\n${flags.prompt}`);
+        await writeOut(`\n${flags.prompt}`);
         const gen = sample(model, vocabulary, flags.prompt, { length: 300, temperature: 0.6, seed: 1 });
-        for (let n = await gen.next(); !n.done; n = await gen.next()) process.stdout.write(n.value);
-        process.stdout.write('\n');
+        for (let n = await gen.next(); !n.done; n = await gen.next()) await writeOut(n.value);
+        await writeOut('\n');
         model.dispose();
       } finally {
         if (!flags.out) fs.rmSync(out, { recursive: true, force: true });
@@ -209,8 +244,8 @@ export function buildProgram(): Command {
       try {
         const gen = sample(model, vocabulary, flags.prompt, { length: flags.length, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, stop: flags.stop, seed: flags.seed }, interruptSignal());
         let n = await gen.next();
-        for (; !n.done; n = await gen.next()) process.stdout.write(n.value);
-        process.stdout.write('\n');
+        for (; !n.done; n = await gen.next()) await writeOut(n.value);
+        await writeOut('\n');
         for (const w of n.value.warnings) process.stderr.write(`warning: ${w}\n`);
       } finally {
         model.dispose();
@@ -267,7 +302,7 @@ export function buildProgram(): Command {
         return;
       }
       findExperiment(name);
-      const config: Record<string, unknown> = flags.config ? JSON.parse(fs.readFileSync(flags.config, 'utf8')) : {};
+      const config = flags.config ? readConfigFile(flags.config) : {};
       for (const pair of flags.set ?? []) {
         const eq = pair.indexOf('=');
         if (eq < 1) throw new Error(`--set takes key=value, got "${pair}"`);
@@ -314,6 +349,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
+  quietOnClosedPipe();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

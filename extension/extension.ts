@@ -2,9 +2,10 @@
  * SeqLab's extension host entry. Activation registers commands and views only: the
  * engine (TensorFlow.js) loads in its worker thread on first use.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReplyMap } from '../engine/worker/protocol';
+// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
+import { readMetaJSON } from '../engine/checkpoint/folder';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineHost } from './engineHost';
@@ -86,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
 /** A checkpoint's seqlab.json, or undefined when it is gone or unreadable (the worker checks it fully on load). */
 function readMeta(dir: string): ReplyMap['load']['meta'] | undefined {
   try {
-    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
+    const meta = readMetaJSON(dir) as ReplyMap['load']['meta'] | undefined;
     return meta?.format === 'seqlab-checkpoint' && meta.training?.state ? meta : undefined;
   } catch {
     return undefined;

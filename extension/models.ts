@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
+import { readMetaJSON } from '../engine/checkpoint/folder';
 
 export interface ModelEntry {
   name: string;
@@ -27,10 +29,14 @@ export class ModelStore {
     return path.join(this.context.globalStorageUri.fsPath, 'models');
   }
 
-  /** A new model folder name: `<cell>-<yyyymmdd-hhmmss>`. */
+  /** A new model folder name: `<cell>-<yyyymmdd-hhmmss>` (with `-2`, `-3`... if taken). */
   newDir(cell: string): string {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    return path.join(this.root(), `${cell}-${stamp}`);
+    // Two runs started within a second must not share a folder: the second would replace the first.
+    for (let i = 1; ; i++) {
+      const dir = path.join(this.root(), `${cell}-${stamp}${i > 1 ? `-${i}` : ''}`);
+      if (!fs.existsSync(dir)) return dir;
+    }
   }
 
   list(): ModelEntry[] {
@@ -43,7 +49,7 @@ export class ModelStore {
       const metaFile = path.join(dir, 'seqlab.json');
       if (!fs.existsSync(metaFile)) continue;
       try {
-        const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+        const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { state?: { bestValLoss?: number } }; created: string };
         out.push({
           name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
           valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,

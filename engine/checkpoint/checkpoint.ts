@@ -7,26 +7,26 @@
  *   seqlab.json            format version, model and training config, vocabulary,
  *                          training state (step, losses, random state), and the SHA-256
  *                          of both tensor files, so a mismatched or edited pair is caught.
- * Saving writes a complete new folder beside the old one and swaps it in with renames, so
- * a crash leaves the old checkpoint or the new one, never a mix. Loading checks
- * everything and names what is wrong.
+ * Saving and reading the folder (ownership, the swap, reads during a save) is in
+ * folder.ts. Loading checks everything before it builds a model, and names what is wrong:
+ * a hostile seqlab.json cannot make it allocate more than the tensor files hold.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
 import { tf } from '../backend';
 import { CharLM, type CharLMConfig } from '../charlm';
 import { CELL_TYPES, NORMALIZATIONS } from '../names';
 import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
-import { TrainConfigSchema, type TrainConfig } from '../train/config';
+import { MODEL_LIMITS, TrainConfigSchema, type TrainConfig } from '../train/config';
+import {
+  CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
+  sha256, writeCheckpointFolder,
+} from './folder';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
-export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
+export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget } from './folder';
 export const CHECKPOINT_VERSION = 1;
-export const MODEL_FILE = 'model.safetensors';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const META_FILE = 'seqlab.json';
+/** Unicode has 0x110000 code points; a capped vocabulary adds one unknown token. */
+const MAX_VOCABULARY = 0x110000 + 1;
 
 export interface TrainingState {
   step: number;
@@ -49,17 +49,18 @@ const MetaSchema = z.object({
   version: z.number().int(),
   created: z.string(),
   backend: z.string(),
+  // Bounded as the training config is, so that no seqlab.json describes a model SeqLab could not have trained.
   model: z.object({
-    vocabSize: z.number().int().positive(),
-    embeddingSize: z.number().int().positive(),
-    hiddenSize: z.number().int().positive(),
-    numLayers: z.number().int().positive(),
+    vocabSize: z.number().int().positive().max(MAX_VOCABULARY),
+    embeddingSize: z.number().int().positive().max(MODEL_LIMITS.embed),
+    hiddenSize: z.number().int().positive().max(MODEL_LIMITS.hidden),
+    numLayers: z.number().int().positive().max(MODEL_LIMITS.layers),
     cell: z.enum(CELL_TYPES),
     dropout: z.number().min(0).max(1),
     normalization: z.enum(NORMALIZATIONS),
     forgetBias: z.number().optional(),
   }),
-  vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).optional(), capped: z.boolean().optional() }),
+  vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).max(MAX_VOCABULARY).optional(), capped: z.boolean().optional() }),
   training: z.object({
     config: TrainConfigSchema.partial().passthrough(),
     corpus: z.string().optional(),
@@ -80,26 +81,8 @@ const MetaSchema = z.object({
 });
 export type CheckpointMeta = z.infer<typeof MetaSchema>;
 
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
-}
-
-function sha256(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
-}
-
 function toArrays(tensors: Record<string, tf.Tensor>): Record<string, NamedArray> {
   return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
-}
-
-function writeFileSynced(file: string, data: Buffer | string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export interface SaveInput {
@@ -111,45 +94,34 @@ export interface SaveInput {
   corpus?: string;
 }
 
-/** Writes a checkpoint folder atomically (see the file comment). Returns the folder. */
+/**
+ * Writes a checkpoint folder atomically, replacing only a SeqLab checkpoint or an empty
+ * folder at `dir` (see folder.ts). Returns the folder.
+ */
 export function saveCheckpoint(dir: string, input: SaveInput): string {
-  const target = path.resolve(dir);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const suffix = randomBytes(4).toString('hex');
-  const staging = `${target}.tmp-${suffix}`;
-  fs.mkdirSync(staging);
-  try {
-    const cfg = input.model.config;
-    const modelBytes = encodeSafetensors(toArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
-    const optimizer = input.model.getOptimizer();
-    const optimizerBytes = encodeSafetensors(toArrays(optimizer.stateTensors()), { optimizer: optimizer.settings.name });
-    const meta: CheckpointMeta = {
-      format: CHECKPOINT_FORMAT,
-      version: CHECKPOINT_VERSION,
-      created: new Date().toISOString(),
-      backend: input.backend,
-      model: {
-        vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers,
-        cell: cfg.cell, dropout: cfg.dropout, normalization: cfg.normalization,
-        ...(cfg.forgetBias !== undefined ? { forgetBias: cfg.forgetBias } : {}),
-      },
-      vocabulary: input.vocabulary.toJSON() as CheckpointMeta['vocabulary'],
-      training: { config: input.config, corpus: input.corpus, state: input.state },
-      files: { [MODEL_FILE]: sha256(modelBytes), [OPTIMIZER_FILE]: sha256(optimizerBytes) },
-    };
-    writeFileSynced(path.join(staging, MODEL_FILE), modelBytes);
-    writeFileSynced(path.join(staging, OPTIMIZER_FILE), optimizerBytes);
-    writeFileSynced(path.join(staging, META_FILE), JSON.stringify(meta, null, 2) + '\n');
-    const old = `${target}.old-${suffix}`;
-    const hadOld = fs.existsSync(target);
-    if (hadOld) fs.renameSync(target, old);
-    fs.renameSync(staging, target);
-    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
-    return target;
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  const cfg = input.model.config;
+  const modelBytes = encodeSafetensors(toArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
+  const optimizer = input.model.getOptimizer();
+  const optimizerBytes = encodeSafetensors(toArrays(optimizer.stateTensors()), { optimizer: optimizer.settings.name });
+  const meta: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    created: new Date().toISOString(),
+    backend: input.backend,
+    model: {
+      vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers,
+      cell: cfg.cell, dropout: cfg.dropout, normalization: cfg.normalization,
+      ...(cfg.forgetBias !== undefined ? { forgetBias: cfg.forgetBias } : {}),
+    },
+    vocabulary: input.vocabulary.toJSON() as CheckpointMeta['vocabulary'],
+    training: { config: input.config, corpus: input.corpus, state: input.state },
+    files: { [MODEL_FILE]: sha256(modelBytes), [OPTIMIZER_FILE]: sha256(optimizerBytes) },
+  };
+  return writeCheckpointFolder(dir, [
+    [MODEL_FILE, modelBytes],
+    [OPTIMIZER_FILE, optimizerBytes],
+    [META_FILE, JSON.stringify(meta, null, 2) + '\n'],
+  ]);
 }
 
 export interface LoadedCheckpoint {
@@ -161,27 +133,13 @@ export interface LoadedCheckpoint {
   optimizerState: Record<string, NamedArray>;
 }
 
-/** The checkpoint folder to read: `dir`, or the `.old-*` copy a crash mid-swap left behind. */
-function resolveDir(dir: string): string {
-  const target = path.resolve(dir);
-  if (fs.existsSync(path.join(target, META_FILE))) return target;
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  const leftover = fs.existsSync(parent) ? fs.readdirSync(parent).filter((f) => f.startsWith(`${base}.old-`)).sort() : [];
-  if (leftover.length) return path.join(parent, leftover[leftover.length - 1]);
-  if (!fs.existsSync(target)) throw new CheckpointError(`no checkpoint at ${target}: the folder does not exist`);
-  throw new CheckpointError(`${target} is not a SeqLab checkpoint: ${META_FILE} is missing`);
-}
-
 /** Reads only the metadata (for listings), checked. */
 export function readCheckpointMeta(dir: string): CheckpointMeta {
-  const folder = resolveDir(dir);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(path.join(folder, META_FILE), 'utf8'));
-  } catch (err) {
-    throw new CheckpointError(`${META_FILE} in ${folder} is not valid JSON (${(err as Error).message}); the file is damaged`);
-  }
+  const folder = resolveCheckpointDir(dir);
+  return checkMeta(readMetaJSON(folder), folder);
+}
+
+function checkMeta(raw: unknown, folder: string): CheckpointMeta {
   const format = (raw as { format?: unknown })?.format;
   if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${folder} is not a SeqLab checkpoint (format ${JSON.stringify(format)})`);
   const version = (raw as { version?: unknown }).version;
@@ -196,21 +154,37 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   return parsed.data;
 }
 
+/** Gates per step of each cell: the rows of weight_ih / weight_hh are gates x hidden. */
+const GATES: Record<CheckpointMeta['model']['cell'], number> = { lstm: 4, gru: 3, 'rnn-tanh': 1, 'rnn-relu': 1, 'rnn-sigmoid': 1 };
+
+/**
+ * Checks the shapes in model.safetensors' header against the model seqlab.json
+ * describes, before the model is built: the model then takes no more memory than the
+ * file holds, whatever seqlab.json claims.
+ */
+function checkShapes(shapes: Record<string, number[]>, model: CheckpointMeta['model'], folder: string): void {
+  const { vocabSize: V, embeddingSize: E, hiddenSize: H, numLayers: L } = model;
+  const G = GATES[model.cell];
+  const expected: Array<[string, number[]]> = [['embedding.weight', [V, E]], ['head.weight', [V, H]], ['head.bias', [V]]];
+  for (let k = 0; k < L; k++) expected.push([`rnn.weight_ih_l${k}`, [G * H, k === 0 ? E : H]], [`rnn.weight_hh_l${k}`, [G * H, H]]);
+  for (const [name, shape] of expected) {
+    const got = shapes[name];
+    if (!got) throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: it has no tensor ${name}`);
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: ${name} has shape [${got}] in the file, the model needs [${shape}]`);
+    }
+  }
+  if (shapes[`rnn.weight_ih_l${L}`]) throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: the file has more than ${L} layers`);
+}
+
 /** Loads and checks a checkpoint; the model is ready for sampling (eval mode). */
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const folder = resolveDir(dir);
-  const meta = readCheckpointMeta(folder);
-  const read = (file: string) => {
-    const p = path.join(folder, file);
-    if (!fs.existsSync(p)) throw new CheckpointError(`${file} is missing from ${folder}`);
-    const bytes = fs.readFileSync(p);
-    if (meta.files[file] !== sha256(bytes)) {
-      throw new CheckpointError(`${file} in ${folder} does not match ${META_FILE} (its SHA-256 differs): the file was truncated, edited or comes from another checkpoint`);
-    }
-    return decodeSafetensors(bytes, `${file} in ${folder}`);
-  };
-  const weights = read(MODEL_FILE).tensors;
-  const optimizerState = read(OPTIMIZER_FILE).tensors;
+  const contents = readCheckpointFolder(dir);
+  const folder = contents.dir;
+  const meta = checkMeta(contents.meta, folder);
+  checkShapes(contents.model.shapes, meta.model, folder);
+  const weights = decodeSafetensors(contents.model.bytes, `${MODEL_FILE} in ${folder}`).tensors;
+  const optimizerState = decodeSafetensors(contents.optimizer.bytes, `${OPTIMIZER_FILE} in ${folder}`).tensors;
   let vocabulary: Vocabulary;
   try {
     vocabulary = Vocabulary.fromJSON(meta.vocabulary as VocabularyJSON);

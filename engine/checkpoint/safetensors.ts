@@ -5,13 +5,19 @@
  * users load it with `safetensors.torch.load_file`, or with the few lines of
  * test/interop/seqlab_torch.py. Only float32 tensors are written and read here.
  */
+import * as fs from 'node:fs';
+import { openRegularFile, readAt } from '../io/files';
+
 export interface NamedArray { shape: number[]; data: Float32Array }
 
 export class SafetensorsError extends Error {
   override readonly name = 'SafetensorsError';
 }
 
-const MAX_HEADER = 100 * 1024 * 1024;
+/** The header is names, shapes and offsets: a few KB for any model SeqLab trains. */
+const MAX_HEADER = 16 * 1024 * 1024;
+/** Node 20's largest Buffer (4 GiB): one file is read into one Buffer to hash it. */
+const MAX_FILE = 4 * 1024 ** 3 - 1;
 
 export function encodeSafetensors(tensors: Record<string, NamedArray>, metadata: Record<string, string> = {}): Buffer {
   const names = Object.keys(tensors).sort();
@@ -44,47 +50,95 @@ export function encodeSafetensors(tensors: Record<string, NamedArray>, metadata:
 
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Parses and checks a safetensors buffer; every problem is an error naming it. */
-export function decodeSafetensors(buf: Buffer, what = 'safetensors file'): { tensors: Record<string, NamedArray>; metadata: Record<string, string> } {
-  if (buf.length < 8) throw new SafetensorsError(`${what} is truncated: ${buf.length} bytes, not even a header length`);
-  const headerLength = Number(buf.readBigUInt64LE(0));
-  if (headerLength > MAX_HEADER || 8 + headerLength > buf.length) {
-    throw new SafetensorsError(`${what} is truncated or damaged: its header claims ${headerLength} bytes, the file has ${buf.length}`);
-  }
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new SafetensorsError(`${what} has a damaged header (not JSON)`);
-  }
+interface TensorEntry { name: string; shape: number[]; begin: number; end: number }
+
+/**
+ * Checks a parsed header against the length of the data that follows it: dtypes, shapes,
+ * offsets inside the data, no overlaps and no holes (the format's own rule). Nothing is
+ * allocated for the tensors before this passes.
+ */
+function checkHeader(header: unknown, dataLength: number, what: string): { entries: TensorEntry[]; metadata: Record<string, string> } {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(`${what} has a damaged header (not an object)`);
-  const dataStart = 8 + headerLength;
-  const dataLength = buf.length - dataStart;
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  const tensors: Record<string, NamedArray> = {};
-  const spans: Array<[number, number, string]> = [];
-  for (const [name, raw] of Object.entries(header)) {
+  const record = header as Record<string, unknown>;
+  const rawMetadata = record.__metadata__ ?? {};
+  if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata) || !Object.values(rawMetadata).every((v) => typeof v === 'string')) {
+    throw new SafetensorsError(`${what} has a damaged header (__metadata__ must map names to strings)`);
+  }
+  const entries: TensorEntry[] = [];
+  for (const [name, raw] of Object.entries(record)) {
     if (name === '__metadata__') continue;
-    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const info = (typeof raw === 'object' && raw !== null ? raw : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (info.dtype !== 'F32') throw new SafetensorsError(`${what}: tensor "${name}" has dtype ${JSON.stringify(info.dtype)}; only F32 is supported`);
     const shape = info.shape;
     const offsets = info.data_offsets;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`${what}: tensor "${name}" has an invalid shape`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isInteger(d) && d >= 0)) {
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`${what}: tensor "${name}" has an invalid shape`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(`${what}: tensor "${name}" has invalid data_offsets`);
     }
     const [begin, end] = offsets as number[];
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== size * 4) throw new SafetensorsError(`${what}: tensor "${name}" of shape [${shape}] needs ${size * 4} bytes, its offsets give ${end - begin}`);
     if (end > dataLength) throw new SafetensorsError(`${what} is truncated: tensor "${name}" ends at byte ${end} of the data, which has ${dataLength}`);
-    spans.push([begin, end, name]);
-    const copy = new Float32Array(size);
-    Buffer.from(copy.buffer).set(buf.subarray(dataStart + begin, dataStart + end));
-    tensors[name] = { shape: shape as number[], data: copy };
+    entries.push({ name, shape: shape as number[], begin, end });
   }
-  spans.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) throw new SafetensorsError(`${what}: tensors "${spans[i - 1][2]}" and "${spans[i][2]}" overlap`);
+  const spans = [...entries].sort((a, b) => a.begin - b.begin);
+  let covered = 0;
+  for (const span of spans) {
+    if (span.begin < covered) throw new SafetensorsError(`${what}: tensor "${span.name}" overlaps the one before it`);
+    if (span.begin > covered) throw new SafetensorsError(`${what} is damaged: bytes ${covered}-${span.begin} of the data belong to no tensor`);
+    covered = span.end;
+  }
+  if (covered !== dataLength) throw new SafetensorsError(`${what} is damaged: it has ${dataLength - covered} bytes after the last tensor`);
+  return { entries, metadata: rawMetadata as Record<string, string> };
+}
+
+function parseHeaderJSON(bytes: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new SafetensorsError(`${what} has a damaged header (not JSON)`);
+  }
+}
+
+function checkHeaderLength(headerLength: number, fileLength: number, what: string): void {
+  if (headerLength > MAX_HEADER || 8 + headerLength > fileLength) {
+    throw new SafetensorsError(`${what} is truncated or damaged: its header claims ${headerLength} bytes, the file has ${fileLength}`);
+  }
+}
+
+/** Parses and checks a safetensors buffer; every problem is an error naming it. */
+export function decodeSafetensors(buf: Buffer, what = 'safetensors file'): { tensors: Record<string, NamedArray>; metadata: Record<string, string> } {
+  if (buf.length < 8) throw new SafetensorsError(`${what} is truncated: ${buf.length} bytes, not even a header length`);
+  const headerLength = Number(buf.readBigUInt64LE(0));
+  checkHeaderLength(headerLength, buf.length, what);
+  const dataStart = 8 + headerLength;
+  const { entries, metadata } = checkHeader(parseHeaderJSON(buf.subarray(8, dataStart), what), buf.length - dataStart, what);
+  const tensors: Record<string, NamedArray> = {};
+  for (const { name, shape, begin, end } of entries) {
+    const copy = new Float32Array((end - begin) / 4);
+    Buffer.from(copy.buffer).set(buf.subarray(dataStart + begin, dataStart + end));
+    tensors[name] = { shape, data: copy };
   }
   return { tensors, metadata };
+}
+
+/**
+ * Reads a safetensors file whose header has been checked against the file's size
+ * before the data is read: a header that claims more than the file holds is refused
+ * without allocating what it claims. Returns the whole file's bytes (for hashing) and
+ * the tensor names and shapes.
+ */
+export function readSafetensorsFile(file: string, what: string): { bytes: Buffer; shapes: Record<string, number[]> } {
+  const { fd, size } = openRegularFile(file, what, MAX_FILE);
+  try {
+    if (size < 8) throw new SafetensorsError(`${what} is truncated: ${size} bytes, not even a header length`);
+    const headerLength = Number(readAt(fd, 8, 0).readBigUInt64LE(0));
+    checkHeaderLength(headerLength, size, what);
+    const { entries } = checkHeader(parseHeaderJSON(readAt(fd, headerLength, 8), what), size - 8 - headerLength, what);
+    const bytes = readAt(fd, size, 0);
+    if (bytes.length !== size) throw new SafetensorsError(`${what} changed while it was read (${bytes.length} of ${size} bytes)`);
+    return { bytes, shapes: Object.fromEntries(entries.map((e) => [e.name, e.shape])) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

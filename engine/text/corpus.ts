@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
+import { FileRefusedError, formatBytes, readRegularFile } from '../io/files';
 
 export type CorpusSource =
   | { kind: 'text'; text: string; name?: string }
@@ -29,13 +30,21 @@ export class CorpusError extends Error {
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads one file as UTF-8 text, refusing binary files (NUL bytes or invalid UTF-8). */
-export function readTextFile(file: string): string {
+/**
+ * Reads one file as UTF-8 text, refusing what is not a regular file, files above
+ * `maxCharacters` (checked on the size before reading: UTF-8 takes at most 3 bytes per
+ * UTF-16 unit, so a file of more than 3 x maxCharacters bytes is over the limit), and
+ * binary files (NUL bytes or invalid UTF-8).
+ */
+export function readTextFile(file: string, maxCharacters = DEFAULT_MAX_CHARACTERS): string {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readRegularFile(file, 'the training file', 3 * maxCharacters);
   } catch (err) {
-    throw new CorpusError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof FileRefusedError && err.code === 'too-large') {
+      throw new CorpusError(`${file} is larger than the limit of ${maxCharacters.toLocaleString('en')} characters (${formatBytes(3 * maxCharacters)} of UTF-8); train on a part of it`);
+    }
+    throw new CorpusError(err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}`);
   }
   if (bytes.includes(0)) throw new CorpusError(`${file} looks binary (it contains NUL bytes); train on text files only`);
   try {
@@ -57,8 +66,12 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
     const files: string[] = [];
     for (const pattern of source.patterns) {
       const absolute = path.resolve(cwd, pattern);
-      if (fs.existsSync(absolute) && fs.statSync(absolute).isFile()) {
-        files.push(absolute);
+      const st = fs.statSync(absolute, { throwIfNoEntry: false });
+      if (st?.isDirectory()) {
+        throw new CorpusError(`${absolute} is a folder; name the files to train on, or a glob such as "${path.join(pattern, '**', '*.md')}"`);
+      }
+      if (st) {
+        files.push(absolute); // readTextFile refuses FIFOs, devices and sockets with a message
         continue;
       }
       const matched = await glob(pattern, { cwd, absolute: true, onlyFiles: true });
@@ -70,7 +83,7 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
     const list: CorpusFile[] = [];
     let total = 0;
     for (const file of unique) {
-      const text = readTextFile(file);
+      const text = readTextFile(file, max);
       total += text.length;
       if (total > max) throw new CorpusError(`the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files or raise the limit`);
       parts.push(text);

@@ -7,12 +7,15 @@ import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** The largest model SeqLab trains; checkpoints describing more are refused as damaged. */
+export const MODEL_LIMITS = { layers: 8, hidden: 4096, embed: 4096 } as const;
+
 export const TrainConfigSchema = z.object({
   // model
   cell: z.enum(CELL_TYPES).default('lstm'),
-  layers: int(1, 8).default(1),
-  hidden: int(1, 4096).default(256), // the chapter's examples use 128-512
-  embed: int(1, 4096).default(64),
+  layers: int(1, MODEL_LIMITS.layers).default(1),
+  hidden: int(1, MODEL_LIMITS.hidden).default(256), // the chapter's examples use 128-512
+  embed: int(1, MODEL_LIMITS.embed).default(64),
   dropout: z.number().min(0).max(0.9).default(0), // between layers; needs layers > 1
   normalization: z.enum(NORMALIZATIONS).default('none'),
   forgetBias: z.number().min(-10).max(10).optional(), // LSTM: 1 keeps the conveyor belt open at the start

@@ -3,7 +3,7 @@
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
 import { currentBackend } from '../backend';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { checkSaveTarget, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
 import { configureOptimizer, modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
@@ -33,6 +33,8 @@ export interface TrainSummary extends TrainResult {
 const MODEL_KEYS = ['cell', 'layers', 'hidden', 'embed', 'normalization'] as const;
 
 export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
+  // Before any work: a folder that a save would refuse to replace is refused now, not minutes later.
+  if (request.outDir) checkSaveTarget(request.outDir);
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
   const config = parseTrainConfig({ ...(resumed?.meta.training.config ?? {}), ...request.config });
   if (resumed) {

@@ -1,0 +1,356 @@
+/**
+ * A checkpoint folder on disk: who owns it, how a new one replaces the old, and how a
+ * reader gets one whole checkpoint even while a save is under way. No TensorFlow.js here.
+ *
+ * Ownership before deletion: a save replaces only what it recognises as a SeqLab
+ * checkpoint (a folder holding seqlab.json with SeqLab's format tag and nothing else but
+ * the two tensor files), or an empty folder. Anything else is refused with a message,
+ * and deleting is done file by file for the three known names, so a file someone puts
+ * into a folder during a save survives it.
+ *
+ * The swap: the new checkpoint is written complete into `NAME.tmp-<pid>-<tag>` (meta
+ * last, each file fsynced), then `NAME` is renamed to `NAME.old-<pid>-<tag>`, the staging
+ * folder to `NAME`, and the old one is removed. A kill at any point leaves a complete
+ * checkpoint: at `NAME`, or (between the two renames) in the two leftovers. Readers fall
+ * back to the newest complete leftover when `NAME` is missing; the next save or load of
+ * `NAME` moves it back into place and removes the leftovers of processes that are gone.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileRefusedError, describeKind, openRegularFile, readAt } from '../io/files';
+import { readSafetensorsFile } from './safetensors';
+
+export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
+export const MODEL_FILE = 'model.safetensors';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const META_FILE = 'seqlab.json';
+const OWNED_FILES: readonly string[] = [MODEL_FILE, OPTIMIZER_FILE, META_FILE];
+/** seqlab.json holds the config, the vocabulary and the loss history: well under a megabyte in practice. */
+export const MAX_META_BYTES = 16 * 1024 * 1024;
+
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+}
+
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** `NAME.tmp-<pid>-<hex>` or `NAME.old-<pid>-<hex>` (the pid is missing in folders from SeqLab 0.1). */
+const LEFTOVER = /^(.+)\.(tmp|old)-(?:(\d+)-)?([0-9a-f]{8})$/;
+
+interface Leftover { dir: string; kind: 'tmp' | 'old'; pid: number | null }
+
+function leftoversOf(target: string): Leftover[] {
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const out: Leftover[] = [];
+  for (const name of names) {
+    const m = LEFTOVER.exec(name);
+    if (m && m[1] === base) out.push({ dir: path.join(parent, name), kind: m[2] as 'tmp' | 'old', pid: m[3] ? Number(m[3]) : null });
+  }
+  return out;
+}
+
+function processAlive(pid: number | null): boolean {
+  if (pid === null) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads seqlab.json (bounded) and parses it; the result is unchecked JSON. */
+export function readMetaJSON(folder: string): unknown {
+  let bytes: Buffer;
+  try {
+    const { fd, size } = openRegularFile(path.join(folder, META_FILE), META_FILE, MAX_META_BYTES);
+    try {
+      bytes = readAt(fd, size, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${folder} is not a SeqLab checkpoint: ${META_FILE} is missing`);
+    throw new CheckpointError(err instanceof FileRefusedError ? err.message : `cannot read ${META_FILE} in ${folder}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new CheckpointError(`${META_FILE} in ${folder} is not valid JSON (${(err as Error).message}); the file is damaged`);
+  }
+}
+
+type TargetState = 'absent' | 'empty' | 'checkpoint';
+
+/** A folder name under `dir` that does not exist yet, for suggestions. */
+function freeChild(dir: string, base: string): string {
+  for (let i = 1; ; i++) {
+    const candidate = path.join(dir, i === 1 ? base : `${base}-${i}`);
+    if (!fs.existsSync(candidate)) return candidate;
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * What is at `target`, for a save that would replace it, or a CheckpointError that says
+ * why it may not be replaced and suggests a folder that may.
+ */
+function inspectTarget(target: string): TargetState {
+  const refuse = (why: string, suggestion: string) =>
+    new CheckpointError(`will not write a checkpoint to ${target}: ${why}. Choose a new folder, such as ${suggestion}`);
+  if (isInside(process.cwd(), target)) throw refuse('it is the current folder or holds it, and saving replaces the folder it is given', freeChild(process.cwd(), 'seqlab-model'));
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new CheckpointError(`cannot write a checkpoint to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const sibling = () => freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`);
+  if (!st.isDirectory()) throw refuse(`it is ${describeKind(st)}, and a checkpoint is a folder`, sibling());
+  const entries = fs.readdirSync(target);
+  if (entries.length === 0) return 'empty';
+  const foreign = entries.filter((e) => !OWNED_FILES.includes(e) || !fs.lstatSync(path.join(target, e)).isFile());
+  const why = (what: string) => `${what}; SeqLab replaces only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`;
+  if (foreign.length) {
+    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    throw refuse(why(`the folder holds files that are not SeqLab's (${shown})`), freeChild(target, 'seqlab-model'));
+  }
+  let meta: unknown;
+  try {
+    meta = entries.includes(META_FILE) ? readMetaJSON(target) : undefined;
+  } catch {
+    meta = undefined;
+  }
+  if ((meta as { format?: unknown } | undefined)?.format !== CHECKPOINT_FORMAT) {
+    throw refuse(why(`the folder has no readable ${META_FILE} of SeqLab's, so it is not recognisably a checkpoint`), freeChild(target, 'seqlab-model'));
+  }
+  return 'checkpoint';
+}
+
+/** Throws a CheckpointError unless a save may write to `dir`; returns the absolute path. */
+export function checkSaveTarget(dir: string): string {
+  const target = path.resolve(dir);
+  inspectTarget(target);
+  return target;
+}
+
+/** Removes a folder holding only SeqLab's files, file by file; leaves it (and says false) if it holds anything else. */
+function removeOwnedFolder(dir: string): boolean {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  if (!entries.every((e) => OWNED_FILES.includes(e))) return false;
+  for (const e of entries) fs.rmSync(path.join(dir, e), { force: true });
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch {
+    return false; // something appeared meanwhile: it stays
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open a folder for fsync; its renames are durable once they return.
+  }
+}
+
+function writeFileSynced(file: string, data: Buffer | string): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A checkpoint's hashes: seqlab.json's "files" entry, checked to be names -> hex strings. */
+function hashesOf(meta: unknown, folder: string): Record<string, string> {
+  const files = (meta as { files?: unknown } | null)?.files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((v) => typeof v === 'string')) {
+    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: files: expected the SHA-256 of each tensor file`);
+  }
+  return files as Record<string, string>;
+}
+
+export interface CheckpointFolderContents {
+  dir: string;
+  /** seqlab.json as parsed JSON, not yet checked beyond its hashes. */
+  meta: unknown;
+  model: { bytes: Buffer; shapes: Record<string, number[]> };
+  optimizer: { bytes: Buffer; shapes: Record<string, number[]> };
+}
+
+/** One read of one folder: meta, then both tensor files, each checked against the meta's hash. */
+function readFolderOnce(folder: string): CheckpointFolderContents {
+  const meta = readMetaJSON(folder);
+  const format = (meta as { format?: unknown } | null)?.format;
+  if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${folder} is not a SeqLab checkpoint (format ${JSON.stringify(format)})`);
+  const hashes = hashesOf(meta, folder);
+  const read = (file: string) => {
+    const p = path.join(folder, file);
+    let contents: { bytes: Buffer; shapes: Record<string, number[]> };
+    try {
+      contents = readSafetensorsFile(p, `${file} in ${folder}`);
+    } catch (err) {
+      if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${file} is missing from ${folder}`);
+      throw err;
+    }
+    if (hashes[file] !== sha256(contents.bytes)) {
+      throw new CheckpointError(`${file} in ${folder} does not match ${META_FILE} (its SHA-256 differs): the file was truncated, edited or comes from another checkpoint`);
+    }
+    return contents;
+  };
+  return { dir: folder, meta, model: read(MODEL_FILE), optimizer: read(OPTIMIZER_FILE) };
+}
+
+/** Whether a folder holds a whole checkpoint (all files present, hashes matching). */
+function isComplete(folder: string): boolean {
+  try {
+    readFolderOnce(folder);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function createdOf(folder: string): string {
+  try {
+    const created = (readMetaJSON(folder) as { created?: unknown }).created;
+    return typeof created === 'string' ? created : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Puts an interrupted save right: when `target` is missing, the newest complete leftover
+ * of a process that is gone becomes `target`; then the other leftovers of gone processes
+ * are removed (only if they hold nothing but SeqLab's files). Errors are ignored: a
+ * read-only folder is still readable through the fallback.
+ */
+export function recoverCheckpointFolder(dir: string): void {
+  const target = path.resolve(dir);
+  const stale = leftoversOf(target).filter((l) => !processAlive(l.pid));
+  if (stale.length === 0) return;
+  try {
+    if (!fs.existsSync(target)) {
+      const complete = stale.filter((l) => isComplete(l.dir)).sort((a, b) => createdOf(b.dir).localeCompare(createdOf(a.dir)));
+      if (complete.length) fs.renameSync(complete[0].dir, target);
+    }
+    for (const l of stale) if (fs.existsSync(l.dir)) removeOwnedFolder(l.dir);
+  } catch {
+    // best effort, see above
+  }
+}
+
+/** The folder to read for `dir`: itself, or the newest complete leftover of a save in progress or interrupted. */
+export function resolveCheckpointDir(dir: string): string {
+  const target = path.resolve(dir);
+  if (fs.existsSync(path.join(target, META_FILE))) return target;
+  const complete = leftoversOf(target).filter((l) => isComplete(l.dir)).sort((a, b) => createdOf(b.dir).localeCompare(createdOf(a.dir)));
+  if (complete.length) return complete[0].dir;
+  if (!fs.existsSync(target)) throw new CheckpointError(`no checkpoint at ${target}: the folder does not exist`);
+  if (!fs.statSync(target).isDirectory()) throw new CheckpointError(`${target} is not a SeqLab checkpoint: it is not a folder`);
+  throw new CheckpointError(`${target} is not a SeqLab checkpoint: ${META_FILE} is missing`);
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function metaIdentity(folder: string): string {
+  try {
+    const st = fs.statSync(path.join(folder, META_FILE));
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'gone';
+  }
+}
+
+/** What a concurrent save changes: the identity of NAME/seqlab.json and the leftovers beside NAME. */
+function folderSnapshot(target: string): string {
+  return `${metaIdentity(target)}|${leftoversOf(target).map((l) => path.basename(l.dir)).sort().join(',')}`;
+}
+
+/**
+ * Reads the checkpoint at `dir` whole. If a save swaps folders while it reads (the
+ * folder's snapshot changes, or a live process has a save under way), it reads again,
+ * so it returns the old checkpoint or the new one, never a mix. A damaged checkpoint
+ * with no save under way fails at once.
+ */
+export function readCheckpointFolder(dir: string): CheckpointFolderContents {
+  const target = path.resolve(dir);
+  recoverCheckpointFolder(target);
+  for (let attempt = 0; ; attempt++) {
+    const before = folderSnapshot(target);
+    try {
+      return readFolderOnce(resolveCheckpointDir(target));
+    } catch (err) {
+      const raced = folderSnapshot(target) !== before || leftoversOf(target).some((l) => processAlive(l.pid));
+      if (!raced || attempt >= 20) throw err;
+      sleep(5 * (attempt + 1));
+    }
+  }
+}
+
+/**
+ * Writes a checkpoint folder (files: name -> contents; seqlab.json is written last) and
+ * swaps it in at `dir` (see the file comment). Returns the absolute path.
+ */
+export function writeCheckpointFolder(dir: string, files: ReadonlyArray<[string, Buffer | string]>): string {
+  const target = checkSaveTarget(dir);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  recoverCheckpointFolder(target);
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = `${target}.tmp-${tag}`;
+  fs.mkdirSync(staging);
+  try {
+    const ordered = [...files.filter(([n]) => n !== META_FILE), ...files.filter(([n]) => n === META_FILE)];
+    for (const [name, data] of ordered) {
+      if (!OWNED_FILES.includes(name)) throw new Error(`internal: ${name} is not a checkpoint file`);
+      writeFileSynced(path.join(staging, name), data);
+    }
+    fsyncDir(staging);
+    const state = inspectTarget(target); // again: the folder may have changed while the files were written
+    if (state === 'checkpoint') {
+      const old = `${target}.old-${tag}`;
+      fs.renameSync(target, old);
+      fs.renameSync(staging, target);
+      removeOwnedFolder(old);
+    } else {
+      if (state === 'empty' && process.platform === 'win32') fs.rmdirSync(target); // POSIX renames over an empty folder
+      fs.renameSync(staging, target);
+    }
+    fsyncDir(path.dirname(target));
+    return target;
+  } catch (err) {
+    if (fs.existsSync(staging)) removeOwnedFolder(staging);
+    throw err;
+  }
+}
