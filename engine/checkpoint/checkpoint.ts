@@ -18,7 +18,7 @@ import { CELL_TYPES, NORMALIZATIONS } from '../names';
 import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
 import { MODEL_LIMITS, TrainConfigSchema, type TrainConfig } from '../train/config';
 import {
-  CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
+  CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder,
 } from './folder';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
@@ -140,15 +140,17 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
 }
 
 function checkMeta(raw: unknown, folder: string): CheckpointMeta {
-  const format = (raw as { format?: unknown })?.format;
-  if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${folder} is not a SeqLab checkpoint (format ${JSON.stringify(format)})`);
+  checkFormatTag(raw, folder);
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
     throw new CheckpointError(`${folder} was written by a newer SeqLab (checkpoint format ${version}; this one reads up to ${CHECKPOINT_VERSION}); update SeqLab`);
   }
   const parsed = MetaSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 5);
+    const problems = parsed.error.issues.slice(0, 5).map((i) => {
+      const message = i.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, ', but it is missing');
+      return `${i.path.join('.') || '(top level)'}: ${message}`;
+    });
     throw new CheckpointError(`${META_FILE} in ${folder} is damaged: ${problems.join('; ')}`);
   }
   return parsed.data;

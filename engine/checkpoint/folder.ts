@@ -191,6 +191,14 @@ function writeFileSynced(file: string, data: Buffer | string): void {
   }
 }
 
+/** Throws unless seqlab.json carries SeqLab's format tag. */
+export function checkFormatTag(meta: unknown, folder: string): void {
+  const format = (typeof meta === 'object' && meta !== null ? meta as { format?: unknown } : {}).format;
+  if (format === CHECKPOINT_FORMAT) return;
+  const found = format === undefined ? 'it has no "format" entry' : `its "format" is ${JSON.stringify(format).slice(0, 40)}`;
+  throw new CheckpointError(`${folder} is not a SeqLab checkpoint: ${META_FILE} should say "format": "${CHECKPOINT_FORMAT}", but ${found}`);
+}
+
 /** A checkpoint's hashes: seqlab.json's "files" entry, checked to be names -> hex strings. */
 function hashesOf(meta: unknown, folder: string): Record<string, string> {
   const files = (meta as { files?: unknown } | null)?.files;
@@ -211,8 +219,7 @@ export interface CheckpointFolderContents {
 /** One read of one folder: meta, then both tensor files, each checked against the meta's hash. */
 function readFolderOnce(folder: string): CheckpointFolderContents {
   const meta = readMetaJSON(folder);
-  const format = (meta as { format?: unknown } | null)?.format;
-  if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${folder} is not a SeqLab checkpoint (format ${JSON.stringify(format)})`);
+  checkFormatTag(meta, folder);
   const hashes = hashesOf(meta, folder);
   const read = (file: string) => {
     const p = path.join(folder, file);

@@ -68,7 +68,9 @@ function checkHeader(header: unknown, dataLength: number, what: string): { entri
   for (const [name, raw] of Object.entries(record)) {
     if (name === '__metadata__') continue;
     const info = (typeof raw === 'object' && raw !== null ? raw : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info.dtype !== 'F32') throw new SafetensorsError(`${what}: tensor "${name}" has dtype ${JSON.stringify(info.dtype)}; only F32 is supported`);
+    if (info.dtype !== 'F32') {
+      throw new SafetensorsError(`${what}: tensor "${name}" ${info.dtype === undefined ? 'has no dtype' : `has dtype ${JSON.stringify(info.dtype)}`}; only F32 is supported`);
+    }
     const shape = info.shape;
     const offsets = info.data_offsets;
     if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`${what}: tensor "${name}" has an invalid shape`);
