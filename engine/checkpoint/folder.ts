@@ -332,12 +332,12 @@ export function readCheckpointFolder(dir: string): CheckpointFolderContents {
  */
 export function writeCheckpointFolder(dir: string, files: ReadonlyArray<[string, Buffer | string]>): string {
   const target = checkSaveTarget(dir);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  recoverCheckpointFolder(target);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = `${target}.tmp-${tag}`;
-  fs.mkdirSync(staging);
   try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    recoverCheckpointFolder(target);
+    fs.mkdirSync(staging);
     const ordered = [...files.filter(([n]) => n !== META_FILE), ...files.filter(([n]) => n === META_FILE)];
     for (const [name, data] of ordered) {
       if (!OWNED_FILES.includes(name)) throw new Error(`internal: ${name} is not a checkpoint file`);
@@ -358,6 +358,20 @@ export function writeCheckpointFolder(dir: string, files: ReadonlyArray<[string,
     return target;
   } catch (err) {
     if (fs.existsSync(staging)) removeOwnedFolder(staging);
-    throw err;
+    throw explainWriteError(err, target);
   }
+}
+
+/** A file-system error of a save, said so that the user knows what to do; other errors pass through. */
+function explainWriteError(err: unknown, target: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full; free some space or save to another disk',
+    EDQUOT: 'the disk quota is used up; free some space or save elsewhere',
+    EROFS: 'the file system is read-only; save to another folder',
+    EACCES: 'permission denied; save to a folder you can write to',
+    EPERM: 'permission denied; save to a folder you can write to',
+  };
+  if (!code || !why[code]) return err;
+  return new CheckpointError(`cannot save the checkpoint to ${target}: ${why[code]} (${code}). Nothing was changed there`);
 }

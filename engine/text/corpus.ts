@@ -46,6 +46,9 @@ export function readTextFile(file: string, maxCharacters = DEFAULT_MAX_CHARACTER
     }
     throw new CorpusError(err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}`);
   }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new CorpusError(`${file} is UTF-16 text; SeqLab reads UTF-8: convert it first (e.g. iconv -f UTF-16 -t UTF-8 "${path.basename(file)}" > "${path.basename(file, path.extname(file))}-utf8${path.extname(file)}")`);
+  }
   if (bytes.includes(0)) throw new CorpusError(`${file} looks binary (it contains NUL bytes); train on text files only`);
   try {
     return fatalUtf8.decode(bytes).replace(/^\uFEFF/, '');
@@ -85,7 +88,11 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
     for (const file of unique) {
       const text = readTextFile(file, max);
       total += text.length;
-      if (total > max) throw new CorpusError(`the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files or raise the limit`);
+      if (total > max) {
+        throw new CorpusError(unique.length === 1
+          ? `${file} has ${text.length.toLocaleString('en')} characters, more than the limit of ${max.toLocaleString('en')}; train on a part of it`
+          : `the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files`);
+      }
       parts.push(text);
       list.push({ path: file, characters: [...text].length });
     }
@@ -108,7 +115,7 @@ export function checkText(text: string, minLength: number, maxCharacters = DEFAU
   }
   const length = [...text].length;
   if (length < minLength) {
-    throw new CorpusError(`the text has ${length} characters, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`);
+    throw new CorpusError(`the text has ${length} character${length === 1 ? '' : 's'}, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`);
   }
 }
 

@@ -1,0 +1,244 @@
+/**
+ * The bad-input catalogue, through the real command line (dist/cli.js as a process):
+ * each case asserts the exit code, the message, that it does not hang, and that nothing
+ * in the working folder changed except the output the case asked for.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-catalogue-'));
+const SMALL = ['--hidden', '16', '--embed', '8', '--seq-len', '16', '--batch', '4', '--steps', '3', '--eval-interval', '3'];
+const ENGLISH = 'The forget gate decides what to keep of the cell state, and the input gate what to write. '.repeat(20);
+
+function seqlab(args: string[], timeout = 60_000) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ws, timeout });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every entry under `dir` (files with their SHA-256, folders, links, FIFOs), to compare before and after. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const p = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, p);
+    if (entry.isSymbolicLink()) out[rel] = `link -> ${fs.readlinkSync(p)}`;
+    else if (entry.isFile()) out[rel] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    else out[rel] = entry.isDirectory() ? 'dir' : 'special';
+  }
+  return out;
+}
+
+interface Case {
+  name: string;
+  args: string[];
+  code: number;
+  message: RegExp;
+  /** Paths (relative to the working folder) the case may create; nothing else may change. */
+  creates?: string[];
+}
+
+/** Runs one case: exit code, message on stderr, no stack trace, no hang, nothing else touched. */
+function check(c: Case): void {
+  const before = tree(ws);
+  const r = seqlab(c.args);
+  assert.equal(r.signal, null, `${c.name}: killed by ${r.signal} (did it hang?)`);
+  assert.equal(r.code, c.code, `${c.name}: exit code ${r.code}\n${r.stderr}`);
+  assert.match(r.stderr, c.message, `${c.name}: message`);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `${c.name}: printed a stack trace`);
+  const after = tree(ws);
+  const created = (c.creates ?? []).map((p) => path.normalize(p));
+  const owned = (rel: string) => created.some((p) => rel === p || rel.startsWith(p + path.sep));
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k] && !owned(k));
+  assert.deepEqual(changed, [], `${c.name}: changed files it should not have`);
+  for (const p of created) assert.ok(!(p in before), `${c.name}: ${p} existed before`);
+}
+
+const write = (name: string, data: string | Buffer) => {
+  fs.mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
+  fs.writeFileSync(path.join(ws, name), data);
+};
+
+describe('the bad-input catalogue, through the real command line', () => {
+  const model = 'model';
+  before(() => {
+    write('english.txt', ENGLISH);
+    write('notes/todo.md', 'my precious notes\n');
+    write('notes/deeper/plan.txt', 'keep me\n');
+    write('empty.txt', '');
+    write('one.txt', 'a');
+    write('spaces.txt', ' \n\t \n'.repeat(100));
+    write('binary.bin', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01, 0x02, ...Buffer.from(ENGLISH)]));
+    write('latin1.txt', Buffer.concat([Buffer.from(ENGLISH), Buffer.from([0xe9, 0x74, 0xe9])]));
+    write('utf16.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(ENGLISH, 'utf16le')]));
+    write('huge.txt', Buffer.alloc(50 * 2 ** 20, 'a'));
+    let cjk = '';
+    for (let i = 0; i < 10_000; i++) cjk += String.fromCodePoint(0x4e00 + i);
+    write('cjk.txt', cjk.repeat(2));
+    spawnSync('mkfifo', [path.join(ws, 'fifo.txt')]);
+    fs.symlinkSync('/dev/zero', path.join(ws, 'zero.txt'));
+    const r = seqlab(['train', 'english.txt', '--out', model, ...SMALL]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('training text that cannot be trained on', () => {
+    const cases: Case[] = [
+      { name: 'empty file', args: ['train', 'empty.txt', '--out', 'o'], code: 1, message: /the text is empty: select or open some text to train on/ },
+      { name: 'one character', args: ['train', 'one.txt', '--out', 'o'], code: 1, message: /the text has 1 character, but training needs at least 130 .*lower the sequence length/ },
+      { name: 'whitespace only', args: ['train', 'spaces.txt', '--out', 'o'], code: 1, message: /the text is empty/ },
+      { name: 'binary file', args: ['train', 'binary.bin', '--out', 'o'], code: 1, message: /binary.bin looks binary \(it contains NUL bytes\); train on text files only/ },
+      { name: 'invalid UTF-8', args: ['train', 'latin1.txt', '--out', 'o'], code: 1, message: /latin1.txt is not valid UTF-8 text; convert it to UTF-8 first \(e.g. iconv/ },
+      { name: 'UTF-16', args: ['train', 'utf16.txt', '--out', 'o'], code: 1, message: /utf16.txt is UTF-16 text; SeqLab reads UTF-8: convert it first \(e.g. iconv -f UTF-16 -t UTF-8/ },
+      { name: '50 MB', args: ['train', 'huge.txt', '--out', 'o'], code: 1, message: /huge.txt has 52,428,800 characters, more than the limit of 50,000,000; train on a part of it/ },
+      { name: 'a directory', args: ['train', 'notes', '--out', 'o'], code: 1, message: /notes is a folder; name the files to train on, or a glob such as "notes\/\*\*\/\*\.md"/ },
+      { name: 'a FIFO', args: ['train', 'fifo.txt', '--out', 'o'], code: 1, message: /the training file .*fifo.txt is a FIFO \(named pipe\), not a regular file/ },
+      { name: 'a device (symlink to /dev/zero)', args: ['train', 'zero.txt', '--out', 'o'], code: 1, message: /the training file .*zero.txt is a character device, not a regular file/ },
+      { name: 'a glob matching nothing', args: ['train', 'texts/**/*.md', '--out', 'o'], code: 1, message: /no file matches "texts\/\*\*\/\*\.md"/ },
+      { name: 'a missing file', args: ['train', 'missing.txt', '--out', 'o'], code: 1, message: /no file matches "missing.txt"/ },
+    ];
+    for (const c of cases) check(c);
+  });
+
+  it('10,000 distinct CJK characters train at byte level, and say why', () => {
+    check({ name: '10,000 CJK', args: ['train', 'cjk.txt', '--out', 'cjk-model', ...SMALL, '--json'], code: 0, message: /Vocabulary: 256 \(byte level: 10000 distinct characters, and the 7999 most frequent cover only/, creates: ['cjk-model'] });
+  });
+
+  it('bad flags', () => {
+    const cases: Case[] = [
+      { name: 'fractional --hidden', args: ['train', 'english.txt', '--out', 'o', '--hidden', '12.5'], code: 1, message: /--hidden must be a whole number/ },
+      { name: 'non-numeric --lr', args: ['train', 'english.txt', '--out', 'o', '--lr', 'fast'], code: 1, message: /--lr must be a number/ },
+      { name: 'negative --lr', args: ['train', 'english.txt', '--out', 'o', '--lr', '-1'], code: 1, message: /lr: Too small: expected number to be >0, got -1/ },
+      { name: 'too many layers', args: ['train', 'english.txt', '--out', 'o', '--layers', '100'], code: 1, message: /layers: Too big: expected number to be <=8, got 100/ },
+      { name: 'zero steps', args: ['train', 'english.txt', '--out', 'o', '--steps', '0'], code: 1, message: /steps: Too small: expected number to be >=1, got 0/ },
+      { name: 'unknown cell', args: ['train', 'english.txt', '--out', 'o', '--cell', 'transformer'], code: 1, message: /argument 'transformer' is invalid. Allowed choices are lstm, gru/ },
+      { name: 'unknown option', args: ['train', 'english.txt', '--out', 'o', '--colour', 'red'], code: 1, message: /unknown option '--colour'/ },
+      { name: 'no --out', args: ['train', 'english.txt'], code: 1, message: /required option '--out <dir>' not specified/ },
+      { name: 'unknown command', args: ['trian'], code: 1, message: /unknown command 'trian'/ },
+      { name: 'sample without a prompt', args: ['sample', '--model', model], code: 1, message: /required option '--prompt <text>' not specified/ },
+      { name: 'experiment config that is not JSON', args: ['experiment', 'cell-walkthrough', '--config', 'english.txt'], code: 1, message: /the config file english.txt is not valid JSON/ },
+      { name: 'experiment config that is a FIFO', args: ['experiment', 'cell-walkthrough', '--config', 'fifo.txt'], code: 1, message: /the config file fifo.txt is a FIFO \(named pipe\), not a regular file/ },
+      { name: 'unknown experiment', args: ['experiment', 'warp-drive'], code: 1, message: /warp-drive/ },
+    ];
+    for (const c of cases) check(c);
+  });
+
+  it('--out that would replace what is not a checkpoint', () => {
+    const cases: Case[] = [
+      { name: '--out a folder of notes', args: ['train', 'english.txt', '--out', 'notes', ...SMALL], code: 1, message: /will not write a checkpoint to .*notes: the folder holds files that are not SeqLab's \(deeper, todo.md\).*Choose a new folder, such as .*notes\/seqlab-model/ },
+      { name: '--out .', args: ['train', 'english.txt', '--out', '.', ...SMALL], code: 1, message: /it is the current folder or holds it.*such as .*seqlab-model/ },
+      { name: '--out ..', args: ['train', 'english.txt', '--out', '..', ...SMALL], code: 1, message: /it is the current folder or holds it/ },
+      { name: '--out a file', args: ['train', 'english.txt', '--out', 'english.txt', ...SMALL], code: 1, message: /english.txt: it is a regular file, and a checkpoint is a folder.*such as .*english-model/ },
+    ];
+    for (const c of cases) check(c);
+    // Its own checkpoint, it may replace.
+    check({ name: '--out an existing checkpoint', args: ['train', 'english.txt', '--out', 'again', ...SMALL], code: 0, message: /checkpoint: .*again/, creates: ['again'] });
+    const replaced = tree(path.join(ws, 'again'));
+    const r = seqlab(['train', 'english.txt', '--out', 'again', ...SMALL, '--seed', '9']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.notDeepEqual(tree(path.join(ws, 'again')), replaced);
+    assert.deepEqual(fs.readdirSync(ws).filter((n) => n.startsWith('again.')), []);
+  });
+
+  it('damaged checkpoints', () => {
+    const damaged = (name: string, edit: (dir: string) => void) => {
+      const dir = path.join(ws, 'damaged', name);
+      fs.cpSync(path.join(ws, model), dir, { recursive: true });
+      edit(dir);
+      return path.relative(ws, dir);
+    };
+    const meta = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
+    const setMeta = (dir: string, m: unknown) => fs.writeFileSync(path.join(dir, 'seqlab.json'), JSON.stringify(m));
+    const cases: Case[] = [
+      { name: 'no such folder', args: ['sample', '--model', 'nowhere', '--prompt', 'x'], code: 1, message: /no checkpoint at .*nowhere: the folder does not exist/ },
+      { name: 'a folder of notes', args: ['sample', '--model', 'notes', '--prompt', 'x'], code: 1, message: /notes is not a SeqLab checkpoint: seqlab.json is missing/ },
+      {
+        name: 'truncated weights', code: 1, message: /model.safetensors in .* is truncated/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('truncated', (d) => {
+          const b = fs.readFileSync(path.join(d, 'model.safetensors'));
+          fs.writeFileSync(path.join(d, 'model.safetensors'), b.subarray(0, b.length - 10));
+        })],
+      },
+      {
+        name: 'numLayers: 100000', code: 1, message: /seqlab.json in .* is damaged: model.numLayers: Too big: expected number to be <=8/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('layers', (d) => setMeta(d, { ...meta(d), model: { ...meta(d).model, numLayers: 100_000 } }))],
+      },
+      {
+        name: 'weights a symlink to /dev/zero', code: 1, message: /model.safetensors in .* is a character device, not a regular file/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('zero', (d) => {
+          fs.rmSync(path.join(d, 'model.safetensors'));
+          fs.symlinkSync('/dev/zero', path.join(d, 'model.safetensors'));
+        })],
+      },
+      {
+        name: 'seqlab.json a FIFO', code: 1, message: /seqlab.json .* is a FIFO \(named pipe\), not a regular file/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('meta-fifo', (d) => {
+          fs.rmSync(path.join(d, 'seqlab.json'));
+          spawnSync('mkfifo', [path.join(d, 'seqlab.json')]);
+        })],
+      },
+      {
+        name: 'optimizer state a FIFO', code: 1, message: /optimizer.safetensors in .* is a FIFO \(named pipe\), not a regular file/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('optimizer-fifo', (d) => {
+          fs.rmSync(path.join(d, 'optimizer.safetensors'));
+          spawnSync('mkfifo', [path.join(d, 'optimizer.safetensors')]);
+        })],
+      },
+      {
+        name: 'from a newer SeqLab', code: 1, message: /was written by a newer SeqLab \(checkpoint format 99; this one reads up to 1\); update SeqLab/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('newer', (d) => setMeta(d, { ...meta(d), version: 99 }))],
+      },
+      {
+        name: 'weights from another checkpoint', code: 1, message: /model.safetensors in .* does not match seqlab.json \(its SHA-256 differs\)/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('swapped', (d) => {
+          const b = fs.readFileSync(path.join(d, 'model.safetensors'));
+          b[b.length - 1] ^= 1;
+          fs.writeFileSync(path.join(d, 'model.safetensors'), b);
+        })],
+      },
+    ];
+    for (const c of cases) check(c);
+  });
+
+  it('a closed pipe ends `sample` quietly with exit 0', async () => {
+    const child = spawn(process.execPath, [CLI, 'sample', '--model', model, '--prompt', 'The', '--length', '1000000000'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    let got = 0;
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= 100) {
+        child.stdout.destroy(); // what `| head -c 100` does
+        resolve();
+      }
+    }));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('exit', (c) => { clearTimeout(timer); resolve(c); });
+    });
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr.trim(), '');
+  });
+
+  it('a full disk: the save fails with a message and leaves nothing behind', (t) => {
+    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-full-'));
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      t.skip(`cannot mount a small tmpfs here (${(r.stderr || r.error?.message || '').trim() || `exit ${r.status}`}); needs root`);
+      return;
+    }
+    try {
+      const out = path.join(mount, 'model');
+      const res = seqlab(['train', 'english.txt', '--out', out, ...SMALL, '--hidden', '64']);
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stderr, /cannot save the checkpoint to .*model: the disk is full; free some space or save to another disk \(ENOSPC\)\. Nothing was changed there/);
+      assert.deepEqual(fs.readdirSync(mount), []);
+    } finally {
+      spawnSync('umount', [mount]);
+    }
+  });
+});
