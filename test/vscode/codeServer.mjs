@@ -93,9 +93,14 @@ export async function startCodeServer({ workspace, extensions = [], locale, smok
   proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i++) {
-    if (output.includes('HTTP server listening')) break;
+  // A cold first start (just installed, nothing in the OS cache) takes several times longer
+  // than a warm one: wait for code-server's own signal, with room for that.
+  for (let waited = 0; !output.includes('HTTP server listening'); waited += 250) {
     if (proc.exitCode !== null) throw new Error(`code-server exited: ${output}`);
+    if (waited > 180_000) {
+      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
+      throw new Error(`code-server did not start listening within 180 s:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {

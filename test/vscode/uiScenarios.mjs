@@ -37,6 +37,17 @@ function zhCnPack() {
   return out;
 }
 
+/**
+ * Waits for what a person waits for before using the workbench: the workbench itself, then
+ * SeqLab's activity-bar entry (the extension's contributions are registered: its commands
+ * are in the palette). A cold first start of the test VS Code takes far longer than a warm
+ * one, so these are waits for signals, not fixed pauses.
+ */
+async function workbenchReady(page) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
+}
+
 async function withWorkbench({ locale } = {}, fn) {
   const workspace = freshWorkspace({ 'notes.txt': TEXT });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
@@ -45,8 +56,7 @@ async function withWorkbench({ locale } = {}, fn) {
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(3000);
+    await workbenchReady(page);
     try {
       await fn(page, workspace);
     } catch (err) {
@@ -59,13 +69,30 @@ async function withWorkbench({ locale } = {}, fn) {
   }
 }
 
-async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill(name);
-  await page.waitForTimeout(800);
+/** Runs a palette command once the palette lists it (F1, type, wait for the row, Enter). */
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 60_000 });
   await page.keyboard.press('Enter');
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
-  await page.waitForTimeout(500);
+}
+
+/** Accepts the experiment's configuration input box once it shows. */
+async function acceptConfigInput(page) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'configuration' }).first().waitFor({ timeout: 60_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file from the Explorer (populated by the file service, unlike quick open's search index). */
+async function openFile(page, name) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 60_000 });
+  await row.dblclick();
+  await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector('.monaco-editor .view-lines')?.textContent ?? '').length > 0, null, { timeout: 60_000 });
 }
 
 async function contextMenu(page, target, item) {
@@ -92,6 +119,18 @@ async function webviewWith(page, selector) {
 }
 
 const editorText = (page) => page.locator('.monaco-editor .view-lines').first().innerText();
+
+/** The editor's text once it has stopped changing (a streamed continuation has finished). */
+async function settledEditorText(page) {
+  let last = await editorText(page);
+  for (let stable = 0, waited = 0; stable < 3 && waited < 60_000; waited += 300) {
+    await page.waitForTimeout(300);
+    const now = await editorText(page);
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
 const webview = (page, nth = 0) => page.frameLocator(`iframe.webview[src*="extensionId=seqlab.seqlab"] >> nth=${nth}`).frameLocator('#active-frame');
 
 await scenario('select, train, watch, generate, undo, inspect (English)', async () => {
@@ -118,12 +157,11 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     await page.keyboard.press('Control+End');
     await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Generate Continuation');
     await page.waitForFunction((n) => document.querySelector('.monaco-editor .view-lines').innerText.length > n, before.length, { timeout: 60_000 });
-    await page.waitForTimeout(1500);
-    const after = await editorText(page);
+    const after = await settledEditorText(page);
     await page.screenshot({ path: path.join(SHOTS, '3-generated.png') });
     if (after.length <= before.length) throw new Error('no continuation appeared');
     await page.keyboard.press('Control+Z');
-    await page.waitForTimeout(800);
+    await page.waitForFunction((text) => document.querySelector('.monaco-editor .view-lines').innerText === text, before, { timeout: 10_000 }).catch(() => undefined);
     const undone = await editorText(page);
     await page.screenshot({ path: path.join(SHOTS, '4-undone.png') });
     if (undone !== before) throw new Error('Ctrl+Z did not restore the original text');
@@ -139,18 +177,10 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
 
     // A window reload: the Training view redraws the active model's history, and the
     // inspector panel comes back (its serializer probes the same text again).
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>Developer: Reload Window');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(2000);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(3000);
+    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+    await workbenchReady(page);
     await (await webviewWith(page, '#heatmap')).locator('#heatmap').waitFor({ timeout: 30_000 });
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>SeqLab: Focus on Training View');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'SeqLab: Focus on Training View');
     const again = await webviewWith(page, '#chart');
     await again.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 60_000 });
     const restoredPoints = Number(await again.locator('#chart').getAttribute('data-points'));
@@ -161,15 +191,11 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
 
 await scenario('run an experiment from the palette and see its figures', async () => {
   await withWorkbench({}, async (page) => {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>SeqLab: Run Experiment');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'SeqLab: Run Experiment');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'vanishing-gradients' }).first().waitFor({ timeout: 60_000 });
     await page.locator('.quick-input-widget input').fill('vanishing-gradients');
-    await page.waitForTimeout(800);
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter'); // accept the default configuration
+    await acceptConfigInput(page); // the default configuration
     const panel = await webviewWith(page, '#headline');
     await panel.locator('.figure canvas').first().waitFor({ timeout: 120_000 });
     const headline = await panel.locator('#headline').innerText();
@@ -184,7 +210,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
   await withWorkbench({ locale: 'zh-cn' }, async (page) => {
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>SeqLab');
-    await page.waitForTimeout(1000);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '在选区上训练' }).first().waitFor({ timeout: 60_000 }).catch(() => undefined);
     await page.screenshot({ path: path.join(SHOTS, '7-zh-cn-palette.png') });
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     if (!rows.some((r) => r.includes('在选区上训练') || r.includes('生成续写'))) throw new Error(`no Chinese command titles in the palette: ${rows.slice(0, 5).join(' | ')}`);
