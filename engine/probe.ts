@@ -32,13 +32,13 @@ export interface PositionSurprisal {
 }
 
 export interface ProbeResult {
-  /** The characters (tokens) of the probed text, one per position. */
+  /** The characters (tokens) read, one per position (all of the text with `includeLast`, else all but the last). */
   tokens: string[];
   /** (L, V): the model's logits at each position, for checking against PyTorch. */
   logits: Matrix;
   layers: LayerProbe[];
   surprisal: PositionSurprisal[];
-  /** Per layer: ||d loss_{L-1} / d h_t|| for t = 0..L-1. */
+  /** Per layer: ||d loss_{L-1} / d h_t|| for t = 0..L-1 (empty when not asked for). */
   gradientNorms: Float32Array[];
   /** (L, L): row t, column s. Absent when the text is longer than `maxInfluenceLength`. */
   influence?: Matrix;
@@ -48,8 +48,15 @@ export interface ProbeResult {
 export interface ProbeOptions {
   /** Longer texts are cut to their first this-many tokens (default 1024). */
   maxLength?: number;
-  /** The influence matrix costs one backward pass per position: only up to this length (default 256). */
+  /** The influence matrix costs one backward pass per position: only up to this length (default 256; 0 = not wanted). */
   maxInfluenceLength?: number;
+  /**
+   * Also read the last character (the inspector shows a column for every character): the
+   * layers then have one more row than `surprisal`, since nothing follows the last one.
+   */
+  includeLast?: boolean;
+  /** Gradient norms through time cost a backward pass with a hook per position (default true). */
+  gradientNorms?: boolean;
 }
 
 const toMatrix = (t: tf.Tensor): Matrix => ({ rows: t.shape[0], cols: t.size / t.shape[0], data: t.dataSync() as Float32Array });
@@ -99,11 +106,14 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
   const inputs = ids.slice(0, -1);
   const targets = ids.slice(1);
   const L = inputs.length;
+  const read = options.includeLast ? ids : inputs; // what the gates and states are shown for
+  const R = read.length;
   const token = (id: number) => vocabulary.decode([id]);
   const wasTraining = model.training;
   model.eval();
   try {
     const input = tf.tensor2d([inputs], [1, L], 'int32');
+    const readInput = options.includeLast ? tf.tensor2d([read], [1, R], 'int32') : input;
     try {
       // Gates, states and surprisal: one step-by-step pass. (Results leave tidy through
       // outer variables: tidy walks every key of what it returns, typed arrays included.)
@@ -111,16 +121,17 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
       let surprisal: PositionSurprisal[] = [];
       let logits: Matrix | undefined;
       tf.tidy(() => {
-        const r = model.forward(input, undefined, undefined, { returnGates: true });
+        const r = model.forward(readInput, undefined, undefined, { returnGates: true });
         layers = r.steps!.map((s, layer) => {
           const gates: Record<string, Matrix> = {};
           for (const name of ['i', 'f', 'g', 'o', 'r', 'z', 'n'] as const) {
-            if (s[name]) gates[name] = toMatrix(s[name]!.reshape([L, -1]));
+            if (s[name]) gates[name] = toMatrix(s[name]!.reshape([R, -1]));
           }
-          return { layer, gates, h: toMatrix(s.h.reshape([L, -1])), ...(s.c ? { c: toMatrix(s.c.reshape([L, -1])) } : {}) };
+          return { layer, gates, h: toMatrix(s.h.reshape([R, -1])), ...(s.c ? { c: toMatrix(s.c.reshape([R, -1])) } : {}) };
         });
-        logits = toMatrix(r.logits);
-        const probs = tf.softmax(r.logits).arraySync() as number[][];
+        const predicting = R === L ? r.logits : tf.slice(r.logits, [0, 0], [L, -1]); // the last row predicts nothing we know
+        logits = toMatrix(predicting);
+        const probs = tf.softmax(predicting).arraySync() as number[][];
         surprisal = probs.map((row, t) => {
           const p = row[targets[t]];
           const top = row.map((q, id) => [q, id] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
@@ -131,12 +142,12 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
         });
       });
 
-      const gradientNorms = gradientNormsThroughTime(model, [inputs], [targets[L - 1]]);
+      const gradientNorms = options.gradientNorms === false ? [] : gradientNormsThroughTime(model, [inputs], [targets[L - 1]]);
 
       // Influence of each input on each prediction: one backward pass per position.
       let influence: Matrix | undefined;
       const maxInfluence = options.maxInfluenceLength ?? 256;
-      if (L <= maxInfluence) {
+      if (maxInfluence > 0 && L <= maxInfluence) {
         const data = new Float32Array(L * L);
         const x = tf.tidy(() => model.embed(input));
         try {
@@ -155,12 +166,13 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
           x.dispose();
         }
         influence = { rows: L, cols: L, data };
-      } else {
+      } else if (maxInfluence > 0) {
         warnings.push(`the influence matrix was skipped: the text has ${L} positions, more than ${maxInfluence}`);
       }
-      return { tokens: inputs.map(token), logits: logits!, layers, surprisal, gradientNorms, influence, warnings };
+      return { tokens: read.map(token), logits: logits!, layers, surprisal, gradientNorms, influence, warnings };
     } finally {
       input.dispose();
+      if (readInput !== input) readInput.dispose();
     }
   } finally {
     model.train(wasTraining);

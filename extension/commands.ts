@@ -5,7 +5,7 @@ import { EngineError } from '../engine/worker/client';
 import type { ReplyMap } from '../engine/worker/protocol';
 import type { EngineHost } from './engineHost';
 import { runExperimentCommand } from './experimentsPanel';
-import { InspectorPanel } from './inspector';
+import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
 import { engineConfig, readSettings, type Settings } from './settings';
 
@@ -185,7 +185,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         void vscode.window.showWarningMessage(t('No model is loaded: train one or load a checkpoint first.'), t('Train on Selection')).then((pick) => pick && vscode.commands.executeCommand('seqlab.trainOnSelection'));
         return;
       }
-      await InspectorPanel.show(c.context.extensionUri, c.engine, c.log).probe(text.slice(0, 2000), path.basename(editor.document.fileName));
+      const characters = [...text];
+      if (characters.length > INSPECTOR_MAX_CHARACTERS) {
+        void vscode.window.showInformationMessage(t('The inspector shows the first {0} of the {1} selected characters.', INSPECTOR_MAX_CHARACTERS, characters.length));
+      }
+      await InspectorPanel.show(c.context.extensionUri, c.engine, c.log).probe(characters.slice(0, INSPECTOR_MAX_CHARACTERS).join(''), path.basename(editor.document.fileName));
     }),
     reg('seqlab.loadModel', async (item?: ModelItem) => {
       let dir = item?.entry.dir;

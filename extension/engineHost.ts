@@ -139,9 +139,9 @@ export class EngineHost implements vscode.Disposable {
     return { result, cancel: async () => { cancelled = true; await job?.cancel(); } };
   }
 
-  async probe(text: string): Promise<ReplyMap['probe']> {
+  async probe(text: string, options?: { maxLength?: number; maxInfluenceLength?: number; includeLast?: boolean; gradientNorms?: boolean }): Promise<ReplyMap['probe']> {
     await this.ready();
-    return this.client.request('probe', { text });
+    return this.client.request('probe', { text, ...(options ? { options } : {}) });
   }
 
   async save(dir: string): Promise<ReplyMap['save']> {

@@ -13,9 +13,13 @@ import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const INSPECTOR_VIEW_TYPE = 'seqlab.inspector';
 
-function toPayload(r: ReplyMap['probe']): ProbePayload {
+/** The inspector shows up to this many characters; more would make a very wide picture for little gain. */
+export const INSPECTOR_MAX_CHARACTERS = 4000;
+
+function toPayload(r: ReplyMap['probe'], cell: string): ProbePayload {
   const m = (x: { rows: number; cols: number; data: Float32Array }) => ({ rows: x.rows, cols: x.cols, data: Array.from(x.data) });
   return {
+    cell,
     tokens: r.tokens,
     layers: r.layers.map((l) => ({
       layer: l.layer, gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, m(v)])), h: m(l.h), ...(l.c ? { c: m(l.c) } : {}),
@@ -68,8 +72,10 @@ export class InspectorPanel {
     this.text = text;
     this.title = title;
     try {
-      const result = await this.engine.probe(text);
-      await this.panel.webview.postMessage({ type: 'probe', title, result: toPayload(result) } satisfies ToWebview);
+      // Every character gets a column (includeLast); influence and gradients through time are not shown here.
+      const result = await this.engine.probe(text, { includeLast: true, maxLength: INSPECTOR_MAX_CHARACTERS, maxInfluenceLength: 0, gradientNorms: false });
+      const cell = this.engine.activeModel?.meta.model.cell ?? 'lstm';
+      await this.panel.webview.postMessage({ type: 'probe', title, result: toPayload(result, cell) } satisfies ToWebview);
     } catch (err) {
       this.log.error(`inspector: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Inspect Gates failed: {0}', (err as Error).message), vscode.l10n.t('Open Log')).then((pick) => pick && this.log.show());

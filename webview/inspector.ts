@@ -1,20 +1,29 @@
 /**
- * The Gate inspector: the probed text with each character coloured by the chosen
- * quantity (a gate of a unit, h, c or surprisal), a units x time heatmap of that
- * quantity, values on hover, and the most saturated units (the fraction of positions a
- * gate is below 0.1 or above 0.9, after Karpathy et al. 2015).
+ * The Gate inspector, after LSTMVis (Strobelt et al.) and Karpathy et al. 2015: the text
+ * runs along the x axis, one column per character with the character drawn above it;
+ * the units of the chosen layer and quantity run down the y axis with their numbers; a
+ * colour bar gives the scale. Click a unit for its line plot; drag across characters to
+ * select a span and sort the units most active there first. The heatmap is one canvas
+ * that stays in view while the area under it scrolls, and draws only what is visible, so
+ * thousands of characters scroll smoothly.
  */
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
-import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import uPlot from 'uplot';
 import type { ProbePayload } from './protocol';
+import { columnLabel, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
 
-interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number }
+interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number] }
+
 let strings: Record<string, string> = {};
 let result: ProbePayload | undefined;
 let title = '';
+let linePlot: uPlot | undefined;
+/** The end of a drag across characters; the listener lives on the window, so it is registered once. */
+let onMouseUp: (() => void) | undefined;
+window.addEventListener('mouseup', () => onMouseUp?.());
 const root = document.getElementById('root')!;
 const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
@@ -22,25 +31,25 @@ const api = connect<ViewState>((m) => {
     const saved = api.getState();
     if (saved?.text && !result) api.postMessage({ type: 'restore', text: saved.text, title: saved.title });
   } else if (m.type === 'probe') {
+    const received = performance.now();
     result = m.result;
     title = m.title;
     const prev = api.getState();
-    api.setState({ text: result.tokens.join('') + (result.surprisal.at(-1)?.actual ?? ''), title, layer: prev?.layer ?? 0, quantity: prev?.quantity ?? '', unit: prev?.unit ?? 0 });
+    api.setState({
+      text: result.tokens.join(''), title, layer: prev?.layer ?? 0, quantity: prev?.quantity ?? '', unit: prev?.unit ?? 0,
+      sort: prev?.sort ?? 'index', span: prev?.text === result.tokens.join('') ? prev?.span : undefined,
+    });
     render();
+    document.getElementById('heatmap')?.setAttribute('data-render-ms', (performance.now() - received).toFixed(0));
   }
 });
 
-type Matrix = { rows: number; cols: number; data: number[] };
+const s = (key: string, ...args: Array<string | number>) => (strings[key] ?? key).replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
 
-function quantities(layer: ProbePayload['layers'][number]): Record<string, Matrix> {
-  const q: Record<string, Matrix> = { ...layer.gates, h: layer.h };
-  if (layer.c) q.c = layer.c;
-  return q;
-}
-
-/** A theme colour variable as [r, g, b] (a canvas cannot read CSS variables itself). */
+/** Theme colour variables as [r, g, b] (a canvas cannot read CSS variables itself); forgotten when the theme changes. */
+const themeCache = new Map<string, [number, number, number]>();
 const themeRgb = (() => {
-  const cache = new Map<string, [number, number, number]>();
+  const cache = themeCache;
   return (variable: string): [number, number, number] => {
     let rgb = cache.get(variable);
     if (!rgb) {
@@ -54,106 +63,299 @@ const themeRgb = (() => {
     return rgb;
   };
 })();
+const css = (v: string) => getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 
-function colour(v: number, lo: number, hi: number): string {
-  // Diverging around the middle of the range, in the theme's chart colours.
-  const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0.5;
-  const alpha = Math.abs(t - 0.5) * 1.8;
-  const [r, g, b] = themeRgb(t >= 0.5 ? '--vscode-charts-red' : '--vscode-charts-blue');
-  return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;
+/** The fill for a position on the scale: sequential 0..1 in one hue, diverging -1..1 blue-to-red, through the background. */
+function fill(position: number): string {
+  if (Number.isNaN(position)) return 'transparent';
+  const [r, g, b] = themeRgb(position < 0 ? '--vscode-charts-blue' : '--vscode-charts-red');
+  return `rgba(${r}, ${g}, ${b}, ${Math.min(1, Math.abs(position) * 0.95).toFixed(3)})`;
 }
+
+function gridFor(spec: QuantitySpec, r: ProbePayload, layerIndex: number): Grid {
+  if (spec.key === 'surprisal') {
+    // One row; the last character has no next one to be surprised by.
+    return { rows: r.tokens.length, cols: 1, data: r.tokens.map((_, t) => r.surprisal[t]?.bits ?? NaN) };
+  }
+  const layer = r.layers[layerIndex];
+  const m = spec.key === 'h' ? layer.h : spec.key === 'c' ? layer.c! : layer.gates[spec.key];
+  return { rows: m.rows, cols: m.cols, data: m.data };
+}
+
+const COLUMN = 16; // px per character: wide enough for a CJK character
+const HEADER = 24; // the row of characters
+const GUTTER = 40; // the unit numbers
 
 function render(): void {
   if (!result) return;
   const r = result;
   const state = api.getState()!;
-  const layer = r.layers[Math.min(state.layer, r.layers.length - 1)];
-  const q = quantities(layer);
-  const names = [...Object.keys(q), 'surprisal'];
-  const quantity = names.includes(state.quantity) ? state.quantity : names[0];
-  const H = layer.h.cols;
-  const unit = Math.min(state.unit, H - 1);
+  const specs = quantitiesFor(r.cell).filter((q) => q.key === 'surprisal' || q.key === 'h' || (q.key === 'c' ? !!r.layers[0].c : !!r.layers[0].gates[q.key]));
+  const layerIndex = Math.min(state.layer, r.layers.length - 1);
+  const spec = specs.find((q) => q.key === state.quantity) ?? specs[0];
+  const grid = gridFor(spec, r, layerIndex);
+  const units = grid.cols;
+  const unit = Math.min(state.unit, units - 1);
+  const span = state.span;
+  const sort: SortMode = state.sort === 'selection' && !span ? 'index' : state.sort;
+  const order = unitOrder(grid, sort, span);
+  const range = rangeOf(spec, grid);
   const set = (patch: Partial<ViewState>) => {
     api.setState({ ...api.getState()!, ...patch });
     render();
   };
 
-  const pick = (id: string, label: string, options: string[], value: string, onChange: (v: string) => void) => {
+  // Pickers: layer, quantity (spelled out, equation on hover), sort.
+  const pick = (id: string, label: string, options: Array<[string, string, string?]>, value: string, onChange: (v: string) => void) => {
     const select = el('vscode-single-select', { id }) as HTMLElement & { value: string };
-    for (const o of options) select.append(el('vscode-option', { value: o }, o));
+    for (const [v, text, tip] of options) select.append(el('vscode-option', { value: v, ...(tip ? { description: tip } : {}) }, text));
     select.value = value;
     select.addEventListener('change', () => onChange(select.value));
     return el('div', { class: 'picker' }, el('vscode-label', { for: id }, label), select);
   };
-  const unitField = el('vscode-textfield', { id: 'unit', type: 'number', min: '0', max: String(H - 1), value: String(unit) }) as HTMLElement & { value: string };
-  unitField.addEventListener('change', () => set({ unit: Math.max(0, Math.min(H - 1, Math.round(Number(unitField.value) || 0))) }));
   const pickers = el('div', { class: 'pickers' },
-    pick('layer', strings.layer, r.layers.map((l) => String(l.layer)), String(layer.layer), (v) => set({ layer: Number(v) })),
-    pick('quantity', strings.gate, names, quantity, (v) => set({ quantity: v })),
-    el('div', { class: 'picker' }, el('vscode-label', { for: 'unit' }, strings.unit), unitField));
+    pick('layer', s('layer'), r.layers.map((l) => [String(l.layer), s('layerN', l.layer, r.layers.length)]), String(layerIndex), (v) => set({ layer: Number(v) })),
+    pick('quantity', s('gate'), specs.map((q) => [q.key, s(q.nameKey), q.equation]), spec.key, (v) => set({ quantity: v })),
+    pick('sort', s('sortUnits'), [['index', s('sort.index')], ['saturation', s('sort.saturation')], ['variance', s('sort.variance')], ['selection', s('sort.selection')]], sort, (v) => set({ sort: v as SortMode })));
 
-  // The text, coloured by the quantity at each position.
-  const values = quantity === 'surprisal' ? r.surprisal.map((s) => s.bits) : r.tokens.map((_, t) => q[quantity].data[t * H + unit]);
-  const [lo, hi] = quantity === 'surprisal' ? [0, Math.max(...values, 1)] : quantity === 'h' || quantity === 'c' || quantity === 'g' || quantity === 'n' ? [-1, 1] : [0, 1];
-  const text = el('div', { class: 'text', id: 'coloured-text' });
-  r.tokens.forEach((tok, t) => {
-    const span = el('span', { title: `${JSON.stringify(tok)} → ${JSON.stringify(r.surprisal[t].actual)}: ${quantity} = ${values[t].toFixed(3)}; p(next) ${r.surprisal[t].probability.toFixed(3)}` }, tok === '\n' ? '↵\n' : tok);
-    span.style.background = colour(values[t], lo, hi);
-    text.append(span);
+  const equation = el('p', { class: 'equation', id: 'equation', title: spec.equation }, el('span', { class: 'quantity-name' }, s(spec.nameKey)), ': ', el('code', {}, spec.equation));
+  const meaning = el('p', { class: 'label', id: 'caption' }, `${s(spec.meaningKey)} ${spec.key === 'surprisal' ? s('caption.surprisal') : s('caption.grid', layerIndex, units)} ${s('caption.interact')}`);
+  const notes: HTMLElement[] = [];
+  if (r.cell === 'gru' && (spec.key === 'z' || spec.key === 'h')) notes.push(el('p', { class: 'note', id: 'z-convention' }, s('zConvention')));
+
+  // Colour bar: the scale with its ends (and 0 in the middle of a diverging one).
+  const bar = el('canvas', { id: 'colour-bar-canvas', width: '160', height: '10', 'aria-hidden': 'true' });
+  const bctx = bar.getContext('2d');
+  if (bctx) for (let x = 0; x < 160; x++) {
+    const v = range[0] + ((range[1] - range[0]) * (x + 0.5)) / 160;
+    bctx.fillStyle = fill(scaled(spec, range, v));
+    bctx.fillRect(x, 0, 1, 10);
+  }
+  const colourBar = el('div', { class: 'colour-bar', id: 'colour-bar', 'data-min': String(range[0]), 'data-max': String(range[1]), role: 'img', 'aria-label': s('colourBar', formatValue(range[0]), formatValue(range[1])) },
+    el('span', { class: 'bar-min' }, formatValue(range[0])), bar, el('span', { class: 'bar-max' }, formatValue(range[1])),
+    el('span', { class: 'label' }, spec.scale === 'diverging' ? s('scale.diverging') : spec.key === 'surprisal' ? s('scale.bits') : s('scale.sequential')));
+
+  // The heatmap: a sticky canvas over a spacer as large as the whole picture.
+  const viewport = el('div', { class: 'heatmap-viewport', id: 'heatmap-viewport', tabindex: '0' });
+  const rowHeight = units === 1 ? 24 : Math.max(4, Math.min(14, Math.floor(420 / units)));
+  const fullWidth = GUTTER + grid.rows * COLUMN;
+  const fullHeight = HEADER + units * rowHeight;
+  const spacer = el('div', { class: 'heatmap-spacer', style: `width: ${fullWidth}px; height: ${fullHeight}px` });
+  const canvas = el('canvas', {
+    id: 'heatmap', role: 'img', 'aria-label': s('heatmapLabel', s(spec.nameKey), grid.rows, units),
+    'data-columns': String(grid.rows), 'data-units': String(units), 'data-unit-order': JSON.stringify(order.slice(0, 64)),
+    'data-first-label': columnLabel(r.tokens[0]), 'data-last-label': columnLabel(r.tokens[r.tokens.length - 1]),
   });
+  spacer.append(canvas);
+  viewport.append(spacer);
+  const hover = el('div', { class: 'hover', id: 'hover', 'aria-live': 'polite' }, s('hoverHint'));
+  const rowOf = (index: number) => order[index];
+  let dragFrom: number | undefined;
+  let dragTo: number | undefined;
 
-  // Units x time heatmap of the chosen quantity (surprisal has one row).
-  const matrix: Matrix = quantity === 'surprisal' ? { rows: r.tokens.length, cols: 1, data: values } : q[quantity];
-  const cell = 6;
-  const canvas = el('canvas', { id: 'heatmap', width: String(matrix.rows * cell), height: String(matrix.cols * cell), role: 'img', 'aria-label': `${quantity}: units by position` });
-  const ctx = canvas.getContext('2d');
-  if (ctx) {
-    for (let t = 0; t < matrix.rows; t++) {
-      for (let u = 0; u < matrix.cols; u++) {
-        ctx.fillStyle = colour(matrix.data[t * matrix.cols + u], lo, hi);
-        ctx.fillRect(t * cell, u * cell, cell, cell);
+  const draw = () => {
+    const w = viewport.clientWidth;
+    const h = Math.min(viewport.clientHeight || fullHeight, fullHeight);
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const sx = viewport.scrollLeft;
+    const sy = viewport.scrollTop;
+    const t0 = Math.max(0, Math.floor(sx / COLUMN));
+    const t1 = Math.min(grid.rows, Math.ceil((sx + w - GUTTER) / COLUMN) + 1);
+    const r0 = Math.max(0, Math.floor(sy / rowHeight));
+    const r1 = Math.min(units, Math.ceil((sy + h - HEADER) / rowHeight) + 1);
+    const selected = dragFrom !== undefined && dragTo !== undefined ? [Math.min(dragFrom, dragTo), Math.max(dragFrom, dragTo)] : span ? [Math.min(...span), Math.max(...span)] : undefined;
+    // Cells
+    for (let row = r0; row < r1; row++) {
+      const u = rowOf(row);
+      const y = HEADER + row * rowHeight - sy;
+      for (let t = t0; t < t1; t++) {
+        ctx.fillStyle = fill(scaled(spec, range, grid.data[t * units + u]));
+        ctx.fillRect(GUTTER + t * COLUMN - sx, y, COLUMN, rowHeight);
       }
     }
-  }
-  const hover = el('div', { class: 'hover', 'aria-live': 'polite' });
+    const fg = css('--vscode-foreground');
+    const border = css('--vscode-focusBorder');
+    const bg = css('--vscode-editor-background');
+    // The selected span, and the chosen unit's row.
+    if (selected) {
+      ctx.strokeStyle = border;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(GUTTER + selected[0] * COLUMN - sx + 1, HEADER, (selected[1] - selected[0] + 1) * COLUMN - 2, h - HEADER - 1);
+    }
+    const chosenRow = order.indexOf(unit);
+    if (units > 1 && chosenRow >= r0 && chosenRow < r1) {
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(GUTTER + 0.5, HEADER + chosenRow * rowHeight - sy + 0.5, w - GUTTER - 1, rowHeight - 1);
+    }
+    // The characters above their columns.
+    ctx.fillStyle = bg;
+    ctx.fillRect(0, 0, w, HEADER);
+    ctx.font = `13px ${css('--vscode-editor-font-family')}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    const drawnLabels: string[] = [];
+    for (let t = t0; t < t1; t++) {
+      const x = GUTTER + t * COLUMN - sx;
+      const inSpan = selected && t >= selected[0] && t <= selected[1];
+      if (inSpan) {
+        // An underline, not a fill: a selection fill hides the text in high-contrast themes.
+        ctx.fillStyle = border;
+        ctx.fillRect(x, HEADER - 3, COLUMN, 3);
+      }
+      const label = columnLabel(r.tokens[t]);
+      ctx.fillStyle = label === r.tokens[t] ? fg : css('--vscode-descriptionForeground');
+      ctx.fillText(label, x + COLUMN / 2, HEADER / 2 + 1);
+      drawnLabels.push(label);
+    }
+    const drawnUnits: number[] = [];
+    // Unit numbers down the left (every row when they fit, else every k-th).
+    ctx.fillStyle = bg;
+    ctx.fillRect(0, 0, GUTTER, h);
+    ctx.fillStyle = css('--vscode-descriptionForeground');
+    ctx.font = `11px ${css('--vscode-font-family')}`;
+    ctx.textAlign = 'right';
+    const every = Math.max(1, Math.ceil(12 / rowHeight));
+    for (let row = r0; row < r1; row++) {
+      if (units === 1) {
+        ctx.fillText(s('bits'), GUTTER - 6, HEADER + rowHeight / 2 - sy);
+        break;
+      }
+      if (row % every !== 0 && rowOf(row) !== unit) continue;
+      ctx.fillStyle = rowOf(row) === unit ? fg : css('--vscode-descriptionForeground');
+      ctx.fillText(String(rowOf(row)), GUTTER - 6, HEADER + row * rowHeight + rowHeight / 2 - sy);
+      drawnUnits.push(rowOf(row));
+    }
+    // What was drawn, for the UI tests (a canvas has no DOM to read).
+    canvas.dataset.drawnLabels = drawnLabels.join('');
+    canvas.dataset.drawnUnits = drawnUnits.join(',');
+    canvas.dataset.firstColumn = String(t0);
+    ctx.fillStyle = css('--vscode-descriptionForeground');
+    ctx.textAlign = 'left';
+    ctx.fillText(units === 1 ? '' : s('unitAxis'), 2, HEADER / 2);
+  };
+
+  const positionAt = (e: MouseEvent) => {
+    const rect = canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const t = Math.floor((x - GUTTER + viewport.scrollLeft) / COLUMN);
+    const row = Math.floor((y - HEADER + viewport.scrollTop) / rowHeight);
+    return { x, y, t, row, inHeader: y < HEADER, inGutter: x < GUTTER };
+  };
+  let frame = 0;
+  const redraw = () => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(draw);
+  };
+  viewport.addEventListener('scroll', redraw, { passive: true });
+  new ResizeObserver(redraw).observe(viewport);
   canvas.addEventListener('mousemove', (e) => {
-    const t = Math.floor(e.offsetX / cell);
-    const u = Math.floor(e.offsetY / cell);
-    if (t < matrix.rows && u < matrix.cols) hover.textContent = `t=${t} ${JSON.stringify(r.tokens[t])}, unit ${u}: ${matrix.data[t * matrix.cols + u].toFixed(4)}`;
+    const p = positionAt(e);
+    if (dragFrom !== undefined && p.t >= 0 && p.t < grid.rows) {
+      dragTo = p.t;
+      redraw();
+    }
+    if (p.t < 0 || p.t >= grid.rows) return;
+    const token = JSON.stringify(r.tokens[p.t]);
+    if (p.inHeader || p.row < 0 || p.row >= units) {
+      hover.textContent = s('hoverChar', token, p.t + 1, grid.rows);
+      return;
+    }
+    const u = rowOf(p.row);
+    hover.textContent = s('hoverCell', token, p.t + 1, grid.rows, units === 1 ? '' : s('unitN', u), s(spec.nameKey), formatValue(grid.data[p.t * units + u]));
   });
-  canvas.addEventListener('click', (e) => set({ unit: Math.min(H - 1, Math.floor(e.offsetY / cell)) }));
+  canvas.addEventListener('mousedown', (e) => {
+    const p = positionAt(e);
+    if (p.inHeader && p.t >= 0 && p.t < grid.rows) {
+      dragFrom = p.t;
+      dragTo = p.t;
+      e.preventDefault();
+    }
+  });
+  onMouseUp = () => {
+    if (dragFrom === undefined || dragTo === undefined) return;
+    const chosen: [number, number] = [Math.min(dragFrom, dragTo), Math.max(dragFrom, dragTo)];
+    dragFrom = dragTo = undefined;
+    set({ span: chosen, sort: 'selection' });
+  };
+  canvas.addEventListener('click', (e) => {
+    const p = positionAt(e);
+    if (!p.inHeader && p.row >= 0 && p.row < units && units > 1) set({ unit: rowOf(p.row) });
+  });
+  viewport.addEventListener('keydown', (e) => {
+    const index = order.indexOf(unit);
+    if (e.key === 'ArrowDown' && index < units - 1) set({ unit: order[index + 1] });
+    if (e.key === 'ArrowUp' && index > 0) set({ unit: order[index - 1] });
+  });
 
-  // Saturation per unit for each gate (0..1 activations only).
+  const spanNote = el('p', { class: 'label', id: 'span-note' }, span ? s('spanChosen', span[0] + 1, span[1] + 1, r.tokens.slice(span[0], span[1] + 1).join('')) : s('spanHint'));
+
+  // The chosen unit over the text.
+  const plotHost = el('div', { class: 'unit-plot', id: 'unit-plot', 'data-unit': String(unit) });
+  const plotTitle = el('h3', { id: 'unit-plot-title' }, units === 1 ? s('plotTitleSurprisal') : s('plotTitle', unit, s(spec.nameKey), layerIndex));
+
+  // Saturated units of each 0..1 gate (Karpathy et al. 2015), clickable.
   const rows: HTMLElement[] = [];
-  for (const [name, m] of Object.entries(layer.gates)) {
-    if (name === 'g' || name === 'n') continue;
-    const sat = Array.from({ length: H }, (_, u) => {
-      let left = 0;
-      let right = 0;
-      for (let t = 0; t < m.rows; t++) {
-        const v = m.data[t * H + u];
-        if (v < 0.1) left++;
-        else if (v > 0.9) right++;
+  if (spec.key !== 'surprisal') {
+    for (const q of specs.filter((x) => x.scale === 'sequential' && x.range && x.key !== 'surprisal' && x.key !== 'h')) {
+      const g = gridFor(q, r, layerIndex);
+      const sat = saturation(g);
+      const top = Array.from(sat, (v, u) => [v, u] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      for (const [, u] of top) {
+        let low = 0, high = 0;
+        for (let t = 0; t < g.rows; t++) {
+          const v = g.data[t * g.cols + u];
+          if (v < 0.1) low++; else if (v > 0.9) high++;
+        }
+        const row = el('tr', {}, el('td', {}, s(q.nameKey)), el('td', {}, String(u)), el('td', {}, `${Math.round((100 * low) / g.rows)}%`), el('td', {}, `${Math.round((100 * high) / g.rows)}%`));
+        row.addEventListener('click', () => set({ quantity: q.key, unit: u }));
+        rows.push(row);
       }
-      return { u, left: left / m.rows, right: right / m.rows };
-    }).sort((a, b) => b.left + b.right - (a.left + a.right)).slice(0, 5);
-    for (const s of sat) {
-      const row = el('tr', {}, el('td', {}, name), el('td', {}, String(s.u)), el('td', {}, `${(s.left * 100).toFixed(0)}%`), el('td', {}, `${(s.right * 100).toFixed(0)}%`));
-      row.addEventListener('click', () => set({ quantity: name, unit: s.u }));
-      rows.push(row);
     }
   }
-  const table = el('table', { class: 'saturated' }, el('thead', {}, el('tr', {}, el('th', {}, strings.gate), el('th', {}, strings.unit), el('th', {}, '< 0.1'), el('th', {}, '> 0.9'))), el('tbody', {}, ...rows));
+  const table = el('table', { class: 'saturated' }, el('thead', {}, el('tr', {}, el('th', {}, s('gate')), el('th', {}, s('unit')), el('th', {}, s('closedShare')), el('th', {}, s('openShare')))), el('tbody', {}, ...rows));
 
+  linePlot?.destroy();
+  linePlot = undefined;
   root.replaceChildren(
     el('h2', {}, title),
-    pickers,
-    text,
-    el('div', { class: 'scroll' }, canvas),
-    hover,
-    ...(rows.length ? [el('h3', {}, strings.saturated), table] : []),
+    pickers, equation, meaning, ...notes, colourBar,
+    viewport, hover, spanNote,
+    plotTitle, plotHost,
+    ...(rows.length ? [el('h3', {}, s('saturated')), el('p', { class: 'label' }, s('saturatedCaption')), table] : []),
     ...r.warnings.map((w) => el('p', { class: 'warning' }, w)),
   );
+  draw();
+
+  const values = Array.from({ length: grid.rows }, (_, t) => grid.data[t * units + (units === 1 ? 0 : unit)]);
+  const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };
+  linePlot = new uPlot({
+    width: Math.max(280, root.clientWidth - 16), height: 180, legend: { show: false },
+    scales: { x: { time: false }, y: spec.range ? { range: spec.range } : { auto: true } },
+    axes: [
+      { ...axis, label: s('plotX'), values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && i >= 0 && i < grid.rows ? columnLabel(r.tokens[i]) : '')) },
+      { ...axis, label: units === 1 ? s('bits') : s(spec.nameKey) },
+    ],
+    series: [{ label: s('plotX') }, { label: s(spec.nameKey), stroke: css('--vscode-charts-blue'), width: 2, points: { show: grid.rows <= 120 } }],
+  }, [values.map((_, t) => t), values.map((v) => (Number.isFinite(v) ? v : null)) as unknown as number[]], plotHost);
 }
+
+// VS Code marks the theme on <body> (vscode-light, vscode-dark, vscode-high-contrast): a canvas
+// keeps its pixels, so redraw with the new theme's colours.
+new MutationObserver(() => {
+  themeCache.clear();
+  render();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 api.postMessage({ type: 'ready' });

@@ -28,6 +28,9 @@ export interface TrainingStatePayload {
 }
 
 export interface ProbePayload {
+  /** The model's cell ('lstm', 'gru', 'rnn-tanh', ...): names the quantities and their equations. */
+  cell: string;
+  /** Every character of the text, one column each; `surprisal` has one entry fewer (nothing follows the last). */
   tokens: string[];
   layers: Array<{ layer: number; gates: Record<string, { rows: number; cols: number; data: number[] }>; h: { rows: number; cols: number; data: number[] }; c?: { rows: number; cols: number; data: number[] } }>;
   surprisal: Array<{ actual: string; probability: number; bits: number; top: Array<{ token: string; probability: number }> }>;

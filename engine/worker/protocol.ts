@@ -47,7 +47,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   /** Probe the active model on `text`. */
   z.object({
     type: z.literal('probe'), id: z.number().int(), text: z.string(),
-    options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional() }).strict().optional(),
+    options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional(), includeLast: z.boolean().optional(), gradientNorms: z.boolean().optional() }).strict().optional(),
   }),
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
   z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional() }),

@@ -12,13 +12,21 @@ const VSIX = path.join(ROOT, 'seqlab.vsix');
 const SHOTS = path.join(ROOT, 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
 const TEXT = 'The forget gate decides what to keep of the cell state, and the input gate decides what to write.\n'.repeat(30);
+// Tang poems (public domain), repeated: exactly 200 and 2,000 characters.
+const POEMS = '床前明月光，疑是地上霜。举头望明月，低头思故乡。\n春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。\n白日依山尽，黄河入海流。欲穷千里目，更上一层楼。\n'
+  + '红豆生南国，春来发几枝。愿君多采撷，此物最相思。\n千山鸟飞绝，万径人踪灭。孤舟蓑笠翁，独钓寒江雪。\n';
+const chinese = (n) => [...POEMS.repeat(Math.ceil(n / [...POEMS].length) + 1)].slice(0, n).join('');
 const SETTINGS = {
   'seqlab.train.hiddenSize': 32, 'seqlab.train.embeddingSize': 8, 'seqlab.train.seqLen': 24, 'seqlab.train.batchSize': 16,
   'seqlab.train.steps': 150, 'seqlab.train.learningRate': 0.01, 'seqlab.generate.length': 60,
 };
 const results = [];
 
+// SEQLAB_UI_ONLY=<regex> runs only the scenarios whose names match (for working on one).
+const only = process.env.SEQLAB_UI_ONLY ? new RegExp(process.env.SEQLAB_UI_ONLY) : undefined;
+
 async function scenario(name, fn) {
+  if (only && !only.test(name)) return;
   const started = Date.now();
   try {
     await fn();
@@ -48,8 +56,8 @@ async function workbenchReady(page) {
   await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
 }
 
-async function withWorkbench({ locale } = {}, fn) {
-  const workspace = freshWorkspace({ 'notes.txt': TEXT });
+async function withWorkbench({ locale, files } = {}, fn) {
+  const workspace = freshWorkspace({ 'notes.txt': TEXT, ...files });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
   const server = await startCodeServer({ workspace, extensions, locale, settings: SETTINGS });
   const browser = await launchBrowser();
@@ -75,8 +83,22 @@ async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 60_000 });
+  // The row whose label starts with the title (the top row may be a longer, fuzzier match).
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first();
+  await row.waitFor({ timeout: 60_000 });
+  await row.click();
+}
+
+/** Switches the colour theme from the palette and waits for the workbench to wear it. */
+async function setTheme(page, label, workbenchClass) {
+  await runCommand(page, 'Preferences: Color Theme');
+  // The theme picker replaces the palette: wait for its list before typing into it.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-widget input').fill(label);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
+  await page.waitForFunction((c) => document.querySelector('.monaco-workbench')?.classList.contains(c), workbenchClass, { timeout: 30_000 });
+  await page.waitForTimeout(600); // webviews restyle on the theme change; nothing to wait on but paint
 }
 
 /** Accepts the experiment's configuration input box once it shows. */
@@ -87,6 +109,7 @@ async function acceptConfigInput(page) {
 
 /** Opens a workspace file from the Explorer (populated by the file service, unlike quick open's search index). */
 async function openFile(page, name) {
+  if (!(await page.locator('.explorer-folders-view').first().isVisible())) await runCommand(page, 'View: Show Explorer');
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
   await row.waitFor({ timeout: 60_000 });
   await row.dblclick();
@@ -170,8 +193,7 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     await page.keyboard.press('Shift+End');
     await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
     const inspector = webview(page, 1); // the Training view is the first SeqLab webview
-    await inspector.locator('#heatmap').waitFor({ timeout: 60_000 });
-    await inspector.locator('#coloured-text span').first().waitFor();
+    await inspector.locator('#heatmap[data-drawn-labels]').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(SHOTS, '5-inspector.png') });
 
@@ -186,6 +208,89 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     const restoredPoints = Number(await again.locator('#chart').getAttribute('data-points'));
     await page.screenshot({ path: path.join(SHOTS, '6-after-reload.png') });
     if (!(restoredPoints >= 3)) throw new Error(`after the reload the chart shows ${restoredPoints} points`);
+  });
+});
+
+await scenario('inspector on Chinese text: columns, labels, colour bar, unit plot, span sort, 2,000 characters', async () => {
+  const short = chinese(200);
+  await withWorkbench({ files: { 'poem200.txt': short, 'poem2000.txt': chinese(2000) } }, async (page) => {
+    await openFile(page, 'poem2000.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Train on Selection');
+    await webview(page).locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 180_000 });
+
+    await openFile(page, 'poem200.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    const inspector = await webviewWith(page, '#heatmap[data-drawn-labels]');
+    const heatmap = inspector.locator('#heatmap');
+    const attr = (name) => heatmap.getAttribute(name);
+    if (Number(await attr('data-columns')) !== 200) throw new Error(`the heatmap has ${await attr('data-columns')} columns for 200 characters`);
+    const lastChar = [...short].at(-1) === '\n' ? '↵' : [...short].at(-1);
+    if ((await attr('data-last-label')) !== lastChar) throw new Error(`the last column is ${await attr('data-last-label')}, not the last character ${lastChar}`);
+    const drawn = await attr('data-drawn-labels');
+    if (!drawn.startsWith([...short].slice(0, 10).join('').replace(/\n/g, '↵'))) throw new Error(`the column labels drawn are ${drawn.slice(0, 20)}`);
+    if (!(await attr('data-drawn-units')).split(',').length) throw new Error('no unit labels were drawn');
+    const bar = inspector.locator('#colour-bar');
+    if ((await bar.getAttribute('data-min')) !== '0' || (await bar.getAttribute('data-max')) !== '1') throw new Error('the input gate\'s colour bar is not 0..1');
+    if (!/0[\s\S]*1/.test(await bar.innerText())) throw new Error('the colour bar shows no min and max');
+    const quantities = await inspector.locator('#quantity vscode-option').allInnerTexts();
+    for (const name of ['input gate i', 'forget gate f', 'cell candidate g', 'output gate o', 'cell state c', 'hidden state h']) {
+      if (!quantities.some((q) => q.includes(name))) throw new Error(`the quantity picker lacks "${name}": ${quantities.join(' | ')}`);
+    }
+    if (!/σ\(W_ii x_t/.test(await inspector.locator('#equation').innerText())) throw new Error('the equation of the input gate is not shown');
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-light.png') });
+
+    // Click the fourth unit row: its line plot appears under the heatmap.
+    const box = await heatmap.boundingBox();
+    const before = await inspector.locator('#unit-plot').getAttribute('data-unit');
+    const order = JSON.parse(await attr('data-unit-order'));
+    const rowHeight = (box.height - 24) / Math.min(order.length, Math.floor((box.height - 24) / 4));
+    await page.mouse.click(box.x + 120, box.y + 24 + rowHeight * 3.5);
+    await inspector.locator(`#unit-plot:not([data-unit="${before}"]) canvas`).first().waitFor({ timeout: 10_000 });
+
+    // Drag across characters 6..15 in the header row: the units are sorted by that span.
+    const orderBefore = await attr('data-unit-order');
+    await page.mouse.move(box.x + 40 + 16 * 5 + 8, box.y + 12);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 40 + 16 * 10 + 8, box.y + 12, { steps: 4 });
+    await page.mouse.move(box.x + 40 + 16 * 14 + 8, box.y + 12, { steps: 4 });
+    await page.mouse.up();
+    await inspector.locator('#span-note', { hasText: 'characters 6 to 15' }).waitFor({ timeout: 10_000 });
+    if ((await inspector.locator('#heatmap').getAttribute('data-unit-order')) === orderBefore) throw new Error('sorting by the selected span did not reorder the units');
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-span-dark.png') });
+
+    // Dark and high-contrast themes, same view.
+    await setTheme(page, 'Dark Modern', 'vs-dark');
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-span-dark.png') });
+    await setTheme(page, 'Dark High Contrast', 'hc-black');
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-span-hc.png') });
+    await setTheme(page, 'Light Modern', 'vs');
+
+    // 2,000 characters: drawn within 2 s of the probe arriving, and scrolling redraws at once.
+    await page.locator('.tabs-container .tab', { hasText: 'poem2000.txt' }).first().click();
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    const started = Date.now();
+    await inspector.locator('#heatmap[data-columns="2000"][data-drawn-labels]').waitFor({ timeout: 30_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const viewport = inspector.locator('#heatmap-viewport');
+    const scrollMs = await viewport.evaluate(async (v) => {
+      const t0 = performance.now();
+      v.scrollLeft = 16 * 1500;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    });
+    const first = Number(await inspector.locator('#heatmap').getAttribute('data-first-column'));
+    const renderMs = Number(await inspector.locator('#heatmap').getAttribute('data-render-ms'));
+    console.log(`  inspector on 2,000 characters: shown ${seconds.toFixed(2)} s after the command (probe in the worker included), rendered in ${renderMs} ms; a scroll redrew in ${scrollMs.toFixed(0)} ms`);
+    if (seconds > 2) throw new Error(`the inspector took ${seconds.toFixed(2)} s to show 2,000 characters`);
+    if (first < 1400) throw new Error(`after scrolling to column 1500 the first drawn column is ${first}`);
+    if (scrollMs > 250) throw new Error(`a scroll took ${scrollMs.toFixed(0)} ms to redraw`);
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-2000-light.png') });
   });
 });
 
