@@ -20,6 +20,7 @@ import { CELL_TYPES } from './charlm';
 import { loadCheckpoint } from './checkpoint/checkpoint';
 import { readRegularFile } from './io/files';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
+import { sig3 } from './experiments/common';
 import { probe, type Matrix } from './probe';
 import { sample } from './sample';
 import { generateCorpus } from './text/generated-corpus';
@@ -328,7 +329,7 @@ export function buildProgram(): Command {
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
       if (!flags.json) {
-        for (const row of output.table) console.log(row.map((v) => String(v)).join('\t'));
+        for (const row of output.table) console.log(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')); // exact values: --json
       }
       process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s)\n`);
       if (flags.json) console.log(JSON.stringify({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)) }));

@@ -13,6 +13,7 @@ import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 const t = vscode.l10n.t;
+export const EXPERIMENTS_VIEW_TYPE = 'seqlab.experiments';
 
 export class ExperimentsPanel {
   private static current: ExperimentsPanel | undefined;
@@ -31,10 +32,22 @@ export class ExperimentsPanel {
       if (m.type === 'ready') {
         void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null } } satisfies ToWebview);
         if (this.last) void panel.webview.postMessage(this.last);
+      } else if (m.type === 'restoreExperiment') {
+        // After a reload the webview still has its last result: take it back, so that exports work.
+        this.last = m.message;
+        const o = m.message.output;
+        if (o && !this.result) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result } } as ReplyMap['experiment'];
       } else if (m.type === 'export') {
         await this.export(m.format, m.figureId, m.data);
       }
     });
+  }
+
+  /** After a window reload: VS Code hands back the panel; the webview redraws its last result from its own state. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): void {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
+    ExperimentsPanel.current = new ExperimentsPanel(panel, log);
   }
 
   static show(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): ExperimentsPanel {
@@ -42,7 +55,7 @@ export class ExperimentsPanel {
       ExperimentsPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
       return ExperimentsPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel('seqlab.experiments', t('SeqLab: Experiments'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, t('SeqLab: Experiments'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
     ExperimentsPanel.current = new ExperimentsPanel(panel, log);
     return ExperimentsPanel.current;
@@ -124,7 +137,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     token.onCancellationRequested(() => void job.cancel());
     try {
       const r = await job.result;
-      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, figures: r.output.figures } }, r);
+      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, figures: r.output.figures, result: r.output.result } }, r);
       log.info(`${picked.name}: ${r.output.headline}`);
       return r;
     } catch (err) {

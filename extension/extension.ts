@@ -9,6 +9,7 @@ import { readMetaJSON } from '../engine/checkpoint/folder';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineHost } from './engineHost';
+import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
 import { ModelStore, ModelsTree } from './models';
 import { readSettings } from './settings';
@@ -69,6 +70,11 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     }),
     vscode.window.registerWebviewViewProvider(TrainingViewProvider.viewId, trainingView),
     vscode.window.registerTreeDataProvider('seqlab.modelsView', tree),
+    vscode.window.registerWebviewPanelSerializer(EXPERIMENTS_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        ExperimentsPanel.revive(panel, context.extensionUri, log);
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
         InspectorPanel.revive(panel, context.extensionUri, engine, log);

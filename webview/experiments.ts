@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentMessage } from './protocol';
+import { formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
 
 let strings: Record<string, string> = {};
@@ -15,7 +16,10 @@ const api = connect<{ last?: ExperimentMessage }>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
     const saved = api.getState()?.last;
-    if (saved) render(saved);
+    if (saved) {
+      render(saved);
+      if (saved.output) api.postMessage({ type: 'restoreExperiment', message: saved });
+    }
   } else if (m.type === 'experiment') {
     if (!m.running) api.setState({ last: m });
     render(m);
@@ -27,36 +31,163 @@ function css(v: string): string {
 }
 
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-foreground'];
+const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#7f7f7f'];
 
-/** The figure as a standalone SVG: axes, polylines, legend (for export). */
-function toSvg(f: ExperimentFigure): string {
-  const W = 640, H = 400, L = 70, R = 180, T = 30, B = 50;
-  const ys = f.series.flatMap((s) => s.y).concat((f.references ?? []).map((r) => r.y)).filter((v): v is number => v !== null && Number.isFinite(v) && (!f.logY || v > 0));
-  const tr = (v: number) => (f.logY ? Math.log10(v) : v);
-  const [y0, y1] = [Math.min(...ys.map(tr)), Math.max(...ys.map(tr))];
+/** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
+const transform = (f: ExperimentFigure) => (v: number | null | undefined): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : f.logY ? (v > 0 ? Math.log10(v) : null) : v;
+
+/** The y range of each figure: its own, or shared with the figures that have the same `shareY`. */
+function yRanges(figures: ExperimentFigure[]): Map<string, [number, number]> {
+  const spans = new Map<string, [number, number]>();
+  const extent = (f: ExperimentFigure): [number, number] => {
+    const tr = transform(f);
+    const ys = [...f.series.flatMap((sr) => sr.y), ...(f.references ?? []).map((r) => r.y)].map(tr).filter((v): v is number => v !== null);
+    return ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  };
+  for (const f of figures) {
+    const key = f.shareY ?? `own:${f.id}`;
+    const [lo, hi] = extent(f);
+    const prev = spans.get(key);
+    spans.set(key, prev ? [Math.min(prev[0], lo), Math.max(prev[1], hi)] : [lo, hi]);
+  }
+  const out = new Map<string, [number, number]>();
+  for (const f of figures) {
+    let [lo, hi] = spans.get(f.shareY ?? `own:${f.id}`)!;
+    if (f.logY) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
+    else {
+      const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
+      [lo, hi] = [Math.min(0, lo) === 0 && lo >= 0 ? 0 : lo - pad, hi + pad];
+    }
+    out.set(f.id, [lo, hi === lo ? lo + 1 : hi]);
+  }
+  return out;
+}
+
+/** The figure as a standalone SVG (for export): axes with ticks, lines with their dashes and dots, marks, legend, caption. */
+function toSvg(f: ExperimentFigure, range: [number, number]): string {
+  if (f.diagram) return diagramSvg(f, { fg: '#222', muted: '#666', h: EXPORT_COLOURS[0], c: EXPORT_COLOURS[1], bg: 'white' });
+  const W = 720, H = 430, L = 70, R = 230, T = 30, B = 70;
+  const tr = transform(f);
+  const [y0, y1] = range;
   const [x0, x1] = [Math.min(...f.x), Math.max(...f.x)];
   const px = (x: number) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
-  const py = (y: number) => T + (1 - (tr(y) - y0) / (y1 - y0 || 1)) * (H - T - B);
-  const colours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#7f7f7f'];
-  const lines = f.series.map((s, i) => {
-    const pts = f.x.map((x, j) => [x, s.y[j]] as const).filter(([, y]) => y !== null && Number.isFinite(y) && (!f.logY || (y as number) > 0));
-    return `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y as number).toFixed(1)}`).join(' ')}"/>`
-      + `<text x="${W - R + 10}" y="${T + 16 * i + 10}" fill="${colours[i % colours.length]}" font-size="12">${escape(s.name)}</text>`;
+  const py = (y: number) => T + (1 - (y - y0) / (y1 - y0 || 1)) * (H - T - B);
+  const lines = f.series.map((sr, i) => {
+    const colour = EXPORT_COLOURS[i % EXPORT_COLOURS.length];
+    const pts = f.x.map((x, j) => [x, tr(sr.y[j])] as const).filter(([, y]) => y !== null) as Array<readonly [number, number]>;
+    const dots = sr.points ? pts.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${colour}"/>`).join('') : '';
+    return `<polyline fill="none" stroke="${colour}" stroke-width="2"${sr.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>${dots}`
+      + `<line x1="${W - R + 10}" x2="${W - R + 34}" y1="${T + 18 * i + 6}" y2="${T + 18 * i + 6}" stroke="${colour}" stroke-width="2"${sr.dash ? ' stroke-dasharray="6 4"' : ''}/>`
+      + `<text x="${W - R + 40}" y="${T + 18 * i + 10}" font-size="12">${escape(sr.name)}</text>`;
   });
-  const refs = (f.references ?? []).map((r) => `<line x1="${L}" x2="${W - R}" y1="${py(r.y)}" y2="${py(r.y)}" stroke="#888" stroke-dasharray="4 4"/><text x="${L + 4}" y="${py(r.y) - 4}" font-size="11" fill="#666">${escape(r.name)}</text>`);
-  const fmt = (v: number) => (f.logY ? `1e${v.toFixed(0)}` : v.toPrecision(3));
+  const refs = (f.references ?? []).map((r) => { const y = tr(r.y)!; return `<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#888" stroke-dasharray="4 4"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escape(r.name)}</text>`; });
+  const marks = (f.marks ?? []).map((m) => { const y = tr(m.y); return y === null ? '' : `<circle cx="${px(m.x)}" cy="${py(y)}" r="4" fill="none" stroke="#d62728" stroke-width="2"/><text x="${px(m.x) + 6}" y="${py(y) - 6}" font-size="11" fill="#d62728">${escape(m.label)}</text>`; });
+  const ticks = yTicks(f, range).map((v) => `<line x1="${L - 4}" x2="${L}" y1="${py(v)}" y2="${py(v)}" stroke="black"/><text x="${L - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${escape(f.logY ? powerOfTen(v) : formatCell(v))}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`
     + `<text x="${L}" y="18" font-size="14">${escape(f.title)}</text>`
     + `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`
-    + `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">${escape(f.xLabel)}</text>`
-    + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escape(f.yLabel)}</text>`
-    + `<text x="${L - 6}" y="${T + 10}" text-anchor="end" font-size="11">${fmt(y1)}</text><text x="${L - 6}" y="${H - B}" text-anchor="end" font-size="11">${fmt(y0)}</text>`
+    + `<text x="${(L + W - R) / 2}" y="${H - B + 34}" text-anchor="middle" font-size="12">${escape(f.xLabel)}</text>`
+    + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escape(yAxisLabel(f))}</text>`
     + `<text x="${L}" y="${H - B + 16}" font-size="11">${x0}</text><text x="${W - R}" y="${H - B + 16}" text-anchor="end" font-size="11">${x1}</text>`
-    + refs.join('') + lines.join('') + '</svg>';
+    + `<text x="${L}" y="${H - 12}" font-size="11" fill="#444">${escape(f.caption)}</text>`
+    + ticks.join('') + refs.join('') + lines.join('') + marks.join('') + '</svg>';
+}
+
+const yAxisLabel = (f: ExperimentFigure) => (f.logY ? `${f.yLabel} (log scale)` : f.yLabel);
+
+/** Tick positions (in plotted units): whole powers of ten on log axes, a few round numbers otherwise. */
+function yTicks(f: ExperimentFigure, [lo, hi]: [number, number]): number[] {
+  if (f.logY) {
+    const step = Math.max(1, Math.ceil((hi - lo) / 6));
+    const out: number[] = [];
+    for (let e = Math.ceil(lo); e <= hi; e += step) out.push(e);
+    return out;
+  }
+  const raw = (hi - lo) / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw || 1));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(Number(v.toPrecision(6)));
+  return out;
+}
+
+/**
+ * The stacked LSTMCell loop as a drawing: a grid of cells (layers up, time steps along),
+ * (h, c) arrows along each row, h-only arrows up each column, x_t into the bottom.
+ */
+function diagramSvg(f: ExperimentFigure, colours: { fg: string; muted: string; h: string; c: string; bg: string }): string {
+  const { layers, steps } = f.diagram!;
+  const cw = 120, chh = 56, gx = 70, gy = 64, left = 60, top = 40;
+  const W = left + steps * cw + (steps - 1) * gx + 90;
+  const H = top + layers * chh + (layers - 1) * gy + 90;
+  const cx = (t: number) => left + t * (cw + gx);
+  const cy = (k: number) => top + (layers - 1 - k) * (chh + gy);
+  const arrow = (x1: number, y1: number, x2: number, y2: number, colour: string, label: string, dy = -6) =>
+    `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-width="2" marker-end="url(#head-${colour.replace(/[^a-z0-9]/gi, '')})"/>`
+    + `<text x="${(x1 + x2) / 2 + (x1 === x2 ? 8 : 0)}" y="${(y1 + y2) / 2 + dy}" font-size="12" fill="${colour}" text-anchor="${x1 === x2 ? 'start' : 'middle'}">${escape(label)}</text>`;
+  const heads = [colours.h, colours.c, colours.fg].map((c) => `<marker id="head-${c.replace(/[^a-z0-9]/gi, '')}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`).join('');
+  const parts: string[] = [`<defs>${heads}</defs>`];
+  for (let k = 0; k < layers; k++) {
+    for (let t = 0; t < steps; t++) {
+      parts.push(`<rect x="${cx(t)}" y="${cy(k)}" width="${cw}" height="${chh}" rx="8" fill="${colours.bg}" stroke="${colours.fg}" stroke-width="1.5"/>`
+        + `<text x="${cx(t) + cw / 2}" y="${cy(k) + chh / 2 + 5}" text-anchor="middle" font-size="13" fill="${colours.fg}">LSTMCell l${k}, t=${t}</text>`);
+      if (t < steps - 1) {
+        parts.push(arrow(cx(t) + cw, cy(k) + chh / 2 - 10, cx(t + 1), cy(k) + chh / 2 - 10, colours.h, `h${k}_${t}`));
+        parts.push(arrow(cx(t) + cw, cy(k) + chh / 2 + 10, cx(t + 1), cy(k) + chh / 2 + 10, colours.c, `c${k}_${t}`, 18));
+      }
+      if (k < layers - 1) parts.push(arrow(cx(t) + cw / 2, cy(k), cx(t) + cw / 2, cy(k + 1) + chh, colours.h, `h${k}_${t} → input of l${k + 1}`));
+      if (k === 0) parts.push(arrow(cx(t) + cw / 2, cy(0) + chh + 42, cx(t) + cw / 2, cy(0) + chh, colours.fg, `x_${t}`));
+      if (k === layers - 1) parts.push(arrow(cx(t) + cw / 2, cy(k), cx(t) + cw / 2, cy(k) - 30, colours.fg, `output[${t}] = h${k}_${t}`));
+    }
+  }
+  parts.push(`<text x="${left}" y="${H - 12}" font-size="12" fill="${colours.muted}">blue: h (goes along and up) · orange: c (goes along only; never up a layer)</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" role="img" aria-label="${escape(f.title)}">${parts.join('')}</svg>`;
 }
 
 function escape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A compact legend: a line sample (dashed, dotted) and the name of each series and reference. */
+function legend(f: ExperimentFigure): HTMLElement {
+  const items = f.series.map((sr, i) => {
+    const sample = el('span', { class: `swatch${sr.dash ? ' dashed' : ''}${sr.points ? ' dotted' : ''}`, style: `border-color: var(${PALETTE[i % PALETTE.length]}); color: var(${PALETTE[i % PALETTE.length]})` });
+    return el('span', { class: 'legend-item' }, sample, sr.name);
+  });
+  for (const r of f.references ?? []) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch dashed', style: 'border-color: var(--vscode-descriptionForeground)' }), r.name));
+  return el('div', { class: 'legend', role: 'list' }, ...items);
+}
+
+/** Draws the marks (events on a series) as a ring and a label, over the plot. */
+function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
+  const tr = transform(f);
+  return {
+    hooks: {
+      draw: [(u: uPlot) => {
+        const ctx = u.ctx;
+        ctx.save();
+        const colour = css('--vscode-charts-red');
+        ctx.strokeStyle = colour;
+        ctx.fillStyle = colour;
+        ctx.lineWidth = 2 * devicePixelRatio;
+        ctx.font = `${11 * devicePixelRatio}px ${css('--vscode-font-family')}`;
+        for (const m of f.marks ?? []) {
+          const y = tr(m.y);
+          if (y === null) continue;
+          const px = u.valToPos(m.x, 'x', true);
+          const py = u.valToPos(y, 'y', true);
+          ctx.beginPath();
+          ctx.arc(px, py, 5 * devicePixelRatio, 0, 2 * Math.PI);
+          ctx.stroke();
+          const right = px < u.bbox.left + u.bbox.width * 0.6;
+          ctx.textAlign = right ? 'left' : 'right';
+          ctx.fillText(m.label, px + (right ? 8 : -8) * devicePixelRatio, py - 8 * devicePixelRatio);
+        }
+        ctx.restore();
+      }],
+    },
+  };
 }
 
 function render(m: ExperimentMessage): void {
@@ -70,6 +201,7 @@ function render(m: ExperimentMessage): void {
     return;
   }
   const out = m.output;
+  const ranges = yRanges(out.figures);
   const exportButton = (label: string, format: 'json' | 'csv') => {
     const b = el('vscode-button', { secondary: '' }, `${strings.export ?? 'Export'} ${label}`);
     b.addEventListener('click', () => api.postMessage({ type: 'export', format }));
@@ -77,36 +209,49 @@ function render(m: ExperimentMessage): void {
   };
   parts.push(el('p', { id: 'headline' }, out.headline), el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv')));
   const table = el('table', { class: 'saturated', id: 'results' });
-  out.table.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => el(i === 0 ? 'th' : 'td', {}, typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : String(v)) : v)))));
+  out.table.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => el(i === 0 ? 'th' : 'td', {}, formatCell(v))))));
   parts.push(table);
   const figureHosts: Array<[ExperimentFigure, HTMLElement]> = [];
   for (const f of out.figures) {
-    const host = el('div', { class: 'figure', id: `figure-${f.id}`, role: 'img', 'aria-label': f.title });
+    const host = el('div', { class: 'figure', id: `figure-${f.id}`, role: 'img', 'aria-label': `${f.title}. ${f.caption}`, ...(f.logY ? { 'data-scale': 'log' } : { 'data-scale': 'linear' }), ...(f.shareY ? { 'data-share-y': f.shareY } : {}) });
     const png = el('vscode-button', { secondary: '' }, 'PNG');
     const svg = el('vscode-button', { secondary: '' }, 'SVG');
     png.addEventListener('click', () => {
       const canvas = host.querySelector('canvas');
       if (canvas) api.postMessage({ type: 'export', format: 'png', figureId: f.id, data: canvas.toDataURL('image/png') });
     });
-    svg.addEventListener('click', () => api.postMessage({ type: 'export', format: 'svg', figureId: f.id, data: toSvg(f) }));
-    parts.push(el('h3', {}, f.title), el('div', { class: 'controls' }, png, svg), host);
+    svg.addEventListener('click', () => api.postMessage({ type: 'export', format: 'svg', figureId: f.id, data: toSvg(f, ranges.get(f.id)!) }));
+    parts.push(el('h3', {}, f.title), el('p', { class: 'caption' }, f.caption), el('div', { class: 'controls' }, ...(f.diagram ? [svg] : [png, svg])));
+    if (!f.diagram) parts.push(legend(f));
+    parts.push(host);
     figureHosts.push([f, host]);
   }
   parts.push(el('details', {}, el('summary', {}, 'config'), el('pre', {}, JSON.stringify(out.config, (k, v) => (k === 'text' && typeof v === 'string' ? `<${v.length} characters>` : v), 2))));
   root.replaceChildren(...parts);
   for (const [f, host] of figureHosts) {
+    if (f.diagram) {
+      // Our own drawing from numbers (no user text in it), in the theme's colours.
+      host.innerHTML = diagramSvg(f, { fg: css('--vscode-foreground'), muted: css('--vscode-descriptionForeground'), h: css('--vscode-charts-blue'), c: css('--vscode-charts-orange'), bg: css('--vscode-editor-background') });
+      continue;
+    }
     const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border') }, ticks: { stroke: css('--vscode-editorWidget-border') } };
     const refs = f.references ?? [];
-    // Log plots show log10 of the values on a linear axis: uPlot's own log scale fails
-    // ("Invalid array length") on spans of 20+ decades, which vanishing gradients reach.
-    const tr = (v: number | null) => (v === null || !Number.isFinite(v) ? null : f.logY ? (v > 0 ? Math.log10(v) : null) : v);
-    const data: uPlot.AlignedData = [f.x, ...f.series.map((s) => s.y.map(tr)) as unknown as number[][], ...refs.map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
+    const tr = transform(f);
+    const range = ranges.get(f.id)!;
+    const data: uPlot.AlignedData = [f.x, ...f.series.map((sr) => sr.y.map(tr)) as unknown as number[][], ...refs.map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
     charts.push(new uPlot({
-      width: Math.max(320, root.clientWidth - 24), height: 260,
-      scales: { x: { time: false } },
-      axes: [{ ...axis, label: f.xLabel }, { ...axis, label: f.logY ? `log10 ${f.yLabel}` : f.yLabel }],
-      series: [{}, ...f.series.map((s, i) => ({ label: s.name, stroke: css(PALETTE[i % PALETTE.length]), width: 2, spanGaps: true })),
-        ...refs.map((r) => ({ label: r.name, stroke: css('--vscode-descriptionForeground'), dash: [6, 4], width: 1 }))],
+      width: Math.max(280, root.clientWidth - 24), height: 260,
+      legend: { show: false }, // the compact legend above the chart names every line
+      scales: { x: { time: false }, y: { range: () => range } },
+      axes: [
+        { ...axis, label: f.xLabel },
+        { ...axis, label: yAxisLabel(f), size: 60, ...(f.logY ? { splits: () => yTicks(f, range), values: (_u: uPlot, splits: number[]) => splits.map(powerOfTen) } : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatCell(v)) }) },
+      ],
+      series: [{ label: f.xLabel }, ...f.series.map((sr, i) => ({
+        label: sr.name, stroke: css(PALETTE[i % PALETTE.length]), width: sr.points ? 2.5 : 2, spanGaps: true,
+        ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: css(PALETTE[i % PALETTE.length]) },
+      })), ...refs.map((r) => ({ label: r.name, stroke: css('--vscode-descriptionForeground'), dash: [6, 4], width: 1, points: { show: false } }))],
+      plugins: [marksPlugin(f)],
     }, data, host));
   }
 }

@@ -56,11 +56,14 @@ export interface ExperimentMessage {
   description: string;
   running: boolean;
   progress?: { fraction: number; message: string };
-  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; figures: ExperimentFigure[] };
+  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; figures: ExperimentFigure[]; result?: unknown };
 }
+/** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
 export interface ExperimentFigure {
-  id: string; title: string; xLabel: string; yLabel: string; logY?: boolean; x: number[];
-  series: Array<{ name: string; y: Array<number | null> }>; references?: Array<{ name: string; y: number }>;
+  id: string; title: string; caption: string; xLabel: string; yLabel: string; logY?: boolean; shareY?: string; x: number[];
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean }>; references?: Array<{ name: string; y: number }>;
+  marks?: Array<{ series: string; x: number; y: number; label: string }>;
+  diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }
 export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | ProbeMessage | ExperimentMessage;
 //#endregion
@@ -76,7 +79,9 @@ export interface CommandMessage { type: 'command'; command: 'start' | 'stop' }
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
 export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage;
+/** Experiments panel, after a window reload: the result it still shows, so the host can export it again. */
+export interface RestoreExperimentMessage { type: 'restoreExperiment'; message: ExperimentMessage }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | RestoreExperimentMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -92,6 +97,9 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return v.command === 'start' || v.command === 'stop';
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
+    case 'restoreExperiment':
+      return isObject(v.message) && v.message.type === 'experiment' && isObject(v.message.output) && typeof v.message.output.name === 'string'
+        && Array.isArray(v.message.output.table) && Array.isArray(v.message.output.figures);
     case 'export':
       return ['json', 'csv', 'png', 'svg'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
     default:

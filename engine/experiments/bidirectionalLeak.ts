@@ -11,7 +11,7 @@ import { crossEntropy, linear } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
 import { Random } from '../random';
 import { Optimizer, optimizeStep } from '../train/optim';
-import { corpusIds, randomWindows, round } from './common';
+import { corpusIds, randomWindows, round, sig3 } from './common';
 import { checkpoint, type Experiment } from './types';
 
 export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
@@ -188,20 +188,30 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult> = {
     return {
       result,
       figures: [
-        { id: 'loss', title: 'Training loss (nats/char)', xLabel: 'step', yLabel: 'loss', x: result.steps, series: c.models.map((n) => ({ name: n, y: result.lossCurves[n] })) },
+        {
+          id: 'loss', title: 'Training loss', xLabel: 'step', yLabel: 'training loss (nats/char)', x: result.steps,
+          caption: 'uni predicts the next character honestly. bi1 and bi2-separate read both neighbours of a position, as a gap-filling model may, so their loss is lower without cheating; bi2 reads the very character it predicts, and its loss collapses towards 0.',
+          series: c.models.map((n) => ({ name: n, y: result.lossCurves[n] })),
+        },
         ...c.models.map((n) => ({
-          id: `influence-${n}`, title: `${n}: |d logit_t / d x_s| on the diagonal s = t`, xLabel: 'position t', yLabel: 'influence', logY: false,
+          id: `influence-${n}`, title: `${n}: what each prediction reads`, xLabel: 'position t', yLabel: '|d logit_t / d x_s|', shareY: 'influence',
+          caption: n === 'uni'
+            ? 'Causal: the prediction at t reads only the past, so x_t (dots) and x_{t+1} (dashed) both stay at 0.'
+            : n === 'bi2'
+              ? 'The dotted line is x_t\'s influence on its own prediction: far above 0, so the model reads the answer.'
+              : 'The dotted line (x_t on its own prediction) stays at 0: no leak; the dashed line shows it reads the next character x_{t+1}, which a gap-filler may.',
           x: Array.from({ length: L }, (_, t) => t),
+          // Drawn last and with dots, so a zero line stays visible on top of the others.
           series: [
-            { name: 'x_t on its own prediction (s = t)', y: result.influence[n].map((row, t) => row[t]) },
             { name: 'x_{t-1} (s = t - 1)', y: result.influence[n].map((row, t) => (t > 0 ? row[t - 1] : null)) },
-            { name: 'x_{t+1} (s = t + 1)', y: result.influence[n].map((row, t) => (t < L - 1 ? row[t + 1] : null)) },
+            { name: 'x_{t+1} (s = t + 1)', y: result.influence[n].map((row, t) => (t < L - 1 ? row[t + 1] : null)), dash: true },
+            { name: 'x_t on its own prediction (s = t)', y: result.influence[n].map((row, t) => row[t]), points: true },
           ],
         })),
       ],
       table: [['model', 'final train loss', 'diagonal influence (relative)', 'generated left to right'],
         ...c.models.map((n) => [n, result.finalTrainLoss[n], result.diagonalInfluence[n], result.generated[n]])],
-      headline: c.models.map((n) => `${n}: loss ${result.finalTrainLoss[n]}, diagonal ${result.diagonalInfluence[n]}`).join('; '),
+      headline: c.models.map((n) => `${n}: loss ${sig3(result.finalTrainLoss[n])}, x_t's influence on its own prediction ${sig3(result.diagonalInfluence[n])}`).join('; '),
     };
   },
 };

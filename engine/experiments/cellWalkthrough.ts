@@ -50,6 +50,15 @@ export function exploreShapes(e: z.output<typeof schema>['explore']): Walkthroug
   }) as unknown as WalkthroughResult['shapes'];
 }
 
+const PYTORCH_NAMES = { input: 'input', h0: 'h_0', c0: 'c_0', output: 'output', hN: 'h_n', cN: 'c_n' } as const;
+
+/** The shape in the letters of PyTorch's nn.LSTM documentation (D = 2 if bidirectional). */
+function symbolicShape(name: keyof typeof PYTORCH_NAMES, batchFirst: boolean): string {
+  if (name === 'input') return batchFirst ? '(N, L, H_in)' : '(L, N, H_in)';
+  if (name === 'output') return batchFirst ? '(N, L, D * H_out)' : '(L, N, D * H_out)';
+  return '(D * num_layers, N, H_out)'; // batch_first does not apply to the states
+}
+
 export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult> = {
   name: 'cell-walkthrough',
   title: 'LSTMCell by hand, one and two layers',
@@ -104,13 +113,18 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult> = {
     const twoLayers = diff(2);
     const shapes = exploreShapes(c.explore);
     const fmt = (s: number[]) => `(${s.join(', ')})`;
+    const py = (b: boolean) => (b ? 'True' : 'False'); // written as PyTorch users write it
     return {
       result: { steps, maxDifference: { oneLayer, twoLayers }, shapes },
-      figures: [],
+      figures: [{
+        id: 'loop', title: 'Two stacked LSTMCells, stepped by hand', xLabel: 'time step t', yLabel: 'layer', x: [], series: [],
+        caption: 'Along a row, (h, c) go to the next step of the same layer; up a column only h goes (it is the next layer\'s input x); c never leaves its layer. The table lists the shapes at each step.',
+        diagram: { kind: 'lstm-stack', layers: 2, steps: Math.min(3, c.seqLen) },
+      }],
       table: [
-        ['t', 'layer', 'x_t in', 'h out', 'c out'], ...steps.map((s) => [s.t, s.layer + 1, fmt(s.x), fmt(s.h), fmt(s.c)]),
-        ['shape explorer', `nn.LSTM(${c.explore.inputSize}, ${c.explore.hiddenSize}, num_layers=${c.explore.numLayers}, bidirectional=${c.explore.bidirectional}, batch_first=${c.explore.batchFirst})`, '', '', ''],
-        ...Object.entries(shapes).map(([k, s]) => [k, fmt(s), '', '', '']),
+        ['t', 'layer', 'x_t in', 'h out', 'c out'], ...steps.map((s) => [s.t, s.layer, fmt(s.x), fmt(s.h), fmt(s.c)]),
+        ['shape explorer', `nn.LSTM(${c.explore.inputSize}, ${c.explore.hiddenSize}, num_layers=${c.explore.numLayers}, bidirectional=${py(c.explore.bidirectional)}, batch_first=${py(c.explore.batchFirst)})`, '', '', ''],
+        ...Object.entries(shapes).map(([k, s]) => [PYTORCH_NAMES[k as keyof typeof PYTORCH_NAMES], fmt(s), symbolicShape(k as keyof typeof PYTORCH_NAMES, c.explore.batchFirst), '', '']),
       ],
       headline: `Hand-stepped LSTMCell vs nn.LSTM: max difference ${oneLayer.toExponential(1)} (1 layer), ${twoLayers.toExponential(1)} (2 layers); output ${fmt(shapes.output)}, h_n ${fmt(shapes.hN)}.`,
     };

@@ -55,3 +55,16 @@ export function decayPerStep(norms: ArrayLike<number>, maxDistance = norms.lengt
 }
 
 export const round = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
+
+/**
+ * A number for a headline or a printed table: 3 significant digits, plain for everyday
+ * magnitudes, scientific for tiny or huge ones, "0" for zero (the JSON keeps the exact value).
+ */
+export function sig3(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
+  return v.toExponential(2).replace('e+', 'e');
+}

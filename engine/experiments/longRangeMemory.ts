@@ -11,7 +11,7 @@ import { linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type RNNBase } from '../nn/recurrent';
 import { Random } from '../random';
 import { Optimizer, optimizeStep } from '../train/optim';
-import { round } from './common';
+import { round, sig3 } from './common';
 import { checkpoint, type Experiment } from './types';
 
 const CELLS = ['rnn-tanh', 'irnn', 'lstm', 'gru'] as const;
@@ -131,12 +131,18 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult> = {
     return {
       result,
       figures: c.lengths.map((T) => ({
-        id: `length-${T}`, title: `Sequence length ${T}: training MSE`, xLabel: 'step', yLabel: 'MSE', x: result.steps,
+        id: `length-${T}`, title: `Sequence length ${T}: training MSE`, xLabel: 'step', yLabel: 'mean squared error', x: result.steps, shareY: 'mse',
+        caption: `A line that stays on the dashed baseline has learned nothing but the mean; one that drops below it remembers the two marked numbers across ${T} steps (a mark shows where it first goes below 0.05).`,
         series: c.cells.map((cell) => ({ name: cell, y: result.curves[`${cell}@${T}`] })),
         references: [{ name: 'always predict 1 (0.167)', y: ADDING_BASELINE }],
+        marks: c.cells.flatMap((cell) => {
+          const curve = result.curves[`${cell}@${T}`];
+          const i = curve.findIndex((v) => v < 0.05);
+          return i >= 0 ? [{ series: cell, x: result.steps[i], y: curve[i], label: `${cell} below 0.05 by step ${result.steps[i]}` }] : [];
+        }),
       })),
       table: [['cell', ...c.lengths.map((T) => `MSE at length ${T}`)], ...c.cells.map((cell) => [cell, ...c.lengths.map((T) => result.finalMse[cell][String(T)])])],
-      headline: `Test MSE after ${c.steps} steps (baseline 0.167): ${c.cells.map((cell) => `${cell} ${c.lengths.map((T) => result.finalMse[cell][String(T)]).join('/')}`).join('; ')} at lengths ${c.lengths.join('/')}.`,
+      headline: `Test MSE after ${c.steps} steps (baseline 0.167): ${c.cells.map((cell) => `${cell} ${c.lengths.map((T) => sig3(result.finalMse[cell][String(T)])).join('/')}`).join('; ')} at lengths ${c.lengths.join('/')}.`,
     };
   },
 };

@@ -8,7 +8,7 @@ import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES } from '../names';
 import { generateCorpus } from '../text/generated-corpus';
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
 import { modelFor, prepareData, trainModel, type TrainResult } from '../train/trainer';
-import { round } from './common';
+import { round, sig3 } from './common';
 import { checkpoint, ExperimentCancelled, type Experiment, type ExperimentContext, type Figure } from './types';
 
 interface Run {
@@ -75,6 +75,17 @@ function aligned(runs: Run[], pick: (r: Run) => [number[], number[]]): Pick<Figu
   };
 }
 
+/** A mark at the last finite point of each run that diverged: "diverged (NaN) at step N". */
+function divergenceMarks(runs: Run[], pick: (r: Run) => number[]): NonNullable<Figure['marks']> {
+  return runs.flatMap((r) => {
+    if (r.result.reason !== 'diverged') return [];
+    const ys = pick(r);
+    let i = ys.length - 1;
+    while (i >= 0 && !(Number.isFinite(ys[i]) && ys[i] > 0)) i--;
+    return i >= 0 ? [{ series: r.name, x: r.steps[i], y: ys[i], label: `${r.name}: diverged (NaN) at step ${r.result.steps + 1}` }] : [];
+  });
+}
+
 const explodingSchema = z.object({
   clipNorms: z.array(z.number().min(0)).min(1).default([0, 1, 5]), // 0 = no clipping
   hidden: z.number().int().min(1).max(1024).default(128),
@@ -124,11 +135,17 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
     return {
       result,
       figures: [
-        { id: 'loss', title: 'Training loss', xLabel: 'step', yLabel: 'nats/char', ...aligned(runs, (r) => [r.steps, r.trainLoss]) },
-        { id: 'grad', title: 'Gradient norm (before clipping)', xLabel: 'step', yLabel: '||g||', logY: true, ...aligned(runs, (r) => [r.steps, r.gradNorm]) },
+        {
+          id: 'loss', title: 'Training loss (log scale)', caption: 'Find the unclipped runs: where a loss becomes NaN the line ends at a mark saying so; the clipped runs keep training. A log scale keeps a spike from hiding the rest.',
+          xLabel: 'step', yLabel: 'training loss (nats/char)', logY: true, ...aligned(runs, (r) => [r.steps, r.trainLoss]), marks: divergenceMarks(runs, (r) => r.trainLoss),
+        },
+        {
+          id: 'grad', title: 'Gradient norm before clipping (log scale)', caption: 'Unclipped, the gradient norm grows by orders of magnitude before the loss breaks; with clipping each step is capped, whatever this norm is.',
+          xLabel: 'step', yLabel: '||g|| (before clipping)', logY: true, ...aligned(runs, (r) => [r.steps, r.gradNorm]), marks: divergenceMarks(runs, (r) => r.gradNorm),
+        },
       ],
       table: [['run', 'stopped', 'diverged at step', 'final train loss', 'max gradient norm'], ...result.runs.map((r) => [r.name, r.reason, r.divergedAtStep ?? '-', r.finalTrainLoss ?? '-', r.maxGradNorm])],
-      headline: result.runs.map((r) => `${r.name}: ${r.divergedAtStep ? `diverged at step ${r.divergedAtStep}` : `loss ${r.finalTrainLoss}`}`).join('; '),
+      headline: result.runs.map((r) => `${r.name}: ${r.divergedAtStep ? `diverged (NaN) at step ${r.divergedAtStep}` : `loss ${sig3(r.finalTrainLoss)}`}`).join('; '),
     };
   },
 };
@@ -163,11 +180,11 @@ export const normalization: Experiment<typeof normSchema, { finalValLoss: Record
     return {
       result: { finalValLoss, seconds },
       figures: [
-        { id: 'steps', title: 'Validation loss against steps', xLabel: 'step', yLabel: 'nats/char', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
-        { id: 'time', title: 'Validation loss against wall time', xLabel: 'seconds', yLabel: 'nats/char', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
+        { id: 'steps', title: 'Validation loss against steps', caption: 'Lower is better: the line that falls fastest per step learns fastest per step.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
+        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
       table: [['normalisation', 'final validation loss', 'seconds'], ...runs.map((r) => [r.name, finalValLoss[r.name], seconds[r.name]])],
-      headline: runs.map((r) => `${r.name}: val ${finalValLoss[r.name]} in ${seconds[r.name]} s`).join('; '),
+      headline: runs.map((r) => `${r.name}: validation loss ${sig3(finalValLoss[r.name])} in ${sig3(seconds[r.name])} s`).join('; '),
     };
   },
 };
@@ -204,11 +221,11 @@ export const lstmVsGru: Experiment<typeof versusSchema, { parameters: Record<str
     return {
       result,
       figures: [
-        { id: 'steps', title: 'Validation loss against steps', xLabel: 'step', yLabel: 'nats/char', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
-        { id: 'time', title: 'Validation loss against wall time', xLabel: 'seconds', yLabel: 'nats/char', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
+        { id: 'steps', title: 'Validation loss against steps', caption: 'Lower is better: compare the two lines step for step on the same text.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
+        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: the GRU has fewer parameters and does less work per step.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
       table: [['cell', 'parameters', 'final validation loss', 'best validation loss', 'seconds'], ...runs.map((r) => [r.name, result.parameters[r.name], result.finalValLoss[r.name], result.bestValLoss[r.name], result.seconds[r.name]])],
-      headline: runs.map((r) => `${r.name}: ${result.parameters[r.name]} parameters, val ${result.finalValLoss[r.name]} in ${result.seconds[r.name]} s`).join('; '),
+      headline: runs.map((r) => `${r.name}: ${result.parameters[r.name].toLocaleString('en')} parameters, validation loss ${sig3(result.finalValLoss[r.name])} in ${sig3(result.seconds[r.name])} s`).join('; '),
     };
   },
 };

@@ -12,17 +12,29 @@ export interface ExperimentContext {
   progress(fraction: number, message: string): void;
 }
 
-/** A line chart: x values and named series (NaN/null = no point); `logY` for gradient plots. */
+/**
+ * A line chart, chosen for its claim: x values and named series (null = no point).
+ * `logY` plots powers of ten (gradient norms, losses that explode); figures with the same
+ * `shareY` are drawn on one y range so their panels compare; `marks` label events on a
+ * series (a divergence, an underflow to 0, a crossing); `caption` says what to look at.
+ */
 export interface Figure {
   id: string;
   title: string;
+  /** One sentence: what a student should look at. */
+  caption: string;
   xLabel: string;
   yLabel: string;
   logY?: boolean;
+  shareY?: string;
   x: number[];
-  series: Array<{ name: string; y: Array<number | null> }>;
+  /** Drawn in order (later on top); `dash` and `points` keep overlapping series visible. */
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean }>;
   /** Horizontal reference lines (e.g. the adding problem's 0.167 baseline). */
   references?: Array<{ name: string; y: number }>;
+  marks?: Array<{ series: string; x: number; y: number; label: string }>;
+  /** A drawing instead of a chart: the stacked LSTMCell loop (what goes up a layer, what goes along). */
+  diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }
 
 /** A table of headline numbers: first row is the header. */

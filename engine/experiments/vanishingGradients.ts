@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CELL_TYPES, type CellType } from '../names';
 import { gradientNormsThroughTime } from '../probe';
 import { Random } from '../random';
-import { charModel, corpusIds, decayPerStep, randomWindows, round, windowsTensor } from './common';
+import { charModel, corpusIds, decayPerStep, randomWindows, round, sig3, windowsTensor } from './common';
 import { checkpoint, type Experiment, type Figure } from './types';
 
 const schema = z.object({
@@ -66,18 +66,28 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult> = {
       }
     }
     const x = Array.from({ length: c.seqLen }, (_, d) => d);
-    const figure = (id: string, title: string, data: Record<string, number[]>): Figure => ({
-      id, title, xLabel: 'distance T - t (steps)', yLabel: '||d loss_T / d h_t||', logY: true, x,
-      series: Object.entries(data).map(([name, y]) => ({ name, y: y.map((v) => (v > 0 ? v : null)) })),
+    // A norm that reaches exactly 0 has underflowed float32: marked where it happens, since a log scale cannot draw 0.
+    const underflows = (data: Record<string, number[]>) => Object.entries(data).flatMap(([name, y]) => {
+      const d = y.findIndex((v, i) => v === 0 && y.slice(i).every((w) => w === 0));
+      return d > 0 ? [{ series: name, x: d - 1, y: y[d - 1], label: `${name} → 0 (underflow) from d = ${d}` }] : [];
+    });
+    const figure = (id: string, title: string, caption: string, data: Record<string, number[]>): Figure => ({
+      id, title, caption, xLabel: 'distance T - t (steps back from the last position)', yLabel: '||d loss_T / d h_t||', logY: true, shareY: 'gradient', x,
+      series: Object.entries(data).map(([name, y]) => ({ name, y: y.map((v) => (v > 0 ? v : null)), dash: name === 'lstm-forget1' })),
+      marks: underflows(data),
     });
     const at = (name: string, d: number) => result.gradNorm[name]?.[d] ?? NaN;
     const d30 = Math.min(30, c.seqLen - 1);
+    const shown = (v: number) => (v === 0 ? '0 (underflow)' : sig3(v));
     return {
       result,
-      figures: [figure('init', 'At initialisation', result.gradNorm), figure('trained', `After ${c.trainSteps} training steps`, result.gradNormTrained)],
-      table: [['cell', 'decay/step (init)', 'decay/step (trained)', `norm at d=10`, `norm at d=${d30}`],
+      figures: [
+        figure('init', 'At initialisation (PyTorch\'s)', 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest.', result.gradNorm),
+        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', result.gradNormTrained),
+      ],
+      table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10', `norm at d = ${d30}`],
         ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], at(n, 10), at(n, d30)])],
-      headline: `At distance ${d30} from initialisation: ${c.cells.map((n) => `${n} ${at(n, d30).toExponential(1)}`).join(', ')}.`,
+      headline: `Gradient norm ${d30} steps back, at initialisation: ${c.cells.map((n) => `${n} ${shown(at(n, d30))}`).join(', ')}.`,
     };
   },
 };
