@@ -94,7 +94,7 @@ function toSvg(f: ExperimentFigure, range: [number, number]): string {
     + ticks.join('') + refs.join('') + lines.join('') + marks.join('') + '</svg>';
 }
 
-const yAxisLabel = (f: ExperimentFigure) => (f.logY ? `${f.yLabel} (log scale)` : f.yLabel);
+const yAxisLabel = (f: ExperimentFigure) => f.yLabel; // the title says "(log scale)" and the ticks are powers of ten
 
 /** Tick positions (in plotted units): whole powers of ten on log axes, a few round numbers otherwise. */
 function yTicks(f: ExperimentFigure, [lo, hi]: [number, number]): number[] {
@@ -191,6 +191,7 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
 }
 
 function render(m: ExperimentMessage): void {
+  shown = m;
   charts.splice(0).forEach((c) => c.destroy());
   const parts: HTMLElement[] = [el('h2', {}, m.title), el('p', { class: 'label' }, m.description)];
   if (m.running || !m.output) {
@@ -255,5 +256,11 @@ function render(m: ExperimentMessage): void {
     }, data, host));
   }
 }
+
+// VS Code marks the theme on <body>: charts took their colours from it when drawn, so draw again.
+let shown: ExperimentMessage | undefined;
+new MutationObserver(() => {
+  if (shown) render(shown);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 api.postMessage({ type: 'ready' });

@@ -1,20 +1,21 @@
 /**
  * Numbers as the Experiments panel shows them (unit-tested in test/engine/webview.test.ts):
  * 3 significant digits, plain for everyday magnitudes, scientific for tiny or huge ones.
- * The exact values stay in the JSON and CSV exports.
+ * The exact values stay in the JSON export. Exact counts (parameters) come from the engine
+ * as text, so they are shown as they are.
  */
 export function formatCell(v: string | number): string {
   if (typeof v === 'string') return v;
   if (Number.isNaN(v)) return '–';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (v === 0) return '0';
-  if (Number.isInteger(v) && Math.abs(v) < 1e7) return v.toLocaleString('en');
   const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
+  if (Number.isInteger(v) && a < 1000) return String(v); // steps, layers, small counts
+  if (a >= 1e-3 && a < 1e5) return Number(v.toPrecision(3)).toLocaleString('en', { maximumFractionDigits: 20 });
   return v.toExponential(2).replace('e+', 'e');
 }
 
-/** Significant digits in a number as written ("0.000123" has 3, "1.50e-5" has 3, "12,345" counts as an integer). */
+/** Significant digits in a number as written ("0.000123" has 3, "1.50e-5" has 3, "79,400" has 3: an integer's trailing zeros do not count). */
 export function significantDigits(text: string): number {
   const mantissa = text.replace(/,/g, '').replace(/^[-−]/, '').split(/e/i)[0];
   if (/^\d+$/.test(mantissa)) return mantissa.replace(/0+$/, '').length || 1;

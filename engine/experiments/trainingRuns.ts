@@ -224,7 +224,8 @@ export const lstmVsGru: Experiment<typeof versusSchema, { parameters: Record<str
         { id: 'steps', title: 'Validation loss against steps', caption: 'Lower is better: compare the two lines step for step on the same text.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
         { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: the GRU has fewer parameters and does less work per step.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
-      table: [['cell', 'parameters', 'final validation loss', 'best validation loss', 'seconds'], ...runs.map((r) => [r.name, result.parameters[r.name], result.finalValLoss[r.name], result.bestValLoss[r.name], result.seconds[r.name]])],
+      // Parameter counts are exact (a PyTorch user checks them with sum(p.numel())): text, not a rounded number.
+      table: [['cell', 'parameters', 'final validation loss', 'best validation loss', 'seconds'], ...runs.map((r) => [r.name, result.parameters[r.name].toLocaleString('en'), result.finalValLoss[r.name], result.bestValLoss[r.name], result.seconds[r.name]])],
       headline: runs.map((r) => `${r.name}: ${result.parameters[r.name].toLocaleString('en')} parameters, validation loss ${sig3(result.finalValLoss[r.name])} in ${sig3(result.seconds[r.name])} s`).join('; '),
     };
   },

@@ -7,7 +7,9 @@ import { columnLabel, formatValue, niceCeil, quantitiesFor, rangeOf, saturation,
 describe('experiments panel formatting', () => {
   it('shows table numbers with 3 significant digits, counts whole', () => {
     assert.equal(formatCell(0.5552515983581543), '0.555');
-    assert.equal(formatCell(91638), '91,638');
+    assert.equal(formatCell(79350), '79,400');
+    assert.equal(formatCell(120), '120');
+    assert.equal(formatCell(1234.5), '1,230');
     assert.equal(formatCell(1.234e-7), '1.23e-7');
     assert.equal(formatCell(0.000123456), '1.23e-4');
     assert.equal(formatCell(0.00123456), '0.00123');
@@ -16,7 +18,7 @@ describe('experiments panel formatting', () => {
     assert.equal(formatCell(0), '0');
     assert.equal(formatCell(NaN), '–');
     assert.equal(formatCell('lstm'), 'lstm');
-    for (const v of [0.5552515983581543, 1.234e-7, 0.00123456, 349.61234, 7.77777e-13]) assert.ok(significantDigits(formatCell(v)) <= 3, formatCell(v));
+    for (const v of [0.5552515983581543, 1.234e-7, 0.00123456, 349.61234, 7.77777e-13, 79350, 123700]) assert.ok(significantDigits(formatCell(v)) <= 3, formatCell(v));
   });
 
   it('labels log axes with powers of ten', () => {

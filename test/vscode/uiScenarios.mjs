@@ -294,20 +294,53 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
   });
 });
 
-await scenario('run an experiment from the palette and see its figures', async () => {
+const EXPERIMENTS = ['vanishing-gradients', 'exploding-gradients', 'normalization', 'long-range-memory', 'lstm-vs-gru', 'cell-walkthrough', 'bidirectional-leak'];
+
+/** Checks what a student reads in a finished experiment panel: legends, table digits, captions, a figure. */
+async function checkExperimentPanel(panel, name) {
+  await panel.locator('#headline').waitFor({ timeout: 240_000 });
+  await panel.locator('.figure canvas, .figure svg').first().waitFor({ timeout: 30_000 });
+  const text = await panel.locator('#root').innerText();
+  if (/Value:/.test(text)) throw new Error(`${name}: a legend shows "Value:"`);
+  const cells = await panel.locator('#results td').allInnerTexts();
+  for (const cell of cells) {
+    for (const n of cell.match(/^-?[\d.,]+(e-?\d+)?$/) && !/^\d{1,3}(,\d{3})+$/.test(cell) || /^-?[\d.]+(e-?\d+)?$/.test(cell) ? [cell.replace(/,/g, '')] : []) {
+      const mantissa = n.replace(/^-/, '').split('e')[0];
+      const digits = /^\d+$/.test(mantissa) ? mantissa.replace(/0+$/, '').length : mantissa.replace('.', '').replace(/^0+/, '').length;
+      if (digits > 3) throw new Error(`${name}: the table shows ${n}, more than 3 significant digits`);
+    }
+  }
+  const captions = await panel.locator('.caption').count();
+  const figures = await panel.locator('.figure').count();
+  if (captions !== figures) throw new Error(`${name}: ${figures} figures but ${captions} captions`);
+}
+
+await scenario('every experiment with its defaults: readable figures in light and dark, restored after a reload', async () => {
   await withWorkbench({}, async (page) => {
-    await runCommand(page, 'SeqLab: Run Experiment');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'vanishing-gradients' }).first().waitFor({ timeout: 60_000 });
-    await page.locator('.quick-input-widget input').fill('vanishing-gradients');
-    await page.keyboard.press('Enter');
-    await acceptConfigInput(page); // the default configuration
-    const panel = await webviewWith(page, '#headline');
-    await panel.locator('.figure canvas').first().waitFor({ timeout: 120_000 });
-    const headline = await panel.locator('#headline').innerText();
-    await page.waitForTimeout(800);
-    await page.screenshot({ path: path.join(SHOTS, '8-experiment.png') });
-    if (!/At distance 30/.test(headline)) throw new Error(`unexpected headline: ${headline}`);
-    if ((await panel.locator('#results tr').count()) < 7) throw new Error('the results table is incomplete');
+    for (const [i, name] of EXPERIMENTS.entries()) {
+      const started = Date.now();
+      await runCommand(page, 'SeqLab: Run Experiment');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.quick-input-widget input').fill(name);
+      await page.keyboard.press('Enter');
+      await acceptConfigInput(page); // the default configuration
+      const panel = await webviewWith(page, '#root h2');
+      await panel.locator('#headline').waitFor({ timeout: 240_000 });
+      await checkExperimentPanel(panel, name);
+      console.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
+      await page.waitForTimeout(400); // paint before the screenshot
+      await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-light.png`), fullPage: true });
+      await setTheme(page, 'Dark Modern', 'vs-dark');
+      await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-dark.png`), fullPage: true });
+      await setTheme(page, 'Light Modern', 'vs');
+      if (i === 0 && !/Gradient norm 30 steps back/.test(await panel.locator('#headline').innerText())) throw new Error('unexpected vanishing-gradients headline');
+    }
+    // A window reload brings the Experiments panel back with its last result.
+    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+    await workbenchReady(page);
+    const restored = await webviewWith(page, '#headline');
+    if (!/bi2/.test(await restored.locator('#headline').innerText())) throw new Error('the Experiments panel did not come back with its last result');
+    await checkExperimentPanel(restored, 'restored');
   });
 });
 
