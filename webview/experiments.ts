@@ -172,6 +172,9 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
         ctx.fillStyle = colour;
         ctx.lineWidth = 2 * devicePixelRatio;
         ctx.font = `${11 * devicePixelRatio}px ${css('--vscode-font-family')}`;
+        // Labels that would overlap an earlier one move up a line (several lines underflow near each other).
+        const placed: Array<[number, number, number, number]> = [];
+        const lineHeight = 14 * devicePixelRatio;
         for (const m of f.marks ?? []) {
           const y = tr(m.y);
           if (y === null) continue;
@@ -181,8 +184,13 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
           ctx.arc(px, py, 5 * devicePixelRatio, 0, 2 * Math.PI);
           ctx.stroke();
           const right = px < u.bbox.left + u.bbox.width * 0.6;
-          ctx.textAlign = right ? 'left' : 'right';
-          ctx.fillText(m.label, px + (right ? 8 : -8) * devicePixelRatio, py - 8 * devicePixelRatio);
+          const width = ctx.measureText(m.label).width;
+          const x0 = right ? px + 8 * devicePixelRatio : px - 8 * devicePixelRatio - width;
+          let ty = py - 8 * devicePixelRatio;
+          while (placed.some(([a, b, c, d]) => x0 < c && x0 + width > a && ty - lineHeight < d && ty > b) && ty > u.bbox.top + lineHeight) ty -= lineHeight;
+          placed.push([x0, ty - lineHeight, x0 + width, ty]);
+          ctx.textAlign = 'left';
+          ctx.fillText(m.label, x0, ty);
         }
         ctx.restore();
       }],
