@@ -88,7 +88,7 @@ function formatSeconds(s: number | null): string {
 
 interface TrainFlags {
   out?: string; cell?: string; layers?: number; hidden?: number; embed?: number; seqLen?: number; batch?: number; lr?: number;
-  clip?: number; steps?: number; minutes?: number; seed?: number; backend?: BackendName; json?: boolean; optimizer?: string;
+  clip?: number; steps?: number; minutes?: number; patience?: number; seed?: number; backend?: BackendName; json?: boolean; optimizer?: string;
   dropout?: number; normalization?: string; resume?: string; evalInterval?: number; keep?: 'best' | 'last'; forgetBias?: number;
 }
 
@@ -104,13 +104,14 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
   set('batch', flags.batch); set('lr', flags.lr); set('clipNorm', flags.clip); set('steps', flags.steps); set('minutes', flags.minutes);
   set('seed', flags.seed); set('optimizer', flags.optimizer as TrainConfigInput['optimizer']); set('dropout', flags.dropout);
   set('normalization', flags.normalization as TrainConfigInput['normalization']); set('evalInterval', flags.evalInterval);
-  set('forgetBias', flags.forgetBias);
-  if (flags.minutes !== undefined && flags.steps === undefined) config.steps = 100_000_000; // the budget decides
+  set('forgetBias', flags.forgetBias); set('patience', flags.patience);
   const log = (line: string) => process.stderr.write(line + '\n');
   const run = trainFromRequest({ source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume }, interruptSignal());
+  // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
-    ? new SingleBar({ format: ' {bar} {percentage}% | step {value}/{total} | loss {loss} | val {val} | {cps} chars/s | ETA {eta_s}', hideCursor: true, etaBuffer: 50, stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
     : undefined;
+  let budget = 0;
   let started = false;
   for (;;) {
     const next = await run.next();
@@ -123,14 +124,14 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
       if (!started) {
         started = true;
         log(`backend ${backend.name} (${backend.reason})`);
-        bar?.start(e.totalSteps > 1e7 ? Math.max(e.step, 1) : e.totalSteps, 0, { loss: '-', val: '-', cps: '-' });
+        budget = e.budgetSeconds ?? 0;
+        bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
       }
-      const payload = { loss: e.trainLoss.toFixed(3), val: e.valLoss?.toFixed(3) ?? '-', cps: Math.round(e.charsPerSecond) };
+      const payload = { step: e.step, loss: e.trainLoss.toFixed(3), val: e.valLoss?.toFixed(3) ?? '-', cps: Math.round(e.charsPerSecond), eta: formatSeconds(e.etaSeconds) };
       if (bar) {
-        if (e.totalSteps > 1e7) bar.setTotal(Math.max(e.step, 1));
-        bar.update(e.step, payload);
+        bar.update(budget > 0 ? Math.min(budget, Math.round(e.elapsedSeconds)) : e.step, payload);
       } else if (e.evaluated && !flags.json) {
-        log(`step ${e.step}/${e.totalSteps > 1e7 ? '?' : e.totalSteps}  train ${payload.loss}  val ${payload.val}  ${payload.cps} chars/s  ETA ${formatSeconds(e.etaSeconds)}`);
+        log(`step ${e.step}  train ${payload.loss}  val ${payload.val}  ${payload.cps} chars/s  ${formatSeconds(e.elapsedSeconds)} elapsed, at most ${payload.eta} left`);
       }
     } else if (e.kind === 'sample' && !flags.json && !bar) {
       log(`sample at step ${e.step}: ${JSON.stringify(e.text.slice(0, 100))}`);
@@ -191,9 +192,10 @@ export function buildProgram(): Command {
     .option('--dropout <x>', 'dropout between layers', num('--dropout'))
     .addOption(new Option('--normalization <kind>', 'normalise the gate pre-activations').choices(['none', 'layer', 'batch']))
     .option('--forget-bias <x>', 'LSTM: initial forget-gate bias (1 keeps the cell state open)', num('--forget-bias'))
-    .option('--steps <n>', 'training steps', int('--steps'))
-    .option('--minutes <x>', 'time budget (stops at whichever of --steps and --minutes comes first)', num('--minutes'))
-    .option('--eval-interval <n>', 'steps between validation passes', int('--eval-interval'))
+    .option('--steps <n>', 'at most this many training steps (default 100000: the budget or patience ends a default run)', int('--steps'))
+    .option('--minutes <x>', 'time budget in minutes, 0 = none (default 2)', num('--minutes'))
+    .option('--patience <n>', 'stop after this many validation passes without a new best, 0 = never (default 8)', int('--patience'))
+    .option('--eval-interval <n>', 'steps between validation passes (default 25)', int('--eval-interval'))
     .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'))
     .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
     .option('--resume <dir>', 'continue training from this checkpoint')
@@ -213,7 +215,7 @@ export function buildProgram(): Command {
       const out = flags.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-demo-'));
       try {
         const summary = await runTraining({ kind: 'text', text: generateCorpus(), name: 'the built-in corpus' }, {
-          minutes: flags.minutes, hidden: 256, embed: 48, seqLen: 64, batch: 32, lr: 3e-3, evalInterval: 25, out, backend: flags.backend,
+          minutes: flags.minutes, hidden: 256, embed: 48, seqLen: 64, batch: 32, lr: 3e-3, evalInterval: 25, patience: 0, out, backend: flags.backend,
         });
         reportTraining(summary, false, flags.out !== undefined);
         if (!summary.checkpoint) return;

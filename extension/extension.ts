@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     const backend = engine.backend ?? settings().backend;
     if (s.running && s.last) {
       const loss = s.points.at(-1)?.valLoss ?? s.points.at(-1)?.trainLoss;
-      status.text = `$(loading~spin) SeqLab ${s.last.step}/${s.last.totalSteps > 1e7 ? '∞' : s.last.totalSteps}${loss !== undefined && loss !== null ? ` · ${loss.toFixed(3)}` : ''}`;
+      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('step {0}', s.last.step)}${loss !== undefined && loss !== null ? ` · ${loss.toFixed(3)}` : ''}`;
     } else if (s.running) {
       status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('starting')}`;
     } else {

@@ -73,7 +73,8 @@ export function webviewStrings(): Record<string, string> {
     cell: vscode.l10n.t('cell'), layers: vscode.l10n.t('layers'), hiddenSize: vscode.l10n.t('hidden size'),
     embeddingSize: vscode.l10n.t('embedding size'), dropout: vscode.l10n.t('dropout'), normalization: vscode.l10n.t('normalization'),
     seqLen: vscode.l10n.t('sequence length'), batchSize: vscode.l10n.t('batch size'), optimizer: vscode.l10n.t('optimizer'),
-    learningRate: vscode.l10n.t('learning rate'), clipNorm: vscode.l10n.t('gradient clip (norm)'), steps: vscode.l10n.t('steps'),
+    learningRate: vscode.l10n.t('learning rate'), clipNorm: vscode.l10n.t('gradient clip (norm)'), steps: vscode.l10n.t('steps (at most)'),
+    patience: vscode.l10n.t('patience (evaluations without a new best; 0 = never)'), atMostLeft: vscode.l10n.t('at most {0} left'),
     minutes: vscode.l10n.t('time budget (minutes, 0 = none)'), seed: vscode.l10n.t('seed'),
   };
 }

@@ -36,6 +36,12 @@ const api = connect<{ collapsed?: boolean }>((m) => {
   }
 });
 
+/** Seconds as m:ss. */
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 function css(v: string): string {
   return getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 }
@@ -97,8 +103,9 @@ function draw(state: TrainingStatePayload): void {
     lines.push(strings.noCorpus);
   }
   if (state.last) {
-    const eta = state.last.etaSeconds === null ? '--' : `${Math.round(state.last.etaSeconds)} s`;
-    lines.push(`${strings.step} ${state.last.step}${state.last.totalSteps < 1e7 ? '/' + state.last.totalSteps : ''} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond} · ${state.last.bitsPerChar.toFixed(3)} ${strings.bitsPerChar} · ${strings.eta} ${eta}`);
+    // The ETA is an upper bound (the budget's rest, or the step cap at this speed): patience may end the run sooner.
+    const eta = state.last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}`;
+    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond} · ${state.last.bitsPerChar.toFixed(3)} ${strings.bitsPerChar}${eta}`);
   }
   lines.push(`${strings.activeModel}: ${state.model ? `${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.valLoss} ${state.model.valLoss.toFixed(3)}` : ''})` : strings.none}`);
   if (state.message) lines.push(state.message);

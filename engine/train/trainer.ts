@@ -66,13 +66,16 @@ export interface ProgressEvent {
   gradNorm: number;
   learningRate: number;
   elapsedSeconds: number;
+  /** Seconds left at most: the time budget's rest, or the remaining steps at the speed so far, whichever is less (patience may end it sooner). */
   etaSeconds: number | null;
+  /** The time budget in seconds, null when there is none. */
+  budgetSeconds: number | null;
 }
 export interface SampleEvent { kind: 'sample'; step: number; text: string }
 export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last'; valLoss: number | null }
 export type TrainEvent = ProgressEvent | SampleEvent | CheckpointEvent;
 
-export type StopReason = 'completed' | 'time-budget' | 'cancelled' | 'diverged';
+export type StopReason = 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged';
 
 export interface TrainResult {
   reason: StopReason;
@@ -143,7 +146,7 @@ export async function* trainModel(
     learningRate: config.lr, schedule: config.schedule, warmupSteps: config.warmupSteps, totalSteps: config.steps,
     minRatio: config.lrMinRatio, stepSize: config.lrStepSize, gamma: config.lrGamma,
   };
-  const budgetSeconds = config.minutes !== undefined ? config.minutes * 60 : Infinity;
+  const budgetSeconds = config.minutes > 0 ? config.minutes * 60 : Infinity;
   const startedAt = performance.now();
   const elapsedBefore = state.elapsedSeconds;
   const stepAtStart = state.step;
@@ -151,6 +154,7 @@ export async function* trainModel(
   let gradNorm = 0;
   let lr = config.lr;
   let reason: StopReason = 'completed';
+  let evalsWithoutBest = 0; // evaluations since the best validation loss
   let message = '';
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
@@ -159,12 +163,13 @@ export async function* trainModel(
     const cps = charsPerSecond();
     const remainingSteps = config.steps - state.step;
     const stepSeconds = state.step > stepAtStart ? (seconds() - elapsedBefore) / (state.step - stepAtStart) : null;
-    const eta = stepSeconds === null ? null : Math.min(remainingSteps * stepSeconds, Math.max(0, budgetSeconds - seconds()));
+    const budgetLeft = Math.max(0, budgetSeconds - seconds());
+    const eta = stepSeconds === null ? (Number.isFinite(budgetLeft) ? budgetLeft : null) : Math.min(remainingSteps * stepSeconds, budgetLeft);
     const trainLoss = state.trainLoss ?? NaN;
     return {
       kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
-      elapsedSeconds: seconds(), etaSeconds: eta,
+      elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null,
     };
   };
 
@@ -214,6 +219,7 @@ export async function* trainModel(
         if (state.bestValLoss === null || state.valLoss < state.bestValLoss) {
           state.bestValLoss = state.valLoss;
           state.bestStep = state.step;
+          evalsWithoutBest = 0;
           if (hooks.saveCheckpoint) {
             await hooks.saveCheckpoint('best', snapshot());
             yield { kind: 'checkpoint', step: state.step, which: 'best', valLoss: state.valLoss };
@@ -224,6 +230,12 @@ export async function* trainModel(
       if (evalNow || now - lastProgress >= config.progressIntervalMs) {
         lastProgress = now;
         yield progress(evalNow);
+      }
+      if (evalNow && state.bestStep !== state.step && config.patience > 0 && ++evalsWithoutBest >= config.patience) {
+        // The validation loss has stopped improving: more steps would only fit the training text closer.
+        reason = 'plateau';
+        message = `stopped at step ${state.step}: the validation loss has not improved for ${config.patience} evaluations (${config.patience * config.evalInterval} steps); the best, ${state.bestValLoss!.toFixed(3)} nats/char, was at step ${state.bestStep}`;
+        break;
       }
       if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
         const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text

@@ -75,13 +75,33 @@ describe('training', () => {
     const dir = path.join(tmp(), 'model');
     const { result } = await drain(trainFromRequest({
       source: { kind: 'text', text: DEMO_CORPUS }, outDir: dir,
-      config: { ...small, cell: 'rnn-relu', optimizer: 'sgd', lr: 10, momentum: 0.99, clipNorm: 0, steps: 200, evalInterval: 1, sampleInterval: 0 },
+      config: { ...small, cell: 'rnn-relu', optimizer: 'sgd', lr: 10, momentum: 0.99, clipNorm: 0, steps: 200, evalInterval: 1, sampleInterval: 0, patience: 0 },
     }));
     assert.equal(result.reason, 'diverged');
     assert.match(result.message, /Lower the learning rate \(now 10\) or clip gradients/);
     const meta = readCheckpointMeta(dir);
     assert.ok(Number.isFinite(meta.training.state.bestValLoss!));
     loadCheckpoint(dir).model.dispose();
+  });
+
+  it('stops by its time budget, or sooner when the validation loss stops improving, keeping the best', async () => {
+    const defaults = parseTrainConfig({});
+    assert.deepEqual([defaults.minutes, defaults.patience, defaults.steps, defaults.evalInterval], [2, 8, 100_000, 25], 'a default run is ended by the budget or patience');
+    // A tiny text is memorised within a few hundred steps: validation loss turns up, patience stops the run.
+    const tiny = 'the cell state carries memory along the conveyor belt. '.repeat(6);
+    const dir = path.join(tmp(), 'plateau');
+    const events: TrainEvent[] = [];
+    const { result } = await drain(trainFromRequest({ source: { kind: 'text', text: tiny }, outDir: dir, config: { ...small, steps: 5000, evalInterval: 10, patience: 4, lr: 0.02, sampleInterval: 0 } }), (e) => events.push(e));
+    assert.equal(result.reason, 'plateau', result.message);
+    assert.match(result.message, /the validation loss has not improved for 4 evaluations \(40 steps\); the best, [\d.]+ nats\/char, was at step \d+/);
+    assert.equal(result.steps, result.bestStep! + 40);
+    assert.equal(readCheckpointMeta(dir).training.state.bestStep, result.bestStep);
+    // The budget: the ETA says what is left of it from the first event on.
+    const timed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 100_000, minutes: 0.03, patience: 0, sampleInterval: 0 } }));
+    assert.equal(timed.result.reason, 'time-budget');
+    const first = timed.events.find((e) => e.kind === 'progress') as Extract<TrainEvent, { kind: 'progress' }>;
+    assert.ok(Math.abs(first.budgetSeconds! - 1.8) < 1e-9);
+    assert.ok(first.etaSeconds !== null && first.etaSeconds <= 1.8 && first.etaSeconds > 0.5, `ETA ${first.etaSeconds}`);
   });
 
   it('writes a checkpoint that loads, and resumes exactly where an uninterrupted run would be', async () => {
