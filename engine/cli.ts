@@ -90,7 +90,12 @@ interface TrainFlags {
   out?: string; cell?: string; layers?: number; hidden?: number; embed?: number; seqLen?: number; batch?: number; lr?: number;
   clip?: number; steps?: number; minutes?: number; patience?: number; seed?: number; backend?: BackendName; json?: boolean; optimizer?: string;
   dropout?: number; normalization?: string; resume?: string; evalInterval?: number; keep?: 'best' | 'last'; forgetBias?: number;
+  units?: 'nats' | 'bits';
 }
+
+/** A loss (nats/char) as the user asked to read it: nats or bits per character (--units). */
+const showLoss = (nats: number | null | undefined, units: 'nats' | 'bits' = 'nats') =>
+  nats === null || nats === undefined || !Number.isFinite(nats) ? '-' : (units === 'bits' ? nats / Math.LN2 : nats).toFixed(3);
 
 /** Runs training with a progress bar (a terminal) or a line per evaluation (a pipe); returns the summary. */
 async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<TrainSummary> {
@@ -127,11 +132,11 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
         budget = e.budgetSeconds ?? 0;
         bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
       }
-      const payload = { step: e.step, loss: e.trainLoss.toFixed(3), val: e.valLoss?.toFixed(3) ?? '-', cps: Math.round(e.charsPerSecond), eta: formatSeconds(e.etaSeconds) };
+      const payload = { step: e.step, loss: showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), eta: formatSeconds(e.etaSeconds) };
       if (bar) {
         bar.update(budget > 0 ? Math.min(budget, Math.round(e.elapsedSeconds)) : e.step, payload);
       } else if (e.evaluated && !flags.json) {
-        log(`step ${e.step}  train ${payload.loss}  val ${payload.val}  ${payload.cps} chars/s  ${formatSeconds(e.elapsedSeconds)} elapsed, at most ${payload.eta} left`);
+        log(`step ${e.step}  train ${payload.loss}  val ${payload.val} ${flags.units ?? 'nats'}/char  ${payload.cps} chars/s  ${formatSeconds(e.elapsedSeconds)} elapsed, at most ${payload.eta} left`);
       }
     } else if (e.kind === 'sample' && !flags.json && !bar) {
       log(`sample at step ${e.step}: ${JSON.stringify(e.text.slice(0, 100))}`);
@@ -139,10 +144,10 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
   }
 }
 
-function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true): void {
+function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true, units: 'nats' | 'bits' = 'nats'): void {
   const log = (line: string) => process.stderr.write(line + '\n');
   log(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
-  log(`validation loss ${s.initialValLoss.toFixed(3)} -> ${s.valLoss?.toFixed(3)} nats/char (best ${s.bestValLoss?.toFixed(3)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
+  log(`validation loss ${showLoss(s.initialValLoss, units)} -> ${showLoss(s.valLoss, units)} ${units}/char (best ${showLoss(s.bestValLoss, units)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
   if (s.checkpoint && showCheckpoint) log(`checkpoint: ${s.checkpoint}`);
   if (json) {
     console.log(JSON.stringify({
@@ -199,10 +204,11 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'))
     .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
     .option('--resume <dir>', 'continue training from this checkpoint')
+    .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: TrainFlags) => {
-      reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true);
+      reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);
     });
 
   program.command('demo')

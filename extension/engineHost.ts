@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
 import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
+import { thin } from '../webview/chartModel';
 import type { TrainingStatePayload } from '../webview/protocol';
 
 export class EngineHost implements vscode.Disposable {
@@ -17,7 +18,7 @@ export class EngineHost implements vscode.Disposable {
   private readonly modelEmitter = new vscode.EventEmitter<ReplyMap['load'] | undefined>();
   /** Fires when the active model changes (trained, loaded). */
   readonly onDidChangeModel = this.modelEmitter.event;
-  state: TrainingStatePayload = { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null };
+  state: TrainingStatePayload = { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null };
   activeModel: ReplyMap['load'] | undefined;
   /** The active model is known (restored after a reload) but not yet loaded into this worker. */
   private pendingLoad: string | undefined;
@@ -46,6 +47,11 @@ export class EngineHost implements vscode.Disposable {
     });
   }
 
+  /** The unit losses are shown in (`seqlab.units`). */
+  setUnits(units: 'nats' | 'bits'): void {
+    if (units !== this.state.units) this.setState({ units });
+  }
+
   get training(): boolean {
     return this.trainingJob !== undefined;
   }
@@ -58,7 +64,7 @@ export class EngineHost implements vscode.Disposable {
   /** Starts training; resolves with the summary when it ends (completed, stopped, diverged). */
   async train(request: RequestBody<'train'>, origin: string, characters: number): Promise<ReplyMap['train']> {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
-    this.setState({ running: true, points: [], last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
+    this.setState({ running: true, train: [], val: [], last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
     this.trainingJob = job;
     try {
@@ -79,10 +85,12 @@ export class EngineHost implements vscode.Disposable {
 
   private onTrainEvent(e: WorkerEvent): void {
     if (e.kind === 'progress') {
-      const points = e.evaluated || this.state.points.length === 0
-        ? [...this.state.points.filter((p) => p.step !== e.step), { step: e.step, trainLoss: e.trainLoss, valLoss: e.valLoss }]
-        : this.state.points;
-      this.setState({ points, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar } });
+      // A training point per progress event (a few a second), the mean of the steps since the last one.
+      const train = e.step > 0 && e.step !== this.state.train.at(-1)?.step && Number.isFinite(e.trainLossMean)
+        ? thin([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CHART_POINTS)
+        : this.state.train;
+      const val = e.evaluated && e.valLoss !== null ? [...this.state.val, { step: e.step, seconds: e.elapsedSeconds, loss: e.valLoss }] : this.state.val;
+      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar } });
     } else if (e.kind === 'sample') {
       this.setState({ sample: e.text });
     }
@@ -110,13 +118,15 @@ export class EngineHost implements vscode.Disposable {
     this.pendingLoad = info.dir;
     this.show(info);
     this.setState({
-      points: info.meta.training.state.history.map((h) => ({ step: h.step, trainLoss: h.trainLoss, valLoss: h.valLoss })),
+      ...curvesOf(info),
       corpus: info.meta.training.corpus ? { origin: info.meta.training.corpus, characters: 0, vocabSize: info.meta.model.vocabSize, reason: null } : null,
     });
   }
 
   private show(info: ReplyMap['load']): void {
     this.activeModel = info;
+    // The chart always shows the active model's history (a run just finished shows its own).
+    if (!this.trainingJob) this.setState(curvesOf(info));
     this.setState({ model: { name: info.dir.split(/[\\/]/).pop() ?? info.dir, cell: info.meta.model.cell, valLoss: info.meta.training.state.bestValLoss } });
     this.modelEmitter.fire(info);
   }
@@ -182,4 +192,19 @@ export class EngineHost implements vscode.Disposable {
     this.stateEmitter.dispose();
     this.modelEmitter.dispose();
   }
+}
+
+/** A long run's training curve is thinned to this many points (oldest merged first). */
+const MAX_CHART_POINTS = 3000;
+
+/** The loss curves stored in a checkpoint: the training curve when it has one (else the loss at each evaluation), and the validation losses. */
+function curvesOf(info: ReplyMap['load']): Pick<TrainingStatePayload, 'train' | 'val'> {
+  const st = info.meta.training.state;
+  const seconds = (h: { seconds?: number }) => h.seconds ?? NaN;
+  return {
+    train: st.trainCurve?.length
+      ? st.trainCurve.map(([step, secs, loss]) => ({ step, seconds: secs, loss }))
+      : st.history.map((h) => ({ step: h.step, seconds: seconds(h), loss: h.trainLoss })),
+    val: st.history.map((h) => ({ step: h.step, seconds: seconds(h), loss: h.valLoss })),
+  };
 }

@@ -30,7 +30,7 @@ export class ExperimentsPanel {
         return;
       }
       if (m.type === 'ready') {
-        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, points: [], last: null, sample: null, message: null, model: null } } satisfies ToWebview);
+        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null } } satisfies ToWebview);
         if (this.last) void panel.webview.postMessage(this.last);
       } else if (m.type === 'restoreExperiment') {
         // After a reload the webview still has its last result: take it back, so that exports work.

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ReplyMap } from '../engine/worker/protocol';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
+import { inUnit, unitLabel } from '../webview/chartModel';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineHost } from './engineHost';
@@ -36,8 +37,9 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     const s = engine.state;
     const backend = engine.backend ?? settings().backend;
     if (s.running && s.last) {
-      const loss = s.points.at(-1)?.valLoss ?? s.points.at(-1)?.trainLoss;
-      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('step {0}', s.last.step)}${loss !== undefined && loss !== null ? ` · ${loss.toFixed(3)}` : ''}`;
+      // The same number and unit as the Training view's legend: the latest validation loss, else the training loss.
+      const loss = s.val.at(-1)?.loss ?? s.train.at(-1)?.loss;
+      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('step {0}', s.last.step)}${loss !== undefined ? ` · ${inUnit(loss, s.units).toFixed(3)} ${unitLabel(s.units)}` : ''}`;
     } else if (s.running) {
       status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('starting')}`;
     } else {
@@ -82,11 +84,13 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.backend')) applyBackend();
+      if (e.affectsConfiguration('seqlab.units')) engine.setUnits(settings().units);
       if (e.affectsConfiguration('seqlab.storage')) tree.refresh();
     }),
     ...registerCommands({ context, engine, store, tree, log, settings }),
   );
   if (settings().backend !== 'auto') applyBackend();
+  engine.setUnits(settings().units);
   return { engine, store };
 }
 

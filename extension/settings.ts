@@ -32,6 +32,8 @@ export interface Settings {
   train: TrainSettings;
   generate: { length: number; temperature: number; topK: number; topP: number };
   backend: 'auto' | BackendName;
+  /** The unit of every loss shown: nats per character (PyTorch's cross-entropy) or bits. */
+  units: 'nats' | 'bits';
   storage: 'global' | 'workspace';
   filesGlob: string;
 }
@@ -94,6 +96,7 @@ export function readSettings(get: Getter): Settings {
     },
     backend: backend === 'auto' || BACKEND_NAMES.includes(backend as BackendName) ? (backend as Settings['backend']) : 'auto',
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
+    units: get('units') === 'bits' ? 'bits' : 'nats',
     filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',
   };
 }

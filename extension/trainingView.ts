@@ -62,6 +62,8 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
         return;
       }
       await vscode.workspace.getConfiguration('seqlab').update(`train.${m.key}`, m.value, vscode.ConfigurationTarget.Global);
+    } else if (m.type === 'command' && m.command === 'openSettings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:seqlab.seqlab');
     } else if (m.type === 'command') {
       await vscode.commands.executeCommand(m.command === 'start' ? 'seqlab.trainOnFile' : 'seqlab.stopTraining');
     }

@@ -19,8 +19,12 @@ export interface FieldSpec {
 export interface TrainingStatePayload {
   running: boolean;
   corpus: { origin: string; characters: number; vocabSize: number | null; reason: string | null } | null;
-  /** Evaluations so far: step, train and validation loss (nats/char). */
-  points: Array<{ step: number; trainLoss: number; valLoss: number | null }>;
+  /** Training loss, about one point a second: the mean over the steps since the previous point (nats/char). */
+  train: Array<{ step: number; seconds: number; loss: number }>;
+  /** Validation loss at each evaluation (nats/char). */
+  val: Array<{ step: number; seconds: number; loss: number }>;
+  /** The unit every loss is shown in (`seqlab.units`); the numbers above stay in nats. */
+  units: 'nats' | 'bits';
   last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number } | null;
   sample: string | null;
   message: string | null;
@@ -73,8 +77,8 @@ export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorM
 export interface ReadyMessage { type: 'ready' }
 /** The user changed a field. */
 export interface SetValueMessage { type: 'setValue'; key: string; value: unknown }
-/** Start or Stop pressed. */
-export interface CommandMessage { type: 'command'; command: 'start' | 'stop' }
+/** Start or Stop pressed, or the "All settings…" link. */
+export interface CommandMessage { type: 'command'; command: 'start' | 'stop' | 'openSettings' }
 /** Inspector, after a window reload: the text it showed, to probe again. */
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
@@ -94,7 +98,7 @@ export function isFromWebview(v: unknown): v is FromWebview {
     case 'setValue':
       return typeof v.key === 'string' && 'value' in v;
     case 'command':
-      return v.command === 'start' || v.command === 'stop';
+      return v.command === 'start' || v.command === 'stop' || v.command === 'openSettings';
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
     case 'restoreExperiment':

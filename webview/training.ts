@@ -1,6 +1,7 @@
 /**
- * The Training view: the settings form (vscode-elements), a live loss chart (uPlot),
- * throughput, ETA and the latest sample. Its form values come from the host and go back
+ * The Training view: a one-line summary of the run's settings over the form
+ * (vscode-elements), a live loss chart (uPlot) with TensorBoard's smoothing, throughput,
+ * what is left of the budget, and the latest sample. Its form values come from the host and go back
  * as settings; it redraws from the host's state after being hidden or reloaded.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -13,28 +14,39 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import uPlot from 'uplot';
 import type { FieldSpec, TrainingStatePayload } from './protocol';
+import { inUnit, smooth, unitLabel } from './chartModel';
 import { connect, el } from './vscodeApi';
+
+interface ViewState { collapsed?: boolean; smoothing?: number; xAxis?: 'step' | 'time'; logY?: boolean }
 
 let strings: Record<string, string> = {};
 let chart: uPlot | undefined;
+let chartKey = '';
+let lastState: TrainingStatePayload | undefined;
+let formValues: Record<string, unknown> = {};
 const root = document.getElementById('root')!;
-const api = connect<{ collapsed?: boolean }>((m) => {
+const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
+    formValues = { ...m.values };
     render(m.fields, m.values);
     draw(m.state);
   } else if (m.type === 'state') {
     draw(m.state);
   } else if (m.type === 'values') {
+    formValues = { ...formValues, ...m.values };
     for (const [key, value] of Object.entries(m.values)) {
       const input = document.getElementById(`field-${key}`) as (HTMLElement & { value: string }) | null;
       if (input && document.activeElement !== input) input.value = String(value);
     }
+    updateSummary();
   } else if (m.type === 'fieldError') {
     const helper = document.getElementById(`help-${m.key}`);
     if (helper) helper.textContent = m.message;
   }
 });
+const view = (): ViewState => api.getState() ?? {};
+const setView = (patch: Partial<ViewState>) => api.setState({ ...view(), ...patch });
 
 /** Seconds as m:ss. */
 function clock(seconds: number): string {
@@ -83,19 +95,67 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
     group.append(input, helper);
     form.append(group);
   }
-  const settings = el('vscode-collapsible', { title: strings.model + ' & ' + strings.training, ...(api.getState()?.collapsed ? {} : { open: '' }) });
-  settings.addEventListener('vsc-collapsible-toggle', (e: Event) => api.setState({ collapsed: !(e as CustomEvent<{ open: boolean }>).detail.open }));
+  // The run's settings in one line, always visible; the full form folds out under it.
+  const summary = el('div', { class: 'summary' },
+    el('span', { id: 'summary-text' }),
+    el('a', { href: '#', id: 'all-settings' }, strings.allSettings ?? 'All settings…'));
+  summary.querySelector('#all-settings')!.addEventListener('click', (e) => {
+    e.preventDefault();
+    api.postMessage({ type: 'command', command: 'openSettings' });
+  });
+  const settings = el('vscode-collapsible', { id: 'settings', title: strings.editSettings ?? 'Edit settings', ...(view().collapsed === false ? { open: '' } : {}) });
+  settings.addEventListener('vsc-collapsible-toggle', (e: Event) => setView({ collapsed: !(e as CustomEvent<{ open: boolean }>).detail.open }));
   settings.append(form);
-  root.append(controls, status, el('div', { id: 'chart', role: 'img', 'aria-label': `${strings.trainLoss}, ${strings.valLoss}` }), el('section', { id: 'sample' }), settings);
+
+  // Chart controls: TensorBoard's smoothing, the x axis, a log y axis.
+  const smoothing = el('input', { type: 'range', id: 'smoothing', min: '0', max: '0.99', step: '0.01', value: String(view().smoothing ?? 0.6), 'aria-label': strings.smoothing ?? 'smoothing' }) as HTMLInputElement;
+  const smoothingValue = el('span', { id: 'smoothing-value' }, String(view().smoothing ?? 0.6));
+  smoothing.addEventListener('input', () => {
+    setView({ smoothing: Number(smoothing.value) });
+    smoothingValue.textContent = smoothing.value;
+    if (lastState) drawChart(lastState);
+  });
+  const xAxis = el('vscode-single-select', { id: 'x-axis', 'aria-label': strings.xAxis ?? 'x axis' }) as HTMLElement & { value: string };
+  xAxis.append(el('vscode-option', { value: 'step' }, strings.step), el('vscode-option', { value: 'time' }, strings.wallTime ?? 'wall time'));
+  xAxis.value = view().xAxis ?? 'step';
+  xAxis.addEventListener('change', () => {
+    setView({ xAxis: xAxis.value as 'step' | 'time' });
+    if (lastState) drawChart(lastState, true);
+  });
+  const logY = el('input', { type: 'checkbox', id: 'log-y', ...(view().logY ? { checked: '' } : {}) }) as HTMLInputElement;
+  logY.addEventListener('change', () => {
+    setView({ logY: logY.checked });
+    if (lastState) drawChart(lastState, true);
+  });
+  const chartControls = el('div', { class: 'chart-controls' },
+    el('label', { for: 'smoothing' }, strings.smoothing ?? 'smoothing'), smoothing, smoothingValue,
+    xAxis,
+    el('label', { class: 'check' }, logY, strings.logScale ?? 'log scale'));
+  // The chart comes before the status lines: in a narrow, short side bar it is what must stay in view.
+  root.append(controls, summary, settings, chartControls, el('div', { id: 'legend', class: 'legend' }),
+    el('div', { id: 'chart', role: 'img', 'aria-label': `${strings.trainLoss}, ${strings.valLoss}` }), status, el('section', { id: 'sample' }));
+  updateSummary();
+}
+
+/** "LSTM 1×128 · seq 64 · batch 32 · lr 0.003 · 2 min budget" from the form's values. */
+function updateSummary(): void {
+  const target = document.getElementById('summary-text');
+  if (!target) return;
+  const v = formValues;
+  const minutes = Number(v.minutes ?? 0);
+  target.textContent = `${String(v.cell ?? '').toUpperCase()} ${v.layers}×${v.hiddenSize} · ${strings.seqShort ?? 'seq'} ${v.seqLen} · ${strings.batchShort ?? 'batch'} ${v.batchSize} · lr ${v.learningRate} · `
+    + (minutes > 0 ? (strings.budgetMinutes ?? '{0} min budget').replace('{0}', String(minutes)) : (strings.noBudget ?? 'no time budget'));
 }
 
 function draw(state: TrainingStatePayload): void {
+  lastState = state;
   const status = document.getElementById('status');
   if (!status) return;
   const start = document.getElementById('start') as HTMLElement & { disabled: boolean };
   const stop = document.getElementById('stop') as HTMLElement & { disabled: boolean };
   start.disabled = state.running;
   stop.disabled = !state.running;
+  const unit = unitLabel(state.units);
   const lines: string[] = [];
   if (state.corpus) {
     lines.push(`${strings.corpus}: ${state.corpus.origin}${state.corpus.characters ? ` · ${state.corpus.characters.toLocaleString()} ${strings.characters}` : ''}${state.corpus.vocabSize ? ` · ${strings.vocabulary} ${state.corpus.vocabSize}` : ''}`);
@@ -105,9 +165,9 @@ function draw(state: TrainingStatePayload): void {
   if (state.last) {
     // The ETA is an upper bound (the budget's rest, or the step cap at this speed): patience may end the run sooner.
     const eta = state.last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}`;
-    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond} · ${state.last.bitsPerChar.toFixed(3)} ${strings.bitsPerChar}${eta}`);
+    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${eta}`);
   }
-  lines.push(`${strings.activeModel}: ${state.model ? `${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.valLoss} ${state.model.valLoss.toFixed(3)}` : ''})` : strings.none}`);
+  lines.push(`${strings.activeModel}: ${state.model ? `${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.bestValLoss ?? 'best validation loss'} ${inUnit(state.model.valLoss, state.units).toFixed(3)} ${unit}` : ''})` : strings.none}`);
   if (state.message) lines.push(state.message);
   status.replaceChildren(...lines.map((l) => el('div', {}, l)));
   const sample = document.getElementById('sample')!;
@@ -115,34 +175,91 @@ function draw(state: TrainingStatePayload): void {
   drawChart(state);
 }
 
-function drawChart(state: TrainingStatePayload): void {
-  const host = document.getElementById('chart')!;
-  const data: uPlot.AlignedData = [
-    state.points.map((p) => p.step),
-    state.points.map((p) => p.trainLoss),
-    state.points.map((p) => p.valLoss ?? null) as unknown as number[],
-  ];
-  host.dataset.points = String(state.points.length);
-  host.dataset.lastLoss = state.points.length ? String(state.points[state.points.length - 1].trainLoss) : '';
-  host.dataset.firstLoss = state.points.length ? String(state.points[0].trainLoss) : '';
+/**
+ * The loss chart: raw training loss faint, smoothed on top, validation loss with dots;
+ * x in steps or seconds; y in the chosen unit, linear or log. `rebuild` when the axes change.
+ */
+function drawChart(state: TrainingStatePayload, rebuild = false): void {
+  const host = document.getElementById('chart');
+  if (!host) return;
+  const v = view();
+  const byTime = v.xAxis === 'time';
+  const unit = state.units;
+  const x = (p: { step: number; seconds: number }) => (byTime ? p.seconds : p.step);
+  // One x axis for both curves: the union of their x values, null where a curve has no point.
+  const trainX = state.train.map(x);
+  const valX = state.val.map(x);
+  const xs = [...new Set([...trainX, ...valX])].sort((a, b) => a - b);
+  const at = new Map(xs.map((value, i) => [value, i]));
+  const raw: Array<number | null> = xs.map(() => null);
+  const smoothed: Array<number | null> = xs.map(() => null);
+  const val: Array<number | null> = xs.map(() => null);
+  const trainLoss = state.train.map((p) => inUnit(p.loss, unit));
+  const smooth_ = smooth(trainLoss, v.smoothing ?? 0.6);
+  state.train.forEach((p, i) => {
+    raw[at.get(x(p))!] = trainLoss[i];
+    smoothed[at.get(x(p))!] = smooth_[i];
+  });
+  state.val.forEach((p) => { val[at.get(x(p))!] = inUnit(p.loss, unit); });
+  host.dataset.points = String(state.train.length);
+  host.dataset.valPoints = String(state.val.length);
+  host.dataset.firstLoss = state.train.length ? String(trainLoss[0]) : '';
+  host.dataset.lastLoss = state.train.length ? String(trainLoss[trainLoss.length - 1]) : '';
+  host.dataset.lastSmoothed = smooth_.length ? String(smooth_[smooth_.length - 1]) : '';
+  host.dataset.unit = unit;
+
+  // The legend: names and latest values (no uPlot "Value: --" row).
+  const legend = document.getElementById('legend')!;
+  const latest = (vals: number[]) => (vals.length ? vals[vals.length - 1].toFixed(3) : '–');
+  const lastVal = state.val.at(-1);
+  legend.replaceChildren(
+    el('span', { class: 'legend-item' }, el('span', { class: 'swatch', style: 'border-color: var(--vscode-charts-blue)' }), `${strings.trainLoss} ${latest(smooth_)}`),
+    el('span', { class: 'legend-item faint' }, el('span', { class: 'swatch', style: 'border-color: var(--vscode-charts-blue); opacity: 0.35' }), strings.raw ?? 'raw'),
+    el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: 'border-color: var(--vscode-charts-orange); color: var(--vscode-charts-orange)' }),
+      `${strings.valLoss} ${lastVal ? `${inUnit(lastVal.loss, unit).toFixed(3)} (${strings.step} ${lastVal.step})` : '–'}`),
+    el('span', { class: 'legend-item label' }, unitLabel(unit)),
+  );
+
+  const data: uPlot.AlignedData = [xs, raw as unknown as number[], smoothed as unknown as number[], val as unknown as number[]];
+  const key = `${byTime}/${v.logY === true}/${unit}/${document.body.className}`;
   const width = Math.max(200, host.clientWidth || root.clientWidth - 8);
-  if (!chart) {
-    const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border') }, ticks: { stroke: css('--vscode-editorWidget-border') } };
+  if (!chart || rebuild || key !== chartKey) {
+    chart?.destroy();
+    chartKey = key;
+    const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };
+    const blue = css('--vscode-charts-blue');
     chart = new uPlot({
-      width, height: 180,
-      scales: { x: { time: false } },
-      axes: [{ ...axis, label: strings.step }, { ...axis, label: 'nats/char' }],
+      width, height: 190,
+      legend: { show: false },
+      scales: { x: { time: false }, y: v.logY ? { distr: 3 } : {} },
+      axes: [{ ...axis, label: byTime ? (strings.seconds ?? 'seconds') : strings.step }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
       series: [
         {},
-        { label: strings.trainLoss, stroke: css('--vscode-charts-blue'), width: 2 },
-        { label: strings.valLoss, stroke: css('--vscode-charts-orange'), width: 2, spanGaps: true },
+        { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha(blue, 0.3), width: 1, spanGaps: true, points: { show: false } },
+        { label: strings.trainLoss, stroke: blue, width: 2, spanGaps: true, points: { show: false } },
+        { label: strings.valLoss, stroke: css('--vscode-charts-orange'), width: 2, spanGaps: true, points: { show: true, size: 6, fill: css('--vscode-charts-orange') } },
       ],
-      legend: { show: true },
     }, data, host);
-    new ResizeObserver(() => chart?.setSize({ width: Math.max(200, host.clientWidth), height: 180 })).observe(host);
+    new ResizeObserver(() => chart?.setSize({ width: Math.max(200, host.clientWidth), height: 190 })).observe(host);
   } else {
     chart.setData(data);
   }
 }
+
+/** A CSS colour with an alpha (uPlot strokes take any canvas colour). */
+function withAlpha(colour: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(colour);
+  if (hex) {
+    const n = parseInt(hex[1], 16);
+    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  }
+  const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(colour);
+  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : colour;
+}
+
+// A theme change restyles the page; the chart took its colours when drawn.
+new MutationObserver(() => {
+  if (lastState) drawChart(lastState, true);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 api.postMessage({ type: 'ready' });

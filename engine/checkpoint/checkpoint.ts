@@ -39,8 +39,10 @@ export interface TrainingState {
   /** Position of the batch sampler's random generator, for an exact resume. */
   rngState: number;
   elapsedSeconds: number;
-  /** Evaluations so far, for redrawing the loss chart. */
-  history: Array<{ step: number; trainLoss: number; valLoss: number }>;
+  /** Evaluations so far, for redrawing the loss chart (`seconds` of training time since SeqLab 0.2). */
+  history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>;
+  /** The training loss as the chart drew it: [step, seconds, mean loss since the previous point], at most 3,000 points. */
+  trainCurve?: Array<[number, number, number]>;
 }
 
 const finiteOrNull = z.number().finite().nullable();
@@ -74,7 +76,8 @@ const MetaSchema = z.object({
       initialValLoss: finiteOrNull,
       rngState: z.number().int(),
       elapsedSeconds: z.number().min(0),
-      history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number() })),
+      history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() })),
+      trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
     }),
   }),
   files: z.record(z.string(), z.string()),

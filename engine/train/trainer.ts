@@ -66,6 +66,8 @@ export interface ProgressEvent {
   gradNorm: number;
   learningRate: number;
   elapsedSeconds: number;
+  /** The mean training loss over the steps since the previous progress event (the chart's point). */
+  trainLossMean: number;
   /** Seconds left at most: the time budget's rest, or the remaining steps at the speed so far, whichever is less (patience may end it sooner). */
   etaSeconds: number | null;
   /** The time budget in seconds, null when there is none. */
@@ -129,6 +131,17 @@ export function evaluate(model: CharLM, windows: tf.Tensor2D, batch: number): nu
   }
 }
 
+/** Training-curve points kept in a checkpoint; beyond, the oldest are merged in pairs. */
+const MAX_CURVE = 3000;
+
+function thinCurve(curve: Array<[number, number, number]>): void {
+  const excess = curve.length - MAX_CURVE;
+  const merged: Array<[number, number, number]> = [];
+  let i = 0;
+  for (; i < 2 * excess && i + 1 < curve.length; i += 2) merged.push([curve[i + 1][0], curve[i + 1][1], (curve[i][2] + curve[i + 1][2]) / 2]);
+  curve.splice(0, i, ...merged);
+}
+
 export async function* trainModel(
   model: CharLM, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
 ): AsyncGenerator<TrainEvent, TrainResult> {
@@ -155,10 +168,13 @@ export async function* trainModel(
   let lr = config.lr;
   let reason: StopReason = 'completed';
   let evalsWithoutBest = 0; // evaluations since the best validation loss
+  let lossSum = 0; // training losses since the last progress event
+  let lossCount = 0;
+  const curve: Array<[number, number, number]> = [...(state.trainCurve ?? [])];
   let message = '';
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
-  const snapshot = (): TrainingState => ({ ...state, optimizerStep: model.getOptimizer().stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history] });
+  const snapshot = (): TrainingState => ({ ...state, optimizerStep: model.getOptimizer().stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
   const progress = (evaluated = false): ProgressEvent => {
     const cps = charsPerSecond();
     const remainingSteps = config.steps - state.step;
@@ -166,8 +182,16 @@ export async function* trainModel(
     const budgetLeft = Math.max(0, budgetSeconds - seconds());
     const eta = stepSeconds === null ? (Number.isFinite(budgetLeft) ? budgetLeft : null) : Math.min(remainingSteps * stepSeconds, budgetLeft);
     const trainLoss = state.trainLoss ?? NaN;
+    const trainLossMean = lossCount ? lossSum / lossCount : trainLoss;
+    if (lossCount) {
+      // The training curve kept in the checkpoint: the same points the chart draws (thinned for long runs).
+      curve.push([state.step, Number(seconds().toFixed(2)), trainLossMean]);
+      if (curve.length > MAX_CURVE) thinCurve(curve);
+    }
+    lossSum = 0;
+    lossCount = 0;
     return {
-      kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
+      kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, trainLossMean, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
       elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null,
     };
@@ -212,10 +236,12 @@ export async function* trainModel(
       }
       state.step++;
       state.trainLoss = result.loss;
+      lossSum += result.loss;
+      lossCount++;
       const evalNow = state.step % config.evalInterval === 0 || state.step === config.steps;
       if (evalNow) {
         state.valLoss = evaluate(model, valWindows, config.batch);
-        state.history.push({ step: state.step, trainLoss: result.loss, valLoss: state.valLoss });
+        state.history.push({ step: state.step, trainLoss: result.loss, valLoss: state.valLoss, seconds: Number(seconds().toFixed(2)) });
         if (state.bestValLoss === null || state.valLoss < state.bestValLoss) {
           state.bestValLoss = state.valLoss;
           state.bestStep = state.step;

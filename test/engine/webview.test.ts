@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
+import { inUnit, smooth, thin, unitLabel } from '../../webview/chartModel';
 import { columnLabel, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
@@ -69,5 +70,32 @@ describe('gate inspector model', () => {
     assert.equal(columnLabel('\n'), '↵');
     assert.equal(columnLabel(' '), '␣');
     assert.equal(columnLabel('前'), '前');
+  });
+});
+
+describe('training chart model', () => {
+  it('smooths like TensorBoard: a debiased exponential moving average', () => {
+    assert.deepEqual(smooth([1, 2, 3], 0), [1, 2, 3]);
+    const s = smooth([4, 4, 4, 4], 0.9);
+    for (const v of s) assert.ok(Math.abs(v - 4) < 1e-12, 'a constant stays constant (debiased, not pulled to 0)');
+    const [a, b] = smooth([2, 4], 0.5);
+    assert.equal(a, 2);
+    assert.ok(Math.abs(b - (0.5 * (0.5 * 2) + 0.5 * 4) / (1 - 0.25)) < 1e-12);
+    assert.ok(Number.isNaN(smooth([1, NaN, 3], 0.5)[1]));
+  });
+
+  it('converts nats to bits, and names the unit', () => {
+    assert.equal(inUnit(Math.LN2, 'bits'), 1);
+    assert.equal(inUnit(2.5, 'nats'), 2.5);
+    assert.equal(unitLabel('bits'), 'bits/char');
+  });
+
+  it('thins a long curve to its cap, merging the oldest points first', () => {
+    const points = Array.from({ length: 10 }, (_, i) => ({ step: i + 1, seconds: i, loss: i }));
+    const t = thin(points, 7);
+    assert.equal(t.length, 7);
+    assert.deepEqual(t.slice(0, 3).map((p) => [p.step, p.loss]), [[2, 0.5], [4, 2.5], [6, 4.5]]);
+    assert.deepEqual(t.slice(3).map((p) => p.step), [7, 8, 9, 10]);
+    assert.equal(thin(points, 20), points);
   });
 });

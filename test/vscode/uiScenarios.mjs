@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, freshWorkspace, launchBrowser, startCodeServer } from './codeServer.mjs';
+import { chineseText } from '../support/chineseText.mjs';
 
 const VSIX = path.join(ROOT, 'seqlab.vsix');
 const SHOTS = path.join(ROOT, 'screenshots');
@@ -56,10 +57,11 @@ async function workbenchReady(page) {
   await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
 }
 
-async function withWorkbench({ locale, files } = {}, fn) {
+async function withWorkbench({ locale, files, defaults = false } = {}, fn) {
   const workspace = freshWorkspace({ 'notes.txt': TEXT, ...files });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
-  const server = await startCodeServer({ workspace, extensions, locale, settings: SETTINGS });
+  // `defaults`: SeqLab's own training settings, as a new user has them.
+  const server = await startCodeServer({ workspace, extensions, locale, settings: defaults ? { 'seqlab.generate.length': 60 } : SETTINGS });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
@@ -120,7 +122,8 @@ async function openFile(page, name) {
 
 async function contextMenu(page, target, item) {
   // force: the selection overlay lies under the text layer, which takes the pointer.
-  await target.click({ button: 'right', force: true });
+  // Near the left end: a long line's selection reaches under the minimap, where a click opens the minimap's menu.
+  await target.click({ button: 'right', force: true, position: { x: 24, y: 6 } });
   const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
   await entry.waitFor({ timeout: 10_000 });
   // Monaco's menus act on mouse-up after a hover; hovering then Enter is what works reliably.
@@ -208,6 +211,93 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     const restoredPoints = Number(await again.locator('#chart').getAttribute('data-points'));
     await page.screenshot({ path: path.join(SHOTS, '6-after-reload.png') });
     if (!(restoredPoints >= 3)) throw new Error(`after the reload the chart shows ${restoredPoints} points`);
+  });
+});
+
+/** Drags the sash between the side bar and the editor so the side bar is `width` px wide. */
+async function setSidebarWidth(page, width) {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  // The vertical sash on the side bar's right edge (the workbench's grid puts one there).
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y, h: r.height }; }));
+  const sash = sashes.find((r) => Math.abs(r.x - (bar.x + bar.width)) < 6 && r.h > bar.height / 2);
+  if (!sash) throw new Error('no sash on the side bar\'s edge');
+  const y = bar.y + bar.height / 2;
+  await page.mouse.move(sash.x, y);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + width, y, { steps: 8 });
+  await page.mouse.up();
+  const now = await page.locator('.part.sidebar').boundingBox();
+  if (Math.abs(now.width - width) > 8) throw new Error(`the side bar is ${now.width} px wide, not ${width}`);
+}
+
+await scenario('a default run on a 27k-character Chinese text: budget, ETA, live chart, smoothing, units, widths and themes', async () => {
+  await withWorkbench({ defaults: true, files: { 'poems.txt': chineseText() } }, async (page) => {
+    await runCommand(page, 'SeqLab: Focus on Training View');
+    const view = await webviewWith(page, '#summary-text');
+    await setSidebarWidth(page, 260);
+    const summary = await view.locator('#summary-text').innerText();
+    if (!/^LSTM 1×128 · seq 64 · batch 32 · lr 0\.003 · 2 min budget$/.test(summary)) throw new Error(`the settings summary reads "${summary}"`);
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-light-before.png') });
+
+    await openFile(page, 'poems.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection'); // inside the selection
+    const started = Date.now();
+    // Honest from the first seconds: what is left of the 2-minute budget.
+    const eta = await view.locator('#status', { hasText: /at most \d:\d\d left/ }).innerText({ timeout: 60_000 });
+    const [, m, sec] = /at most (\d):(\d\d) left/.exec(eta);
+    if (Number(m) * 60 + Number(sec) > 120) throw new Error(`the first ETA is ${m}:${sec}, more than the 2-minute budget`);
+    await page.waitForTimeout(Math.max(0, 22_000 - (Date.now() - started)));
+    const chart = view.locator('#chart');
+    const points = Number(await chart.getAttribute('data-points'));
+    if (points < 20) throw new Error(`after 22 s the chart has ${points} training points`);
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-light-during.png') });
+
+    // Smoothing: at 0 the drawn line is the raw loss; at 0.9 it is not.
+    const slider = view.locator('#smoothing');
+    const setSlider = (v) => slider.evaluate((el, value) => { el.value = String(value); el.dispatchEvent(new Event('input')); }, v);
+    await setSlider(0);
+    const raw0 = Number(await chart.getAttribute('data-last-loss'));
+    const smooth0 = Number(await chart.getAttribute('data-last-smoothed'));
+    await setSlider(0.9);
+    const smooth9 = Number(await chart.getAttribute('data-last-smoothed'));
+    const raw9 = Number(await chart.getAttribute('data-last-loss'));
+    if (raw0 === raw9 && (smooth0 !== raw0 || smooth9 === raw9)) throw new Error(`smoothing did not change the line: raw ${raw0}, at 0 ${smooth0}, at 0.9 ${smooth9}`);
+    const legend = await view.locator('#legend').innerText();
+    if (/Value:/.test(legend) || !/nats\/char/.test(legend)) throw new Error(`legend: ${legend}`);
+    // One unit everywhere: the status bar shows the legend's latest validation loss, in nats/char.
+    for (let attempt = 0; ; attempt++) {
+      const val = /validation loss ([\d.]+) \(step (\d+)\)/.exec(await view.locator('#legend').innerText());
+      const bar = await page.locator('.statusbar-item', { hasText: 'SeqLab step' }).first().innerText();
+      if (val && bar.includes(`${val[1]} nats/char`)) break;
+      if (attempt > 5) throw new Error(`the status bar (${bar}) and the legend (${val?.[0]}) disagree`);
+      await page.waitForTimeout(300);
+    }
+    for (const [theme, cls] of [['Dark Modern', 'vs-dark'], ['Dark High Contrast', 'hc-black']]) {
+      await setTheme(page, theme, cls);
+      await page.screenshot({ path: path.join(SHOTS, `training-260-${cls}-during.png`) });
+    }
+    await setTheme(page, 'Light Modern', 'vs');
+    await setSidebarWidth(page, 450);
+    await page.screenshot({ path: path.join(SHOTS, 'training-450-light-during.png') });
+
+    // The run ends by its budget (or patience), within 2.5 minutes, and keeps the best checkpoint.
+    await view.locator('#status', { hasText: /time budget of 2 minutes is used up|has not improved/ }).waitFor({ timeout: 150_000 - (Date.now() - started) });
+    await view.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 30_000 });
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`  default run: ended after ${seconds.toFixed(0)} s with ${await chart.getAttribute('data-points')} training and ${await chart.getAttribute('data-val-points')} validation points`);
+    if (seconds > 150) throw new Error(`the default run took ${seconds.toFixed(0)} s`);
+    await page.screenshot({ path: path.join(SHOTS, 'training-450-light-after.png') });
+    for (const [theme, cls] of [['Dark Modern', 'vs-dark'], ['Dark High Contrast', 'hc-black']]) {
+      await setTheme(page, theme, cls);
+      await page.screenshot({ path: path.join(SHOTS, `training-450-${cls}-after.png`) });
+    }
+    await setSidebarWidth(page, 260);
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-hc-black-after.png') });
+    await view.locator('#x-axis').evaluate((el) => { el.value = 'time'; el.dispatchEvent(new Event('change')); });
+    await view.locator('#log-y').check();
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-hc-black-after-time-log.png') });
   });
 });
 
