@@ -6,6 +6,7 @@ import type { ReplyMap } from '../engine/worker/protocol';
 import type { EngineHost } from './engineHost';
 import { runExperimentCommand } from './experimentsPanel';
 import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
+import { inUnit, unitLabel } from '../webview/chartModel';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
 import { engineConfig, readSettings, type Settings } from './settings';
 
@@ -144,7 +145,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         void vscode.window.showWarningMessage(t('No file in the workspace matches {0}.', pattern));
         return;
       }
-      return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, t('{0} files', files.length), 0);
+      return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, files.length === 1 ? t('1 file') : t('{0} files', files.length), 0);
     }),
     reg('seqlab.stopTraining', async () => {
       if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
@@ -199,8 +200,12 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       }
       if (!dir) return;
       try {
-        await c.engine.load(dir);
+        const info = await c.engine.load(dir);
         c.tree.refresh();
+        const best = info.meta.training.state.bestValLoss;
+        void vscode.window.showInformationMessage(best !== null
+          ? t('Loaded {0} ({1}, best validation loss {2} {3}): it is now the active model.', path.basename(info.dir), info.meta.model.cell, inUnit(best, c.settings().units).toFixed(3), unitLabel(c.settings().units))
+          : t('Loaded {0} ({1}): it is now the active model.', path.basename(info.dir), info.meta.model.cell));
       } catch (err) {
         showError(c, t('Cannot load the model: {0}', (err as Error).message));
       }

@@ -45,20 +45,25 @@ export class ModelStore {
     const out: ModelEntry[] = [];
     for (const name of fs.readdirSync(root)) {
       if (name.includes('.tmp-') || name.includes('.old-')) continue;
-      const dir = path.join(root, name);
-      const metaFile = path.join(dir, 'seqlab.json');
-      if (!fs.existsSync(metaFile)) continue;
-      try {
-        const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { state?: { bestValLoss?: number } }; created: string };
-        out.push({
-          name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
-          valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,
-        });
-      } catch (err) {
-        out.push({ name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message });
-      }
+      const entry = this.entryFor(path.join(root, name));
+      if (entry) out.push(entry);
     }
     return out.sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  /** The listing entry of a checkpoint folder, or undefined when it has no seqlab.json. */
+  entryFor(dir: string): ModelEntry | undefined {
+    const name = path.basename(dir);
+    if (!fs.existsSync(path.join(dir, 'seqlab.json'))) return undefined;
+    try {
+      const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { state?: { bestValLoss?: number } }; created: string };
+      return {
+        name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
+        valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,
+      };
+    } catch (err) {
+      return { name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message };
+    }
   }
 }
 
@@ -91,6 +96,12 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
 
   getChildren(): ModelItem[] {
     const active = this.activeDir();
-    return this.store.list().map((e) => new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir)));
+    const entries = this.store.list();
+    // A model loaded from elsewhere (an export, a colleague's folder) is listed too, first, so the active one is always marked.
+    if (active && !entries.some((e) => path.resolve(e.dir) === path.resolve(active))) {
+      const outside = this.store.entryFor(active);
+      if (outside) entries.unshift(outside);
+    }
+    return entries.map((e) => new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir)));
   }
 }
