@@ -8,7 +8,10 @@ import { runExperimentCommand } from './experimentsPanel';
 import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
 import { inUnit, unitLabel } from '../webview/chartModel';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
+import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';
+// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
+import { readMetaJSON } from '../engine/checkpoint/folder';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -17,6 +20,7 @@ export interface CommandContext {
   tree: ModelsTree;
   log: vscode.LogOutputChannel;
   settings: () => Settings;
+  runs: RunRecords;
 }
 
 const t = vscode.l10n.t;
@@ -28,19 +32,26 @@ function showError(c: CommandContext, message: string, ...actions: Array<{ title
 }
 
 /** Trains on a text source and reports how it ended; resolves with the summary, or undefined on failure. */
-async function train(c: CommandContext, source: { kind: 'text'; text: string; name: string } | { kind: 'files'; patterns: string[]; cwd?: string }, origin: string, characters: number, override: Record<string, unknown> = {}): Promise<ReplyMap['train'] | undefined> {
+async function train(c: CommandContext, source: RunSource, origin: string, characters: number, override: Record<string, unknown> = {}, resume?: RunRecord): Promise<ReplyMap['train'] | undefined> {
   if (c.engine.training) {
     void vscode.window.showWarningMessage(t('A training run is in progress: stop it first.'), t('Stop Training')).then((pick) => pick && vscode.commands.executeCommand('seqlab.stopTraining'));
     return undefined;
   }
   const s = c.settings();
-  const outDir = c.store.newDir(s.train.cell);
-  c.log.info(`training on ${origin} (${characters} characters) into ${outDir}`);
+  const outDir = resume?.outDir ?? c.store.newDir(s.train.cell);
+  // The latest weights go beside the run's best: every `checkpointEvery` steps (a reload or a
+  // crash loses at most that much), and at Stop.
+  const lastDir = resume?.lastDir ?? `${outDir}-last`;
+  const config = resume?.config ?? { ...engineConfig(s.train), ...override };
+  const record: RunRecord = { name: path.basename(outDir), outDir, lastDir, source, origin, characters, config, pid: process.pid, started: resume?.started ?? new Date().toISOString() };
+  c.runs.write(record);
+  let interrupted = false;
+  c.log.info(`${resume ? 'resuming' : 'training'} on ${origin} (${characters} characters) into ${outDir}`);
   // Show the view before the run starts: creating a webview costs the extension host
   // about 100 ms once (measured), which should not land in the middle of training.
   await vscode.commands.executeCommand('seqlab.trainingView.focus');
   try {
-    const summary = await c.engine.train({ source, config: { ...engineConfig(s.train), ...override }, outDir, keep: 'best' }, origin, characters);
+    const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
     c.tree.refresh();
     c.log.info(`${summary.message}; validation loss ${summary.initialValLoss.toFixed(3)} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {
@@ -48,11 +59,22 @@ async function train(c: CommandContext, source: { kind: 'text'; text: string; na
         title: t('Lower Learning Rate'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.learningRate / 2, vscode.ConfigurationTarget.Global),
       });
+    } else if (summary.reason === 'cancelled') {
+      const name = (dir: string | null) => (dir ? path.basename(dir) : '');
+      const units = c.settings().units;
+      void vscode.window.showInformationMessage(summary.checkpoint && summary.lastCheckpoint && summary.bestValLoss !== null
+        ? t('Training stopped at step {0}. The best weights (validation loss {1} {2} at step {3}) are in {4}; the weights as they are, in {5}.', summary.steps, inUnit(summary.bestValLoss, units).toFixed(3), unitLabel(units), summary.bestStep ?? 0, name(summary.checkpoint), name(summary.lastCheckpoint))
+        : summary.lastCheckpoint
+          ? t('Training stopped at step {0}, before its first evaluation: the weights as they are are saved in {1}.', summary.steps, name(summary.lastCheckpoint))
+          : t('Training stopped at step {0}; nothing could be saved yet.', summary.steps));
     }
     return summary;
   } catch (err) {
     const message = (err as Error).message;
-    if (/sequence length|needs at least/.test(message)) {
+    if (err instanceof EngineError && err.code === 'crashed') {
+      interrupted = true; // the record stays: the run can resume from its latest checkpoint
+      void offerResume(c, record);
+    } else if (/sequence length|needs at least/.test(message)) {
       showError(c, t('Cannot train: {0}', message), {
         title: t('Lower Sequence Length'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.seqLen', Math.max(8, Math.floor(s.train.seqLen / 2)), vscode.ConfigurationTarget.Global),
@@ -61,6 +83,38 @@ async function train(c: CommandContext, source: { kind: 'text'; text: string; na
       showError(c, t('Training failed: {0}', message));
     }
     return undefined;
+  } finally {
+    if (!interrupted) c.runs.remove(record.name);
+  }
+}
+
+/**
+ * "Training of X was interrupted at step N: Resume / Discard", for a run whose extension
+ * host went away (a window reload) or whose worker crashed. Resume continues exactly from
+ * `<run>-last`; Discard removes that folder (to the trash) and keeps the best checkpoint.
+ */
+export async function offerResume(c: CommandContext, record: RunRecord): Promise<void> {
+  let step: number | undefined;
+  try {
+    const meta = readMetaJSON(record.lastDir) as { training?: { state?: { step?: number } } };
+    step = meta.training?.state?.step;
+  } catch {
+    step = undefined;
+  }
+  if (step === undefined) {
+    c.runs.remove(record.name);
+    void vscode.window.showInformationMessage(t('Training of {0} was interrupted before its first checkpoint: there is nothing to resume.', record.name));
+    return;
+  }
+  const resume = t('Resume');
+  const discard = t('Discard');
+  const pick = await vscode.window.showWarningMessage(t('Training of {0} was interrupted at step {1}.', record.name, step), resume, discard);
+  if (pick === resume) {
+    await vscode.commands.executeCommand('seqlab.resumeRun', record);
+  } else if (pick === discard) {
+    c.runs.remove(record.name);
+    await vscode.workspace.fs.delete(vscode.Uri.file(record.lastDir), { recursive: true, useTrash: true }).then(undefined, () => undefined);
+    c.tree.refresh();
   }
 }
 
@@ -147,6 +201,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       }
       return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, files.length === 1 ? t('1 file') : t('{0} files', files.length), 0);
     }),
+    reg('seqlab.resumeRun', (record: RunRecord) => train(c, record.source, record.origin, record.characters, {}, record)),
     reg('seqlab.stopTraining', async () => {
       if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
     }),

@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
 import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
 import { thin } from '../webview/chartModel';
+// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
+import { readMetaJSON } from '../engine/checkpoint/folder';
 import type { TrainingStatePayload } from '../webview/protocol';
 
 export class EngineHost implements vscode.Disposable {
@@ -61,10 +63,12 @@ export class EngineHost implements vscode.Disposable {
     this.stateEmitter.fire(this.state);
   }
 
-  /** Starts training; resolves with the summary when it ends (completed, stopped, diverged). */
-  async train(request: RequestBody<'train'>, origin: string, characters: number): Promise<ReplyMap['train']> {
+  /** Starts training; resolves with the summary when it ends. `resumedFrom`: the checkpoint a resumed run continues, whose curves the chart continues. */
+  async train(request: RequestBody<'train'>, origin: string, characters: number, resumedFrom?: string): Promise<ReplyMap['train']> {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
-    this.setState({ running: true, train: [], val: [], last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
+    const meta = resumedFrom ? readMetaJSON(resumedFrom) as ReplyMap['load']['meta'] : undefined;
+    const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [] };
+    this.setState({ running: true, ...curves, last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
     this.trainingJob = job;
     try {
@@ -73,7 +77,8 @@ export class EngineHost implements vscode.Disposable {
         running: false, message: summary.message,
         corpus: { origin: summary.corpus, characters: summary.corpusCharacters, vocabSize: summary.vocabSize, reason: summary.vocabularyReason },
       });
-      if (summary.checkpoint) await this.load(summary.checkpoint);
+      const kept = summary.checkpoint ?? summary.lastCheckpoint;
+      if (kept) await this.load(kept);
       return summary;
     } catch (err) {
       this.setState({ running: false, message: (err as Error).message });

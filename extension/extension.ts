@@ -8,7 +8,8 @@ import type { ReplyMap } from '../engine/worker/protocol';
 import { readMetaJSON } from '../engine/checkpoint/folder';
 import { inUnit, unitLabel } from '../webview/chartModel';
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { offerResume, registerCommands } from './commands';
+import { RunRecords } from './runs';
 import { EngineHost } from './engineHost';
 import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
@@ -29,6 +30,8 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const store = new ModelStore(context, () => settings().storage);
   const tree = new ModelsTree(store, () => engine.activeModel?.dir);
   const trainingView = new TrainingViewProvider(context.extensionUri, engine, log);
+  const runs = new RunRecords(path.join(context.globalStorageUri.fsPath, 'runs'));
+  const commandContext = { context, engine, store, tree, log, settings, runs };
   const status = vscode.window.createStatusBarItem('seqlab.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'SeqLab';
   status.command = 'seqlab.trainingView.focus';
@@ -87,8 +90,10 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
       if (e.affectsConfiguration('seqlab.units')) engine.setUnits(settings().units);
       if (e.affectsConfiguration('seqlab.storage')) tree.refresh();
     }),
-    ...registerCommands({ context, engine, store, tree, log, settings }),
+    ...registerCommands(commandContext),
   );
+  // Runs interrupted by a reload or a crash of an earlier window: offer to resume them.
+  for (const record of runs.interrupted().slice(0, 3)) void offerResume(commandContext, record);
   if (settings().backend !== 'auto') applyBackend();
   engine.setUnits(settings().units);
   return { engine, store };

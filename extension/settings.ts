@@ -25,6 +25,8 @@ export interface TrainSettings {
   minutes: number;
   /** Evaluations without a new best validation loss before stopping; 0 = never. */
   patience: number;
+  /** Steps between saves of the latest weights to `<run>-last` (what a reload or crash can resume from); 0 = only at Stop. */
+  checkpointEvery: number;
   seed: number;
 }
 
@@ -54,12 +56,13 @@ export const TRAIN_FIELDS: FieldSpec[] = [
   { key: 'steps', label: 'steps', kind: 'integer', min: 1, max: 10_000_000 },
   { key: 'minutes', label: 'minutes', kind: 'number', min: 0, max: 10_080 },
   { key: 'patience', label: 'patience', kind: 'integer', min: 0, max: 1_000_000 },
+  { key: 'checkpointEvery', label: 'checkpointEvery', kind: 'integer', min: 0, max: 100_000_000 },
   { key: 'seed', label: 'seed', kind: 'integer', min: 0, max: 2_147_483_647 },
 ];
 
 export const TRAIN_DEFAULTS: TrainSettings = {
   cell: 'lstm', layers: 1, hiddenSize: 128, embeddingSize: 32, dropout: 0, normalization: 'none', seqLen: 64, batchSize: 32,
-  optimizer: 'adam', learningRate: 0.003, clipNorm: 5, steps: 100_000, minutes: 2, patience: 8, seed: 1234,
+  optimizer: 'adam', learningRate: 0.003, clipNorm: 5, steps: 100_000, minutes: 2, patience: 8, checkpointEvery: 100, seed: 1234,
 };
 
 /** Why a value is not acceptable for a field, or undefined when it is. */
@@ -106,6 +109,6 @@ export function engineConfig(t: TrainSettings): Record<string, unknown> {
   return {
     cell: t.cell, layers: t.layers, hidden: t.hiddenSize, embed: t.embeddingSize, dropout: t.dropout, normalization: t.normalization,
     seqLen: t.seqLen, batch: t.batchSize, optimizer: t.optimizer, lr: t.learningRate, clipNorm: t.clipNorm,
-    steps: t.steps, minutes: t.minutes, patience: t.patience, seed: t.seed, // evaluation and samples: the engine's defaults, as for `seqlab train`
+    steps: t.steps, minutes: t.minutes, patience: t.patience, checkpointEvery: t.checkpointEvery, seed: t.seed, // evaluation and samples: the engine's defaults, as for `seqlab train`
   };
 }

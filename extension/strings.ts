@@ -75,6 +75,7 @@ export function webviewStrings(): Record<string, string> {
     seqLen: vscode.l10n.t('sequence length'), batchSize: vscode.l10n.t('batch size'), optimizer: vscode.l10n.t('optimizer'),
     learningRate: vscode.l10n.t('learning rate'), clipNorm: vscode.l10n.t('gradient clip (norm)'), steps: vscode.l10n.t('steps (at most)'),
     patience: vscode.l10n.t('patience (evaluations without a new best; 0 = never)'),
+    checkpointEvery: vscode.l10n.t('save the latest weights every (steps)'),
     allSettings: vscode.l10n.t('All settings…'), editSettings: vscode.l10n.t('Edit the run\'s settings'),
     seqShort: vscode.l10n.t('seq'), batchShort: vscode.l10n.t('batch'), budgetMinutes: vscode.l10n.t('{0} min budget'), noBudget: vscode.l10n.t('no time budget'),
     smoothing: vscode.l10n.t('smoothing'), xAxis: vscode.l10n.t('x axis'), wallTime: vscode.l10n.t('wall time'), logScale: vscode.l10n.t('log scale'),

@@ -23,7 +23,7 @@ import {
 } from './folder';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
-export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget } from './folder';
+export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget, removeCheckpoint } from './folder';
 export const CHECKPOINT_VERSION = 1;
 /** Unicode has 0x110000 code points; a capped vocabulary adds one unknown token. */
 const MAX_VOCABULARY = 0x110000 + 1;

@@ -150,6 +150,17 @@ export function checkSaveTarget(dir: string): string {
   return target;
 }
 
+/** Removes the checkpoint at `dir` if it is one SeqLab recognises (see the file comment); anything else stays. Says whether it did. */
+export function removeCheckpoint(dir: string): boolean {
+  const target = path.resolve(dir);
+  try {
+    if (inspectTarget(target) !== 'checkpoint') return false;
+  } catch {
+    return false;
+  }
+  return removeOwnedFolder(target);
+}
+
 /** Removes a folder holding only SeqLab's files, file by file; leaves it (and says false) if it holds anything else. */
 function removeOwnedFolder(dir: string): boolean {
   let entries: string[];

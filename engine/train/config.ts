@@ -42,6 +42,7 @@ export const TrainConfigSchema = z.object({
   minutes: z.number().min(0).max(60 * 24 * 7).default(2), // time budget (0 = none): stops at whichever of steps, minutes and patience comes first
   patience: int(0, 1_000_000).default(8), // stop after this many evaluations without a new best validation loss (0 = never)
   evalInterval: int(1, 1_000_000).default(25), // an evaluation costs about one training step: 4%
+  checkpointEvery: int(0, 100_000_000).default(100), // save the latest weights this often, where a run has a place for them (0 = only at the end)
   evalWindows: int(1, 100_000).default(64), // validation windows per evaluation (contiguous, fixed)
   sampleInterval: int(0, 1_000_000).default(100), // 0 = no samples while training
   sampleLength: int(1, 10_000).default(120),

@@ -3,7 +3,7 @@
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
 import { currentBackend } from '../backend';
-import { checkSaveTarget, loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { checkSaveTarget, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
 import { configureOptimizer, modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
@@ -17,11 +17,20 @@ export interface TrainRequest {
   keep?: 'best' | 'last';
   /** A checkpoint folder to continue from: its model, vocabulary, optimiser and step. */
   resumeFrom?: string;
+  /**
+   * With keep 'best': a folder for the latest weights, written every `checkpointEvery` steps
+   * (so a crash loses at most that much) and when the run is stopped; removed when the run
+   * ends normally, since the best checkpoint is what is kept then.
+   */
+  lastDir?: string;
   maxCharacters?: number;
 }
 
 export interface TrainSummary extends TrainResult {
+  /** The kept checkpoint (the best, or the last with keep 'last'). */
   checkpoint: string | null;
+  /** The weights as they were when the run stopped (`lastDir`, or `outDir` when nothing else was saved). */
+  lastCheckpoint: string | null;
   vocabSize: number;
   vocabularyReason: string;
   corpus: string;
@@ -35,6 +44,7 @@ const MODEL_KEYS = ['cell', 'layers', 'hidden', 'embed', 'normalization'] as con
 export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
   // Before any work: a folder that a save would refuse to replace is refused now, not minutes later.
   if (request.outDir) checkSaveTarget(request.outDir);
+  if (request.lastDir && request.lastDir !== request.resumeFrom) checkSaveTarget(request.lastDir);
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
   const config = parseTrainConfig({ ...(resumed?.meta.training.config ?? {}), ...request.config });
   if (resumed) {
@@ -55,20 +65,31 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   }
   const keep = request.keep ?? 'best';
   let checkpoint: string | null = null;
-  const save = (state: Parameters<typeof saveCheckpoint>[1]['state']) => {
-    checkpoint = saveCheckpoint(request.outDir!, {
-      model, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
-    });
-  };
+  let lastCheckpoint: string | null = null;
+  const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
+    model, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
+  });
   try {
     const result = yield* trainModel(model, data, config, {
       resume: resumed?.meta.training.state,
-      saveCheckpoint: request.outDir ? (which, state) => {
-        if (which === keep) save(state);
+      saveCheckpoint: request.outDir ? (which, state, reason) => {
+        if (which === 'periodic') {
+          if (request.lastDir) lastCheckpoint = saveTo(request.lastDir, state);
+        } else if (which === keep) {
+          checkpoint = saveTo(request.outDir!, state);
+        } else if (which === 'last' && (reason === 'cancelled' || checkpoint === null)) {
+          // Stopped, or ended before any evaluation: keep the weights as they are, beside the best.
+          if (request.lastDir) lastCheckpoint = saveTo(request.lastDir, state);
+          else checkpoint = lastCheckpoint = saveTo(request.outDir!, state);
+        } else if (which === 'last' && request.lastDir) {
+          // A normal end: the best is kept; the latest weights were only there for a crash.
+          removeCheckpoint(request.lastDir);
+          lastCheckpoint = null;
+        }
       } : undefined,
     }, signal);
     return {
-      ...result, checkpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: corpus.origin,
+      ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: corpus.origin,
       corpusCharacters: [...corpus.text].length, config,
     };
   } finally {

@@ -74,7 +74,7 @@ export interface ProgressEvent {
   budgetSeconds: number | null;
 }
 export interface SampleEvent { kind: 'sample'; step: number; text: string }
-export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last'; valLoss: number | null }
+export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last' | 'periodic'; valLoss: number | null }
 export type TrainEvent = ProgressEvent | SampleEvent | CheckpointEvent;
 
 export type StopReason = 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged';
@@ -94,8 +94,12 @@ export interface TrainResult {
 }
 
 export interface TrainingHooks {
-  /** Writes a checkpoint of the model as it is now; awaited before training goes on. */
-  saveCheckpoint?: (which: 'best' | 'last', state: TrainingState) => Promise<void> | void;
+  /**
+   * Writes a checkpoint of the model as it is now; awaited before training goes on. 'best'
+   * after a new best validation loss, 'periodic' every `checkpointEvery` steps, 'last' at the
+   * end with the reason it ended (not after a divergence).
+   */
+  saveCheckpoint?: (which: 'best' | 'last' | 'periodic', state: TrainingState, reason?: StopReason) => Promise<void> | void;
   /** Training state to resume from (the model and optimiser already restored). */
   resume?: TrainingState;
 }
@@ -257,6 +261,10 @@ export async function* trainModel(
         lastProgress = now;
         yield progress(evalNow);
       }
+      if (hooks.saveCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) {
+        await hooks.saveCheckpoint('periodic', snapshot());
+        yield { kind: 'checkpoint', step: state.step, which: 'periodic', valLoss: state.valLoss };
+      }
       if (evalNow && state.bestStep !== state.step && config.patience > 0 && ++evalsWithoutBest >= config.patience) {
         // The validation loss has stopped improving: more steps would only fit the training text closer.
         reason = 'plateau';
@@ -271,7 +279,7 @@ export async function* trainModel(
     }
     yield progress(false);
     if (hooks.saveCheckpoint && reason !== 'diverged') {
-      await hooks.saveCheckpoint('last', snapshot());
+      await hooks.saveCheckpoint('last', snapshot(), reason);
       yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };
     }
     if (!message) message = `trained ${state.step} steps`;

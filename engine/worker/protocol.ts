@@ -26,7 +26,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   /** Start training; events follow until the `TrainSummary` reply. One training at a time. */
   z.object({
     type: z.literal('train'), id: z.number().int(), source: corpusSource, config: z.record(z.string(), z.unknown()).optional(),
-    outDir: z.string().optional(), keep: z.enum(['best', 'last']).optional(), resumeFrom: z.string().optional(),
+    outDir: z.string().optional(), keep: z.enum(['best', 'last']).optional(), resumeFrom: z.string().optional(), lastDir: z.string().optional(),
     maxCharacters: z.number().int().positive().optional(),
   }),
   /** Stop the request `target` (a train or sample) within one step; replies when it has stopped. */

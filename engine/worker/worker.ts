@@ -77,11 +77,12 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     const controller = new AbortController();
     training = { id: r.id, controller };
     try {
-      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, maxCharacters: r.maxCharacters }, controller.signal);
+      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, lastDir: r.lastDir, maxCharacters: r.maxCharacters }, controller.signal);
       for (;;) {
         const next = await run.next();
         if (next.done) {
-          if (next.value.checkpoint) activate(next.value.checkpoint);
+          const kept = next.value.checkpoint ?? next.value.lastCheckpoint;
+          if (kept) activate(kept);
           return next.value;
         }
         emit(r.id, next.value);

@@ -115,6 +115,38 @@ describe('training', () => {
     assert.ok(first.etaSeconds !== null && first.etaSeconds <= 1.8 && first.etaSeconds > 0.5, `ETA ${first.etaSeconds}`);
   });
 
+  it('keeps the latest weights beside the best: every checkpointEvery steps, at Stop; removed after a normal end', async () => {
+    const root = tmp();
+    const outDir = path.join(root, 'run');
+    const lastDir = path.join(root, 'run-last');
+    // Stopped at step 25: the best (from the evaluation at step 20) stays, the weights as they are go beside it.
+    const controller = new AbortController();
+    const stopped = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir, lastDir, config: { ...small, steps: 1000, evalInterval: 20, checkpointEvery: 10, sampleInterval: 0, progressIntervalMs: 0 } }, controller.signal), (e) => {
+      if (e.kind === 'progress' && e.step >= 25) controller.abort();
+    });
+    assert.equal(stopped.result.reason, 'cancelled');
+    assert.equal(stopped.result.checkpoint, outDir);
+    assert.equal(stopped.result.lastCheckpoint, lastDir);
+    assert.equal(stopped.result.steps, 25, 'stopped before the step after the request');
+    assert.equal(readCheckpointMeta(outDir).training.state.step, 20);
+    assert.equal(readCheckpointMeta(lastDir).training.state.step, stopped.result.steps);
+    assert.ok(stopped.events.some((e) => e.kind === 'checkpoint' && e.which === 'periodic' && e.step === 10));
+    // Resumed from the latest weights (as after a reload): it continues at their step, and a normal end removes them.
+    const resumed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir, lastDir, resumeFrom: lastDir, config: { steps: stopped.result.steps + 15 } }));
+    assert.equal(resumed.result.reason, 'completed');
+    assert.equal(resumed.result.steps, stopped.result.steps + 15);
+    assert.equal(resumed.result.lastCheckpoint, null);
+    assert.ok(!fs.existsSync(lastDir), 'the latest weights were only a guard against a crash');
+    assert.deepEqual(fs.readdirSync(root), ['run']);
+    // Stopped before any evaluation, with nowhere else to go (the command line): the weights are kept in outDir.
+    const early = new AbortController();
+    const cli = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir: path.join(root, 'cli'), config: { ...small, steps: 1000, evalInterval: 500, sampleInterval: 0 } }, early.signal), (e) => {
+      if (e.kind === 'progress' && e.step >= 3) early.abort();
+    });
+    assert.equal(cli.result.checkpoint, path.join(root, 'cli'));
+    loadCheckpoint(path.join(root, 'cli')).model.dispose();
+  });
+
   it('writes a checkpoint that loads, and resumes exactly where an uninterrupted run would be', async () => {
     const root = tmp();
     const cfg = { ...small, steps: 20, evalInterval: 10, sampleInterval: 0 };

@@ -57,11 +57,11 @@ async function workbenchReady(page) {
   await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
 }
 
-async function withWorkbench({ locale, files, defaults = false } = {}, fn) {
+async function withWorkbench({ locale, files, defaults = false, settings } = {}, fn) {
   const workspace = freshWorkspace({ 'notes.txt': TEXT, ...files });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
-  // `defaults`: SeqLab's own training settings, as a new user has them.
-  const server = await startCodeServer({ workspace, extensions, locale, settings: defaults ? { 'seqlab.generate.length': 60 } : SETTINGS });
+  // `defaults`: SeqLab's own training settings, as a new user has them; `settings`: exactly these.
+  const server = await startCodeServer({ workspace, extensions, locale, settings: settings ?? (defaults ? { 'seqlab.generate.length': 60 } : SETTINGS) });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
@@ -298,6 +298,61 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     await view.locator('#x-axis').evaluate((el) => { el.value = 'time'; el.dispatchEvent(new Event('change')); });
     await view.locator('#log-y').check();
     await page.screenshot({ path: path.join(SHOTS, 'training-260-hc-black-after-time-log.png') });
+  });
+});
+
+/** The step shown in the Training view's status ("step 41 · …"), or -1. */
+async function shownStep(view) {
+  const m = /step (\d+) ·/.exec(await view.locator('#status').innerText().catch(() => ''));
+  return m ? Number(m[1]) : -1;
+}
+
+async function waitForStep(view, page, step, timeout = 120_000) {
+  for (const until = Date.now() + timeout; Date.now() < until; await page.waitForTimeout(300)) {
+    if ((await shownStep(view)) >= step) return;
+  }
+  throw new Error(`the run did not reach step ${step}`);
+}
+
+await scenario('Stop saves and says where; a reload mid-run offers Resume, which continues the steps and the curve', async () => {
+  const settings = { 'seqlab.train.checkpointEvery': 20, 'seqlab.train.minutes': 1, 'seqlab.train.hiddenSize': 64 };
+  await withWorkbench({ settings, files: { 'poems.txt': chineseText({ length: 8000 }) } }, async (page) => {
+    await openFile(page, 'poems.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection');
+    let view = await webviewWith(page, '#summary-text');
+    await waitForStep(view, page, 30);
+    await runCommand(page, 'SeqLab: Stop Training');
+    const stopped = page.locator('.notifications-toasts .notification-toast', { hasText: 'Training stopped at step' }).first();
+    await stopped.waitFor({ timeout: 30_000 });
+    const said = await stopped.innerText();
+    if (!/-last/.test(said)) throw new Error(`Stop did not say where the weights are: ${said}`);
+    await page.screenshot({ path: path.join(SHOTS, 'stop-message.png') });
+    await page.keyboard.press('Escape');
+
+    // A second run, interrupted by a window reload after its checkpoint at step 40.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection');
+    await waitForStep(view, page, 45);
+    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+    await workbenchReady(page);
+    const offer = page.locator('.notifications-toasts .notification-toast', { hasText: /was interrupted at step \d+/ }).first();
+    await offer.waitFor({ timeout: 60_000 });
+    const at = Number(/interrupted at step (\d+)/.exec(await offer.innerText())[1]);
+    if (at < 40) throw new Error(`the interrupted run was saved at step ${at}, not at its checkpoint of step 40 or later`);
+    await page.screenshot({ path: path.join(SHOTS, 'resume-offer.png') });
+    await offer.locator('.monaco-button', { hasText: 'Resume' }).click();
+    view = await webviewWith(page, '#summary-text');
+    await waitForStep(view, page, at + 1, 60_000);
+    const first = await shownStep(view);
+    const points = Number(await view.locator('#chart').getAttribute('data-points'));
+    console.log(`  interrupted at step ${at}; resumed at step ${first} with ${points} training points on the chart`);
+    if (first < at) throw new Error(`the resumed run shows step ${first}, before ${at}`);
+    if (points < 10) throw new Error(`the resumed chart has ${points} points: the earlier curve was not kept`);
+    await page.screenshot({ path: path.join(SHOTS, 'resumed.png') });
+    await runCommand(page, 'SeqLab: Stop Training');
   });
 });
 

@@ -1,0 +1,76 @@
+/**
+ * Runs in progress, remembered outside the worker so that a window reload or a crash does
+ * not lose them: one small JSON file per run in the extension's storage (what to train on,
+ * with which settings, into which folders, by which extension host). A run that ends
+ * removes its record; a record whose extension host is gone is an interrupted run, which
+ * the next activation offers to resume from its latest checkpoint (`<run>-last`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+// Bounded, regular-file-only reads; io/files.ts loads no TensorFlow.js.
+import { readRegularFile } from '../engine/io/files';
+
+export type RunSource = { kind: 'text'; text: string; name: string } | { kind: 'files'; patterns: string[]; cwd?: string };
+
+export interface RunRecord {
+  /** The run's folder name (the best checkpoint); the latest weights go to `<name>-last` beside it. */
+  name: string;
+  outDir: string;
+  lastDir: string;
+  source: RunSource;
+  origin: string;
+  characters: number;
+  config: Record<string, unknown>;
+  /** The extension host that trains it: when it is gone, the run was interrupted. */
+  pid: number;
+  started: string;
+}
+
+/** A selection is kept in the record to resume on it: 50 million characters at most, as training. */
+const MAX_RECORD_BYTES = 200 * 1024 * 1024;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class RunRecords {
+  constructor(private readonly root: string) {}
+
+  private file(name: string): string {
+    return path.join(this.root, `${name}.json`);
+  }
+
+  /** Written atomically (a temporary file renamed over), so a crash never leaves half a record. */
+  write(record: RunRecord): void {
+    fs.mkdirSync(this.root, { recursive: true });
+    const tmp = `${this.file(record.name)}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(record));
+    fs.renameSync(tmp, this.file(record.name));
+  }
+
+  remove(name: string): void {
+    fs.rmSync(this.file(name), { force: true });
+  }
+
+  /** Records whose extension host is gone, newest first; unreadable records are skipped. */
+  interrupted(): RunRecord[] {
+    if (!fs.existsSync(this.root)) return [];
+    const out: RunRecord[] = [];
+    for (const f of fs.readdirSync(this.root)) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        const r = JSON.parse(readRegularFile(path.join(this.root, f), 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
+        if (typeof r.name === 'string' && typeof r.pid === 'number' && !alive(r.pid)) out.push(r);
+      } catch {
+        // a damaged record is not a run to resume
+      }
+    }
+    return out.sort((a, b) => b.started.localeCompare(a.started));
+  }
+}
