@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { EngineError } from '../engine/worker/client';
 import type { ReplyMap } from '../engine/worker/protocol';
 import type { EngineHost } from './engineHost';
-import { runExperimentCommand } from './experimentsPanel';
+import { compareRunsMessage, pickRuns } from './compareRuns';
+import { ExperimentsPanel, runExperimentCommand } from './experimentsPanel';
 import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
 import { inUnit, unitLabel } from '../webview/chartModel';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
@@ -301,6 +302,25 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       await vscode.workspace.getConfiguration('seqlab').update('backend', pick.label, vscode.ConfigurationTarget.Global);
     }),
     reg('seqlab.showLog', () => c.log.show()),
+    reg('seqlab.compareRuns', async (_item?: ModelItem, selected?: ModelItem[]) => {
+      // From the Models view: the ticked runs (or the selection); from the palette: a pick.
+      const ticked = c.tree.ticked();
+      const given = selected && selected.length > 1 ? selected.map((i) => i.entry.dir) : ticked.length > 1 ? ticked : undefined;
+      const entries = c.store.list().filter((e) => !e.damaged);
+      const dirs = given ?? await pickRuns(entries.map((e) => ({ name: e.name, dir: e.dir, description: `${e.cell} ${e.numLayers}×${e.hiddenSize}` })), t);
+      if (!dirs) return;
+      if (dirs.length < 1) {
+        void vscode.window.showInformationMessage(t('Tick at least one run to compare.'));
+        return;
+      }
+      try {
+        const message = compareRunsMessage(dirs, c.settings().units, t);
+        ExperimentsPanel.show(c.context.extensionUri, c.log).post(message);
+        return message;
+      } catch (err) {
+        showError(c, t('Cannot compare the runs: {0}', (err as Error).message));
+      }
+    }),
     reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),
   ];
 }

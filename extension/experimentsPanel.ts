@@ -63,7 +63,10 @@ export class ExperimentsPanel {
 
   post(message: ExperimentMessage, result?: ReplyMap['experiment']): void {
     this.last = message;
+    const o = message.output;
+    // A message made on the host (Compare Runs) carries what the exports need itself.
     if (result) this.result = result;
+    else if (o) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result ?? o.config } } as ReplyMap['experiment'];
     void this.panel.webview.postMessage(message);
   }
 

@@ -74,7 +74,10 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
       void context.globalState.update(ACTIVE_KEY, info?.dir);
     }),
     vscode.window.registerWebviewViewProvider(TrainingViewProvider.viewId, trainingView),
-    vscode.window.registerTreeDataProvider('seqlab.modelsView', tree),
+    ...(() => {
+      const view = vscode.window.createTreeView('seqlab.modelsView', { treeDataProvider: tree, canSelectMany: true, manageCheckboxStateManually: true });
+      return [view, tree.track(view)];
+    })(),
     vscode.window.registerWebviewPanelSerializer(EXPERIMENTS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
         ExperimentsPanel.revive(panel, context.extensionUri, log);

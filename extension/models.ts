@@ -83,6 +83,22 @@ export class ModelItem extends vscode.TreeItem {
 export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.emitter.event;
+  /** Runs ticked for Compare Runs (their folders). */
+  private readonly tickedDirs = new Set<string>();
+
+  /** Follows the check boxes of a tree view showing this tree. */
+  track(view: vscode.TreeView<ModelItem>): vscode.Disposable {
+    return view.onDidChangeCheckboxState((e) => {
+      for (const [item, state] of e.items) {
+        if (state === vscode.TreeItemCheckboxState.Checked) this.tickedDirs.add(item.entry.dir);
+        else this.tickedDirs.delete(item.entry.dir);
+      }
+    });
+  }
+
+  ticked(): string[] {
+    return [...this.tickedDirs];
+  }
 
   constructor(private readonly store: ModelStore, private readonly activeDir: () => string | undefined) {}
 
@@ -102,6 +118,11 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
       const outside = this.store.entryFor(active);
       if (outside) entries.unshift(outside);
     }
-    return entries.map((e) => new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir)));
+    return entries.map((e) => {
+      const item = new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir));
+      // A check box per run, to tick runs for Compare Runs.
+      if (!e.damaged) item.checkboxState = this.tickedDirs.has(e.dir) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+      return item;
+    });
   }
 }

@@ -57,7 +57,8 @@ function yRanges(figures: ExperimentFigure[]): Map<string, [number, number]> {
     if (f.logY) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
     else {
       const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
-      [lo, hi] = [Math.min(0, lo) === 0 && lo >= 0 ? 0 : lo - pad, hi + pad];
+      // From 0 when the values come close to it; else around the data (loss curves would flatten against 0).
+      [lo, hi] = [lo >= 0 && lo < 0.25 * hi ? 0 : lo - pad, hi + pad];
     }
     out.set(f.id, [lo, hi === lo ? lo + 1 : hi]);
   }

@@ -3,7 +3,7 @@
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
 import { currentBackend } from '../backend';
-import { checkSaveTarget, loadCheckpoint, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
 import { configureOptimizer, modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
@@ -66,12 +66,27 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   const keep = request.keep ?? 'best';
   let checkpoint: string | null = null;
   let lastCheckpoint: string | null = null;
+  let resumeState = resumed?.meta.training.state;
+  if (resumeState && request.outDir && request.outDir !== request.resumeFrom && keep === 'best') {
+    // Resuming from the latest weights (<run>-last) of a run whose best is kept in outDir: that
+    // best may be newer than the latest weights know (evaluated after them, before the crash);
+    // it stays the one to beat, and the run's checkpoint.
+    try {
+      const kept = readCheckpointMeta(request.outDir).training.state;
+      checkpoint = request.outDir;
+      if (kept.bestValLoss !== null && (resumeState.bestValLoss === null || kept.bestValLoss < resumeState.bestValLoss)) {
+        resumeState = { ...resumeState, bestValLoss: kept.bestValLoss, bestStep: kept.bestStep };
+      }
+    } catch {
+      // no best kept yet
+    }
+  }
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
     model, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
   });
   try {
     const result = yield* trainModel(model, data, config, {
-      resume: resumed?.meta.training.state,
+      resume: resumeState,
       saveCheckpoint: request.outDir ? (which, state, reason) => {
         if (which === 'periodic') {
           if (request.lastDir) lastCheckpoint = saveTo(request.lastDir, state);

@@ -136,6 +136,8 @@ describe('training', () => {
     assert.equal(resumed.result.reason, 'completed');
     assert.equal(resumed.result.steps, stopped.result.steps + 15);
     assert.equal(resumed.result.lastCheckpoint, null);
+    assert.equal(resumed.result.checkpoint, outDir, 'the best kept before the interruption stays the run\'s checkpoint');
+    assert.ok(resumed.result.bestValLoss! <= stopped.result.bestValLoss!);
     assert.ok(!fs.existsSync(lastDir), 'the latest weights were only a guard against a crash');
     assert.deepEqual(fs.readdirSync(root), ['run']);
     // Stopped before any evaluation, with nowhere else to go (the command line): the weights are kept in outDir.

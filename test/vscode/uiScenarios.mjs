@@ -230,6 +230,20 @@ async function setSidebarWidth(page, width) {
   if (Math.abs(now.width - width) > 8) throw new Error(`the side bar is ${now.width} px wide, not ${width}`);
 }
 
+const THEMES = [['Light Modern', 'vs', 'light'], ['Dark Modern', 'vs-dark', 'dark'], ['Dark High Contrast', 'hc-black', 'hc']];
+
+/** The Training view at 260 and 450 px, in light, dark and high contrast: screenshots `training-<width>-<theme>-<moment>.png`; ends at 450 px, light. */
+async function trainingShots(page, moment) {
+  for (const width of [260, 450]) {
+    await setSidebarWidth(page, width);
+    for (const [label, cls, short] of THEMES) {
+      await setTheme(page, label, cls);
+      await page.screenshot({ path: path.join(SHOTS, `training-${width}-${short}-${moment}.png`) });
+    }
+  }
+  await setTheme(page, 'Light Modern', 'vs');
+}
+
 await scenario('a default run on a 27k-character Chinese text: budget, ETA, live chart, smoothing, units, widths and themes', async () => {
   await withWorkbench({ defaults: true, files: { 'poems.txt': chineseText() } }, async (page) => {
     await runCommand(page, 'SeqLab: Focus on Training View');
@@ -237,7 +251,8 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     await setSidebarWidth(page, 260);
     const summary = await view.locator('#summary-text').innerText();
     if (!/^LSTM 1×128 · seq 64 · batch 32 · lr 0\.003 · 2 min budget$/.test(summary)) throw new Error(`the settings summary reads "${summary}"`);
-    await page.screenshot({ path: path.join(SHOTS, 'training-260-light-before.png') });
+    await trainingShots(page, 'before');
+    await setSidebarWidth(page, 260);
 
     await openFile(page, 'poems.txt');
     await page.locator('.monaco-editor .view-lines').first().click();
@@ -252,7 +267,6 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     const chart = view.locator('#chart');
     const points = Number(await chart.getAttribute('data-points'));
     if (points < 20) throw new Error(`after 22 s the chart has ${points} training points`);
-    await page.screenshot({ path: path.join(SHOTS, 'training-260-light-during.png') });
 
     // Smoothing: at 0 the drawn line is the raw loss; at 0.9 it is not.
     const slider = view.locator('#smoothing');
@@ -274,13 +288,7 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
       if (attempt > 5) throw new Error(`the status bar (${bar}) and the legend (${val?.[0]}) disagree`);
       await page.waitForTimeout(300);
     }
-    for (const [theme, cls] of [['Dark Modern', 'vs-dark'], ['Dark High Contrast', 'hc-black']]) {
-      await setTheme(page, theme, cls);
-      await page.screenshot({ path: path.join(SHOTS, `training-260-${cls}-during.png`) });
-    }
-    await setTheme(page, 'Light Modern', 'vs');
-    await setSidebarWidth(page, 450);
-    await page.screenshot({ path: path.join(SHOTS, 'training-450-light-during.png') });
+    await trainingShots(page, 'during');
 
     // The run ends by its budget (or patience), within 2.5 minutes, and keeps the best checkpoint.
     await view.locator('#status', { hasText: /time budget of 2 minutes is used up|has not improved/ }).waitFor({ timeout: 150_000 - (Date.now() - started) });
@@ -288,16 +296,10 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     const seconds = (Date.now() - started) / 1000;
     console.log(`  default run: ended after ${seconds.toFixed(0)} s with ${await chart.getAttribute('data-points')} training and ${await chart.getAttribute('data-val-points')} validation points`);
     if (seconds > 150) throw new Error(`the default run took ${seconds.toFixed(0)} s`);
-    await page.screenshot({ path: path.join(SHOTS, 'training-450-light-after.png') });
-    for (const [theme, cls] of [['Dark Modern', 'vs-dark'], ['Dark High Contrast', 'hc-black']]) {
-      await setTheme(page, theme, cls);
-      await page.screenshot({ path: path.join(SHOTS, `training-450-${cls}-after.png`) });
-    }
-    await setSidebarWidth(page, 260);
-    await page.screenshot({ path: path.join(SHOTS, 'training-260-hc-black-after.png') });
+    await trainingShots(page, 'after');
     await view.locator('#x-axis').evaluate((el) => { el.value = 'time'; el.dispatchEvent(new Event('change')); });
     await view.locator('#log-y').check();
-    await page.screenshot({ path: path.join(SHOTS, 'training-260-hc-black-after-time-log.png') });
+    await page.screenshot({ path: path.join(SHOTS, 'training-450-light-after-time-log.png') });
   });
 });
 
@@ -353,6 +355,25 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     if (points < 10) throw new Error(`the resumed chart has ${points} points: the earlier curve was not kept`);
     await page.screenshot({ path: path.join(SHOTS, 'resumed.png') });
     await runCommand(page, 'SeqLab: Stop Training');
+    await view.locator('#status', { hasText: /stopped at step/ }).waitFor({ timeout: 30_000 });
+
+    // Runs compared: tick both runs in the palette's pick, and see their curves overlaid, both named.
+    await runCommand(page, 'SeqLab: Compare Runs…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Compare Runs' }).waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lstm-' }).first().waitFor({ timeout: 30_000 });
+    const names = (await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts()).filter((n) => !n.endsWith('-last'));
+    for (const name of names) {
+      await page.locator('.quick-input-widget input').fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click();
+    }
+    await page.locator('.quick-input-widget input').fill('');
+    await page.keyboard.press('Enter');
+    const compared = await webviewWith(page, '#figure-val-steps');
+    const legend = await compared.locator('.legend').first().innerText();
+    for (const name of names) if (!legend.includes(name)) throw new Error(`the comparison's legend lacks ${name}: ${legend}`);
+    if (names.length < 2) throw new Error(`only ${names.length} runs to compare`);
+    if (!/lstm 1×64, lr 0\.003/.test(legend)) throw new Error(`the legend has no config summary: ${legend}`);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-runs.png') });
   });
 });
 
