@@ -2,7 +2,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend, GRU, LSTM, LSTMCell, RNN, GRUCell } from '../../engine';
-import { CharLM } from '../../engine/charlm';
+import { CharLM, embeddingGrad } from '../../engine/charlm';
 import { sampleText } from '../../engine/sample';
 import { Vocabulary } from '../../engine/text/vocabulary';
 
@@ -158,6 +158,24 @@ describe('recurrent modules', () => {
 describe('CharLM', () => {
   before(async () => {
     await initBackend('wasm');
+  });
+
+  it('forms the embedding gradient as a scatter-add, equal to the one-hot product it replaced', () => {
+    const ids = Int32Array.from([1, 4, 1, 6, 0, 4, 4]);
+    const dy = Float32Array.from({ length: ids.length * 3 }, (_, i) => Math.sin(i * 1.7));
+    const expected = tf.tidy(() => tf.matMul(tf.oneHot(tf.tensor1d(ids, 'int32'), 7), tf.tensor2d(dy, [ids.length, 3]), true, false).arraySync() as number[][]);
+    const got = embeddingGrad(ids, dy, 7, 3);
+    expected.flat().forEach((v, i) => assert.ok(Math.abs(v - got[i]) < 1e-6, `element ${i}: ${got[i]} vs ${v}`));
+    // Through the model: d sum(embed(ids) * R) / d embedding.weight, row by row.
+    const model = new CharLM({ vocabSize: 7, embeddingSize: 3, hiddenSize: 4, seed: 1 });
+    const input = tf.tensor2d([[1, 4, 1, 6], [0, 4, 4, 2]], [2, 4], 'int32');
+    const R = tf.randomNormal([4, 2, 3], 0, 1, 'float32', 5);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.embed(input), R)) as tf.Scalar, [model.embedding]);
+    const reference = tf.tidy(() => tf.matMul(tf.oneHot(tf.transpose(input).reshape([8]), 7), R.reshape([8, 3]), true, false));
+    const diff = tf.max(tf.abs(tf.sub(grads[model.embedding.name], reference))).dataSync()[0];
+    assert.ok(diff < 1e-6, `max difference ${diff}`);
+    tf.dispose([input, R, reference, ...Object.values(grads)]);
+    model.dispose();
   });
 
   it('uses PyTorch names for a composed model', () => {
