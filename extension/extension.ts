@@ -95,7 +95,8 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     }),
     ...registerCommands(commandContext),
   );
-  // Runs interrupted by a reload or a crash of an earlier window: offer to resume them.
+  // Runs interrupted by a reload or a crash of an earlier window: offer to resume them. (This is
+  // why SeqLab activates on startup: reading a few small records, no TensorFlow.js.)
   for (const record of runs.interrupted().slice(0, 3)) void offerResume(commandContext, record);
   if (settings().backend !== 'auto') applyBackend();
   engine.setUnits(settings().units);
