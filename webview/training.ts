@@ -218,6 +218,9 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: 'border-color: var(--vscode-charts-orange); color: var(--vscode-charts-orange)' }),
       `${strings.valLoss} ${lastVal ? `${inUnit(lastVal.loss, unit).toFixed(3)} (${strings.step} ${lastVal.step})` : '–'}`),
     el('span', { class: 'legend-item label' }, unitLabel(unit)),
+    // While training, where the run is, next to the chart (the status lines may be scrolled out of a short view).
+    ...(state.running && state.last ? [el('span', { class: 'legend-item label', id: 'progress-mini' },
+      `${strings.step} ${state.last.step}${state.last.etaSeconds !== null ? ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}` : ''}`)] : []),
   );
 
   const data: uPlot.AlignedData = [xs, raw as unknown as number[], smoothed as unknown as number[], val as unknown as number[]];
