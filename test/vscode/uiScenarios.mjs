@@ -120,6 +120,12 @@ async function openFile(page, name) {
   await page.waitForFunction(() => (document.querySelector('.monaco-editor .view-lines')?.textContent ?? '').length > 0, null, { timeout: 60_000 });
 }
 
+/**
+ * Where to right-click a selection that starts at the top left of the editor: the text
+ * itself (a selection overlay can be an empty line's zero-width box, which cannot be clicked).
+ */
+const selectionStart = (page) => page.locator('.monaco-editor .view-lines').first();
+
 async function contextMenu(page, target, item) {
   // force: the selection overlay lies under the text layer, which takes the pointer.
   // Near the left end: a long line's selection reaches under the minimap, where a click opens the minimap's menu.
@@ -165,7 +171,7 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
     await page.screenshot({ path: path.join(SHOTS, '1-selected.png') });
-    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Train on Selection');
+    await contextMenu(page, selectionStart(page), 'Train on Selection');
     const view = webview(page);
     const chart = view.locator('#chart');
     await chart.waitFor({ timeout: 60_000 });
@@ -194,7 +200,7 @@ await scenario('select, train, watch, generate, undo, inspect (English)', async 
 
     await page.keyboard.press('Control+Home');
     await page.keyboard.press('Shift+End');
-    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    await contextMenu(page, selectionStart(page), 'Inspect Gates');
     const inspector = webview(page, 1); // the Training view is the first SeqLab webview
     await inspector.locator('#heatmap[data-drawn-labels]').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(800);
@@ -383,13 +389,13 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
     await openFile(page, 'poem2000.txt');
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
-    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Train on Selection');
+    await contextMenu(page, selectionStart(page), 'Train on Selection');
     await webview(page).locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 180_000 });
 
     await openFile(page, 'poem200.txt');
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
-    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    await contextMenu(page, selectionStart(page), 'Inspect Gates');
     const inspector = await webviewWith(page, '#heatmap[data-drawn-labels]');
     const heatmap = inspector.locator('#heatmap');
     const attr = (name) => heatmap.getAttribute(name);
@@ -439,7 +445,7 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
     await page.locator('.tabs-container .tab', { hasText: 'poem2000.txt' }).first().click();
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
-    await contextMenu(page, page.locator('.view-overlays .selected-text').first(), 'Inspect Gates');
+    await contextMenu(page, selectionStart(page), 'Inspect Gates');
     const started = Date.now();
     await inspector.locator('#heatmap[data-columns="2000"][data-drawn-labels]').waitFor({ timeout: 30_000 });
     const seconds = (Date.now() - started) / 1000;
