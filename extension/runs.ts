@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-// Bounded, regular-file-only reads; io/files.ts loads no TensorFlow.js.
+// Bounded, regular-file-only reads and the liveness of a process; neither module loads TensorFlow.js.
+import { processAlive } from '../engine/checkpoint/folder';
 import { readRegularFile } from '../engine/io/files';
 
 export type RunSource = { kind: 'text'; text: string; name: string } | { kind: 'files'; patterns: string[]; cwd?: string };
@@ -28,16 +29,6 @@ export interface RunRecord {
 
 /** A selection is kept in the record to resume on it: 50 million characters at most, as training. */
 const MAX_RECORD_BYTES = 200 * 1024 * 1024;
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class RunRecords {
   constructor(private readonly root: string) {}
@@ -66,7 +57,7 @@ export class RunRecords {
       if (!f.endsWith('.json')) continue;
       try {
         const r = JSON.parse(readRegularFile(path.join(this.root, f), 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
-        if (typeof r.name === 'string' && typeof r.pid === 'number' && !alive(r.pid)) out.push(r);
+        if (typeof r.name === 'string' && typeof r.pid === 'number' && !processAlive(r.pid)) out.push(r);
       } catch {
         // a damaged record is not a run to resume
       }

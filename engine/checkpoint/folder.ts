@@ -59,7 +59,8 @@ function leftoversOf(target: string): Leftover[] {
   return out;
 }
 
-function processAlive(pid: number | null): boolean {
+/** Whether a process (a saving SeqLab, an extension host) is still running; null = unknown = gone. */
+export function processAlive(pid: number | null): boolean {
   if (pid === null) return false;
   if (pid === process.pid) return true;
   try {
