@@ -29,24 +29,33 @@ export interface RunRecord {
 
 /** A selection is kept in the record to resume on it: 50 million characters at most, as training. */
 const MAX_RECORD_BYTES = 200 * 1024 * 1024;
+/** `<run name>.<pid>.json` */
+const RECORD = /^(.+)\.(\d+)\.json$/;
 
 export class RunRecords {
   constructor(private readonly root: string) {}
 
-  private file(name: string): string {
-    return path.join(this.root, `${name}.json`);
+  /** `<name>.<pid>.json`: the pid in the name lets startup skip live runs without reading their text. */
+  private file(record: Pick<RunRecord, 'name' | 'pid'>): string {
+    return path.join(this.root, `${record.name}.${record.pid}.json`);
   }
 
   /** Written atomically (a temporary file renamed over), so a crash never leaves half a record. */
   write(record: RunRecord): void {
     fs.mkdirSync(this.root, { recursive: true });
-    const tmp = `${this.file(record.name)}.tmp-${process.pid}`;
+    for (const f of this.filesOf(record.name)) fs.rmSync(path.join(this.root, f), { force: true }); // a resumed run's old record
+    const tmp = `${this.file(record)}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(record));
-    fs.renameSync(tmp, this.file(record.name));
+    fs.renameSync(tmp, this.file(record));
   }
 
   remove(name: string): void {
-    fs.rmSync(this.file(name), { force: true });
+    for (const f of this.filesOf(name)) fs.rmSync(path.join(this.root, f), { force: true });
+  }
+
+  private filesOf(name: string): string[] {
+    if (!fs.existsSync(this.root)) return [];
+    return fs.readdirSync(this.root).filter((f) => RECORD.exec(f)?.[1] === name);
   }
 
   /** Records whose extension host is gone, newest first; unreadable records are skipped. */
@@ -54,10 +63,11 @@ export class RunRecords {
     if (!fs.existsSync(this.root)) return [];
     const out: RunRecord[] = [];
     for (const f of fs.readdirSync(this.root)) {
-      if (!f.endsWith('.json')) continue;
+      const m = RECORD.exec(f);
+      if (!m || processAlive(Number(m[2]))) continue; // a live run: not read at all
       try {
         const r = JSON.parse(readRegularFile(path.join(this.root, f), 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
-        if (typeof r.name === 'string' && typeof r.pid === 'number' && !processAlive(r.pid)) out.push(r);
+        if (typeof r.name === 'string' && typeof r.pid === 'number') out.push(r);
       } catch {
         // a damaged record is not a run to resume
       }
