@@ -304,8 +304,13 @@ export function buildProgram(): Command {
     .option('--set <key=value...>', 'override a config value (JSON values: --set steps=50 --set cells=[\"lstm\",\"gru\"])')
     .option('--config <file>', 'a JSON file with config values')
     .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
+    .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', (v: string) => {
+      const n = int('--workers')(v);
+      if (n < 1 || n > 64) throw new InvalidArgumentError('--workers must be between 1 and 64.');
+      return n;
+    })
     .addOption(backendOption())
-    .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; backend?: BackendName }) => {
+    .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName }) => {
       if (!name) {
         for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${e.title}`);
         return;
@@ -329,7 +334,8 @@ export function buildProgram(): Command {
       const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(100, 0, { message: '' });
       const started = performance.now();
-      const { config: used, output } = await runExperiment(name, config, {
+      const { config: used, output, runs, workers } = await runExperiment(name, config, {
+        workers: flags.workers,
         signal: interruptSignal(),
         progress: (fraction, message) => bar?.update(Math.round(fraction * 100), { message }),
       });
@@ -339,8 +345,8 @@ export function buildProgram(): Command {
       if (!flags.json) {
         for (const row of output.table) console.log(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')); // exact values: --json
       }
-      process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s)\n`);
-      if (flags.json) console.log(JSON.stringify({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)) }));
+      process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s: ${runs} run${runs === 1 ? '' : 's'} on ${workers} worker thread${workers === 1 ? '' : 's'})\n`);
+      if (flags.json) console.log(JSON.stringify({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)), runs, workers }));
     });
 
   program.command('bench')

@@ -82,8 +82,10 @@ export class ExperimentsPanel {
       const cell = (v: string | number) => (typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`);
       const lines = [...this.result.output.table.map((row) => row.map(cell).join(','))];
       for (const f of this.result.output.figures) {
-        lines.push('', cell(f.title), [cell(f.xLabel), ...f.series.map((s) => cell(s.name))].join(','));
-        f.x.forEach((x, i) => lines.push([x, ...f.series.map((s) => s.y[i] ?? '')].join(',')));
+        // A series with a band (the range over seeds) gets its min and max columns beside it.
+        const columns = f.series.flatMap((s) => [[s.name, s.y], ...(s.band ? [[`${s.name} (min over seeds)`, s.band.lower], [`${s.name} (max over seeds)`, s.band.upper]] : [])] as Array<[string, Array<number | null>]>);
+        lines.push('', cell(f.title), [cell(f.xLabel), ...columns.map(([name]) => cell(name))].join(','));
+        f.x.forEach((x, i) => lines.push([x, ...columns.map(([, y]) => y[i] ?? '')].join(',')));
       }
       bytes = Buffer.from(lines.join('\n') + '\n');
     } else if (format === 'png') {

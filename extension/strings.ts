@@ -70,6 +70,7 @@ export function webviewStrings(): Record<string, string> {
     surprisal: vscode.l10n.t('surprisal (bits)'),
     export: vscode.l10n.t('Export'),
     running: vscode.l10n.t('Running…'),
+    bandLegend: vscode.l10n.t('shaded: range over seeds (line: mean)'),
     cell: vscode.l10n.t('cell'), layers: vscode.l10n.t('layers'), hiddenSize: vscode.l10n.t('hidden size'),
     embeddingSize: vscode.l10n.t('embedding size'), dropout: vscode.l10n.t('dropout'), normalization: vscode.l10n.t('normalization'),
     seqLen: vscode.l10n.t('sequence length'), batchSize: vscode.l10n.t('batch size'), optimizer: vscode.l10n.t('optimizer'),

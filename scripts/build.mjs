@@ -20,6 +20,7 @@ const nodeBundles = [
   { entryPoints: { cli: 'engine/cli.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
   { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
   { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
+  { entryPoints: { 'experiment-worker': 'engine/experiments/poolWorker.ts' } }, // a thread of the experiment pool
 ];
 
 // The wasm binaries must sit beside the bundles: engine/backend.ts looks for them there.

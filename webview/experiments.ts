@@ -33,6 +33,18 @@ function css(v: string): string {
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-foreground'];
 const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#7f7f7f'];
 
+/** A theme colour at 18% opacity, for the band of a line in the same colour. */
+function translucent(colour: string): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(colour) ?? /^#([0-9a-f]{3})$/i.exec(colour);
+  if (hex) {
+    const h = hex[1].length === 3 ? hex[1].split('').map((c) => c + c).join('') : hex[1];
+    return `#${h}2e`;
+  }
+  const rgb = /^rgba?\(([^)]+)\)$/.exec(colour);
+  if (rgb) return `rgba(${rgb[1].split(',').slice(0, 3).join(',')}, 0.18)`;
+  return 'rgba(128, 128, 128, 0.18)';
+}
+
 /** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
 const transform = (f: ExperimentFigure) => (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : f.logY ? (v > 0 ? Math.log10(v) : null) : v;
@@ -42,7 +54,7 @@ function yRanges(figures: ExperimentFigure[]): Map<string, [number, number]> {
   const spans = new Map<string, [number, number]>();
   const extent = (f: ExperimentFigure): [number, number] => {
     const tr = transform(f);
-    const ys = [...f.series.flatMap((sr) => sr.y), ...(f.references ?? []).map((r) => r.y)].map(tr).filter((v): v is number => v !== null);
+    const ys = [...f.series.flatMap((sr) => [...sr.y, ...(sr.band ? [...sr.band.lower, ...sr.band.upper] : [])]), ...(f.references ?? []).map((r) => r.y)].map(tr).filter((v): v is number => v !== null);
     return ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   };
   for (const f of figures) {
@@ -74,6 +86,12 @@ function toSvg(f: ExperimentFigure, range: [number, number]): string {
   const [x0, x1] = [Math.min(...f.x), Math.max(...f.x)];
   const px = (x: number) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
   const py = (y: number) => T + (1 - (y - y0) / (y1 - y0 || 1)) * (H - T - B);
+  const bands = f.series.map((sr, i) => {
+    if (!sr.band) return '';
+    const both = f.x.map((x, j) => [x, tr(sr.band!.lower[j]), tr(sr.band!.upper[j])] as const).filter(([, lo, hi]) => lo !== null && hi !== null) as Array<readonly [number, number, number]>;
+    const outline = [...both.map(([x, , hi]) => `${px(x).toFixed(1)},${py(hi).toFixed(1)}`), ...both.reverse().map(([x, lo]) => `${px(x).toFixed(1)},${py(lo).toFixed(1)}`)];
+    return `<polygon fill="${EXPORT_COLOURS[i % EXPORT_COLOURS.length]}" fill-opacity="0.18" stroke="none" points="${outline.join(' ')}"/>`;
+  });
   const lines = f.series.map((sr, i) => {
     const colour = EXPORT_COLOURS[i % EXPORT_COLOURS.length];
     const pts = f.x.map((x, j) => [x, tr(sr.y[j])] as const).filter(([, y]) => y !== null) as Array<readonly [number, number]>;
@@ -92,7 +110,8 @@ function toSvg(f: ExperimentFigure, range: [number, number]): string {
     + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escape(yAxisLabel(f))}</text>`
     + `<text x="${L}" y="${H - B + 16}" font-size="11">${x0}</text><text x="${W - R}" y="${H - B + 16}" text-anchor="end" font-size="11">${x1}</text>`
     + `<text x="${L}" y="${H - 12}" font-size="11" fill="#444">${escape(f.caption)}</text>`
-    + ticks.join('') + refs.join('') + lines.join('') + marks.join('') + '</svg>';
+    + (f.series.some((sr) => sr.band) ? `<text x="${W - R + 10}" y="${T + 18 * f.series.length + 10}" font-size="11" fill="#444">shaded: range over seeds</text>` : '')
+    + ticks.join('') + refs.join('') + bands.join('') + lines.join('') + marks.join('') + '</svg>';
 }
 
 const yAxisLabel = (f: ExperimentFigure) => f.yLabel; // the title says "(log scale)" and the ticks are powers of ten
@@ -157,6 +176,7 @@ function legend(f: ExperimentFigure): HTMLElement {
     return el('span', { class: 'legend-item' }, sample, sr.name);
   });
   for (const r of f.references ?? []) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch dashed', style: 'border-color: var(--vscode-descriptionForeground)' }), r.name));
+  if (f.series.some((sr) => sr.band)) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch band' }), strings.bandLegend ?? 'shaded: range over seeds (line: mean)'));
   return el('div', { class: 'legend', role: 'list' }, ...items);
 }
 
@@ -248,7 +268,11 @@ function render(m: ExperimentMessage): void {
     const refs = f.references ?? [];
     const tr = transform(f);
     const range = ranges.get(f.id)!;
-    const data: uPlot.AlignedData = [f.x, ...f.series.map((sr) => sr.y.map(tr)) as unknown as number[][], ...refs.map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
+    // Each band is two invisible series (max, min) drawn first, filled between by uPlot; then the lines, then the references.
+    const banded = f.series.map((sr, i) => [sr, i] as const).filter(([sr]) => sr.band);
+    const data: uPlot.AlignedData = [f.x,
+      ...banded.flatMap(([sr]) => [sr.band!.upper.map(tr), sr.band!.lower.map(tr)]) as unknown as number[][],
+      ...f.series.map((sr) => sr.y.map(tr)) as unknown as number[][], ...refs.map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
     charts.push(new uPlot({
       width: Math.max(280, root.clientWidth - 24), height: 260,
       legend: { show: false }, // the compact legend above the chart names every line
@@ -257,7 +281,8 @@ function render(m: ExperimentMessage): void {
         { ...axis, label: f.xLabel },
         { ...axis, label: yAxisLabel(f), size: 60, ...(f.logY ? { splits: () => yTicks(f, range), values: (_u: uPlot, splits: number[]) => splits.map(powerOfTen) } : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatCell(v)) }) },
       ],
-      series: [{ label: f.xLabel }, ...f.series.map((sr, i) => ({
+      bands: banded.map(([, i], k) => ({ series: [1 + 2 * k, 2 + 2 * k] as [number, number], fill: translucent(css(PALETTE[i % PALETTE.length])) })),
+      series: [{ label: f.xLabel }, ...banded.flatMap(([sr]) => ['max', 'min'].map((end) => ({ label: `${sr.name} (${end} over seeds)`, stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } }))), ...f.series.map((sr, i) => ({
         label: sr.name, stroke: css(PALETTE[i % PALETTE.length]), width: sr.points ? 2.5 : 2, spanGaps: true,
         ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: css(PALETTE[i % PALETTE.length]) },
       })), ...refs.map((r) => ({ label: r.name, stroke: css('--vscode-descriptionForeground'), dash: [6, 4], width: 1, points: { show: false } }))],

@@ -65,7 +65,7 @@ export interface ExperimentMessage {
 /** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
 export interface ExperimentFigure {
   id: string; title: string; caption: string; xLabel: string; yLabel: string; logY?: boolean; shareY?: string; x: number[];
-  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean }>; references?: Array<{ name: string; y: number }>;
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>; references?: Array<{ name: string; y: number }>;
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }

@@ -11,7 +11,7 @@ import { crossEntropy, linear } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
 import { Random } from '../random';
 import { Optimizer, optimizeStep } from '../train/optim';
-import { corpusIds, randomWindows, round, sig3 } from './common';
+import { corpusIds, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
 import { checkpoint, type Experiment } from './types';
 
 export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
@@ -27,6 +27,7 @@ const schema = z.object({
   learningRate: z.number().gt(0).max(1).default(5e-3),
   influenceLength: z.number().int().min(4).max(128).default(24),
   generateLength: z.number().int().min(0).max(500).default(60),
+  seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
 
@@ -96,102 +97,134 @@ class LeakModel extends Module {
   }
 }
 
-export interface LeakResult {
-  /** Model -> training loss (nats/char) at each recorded step. */
-  lossCurves: Record<string, number[]>;
+/** One model, one seed. */
+interface LeakRun {
+  model: LeakModelName;
+  seed: number;
+  lossCurve: number[];
   steps: number[];
-  finalTrainLoss: Record<string, number>;
-  /** Model -> mean over t of |d logit_t / d x_t| relative to the mean over s != t. */
-  diagonalInfluence: Record<string, number>;
-  /** Model -> the influence matrix (rows t, columns s) of one sequence. */
-  influence: Record<string, number[][]>;
-  /** Model -> text generated left to right (each next character predicted with nothing to its right). */
-  generated: Record<string, string>;
+  finalTrainLoss: number;
+  diagonalInfluence: number;
+  influence: number[][];
+  generated: string;
 }
 
-export const bidirectionalLeak: Experiment<typeof schema, LeakResult> = {
+export interface LeakResult {
+  seeds: number[];
+  /** Model -> training loss (nats/char) at each recorded step, mean over seeds. */
+  lossCurves: Record<string, Array<number | null>>;
+  steps: number[];
+  /** Model -> final training loss, mean over seeds. */
+  finalTrainLoss: Record<string, number>;
+  /** Model -> mean over t of |d logit_t / d x_t| relative to the mean over s != t, mean over seeds. */
+  diagonalInfluence: Record<string, number>;
+  /** Model -> in how many seeds x_t reached its own prediction (relative influence > 0.01). */
+  leakingSeeds: Record<string, number>;
+  /** Model -> the influence matrix (rows t, columns s) of one sequence, first seed. */
+  influence: Record<string, number[][]>;
+  /** Model -> text generated left to right (each next character predicted with nothing to its right), first seed. */
+  generated: Record<string, string>;
+  runs: LeakRun[];
+}
+
+const LEAK_COST: Record<LeakModelName, number> = { uni: 1, bi1: 2, bi2: 4, 'bi2-separate': 4 };
+
+export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: LeakModelName; seed: number }, LeakRun> = {
   name: 'bidirectional-leak',
   title: 'Bidirectional language models that see themselves',
   description: 'The chapter warns that stacking bidirectional layers in a language model lets position t see its own character: in a second layer, the forward state at t-1 already mixes in the first layer\'s backward state, which read x_t. '
-    + 'The figures show training loss against a unidirectional model, and the influence of each input on each prediction (the diagonal is x_t on its own prediction): one bidirectional layer and two separate stacks joined at the top do not leak; two stacked bidirectional layers do, and their loss drops far below what is honestly possible.',
+    + 'The figures show training loss against a unidirectional model, and the influence of each input on each prediction (the diagonal is x_t on its own prediction), each the mean of 3 seeds with the range as a band: one bidirectional layer and two separate stacks joined at the top do not leak; two stacked bidirectional layers do, and their loss drops far below what is honestly possible. '
+    + 'Measured with these defaults: x_t reaches its own prediction in bi2 in every seed and in no seed of the others.',
   schema,
-  async run(c, ctx) {
+  plan(c) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: `${model}, seed ${seed}`, cost: LEAK_COST[model], job: { model, seed } })));
+  },
+  async runOne(c, { model: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
-    const result: LeakResult = { lossCurves: {}, steps: [], finalTrainLoss: {}, diagonalInfluence: {}, influence: {}, generated: {} };
     const every = Math.max(1, Math.floor(c.steps / 30));
-    for (const [m, name] of c.models.entries()) {
-      const rng = new Random(c.seed);
-      const model = new LeakModel(name, vocabulary.size, c.embed, c.hidden, c.seed);
-      const optimizer = new Optimizer(model.namedParameters(), { name: 'adam' });
-      const params = model.parameters();
-      const curve: number[] = [];
-      const steps: number[] = [];
-      try {
-        for (let s = 1; s <= c.steps; s++) {
-          if (s % 10 === 1) {
-            ctx.progress((m + s / c.steps) / c.models.length, `${name}: step ${s}`);
-            await checkpoint(ctx);
-          }
-          const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
-          const { loss } = optimizeStep(params, () => model.loss(batch), optimizer, c.learningRate, 1);
-          batch.dispose();
-          if (s % every === 0 || s === c.steps) {
-            curve.push(round(loss));
-            steps.push(s);
-          }
+    const rng = new Random(seed);
+    const model = new LeakModel(name, vocabulary.size, c.embed, c.hidden, seed);
+    const optimizer = new Optimizer(model.namedParameters(), { name: 'adam' });
+    const params = model.parameters();
+    const curve: number[] = [];
+    const steps: number[] = [];
+    try {
+      for (let s = 1; s <= c.steps; s++) {
+        if (s % 10 === 1) {
+          ctx.progress(s / c.steps, `step ${s}`);
+          await checkpoint(ctx);
         }
-        result.lossCurves[name] = curve;
-        result.steps = steps;
-        result.finalTrainLoss[name] = curve[curve.length - 1];
-
-        // Influence of each input's embedding on each prediction's logit for its true character.
-        const seq = randomWindows(ids, 1, c.influenceLength, new Random(c.seed + 99))[0];
-        const L = seq.length;
-        const matrix: number[][] = [];
-        const x = tf.tidy(() => model.embed(tf.tensor2d([seq], [1, L], 'int32')));
-        try {
-          for (let t = 0; t < L; t++) {
-            const row = tf.tidy(() => {
-              const g = tf.grad((xs: tf.Tensor) => tf.slice(model.logits(xs as tf.Tensor3D), [t, seq[t]], [1, 1]).sum())(x);
-              return Array.from(tf.norm(g.reshape([L, -1]), 'euclidean', 1).dataSync());
-            });
-            matrix.push(row.map((v) => round(v, 6)));
-          }
-        } finally {
-          x.dispose();
+        const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
+        const { loss } = optimizeStep(params, () => model.loss(batch), optimizer, c.learningRate, 1);
+        batch.dispose();
+        if (s % every === 0 || s === c.steps) {
+          curve.push(round(loss));
+          steps.push(s);
         }
-        result.influence[name] = matrix;
-        const diag = matrix.reduce((a, row, t) => a + row[t], 0) / L;
-        const off = matrix.reduce((a, row, t) => a + row.reduce((b, v, s) => b + (s === t ? 0 : v), 0), 0) / (L * (L - 1));
-        result.diagonalInfluence[name] = round(off > 0 ? diag / off : diag);
-
-        // Left-to-right generation: predict position t from the prefix, nothing to the right
-        // (a space stands at t itself, which a leaking model reads).
-        const prefix = Array.from(vocabulary.encode('The forget gate').ids);
-        const space = vocabulary.encode(' ').ids[0];
-        const out: number[] = [];
-        for (let k = 0; k < c.generateLength; k++) {
-          const seqIds = [...prefix, ...out, space];
-          const next = tf.tidy(() => {
-            const logits = model.logits(model.embed(tf.tensor2d([seqIds], [1, seqIds.length], 'int32')));
-            return tf.argMax(tf.slice(logits, [seqIds.length - 1, 0], [1, -1]), 1).dataSync()[0];
-          });
-          out.push(next);
-        }
-        result.generated[name] = 'The forget gate' + vocabulary.decode(out);
-      } finally {
-        optimizer.dispose();
-        model.dispose();
       }
+
+      // Influence of each input's embedding on each prediction's logit for its true character.
+      const seq = randomWindows(ids, 1, c.influenceLength, new Random(seed + 99))[0];
+      const L = seq.length;
+      const matrix: number[][] = [];
+      const x = tf.tidy(() => model.embed(tf.tensor2d([seq], [1, L], 'int32')));
+      try {
+        for (let t = 0; t < L; t++) {
+          const row = tf.tidy(() => {
+            const g = tf.grad((xs: tf.Tensor) => tf.slice(model.logits(xs as tf.Tensor3D), [t, seq[t]], [1, 1]).sum())(x);
+            return Array.from(tf.norm(g.reshape([L, -1]), 'euclidean', 1).dataSync());
+          });
+          matrix.push(row.map((v) => round(v, 6)));
+        }
+      } finally {
+        x.dispose();
+      }
+      const diag = matrix.reduce((a, row, t) => a + row[t], 0) / L;
+      const off = matrix.reduce((a, row, t) => a + row.reduce((b, v, s) => b + (s === t ? 0 : v), 0), 0) / (L * (L - 1));
+
+      // Left-to-right generation: predict position t from the prefix, nothing to the right
+      // (a space stands at t itself, which a leaking model reads).
+      const prefix = Array.from(vocabulary.encode('The forget gate').ids);
+      const space = vocabulary.encode(' ').ids[0];
+      const out: number[] = [];
+      for (let k = 0; k < c.generateLength; k++) {
+        const seqIds = [...prefix, ...out, space];
+        const next = tf.tidy(() => {
+          const logits = model.logits(model.embed(tf.tensor2d([seqIds], [1, seqIds.length], 'int32')));
+          return tf.argMax(tf.slice(logits, [seqIds.length - 1, 0], [1, -1]), 1).dataSync()[0];
+        });
+        out.push(next);
+      }
+      return {
+        model: name, seed, lossCurve: curve, steps, finalTrainLoss: curve[curve.length - 1], influence: matrix,
+        diagonalInfluence: round(off > 0 ? diag / off : diag), generated: 'The forget gate' + vocabulary.decode(out),
+      };
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  },
+  summarize(c, runs) {
+    const seeds = seedsFrom(c.seed, c.seeds);
+    const of = (n: string) => runs.filter((r) => r.model === n);
+    const result: LeakResult = { seeds, lossCurves: {}, steps: runs[0]?.steps ?? [], finalTrainLoss: {}, diagonalInfluence: {}, leakingSeeds: {}, influence: {}, generated: {}, runs };
+    for (const n of c.models) {
+      result.lossCurves[n] = seedBand(of(n).map((r) => r.lossCurve)).y;
+      result.finalTrainLoss[n] = round(meanOf(of(n).map((r) => r.finalTrainLoss)));
+      result.diagonalInfluence[n] = round(meanOf(of(n).map((r) => r.diagonalInfluence)));
+      result.leakingSeeds[n] = of(n).filter((r) => r.diagonalInfluence > 0.01).length;
+      result.influence[n] = of(n)[0].influence;
+      result.generated[n] = of(n)[0].generated;
     }
     const L = c.influenceLength;
+    const diagonalBand = (n: string, offset: number) => seedBand(of(n).map((r) => r.influence.map((row, t) => (t + offset >= 0 && t + offset < L ? row[t + offset] : null))));
     return {
       result,
       figures: [
         {
-          id: 'loss', title: 'Training loss', xLabel: 'step', yLabel: 'training loss (nats/char)', x: result.steps,
+          id: 'loss', title: `Training loss (mean of ${seeds.length} seeds, band = range)`, xLabel: 'step', yLabel: 'training loss (nats/char)', x: result.steps,
           caption: 'uni predicts the next character honestly. bi1 and bi2-separate read both neighbours of a position, as a gap-filling model may, so their loss is lower without cheating; bi2 reads the very character it predicts, and its loss collapses towards 0.',
-          series: c.models.map((n) => ({ name: n, y: result.lossCurves[n] })),
+          series: c.models.map((n) => ({ name: n, ...seedBand(of(n).map((r) => r.lossCurve)) })),
         },
         ...c.models.map((n) => ({
           id: `influence-${n}`, title: `${n}: what each prediction reads`, xLabel: 'position t', yLabel: '|d logit_t / d x_s|', shareY: 'influence',
@@ -203,15 +236,15 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult> = {
           x: Array.from({ length: L }, (_, t) => t),
           // Drawn last and with dots, so a zero line stays visible on top of the others.
           series: [
-            { name: 'x_{t-1} (s = t - 1)', y: result.influence[n].map((row, t) => (t > 0 ? row[t - 1] : null)) },
-            { name: 'x_{t+1} (s = t + 1)', y: result.influence[n].map((row, t) => (t < L - 1 ? row[t + 1] : null)), dash: true },
-            { name: 'x_t on its own prediction (s = t)', y: result.influence[n].map((row, t) => row[t]), points: true },
+            { name: 'x_{t-1} (s = t - 1)', ...diagonalBand(n, -1) },
+            { name: 'x_{t+1} (s = t + 1)', ...diagonalBand(n, 1), dash: true },
+            { name: 'x_t on its own prediction (s = t)', ...diagonalBand(n, 0), points: true },
           ],
         })),
       ],
-      table: [['model', 'final train loss', 'diagonal influence (relative)', 'generated left to right'],
-        ...c.models.map((n) => [n, result.finalTrainLoss[n], result.diagonalInfluence[n], result.generated[n]])],
-      headline: c.models.map((n) => `${n}: loss ${sig3(result.finalTrainLoss[n])}, x_t's influence on its own prediction ${sig3(result.diagonalInfluence[n])}`).join('; '),
+      table: [['model', 'final train loss (mean, range)', 'diagonal influence (relative; mean, range)', 'x_t reaches its prediction', `generated left to right (seed ${seeds[0]})`],
+        ...c.models.map((n) => [n, meanRange(of(n).map((r) => r.finalTrainLoss)), meanRange(of(n).map((r) => r.diagonalInfluence)), `in ${ofSeeds(result.leakingSeeds[n], seeds.length)}`, result.generated[n]])],
+      headline: c.models.map((n) => `${n}: loss ${sig3(result.finalTrainLoss[n])}, x_t's influence on its own prediction ${sig3(result.diagonalInfluence[n])} (above 0 in ${ofSeeds(result.leakingSeeds[n], seeds.length)})`).join('; '),
     };
   },
 };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { tf } from '../backend';
 import { LSTMCell } from '../nn/cells';
 import { LSTM } from '../nn/recurrent';
-import { checkpoint, type Experiment } from './types';
+import { checkpoint, type Experiment, type ExperimentOutput } from './types';
 
 const schema = z.object({
   seqLen: z.number().int().min(1).max(64).default(5),
@@ -59,13 +59,16 @@ function symbolicShape(name: keyof typeof PYTORCH_NAMES, batchFirst: boolean): s
   return '(D * num_layers, N, H_out)'; // batch_first does not apply to the states
 }
 
-export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult> = {
+// One run: an exact comparison of two computations with the same weights, not a measurement that varies by seed.
+export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Record<string, never>, ExperimentOutput<WalkthroughResult>> = {
   name: 'cell-walkthrough',
   title: 'LSTMCell by hand, one and two layers',
   description: 'The chapter steps nn.LSTMCell by hand over a sequence, then stacks two cells where layer 1 passes only h (never c) up to layer 2, and says this is what nn.LSTM does. '
     + 'Here the hand loop runs with the module\'s own weights and the difference to the module is measured; the table lists the shapes at every step, and the shape explorer runs nn.LSTM with the arguments you choose.',
   schema,
-  async run(c, ctx) {
+  plan: () => [{ label: 'walkthrough', cost: 1, job: {} }],
+  summarize: (_c, [output]) => output,
+  async runOne(c, _job, ctx) {
     const steps: WalkthroughResult['steps'] = [];
     const diff = (layers: 1 | 2) => tf.tidy(() => {
       const lstm = new LSTM({ inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: layers, seed: c.seed });

@@ -68,3 +68,54 @@ export function sig3(v: number | null | undefined): string {
   if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
   return v.toExponential(2).replace('e+', 'e');
 }
+
+/** The seeds of a K-seed experiment: `first`, `first + 1`, ... (each seeds weights and data). */
+export function seedsFrom(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, k) => first + k);
+}
+
+/**
+ * A mean curve over seeds with the min-max range as a band, point by point; seeds with
+ * no finite value at a point (a run that diverged or ended) are left out there, and a
+ * point no seed reached is null. `geometric` averages logarithms: the mean for a log axis
+ * (gradient norms spanning decades), where an arithmetic mean would be the largest seed's.
+ */
+export function seedBand(curves: Array<ArrayLike<number | null>>, geometric = false): { y: Array<number | null>; band: { lower: Array<number | null>; upper: Array<number | null> } } {
+  const length = Math.max(0, ...curves.map((c) => c.length));
+  const y: Array<number | null> = [];
+  const lower: Array<number | null> = [];
+  const upper: Array<number | null> = [];
+  for (let i = 0; i < length; i++) {
+    const values = curves.map((c) => c[i]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && (!geometric || v > 0));
+    if (!values.length) {
+      y.push(null);
+      lower.push(null);
+      upper.push(null);
+      continue;
+    }
+    const mean = geometric ? Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length) : values.reduce((a, v) => a + v, 0) / values.length;
+    y.push(round(mean, 5));
+    lower.push(round(Math.min(...values), 5));
+    upper.push(round(Math.max(...values), 5));
+  }
+  return { y, band: { lower, upper } };
+}
+
+/** "3 of 3 seeds" / "1 of 3 seeds": how many seeds showed a claim, for headlines. */
+export const ofSeeds = (count: number, total: number) => `${count} of ${total} seed${total === 1 ? '' : 's'}`;
+
+/** The mean of finite values (NaN when none), for tables over seeds. */
+export function meanOf(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((a, v) => a + v, 0) / finite.length : NaN;
+}
+
+/** "0.123 (0.101-0.150)": a mean over seeds with its range, for tables. */
+export function meanRange(values: number[]): string {
+  const finite = values.filter(Number.isFinite);
+  if (!finite.length) return '–';
+  return finite.length === 1 ? sig3(finite[0]) : `${sig3(meanOf(finite))} (${sig3(Math.min(...finite))}–${sig3(Math.max(...finite))})`;
+}
+
+/** The `seeds` config key every experiment that trains or measures at initialisation has. */
+export const SEEDS_DEFAULT = 3;

@@ -3,6 +3,7 @@ import { bidirectionalLeak } from './bidirectionalLeak';
 import { cellWalkthrough } from './cellWalkthrough';
 import { longRangeMemory } from './longRangeMemory';
 import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
+import { poolSize, runPlanned } from './pool';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
 
@@ -17,11 +18,13 @@ export function findExperiment(name: string): Experiment {
 }
 
 /** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */
-export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown> }> {
+export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown>; runs: number; workers: number }> {
   const e = findExperiment(name);
   const parsed = e.schema.safeParse(config ?? {});
   if (!parsed.success) {
     throw new Error(`invalid config for ${name}: ${parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ')}`);
   }
-  return { name, config: parsed.data, output: await e.run(parsed.data, ctx) };
+  const plan = e.plan(parsed.data);
+  const outcomes = await runPlanned(e as Experiment<never>, parsed.data, plan, ctx);
+  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes), runs: plan.length, workers: poolSize(plan.length, ctx.workers) };
 }

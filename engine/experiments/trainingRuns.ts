@@ -4,15 +4,17 @@
  */
 import { z } from 'zod';
 import { tf } from '../backend';
-import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES } from '../names';
+import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type CellType, type Normalization } from '../names';
 import { generateCorpus } from '../text/generated-corpus';
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
 import { modelFor, prepareData, trainModel, type TrainResult } from '../train/trainer';
-import { round, sig3 } from './common';
-import { checkpoint, ExperimentCancelled, type Experiment, type ExperimentContext, type Figure } from './types';
+import { meanOf, meanRange, ofSeeds, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
+import { checkpoint, ExperimentCancelled, type Experiment, type Figure, type RunContext } from './types';
 
+/** One training run, as recorded: plain JSON (it comes back from a worker thread). */
 interface Run {
   name: string;
+  seed: number;
   steps: number[];
   trainLoss: number[];
   gradNorm: number[];
@@ -20,23 +22,24 @@ interface Run {
   valSteps: number[];
   valLoss: number[];
   valSeconds: number[];
-  result: TrainResult;
+  result: Omit<TrainResult, 'state'>;
   parameters: number;
 }
 
 /** Trains one configuration on `text`, recording every progress event. */
-async function record(name: string, text: string, input: TrainConfigInput, ctx: ExperimentContext, share: [number, number], prepare?: (m: ReturnType<typeof modelFor>) => void): Promise<Run> {
-  const config = parseTrainConfig({ progressIntervalMs: 0, sampleInterval: 0, ...input }); // every step recorded
+async function record(name: string, seed: number, text: string, input: TrainConfigInput, ctx: RunContext, prepare?: (m: ReturnType<typeof modelFor>) => void): Promise<Run> {
+  const config = parseTrainConfig({ progressIntervalMs: 0, sampleInterval: 0, ...input, seed }); // every step recorded
   const data = prepareData(text, config);
   const model = modelFor(config, data.vocabulary.size);
   prepare?.(model);
-  const run: Run = { name, steps: [], trainLoss: [], gradNorm: [], seconds: [], valSteps: [], valLoss: [], valSeconds: [], result: undefined as unknown as TrainResult, parameters: model.parameterCount() };
+  const run: Run = { name, seed, steps: [], trainLoss: [], gradNorm: [], seconds: [], valSteps: [], valLoss: [], valSeconds: [], result: undefined as unknown as TrainResult, parameters: model.parameterCount() };
   try {
     const gen = trainModel(model, data, config, {}, ctx.signal);
     for (;;) {
       const next = await gen.next();
       if (next.done) {
-        run.result = next.value;
+        const { state: _state, ...result } = next.value; // the training state (curves, optimizer) stays here
+        run.result = result;
         break;
       }
       const e = next.value;
@@ -52,7 +55,7 @@ async function record(name: string, text: string, input: TrainConfigInput, ctx: 
         run.valLoss.push(round(e.valLoss));
         run.valSeconds.push(round(e.elapsedSeconds));
       }
-      ctx.progress(share[0] + share[1] * (e.step / config.steps), `${name}: step ${e.step}`);
+      ctx.progress(e.step / config.steps, `step ${e.step}`);
     }
   } finally {
     model.dispose();
@@ -62,27 +65,42 @@ async function record(name: string, text: string, input: TrainConfigInput, ctx: 
   return run;
 }
 
-/** Series over a shared x (the union of steps), null where a run has no point. */
-function aligned(runs: Run[], pick: (r: Run) => [number[], number[]]): Pick<Figure, 'x' | 'series'> {
-  const x = [...new Set(runs.flatMap((r) => pick(r)[0]))].sort((a, b) => a - b);
-  return {
-    x,
-    series: runs.map((r) => {
-      const [xs, ys] = pick(r);
-      const at = new Map(xs.map((v, i) => [v, ys[i]]));
-      return { name: r.name, y: x.map((v) => at.get(v) ?? null) };
-    }),
-  };
+/** Runs grouped by name (one per seed), in first-seen order. */
+function byName(runs: Run[]): Array<[string, Run[]]> {
+  const groups = new Map<string, Run[]>();
+  for (const r of runs) groups.set(r.name, [...(groups.get(r.name) ?? []), r]);
+  return [...groups];
 }
 
-/** A mark at the last finite point of each run that diverged: "diverged (NaN) at step N". */
-function divergenceMarks(runs: Run[], pick: (r: Run) => number[]): NonNullable<Figure['marks']> {
-  return runs.flatMap((r) => {
-    if (r.result.reason !== 'diverged') return [];
-    const ys = pick(r);
-    let i = ys.length - 1;
-    while (i >= 0 && !(Number.isFinite(ys[i]) && ys[i] > 0)) i--;
-    return i >= 0 ? [{ series: r.name, x: r.steps[i], y: ys[i], label: `${r.name}: diverged (NaN) at step ${r.result.steps + 1}` }] : [];
+/**
+ * One series per name: the mean over its seeds with the min-max band, over a shared x
+ * (the union of the groups' x), null where a group has no point. `pick` gives a run's x
+ * and y; a group's x is the mean over seeds at each index (steps agree; seconds differ).
+ */
+function banded(runs: Run[], pick: (r: Run) => [number[], number[]], geometric = false): Pick<Figure, 'x' | 'series'> {
+  const groups = byName(runs).map(([name, rs]) => {
+    const length = Math.max(...rs.map((r) => pick(r)[0].length));
+    const xs = Array.from({ length }, (_, i) => round(meanOf(rs.map((r) => pick(r)[0][i]).filter((v) => v !== undefined))));
+    return { name, xs, ...seedBand(rs.map((r) => pick(r)[1]), geometric) };
+  });
+  const x = [...new Set(groups.flatMap((g) => g.xs))].sort((a, b) => a - b);
+  const onX = (g: (typeof groups)[number], ys: Array<number | null>) => {
+    const at = new Map(g.xs.map((v, i) => [v, ys[i] ?? null]));
+    return x.map((v) => at.get(v) ?? null);
+  };
+  return { x, series: groups.map((g) => ({ name: g.name, y: onX(g, g.y), band: { lower: onX(g, g.band.lower), upper: onX(g, g.band.upper) } })) };
+}
+
+/** For each name with diverged seeds, a mark where its mean line ends: "diverged (NaN) in 3 of 3 seeds (steps 6-9)". */
+function divergenceMarks(runs: Run[], figure: Pick<Figure, 'x' | 'series'>, seeds: number): NonNullable<Figure['marks']> {
+  return byName(runs).flatMap(([name, rs]) => {
+    const at = rs.filter((r) => r.result.reason === 'diverged').map((r) => r.result.steps + 1);
+    if (!at.length) return [];
+    const y = figure.series.find((sr) => sr.name === name)!.y;
+    let i = y.length - 1;
+    while (i >= 0 && !(typeof y[i] === 'number' && Number.isFinite(y[i]) && y[i]! > 0)) i--;
+    const steps = Math.min(...at) === Math.max(...at) ? `step ${at[0]}` : `steps ${Math.min(...at)}–${Math.max(...at)}`;
+    return i >= 0 ? [{ series: name, x: figure.x[i], y: y[i]!, label: `${name}: diverged (NaN) in ${ofSeeds(at.length, seeds)} (${steps})` }] : [];
   });
 }
 
@@ -92,99 +110,167 @@ const explodingSchema = z.object({
   seqLen: z.number().int().min(2).max(1000).default(100),
   steps: z.number().int().min(1).max(100_000).default(120),
   learningRate: z.number().gt(0).max(10).default(0.1),
-  // The ReLU RNN's W_hh is multiplied by this. At PyTorch's own initialisation (1) it did not
-  // explode within 120 steps here (largest gradient norm 1.9); at 1.5 it diverges unclipped.
-  reluRecurrentScale: z.number().gt(0).max(100).default(1.5),
+  // The ReLU RNN's W_hh is multiplied by this (see the description for the measurement behind it).
+  reluRecurrentScale: z.number().gt(0).max(100).default(2.5),
   tanhRecurrentScale: z.number().gt(0).max(100).default(3), // the tanh RNN's W_hh is multiplied by this
+  seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
 
 export interface ExplodingResult {
-  runs: Array<{ name: string; clipNorm: number; reason: string; divergedAtStep: number | null; finalTrainLoss: number | null; maxGradNorm: number }>;
+  seeds: number[];
+  /** Per configuration: how many seeds diverged, at which steps, and the largest gradient norm over seeds. */
+  configs: Array<{ name: string; clipNorm: number; scale: number; diverged: number; divergedAtSteps: number[]; finalTrainLoss: number | null; maxGradNorm: number }>;
+  /** Every run (configuration x seed). */
+  runs: Array<{ name: string; seed: number; clipNorm: number; reason: string; divergedAtStep: number | null; finalTrainLoss: number | null; maxGradNorm: number }>;
 }
 
-export const explodingGradients: Experiment<typeof explodingSchema, ExplodingResult> = {
+type ExplodingJob = { name: string; cell: 'rnn-relu' | 'rnn-tanh'; clip: number; scale: number; seed: number };
+
+function explodingConfigs(c: z.output<typeof explodingSchema>) {
+  const scaled = (scale: number) => (scale !== 1 ? ` x${scale}` : '');
+  const smallestClip = Math.min(...c.clipNorms.filter((x) => x > 0));
+  return [
+    ...c.clipNorms.map((clip) => ({ name: `relu${scaled(c.reluRecurrentScale)}, ${clip ? `clip ${clip}` : 'no clip'}`, cell: 'rnn-relu' as const, clip, scale: c.reluRecurrentScale })),
+    // PyTorch's own initialisation, unclipped: the contrast that makes the scale the cause.
+    ...(c.reluRecurrentScale !== 1 ? [{ name: 'relu x1 (PyTorch init), no clip', cell: 'rnn-relu' as const, clip: 0, scale: 1 }] : []),
+    ...c.clipNorms.filter((v) => v === 0 || v === smallestClip).map((clip) => ({ name: `tanh${scaled(c.tanhRecurrentScale)}, ${clip ? `clip ${clip}` : 'no clip'}`, cell: 'rnn-tanh' as const, clip, scale: c.tanhRecurrentScale })),
+  ];
+}
+
+export const explodingGradients: Experiment<typeof explodingSchema, ExplodingResult, ExplodingJob, Run> = {
   name: 'exploding-gradients',
   title: 'Exploding gradients, and clipping',
   description: 'The chapter says a ReLU RNN\'s gradients can explode (and a tanh RNN\'s with large recurrent weights), and that clipping the gradient norm stops it. '
-    + 'The figures show the training loss and the gradient norm for each run, with clipping off and at a few thresholds; a run whose loss becomes NaN or infinite stops there, and the table gives that step.',
+    + 'The figures show the training loss and the gradient norm (mean of 3 seeds on a log scale, band = range) for the ReLU RNN with its recurrent weights W_hh x 2.5, unclipped and clipped, for the same RNN at PyTorch\'s initialisation, and for a tanh RNN with W_hh x 3; a run whose loss becomes NaN stops there, and a mark says in how many seeds and at which steps. '
+    + 'Measured (SGD with momentum, lr 0.1, 120 steps, seeds 1-6): with W_hh x 2.5 the unclipped ReLU RNN diverges in every seed (by step 2-8), at x 2 in 2 of 3, at x 1.5 in 1 of 3, at PyTorch\'s x 1 in none (largest gradient norm 2-5); every clipped run trains.',
   schema: explodingSchema,
-  async run(c, ctx) {
-    const text = generateCorpus(60_000);
-    const configs = [
-      ...c.clipNorms.map((clip) => ({ name: `relu${c.reluRecurrentScale !== 1 ? ` x${c.reluRecurrentScale}` : ''}, ${clip ? `clip ${clip}` : 'no clip'}`, cell: 'rnn-relu' as const, clip, scale: c.reluRecurrentScale })),
-      ...c.clipNorms.filter((v) => v === 0 || v === Math.min(...c.clipNorms.filter((x) => x > 0))).map((clip) => ({ name: `tanh x${c.tanhRecurrentScale}, ${clip ? `clip ${clip}` : 'no clip'}`, cell: 'rnn-tanh' as const, clip, scale: c.tanhRecurrentScale })),
-    ];
-    const runs: Run[] = [];
-    for (const [i, cfg] of configs.entries()) {
-      runs.push(await record(cfg.name, text, {
-        cell: cfg.cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, optimizer: 'sgd', lr: c.learningRate,
-        momentum: 0.9, clipNorm: cfg.clip, evalInterval: c.steps, seed: c.seed,
-      }, ctx, [i / configs.length, 1 / configs.length], cfg.scale !== 1 ? (m) => {
-        const sd = m.stateDict();
-        m.rnn.loadStateDict({ weight_hh_l0: tf.mul(sd['rnn.weight_hh_l0'], cfg.scale) }, false);
-      } : undefined));
-    }
+  plan(c) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: `${cfg.name}, seed ${seed}`, cost: cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1, job: { ...cfg, seed } })));
+  },
+  async runOne(c, job, ctx) {
+    return record(job.name, job.seed, generateCorpus(60_000), {
+      cell: job.cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, optimizer: 'sgd', lr: c.learningRate,
+      momentum: 0.9, clipNorm: job.clip, evalInterval: c.steps,
+    }, ctx, job.scale !== 1 ? (m) => {
+      const sd = m.stateDict();
+      m.rnn.loadStateDict({ weight_hh_l0: tf.mul(sd['rnn.weight_hh_l0'], job.scale) }, false);
+    } : undefined);
+  },
+  summarize(c, runs) {
+    const seeds = seedsFrom(c.seed, c.seeds);
+    const maxNorm = (r: Run) => round(Math.max(...r.gradNorm.filter(Number.isFinite), 0));
+    const divergedAt = (r: Run) => (r.result.reason === 'diverged' ? r.result.steps + 1 : null);
     const result: ExplodingResult = {
-      runs: runs.map((r, i) => ({
-        name: r.name, clipNorm: configs[i].clip, reason: r.result.reason,
-        divergedAtStep: r.result.reason === 'diverged' ? r.result.steps + 1 : null,
-        finalTrainLoss: r.result.reason === 'diverged' ? null : r.result.trainLoss, maxGradNorm: round(Math.max(...r.gradNorm.filter(Number.isFinite), 0)),
-      })),
+      seeds,
+      runs: runs.map((r) => ({ name: r.name, seed: r.seed, clipNorm: explodingConfigs(c).find((x) => x.name === r.name)!.clip, reason: r.result.reason, divergedAtStep: divergedAt(r), finalTrainLoss: r.result.reason === 'diverged' ? null : r.result.trainLoss, maxGradNorm: maxNorm(r) })),
+      configs: explodingConfigs(c).map((cfg) => {
+        const rs = runs.filter((r) => r.name === cfg.name);
+        const at = rs.map(divergedAt).filter((v): v is number => v !== null);
+        const finals = rs.filter((r) => r.result.reason !== 'diverged').map((r) => r.result.trainLoss ?? NaN);
+        return { name: cfg.name, clipNorm: cfg.clip, scale: cfg.scale, diverged: at.length, divergedAtSteps: at, finalTrainLoss: finals.length ? round(meanOf(finals)) : null, maxGradNorm: Math.max(...rs.map(maxNorm)) };
+      }),
     };
+    const loss = banded(runs, (r) => [r.steps, r.trainLoss], true);
+    const grad = banded(runs, (r) => [r.steps, r.gradNorm], true);
+    const outcome = (k: ExplodingResult['configs'][number]) => (k.diverged ? `diverged in ${ofSeeds(k.diverged, seeds.length)} (step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')})` : `trained in ${ofSeeds(seeds.length, seeds.length)}, largest gradient norm ${sig3(k.maxGradNorm)}`);
     return {
       result,
       figures: [
         {
-          id: 'loss', title: 'Training loss (log scale)', caption: 'Find the unclipped runs: where a loss becomes NaN the line ends at a mark saying so; the clipped runs keep training. A log scale keeps a spike from hiding the rest.',
-          xLabel: 'step', yLabel: 'training loss (nats/char)', logY: true, ...aligned(runs, (r) => [r.steps, r.trainLoss]), marks: divergenceMarks(runs, (r) => r.trainLoss),
+          id: 'loss', title: `Training loss (log scale; mean of ${seeds.length} seeds, band = range)`, caption: 'Find the unclipped runs: where a loss becomes NaN the line ends at a mark saying in how many seeds; the clipped runs keep training. A log scale keeps a spike from hiding the rest.',
+          xLabel: 'step', yLabel: 'training loss (nats/char)', logY: true, ...loss, marks: divergenceMarks(runs, loss, seeds.length),
         },
         {
-          id: 'grad', title: 'Gradient norm before clipping (log scale)', caption: 'Unclipped, the gradient norm grows by orders of magnitude before the loss breaks; with clipping each step is capped, whatever this norm is.',
-          xLabel: 'step', yLabel: '||g|| (before clipping)', logY: true, ...aligned(runs, (r) => [r.steps, r.gradNorm]), marks: divergenceMarks(runs, (r) => r.gradNorm),
+          id: 'grad', title: 'Gradient norm before clipping (log scale)', caption: 'Unclipped, the gradient norm grows by orders of magnitude before the loss breaks; with clipping each step is capped, whatever this norm is. PyTorch\'s own initialisation (x1) stays far below.',
+          xLabel: 'step', yLabel: '||g|| (before clipping)', logY: true, ...grad, marks: divergenceMarks(runs, grad, seeds.length),
         },
       ],
-      table: [['run', 'stopped', 'diverged at step', 'final train loss', 'max gradient norm'], ...result.runs.map((r) => [r.name, r.reason, r.divergedAtStep ?? '-', r.finalTrainLoss ?? '-', r.maxGradNorm])],
-      headline: result.runs.map((r) => `${r.name}: ${r.divergedAtStep ? `diverged (NaN) at step ${r.divergedAtStep}` : `loss ${sig3(r.finalTrainLoss)}`}`).join('; '),
+      table: [['run', 'diverged (NaN)', 'final train loss (mean)', 'max gradient norm'], ...result.configs.map((k) => [k.name, k.diverged ? `${ofSeeds(k.diverged, seeds.length)}, step ${k.divergedAtSteps.join(', ')}` : `0 of ${seeds.length}`, k.finalTrainLoss ?? '-', k.maxGradNorm])],
+      headline: result.configs.map((k) => `${k.name}: ${outcome(k)}`).join('; '),
     };
   },
 };
 
 const normSchema = z.object({
-  cell: z.enum(CELL_TYPES).default('rnn-tanh'),
-  hidden: z.number().int().min(1).max(1024).default(128),
-  seqLen: z.number().int().min(2).max(1000).default(50),
-  steps: z.number().int().min(1).max(100_000).default(150),
+  // The LSTM is Cooijmans et al.'s (2016) setting; the tanh RNN is a second panel.
+  cells: z.array(z.enum(CELL_TYPES)).min(1).default(['lstm', 'rnn-tanh']),
+  hidden: z.number().int().min(1).max(1024).default(64),
+  seqLen: z.number().int().min(2).max(1000).default(32),
+  steps: z.number().int().min(1).max(100_000).default(120),
   learningRate: z.number().gt(0).max(10).default(3e-3),
   normalizations: z.array(z.enum(NORMALIZATIONS)).min(1).default(['none', 'layer', 'batch']),
+  // Recurrent batch norm's initial gain (gamma): Cooijmans et al. recommend 0.1; it decides the tanh RNN's result.
+  bnGain: z.number().gt(0).max(10).default(0.1),
+  seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
 
-export const normalization: Experiment<typeof normSchema, { finalValLoss: Record<string, number>; seconds: Record<string, number> }> = {
+export interface NormalizationResult {
+  seeds: number[];
+  /** `${cell}/${normalization}` -> final validation loss, mean over seeds. */
+  finalValLoss: Record<string, number>;
+  /** `${cell}/${normalization}` -> seconds, mean over seeds. */
+  seconds: Record<string, number>;
+  /** Cell -> normalisation -> in how many seeds it ended below no normalisation. */
+  beatsNone: Record<string, Record<string, number>>;
+  runs: Array<{ cell: string; normalization: string; seed: number; finalValLoss: number; seconds: number }>;
+}
+
+export const normalization: Experiment<typeof normSchema, NormalizationResult, { cell: CellType; norm: Normalization; seed: number }, Run> = {
   name: 'normalization',
   title: 'Normalisation of the recurrence',
-  description: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train. The same model, data and seed are trained with no normalisation, layer normalisation and recurrent batch normalisation; '
-    + 'the figures show validation loss against steps and against wall time (normalised cells run step by step, so each step costs more).',
+  description: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train; Cooijmans et al. (2016) showed recurrent batch norm speeding up the LSTM. The same model, data and seeds are trained with no normalisation, layer normalisation and recurrent batch normalisation (gain 0.1, as in the paper), for an LSTM and, in a second panel, a tanh RNN; '
+    + 'the figures show validation loss against steps and against wall time (mean of 3 seeds, band = range; normalised cells run step by step, so each step costs more). '
+    + 'Measured with these defaults: for the LSTM, layer and batch norm end below no normalisation in every seed; for the tanh RNN, batch norm with gain 0.1 ends above none and with `bnGain` 1 below it.',
   schema: normSchema,
-  async run(c, ctx) {
-    const text = generateCorpus(60_000);
-    const runs: Run[] = [];
-    for (const [i, norm] of c.normalizations.entries()) {
-      runs.push(await record(norm, text, {
-        cell: c.cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, lr: c.learningRate, normalization: norm,
-        evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32, seed: c.seed,
-      }, ctx, [i / c.normalizations.length, 1 / c.normalizations.length]));
+  plan(c) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.flatMap((cell) => c.normalizations.map((norm) => ({
+      label: `${cell}, ${norm}, seed ${seed}`, cost: (cell === 'lstm' ? 2 : 1) * (norm === 'none' ? 0.3 : norm === 'batch' ? 1.3 : 1), job: { cell, norm, seed },
+    }))));
+  },
+  async runOne(c, { cell, norm, seed }, ctx) {
+    return record(`${cell}/${norm}`, seed, generateCorpus(60_000), {
+      cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, lr: c.learningRate, normalization: norm,
+      evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32,
+    }, ctx, norm === 'batch' && c.bnGain !== 0.1 ? (m) => {
+      const sd = m.rnn.stateDict();
+      m.rnn.loadStateDict(Object.fromEntries(Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)])), false);
+    } : undefined);
+  },
+  summarize(c, runs) {
+    const seeds = seedsFrom(c.seed, c.seeds);
+    const key = (r: Run) => r.name;
+    const final = (r: Run) => r.valLoss.at(-1)!;
+    const result: NormalizationResult = {
+      seeds, finalValLoss: {}, seconds: {}, beatsNone: {},
+      runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), seconds: r.seconds.at(-1)! })),
+    };
+    for (const [name, rs] of byName(runs)) {
+      result.finalValLoss[name] = round(meanOf(rs.map(final)));
+      result.seconds[name] = round(meanOf(rs.map((r) => r.seconds.at(-1)!)));
     }
-    const finalValLoss = Object.fromEntries(runs.map((r) => [r.name, r.valLoss.at(-1)!]));
-    const seconds = Object.fromEntries(runs.map((r) => [r.name, r.seconds.at(-1)!]));
+    for (const cell of c.cells) {
+      result.beatsNone[cell] = {};
+      for (const norm of c.normalizations.filter((n) => n !== 'none')) {
+        result.beatsNone[cell][norm] = seeds.filter((seed) => {
+          const pick = (n: string) => runs.find((r) => key(r) === `${cell}/${n}` && r.seed === seed);
+          const a = pick(norm);
+          const b = pick('none');
+          return a && b ? final(a) < final(b) : false;
+        }).length;
+      }
+    }
+    const ofCell = (cell: string) => runs.filter((r) => r.name.startsWith(`${cell}/`)).map((r) => ({ ...r, name: r.name.split('/')[1] }));
+    const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => `${n} norm below none in ${ofSeeds(k, seeds.length)}`).join(', ')}`).filter((v) => !v.endsWith(': ')) : [];
     return {
-      result: { finalValLoss, seconds },
-      figures: [
-        { id: 'steps', title: 'Validation loss against steps', caption: 'Lower is better: the line that falls fastest per step learns fastest per step.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
-        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
-      ],
-      table: [['normalisation', 'final validation loss', 'seconds'], ...runs.map((r) => [r.name, finalValLoss[r.name], seconds[r.name]])],
-      headline: runs.map((r) => `${r.name}: validation loss ${sig3(finalValLoss[r.name])} in ${sig3(seconds[r.name])} s`).join('; '),
+      result,
+      figures: c.cells.flatMap((cell) => [
+        { id: `${cell}-steps`, title: `${cell}: validation loss against steps (mean of ${seeds.length} seeds, band = range)`, caption: cell === 'lstm' ? 'Lower is better: the line that falls fastest per step learns fastest per step. This is the paper\'s setting, an LSTM.' : `The same for a tanh RNN: with batch norm's gain at ${c.bnGain} its recurrence starts weak (set bnGain to 1 to compare).`, xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSteps, r.valLoss]) },
+        { id: `${cell}-time`, title: `${cell}: validation loss against wall time`, caption: 'The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSeconds, r.valLoss]) },
+      ]),
+      table: [['cell', 'normalisation', 'final validation loss (mean, range)', 'seconds (mean)'], ...byName(runs).map(([name, rs]) => [name.split('/')[0], name.split('/')[1], meanRange(rs.map(final)), result.seconds[name]])],
+      headline: claims.length ? `${claims.join('; ')} (final validation loss, mean: ${Object.entries(result.finalValLoss).map(([k, v]) => `${k} ${sig3(v)}`).join(', ')}).` : Object.entries(result.finalValLoss).map(([k, v]) => `${k}: validation loss ${sig3(v)}`).join('; '),
     };
   },
 };
@@ -199,35 +285,61 @@ const versusSchema = z.object({
   steps: z.number().int().min(1).max(100_000).default(150),
   optimizer: z.enum(OPTIMIZER_NAMES).default('adam'),
   learningRate: z.number().gt(0).max(10).default(3e-3),
+  seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
 
-export const lstmVsGru: Experiment<typeof versusSchema, { parameters: Record<string, number>; finalValLoss: Record<string, number>; bestValLoss: Record<string, number>; seconds: Record<string, number> }> = {
+export interface VersusResult {
+  seeds: number[];
+  parameters: Record<string, number>;
+  /** Means over seeds. */
+  finalValLoss: Record<string, number>;
+  bestValLoss: Record<string, number>;
+  seconds: Record<string, number>;
+  runs: Array<{ cell: string; seed: number; finalValLoss: number; bestValLoss: number; seconds: number }>;
+}
+
+export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'lstm' | 'gru'; seed: number }, Run> = {
   name: 'lstm-vs-gru',
   title: 'LSTM against GRU on your text',
   description: 'The chapter compares the LSTM (three gates and a cell state) with the GRU (two gates, no separate cell state): the GRU has fewer parameters and often learns as well. '
-    + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`) with the same settings; the figures show validation loss against steps and against wall time, and the table their parameter counts.',
+    + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
   schema: versusSchema,
-  async run(c, ctx) {
+  plan(c) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: `${cell}, seed ${seed}`, cost: cell === 'lstm' ? 1.2 : 1, job: { cell, seed } })));
+  },
+  async runOne(c, { cell, seed }, ctx) {
     const text = [...(c.text ?? generateCorpus(80_000))].slice(0, c.maxCharacters).join('');
-    const runs: Run[] = [];
-    for (const [i, cell] of (['lstm', 'gru'] as const).entries()) {
-      runs.push(await record(cell, text, {
-        cell, hidden: c.hidden, layers: c.layers, embed: 32, seqLen: c.seqLen, batch: c.batch, steps: c.steps, optimizer: c.optimizer, lr: c.learningRate,
-        evalInterval: Math.max(1, Math.floor(c.steps / 10)), seed: c.seed,
-      }, ctx, [i / 2, 1 / 2]));
-    }
-    const by = <T>(f: (r: Run) => T) => Object.fromEntries(runs.map((r) => [r.name, f(r)])) as Record<string, T>;
-    const result = { parameters: by((r) => r.parameters), finalValLoss: by((r) => r.valLoss.at(-1)!), bestValLoss: by((r) => round(r.result.bestValLoss ?? NaN)), seconds: by((r) => r.seconds.at(-1)!) };
+    return record(cell, seed, text, {
+      cell, hidden: c.hidden, layers: c.layers, embed: 32, seqLen: c.seqLen, batch: c.batch, steps: c.steps, optimizer: c.optimizer, lr: c.learningRate,
+      evalInterval: Math.max(1, Math.floor(c.steps / 10)),
+    }, ctx);
+  },
+  summarize(c, runs) {
+    const seeds = seedsFrom(c.seed, c.seeds);
+    const groups = byName(runs);
+    const by = <T>(f: (rs: Run[]) => T) => Object.fromEntries(groups.map(([name, rs]) => [name, f(rs)])) as Record<string, T>;
+    const result: VersusResult = {
+      seeds,
+      parameters: by((rs) => rs[0].parameters),
+      finalValLoss: by((rs) => round(meanOf(rs.map((r) => r.valLoss.at(-1)!)))),
+      bestValLoss: by((rs) => round(meanOf(rs.map((r) => r.result.bestValLoss ?? NaN)))),
+      seconds: by((rs) => round(meanOf(rs.map((r) => r.seconds.at(-1)!)))),
+      runs: runs.map((r) => ({ cell: r.name, seed: r.seed, finalValLoss: r.valLoss.at(-1)!, bestValLoss: round(r.result.bestValLoss ?? NaN), seconds: r.seconds.at(-1)! })),
+    };
+    const gruBetter = seeds.filter((seed) => {
+      const f = (cell: string) => runs.find((r) => r.name === cell && r.seed === seed)?.valLoss.at(-1) ?? NaN;
+      return f('gru') < f('lstm');
+    }).length;
     return {
       result,
       figures: [
-        { id: 'steps', title: 'Validation loss against steps', caption: 'Lower is better: compare the two lines step for step on the same text.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSteps, r.valLoss]) },
-        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: the GRU has fewer parameters and does less work per step.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...aligned(runs, (r) => [r.valSeconds, r.valLoss]) },
+        { id: 'steps', title: `Validation loss against steps (mean of ${seeds.length} seeds, band = range)`, caption: 'Lower is better: compare the two lines step for step on the same text; the bands show how much the seeds differ.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(runs, (r) => [r.valSteps, r.valLoss]) },
+        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: the GRU has fewer parameters and does less work per step.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
       // Parameter counts are exact (a PyTorch user checks them with sum(p.numel())): text, not a rounded number.
-      table: [['cell', 'parameters', 'final validation loss', 'best validation loss', 'seconds'], ...runs.map((r) => [r.name, result.parameters[r.name].toLocaleString('en'), result.finalValLoss[r.name], result.bestValLoss[r.name], result.seconds[r.name]])],
-      headline: runs.map((r) => `${r.name}: ${result.parameters[r.name].toLocaleString('en')} parameters, validation loss ${sig3(result.finalValLoss[r.name])} in ${sig3(result.seconds[r.name])} s`).join('; '),
+      table: [['cell', 'parameters', 'final validation loss (mean, range)', 'best validation loss (mean)', 'seconds (mean)'], ...groups.map(([name, rs]) => [name, result.parameters[name].toLocaleString('en'), meanRange(rs.map((r) => r.valLoss.at(-1)!)), result.bestValLoss[name], result.seconds[name]])],
+      headline: `${groups.map(([name]) => `${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${sig3(result.finalValLoss[name])} in ${sig3(result.seconds[name])} s`).join('; ')} (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(gruBetter, seeds.length)}).`,
     };
   },
 };

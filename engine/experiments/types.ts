@@ -1,15 +1,32 @@
 /**
- * An experiment: a typed, seeded config with defaults, a function that runs it (in the
- * worker, from the palette, the panel or `seqlab experiment NAME`) and a typed result
- * with the figures to draw. Each says in two or three sentences what the chapter claims
- * and what its figure shows.
+ * An experiment: a typed, seeded config with defaults, the independent runs it is made of
+ * (cells x seeds x lengths), a function that does one run, and a summary of all runs into
+ * a typed result with the figures to draw. The runs go to a pool of worker threads, one
+ * per core (`pool.ts`), from the palette, the panel or `seqlab experiment NAME`. Each
+ * experiment says in two or three sentences what the chapter claims and what its figure
+ * shows.
  */
 import type { z } from 'zod';
 
-export interface ExperimentContext {
+/** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
+export interface RunContext {
   signal?: AbortSignal;
   /** Reports progress in [0, 1] with a short message; the runner throttles it. */
   progress(fraction: number, message: string): void;
+}
+
+export interface ExperimentContext extends RunContext {
+  /** Worker threads for the runs: undefined = one per core (at most one per run); 1 = all in this thread. */
+  workers?: number;
+}
+
+/** One independent run of an experiment: plain JSON, so it can be done on any thread, in any order. */
+export interface PlannedRun<J> {
+  /** "lstm, length 100, seed 2": for progress messages and errors. */
+  label: string;
+  /** Relative cost (e.g. steps x length x cell weight), to start the longest runs first. */
+  cost: number;
+  job: J;
 }
 
 /**
@@ -28,8 +45,11 @@ export interface Figure {
   logY?: boolean;
   shareY?: string;
   x: number[];
-  /** Drawn in order (later on top); `dash` and `points` keep overlapping series visible. */
-  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean }>;
+  /**
+   * Drawn in order (later on top); `dash` and `points` keep overlapping series visible.
+   * `band` is the min-max range over seeds around a series that is their mean.
+   */
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>;
   /** Horizontal reference lines (e.g. the adding problem's 0.167 baseline). */
   references?: Array<{ name: string; y: number }>;
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
@@ -48,13 +68,18 @@ export interface ExperimentOutput<R> {
   headline: string;
 }
 
-export interface Experiment<S extends z.ZodType = z.ZodType, R = unknown> {
+export interface Experiment<S extends z.ZodType = z.ZodType, R = unknown, J = unknown, O = unknown> {
   name: string;
   title: string;
-  /** What the chapter claims and what the figure shows (2-3 sentences). */
+  /** What the chapter claims, what the figure shows, and the measurement behind the defaults. */
   description: string;
   schema: S;
-  run(config: z.output<S>, ctx: ExperimentContext): Promise<ExperimentOutput<R>>;
+  /** The independent runs, deterministic in the config (a worker re-plans and takes run i). */
+  plan(config: z.output<S>): Array<PlannedRun<J>>;
+  /** Does one run; its outcome is plain JSON (it crosses a thread boundary). */
+  runOne(config: z.output<S>, job: J, ctx: RunContext): Promise<O>;
+  /** All runs' outcomes, in plan order, into the result, figures, table and headline. */
+  summarize(config: z.output<S>, outcomes: O[]): ExperimentOutput<R>;
 }
 
 export class ExperimentCancelled extends Error {
@@ -65,7 +90,7 @@ export class ExperimentCancelled extends Error {
 }
 
 /** Throws when cancelled; yields to the event loop so a cancel message can arrive. */
-export async function checkpoint(ctx: ExperimentContext): Promise<void> {
+export async function checkpoint(ctx: RunContext): Promise<void> {
   await new Promise((r) => setImmediate(r));
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
 }

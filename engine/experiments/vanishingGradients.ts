@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CELL_TYPES, type CellType } from '../names';
 import { gradientNormsThroughTime } from '../probe';
 import { Random } from '../random';
-import { charModel, corpusIds, decayPerStep, randomWindows, round, sig3, windowsTensor } from './common';
+import { charModel, corpusIds, decayPerStep, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3, windowsTensor } from './common';
 import { checkpoint, type Experiment, type Figure } from './types';
 
 const schema = z.object({
@@ -14,80 +14,124 @@ const schema = z.object({
   seqLen: z.number().int().min(10).max(1000).default(100), // distances up to seqLen - 1
   batch: z.number().int().min(1).max(256).default(8),
   trainSteps: z.number().int().min(0).max(10_000).default(40), // "after some training" (char LM, Adam)
+  seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT), // each draws new weights and new windows
   seed: z.number().int().min(0).default(1),
 }).strict();
 
-export interface VanishingResult {
-  /** Cell -> ||d loss_T / d h_t|| indexed by distance T - t, at initialisation. */
-  gradNorm: Record<string, number[]>;
-  /** The same after `trainSteps` steps of training. */
-  gradNormTrained: Record<string, number[]>;
-  /** Cell -> geometric decay per step at initialisation (exp of the log-linear slope). */
-  decayPerStep: Record<string, number>;
-  decayPerStepTrained: Record<string, number>;
+/** One cell, one seed: gradient norms by distance at initialisation and after training. */
+interface VanishingRun {
+  cell: string;
+  seed: number;
+  gradNorm: number[];
+  gradNormTrained: number[];
+  decayPerStep: number;
+  decayPerStepTrained: number;
 }
 
-export const vanishingGradients: Experiment<typeof schema, VanishingResult> = {
+export interface VanishingResult {
+  seeds: number[];
+  /** Cell -> ||d loss_T / d h_t|| indexed by distance T - t, at initialisation: the geometric mean over seeds. */
+  gradNorm: Record<string, Array<number | null>>;
+  /** The same after `trainSteps` steps of training. */
+  gradNormTrained: Record<string, Array<number | null>>;
+  /** Cell -> geometric decay per step at initialisation (exp of the log-linear slope), mean over seeds. */
+  decayPerStep: Record<string, number>;
+  decayPerStepTrained: Record<string, number>;
+  /** Every seed's numbers. */
+  runs: VanishingRun[];
+}
+
+/** Relative cost of one run per cell (gradient probes and 40 training steps; gated cells cost more). */
+const COST: Record<string, number> = { lstm: 3, 'lstm-forget1': 3, gru: 2.5 };
+
+export const vanishingGradients: Experiment<typeof schema, VanishingResult, { cell: string; seed: number }, VanishingRun> = {
   name: 'vanishing-gradients',
   title: 'Vanishing gradients through time',
   description: 'The chapter claims that a plain RNN loses its gradient over long spans, a sigmoid RNN faster than a tanh one, and that the LSTM\'s cell state (a "conveyor belt") keeps it alive. '
-    + 'The figure shows the norm of the gradient of the loss at the last position with respect to the hidden state d steps earlier, on a log scale, for each cell at initialisation (PyTorch\'s) and after a little training; "lstm-forget1" starts with the forget-gate bias at 1.',
+    + 'The figure shows the norm of the gradient of the loss at the last position with respect to the hidden state d steps earlier, on a log scale, for each cell at initialisation (PyTorch\'s) and after a little training: the geometric mean over 3 seeds (new weights and windows each), with the range as a band. "lstm-forget1" starts with the forget-gate bias at 1. '
+    + 'Measured with these defaults: at distance 30 the sigmoid RNN is below the tanh RNN, and the LSTM with forget bias 1 above the plain LSTM, in every seed.',
   schema,
-  async run(c, ctx) {
+  plan(c) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: `${cell}, seed ${seed}`, cost: COST[cell] ?? 1, job: { cell, seed } })));
+  },
+  async runOne(c, { cell: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
-    const rng = new Random(c.seed);
+    const rng = new Random(seed);
     const rows = randomWindows(ids, c.batch, c.seqLen + 1, rng);
     const inputs = rows.map((r) => r.slice(0, -1));
     const lastTargets = rows.map((r) => r[r.length - 1]);
-    const result: VanishingResult = { gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {} };
     const byDistance = (norms: Float32Array) => Array.from(norms).reverse().map((v) => round(v, 6)); // index = T - t
-    for (const [i, name] of c.cells.entries()) {
-      const cell: CellType = name === 'lstm-forget1' ? 'lstm' : name;
-      const model = charModel(cell, vocabulary.size, c.hidden, c.seed, name === 'lstm-forget1' ? { forgetBias: 1 } : {});
-      try {
-        ctx.progress(i / c.cells.length, `${name}: gradients at initialisation`);
-        await checkpoint(ctx);
-        result.gradNorm[name] = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
-        model.setOptimizer({ learningRate: 3e-3, clipNorm: 1 });
-        for (let s = 0; s < c.trainSteps; s++) {
-          if (s % 10 === 0) {
-            ctx.progress((i + 0.2 + (0.7 * s) / Math.max(1, c.trainSteps)) / c.cells.length, `${name}: training step ${s}`);
-            await checkpoint(ctx);
-          }
-          const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
-          model.trainStep(batch);
-          batch.dispose();
+    const cell: CellType = name === 'lstm-forget1' ? 'lstm' : (name as CellType);
+    const model = charModel(cell, vocabulary.size, c.hidden, seed, name === 'lstm-forget1' ? { forgetBias: 1 } : {});
+    try {
+      ctx.progress(0, 'gradients at initialisation');
+      await checkpoint(ctx);
+      const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
+      model.setOptimizer({ learningRate: 3e-3, clipNorm: 1 });
+      for (let s = 0; s < c.trainSteps; s++) {
+        if (s % 10 === 0) {
+          ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), `training step ${s}`);
+          await checkpoint(ctx);
         }
-        result.gradNormTrained[name] = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
-        result.decayPerStep[name] = round(decayPerStep(result.gradNorm[name], Math.min(50, c.seqLen - 1)));
-        result.decayPerStepTrained[name] = round(decayPerStep(result.gradNormTrained[name], Math.min(50, c.seqLen - 1)));
-      } finally {
-        model.dispose();
+        const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
+        model.trainStep(batch);
+        batch.dispose();
       }
+      const gradNormTrained = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
+      const upTo = Math.min(50, c.seqLen - 1);
+      return { cell: name, seed, gradNorm, gradNormTrained, decayPerStep: round(decayPerStep(gradNorm, upTo)), decayPerStepTrained: round(decayPerStep(gradNormTrained, upTo)) };
+    } finally {
+      model.dispose();
+    }
+  },
+  summarize(c, runs) {
+    const seeds = seedsFrom(c.seed, c.seeds);
+    const of = (cell: string) => runs.filter((r) => r.cell === cell);
+    const result: VanishingResult = { seeds, gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {}, runs };
+    for (const cell of c.cells) {
+      result.gradNorm[cell] = seedBand(of(cell).map((r) => r.gradNorm), true).y;
+      result.gradNormTrained[cell] = seedBand(of(cell).map((r) => r.gradNormTrained), true).y;
+      result.decayPerStep[cell] = round(meanOf(of(cell).map((r) => r.decayPerStep)));
+      result.decayPerStepTrained[cell] = round(meanOf(of(cell).map((r) => r.decayPerStepTrained)));
     }
     const x = Array.from({ length: c.seqLen }, (_, d) => d);
-    // A norm that reaches exactly 0 has underflowed float32: marked where it happens, since a log scale cannot draw 0.
-    const underflows = (data: Record<string, number[]>) => Object.entries(data).flatMap(([name, y]) => {
-      const d = y.findIndex((v, i) => v === 0 && y.slice(i).every((w) => w === 0));
-      return d > 0 ? [{ series: name, x: d - 1, y: y[d - 1], label: `${name} → 0 (underflow) from d = ${d}` }] : [];
-    });
-    const figure = (id: string, title: string, caption: string, data: Record<string, number[]>): Figure => ({
+    // A norm that reaches exactly 0 in every seed has underflowed float32: marked where it happens, since a log scale cannot draw 0.
+    const underflow = (cell: string, pick: (r: VanishingRun) => number[]) => {
+      const curves = of(cell).map(pick);
+      const d = x.findIndex((i) => i > 0 && curves.every((y) => y.slice(i).every((w) => w === 0)));
+      return d;
+    };
+    const figure = (id: string, title: string, caption: string, pick: (r: VanishingRun) => number[]): Figure => ({
       id, title, caption, xLabel: 'distance T - t (steps back from the last position)', yLabel: '||d loss_T / d h_t||', logY: true, shareY: 'gradient', x,
-      series: Object.entries(data).map(([name, y]) => ({ name, y: y.map((v) => (v > 0 ? v : null)), dash: name === 'lstm-forget1' })),
-      marks: underflows(data),
+      series: c.cells.map((cell) => ({ name: cell, ...seedBand(of(cell).map(pick), true), dash: cell === 'lstm-forget1' })),
+      marks: c.cells.flatMap((cell) => {
+        const d = underflow(cell, pick);
+        if (d <= 0) return [];
+        const y = seedBand(of(cell).map(pick), true).y[d - 1];
+        return y === null ? [] : [{ series: cell, x: d - 1, y, label: `${cell} → 0 (underflow) from d = ${d}` }];
+      }),
     });
-    const at = (name: string, d: number) => result.gradNorm[name]?.[d] ?? NaN;
     const d30 = Math.min(30, c.seqLen - 1);
-    const shown = (v: number) => (v === 0 ? '0 (underflow)' : sig3(v));
+    const at = (cell: string, d: number) => result.gradNorm[cell]?.[d] ?? 0;
+    const shown = (cell: string) => (of(cell).every((r) => r.gradNorm[d30] === 0) ? '0 (underflow)' : sig3(at(cell, d30)));
+    const bySeed = (a: string, b: string) => seeds.filter((seed) => {
+      const ra = runs.find((r) => r.cell === a && r.seed === seed)!;
+      const rb = runs.find((r) => r.cell === b && r.seed === seed)!;
+      return ra.gradNorm[d30] < rb.gradNorm[d30];
+    }).length;
+    const claims = [
+      c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? `sigmoid below tanh in ${ofSeeds(bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}` : '',
+      c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? `lstm-forget1 above lstm in ${ofSeeds(bySeed('lstm', 'lstm-forget1'), seeds.length)}` : '',
+    ].filter(Boolean);
     return {
       result,
       figures: [
-        figure('init', 'At initialisation (PyTorch\'s)', 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest.', result.gradNorm),
-        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', result.gradNormTrained),
+        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ.', (r) => r.gradNorm),
+        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', (r) => r.gradNormTrained),
       ],
-      table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10', `norm at d = ${d30}`],
-        ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], at(n, 10), at(n, d30)])],
-      headline: `Gradient norm ${d30} steps back, at initialisation: ${c.cells.map((n) => `${n} ${shown(at(n, d30))}`).join(', ')}.`,
+      table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10 (mean, range)', `norm at d = ${d30} (mean, range)`],
+        ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], meanRange(of(n).map((r) => r.gradNorm[10])), meanRange(of(n).map((r) => r.gradNorm[d30]))])],
+      headline: `Gradient norm ${d30} steps back, at initialisation (geometric mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'}): ${c.cells.map((n) => `${n} ${shown(n)}`).join(', ')}${claims.length ? `; ${claims.join('; ')}` : ''}.`,
     };
   },
 };

@@ -55,6 +55,19 @@ const weightGrad = (dG: Tensor, x: Tensor) => tf.transpose(mm(tf.transpose(x as 
 
 
 
+/**
+ * The per-step output gradients, or undefined when they are all zero: a loss on the last
+ * state only (the adding problem, a classifier on h_n) leaves them zero, and skipping their
+ * slice and add saves two of the few kernel calls each backward step makes. One read of a
+ * scalar decides it.
+ */
+function outputGrads(dOut: Tensor): Tensor[] | undefined {
+  const any = tf.tidy(() => tf.max(tf.abs(dOut)));
+  const nonZero = any.dataSync()[0] !== 0;
+  any.dispose();
+  return nonZero ? tf.unstack(dOut) : undefined;
+}
+
 /** Step order: position t handled at processing step s. */
 function timeAt(s: number, L: number, reverse: boolean): number {
   return reverse ? L - 1 - s : s;
@@ -104,13 +117,13 @@ function lstmKernel(reverse: boolean) {
           tf.mul(TC, tf.mul(O_, oneMinus(O_))), // do = dh * K_o
         ], 2));
         const Fs = tf.unstack(F_);
-        const dOuts = tf.unstack(dOut);
+        const dOuts = outputGrads(dOut);
         const dG: Tensor[] = new Array(L);
         let dh: Tensor = dhN.squeeze([0]);
         let dc: Tensor = dcN.squeeze([0]);
         for (let s = L - 1; s >= 0; s--) {
           const t = timeAt(s, L, reverse);
-          const dhT = tf.add(dh, dOuts[t]);
+          const dhT = dOuts ? tf.add(dh, dOuts[t]) : dh;
           const dcT = tf.add(dc, tf.mul(dhT, A[t]));
           dG[t] = tf.mul(tf.concat([dcT, dcT, dcT, dhT], 1), K[t]);
           dh = mm(dG[t], swhh);
@@ -157,13 +170,13 @@ function gruKernel(reverse: boolean) {
         const P3 = tf.unstack(tf.mul(HN, tf.mul(R, oneMinus(R)))); // da_r = da_n * P3
         const Rs = tf.unstack(R);
         const Zs = tf.unstack(Z);
-        const dOuts = tf.unstack(dOut);
+        const dOuts = outputGrads(dOut);
         const dGi: Tensor[] = new Array(L);
         const dGh: Tensor[] = new Array(L);
         let dh: Tensor = dhN.squeeze([0]);
         for (let s = L - 1; s >= 0; s--) {
           const t = timeAt(s, L, reverse);
-          const dhT = tf.add(dh, dOuts[t]);
+          const dhT = dOuts ? tf.add(dh, dOuts[t]) : dh;
           const dan = tf.mul(dhT, P1[t]);
           const darz = [tf.mul(dan, P3[t]), tf.mul(dhT, P2[t])];
           dGi[t] = tf.concat([...darz, dan], 1);
@@ -204,12 +217,12 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
         // The derivative of the nonlinearity, from its output.
         const deriv = tf.unstack(nonlinearity === 'tanh' ? oneMinus(tf.square(out))
           : nonlinearity === 'relu' ? tf.cast(tf.greater(out, 0), 'float32') : tf.mul(out, oneMinus(out)));
-        const dOuts = tf.unstack(dOut);
+        const dOuts = outputGrads(dOut);
         const dA: Tensor[] = new Array(L);
         let dh: Tensor = dhN.squeeze([0]);
         for (let s = L - 1; s >= 0; s--) {
           const t = timeAt(s, L, reverse);
-          dA[t] = tf.mul(tf.add(dh, dOuts[t]), deriv[t]);
+          dA[t] = tf.mul(dOuts ? tf.add(dh, dOuts[t]) : dh, deriv[t]);
           dh = mm(dA[t], swhh);
         }
         const dAll = tf.concat(dA, 0);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
 import type { LeakResult } from '../../engine/experiments/bidirectionalLeak';
-import type { ExplodingResult } from '../../engine/experiments/trainingRuns';
+import type { ExplodingResult, NormalizationResult, VersusResult } from '../../engine/experiments/trainingRuns';
 import type { AddingResult } from '../../engine/experiments/longRangeMemory';
 import type { VanishingResult } from '../../engine/experiments/vanishingGradients';
 import type { WalkthroughResult } from '../../engine/experiments/cellWalkthrough';
@@ -39,53 +39,96 @@ describe('experiments', () => {
     await initBackend('wasm');
   });
 
-  it('vanishing-gradients: at distance 30, sigmoid < tanh < LSTM, and an open forget gate keeps far more', async () => {
+  it('vanishing-gradients: at distance 30, sigmoid < tanh < LSTM, and an open forget gate keeps far more, in each seed', async () => {
     const o = await run<VanishingResult>('vanishing-gradients', { cells: ['rnn-sigmoid', 'rnn-tanh', 'lstm', 'lstm-forget1'], hidden: 128, seqLen: 40, batch: 4, trainSteps: 0 });
-    const at30 = (c: string) => o.result.gradNorm[c][30];
-    assert.ok(at30('rnn-sigmoid') < at30('rnn-tanh'), `sigmoid ${at30('rnn-sigmoid')} < tanh ${at30('rnn-tanh')}`);
-    assert.ok(at30('rnn-tanh') < at30('lstm'), `tanh ${at30('rnn-tanh')} < lstm ${at30('lstm')}`);
-    assert.ok(at30('lstm') * 100 < at30('lstm-forget1'), `lstm ${at30('lstm')} vs forget bias 1 ${at30('lstm-forget1')}`);
+    assert.deepEqual(o.result.seeds, [1, 2, 3]);
+    for (const seed of o.result.seeds) {
+      const at30 = (c: string) => o.result.runs.find((r) => r.cell === c && r.seed === seed)!.gradNorm[30];
+      assert.ok(at30('rnn-sigmoid') < at30('rnn-tanh'), `seed ${seed}: sigmoid ${at30('rnn-sigmoid')} < tanh ${at30('rnn-tanh')}`);
+      assert.ok(at30('rnn-tanh') < at30('lstm'), `seed ${seed}: tanh ${at30('rnn-tanh')} < lstm ${at30('lstm')}`);
+      assert.ok(at30('lstm') * 100 < at30('lstm-forget1'), `seed ${seed}: lstm ${at30('lstm')} vs forget bias 1 ${at30('lstm-forget1')}`);
+    }
     assert.ok(o.result.decayPerStep['rnn-sigmoid'] < o.result.decayPerStep['rnn-tanh']);
     assert.equal(o.figures.length, 2);
-    // Scales chosen for the claim: gradient norms on a log axis, both panels on one range; the sigmoid's underflow marked.
-    for (const f of o.figures) assert.ok(f.logY && f.shareY === 'gradient', f.id);
-    if (o.result.gradNorm['rnn-sigmoid'].includes(0)) assert.ok(fig(o, 'init').marks!.some((m) => /rnn-sigmoid → 0 \(underflow\) from d = \d+/.test(m.label)));
-    assert.match(o.headline, /^Gradient norm 30 steps back, at initialisation: rnn-sigmoid (0 \(underflow\)|[\d.e-]+), rnn-tanh/);
+    // Scales chosen for the claim: gradient norms on a log axis, both panels on one range; the mean with the seeds' range as a band.
+    for (const f of o.figures) {
+      assert.ok(f.logY && f.shareY === 'gradient', f.id);
+      for (const sr of f.series) {
+        assert.ok(sr.band, `${f.id}/${sr.name}: a band`);
+        sr.y.forEach((v, i) => v !== null && assert.ok(sr.band!.lower[i]! <= v * (1 + 1e-4) && v <= sr.band!.upper[i]! * (1 + 1e-4), `${sr.name} at ${i}: ${sr.band!.lower[i]} <= ${v} <= ${sr.band!.upper[i]}`));
+      }
+    }
+    if (o.result.runs.filter((r) => r.cell === 'rnn-sigmoid').every((r) => r.gradNorm.includes(0))) assert.ok(fig(o, 'init').marks!.some((m) => /rnn-sigmoid → 0 \(underflow\) from d = \d+/.test(m.label)));
+    assert.match(o.headline, /^Gradient norm 30 steps back, at initialisation \(geometric mean of 3 seeds\): rnn-sigmoid (0 \(underflow\)|[\d.e-]+), rnn-tanh .*; sigmoid below tanh in 3 of 3 seeds; lstm-forget1 above lstm in 3 of 3 seeds\.$/);
   });
 
-  it('exploding-gradients: the unclipped ReLU RNN diverges and is reported; clipped runs train', async () => {
-    const o = await run<ExplodingResult>('exploding-gradients', { clipNorms: [0, 1], steps: 20 }); // hidden 128, length 100: smaller nets did not diverge
-    const byName = Object.fromEntries(o.result.runs.map((r) => [r.name, r]));
-    assert.equal(byName['relu x1.5, no clip'].reason, 'diverged');
-    assert.ok(byName['relu x1.5, no clip'].divergedAtStep! <= 20);
-    assert.equal(byName['relu x1.5, clip 1'].reason, 'completed');
-    assert.ok(Number.isFinite(byName['relu x1.5, clip 1'].finalTrainLoss!));
-    assert.ok(byName['tanh x3, no clip'].maxGradNorm > 1000, 'large recurrent weights make tanh gradients explode too');
-    // Log scales, so that a spike does not hide the run that matters; its divergence marked where the loss stops.
+  it('a pool of worker threads gives the same result as one thread', async () => {
+    const config = { cells: ['rnn-tanh', 'gru'], hidden: 16, seqLen: 20, batch: 2, trainSteps: 3, seeds: 2 };
+    const one = await runExperiment('vanishing-gradients', config, { ...ctx, workers: 1 });
+    const pooled = await runExperiment('vanishing-gradients', config, { ...ctx, workers: 2 });
+    assert.equal(one.workers, 1);
+    assert.equal(pooled.workers, 2);
+    assert.equal(pooled.runs, 4);
+    assert.deepEqual(pooled.output.result, one.output.result);
+  });
+
+  it('a cancelled pool stops its threads and says so', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = runExperiment('long-range-memory', { cells: ['lstm'], lengths: [100], seeds: 2 }, { workers: 2, signal: controller.signal, progress: () => undefined });
+    setTimeout(() => controller.abort(), 1500);
+    await assert.rejects(pending, (e: Error) => e.name === 'ExperimentCancelled');
+    assert.ok(Date.now() - started < 5000, 'cancelled within seconds');
+  });
+
+  it('exploding-gradients: the unclipped ReLU RNN diverges in every default seed; clipped runs and PyTorch\'s init do not', async () => {
+    const o = await run<ExplodingResult>('exploding-gradients', { clipNorms: [0, 1], steps: 30 }); // default scale, hidden 128, length 100
+    const k = Object.fromEntries(o.result.configs.map((r) => [r.name, r]));
+    assert.equal(k['relu x2.5, no clip'].diverged, 3, JSON.stringify(k['relu x2.5, no clip']));
+    assert.equal(k['relu x2.5, clip 1'].diverged, 0);
+    assert.ok(Number.isFinite(k['relu x2.5, clip 1'].finalTrainLoss!));
+    assert.equal(k['relu x1 (PyTorch init), no clip'].diverged, 0);
+    assert.ok(k['tanh x3, no clip'].maxGradNorm > 1000, 'large recurrent weights make tanh gradients explode too');
+    // Log scales, so that a spike does not hide the run that matters; divergence marked where the mean line ends, with the seed count.
     assert.ok(fig(o, 'loss').logY && fig(o, 'grad').logY);
-    assert.ok(fig(o, 'loss').marks!.some((m) => m.label === `relu x1.5, no clip: diverged (NaN) at step ${byName['relu x1.5, no clip'].divergedAtStep}`));
-    assert.match(o.headline, /relu x1\.5, no clip: diverged \(NaN\) at step \d+/);
+    assert.ok(fig(o, 'loss').marks!.some((m) => /^relu x2.5, no clip: diverged \(NaN\) in 3 of 3 seeds \(steps? [\d–]+\)$/.test(m.label)), JSON.stringify(fig(o, 'loss').marks));
+    assert.match(o.headline, /relu x2.5, no clip: diverged in 3 of 3 seeds \(steps? [\d, ]+\); relu x2.5, clip 1: trained in 3 of 3 seeds/);
+    assert.equal(o.result.runs.length, 5 * 3);
   });
 
-  it('normalization: layer norm reaches a lower validation loss than none in the same steps; all three train', async () => {
-    const o = await run<{ finalValLoss: Record<string, number>; seconds: Record<string, number> }>('normalization', { hidden: 64, seqLen: 30, steps: 60 });
-    for (const n of ['none', 'layer', 'batch']) assert.ok(o.result.finalValLoss[n] < Math.log(60), `${n}: ${o.result.finalValLoss[n]}`);
-    assert.ok(o.result.finalValLoss.layer < o.result.finalValLoss.none, `layer ${o.result.finalValLoss.layer} < none ${o.result.finalValLoss.none}`);
-    // Recurrent batch norm did not beat no normalisation here (see the issue note): not asserted.
+  it('normalization: for the LSTM, layer and batch norm beat none in every seed', async () => {
+    const o = await run<NormalizationResult>('normalization', { cells: ['lstm'], steps: 100 }); // the default LSTM, shorter; the tanh panel is measured in the closing note
+    assert.equal(o.result.beatsNone.lstm.layer, 3, JSON.stringify(o.result.runs));
+    assert.equal(o.result.beatsNone.lstm.batch, 3, JSON.stringify(o.result.runs));
+    assert.deepEqual(o.figures.map((f) => f.id), ['lstm-steps', 'lstm-time']);
+    for (const f of o.figures) for (const sr of f.series) assert.ok(sr.band, `${f.id}/${sr.name}`);
     // Normalised cells step through the sequence one op at a time: each step costs more.
-    assert.ok(o.result.seconds.layer > o.result.seconds.none);
+    assert.ok(o.result.seconds['lstm/layer'] > o.result.seconds['lstm/none']);
+    assert.match(o.headline, /^lstm: layer norm below none in 3 of 3 seeds, batch norm below none in 3 of 3 seeds \(final validation loss, mean: lstm\/none/);
   });
 
-  it('long-range-memory: the GRU gets far below the 0.167 baseline where the tanh RNN stays at it', async () => {
-    const o = await run<AddingResult>('long-range-memory', { cells: ['rnn-tanh', 'gru'], lengths: [20], steps: 200 });
-    assert.ok(o.result.finalMse.gru['20'] < 0.05, `gru ${o.result.finalMse.gru['20']}`);
-    assert.ok(o.result.finalMse['rnn-tanh']['20'] > 0.12, `tanh ${o.result.finalMse['rnn-tanh']['20']}`);
+  it('normalization: bnGain sets recurrent batch norm\'s initial gain', async () => {
+    const o = await run<NormalizationResult>('normalization', { cells: ['rnn-tanh'], normalizations: ['batch'], bnGain: 1, steps: 2, seeds: 1, hidden: 8, seqLen: 8 });
+    const o2 = await run<NormalizationResult>('normalization', { cells: ['rnn-tanh'], normalizations: ['batch'], steps: 2, seeds: 1, hidden: 8, seqLen: 8 });
+    assert.notEqual(o.result.finalValLoss['rnn-tanh/batch'], o2.result.finalValLoss['rnn-tanh/batch']);
   });
 
-  it('lstm-vs-gru: the GRU has three quarters of the LSTM\'s recurrent parameters; both learn', async () => {
-    const o = await run<{ parameters: Record<string, number>; finalValLoss: Record<string, number> }>('lstm-vs-gru', { hidden: 32, seqLen: 24, batch: 8, steps: 20 });
+  it('long-range-memory: at length 50, the LSTM and GRU go below 0.05 within the default budget in every default seed; the tanh RNN stays above 0.1', async () => {
+    const o = await run<AddingResult>('long-range-memory', { cells: ['rnn-tanh', 'lstm', 'gru'], lengths: [50] });
+    assert.equal(o.result.solvedSeeds.lstm['50'], 3, JSON.stringify(o.result.runs.map((r) => [r.cell, r.seed, r.crossedAt])));
+    assert.equal(o.result.solvedSeeds.gru['50'], 3);
+    for (const r of o.result.runs.filter((x) => x.cell === 'rnn-tanh')) assert.ok(r.testMse > 0.1 && Math.min(...r.curve.slice(-5)) > 0.1, `tanh seed ${r.seed}: ${r.testMse}`);
+    const f = fig(o, 'length-50');
+    assert.ok(f.marks!.some((m) => /^lstm below 0\.05 in 3 of 3 seeds \(step [\d–]+\)$/.test(m.label)), JSON.stringify(f.marks));
+    for (const sr of f.series) assert.ok(sr.band, sr.name);
+    assert.match(o.headline, /lstm 3 of 3 seeds; gru 3 of 3 seeds/);
+  });
+
+  it('lstm-vs-gru: the GRU has three quarters of the LSTM\'s recurrent parameters; both learn in every seed', async () => {
+    const o = await run<VersusResult>('lstm-vs-gru', { hidden: 32, seqLen: 24, batch: 8, steps: 20 });
     assert.ok(o.result.parameters.gru < o.result.parameters.lstm);
-    for (const c of ['lstm', 'gru']) assert.ok(o.result.finalValLoss[c] < Math.log(60), `${c}: ${o.result.finalValLoss[c]}`);
+    for (const r of o.result.runs) assert.ok(r.finalValLoss < Math.log(60), `${r.cell} seed ${r.seed}: ${r.finalValLoss}`);
+    assert.equal(o.result.runs.length, 6);
   });
 
   it('cell-walkthrough: the hand loop equals nn.LSTM to 1e-6, with PyTorch\'s shapes', async () => {
@@ -101,12 +144,13 @@ describe('experiments', () => {
     assert.ok(rows.some((r) => r.startsWith('h_n | (6, 2, 5) | (D * num_layers, N, H_out)')));
   });
 
-  it('bidirectional-leak: two stacked bidirectional layers see x_t; the others do not', async () => {
+  it('bidirectional-leak: two stacked bidirectional layers see x_t in every seed; the others in none', async () => {
     const o = await run<LeakResult>('bidirectional-leak', { hidden: 32, embed: 16, seqLen: 16, batch: 8, steps: 40, influenceLength: 10, generateLength: 10 });
-    assert.equal(o.result.diagonalInfluence.uni, 0);
-    assert.equal(o.result.diagonalInfluence.bi1, 0);
-    assert.equal(o.result.diagonalInfluence['bi2-separate'], 0);
-    assert.ok(o.result.diagonalInfluence.bi2 > 0.5, `bi2 ${o.result.diagonalInfluence.bi2}`);
+    for (const r of o.result.runs) {
+      if (r.model === 'bi2') assert.ok(r.diagonalInfluence > 0.5, `bi2 seed ${r.seed}: ${r.diagonalInfluence}`);
+      else assert.equal(r.diagonalInfluence, 0, `${r.model} seed ${r.seed}`);
+    }
+    assert.deepEqual(o.result.leakingSeeds, { uni: 0, bi1: 0, bi2: 3, 'bi2-separate': 0 });
     assert.ok(o.result.finalTrainLoss.bi2 < o.result.finalTrainLoss.uni);
     // Influence panels share one y range; the x_t line is drawn last, with dots, so uni's zero line stays visible.
     const panels = o.figures.filter((f) => f.id.startsWith('influence-'));
@@ -117,6 +161,7 @@ describe('experiments', () => {
       assert.ok(f.series.find((sr) => sr.name.startsWith('x_{t+1}'))!.dash);
     }
     assert.match(fig(o, 'loss').caption, /bi1 .* read both neighbours .* gap-filling/);
+    assert.match(o.headline, /bi2: loss [\d.]+, x_t's influence on its own prediction [\d.]+ \(above 0 in 3 of 3 seeds\)/);
   });
 
   it('headline numbers: 3 significant digits, 0 and non-finite spelled out', () => {

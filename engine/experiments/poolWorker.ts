@@ -1,0 +1,28 @@
+/** Worker-thread entry of the experiment pool; see poolProtocol.ts. */
+import { parentPort } from 'node:worker_threads';
+import { currentBackend, initBackend } from '../backend';
+import { findExperiment } from './index';
+import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
+
+const post = (msg: FromPoolWorker) => parentPort!.postMessage(msg);
+
+parentPort!.on('message', async (msg: ToPoolWorker) => {
+  try {
+    if (!currentBackend()) await initBackend(msg.backend);
+    const experiment = findExperiment(msg.experiment);
+    const planned = experiment.plan(msg.config)[msg.index];
+    if (!planned) throw new Error(`${msg.experiment} has no run ${msg.index}`);
+    let last = 0;
+    const outcome = await experiment.runOne(msg.config, planned.job, {
+      progress: (fraction, message) => {
+        const now = Date.now();
+        if (now - last < 200) return;
+        last = now;
+        post({ type: 'progress', index: msg.index, fraction, message });
+      },
+    });
+    post({ type: 'done', index: msg.index, outcome });
+  } catch (err) {
+    post({ type: 'failed', index: msg.index, message: (err as Error).message });
+  }
+});
