@@ -143,7 +143,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
   title: 'Exploding gradients, and clipping',
   description: 'The chapter says a ReLU RNN\'s gradients can explode (and a tanh RNN\'s with large recurrent weights), and that clipping the gradient norm stops it. '
     + 'The figures show the training loss and the gradient norm (mean of 3 seeds on a log scale, band = range) for the ReLU RNN with its recurrent weights W_hh x 2.5, unclipped and clipped, for the same RNN at PyTorch\'s initialisation, and for a tanh RNN with W_hh x 3; a run whose loss becomes NaN stops there, and a mark says in how many seeds and at which steps. '
-    + 'Measured (SGD with momentum, lr 0.1, 120 steps, seeds 1-6): with W_hh x 2.5 the unclipped ReLU RNN diverges in every seed (by step 2-8), at x 2 in 2 of 3, at x 1.5 in 1 of 3, at PyTorch\'s x 1 in none (largest gradient norm 2-5); every clipped run trains.',
+    + 'Measured (SGD with momentum, lr 0.1, 120 steps): with W_hh x 2.5 the unclipped ReLU RNN diverges in every seed (seeds 1-6, by step 2-8); at x 2 in 2 of seeds 1-3 and 3 of seeds 4-6; at x 1.5 in 1 of 3; at PyTorch\'s x 1 in none (largest gradient norm 2-5). Every clipped run trains.',
   schema: explodingSchema,
   plan(c) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: `${cfg.name}, seed ${seed}`, cost: cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1, job: { ...cfg, seed } })));
@@ -197,7 +197,7 @@ const normSchema = z.object({
   cells: z.array(z.enum(CELL_TYPES)).min(1).default(['lstm', 'rnn-tanh']),
   hidden: z.number().int().min(1).max(1024).default(64),
   seqLen: z.number().int().min(2).max(1000).default(32),
-  steps: z.number().int().min(1).max(100_000).default(120),
+  steps: z.number().int().min(1).max(100_000).default(100),
   learningRate: z.number().gt(0).max(10).default(3e-3),
   normalizations: z.array(z.enum(NORMALIZATIONS)).min(1).default(['none', 'layer', 'batch']),
   // Recurrent batch norm's initial gain (gamma): Cooijmans et al. recommend 0.1; it decides the tanh RNN's result.
@@ -222,7 +222,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
   title: 'Normalisation of the recurrence',
   description: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train; Cooijmans et al. (2016) showed recurrent batch norm speeding up the LSTM. The same model, data and seeds are trained with no normalisation, layer normalisation and recurrent batch normalisation (gain 0.1, as in the paper), for an LSTM and, in a second panel, a tanh RNN; '
     + 'the figures show validation loss against steps and against wall time (mean of 3 seeds, band = range; normalised cells run step by step, so each step costs more). '
-    + 'Measured with these defaults: for the LSTM, layer and batch norm end below no normalisation in every seed; for the tanh RNN, batch norm with gain 0.1 ends above none and with `bnGain` 1 below it.',
+    + 'Measured with these defaults (100 steps): for the LSTM, layer and batch norm end below no normalisation in 3 of 3 seeds (mean validation loss 1.27 and 1.76 against 2.06); for the tanh RNN, layer norm does in 3 of 3, batch norm with gain 0.1 in only 1 of 3 (1.72 against 1.69), and with `bnGain` 1 in 3 of 3 (1.36).',
   schema: normSchema,
   plan(c) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.flatMap((cell) => c.normalizations.map((norm) => ({
