@@ -210,8 +210,8 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
     const result: LeakResult = { seeds, lossCurves: {}, steps: runs[0]?.steps ?? [], finalTrainLoss: {}, diagonalInfluence: {}, leakingSeeds: {}, influence: {}, generated: {}, runs };
     for (const n of c.models) {
       result.lossCurves[n] = seedBand(of(n).map((r) => r.lossCurve)).y;
-      result.finalTrainLoss[n] = round(meanOf(of(n).map((r) => r.finalTrainLoss)));
-      result.diagonalInfluence[n] = round(meanOf(of(n).map((r) => r.diagonalInfluence)));
+      result.finalTrainLoss[n] = round(meanOf(of(n).map((r) => r.finalTrainLoss)), 6);
+      result.diagonalInfluence[n] = round(meanOf(of(n).map((r) => r.diagonalInfluence)), 6);
       result.leakingSeeds[n] = of(n).filter((r) => r.diagonalInfluence > 0.01).length;
       result.influence[n] = of(n)[0].influence;
       result.generated[n] = of(n)[0].generated;

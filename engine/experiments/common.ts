@@ -114,7 +114,8 @@ export function meanOf(values: number[]): number {
 export function meanRange(values: number[]): string {
   const finite = values.filter(Number.isFinite);
   if (!finite.length) return '–';
-  return finite.length === 1 ? sig3(finite[0]) : `${sig3(meanOf(finite))} (${sig3(Math.min(...finite))}–${sig3(Math.max(...finite))})`;
+  const [lo, hi] = [Math.min(...finite), Math.max(...finite)];
+  return lo === hi ? sig3(lo) : `${sig3(meanOf(finite))} (${sig3(lo)}–${sig3(hi)})`;
 }
 
 /** The `seeds` config key every experiment that trains or measures at initialisation has. */

@@ -179,7 +179,7 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
     const result: AddingResult = { finalMse: {}, solvedSeeds: {}, seeds, runs, baseline: ADDING_BASELINE };
     for (const cell of c.cells) {
       for (const T of c.lengths) {
-        (result.finalMse[cell] ??= {})[String(T)] = round(meanOf(of(cell, T).map((r) => r.testMse)));
+        (result.finalMse[cell] ??= {})[String(T)] = round(meanOf(of(cell, T).map((r) => r.testMse)), 6);
         (result.solvedSeeds[cell] ??= {})[String(T)] = of(cell, T).filter((r) => r.crossedAt !== null).length;
       }
     }

@@ -80,7 +80,7 @@ function byName(runs: Run[]): Array<[string, Run[]]> {
 function banded(runs: Run[], pick: (r: Run) => [number[], number[]], geometric = false): Pick<Figure, 'x' | 'series'> {
   const groups = byName(runs).map(([name, rs]) => {
     const length = Math.max(...rs.map((r) => pick(r)[0].length));
-    const xs = Array.from({ length }, (_, i) => round(meanOf(rs.map((r) => pick(r)[0][i]).filter((v) => v !== undefined))));
+    const xs = Array.from({ length }, (_, i) => round(meanOf(rs.map((r) => pick(r)[0][i]).filter((v) => v !== undefined)), 6));
     return { name, xs, ...seedBand(rs.map((r) => pick(r)[1]), geometric) };
   });
   const x = [...new Set(groups.flatMap((g) => g.xs))].sort((a, b) => a - b);
@@ -168,7 +168,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
         const rs = runs.filter((r) => r.name === cfg.name);
         const at = rs.map(divergedAt).filter((v): v is number => v !== null);
         const finals = rs.filter((r) => r.result.reason !== 'diverged').map((r) => r.result.trainLoss ?? NaN);
-        return { name: cfg.name, clipNorm: cfg.clip, scale: cfg.scale, diverged: at.length, divergedAtSteps: at, finalTrainLoss: finals.length ? round(meanOf(finals)) : null, maxGradNorm: Math.max(...rs.map(maxNorm)) };
+        return { name: cfg.name, clipNorm: cfg.clip, scale: cfg.scale, diverged: at.length, divergedAtSteps: at, finalTrainLoss: finals.length ? round(meanOf(finals), 6) : null, maxGradNorm: Math.max(...rs.map(maxNorm)) };
       }),
     };
     const loss = banded(runs, (r) => [r.steps, r.trainLoss], true);
@@ -186,7 +186,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
           xLabel: 'step', yLabel: '||g|| (before clipping)', logY: true, ...grad, marks: divergenceMarks(runs, grad, seeds.length),
         },
       ],
-      table: [['run', 'diverged (NaN)', 'final train loss (mean)', 'max gradient norm'], ...result.configs.map((k) => [k.name, k.diverged ? `${ofSeeds(k.diverged, seeds.length)}, step ${k.divergedAtSteps.join(', ')}` : `0 of ${seeds.length}`, k.finalTrainLoss ?? '-', k.maxGradNorm])],
+      table: [['run', 'diverged (NaN)', 'final train loss (mean)', 'max gradient norm'], ...result.configs.map((k) => [k.name, k.diverged ? `${ofSeeds(k.diverged, seeds.length)}, step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')}` : `0 of ${seeds.length}`, k.finalTrainLoss ?? '-', k.maxGradNorm])],
       headline: result.configs.map((k) => `${k.name}: ${outcome(k)}`).join('; '),
     };
   },
@@ -222,7 +222,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
   title: 'Normalisation of the recurrence',
   description: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train; Cooijmans et al. (2016) showed recurrent batch norm speeding up the LSTM. The same model, data and seeds are trained with no normalisation, layer normalisation and recurrent batch normalisation (gain 0.1, as in the paper), for an LSTM and, in a second panel, a tanh RNN; '
     + 'the figures show validation loss against steps and against wall time (mean of 3 seeds, band = range; normalised cells run step by step, so each step costs more). '
-    + 'Measured with these defaults (100 steps): for the LSTM, layer and batch norm end below no normalisation in 3 of 3 seeds (mean validation loss 1.27 and 1.76 against 2.06); for the tanh RNN, layer norm does in 3 of 3, batch norm with gain 0.1 in only 1 of 3 (1.72 against 1.69), and with `bnGain` 1 in 3 of 3 (1.36).',
+    + 'Measured with these defaults (100 steps): for the LSTM, layer and batch norm end below no normalisation in 3 of 3 seeds (mean validation loss 1.28 and 1.76 against 2.06); for the tanh RNN, layer norm does in 3 of 3, batch norm with gain 0.1 in only 1 of 3 (1.72 against 1.69), and with `bnGain` 1 in 3 of 3 (about 1.36).',
   schema: normSchema,
   plan(c) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.flatMap((cell) => c.normalizations.map((norm) => ({
@@ -247,8 +247,8 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), seconds: r.seconds.at(-1)! })),
     };
     for (const [name, rs] of byName(runs)) {
-      result.finalValLoss[name] = round(meanOf(rs.map(final)));
-      result.seconds[name] = round(meanOf(rs.map((r) => r.seconds.at(-1)!)));
+      result.finalValLoss[name] = round(meanOf(rs.map(final)), 6);
+      result.seconds[name] = round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6);
     }
     for (const cell of c.cells) {
       result.beatsNone[cell] = {};
@@ -322,9 +322,9 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
     const result: VersusResult = {
       seeds,
       parameters: by((rs) => rs[0].parameters),
-      finalValLoss: by((rs) => round(meanOf(rs.map((r) => r.valLoss.at(-1)!)))),
-      bestValLoss: by((rs) => round(meanOf(rs.map((r) => r.result.bestValLoss ?? NaN)))),
-      seconds: by((rs) => round(meanOf(rs.map((r) => r.seconds.at(-1)!)))),
+      finalValLoss: by((rs) => round(meanOf(rs.map((r) => r.valLoss.at(-1)!)), 6)),
+      bestValLoss: by((rs) => round(meanOf(rs.map((r) => r.result.bestValLoss ?? NaN)), 6)),
+      seconds: by((rs) => round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6)),
       runs: runs.map((r) => ({ cell: r.name, seed: r.seed, finalValLoss: r.valLoss.at(-1)!, bestValLoss: round(r.result.bestValLoss ?? NaN), seconds: r.seconds.at(-1)! })),
     };
     const gruBetter = seeds.filter((seed) => {

@@ -91,8 +91,8 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     for (const cell of c.cells) {
       result.gradNorm[cell] = seedBand(of(cell).map((r) => r.gradNorm), true).y;
       result.gradNormTrained[cell] = seedBand(of(cell).map((r) => r.gradNormTrained), true).y;
-      result.decayPerStep[cell] = round(meanOf(of(cell).map((r) => r.decayPerStep)));
-      result.decayPerStepTrained[cell] = round(meanOf(of(cell).map((r) => r.decayPerStepTrained)));
+      result.decayPerStep[cell] = round(meanOf(of(cell).map((r) => r.decayPerStep)), 6);
+      result.decayPerStepTrained[cell] = round(meanOf(of(cell).map((r) => r.decayPerStepTrained)), 6);
     }
     const x = Array.from({ length: c.seqLen }, (_, d) => d);
     // A norm that reaches exactly 0 in every seed has underflowed float32: marked where it happens, since a log scale cannot draw 0.
