@@ -65,7 +65,11 @@ describe('experiments', () => {
   it('a pool of worker threads gives the same result as one thread', async () => {
     const config = { cells: ['rnn-tanh', 'gru'], hidden: 16, seqLen: 20, batch: 2, trainSteps: 3, seeds: 2 };
     const one = await runExperiment('vanishing-gradients', config, { ...ctx, workers: 1 });
-    const pooled = await runExperiment('vanishing-gradients', config, { ...ctx, workers: 2 });
+    const messages: string[] = [];
+    const pooled = await runExperiment('vanishing-gradients', config, { workers: 2, progress: (_f, m) => messages.push(m) });
+    // Progress names every run under way, with its own share done.
+    assert.ok(messages.some((m) => /^\d of 4 runs done · .*seed \d: \d+%/.test(m)), messages.slice(0, 5).join('\n'));
+    assert.ok(messages.some((m) => m.startsWith('4 of 4 runs done')));
     assert.equal(one.workers, 1);
     assert.equal(pooled.workers, 2);
     assert.equal(pooled.runs, 4);
