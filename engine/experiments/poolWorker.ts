@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { currentBackend, initBackend } from '../backend';
 import { findExperiment } from './index';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
+import { throttledProgress } from './types';
 
 const post = (msg: FromPoolWorker) => parentPort!.postMessage(msg);
 
@@ -12,14 +13,8 @@ parentPort!.on('message', async (msg: ToPoolWorker) => {
     const experiment = findExperiment(msg.experiment);
     const planned = experiment.plan(msg.config)[msg.index];
     if (!planned) throw new Error(`${msg.experiment} has no run ${msg.index}`);
-    let last = 0;
     const outcome = await experiment.runOne(msg.config, planned.job, {
-      progress: (fraction, message) => {
-        const now = Date.now();
-        if (now - last < 200) return;
-        last = now;
-        post({ type: 'progress', index: msg.index, fraction, message });
-      },
+      progress: throttledProgress((fraction, message) => post({ type: 'progress', index: msg.index, fraction, message })),
     });
     post({ type: 'done', index: msg.index, outcome });
   } catch (err) {

@@ -240,7 +240,6 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
   },
   summarize(c, runs) {
     const seeds = seedsFrom(c.seed, c.seeds);
-    const key = (r: Run) => r.name;
     const final = (r: Run) => r.valLoss.at(-1)!;
     const result: NormalizationResult = {
       seeds, finalValLoss: {}, seconds: {}, beatsNone: {},
@@ -254,7 +253,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       result.beatsNone[cell] = {};
       for (const norm of c.normalizations.filter((n) => n !== 'none')) {
         result.beatsNone[cell][norm] = seeds.filter((seed) => {
-          const pick = (n: string) => runs.find((r) => key(r) === `${cell}/${n}` && r.seed === seed);
+          const pick = (n: string) => runs.find((r) => r.name === `${cell}/${n}` && r.seed === seed);
           const a = pick(norm);
           const b = pick('none');
           return a && b ? final(a) < final(b) : false;

@@ -89,6 +89,17 @@ export class ExperimentCancelled extends Error {
   }
 }
 
+/** A progress callback that passes on at most one report every `ms` (a few a second is enough to watch; more is message traffic). */
+export function throttledProgress(report: RunContext['progress'], ms = 200): RunContext['progress'] {
+  let last = 0;
+  return (fraction, message) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    report(fraction, message);
+  };
+}
+
 /** Throws when cancelled; yields to the event loop so a cancel message can arrive. */
 export async function checkpoint(ctx: RunContext): Promise<void> {
   await new Promise((r) => setImmediate(r));

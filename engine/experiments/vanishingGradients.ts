@@ -88,9 +88,13 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     const seeds = seedsFrom(c.seed, c.seeds);
     const of = (cell: string) => runs.filter((r) => r.cell === cell);
     const result: VanishingResult = { seeds, gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {}, runs };
+    // Each cell's geometric mean and band, at initialisation and trained: the result's curves and the figures' series.
+    const bands = (pick: (r: VanishingRun) => number[]) => new Map(c.cells.map((cell) => [cell, seedBand(of(cell).map(pick), true)]));
+    const initBands = bands((r) => r.gradNorm);
+    const trainedBands = bands((r) => r.gradNormTrained);
     for (const cell of c.cells) {
-      result.gradNorm[cell] = seedBand(of(cell).map((r) => r.gradNorm), true).y;
-      result.gradNormTrained[cell] = seedBand(of(cell).map((r) => r.gradNormTrained), true).y;
+      result.gradNorm[cell] = initBands.get(cell)!.y;
+      result.gradNormTrained[cell] = trainedBands.get(cell)!.y;
       result.decayPerStep[cell] = round(meanOf(of(cell).map((r) => r.decayPerStep)), 6);
       result.decayPerStepTrained[cell] = round(meanOf(of(cell).map((r) => r.decayPerStepTrained)), 6);
     }
@@ -98,16 +102,15 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     // A norm that reaches exactly 0 in every seed has underflowed float32: marked where it happens, since a log scale cannot draw 0.
     const underflow = (cell: string, pick: (r: VanishingRun) => number[]) => {
       const curves = of(cell).map(pick);
-      const d = x.findIndex((i) => i > 0 && curves.every((y) => y.slice(i).every((w) => w === 0)));
-      return d;
+      return x.findIndex((i) => i > 0 && curves.every((y) => y.slice(i).every((w) => w === 0)));
     };
-    const figure = (id: string, title: string, caption: string, pick: (r: VanishingRun) => number[]): Figure => ({
+    const figure = (id: string, title: string, caption: string, pick: (r: VanishingRun) => number[], band: Map<string, ReturnType<typeof seedBand>>): Figure => ({
       id, title, caption, xLabel: 'distance T - t (steps back from the last position)', yLabel: '||d loss_T / d h_t||', logY: true, shareY: 'gradient', x,
-      series: c.cells.map((cell) => ({ name: cell, ...seedBand(of(cell).map(pick), true), dash: cell === 'lstm-forget1' })),
+      series: c.cells.map((cell) => ({ name: cell, ...band.get(cell)!, dash: cell === 'lstm-forget1' })),
       marks: c.cells.flatMap((cell) => {
         const d = underflow(cell, pick);
         if (d <= 0) return [];
-        const y = seedBand(of(cell).map(pick), true).y[d - 1];
+        const y = band.get(cell)!.y[d - 1];
         return y === null ? [] : [{ series: cell, x: d - 1, y, label: `${cell} → 0 (underflow) from d = ${d}` }];
       }),
     });
@@ -126,8 +129,8 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     return {
       result,
       figures: [
-        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ.', (r) => r.gradNorm),
-        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', (r) => r.gradNormTrained),
+        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ.', (r) => r.gradNorm, initBands),
+        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', (r) => r.gradNormTrained, trainedBands),
       ],
       table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10 (mean, range)', `norm at d = ${d30} (mean, range)`],
         ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], meanRange(of(n).map((r) => r.gradNorm[10])), meanRange(of(n).map((r) => r.gradNorm[d30]))])],

@@ -8,6 +8,7 @@ import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '..
 import type { CharLM } from '../charlm';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
 import { EXPERIMENTS, runExperiment } from '../experiments';
+import { throttledProgress } from '../experiments/types';
 import { probe } from '../probe';
 import { sample } from '../sample';
 import type { Vocabulary } from '../text/vocabulary';
@@ -145,16 +146,10 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     await ensureBackend();
     const controller = new AbortController();
     training = { id: r.id, controller }; // one heavy job at a time, cancellable like training
-    let last = 0;
     try {
       return await runExperiment(r.name, r.config ?? {}, {
         signal: controller.signal,
-        progress: (fraction, message) => {
-          const now = Date.now();
-          if (now - last < 200) return; // a few updates a second
-          last = now;
-          emit(r.id, { kind: 'experiment', fraction, message });
-        },
+        progress: throttledProgress((fraction, message) => emit(r.id, { kind: 'experiment', fraction, message })),
       });
     } finally {
       training = undefined;
