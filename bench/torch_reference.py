@@ -5,6 +5,7 @@ A line-oriented server so the benchmark can interleave rounds with SeqLab's in o
 run: it reads one JSON object per line from stdin and answers one JSON line.
   {"cmd": "setup", "cell": "lstm", "vocab": 96, "embed": 64, "hidden": 256,
    "layers": 1, "batch": 32, "seqLen": 64, "threads": 1}     -> {"ok": true, "torch": "1.13.0"}
+  {"cmd": "threads", "threads": 2}                            -> {"threads": 2}
   {"cmd": "round", "steps": 5}                                -> {"seconds": ..., "loss": ...}
 Run with Debian's PyTorch (/usr/bin/python3). Set OMP_WAIT_POLICY=PASSIVE for >1 thread.
 """
@@ -46,6 +47,9 @@ def main():
             state = {"model": model, "opt": opt, "windows": windows}
             reply = {"ok": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
                      "blas": "openblas" if "openblas" in torch.__config__.show().lower() else "other"}
+        elif msg["cmd"] == "threads":
+            torch.set_num_threads(msg["threads"])
+            reply = {"threads": torch.get_num_threads()}
         elif msg["cmd"] == "round":
             model, opt, w = state["model"], state["opt"], state["windows"]
             inputs, targets = w[:, :-1], w[:, 1:].t().reshape(-1)

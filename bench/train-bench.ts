@@ -1,36 +1,39 @@
 /**
  * `npm run bench`: training throughput of SeqLab's CharLM against PyTorch's, in the
- * same run. Rounds alternate (SeqLab, PyTorch, SeqLab, ...) so that both see the same
- * machine load; each figure is the median over rounds of characters per second, and
- * the ratio is SeqLab / PyTorch. PyTorch runs in `bench/torch_reference.py` with one
- * thread (the reference), when `/usr/bin/python3` has torch. Rows marked "2 workers"
- * train data-parallel on two worker threads (engine/parallel), since wasm has no threads
- * under Node; PyTorch stays at one thread there too.
+ * same run. Rounds alternate (SeqLab with 1, 2 and auto workers, then PyTorch with 1 and
+ * 2 threads) so that all see the same machine load; each figure is the median over
+ * rounds of characters per second, and the ratio is SeqLab / PyTorch's best thread count
+ * here. PyTorch runs in `bench/torch_reference.py` when `/usr/bin/python3` has torch.
+ * Workers are data-parallel replicas on worker threads (engine/parallel), since wasm
+ * has no threads under Node.
  *
  * Options: --backend wasm|cpu|tensorflow  --rounds N (default 5)  --steps N per round (3)
  *          --only NAME (a config name below)  --json (one JSON line at the end)
+ *          --profile (one step of each config, time per kernel class)
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { tf, initBackend, type BackendName } from '../engine/backend';
-import { CharLM, type CellType } from '../engine/charlm';
-import { DataParallelTrainer } from '../engine/parallel/trainer';
-import { sample, sampleText } from '../engine/sample';
+import { tf, initBackend, type BackendName } from '../engine/core/backend';
+import { CharLM, type CellType } from '../engine/model/charlm';
+import { sample, sampleText } from '../engine/model/sample';
+import { DataParallelSteps, workersFor } from '../engine/parallel/steps';
 import { Vocabulary } from '../engine/text/vocabulary';
+import { applyFlatGradients, createOptimizer, LocalSteps, lossAndGradients, type OptimizerConfig, type TrainingSteps } from '../engine/train/step';
 
-interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number; workers?: number }
+interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number }
 
 const CONFIGS: BenchConfig[] = [
   { name: 'A: LSTM 1x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
-  { name: 'A, 2 workers', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64, workers: 2 },
+  { name: 'Chinese: LSTM 1x256, V 2500', cell: 'lstm', vocab: 2500, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
   { name: 'GRU 1x256, batch 32', cell: 'gru', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64 },
-  { name: 'GRU, 2 workers', cell: 'gru', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 32, seqLen: 64, workers: 2 },
   { name: 'LSTM 2x256, batch 32', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64 },
-  { name: 'LSTM 2x256, 2 workers', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, workers: 2 },
   { name: 'LSTM 1x256, batch 1', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 1, seqLen: 64 },
 ];
+
+const OPTIMIZER: OptimizerConfig = { name: 'adam', clipNorm: 5, clipValue: 0 };
+const LR = 2e-3;
 
 class TorchReference {
   private readonly lines: AsyncIterator<string>;
@@ -94,60 +97,153 @@ async function benchSampling(rounds: number): Promise<Array<Record<string, unkno
   return rows;
 }
 
-export interface BenchOptions { backend?: BackendName; rounds: number; steps: number; only?: string; json: boolean }
+export interface BenchOptions { backend?: BackendName; rounds: number; steps: number; only?: string; json: boolean; profile: boolean }
+
+/** The worker counts a config is measured with: 1, 2 and auto (what auto means here), without repeats. */
+function workerCounts(batch: number): Array<{ label: string; workers: number }> {
+  const auto = workersFor('auto', batch);
+  const counts = [...new Set([1, 2, auto].map((n) => workersFor(n, batch)))];
+  return counts.map((n) => ({ label: `${n} worker${n === 1 ? '' : 's'}${n === auto ? ` (auto${auto === 1 ? '' : ` on ${auto} cores`})` : ''}`, workers: n }));
+}
+
+async function stepsFor(cfg: BenchConfig, workers: number, backend: BackendName): Promise<{ model: CharLM; steps: TrainingSteps }> {
+  const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
+  const optimizer = createOptimizer(model, OPTIMIZER);
+  const steps = workers > 1 ? await DataParallelSteps.create(model, optimizer, OPTIMIZER, { workers, backend }) : new LocalSteps(model, optimizer, OPTIMIZER);
+  return { model, steps };
+}
 
 export async function runBench(values: BenchOptions): Promise<void> {
   const backend = await initBackend(values.backend);
   const rounds = values.rounds;
   const stepsPerRound = values.steps;
+  const configs = CONFIGS.filter((c) => !values.only || c.name.startsWith(values.only!));
+  if (values.profile) {
+    for (const cfg of configs) await profileStep(cfg);
+    return;
+  }
   const torch = TorchReference.start();
   console.log(`SeqLab training benchmark: backend ${backend.name}, ${rounds} interleaved rounds of ${stepsPerRound} steps, Adam, clip 5`);
   if (typeof torch === 'string') console.log(`PyTorch reference skipped: ${torch}`);
   const results: Array<Record<string, unknown>> = [];
-  for (const cfg of CONFIGS.filter((c) => !values.only || c.name.startsWith(values.only!))) {
+  for (const cfg of configs) {
     const chars = cfg.batch * cfg.seqLen;
-    const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
-    model.setOptimizer({ learningRate: 2e-3, clipNorm: 5 });
-    const windows = tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1) as tf.Tensor2D;
-    const rows = windows.dataSync() as Int32Array;
-    const parallel = cfg.workers ? await DataParallelTrainer.create(model, { learningRate: 2e-3, clipNorm: 5 }, { workers: cfg.workers, backend: backend.name }) : undefined;
-    const step = async () => {
-      if (parallel) await parallel.trainStep(rows.slice(), cfg.batch, cfg.seqLen + 1);
-      else model.trainStep(windows);
-    };
-    await step(); // warm-up: kernels compiled, optimizer state allocated
+    const windows = tf.tidy(() => tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1).dataSync() as Int32Array);
+    const runs = [];
+    for (const { label, workers } of workerCounts(cfg.batch)) {
+      const { model, steps } = await stepsFor(cfg, workers, backend.name);
+      await steps.step(windows, cfg.batch, cfg.seqLen + 1, LR); // warm-up: kernels compiled, optimizer state allocated
+      runs.push({ label, workers, model, steps, speeds: [] as number[] });
+    }
+    const torchThreads = [1, 2];
+    const theirs: Record<number, number[]> = { 1: [], 2: [] };
     let torchInfo = '';
     if (typeof torch !== 'string') {
       const r = await torch.ask({ cmd: 'setup', ...cfg, threads: 1 });
       torchInfo = `torch ${String(r.torch)}`;
       await torch.ask({ cmd: 'round', steps: 1 });
     }
-    const ours: number[] = [];
-    const theirs: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const t0 = performance.now();
-      for (let s = 0; s < stepsPerRound; s++) await step();
-      ours.push((chars * stepsPerRound) / ((performance.now() - t0) / 1000));
+      for (const run of runs) {
+        const t0 = performance.now();
+        for (let s = 0; s < stepsPerRound; s++) await run.steps.step(windows, cfg.batch, cfg.seqLen + 1, LR);
+        run.speeds.push((chars * stepsPerRound) / ((performance.now() - t0) / 1000));
+      }
       if (typeof torch !== 'string') {
-        const reply = await torch.ask({ cmd: 'round', steps: stepsPerRound });
-        theirs.push((chars * stepsPerRound) / (reply.seconds as number));
+        for (const threads of torchThreads) {
+          await torch.ask({ cmd: 'threads', threads });
+          const reply = await torch.ask({ cmd: 'round', steps: stepsPerRound });
+          theirs[threads].push((chars * stepsPerRound) / (reply.seconds as number));
+        }
       }
     }
-    windows.dispose();
-    model.dispose();
-    await parallel?.dispose();
-    const row: Record<string, unknown> = { config: cfg.name, seqlabCharsPerSecond: Math.round(median(ours)) };
-    let line = `${cfg.name.padEnd(26)} SeqLab ${String(row.seqlabCharsPerSecond).padStart(7)} chars/s`;
-    if (theirs.length) {
-      row.torchCharsPerSecond = Math.round(median(theirs));
-      row.ratio = Number((median(ours) / median(theirs)).toFixed(3));
-      line += `   PyTorch (1 thread) ${String(row.torchCharsPerSecond).padStart(7)} chars/s   ratio ${(row.ratio as number).toFixed(2)}   ${torchInfo}`;
+    const torchBest = theirs[1].length ? Math.max(median(theirs[1]), median(theirs[2])) : undefined;
+    const torchBestThreads = theirs[1].length ? (median(theirs[1]) >= median(theirs[2]) ? 1 : 2) : undefined;
+    const single = median(runs[0].speeds);
+    for (const run of runs) {
+      const speed = median(run.speeds);
+      const memory = run.steps instanceof DataParallelSteps ? run.steps.memoryBytes : [];
+      const row: Record<string, unknown> = { config: cfg.name, workers: run.workers, seqlabCharsPerSecond: Math.round(speed), scaling: Number((speed / single).toFixed(2)) };
+      if (memory.length) row.memoryPerReplicaMB = memory.map((b) => Number((b / 2 ** 20).toFixed(1)));
+      let line = `${cfg.name.padEnd(28)} ${run.label.padEnd(26)} SeqLab ${String(row.seqlabCharsPerSecond).padStart(7)} chars/s (x${(row.scaling as number).toFixed(2)})`;
+      if (torchBest !== undefined) {
+        row.torch1ThreadCharsPerSecond = Math.round(median(theirs[1]));
+        row.torch2ThreadsCharsPerSecond = Math.round(median(theirs[2]));
+        row.torchBestThreads = torchBestThreads;
+        row.ratio = Number((speed / torchBest).toFixed(3));
+        line += `   PyTorch 1 thread ${String(row.torch1ThreadCharsPerSecond).padStart(6)}, 2 threads ${String(row.torch2ThreadsCharsPerSecond).padStart(6)}   ratio to the best ${(row.ratio as number).toFixed(2)}`;
+      }
+      if (memory.length) line += `   memory per replica ${(row.memoryPerReplicaMB as number[]).join(', ')} MB`;
+      console.log(line);
+      results.push(row);
+      await run.steps.dispose();
+      run.model.dispose();
     }
-    console.log(line);
-    results.push(row);
+    if (torchInfo) console.log(`  (${torchInfo}; ratio = SeqLab / the faster of PyTorch's 1 and 2 threads)`);
   }
   if (typeof torch !== 'string') torch.stop();
   if (!values.only || 'sampling'.startsWith(values.only)) results.push(...(await benchSampling(rounds)));
   if (values.json) console.log(JSON.stringify({ backend: backend.name, rounds, stepsPerRound, results }));
 }
 
+/** What a kernel is for, from its name and shapes (the model: embedding, recurrent layers, head, loss). */
+function kernelClass(kernel: { name: string; inputShapes: number[][]; outputShapes: number[][] }, cfg: BenchConfig, phase: 'gradients' | 'optimizer'): string {
+  if (phase === 'optimizer') return 'optimizer (clip + Adam)';
+  const { name, inputShapes, outputShapes } = kernel;
+  const out = outputShapes[0] ?? [];
+  const last = (shape: number[] | undefined) => shape?.[shape.length - 1];
+  if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul') {
+    const dims = inputShapes.flat();
+    if (last(out) === cfg.vocab || inputShapes.some((s) => s[0] === cfg.vocab || last(s) === cfg.vocab)) return 'head products';
+    if (dims.includes(cfg.embed) && !(cfg.layers > 1)) return 'input products';
+    return 'recurrent products';
+  }
+  if (['Softmax', 'LogSoftmax', 'Max', 'Exp', 'Log', 'Sum', 'Mean', 'OneHot', 'GatherV2'].includes(name) && (last(out) === cfg.vocab || inputShapes.some((s) => last(s) === cfg.vocab))) return 'softmax / loss';
+  if (name === 'GatherV2' || name === 'UnsortedSegmentSum') return 'embedding';
+  if (['Slice', 'Concat', 'Reshape', 'Transpose', 'Pack', 'Unpack', 'SplitV', 'Cast', 'Identity', 'Tile', 'ZerosLike', 'Fill'].includes(name)) return 'copies (slice, concat, transpose)';
+  return 'elementwise';
+}
+
+/** One step of `cfg` in this thread under tf.profile: milliseconds per kernel class, and what is outside kernels. */
+async function profileStep(cfg: BenchConfig): Promise<void> {
+  const { model, steps } = await stepsFor(cfg, 1, 'wasm');
+  const windows = tf.tidy(() => tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1) as tf.Tensor2D);
+  const local = steps as LocalSteps;
+  for (let i = 0; i < 2; i++) local.stepTensor(windows, LR); // warm-up
+  const byClass = new Map<string, { ms: number; calls: number }>();
+  const add = (cls: string, ms: number) => {
+    const e = byClass.get(cls) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    byClass.set(cls, e);
+  };
+  let grads: Float32Array = new Float32Array(0);
+  const t0 = performance.now();
+  const gradProfile = await tf.profile(() => {
+    grads = lossAndGradients(model, windows).grads;
+  });
+  const t1 = performance.now();
+  const applyProfile = await tf.profile(() => {
+    applyFlatGradients(model, local.optimizer, grads, LR, OPTIMIZER);
+  });
+  const t2 = performance.now();
+  for (const k of gradProfile.kernels) add(kernelClass(k, cfg, 'gradients'), Number(k.kernelTimeMs) || 0);
+  for (const k of applyProfile.kernels) add(kernelClass(k, cfg, 'optimizer'), Number(k.kernelTimeMs) || 0);
+  // A step without the profiler, for the overhead outside kernels (dispatch, scopes, the transfers of gradients).
+  const plain: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s0 = performance.now();
+    local.stepTensor(windows, LR);
+    plain.push(performance.now() - s0);
+  }
+  const inKernels = [...byClass.values()].reduce((a, e) => a + e.ms, 0);
+  const step = median(plain);
+  console.log(`${cfg.name}: one step ${step.toFixed(1)} ms without the profiler (${(t2 - t0).toFixed(1)} ms profiled: gradients ${(t1 - t0).toFixed(1)}, optimizer ${(t2 - t1).toFixed(1)})`);
+  for (const [cls, e] of [...byClass].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`  ${cls.padEnd(36)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.calls).padStart(5)} kernel calls  ${((100 * e.ms) / step).toFixed(0).padStart(3)}% of a step`);
+  }
+  console.log(`  ${'outside kernels (JS, dispatch, transfers)'.padEnd(36)} ${Math.max(0, step - inKernels).toFixed(1).padStart(8)} ms  ${''.padStart(18)} ${((100 * Math.max(0, step - inKernels)) / step).toFixed(0).padStart(3)}% of a step`);
+  windows.dispose();
+  await steps.dispose();
+  model.dispose();
+}

@@ -15,14 +15,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { BACKEND_NAMES, initBackend, type BackendName } from './backend';
-import { CELL_TYPES } from './charlm';
+import { BACKEND_NAMES, initBackend, type BackendName } from './core/backend';
+import { CELL_TYPES } from './model/charlm';
 import { loadCheckpoint } from './checkpoint/checkpoint';
 import { readRegularFile } from './io/files';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { sig3 } from './experiments/common';
-import { probe, type Matrix } from './probe';
-import { sample } from './sample';
+import { probe, type Matrix } from './model/probe';
+import { sample } from './model/sample';
 import { generateCorpus } from './text/generated-corpus';
 import type { CorpusSource } from './text/corpus';
 import { OPTIMIZER_NAMES } from './train/optim';
@@ -91,6 +91,14 @@ interface TrainFlags {
   clip?: number; steps?: number; minutes?: number; patience?: number; seed?: number; backend?: BackendName; json?: boolean; optimizer?: string;
   dropout?: number; normalization?: string; resume?: string; evalInterval?: number; keep?: 'best' | 'last'; forgetBias?: number;
   units?: 'nats' | 'bits';
+  workers?: number | 'auto';
+}
+
+function workersOption(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--workers must be "auto" or a whole number from 1 to 64.');
+  return n;
 }
 
 /** A loss (nats/char) as the user asked to read it: nats or bits per character (--units). */
@@ -111,7 +119,7 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
   set('normalization', flags.normalization as TrainConfigInput['normalization']); set('evalInterval', flags.evalInterval);
   set('forgetBias', flags.forgetBias); set('patience', flags.patience);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const run = trainFromRequest({ source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume }, interruptSignal());
+  const run = trainFromRequest({ source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto' }, interruptSignal());
   // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
     ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
@@ -128,7 +136,7 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
     if (e.kind === 'progress') {
       if (!started) {
         started = true;
-        log(`backend ${backend.name} (${backend.reason})`);
+        log(`backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
         budget = e.budgetSeconds ?? 0;
         bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
       }
@@ -153,7 +161,7 @@ function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true, u
     console.log(JSON.stringify({
       reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
       initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
-      checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message,
+      checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message, workers: s.workers,
     }));
   }
   if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
@@ -204,6 +212,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'))
     .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
     .option('--resume <dir>', 'continue training from this checkpoint')
+    .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
     .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
     .option('--json', 'print one JSON object with the results as the last line of stdout')
@@ -355,9 +364,10 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'training steps per round', int('--steps'), 3)
     .option('--only <name>', 'only the configurations whose name starts with this (e.g. "A", "sampling")')
     .option('--json', 'print the results as one JSON line')
+    .option('--profile', 'profile one step of each configuration: milliseconds per kernel class (products, elementwise, loss, optimizer, copies) and outside kernels')
     .addOption(backendOption())
-    .action(async (flags: { rounds: number; steps: number; only?: string; json?: boolean; backend?: BackendName }) => {
-      await runBench({ backend: flags.backend, rounds: flags.rounds, steps: flags.steps, only: flags.only, json: flags.json === true });
+    .action(async (flags: { rounds: number; steps: number; only?: string; json?: boolean; profile?: boolean; backend?: BackendName }) => {
+      await runBench({ backend: flags.backend, rounds: flags.rounds, steps: flags.steps, only: flags.only, json: flags.json === true, profile: flags.profile === true });
     });
 
   return program;

@@ -44,7 +44,8 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
   // crash loses at most that much), and at Stop.
   const lastDir = resume?.lastDir ?? `${outDir}-last`;
   const config = resume?.config ?? { ...engineConfig(s.train), ...override };
-  const record: RunRecord = { name: path.basename(outDir), outDir, lastDir, source, origin, characters, config, pid: process.pid, started: resume?.started ?? new Date().toISOString() };
+  const workers = resume ? (resume.workers ?? 1) : s.workers;
+  const record: RunRecord = { name: path.basename(outDir), outDir, lastDir, source, origin, characters, config, workers, pid: process.pid, started: resume?.started ?? new Date().toISOString() };
   c.runs.write(record);
   let interrupted = false;
   c.log.info(`${resume ? 'resuming' : 'training'} on ${origin} (${characters} characters) into ${outDir}`);
@@ -52,7 +53,7 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
   // about 100 ms once (measured), which should not land in the middle of training.
   await vscode.commands.executeCommand('seqlab.trainingView.focus');
   try {
-    const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
+    const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
     c.tree.refresh();
     c.log.info(`${summary.message}; validation loss ${summary.initialValLoss.toFixed(3)} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {

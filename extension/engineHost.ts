@@ -95,7 +95,7 @@ export class EngineHost implements vscode.Disposable {
         ? thin([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CHART_POINTS)
         : this.state.train;
       const val = e.evaluated && e.valLoss !== null ? [...this.state.val, { step: e.step, seconds: e.elapsedSeconds, loss: e.valLoss }] : this.state.val;
-      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar } });
+      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers } });
     } else if (e.kind === 'sample') {
       this.setState({ sample: e.text });
     }

@@ -22,6 +22,8 @@ export interface RunRecord {
   origin: string;
   characters: number;
   config: Record<string, unknown>;
+  /** Data-parallel workers of the run: a resume uses the same count, so it continues exactly. */
+  workers?: 'auto' | number;
   /** The extension host that trains it: when it is gone, the run was interrupted. */
   pid: number;
   started: string;

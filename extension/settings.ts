@@ -4,7 +4,7 @@
  * elsewhere). Pure: `get` is `workspace.getConfiguration('seqlab').get`, or a map in tests.
  * The schema in package.json (`contributes.configuration`) matches FIELDS and DEFAULTS.
  */
-import { BACKEND_NAMES, CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type BackendName, type CellType, type Normalization, type OptimizerName } from '../engine/names';
+import { BACKEND_NAMES, CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type BackendName, type CellType, type Normalization, type OptimizerName } from '../engine/core/names';
 import type { FieldSpec } from '../webview/protocol';
 
 export interface TrainSettings {
@@ -34,6 +34,8 @@ export interface Settings {
   train: TrainSettings;
   generate: { length: number; temperature: number; topK: number; topP: number };
   backend: 'auto' | BackendName;
+  /** Data-parallel worker threads of a training run: 'auto' (one per core) or a count (`seqlab.train.workers`). */
+  workers: 'auto' | number;
   /** The unit of every loss shown: nats per character (PyTorch's cross-entropy) or bits. */
   units: 'nats' | 'bits';
   storage: 'global' | 'workspace';
@@ -88,6 +90,7 @@ export function readSettings(get: Getter): Settings {
     return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v)) ? v : fallback;
   };
   const backend = get('backend');
+  const workers = get('train.workers');
   const glob = get('trainOnFiles.glob');
   return {
     train: train as unknown as TrainSettings,
@@ -98,6 +101,7 @@ export function readSettings(get: Getter): Settings {
       topP: num('generate.topP', 1, 0.01, 1),
     },
     backend: backend === 'auto' || BACKEND_NAMES.includes(backend as BackendName) ? (backend as Settings['backend']) : 'auto',
+    workers: typeof workers === 'string' && /^[1-8]$/.test(workers) ? Number(workers) : 'auto',
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
     units: get('units') === 'bits' ? 'bits' : 'nats',
     filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',

@@ -15,6 +15,7 @@ export function webviewStrings(): Record<string, string> {
     valLoss: vscode.l10n.t('validation loss'),
     bitsPerChar: vscode.l10n.t('bits/char'),
     charsPerSecond: vscode.l10n.t('chars/s'),
+    onThreads: vscode.l10n.t('on {0} threads'),
     eta: vscode.l10n.t('ETA'),
     step: vscode.l10n.t('step'),
     latestSample: vscode.l10n.t('Latest sample'),

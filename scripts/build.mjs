@@ -23,7 +23,7 @@ const nodeBundles = [
   { entryPoints: { 'experiment-worker': 'engine/experiments/poolWorker.ts' } }, // a thread of the experiment pool
 ];
 
-// The wasm binaries must sit beside the bundles: engine/backend.ts looks for them there.
+// The wasm binaries must sit beside the bundles: engine/core/backend.ts looks for them there.
 function copyWasmBinaries() {
   mkdirSync(outdir, { recursive: true });
   const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));

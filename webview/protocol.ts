@@ -25,7 +25,7 @@ export interface TrainingStatePayload {
   val: Array<{ step: number; seconds: number; loss: number }>;
   /** The unit every loss is shown in (`seqlab.units`); the numbers above stay in nats. */
   units: 'nats' | 'bits';
-  last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number } | null;
+  last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number; workers: number } | null;
   sample: string | null;
   message: string | null;
   model: { name: string; cell: string; valLoss: number | null } | null;

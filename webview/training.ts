@@ -165,7 +165,8 @@ function draw(state: TrainingStatePayload): void {
   if (state.last) {
     // The ETA is an upper bound (the budget's rest, or the step cap at this speed): patience may end the run sooner.
     const eta = state.last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}`;
-    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${eta}`);
+    const threads = state.last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(state.last.workers))}` : '';
+    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${eta}`);
   }
   lines.push(`${strings.activeModel}: ${state.model ? `${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.bestValLoss ?? 'best validation loss'} ${inUnit(state.model.valLoss, state.units).toFixed(3)} ${unit}` : ''})` : strings.none}`);
   if (state.message) lines.push(state.message);

@@ -12,11 +12,12 @@
  * a hostile seqlab.json cannot make it allocate more than the tensor files hold.
  */
 import { z } from 'zod';
-import { tf } from '../backend';
-import { CharLM, type CharLMConfig } from '../charlm';
-import { CELL_TYPES, NORMALIZATIONS } from '../names';
+import { tf } from '../core/backend';
+import { CharLM, type CharLMConfig } from '../model/charlm';
+import { CELL_TYPES, NORMALIZATIONS } from '../core/names';
 import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
 import { MODEL_LIMITS, TrainConfigSchema, type TrainConfig } from '../train/config';
+import { Optimizer } from '../train/optim';
 import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder,
@@ -88,8 +89,16 @@ function toArrays(tensors: Record<string, tf.Tensor>): Record<string, NamedArray
   return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
 }
 
+/** An optimiser's state as a checkpoint holds it: the rule's name and its tensors by torch's names. */
+export interface SavedOptimizerState {
+  name: string;
+  tensors: Record<string, NamedArray>;
+}
+
 export interface SaveInput {
   model: CharLM;
+  /** The run's optimiser (or a loaded checkpoint's saved state), which a resumed run continues from. */
+  optimizer: Optimizer | SavedOptimizerState;
   vocabulary: Vocabulary;
   config: Partial<TrainConfig>;
   state: TrainingState;
@@ -104,8 +113,8 @@ export interface SaveInput {
 export function saveCheckpoint(dir: string, input: SaveInput): string {
   const cfg = input.model.config;
   const modelBytes = encodeSafetensors(toArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
-  const optimizer = input.model.getOptimizer();
-  const optimizerBytes = encodeSafetensors(toArrays(optimizer.stateTensors()), { optimizer: optimizer.settings.name });
+  const saved = input.optimizer instanceof Optimizer ? { name: input.optimizer.settings.name, tensors: toArrays(input.optimizer.stateTensors()) } : input.optimizer;
+  const optimizerBytes = encodeSafetensors(saved.tensors, { optimizer: saved.name });
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,

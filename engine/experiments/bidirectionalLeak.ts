@@ -5,11 +5,11 @@
  * own prediction.
  */
 import { z } from 'zod';
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 import { Module } from '../nn/module';
 import { crossEntropy, linear } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
-import { Random } from '../random';
+import { Random } from '../core/random';
 import { Optimizer, optimizeStep } from '../train/optim';
 import { corpusIds, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
 import { checkpoint, type Experiment } from './types';

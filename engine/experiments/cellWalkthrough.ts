@@ -3,7 +3,7 @@
  * the LSTM module; and a shape explorer for nn.LSTM's arguments.
  */
 import { z } from 'zod';
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 import { LSTMCell } from '../nn/cells';
 import { LSTM } from '../nn/recurrent';
 import { checkpoint, type Experiment, type ExperimentOutput } from './types';

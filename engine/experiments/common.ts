@@ -1,7 +1,7 @@
 /** Helpers shared by the experiments: text batches, fitting decay rates, small models. */
-import { tf } from '../backend';
-import { CharLM, type CellType } from '../charlm';
-import { Random } from '../random';
+import { tf } from '../core/backend';
+import { CharLM, type CellType } from '../model/charlm';
+import { Random } from '../core/random';
 import { generateCorpus } from '../text/generated-corpus';
 import { Vocabulary } from '../text/vocabulary';
 

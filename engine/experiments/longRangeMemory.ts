@@ -5,11 +5,11 @@
  * scores an MSE of 1/6 = 0.167; doing better needs memory across the whole sequence.
  */
 import { z } from 'zod';
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 import { Module } from '../nn/module';
 import { linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type RNNBase } from '../nn/recurrent';
-import { Random } from '../random';
+import { Random } from '../core/random';
 import { Optimizer, optimizeStep } from '../train/optim';
 import { meanOf, meanRange, ofSeeds, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
 import { checkpoint, type Experiment } from './types';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { currentBackend } from '../backend';
+import { currentBackend } from '../core/backend';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
 import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun } from './types';
 

@@ -4,7 +4,7 @@
  * and the index of one planned run, re-plans (plans are deterministic in the config) and
  * does that run. Outcomes are plain JSON.
  */
-import type { BackendName } from '../backend';
+import type { BackendName } from '../core/backend';
 
 //#region to worker
 /** Do run `index` of `experiment`'s plan for `config`. The first request also sets the backend. */

@@ -1,6 +1,6 @@
 /** Worker-thread entry of the experiment pool; see poolProtocol.ts. */
 import { parentPort } from 'node:worker_threads';
-import { currentBackend, initBackend } from '../backend';
+import { currentBackend, initBackend } from '../core/backend';
 import { findExperiment } from './index';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
 import { throttledProgress } from './types';

@@ -3,10 +3,11 @@
  * character-model training runs (the same loop as `seqlab train`), compared.
  */
 import { z } from 'zod';
-import { tf } from '../backend';
-import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type CellType, type Normalization } from '../names';
+import { tf } from '../core/backend';
+import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type CellType, type Normalization } from '../core/names';
 import { generateCorpus } from '../text/generated-corpus';
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
+import { LocalSteps } from '../train/step';
 import { modelFor, prepareData, trainModel, type TrainResult } from '../train/trainer';
 import { meanOf, meanRange, ofSeeds, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
 import { checkpoint, ExperimentCancelled, type Experiment, type Figure, type RunContext } from './types';
@@ -32,9 +33,11 @@ async function record(name: string, seed: number, text: string, input: TrainConf
   const data = prepareData(text, config);
   const model = modelFor(config, data.vocabulary.size);
   prepare?.(model);
+  const steps = LocalSteps.forConfig(model, config);
   const run: Run = { name, seed, steps: [], trainLoss: [], gradNorm: [], seconds: [], valSteps: [], valLoss: [], valSeconds: [], result: undefined as unknown as TrainResult, parameters: model.parameterCount() };
   try {
-    const gen = trainModel(model, data, config, {}, ctx.signal);
+    // One thread per run: the experiment's runs are already spread over the cores (pool.ts).
+    const gen = trainModel(model, steps, data, config, {}, ctx.signal);
     for (;;) {
       const next = await gen.next();
       if (next.done) {
@@ -58,6 +61,7 @@ async function record(name: string, seed: number, text: string, input: TrainConf
       ctx.progress(e.step / config.steps, `step ${e.step}`);
     }
   } finally {
+    await steps.dispose();
     model.dispose();
   }
   if (run.result.reason === 'cancelled') throw new ExperimentCancelled();

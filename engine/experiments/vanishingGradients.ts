@@ -2,9 +2,10 @@
  * vanishing-gradients: how far back the loss's gradient reaches in each kind of cell.
  */
 import { z } from 'zod';
-import { CELL_TYPES, type CellType } from '../names';
-import { gradientNormsThroughTime } from '../probe';
-import { Random } from '../random';
+import { CELL_TYPES, type CellType } from '../core/names';
+import { gradientNormsThroughTime } from '../model/probe';
+import { Random } from '../core/random';
+import { createOptimizer, LocalSteps } from '../train/step';
 import { charModel, corpusIds, decayPerStep, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3, windowsTensor } from './common';
 import { checkpoint, type Experiment, type Figure } from './types';
 
@@ -63,24 +64,26 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     const byDistance = (norms: Float32Array) => Array.from(norms).reverse().map((v) => round(v, 6)); // index = T - t
     const cell: CellType = name === 'lstm-forget1' ? 'lstm' : (name as CellType);
     const model = charModel(cell, vocabulary.size, c.hidden, seed, name === 'lstm-forget1' ? { forgetBias: 1 } : {});
+    let steps: LocalSteps | undefined;
     try {
       ctx.progress(0, 'gradients at initialisation');
       await checkpoint(ctx);
       const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
-      model.setOptimizer({ learningRate: 3e-3, clipNorm: 1 });
+      steps = new LocalSteps(model, createOptimizer(model, { name: 'adam', clipNorm: 1, clipValue: 0 }), { clipNorm: 1, clipValue: 0 });
       for (let s = 0; s < c.trainSteps; s++) {
         if (s % 10 === 0) {
           ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), `training step ${s}`);
           await checkpoint(ctx);
         }
         const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
-        model.trainStep(batch);
+        steps.stepTensor(batch, 3e-3);
         batch.dispose();
       }
       const gradNormTrained = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       const upTo = Math.min(50, c.seqLen - 1);
       return { cell: name, seed, gradNorm, gradNormTrained, decayPerStep: round(decayPerStep(gradNorm, upTo)), decayPerStepTrained: round(decayPerStep(gradNormTrained, upTo)) };
     } finally {
+      await steps?.dispose();
       model.dispose();
     }
   },

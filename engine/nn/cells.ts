@@ -12,8 +12,8 @@
  *         n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
  *         h' = (1 - z) * n + z * h
  */
-import { tf } from '../backend';
-import { Random, freshSeed } from '../random';
+import { tf } from '../core/backend';
+import { Random, freshSeed } from '../core/random';
 import { Module, checkKnownKeys, checkPositiveInt } from './module';
 import { linear } from './ops';
 

@@ -13,7 +13,7 @@
  * A custom-gradient op has a single output, so the result is packed along time:
  * rows 0..L-1 are the output, row L is h_n, row L+1 (LSTM) is c_n.
  */
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 import type { Nonlinearity } from './cells';
 import { columnSum, mm as matMul2D } from './ops';
 

@@ -2,7 +2,7 @@
  * The base of every layer: named parameters and buffers the way `torch.nn.Module`
  * keeps them, so `namedParameters()` and `stateDict()` give PyTorch's names.
  */
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 
 export type StateDict = Record<string, tf.Tensor>;
 

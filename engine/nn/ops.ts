@@ -6,7 +6,7 @@
  * tfjs's own gradient of `matMul` uses those flags. So every product here is plain,
  * every transpose explicit, and the gradients are written by hand in the same style.
  */
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;

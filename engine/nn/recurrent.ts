@@ -27,8 +27,8 @@
  * With normalisation the module steps cell by cell (autodiff); without, it runs the
  * fused whole-sequence kernels of `fused.ts`.
  */
-import { tf } from '../backend';
-import { Random, freshSeed } from '../random';
+import { tf } from '../core/backend';
+import { Random, freshSeed } from '../core/random';
 import {
   CellWeights, GruGates, LstmGates, NONLINEARITIES, Nonlinearity, StepNorm, gruStep, lstmStep, rnnStep, uniformInit,
 } from './cells';
@@ -40,7 +40,7 @@ type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
 type Tensor3D = tf.Tensor3D;
 
-import { NORMALIZATIONS, type Normalization } from '../names';
+import { NORMALIZATIONS, type Normalization } from '../core/names';
 
 export { NORMALIZATIONS, type Normalization };
 

@@ -4,8 +4,8 @@
  * grammar gives enough varied text (and structure: agreement, punctuation, numbers) for
  * a minute of training without the model simply memorising it; nothing is downloaded.
  */
-import { Random } from '../random';
-import { DEMO_CORPUS } from '../demo-corpus';
+import { Random } from '../core/random';
+import { DEMO_CORPUS } from './demo-corpus';
 
 const SUBJECTS = [
   ['the network', 's'], ['the cell', 's'], ['the forget gate', 's'], ['the input gate', 's'], ['the output gate', 's'],

@@ -3,7 +3,7 @@
  * and out-of-range values are errors that name the key (`parseTrainConfig`).
  */
 import { z } from 'zod';
-import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../names';
+import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 

@@ -9,9 +9,9 @@
  *   adagrad  s += g^2;  p -= lr * g / (sqrt(s) + eps)                     (eps 1e-10)
  * Weight decay is torch's (L2): g += weightDecay * p before the rule.
  */
-import { tf } from '../backend';
+import { tf } from '../core/backend';
 
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../names';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../core/names';
 
 export { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName };
 

@@ -2,11 +2,13 @@
  * Training as the worker and the command line run it: text from a source, a checked
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
-import { currentBackend } from '../backend';
+import { currentBackend } from '../core/backend';
+import { DataParallelSteps, ReplicaError, workersFor } from '../parallel/steps';
 import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
-import { configureOptimizer, modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
+import { createOptimizer, LocalSteps, optimizerConfigOf, type TrainingSteps } from './step';
+import { modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
 
 export interface TrainRequest {
   source: CorpusSource;
@@ -24,6 +26,12 @@ export interface TrainRequest {
    */
   lastDir?: string;
   maxCharacters?: number;
+  /**
+   * Replicas computing each step's gradients on worker threads: 'auto' (one per core, at
+   * most 8, and at least 4 batch rows each) or a count; 1 trains in this thread. The same
+   * seed and count give the same run; a different count changes only the order of sums.
+   */
+  workers?: number | 'auto';
 }
 
 export interface TrainSummary extends TrainResult {
@@ -36,6 +44,8 @@ export interface TrainSummary extends TrainResult {
   corpus: string;
   corpusCharacters: number;
   config: TrainConfig;
+  /** Threads that computed the gradients (1 = the training thread itself). */
+  workers: number;
 }
 
 /** The config keys that shape the model: a resumed run must keep them. */
@@ -58,10 +68,20 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   const corpus = await loadCorpus(request.source, { minLength: 2 * (config.seqLen + 1), maxCharacters: request.maxCharacters });
   const data = prepareData(corpus.text, config, resumed?.vocabulary);
   const model = resumed?.model ?? modelFor(config, data.vocabulary.size);
-  if (resumed) {
-    model.train();
-    configureOptimizer(model, config);
-    model.getOptimizer().loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
+  model.train();
+  const optimizerConfig = optimizerConfigOf(config);
+  const optimizer = createOptimizer(model, optimizerConfig);
+  let steps: TrainingSteps;
+  try {
+    if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
+    const workers = workersFor(request.workers ?? 1, config.batch);
+    steps = workers > 1
+      ? await DataParallelSteps.create(model, optimizer, optimizerConfig, { workers, backend: currentBackend()?.name })
+      : new LocalSteps(model, optimizer, optimizerConfig);
+  } catch (err) {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
   }
   const keep = request.keep ?? 'best';
   let checkpoint: string | null = null;
@@ -82,10 +102,10 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
     }
   }
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
-    model, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
+    model, optimizer, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
   });
   try {
-    const result = yield* trainModel(model, data, config, {
+    const result = yield* trainModel(model, steps, data, config, {
       resume: resumeState,
       saveCheckpoint: request.outDir ? (which, state, reason) => {
         if (which === 'periodic') {
@@ -105,9 +125,15 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
     }, signal);
     return {
       ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: corpus.origin,
-      corpusCharacters: [...corpus.text].length, config,
+      corpusCharacters: [...corpus.text].length, config, workers: steps.workers,
     };
+  } catch (err) {
+    if (!(err instanceof ReplicaError)) throw err;
+    // The replicas may disagree now: stop, and say what is kept to resume from.
+    const kept = lastCheckpoint ?? checkpoint;
+    throw new ReplicaError(`${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`);
   } finally {
+    await steps.dispose();
     model.dispose();
   }
 }

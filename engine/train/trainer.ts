@@ -5,15 +5,15 @@
  * within one step. The worker, the command line and the tests all drive this one loop.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { tf } from '../backend';
-import { CharLM } from '../charlm';
+import { CharLM } from '../model/charlm';
 import type { TrainingState } from '../checkpoint/checkpoint';
-import { Random } from '../random';
-import { sampleText } from '../sample';
+import { Random } from '../core/random';
+import { sampleText } from '../model/sample';
 import { CorpusError, splitIds } from '../text/corpus';
 import { Vocabulary } from '../text/vocabulary';
 import type { TrainConfig } from './config';
 import { learningRateAt } from './optim';
+import type { TrainingSteps } from './step';
 
 export interface TrainData {
   vocabulary: Vocabulary;
@@ -36,18 +36,9 @@ export function prepareData(text: string, config: TrainConfig, vocabulary?: Voca
 }
 
 export function modelFor(config: TrainConfig, vocabSize: number): CharLM {
-  const model = new CharLM({
+  return new CharLM({
     vocabSize, embeddingSize: config.embed, hiddenSize: config.hidden, numLayers: config.layers, cell: config.cell,
     dropout: config.dropout, normalization: config.normalization, forgetBias: config.forgetBias, seed: config.seed,
-  });
-  configureOptimizer(model, config);
-  return model;
-}
-
-export function configureOptimizer(model: CharLM, config: TrainConfig): void {
-  model.setOptimizer({
-    name: config.optimizer, learningRate: config.lr, momentum: config.momentum, weightDecay: config.weightDecay,
-    clipNorm: config.clipNorm, clipValue: config.clipValue,
   });
 }
 
@@ -72,6 +63,8 @@ export interface ProgressEvent {
   etaSeconds: number | null;
   /** The time budget in seconds, null when there is none. */
   budgetSeconds: number | null;
+  /** Threads computing the gradients (data-parallel replicas; 1 = the training thread). */
+  workers: number;
 }
 export interface SampleEvent { kind: 'sample'; step: number; text: string }
 export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last' | 'periodic'; valLoss: number | null }
@@ -104,8 +97,8 @@ export interface TrainingHooks {
   resume?: TrainingState;
 }
 
-/** Fixed, contiguous validation windows (at most `count`), as one (windows, seqLen+1) tensor. */
-function validationWindows(ids: Int32Array, seqLen: number, count: number): tf.Tensor2D {
+/** Fixed, contiguous validation windows (at most `count`), (windows, seqLen+1) row-major. */
+function validationWindows(ids: Int32Array, seqLen: number, count: number): { data: Int32Array; rows: number } {
   const width = seqLen + 1;
   const available = Math.floor((ids.length - 1) / seqLen);
   const n = Math.max(1, Math.min(count, available));
@@ -115,24 +108,7 @@ function validationWindows(ids: Int32Array, seqLen: number, count: number): tf.T
     const start = Math.min(r * stride, ids.length - width);
     data.set(ids.subarray(start, start + width), r * width);
   }
-  return tf.tensor2d(data, [n, width], 'int32');
-}
-
-/** Mean validation loss over the windows, in evaluation mode, in chunks of `batch` windows. */
-export function evaluate(model: CharLM, windows: tf.Tensor2D, batch: number): number {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    const n = windows.shape[0];
-    let total = 0;
-    for (let start = 0; start < n; start += batch) {
-      const size = Math.min(batch, n - start);
-      total += tf.tidy(() => model.loss(tf.slice(windows, [start, 0], [size, -1]) as tf.Tensor2D).dataSync()[0]) * size;
-    }
-    return total / n;
-  } finally {
-    model.train(wasTraining);
-  }
+  return { data, rows: n };
 }
 
 /** Training-curve points kept in a checkpoint; beyond, the oldest are merged in pairs. */
@@ -146,8 +122,12 @@ function thinCurve(curve: Array<[number, number, number]>): void {
   curve.splice(0, i, ...merged);
 }
 
+/**
+ * Trains `model` with `steps` (which hold the optimiser; see step.ts). The model holds
+ * the trained weights at every checkpoint and sample, and when the loop returns.
+ */
 export async function* trainModel(
-  model: CharLM, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
+  model: CharLM, steps: TrainingSteps, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
 ): AsyncGenerator<TrainEvent, TrainResult> {
   const width = config.seqLen + 1;
   const rng = new Random(config.seed);
@@ -157,6 +137,7 @@ export async function* trainModel(
   };
   rng.restore(state.rngState);
   const valWindows = validationWindows(data.validation, config.seqLen, config.evalWindows);
+  const evaluate = () => steps.evaluate(valWindows.data, valWindows.rows, width, config.batch);
   const batchData = new Int32Array(config.batch * width);
   const maxStart = data.train.length - width;
   const schedule = {
@@ -178,7 +159,7 @@ export async function* trainModel(
   let message = '';
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
-  const snapshot = (): TrainingState => ({ ...state, optimizerStep: model.getOptimizer().stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
+  const snapshot = (): TrainingState => ({ ...state, optimizerStep: steps.optimizer.stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
   const progress = (evaluated = false): ProgressEvent => {
     const cps = charsPerSecond();
     const remainingSteps = config.steps - state.step;
@@ -197,97 +178,91 @@ export async function* trainModel(
     return {
       kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, trainLossMean, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
-      elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null,
+      elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null, workers: steps.workers,
     };
   };
 
-  try {
-    if (state.initialValLoss === null) {
-      state.initialValLoss = evaluate(model, valWindows, config.batch);
-      state.valLoss = state.initialValLoss;
+  if (state.initialValLoss === null) {
+    state.initialValLoss = await evaluate();
+    state.valLoss = state.initialValLoss;
+  }
+  while (state.step < config.steps) {
+    await nextTurn(); // lets a cancel message in
+    if (signal?.aborted) {
+      reason = 'cancelled';
+      message = `stopped at step ${state.step} on request`;
+      break;
     }
-    while (state.step < config.steps) {
-      await nextTurn(); // lets a cancel message in
-      if (signal?.aborted) {
-        reason = 'cancelled';
-        message = `stopped at step ${state.step} on request`;
-        break;
-      }
-      if (seconds() >= budgetSeconds) {
-        reason = 'time-budget';
-        message = `stopped at step ${state.step}: the time budget of ${config.minutes} minutes is used up`;
-        break;
-      }
-      for (let r = 0; r < config.batch; r++) {
-        const start = rng.int(maxStart + 1);
-        batchData.set(data.train.subarray(start, start + width), r * width);
-      }
-      lr = learningRateAt(state.step + 1, schedule);
-      const windows = tf.tensor2d(batchData, [config.batch, width], 'int32');
-      let result;
-      try {
-        result = model.trainStep(windows, lr);
-      } finally {
-        windows.dispose();
-      }
-      gradNorm = result.gradNorm;
-      if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
-        reason = 'diverged';
-        message = `the loss became ${result.loss} at step ${state.step + 1} (gradient norm ${result.gradNorm}): training diverged. ` +
-          `Lower the learning rate (now ${lr}) or clip gradients (clipNorm ${config.clipNorm || 'off'}; try 1).` +
-          (state.bestStep !== null ? ` The best checkpoint, from step ${state.bestStep}, is kept.` : '');
-        break;
-      }
-      state.step++;
-      state.trainLoss = result.loss;
-      lossSum += result.loss;
-      lossCount++;
-      const evalNow = state.step % config.evalInterval === 0 || state.step === config.steps;
-      if (evalNow) {
-        state.valLoss = evaluate(model, valWindows, config.batch);
-        state.history.push({ step: state.step, trainLoss: result.loss, valLoss: state.valLoss, seconds: Number(seconds().toFixed(2)) });
-        if (state.bestValLoss === null || state.valLoss < state.bestValLoss) {
-          state.bestValLoss = state.valLoss;
-          state.bestStep = state.step;
-          evalsWithoutBest = 0;
-          if (hooks.saveCheckpoint) {
-            await hooks.saveCheckpoint('best', snapshot());
-            yield { kind: 'checkpoint', step: state.step, which: 'best', valLoss: state.valLoss };
-          }
+    if (seconds() >= budgetSeconds) {
+      reason = 'time-budget';
+      message = `stopped at step ${state.step}: the time budget of ${config.minutes} minutes is used up`;
+      break;
+    }
+    for (let r = 0; r < config.batch; r++) {
+      const start = rng.int(maxStart + 1);
+      batchData.set(data.train.subarray(start, start + width), r * width);
+    }
+    lr = learningRateAt(state.step + 1, schedule);
+    const result = await steps.step(batchData, config.batch, width, lr);
+    gradNorm = result.gradNorm;
+    if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+      reason = 'diverged';
+      message = `the loss became ${result.loss} at step ${state.step + 1} (gradient norm ${result.gradNorm}): training diverged. ` +
+        `Lower the learning rate (now ${lr}) or clip gradients (clipNorm ${config.clipNorm || 'off'}; try 1).` +
+        (state.bestStep !== null ? ` The best checkpoint, from step ${state.bestStep}, is kept.` : '');
+      break;
+    }
+    state.step++;
+    state.trainLoss = result.loss;
+    lossSum += result.loss;
+    lossCount++;
+    const evalNow = state.step % config.evalInterval === 0 || state.step === config.steps;
+    if (evalNow) {
+      state.valLoss = await evaluate();
+      state.history.push({ step: state.step, trainLoss: result.loss, valLoss: state.valLoss, seconds: Number(seconds().toFixed(2)) });
+      if (state.bestValLoss === null || state.valLoss < state.bestValLoss) {
+        state.bestValLoss = state.valLoss;
+        state.bestStep = state.step;
+        evalsWithoutBest = 0;
+        if (hooks.saveCheckpoint) {
+          await steps.sync();
+          await hooks.saveCheckpoint('best', snapshot());
+          yield { kind: 'checkpoint', step: state.step, which: 'best', valLoss: state.valLoss };
         }
       }
-      const now = performance.now();
-      if (evalNow || now - lastProgress >= config.progressIntervalMs) {
-        lastProgress = now;
-        yield progress(evalNow);
-      }
-      if (hooks.saveCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) {
-        await hooks.saveCheckpoint('periodic', snapshot());
-        yield { kind: 'checkpoint', step: state.step, which: 'periodic', valLoss: state.valLoss };
-      }
-      if (evalNow && state.bestStep !== state.step && config.patience > 0 && ++evalsWithoutBest >= config.patience) {
-        // The validation loss has stopped improving: more steps would only fit the training text closer.
-        reason = 'plateau';
-        message = `stopped at step ${state.step}: the validation loss has not improved for ${config.patience} evaluations (${config.patience * config.evalInterval} steps); the best, ${state.bestValLoss!.toFixed(3)} nats/char, was at step ${state.bestStep}`;
-        break;
-      }
-      if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
-        const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text
-        const text = await sampleText(model, data.vocabulary, prompt, { length: config.sampleLength, temperature: 0.8, seed: rng.seed() });
-        yield { kind: 'sample', step: state.step, text: prompt + text };
-      }
     }
-    yield progress(false);
-    if (hooks.saveCheckpoint && reason !== 'diverged') {
-      await hooks.saveCheckpoint('last', snapshot(), reason);
-      yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };
+    const now = performance.now();
+    if (evalNow || now - lastProgress >= config.progressIntervalMs) {
+      lastProgress = now;
+      yield progress(evalNow);
     }
-    if (!message) message = `trained ${state.step} steps`;
-    return {
-      reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
-      bestStep: state.bestStep, initialValLoss: state.initialValLoss!, charsPerSecond: charsPerSecond(), state: snapshot(),
-    };
-  } finally {
-    valWindows.dispose();
+    if (hooks.saveCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) {
+      await steps.sync();
+      await hooks.saveCheckpoint('periodic', snapshot());
+      yield { kind: 'checkpoint', step: state.step, which: 'periodic', valLoss: state.valLoss };
+    }
+    if (evalNow && state.bestStep !== state.step && config.patience > 0 && ++evalsWithoutBest >= config.patience) {
+      // The validation loss has stopped improving: more steps would only fit the training text closer.
+      reason = 'plateau';
+      message = `stopped at step ${state.step}: the validation loss has not improved for ${config.patience} evaluations (${config.patience * config.evalInterval} steps); the best, ${state.bestValLoss!.toFixed(3)} nats/char, was at step ${state.bestStep}`;
+      break;
+    }
+    if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
+      const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text
+      await steps.sync();
+      const text = await sampleText(model, data.vocabulary, prompt, { length: config.sampleLength, temperature: 0.8, seed: rng.seed() });
+      yield { kind: 'sample', step: state.step, text: prompt + text };
+    }
   }
+  yield progress(false);
+  await steps.sync();
+  if (hooks.saveCheckpoint && reason !== 'diverged') {
+    await hooks.saveCheckpoint('last', snapshot(), reason);
+    yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };
+  }
+  if (!message) message = `trained ${state.step} steps`;
+  return {
+    reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
+    bestStep: state.bestStep, initialValLoss: state.initialValLoss!, charsPerSecond: charsPerSecond(), state: snapshot(),
+  };
 }

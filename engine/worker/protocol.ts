@@ -9,11 +9,11 @@
  * as transferable Float32Arrays.
  */
 import { z } from 'zod';
-import { BACKEND_NAMES, type BackendName } from '../names';
+import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/checkpoint';
 import type { ExperimentOutput } from '../experiments/types';
-import type { ProbeResult } from '../probe';
-import type { SampleSummary } from '../sample';
+import type { ProbeResult } from '../model/probe';
+import type { SampleSummary } from '../model/sample';
 import type { TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 
@@ -28,6 +28,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
     type: z.literal('train'), id: z.number().int(), source: corpusSource, config: z.record(z.string(), z.unknown()).optional(),
     outDir: z.string().optional(), keep: z.enum(['best', 'last']).optional(), resumeFrom: z.string().optional(), lastDir: z.string().optional(),
     maxCharacters: z.number().int().positive().optional(),
+    /** Data-parallel replicas: 'auto' (one per core) or a count; 1 = this thread. */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).optional(),
   }),
   /** Stop the request `target` (a train or sample) within one step; replies when it has stopped. */
   z.object({ type: z.literal('cancel'), id: z.number().int(), target: z.number().int() }),

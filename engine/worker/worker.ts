@@ -4,13 +4,14 @@
  * time, while sampling and probing the active model stay available.
  */
 import { parentPort } from 'node:worker_threads';
-import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../backend';
-import type { CharLM } from '../charlm';
+import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../core/backend';
+import type { CharLM } from '../model/charlm';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
 import { EXPERIMENTS, runExperiment } from '../experiments';
 import { throttledProgress } from '../experiments/types';
-import { probe } from '../probe';
-import { sample } from '../sample';
+import { probe } from '../model/probe';
+import { sample } from '../model/sample';
+import type { NamedArray } from '../checkpoint/safetensors';
 import type { Vocabulary } from '../text/vocabulary';
 import { trainFromRequest } from '../train/session';
 import { parseRequest, type ErrorCode, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
@@ -24,7 +25,8 @@ class JobError extends Error {
   }
 }
 
-interface ActiveModel { model: CharLM; vocabulary: Vocabulary; info: ModelInfo }
+/** The loaded model; its optimiser state is kept so that Export writes it unchanged. */
+interface ActiveModel { model: CharLM; vocabulary: Vocabulary; info: ModelInfo; optimizerState: Record<string, NamedArray> }
 let active: ActiveModel | undefined;
 let training: { id: number; controller: AbortController } | undefined;
 const sampling = new Map<number, AbortController>();
@@ -50,7 +52,7 @@ function activate(dir: string): ModelInfo {
   const loaded = loadCheckpoint(dir);
   active?.model.dispose();
   const info: ModelInfo = { dir: loaded.dir, meta: loaded.meta, parameters: loaded.model.parameterCount() };
-  active = { model: loaded.model, vocabulary: loaded.vocabulary, info };
+  active = { model: loaded.model, vocabulary: loaded.vocabulary, info, optimizerState: loaded.optimizerState };
   return info;
 }
 
@@ -78,7 +80,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     const controller = new AbortController();
     training = { id: r.id, controller };
     try {
-      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, lastDir: r.lastDir, maxCharacters: r.maxCharacters }, controller.signal);
+      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, lastDir: r.lastDir, maxCharacters: r.maxCharacters, workers: r.workers }, controller.signal);
       for (;;) {
         const next = await run.next();
         if (next.done) {
@@ -110,9 +112,9 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 
   async save(r) {
-    const { model, vocabulary, info } = await requireModel();
+    const { model, vocabulary, info, optimizerState } = await requireModel();
     const dir = saveCheckpoint(r.dir, {
-      model, vocabulary, config: info.meta.training.config, state: info.meta.training.state,
+      model, vocabulary, optimizer: { name: info.meta.training.config.optimizer ?? 'adam', tensors: optimizerState }, config: info.meta.training.config, state: info.meta.training.state,
       backend: currentBackend()?.name ?? 'unknown', corpus: info.meta.training.corpus,
     });
     return { dir };

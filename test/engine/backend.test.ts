@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { tf, initBackend } from '../../engine';
-import { Random } from '../../engine/random';
+import { Random } from '../../engine/core/random';
 
 /** Runs `f` on cpu and on wasm (with SeqLab's replacement kernels) and returns both results. */
 async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<[number[][], number[][]]> {

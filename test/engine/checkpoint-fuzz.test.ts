@@ -12,10 +12,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../engine';
-import { DEMO_CORPUS } from '../../engine/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 import { loadCheckpoint, MODEL_FILE, OPTIMIZER_FILE, META_FILE } from '../../engine/checkpoint/checkpoint';
 import { sha256 } from '../../engine/checkpoint/folder';
-import { Random } from '../../engine/random';
+import { Random } from '../../engine/core/random';
 import { trainFromRequest } from '../../engine/train/session';
 
 const CASES = 2000;

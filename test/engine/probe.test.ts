@@ -2,8 +2,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../engine';
-import { CharLM } from '../../engine/charlm';
-import { probe } from '../../engine/probe';
+import { CharLM } from '../../engine/model/charlm';
+import { probe } from '../../engine/model/probe';
 import { Vocabulary } from '../../engine/text/vocabulary';
 
 const vocabulary = Vocabulary.fromText('abcdefgh xyz').vocabulary;

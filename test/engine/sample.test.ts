@@ -2,8 +2,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../engine';
-import { CharLM, type CellType } from '../../engine/charlm';
-import { chooseToken, sample, sampleText, type SampleSummary } from '../../engine/sample';
+import { CharLM, type CellType } from '../../engine/model/charlm';
+import { chooseToken, sample, sampleText, type SampleSummary } from '../../engine/model/sample';
 import { Vocabulary } from '../../engine/text/vocabulary';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog\n';

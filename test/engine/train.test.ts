@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend } from '../../engine';
-import { DEMO_CORPUS } from '../../engine/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 import { loadCheckpoint, readCheckpointMeta, MODEL_FILE, META_FILE } from '../../engine/checkpoint/checkpoint';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
 import { parseTrainConfig } from '../../engine/train/config';

@@ -8,10 +8,10 @@
  * Normalised models step through the module instead (same numbers, slower).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { tf } from './backend';
+import { tf } from '../core/backend';
 import type { CharLM } from './charlm';
-import { Random, freshSeed } from './random';
-import { describeCharacters, type Vocabulary } from './text/vocabulary';
+import { Random, freshSeed } from '../core/random';
+import { describeCharacters, type Vocabulary } from '../text/vocabulary';
 
 export interface SampleOptions {
   /** Maximum number of tokens to generate (default 200). */

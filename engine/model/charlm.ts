@@ -1,6 +1,7 @@
 /**
- * A character language model: embedding -> recurrent layers -> linear head, trained
- * with cross-entropy, Adam and gradient clipping by global norm. PyTorch twin:
+ * A character language model: embedding -> recurrent layers -> linear head, with its
+ * cross-entropy loss. A module only: the training loop (engine/train) owns the optimiser
+ * and the step, as in PyTorch. PyTorch twin:
  *
  *   class CharLM(nn.Module):
  *       embedding = nn.Embedding(V, E); rnn = nn.LSTM(E, H, num_layers); head = nn.Linear(H, V)
@@ -8,14 +9,13 @@
  * so its state_dict names are `embedding.weight`, `rnn.weight_ih_l0`, ..., `head.weight`,
  * `head.bias`.
  */
-import { tf } from './backend';
-import { Random, freshSeed } from './random';
-import { Module, checkKnownKeys, checkPositiveInt } from './nn/module';
-import { crossEntropy, linear } from './nn/ops';
-import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from './nn/recurrent';
-import { Optimizer, clipGradients, optimizeStep, type OptimizerSettings } from './train/optim';
+import { tf } from '../core/backend';
+import { Random, freshSeed } from '../core/random';
+import { Module, checkKnownKeys, checkPositiveInt } from '../nn/module';
+import { crossEntropy, linear } from '../nn/ops';
+import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from '../nn/recurrent';
 
-import { CELL_TYPES, type CellType } from './names';
+import { CELL_TYPES, type CellType } from '../core/names';
 
 export { CELL_TYPES, type CellType };
 
@@ -29,15 +29,6 @@ export interface CharLMConfig {
   normalization?: Normalization;
   forgetBias?: number;
   seed?: number;
-}
-
-export interface OptimizerConfig extends Partial<OptimizerSettings> {
-  /** Default for trainStep when no rate is passed (the schedule passes one). Default 2e-3. */
-  learningRate?: number;
-  /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0 = off. */
-  clipNorm?: number;
-  /** Clip every gradient element to [-clipValue, clipValue] first (clip_grad_value_); 0 = off. */
-  clipValue?: number;
 }
 
 const CONFIG_KEYS = ['vocabSize', 'embeddingSize', 'hiddenSize', 'numLayers', 'cell', 'dropout', 'normalization', 'forgetBias', 'seed'];
@@ -71,19 +62,12 @@ const embeddingLookup = tf.customGrad((weight, ids, save) => {
   };
 });
 
-export interface TrainStepResult {
-  loss: number;
-  gradNorm: number;
-}
-
 export class CharLM extends Module {
   readonly config: Required<Omit<CharLMConfig, 'forgetBias' | 'seed'>> & Pick<CharLMConfig, 'forgetBias' | 'seed'>;
   readonly embedding: tf.Variable;
   readonly rnn: RNNBase;
   readonly headWeight: tf.Variable;
   readonly headBias: tf.Variable;
-  private optimizer?: Optimizer;
-  private optimizerConfig: OptimizerConfig & { learningRate: number; clipNorm: number; clipValue: number } = { learningRate: 2e-3, clipNorm: 0, clipValue: 0 };
 
   constructor(config: CharLMConfig) {
     super();
@@ -154,70 +138,4 @@ export class CharLM extends Module {
       return crossEntropy(logits, targets);
     });
   }
-
-  /** Sets the optimiser (default Adam) and clipping; starts its state afresh. */
-  setOptimizer(config: OptimizerConfig): Optimizer {
-    this.optimizerConfig = { ...this.optimizerConfig, ...config };
-    this.optimizer?.dispose();
-    this.optimizer = new Optimizer(this.namedParameters(), { ...this.optimizerConfig, name: this.optimizerConfig.name ?? 'adam' });
-    return this.optimizer;
-  }
-
-  /** The optimiser in use (created with defaults on first use). */
-  getOptimizer(): Optimizer {
-    return this.optimizer ?? this.setOptimizer({});
-  }
-
-  /** One Adam step on a batch of token windows (N, L+1); returns the loss before the step. */
-  trainStep(windows: tf.Tensor2D, learningRate = this.optimizerConfig.learningRate): TrainStepResult {
-    this.getOptimizer();
-    this.train();
-    const params = this.parameters();
-    const { clipNorm, clipValue } = this.optimizerConfig;
-    return optimizeStep(params, () => this.loss(windows), this.optimizer!, learningRate, clipNorm, clipValue);
-  }
-
-  /**
-   * The mean loss over the windows and its gradient for every parameter, flattened in
-   * `parameters()` order into one array: what a data-parallel replica sends to be averaged.
-   */
-  computeGradients(windows: tf.Tensor2D): { loss: number; grads: Float32Array } {
-    this.train();
-    const params = this.parameters();
-    const flat = new Float32Array(params.reduce((n, p) => n + p.size, 0));
-    // The array stays outside tidy's result: tidy walks every key of what it returns.
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.loss(windows), params);
-      let offset = 0;
-      for (const p of params) {
-        flat.set(grads[p.name].dataSync() as Float32Array, offset);
-        offset += p.size;
-      }
-      return value.dataSync()[0];
-    });
-    return { loss, grads: flat };
-  }
-
-  /** Clips and applies one Adam step with flattened gradients, as trainStep does; returns the norm before clipping. */
-  applyGradients(flat: Float32Array, learningRate = this.optimizerConfig.learningRate): number {
-    this.getOptimizer();
-    const params = this.parameters();
-    return tf.tidy(() => {
-      let offset = 0;
-      const list = params.map((p) => {
-        const g = tf.tensor(flat.subarray(offset, offset + p.size), p.shape);
-        offset += p.size;
-        return g;
-      });
-      const { grads, norm } = clipGradients(list, this.optimizerConfig.clipNorm, this.optimizerConfig.clipValue);
-      this.optimizer!.step(grads, learningRate);
-      return norm.dataSync()[0];
-    });
-  }
-
-  override dispose(): void {
-    this.optimizer?.dispose();
-    super.dispose();
-  }
 }
-

@@ -8,9 +8,9 @@
  *     embedding of input s), which is zero for s > t in a causal model.
  * Matrices are row-major Float32Arrays, so the worker can transfer them.
  */
-import { tf } from './backend';
+import { tf } from '../core/backend';
 import type { CharLM } from './charlm';
-import { describeCharacters, type Vocabulary } from './text/vocabulary';
+import { describeCharacters, type Vocabulary } from '../text/vocabulary';
 
 export interface Matrix { rows: number; cols: number; data: Float32Array }
 

@@ -38,7 +38,7 @@ const WASM_SIMD_FILE = 'tfjs-backend-wasm-simd.wasm';
  * the engine runs from source.
  */
 export function wasmBinaryFolder(): string | undefined {
-  const candidates = [__dirname, path.join(__dirname, '..', 'dist')];
+  const candidates = [__dirname, path.join(__dirname, '..', '..', 'dist')];
   try {
     candidates.push(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/' + WASM_SIMD_FILE)));
   } catch {
@@ -112,4 +112,14 @@ function silenceCpuBanner(): void {
 /** The backend in use, or undefined before `initBackend`. */
 export function currentBackend(): BackendInfo | undefined {
   return current;
+}
+
+/**
+ * Bytes this thread's TensorFlow.js holds: its tensors, or on wasm the whole heap (which
+ * grows to the peak of a step and never shrinks), whichever is more.
+ */
+export function memoryBytes(): number {
+  const tensors = tf.memory().numBytes;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? 0;
+  return Math.max(tensors, heap);
 }

@@ -1,0 +1,202 @@
+/**
+ * Data-parallel training on worker threads: tfjs's wasm backend has no threads under
+ * Node, so using several cores means several replicas. Every step, each replica computes
+ * the gradient of its share of the batch; the host averages them (weighted by share, so
+ * the result is the full batch's mean-loss gradient) and every replica applies the same
+ * clipped optimiser step, which keeps their weights identical. The host's own model and
+ * optimiser are brought up to date (`sync`) only when a checkpoint or a sample needs them.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../core/backend';
+import type { CharLM } from '../model/charlm';
+import type { Optimizer } from '../train/optim';
+import type { OptimizerConfig, StepResult, TrainingSteps } from '../train/step';
+import type { Arrays, FromReplica, ToReplica } from './protocol';
+
+/** More replicas than this gained nothing in `npm run bench` (see the README's figures). */
+export const MAX_WORKERS = 8;
+/** Fewer rows than this per replica and the per-kernel overhead outweighs the split. */
+const MIN_ROWS_PER_WORKER = 4;
+
+/**
+ * The replicas a run uses: `requested` ('auto' or a count) bounded by the batch (each
+ * replica needs rows to work on); 'auto' is one per core, at most MAX_WORKERS.
+ */
+export function workersFor(requested: number | 'auto', batch: number): number {
+  const wanted = requested === 'auto' ? Math.min(os.availableParallelism(), MAX_WORKERS) : requested;
+  return Math.max(1, Math.min(wanted, Math.floor(batch / MIN_ROWS_PER_WORKER)));
+}
+
+/** A replica failed: the weights may differ between replicas now, so the run stops. */
+export class ReplicaError extends Error {
+  override readonly name = 'ReplicaError';
+}
+
+/** The replica bundle, beside this bundle in dist/, or built from source into dist/. */
+function replicaScript(): string {
+  for (const candidate of [path.join(__dirname, 'parallel-replica.js'), path.join(__dirname, '..', '..', 'dist', 'parallel-replica.js')]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('dist/parallel-replica.js is missing: run `npm run build` first');
+}
+
+type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
+type Reply<T extends FromReplica['type']> = Extract<FromReplica, { type: T }>;
+
+class Replica {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Why the thread is gone, once it is. */
+  private ended?: Error;
+
+  constructor(script: string, readonly name: string) {
+    this.worker = new Worker(script);
+    this.worker.on('message', (m: FromReplica) => {
+      const p = this.pending.get(m.inReplyTo);
+      this.pending.delete(m.inReplyTo);
+      if (m.type === 'error') p?.reject(new ReplicaError(`${this.name} failed: ${m.message}`));
+      else p?.resolve(m);
+    });
+    this.worker.on('error', (err) => this.end(new ReplicaError(`${this.name} crashed: ${err.message}`)));
+    this.worker.on('exit', (code) => this.end(new ReplicaError(`${this.name} stopped (thread exit code ${code})`)));
+  }
+
+  request<T extends FromReplica['type']>(msg: Omit<ToReplica, 'id'>, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
+    if (this.ended) return Promise.reject(this.ended);
+    const id = this.nextId++;
+    return new Promise<Reply<T>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (m: FromReplica) => void, reject });
+      this.worker.postMessage({ ...msg, id }, transfer as never);
+    });
+  }
+
+  private end(err: Error): void {
+    this.ended ??= err;
+    for (const p of this.pending.values()) p.reject(this.ended);
+    this.pending.clear();
+  }
+
+  /** For tests of a replica dying mid-run. */
+  kill(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  terminate(): Promise<number> {
+    this.end(new ReplicaError(`${this.name} was shut down`));
+    return this.worker.terminate();
+  }
+}
+
+function arraysOf(tensors: Record<string, { shape: readonly number[]; dataSync(): unknown }>): Arrays {
+  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
+}
+
+/** Row shares of `rows` over `n` replicas, as equal as whole rows allow. */
+function shares(rows: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => Math.floor((rows * (i + 1)) / n) - Math.floor((rows * i) / n));
+}
+
+export class DataParallelSteps implements TrainingSteps {
+  /** Bytes each replica's TensorFlow.js held after its latest step (tensors, or the wasm heap). */
+  readonly memoryBytes: number[];
+  private failure?: ReplicaError;
+
+  private constructor(
+    private readonly replicas: Replica[], readonly backend: BackendName, private readonly model: CharLM, readonly optimizer: Optimizer, memory: number[],
+  ) {
+    this.memoryBytes = memory;
+  }
+
+  /**
+   * Starts `workers` replicas holding `model`'s current weights and `optimizer`'s state
+   * (so a resumed run continues exactly). The host keeps both, and `sync()` updates them.
+   */
+  static async create(model: CharLM, optimizer: Optimizer, config: OptimizerConfig, options: { workers: number; backend?: BackendName }): Promise<DataParallelSteps> {
+    const script = replicaScript();
+    const weights = arraysOf(model.stateDict());
+    const optimizerState = arraysOf(optimizer.stateTensors());
+    const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, `replica ${i + 1} of ${options.workers}`));
+    try {
+      const ready = await Promise.all(replicas.map((r) => r.request<'ready'>({
+        type: 'init', backend: options.backend, model: { ...model.config }, optimizer: config, weights, optimizerState, optimizerStep: optimizer.stepCount,
+      } as Omit<ToReplica, 'id'>)));
+      return new DataParallelSteps(replicas, ready[0].backend, model, optimizer, ready.map((r) => r.memoryBytes));
+    } catch (err) {
+      await Promise.all(replicas.map((r) => r.terminate()));
+      throw err;
+    }
+  }
+
+  get workers(): number {
+    return this.replicas.length;
+  }
+
+  /** Every request goes through here: after one failure, the replicas are not trusted again. */
+  private async all<T>(work: () => Promise<T>): Promise<T> {
+    if (this.failure) throw this.failure;
+    try {
+      return await work();
+    } catch (err) {
+      this.failure = err instanceof ReplicaError ? err : new ReplicaError((err as Error).message);
+      throw this.failure;
+    }
+  }
+
+  async step(windows: Int32Array, rows: number, width: number, learningRate: number): Promise<StepResult> {
+    const share = shares(rows, this.replicas.length);
+    let start = 0;
+    const replies = await this.all(() => Promise.all(this.replicas.map((r, i) => {
+      const part = windows.slice(start * width, (start + share[i]) * width);
+      start += share[i];
+      if (share[i] === 0) return undefined;
+      return r.request<'gradients'>({ type: 'gradients', windows: part, rows: share[i], width } as Omit<ToReplica, 'id'>, [part.buffer as ArrayBuffer]);
+    })));
+    // Each replica's loss is a mean over its rows: weight by rows for the batch mean.
+    const mean = new Float32Array(replies.find((r) => r)!.grads.length);
+    let loss = 0;
+    replies.forEach((r, i) => {
+      if (!r) return;
+      const w = share[i] / rows;
+      loss += w * r.loss;
+      const g = r.grads;
+      for (let k = 0; k < mean.length; k++) mean[k] += w * g[k];
+    });
+    const applied = await this.all(() => Promise.all(this.replicas.map((r) =>
+      r.request<'applied'>({ type: 'apply', grads: mean, learningRate } as Omit<ToReplica, 'id'>))));
+    applied.forEach((a, i) => (this.memoryBytes[i] = a.memoryBytes));
+    return { loss, gradNorm: applied[0].gradNorm };
+  }
+
+  async evaluate(windows: Int32Array, rows: number, width: number, chunk: number): Promise<number> {
+    const share = shares(rows, this.replicas.length);
+    let start = 0;
+    const replies = await this.all(() => Promise.all(this.replicas.map((r, i) => {
+      const part = windows.slice(start * width, (start + share[i]) * width);
+      start += share[i];
+      if (share[i] === 0) return undefined;
+      return r.request<'evaluated'>({ type: 'evaluate', windows: part, rows: share[i], width, chunk } as Omit<ToReplica, 'id'>, [part.buffer as ArrayBuffer]);
+    })));
+    return replies.reduce((sum, r, i) => sum + (r ? (r.loss * share[i]) / rows : 0), 0);
+  }
+
+  async sync(): Promise<void> {
+    const state = await this.all(() => this.replicas[0].request<'state'>({ type: 'state' } as Omit<ToReplica, 'id'>));
+    this.model.loadStateDict(state.weights);
+    this.optimizer.loadState(state.optimizerState, state.optimizerStep);
+  }
+
+  /** Ends one replica's thread as a crash would (tests). */
+  killReplica(index: number): Promise<number> {
+    return this.replicas[index].kill();
+  }
+
+  /** Stops the threads and releases the optimiser (the model stays the caller's). */
+  async dispose(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.terminate()));
+    this.optimizer.dispose();
+  }
+}
