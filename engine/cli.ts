@@ -21,6 +21,7 @@ import { loadCheckpoint } from './checkpoint/checkpoint';
 import { readRegularFile } from './io/files';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { sig3 } from './experiments/common';
+import { exportTorchProject } from './export/torchProject';
 import { probe, type Matrix } from './model/probe';
 import { sample } from './model/sample';
 import { generateCorpus } from './text/generated-corpus';
@@ -268,6 +269,15 @@ export function buildProgram(): Command {
       } finally {
         model.dispose();
       }
+    });
+
+  program.command('export-torch')
+    .description('write a PyTorch project for a checkpoint: model.py, train.py (DDP under torchrun), sample.py, vocab.json, README.md and the checkpoint')
+    .requiredOption('--model <dir>', 'checkpoint folder')
+    .requiredOption('--out <dir>', 'a new (or empty) folder for the project')
+    .action((flags: { model: string; out: string }) => {
+      const { dir, files } = exportTorchProject(flags.model, flags.out);
+      process.stderr.write(`wrote ${dir}: ${files.join(', ')}\nnext: cd ${JSON.stringify(dir)} && python3 sample.py --prompt "..." --temperature 0\n`);
     });
 
   program.command('probe')

@@ -164,6 +164,11 @@ export class EngineHost implements vscode.Disposable {
     return this.client.request('save', { dir });
   }
 
+  /** Writes a PyTorch project for the checkpoint `modelDir` into the new folder `outDir` (in the worker). */
+  async exportTorch(modelDir: string, outDir: string): Promise<ReplyMap['exportTorch']> {
+    return this.client.request('exportTorch', { modelDir, outDir });
+  }
+
   listExperiments(): Promise<ReplyMap['listExperiments']> {
     return this.client.request('listExperiments', {});
   }

@@ -30,6 +30,12 @@ function copyWasmBinaries() {
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dir, f), join(outdir, f));
 }
 
+// The PyTorch project's Python files (engine/export/torchProject.ts copies them from here).
+function copyTorchExport() {
+  mkdirSync(join(outdir, 'torch-export'), { recursive: true });
+  for (const f of readdirSync('engine/export/torch').filter((f) => f.endsWith('.py'))) copyFileSync(join('engine/export/torch', f), join(outdir, 'torch-export', f));
+}
+
 /** Prints errors in the `file:line:col: error` shape VS Code's problem matcher reads. */
 const problemMatcher = {
   name: 'problem-matcher',
@@ -61,6 +67,7 @@ const common = {
 
 if (!watch) rmSync(outdir, { recursive: true, force: true }); // no stale bundles
 copyWasmBinaries();
+copyTorchExport();
 mkdirSync(join(outdir, 'webview'), { recursive: true });
 copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), join(outdir, 'webview', 'uPlot.min.css'));
 

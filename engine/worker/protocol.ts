@@ -37,6 +37,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('load'), id: z.number().int(), dir: z.string() }),
   /** Write the active model as a checkpoint into `dir`. */
   z.object({ type: z.literal('save'), id: z.number().int(), dir: z.string() }),
+  /** Write a PyTorch project for the checkpoint `modelDir` into the new folder `outDir`. */
+  z.object({ type: z.literal('exportTorch'), id: z.number().int(), modelDir: z.string(), outDir: z.string() }),
   /** Continue `prompt` with the active model; `token` events stream the text. */
   z.object({
     type: z.literal('sample'), id: z.number().int(), prompt: z.string(),
@@ -71,6 +73,7 @@ export interface ReplyMap {
   cancel: { cancelled: boolean };
   load: ModelInfo;
   save: { dir: string };
+  exportTorch: { dir: string; files: string[] };
   sample: SampleSummary;
   probe: ProbeResult;
   experiment: { name: string; config: unknown; output: ExperimentOutput<unknown> };

@@ -8,6 +8,7 @@ import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '..
 import type { CharLM } from '../model/charlm';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
 import { EXPERIMENTS, runExperiment } from '../experiments';
+import { exportTorchProject } from '../export/torchProject';
 import { throttledProgress } from '../experiments/types';
 import { probe } from '../model/probe';
 import { sample } from '../model/sample';
@@ -118,6 +119,10 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
       backend: currentBackend()?.name ?? 'unknown', corpus: info.meta.training.corpus,
     });
     return { dir };
+  },
+
+  async exportTorch(r) {
+    return exportTorchProject(r.modelDir, r.outDir);
   },
 
   async sample(r) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Continue a prompt with a SeqLab model in PyTorch, with SeqLab's sampling options.
+
+  python3 sample.py --prompt "The forget gate" --temperature 0      # greedy: SeqLab's continuation
+  python3 sample.py --prompt "春眠不觉晓" --length 100 --seed 7        # sampled: the same seed draws as SeqLab
+
+At temperature 0 it picks the most likely character every time, as `seqlab sample
+--temperature 0` does; with a seed it draws with SeqLab's generator (mulberry32), so the
+same seed gives the same choices wherever both compute the same probabilities.
+"""
+import argparse
+import random
+import sys
+
+import torch
+
+from model import Random, choose_token, load_checkpoint
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", default="checkpoint", help="a SeqLab checkpoint folder (default: checkpoint)")
+    ap.add_argument("--prompt", default="", help="text to continue")
+    ap.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
+    ap.add_argument("--temperature", type=float, default=0.8, help="softmax temperature, 0 = always the most likely (default 0.8)")
+    ap.add_argument("--top-k", type=int, default=0, help="sample among the k most likely only (0 = all)")
+    ap.add_argument("--top-p", type=float, default=1.0, help="sample among the smallest set reaching this probability (default 1)")
+    ap.add_argument("--stop", nargs="*", default=[], help="stop before any of these strings")
+    ap.add_argument("--seed", type=int, help="random seed (default: a fresh one)")
+    ap.add_argument("--max-prompt-tokens", type=int, default=2048, help="only the last this-many prompt tokens condition the model")
+    args = ap.parse_args()
+    if args.length < 1 or args.temperature < 0 or args.top_k < 0 or not 0 < args.top_p <= 1:
+        raise SystemExit("--length must be at least 1, --temperature and --top-k at least 0, --top-p in (0, 1]")
+
+    model, vocab, _, _ = load_checkpoint(args.checkpoint)
+    rng = Random(args.seed if args.seed is not None else random.getrandbits(32))
+    ids = vocab.encode(args.prompt)[-args.max_prompt_tokens:]
+    if not ids:
+        newline = vocab.encode("\n")
+        ids = [newline[0] if newline else 0]
+        print("warning: the prompt has no characters the model knows: generation starts from a line break", file=sys.stderr)
+    decode = vocab.stream_decoder()
+    stops = [s for s in args.stop if s]
+    longest = max((len(s) for s in stops), default=0)
+    held, out = "", sys.stdout
+    with torch.no_grad():
+        state = None
+        if len(ids) > 1:  # the prompt but its last token in one pass, as SeqLab does
+            _, state = model(torch.tensor([ids[:-1]]))
+        logits, state = model(torch.tensor([[ids[-1]]]), state)
+        for n in range(args.length):
+            token = choose_token(logits[-1].tolist(), args.temperature, args.top_k, args.top_p, rng.next())
+            held += decode(token)
+            hits = [i for i in (held.find(s) for s in stops) if i >= 0]
+            if hits:
+                out.write(held[:min(hits)])
+                break
+            safe = max(0, len(held) - max(0, longest - 1))
+            out.write(held[:safe])
+            out.flush()
+            held = held[safe:]
+            if n + 1 < args.length:
+                logits, state = model(torch.tensor([[token]]), state)
+        else:
+            out.write(held)
+    out.write("\n")
+
+
+if __name__ == "__main__":
+    main()

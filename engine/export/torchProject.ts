@@ -1,0 +1,131 @@
+/**
+ * Export as a PyTorch project: a folder that trains and samples the model with nothing
+ * but Python and PyTorch (model.py, train.py, sample.py, vocab.json, README.md, and the
+ * checkpoint itself). The Python files live beside this file (engine/export/torch) and
+ * are copied into dist/torch-export by the build. No TensorFlow.js here: the checkpoint's
+ * files are copied as they are, after the same checks a load makes.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder } from '../checkpoint/folder';
+import { readCheckpointMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
+
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+}
+
+const SCRIPTS = ['model.py', 'train.py', 'sample.py'];
+
+/** The Python sources: beside the bundle (dist/torch-export), or in the source tree. */
+function scriptFolder(): string {
+  for (const candidate of [path.join(__dirname, 'torch-export'), path.join(__dirname, 'torch')]) {
+    if (fs.existsSync(path.join(candidate, 'model.py'))) return candidate;
+  }
+  throw new Error('the PyTorch project templates are missing (dist/torch-export): run `npm run build`');
+}
+
+export interface TorchExport {
+  dir: string;
+  files: string[];
+}
+
+/**
+ * Writes the project for the checkpoint `modelDir` to `outDir`, which must not exist or
+ * be empty (nothing is ever overwritten). Written beside it, then renamed into place, so
+ * a failed export leaves nothing behind.
+ */
+export function exportTorchProject(modelDir: string, outDir: string): TorchExport {
+  const meta = readCheckpointMeta(modelDir);
+  if (meta.model.normalization !== 'none') {
+    throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
+  }
+  const contents = readCheckpointFolder(modelDir); // hashes checked, a consistent read
+  const target = path.resolve(outDir);
+  const existing = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (existing && !(existing.isDirectory() && fs.readdirSync(target).length === 0)) {
+    throw new ExportError(`${target} already exists${existing.isDirectory() ? ' and is not empty' : ''}: export to a new folder, such as ${target}-2`);
+  }
+  const staging = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const scripts = scriptFolder();
+  try {
+    fs.mkdirSync(path.join(staging, 'checkpoint'), { recursive: true });
+    for (const name of SCRIPTS) fs.copyFileSync(path.join(scripts, name), path.join(staging, name));
+    fs.writeFileSync(path.join(staging, 'checkpoint', MODEL_FILE), contents.model.bytes);
+    fs.writeFileSync(path.join(staging, 'checkpoint', OPTIMIZER_FILE), contents.optimizer.bytes);
+    fs.writeFileSync(path.join(staging, 'checkpoint', META_FILE), JSON.stringify(contents.meta, null, 2) + '\n');
+    fs.writeFileSync(path.join(staging, 'vocab.json'), JSON.stringify(meta.vocabulary, null, 1) + '\n');
+    fs.writeFileSync(path.join(staging, 'README.md'), readme(meta, path.basename(contents.dir)));
+    if (existing) fs.rmdirSync(target);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(staging, target);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new ExportError(`cannot write ${target} (${code}): choose a folder on a disk you can write to, with space. Nothing was written`);
+    }
+    throw err instanceof CheckpointError ? new ExportError(err.message) : err;
+  }
+  return { dir: target, files: ['README.md', ...SCRIPTS, 'vocab.json', `checkpoint/${META_FILE}`, `checkpoint/${MODEL_FILE}`, `checkpoint/${OPTIMIZER_FILE}`] };
+}
+
+function readme(meta: CheckpointMeta, name: string): string {
+  const m = meta.model;
+  const c = meta.training.config as Record<string, unknown>;
+  const s = meta.training.state;
+  const cell = { lstm: 'nn.LSTM', gru: 'nn.GRU', 'rnn-tanh': "nn.RNN(nonlinearity='tanh')", 'rnn-relu': "nn.RNN(nonlinearity='relu')", 'rnn-sigmoid': 'an RNN with the sigmoid (SigmoidRNN in model.py)' }[m.cell];
+  const vocab = meta.vocabulary.mode === 'byte' ? '256 UTF-8 byte values' : `${m.vocabSize} characters${meta.vocabulary.capped ? ' (U+FFFD first: the unknown character)' : ''}`;
+  return `# ${name}, as a PyTorch project
+
+Exported by SeqLab from the checkpoint \`${name}\` (${meta.training.corpus ?? 'its training text'}), step ${s.step},
+validation loss ${s.valLoss === null ? '-' : s.valLoss.toFixed(4)} nats per character. It needs Python 3 and PyTorch
+(1.10 or newer) and nothing else: the safetensors files are read by \`model.py\` itself.
+
+| file | what it is |
+|---|---|
+| \`model.py\` | \`CharLM\`: \`nn.Embedding(${m.vocabSize}, ${m.embeddingSize})\` -> ${cell} (${m.embeddingSize} -> ${m.hiddenSize}, ${m.numLayers} layer${m.numLayers === 1 ? '' : 's'}${m.dropout ? `, dropout ${m.dropout}` : ''}) -> \`nn.Linear(${m.hiddenSize}, ${m.vocabSize})\`; the checkpoint reader and writer, the vocabulary, SeqLab's random generator |
+| \`train.py\` | continues training from the checkpoint: same optimiser state (${String(c.optimizer ?? 'adam')}, step ${s.optimizerStep}), learning rate ${String(c.lr)}${c.schedule && c.schedule !== 'constant' ? ` (${String(c.schedule)} schedule)` : ''}, clipping ${String(c.clipNorm || 'off')}, batch ${String(c.batch)}, windows of ${String(c.seqLen)} characters, and the same random batches SeqLab would have drawn |
+| \`sample.py\` | continues a prompt with SeqLab's sampling options (temperature, top-k, top-p, stop strings, seed) |
+| \`vocab.json\` | the vocabulary: ${vocab}, in id order |
+| \`checkpoint/\` | the SeqLab checkpoint itself: \`model.safetensors\` (the state_dict, PyTorch's parameter names), \`optimizer.safetensors\`, \`seqlab.json\` |
+
+## Commands
+
+\`\`\`sh
+# the most likely continuation of a prompt: SeqLab's own, character for character
+python3 sample.py --prompt "Your text" --temperature 0 --length 200
+
+# sampled, reproducibly
+python3 sample.py --prompt "Your text" --temperature 0.8 --seed 7
+
+# continue training on a text file for 500 steps; writes the SeqLab checkpoint continued/
+python3 train.py --text corpus.txt --steps 500 --out continued
+
+# the same on 4 processes with DistributedDataParallel (gloo on CPUs, nccl when CUDA is there)
+torchrun --nproc_per_node=4 train.py --text corpus.txt --steps 500 --out continued
+
+# sample from the continued model
+python3 sample.py --checkpoint continued --prompt "Your text"
+\`\`\`
+
+With PyTorch 1.13 on Python 3.11 (Debian 12's \`python3-torch\`), torchrun's default output
+options fail with \`AttributeError: 'NoneType' object has no attribute 'get'\`; add
+\`--redirects 1 --tee 1\` after \`--nproc_per_node=4\`. PyTorch 2 does not need them.
+
+\`continued/\` is a SeqLab checkpoint again: \`seqlab sample --model continued\` and SeqLab's
+*Load Model…* read it, and SeqLab can resume training from it.
+
+## In your own code
+
+\`\`\`python
+import torch
+from model import load_checkpoint
+model, vocab, meta, optimizer_state = load_checkpoint("checkpoint")
+torch.save(model.state_dict(), "model.pt")   # a plain state_dict, if you prefer .pt files
+\`\`\`
+
+Token ids are \`vocab.encode(text)\`; the model takes ids of shape (batch, length) and returns
+logits of shape (length * batch, ${m.vocabSize}) in time-major order, and its final state.
+`;
+}
