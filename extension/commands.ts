@@ -295,20 +295,22 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         showError(c, t('Export failed: {0}', (err as Error).message));
       }
     }),
-    reg('seqlab.exportTorchProject', async (item?: ModelItem) => {
+    // `parent`: the folder to create the project in, for scripts and tests (else a folder dialog).
+    reg('seqlab.exportTorchProject', async (item?: ModelItem, parent?: vscode.Uri) => {
       const model = item?.entry.dir ?? c.engine.activeModel?.dir;
       if (!model) {
         showError(c, t('Export failed: {0}', t('no model is loaded')), { title: t('Load Model…'), run: () => vscode.commands.executeCommand('seqlab.loadModel') });
         return;
       }
-      const parent = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: t('Create the Project Here') });
-      if (!parent?.[0]) return;
+      const folder = parent ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: t('Create the Project Here') }))?.[0];
+      if (!folder) return;
       try {
-        const { dir } = await c.engine.exportTorch(model, path.join(parent[0].fsPath, `${path.basename(model)}-pytorch`));
+        const { dir } = await c.engine.exportTorch(model, path.join(folder.fsPath, `${path.basename(model)}-pytorch`));
         c.log.info(`exported ${model} as a PyTorch project to ${dir}`);
         const open = t('Open README');
-        const pick = await vscode.window.showInformationMessage(t('PyTorch project written to {0}: model.py, train.py (runs under torchrun), sample.py.', dir), open);
-        if (pick === open) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(dir, 'README.md')));
+        void vscode.window.showInformationMessage(t('PyTorch project written to {0}: model.py, train.py (runs under torchrun), sample.py.', dir), open).then((pick) => {
+          if (pick === open) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(dir, 'README.md')));
+        });
         return dir;
       } catch (err) {
         showError(c, t('Export failed: {0}', (err as Error).message));

@@ -6,26 +6,15 @@
  * threads, and a run that fails or a thread that dies stops the experiment with its name.
  * Outcomes come back in plan order, so a result does not depend on the number of threads.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../core/backend';
+import { bundledScript, coreCount } from '../core/threads';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
 import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun } from './types';
 
-/** The pool-worker bundle, beside this bundle in dist/, or built from source into dist/. */
-function workerScript(): string {
-  for (const candidate of [path.join(__dirname, 'experiment-worker.js'), path.join(__dirname, '..', '..', 'dist', 'experiment-worker.js')]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error('dist/experiment-worker.js is missing: run `npm run build` first');
-}
-
 /** Threads for `runs` runs when `requested` (undefined = one per core). */
 export function poolSize(runs: number, requested?: number): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(runs, requested ?? cores));
+  return Math.max(1, Math.min(runs, requested ?? coreCount()));
 }
 
 /** Each run's outcome, in plan order. */
@@ -54,7 +43,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
     return outcomes;
   }
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
-  const script = workerScript();
+  const script = bundledScript('experiment-worker.js', 'the experiment pool\'s worker bundle');
   const order = runs.map((_, i) => i).sort((a, b) => runs[b].cost - runs[a].cost || a - b);
   const outcomes = new Array<O>(runs.length);
   const workers: Worker[] = [];

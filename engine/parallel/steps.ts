@@ -6,19 +6,21 @@
  * clipped optimiser step, which keeps their weights identical. The host's own model and
  * optimiser are brought up to date (`sync`) only when a checkpoint or a sample needs them.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../core/backend';
+import { bundledScript, coreCount } from '../core/threads';
 import type { CharLM } from '../model/charlm';
 import type { Optimizer } from '../train/optim';
 import type { OptimizerConfig, StepResult, TrainingSteps } from '../train/step';
 import type { Arrays, FromReplica, ToReplica } from './protocol';
 
-/** More replicas than this gained nothing in `npm run bench` (see the README's figures). */
+/**
+ * More replicas than cores lose (measured on 2 cores, config A of `npm run bench`: 1, 2,
+ * 3 and 4 workers gave 12.8k, 19.8k, 16.8k and 14.7k chars/s), so 'auto' is one per core;
+ * and at most 8, where the default batch of 32 leaves each replica 4 windows.
+ */
 export const MAX_WORKERS = 8;
-/** Fewer rows than this per replica and the per-kernel overhead outweighs the split. */
+/** Fewer windows than this per replica, and a replica's small products run far below their speed. */
 const MIN_ROWS_PER_WORKER = 4;
 
 /**
@@ -26,21 +28,13 @@ const MIN_ROWS_PER_WORKER = 4;
  * replica needs rows to work on); 'auto' is one per core, at most MAX_WORKERS.
  */
 export function workersFor(requested: number | 'auto', batch: number): number {
-  const wanted = requested === 'auto' ? Math.min(os.availableParallelism(), MAX_WORKERS) : requested;
+  const wanted = requested === 'auto' ? Math.min(coreCount(), MAX_WORKERS) : requested;
   return Math.max(1, Math.min(wanted, Math.floor(batch / MIN_ROWS_PER_WORKER)));
 }
 
 /** A replica failed: the weights may differ between replicas now, so the run stops. */
 export class ReplicaError extends Error {
   override readonly name = 'ReplicaError';
-}
-
-/** The replica bundle, beside this bundle in dist/, or built from source into dist/. */
-function replicaScript(): string {
-  for (const candidate of [path.join(__dirname, 'parallel-replica.js'), path.join(__dirname, '..', '..', 'dist', 'parallel-replica.js')]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error('dist/parallel-replica.js is missing: run `npm run build` first');
 }
 
 type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
@@ -116,7 +110,7 @@ export class DataParallelSteps implements TrainingSteps {
    * (so a resumed run continues exactly). The host keeps both, and `sync()` updates them.
    */
   static async create(model: CharLM, optimizer: Optimizer, config: OptimizerConfig, options: { workers: number; backend?: BackendName }): Promise<DataParallelSteps> {
-    const script = replicaScript();
+    const script = bundledScript('parallel-replica.js', 'the data-parallel replica bundle');
     const weights = arraysOf(model.stateDict());
     const optimizerState = arraysOf(optimizer.stateTensors());
     const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, `replica ${i + 1} of ${options.workers}`));

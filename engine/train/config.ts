@@ -47,7 +47,7 @@ export const TrainConfigSchema = z.object({
   sampleInterval: int(0, 1_000_000).default(100), // 0 = no samples while training
   sampleLength: int(1, 10_000).default(120),
   progressIntervalMs: int(0, 60_000).default(250), // at most ~4 progress events a second (0: every step, for experiments)
-  seed: int(0, 2 ** 31 - 1).default(1234), // same seed + config + backend = same loss curve
+  seed: int(0, 2 ** 31 - 1).default(1234), // same seed + config + backend + workers = same loss curve
 });
 
 export type TrainConfig = z.output<typeof TrainConfigSchema>;

@@ -4,9 +4,8 @@
  * loading the last active checkpoint again). Imports no `vscode`: the extension and the
  * tests use it alike.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { bundledScript } from '../core/threads';
 import type { ErrorCode, FromWorker, ReplyMap, RequestOf, RequestType, WorkerEvent } from './protocol';
 
 export class EngineError extends Error {
@@ -41,10 +40,7 @@ interface Pending {
 }
 
 export function defaultWorkerScript(): string {
-  for (const candidate of [path.join(__dirname, 'worker.js'), path.join(__dirname, '..', '..', 'dist', 'worker.js')]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error('the engine worker bundle (dist/worker.js) is missing: run `npm run build`');
+  return bundledScript('worker.js', 'the engine worker bundle');
 }
 
 export class EngineClient {

@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SeqLabApi } from '../../../extension/extension';
@@ -38,7 +39,7 @@ describe('SeqLab in VS Code', function () {
     assert.deepEqual(loaded, [], 'no TensorFlow.js module in the extension host');
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['seqlab.trainOnSelection', 'seqlab.trainOnFile', 'seqlab.trainOnFiles', 'seqlab.stopTraining', 'seqlab.generateContinuation',
-      'seqlab.inspectSelection', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.selectBackend', 'seqlab.showLog']) {
+      'seqlab.inspectSelection', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.exportTorchProject', 'seqlab.selectBackend', 'seqlab.showLog']) {
       assert.ok(commands.includes(id), id);
     }
   });
@@ -83,9 +84,20 @@ describe('SeqLab in VS Code', function () {
     assert.ok(summary.valLoss < summary.initialValLoss);
     assert.ok(fs.existsSync(path.join(summary.checkpoint, 'model.safetensors')));
     assert.ok(worst < 50, `the extension host was blocked ${worst.toFixed(1)} ms`);
+    // seqlab.train.workers is 'auto': one replica per core, at most one per 4 rows of the batch of 8.
+    assert.equal(engine.state.last?.workers, Math.min(os.availableParallelism(), 2), 'the run used the data-parallel replicas');
     assert.equal(store.list().length, before + 1);
     assert.equal(engine.activeModel?.dir, summary.checkpoint);
     assert.ok(!fs.existsSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.seqlab')), 'nothing written into the workspace');
+  });
+
+  it('exports the active model as a PyTorch project', async () => {
+    const { engine } = await api();
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-export-'));
+    const dir = await vscode.commands.executeCommand<string>('seqlab.exportTorchProject', undefined, vscode.Uri.file(parent));
+    assert.equal(dir, path.join(parent, `${path.basename(engine.activeModel!.dir)}-pytorch`));
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['README.md', 'checkpoint', 'model.py', 'sample.py', 'train.py', 'vocab.json']);
+    fs.rmSync(parent, { recursive: true, force: true });
   });
 
   it('generates a continuation as one undoable edit', async () => {
