@@ -140,25 +140,31 @@ export class DataParallelSteps implements TrainingSteps {
     }
   }
 
-  async step(windows: Int32Array, rows: number, width: number, learningRate: number): Promise<StepResult> {
+  /** Sends each replica its share of the windows (rows of `width` ids) and gathers the replies, with the share each had. */
+  private scatter<T extends FromReplica['type']>(windows: Int32Array, rows: number, width: number, request: (part: Int32Array, partRows: number) => Omit<ToReplica, 'id'>): Promise<Array<{ reply: Reply<T>; weight: number } | undefined>> {
     const share = shares(rows, this.replicas.length);
-    let start = 0;
-    const replies = await this.all(() => Promise.all(this.replicas.map((r, i) => {
-      const part = windows.slice(start * width, (start + share[i]) * width);
-      start += share[i];
-      if (share[i] === 0) return undefined;
-      return r.request<'gradients'>({ type: 'gradients', windows: part, rows: share[i], width } as Omit<ToReplica, 'id'>, [part.buffer as ArrayBuffer]);
-    })));
-    // Each replica's loss is a mean over its rows: weight by rows for the batch mean.
-    const mean = new Float32Array(replies.find((r) => r)!.grads.length);
-    let loss = 0;
-    replies.forEach((r, i) => {
-      if (!r) return;
-      const w = share[i] / rows;
-      loss += w * r.loss;
-      const g = r.grads;
-      for (let k = 0; k < mean.length; k++) mean[k] += w * g[k];
+    return this.all(() => {
+      let start = 0;
+      return Promise.all(this.replicas.map(async (r, i) => {
+        const part = windows.slice(start * width, (start + share[i]) * width);
+        start += share[i];
+        if (share[i] === 0) return undefined;
+        // Each replica's loss is a mean over its rows: weighted by its share, the batch mean.
+        return { reply: await r.request<T>(request(part, share[i]), [part.buffer as ArrayBuffer]), weight: share[i] / rows };
+      }));
     });
+  }
+
+  async step(windows: Int32Array, rows: number, width: number, learningRate: number): Promise<StepResult> {
+    const parts = await this.scatter<'gradients'>(windows, rows, width, (part, partRows) => ({ type: 'gradients', windows: part, rows: partRows, width }));
+    const mean = new Float32Array(parts.find((p) => p)!.reply.grads.length);
+    let loss = 0;
+    for (const p of parts) {
+      if (!p) continue;
+      loss += p.weight * p.reply.loss;
+      const g = p.reply.grads;
+      for (let k = 0; k < mean.length; k++) mean[k] += p.weight * g[k];
+    }
     const applied = await this.all(() => Promise.all(this.replicas.map((r) =>
       r.request<'applied'>({ type: 'apply', grads: mean, learningRate } as Omit<ToReplica, 'id'>))));
     applied.forEach((a, i) => (this.memoryBytes[i] = a.memoryBytes));
@@ -166,15 +172,8 @@ export class DataParallelSteps implements TrainingSteps {
   }
 
   async evaluate(windows: Int32Array, rows: number, width: number, chunk: number): Promise<number> {
-    const share = shares(rows, this.replicas.length);
-    let start = 0;
-    const replies = await this.all(() => Promise.all(this.replicas.map((r, i) => {
-      const part = windows.slice(start * width, (start + share[i]) * width);
-      start += share[i];
-      if (share[i] === 0) return undefined;
-      return r.request<'evaluated'>({ type: 'evaluate', windows: part, rows: share[i], width, chunk } as Omit<ToReplica, 'id'>, [part.buffer as ArrayBuffer]);
-    })));
-    return replies.reduce((sum, r, i) => sum + (r ? (r.loss * share[i]) / rows : 0), 0);
+    const parts = await this.scatter<'evaluated'>(windows, rows, width, (part, partRows) => ({ type: 'evaluate', windows: part, rows: partRows, width, chunk }));
+    return parts.reduce((sum, p) => sum + (p ? p.weight * p.reply.loss : 0), 0);
   }
 
   async sync(): Promise<void> {

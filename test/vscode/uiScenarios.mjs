@@ -295,6 +295,12 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
       await page.waitForTimeout(300);
     }
     await trainingShots(page, 'during');
+    // Training uses one worker thread per core (seqlab.train.workers 'auto'), and the status says so.
+    const status = view.locator('#status');
+    const threads = Math.min(os.availableParallelism(), 8);
+    if (threads > 1) await view.locator('#status', { hasText: `chars/s on ${threads} threads` }).waitFor({ timeout: 10_000 });
+    await status.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'training-status-during.png') });
 
     // The run ends by its budget (or patience), within 2.5 minutes, and keeps the best checkpoint.
     await view.locator('#status', { hasText: /time budget of 2 minutes is used up|has not improved/ }).waitFor({ timeout: 150_000 - (Date.now() - started) });
