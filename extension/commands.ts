@@ -73,8 +73,9 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
     return summary;
   } catch (err) {
     const message = (err as Error).message;
-    if (err instanceof EngineError && err.code === 'crashed') {
+    if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed')) {
       interrupted = true; // the record stays: the run can resume from its latest checkpoint
+      if (err.code === 'replica-failed') c.log.error(message);
       void offerResume(c, record);
     } else if (/sequence length|needs at least/.test(message)) {
       showError(c, t('Cannot train: {0}', message), {

@@ -106,8 +106,12 @@ export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: stri
 export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage;
 //#endregion
 
-/** `bad-request`: malformed; `busy`: one training at a time; `no-model`: load or train first; `failed`: the job itself failed. */
-export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'failed';
+/**
+ * `bad-request`: malformed; `busy`: one training at a time; `no-model`: load or train first;
+ * `replica-failed`: a data-parallel replica of a training run failed, the run stopped and its
+ * latest checkpoint can be resumed; `failed`: the job itself failed.
+ */
+export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'failed';
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number; message: string };
 

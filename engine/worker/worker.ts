@@ -14,6 +14,7 @@ import { probe } from '../model/probe';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';
 import type { Vocabulary } from '../text/vocabulary';
+import { ReplicaError } from '../parallel/steps';
 import { trainFromRequest } from '../train/session';
 import { parseRequest, type ErrorCode, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
 
@@ -195,7 +196,7 @@ async function handle(request: Request): Promise<void> {
     const result = await handler(request);
     post({ type: 'reply', inReplyTo: request.id, request: request.type, result } as FromWorker, request.type === 'probe' ? probeBuffers(result as ReplyMap['probe']) : []);
   } catch (err) {
-    const code = err instanceof JobError ? err.code : 'failed';
+    const code = err instanceof JobError ? err.code : err instanceof ReplicaError ? 'replica-failed' : 'failed';
     post({ type: 'error', inReplyTo: request.id, message: (err as Error).message, code });
   }
 }

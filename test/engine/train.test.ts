@@ -82,18 +82,21 @@ describe('training', () => {
     assert.ok(result.steps <= stepsSeen + 1, `${result.steps} vs ${stepsSeen}`);
   });
 
-  it('stops on a non-finite loss with advice, keeping the best checkpoint', async () => {
-    const dir = path.join(tmp(), 'model');
-    const { result } = await drain(trainFromRequest({
-      source: { kind: 'text', text: DEMO_CORPUS }, outDir: dir,
-      config: { ...small, cell: 'rnn-relu', optimizer: 'sgd', lr: 10, momentum: 0.99, clipNorm: 0, steps: 200, evalInterval: 1, sampleInterval: 0, patience: 0 },
-    }));
-    assert.equal(result.reason, 'diverged');
-    assert.match(result.message, /Lower the learning rate \(now 10\) or clip gradients/);
-    const meta = readCheckpointMeta(dir);
-    assert.ok(Number.isFinite(meta.training.state.bestValLoss!));
-    loadCheckpoint(dir).model.dispose();
-  });
+  for (const workers of [1, 2]) {
+    it(`stops on a non-finite loss with advice, keeping the best checkpoint (${workers} worker${workers > 1 ? 's' : ''})`, async () => {
+      const dir = path.join(tmp(), 'model');
+      const { result } = await drain(trainFromRequest({
+        source: { kind: 'text', text: DEMO_CORPUS }, outDir: dir, workers,
+        config: { ...small, cell: 'rnn-relu', optimizer: 'sgd', lr: 10, momentum: 0.99, clipNorm: 0, steps: 200, evalInterval: 1, sampleInterval: 0, patience: 0 },
+      }));
+      assert.equal(result.reason, 'diverged');
+      assert.equal(result.workers, workers);
+      assert.match(result.message, /Lower the learning rate \(now 10\) or clip gradients/);
+      const meta = readCheckpointMeta(dir);
+      assert.ok(Number.isFinite(meta.training.state.bestValLoss!));
+      loadCheckpoint(dir).model.dispose();
+    });
+  }
 
   it('stops by its time budget, or sooner when the validation loss stops improving, keeping the best', async () => {
     const defaults = parseTrainConfig({});
