@@ -74,7 +74,9 @@ function readme(meta: CheckpointMeta, name: string): string {
   const m = meta.model;
   const c = meta.training.config as Record<string, unknown>;
   const s = meta.training.state;
-  const cell = { lstm: 'nn.LSTM', gru: 'nn.GRU', 'rnn-tanh': "nn.RNN(nonlinearity='tanh')", 'rnn-relu': "nn.RNN(nonlinearity='relu')", 'rnn-sigmoid': 'an RNN with the sigmoid (SigmoidRNN in model.py)' }[m.cell];
+  const cell = { lstm: '`nn.LSTM`', gru: '`nn.GRU`', 'rnn-tanh': "`nn.RNN(nonlinearity='tanh')`", 'rnn-relu': "`nn.RNN(nonlinearity='relu')`", 'rnn-sigmoid': 'an RNN with the sigmoid (`SigmoidRNN` in model.py)' }[m.cell];
+  // The run's own text file in the commands, when it was one file (else a placeholder).
+  const text = meta.training.corpus && /^[^\s/\\"'`$]+\.\w+$/.test(meta.training.corpus) ? meta.training.corpus : 'corpus.txt';
   const vocab = meta.vocabulary.mode === 'byte' ? '256 UTF-8 byte values' : `${m.vocabSize} characters${meta.vocabulary.capped ? ' (U+FFFD first: the unknown character)' : ''}`;
   return `# ${name}, as a PyTorch project
 
@@ -99,11 +101,11 @@ python3 sample.py --prompt "Your text" --temperature 0 --length 200
 # sampled, reproducibly
 python3 sample.py --prompt "Your text" --temperature 0.8 --seed 7
 
-# continue training on a text file for 500 steps; writes the SeqLab checkpoint continued/
-python3 train.py --text corpus.txt --steps 500 --out continued
+# continue training on a text file (the run's own, or any) for 500 steps; writes the SeqLab checkpoint continued/
+python3 train.py --text ${text} --steps 500 --out continued
 
 # the same on 4 processes with DistributedDataParallel (gloo on CPUs, nccl when CUDA is there)
-torchrun --nproc_per_node=4 train.py --text corpus.txt --steps 500 --out continued
+torchrun --nproc_per_node=4 train.py --text ${text} --steps 500 --out continued
 
 # sample from the continued model
 python3 sample.py --checkpoint continued --prompt "Your text"

@@ -44,7 +44,7 @@ describe('export as a PyTorch project', () => {
     }
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
     assert.match(readme, /torchrun --nproc_per_node=4 train\.py/);
-    assert.match(readme, /nn\.LSTM \(8 -> 16, 1 layer\)/);
+    assert.match(readme, /`nn\.LSTM` \(8 -> 16, 1 layer\)/);
     assert.deepEqual(fs.readdirSync(root).sort(), ['model', 'project'], 'no staging folder left');
   });
 
