@@ -12,7 +12,6 @@
  * a hostile seqlab.json cannot make it allocate more than the tensor files hold.
  */
 import { z } from 'zod';
-import { tf } from '../core/backend';
 import { CharLM, type CharLMConfig } from '../model/charlm';
 import { CELL_TYPES, NORMALIZATIONS } from '../core/names';
 import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
@@ -22,7 +21,7 @@ import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder,
 } from './folder';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, namedArrays, type NamedArray } from './safetensors';
 
 export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget, removeCheckpoint } from './folder';
 export const CHECKPOINT_VERSION = 1;
@@ -85,10 +84,6 @@ const MetaSchema = z.object({
 });
 export type CheckpointMeta = z.infer<typeof MetaSchema>;
 
-function toArrays(tensors: Record<string, tf.Tensor>): Record<string, NamedArray> {
-  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
-}
-
 /** An optimiser's state as a checkpoint holds it: the rule's name and its tensors by torch's names. */
 export interface SavedOptimizerState {
   name: string;
@@ -112,8 +107,8 @@ export interface SaveInput {
  */
 export function saveCheckpoint(dir: string, input: SaveInput): string {
   const cfg = input.model.config;
-  const modelBytes = encodeSafetensors(toArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
-  const saved = input.optimizer instanceof Optimizer ? { name: input.optimizer.settings.name, tensors: toArrays(input.optimizer.stateTensors()) } : input.optimizer;
+  const modelBytes = encodeSafetensors(namedArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
+  const saved = input.optimizer instanceof Optimizer ? { name: input.optimizer.settings.name, tensors: namedArrays(input.optimizer.stateTensors()) } : input.optimizer;
   const optimizerBytes = encodeSafetensors(saved.tensors, { optimizer: saved.name });
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
@@ -151,7 +146,8 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   return checkMeta(readMetaJSON(folder), folder);
 }
 
-function checkMeta(raw: unknown, folder: string): CheckpointMeta {
+/** Checks seqlab.json as read (`readCheckpointFolder`'s `meta`): format, version, schema. */
+export function checkMeta(raw: unknown, folder: string): CheckpointMeta {
   checkFormatTag(raw, folder);
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {

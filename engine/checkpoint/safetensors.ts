@@ -10,6 +10,11 @@ import { openRegularFile, readAt } from '../io/files';
 
 export interface NamedArray { shape: number[]; data: Float32Array }
 
+/** Tensors (a state_dict, an optimiser's state) as named float arrays: what a safetensors file and a thread message hold. */
+export function namedArrays(tensors: Record<string, { shape: readonly number[]; dataSync(): unknown }>): Record<string, NamedArray> {
+  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
+}
+
 export class SafetensorsError extends Error {
   override readonly name = 'SafetensorsError';
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder } from '../checkpoint/folder';
-import { readCheckpointMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
+import { checkMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
 
 export class ExportError extends Error {
   override readonly name = 'ExportError';
@@ -36,11 +36,11 @@ export interface TorchExport {
  * a failed export leaves nothing behind.
  */
 export function exportTorchProject(modelDir: string, outDir: string): TorchExport {
-  const meta = readCheckpointMeta(modelDir);
+  const contents = readCheckpointFolder(modelDir); // hashes checked, a consistent read
+  const meta = checkMeta(contents.meta, contents.dir);
   if (meta.model.normalization !== 'none') {
     throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
   }
-  const contents = readCheckpointFolder(modelDir); // hashes checked, a consistent read
   const target = path.resolve(outDir);
   const existing = fs.lstatSync(target, { throwIfNoEntry: false });
   if (existing && !(existing.isDirectory() && fs.readdirSync(target).length === 0)) {

@@ -15,7 +15,7 @@
  */
 import { tf } from '../core/backend';
 import type { Nonlinearity } from './cells';
-import { mm as matMul2D, weightAndBiasGrad } from './ops';
+import { mm as matMul2D, tanh, weightAndBiasGrad } from './ops';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -52,15 +52,6 @@ const oneMinus = (t: Tensor) => tf.sub(1, t);
  * transposing dG (wasm transposes cost about 4 ns per element).
  */
 const weightGrad = (dG: Tensor, x: Tensor) => tf.transpose(mm(tf.transpose(x as Tensor2D), dG));
-
-/**
- * tanh. On wasm as 2 sigmoid(2x) - 1: wasm's Tanh kernel is scalar (94 us for a (32, 256)
- * step, measured), its Sigmoid is XNNPACK's vectorised one (8 us), and the four kernels
- * together cost a quarter of one Tanh. Within 2.4e-7 of tanh (float32 rounding).
- */
-const tanh = (t: Tensor): Tensor => (tf.getBackend() === 'wasm' ? tf.sub(tf.mul(tf.sigmoid(tf.mul(t, 2)), 2), 1) : tf.tanh(t));
-
-
 
 /**
  * The per-step output gradients, or undefined when they are all zero: a loss on the last

@@ -6,9 +6,10 @@
  */
 import type { BackendName } from '../core/backend';
 import type { CharLMConfig } from '../model/charlm';
+import type { NamedArray } from '../checkpoint/safetensors';
 import type { OptimizerConfig } from '../train/step';
 
-export type Arrays = Record<string, { shape: number[]; data: Float32Array }>;
+type Arrays = Record<string, NamedArray>;
 
 //#region to replica
 /** Sent once by the host after starting the worker: build the model and optimiser with these weights and state. */

@@ -1,19 +1,16 @@
 /** Worker-thread entry of one data-parallel replica; see protocol.ts. */
 import { parentPort } from 'node:worker_threads';
 import { tf, initBackend, memoryBytes } from '../core/backend';
+import { namedArrays } from '../checkpoint/safetensors';
 import { CharLM } from '../model/charlm';
 import type { Optimizer } from '../train/optim';
 import { applyFlatGradients, createOptimizer, evaluateLoss, lossAndGradients, type OptimizerConfig } from '../train/step';
-import type { Arrays, FromReplica, ToReplica } from './protocol';
+import type { FromReplica, ToReplica } from './protocol';
 
 let replica: { model: CharLM; optimizer: Optimizer; config: OptimizerConfig } | undefined;
 
 function reply(msg: FromReplica, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer as never);
-}
-
-function toArrays(tensors: Record<string, tf.Tensor>): Arrays {
-  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
 }
 
 parentPort!.on('message', async (msg: ToReplica) => {
@@ -48,8 +45,8 @@ parentPort!.on('message', async (msg: ToReplica) => {
       }
     } else if (msg.type === 'state') {
       reply({
-        type: 'state', inReplyTo: msg.id, weights: toArrays(replica.model.stateDict()),
-        optimizerState: toArrays(replica.optimizer.stateTensors()), optimizerStep: replica.optimizer.stepCount,
+        type: 'state', inReplyTo: msg.id, weights: namedArrays(replica.model.stateDict()),
+        optimizerState: namedArrays(replica.optimizer.stateTensors()), optimizerStep: replica.optimizer.stepCount,
       });
     } else {
       throw new Error(`unknown request ${JSON.stringify((msg as { type?: unknown }).type)}`);

@@ -12,7 +12,8 @@ import { bundledScript, coreCount } from '../core/threads';
 import type { CharLM } from '../model/charlm';
 import type { Optimizer } from '../train/optim';
 import type { OptimizerConfig, StepResult, TrainingSteps } from '../train/step';
-import type { Arrays, FromReplica, ToReplica } from './protocol';
+import { namedArrays } from '../checkpoint/safetensors';
+import type { FromReplica, ToReplica } from './protocol';
 
 /**
  * More replicas than cores lose (measured on 2 cores, config A of `npm run bench`: 1, 2,
@@ -85,10 +86,6 @@ class Replica {
   }
 }
 
-function arraysOf(tensors: Record<string, { shape: readonly number[]; dataSync(): unknown }>): Arrays {
-  return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
-}
-
 /** Row shares of `rows` over `n` replicas, as equal as whole rows allow. */
 function shares(rows: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor((rows * (i + 1)) / n) - Math.floor((rows * i) / n));
@@ -111,8 +108,8 @@ export class DataParallelSteps implements TrainingSteps {
    */
   static async create(model: CharLM, optimizer: Optimizer, config: OptimizerConfig, options: { workers: number; backend?: BackendName }): Promise<DataParallelSteps> {
     const script = bundledScript('parallel-replica.js', 'the data-parallel replica bundle');
-    const weights = arraysOf(model.stateDict());
-    const optimizerState = arraysOf(optimizer.stateTensors());
+    const weights = namedArrays(model.stateDict());
+    const optimizerState = namedArrays(optimizer.stateTensors());
     const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, `replica ${i + 1} of ${options.workers}`));
     try {
       const ready = await Promise.all(replicas.map((r) => r.request<'ready'>({

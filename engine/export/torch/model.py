@@ -260,8 +260,7 @@ def save_checkpoint(folder, model, optimizer_name, optimizer_state, meta):
     parent = os.path.dirname(os.path.abspath(folder))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=os.path.basename(folder) + ".tmp-", dir=parent)
-    state = {k: v for k, v in model.state_dict().items()}
-    write_safetensors(os.path.join(staging, MODEL_FILE), state, {"format": "pt", "producer": "seqlab-export"})
+    write_safetensors(os.path.join(staging, MODEL_FILE), model.state_dict(), {"format": "pt", "producer": "seqlab-export"})
     write_safetensors(os.path.join(staging, OPTIMIZER_FILE), optimizer_state, {"optimizer": optimizer_name})
     files = {}
     for name in (MODEL_FILE, OPTIMIZER_FILE):
