@@ -195,7 +195,7 @@ export async function* trainModel(
     }
     if (seconds() >= budgetSeconds) {
       reason = 'time-budget';
-      message = `stopped at step ${state.step}: the time budget of ${config.minutes} minutes is used up`;
+      message = `stopped at step ${state.step}: the time budget of ${config.minutes} minute${config.minutes === 1 ? '' : 's'} is used up`;
       break;
     }
     for (let r = 0; r < config.batch; r++) {
