@@ -316,8 +316,14 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
 });
 
 /** The step shown in the Training view's status ("step 41 · …"), or -1. */
+/**
+ * The step of the run under way, from the label beside the chart that is shown only while a
+ * run is running. (The status lines keep a stopped run's last step, so a wait on them for a
+ * second run could end at once on the first run's step: CI saw that race.)
+ */
 async function shownStep(view) {
-  const m = /step (\d+) ·/.exec(await view.locator('#status').innerText().catch(() => ''));
+  const mini = view.locator('#progress-mini');
+  const m = (await mini.count()) ? /(\d+)/.exec(await mini.innerText().catch(() => '')) : null;
   return m ? Number(m[1]) : -1;
 }
 
