@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentMessage } from './protocol';
 import { formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
+import { forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
 let strings: Record<string, string> = {};
 const root = document.getElementById('root')!;
@@ -30,20 +31,10 @@ function css(v: string): string {
   return getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 }
 
-const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-foreground'];
-const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#7f7f7f'];
-
-/** A theme colour at 18% opacity, for the band of a line in the same colour. */
-function translucent(colour: string): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(colour) ?? /^#([0-9a-f]{3})$/i.exec(colour);
-  if (hex) {
-    const h = hex[1].length === 3 ? hex[1].split('').map((c) => c + c).join('') : hex[1];
-    return `#${h}2e`;
-  }
-  const rgb = /^rgba?\(([^)]+)\)$/.exec(colour);
-  if (rgb) return `rgba(${rgb[1].split(',').slice(0, 3).join(',')}, 0.18)`;
-  return 'rgba(128, 128, 128, 0.18)';
-}
+// Purple before red: the theme's orange (#EA5C00) and red (#F14C4C) side by side in a four-series
+// figure were hard to tell apart, and red is the colour of the crossing marks.
+const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow', '--vscode-foreground'];
+const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#d62728', '#8c564b', '#7f7f7f'];
 
 /** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
 const transform = (f: ExperimentFigure) => (v: number | null | undefined): number | null =>
@@ -172,7 +163,7 @@ function escape(s: string): string {
 /** A compact legend: a line sample (dashed, dotted) and the name of each series and reference. */
 function legend(f: ExperimentFigure): HTMLElement {
   const items = f.series.map((sr, i) => {
-    const sample = el('span', { class: `swatch${sr.dash ? ' dashed' : ''}${sr.points ? ' dotted' : ''}`, style: `border-color: var(${PALETTE[i % PALETTE.length]}); color: var(${PALETTE[i % PALETTE.length]})` });
+    const sample = el('span', { class: `swatch series${sr.dash ? ' dashed' : ''}${sr.points ? ' dotted' : ''}`, style: `border-color: ${lineColour(PALETTE[i % PALETTE.length])}; color: ${lineColour(PALETTE[i % PALETTE.length])}` });
     return el('span', { class: 'legend-item' }, sample, sr.name);
   });
   for (const r of f.references ?? []) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch dashed', style: 'border-color: var(--vscode-descriptionForeground)' }), r.name));
@@ -188,7 +179,7 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
       draw: [(u: uPlot) => {
         const ctx = u.ctx;
         ctx.save();
-        const colour = css('--vscode-charts-red');
+        const colour = lineColour('--vscode-charts-red');
         ctx.strokeStyle = colour;
         ctx.fillStyle = colour;
         ctx.lineWidth = 2 * devicePixelRatio;
@@ -261,7 +252,7 @@ function render(m: ExperimentMessage): void {
   for (const [f, host] of figureHosts) {
     if (f.diagram) {
       // Our own drawing from numbers (no user text in it), in the theme's colours.
-      host.innerHTML = diagramSvg(f, { fg: css('--vscode-foreground'), muted: css('--vscode-descriptionForeground'), h: css('--vscode-charts-blue'), c: css('--vscode-charts-orange'), bg: css('--vscode-editor-background') });
+      host.innerHTML = diagramSvg(f, { fg: css('--vscode-foreground'), muted: css('--vscode-descriptionForeground'), h: lineColour('--vscode-charts-blue'), c: lineColour('--vscode-charts-orange'), bg: css('--vscode-editor-background') });
       continue;
     }
     const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border') }, ticks: { stroke: css('--vscode-editorWidget-border') } };
@@ -281,10 +272,10 @@ function render(m: ExperimentMessage): void {
         { ...axis, label: f.xLabel },
         { ...axis, label: yAxisLabel(f), size: 60, ...(f.logY ? { splits: () => yTicks(f, range), values: (_u: uPlot, splits: number[]) => splits.map(powerOfTen) } : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatCell(v)) }) },
       ],
-      bands: banded.map(([, i], k) => ({ series: [1 + 2 * k, 2 + 2 * k] as [number, number], fill: translucent(css(PALETTE[i % PALETTE.length])) })),
+      bands: banded.map(([, i], k) => ({ series: [1 + 2 * k, 2 + 2 * k] as [number, number], fill: withAlpha(PALETTE[i % PALETTE.length], 0.18) })),
       series: [{ label: f.xLabel }, ...banded.flatMap(([sr]) => ['max', 'min'].map((end) => ({ label: `${sr.name} (${end} over seeds)`, stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } }))), ...f.series.map((sr, i) => ({
-        label: sr.name, stroke: css(PALETTE[i % PALETTE.length]), width: sr.points ? 2.5 : 2, spanGaps: true,
-        ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: css(PALETTE[i % PALETTE.length]) },
+        label: sr.name, stroke: lineColour(PALETTE[i % PALETTE.length]), width: sr.points ? 2.5 : 2, spanGaps: true,
+        ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: lineColour(PALETTE[i % PALETTE.length]) },
       })), ...refs.map((r) => ({ label: r.name, stroke: css('--vscode-descriptionForeground'), dash: [6, 4], width: 1, points: { show: false } }))],
       plugins: [marksPlugin(f)],
     }, data, host));
@@ -294,6 +285,7 @@ function render(m: ExperimentMessage): void {
 // VS Code marks the theme on <body>: charts took their colours from it when drawn, so draw again.
 let shown: ExperimentMessage | undefined;
 new MutationObserver(() => {
+  forgetThemeColours();
   if (shown) render(shown);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 

@@ -14,6 +14,7 @@ import uPlot from 'uplot';
 import type { ProbePayload } from './protocol';
 import { columnLabel, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
+import { forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
 interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number] }
 
@@ -46,23 +47,6 @@ const api = connect<ViewState>((m) => {
 
 const s = (key: string, ...args: Array<string | number>) => (strings[key] ?? key).replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
 
-/** Theme colour variables as [r, g, b] (a canvas cannot read CSS variables itself); forgotten when the theme changes. */
-const themeCache = new Map<string, [number, number, number]>();
-const themeRgb = (() => {
-  const cache = themeCache;
-  return (variable: string): [number, number, number] => {
-    let rgb = cache.get(variable);
-    if (!rgb) {
-      const probe = el('span', { style: `color: var(${variable})` });
-      document.body.append(probe);
-      const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color);
-      probe.remove();
-      rgb = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [128, 128, 128];
-      cache.set(variable, rgb);
-    }
-    return rgb;
-  };
-})();
 const css = (v: string) => getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 
 /** The fill for a position on the scale: sequential 0..1 in one hue, diverging -1..1 blue-to-red, through the background. */
@@ -347,14 +331,14 @@ function render(): void {
       { ...axis, label: s('plotX'), values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && i >= 0 && i < grid.rows ? columnLabel(r.tokens[i]) : '')) },
       { ...axis, label: units === 1 ? s('bits') : s(spec.nameKey) },
     ],
-    series: [{ label: s('plotX') }, { label: s(spec.nameKey), stroke: css('--vscode-charts-blue'), width: 2, points: { show: grid.rows <= 120 } }],
+    series: [{ label: s('plotX') }, { label: s(spec.nameKey), stroke: lineColour('--vscode-charts-blue'), width: 2, points: { show: grid.rows <= 120 } }],
   }, [values.map((_, t) => t), values.map((v) => (Number.isFinite(v) ? v : null)) as unknown as number[]], plotHost);
 }
 
 // VS Code marks the theme on <body> (vscode-light, vscode-dark, vscode-high-contrast): a canvas
 // keeps its pixels, so redraw with the new theme's colours.
 new MutationObserver(() => {
-  themeCache.clear();
+  forgetThemeColours();
   render();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 

@@ -16,6 +16,7 @@ import uPlot from 'uplot';
 import type { FieldSpec, TrainingStatePayload } from './protocol';
 import { inUnit, smooth, unitLabel } from './chartModel';
 import { connect, el } from './vscodeApi';
+import { forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
 interface ViewState { collapsed?: boolean; smoothing?: number; xAxis?: 'step' | 'time'; logY?: boolean }
 
@@ -214,9 +215,9 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
   const latest = (vals: number[]) => (vals.length ? vals[vals.length - 1].toFixed(3) : '–');
   const lastVal = state.val.at(-1);
   legend.replaceChildren(
-    el('span', { class: 'legend-item' }, el('span', { class: 'swatch', style: 'border-color: var(--vscode-charts-blue)' }), `${strings.trainLoss} ${latest(smooth_)}`),
-    el('span', { class: 'legend-item faint' }, el('span', { class: 'swatch', style: 'border-color: var(--vscode-charts-blue); opacity: 0.35' }), strings.raw ?? 'raw'),
-    el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: 'border-color: var(--vscode-charts-orange); color: var(--vscode-charts-orange)' }),
+    el('span', { class: 'legend-item' }, el('span', { class: 'swatch', style: `border-color: ${lineColour('--vscode-charts-blue')}` }), `${strings.trainLoss} ${latest(smooth_)}`),
+    el('span', { class: 'legend-item faint' }, el('span', { class: 'swatch', style: `border-color: ${withAlpha('--vscode-charts-blue', 0.35)}` }), strings.raw ?? 'raw'),
+    el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: `border-color: ${lineColour('--vscode-charts-orange')}; color: ${lineColour('--vscode-charts-orange')}` }),
       `${strings.valLoss} ${lastVal ? `${inUnit(lastVal.loss, unit).toFixed(3)} (${strings.step} ${lastVal.step})` : '–'}`),
     el('span', { class: 'legend-item label' }, unitLabel(unit)),
     // While training, where the run is, next to the chart (the status lines may be scrolled out of a short view).
@@ -231,7 +232,8 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     chart?.destroy();
     chartKey = key;
     const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };
-    const blue = css('--vscode-charts-blue');
+    const blue = lineColour('--vscode-charts-blue');
+    const orange = lineColour('--vscode-charts-orange');
     chart = new uPlot({
       width, height: 190,
       legend: { show: false },
@@ -239,9 +241,9 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
       axes: [{ ...axis, label: byTime ? (strings.seconds ?? 'seconds') : strings.step }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
       series: [
         {},
-        { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha(blue, 0.3), width: 1, spanGaps: true, points: { show: false } },
+        { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha('--vscode-charts-blue', 0.3), width: 1, spanGaps: true, points: { show: false } },
         { label: strings.trainLoss, stroke: blue, width: 2, spanGaps: true, points: { show: false } },
-        { label: strings.valLoss, stroke: css('--vscode-charts-orange'), width: 2, spanGaps: true, points: { show: true, size: 6, fill: css('--vscode-charts-orange') } },
+        { label: strings.valLoss, stroke: orange, width: 2, spanGaps: true, points: { show: true, size: 6, fill: orange } },
       ],
     }, data, host);
     new ResizeObserver(() => chart?.setSize({ width: Math.max(200, host.clientWidth), height: 190 })).observe(host);
@@ -251,18 +253,9 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
 }
 
 /** A CSS colour with an alpha (uPlot strokes take any canvas colour). */
-function withAlpha(colour: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(colour);
-  if (hex) {
-    const n = parseInt(hex[1], 16);
-    return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
-  }
-  const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(colour);
-  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : colour;
-}
-
 // A theme change restyles the page; the chart took its colours when drawn.
 new MutationObserver(() => {
+  forgetThemeColours();
   if (lastState) drawChart(lastState, true);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 

@@ -286,6 +286,7 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     if (raw0 === raw9 && (smooth0 !== raw0 || smooth9 === raw9)) throw new Error(`smoothing did not change the line: raw ${raw0}, at 0 ${smooth0}, at 0.9 ${smooth9}`);
     const legend = await view.locator('#legend').innerText();
     if (/Value:/.test(legend) || !/nats\/char/.test(legend)) throw new Error(`legend: ${legend}`);
+    await expectOpaqueSwatches(view.locator('#legend .legend-item:not(.faint) .swatch'), 'the training chart');
     // One unit everywhere: the status bar shows the legend's latest validation loss, in nats/char.
     for (let attempt = 0; ; attempt++) {
       const val = /validation loss ([\d.]+) \(step (\d+)\)/.exec(await view.locator('#legend').innerText());
@@ -480,6 +481,18 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
 
 const EXPERIMENTS = ['vanishing-gradients', 'exploding-gradients', 'normalization', 'long-range-memory', 'lstm-vs-gru', 'cell-walkthrough', 'bidirectional-leak'];
 
+/**
+ * Every series is drawn in its theme colour at full opacity: VS Code's charts.orange is a third
+ * opaque by default (#EA5C0055), which drew an orange series pale on light themes and a dim
+ * brown on dark ones. The swatch takes the line's colour, so its computed colour tells.
+ */
+async function expectOpaqueSwatches(swatches, where) {
+  const colours = await swatches.evaluateAll((els) => els.map((e) => getComputedStyle(e).borderTopColor));
+  if (!colours.length) throw new Error(`${where}: no legend swatches`);
+  const faint = colours.filter((c) => !/^rgb\(/.test(c));
+  if (faint.length) throw new Error(`${where}: series drawn translucent: ${faint.join(', ')}`);
+}
+
 /** Checks what a student reads in a finished experiment panel: legends, table digits, captions, a figure. */
 async function checkExperimentPanel(panel, name) {
   await panel.locator('#headline').waitFor({ timeout: 240_000 });
@@ -494,6 +507,8 @@ async function checkExperimentPanel(panel, name) {
       if (digits > 3) throw new Error(`${name}: the table shows ${n}, more than 3 significant digits`);
     }
   }
+  // cell-walkthrough draws a diagram, not a chart: no series.
+  if (await panel.locator('.figure .uplot').count()) await expectOpaqueSwatches(panel.locator('.legend .swatch.series'), name);
   const captions = await panel.locator('.caption').count();
   const figures = await panel.locator('.figure').count();
   if (captions !== figures) throw new Error(`${name}: ${figures} figures but ${captions} captions`);
