@@ -95,6 +95,8 @@ export class DataParallelSteps implements TrainingSteps {
   /** Bytes each replica's TensorFlow.js held after its latest step (tensors, or the wasm heap). */
   readonly memoryBytes: number[];
   private failure?: ReplicaError;
+  /** The replicas have stepped since the host's model and optimiser last matched them. */
+  private hostBehind = false;
 
   private constructor(
     private readonly replicas: Replica[], readonly backend: BackendName, private readonly model: CharLM, readonly optimizer: Optimizer, memory: number[],
@@ -162,6 +164,7 @@ export class DataParallelSteps implements TrainingSteps {
       const g = p.reply.grads;
       for (let k = 0; k < mean.length; k++) mean[k] += p.weight * g[k];
     }
+    this.hostBehind = true; // from here the replicas may hold new weights, even if one fails
     const applied = await this.all(() => Promise.all(this.replicas.map((r) =>
       r.request<'applied'>({ type: 'apply', grads: mean, learningRate } as Omit<ToReplica, 'id'>))));
     applied.forEach((a, i) => (this.memoryBytes[i] = a.memoryBytes));
@@ -173,10 +176,13 @@ export class DataParallelSteps implements TrainingSteps {
     return parts.reduce((sum, p) => sum + (p ? p.weight * p.reply.loss : 0), 0);
   }
 
+  /** A checkpoint, a sample and the end of a run can fall on one step: the state crosses once. */
   async sync(): Promise<void> {
+    if (!this.hostBehind) return;
     const state = await this.all(() => this.replicas[0].request<'state'>({ type: 'state' } as Omit<ToReplica, 'id'>));
     this.model.loadStateDict(state.weights);
     this.optimizer.loadState(state.optimizerState, state.optimizerStep);
+    this.hostBehind = false;
   }
 
   /** Ends one replica's thread as a crash would (tests). */
