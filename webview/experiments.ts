@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentMessage } from './protocol';
 import { formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
-import { forgetThemeColours, lineColour, withAlpha } from './themeColours';
+import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
 let strings: Record<string, string> = {};
 const root = document.getElementById('root')!;
@@ -26,10 +26,6 @@ const api = connect<{ last?: ExperimentMessage }>((m) => {
     render(m);
   }
 });
-
-function css(v: string): string {
-  return getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
-}
 
 // Purple before red: the theme's orange (#EA5C00) and red (#F14C4C) side by side in a four-series
 // figure were hard to tell apart, and red is the colour of the crossing marks.

@@ -14,7 +14,7 @@ import uPlot from 'uplot';
 import type { ProbePayload } from './protocol';
 import { columnLabel, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
-import { forgetThemeColours, lineColour, themeRgb } from './themeColours';
+import { css, forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
 interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number] }
 
@@ -47,7 +47,6 @@ const api = connect<ViewState>((m) => {
 
 const s = (key: string, ...args: Array<string | number>) => (strings[key] ?? key).replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
 
-const css = (v: string) => getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 
 /** The fill for a position on the scale: sequential 0..1 in one hue, diverging -1..1 blue-to-red, through the background. */
 function fill(position: number): string {

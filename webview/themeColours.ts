@@ -1,5 +1,5 @@
 /**
- * Theme colours for what the webviews draw themselves (canvas charts, heatmaps, legend swatches).
+ * Theme values for what the webviews draw themselves (canvas charts, heatmaps, legend swatches).
  *
  * A line takes the hue of a theme colour, never its alpha: VS Code's `charts.orange` defaults to
  * the find-match highlight, #EA5C0055 (a third opaque), so an orange series drawn with it was a
@@ -7,7 +7,12 @@
  * alpha to the opaque hue.
  */
 
-/** The browser resolves the variable (any CSS colour syntax) to rgb()/rgba() on a probe element. */
+/** A theme variable's value as the theme gives it (alpha kept: axes, grids, text on a canvas). */
+export function css(variable: string): string {
+  return getComputedStyle(document.body).getPropertyValue(variable).trim() || '#888';
+}
+
+/** [r, g, b] per variable, read from a probe element: the browser resolves any CSS colour syntax to rgb()/rgba(). */
 const cache = new Map<string, [number, number, number]>();
 
 /** A theme colour variable as [r, g, b], alpha dropped; cached until `forgetThemeColours`. */

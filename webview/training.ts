@@ -16,7 +16,7 @@ import uPlot from 'uplot';
 import type { FieldSpec, TrainingStatePayload } from './protocol';
 import { inUnit, smooth, unitLabel } from './chartModel';
 import { connect, el } from './vscodeApi';
-import { forgetThemeColours, lineColour, withAlpha } from './themeColours';
+import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
 interface ViewState { collapsed?: boolean; smoothing?: number; xAxis?: 'step' | 'time'; logY?: boolean }
 
@@ -53,10 +53,6 @@ const setView = (patch: Partial<ViewState>) => api.setState({ ...view(), ...patc
 function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-function css(v: string): string {
-  return getComputedStyle(document.body).getPropertyValue(v).trim() || '#888';
 }
 
 function render(fields: FieldSpec[], values: Record<string, unknown>): void {
