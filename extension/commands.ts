@@ -55,7 +55,7 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
   try {
     const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
     c.tree.refresh();
-    c.log.info(`${summary.message}; validation loss ${summary.initialValLoss.toFixed(3)} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
+    c.log.info(`${summary.message}; validation loss ${summary.initialValLoss?.toFixed(3) ?? "-"} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {
       showError(c, t('Training diverged: {0}', summary.message), {
         title: t('Lower Learning Rate'),

@@ -74,7 +74,8 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   let steps: TrainingSteps;
   try {
     if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
-    const workers = workersFor(request.workers ?? 1, config.batch);
+    // Replicas take a second to start: not for a run that was stopped before it began.
+    const workers = signal?.aborted ? 1 : workersFor(request.workers ?? 1, config.batch);
     steps = workers > 1
       ? await DataParallelSteps.create(model, optimizer, optimizerConfig, { workers, backend: currentBackend()?.name })
       : new LocalSteps(model, optimizer, optimizerConfig);

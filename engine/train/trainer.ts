@@ -81,7 +81,8 @@ export interface TrainResult {
   valLoss: number | null;
   bestValLoss: number | null;
   bestStep: number | null;
-  initialValLoss: number;
+  /** The validation loss before training; null when the run was stopped before it was measured. */
+  initialValLoss: number | null;
   charsPerSecond: number;
   state: TrainingState;
 }
@@ -182,7 +183,8 @@ export async function* trainModel(
     };
   };
 
-  if (state.initialValLoss === null) {
+  // A Stop that came before the run started ends it here, before any work.
+  if (state.initialValLoss === null && !signal?.aborted) {
     state.initialValLoss = await evaluate();
     state.valLoss = state.initialValLoss;
   }
@@ -254,15 +256,21 @@ export async function* trainModel(
       yield { kind: 'sample', step: state.step, text: prompt + text };
     }
   }
+  const stepped = state.step > stepAtStart;
+  if (reason === 'cancelled' && !stepped) {
+    // Stopped before the first step: nothing was trained, so nothing is written (a resumed
+    // run's checkpoints stay as they were).
+    message = `stopped on request before the first step${stepAtStart ? ` (resumed at step ${stepAtStart})` : ''}; nothing was trained or saved`;
+  }
   yield progress(false);
   await steps.sync();
-  if (hooks.saveCheckpoint && reason !== 'diverged') {
+  if (hooks.saveCheckpoint && reason !== 'diverged' && (stepped || reason !== 'cancelled')) {
     await hooks.saveCheckpoint('last', snapshot(), reason);
     yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };
   }
   if (!message) message = `trained ${state.step} steps`;
   return {
     reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
-    bestStep: state.bestStep, initialValLoss: state.initialValLoss!, charsPerSecond: charsPerSecond(), state: snapshot(),
+    bestStep: state.bestStep, initialValLoss: state.initialValLoss, charsPerSecond: charsPerSecond(), state: snapshot(),
   };
 }

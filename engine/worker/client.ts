@@ -101,6 +101,14 @@ export class EngineClient {
     }
   }
 
+  /** Ends the worker now; its jobs fail as after a crash, and the next request starts a new one. */
+  private restart(why: string): void {
+    const worker = this.worker;
+    if (!worker) return;
+    this.onExit(worker, new Error(`${why}; the worker was stopped`));
+    void worker.terminate();
+  }
+
   private onExit(worker: Worker, cause: Error): void {
     if (this.worker !== worker) return; // already handled, or an old worker
     this.worker = undefined;
@@ -122,7 +130,12 @@ export class EngineClient {
       id,
       result,
       cancel: async () => {
-        if (this.pending.has(id)) await this.start('cancel', { target: id }).result;
+        if (!this.pending.has(id)) return;
+        const { cancelled } = await this.start('cancel', { target: id }).result;
+        // The worker answers in order: had the job ended, its reply would have come first.
+        // Still pending and unknown to the worker: it cannot be stopped by asking, so the
+        // worker is restarted (the job's state survives in its last checkpoint).
+        if (!cancelled && this.pending.has(id)) this.restart(`request ${id} (${type}) could not be stopped by asking`);
       },
     };
   }

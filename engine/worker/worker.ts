@@ -78,10 +78,12 @@ function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
 const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> } = {
   async train(r) {
     if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
-    await ensureBackend();
+    // Cancellable from the moment it arrives: a Stop sent while the backend starts (about
+    // a second on a fresh worker) ends the run before its first step.
     const controller = new AbortController();
     training = { id: r.id, controller };
     try {
+      await ensureBackend();
       const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, lastDir: r.lastDir, maxCharacters: r.maxCharacters, workers: r.workers }, controller.signal);
       for (;;) {
         const next = await run.next();
@@ -127,11 +129,11 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 
   async sample(r) {
-    const { model, vocabulary } = await requireModel();
-    await ensureBackend();
     const controller = new AbortController();
-    sampling.set(r.id, controller);
+    sampling.set(r.id, controller); // cancellable while the model loads, too
     try {
+      const { model, vocabulary } = await requireModel();
+      await ensureBackend();
       const gen = sample(model, vocabulary, r.prompt, r.options ?? {}, controller.signal);
       for (;;) {
         const next = await gen.next();
@@ -151,10 +153,10 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
 
   async experiment(r) {
     if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
-    await ensureBackend();
     const controller = new AbortController();
-    training = { id: r.id, controller }; // one heavy job at a time, cancellable like training
+    training = { id: r.id, controller }; // one heavy job at a time, cancellable like training, from its arrival
     try {
+      await ensureBackend();
       return await runExperiment(r.name, r.config ?? {}, {
         signal: controller.signal,
         progress: throttledProgress((fraction, message) => emit(r.id, { kind: 'experiment', fraction, message })),

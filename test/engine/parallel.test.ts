@@ -91,7 +91,7 @@ describe('data-parallel training', () => {
     assert.equal(full.workers, 2);
     const again = await drain(trainFromRequest({ source, config: small, workers: 2 }));
     assert.deepEqual(lossesOf(again), lossesOf(full), 'same seed, same workers: same run');
-    assert.ok(full.valLoss! < full.initialValLoss - 0.3, `it learns: ${full.initialValLoss} -> ${full.valLoss}`);
+    assert.ok(full.valLoss! < full.initialValLoss! - 0.3, `it learns: ${full.initialValLoss} -> ${full.valLoss}`);
     const one = await drain(trainFromRequest({ source, config: small, workers: 1 }));
     assert.equal(one.workers, 1);
     // One thread sums in another order: the same run up to rounding.

@@ -58,7 +58,7 @@ describe('training', () => {
     assert.ok(a.events.some((e) => e.kind === 'sample' && e.text.length > 0));
     assert.equal(a.result.reason, 'completed');
     assert.equal(a.result.steps, 30);
-    assert.ok(a.result.valLoss! < a.result.initialValLoss, `${a.result.valLoss} < ${a.result.initialValLoss}`);
+    assert.ok(a.result.valLoss! < a.result.initialValLoss!, `${a.result.valLoss} < ${a.result.initialValLoss}`);
     // Same seed, same curve: steps and losses (the seconds beside them are wall time).
     assert.deepEqual(lossesOf(a.result.state), lossesOf(b.result.state));
     // The chart's training curve is kept for redrawing: increasing steps, finite mean losses, and the evaluations' times.
