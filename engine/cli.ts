@@ -19,6 +19,7 @@ import { BACKEND_NAMES, initBackend, type BackendName } from './core/backend';
 import { CELL_TYPES } from './model/charlm';
 import { loadCheckpoint } from './checkpoint/checkpoint';
 import { readRegularFile } from './io/files';
+import { jsonForTerminal, shellCommand, terminalSafe } from './io/safeText';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { sig3 } from './experiments/common';
 import { exportTorchProject } from './export/torchProject';
@@ -50,11 +51,12 @@ const num = (name: string) => (v: string) => {
 const backendOption = () => new Option('--backend <name>', 'compute backend (default: the fastest available)').choices(BACKEND_NAMES);
 
 /**
- * Writes to stdout, waiting when the pipe is full, so a slow reader (or `| head`) never
+ * Writes to stdout (model text with its control characters replaced: a token must not
+ * drive the terminal), waiting when the pipe is full, so a slow reader (or `| head`) never
  * makes the process buffer what it generates.
  */
 async function writeOut(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  if (!process.stdout.write(terminalSafe(text))) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
 }
 
 /**
@@ -68,6 +70,16 @@ function quietOnClosedPipe(): void {
       throw err;
     });
   }
+}
+
+/** A line on stderr; names and model text in it cannot drive the terminal. */
+function logLine(line: string): void {
+  process.stderr.write(terminalSafe(line) + '\n');
+}
+
+/** One JSON line on stdout, its C1 controls escaped (the value is unchanged). */
+function printJSON(value: unknown): void {
+  console.log(jsonForTerminal(JSON.stringify(value)));
 }
 
 /** Ctrl+C cancels the job cleanly (the second one exits at once). */
@@ -119,7 +131,7 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
   set('seed', flags.seed); set('optimizer', flags.optimizer as TrainConfigInput['optimizer']); set('dropout', flags.dropout);
   set('normalization', flags.normalization as TrainConfigInput['normalization']); set('evalInterval', flags.evalInterval);
   set('forgetBias', flags.forgetBias); set('patience', flags.patience);
-  const log = (line: string) => process.stderr.write(line + '\n');
+  const log = logLine;
   const run = trainFromRequest({ source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto' }, interruptSignal());
   // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
@@ -148,22 +160,22 @@ async function runTraining(source: CorpusSource, flags: TrainFlags): Promise<Tra
         log(`step ${e.step}  train ${payload.loss}  val ${payload.val} ${flags.units ?? 'nats'}/char  ${payload.cps} chars/s  ${formatSeconds(e.elapsedSeconds)} elapsed, at most ${payload.eta} left`);
       }
     } else if (e.kind === 'sample' && !flags.json && !bar) {
-      log(`sample at step ${e.step}: ${JSON.stringify(e.text.slice(0, 100))}`);
+      log(`sample at step ${e.step}: ${jsonForTerminal(JSON.stringify(e.text.slice(0, 100)))}`);
     }
   }
 }
 
 function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true, units: 'nats' | 'bits' = 'nats'): void {
-  const log = (line: string) => process.stderr.write(line + '\n');
+  const log = logLine;
   log(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
   log(`validation loss ${showLoss(s.initialValLoss, units)} -> ${showLoss(s.valLoss, units)} ${units}/char (best ${showLoss(s.bestValLoss, units)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
   if (s.checkpoint && showCheckpoint) log(`checkpoint: ${s.checkpoint}`);
   if (json) {
-    console.log(JSON.stringify({
+    printJSON({
       reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
       initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
       checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message, workers: s.workers,
-    }));
+    });
   }
   if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
   if (s.reason === 'cancelled') process.exitCode = EXIT_INTERRUPTED;
@@ -265,7 +277,7 @@ export function buildProgram(): Command {
         let n = await gen.next();
         for (; !n.done; n = await gen.next()) await writeOut(n.value);
         await writeOut('\n');
-        for (const w of n.value.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of n.value.warnings) logLine(`warning: ${w}`);
       } finally {
         model.dispose();
       }
@@ -277,7 +289,8 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'a new (or empty) folder for the project')
     .action((flags: { model: string; out: string }) => {
       const { dir, files } = exportTorchProject(flags.model, flags.out);
-      process.stderr.write(`wrote ${dir}: ${files.join(', ')}\nnext: cd ${JSON.stringify(dir)} && python3 sample.py --prompt "..." --temperature 0\n`);
+      logLine(`wrote ${dir}: ${files.join(', ')}`);
+      logLine(`next: ${shellCommand(['cd', dir])} && python3 sample.py --prompt 'Your text' --temperature 0`);
     });
 
   program.command('probe')
@@ -291,9 +304,9 @@ export function buildProgram(): Command {
       const { model, vocabulary } = loadCheckpoint(flags.model);
       try {
         const r = probe(model, vocabulary, flags.text);
-        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of r.warnings) logLine(`warning: ${w}`);
         if (flags.json) {
-          console.log(JSON.stringify({
+          printJSON({
             tokens: r.tokens,
             logits: matrixToRows(r.logits),
             layers: r.layers.map((l) => ({
@@ -302,13 +315,14 @@ export function buildProgram(): Command {
             })),
             surprisal: r.surprisal, gradientNorms: r.gradientNorms.map((g) => Array.from(g)),
             influence: r.influence ? matrixToRows(r.influence) : null, warnings: r.warnings,
-          }));
+          });
           return;
         }
+        const show = (token: string) => jsonForTerminal(JSON.stringify(token));
         console.log('pos  char  next  p(next)  bits   top guesses');
         r.surprisal.forEach((s, t) => {
-          const top = s.top.slice(0, 3).map((g) => `${JSON.stringify(g.token)} ${g.probability.toFixed(2)}`).join(', ');
-          console.log(`${String(t).padStart(3)}  ${JSON.stringify(s.input).padEnd(5)} ${JSON.stringify(s.actual).padEnd(5)} ${s.probability.toFixed(3).padStart(7)}  ${s.bits.toFixed(2).padStart(5)}  ${top}`);
+          const top = s.top.slice(0, 3).map((g) => `${show(g.token)} ${g.probability.toFixed(2)}`).join(', ');
+          console.log(`${String(t).padStart(3)}  ${show(s.input).padEnd(5)} ${show(s.actual).padEnd(5)} ${s.probability.toFixed(3).padStart(7)}  ${s.bits.toFixed(2).padStart(5)}  ${top}`);
         });
         const mean = r.surprisal.reduce((a, s) => a + s.bits, 0) / r.surprisal.length;
         console.log(`mean surprisal ${mean.toFixed(3)} bits/char; |d loss/d h_t| from the last position: ${Array.from(r.gradientNorms.at(-1)!).map((v) => v.toExponential(1)).join(' ')}`);
@@ -331,7 +345,7 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName }) => {
       if (!name) {
-        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${e.title}`);
+        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${e.title}`); // our own strings
         return;
       }
       findExperiment(name);
@@ -365,7 +379,7 @@ export function buildProgram(): Command {
         for (const row of output.table) console.log(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')); // exact values: --json
       }
       process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s: ${runs} run${runs === 1 ? '' : 's'} on ${workers} worker thread${workers === 1 ? '' : 's'})\n`);
-      if (flags.json) console.log(JSON.stringify({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)), runs, workers }));
+      if (flags.json) printJSON({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)), runs, workers });
     });
 
   program.command('bench')
@@ -388,7 +402,7 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`seqlab: ${(err as Error).message}\n`);
+    logLine(`seqlab: ${(err as Error).message}`);
     process.exitCode = EXIT_FAILED;
   }
 }

@@ -21,6 +21,7 @@ import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder,
 } from './folder';
+import { truncate } from '../io/safeText';
 import { decodeSafetensors, encodeSafetensors, namedArrays, type NamedArray } from './safetensors';
 
 export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget, removeCheckpoint } from './folder';
@@ -46,11 +47,14 @@ export interface TrainingState {
 }
 
 const finiteOrNull = z.number().finite().nullable();
+/** Where a run's text came from ("notes.md", "3 files", "selection in poems.txt"): a name, not a text. */
+export const MAX_CORPUS_NAME = 1024;
 const MetaSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
-  version: z.number().int(),
-  created: z.string(),
-  backend: z.string(),
+  version: z.number().int().min(1),
+  // Shown in views, messages and exported READMEs: bounded here, escaped where they are shown.
+  created: z.string().max(64),
+  backend: z.string().max(64),
   // Bounded as the training config is, so that no seqlab.json describes a model SeqLab could not have trained.
   model: z.object({
     vocabSize: z.number().int().positive().max(MAX_VOCABULARY),
@@ -65,7 +69,7 @@ const MetaSchema = z.object({
   vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).max(MAX_VOCABULARY).optional(), capped: z.boolean().optional() }),
   training: z.object({
     config: TrainConfigSchema.partial().passthrough(),
-    corpus: z.string().optional(),
+    corpus: z.string().max(MAX_CORPUS_NAME).optional(),
     state: z.object({
       step: z.number().int().min(0),
       optimizerStep: z.number().int().min(0),
@@ -121,7 +125,7 @@ export function saveCheckpoint(dir: string, input: SaveInput): string {
       ...(cfg.forgetBias !== undefined ? { forgetBias: cfg.forgetBias } : {}),
     },
     vocabulary: input.vocabulary.toJSON() as CheckpointMeta['vocabulary'],
-    training: { config: input.config, corpus: input.corpus, state: input.state },
+    training: { config: input.config, corpus: input.corpus === undefined ? undefined : truncate(input.corpus, MAX_CORPUS_NAME / 2), state: input.state },
     files: { [MODEL_FILE]: sha256(modelBytes), [OPTIMIZER_FILE]: sha256(optimizerBytes) },
   };
   return writeCheckpointFolder(dir, [

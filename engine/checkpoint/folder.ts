@@ -85,11 +85,40 @@ export function readMetaJSON(folder: string): unknown {
     if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${folder} is not a SeqLab checkpoint: ${META_FILE} is missing`);
     throw new CheckpointError(err instanceof FileRefusedError ? err.message : `cannot read ${META_FILE} in ${folder}: ${(err as Error).message}`);
   }
+  const text = bytes.toString('utf8');
+  const depth = jsonNesting(text);
+  if (depth > MAX_META_NESTING) {
+    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: its values nest ${depth} levels deep, and a SeqLab checkpoint needs at most ${MAX_META_NESTING}`);
+  }
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new CheckpointError(`${META_FILE} in ${folder} is not valid JSON (${(err as Error).message}); the file is damaged`);
   }
+}
+
+/**
+ * seqlab.json nests 5 levels deep; a hostile one nested 100,000 deep parses, then breaks
+ * whatever walks it recursively later (a copy, a message to the worker, JSON.stringify)
+ * with "Maximum call stack size exceeded". Refused on reading instead.
+ */
+const MAX_META_NESTING = 64;
+
+/** How deep the arrays and objects of a JSON text nest (brackets inside strings do not count). */
+export function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 type TargetState = 'absent' | 'empty' | 'checkpoint';

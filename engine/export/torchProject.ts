@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder } from '../checkpoint/folder';
 import { checkMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
+import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 
 export class ExportError extends Error {
   override readonly name = 'ExportError';
@@ -70,17 +71,34 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
   return { dir: target, files: ['README.md', ...SCRIPTS, 'vocab.json', `checkpoint/${META_FILE}`, `checkpoint/${MODEL_FILE}`, `checkpoint/${OPTIMIZER_FILE}`] };
 }
 
-function readme(meta: CheckpointMeta, name: string): string {
+/**
+ * The run's text file for the README's commands, when the run trained on one file whose
+ * name can stand in a command (one printable line, no folder part); else null. The name
+ * comes from seqlab.json, which anyone can edit: it is quoted for each shell, never
+ * pasted in as it is.
+ */
+export function commandTextFile(corpus: string | undefined): string | null {
+  if (!corpus || !isPrintableName(corpus, 200) || /[/\\]/.test(corpus) || !/\.\w+$/.test(corpus) || corpus.startsWith('-')) return null;
+  return corpus;
+}
+
+/** The README. Every name from the checkpoint is escaped for Markdown in prose and quoted for the shell in commands. */
+export function readme(meta: CheckpointMeta, folderName: string): string {
   const m = meta.model;
   const c = meta.training.config as Record<string, unknown>;
   const s = meta.training.state;
   const cell = { lstm: '`nn.LSTM`', gru: '`nn.GRU`', 'rnn-tanh': "`nn.RNN(nonlinearity='tanh')`", 'rnn-relu': "`nn.RNN(nonlinearity='relu')`", 'rnn-sigmoid': 'an RNN with the sigmoid (`SigmoidRNN` in model.py)' }[m.cell];
-  // The run's own text file in the commands, when it was one file (else a placeholder).
-  const text = meta.training.corpus && /^[^\s/\\"'`$]+\.\w+$/.test(meta.training.corpus) ? meta.training.corpus : 'corpus.txt';
+  const file = commandTextFile(meta.training.corpus);
+  const text = file ?? 'corpus.txt';
+  const name = markdownText(folderName, 120);
+  const source = meta.training.corpus ? markdownText(meta.training.corpus, 200) : 'its training text';
+  const textNote = file
+    ? `The commands name the run's own text file, ${markdownText(file)}; put it beside these files, or give the path of any UTF-8 text file instead.`
+    : 'Replace `corpus.txt` in the commands with the path of a UTF-8 text file: the run\'s own text, or any other.';
   const vocab = meta.vocabulary.mode === 'byte' ? '256 UTF-8 byte values' : `${m.vocabSize} characters${meta.vocabulary.capped ? ' (U+FFFD first: the unknown character)' : ''}`;
   return `# ${name}, as a PyTorch project
 
-Exported by SeqLab from the checkpoint \`${name}\` (${meta.training.corpus ?? 'its training text'}), step ${s.step},
+Exported by SeqLab from the checkpoint ${name} (${source}), step ${s.step},
 validation loss ${s.valLoss === null ? '-' : s.valLoss.toFixed(4)} nats per character. It needs Python 3 and PyTorch
 (1.10 or newer) and nothing else: the safetensors files are read by \`model.py\` itself.
 
@@ -102,13 +120,19 @@ python3 sample.py --prompt "Your text" --temperature 0 --length 200
 python3 sample.py --prompt "Your text" --temperature 0.8 --seed 7
 
 # continue training on a text file (the run's own, or any) for 500 steps; writes the SeqLab checkpoint continued/
-python3 train.py --text ${text} --steps 500 --out continued
+python3 train.py --text ${shellQuote(text)} --steps 500 --out continued
 
 # the same on 4 processes with DistributedDataParallel (gloo on CPUs, nccl when CUDA is there)
-torchrun --nproc_per_node=4 train.py --text ${text} --steps 500 --out continued
+torchrun --nproc_per_node=4 train.py --text ${shellQuote(text)} --steps 500 --out continued
 
 # sample from the continued model
 python3 sample.py --checkpoint continued --prompt "Your text"
+\`\`\`
+
+${textNote} On Windows, in PowerShell:
+
+\`\`\`powershell
+python train.py --text ${powershellQuote(text)} --steps 500 --out continued
 \`\`\`
 
 With PyTorch 1.13 on Python 3.11 (Debian 12's \`python3-torch\`), torchrun's default output

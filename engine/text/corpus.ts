@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
 import { FileRefusedError, formatBytes, readRegularFile } from '../io/files';
+import { shellCommand } from '../io/safeText';
 
 export type CorpusSource =
   | { kind: 'text'; text: string; name?: string }
@@ -47,7 +48,8 @@ export function readTextFile(file: string, maxCharacters = DEFAULT_MAX_CHARACTER
     throw new CorpusError(err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}`);
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new CorpusError(`${file} is UTF-16 text; SeqLab reads UTF-8: convert it first (e.g. iconv -f UTF-16 -t UTF-8 "${path.basename(file)}" > "${path.basename(file, path.extname(file))}-utf8${path.extname(file)}")`);
+    const converted = `${path.basename(file, path.extname(file))}-utf8${path.extname(file)}`;
+    throw new CorpusError(`${file} is UTF-16 text; SeqLab reads UTF-8: convert it first (e.g. ${shellCommand(['iconv', '-f', 'UTF-16', '-t', 'UTF-8', path.basename(file)])} > ${shellCommand([converted])})`);
   }
   if (bytes.includes(0)) throw new CorpusError(`${file} looks binary (it contains NUL bytes); train on text files only`);
   try {

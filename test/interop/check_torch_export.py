@@ -9,10 +9,13 @@ command line:
      character, and (English) a seeded sample at temperature 0.8 draws the same characters;
   3. `python3 train.py --steps K` continues the run: its validation loss before the first
      step is SeqLab's last, and after K steps it matches SeqLab resumed for K steps
-     (within 0.05 nats; in practice within 1e-3, since the batches are the same);
+     (within 1e-4 nats: the batches, the optimiser state and the rules are the same; an
+     exported train.py that ignored the saved optimiser state differed by 9e-3);
   4. `torchrun --nproc_per_node=2 train.py` (gloo) runs, both processes end with
      identical weights, and its loss matches the single process's;
-  5. the continued checkpoint loads back into SeqLab (`seqlab sample`).
+  5. the continued checkpoint loads back into SeqLab (`seqlab sample`);
+  6. sample.py prints a model's control characters (ESC, CSI, BEL) as U+FFFD, as
+     `seqlab sample` does: a token cannot drive the terminal.
 Needs Debian's PyTorch (apt-get install python3-torch) and a built dist/.
 
 Run: /usr/bin/python3 test/interop/check_torch_export.py   (part of npm run test:interop)
@@ -54,7 +57,7 @@ def chinese_text():
     return out.stdout
 
 
-def check(name, cell, text, prompt, work, exact_sampling=True):
+def check(name, cell, text, prompt, work):
     print(f"{name} ({cell}):")
     corpus = os.path.join(work, f"{name}.txt")
     with open(corpus, "w", encoding="utf-8") as fh:
@@ -72,14 +75,11 @@ def check(name, cell, text, prompt, work, exact_sampling=True):
     expect(ours == theirs and len(ours.strip()) > 0, f"greedy continuation identical: {ours.strip()[:40]!r}...")
     ours = run(CLI + ["sample", "--model", model, "--prompt", prompt, "--temperature", "0.8", "--seed", "7", "--length", "80"]).stdout
     theirs = run([PYTHON, "sample.py", "--prompt", prompt, "--temperature", "0.8", "--seed", "7", "--length", "80"], cwd=project).stdout
-    if exact_sampling:
-        expect(ours == theirs, "seeded sample at temperature 0.8 identical")
-    else:
-        # A 2,500-way distribution still flat after a short run: logits that tie within
-        # float rounding can sort differently in the two frameworks, and a draw falling
-        # on such a boundary picks the neighbour. Reported, not asserted.
-        same = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
-        print(f"  info seeded sample at temperature 0.8: the first {same} characters identical")
+    # Asserted for the Chinese GRU too: with a 2,500-way distribution still flat after a short
+    # run, logits that tie within float rounding could sort differently in the two frameworks;
+    # both sort by probability then id, and the 80 seeded draws agree here.
+    same = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+    expect(ours == theirs, f"seeded sample at temperature 0.8 identical (the first {same} of {len(ours)} characters)")
 
     # 3. continued training, against SeqLab resumed for the same steps
     with open(os.path.join(model, "seqlab.json"), encoding="utf-8") as fh:
@@ -89,7 +89,7 @@ def check(name, cell, text, prompt, work, exact_sampling=True):
     single = run([PYTHON, "train.py", "--text", corpus, "--steps", str(MORE), "--out", "continued"], cwd=project).stdout
     losses = val_losses(single)
     expect(abs(losses[0] - last_val) < 1e-4, f"train.py starts at SeqLab's last validation loss ({losses[0]:.5f} vs {last_val:.5f})")
-    expect(abs(losses[-1] - resumed["valLoss"]) < 0.05, f"after {MORE} more steps: PyTorch {losses[-1]:.5f}, SeqLab resumed {resumed['valLoss']:.5f} (diff {abs(losses[-1] - resumed['valLoss']):.1e}, bound 0.05)")
+    expect(abs(losses[-1] - resumed["valLoss"]) < 1e-4, f"after {MORE} more steps: PyTorch {losses[-1]:.5f}, SeqLab resumed {resumed['valLoss']:.5f} (diff {abs(losses[-1] - resumed['valLoss']):.1e}, bound 1e-4)")
 
     # 4. two processes with DistributedDataParallel (gloo)
     env = dict(os.environ, OMP_NUM_THREADS="1")
@@ -106,12 +106,31 @@ def check(name, cell, text, prompt, work, exact_sampling=True):
     expect(len(back.strip()) > 0, "the continued checkpoint loads into SeqLab")
 
 
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+
+
+def check_terminal(work):
+    print("control characters (a model trained on escape sequences):")
+    corpus = os.path.join(work, "escapes.txt")
+    with open(corpus, "w", encoding="utf-8") as fh:
+        fh.write("ab\x1b[2J\x1b]0;owned\x07\x9b31m\u202e " * 60)
+    model = os.path.join(work, "escapes-model")
+    run(CLI + ["train", corpus, "--out", model, "--steps", "30", "--hidden", "16", "--embed", "8", "--seq-len", "16", "--batch", "4", "--workers", "1"])
+    project = os.path.join(work, "escapes-pytorch")
+    run(CLI + ["export-torch", "--model", model, "--out", project])
+    theirs = run([PYTHON, "sample.py", "--prompt", "ab", "--temperature", "1", "--seed", "3", "--length", "300"], cwd=project).stdout
+    ours = run(CLI + ["sample", "--model", model, "--prompt", "ab", "--temperature", "1", "--seed", "3", "--length", "300"]).stdout
+    expect("\ufffd" in theirs and not CONTROL.search(theirs), f"sample.py shows the model's control characters as U+FFFD ({theirs.count(chr(0xfffd))} of them)")
+    expect(ours == theirs, "and prints what `seqlab sample` prints")
+
+
 def main():
     english = "The forget gate decides what to keep of the cell state; the input gate decides what to write.\n" * 40
     with tempfile.TemporaryDirectory() as work:
         check("english", "lstm", english, "The input gate", work)
         chinese = chinese_text()
-        check("chinese", "gru", chinese, chinese[:4], work, exact_sampling=False)
+        check("chinese", "gru", chinese, chinese[:4], work)
+        check_terminal(work)
     print(f"export: {'all passed' if not failures else f'{len(failures)} failed'}")
     sys.exit(1 if failures else 0)
 

@@ -10,11 +10,22 @@ same seed gives the same choices wherever both compute the same probabilities.
 """
 import argparse
 import random
+import re
 import sys
 
 import torch
 
 from model import Random, choose_token, load_checkpoint
+
+
+# Control characters (C0 but tab and newline, DEL, C1) and bidi overrides in the model's
+# text become U+FFFD, so a token cannot move the cursor or rewrite the terminal; SeqLab's
+# own `seqlab sample` prints the same.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text):
+    return _CONTROL.sub("\ufffd", text)
 
 
 def main():
@@ -53,16 +64,16 @@ def main():
             held += decode(token)
             hits = [i for i in (held.find(s) for s in stops) if i >= 0]
             if hits:
-                out.write(held[:min(hits)])
+                out.write(terminal_safe(held[:min(hits)]))
                 break
             safe = max(0, len(held) - max(0, longest - 1))
-            out.write(held[:safe])
+            out.write(terminal_safe(held[:safe]))
             out.flush()
             held = held[safe:]
             if n + 1 < args.length:
                 logits, state = model(torch.tensor([[token]]), state)
         else:
-            out.write(held)
+            out.write(terminal_safe(held))
     out.write("\n")
 
 
