@@ -11,8 +11,9 @@ import { inUnit, unitLabel } from '../webview/chartModel';
 import { ModelItem, type ModelStore, type ModelsTree } from './models';
 import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';
-// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
-import { readMetaJSON } from '../engine/checkpoint/folder';
+// Bounded, regular-file-only reading of seqlab.json and the ownership rule; folder.ts and lock.ts load no TensorFlow.js.
+import { readMetaJSON, refusalToRemove } from '../engine/checkpoint/folder';
+import { describeHolder, lockHolder } from '../engine/checkpoint/lock';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -92,6 +93,20 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
 }
 
 /**
+ * Moves a checkpoint folder to the trash, under the engine's rules: only a folder that is
+ * a SeqLab checkpoint and nothing else, and not one a run (in this or another window) is
+ * writing. Says why not, or undefined when it was removed.
+ */
+async function trashCheckpoint(dir: string): Promise<string | undefined> {
+  const refusal = refusalToRemove(dir);
+  if (refusal) return refusal;
+  const holder = lockHolder(dir);
+  if (holder) return t('{0} is in use by another SeqLab run: {1}.', path.basename(dir), describeHolder(holder));
+  await vscode.workspace.fs.delete(vscode.Uri.file(dir), { recursive: true, useTrash: true });
+  return undefined;
+}
+
+/**
  * "Training of X was interrupted at step N: Resume / Discard", for a run whose extension
  * host went away (a window reload) or whose worker crashed. Resume continues exactly from
  * `<run>-last`; Discard removes that folder (to the trash) and keeps the best checkpoint.
@@ -116,7 +131,8 @@ export async function offerResume(c: CommandContext, record: RunRecord): Promise
     await vscode.commands.executeCommand('seqlab.resumeRun', record);
   } else if (pick === discard) {
     c.runs.remove(record.name);
-    await vscode.workspace.fs.delete(vscode.Uri.file(record.lastDir), { recursive: true, useTrash: true }).then(undefined, () => undefined);
+    const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
+    if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
     c.tree.refresh();
   }
 }
@@ -274,7 +290,8 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       const del = t('Delete');
       const pick = await vscode.window.showWarningMessage(t('Delete the model {0}? This cannot be undone.', item.entry.name), { modal: true }, del);
       if (pick !== del) return;
-      await vscode.workspace.fs.delete(vscode.Uri.file(item.entry.dir), { recursive: true, useTrash: true });
+      const refused = await trashCheckpoint(item.entry.dir).catch((err: Error) => err.message);
+      if (refused) showError(c, t('The model {0} was not deleted: {1}', item.entry.name, refused));
       c.tree.refresh();
     }),
     reg('seqlab.models.refresh', () => c.tree.refresh()),

@@ -136,14 +136,12 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/**
- * What is at `target`, for a save that would replace it, or a CheckpointError that says
- * why it may not be replaced and suggests a folder that may.
- */
-function inspectTarget(target: string): TargetState {
-  const refuse = (why: string, suggestion: string) =>
-    new CheckpointError(`will not write a checkpoint to ${target}: ${why}. Choose a new folder, such as ${suggestion}`);
-  if (isInside(process.cwd(), target)) throw refuse('it is the current folder or holds it, and saving replaces the folder it is given', freeChild(process.cwd(), 'seqlab-model'));
+/** Why a folder may not be replaced or removed, and a folder that may be used instead. */
+interface Refusal { why: string; suggestion: string }
+
+/** What is at `target`, or why SeqLab may not replace it (the ownership rule in the file comment). */
+function classifyTarget(target: string): TargetState | Refusal {
+  if (isInside(process.cwd(), target)) return { why: 'it is the current folder or holds it, and saving replaces the folder it is given', suggestion: freeChild(process.cwd(), 'seqlab-model') };
   let st: fs.Stats;
   try {
     st = fs.lstatSync(target);
@@ -151,15 +149,14 @@ function inspectTarget(target: string): TargetState {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw new CheckpointError(`cannot write a checkpoint to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const sibling = () => freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`);
-  if (!st.isDirectory()) throw refuse(`it is ${describeKind(st)}, and a checkpoint is a folder`, sibling());
+  if (!st.isDirectory()) return { why: `it is ${describeKind(st)}, and a checkpoint is a folder`, suggestion: freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`) };
   const entries = fs.readdirSync(target);
   if (entries.length === 0) return 'empty';
   const foreign = entries.filter((e) => !OWNED_FILES.includes(e) || !fs.lstatSync(path.join(target, e)).isFile());
   const why = (what: string) => `${what}; SeqLab replaces only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`;
   if (foreign.length) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
-    throw refuse(why(`the folder holds files that are not SeqLab's (${shown})`), freeChild(target, 'seqlab-model'));
+    return { why: why(`the folder holds files that are not SeqLab's (${shown})`), suggestion: freeChild(target, 'seqlab-model') };
   }
   let meta: unknown;
   try {
@@ -168,9 +165,38 @@ function inspectTarget(target: string): TargetState {
     meta = undefined;
   }
   if ((meta as { format?: unknown } | undefined)?.format !== CHECKPOINT_FORMAT) {
-    throw refuse(why(`the folder has no readable ${META_FILE} of SeqLab's, so it is not recognisably a checkpoint`), freeChild(target, 'seqlab-model'));
+    return { why: why(`the folder has no readable ${META_FILE} of SeqLab's, so it is not recognisably a checkpoint`), suggestion: freeChild(target, 'seqlab-model') };
   }
   return 'checkpoint';
+}
+
+/**
+ * What is at `target`, for a save that would replace it, or a CheckpointError that says
+ * why it may not be replaced and suggests a folder that may.
+ */
+function inspectTarget(target: string): TargetState {
+  const state = classifyTarget(target);
+  if (typeof state === 'string') return state;
+  throw new CheckpointError(`will not write a checkpoint to ${target}: ${state.why}. Choose a new folder, such as ${state.suggestion}`);
+}
+
+/**
+ * Why SeqLab may not remove `dir`, or null when it is a checkpoint SeqLab recognises (the
+ * ownership rule). For a removal done by someone else (VS Code's trash), which must follow
+ * the same rule.
+ */
+export function refusalToRemove(dir: string): string | null {
+  const target = path.resolve(dir);
+  let state: TargetState | Refusal;
+  try {
+    state = classifyTarget(target);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (state === 'checkpoint') return null;
+  if (state === 'absent') return `${target} does not exist`;
+  if (state === 'empty') return `${target} is an empty folder, not a checkpoint`;
+  return `will not remove ${target}: ${state.why.replace('SeqLab replaces only', 'SeqLab removes only')}`;
 }
 
 /** Throws a CheckpointError unless a save may write to `dir`; returns the absolute path. */
@@ -412,6 +438,7 @@ function explainWriteError(err: unknown, target: string): unknown {
     EROFS: 'the file system is read-only; save to another folder',
     EACCES: 'permission denied; save to a folder you can write to',
     EPERM: 'permission denied; save to a folder you can write to',
+    EBUSY: 'the folder is in use by the system (a mount point, or open elsewhere) and cannot be replaced; save to a new folder inside it',
   };
   if (!code || !why[code]) return err;
   return new CheckpointError(`cannot save the checkpoint to ${target}: ${why[code]} (${code}). Nothing was changed there`);

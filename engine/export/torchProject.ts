@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder } from '../checkpoint/folder';
 import { checkMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
+import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 
 export class ExportError extends Error {
@@ -42,7 +43,26 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
   if (meta.model.normalization !== 'none') {
     throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
   }
+  if (!outDir.trim()) throw new ExportError('the project folder is empty: name a new folder, such as my-model-pytorch');
   const target = path.resolve(outDir);
+  const rel = path.relative(target, process.cwd());
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    throw new ExportError(`will not export into ${target}: it is the current folder or holds it, and the export puts a new folder in its place. Name a new folder, such as ${path.join(process.cwd(), 'model-pytorch')}`);
+  }
+  let lock: FolderLock;
+  try {
+    lock = lockFolder(target, 'export');
+  } catch (err) {
+    throw err instanceof CheckpointError ? new ExportError(err.message) : err;
+  }
+  try {
+    return writeProject(contents, meta, target);
+  } finally {
+    lock.release();
+  }
+}
+
+function writeProject(contents: ReturnType<typeof readCheckpointFolder>, meta: CheckpointMeta, target: string): TorchExport {
   const existing = fs.lstatSync(target, { throwIfNoEntry: false });
   if (existing && !(existing.isDirectory() && fs.readdirSync(target).length === 0)) {
     throw new ExportError(`${target} already exists${existing.isDirectory() ? ' and is not empty' : ''}: export to a new folder, such as ${target}-2`);
@@ -63,8 +83,9 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new ExportError(`cannot write ${target} (${code}): choose a folder on a disk you can write to, with space. Nothing was written`);
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EBUSY') {
+      const why = code === 'EBUSY' ? 'the folder is in use by the system, a mount point perhaps; export to a new folder inside it' : 'choose a folder on a disk you can write to, with space';
+      throw new ExportError(`cannot write ${target} (${code}): ${why}. Nothing was written`);
     }
     throw err instanceof CheckpointError ? new ExportError(err.message) : err;
   }

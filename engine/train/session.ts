@@ -2,7 +2,9 @@
  * Training as the worker and the command line run it: text from a source, a checked
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
+import * as path from 'node:path';
 import { currentBackend } from '../core/backend';
+import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { DataParallelSteps, ReplicaError, workersFor } from '../parallel/steps';
 import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
@@ -55,6 +57,17 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   // Before any work: a folder that a save would refuse to replace is refused now, not minutes later.
   if (request.outDir) checkSaveTarget(request.outDir);
   if (request.lastDir && request.lastDir !== request.resumeFrom) checkSaveTarget(request.lastDir);
+  // One run per folder: a second run on the same folders (another process, another window) is refused, naming the first.
+  const locks: FolderLock[] = [];
+  try {
+    for (const dir of new Set([request.outDir, request.lastDir].filter((d): d is string => !!d).map((d) => path.resolve(d)))) locks.push(lockFolder(dir, 'training'));
+    return yield* trainLocked(request, signal);
+  } finally {
+    for (const lock of locks.reverse()) lock.release();
+  }
+}
+
+async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
   const config = parseTrainConfig({ ...(resumed?.meta.training.config ?? {}), ...request.config });
   if (resumed) {

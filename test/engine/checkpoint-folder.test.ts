@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  META_FILE, checkSaveTarget, readCheckpointFolder, recoverCheckpointFolder, resolveCheckpointDir, writeCheckpointFolder,
+  META_FILE, checkSaveTarget, readCheckpointFolder, recoverCheckpointFolder, refusalToRemove, removeCheckpoint, resolveCheckpointDir, writeCheckpointFolder,
 } from '../../engine/checkpoint/folder';
 import { syntheticCheckpoint } from './support/syntheticCheckpoint';
 
@@ -82,6 +82,40 @@ describe('checkpoint folders: ownership before deletion', () => {
       process.chdir(cwd);
     }
     assert.equal(fs.readFileSync(file, 'utf8'), 'text\n');
+  });
+
+  it('refuses folders and links under SeqLab\'s own file names, saving and removing alike', () => {
+    const base = tmp();
+    const user = path.join(base, 'user-dir');
+    fs.mkdirSync(user);
+    fs.writeFileSync(path.join(user, 'keep.txt'), 'precious\n');
+    for (const name of ['model.safetensors', 'optimizer.safetensors', META_FILE]) {
+      // A checkpoint whose file `name` is a user's folder, then a link to the user's folder.
+      for (const kind of ['folder', 'link'] as const) {
+        const dir = path.join(base, `${kind}-${name}`);
+        writeCheckpointFolder(dir, syntheticCheckpoint(1));
+        fs.rmSync(path.join(dir, name));
+        if (kind === 'folder') {
+          fs.mkdirSync(path.join(dir, name));
+          fs.writeFileSync(path.join(dir, name, 'inside.txt'), 'mine\n');
+        } else {
+          fs.symlinkSync(user, path.join(dir, name));
+        }
+        const before = tree(dir);
+        assert.throws(() => writeCheckpointFolder(dir, syntheticCheckpoint(2)), new RegExp(`holds files that are not SeqLab's \\(${name.replace('.', '\\.')}\\)`), `${kind} ${name}`);
+        assert.match(refusalToRemove(dir) ?? '', new RegExp(`will not remove .*not SeqLab's \\(${name.replace('.', '\\.')}\\).*SeqLab removes only`), `${kind} ${name}`);
+        assert.equal(removeCheckpoint(dir), false);
+        assert.deepEqual(tree(dir), before, `${kind} ${name}: untouched`);
+        assert.deepEqual(siblings(dir), [], `${kind} ${name}: nothing left beside it`);
+      }
+    }
+    assert.equal(fs.readFileSync(path.join(user, 'keep.txt'), 'utf8'), 'precious\n');
+    const own = path.join(base, 'own');
+    writeCheckpointFolder(own, syntheticCheckpoint(1));
+    assert.equal(refusalToRemove(own), null);
+    assert.match(refusalToRemove(path.join(base, 'missing')) ?? '', /does not exist/);
+    fs.mkdirSync(path.join(base, 'empty'));
+    assert.match(refusalToRemove(path.join(base, 'empty')) ?? '', /empty folder, not a checkpoint/);
   });
 
   it('writes into an empty folder and replaces its own checkpoint, leaving nothing beside it', () => {

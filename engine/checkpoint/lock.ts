@@ -1,0 +1,161 @@
+/**
+ * One run per folder: training, resume and export hold a lock on the folder they write,
+ * so that two processes (two `seqlab train` with the same --out, two VS Code windows
+ * resuming the same run) never write one folder at once. No TensorFlow.js here.
+ *
+ * The lock is a file beside the folder, `NAME.lock` (inside, it would make the folder
+ * hold something that is not a checkpoint), holding JSON: the process id, the host, what
+ * holds it, since when, and a random nonce. It is created whole or not at all: written
+ * to a private file, then hard-linked to `NAME.lock`, which fails if the name exists.
+ *
+ * A lock whose process is gone (same host, pid not running) is stale and recovered: it is
+ * renamed to a private name, and only if what was renamed is still the stale lock (its
+ * nonce) is it removed; a live lock that won the race in between is put back. A lock from
+ * another host cannot be checked from here and is never taken over: the message says
+ * which file to delete if that process is known to be gone.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CheckpointError, processAlive } from './folder';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  /** What holds it: "training", "export", ... */
+  purpose: string;
+  started: string;
+  nonce: string;
+}
+
+export class FolderLockedError extends CheckpointError {
+  constructor(message: string, readonly holder: LockInfo | null) {
+    super(message);
+  }
+}
+
+export interface FolderLock {
+  /** The lock file. */
+  file: string;
+  /** Removes the lock (only if it is still this one). Safe to call twice. */
+  release(): void;
+}
+
+export const lockFileOf = (dir: string) => `${path.resolve(dir)}.lock`;
+
+function readLock(file: string): LockInfo | null | 'absent' {
+  let text: string;
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile() || st.size > 4096) return null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : null;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.nonce === 'string') {
+      return { pid: v.pid, host: v.host, purpose: String(v.purpose ?? 'a run'), started: String(v.started ?? ''), nonce: v.nonce };
+    }
+  } catch {
+    // unreadable: treated as held by an unknown process
+  }
+  return null;
+}
+
+const isStale = (info: LockInfo) => info.host === os.hostname() && !processAlive(info.pid);
+
+/** Takes the stale lock away if it is still `stale`; says whether the name is free now. */
+function recoverStale(file: string, stale: LockInfo): boolean {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return false; // gone or replaced meanwhile: try again from the start
+  }
+  const taken = readLock(aside);
+  if (taken !== 'absent' && taken !== null && taken.nonce !== stale.nonce) {
+    // A live lock replaced the stale one between our read and our rename: put it back.
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // its name is taken again: the other holder still holds the folder through that one
+    }
+  }
+  fs.rmSync(aside, { force: true });
+  return true;
+}
+
+function describeHolder(info: LockInfo | null): string {
+  if (!info) return 'a process SeqLab cannot identify (the lock file is unreadable)';
+  const since = info.started ? `, since ${info.started}` : '';
+  return `process ${info.pid} on ${info.host === os.hostname() ? 'this machine' : `host ${info.host}`} (${info.purpose}${since})`;
+}
+
+/**
+ * Locks `dir` (which need not exist) for `purpose`, or throws a FolderLockedError naming
+ * the process that holds it. Release it when done; a process that dies leaves a stale lock
+ * that the next one recovers.
+ */
+export function lockFolder(dir: string, purpose: string): FolderLock {
+  const file = lockFileOf(dir);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
+  const draft = `${file}.new-${process.pid}-${info.nonce}`;
+  try {
+    fs.writeFileSync(draft, JSON.stringify(info) + '\n', { flag: 'wx' });
+  } catch (err) {
+    throw explainLockError(err, dir);
+  }
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(draft, file);
+        let released = false;
+        return {
+          file,
+          release: () => {
+            if (released) return;
+            released = true;
+            const now = readLock(file);
+            if (now !== 'absent' && now !== null && now.nonce === info.nonce) fs.rmSync(file, { force: true });
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw explainLockError(err, dir);
+      }
+      const holder = readLock(file);
+      if (holder === 'absent') continue; // released meanwhile
+      if (holder !== null && isStale(holder) && recoverStale(file, holder)) continue;
+      const other = holder !== null && holder.host !== os.hostname();
+      throw new FolderLockedError(
+        `${path.resolve(dir)} is in use by another SeqLab run: ${describeHolder(holder)}. Wait for it to end or stop it, or choose another folder.` +
+        (other || holder === null ? ` If that process is gone, delete ${file}.` : ''),
+        holder,
+      );
+    }
+    throw new FolderLockedError(`${path.resolve(dir)} is being locked and unlocked by other processes again and again; try again, or choose another folder`, null);
+  } finally {
+    fs.rmSync(draft, { force: true });
+  }
+}
+
+function explainLockError(err: unknown, dir: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return new CheckpointError(`cannot write beside ${path.resolve(dir)} (${code}): choose a folder on a disk you can write to, with space. Nothing was changed`);
+  }
+  return err;
+}
+
+/** The live holder of `dir`'s lock, if any (a stale lock of a process that is gone counts as none). */
+export function lockHolder(dir: string): LockInfo | null {
+  const info = readLock(lockFileOf(dir));
+  if (info === 'absent') return null;
+  if (info === null) return { pid: 0, host: 'unknown', purpose: 'unknown', started: '', nonce: '' };
+  return isStale(info) ? null : info;
+}
+
+/** "process 123 on this machine (training, since ...)", for messages. */
+export { describeHolder };

@@ -1,0 +1,89 @@
+/**
+ * One run per folder (engine/checkpoint/lock.ts): the lock itself, its stale and foreign
+ * cases, and two real `seqlab train` processes started together on one --out.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FolderLockedError, lockFileOf, lockFolder } from '../../engine/checkpoint/lock';
+import { readCheckpointMeta } from '../../engine/checkpoint/checkpoint';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-lock-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+const TEXT = 'The forget gate decides what to keep of the cell state, and the input gate what to write. '.repeat(30);
+
+/** The pid of a process that has ended (a child that ran `true`). */
+function deadPid(): number {
+  const r = spawnSync('true');
+  return r.pid!;
+}
+
+describe('folder lock', () => {
+  it('is taken whole, refused to a second holder with its pid, and released', () => {
+    const dir = path.join(root, 'a');
+    const lock = lockFolder(dir, 'training');
+    const info = JSON.parse(fs.readFileSync(lock.file, 'utf8'));
+    assert.equal(info.pid, process.pid);
+    assert.equal(info.host, os.hostname());
+    assert.throws(() => lockFolder(dir, 'export'), (e: FolderLockedError) =>
+      e instanceof FolderLockedError && e.message.includes(`process ${process.pid} on this machine (training`) && /choose another folder/.test(e.message));
+    lock.release();
+    assert.equal(fs.existsSync(lock.file), false);
+    lockFolder(dir, 'export').release();
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('a.')), [], 'no drafts or stale copies left beside the folder');
+  });
+
+  it('recovers a stale lock of a process that is gone', () => {
+    const dir = path.join(root, 'b');
+    fs.writeFileSync(lockFileOf(dir), JSON.stringify({ pid: deadPid(), host: os.hostname(), purpose: 'training', started: 'then', nonce: 'dead' }));
+    const lock = lockFolder(dir, 'training');
+    assert.equal(JSON.parse(fs.readFileSync(lock.file, 'utf8')).pid, process.pid);
+    lock.release();
+  });
+
+  it('never takes over a lock from another host, or one it cannot read, and says which file to delete', () => {
+    const dir = path.join(root, 'c');
+    fs.writeFileSync(lockFileOf(dir), JSON.stringify({ pid: deadPid(), host: 'elsewhere', purpose: 'training', started: 'then', nonce: 'x' }));
+    assert.throws(() => lockFolder(dir, 'training'), (e: Error) => /process \d+ on host elsewhere/.test(e.message) && e.message.includes(`delete ${lockFileOf(dir)}`));
+    fs.writeFileSync(lockFileOf(dir), 'garbage');
+    assert.throws(() => lockFolder(dir, 'training'), /cannot identify.*delete/);
+    assert.equal(fs.readFileSync(lockFileOf(dir), 'utf8'), 'garbage', 'the foreign lock is left as it was');
+  });
+
+  it('release leaves a lock that is no longer its own', () => {
+    const dir = path.join(root, 'd');
+    const lock = lockFolder(dir, 'training');
+    fs.writeFileSync(lock.file, JSON.stringify({ pid: 1, host: os.hostname(), purpose: 'other', started: '', nonce: 'other' }));
+    lock.release();
+    assert.ok(fs.existsSync(lock.file));
+  });
+});
+
+describe('two seqlab train processes on one --out', () => {
+  it('one trains and saves; the other is refused at once, naming the first, and changes nothing', async () => {
+    for (let round = 0; round < 3; round++) {
+      const ws = fs.mkdtempSync(path.join(root, 'race-'));
+      fs.writeFileSync(path.join(ws, 'text.txt'), TEXT);
+      const args = [CLI, 'train', 'text.txt', '--out', 'm', '--hidden', '16', '--embed', '8', '--seq-len', '16', '--batch', '4', '--steps', '40', '--eval-interval', '10', '--workers', '1'];
+      const runs = [0, 1].map(() => new Promise<{ code: number | null; stderr: string; pid: number }>((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: ws });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr, pid: child.pid! }));
+      }));
+      const [a, b] = await Promise.all(runs);
+      const winners = [a, b].filter((r) => r.code === 0);
+      const losers = [a, b].filter((r) => r.code !== 0);
+      assert.equal(winners.length, 1, `round ${round}: exactly one run trains\n${a.stderr}\n${b.stderr}`);
+      assert.equal(losers[0].code, 1);
+      assert.match(losers[0].stderr, new RegExp(`in use by another SeqLab run: process ${winners[0].pid} on this machine \\(training`));
+      assert.doesNotMatch(losers[0].stderr, /ENOENT|ENOTEMPTY|^\s+at /m);
+      assert.equal(readCheckpointMeta(path.join(ws, 'm')).training.state.step, 40, 'the folder holds the winner\'s whole run');
+      assert.deepEqual(fs.readdirSync(ws).sort(), ['m', 'text.txt'], 'no lock, staging or .old- folder left');
+    }
+  });
+});
