@@ -48,6 +48,24 @@ const num = (name: string) => (v: string) => {
   return n;
 };
 
+/** A whole number of at least `min`. */
+const intAtLeast = (name: string, min: number) => (v: string) => {
+  const n = int(name)(v);
+  if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}.`);
+  return n;
+};
+/** A number above 0. */
+const positive = (name: string, example: string) => (v: string) => {
+  const n = num(name)(v);
+  if (n <= 0) throw new InvalidArgumentError(`${name} must be more than 0, such as ${example}.`);
+  return n;
+};
+/** A folder name that is not empty (an empty --out would resolve to the current folder, or to no saving at all). */
+const folderName = (name: string, example: string) => (v: string) => {
+  if (!v.trim()) throw new InvalidArgumentError(`${name} needs a folder name, such as ${example}.`);
+  return v;
+};
+
 const backendOption = () => new Option('--backend <name>', 'compute backend (default: the fastest available)').choices(BACKEND_NAMES);
 
 /**
@@ -205,7 +223,7 @@ export function buildProgram(): Command {
   program.command('train')
     .description('train a character model on text files (names or globs); writes the checkpoint into --out')
     .argument('<files...>', 'text files or glob patterns (e.g. "notes/**/*.md")')
-    .requiredOption('--out <dir>', 'checkpoint folder (the best validation loss is kept)')
+    .requiredOption('--out <dir>', 'checkpoint folder (the best validation loss is kept)', folderName('--out', 'my-model'))
     .addOption(new Option('--cell <type>', 'recurrent cell').choices(CELL_TYPES))
     .option('--layers <n>', 'recurrent layers', int('--layers'))
     .option('--hidden <n>', 'hidden units per layer', int('--hidden'))
@@ -224,7 +242,7 @@ export function buildProgram(): Command {
     .option('--eval-interval <n>', 'steps between validation passes (default 25)', int('--eval-interval'))
     .option('--seed <n>', 'random seed (same seed, same run)', int('--seed'))
     .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
-    .option('--resume <dir>', 'continue training from this checkpoint')
+    .option('--resume <dir>', 'continue training from this checkpoint', folderName('--resume', 'my-model'))
     .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
     .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
@@ -235,8 +253,8 @@ export function buildProgram(): Command {
 
   program.command('demo')
     .description('train a small LSTM on the built-in corpus for about a minute, then continue a prompt')
-    .option('--minutes <x>', 'training time', num('--minutes'), 1)
-    .option('--out <dir>', 'also keep the checkpoint here')
+    .option('--minutes <x>', 'training time', positive('--minutes', '1'), 1)
+    .option('--out <dir>', 'also keep the checkpoint here', folderName('--out', 'demo-model'))
     .option('--prompt <text>', 'text to continue', 'The forget gate')
     .addOption(backendOption())
     .action(async (flags: { minutes: number; out?: string; prompt: string; backend?: BackendName }) => {
@@ -262,7 +280,7 @@ export function buildProgram(): Command {
     .description('continue a prompt with a trained model; streams the continuation (without the prompt) to stdout')
     .requiredOption('--model <dir>', 'checkpoint folder')
     .requiredOption('--prompt <text>', 'text to continue')
-    .option('--length <n>', 'characters to generate', int('--length'), 200)
+    .option('--length <n>', 'characters to generate', intAtLeast('--length', 1), 200)
     .option('--temperature <x>', 'softmax temperature (0 = always the most likely)', num('--temperature'), 0.8)
     .option('--top-k <n>', 'sample among the k most likely only (0 = all)', int('--top-k'), 0)
     .option('--top-p <x>', 'sample among the smallest set reaching this probability', num('--top-p'), 1)
@@ -286,7 +304,7 @@ export function buildProgram(): Command {
   program.command('export-torch')
     .description('write a PyTorch project for a checkpoint: model.py, train.py (DDP under torchrun), sample.py, vocab.json, README.md and the checkpoint')
     .requiredOption('--model <dir>', 'checkpoint folder')
-    .requiredOption('--out <dir>', 'a new (or empty) folder for the project')
+    .requiredOption('--out <dir>', 'a new (or empty) folder for the project', folderName('--out', 'my-model-pytorch'))
     .action((flags: { model: string; out: string }) => {
       const { dir, files } = exportTorchProject(flags.model, flags.out);
       logLine(`wrote ${dir}: ${files.join(', ')}`);
@@ -384,8 +402,8 @@ export function buildProgram(): Command {
 
   program.command('bench')
     .description('training and sampling throughput, against PyTorch in the same run when /usr/bin/python3 has torch')
-    .option('--rounds <n>', 'interleaved rounds (medians are reported)', int('--rounds'), 5)
-    .option('--steps <n>', 'training steps per round', int('--steps'), 3)
+    .option('--rounds <n>', 'interleaved rounds (medians are reported)', intAtLeast('--rounds', 1), 5)
+    .option('--steps <n>', 'training steps per round', intAtLeast('--steps', 1), 3)
     .option('--only <name>', 'only the configurations whose name starts with this (e.g. "A", "sampling")')
     .option('--json', 'print the results as one JSON line')
     .option('--profile', 'profile one step of each configuration: milliseconds per kernel class (products, elementwise, loss, optimizer, copies) and outside kernels')

@@ -19,7 +19,7 @@ import { MODEL_LIMITS, TrainConfigSchema, type TrainConfig } from '../train/conf
 import { Optimizer } from '../train/optim';
 import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
-  sha256, writeCheckpointFolder,
+  sha256, writeCheckpointFolder, type CheckpointFolderContents, type HeaderCheck,
 } from './folder';
 import { truncate } from '../io/safeText';
 import { decodeSafetensors, encodeSafetensors, namedArrays, type NamedArray } from './safetensors';
@@ -189,14 +189,48 @@ function checkShapes(shapes: Record<string, number[]>, model: CheckpointMeta['mo
     }
   }
   if (shapes[`rnn.weight_ih_l${L}`]) throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: the file has more than ${L} layers`);
+  // Biases and normalisation parameters are small beside the weights: anything much larger is not this model.
+  const needed = expected.reduce((sum, [, shape]) => sum + elements(shape), 0);
+  const held = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
+  if (held > 2 * needed + 1_000_000) {
+    throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: it holds ${held.toLocaleString('en')} numbers, the model has about ${needed.toLocaleString('en')}`);
+  }
+}
+
+const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Checks each tensor file's header against seqlab.json before its data is read (see
+ * readCheckpointFolder): model.safetensors must hold the model seqlab.json describes, and
+ * optimizer.safetensors at most three numbers per weight (Adam keeps two). A 2 GB file
+ * that does not fit is refused in milliseconds, unread.
+ */
+function headerCheck(): HeaderCheck {
+  let modelElements = 0;
+  return (rawMeta, file, shapes, folder) => {
+    const meta = checkMeta(rawMeta, folder);
+    if (file === MODEL_FILE) {
+      checkShapes(shapes, meta.model, folder);
+      modelElements = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
+    } else if (file === OPTIMIZER_FILE) {
+      const held = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
+      if (held > 3 * modelElements + 1000) {
+        throw new CheckpointError(`${OPTIMIZER_FILE} in ${folder} does not fit the model in ${META_FILE}: it holds ${held.toLocaleString('en')} numbers for a model of ${modelElements.toLocaleString('en')}`);
+      }
+    }
+  };
+}
+
+/** Reads a checkpoint folder whole, each tensor file checked against seqlab.json before its data is read. */
+export function readCheckedCheckpointFolder(dir: string): CheckpointFolderContents {
+  return readCheckpointFolder(dir, headerCheck());
 }
 
 /** Loads and checks a checkpoint; the model is ready for sampling (eval mode). */
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const contents = readCheckpointFolder(dir);
+  const contents = readCheckedCheckpointFolder(dir);
   const folder = contents.dir;
   const meta = checkMeta(contents.meta, folder);
-  checkShapes(contents.model.shapes, meta.model, folder);
   const weights = decodeSafetensors(contents.model.bytes, `${MODEL_FILE} in ${folder}`).tensors;
   const optimizerState = decodeSafetensors(contents.optimizer.bytes, `${OPTIMIZER_FILE} in ${folder}`).tensors;
   let vocabulary: Vocabulary;

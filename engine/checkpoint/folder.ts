@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileRefusedError, describeKind, openRegularFile, readAt } from '../io/files';
+import { FileRefusedError, READ_CHUNK, describeKind, openRegularFile, readAt } from '../io/files';
 import { readSafetensorsFile } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
@@ -33,8 +33,11 @@ export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
 }
 
-export function sha256(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
+/** The SHA-256 of `buf`, fed in chunks: one update() of 2 GiB or more fails ("data is too long"). */
+export function sha256(buf: Buffer, chunk = READ_CHUNK): string {
+  const hash = createHash('sha256');
+  for (let at = 0; at < buf.length; at += chunk) hash.update(buf.subarray(at, Math.min(buf.length, at + chunk)));
+  return hash.digest('hex');
 }
 
 /** `NAME.tmp-<pid>-<hex>` or `NAME.old-<pid>-<hex>` (the pid is missing in folders from SeqLab 0.1). */
@@ -283,8 +286,14 @@ export interface CheckpointFolderContents {
   optimizer: { bytes: Buffer; shapes: Record<string, number[]> };
 }
 
+/**
+ * Checks a tensor file's names and shapes (from its header) against seqlab.json before its
+ * data is read: a file that does not fit the model is refused without reading gigabytes.
+ */
+export type HeaderCheck = (meta: unknown, file: string, shapes: Record<string, number[]>, folder: string) => void;
+
 /** One read of one folder: meta, then both tensor files, each checked against the meta's hash. */
-function readFolderOnce(folder: string): CheckpointFolderContents {
+function readFolderOnce(folder: string, checkHeader?: HeaderCheck): CheckpointFolderContents {
   const meta = readMetaJSON(folder);
   checkFormatTag(meta, folder);
   const hashes = hashesOf(meta, folder);
@@ -292,7 +301,7 @@ function readFolderOnce(folder: string): CheckpointFolderContents {
     const p = path.join(folder, file);
     let contents: { bytes: Buffer; shapes: Record<string, number[]> };
     try {
-      contents = readSafetensorsFile(p, `${file} in ${folder}`);
+      contents = readSafetensorsFile(p, `${file} in ${folder}`, checkHeader && ((shapes) => checkHeader(meta, file, shapes, folder)));
     } catch (err) {
       if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${file} is missing from ${folder}`);
       throw err;
@@ -378,13 +387,13 @@ function folderSnapshot(target: string): string {
  * so it returns the old checkpoint or the new one, never a mix. A damaged checkpoint
  * with no save under way fails at once.
  */
-export function readCheckpointFolder(dir: string): CheckpointFolderContents {
+export function readCheckpointFolder(dir: string, checkHeader?: HeaderCheck): CheckpointFolderContents {
   const target = path.resolve(dir);
   recoverCheckpointFolder(target);
   for (let attempt = 0; ; attempt++) {
     const before = folderSnapshot(target);
     try {
-      return readFolderOnce(resolveCheckpointDir(target));
+      return readFolderOnce(resolveCheckpointDir(target), checkHeader);
     } catch (err) {
       const raced = folderSnapshot(target) !== before || leftoversOf(target).some((l) => processAlive(l.pid));
       if (!raced || attempt >= 20) throw err;

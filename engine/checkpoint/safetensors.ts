@@ -135,16 +135,18 @@ export function decodeSafetensors(buf: Buffer, what = 'safetensors file'): { ten
  * without allocating what it claims. Returns the whole file's bytes (for hashing) and
  * the tensor names and shapes.
  */
-export function readSafetensorsFile(file: string, what: string): { bytes: Buffer; shapes: Record<string, number[]> } {
+export function readSafetensorsFile(file: string, what: string, checkShapes?: (shapes: Record<string, number[]>) => void): { bytes: Buffer; shapes: Record<string, number[]> } {
   const { fd, size } = openRegularFile(file, what, MAX_FILE);
   try {
     if (size < 8) throw new SafetensorsError(`${what} is truncated: ${size} bytes, not even a header length`);
     const headerLength = Number(readAt(fd, 8, 0).readBigUInt64LE(0));
     checkHeaderLength(headerLength, size, what);
     const { entries } = checkHeader(parseHeaderJSON(readAt(fd, headerLength, 8), what), size - 8 - headerLength, what);
+    const shapes = Object.fromEntries(entries.map((e) => [e.name, e.shape]));
+    checkShapes?.(shapes); // before the data: a file that does not fit is refused unread
     const bytes = readAt(fd, size, 0);
     if (bytes.length !== size) throw new SafetensorsError(`${what} changed while it was read (${bytes.length} of ${size} bytes)`);
-    return { bytes, shapes: Object.fromEntries(entries.map((e) => [e.name, e.shape])) };
+    return { bytes, shapes };
   } finally {
     fs.closeSync(fd);
   }

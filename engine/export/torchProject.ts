@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, readCheckpointFolder } from '../checkpoint/folder';
-import { checkMeta, type CheckpointMeta } from '../checkpoint/checkpoint';
+import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, type CheckpointFolderContents } from '../checkpoint/folder';
+import { checkMeta, readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/checkpoint';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 
@@ -38,7 +38,7 @@ export interface TorchExport {
  * a failed export leaves nothing behind.
  */
 export function exportTorchProject(modelDir: string, outDir: string): TorchExport {
-  const contents = readCheckpointFolder(modelDir); // hashes checked, a consistent read
+  const contents = readCheckedCheckpointFolder(modelDir); // shapes and hashes checked, a consistent read
   const meta = checkMeta(contents.meta, contents.dir);
   if (meta.model.normalization !== 'none') {
     throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
@@ -62,7 +62,7 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
   }
 }
 
-function writeProject(contents: ReturnType<typeof readCheckpointFolder>, meta: CheckpointMeta, target: string): TorchExport {
+function writeProject(contents: CheckpointFolderContents, meta: CheckpointMeta, target: string): TorchExport {
   const existing = fs.lstatSync(target, { throwIfNoEntry: false });
   if (existing && !(existing.isDirectory() && fs.readdirSync(target).length === 0)) {
     throw new ExportError(`${target} already exists${existing.isDirectory() ? ' and is not empty' : ''}: export to a new folder, such as ${target}-2`);

@@ -72,12 +72,15 @@ export function openRegularFile(file: string, what: string, maxBytes: number): {
   }
 }
 
-/** Reads `length` bytes at `position` (fewer only when the file shrank meanwhile). */
-export function readAt(fd: number, length: number, position: number): Buffer {
+/** One read(2) at most this long: fs.readSync refuses lengths of 2 GiB and more ("length out of range"). */
+export const READ_CHUNK = 1024 ** 3;
+
+/** Reads `length` bytes at `position` (fewer only when the file shrank meanwhile), in chunks of at most `chunk` bytes. */
+export function readAt(fd: number, length: number, position: number, chunk = READ_CHUNK): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    const n = fs.readSync(fd, buf, done, Math.min(chunk, length - done), position + done);
     if (n === 0) break;
     done += n;
   }

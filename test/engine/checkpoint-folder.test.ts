@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  META_FILE, checkSaveTarget, readCheckpointFolder, recoverCheckpointFolder, refusalToRemove, removeCheckpoint, resolveCheckpointDir, writeCheckpointFolder,
+  META_FILE, checkSaveTarget, sha256, readCheckpointFolder, recoverCheckpointFolder, refusalToRemove, removeCheckpoint, resolveCheckpointDir, writeCheckpointFolder,
 } from '../../engine/checkpoint/folder';
 import { syntheticCheckpoint } from './support/syntheticCheckpoint';
+import { READ_CHUNK, readAt } from '../../engine/io/files';
 
 const ROOT = path.join(__dirname, '..', '..');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-folder-'));
@@ -127,6 +128,24 @@ describe('checkpoint folders: ownership before deletion', () => {
     writeCheckpointFolder(empty, syntheticCheckpoint(2));
     assert.equal(serialOf(empty), 2);
     assert.deepEqual(siblings(empty), []);
+  });
+});
+
+describe('files of 2 GiB and more', () => {
+  it('are read and hashed in chunks (fs.readSync and hash.update refuse 2 GiB in one call)', () => {
+    const file = path.join(tmp(), 'data.bin');
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 256));
+    fs.writeFileSync(file, data);
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (const chunk of [1, 7, 999, 1000, 4096]) assert.deepEqual(readAt(fd, 900, 100, chunk), data.subarray(100), `chunk ${chunk}`);
+      assert.deepEqual(readAt(fd, 50, 980, 7), data.subarray(980), 'a file that ends early gives what it has');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const whole = createHash('sha256').update(data).digest('hex');
+    for (const chunk of [1, 3, 64, 1000, 5000]) assert.equal(sha256(data, chunk), whole, `chunk ${chunk}`);
+    assert.equal(READ_CHUNK, 2 ** 30);
   });
 });
 

@@ -204,6 +204,104 @@ describe('the bad-input catalogue, through the real command line', () => {
     for (const c of cases) check(c);
   });
 
+  it('small things: empty folder names, zero rounds and minutes, a negative version, deep JSON, weights that do not fit', () => {
+    const damaged = (name: string, edit: (dir: string) => void) => {
+      const dir = path.join(ws, 'damaged', name);
+      fs.cpSync(path.join(ws, model), dir, { recursive: true });
+      edit(dir);
+      return path.relative(ws, dir);
+    };
+    const editMeta = (dir: string, edit: (m: Record<string, any>) => void) => {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
+      edit(m);
+      fs.writeFileSync(path.join(dir, 'seqlab.json'), JSON.stringify(m));
+    };
+    const cases: Case[] = [
+      { name: '--out ""', args: ['train', 'english.txt', '--out', '', ...SMALL], code: 1, message: /--out needs a folder name, such as my-model/ },
+      { name: '--out " "', args: ['train', 'english.txt', '--out', ' ', ...SMALL], code: 1, message: /--out needs a folder name/ },
+      { name: 'export-torch --out ""', args: ['export-torch', '--model', model, '--out', ''], code: 1, message: /--out needs a folder name, such as my-model-pytorch/ },
+      { name: 'export-torch --out .', args: ['export-torch', '--model', model, '--out', '.'], code: 1, message: /will not export into .*: it is the current folder or holds it/ },
+      { name: 'export-torch --out ..', args: ['export-torch', '--model', model, '--out', '..'], code: 1, message: /will not export into .*: it is the current folder or holds it/ },
+      { name: 'bench --rounds 0', args: ['bench', '--rounds', '0'], code: 1, message: /--rounds must be at least 1/ },
+      { name: 'bench --steps 0', args: ['bench', '--steps', '0'], code: 1, message: /--steps must be at least 1/ },
+      { name: 'demo --minutes 0', args: ['demo', '--minutes', '0'], code: 1, message: /--minutes must be more than 0, such as 1/ },
+      { name: 'sample --length 0', args: ['sample', '--model', model, '--prompt', 'x', '--length', '0'], code: 1, message: /--length must be at least 1/ },
+      {
+        name: 'version -1', code: 1, message: /seqlab.json in .* is damaged: version: Too small: expected number to be >=1/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('version', (d) => editMeta(d, (m) => { m.version = -1; }))],
+      },
+      {
+        name: '100,000-deep JSON in the config', code: 1, message: /seqlab.json in .* is damaged: its values nest 100003 levels deep, and a SeqLab checkpoint needs at most 64/,
+        args: ['export-torch', '--out', 'deep-out', '--model', damaged('deep', (d) => {
+          editMeta(d, (m) => { m.training.config.extra = 'NEST'; });
+          const p = path.join(d, 'seqlab.json');
+          fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('"NEST"', '['.repeat(100_000) + ']'.repeat(100_000)));
+        })],
+      },
+      {
+        name: 'a corpus name of 5,000 characters', code: 1, message: /training.corpus: Too big: expected string to have <=1024 characters/,
+        args: ['sample', '--prompt', 'x', '--model', damaged('long-corpus', (d) => editMeta(d, (m) => { m.training.corpus = 'x'.repeat(5000); }))],
+      },
+    ];
+    for (const c of cases) check(c);
+  });
+
+  it('export-torch --out . in an empty current folder is refused and the folder stays', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-empty-cwd-'));
+    const inode = fs.statSync(empty).ino;
+    const r = spawnSync(process.execPath, [CLI, 'export-torch', '--model', path.join(ws, model), '--out', '.'], { cwd: empty, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /will not export into .*: it is the current folder or holds it/);
+    assert.equal(fs.statSync(empty).ino, inode, 'the same folder, not a replacement');
+    assert.deepEqual(fs.readdirSync(empty), []);
+    fs.rmSync(empty, { recursive: true });
+  });
+
+  it('a 1.9 GiB model.safetensors that does not fit seqlab.json is refused from its header, unread', () => {
+    // Outside the working folder: the catalogue's before/after comparison would hash it.
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-huge-')), 'huge-weights');
+    fs.cpSync(path.join(ws, model), dir, { recursive: true });
+    // A sparse file: a valid header for one tensor of 1.9 GiB, the data a hole (no disk used).
+    const floats = 475_000_000;
+    const header = Buffer.from(JSON.stringify({ 'embedding.weight': { dtype: 'F32', shape: [floats / 50, 50], data_offsets: [0, floats * 4] } }));
+    const file = path.join(dir, 'model.safetensors');
+    const head = Buffer.alloc(8);
+    head.writeBigUInt64LE(BigInt(header.length));
+    fs.writeFileSync(file, Buffer.concat([head, header]));
+    fs.truncateSync(file, 8 + header.length + floats * 4);
+    const started = performance.now();
+    const r = seqlab(['sample', '--prompt', 'x', '--model', dir]);
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /model.safetensors in .* does not fit the model in seqlab.json: embedding.weight has shape \[9500000,50\] in the file/);
+    assert.ok(seconds < 3, `refused in ${seconds.toFixed(1)} s (reading and hashing it first took 8 s)`);
+    fs.rmSync(path.dirname(dir), { recursive: true });
+  });
+
+  it('an empty mount point as --out, and an export into a read-only file system, are explained', (t) => {
+    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-mount-'));
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      t.skip(`cannot mount a tmpfs here (${(r.stderr || r.error?.message || '').trim() || `exit ${r.status}`}); needs root`);
+      return;
+    }
+    try {
+      const res = seqlab(['train', 'english.txt', '--out', mount, ...SMALL]);
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stderr, /cannot save the checkpoint to .*: the folder is in use by the system \(a mount point, or open elsewhere\).*\(EBUSY\)/);
+      assert.deepEqual(fs.readdirSync(mount), []);
+      assert.deepEqual(fs.readdirSync(path.dirname(mount)).filter((n) => n.startsWith(`${path.basename(mount)}.`)), [], 'no staging folder or lock left beside it');
+      spawnSync('mount', ['-o', 'remount,ro', mount]);
+      const exp = seqlab(['export-torch', '--model', model, '--out', path.join(mount, 'project')]);
+      assert.equal(exp.code, 1, exp.stderr);
+      assert.match(exp.stderr, /cannot write beside .*project \(EROFS\): choose a folder on a disk you can write to, with space. Nothing was changed/);
+      assert.doesNotMatch(exp.stderr, /^\s+at /m);
+    } finally {
+      spawnSync('umount', [mount]);
+      fs.rmSync(mount, { recursive: true, force: true });
+    }
+  });
+
   it('a closed pipe ends `sample` quietly with exit 0', async () => {
     const child = spawn(process.execPath, [CLI, 'sample', '--model', model, '--prompt', 'The', '--length', '1000000000'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
     let got = 0;
