@@ -15,12 +15,28 @@ import { webviewHtml, webviewOptions } from './webviewHtml';
 const t = vscode.l10n.t;
 export const EXPERIMENTS_VIEW_TYPE = 'seqlab.experiments';
 
+/** The last finished experiment, kept by the host (never taken back from the webview), so exports after a reload write SeqLab's own numbers. */
+interface KeptResult { message: ExperimentMessage; result: ReplyMap['experiment'] }
+const KEPT_KEY = 'seqlab.experiments.last';
+
 export class ExperimentsPanel {
   private static current: ExperimentsPanel | undefined;
+  /** Where the last result survives a window reload (the workspace's state). */
+  private static memento: vscode.Memento | undefined;
+
+  static keepResultsIn(memento: vscode.Memento): void {
+    ExperimentsPanel.memento = memento;
+  }
+
   private last: ExperimentMessage | undefined;
   private result: ReplyMap['experiment'] | undefined;
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel) {
+    const kept = ExperimentsPanel.memento?.get<KeptResult>(KEPT_KEY);
+    if (kept) {
+      this.last = kept.message;
+      this.result = kept.result;
+    }
     panel.onDidDispose(() => {
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
     });
@@ -32,11 +48,6 @@ export class ExperimentsPanel {
       if (m.type === 'ready') {
         void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null } } satisfies ToWebview);
         if (this.last) void panel.webview.postMessage(this.last);
-      } else if (m.type === 'restoreExperiment') {
-        // After a reload the webview still has its last result: take it back, so that exports work.
-        this.last = m.message;
-        const o = m.message.output;
-        if (o && !this.result) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result } } as ReplyMap['experiment'];
       } else if (m.type === 'export') {
         await this.export(m.format, m.figureId, m.data);
       }
@@ -67,6 +78,7 @@ export class ExperimentsPanel {
     // A message made on the host (Compare Runs) carries what the exports need itself.
     if (result) this.result = result;
     else if (o) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result ?? o.config } } as ReplyMap['experiment'];
+    if (o && this.result) void ExperimentsPanel.memento?.update(KEPT_KEY, { message, result: this.result } satisfies KeptResult);
     void this.panel.webview.postMessage(message);
   }
 

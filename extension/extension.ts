@@ -66,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     if (b !== 'auto') void engine.setBackend(b).catch((err: Error) => log.error(`backend ${b}: ${err.message}`));
   };
 
+  ExperimentsPanel.keepResultsIn(context.workspaceState); // the last result, for exports after a reload
   context.subscriptions.push(
     log, engine, status, trainingView,
     engine.onDidChangeState(renderStatus),

@@ -16,11 +16,9 @@ const charts: uPlot[] = [];
 const api = connect<{ last?: ExperimentMessage }>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
+    // Drawn at once from the webview's own state; the host sends its copy (what exports use) after `ready`.
     const saved = api.getState()?.last;
-    if (saved) {
-      render(saved);
-      if (saved.output) api.postMessage({ type: 'restoreExperiment', message: saved });
-    }
+    if (saved) render(saved);
   } else if (m.type === 'experiment') {
     if (!m.running) api.setState({ last: m });
     render(m);

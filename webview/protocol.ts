@@ -83,9 +83,7 @@ export interface CommandMessage { type: 'command'; command: 'start' | 'stop' | '
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
 export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
-/** Experiments panel, after a window reload: the result it still shows, so the host can export it again. */
-export interface RestoreExperimentMessage { type: 'restoreExperiment'; message: ExperimentMessage }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | RestoreExperimentMessage;
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -101,9 +99,6 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return v.command === 'start' || v.command === 'stop' || v.command === 'openSettings';
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
-    case 'restoreExperiment':
-      return isObject(v.message) && v.message.type === 'experiment' && isObject(v.message.output) && typeof v.message.output.name === 'string'
-        && Array.isArray(v.message.output.table) && Array.isArray(v.message.output.figures);
     case 'export':
       return ['json', 'csv', 'png', 'svg'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
     default:
