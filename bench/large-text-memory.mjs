@@ -34,7 +34,7 @@ function largeText(length) {
   const alphabet = Array.from({ length: DISTINCT }, (_, i) => String.fromCodePoint(0x4e00 + i));
   const cdf = new Float64Array(DISTINCT);
   let total = 0;
-  for (let k = 0; k < DISTINCT; k++) cdf[k] = total += 1 / (k + 1) ** 1.05;
+  for (let k = 0; k < DISTINCT; k++) cdf[k] = total += 1 / (k + 1) ** 1.6; // the 7,999 most frequent cover 99.9%, as in real Chinese
   const pick = () => {
     const r = rand() * total;
     let lo = 0;

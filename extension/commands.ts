@@ -14,6 +14,7 @@ import { engineConfig, readSettings, type Settings } from './settings';
 // Bounded, regular-file-only reading of seqlab.json and the ownership rule; folder.ts and lock.ts load no TensorFlow.js.
 import { readMetaJSON, refusalToRemove } from '../engine/checkpoint/folder';
 import { describeHolder, lockHolder } from '../engine/checkpoint/lock';
+import { codePointCount } from '../engine/text/codePoints';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -201,14 +202,14 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         return;
       }
       const name = t('selection in {0}', path.basename(editor.document.fileName));
-      return train(c, { kind: 'text', text, name }, name, [...text].length);
+      return train(c, { kind: 'text', text, name }, name, codePointCount(text));
     }),
     reg('seqlab.trainOnFile', async () => {
       const editor = editorOrWarn();
       if (!editor) return;
       const text = editor.document.getText();
       const name = path.basename(editor.document.fileName);
-      return train(c, { kind: 'text', text, name }, name, [...text].length);
+      return train(c, { kind: 'text', text, name }, name, codePointCount(text));
     }),
     reg('seqlab.trainOnFiles', async (glob?: string) => {
       const pattern = glob ?? (await vscode.window.showInputBox({ prompt: t('Files to train on (a glob in the workspace)'), value: c.settings().filesGlob }));
@@ -235,7 +236,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         const pick = await vscode.window.showInformationMessage(t('No model is loaded. Train a quick one on this file and then continue?'), quick, t('Load Model…'));
         if (pick === quick) {
           const text = editor.document.getText();
-          const summary = await train(c, { kind: 'text', text, name: path.basename(editor.document.fileName) }, path.basename(editor.document.fileName), [...text].length, { steps: 300 });
+          const summary = await train(c, { kind: 'text', text, name: path.basename(editor.document.fileName) }, path.basename(editor.document.fileName), codePointCount(text), { steps: 300 });
           if (!summary?.checkpoint) return;
         } else {
           if (pick) await vscode.commands.executeCommand('seqlab.loadModel');
@@ -252,7 +253,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       const editor = editorOrWarn();
       if (!editor) return;
       const text = editor.document.getText(editor.selection);
-      if ([...text].length < 2) {
+      if (codePointCount(text) < 2) {
         void vscode.window.showWarningMessage(t('Select at least two characters to inspect.'));
         return;
       }

@@ -12,7 +12,7 @@
 import { tf } from '../core/backend';
 import { Random, freshSeed } from '../core/random';
 import { Module, checkKnownKeys, checkPositiveInt } from '../nn/module';
-import { crossEntropy, linear } from '../nn/ops';
+import { headCrossEntropy, linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from '../nn/recurrent';
 
 import { CELL_TYPES, type CellType } from '../core/names';
@@ -128,14 +128,21 @@ export class CharLM extends Module {
     }) as unknown as { logits: tf.Tensor2D; hN: tf.Tensor3D; cN?: tf.Tensor3D; steps?: RecurrentOutput['steps'] };
   }
 
-  /** Mean cross-entropy (nats per character) of predicting window[:, 1:] from window[:, :-1]. */
-  loss(windows: tf.Tensor2D): tf.Scalar {
+  /**
+   * Mean cross-entropy (nats per character) of predicting window[:, 1:] from window[:, :-1].
+   * The head and the loss go through the logits in chunks of rows (headCrossEntropy), so a
+   * large vocabulary does not hold (L*N, V) floats several times over; `gradients: false`
+   * (evaluation) skips the gradient work done in its forward pass.
+   */
+  loss(windows: tf.Tensor2D, options: { gradients: boolean } = { gradients: true }): tf.Scalar {
     return tf.tidy(() => {
       const [N, W] = windows.shape;
-      const inputs = tf.slice(windows, [0, 0], [N, W - 1]) as tf.Tensor2D;
-      const targets = tf.transpose(tf.slice(windows, [0, 1], [N, W - 1])).reshape([(W - 1) * N]) as tf.Tensor1D;
-      const { logits } = this.forward(inputs);
-      return crossEntropy(logits, targets);
+      const L = W - 1;
+      const inputs = tf.slice(windows, [0, 0], [N, L]) as tf.Tensor2D;
+      const targets = tf.transpose(tf.slice(windows, [0, 1], [N, L])).reshape([L * N]) as tf.Tensor1D;
+      const r = this.rnn.forward(this.embed(inputs));
+      const h = r.output.reshape([L * N, this.config.hiddenSize]) as tf.Tensor2D;
+      return headCrossEntropy(h, this.headWeight as tf.Tensor as tf.Tensor2D, this.headBias, targets, options);
     });
   }
 }

@@ -114,6 +114,86 @@ export function crossEntropy(logits: Tensor2D, targets: tf.Tensor1D): tf.Scalar 
 }
 
 /**
+ * Rows of logits computed at once by `headCrossEntropy`: (256, V) floats at a time instead
+ * of (L*N, V). For V = 8,000 and a batch of 32 x 64 a step's head held ~920 MB of wasm
+ * heap (logits, one-hot, exponentials, softmax, gradient, transposes; the heap never
+ * shrinks); in chunks it holds ~30 MB.
+ */
+export const HEAD_CHUNK_ROWS = 256;
+
+/**
+ * Mean cross-entropy (nats) of `linear(h, w, b)` against integer `targets`, without ever
+ * holding the (M, V) logits: the rows go through in chunks of HEAD_CHUNK_ROWS. The loss is
+ * the last op before the scalar, so its gradient is known in the forward pass: each chunk's
+ * (softmax - one-hot) gives dh, dW and db there and then, and the backward pass only scales
+ * them by dy / M. Same products, same sums as linear + crossEntropy, in a tenth of the memory.
+ * With `gradients: false` (evaluation) only the loss is computed.
+ */
+export function headCrossEntropy(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D, options: { gradients: boolean }): tf.Scalar {
+  const [rows, width] = h.shape;
+  const vocab = w.shape[0];
+  /** One chunk: its summed loss, and (with gradients) its (softmax - one-hot). */
+  const chunk = (hAll: Tensor, bias: Tensor, wT: Tensor2D, start: number, size: number, withDelta: boolean) => {
+    const hc = tf.slice(hAll, [start, 0], [size, width]) as Tensor2D;
+    const logits = tf.add(mm(hc, wT), bias);
+    const shifted = tf.sub(logits, tf.max(logits, 1, true));
+    const e = expNonPositive(shifted);
+    const total = tf.sum(e, 1, true);
+    // oneHot's own float32 dtype gives zeros on the wasm backend (tfjs 4.22): int32, then cast.
+    const oneHot = tf.cast(tf.oneHot(tf.slice(targets, [start], [size]), vocab), 'float32');
+    const loss = tf.sub(tf.sum(tf.log(total)), tf.sum(tf.mul(shifted, oneHot)));
+    return { hc, loss, delta: withDelta ? tf.sub(tf.div(e, total), oneHot) as Tensor2D : undefined };
+  };
+  if (!options.gradients) {
+    return tf.tidy(() => {
+      const wT = tf.transpose(w);
+      let sum: tf.Scalar = tf.scalar(0);
+      for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
+        const next = tf.tidy(() => tf.add(sum, chunk(h, b, wT, start, Math.min(HEAD_CHUNK_ROWS, rows - start), false).loss) as tf.Scalar);
+        sum.dispose();
+        sum = next;
+      }
+      return tf.div(sum, rows) as tf.Scalar;
+    });
+  }
+  const op = tf.customGrad((hIn, wIn, bIn, save) => {
+    const wT = tf.transpose(wIn as Tensor2D);
+    const dhParts: Tensor[] = [];
+    let dW: Tensor = tf.zeros([vocab, width]);
+    let db: Tensor = tf.zeros([vocab]);
+    let sum: Tensor = tf.scalar(0);
+    for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
+      const size = Math.min(HEAD_CHUNK_ROWS, rows - start);
+      const [dh, nextW, nextB, nextSum] = tf.tidy(() => {
+        const { hc, loss, delta } = chunk(hIn as Tensor, bIn as Tensor, wT, start, size, true);
+        // As linear's gradient: delta.T once (a product whose right factor is (m, V) is slow on wasm), then dW, db; dh = delta @ W.
+        const deltaT = tf.transpose(delta!);
+        return [mm(delta!, wIn as Tensor2D), tf.add(dW, mm(deltaT, hc)), tf.add(db, tf.sum(deltaT, 1)), tf.add(sum, loss)];
+      });
+      dW.dispose();
+      db.dispose();
+      sum.dispose();
+      dhParts.push(dh);
+      dW = nextW;
+      db = nextB;
+      sum = nextSum;
+    }
+    const dhAll = dhParts.length === 1 ? dhParts[0] : tf.concat(dhParts, 0);
+    if (dhParts.length > 1) for (const part of dhParts) part.dispose();
+    wT.dispose();
+    (save as tf.GradSaveFunc)([dhAll, dW, db]);
+    return {
+      value: tf.div(sum, rows),
+      gradFunc: (dy: Tensor, [dhSaved, dWSaved, dbSaved]: Tensor[]) => {
+        const scale = tf.div(dy, rows);
+        return [tf.mul(dhSaved, scale), tf.mul(dWSaved, scale), tf.mul(dbSaved, scale)];
+      },
+    };
+  });
+  return op(h, w, b) as tf.Scalar;
+}
+
+/**
  * `tf.unstack(t)` along axis 0, safe under autodiff when there is one slice: tfjs
  * hands a single-output op's gradient a bare tensor, which its Unpack gradient
  * (`stack(dy)`) rejects.

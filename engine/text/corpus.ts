@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { glob } from 'tinyglobby';
 import { FileRefusedError, formatBytes, readRegularFile } from '../io/files';
 import { shellCommand } from '../io/safeText';
+import { codePointCount } from './codePoints';
+import type { TokenIds } from './vocabulary';
 
 export type CorpusSource =
   | { kind: 'text'; text: string; name?: string }
@@ -96,7 +98,7 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
           : `the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files`);
       }
       parts.push(text);
-      list.push({ path: file, characters: [...text].length });
+      list.push({ path: file, characters: codePointCount(text) });
     }
     corpus = {
       text: parts.join('\n\n'),
@@ -115,17 +117,17 @@ export function checkText(text: string, minLength: number, maxCharacters = DEFAU
   if (text.length > maxCharacters) {
     throw new CorpusError(`the text has ${text.length.toLocaleString('en')} characters, more than the limit of ${maxCharacters.toLocaleString('en')}; train on a part of it`);
   }
-  const length = [...text].length;
+  const length = codePointCount(text);
   if (length < minLength) {
     throw new CorpusError(`the text has ${length} character${length === 1 ? '' : 's'}, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`);
   }
 }
 
 /** A contiguous split: the last `valFraction` of the ids is for validation. */
-export function splitIds(ids: Int32Array, valFraction: number, minPart: number): { train: Int32Array; validation: Int32Array } {
+export function splitIds<T extends TokenIds>(ids: T, valFraction: number, minPart: number): { train: T; validation: T } {
   const valLength = Math.max(minPart, Math.round(ids.length * valFraction));
   if (ids.length - valLength < minPart) {
     throw new CorpusError(`the text has ${ids.length} tokens: too short to hold out ${valLength} for validation and still train on a window of ${minPart}; select more text or lower the sequence length`);
   }
-  return { train: ids.subarray(0, ids.length - valLength), validation: ids.subarray(ids.length - valLength) };
+  return { train: ids.subarray(0, ids.length - valLength) as T, validation: ids.subarray(ids.length - valLength) as T };
 }

@@ -8,6 +8,7 @@ import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { DataParallelSteps, ReplicaError, workersFor } from '../parallel/steps';
 import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
+import { codePointCount } from '../text/codePoints';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
 import { createOptimizer, LocalSteps, optimizerConfigOf, type TrainingSteps } from './step';
 import { modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
@@ -78,8 +79,11 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
       throw new Error(`cannot resume ${request.resumeFrom} with a different model shape (${changed.map((k) => `${k}: ${saved[k]} -> ${config[k]}`).join(', ')}); start a new model instead`);
     }
   }
-  const corpus = await loadCorpus(request.source, { minLength: 2 * (config.seqLen + 1), maxCharacters: request.maxCharacters });
-  const data = prepareData(corpus.text, config, resumed?.vocabulary);
+  // The text is needed only until it is token ids: nothing below keeps it (a 24M-character text is 48 MB as a string, 48 MB as ids).
+  const { origin, characters: corpusCharacters, data } = await (async () => {
+    const corpus = await loadCorpus(request.source, { minLength: 2 * (config.seqLen + 1), maxCharacters: request.maxCharacters });
+    return { origin: corpus.origin, characters: codePointCount(corpus.text), data: prepareData(corpus.text, config, resumed?.vocabulary) };
+  })();
   const model = resumed?.model ?? modelFor(config, data.vocabulary.size);
   model.train();
   const optimizerConfig = optimizerConfigOf(config);
@@ -116,7 +120,7 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
     }
   }
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
-    model, optimizer, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: corpus.origin,
+    model, optimizer, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: origin,
   });
   try {
     const result = yield* trainModel(model, steps, data, config, {
@@ -138,8 +142,8 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
       } : undefined,
     }, signal);
     return {
-      ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: corpus.origin,
-      corpusCharacters: [...corpus.text].length, config, workers: steps.workers,
+      ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: origin,
+      corpusCharacters, config, workers: steps.workers,
     };
   } catch (err) {
     if (!(err instanceof ReplicaError)) throw err;

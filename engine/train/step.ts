@@ -94,7 +94,7 @@ export function evaluateLoss(model: CharLM, windows: tf.Tensor2D, chunk: number)
     let total = 0;
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);
-      total += tf.tidy(() => model.loss(tf.slice(windows, [start, 0], [size, -1]) as tf.Tensor2D).dataSync()[0]) * size;
+      total += tf.tidy(() => model.loss(tf.slice(windows, [start, 0], [size, -1]) as tf.Tensor2D, { gradients: false }).dataSync()[0]) * size;
     }
     return total / n;
   } finally {

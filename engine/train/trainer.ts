@@ -10,7 +10,7 @@ import type { TrainingState } from '../checkpoint/checkpoint';
 import { Random } from '../core/random';
 import { sampleText } from '../model/sample';
 import { CorpusError, splitIds } from '../text/corpus';
-import { Vocabulary } from '../text/vocabulary';
+import { Vocabulary, type TokenIds } from '../text/vocabulary';
 import type { TrainConfig } from './config';
 import { learningRateAt } from './optim';
 import type { TrainingSteps } from './step';
@@ -19,14 +19,15 @@ export interface TrainData {
   vocabulary: Vocabulary;
   /** Why this vocabulary mode: "character level: 67 distinct characters". */
   vocabularyReason: string;
-  train: Int32Array;
-  validation: Int32Array;
+  /** The text as token ids, held once (see Vocabulary.encodeText). */
+  train: TokenIds;
+  validation: TokenIds;
 }
 
 /** Tokenises the text and splits it; errors say how long the text must be. */
 export function prepareData(text: string, config: TrainConfig, vocabulary?: Vocabulary): TrainData {
   const built = vocabulary ? { vocabulary, reason: 'the checkpoint\'s vocabulary' } : Vocabulary.fromText(text, { mode: config.vocabMode, maxSize: config.vocabMax });
-  const { ids } = built.vocabulary.encode(text);
+  const { ids } = built.vocabulary.encodeText(text);
   const window = config.seqLen + 1;
   if (ids.length < 2 * window) {
     throw new CorpusError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`);
@@ -99,7 +100,7 @@ export interface TrainingHooks {
 }
 
 /** Fixed, contiguous validation windows (at most `count`), (windows, seqLen+1) row-major. */
-function validationWindows(ids: Int32Array, seqLen: number, count: number): { data: Int32Array; rows: number } {
+function validationWindows(ids: TokenIds, seqLen: number, count: number): { data: Int32Array; rows: number } {
   const width = seqLen + 1;
   const available = Math.floor((ids.length - 1) / seqLen);
   const n = Math.max(1, Math.min(count, available));

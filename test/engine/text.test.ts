@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UNKNOWN_TOKEN, Vocabulary, describeCharacters } from '../../engine/text/vocabulary';
 import { CorpusError, loadCorpus, splitIds } from '../../engine/text/corpus';
+import { codePointCount } from '../../engine/text/codePoints';
 
 describe('Vocabulary', () => {
   it('counts code points, not UTF-16 units: CJK, emoji and astral characters are one token each', () => {
@@ -97,5 +98,34 @@ describe('corpus', () => {
     assert.equal(train.length, 90);
     assert.deepEqual(Array.from(validation.slice(0, 2)), [90, 91]);
     assert.throws(() => splitIds(ids.subarray(0, 12), 0.1, 8), /too short to hold out 8 for validation/);
+  });
+});
+
+describe('a text held once, as narrow ids', () => {
+  it('codePointCount counts characters as [...text] does, without building the array', () => {
+    for (const text of ['', 'abc', '新闻报道', '😀𝒳 ok', 'a\uD800b', '\uDC00\uD800', 'x\uD83D', '\uD83D\uDE00\uD83D']) {
+      assert.equal(codePointCount(text), [...text].length, JSON.stringify(text));
+    }
+  });
+
+  it('encodeText uses bytes at byte level, 16 bits up to 65,536 tokens, 32 beyond, with the same ids as encode', () => {
+    const text = '新闻报道😀𝒳 ok, 新闻';
+    const chars = Vocabulary.fromText(text).vocabulary;
+    const narrow = chars.encodeText(text).ids;
+    assert.ok(narrow instanceof Uint16Array);
+    assert.equal(narrow.length, [...text].length, 'one id per character, astral ones included');
+    assert.deepEqual(Array.from(narrow), Array.from(chars.encode(text).ids));
+    assert.equal(chars.decode(narrow), text);
+    const bytes = Vocabulary.bytes().encodeText(text).ids;
+    assert.ok(bytes instanceof Uint8Array);
+    assert.equal(Vocabulary.bytes().decode(bytes), text);
+    const tokens = Array.from({ length: 70_000 }, (_, i) => String.fromCodePoint(0x20000 + i));
+    const wide = Vocabulary.fromJSON({ mode: 'char', tokens });
+    const ids = wide.encodeText(tokens[69_999] + tokens[3]).ids;
+    assert.ok(ids instanceof Int32Array);
+    assert.deepEqual(Array.from(ids), [69_999, 3]);
+    const capped = Vocabulary.fromJSON({ mode: 'char', tokens: [UNKNOWN_TOKEN, 'a', 'b'], capped: true });
+    assert.deepEqual(Array.from(capped.encodeText('a😀b').ids), [1, 0, 2], 'an unknown character is the unknown token');
+    assert.deepEqual(Array.from(capped.encodeText('a😀b', { onUnknown: 'skip' }).ids), [1, 2], 'or skipped, and the array trimmed');
   });
 });
