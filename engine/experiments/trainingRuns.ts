@@ -299,7 +299,8 @@ export interface VersusResult {
   finalValLoss: Record<string, number>;
   bestValLoss: Record<string, number>;
   seconds: Record<string, number>;
-  runs: Array<{ cell: string; seed: number; finalValLoss: number; bestValLoss: number; seconds: number }>;
+  /** Each run; `initialValLoss` is before its first step, so a run that learned nothing shows it. */
+  runs: Array<{ cell: string; seed: number; initialValLoss: number; finalValLoss: number; bestValLoss: number; seconds: number }>;
 }
 
 export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'lstm' | 'gru'; seed: number }, Run> = {
@@ -328,7 +329,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       finalValLoss: by((rs) => round(meanOf(rs.map((r) => r.valLoss.at(-1)!)), 6)),
       bestValLoss: by((rs) => round(meanOf(rs.map((r) => r.result.bestValLoss ?? NaN)), 6)),
       seconds: by((rs) => round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6)),
-      runs: runs.map((r) => ({ cell: r.name, seed: r.seed, finalValLoss: r.valLoss.at(-1)!, bestValLoss: round(r.result.bestValLoss ?? NaN), seconds: r.seconds.at(-1)! })),
+      runs: runs.map((r) => ({ cell: r.name, seed: r.seed, initialValLoss: round(r.result.initialValLoss ?? NaN), finalValLoss: r.valLoss.at(-1)!, bestValLoss: round(r.result.bestValLoss ?? NaN), seconds: r.seconds.at(-1)! })),
     };
     const gruBetter = seeds.filter((seed) => {
       const f = (cell: string) => runs.find((r) => r.name === cell && r.seed === seed)?.valLoss.at(-1) ?? NaN;

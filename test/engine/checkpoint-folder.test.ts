@@ -246,8 +246,30 @@ describe('checkpoint folders: interrupted saves', () => {
     assert.ok(seen.size > 5, `the writer should have saved several times during the reads (saw ${seen.size})`);
   });
 
-  it('recovering a folder that cannot be written is harmless', () => {
-    recoverCheckpointFolder(path.join(tmp(), 'nothing-here'));
+  it('recovering a folder that cannot be written is harmless: nothing changes, and the leftover is still read', (t) => {
+    const base = tmp();
+    const target = path.join(base, 'model');
+    writeCheckpointFolder(target, syntheticCheckpoint(7));
+    // A save killed between its renames, by a process that is gone: only the leftover holds the checkpoint.
+    const deadPid = spawnSync('true').pid!;
+    fs.renameSync(target, `${target}.old-${deadPid}-abcdef12`);
+    const view = tmp();
+    const bind = spawnSync('mount', ['--bind', base, view], { encoding: 'utf8' });
+    if (bind.status !== 0) {
+      t.skip(`cannot bind-mount a folder read-only here (${(bind.stderr || '').trim() || `exit ${bind.status}`}); needs root`);
+      return;
+    }
+    try {
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro,bind', view]).status, 0);
+      const readOnly = path.join(view, 'model');
+      const before = tree(view);
+      recoverCheckpointFolder(readOnly); // would rename the leftover into place: EROFS, ignored
+      assert.deepEqual(tree(view), before, 'nothing changed');
+      assert.equal(serialOf(readOnly), 7, 'the checkpoint is read from the leftover');
+      assert.throws(() => writeCheckpointFolder(readOnly, syntheticCheckpoint(8)), /the file system is read-only; save to another folder \(EROFS\)/);
+    } finally {
+      spawnSync('umount', [view]);
+    }
   });
 });
 

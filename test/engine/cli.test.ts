@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildProgram } from '../../engine/cli';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-cli-'));
@@ -70,10 +71,14 @@ describe('seqlab command line', () => {
   });
 
   it('has --help on every command', () => {
-    for (const cmd of ['train', 'sample', 'probe', 'bench', 'demo']) {
+    // Every command the program defines, so a new one cannot be left out of this test.
+    const commands = buildProgram().commands.map((c) => c.name());
+    assert.deepEqual([...commands].sort(), ['bench', 'demo', 'experiment', 'export-torch', 'probe', 'sample', 'train']);
+    for (const cmd of commands) {
       const r = seqlab(cmd, '--help');
-      assert.equal(r.code, 0);
+      assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`Usage: seqlab ${cmd}`));
+      for (const option of buildProgram().commands.find((c) => c.name() === cmd)!.options) assert.ok(r.stdout.includes(option.long!), `${cmd} --help names ${option.long}`);
     }
   });
 });

@@ -131,7 +131,8 @@ describe('experiments', () => {
   it('lstm-vs-gru: the GRU has three quarters of the LSTM\'s recurrent parameters; both learn in every seed', async () => {
     const o = await run<VersusResult>('lstm-vs-gru', { hidden: 32, seqLen: 24, batch: 8, steps: 20 });
     assert.ok(o.result.parameters.gru < o.result.parameters.lstm);
-    for (const r of o.result.runs) assert.ok(r.finalValLoss < Math.log(60), `${r.cell} seed ${r.seed}: ${r.finalValLoss}`);
+    // Learning, measured against the same run before its first step (an untrained model is near log V: a fixed bound passed at lr 1e-9).
+    for (const r of o.result.runs) assert.ok(r.finalValLoss < r.initialValLoss - 0.5, `${r.cell} seed ${r.seed}: ${r.initialValLoss} -> ${r.finalValLoss}`);
     assert.equal(o.result.runs.length, 6);
   });
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend, CharLM, DataParallelSteps, LocalSteps, ReplicaError, createOptimizer, workersFor } from '../../engine';
-import { loadCheckpoint } from '../../engine/checkpoint/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../../engine/checkpoint/checkpoint';
 import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 import { parseTrainConfig } from '../../engine/train/config';
 import { trainFromRequest, type TrainSummary } from '../../engine/train/session';
@@ -140,15 +140,24 @@ describe('data-parallel training', () => {
     const clip = { clipNorm: config.clipNorm, clipValue: 0 };
     const steps = await DataParallelSteps.create(model, createOptimizer(model, { name: 'adam', ...clip }), { name: 'adam', ...clip }, { workers: 2 });
     const saved: number[] = [];
+    const dir = path.join(root, 'best');
     const started = performance.now();
     try {
       await assert.rejects(drain(trainModel(model, steps, data, config, {
-        saveCheckpoint: (_which, state) => void saved.push(state.step),
+        // Real checkpoints on disk, as the session writes them.
+        saveCheckpoint: (_which, state) => {
+          saveCheckpoint(dir, { model, optimizer: steps.optimizer, vocabulary: data.vocabulary, config, state, backend: 'wasm' });
+          saved.push(state.step);
+        },
       }), (e) => {
         if (e.kind === 'progress' && e.step === 12) void steps.killReplica(1);
       }), (err: Error) => err instanceof ReplicaError && /replica 2 of 2 stopped/.test(err.message));
       assert.ok(performance.now() - started < 30_000, 'no hang');
       assert.ok(saved.includes(5), `a checkpoint before the failure: ${saved}`);
+      const kept = loadCheckpoint(dir);
+      assert.equal(kept.meta.training.state.step, saved.at(-1), 'the folder holds the last checkpoint written, whole');
+      assert.ok(kept.meta.training.state.step < 12);
+      kept.model.dispose();
     } finally {
       await steps.dispose();
       model.dispose();

@@ -92,12 +92,56 @@ describe('sampling', () => {
     m.dispose();
   });
 
-  it('streams whole characters from a byte-level model', async () => {
+  it('streams whole characters from a byte-level model: a character comes out when its last byte does', async () => {
     const bytes = Vocabulary.bytes();
+    const decode = bytes.streamDecoder();
+    const pieces = Array.from(Buffer.from('中a😀'), (b) => decode(b));
+    assert.deepEqual(pieces, ['', '', '中', 'a', '', '', '', '😀']);
     const m = new CharLM({ vocabSize: 256, embeddingSize: 6, hiddenSize: 12, seed: 2 });
-    const { pieces } = await collect(sample(m, bytes, '中文', { length: 60, temperature: 1, seed: 1 }));
-    for (const p of pieces) assert.ok(!p.includes('\uD800'), 'no lone surrogates');
+    const { pieces: sampled, summary } = await collect(sample(m, bytes, '中文', { length: 60, temperature: 1, seed: 1 }));
+    assert.equal(sampled.join(''), summary.text, 'the stream is the text');
     m.dispose();
+  });
+
+  /** The distribution chooseToken draws from: the share of u in [0, 1) that picks each token. */
+  const drawn = (logits: number[], o: { temperature: number; topK: number; topP: number }) => {
+    const N = 200_000;
+    const counts = new Array(logits.length).fill(0);
+    for (let k = 0; k < N; k++) counts[chooseToken(logits, o, (k + 0.5) / N)]++;
+    return counts.map((c) => c / N);
+  };
+  /** softmax(logits / T) restricted to `keep` (indices), renormalised: the distribution by hand. */
+  const expected = (logits: number[], T: number, keep: number[]) => {
+    const w = logits.map((l, i) => (keep.includes(i) ? Math.exp(l / T) : 0));
+    const total = w.reduce((a, b) => a + b, 0);
+    return w.map((x) => x / total);
+  };
+  const close = (got: number[], want: number[], what: string) =>
+    got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-4, `${what}: token ${i} drawn with ${g.toFixed(5)}, expected ${want[i].toFixed(5)}`));
+
+  it('chooseToken draws from softmax(logits / T) at every temperature', () => {
+    const logits = [2, 1, 0.5, -1];
+    for (const T of [0.5, 1, 2]) close(drawn(logits, { temperature: T, topK: 0, topP: 1 }), expected(logits, T, [0, 1, 2, 3]), `T ${T}`);
+    // By hand for T = 0.5: weights e^4, e^2, e^1, e^-2.
+    const w = [Math.exp(4), Math.exp(2), Math.exp(1), Math.exp(-2)];
+    const total = w.reduce((a, b) => a + b, 0);
+    close(drawn(logits, { temperature: 0.5, topK: 0, topP: 1 }), w.map((x) => x / total), 'T 0.5 by hand');
+  });
+
+  it('chooseToken with top-k keeps the k most likely, with top-p the smallest set reaching p, renormalised', () => {
+    const logits = [0.5, 2, -1, 1]; // order by likelihood: 1, 3, 0, 2
+    close(drawn(logits, { temperature: 1, topK: 2, topP: 1 }), expected(logits, 1, [1, 3]), 'top-k 2');
+    close(drawn(logits, { temperature: 0.7, topK: 3, topP: 1 }), expected(logits, 0.7, [1, 3, 0]), 'top-k 3 at T 0.7');
+    // At T = 1 the probabilities are 0.610, 0.224, 0.136, 0.030: p = 0.8 needs the first two, 0.85 three.
+    const p = expected(logits, 1, [0, 1, 2, 3]);
+    assert.ok(p[1] < 0.8 && p[1] + p[3] > 0.8 && p[1] + p[3] < 0.85, `${p}`);
+    close(drawn(logits, { temperature: 1, topK: 0, topP: 0.8 }), expected(logits, 1, [1, 3]), 'top-p 0.8');
+    close(drawn(logits, { temperature: 1, topK: 0, topP: 0.85 }), expected(logits, 1, [1, 3, 0]), 'top-p 0.85');
+    close(drawn(logits, { temperature: 1, topK: 0, topP: 0.5 }), [0, 1, 0, 0], 'top-p below the first: the most likely alone');
+    // Both: top-k first, then top-p of what is left (renormalised) at T = 2.
+    const k3 = expected(logits, 2, [1, 3, 0]);
+    assert.ok(k3[1] + k3[3] >= 0.7 && k3[1] < 0.7, `${k3}`);
+    close(drawn(logits, { temperature: 2, topK: 3, topP: 0.7 }), expected(logits, 2, [1, 3]), 'top-k 3 then top-p 0.7 at T 2');
   });
 
   it('chooseToken: temperature 0 is argmax; top-p keeps the smallest set reaching p', () => {
