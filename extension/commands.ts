@@ -12,7 +12,7 @@ import { ModelItem, type ModelStore, type ModelsTree } from './models';
 import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';
 // Bounded, regular-file-only reading of seqlab.json and the ownership rule; folder.ts and lock.ts load no TensorFlow.js.
-import { readMetaJSON, refusalToRemove } from '../engine/checkpoint/folder';
+import { readMetaJSON, refusalToRemove, removeCheckpoint } from '../engine/checkpoint/folder';
 import { describeHolder, lockHolder } from '../engine/checkpoint/lock';
 import { codePointCount } from '../engine/text/codePoints';
 
@@ -103,7 +103,12 @@ async function trashCheckpoint(dir: string): Promise<string | undefined> {
   if (refusal) return refusal;
   const holder = lockHolder(dir);
   if (holder) return t('{0} is in use by another SeqLab run: {1}.', path.basename(dir), describeHolder(holder));
-  await vscode.workspace.fs.delete(vscode.Uri.file(dir), { recursive: true, useTrash: true });
+  try {
+    await vscode.workspace.fs.delete(vscode.Uri.file(dir), { recursive: true, useTrash: true });
+  } catch (err) {
+    // Where the file system has no trash (a remote or web host), the engine removes the checkpoint's own files, and nothing else.
+    if (!removeCheckpoint(dir)) return t('{0} could not be removed: {1}', path.basename(dir), (err as Error).message);
+  }
   return undefined;
 }
 
@@ -131,11 +136,17 @@ export async function offerResume(c: CommandContext, record: RunRecord): Promise
   if (pick === resume) {
     await vscode.commands.executeCommand('seqlab.resumeRun', record);
   } else if (pick === discard) {
-    c.runs.remove(record.name);
-    const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
-    if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
-    c.tree.refresh();
+    await vscode.commands.executeCommand('seqlab.discardRun', record);
   }
+}
+
+/** Discard of an interrupted run: its record goes, its latest weights go to the trash (under the ownership rule), its best checkpoint stays. */
+async function discardRun(c: CommandContext, record: RunRecord): Promise<string | undefined> {
+  c.runs.remove(record.name);
+  const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
+  if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
+  c.tree.refresh();
+  return refused;
 }
 
 function editorOrWarn(): vscode.TextEditor | undefined {
@@ -222,6 +233,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, files.length === 1 ? t('1 file') : t('{0} files', files.length), 0);
     }),
     reg('seqlab.resumeRun', (record: RunRecord) => train(c, record.source, record.origin, record.characters, {}, record)),
+    reg('seqlab.discardRun', (record: RunRecord) => discardRun(c, record)),
     reg('seqlab.stopTraining', async () => {
       if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
     }),

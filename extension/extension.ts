@@ -21,6 +21,8 @@ import { TrainingViewProvider } from './trainingView';
 export interface SeqLabApi {
   engine: EngineHost;
   store: ModelStore;
+  /** Runs in progress or interrupted (for tests of Resume and Discard). */
+  runs: RunRecords;
 }
 
 export function activate(context: vscode.ExtensionContext): SeqLabApi {
@@ -101,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   for (const record of runs.interrupted().slice(0, 3)) void offerResume(commandContext, record);
   if (settings().backend !== 'auto') applyBackend();
   engine.setUnits(settings().units);
-  return { engine, store };
+  return { engine, store, runs };
 }
 
 /** A checkpoint's seqlab.json, or undefined when it is gone or unreadable (the worker checks it fully on load). */

@@ -55,6 +55,17 @@ export class RunRecords {
     for (const f of this.filesOf(name)) fs.rmSync(path.join(this.root, f), { force: true });
   }
 
+  /** The record of the run `name`, whichever extension host wrote it. */
+  get(name: string): RunRecord | undefined {
+    const f = this.filesOf(name)[0];
+    if (!f) return undefined;
+    try {
+      return JSON.parse(readRegularFile(path.join(this.root, f), 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
   private filesOf(name: string): string[] {
     if (!fs.existsSync(this.root)) return [];
     return fs.readdirSync(this.root).filter((f) => RECORD.exec(f)?.[1] === name);

@@ -3,6 +3,7 @@
  * engine worker, real files. Run by test/vscode/runExtensionTests.mjs.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,12 +26,38 @@ async function openNotes(): Promise<vscode.TextEditor> {
   return vscode.window.showTextDocument(doc);
 }
 
+/** Every file and folder in the workspace with its SHA-256: what "nothing else is written into your workspace" is checked against. */
+function workspaceTree(): Record<string, string> {
+  const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const p = path.join(entry.parentPath, entry.name);
+    out[path.relative(root, p)] = entry.isFile() ? createHash('sha256').update(fs.readFileSync(p)).digest('hex') : entry.isDirectory() ? 'dir' : 'other';
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  for (const started = Date.now(); !ok(); await sleep(50)) if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+}
+
 describe('SeqLab in VS Code', function () {
   this.timeout(180_000);
+  let tree: Record<string, string>;
 
   before(async () => {
     const config = vscode.workspace.getConfiguration('seqlab');
     for (const [k, v] of Object.entries(small)) await config.update(`train.${k}`, v, vscode.ConfigurationTarget.Global);
+    tree = workspaceTree();
+  });
+
+  // After every test (every command it ran), the workspace holds exactly what it held before:
+  // open documents saved as they are now, so an edit a command left behind would show.
+  afterEach(async () => {
+    await vscode.workspace.saveAll(false);
+    assert.deepEqual(workspaceTree(), tree, 'the workspace is as it was');
   });
 
   it('activates without loading TensorFlow.js, and registers every command', async () => {
@@ -125,6 +152,79 @@ describe('SeqLab in VS Code', function () {
     assert.match(engine.state.message ?? '', /training needs at least/);
     assert.equal(editor.document.getText(), 'too short');
     assert.equal(editor.document.isDirty, false);
+  });
+
+  it('Esc stops a generation: what was written so far stays, as one undoable edit', async () => {
+    const editor = await openNotes();
+    const original = editor.document.getText();
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    await vscode.workspace.getConfiguration('seqlab').update('generate.length', 100_000, vscode.ConfigurationTarget.Global);
+    const keybinding = (JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8')).contributes.keybindings as Array<{ command: string; key: string; when?: string }>)
+      .find((k) => k.command === 'seqlab.cancelGeneration');
+    assert.equal(keybinding?.key, 'escape', 'Esc is bound to Stop Generating');
+    assert.match(keybinding?.when ?? '', /seqlab\.generating/);
+    const started = Date.now();
+    const generating = vscode.commands.executeCommand('seqlab.generateContinuation');
+    await waitFor('the first characters', () => editor.document.getText().length > original.length + 20);
+    await vscode.commands.executeCommand('seqlab.cancelGeneration'); // what Esc runs while generating
+    await generating;
+    const written = editor.document.getText().length - original.length;
+    assert.ok(written > 20 && written < 100_000, `stopped after ${written} characters`);
+    assert.ok(Date.now() - started < 60_000);
+    await sleep(300);
+    assert.equal(editor.document.getText().length - original.length, written, 'nothing more arrives after the stop');
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), original, 'one undo removes it all');
+    await vscode.workspace.getConfiguration('seqlab').update('generate.length', 80, vscode.ConfigurationTarget.Global);
+  });
+
+  it('a worker crash mid-run keeps the run resumable; Resume continues its steps; Discard removes only its latest weights', async () => {
+    const { engine, runs, store } = await api();
+    const config = vscode.workspace.getConfiguration('seqlab');
+    await config.update('train.steps', 400, vscode.ConfigurationTarget.Global);
+    await config.update('train.checkpointEvery', 20, vscode.ConfigurationTarget.Global);
+    await config.update('train.patience', 0, vscode.ConfigurationTarget.Global); // the run goes to its 400 steps
+    try {
+      const editor = await openNotes();
+      editor.selection = new vscode.Selection(0, 0, editor.document.lineCount, 0);
+      const training = vscode.commands.executeCommand<unknown>('seqlab.trainOnSelection');
+      await waitFor('a periodic checkpoint', () => (engine.state.last?.step ?? 0) >= 45);
+      await engine.workerThread!.terminate(); // a crash of the engine
+      assert.equal(await training, undefined, 'the command ends without a summary');
+      // The run's latest weights (<run>-last, beside its best) and its record.
+      const lastDirs = fs.readdirSync(store.root()).filter((n) => n.endsWith('-last'));
+      assert.equal(lastDirs.length, 1, `one interrupted run: ${lastDirs}`);
+      const kept = runs.get(lastDirs[0].replace(/-last$/, ''))!;
+      assert.ok(kept, 'the run record stays after the crash');
+      const lastStep = JSON.parse(fs.readFileSync(path.join(kept.lastDir, 'seqlab.json'), 'utf8')).training.state.step;
+      assert.ok(lastStep >= 40, `the latest weights are from step ${lastStep}`);
+
+      // Resume: the run goes on from its latest weights to its step budget, the curve unbroken.
+      const summary = await vscode.commands.executeCommand<{ steps: number; checkpoint: string }>('seqlab.resumeRun', kept);
+      assert.equal(summary.steps, 400);
+      assert.ok(engine.state.train[0].step < lastStep && engine.state.train.at(-1)!.step === 400, 'the chart holds the steps before the crash and after');
+      assert.equal(runs.get(kept.name), undefined, 'a finished run leaves no record');
+      assert.equal(fs.existsSync(kept.lastDir), false, 'a normal end removes the latest weights');
+
+      // Discard of an interrupted run: its latest weights go to the trash, the best stays; a folder holding a user's file is refused.
+      fs.cpSync(summary.checkpoint, kept.lastDir, { recursive: true });
+      runs.write({ ...kept, pid: 1 });
+      assert.equal(await vscode.commands.executeCommand('seqlab.discardRun', kept), undefined);
+      assert.equal(fs.existsSync(kept.lastDir), false);
+      assert.ok(fs.existsSync(path.join(summary.checkpoint, 'model.safetensors')), 'the best checkpoint stays');
+      assert.equal(runs.get(kept.name), undefined);
+      fs.cpSync(summary.checkpoint, kept.lastDir, { recursive: true });
+      fs.writeFileSync(path.join(kept.lastDir, 'notes.md'), 'mine\n');
+      const refused = await vscode.commands.executeCommand<string>('seqlab.discardRun', kept);
+      assert.match(refused, /will not remove .*not SeqLab's \(notes\.md\)/);
+      assert.equal(fs.readFileSync(path.join(kept.lastDir, 'notes.md'), 'utf8'), 'mine\n');
+      fs.rmSync(kept.lastDir, { recursive: true });
+    } finally {
+      await config.update('train.steps', small.steps, vscode.ConfigurationTarget.Global);
+      await config.update('train.checkpointEvery', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('train.patience', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('restarts a killed worker and keeps the active model', async () => {
