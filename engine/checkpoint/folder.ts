@@ -153,7 +153,7 @@ function classifyTarget(target: string): TargetState | Refusal {
     throw new CheckpointError(`cannot write a checkpoint to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (!st.isDirectory()) return { why: `it is ${describeKind(st)}, and a checkpoint is a folder`, suggestion: freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`) };
-  const entries = fs.readdirSync(target);
+  const entries = fs.readdirSync(target).sort(); // sorted: messages name the same files on every file system
   if (entries.length === 0) return 'empty';
   const foreign = entries.filter((e) => !OWNED_FILES.includes(e) || !fs.lstatSync(path.join(target, e)).isFile());
   const why = (what: string) => `${what}; SeqLab replaces only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`;

@@ -66,8 +66,11 @@ function readLock(file: string): LockInfo | null | 'absent' {
 
 const isStale = (info: LockInfo) => info.host === os.hostname() && !processAlive(info.pid);
 
-/** Takes the stale lock away if it is still `stale`; says whether the name is free now. */
-function recoverStale(file: string, stale: LockInfo): boolean {
+/**
+ * Takes the stale lock away if it is still `stale`; says whether to try again. Exported for
+ * the test of its race: a live lock that replaced `stale` after it was read is put back.
+ */
+export function recoverStaleLock(file: string, stale: LockInfo): boolean {
   const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     fs.renameSync(file, aside);
@@ -112,12 +115,10 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         fs.linkSync(draft, file);
-        let released = false;
         return {
           file,
+          // Idempotent: it removes the lock only while the lock is still this one (its nonce).
           release: () => {
-            if (released) return;
-            released = true;
             const now = readLock(file);
             if (now !== 'absent' && now !== null && now.nonce === info.nonce) fs.rmSync(file, { force: true });
           },
@@ -127,7 +128,7 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
       }
       const holder = readLock(file);
       if (holder === 'absent') continue; // released meanwhile
-      if (holder !== null && isStale(holder) && recoverStale(file, holder)) continue;
+      if (holder !== null && isStale(holder) && recoverStaleLock(file, holder)) continue;
       const other = holder !== null && holder.host !== os.hostname();
       throw new FolderLockedError(
         `${path.resolve(dir)} is in use by another SeqLab run: ${describeHolder(holder)}. Wait for it to end or stop it, or choose another folder.` +

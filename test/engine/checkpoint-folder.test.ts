@@ -50,6 +50,15 @@ describe('checkpoint folders: ownership before deletion', () => {
     assert.deepEqual(tree(notes), before);
     assert.deepEqual(siblings(notes), [], 'no staging folder is left behind');
 
+    // The message names up to three foreign entries, and counts the rest.
+    const three = path.join(base, 'three');
+    fs.mkdirSync(three);
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) fs.writeFileSync(path.join(three, f), f);
+    assert.throws(() => checkSaveTarget(three), (e: Error) => /not SeqLab's \(a.txt, b.txt, c.txt\);/.test(e.message) && !/more/.test(e.message));
+    fs.writeFileSync(path.join(three, 'd.txt'), 'd');
+    fs.writeFileSync(path.join(three, 'e.txt'), 'e');
+    assert.throws(() => checkSaveTarget(three), /not SeqLab's \(a.txt, b.txt, c.txt and 2 more\);/);
+
     // seqlab.json of SeqLab's beside a user's file: still not ours to replace.
     const mixed = path.join(base, 'mixed');
     writeCheckpointFolder(mixed, syntheticCheckpoint(1));
@@ -114,6 +123,12 @@ describe('checkpoint folders: ownership before deletion', () => {
     const own = path.join(base, 'own');
     writeCheckpointFolder(own, syntheticCheckpoint(1));
     assert.equal(refusalToRemove(own), null);
+    assert.equal(removeCheckpoint(own), true, 'its own checkpoint it removes, and says so');
+    assert.equal(fs.existsSync(own), false);
+    assert.equal(removeCheckpoint(own), false, 'nothing there: nothing removed');
+    const file = path.join(base, 'file.txt');
+    fs.writeFileSync(file, 'x');
+    assert.match(refusalToRemove(path.join(file, 'model')) ?? '', /cannot write a checkpoint to .*file.txt\/model: ENOTDIR/, 'a path that cannot be looked at is refused too');
     assert.match(refusalToRemove(path.join(base, 'missing')) ?? '', /does not exist/);
     fs.mkdirSync(path.join(base, 'empty'));
     assert.match(refusalToRemove(path.join(base, 'empty')) ?? '', /empty folder, not a checkpoint/);

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FolderLockedError, lockFileOf, lockFolder } from '../../engine/checkpoint/lock';
+import { FolderLockedError, lockFileOf, lockFolder, recoverStaleLock } from '../../engine/checkpoint/lock';
 import { readCheckpointMeta } from '../../engine/checkpoint/checkpoint';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -52,6 +52,43 @@ describe('folder lock', () => {
     fs.writeFileSync(lockFileOf(dir), 'garbage');
     assert.throws(() => lockFolder(dir, 'training'), /cannot identify.*delete/);
     assert.equal(fs.readFileSync(lockFileOf(dir), 'utf8'), 'garbage', 'the foreign lock is left as it was');
+  });
+
+  it('a lock in a folder that does not exist yet creates the folders above it', () => {
+    const dir = path.join(root, 'new', 'deeper', 'model');
+    const lock = lockFolder(dir, 'training');
+    assert.ok(fs.existsSync(lockFileOf(dir)));
+    lock.release();
+    assert.deepEqual(fs.readdirSync(path.dirname(dir)), []);
+  });
+
+  it('recovering a stale lock leaves nothing beside the folder, and puts back a live lock that replaced it meanwhile', () => {
+    const dir = path.join(root, 'e');
+    const file = lockFileOf(dir);
+    const stale = { pid: deadPid(), host: os.hostname(), purpose: 'training', started: 'then', nonce: 'stale' };
+    fs.writeFileSync(file, JSON.stringify(stale));
+    lockFolder(dir, 'training').release();
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('e.')), [], 'no .stale- or .new- file left');
+    // The race: between reading the stale lock and moving it aside, another process took the folder.
+    const live = { pid: process.pid, host: os.hostname(), purpose: 'export', started: 'now', nonce: 'live' };
+    fs.writeFileSync(file, JSON.stringify(live));
+    assert.equal(recoverStaleLock(file, stale), true);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), live, 'the live lock is back in place');
+    assert.throws(() => lockFolder(dir, 'training'), /process \d+ on this machine \(export/);
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('e.') && n !== 'e.lock'), []);
+    fs.rmSync(file);
+  });
+
+  it('release leaves a lock that is no longer its own, or that became unreadable, and can be called twice', () => {
+    const mine = lockFolder(path.join(root, 'f'), 'training');
+    fs.writeFileSync(mine.file, 'garbage');
+    mine.release();
+    assert.equal(fs.readFileSync(mine.file, 'utf8'), 'garbage');
+    fs.rmSync(mine.file);
+    const twice = lockFolder(path.join(root, 'f'), 'training');
+    twice.release();
+    twice.release();
+    assert.equal(fs.existsSync(twice.file), false);
   });
 
   it('release leaves a lock that is no longer its own', () => {

@@ -144,6 +144,28 @@ describe('sampling', () => {
     close(drawn(logits, { temperature: 2, topK: 3, topP: 0.7 }), expected(logits, 2, [1, 3]), 'top-k 3 then top-p 0.7 at T 2');
   });
 
+  it('chooseToken at the edges: ties, top-k 1, huge logits, a set reaching p exactly, u on a boundary, rounding', () => {
+    // Greedy picks the first of equal maxima, as torch.argmax does.
+    assert.equal(chooseToken([1, 3, 3, 2], { temperature: 0, topK: 0, topP: 1 }, 0.5), 1);
+    // Top-k 1 is greedy at any temperature.
+    close(drawn([0.5, 2, -1, 1], { temperature: 1, topK: 1, topP: 1 }), [0, 1, 0, 0], 'top-k 1');
+    // Logits far from 0 (a confident model): shifted by the largest before exp, so nothing overflows.
+    const big = [1000, 999, 0];
+    const e = 1 / (1 + Math.E);
+    close(drawn(big, { temperature: 1, topK: 0, topP: 1 }), [1 - e, e, 0], 'logits near 1000');
+    close(drawn([-1000, -999, -2000], { temperature: 0.5, topK: 0, topP: 1 }), expected([0, 1, -1000], 0.5, [0, 1, 2]), 'logits near -1000');
+    // Four equal tokens: 0.25 each, exactly. Top-p 0.5 is reached by two of them: two are kept, not three.
+    close(drawn([0, 0, 0, 0], { temperature: 1, topK: 0, topP: 0.5 }), [0.5, 0.5, 0, 0], 'top-p reached exactly');
+    // Top-p 0 (or anything below the first token's share) keeps the most likely token.
+    assert.equal(chooseToken([0.5, 2, -1], { temperature: 1, topK: 0, topP: 0 }, 0.99), 1);
+    // u picks token k on [sum of the shares before k, that sum plus its share): boundaries belong to the next token.
+    assert.equal(chooseToken([0, 0, 0, 0], { temperature: 1, topK: 0, topP: 1 }, 0), 0);
+    assert.equal(chooseToken([0, 0, 0, 0], { temperature: 1, topK: 0, topP: 1 }, 0.25), 1);
+    assert.equal(chooseToken([0, 0, 0, 0], { temperature: 1, topK: 0, topP: 1 }, 0.75), 3);
+    // Ten shares of 0.1 add up to 1 - 2^-53: the largest u below 1 falls past them, onto the last token.
+    assert.equal(chooseToken(new Array(10).fill(0), { temperature: 1, topK: 0, topP: 1 }, 1 - 2 ** -53), 9);
+  });
+
   it('chooseToken: temperature 0 is argmax; top-p keeps the smallest set reaching p', () => {
     const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
     assert.equal(chooseToken(logits, { temperature: 0, topK: 0, topP: 1 }, 0.99), 0);

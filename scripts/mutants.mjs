@@ -1,0 +1,176 @@
+// Mutation test of the code whose bugs the ordinary tests once let through: sampling,
+// checkpoint ownership and locking, quoting and escaping, the export, resume. Each mutant
+// changes one operator or constant on one line of a named region (=== to !==, < to <=,
+// && to ||, / to *, true to false, a negation dropped, a `continue`/`break`/`return`
+// removed, ...), outside strings and comments; the region's tests run against it
+// (after a rebuild when they run the bundles), and a mutant that no test notices
+// "survives". The exported train.py gets hand-written mutants, checked by the PyTorch
+// export test. The source is restored after each mutant, also on Ctrl+C.
+//
+// Usage: node scripts/mutants.mjs [--only NAME] [--list] [--json FILE]
+// Exit code 1 when a mutant survives. Slow (minutes per region); not part of npm test.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const node = process.execPath;
+const unit = (files, pattern) => [node, '--import', 'tsx', '--test', ...(pattern ? ['--test-name-pattern', pattern] : []), ...files];
+
+/** Regions: a file, where the region starts and ends (first lines matching), and the tests that must notice a change there. */
+const REGIONS = [
+  { name: 'chooseToken', file: 'engine/model/sample.ts', from: /^export function chooseToken/, to: /^}/, test: unit(['test/engine/sample.test.ts'], 'chooseToken') },
+  { name: 'ownership', file: 'engine/checkpoint/folder.ts', from: /^function classifyTarget/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts'], 'ownership|own file names|refuses') },
+  { name: 'remove-owned', file: 'engine/checkpoint/folder.ts', from: /^function removeOwnedFolder/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts']) },
+  { name: 'refusal-to-remove', file: 'engine/checkpoint/folder.ts', from: /^export function refusalToRemove/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts'], 'own file names') },
+  { name: 'lock', file: 'engine/checkpoint/lock.ts', from: /^const isStale/, to: /^function explainLockError/, test: unit(['test/engine/lock.test.ts'], 'folder lock'), build: false },
+  { name: 'safe-text', file: 'engine/io/safeText.ts', from: /^const CONTROL =/, to: /(?!)/, test: unit(['test/engine/hostile-names.test.ts'], 'quoting and escaping') },
+  { name: 'export-readme', file: 'engine/export/torchProject.ts', from: /^export function commandTextFile/, to: /^  const vocab =/, test: unit(['test/engine/hostile-names.test.ts', 'test/engine/export.test.ts']), build: true },
+  { name: 'resume', file: 'engine/train/session.ts', from: /^  let resumeState =/, to: /^  const saveTo =/, test: unit(['test/engine/train.test.ts', 'test/engine/parallel.test.ts'], 'resume|Resume|interrupted|stopped') },
+];
+
+/** Hand-written mutants of the exported train.py: the bugs that would make it continue a different run. */
+const PYTHON_MUTANTS = [
+  { name: 'train.py ignores the saved optimiser state', find: /^(\s*)(opt\.load_state_dict\(.*\))$/m, replace: '$1pass  # $2' },
+  { name: 'train.py does not clip', find: /torch\.nn\.utils\.clip_grad_norm_\(/, replace: '(lambda *a, **k: torch.tensor(0.0))(' },
+  { name: 'train.py draws batches from another seed', find: /Random\((.*?)\)/, replace: 'Random(($1) + 1)' },
+];
+
+/** Operator swaps: [pattern, replacement]. Applied one occurrence at a time. */
+const SWAPS = [
+  [/===/g, '!=='], [/!==/g, '==='], [/<=/g, '<'], [/>=/g, '>'], [/ < /g, ' <= '], [/ > /g, ' >= '],
+  [/&&/g, '||'], [/\|\|/g, '&&'], [/ \/ /g, ' * '], [/ \* /g, ' / '], [/ \+ /g, ' - '], [/ - /g, ' + '],
+  [/\btrue\b/g, 'false'], [/\bfalse\b/g, 'true'], [/\bnull\b/g, 'undefined'], [/(?<![\w.])1\b(?!\.)/g, '0'], [/(?<![\w.])0\b(?!\.)/g, '1'],
+  [/(?<=\()!(?=[\w(])/g, ''], [/(?<=[=&|] )!(?=[\w(])/g, ''], [/\bcontinue;/g, ';'], [/\bbreak;/g, ';'], [/\.isFile\(\)/g, '.isFile() || true'],
+  [/\bMath\.max\b/g, 'Math.min'], [/\bMath\.min\b/g, 'Math.max'],
+];
+
+/** Spans of a line that are strings, template text or a trailing comment: no mutant there. */
+function protectedSpans(line) {
+  const spans = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i];
+    if (c === '/' && line[i + 1] === '/') {
+      spans.push([i, line.length]);
+      break;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      const start = i++;
+      while (i < line.length && line[i] !== c) i += line[i] === '\\' ? 2 : 1;
+      spans.push([start, i + 1]);
+    } else if (c === '/' && /[(,=:!&|?]\s*$/.test(line.slice(0, i))) {
+      const start = i++; // a regular expression literal
+      while (i < line.length && line[i] !== '/') i += line[i] === '\\' ? 2 : 1;
+      spans.push([start, i + 1]);
+    }
+    i++;
+  }
+  return spans;
+}
+
+function mutantsOf(region) {
+  const source = fs.readFileSync(path.join(root, region.file), 'utf8');
+  const lines = source.split('\n');
+  const start = lines.findIndex((l) => region.from.test(l));
+  if (start < 0) throw new Error(`${region.name}: no line matches ${region.from} in ${region.file}`);
+  let end = lines.findIndex((l, i) => i > start && region.to.test(l));
+  if (end < 0) end = lines.length;
+  const out = [];
+  for (let n = start; n <= Math.min(end, lines.length - 1); n++) {
+    const line = lines[n];
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('//') || trimmed.startsWith('*') || trimmed.startsWith('/*') || trimmed.startsWith('import ')) continue;
+    const spans = protectedSpans(line);
+    for (const [pattern, replacement] of SWAPS) {
+      for (const m of line.matchAll(pattern)) {
+        if (spans.some(([a, b]) => m.index >= a && m.index < b)) continue;
+        const mutated = line.slice(0, m.index) + m[0].replace(new RegExp(pattern.source), replacement) + line.slice(m.index + m[0].length);
+        if (mutated === line) continue;
+        out.push({ region: region.name, file: region.file, line: n + 1, original: trimmed, mutated: mutated.trim(), source: [...lines.slice(0, n), mutated, ...lines.slice(n + 1)].join('\n') });
+      }
+    }
+    if (/^\s*(return\b[^;]*;|[\w.]+\([^;]*\);)\s*$/.test(line) && !/^\s*return\s*;/.test(line)) {
+      out.push({ region: region.name, file: region.file, line: n + 1, original: trimmed, mutated: '(statement removed)', source: [...lines.slice(0, n), '', ...lines.slice(n + 1)].join('\n') });
+    }
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const regions = REGIONS.filter((r) => !only || r.name === only);
+const originals = new Map();
+const restore = () => {
+  for (const [file, text] of originals) fs.writeFileSync(path.join(root, file), text);
+};
+process.on('SIGINT', () => {
+  restore();
+  process.exit(130);
+});
+
+function run(command, timeout = 300_000) {
+  const r = spawnSync(command[0], command.slice(1), { cwd: root, encoding: 'utf8', timeout, env: { ...process.env, SEQLAB_MUTANT: '1' } });
+  return { ok: r.status === 0, timedOut: r.signal !== null, output: `${r.stdout}\n${r.stderr}` };
+}
+const build = () => run([node, 'scripts/build.mjs']);
+
+const results = [];
+try {
+  for (const region of regions) {
+    const mutants = mutantsOf(region);
+    if (args.includes('--list')) {
+      for (const m of mutants) console.log(`${m.file}:${m.line}  ${m.original}  ->  ${m.mutated}`);
+      continue;
+    }
+    const file = path.join(root, region.file);
+    originals.set(region.file, fs.readFileSync(file, 'utf8'));
+    const needsBuild = region.build ?? region.test.some((a) => /hostile|export|catalogue|lock|cli/.test(a));
+    if (needsBuild) build();
+    const baseline = run(region.test);
+    if (!baseline.ok) throw new Error(`${region.name}: the tests fail before any mutation:\n${baseline.output.slice(-2000)}`);
+    let killed = 0;
+    for (const m of mutants) {
+      fs.writeFileSync(file, m.source);
+      if (needsBuild && !build().ok) {
+        killed++; // does not even build: not a mutant a test needs to catch
+        continue;
+      }
+      const r = run(region.test);
+      const survived = r.ok;
+      if (!survived) killed++;
+      results.push({ region: m.region, file: m.file, line: m.line, original: m.original, mutated: m.mutated, survived });
+      if (survived) console.log(`SURVIVED ${m.file}:${m.line}  ${m.original}  ->  ${m.mutated}`);
+    }
+    fs.writeFileSync(file, originals.get(region.file));
+    console.log(`${region.name}: ${killed} of ${mutants.length} mutants killed`);
+  }
+  if ((!only || only === 'train.py') && !args.includes('--list')) {
+    const file = path.join(root, 'engine/export/torch/train.py');
+    const original = fs.readFileSync(file, 'utf8');
+    originals.set('engine/export/torch/train.py', original);
+    let killed = 0;
+    for (const m of PYTHON_MUTANTS) {
+      if (!m.find.test(original)) {
+        console.log(`(train.py mutant "${m.name}" does not apply: its pattern is not in train.py)`);
+        continue;
+      }
+      fs.writeFileSync(file, original.replace(m.find, m.replace));
+      build();
+      const r = run(['/usr/bin/python3', 'test/interop/check_torch_export.py'], 600_000);
+      if (!r.ok) killed++;
+      results.push({ region: 'train.py', file: 'engine/export/torch/train.py', line: 0, original: m.name, mutated: m.name, survived: r.ok });
+      if (r.ok) console.log(`SURVIVED ${m.name}`);
+    }
+    fs.writeFileSync(file, original);
+    console.log(`train.py: ${killed} of ${PYTHON_MUTANTS.length} mutants killed`);
+  }
+} finally {
+  restore();
+  if (!args.includes('--list')) build();
+}
+if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(results, null, 1));
+const survivors = results.filter((r) => r.survived);
+console.log(`${results.length - survivors.length} killed, ${survivors.length} survived`);
+process.exitCode = survivors.length ? 1 : 0;
