@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { tf } from '../core/backend';
 import { Module } from '../nn/module';
-import { crossEntropy, linear } from '../nn/ops';
+import { crossEntropy, linear, stableNorm } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
 import { Random } from '../core/random';
 import { Optimizer, optimizeStep } from '../train/optim';
@@ -172,7 +172,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
         for (let t = 0; t < L; t++) {
           const row = tf.tidy(() => {
             const g = tf.grad((xs: tf.Tensor) => tf.slice(model.logits(xs as tf.Tensor3D), [t, seq[t]], [1, 1]).sum())(x);
-            return Array.from(tf.norm(g.reshape([L, -1]), 'euclidean', 1).dataSync());
+            return Array.from(stableNorm(g.reshape([L, -1]), 1).dataSync());
           });
           matrix.push(row.map((v) => round(v, 6)));
         }

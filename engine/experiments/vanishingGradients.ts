@@ -50,7 +50,8 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
   title: 'Vanishing gradients through time',
   description: 'The chapter claims that a plain RNN loses its gradient over long spans, a sigmoid RNN faster than a tanh one, and that the LSTM\'s cell state (a "conveyor belt") keeps it alive. '
     + 'The figure shows the norm of the gradient of the loss at the last position with respect to the hidden state d steps earlier, on a log scale, for each cell at initialisation (PyTorch\'s) and after a little training: the geometric mean over 3 seeds (new weights and windows each), with the range as a band. "lstm-forget1" starts with the forget-gate bias at 1. '
-    + 'Measured with these defaults: at distance 30 the sigmoid RNN is below the tanh RNN, and the LSTM with forget bias 1 above the plain LSTM, in every seed.',
+    + 'Measured with these defaults: at distance 30 the sigmoid RNN is below the tanh RNN, and the LSTM with forget bias 1 above the plain LSTM, in every seed. '
+    + 'The norms are scaled by their largest entry before squaring, so they are right down to the smallest float32 numbers (about 1e-45): a plain torch.norm or tf.norm squares in float32 and reads 0 below about 1e-22, which looks like the gradient vanishing but is the measurement failing.',
   schema,
   plan(c) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: `${cell}, seed ${seed}`, cost: COST[cell] ?? 1, job: { cell, seed } })));
@@ -114,12 +115,12 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
         const d = underflow(cell, pick);
         if (d <= 0) return [];
         const y = band.get(cell)!.y[d - 1];
-        return y === null ? [] : [{ series: cell, x: d - 1, y, label: `${cell} → 0 (underflow) from d = ${d}` }];
+        return y === null ? [] : [{ series: cell, x: d - 1, y, label: `${cell}: every entry 0 in float32 from d = ${d}` }];
       }),
     });
     const d30 = Math.min(30, c.seqLen - 1);
     const at = (cell: string, d: number) => result.gradNorm[cell]?.[d] ?? 0;
-    const shown = (cell: string) => (of(cell).every((r) => r.gradNorm[d30] === 0) ? '0 (underflow)' : sig3(at(cell, d30)));
+    const shown = (cell: string) => (of(cell).every((r) => r.gradNorm[d30] === 0) ? '0 (every entry 0 in float32)' : sig3(at(cell, d30)));
     const bySeed = (a: string, b: string) => seeds.filter((seed) => {
       const ra = runs.find((r) => r.cell === a && r.seed === seed)!;
       const rb = runs.find((r) => r.cell === b && r.seed === seed)!;
@@ -132,7 +133,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     return {
       result,
       figures: [
-        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest and underflows to 0 (marked); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ.', (r) => r.gradNorm, initBands),
+        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest, until every entry of its gradient is 0 in float32 (marked, near 1e-45); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ. The norms are scaled before squaring: PyTorch\'s torch.norm would read 0 for any line below about 1e-22.', (r) => r.gradNorm, initBands),
         figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', (r) => r.gradNormTrained, trainedBands),
       ],
       table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10 (mean, range)', `norm at d = ${d30} (mean, range)`],

@@ -9,6 +9,7 @@
  * Matrices are row-major Float32Arrays, so the worker can transfer them.
  */
 import { tf } from '../core/backend';
+import { stableNorm } from '../nn/ops';
 import type { CharLM } from './charlm';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
 
@@ -82,7 +83,7 @@ export function gradientNormsThroughTime(model: CharLM, inputs: number[][], last
       const last = tf.slice(r.logits, [(L - 1) * N, 0], [N, -1]); // time-major rows: the last N
       return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(last), target))), N);
     })(zeros);
-    return Array.from({ length: numLayers }, (_, k) => tf.stack(grads.slice(k * L, (k + 1) * L).map((g) => tf.norm(g))));
+    return Array.from({ length: numLayers }, (_, k) => tf.stack(grads.slice(k * L, (k + 1) * L).map((g) => stableNorm(g))));
   }).map((t) => {
     const data = t.dataSync() as Float32Array;
     t.dispose();
@@ -157,7 +158,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
                 const logits = model.forwardEmbedded(xs as tf.Tensor3D).logits;
                 return tf.slice(logits, [t, targets[t]], [1, 1]).sum();
               })(x);
-              return tf.norm(g.reshape([L, -1]), 'euclidean', 1);
+              return stableNorm(g.reshape([L, -1]), 1);
             });
             data.set(row.dataSync() as Float32Array, t * L);
             row.dispose();

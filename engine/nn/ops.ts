@@ -114,6 +114,31 @@ export function crossEntropy(logits: Tensor2D, targets: tf.Tensor1D): tf.Scalar 
 }
 
 /**
+ * The Euclidean norm, scaled first by the largest magnitude (LAPACK's nrm2 does the same):
+ * squares in float32 read 0 below ~1e-19 per entry and Infinity above ~1.8e19, so a plain
+ * `tf.norm` (and PyTorch's `torch.norm`, which squares too) reports a gradient of norm 1.6e-22
+ * as 0 and one of 1e20 as inf. Here the norm is right from the smallest float32 to the largest.
+ * Over all entries, or along `axis` (the result drops that axis). A tensor of zeros has norm 0.
+ */
+export function stableNorm(x: Tensor, axis?: number): Tensor {
+  return tf.tidy(() => {
+    const largest = axis === undefined ? tf.max(tf.abs(x)) : tf.max(tf.abs(x), axis, true);
+    const scale = tf.where(tf.equal(largest, 0), tf.onesLike(largest), largest);
+    const norm = tf.sqrt(tf.sum(tf.square(tf.div(x, scale)), axis));
+    return tf.mul(norm, axis === undefined ? scale : tf.squeeze(scale, [axis]));
+  });
+}
+
+/** The norm of all entries of several tensors together (a global gradient norm), scaled as `stableNorm`. */
+export function stableGlobalNorm(tensors: Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    const largest = tf.max(tf.stack(tensors.map((t) => tf.max(tf.abs(t)))));
+    const scale = tf.where(tf.equal(largest, 0), tf.onesLike(largest), largest);
+    return tf.mul(tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(tf.div(t, scale)))))), scale) as tf.Scalar;
+  });
+}
+
+/**
  * Rows of logits computed at once by `headCrossEntropy`: (256, V) floats at a time instead
  * of (L*N, V). For V = 8,000 and a batch of 32 x 64 a step's head held ~920 MB of wasm
  * heap (logits, one-hot, exponentials, softmax, gradient, transposes; the heap never

@@ -10,6 +10,7 @@
  * Weight decay is torch's (L2): g += weightDecay * p before the rule.
  */
 import { tf } from '../core/backend';
+import { stableGlobalNorm } from '../nn/ops';
 
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../core/names';
 
@@ -40,7 +41,8 @@ const STATE_NAMES: Record<OptimizerName, string[]> = {
  */
 export function clipGradients(grads: tf.Tensor[], clipNorm: number, clipValue = 0): { grads: tf.Tensor[]; norm: tf.Scalar } {
   let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
-  const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+  // Scaled before squaring (stableNorm): a plain sum of squares reads 0 or Infinity for gradients that are merely tiny or huge.
+  const norm = stableGlobalNorm(list);
   if (clipNorm > 0) {
     const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
     list = list.map((g) => tf.mul(g, coef));
