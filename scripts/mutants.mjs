@@ -26,7 +26,7 @@ const REGIONS = [
   { name: 'lock', file: 'engine/checkpoint/lock.ts', from: /^const isStale/, to: /^function explainLockError/, test: unit(['test/engine/lock.test.ts'], 'folder lock'), build: false },
   { name: 'safe-text', file: 'engine/io/safeText.ts', from: /^const CONTROL =/, to: /(?!)/, test: unit(['test/engine/hostile-names.test.ts'], 'quoting and escaping') },
   { name: 'export-readme', file: 'engine/export/torchProject.ts', from: /^export function commandTextFile/, to: /^  const vocab =/, test: unit(['test/engine/hostile-names.test.ts', 'test/engine/export.test.ts']), build: true },
-  { name: 'resume', file: 'engine/train/session.ts', from: /^  let resumeState =/, to: /^  const saveTo =/, test: unit(['test/engine/train.test.ts', 'test/engine/parallel.test.ts'], 'resume|Resume|interrupted|stopped') },
+  { name: 'resume', file: 'engine/train/session.ts', from: /^  let resumeState =/, to: /^  const saveTo =/, test: unit(['test/engine/train.test.ts', 'test/engine/parallel.test.ts'], 'resume|Resume|latest weights') },
 ];
 
 /** Hand-written mutants of the exported train.py: the bugs that would make it continue a different run. */
@@ -130,6 +130,10 @@ try {
     if (needsBuild) build();
     const baseline = run(region.test);
     if (!baseline.ok) throw new Error(`${region.name}: the tests fail before any mutation:\n${baseline.output.slice(-2000)}`);
+    // A name pattern that matches no test passes without testing anything: refuse it.
+    const ran = Number(/^# pass (\d+)/m.exec(baseline.output)?.[1] ?? 0);
+    if (ran === 0) throw new Error(`${region.name}: no test ran (the name pattern matches none)`);
+    console.log(`${region.name}: ${mutants.length} mutants, ${ran} tests`);
     let killed = 0;
     for (const m of mutants) {
       fs.writeFileSync(file, m.source);
@@ -144,6 +148,7 @@ try {
       if (survived) console.log(`SURVIVED ${m.file}:${m.line}  ${m.original}  ->  ${m.mutated}`);
     }
     fs.writeFileSync(file, originals.get(region.file));
+    originals.delete(region.file); // restored: a later edit of the file must not be undone at exit
     console.log(`${region.name}: ${killed} of ${mutants.length} mutants killed`);
   }
   if ((!only || only === 'train.py') && !args.includes('--list')) {
@@ -164,6 +169,7 @@ try {
       if (r.ok) console.log(`SURVIVED ${m.name}`);
     }
     fs.writeFileSync(file, original);
+    originals.delete('engine/export/torch/train.py');
     console.log(`train.py: ${killed} of ${PYTHON_MUTANTS.length} mutants killed`);
   }
 } finally {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import MarkdownIt from 'markdown-it';
-import { isPrintableName, jsonForTerminal, markdownText, powershellQuote, shellQuote, terminalSafe } from '../../engine/io/safeText';
+import { isPrintableName, jsonForTerminal, markdownText, powershellQuote, shellCommand, shellQuote, terminalSafe, truncate } from '../../engine/io/safeText';
 import { commandTextFile } from '../../engine/export/torchProject';
 import { jsonNesting } from '../../engine/checkpoint/folder';
 
@@ -147,6 +147,19 @@ describe('quoting and escaping (engine/io/safeText)', () => {
     assert.equal(commandTextFile('dir/notes.txt'), null);
     assert.equal(commandTextFile('3 files'), null);
     assert.equal(commandTextFile(undefined), null);
+  });
+
+  it('shellCommand quotes each word; names are printable and bounded; truncate keeps max characters with the ellipsis', () => {
+    assert.equal(shellCommand(['cd', 'a b', "it's", 'plain.txt']), "cd 'a b' 'it'\\''s' plain.txt");
+    assert.equal(isPrintableName(''), false);
+    assert.equal(isPrintableName('a'), true);
+    assert.equal(isPrintableName('x'.repeat(200)), true);
+    assert.equal(isPrintableName('x'.repeat(201)), false);
+    assert.equal(isPrintableName('x'.repeat(10), 10), true);
+    assert.equal(truncate('abcdef', 6), 'abcdef');
+    assert.equal(truncate('abcdefg', 6), 'abcde…');
+    assert.equal(truncate('😀😀😀😀', 3), '😀😀…', 'counted in characters, not UTF-16 units');
+    assert.equal([...markdownText('y'.repeat(500), 50)].length, 50);
   });
 
   it('jsonNesting counts brackets outside strings only', () => {

@@ -1,6 +1,7 @@
 /** The training loop, checkpoints and resuming, with real files. */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -150,6 +151,40 @@ describe('training', () => {
     });
     assert.equal(cli.result.checkpoint, path.join(root, 'cli'));
     loadCheckpoint(path.join(root, 'cli')).model.dispose();
+  });
+
+  it('a resumed run keeps beating the best its outDir holds, whether the latest weights knew of it or not', async () => {
+    const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    for (const kept of [0.001, 99]) {
+      const root = tmp();
+      const outDir = path.join(root, 'run');
+      const lastDir = path.join(root, 'run-last');
+      const controller = new AbortController();
+      const stopped = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir, lastDir, config: { ...small, steps: 1000, evalInterval: 10, checkpointEvery: 10, sampleInterval: 0, progressIntervalMs: 0, patience: 0 } }, controller.signal), (e) => {
+        if (e.kind === 'progress' && e.step >= 15) controller.abort();
+      });
+      const ownBest = stopped.result.bestValLoss!;
+      // The best in outDir says `kept` (as if evaluated after the latest weights were written, before a crash).
+      const metaFile = path.join(outDir, META_FILE);
+      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+      meta.training.state.bestValLoss = kept;
+      fs.writeFileSync(metaFile, JSON.stringify(meta));
+      const weights = sha(path.join(outDir, MODEL_FILE));
+      // With kept = 99 the resumed run steps too far (lr 0.5), so that every evaluation is worse than its own best.
+      const resumed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir, lastDir, resumeFrom: lastDir, config: { steps: stopped.result.steps + 20, ...(kept > ownBest ? { lr: 0.5 } : {}) } }));
+      if (kept < ownBest) {
+        // Better than anything this run reaches: it stays the run's best, its files untouched.
+        assert.equal(resumed.result.bestValLoss, kept);
+        assert.equal(resumed.result.checkpoint, outDir);
+        assert.equal(sha(path.join(outDir, MODEL_FILE)), weights, 'the better checkpoint was not overwritten');
+      } else {
+        // Worse than what the run itself knew: the run's own best stands; evaluations worse than it save nothing.
+        const later = resumed.result.state.history.filter((h) => h.step > stopped.result.steps).map((h) => h.valLoss);
+        assert.ok(later.length >= 2 && later.every((v) => v > ownBest), `the resumed evaluations ${later} are all worse than ${ownBest}`);
+        assert.equal(resumed.result.bestValLoss, ownBest);
+        assert.equal(sha(path.join(outDir, MODEL_FILE)), weights, 'no worse weights were saved over the best');
+      }
+    }
   });
 
   it('writes a checkpoint that loads, and resumes exactly where an uninterrupted run would be', async () => {
