@@ -8,6 +8,10 @@
  * holds it, since when, and a random nonce. It is created whole or not at all: written
  * to a private file, then hard-linked to `NAME.lock`, which fails if the name exists.
  *
+ * A worker thread that is terminated never runs its `finally`: its process lives on, so its
+ * locks would look live for ever. The host that ran it (EngineClient) knows the thread is
+ * gone and calls `releaseLocksOfThread` for the folders of its jobs.
+ *
  * A lock whose process is gone (same host, pid not running) is stale and recovered: it is
  * renamed to a private name, and only if what was renamed is still the stale lock (its
  * nonce) is it removed; a live lock that won the race in between is put back. A lock from
@@ -18,10 +22,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { CheckpointError, processAlive } from './folder';
 
 export interface LockInfo {
   pid: number;
+  /** The worker thread inside that process (0: the main thread), for a host whose worker died. */
+  thread: number;
   host: string;
   /** What holds it: "training", "export", ... */
   purpose: string;
@@ -56,7 +63,7 @@ function readLock(file: string): LockInfo | null | 'absent' {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.nonce === 'string') {
-      return { pid: v.pid, host: v.host, purpose: String(v.purpose ?? 'a run'), started: String(v.started ?? ''), nonce: v.nonce };
+      return { pid: v.pid, thread: typeof v.thread === 'number' ? v.thread : 0, host: v.host, purpose: String(v.purpose ?? 'a run'), started: String(v.started ?? ''), nonce: v.nonce };
     }
   } catch {
     // unreadable: treated as held by an unknown process
@@ -104,7 +111,7 @@ function describeHolder(info: LockInfo | null): string {
 export function lockFolder(dir: string, purpose: string): FolderLock {
   const file = lockFileOf(dir);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
+  const info: LockInfo = { pid: process.pid, thread: threadId, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
   const draft = `${file}.new-${process.pid}-${info.nonce}`;
   try {
     fs.writeFileSync(draft, JSON.stringify(info) + '\n', { flag: 'wx' });
@@ -154,9 +161,21 @@ function explainLockError(err: unknown, dir: string): unknown {
 export function lockHolder(dir: string): LockInfo | null {
   const info = readLock(lockFileOf(dir));
   if (info === 'absent') return null;
-  if (info === null) return { pid: 0, host: 'unknown', purpose: 'unknown', started: '', nonce: '' };
+  if (info === null) return { pid: 0, thread: 0, host: 'unknown', purpose: 'unknown', started: '', nonce: '' };
   return isStale(info) ? null : info;
 }
 
 /** "process 123 on this machine (training, since ...)", for messages. */
 export { describeHolder };
+
+/**
+ * Removes the locks on `dirs` that the worker thread `thread` of this process held: for a host
+ * whose worker was terminated or crashed in the middle of a job. Locks of anyone else stay.
+ */
+export function releaseLocksOfThread(dirs: readonly string[], thread: number): void {
+  for (const dir of dirs) {
+    const file = lockFileOf(dir);
+    const info = readLock(file);
+    if (info !== 'absent' && info !== null && info.pid === process.pid && info.thread === thread && info.host === os.hostname()) fs.rmSync(file, { force: true });
+  }
+}

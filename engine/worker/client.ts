@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { bundledScript } from '../core/threads';
+import { releaseLocksOfThread } from '../checkpoint/lock';
 import type { ErrorCode, FromWorker, ReplyMap, RequestOf, RequestType, WorkerEvent } from './protocol';
 
 export class EngineError extends Error {
@@ -37,6 +38,14 @@ interface Pending {
   resolve: (value: never) => void;
   reject: (err: Error) => void;
   onEvent?: (event: WorkerEvent) => void;
+  /** Folders the job locks (training, export): released by the host if the worker dies holding them. */
+  lockedDirs: string[];
+}
+
+/** The folders a request writes under a lock (see engine/checkpoint/lock.ts). */
+function lockedDirsOf(type: RequestType, body: Record<string, unknown>): string[] {
+  const dirs = type === 'train' ? [body.outDir, body.lastDir] : type === 'exportTorch' ? [body.outDir] : [];
+  return dirs.filter((d): d is string => typeof d === 'string' && d.length > 0);
 }
 
 export function defaultWorkerScript(): string {
@@ -45,6 +54,8 @@ export function defaultWorkerScript(): string {
 
 export class EngineClient {
   private worker: Worker | undefined;
+  /** The running worker's thread id (a terminated Worker reports -1). */
+  private workerThreadId = -1;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
@@ -64,6 +75,7 @@ export class EngineClient {
     if (this.disposed) throw new EngineError('the engine client was disposed', 'crashed');
     if (this.worker) return this.worker;
     const worker = new Worker(this.options.workerScript ?? defaultWorkerScript());
+    this.workerThreadId = worker.threadId;
     this.starts++;
     worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     worker.on('error', (err) => this.onExit(worker, err));
@@ -113,6 +125,8 @@ export class EngineClient {
     if (this.worker !== worker) return; // already handled, or an old worker
     this.worker = undefined;
     const err = new EngineError(`the engine worker stopped unexpectedly (${cause.message}); it restarts on the next request`, 'crashed');
+    // Its jobs' folder locks live in this process: a dead thread cannot release them, so the host does.
+    releaseLocksOfThread([...this.pending.values()].flatMap((p) => p.lockedDirs), this.workerThreadId);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     if (!this.disposed) this.options.onCrash?.(err);
@@ -123,7 +137,7 @@ export class EngineClient {
     const id = this.nextId++;
     const worker = this.ensureWorker();
     const result = new Promise<ReplyMap[T]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onEvent });
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onEvent, lockedDirs: lockedDirsOf(type, body as Record<string, unknown>) });
     });
     worker.postMessage({ ...body, type, id });
     return {
@@ -153,6 +167,7 @@ export class EngineClient {
     this.disposed = true;
     const worker = this.worker;
     this.worker = undefined;
+    releaseLocksOfThread([...this.pending.values()].flatMap((p) => p.lockedDirs), this.workerThreadId);
     for (const p of this.pending.values()) p.reject(new EngineError('the engine client was disposed', 'crashed'));
     this.pending.clear();
     await worker?.terminate();

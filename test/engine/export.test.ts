@@ -45,6 +45,8 @@ describe('export as a PyTorch project', () => {
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
     assert.match(readme, /torchrun --nproc_per_node=4 train\.py/);
     assert.match(readme, /`nn\.LSTM` \(8 -> 16, 1 layer\)/);
+    const vocabSize = JSON.parse(fs.readFileSync(path.join(dir, 'vocab.json'), 'utf8')).tokens.length;
+    assert.match(readme, new RegExp(`the vocabulary: ${vocabSize} characters, in id order`), 'a character vocabulary is described as such');
     assert.deepEqual(fs.readdirSync(root).sort(), ['model', 'project'], 'no staging folder left');
   });
 

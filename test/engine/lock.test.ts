@@ -65,12 +65,12 @@ describe('folder lock', () => {
   it('recovering a stale lock leaves nothing beside the folder, and puts back a live lock that replaced it meanwhile', () => {
     const dir = path.join(root, 'e');
     const file = lockFileOf(dir);
-    const stale = { pid: deadPid(), host: os.hostname(), purpose: 'training', started: 'then', nonce: 'stale' };
+    const stale = { pid: deadPid(), thread: 0, host: os.hostname(), purpose: 'training', started: 'then', nonce: 'stale' };
     fs.writeFileSync(file, JSON.stringify(stale));
     lockFolder(dir, 'training').release();
     assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('e.')), [], 'no .stale- or .new- file left');
     // The race: between reading the stale lock and moving it aside, another process took the folder.
-    const live = { pid: process.pid, host: os.hostname(), purpose: 'export', started: 'now', nonce: 'live' };
+    const live = { pid: process.pid, thread: 0, host: os.hostname(), purpose: 'export', started: 'now', nonce: 'live' };
     fs.writeFileSync(file, JSON.stringify(live));
     assert.equal(recoverStaleLock(file, stale), true);
     assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), live, 'the live lock is back in place');

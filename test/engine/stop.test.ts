@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient, EngineError } from '../../engine';
+import { lockFileOf } from '../../engine/checkpoint/lock';
 import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-stop-'));
@@ -66,6 +67,31 @@ describe('Stop right after Start, on a fresh worker', () => {
       } finally {
         await client.dispose();
       }
+    }
+  });
+});
+
+describe('a worker killed mid-run', () => {
+  it('leaves no live lock behind: the host releases its folders, and the run resumes from its latest weights', async () => {
+    const client = new EngineClient({ onCrash: () => undefined });
+    try {
+      const outDir = path.join(root, 'crashed');
+      const lastDir = `${outDir}-last`;
+      let step = 0;
+      const job = client.start('train', { source: { kind: 'text', text: DEMO_CORPUS }, config: { ...config, checkpointEvery: 10, progressIntervalMs: 0 }, outDir, lastDir, workers: 1 }, (e) => {
+        if (e.kind === 'progress') step = e.step;
+      });
+      for (const until = Date.now() + 60_000; step < 15 && Date.now() < until;) await sleep(20);
+      assert.ok(fs.existsSync(lockFileOf(outDir)), 'the run holds its folder');
+      await client.thread!.terminate();
+      await assert.rejects(job.result, (e: EngineError) => e.code === 'crashed');
+      assert.equal(fs.existsSync(lockFileOf(outDir)), false, 'the host released the dead thread\'s lock');
+      assert.equal(fs.existsSync(lockFileOf(lastDir)), false);
+      const resumed = await client.request('train', { source: { kind: 'text', text: DEMO_CORPUS }, config: { steps: 30, minutes: 0 }, outDir, lastDir, resumeFrom: lastDir, workers: 1 });
+      assert.equal(resumed.steps, 30);
+      assert.equal(resumed.reason, 'completed');
+    } finally {
+      await client.dispose();
     }
   });
 });
