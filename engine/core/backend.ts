@@ -69,7 +69,18 @@ if (wasmFolder) setWasmPaths(wasmFolder + path.sep);
  * Picks and initialises a backend; returns the one chosen. With `name`, that backend
  * or an error saying why it is unavailable. Calling again with the same name is free.
  */
-export async function initBackend(name?: BackendName): Promise<BackendInfo> {
+export function initBackend(name?: BackendName): Promise<BackendInfo> {
+  // One at a time: two requests arriving together on a fresh worker (a load and a train after a
+  // restart) both found no backend and set it up at once; tf.setBackend during another's
+  // initialisation left TensorFlow.js without a ready backend ("reading 'get'").
+  const next = initializing.catch(() => undefined).then(() => initBackendNow(name));
+  initializing = next;
+  return next;
+}
+
+let initializing: Promise<unknown> = Promise.resolve();
+
+async function initBackendNow(name?: BackendName): Promise<BackendInfo> {
   if (current && (name === undefined || name === current.name)) return current;
   const order: BackendName[] = name ? [name] : [...BACKEND_NAMES];
   const skipped: string[] = [];

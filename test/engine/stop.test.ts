@@ -75,6 +75,9 @@ describe('a worker killed mid-run', () => {
   it('leaves no live lock behind: the host releases its folders, and the run resumes from its latest weights', async () => {
     const client = new EngineClient({ onCrash: () => undefined });
     try {
+      // A model made active first: after the crash, the restarted worker gets its reload and
+      // the resume at the same moment (two backend initialisations racing, once a bug).
+      await client.request('train', { source: { kind: 'text', text: DEMO_CORPUS }, config: { ...config, steps: 5, minutes: 0 }, outDir: path.join(root, 'active'), workers: 1 });
       const outDir = path.join(root, 'crashed');
       const lastDir = `${outDir}-last`;
       let step = 0;

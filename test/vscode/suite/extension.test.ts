@@ -159,7 +159,7 @@ describe('SeqLab in VS Code', function () {
     const original = editor.document.getText();
     const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
     editor.selection = new vscode.Selection(end, end);
-    await vscode.workspace.getConfiguration('seqlab').update('generate.length', 100_000, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('seqlab').update('generate.length', 10_000, vscode.ConfigurationTarget.Global); // the most the setting allows
     const keybinding = (JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8')).contributes.keybindings as Array<{ command: string; key: string; when?: string }>)
       .find((k) => k.command === 'seqlab.cancelGeneration');
     assert.equal(keybinding?.key, 'escape', 'Esc is bound to Stop Generating');
@@ -170,7 +170,7 @@ describe('SeqLab in VS Code', function () {
     await vscode.commands.executeCommand('seqlab.cancelGeneration'); // what Esc runs while generating
     await generating;
     const written = editor.document.getText().length - original.length;
-    assert.ok(written > 20 && written < 100_000, `stopped after ${written} characters`);
+    assert.ok(written > 20 && written < 10_000, `stopped after ${written} characters`);
     assert.ok(Date.now() - started < 60_000);
     await sleep(300);
     assert.equal(editor.document.getText().length - original.length, written, 'nothing more arrives after the stop');
@@ -201,7 +201,8 @@ describe('SeqLab in VS Code', function () {
       assert.ok(lastStep >= 40, `the latest weights are from step ${lastStep}`);
 
       // Resume: the run goes on from its latest weights to its step budget, the curve unbroken.
-      const summary = await vscode.commands.executeCommand<{ steps: number; checkpoint: string }>('seqlab.resumeRun', kept);
+      const summary = await vscode.commands.executeCommand<{ steps: number; checkpoint: string } | undefined>('seqlab.resumeRun', kept);
+      assert.ok(summary, `the resumed run ends with a summary (${engine.state.message})`);
       assert.equal(summary.steps, 400);
       assert.ok(engine.state.train[0].step < lastStep && engine.state.train.at(-1)!.step === 400, 'the chart holds the steps before the crash and after');
       assert.equal(runs.get(kept.name), undefined, 'a finished run leaves no record');
