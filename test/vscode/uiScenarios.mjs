@@ -248,9 +248,18 @@ async function expectThemedView(view, short, { chart = false, what, canvases = '
   const seen = await view.locator('body').evaluate((body, [wantChart, selector]) => {
     const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
     const lum = ([r, g, b]) => (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
-    const bgOf = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
-    const bg = bgOf(body);
-    const fg = rgb(getComputedStyle(body).color);
+    // A theme colour as the webview resolves it (the page itself paints no background of its own).
+    const themeColour = (name) => {
+      const probe = document.createElement('span');
+      probe.style.color = `var(${name})`;
+      body.append(probe);
+      const c = rgb(getComputedStyle(probe).color);
+      probe.remove();
+      return c;
+    };
+    const bg = themeColour('--vscode-editor-background');
+    const fg = themeColour('--vscode-foreground');
+    const kind = body.classList.contains('vscode-high-contrast') ? 'hc' : body.classList.contains('vscode-dark') ? 'dark' : body.classList.contains('vscode-light') ? 'light' : 'none';
     let drawn = 0;
     if (wantChart) {
       for (const canvas of document.querySelectorAll(selector)) {
@@ -259,8 +268,9 @@ async function expectThemedView(view, short, { chart = false, what, canvases = '
         for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 128 && Math.abs(data[i] - bg[0]) + Math.abs(data[i + 1] - bg[1]) + Math.abs(data[i + 2] - bg[2]) > 60) drawn++;
       }
     }
-    return { bg: lum(bg), fg: lum(fg), drawn };
+    return { kind, bg: lum(bg), fg: lum(fg), drawn };
   }, [chart, canvases]);
+  if (seen.kind !== short) throw new Error(`${what}: the webview wears the ${seen.kind} theme, not ${short}`);
   const dark = short !== 'light';
   if (dark ? seen.bg > 0.35 : seen.bg < 0.65) throw new Error(`${what}: the background's luminance is ${seen.bg.toFixed(2)} in the ${short} theme`);
   if (Math.abs(seen.fg - seen.bg) < 0.4) throw new Error(`${what}: text (luminance ${seen.fg.toFixed(2)}) does not stand out from the background (${seen.bg.toFixed(2)})`);
