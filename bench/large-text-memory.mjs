@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mulberry32 } from '../test/support/chineseText.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const arg = (name, fallback) => {
@@ -16,17 +17,6 @@ const arg = (name, fallback) => {
 const CHARACTERS = arg('--characters', 24_000_000);
 const DISTINCT = 13_118;
 const STEPS = arg('--steps', 10);
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Characters drawn Zipf-like from DISTINCT CJK code points, with punctuation and line breaks; every character occurs. */
 function largeText(length) {

@@ -66,6 +66,13 @@ const write = (name: string, data: string | Buffer) => {
 
 describe('the bad-input catalogue, through the real command line', () => {
   const model = 'model';
+  /** A copy of the catalogue's model, edited by `edit`; its path relative to the working folder. */
+  const damaged = (name: string, edit: (dir: string) => void) => {
+    const dir = path.join(ws, 'damaged', name);
+    fs.cpSync(path.join(ws, model), dir, { recursive: true });
+    edit(dir);
+    return path.relative(ws, dir);
+  };
   before(() => {
     write('english.txt', ENGLISH);
     write('notes/todo.md', 'my precious notes\n');
@@ -145,12 +152,6 @@ describe('the bad-input catalogue, through the real command line', () => {
   });
 
   it('damaged checkpoints', () => {
-    const damaged = (name: string, edit: (dir: string) => void) => {
-      const dir = path.join(ws, 'damaged', name);
-      fs.cpSync(path.join(ws, model), dir, { recursive: true });
-      edit(dir);
-      return path.relative(ws, dir);
-    };
     const meta = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
     const setMeta = (dir: string, m: unknown) => fs.writeFileSync(path.join(dir, 'seqlab.json'), JSON.stringify(m));
     const cases: Case[] = [
@@ -205,12 +206,6 @@ describe('the bad-input catalogue, through the real command line', () => {
   });
 
   it('small things: empty folder names, zero rounds and minutes, a negative version, deep JSON, weights that do not fit', () => {
-    const damaged = (name: string, edit: (dir: string) => void) => {
-      const dir = path.join(ws, 'damaged', name);
-      fs.cpSync(path.join(ws, model), dir, { recursive: true });
-      edit(dir);
-      return path.relative(ws, dir);
-    };
     const editMeta = (dir: string, edit: (m: Record<string, any>) => void) => {
       const m = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
       edit(m);

@@ -3,7 +3,8 @@
 // words, in clauses and sentences with Chinese punctuation. Deterministic for a seed.
 // About the size and alphabet of the 27,265-character Tang-poem selection of issue 8.
 
-function mulberry32(seed) {
+/** SeqLab's seeded generator (engine/core/random.ts), for generated texts that are the same on every machine. */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
