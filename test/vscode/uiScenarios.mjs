@@ -572,6 +572,7 @@ async function checkExperimentPanel(panel, name) {
 
 await scenario('every experiment with its defaults: readable figures in light and dark, restored after a reload', async () => {
   await withWorkbench({}, async (page) => {
+    let previousHeadline = null;
     for (const [i, name] of EXPERIMENTS.entries()) {
       const started = Date.now();
       await runCommand(page, 'SeqLab: Run Experiment');
@@ -580,7 +581,16 @@ await scenario('every experiment with its defaults: readable figures in light an
       await page.keyboard.press('Enter');
       await acceptConfigInput(page); // the default configuration
       const panel = await webviewWith(page, '#root h2');
-      await panel.locator('#headline').waitFor({ timeout: 240_000 });
+      // This experiment's headline, not the previous one's: the panel shows the last result until
+      // the new run's first message arrives, and then no headline while it runs.
+      for (const until = Date.now() + 240_000; ; await page.waitForTimeout(500)) {
+        const shown = await panel.locator('#headline').innerText({ timeout: 1000 }).catch(() => null);
+        if (shown !== null && shown !== previousHeadline) {
+          previousHeadline = shown;
+          break;
+        }
+        if (Date.now() > until) throw new Error(`${name}: no headline of its own within 240 s`);
+      }
       await checkExperimentPanel(panel, name);
       console.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
       await page.waitForTimeout(400); // paint before the screenshot
