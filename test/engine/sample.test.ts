@@ -154,6 +154,7 @@ describe('sampling', () => {
     const e = 1 / (1 + Math.E);
     close(drawn(big, { temperature: 1, topK: 0, topP: 1 }), [1 - e, e, 0], 'logits near 1000');
     close(drawn([-1000, -999, -2000], { temperature: 0.5, topK: 0, topP: 1 }), expected([0, 1, -1000], 0.5, [0, 1, 2]), 'logits near -1000');
+    close(drawn([1000, 0], { temperature: 1, topK: 0, topP: 1 }), [1, 0], 'a gap of 1000: shifted by the largest, not by another');
     // Four equal tokens: 0.25 each, exactly. Top-p 0.5 is reached by two of them: two are kept, not three.
     close(drawn([0, 0, 0, 0], { temperature: 1, topK: 0, topP: 0.5 }), [0.5, 0.5, 0, 0], 'top-p reached exactly');
     // Top-p 0 (or anything below the first token's share) keeps the most likely token.
