@@ -63,8 +63,8 @@ def check(name, cell, text, prompt, work):
     with open(corpus, "w", encoding="utf-8") as fh:
         fh.write(text)
     model = os.path.join(work, f"{name}-model")
-    # --clip 0.5: gradient clipping acts on most steps, so a continuation that clipped differently (or not at all) would show.
-    common = ["--cell", cell, "--hidden", "48", "--embed", "16", "--seq-len", "32", "--batch", "8", "--eval-interval", "10", "--workers", "1", "--clip", "0.5"]
+    # --clip 0.05: gradient clipping acts on every step, so a continuation that clipped differently (or not at all) would show.
+    common = ["--cell", cell, "--hidden", "48", "--embed", "16", "--seq-len", "32", "--batch", "8", "--eval-interval", "10", "--workers", "1", "--clip", "0.05"]
     run(CLI + ["train", corpus, "--out", model, "--steps", str(STEPS), "--keep", "last", "--json"] + common)
     project = os.path.join(work, f"{name}-pytorch")
     run(CLI + ["export-torch", "--model", model, "--out", project])
