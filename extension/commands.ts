@@ -149,9 +149,36 @@ async function discardRun(c: CommandContext, record: RunRecord): Promise<string 
   return refused;
 }
 
+/** The text editor last focused, remembered while focus is elsewhere (the side bar, a panel). */
+let lastTextEditor: vscode.TextEditor | undefined;
+
+export function trackTextEditors(): vscode.Disposable {
+  lastTextEditor = vscode.window.activeTextEditor;
+  return vscode.window.onDidChangeActiveTextEditor((e) => {
+    if (e) lastTextEditor = e;
+  });
+}
+
+/**
+ * The editor a command acts on: the focused text editor; else, when focus is in the side bar
+ * or a panel, the text editor last focused if it is still visible, or the only visible one.
+ */
+export function targetEditor(): vscode.TextEditor | undefined {
+  const active = vscode.window.activeTextEditor;
+  if (active) return active;
+  const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme !== 'output');
+  if (lastTextEditor && visible.includes(lastTextEditor)) return lastTextEditor;
+  const byDocument = lastTextEditor && visible.find((e) => e.document === lastTextEditor!.document);
+  if (byDocument) return byDocument;
+  return visible.length === 1 ? visible[0] : undefined;
+}
+
 function editorOrWarn(): vscode.TextEditor | undefined {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor) void vscode.window.showWarningMessage(t('Open a text editor first.'));
+  const editor = targetEditor();
+  if (!editor) {
+    const several = vscode.window.visibleTextEditors.length > 1;
+    void vscode.window.showWarningMessage(several ? t('Click into the editor whose text SeqLab should use, then try again.') : t('Open a text editor first.'));
+  }
   return editor;
 }
 
@@ -201,9 +228,13 @@ async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: st
   }
 }
 
+/** Inspect Gates from the Training view without a selection shows this many UTF-16 units from the start of the text. */
+const INSPECTOR_WHOLE_TEXT = 600;
+
 export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
+    trackTextEditors(),
     reg('seqlab.trainOnSelection', async () => {
       const editor = editorOrWarn();
       if (!editor) return;
@@ -261,10 +292,13 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         showError(c, t('Generate Continuation failed: {0}', (err as Error).message));
       }
     }),
-    reg('seqlab.inspectSelection', async () => {
+    // `wholeTextIfEmpty` (the Training view's Inspect Gates): without a selection, the start of the text.
+    reg('seqlab.inspectSelection', async (options?: { wholeTextIfEmpty?: boolean }) => {
       const editor = editorOrWarn();
       if (!editor) return;
-      const text = editor.document.getText(editor.selection);
+      const text = editor.selection.isEmpty && options?.wholeTextIfEmpty
+        ? editor.document.getText(new vscode.Range(new vscode.Position(0, 0), editor.document.positionAt(INSPECTOR_WHOLE_TEXT)))
+        : editor.document.getText(editor.selection);
       if (codePointCount(text) < 2) {
         void vscode.window.showWarningMessage(t('Select at least two characters to inspect.'));
         return;

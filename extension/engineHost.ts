@@ -10,6 +10,7 @@ import { thin } from '../webview/chartModel';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
 import type { TrainingStatePayload } from '../webview/protocol';
+import { outcomeOf } from './endReason';
 
 export class EngineHost implements vscode.Disposable {
   private readonly client: EngineClient;
@@ -20,7 +21,7 @@ export class EngineHost implements vscode.Disposable {
   private readonly modelEmitter = new vscode.EventEmitter<ReplyMap['load'] | undefined>();
   /** Fires when the active model changes (trained, loaded). */
   readonly onDidChangeModel = this.modelEmitter.event;
-  state: TrainingStatePayload = { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null };
+  state: TrainingStatePayload = { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null, outcome: null };
   activeModel: ReplyMap['load'] | undefined;
   /** The active model is known (restored after a reload) but not yet loaded into this worker. */
   private pendingLoad: string | undefined;
@@ -68,20 +69,21 @@ export class EngineHost implements vscode.Disposable {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
     const meta = resumedFrom ? readMetaJSON(resumedFrom) as ReplyMap['load']['meta'] : undefined;
     const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [] };
-    this.setState({ running: true, ...curves, last: null, sample: null, message: null, corpus: { origin, characters, vocabSize: null, reason: null } });
+    this.setState({ running: true, ...curves, last: null, sample: null, message: null, outcome: null, corpus: { origin, characters, vocabSize: null, reason: null } });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
     this.trainingJob = job;
     try {
       const summary = await job.result;
       this.setState({
-        running: false, message: summary.message,
+        running: false, message: null, outcome: outcomeOf(summary, meta?.training?.state?.step ?? 0),
         corpus: { origin: summary.corpus, characters: summary.corpusCharacters, vocabSize: summary.vocabSize, reason: summary.vocabularyReason },
       });
       const kept = summary.checkpoint ?? summary.lastCheckpoint;
       if (kept) await this.load(kept);
       return summary;
     } catch (err) {
-      this.setState({ running: false, message: (err as Error).message });
+      const text = (err as Error).message;
+      this.setState({ running: false, outcome: { reason: 'failed', text, steps: this.state.last?.step ?? 0, bestValLoss: null, bestStep: null, checkpoint: null } });
       throw err;
     } finally {
       if (this.trainingJob === job) this.trainingJob = undefined;

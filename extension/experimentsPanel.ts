@@ -46,7 +46,7 @@ export class ExperimentsPanel {
         return;
       }
       if (m.type === 'ready') {
-        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null } } satisfies ToWebview);
+        void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null, outcome: null } } satisfies ToWebview);
         if (this.last) void panel.webview.postMessage(this.last);
       } else if (m.type === 'export') {
         await this.export(m.format, m.figureId, m.data);

@@ -15,7 +15,7 @@ import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
 import { ModelStore, ModelsTree } from './models';
 import { readSettings } from './settings';
-import { TrainingViewProvider } from './trainingView';
+import { TRAINING_CHART_VIEW_TYPE, TrainingChartPanel, TrainingViewProvider } from './trainingView';
 
 /** What tests reach through `extension.exports` (not a public API). */
 export interface SeqLabApi {
@@ -54,6 +54,14 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     status.show();
   };
   renderStatus();
+  // `seqlab.training`: the Stop icon in the Training view's title shows only while a run runs.
+  let trainingContext: boolean | undefined;
+  const updateTrainingContext = () => {
+    if (engine.state.running === trainingContext) return;
+    trainingContext = engine.state.running;
+    void vscode.commands.executeCommand('setContext', 'seqlab.training', trainingContext);
+  };
+  updateTrainingContext();
 
   // The model that was active before a reload comes back (its metadata only, no engine yet).
   const ACTIVE_KEY = 'seqlab.activeModel';
@@ -72,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   context.subscriptions.push(
     log, engine, status, trainingView,
     engine.onDidChangeState(renderStatus),
+    engine.onDidChangeState(updateTrainingContext),
     engine.onDidChangeModel((info) => {
       tree.refresh();
       void context.globalState.update(ACTIVE_KEY, info?.dir);
@@ -86,6 +95,12 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
         ExperimentsPanel.revive(panel, context.extensionUri, log);
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(TRAINING_CHART_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        TrainingChartPanel.revive(panel, context.extensionUri, engine, log);
+      },
+    }),
+    vscode.commands.registerCommand('seqlab.openTrainingChart', () => TrainingChartPanel.show(context.extensionUri, engine, log)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
         InspectorPanel.revive(panel, context.extensionUri, engine, log);

@@ -83,5 +83,11 @@ export function webviewStrings(): Record<string, string> {
     smoothing: vscode.l10n.t('smoothing'), xAxis: vscode.l10n.t('x axis'), wallTime: vscode.l10n.t('wall time'), logScale: vscode.l10n.t('log scale'),
     seconds: vscode.l10n.t('seconds'), loss: vscode.l10n.t('loss'), raw: vscode.l10n.t('raw'), bestValLoss: vscode.l10n.t('best validation loss'), atMostLeft: vscode.l10n.t('at most {0} left'),
     minutes: vscode.l10n.t('time budget (minutes, 0 = none)'), seed: vscode.l10n.t('seed'),
+    starting: vscode.l10n.t('Starting: reading the text and measuring the first validation loss…'),
+    bestAt: vscode.l10n.t('Best validation loss {0} {1} at step {2}'),
+    savedAs: vscode.l10n.t('Saved as {0} (Models view)'),
+    nextGenerate: vscode.l10n.t('Generate Continuation'), nextInspect: vscode.l10n.t('Inspect Gates'), nextCompare: vscode.l10n.t('Compare Runs'),
+    openChart: vscode.l10n.t('Open Chart'), openChartHint: vscode.l10n.t('Open the loss chart in an editor tab, large and resizable'),
+    trainingChart: vscode.l10n.t('SeqLab training chart'),
   };
 }

@@ -1,6 +1,10 @@
-/** The Training view in the SeqLab sidebar: the settings form, the live chart, Start / Stop. */
+/**
+ * The Training view in the SeqLab sidebar (the settings form, the outcome, the live chart,
+ * Start / Stop), and the same chart large in an editor tab (`TrainingChartPanel`), restored
+ * after a reload by its serializer.
+ */
 import * as vscode from 'vscode';
-import { isFromWebview, type FromWebview, type ToWebview } from '../webview/protocol';
+import { isFromWebview, type FromWebview, type ToWebview, type TrainingViewCommand } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
 import { TRAIN_FIELDS, checkField, readSettings } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -62,14 +66,87 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
         return;
       }
       await vscode.workspace.getConfiguration('seqlab').update(`train.${m.key}`, m.value, vscode.ConfigurationTarget.Global);
-    } else if (m.type === 'command' && m.command === 'openSettings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:seqlab.seqlab');
     } else if (m.type === 'command') {
-      await vscode.commands.executeCommand(m.command === 'start' ? 'seqlab.trainOnFile' : 'seqlab.stopTraining');
+      await runViewCommand(m.command);
     }
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** What a button of the Training view (or its chart tab) does. */
+async function runViewCommand(command: TrainingViewCommand): Promise<void> {
+  const commands: Record<TrainingViewCommand, [string, ...unknown[]]> = {
+    start: ['seqlab.trainOnFile'],
+    stop: ['seqlab.stopTraining'],
+    openSettings: ['workbench.action.openSettings', '@ext:seqlab.seqlab'],
+    generate: ['seqlab.generateContinuation'],
+    // From the view, without a selection: the start of the visible editor's text.
+    inspect: ['seqlab.inspectSelection', { wholeTextIfEmpty: true }],
+    compare: ['seqlab.compareRuns'],
+    openChart: ['seqlab.openTrainingChart'],
+  };
+  const [id, ...args] = commands[command];
+  await vscode.commands.executeCommand(id, ...args);
+}
+
+export const TRAINING_CHART_VIEW_TYPE = 'seqlab.trainingChart';
+
+/** The training chart in an editor tab: the same page as the side bar's, in its 'panel' layout. */
+export class TrainingChartPanel {
+  private static current: TrainingChartPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending = false;
+
+  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'training.js', vscode.l10n.t('SeqLab training chart'));
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'seqlab.svg');
+    this.disposables.push(
+      engine.onDidChangeState((state) => {
+        if (!panel.visible) {
+          this.pending = true;
+          return;
+        }
+        void panel.webview.postMessage({ type: 'state', state } satisfies ToWebview);
+      }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.pending) {
+          this.pending = false;
+          void panel.webview.postMessage({ type: 'state', state: engine.state } satisfies ToWebview);
+        }
+      }),
+      panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        if (!isFromWebview(m)) {
+          log.warn(`training chart: ignored a malformed message ${JSON.stringify(m)?.slice(0, 200)}`);
+        } else if (m.type === 'ready') {
+          void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: engine.state, layout: 'panel' } satisfies ToWebview);
+        } else if (m.type === 'command') {
+          await runViewCommand(m.command);
+        }
+      }),
+    );
+    panel.onDidDispose(() => {
+      if (TrainingChartPanel.current === this) TrainingChartPanel.current = undefined;
+      for (const d of this.disposables) d.dispose();
+    });
+  }
+
+  static show(extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel): TrainingChartPanel {
+    if (TrainingChartPanel.current) {
+      TrainingChartPanel.current.panel.reveal(undefined, true);
+      return TrainingChartPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(TRAINING_CHART_VIEW_TYPE, vscode.l10n.t('SeqLab training chart'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
+    TrainingChartPanel.current = new TrainingChartPanel(panel, extensionUri, engine, log);
+    return TrainingChartPanel.current;
+  }
+
+  /** After a window reload: the tab comes back and draws the engine's current state. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel): void {
+    TrainingChartPanel.current?.panel.dispose();
+    TrainingChartPanel.current = new TrainingChartPanel(panel, extensionUri, engine, log);
   }
 }

@@ -29,6 +29,11 @@ export interface TrainingStatePayload {
   sample: string | null;
   message: string | null;
   model: { name: string; cell: string; valLoss: number | null } | null;
+  /**
+   * How the last run ended, for the view's outcome card: the end reason in the user's
+   * language, the best validation loss and its step, and the checkpoint kept (its folder name).
+   */
+  outcome: { reason: 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged' | 'failed'; text: string; steps: number; bestValLoss: number | null; bestStep: number | null; checkpoint: string | null } | null;
 }
 
 export interface ProbePayload {
@@ -44,7 +49,9 @@ export interface ProbePayload {
 
 //#region to webview
 /** Reply to `ready`: localised strings, the form's fields and values, and the state to draw. */
-export interface InitMessage { type: 'init'; strings: Record<string, string>; fields: FieldSpec[]; values: Record<string, unknown>; state: TrainingStatePayload }
+export interface InitMessage { type: 'init'; strings: Record<string, string>; fields: FieldSpec[]; values: Record<string, unknown>; state: TrainingStatePayload; layout?: TrainingLayout }
+/** The Training view in the side bar (form, outcome, chart), or its chart alone, large, in an editor tab. */
+export type TrainingLayout = 'sidebar' | 'panel';
 /** The training state changed (throttled by the engine to a few per second). */
 export interface StateMessage { type: 'state'; state: TrainingStatePayload }
 /** Settings changed outside the form. */
@@ -77,8 +84,10 @@ export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorM
 export interface ReadyMessage { type: 'ready' }
 /** The user changed a field. */
 export interface SetValueMessage { type: 'setValue'; key: string; value: unknown }
-/** Start or Stop pressed, or the "All settings…" link. */
-export interface CommandMessage { type: 'command'; command: 'start' | 'stop' | 'openSettings' }
+/** Start or Stop pressed, the "All settings…" link, or a next step offered after a run. */
+export interface CommandMessage { type: 'command'; command: TrainingViewCommand }
+export const TRAINING_VIEW_COMMANDS = ['start', 'stop', 'openSettings', 'generate', 'inspect', 'compare', 'openChart'] as const;
+export type TrainingViewCommand = typeof TRAINING_VIEW_COMMANDS[number];
 /** Inspector, after a window reload: the text it showed, to probe again. */
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
@@ -96,7 +105,7 @@ export function isFromWebview(v: unknown): v is FromWebview {
     case 'setValue':
       return typeof v.key === 'string' && 'value' in v;
     case 'command':
-      return v.command === 'start' || v.command === 'stop' || v.command === 'openSettings';
+      return (TRAINING_VIEW_COMMANDS as readonly unknown[]).includes(v.command);
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
     case 'export':

@@ -1,8 +1,11 @@
 /**
  * The Training view: a one-line summary of the run's settings over the form
- * (vscode-elements), a live loss chart (uPlot) with TensorBoard's smoothing, throughput,
- * what is left of the budget, and the latest sample. Its form values come from the host and go back
- * as settings; it redraws from the host's state after being hidden or reloaded.
+ * (vscode-elements), an outcome card (the live numbers while a run runs; after it, how it
+ * ended, the best validation loss, where it was saved and what to do next), a live loss
+ * chart (uPlot) with TensorBoard's smoothing, and the latest sample. Its form values come
+ * from the host and go back as settings; it redraws from the host's state after being
+ * hidden or reloaded. The same page, in the 'panel' layout, is the chart alone in an
+ * editor tab (large and resizable, like TensorBoard in a tab).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
@@ -13,7 +16,7 @@ import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import uPlot from 'uplot';
-import type { FieldSpec, TrainingStatePayload } from './protocol';
+import type { FieldSpec, TrainingLayout, TrainingStatePayload, TrainingViewCommand } from './protocol';
 import { inUnit, smooth, unitLabel } from './chartModel';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
@@ -25,11 +28,15 @@ let chart: uPlot | undefined;
 let chartKey = '';
 let lastState: TrainingStatePayload | undefined;
 let formValues: Record<string, unknown> = {};
+let layout: TrainingLayout = 'sidebar';
+let wasRunning: boolean | undefined;
 const root = document.getElementById('root')!;
 const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
     formValues = { ...m.values };
+    layout = m.layout ?? 'sidebar';
+    document.body.dataset.layout = layout;
     render(m.fields, m.values);
     draw(m.state);
   } else if (m.type === 'state') {
@@ -47,6 +54,7 @@ const api = connect<ViewState>((m) => {
   }
 });
 const view = (): ViewState => api.getState() ?? {};
+const command = (name: TrainingViewCommand) => api.postMessage({ type: 'command', command: name });
 const setView = (patch: Partial<ViewState>) => api.setState({ ...view(), ...patch });
 
 /** Seconds as m:ss. */
@@ -57,13 +65,15 @@ function clock(seconds: number): string {
 
 function render(fields: FieldSpec[], values: Record<string, unknown>): void {
   root.replaceChildren();
-  const status = el('section', { id: 'status', 'aria-live': 'polite' });
+  const status = el('section', { id: 'status' });
   const controls = el('div', { class: 'controls' });
   const start = el('vscode-button', { id: 'start' }, strings.start);
   const stop = el('vscode-button', { id: 'stop', secondary: '' }, strings.stop);
-  start.addEventListener('click', () => api.postMessage({ type: 'command', command: 'start' }));
-  stop.addEventListener('click', () => api.postMessage({ type: 'command', command: 'stop' }));
-  controls.append(start, stop);
+  start.addEventListener('click', () => command('start'));
+  stop.addEventListener('click', () => command('stop'));
+  const openChart = el('vscode-button', { id: 'open-chart', secondary: '', icon: 'link-external', title: strings.openChartHint ?? '' }, strings.openChart ?? 'Open chart');
+  openChart.addEventListener('click', () => command('openChart'));
+  controls.append(start, stop, ...(layout === 'sidebar' ? [openChart] : []));
 
   const form = el('div', { class: 'form' });
   for (const f of fields) {
@@ -128,10 +138,73 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
     el('label', { for: 'smoothing' }, strings.smoothing ?? 'smoothing'), smoothing, smoothingValue,
     xAxis,
     el('label', { class: 'check' }, logY, strings.logScale ?? 'log scale'));
-  // The chart comes before the status lines: in a narrow, short side bar it is what must stay in view.
-  root.append(controls, summary, settings, chartControls, el('div', { id: 'legend', class: 'legend' }),
-    el('div', { id: 'chart', role: 'img', 'aria-label': `${strings.trainLoss}, ${strings.valLoss}` }), status, el('section', { id: 'sample' }));
+  const outcome = el('section', { id: 'outcome', class: 'outcome', 'aria-live': 'polite' });
+  const chartHost = el('div', { id: 'chart', role: 'img', 'aria-label': `${strings.trainLoss}, ${strings.valLoss}` });
+  if (layout === 'panel') {
+    // The chart alone, as large as the tab: the run's live numbers over it, its controls under it.
+    root.append(el('h2', { class: 'panel-title' }, strings.trainingChart ?? 'Training chart'), outcome, el('div', { id: 'legend', class: 'legend' }), chartHost, chartControls, status);
+  } else {
+    // What a glance must find comes first (the outcome, then the chart): the side bar is narrow
+    // and shared with the Models view, so the details and the sample come last.
+    root.append(controls, summary, settings, outcome, el('div', { id: 'legend', class: 'legend' }), chartHost, chartControls, status, el('section', { id: 'sample' }));
+  }
   updateSummary();
+}
+
+/** The chart's height: what the view can spare (the side bar is short, a tab is tall). */
+function chartHeight(): number {
+  if (layout === 'panel') return Math.max(220, window.innerHeight - 170);
+  return Math.round(Math.max(120, Math.min(220, window.innerHeight * 0.32)));
+}
+
+/** Seconds as m:ss, and the live line: "step 120 · 3,210 chars/s on 2 threads · at most 1:05 left". */
+function liveLine(state: TrainingStatePayload): string {
+  const last = state.last!;
+  const eta = last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(last.etaSeconds))}`;
+  const threads = last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(last.workers))}` : '';
+  return `${strings.step} ${last.step} · ${Math.round(last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${eta}`;
+}
+
+/**
+ * The outcome card: before any run, how to start one; while a run runs, its live numbers;
+ * after it, how it ended, the best validation loss, the checkpoint kept, and next steps.
+ */
+function drawOutcome(state: TrainingStatePayload): void {
+  const card = document.getElementById('outcome');
+  if (!card) return;
+  const unit = unitLabel(state.units);
+  const parts: Node[] = [];
+  card.className = 'outcome';
+  if (state.running) {
+    card.classList.add('running');
+    parts.push(el('div', { id: 'live' }, state.last ? liveLine(state) : (strings.starting ?? 'Starting…')));
+  } else if (state.outcome) {
+    const o = state.outcome;
+    card.classList.add(o.reason === 'diverged' || o.reason === 'failed' ? 'failed' : 'done');
+    parts.push(el('div', { id: 'end-reason', class: 'end-reason' }, o.text));
+    if (o.bestValLoss !== null) {
+      parts.push(el('div', { id: 'best' }, (strings.bestAt ?? 'Best validation loss {0} {1} at step {2}').replace('{0}', inUnit(o.bestValLoss, state.units).toFixed(3)).replace('{1}', unit).replace('{2}', String(o.bestStep ?? 0))));
+    }
+    if (o.checkpoint) parts.push(el('div', { id: 'saved', class: 'label' }, (strings.savedAs ?? 'Saved as {0} (Models view)').replace('{0}', o.checkpoint)));
+    if (o.checkpoint && layout === 'sidebar') {
+      const next = el('div', { class: 'next-steps', id: 'next-steps' });
+      const offer = (name: TrainingViewCommand, label: string, secondary: boolean) => {
+        const b = el('vscode-button', { id: `next-${name}`, ...(secondary ? { secondary: '' } : {}) }, label);
+        b.addEventListener('click', () => command(name));
+        next.append(b);
+      };
+      offer('generate', strings.nextGenerate ?? 'Generate Continuation', false);
+      offer('inspect', strings.nextInspect ?? 'Inspect Gates', true);
+      offer('compare', strings.nextCompare ?? 'Compare Runs', true);
+      parts.push(next);
+    }
+  } else if (!state.model) {
+    parts.push(el('div', { class: 'hint' }, strings.noCorpus));
+  } else {
+    parts.push(el('div', {}, `${strings.activeModel}: ${state.model.name}`));
+  }
+  if (state.message) parts.push(el('div', { class: 'warning' }, state.message));
+  card.replaceChildren(...parts);
 }
 
 /** "LSTM 1×128 · seq 64 · batch 32 · lr 0.003 · 2 min budget" from the form's values. */
@@ -150,26 +223,29 @@ function draw(state: TrainingStatePayload): void {
   if (!status) return;
   const start = document.getElementById('start') as HTMLElement & { disabled: boolean };
   const stop = document.getElementById('stop') as HTMLElement & { disabled: boolean };
-  start.disabled = state.running;
-  stop.disabled = !state.running;
+  if (start) start.disabled = state.running;
+  if (stop) stop.disabled = !state.running;
+  // A run that starts folds the form away: the chart and the live numbers need the room.
+  if (state.running && wasRunning === false) {
+    const settings = document.getElementById('settings') as (HTMLElement & { open: boolean }) | null;
+    if (settings?.open) {
+      settings.open = false;
+      setView({ collapsed: true });
+    }
+  }
+  wasRunning = state.running;
   const unit = unitLabel(state.units);
   const lines: string[] = [];
   if (state.corpus) {
     lines.push(`${strings.corpus}: ${state.corpus.origin}${state.corpus.characters ? ` · ${state.corpus.characters.toLocaleString()} ${strings.characters}` : ''}${state.corpus.vocabSize ? ` · ${strings.vocabulary} ${state.corpus.vocabSize}` : ''}`);
-  } else if (!state.model) {
-    lines.push(strings.noCorpus);
   }
-  if (state.last) {
-    // The ETA is an upper bound (the budget's rest, or the step cap at this speed): patience may end the run sooner.
-    const eta = state.last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}`;
-    const threads = state.last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(state.last.workers))}` : '';
-    lines.push(`${strings.step} ${state.last.step} · ${Math.round(state.last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${eta}`);
-  }
-  lines.push(`${strings.activeModel}: ${state.model ? `${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.bestValLoss ?? 'best validation loss'} ${inUnit(state.model.valLoss, state.units).toFixed(3)} ${unit}` : ''})` : strings.none}`);
-  if (state.message) lines.push(state.message);
+  // The last run's speed stays readable after it ends (the card then shows the outcome).
+  if (state.last && !state.running) lines.push(liveLine(state));
+  if (state.model) lines.push(`${strings.activeModel}: ${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.bestValLoss ?? 'best validation loss'} ${inUnit(state.model.valLoss, state.units).toFixed(3)} ${unit}` : ''})`);
   status.replaceChildren(...lines.map((l) => el('div', {}, l)));
-  const sample = document.getElementById('sample')!;
-  sample.replaceChildren(...(state.sample ? [el('div', { class: 'label' }, strings.latestSample), el('pre', {}, state.sample)] : []));
+  const sample = document.getElementById('sample');
+  sample?.replaceChildren(...(state.sample ? [el('div', { class: 'label' }, strings.latestSample), el('pre', {}, state.sample)] : []));
+  drawOutcome(state);
   drawChart(state);
 }
 
@@ -216,9 +292,6 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: `border-color: ${lineColour('--vscode-charts-orange')}; color: ${lineColour('--vscode-charts-orange')}` }),
       `${strings.valLoss} ${lastVal ? `${inUnit(lastVal.loss, unit).toFixed(3)} (${strings.step} ${lastVal.step})` : '–'}`),
     el('span', { class: 'legend-item label' }, unitLabel(unit)),
-    // While training, where the run is, next to the chart (the status lines may be scrolled out of a short view).
-    ...(state.running && state.last ? [el('span', { class: 'legend-item label', id: 'progress-mini' },
-      `${strings.step} ${state.last.step}${state.last.etaSeconds !== null ? ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(state.last.etaSeconds))}` : ''}`)] : []),
   );
 
   const data: uPlot.AlignedData = [xs, raw as unknown as number[], smoothed as unknown as number[], val as unknown as number[]];
@@ -231,7 +304,7 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     const blue = lineColour('--vscode-charts-blue');
     const orange = lineColour('--vscode-charts-orange');
     chart = new uPlot({
-      width, height: 190,
+      width, height: chartHeight(),
       legend: { show: false },
       scales: { x: { time: false }, y: v.logY ? { distr: 3 } : {} },
       axes: [{ ...axis, label: byTime ? (strings.seconds ?? 'seconds') : strings.step }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
@@ -242,13 +315,22 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
         { label: strings.valLoss, stroke: orange, width: 2, spanGaps: true, points: { show: true, size: 6, fill: orange } },
       ],
     }, data, host);
-    new ResizeObserver(() => chart?.setSize({ width: Math.max(200, host.clientWidth), height: 190 })).observe(host);
+    observeSize(host);
   } else {
     chart.setData(data);
   }
 }
 
-/** A CSS colour with an alpha (uPlot strokes take any canvas colour). */
+let observed: HTMLElement | undefined;
+/** Follows the view's width (the side bar's sash) and height (the tab, the Models view's sash). */
+function observeSize(host: HTMLElement): void {
+  if (observed === host) return;
+  observed = host;
+  const fit = () => chart?.setSize({ width: Math.max(200, host.clientWidth), height: chartHeight() });
+  new ResizeObserver(fit).observe(host);
+  window.addEventListener('resize', fit);
+}
+
 // A theme change restyles the page; the chart took its colours when drawn.
 new MutationObserver(() => {
   forgetThemeColours();

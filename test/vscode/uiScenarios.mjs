@@ -277,6 +277,50 @@ async function expectThemedView(view, short, { chart = false, what, canvases = '
   if (chart && seen.drawn < 300) throw new Error(`${what}: the chart has ${seen.drawn} drawn pixels`);
 }
 
+/**
+ * Fails unless every selector's element lies inside the webview's visible height with the
+ * page unscrolled: what a student sees at a glance, without scrolling the view.
+ */
+async function expectVisibleWithoutScrolling(view, selectors, what) {
+  const seen = await view.locator('body').evaluate((body, sels) => ({
+    scrolled: document.scrollingElement.scrollTop,
+    height: window.innerHeight,
+    items: sels.map((s) => {
+      const e = document.querySelector(s);
+      if (!e) return { s, missing: true };
+      const r = e.getBoundingClientRect();
+      return { s, top: Math.round(r.top), bottom: Math.round(r.bottom) };
+    }),
+  }), selectors);
+  const wrong = seen.items.filter((i) => i.missing || i.bottom > seen.height + 1 || i.top < 0);
+  if (seen.scrolled || wrong.length) throw new Error(`${what}: not in view without scrolling (view ${seen.height} px high, scrolled ${seen.scrolled}): ${JSON.stringify(wrong)}`);
+}
+
+/** Expands or collapses the Models view under the Training view (its pane header toggles it). */
+async function setModelsExpanded(page, expanded) {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: 'Models' }).first();
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+  await page.waitForFunction(([want]) => [...document.querySelectorAll('.part.sidebar .pane-header')].some((h) => /Models/.test(h.textContent) && h.getAttribute('aria-expanded') === want), [String(expanded)], { timeout: 10_000 });
+  await page.waitForTimeout(300); // the webview follows its pane's new height
+}
+
+/** The outcome at a glance: `selectors` in view at 260 and 450 px, with the Models view expanded and collapsed; ends at 260 px, Models expanded. */
+async function expectOutcomeAtAGlance(page, view, selectors, moment) {
+  for (const width of [260, 450]) {
+    await setSidebarWidth(page, width);
+    for (const expanded of [true, false]) {
+      await setModelsExpanded(page, expanded);
+      await expectVisibleWithoutScrolling(view, selectors, `${moment}, ${width} px, Models ${expanded ? 'expanded' : 'collapsed'}`);
+      await page.screenshot({ path: path.join(SHOTS, `training-${width}-models-${expanded ? 'open' : 'closed'}-${moment}.png`) });
+    }
+  }
+  await setModelsExpanded(page, true);
+  await setSidebarWidth(page, 260);
+}
+
+/** Whether the Training view's title shows the Stop icon (its `when` clause takes it out of the DOM). */
+const stopIconShown = async (page) => (await page.locator('.part.sidebar .pane-header .actions .action-label[aria-label^="Stop Training"], .part.sidebar .title-actions .action-label[aria-label^="Stop Training"]').count()) > 0;
+
 /** The Training view at 260 and 450 px, in light, dark and high contrast: screenshots `training-<width>-<theme>-<moment>.png`, each checked; ends at 450 px, light. */
 async function trainingShots(page, view, moment) {
   for (const width of [260, 450]) {
@@ -298,7 +342,8 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     const summary = await view.locator('#summary-text').innerText();
     if (!/^LSTM 1×128 · seq 64 · batch 32 · lr 0\.003 · 2 min budget$/.test(summary)) throw new Error(`the settings summary reads "${summary}"`);
     await trainingShots(page, view, 'before');
-    await setSidebarWidth(page, 260);
+    await expectOutcomeAtAGlance(page, view, ['#start', '#outcome .hint'], 'before');
+    if (await stopIconShown(page)) throw new Error('the Stop icon shows while nothing runs');
 
     await openFile(page, 'poems.txt');
     await page.locator('.monaco-editor .view-lines').first().click();
@@ -306,7 +351,9 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection'); // inside the selection
     const started = Date.now();
     // Honest from the first seconds: what is left of the 2-minute budget.
-    const eta = await view.locator('#status', { hasText: /at most \d:\d\d left/ }).innerText({ timeout: 60_000 });
+    const eta = await view.locator('#outcome', { hasText: /at most \d:\d\d left/ }).innerText({ timeout: 60_000 });
+    if (!(await stopIconShown(page))) throw new Error('no Stop icon in the Training view\'s title while a run runs');
+    await expectVisibleWithoutScrolling(view, ['#live', '#chart canvas'], 'during the run, 260 px, Models expanded');
     const [, m, sec] = /at most (\d):(\d\d) left/.exec(eta);
     if (Number(m) * 60 + Number(sec) > 120) throw new Error(`the first ETA is ${m}:${sec}, more than the 2-minute budget`);
     const chart = view.locator('#chart');
@@ -347,17 +394,31 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     // Training uses one worker thread per core (seqlab.train.workers 'auto'), and the status says so.
     const status = view.locator('#status');
     const threads = Math.min(os.availableParallelism(), 8);
-    if (threads > 1) await view.locator('#status', { hasText: `chars/s on ${threads} threads` }).waitFor({ timeout: 10_000 });
+    if (threads > 1) await view.locator('#outcome', { hasText: `chars/s on ${threads} threads` }).waitFor({ timeout: 10_000 });
     await status.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'training-status-during.png') });
 
     // The run ends by its budget (or patience), within 2.5 minutes, and keeps the best checkpoint.
-    await view.locator('#status', { hasText: /time budget of 2 minutes is used up|has not improved/ }).waitFor({ timeout: 150_000 - (Date.now() - started) });
+    await view.locator('#end-reason', { hasText: /time budget of 2 minutes is used up|has not improved/ }).waitFor({ timeout: 150_000 - (Date.now() - started) });
     await view.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 30_000 });
+    if (await stopIconShown(page)) throw new Error('the Stop icon still shows after the run ended');
     const seconds = (Date.now() - started) / 1000;
     console.log(`  default run: ended after ${seconds.toFixed(0)} s with ${await chart.getAttribute('data-points')} training and ${await chart.getAttribute('data-val-points')} validation points`);
     if (seconds > 150) throw new Error(`the default run took ${seconds.toFixed(0)} s`);
     await trainingShots(page, view, 'after');
+    await expectOutcomeAtAGlance(page, view, ['#end-reason', '#best', '#saved', '#next-steps', '#chart canvas'], 'after');
+    // The chart, large, in an editor tab; it comes back after a window reload.
+    await view.locator('#open-chart').click();
+    let tab = await webviewWith(page, '.panel-title');
+    await expectThemedView(tab, 'light', { chart: true, what: 'the training chart tab' });
+    await page.screenshot({ path: path.join(SHOTS, 'training-chart-tab.png') });
+    await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
+    await workbenchReady(page);
+    tab = await webviewWith(page, '.panel-title');
+    await tab.locator('#chart canvas').waitFor({ timeout: 30_000 });
+    await expectThemedView(tab, 'light', { chart: true, what: 'the training chart tab after a reload' });
+    await page.screenshot({ path: path.join(SHOTS, 'training-chart-tab-reloaded.png') });
+    await runCommand(page, 'SeqLab: Focus on Training View');
     await view.locator('#x-axis').evaluate((el) => { el.value = 'time'; el.dispatchEvent(new Event('change')); });
     await view.locator('#log-y').check();
     await page.screenshot({ path: path.join(SHOTS, 'training-450-light-after-time-log.png') });
@@ -371,7 +432,7 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
  * second run could end at once on the first run's step: CI saw that race.)
  */
 async function shownStep(view) {
-  const mini = view.locator('#progress-mini');
+  const mini = view.locator('#live');
   const m = (await mini.count()) ? /(\d+)/.exec(await mini.innerText().catch(() => '')) : null;
   return m ? Number(m[1]) : -1;
 }
@@ -426,7 +487,7 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     if (points < 10) throw new Error(`the resumed chart has ${points} points: the earlier curve was not kept`);
     await page.screenshot({ path: path.join(SHOTS, 'resumed.png') });
     await runCommand(page, 'SeqLab: Stop Training');
-    await view.locator('#status', { hasText: /stopped at step/ }).waitFor({ timeout: 30_000 });
+    await view.locator('#end-reason', { hasText: /Stopped at step \d+ on request/ }).waitFor({ timeout: 30_000 });
 
     // Runs compared: tick both runs in the palette's pick, and see their curves overlaid, both named.
     await runCommand(page, 'SeqLab: Compare Runs…');

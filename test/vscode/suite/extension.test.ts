@@ -142,6 +142,30 @@ describe('SeqLab in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
+  it('acts on the visible text editor when a panel beside it has the focus (the training chart tab)', async () => {
+    const editor = await openNotes();
+    const original = editor.document.getText();
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    try {
+      await vscode.commands.executeCommand('seqlab.openTrainingChart');
+      await waitFor('the chart tab', () => vscode.window.tabGroups.all.length === 2);
+      await vscode.commands.executeCommand('workbench.action.focusRightGroup'); // the chart's tab beside
+      await waitFor(`the chart tab to take the focus (active tab ${vscode.window.tabGroups.activeTabGroup.activeTab?.label})`, () => vscode.window.activeTextEditor === undefined, 10_000);
+      await vscode.workspace.getConfiguration('seqlab').update('generate.length', 20, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('seqlab.generateContinuation');
+      const after = editor.document.getText();
+      assert.ok(after.startsWith(original));
+      assert.equal([...after.slice(original.length)].length, 20, 'the continuation went into the visible editor, at its cursor');
+    } finally {
+      await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+      await vscode.commands.executeCommand('workbench.action.closeEditorsInOtherGroups');
+    }
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), original, 'one undo restores the document');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
   it('reports a bad training request as an error, leaving the document alone', async () => {
     const { engine } = await api();
     const folder = vscode.workspace.workspaceFolders![0].uri;
@@ -149,7 +173,8 @@ describe('SeqLab in VS Code', function () {
     const editor = await vscode.window.showTextDocument(doc);
     const summary = await vscode.commands.executeCommand('seqlab.trainOnFile');
     assert.equal(summary, undefined);
-    assert.match(engine.state.message ?? '', /training needs at least/);
+    assert.equal(engine.state.outcome?.reason, 'failed');
+    assert.match(engine.state.outcome?.text ?? '', /training needs at least/);
     assert.equal(editor.document.getText(), 'too short');
     assert.equal(editor.document.isDirty, false);
   });
@@ -202,7 +227,7 @@ describe('SeqLab in VS Code', function () {
 
       // Resume: the run goes on from its latest weights to its step budget, the curve unbroken.
       const summary = await vscode.commands.executeCommand<{ steps: number; checkpoint: string } | undefined>('seqlab.resumeRun', kept);
-      assert.ok(summary, `the resumed run ends with a summary (${engine.state.message})`);
+      assert.ok(summary, `the resumed run ends with a summary (${engine.state.outcome?.text})`);
       assert.equal(summary.steps, 400);
       assert.ok(engine.state.train[0].step < lastStep && engine.state.train.at(-1)!.step === 400, 'the chart holds the steps before the crash and after');
       assert.equal(runs.get(kept.name), undefined, 'a finished run leaves no record');

@@ -1,0 +1,40 @@
+/**
+ * How a training run ended, as one sentence in the user's language. The engine's own
+ * message stays English (it is also the command line's and the log's); the views compose
+ * theirs from the summary's structured fields, so every reason exists in every language.
+ */
+import * as vscode from 'vscode';
+import type { ReplyMap } from '../engine/worker/protocol';
+import type { TrainingStatePayload } from '../webview/protocol';
+
+const t = vscode.l10n.t;
+
+type Summary = Pick<ReplyMap['train'], 'reason' | 'steps' | 'bestValLoss' | 'bestStep' | 'checkpoint' | 'lastCheckpoint'> & { config: { minutes: number; patience: number; evalInterval: number; lr: number; clipNorm: number } };
+
+export function endReason(s: Summary, resumedAt = 0): string {
+  switch (s.reason) {
+    case 'completed':
+      return t('Trained all {0} steps.', s.steps);
+    case 'time-budget':
+      return s.config.minutes === 1
+        ? t('Stopped at step {0}: the time budget of 1 minute is used up.', s.steps)
+        : t('Stopped at step {0}: the time budget of {1} minutes is used up.', s.steps, s.config.minutes);
+    case 'plateau':
+      return t('Stopped at step {0}: the validation loss has not improved for {1} evaluations ({2} steps).', s.steps, s.config.patience, s.config.patience * s.config.evalInterval);
+    case 'cancelled':
+      return s.steps > resumedAt || (resumedAt === 0 && s.steps > 0)
+        ? t('Stopped at step {0} on request.', s.steps)
+        : t('Stopped before the first step: nothing was trained or saved.');
+    case 'diverged':
+      return t('Training diverged at step {0}: the loss is no longer a finite number. Lower the learning rate (now {1}) or clip gradients (gradient clip {2}; try 1).', s.steps + 1, s.config.lr, s.config.clipNorm || t('off'));
+  }
+}
+
+/** The outcome card's content for a finished run. */
+export function outcomeOf(s: Summary, resumedAt = 0): NonNullable<TrainingStatePayload['outcome']> {
+  const kept = s.checkpoint ?? s.lastCheckpoint;
+  return {
+    reason: s.reason, text: endReason(s, resumedAt), steps: s.steps, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
+    checkpoint: kept ? kept.split(/[\\/]/).pop() ?? kept : null,
+  };
+}
