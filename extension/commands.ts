@@ -1,4 +1,5 @@
 /** SeqLab's commands: train, stop, generate, inspect, models, backend, log. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/worker/client';
@@ -8,7 +9,7 @@ import { compareRunsMessage, pickRuns } from './compareRuns';
 import { ExperimentsPanel, runExperimentCommand } from './experimentsPanel';
 import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
 import { inUnit, unitLabel } from '../webview/chartModel';
-import { ModelItem, type ModelStore, type ModelsTree } from './models';
+import { ModelItem, refusalOfName, type ModelStore, type ModelsTree } from './models';
 import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';
 // Bounded, regular-file-only reading of seqlab.json and the ownership rule; folder.ts and lock.ts load no TensorFlow.js.
@@ -41,7 +42,8 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
     return undefined;
   }
   const s = c.settings();
-  const outDir = resume?.outDir ?? c.store.newDir(s.train.cell);
+  const textName = source.kind === 'text' ? source.file ?? source.name : source.patterns.length === 1 ? path.basename(source.patterns[0]) : 'files';
+  const outDir = resume?.outDir ?? c.store.newDir({ cell: s.train.cell, layers: s.train.layers, hiddenSize: s.train.hiddenSize, text: textName });
   // The latest weights go beside the run's best: every `checkpointEvery` steps (a reload or a
   // crash loses at most that much), and at Stop.
   const lastDir = resume?.lastDir ?? `${outDir}-last`;
@@ -54,6 +56,18 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
   // Show the view before the run starts: creating a webview costs the extension host
   // about 100 ms once (measured), which should not land in the middle of training.
   await vscode.commands.executeCommand('seqlab.trainingView.focus');
+  // How far the run gets, noted every few seconds: after a crash the offer to resume says it.
+  let noted = 0;
+  const noting = c.engine.onDidChangeState((state) => {
+    const step = state.last?.step ?? 0;
+    if (!state.running || step <= 0 || Date.now() - noted < 3000) return;
+    noted = Date.now();
+    try {
+      c.runs.noteStep(record, step);
+    } catch (err) {
+      c.log.warn(`could not note the step of ${record.name}: ${(err as Error).message}`);
+    }
+  });
   try {
     const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
     c.tree.refresh();
@@ -89,6 +103,7 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
     }
     return undefined;
   } finally {
+    noting.dispose();
     if (!interrupted) c.runs.remove(record.name);
   }
 }
@@ -132,7 +147,10 @@ export async function offerResume(c: CommandContext, record: RunRecord): Promise
   }
   const resume = t('Resume');
   const discard = t('Discard');
-  const pick = await vscode.window.showWarningMessage(t('Training of {0} was interrupted at step {1}.', record.name, step), resume, discard);
+  const reached = c.runs.reachedStep(record);
+  const pick = await vscode.window.showWarningMessage(reached !== undefined && reached > step
+    ? t('Training of {0} was interrupted at step {1}. Resume continues from its last checkpoint, step {2}.', record.name, reached, step)
+    : t('Training of {0} was interrupted at step {1}.', record.name, step), resume, discard);
   if (pick === resume) {
     await vscode.commands.executeCommand('seqlab.resumeRun', record);
   } else if (pick === discard) {
@@ -182,6 +200,16 @@ function editorOrWarn(): vscode.TextEditor | undefined {
   return editor;
 }
 
+/** Says which prompt characters the model does not know (it continued without them), and what that means. */
+function warnUnknownCharacters(summary: ReplyMap['sample']): void {
+  if (!summary.unknownCharacters.length) return;
+  // Notifications render Markdown links: brackets and parentheses from the text are shown as their full-width forms.
+  const shown = summary.unknownCharacters.slice(0, 10).map((ch) => (/\s/.test(ch) ? JSON.stringify(ch) : ch.replace(/[[\]()]/g, (b) => String.fromCodePoint(b.codePointAt(0)! + 0xfee0)))).join(' ') + (summary.unknownCharacters.length > 10 ? ' …' : '');
+  void vscode.window.showWarningMessage(summary.knownCharacters === 0
+    ? t('The model knows none of the prompt\'s characters ({0}), so it continued from a line break, not from your text. Train it on text like yours for a continuation that follows it.', shown)
+    : t('The model does not know some of the prompt\'s characters ({0}); it continued from the {1} characters it knows.', shown, summary.knownCharacters));
+}
+
 /** Streams a continuation into the document at `position` as one undoable edit. */
 async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: string, position: vscode.Position): Promise<void> {
   const s = c.settings().generate;
@@ -189,7 +217,10 @@ async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: st
   let job: ReturnType<EngineHost['sample']> | undefined;
   const cancel = vscode.commands.registerCommand('seqlab.cancelGeneration', () => job?.cancel());
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: generating (Esc to stop)'), cancellable: true }, async (_progress, token) => {
+    // Where it writes, said and shown: a right-click moves the cursor to where the menu opened.
+    editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    const where = t('line {0}, column {1}', position.line + 1, position.character + 1);
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: generating at {0} (Esc to stop)', where), cancellable: true }, async (_progress, token) => {
       let insertAt = position;
       let buffered = '';
       let first = true;
@@ -217,6 +248,7 @@ async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: st
       try {
         const summary = await job.result;
         for (const w of summary.warnings) c.log.warn(w);
+        warnUnknownCharacters(summary);
       } finally {
         clearInterval(timer);
         await flush(true);
@@ -244,7 +276,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         return;
       }
       const name = t('selection in {0}', path.basename(editor.document.fileName));
-      return train(c, { kind: 'text', text, name }, name, codePointCount(text));
+      return train(c, { kind: 'text', text, name, file: path.basename(editor.document.fileName) }, name, codePointCount(text));
     }),
     reg('seqlab.trainOnFile', async () => {
       const editor = editorOrWarn();
@@ -340,6 +372,35 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       const refused = await trashCheckpoint(item.entry.dir).catch((err: Error) => err.message);
       if (refused) showError(c, t('The model {0} was not deleted: {1}', item.entry.name, refused));
       c.tree.refresh();
+    }),
+    // `newName`: for scripts and tests (else an input box).
+    reg('seqlab.models.rename', async (item: ModelItem, newName?: string) => {
+      const dir = item.entry.dir;
+      const parent = path.dirname(dir);
+      const name = newName ?? await vscode.window.showInputBox({
+        title: t('Rename Model'), value: item.entry.name, valueSelection: [0, item.entry.name.length],
+        validateInput: (v) => refusalOfName(v.trim()) ?? (v.trim() !== item.entry.name && fs.existsSync(path.join(parent, v.trim())) ? t('A model named {0} exists already.', v.trim()) : undefined),
+      });
+      if (!name || name.trim() === item.entry.name) return;
+      const target = path.join(parent, name.trim());
+      const refused = refusalOfName(name.trim())
+        ?? (fs.existsSync(target) || fs.existsSync(`${target}-last`) ? t('A model named {0} exists already.', name.trim()) : undefined)
+        ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
+        ?? (lockHolder(dir) ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(lockHolder(dir)!)) : undefined);
+      if (refused) {
+        showError(c, t('The model {0} was not renamed: {1}', item.entry.name, refused));
+        return;
+      }
+      const wasActive = c.engine.activeModel && path.resolve(c.engine.activeModel.dir) === path.resolve(dir);
+      try {
+        fs.renameSync(dir, target);
+      } catch (err) {
+        showError(c, t('The model {0} was not renamed: {1}', item.entry.name, (err as Error).message));
+        return;
+      }
+      if (wasActive) await c.engine.load(target).catch((err: Error) => c.log.warn(`reloading the renamed model: ${err.message}`));
+      c.tree.refresh();
+      return target;
     }),
     reg('seqlab.models.refresh', () => c.tree.refresh()),
     reg('seqlab.exportModel', async (item?: ModelItem) => {

@@ -8,6 +8,29 @@ import * as vscode from 'vscode';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
 
+export interface RunNameParts { cell: string; layers: number; hiddenSize: number; text: string; date?: Date }
+
+/**
+ * A run's name says what it is, the date second: `lstm-1x128-poems-20261202-0801` (cell,
+ * layers x hidden size, the text's file name without its extension, local date and time).
+ * The text's part keeps letters and digits of any script, at most 24 of them.
+ */
+export function runName({ cell, layers, hiddenSize, text, date = new Date() }: RunNameParts): string {
+  const base = text.replace(/\.[^.]*$/, '');
+  const slug = [...base.normalize('NFC').replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '')].slice(0, 24).join('').replace(/-+$/, '') || 'text';
+  const two = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}`;
+  return `${cell}-${layers}x${hiddenSize}-${slug}-${stamp}`;
+}
+
+/** Why `name` cannot be a model's new name, or undefined when it can. */
+export function refusalOfName(name: string): string | undefined {
+  if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u.test(name)) return vscode.l10n.t('Use letters, digits, spaces, dots, dashes and underscores, starting with a letter or digit.');
+  if ([...name].length > 80) return vscode.l10n.t('At most 80 characters.');
+  if (name.endsWith('-last') || /\.(tmp|old)-/.test(name)) return vscode.l10n.t('Names ending in -last, or with .tmp- or .old- in them, are SeqLab\'s own.');
+  return undefined;
+}
+
 export interface ModelEntry {
   name: string;
   dir: string;
@@ -16,6 +39,8 @@ export interface ModelEntry {
   numLayers: number;
   valLoss: number | null;
   created: string;
+  /** What it was trained on (its file or selection), when the checkpoint says. */
+  corpus?: string;
   damaged?: string;
 }
 
@@ -29,13 +54,13 @@ export class ModelStore {
     return path.join(this.context.globalStorageUri.fsPath, 'models');
   }
 
-  /** A new model folder name: `<cell>-<yyyymmdd-hhmmss>` (with `-2`, `-3`... if taken). */
-  newDir(cell: string): string {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    // Two runs started within a second must not share a folder: the second would replace the first.
+  /** A new model's folder, named by what it is: see `runName`. */
+  newDir(what: RunNameParts): string {
+    const name = runName(what);
+    // Two runs started within a minute must not share a folder: the second would replace the first.
     for (let i = 1; ; i++) {
-      const dir = path.join(this.root(), `${cell}-${stamp}${i > 1 ? `-${i}` : ''}`);
-      if (!fs.existsSync(dir)) return dir;
+      const dir = path.join(this.root(), `${name}${i > 1 ? `-${i}` : ''}`);
+      if (!fs.existsSync(dir) && !fs.existsSync(`${dir}-last`)) return dir;
     }
   }
 
@@ -56,10 +81,11 @@ export class ModelStore {
     const name = path.basename(dir);
     if (!fs.existsSync(path.join(dir, 'seqlab.json'))) return undefined;
     try {
-      const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { state?: { bestValLoss?: number } }; created: string };
+      const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { corpus?: string; state?: { bestValLoss?: number } }; created: string };
       return {
         name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
         valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,
+        ...(typeof meta.training?.corpus === 'string' ? { corpus: meta.training.corpus } : {}),
       };
     } catch (err) {
       return { name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message };
@@ -74,7 +100,14 @@ export class ModelItem extends vscode.TreeItem {
     this.description = entry.damaged
       ? vscode.l10n.t('damaged')
       : `${entry.cell} ${entry.numLayers}x${entry.hiddenSize}${entry.valLoss !== null ? ` · val ${entry.valLoss.toFixed(3)}` : ''}${active ? ' · ' + vscode.l10n.t('active') : ''}`;
-    this.tooltip = entry.damaged ?? `${entry.dir}\n${new Date(entry.created).toLocaleString()}`;
+    // What the run is first; where it lives last.
+    this.tooltip = entry.damaged ?? [
+      entry.name,
+      `${entry.cell} ${entry.numLayers}×${entry.hiddenSize}${entry.valLoss !== null ? ` · ${vscode.l10n.t('best validation loss')} ${entry.valLoss.toFixed(3)} nats/char` : ''}`,
+      ...(entry.corpus ? [vscode.l10n.t('Trained on {0}', entry.corpus)] : []),
+      vscode.l10n.t('Created {0}', new Date(entry.created).toLocaleString(vscode.env.language)),
+      vscode.l10n.t('Folder: {0}', entry.dir),
+    ].join('\n');
     this.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : entry.damaged ? 'warning' : 'symbol-misc');
     this.command = { command: 'seqlab.models.activate', title: vscode.l10n.t('Make Active'), arguments: [this] };
   }

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { processAlive } from '../engine/checkpoint/folder';
 import { readRegularFile } from '../engine/io/files';
 
-export type RunSource = { kind: 'text'; text: string; name: string } | { kind: 'files'; patterns: string[]; cwd?: string };
+/** What a run trains on; `file`: the file a selection was taken from (it names the run). */
+export type RunSource = { kind: 'text'; text: string; name: string; file?: string } | { kind: 'files'; patterns: string[]; cwd?: string };
 
 export interface RunRecord {
   /** The run's folder name (the best checkpoint); the latest weights go to `<name>-last` beside it. */
@@ -31,6 +32,8 @@ export interface RunRecord {
 
 /** A selection is kept in the record to resume on it: 50 million characters at most, as training. */
 const MAX_RECORD_BYTES = 200 * 1024 * 1024;
+/** Beside a record, the step its run has reached: `<run name>.<pid>.json.step`. */
+const STEP_SUFFIX = '.step';
 /** `<run name>.<pid>.json` */
 const RECORD = /^(.+)\.(\d+)\.json$/;
 
@@ -52,7 +55,31 @@ export class RunRecords {
   }
 
   remove(name: string): void {
-    for (const f of this.filesOf(name)) fs.rmSync(path.join(this.root, f), { force: true });
+    for (const f of this.filesOf(name)) {
+      fs.rmSync(path.join(this.root, f), { force: true });
+      fs.rmSync(path.join(this.root, `${f}${STEP_SUFFIX}`), { force: true });
+    }
+  }
+
+  /**
+   * Notes the step a run has reached, in a small file beside its record (the record holds
+   * the text, which is not rewritten as the run goes): an interrupted run can then say how
+   * far it got, beside the step of the checkpoint it resumes from.
+   */
+  noteStep(record: Pick<RunRecord, 'name' | 'pid'>, step: number): void {
+    const file = `${this.file(record)}${STEP_SUFFIX}`;
+    fs.writeFileSync(`${file}.tmp`, String(step));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** The step a run had reached when last noted, or undefined. */
+  reachedStep(record: Pick<RunRecord, 'name' | 'pid'>): number | undefined {
+    try {
+      const step = Number(readRegularFile(`${this.file(record)}${STEP_SUFFIX}`, 'the run\'s step', 64).toString('utf8'));
+      return Number.isInteger(step) && step >= 0 ? step : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The record of the run `name`, whichever extension host wrote it. */

@@ -87,7 +87,7 @@ export function webviewStrings(): Record<string, string> {
     bestAt: vscode.l10n.t('Best validation loss {0} {1} at step {2}'),
     savedAs: vscode.l10n.t('Saved as {0} (Models view)'),
     nextGenerate: vscode.l10n.t('Generate Continuation'), nextInspect: vscode.l10n.t('Inspect Gates'), nextCompare: vscode.l10n.t('Compare Runs'),
-    openChart: vscode.l10n.t('Open Chart'), openChartHint: vscode.l10n.t('Open the loss chart in an editor tab, large and resizable'),
+    openChart: vscode.l10n.t('Open chart in a tab'), openChartHint: vscode.l10n.t('Open the loss chart in an editor tab, large and resizable'),
     trainingChart: vscode.l10n.t('SeqLab training chart'),
   };
 }

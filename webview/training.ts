@@ -71,9 +71,7 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
   const stop = el('vscode-button', { id: 'stop', secondary: '' }, strings.stop);
   start.addEventListener('click', () => command('start'));
   stop.addEventListener('click', () => command('stop'));
-  const openChart = el('vscode-button', { id: 'open-chart', secondary: '', icon: 'link-external', title: strings.openChartHint ?? '' }, strings.openChart ?? 'Open chart');
-  openChart.addEventListener('click', () => command('openChart'));
-  controls.append(start, stop, ...(layout === 'sidebar' ? [openChart] : []));
+  controls.append(start, stop);
 
   const form = el('div', { class: 'form' });
   for (const f of fields) {
@@ -134,10 +132,17 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
     setView({ logY: logY.checked });
     if (lastState) drawChart(lastState, true);
   });
+  // The chart, large, in an editor tab (also the graph icon in the view's title).
+  const openChart = el('a', { href: '#', id: 'open-chart', title: strings.openChartHint ?? '' }, strings.openChart ?? 'Open chart in a tab');
+  openChart.addEventListener('click', (e) => {
+    e.preventDefault();
+    command('openChart');
+  });
   const chartControls = el('div', { class: 'chart-controls' },
     el('label', { for: 'smoothing' }, strings.smoothing ?? 'smoothing'), smoothing, smoothingValue,
     xAxis,
-    el('label', { class: 'check' }, logY, strings.logScale ?? 'log scale'));
+    el('label', { class: 'check' }, logY, strings.logScale ?? 'log scale'),
+    ...(layout === 'sidebar' ? [openChart] : []));
   const outcome = el('section', { id: 'outcome', class: 'outcome', 'aria-live': 'polite' });
   const chartHost = el('div', { id: 'chart', role: 'img', 'aria-label': `${strings.trainLoss}, ${strings.valLoss}` });
   if (layout === 'panel') {
@@ -186,17 +191,22 @@ function drawOutcome(state: TrainingStatePayload): void {
       parts.push(el('div', { id: 'best' }, (strings.bestAt ?? 'Best validation loss {0} {1} at step {2}').replace('{0}', inUnit(o.bestValLoss, state.units).toFixed(3)).replace('{1}', unit).replace('{2}', String(o.bestStep ?? 0))));
     }
     if (o.checkpoint) parts.push(el('div', { id: 'saved', class: 'label' }, (strings.savedAs ?? 'Saved as {0} (Models view)').replace('{0}', o.checkpoint)));
+    // The model's last sample, a few lines of it: what the numbers mean, in text.
+    if (state.sample && layout === 'sidebar') parts.push(el('div', { class: 'label' }, strings.latestSample), el('pre', { id: 'outcome-sample', class: 'clamped' }, state.sample));
     if (o.checkpoint && layout === 'sidebar') {
-      const next = el('div', { class: 'next-steps', id: 'next-steps' });
-      const offer = (name: TrainingViewCommand, label: string, secondary: boolean) => {
-        const b = el('vscode-button', { id: `next-${name}`, ...(secondary ? { secondary: '' } : {}) }, label);
-        b.addEventListener('click', () => command(name));
-        next.append(b);
+      // One button for the main next step, links for the others: three buttons stack into a column in a narrow side bar.
+      const generate = el('vscode-button', { id: 'next-generate' }, strings.nextGenerate ?? 'Generate Continuation');
+      generate.addEventListener('click', () => command('generate'));
+      const link = (name: TrainingViewCommand, label: string) => {
+        const a = el('a', { href: '#', id: `next-${name}` }, label);
+        a.addEventListener('click', (e) => {
+          e.preventDefault();
+          command(name);
+        });
+        return a;
       };
-      offer('generate', strings.nextGenerate ?? 'Generate Continuation', false);
-      offer('inspect', strings.nextInspect ?? 'Inspect Gates', true);
-      offer('compare', strings.nextCompare ?? 'Compare Runs', true);
-      parts.push(next);
+      parts.push(el('div', { class: 'next-steps', id: 'next-steps' }, generate,
+        el('span', { class: 'links' }, link('inspect', strings.nextInspect ?? 'Inspect Gates'), ' · ', link('compare', strings.nextCompare ?? 'Compare Runs'))));
     }
   } else if (!state.model) {
     parts.push(el('div', { class: 'hint' }, strings.noCorpus));
@@ -243,8 +253,9 @@ function draw(state: TrainingStatePayload): void {
   if (state.last && !state.running) lines.push(liveLine(state));
   if (state.model) lines.push(`${strings.activeModel}: ${state.model.name} (${state.model.cell}${state.model.valLoss !== null ? `, ${strings.bestValLoss ?? 'best validation loss'} ${inUnit(state.model.valLoss, state.units).toFixed(3)} ${unit}` : ''})`);
   status.replaceChildren(...lines.map((l) => el('div', {}, l)));
+  // While a run runs, its latest sample under the chart (after it, the outcome card shows it).
   const sample = document.getElementById('sample');
-  sample?.replaceChildren(...(state.sample ? [el('div', { class: 'label' }, strings.latestSample), el('pre', {}, state.sample)] : []));
+  sample?.replaceChildren(...(state.sample && state.running ? [el('div', { class: 'label' }, strings.latestSample), el('pre', {}, state.sample)] : []));
   drawOutcome(state);
   drawChart(state);
 }

@@ -38,6 +38,9 @@ export interface SampleSummary {
   tokens: number;
   stopReason: SampleStop;
   warnings: string[];
+  /** The prompt's characters the model has no token for (distinct, most frequent first, at most 20), and how many of the prompt's characters it knew. */
+  unknownCharacters: string[];
+  knownCharacters: number;
   /** From the call to the first token, in milliseconds. */
   firstTokenMs: number | null;
   /** Tokens per second after the first. */
@@ -280,7 +283,8 @@ export async function* sample(
     model.train(wasTraining);
   }
   const after = firstTokenMs === null ? 0 : (performance.now() - firstTokenAt) / 1000;
-  return { text, tokens, stopReason, warnings, firstTokenMs, tokensPerSecond: tokens > 1 && after > 0 ? (tokens - 1) / after : null };
+  const unknownCharacters = [...encoded.unknown].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([c]) => c);
+  return { text, tokens, stopReason, warnings, unknownCharacters, knownCharacters: encoded.ids.length - (vocabulary.capped && options.onUnknown !== 'skip' ? [...encoded.unknown.values()].reduce((a, b) => a + b, 0) : 0), firstTokenMs, tokensPerSecond: tokens > 1 && after > 0 ? (tokens - 1) / after : null };
 }
 
 /** Runs `sample` to the end and returns the text (for training-time samples and tests). */

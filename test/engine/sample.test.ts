@@ -67,6 +67,11 @@ describe('sampling', () => {
     const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
     const { summary } = await collect(sample(m, vocabulary, 'the ZEBRA', { length: 3 }));
     assert.match(summary.warnings[0], /were skipped: "Z" \(U\+005A\), "E" \(U\+0045\), "B" \(U\+0042\), "R" \(U\+0052\), "A" \(U\+0041\)/);
+    // What the editor's warning names: the unknown characters and how many the model knew ("the " is 4).
+    assert.deepEqual([...summary.unknownCharacters].sort(), ['A', 'B', 'E', 'R', 'Z']);
+    assert.equal(summary.knownCharacters, 4);
+    const none = await collect(sample(m, vocabulary, 'ZZZ', { length: 3 }));
+    assert.deepEqual([none.summary.unknownCharacters, none.summary.knownCharacters], [['Z'], 0]);
     const empty = await collect(sample(m, vocabulary, '', { length: 3 }));
     assert.match(empty.summary.warnings[0], /starts from a line break/);
     await assert.rejects(collect(sample(m, vocabulary, 'the', { topP: 0 })), /topP must be in \(0, 1\]/);

@@ -127,6 +127,23 @@ describe('SeqLab in VS Code', function () {
     fs.rmSync(parent, { recursive: true, force: true });
   });
 
+  it('names a run by what it is and renames it; the active model follows, bad names are refused', async () => {
+    const { engine, store } = await api();
+    const dir = engine.activeModel!.dir;
+    const name = path.basename(dir);
+    assert.match(name, /^lstm-1x24-notes-\d{8}-\d{4}(-\d+)?$/, 'cell, layers x hidden size, the text, the date');
+    const item = () => new (class { entry = store.entryFor(engine.activeModel!.dir)!; })();
+    const renamed = await vscode.commands.executeCommand<string>('seqlab.models.rename', item(), 'notes model 1');
+    assert.equal(renamed, path.join(path.dirname(dir), 'notes model 1'));
+    assert.ok(!fs.existsSync(dir) && fs.existsSync(path.join(renamed, 'model.safetensors')));
+    assert.equal(engine.activeModel!.dir, renamed, 'the active model follows its folder');
+    assert.equal(await vscode.commands.executeCommand('seqlab.models.rename', item(), '../escape'), undefined, 'a name with a folder part is refused');
+    assert.equal(await vscode.commands.executeCommand('seqlab.models.rename', item(), 'x-last'), undefined, 'SeqLab\'s own suffix is refused');
+    assert.ok(fs.existsSync(renamed));
+    assert.equal(await vscode.commands.executeCommand<string>('seqlab.models.rename', item(), name), dir);
+    assert.equal(engine.activeModel!.dir, dir);
+  });
+
   it('generates a continuation as one undoable edit', async () => {
     const editor = await openNotes();
     const original = editor.document.getText();
