@@ -21,6 +21,8 @@ interface RunMeta {
       history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>;
       trainCurve?: Array<[number, number, number]>;
     };
+    /** The whole run's curves, when the checkpoint is the best of a run that went on after it. */
+    run?: { step: number; elapsedSeconds: number; history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>; trainCurve?: Array<[number, number, number]> };
   };
 }
 
@@ -50,32 +52,35 @@ export function compareRunsMessage(dirs: string[], unit: LossUnit, t: (s: string
   });
   const u = (v: number) => inUnit(v, unit);
   const unitText = unitLabel(unit);
+  // The whole run, to its end, when the checkpoint keeps it (a best checkpoint); else up to the checkpoint's own step.
+  const whole = (r: (typeof runs)[number]) => r.meta.training.run ?? r.meta.training.state;
   const val = (byTime: boolean) => runs.map((r) => ({
     label: r.label,
-    points: r.meta.training.state.history.map((h) => [byTime ? h.seconds ?? NaN : h.step, u(h.valLoss)] as [number, number]).filter(([x]) => Number.isFinite(x)),
+    points: whole(r).history.map((h) => [byTime ? h.seconds ?? NaN : h.step, u(h.valLoss)] as [number, number]).filter(([x]) => Number.isFinite(x)),
   }));
   const train = runs.map((r) => {
-    const st = r.meta.training.state;
+    const st = whole(r);
     const raw = st.trainCurve?.length ? st.trainCurve.map(([step, , loss]) => [step, u(loss)] as [number, number]) : st.history.map((h) => [h.step, u(h.trainLoss)] as [number, number]);
     const smoothed = smooth(raw.map(([, y]) => y), 0.6);
     return { label: r.label, points: raw.map(([x], i) => [x, smoothed[i]] as [number, number]) };
   });
-  const best = runs.map((r) => r.meta.training.state.bestValLoss);
+  // One string per number, in the headline and the table alike.
+  const best = runs.map((r) => (r.meta.training.state.bestValLoss === null ? '–' : u(r.meta.training.state.bestValLoss).toFixed(3)));
   const figures: ExperimentFigure[] = [
     { id: 'val-steps', title: t('Validation loss against steps'), caption: t('Lower is better. Each line is one run, named by its folder and its cell, layers × hidden size and learning rate.'), xLabel: t('step'), yLabel: `${t('validation loss')} (${unitText})`, shareY: 'loss', ...overlay(val(false)) },
     { id: 'train-steps', title: t('Training loss against steps (smoothed 0.6)'), caption: t('Where a run\'s training loss keeps falling while its validation loss does not, it is memorising its text.'), xLabel: t('step'), yLabel: `${t('training loss')} (${unitText})`, shareY: 'loss', ...overlay(train) },
   ];
-  if (runs.some((r) => r.meta.training.state.history.some((h) => h.seconds !== undefined))) {
+  if (runs.some((r) => whole(r).history.some((h) => h.seconds !== undefined))) {
     figures.push({ id: 'val-time', title: t('Validation loss against wall time'), caption: t('The same runs against seconds of training: a faster run gets further in the same time.'), xLabel: t('seconds'), yLabel: `${t('validation loss')} (${unitText})`, shareY: 'loss', ...overlay(val(true)) });
   }
   return {
     type: 'experiment', title: t('Runs compared'), description: t('{0} runs from their checkpoints: the validation loss at each evaluation and the training loss as it was charted.', runs.length), running: false,
     output: {
       name: 'runs', config: { runs: runs.map((r) => r.dir) },
-      headline: runs.map((r, i) => `${r.name}: ${t('best validation loss')} ${best[i] === null ? '–' : u(best[i]!).toFixed(3)} ${unitText} (${configSummary(r.meta)})`).join('; '),
+      headline: runs.map((r, i) => `${r.name}: ${t('best validation loss')} ${best[i]} ${unitText} (${configSummary(r.meta)})`).join('; '),
       table: [
         [t('run'), t('model'), t('steps'), t('best validation loss'), t('at step'), t('seconds')],
-        ...runs.map((r, i) => [r.name, configSummary(r.meta), r.meta.training.state.step, best[i] === null ? '–' : u(best[i]!), r.meta.training.state.bestStep ?? '–', r.meta.training.state.elapsedSeconds]),
+        ...runs.map((r, i) => [r.name, configSummary(r.meta), whole(r).step, best[i], r.meta.training.state.bestStep ?? '–', Number(whole(r).elapsedSeconds.toFixed(1))]),
       ],
       figures,
     },

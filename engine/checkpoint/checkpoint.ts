@@ -83,6 +83,16 @@ const MetaSchema = z.object({
       history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() })),
       trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
     }),
+    /**
+     * The whole run's curves, to its end, in the best checkpoint of a run that went on after
+     * its best (`state` is the best step's, for resuming; charts and Compare Runs draw these).
+     */
+    run: z.object({
+      step: z.number().int().min(0),
+      elapsedSeconds: z.number().min(0),
+      history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() })),
+      trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
+    }).optional(),
   }),
   files: z.record(z.string(), z.string()),
 });
@@ -131,6 +141,21 @@ export function saveCheckpoint(dir: string, input: SaveInput): string {
   return writeCheckpointFolder(dir, [
     [MODEL_FILE, modelBytes],
     [OPTIMIZER_FILE, optimizerBytes],
+    [META_FILE, JSON.stringify(meta, null, 2) + '\n'],
+  ]);
+}
+
+/**
+ * Adds the whole run's curves (`training.run`) to the checkpoint in `dir`, rewritten
+ * atomically with its weights unchanged: a run kept at its best step still shows where it went.
+ */
+export function recordRunCurves(dir: string, run: Pick<TrainingState, 'step' | 'elapsedSeconds' | 'history' | 'trainCurve'>): string {
+  const contents = readCheckedCheckpointFolder(dir);
+  const meta = checkMeta(contents.meta, contents.dir);
+  meta.training.run = { step: run.step, elapsedSeconds: run.elapsedSeconds, history: run.history, ...(run.trainCurve ? { trainCurve: run.trainCurve } : {}) };
+  return writeCheckpointFolder(contents.dir, [
+    [MODEL_FILE, contents.model.bytes],
+    [OPTIMIZER_FILE, contents.optimizer.bytes],
     [META_FILE, JSON.stringify(meta, null, 2) + '\n'],
   ]);
 }

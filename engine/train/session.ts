@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { currentBackend } from '../core/backend';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { DataParallelSteps, ReplicaError, workersFor } from '../parallel/steps';
-import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, recordRunCurves, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { codePointCount } from '../text/codePoints';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
@@ -139,6 +139,8 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
           removeCheckpoint(request.lastDir);
           lastCheckpoint = null;
         }
+        // The best checkpoint of a run that went on after it keeps the whole run's curves beside its own.
+        if (which === 'last' && checkpoint && checkpoint !== lastCheckpoint && state.step > readCheckpointMeta(checkpoint).training.state.step) recordRunCurves(checkpoint, state);
       } : undefined,
     }, signal);
     return {
