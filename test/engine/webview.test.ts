@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
+import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
 import { inUnit, smooth, thin, unitLabel } from '../../webview/chartModel';
 import { columnLabel, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
@@ -97,5 +98,46 @@ describe('training chart model', () => {
     assert.deepEqual(t.slice(0, 3).map((p) => [p.step, p.loss]), [[2, 0.5], [4, 2.5], [6, 4.5]]);
     assert.deepEqual(t.slice(3).map((p) => p.step), [7, 8, 9, 10]);
     assert.equal(thin(points, 20), points);
+  });
+});
+
+describe('figure mark labels', () => {
+  // 7 units per character, 14 per line: the canvas's proportions in CSS pixels.
+  const measure = (text: string) => text.length * 7;
+  const o = { lineHeight: 14, gap: 8, markerRadius: 5 };
+  const area = { left: 50, top: 10, right: 450, bottom: 250 };
+  const inside = (l: PlacedLabel) => l.left >= area.left && l.top >= area.top && l.left + l.width <= area.right && l.top + l.height <= area.bottom;
+  const overlaps = (a: PlacedLabel, b: PlacedLabel) => a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+  const distance = (l: PlacedLabel) => {
+    const dx = Math.max(l.left - l.anchor.x, 0, l.anchor.x - (l.left + l.width));
+    const dy = Math.max(l.top - l.anchor.y, 0, l.anchor.y - (l.top + l.height));
+    return Math.hypot(dx, dy);
+  };
+
+  it('puts each label inside the plot, next to its own marker, never across another label', () => {
+    // long-range-memory's case: two crossings at nearly the same point, and one at the right edge.
+    const marks = [
+      { x: 120, y: 200, label: 'gru below 0.05 in 3 of 3 seeds (step 110–131)' },
+      { x: 126, y: 200, label: 'lstm below 0.05 in 3 of 3 seeds (step 500–680)' },
+      { x: 445, y: 15, label: 'rnn-sigmoid: every entry 0 in float32 from d = 52' },
+    ];
+    const placed = placeLabels(marks, area, measure, o);
+    for (const l of placed) {
+      assert.ok(inside(l), `inside the plot: ${JSON.stringify(l)}`);
+      assert.ok(distance(l) <= o.gap + 3 * o.lineHeight, `near its marker: ${JSON.stringify(l)}`);
+    }
+    for (let i = 0; i < placed.length; i++) for (let j = i + 1; j < placed.length; j++) assert.ok(!overlaps(placed[i], placed[j]), `labels ${i} and ${j} overlap`);
+    // No label covers a marker, its own included; the one at the top right edge is whole (not cut off).
+    for (const l of placed) for (const m of marks) assert.ok(!overlaps(l, { left: m.x - 5, top: m.y - 5, width: 10, height: 10 } as PlacedLabel), `${l.lines.join(' ')} covers the marker at ${m.x}, ${m.y}`);
+    assert.equal(placed[2].lines.join(' '), marks[2].label);
+  });
+
+  it('wraps a label wider than the plot at spaces, keeping every word', () => {
+    const narrow = { left: 40, top: 0, right: 200, bottom: 200 };
+    const label = 'rnn-relu: every entry 0 in float32 from d = 85';
+    const [l] = placeLabels([{ x: 120, y: 100, label }], narrow, measure, o);
+    assert.ok(l.lines.length > 1 && l.lines.every((line) => measure(line) <= 160 * 0.75 || !line.includes(' ')));
+    assert.equal(l.lines.join(' '), label);
+    assert.ok(l.left >= narrow.left && l.left + l.width <= narrow.right);
   });
 });
