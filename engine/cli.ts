@@ -22,6 +22,7 @@ import { readRegularFile } from './io/files';
 import { jsonForTerminal, shellCommand, terminalSafe } from './io/safeText';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';
 import { sig3 } from './experiments/common';
+import { inLang, langFromEnv, LANGS, type Lang } from './experiments/lang';
 import { exportTorchProject } from './export/torchProject';
 import { probe, type Matrix } from './model/probe';
 import { sample } from './model/sample';
@@ -361,9 +362,10 @@ export function buildProgram(): Command {
       return n;
     })
     .addOption(backendOption())
-    .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName }) => {
+    .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv()))
+    .action(async (name: string | undefined, flags: { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName; lang: Lang }) => {
       if (!name) {
-        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${e.title}`); // our own strings
+        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${inLang(e.title, flags.lang)}`); // our own strings
         return;
       }
       findExperiment(name);
@@ -389,15 +391,32 @@ export function buildProgram(): Command {
         workers: flags.workers,
         signal: interruptSignal(),
         progress: (fraction, message) => bar?.update(Math.round(fraction * 100), { message }),
+        lang: flags.lang,
       });
       bar?.update(100, { message: 'done' });
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
       if (!flags.json) {
-        for (const row of output.table) console.log(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')); // exact values: --json
+        // Tables as the panel shows them (exact values: --json); generated text in them is terminal-safe.
+        const print = (table: typeof output.table) => {
+          for (const row of table) console.log(terminalSafe(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')));
+        };
+        if (output.tableTitle) console.log(output.tableTitle);
+        print(output.table);
+        for (const extra of output.tables ?? []) {
+          console.log(`\n${extra.title}`);
+          print(extra.table);
+        }
       }
-      process.stderr.write(`${output.headline}\n(${seconds.toFixed(1)} s: ${runs} run${runs === 1 ? '' : 's'} on ${workers} worker thread${workers === 1 ? '' : 's'})\n`);
-      if (flags.json) printJSON({ name, config: used, result: output.result, headline: output.headline, seconds: Number(seconds.toFixed(2)), runs, workers });
+      process.stderr.write(`${terminalSafe(output.headline)}\n(${seconds.toFixed(1)} s: ${runs} run${runs === 1 ? '' : 's'} on ${workers} worker thread${workers === 1 ? '' : 's'})\n`);
+      // What the panel shows (title, headline, tables, figures with their captions and marks) beside the result.
+      if (flags.json) {
+        printJSON({
+          name, title: inLang(findExperiment(name).title, flags.lang), lang: flags.lang, config: used, headline: output.headline,
+          ...(output.tableTitle ? { tableTitle: output.tableTitle } : {}), table: output.table, ...(output.tables ? { tables: output.tables } : {}), figures: output.figures,
+          result: output.result, seconds: Number(seconds.toFixed(2)), runs, workers,
+        });
+      }
     });
 
   program.command('bench')

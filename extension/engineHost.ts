@@ -11,6 +11,7 @@ import { thin } from '../webview/chartModel';
 import { readMetaJSON } from '../engine/checkpoint/folder';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
+import type { Lang } from '../engine/experiments/lang';
 
 export class EngineHost implements vscode.Disposable {
   private readonly client: EngineClient;
@@ -171,13 +172,13 @@ export class EngineHost implements vscode.Disposable {
     return this.client.request('exportTorch', { modelDir, outDir });
   }
 
-  listExperiments(): Promise<ReplyMap['listExperiments']> {
-    return this.client.request('listExperiments', {});
+  listExperiments(lang: Lang): Promise<ReplyMap['listExperiments']> {
+    return this.client.request('listExperiments', { lang });
   }
 
-  /** Runs an experiment in the worker (one heavy job at a time, like training). */
-  runExperiment(name: string, config: Record<string, unknown>, onProgress: (fraction: number, message: string) => void): Job<'experiment'> {
-    return this.client.start('experiment', { name, config }, (e) => {
+  /** Runs an experiment in the worker (one heavy job at a time, like training), speaking `lang`. */
+  runExperiment(name: string, config: Record<string, unknown>, lang: Lang, onProgress: (fraction: number, message: string) => void): Job<'experiment'> {
+    return this.client.start('experiment', { name, config, lang }, (e) => {
       if (e.kind === 'experiment') onProgress(e.fraction, e.message);
     });
   }
@@ -209,9 +210,13 @@ export class EngineHost implements vscode.Disposable {
 /** A long run's training curve is thinned to this many points (oldest merged first). */
 const MAX_CHART_POINTS = 3000;
 
-/** The loss curves stored in a checkpoint: the training curve when it has one (else the loss at each evaluation), and the validation losses. */
+/**
+ * The loss curves stored in a checkpoint: the training curve when it has one (else the loss
+ * at each evaluation), and the validation losses; the whole run's when the checkpoint keeps
+ * them (a best checkpoint of a run that went on after it), else up to its own step.
+ */
 function curvesOf(info: ReplyMap['load']): Pick<TrainingStatePayload, 'train' | 'val'> {
-  const st = info.meta.training.state;
+  const st = info.meta.training.run ?? info.meta.training.state;
   const seconds = (h: { seconds?: number }) => h.seconds ?? NaN;
   return {
     train: st.trainCurve?.length

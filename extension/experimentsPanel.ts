@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { langOf } from '../engine/experiments/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -112,7 +113,8 @@ export class ExperimentsPanel {
 
 /** The palette command: pick, edit, run, show. */
 export async function runExperimentCommand(engine: EngineHost, extensionUri: vscode.Uri, log: vscode.LogOutputChannel, preset?: { name: string; config?: Record<string, unknown> }): Promise<ReplyMap['experiment'] | undefined> {
-  const list = await engine.listExperiments();
+  const lang = langOf(vscode.env.language);
+  const list = await engine.listExperiments(lang);
   const picked = preset ? list.find((e) => e.name === preset.name) : await vscode.window.showQuickPick(
     list.map((e) => ({ label: e.name, description: e.title, detail: e.description, experiment: e })), { placeHolder: t('Which experiment?'), matchOnDetail: true },
   ).then((p) => p?.experiment);
@@ -146,7 +148,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction: 0, message: t('starting') } });
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: {0}', picked.title), cancellable: true }, async (progress, token) => {
     let reported = 0;
-    const job = engine.runExperiment(picked.name, config, (fraction, message) => {
+    const job = engine.runExperiment(picked.name, config, lang, (fraction, message) => {
       progress.report({ increment: Math.max(0, fraction * 100 - reported), message });
       reported = fraction * 100;
       panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction, message } });
@@ -154,7 +156,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     token.onCancellationRequested(() => void job.cancel());
     try {
       const r = await job.result;
-      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, figures: r.output.figures, result: r.output.result } }, r);
+      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, ...(r.output.tableTitle ? { tableTitle: r.output.tableTitle } : {}), ...(r.output.tables ? { tables: r.output.tables } : {}), figures: r.output.figures, result: r.output.result } }, r);
       log.info(`${picked.name}: ${r.output.headline}`);
       return r;
     } catch (err) {

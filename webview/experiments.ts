@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentMessage } from './protocol';
+import { placeLabels } from './markLabels';
 import { formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
@@ -86,7 +87,11 @@ function toSvg(f: ExperimentFigure, range: [number, number]): string {
       + `<text x="${W - R + 40}" y="${T + 18 * i + 10}" font-size="12">${escape(sr.name)}</text>`;
   });
   const refs = (f.references ?? []).map((r) => { const y = tr(r.y)!; return `<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#888" stroke-dasharray="4 4"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escape(r.name)}</text>`; });
-  const marks = (f.marks ?? []).map((m) => { const y = tr(m.y); return y === null ? '' : `<circle cx="${px(m.x)}" cy="${py(y)}" r="4" fill="none" stroke="#d62728" stroke-width="2"/><text x="${px(m.x) + 6}" y="${py(y) - 6}" font-size="11" fill="#d62728">${escape(m.label)}</text>`; });
+  // The same placement as on screen (6.2 px a character at 11 px is the export font's average width).
+  const markPoints = (f.marks ?? []).flatMap((m) => { const y = tr(m.y); return y === null ? [] : [{ x: px(m.x), y: py(y), label: m.label }]; });
+  const marks = placeLabels(markPoints, { left: L, top: T, right: W - R, bottom: H - B }, (t) => t.length * 6.2, { lineHeight: 13, gap: 7, markerRadius: 5 }).map((l) =>
+    `<circle cx="${l.anchor.x}" cy="${l.anchor.y}" r="4" fill="none" stroke="#d62728" stroke-width="2"/>`
+    + l.lines.map((line, i) => `<text x="${l.left.toFixed(1)}" y="${(l.top + 10 + i * 13).toFixed(1)}" font-size="11" fill="#d62728">${escape(line)}</text>`).join(''));
   const ticks = yTicks(f, range).map((v) => `<line x1="${L - 4}" x2="${L}" y1="${py(v)}" y2="${py(v)}" stroke="black"/><text x="${L - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${escape(f.logY ? powerOfTen(v) : formatCell(v))}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`
     + `<text x="${L}" y="18" font-size="14">${escape(f.title)}</text>`
@@ -165,40 +170,66 @@ function legend(f: ExperimentFigure): HTMLElement {
   return el('div', { class: 'legend', role: 'list' }, ...items);
 }
 
-/** Draws the marks (events on a series) as a ring and a label, over the plot. */
+/**
+ * Draws the marks (events on a series) as a ring and a label, over the plot; the labels are
+ * placed by `placeLabels` (next to their own marker, inside the plot, apart). The placement,
+ * in CSS pixels of the canvas, is kept on the figure's element for the UI scenarios to check.
+ */
 function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
   const tr = transform(f);
   return {
     hooks: {
       draw: [(u: uPlot) => {
         const ctx = u.ctx;
+        const dpr = devicePixelRatio;
         ctx.save();
         const colour = lineColour('--vscode-charts-red');
         ctx.strokeStyle = colour;
         ctx.fillStyle = colour;
-        ctx.lineWidth = 2 * devicePixelRatio;
-        ctx.font = `${11 * devicePixelRatio}px ${css('--vscode-font-family')}`;
-        // Labels that would overlap an earlier one move up a line (several lines underflow near each other).
-        const placed: Array<[number, number, number, number]> = [];
-        const lineHeight = 14 * devicePixelRatio;
-        for (const m of f.marks ?? []) {
+        ctx.lineWidth = 2 * dpr;
+        ctx.font = `${11 * dpr}px ${css('--vscode-font-family')}`;
+        const marks = (f.marks ?? []).flatMap((m) => {
           const y = tr(m.y);
-          if (y === null) continue;
-          const px = u.valToPos(m.x, 'x', true);
-          const py = u.valToPos(y, 'y', true);
+          return y === null ? [] : [{ x: u.valToPos(m.x, 'x', true), y: u.valToPos(y, 'y', true), label: m.label }];
+        });
+        const area = { left: u.bbox.left, top: u.bbox.top, right: u.bbox.left + u.bbox.width, bottom: u.bbox.top + u.bbox.height };
+        const labels = placeLabels(marks, area, (t) => ctx.measureText(t).width, { lineHeight: 14 * dpr, gap: 8 * dpr, markerRadius: 6 * dpr });
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'top';
+        for (const l of labels) {
           ctx.beginPath();
-          ctx.arc(px, py, 5 * devicePixelRatio, 0, 2 * Math.PI);
+          ctx.arc(l.anchor.x, l.anchor.y, 5 * dpr, 0, 2 * Math.PI);
           ctx.stroke();
-          const right = px < u.bbox.left + u.bbox.width * 0.6;
-          const width = ctx.measureText(m.label).width;
-          const x0 = right ? px + 8 * devicePixelRatio : px - 8 * devicePixelRatio - width;
-          let ty = py - 8 * devicePixelRatio;
-          while (placed.some(([a, b, c, d]) => x0 < c && x0 + width > a && ty - lineHeight < d && ty > b) && ty > u.bbox.top + lineHeight) ty -= lineHeight;
-          placed.push([x0, ty - lineHeight, x0 + width, ty]);
-          ctx.textAlign = 'left';
-          ctx.fillText(m.label, x0, ty);
+          // A label pushed away from its marker is tied to it by a thin line.
+          const nx = Math.min(Math.max(l.anchor.x, l.left), l.left + l.width);
+          const ny = Math.min(Math.max(l.anchor.y, l.top), l.top + l.height);
+          if (Math.hypot(nx - l.anchor.x, ny - l.anchor.y) > 16 * dpr) {
+            ctx.save();
+            ctx.lineWidth = 1 * dpr;
+            ctx.globalAlpha = 0.6;
+            ctx.beginPath();
+            ctx.moveTo(l.anchor.x, l.anchor.y);
+            ctx.lineTo(nx, ny);
+            ctx.stroke();
+            ctx.restore();
+          }
+          // A backdrop in the editor's colour keeps the text legible over the lines it crosses.
+          ctx.save();
+          ctx.globalAlpha = 0.85;
+          ctx.fillStyle = css('--vscode-editor-background') || 'transparent';
+          ctx.fillRect(l.left - 2 * dpr, l.top, l.width + 4 * dpr, l.height);
+          ctx.restore();
+          l.lines.forEach((line, i) => ctx.fillText(line, l.left, l.top + i * 14 * dpr + 1 * dpr));
         }
         ctx.restore();
+        const host = u.root.closest('.figure') as HTMLElement | null;
+        if (host) {
+          const px = (v: number) => Math.round(v / dpr);
+          host.dataset.marks = JSON.stringify({
+            plot: { left: px(area.left), top: px(area.top), right: px(area.right), bottom: px(area.bottom) },
+            labels: labels.map((l) => ({ text: l.lines.join(' '), left: px(l.left), top: px(l.top), width: px(l.width), height: px(l.height), anchor: { x: px(l.anchor.x), y: px(l.anchor.y) } })),
+          });
+        }
       }],
     },
   };
@@ -223,9 +254,16 @@ function render(m: ExperimentMessage): void {
     return b;
   };
   parts.push(el('p', { id: 'headline' }, out.headline), el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv')));
-  const table = el('table', { class: 'saturated', id: 'results' });
-  out.table.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => el(i === 0 ? 'th' : 'td', {}, formatCell(v))))));
-  parts.push(table);
+  // A shape "(3, 20)" or a number reads as one unit: it does not wrap inside a cell.
+  const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' } : {}, formatCell(v));
+  const tableOf = (rows: Array<Array<string | number>>, id: string) => {
+    const table = el('table', { class: 'saturated results', id });
+    rows.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)))));
+    return table;
+  };
+  if (out.tableTitle) parts.push(el('h3', { class: 'table-title' }, out.tableTitle));
+  parts.push(tableOf(out.table, 'results'));
+  (out.tables ?? []).forEach((t, i) => parts.push(el('h3', { class: 'table-title' }, t.title), tableOf(t.table, `results-${i + 2}`)));
   const figureHosts: Array<[ExperimentFigure, HTMLElement]> = [];
   for (const f of out.figures) {
     const host = el('div', { class: 'figure', id: `figure-${f.id}`, role: 'img', 'aria-label': `${f.title}. ${f.caption}`, ...(f.logY ? { 'data-scale': 'log' } : { 'data-scale': 'linear' }), ...(f.shareY ? { 'data-share-y': f.shareY } : {}) });

@@ -67,7 +67,7 @@ export interface ExperimentMessage {
   description: string;
   running: boolean;
   progress?: { fraction: number; message: string };
-  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; figures: ExperimentFigure[]; result?: unknown };
+  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown };
 }
 /** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
 export interface ExperimentFigure {

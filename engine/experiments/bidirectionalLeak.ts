@@ -11,7 +11,8 @@ import { crossEntropy, linear, stableNorm } from '../nn/ops';
 import { LSTM } from '../nn/recurrent';
 import { Random } from '../core/random';
 import { Optimizer, optimizeStep } from '../train/optim';
-import { corpusIds, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
+import { corpusIds, meanOf, meanPart, meanRange, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
+import { meanOfSeeds, ofSeeds } from './lang';
 import { checkpoint, type Experiment } from './types';
 
 export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
@@ -131,13 +132,18 @@ const LEAK_COST: Record<LeakModelName, number> = { uni: 1, bi1: 2, bi2: 4, 'bi2-
 
 export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: LeakModelName; seed: number }, LeakRun> = {
   name: 'bidirectional-leak',
-  title: 'Bidirectional language models that see themselves',
-  description: 'The chapter warns that stacking bidirectional layers in a language model lets position t see its own character: in a second layer, the forward state at t-1 already mixes in the first layer\'s backward state, which read x_t. '
-    + 'The figures show training loss against a unidirectional model, and the influence of each input on each prediction (the diagonal is x_t on its own prediction), each the mean of 3 seeds with the range as a band: one bidirectional layer and two separate stacks joined at the top do not leak; two stacked bidirectional layers do, and their loss drops far below what is honestly possible. '
-    + 'Measured with these defaults: x_t reaches its own prediction in bi2 in every seed and in no seed of the others.',
+  title: { en: 'Bidirectional language models that see themselves', zh: '能“看见自己”的双向语言模型' },
+  description: {
+    en: 'The chapter warns that stacking bidirectional layers in a language model lets position t see its own character: in a second layer, the forward state at t-1 already mixes in the first layer\'s backward state, which read x_t. '
+      + 'The figures show training loss against a unidirectional model, and the influence of each input on each prediction (the diagonal is x_t on its own prediction), each the mean of 3 seeds with the range as a band: one bidirectional layer and two separate stacks joined at the top do not leak; two stacked bidirectional layers do, and their loss drops far below what is honestly possible. '
+      + 'Measured with these defaults: x_t reaches its own prediction in bi2 in every seed and in no seed of the others.',
+    zh: '教材提醒：在语言模型中叠加双向层，会让位置 t 看见它自己的字符：在第二层中，t-1 处的前向状态已经混入了第一层的后向状态，而后者读过 x_t。'
+      + '图中画出与单向模型对比的训练损失，以及每个输入对每个预测的影响（对角线是 x_t 对它自己预测的影响），每条线是 3 个种子的平均，阴影为范围：一个双向层、以及在顶部才合并的两个独立堆叠都不会泄漏；两个叠加的双向层会泄漏，它们的损失降到远低于诚实预测所能达到的水平。'
+      + '用这些默认值测得：bi2 在每个种子中 x_t 都影响到它自己的预测，其他模型在任何种子中都没有。',
+  },
   schema,
-  plan(c) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: `${model}, seed ${seed}`, cost: LEAK_COST[model], job: { model, seed } })));
+  plan(c, tr) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: tr(`${model}, seed ${seed}`, `${model}，种子 ${seed}`), cost: LEAK_COST[model], job: { model, seed } })));
   },
   async runOne(c, { model: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
@@ -151,7 +157,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
     try {
       for (let s = 1; s <= c.steps; s++) {
         if (s % 10 === 1) {
-          ctx.progress(s / c.steps, `step ${s}`);
+          ctx.progress(s / c.steps, ctx.tr(`step ${s}`, `第 ${s} 步`));
           await checkpoint(ctx);
         }
         const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
@@ -204,7 +210,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
       model.dispose();
     }
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const of = (n: string) => runs.filter((r) => r.model === n);
     const result: LeakResult = { seeds, lossCurves: {}, steps: runs[0]?.steps ?? [], finalTrainLoss: {}, diagonalInfluence: {}, leakingSeeds: {}, influence: {}, generated: {}, runs };
@@ -218,33 +224,48 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
     }
     const L = c.influenceLength;
     const diagonalBand = (n: string, offset: number) => seedBand(of(n).map((r) => r.influence.map((row, t) => (t + offset >= 0 && t + offset < L ? row[t + offset] : null))));
+    // The table's cells, quoted by the headline as they are.
+    const lossText = new Map(c.models.map((n) => [n, meanRange(of(n).map((r) => r.finalTrainLoss))]));
+    const influenceText = new Map(c.models.map((n) => [n, meanRange(of(n).map((r) => r.diagonalInfluence))]));
+    const prompt = 'The forget gate';
+    // What was generated after the prompt, its spaces and line breaks shown (a leaking model writes blanks).
+    const continuation = (n: string) => {
+      const text = result.generated[n].slice(prompt.length);
+      return `${prompt}|${text.replace(/ /g, '␣').replace(/\n/g, '⏎')}`;
+    };
     return {
       result,
       figures: [
         {
-          id: 'loss', title: `Training loss (mean of ${seeds.length} seeds, band = range)`, xLabel: 'step', yLabel: 'training loss (nats/char)', x: result.steps,
-          caption: 'uni predicts the next character honestly. bi1 and bi2-separate read both neighbours of a position, as a gap-filling model may, so their loss is lower without cheating; bi2 reads the very character it predicts, and its loss collapses towards 0.',
+          id: 'loss', title: tr(`Training loss (${meanOfSeeds(tr, seeds.length)})`, `训练损失（${meanOfSeeds(tr, seeds.length)}）`), xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（nats/字符）'), x: result.steps,
+          caption: tr('uni predicts the next character honestly. bi1 and bi2-separate read both neighbours of a position, as a gap-filling model may, so their loss is lower without cheating; bi2 reads the very character it predicts, and its loss collapses towards 0.',
+            'uni 诚实地预测下一个字符。bi1 和 bi2-separate 读取一个位置两边的邻居（填空模型可以这样做），所以它们的损失更低但没有作弊；bi2 读取了它要预测的那个字符本身，损失一路降向 0。'),
           series: c.models.map((n) => ({ name: n, ...seedBand(of(n).map((r) => r.lossCurve)) })),
         },
         ...c.models.map((n) => ({
-          id: `influence-${n}`, title: `${n}: what each prediction reads`, xLabel: 'position t', yLabel: '|d logit_t / d x_s|', shareY: 'influence',
+          id: `influence-${n}`, title: tr(`${n}: what each prediction reads`, `${n}：每个预测读取了什么`), xLabel: tr('position t', '位置 t'), yLabel: '|d logit_t / d x_s|', shareY: 'influence',
           caption: n === 'uni'
-            ? 'Causal: the prediction at t reads only the past, so x_t (dots) and x_{t+1} (dashed) both stay at 0.'
+            ? tr('Causal: the prediction at t reads only the past, so x_t (dots) and x_{t+1} (dashed) both stay at 0.', '因果的：位置 t 的预测只读取过去，所以 x_t（圆点）和 x_{t+1}（虚线）都保持为 0。')
             : n === 'bi2'
-              ? 'The dotted line is x_t\'s influence on its own prediction: far above 0, so the model reads the answer.'
-              : 'The dotted line (x_t on its own prediction) stays at 0: no leak; the dashed line shows it reads the next character x_{t+1}, which a gap-filler may.',
+              ? tr(`The dotted line is x_t's influence on its own prediction: as large as its neighbour x_{t-1}'s, where an honest model has 0, so the model reads the answer. The table gives its ratio to the mean influence of the other positions (${meanPart(influenceText.get(n)!)}).`,
+                `圆点线是 x_t 对它自己预测的影响：和邻居 x_{t-1} 的影响一样大，而诚实的模型这里是 0，所以模型读到了答案。表中给出它与其他位置平均影响之比（${meanPart(influenceText.get(n)!)}）。`)
+              : tr('The dotted line (x_t on its own prediction) stays at 0: no leak; the dashed line shows it reads the next character x_{t+1}, which a gap-filler may.', '圆点线（x_t 对它自己预测的影响）保持为 0：没有泄漏；虚线表明它读取了下一个字符 x_{t+1}，填空模型可以这样做。'),
           x: Array.from({ length: L }, (_, t) => t),
           // Drawn last and with dots, so a zero line stays visible on top of the others.
           series: [
             { name: 'x_{t-1} (s = t - 1)', ...diagonalBand(n, -1) },
             { name: 'x_{t+1} (s = t + 1)', ...diagonalBand(n, 1), dash: true },
-            { name: 'x_t on its own prediction (s = t)', ...diagonalBand(n, 0), points: true },
+            { name: tr('x_t on its own prediction (s = t)', 'x_t 对它自己预测的影响（s = t）'), ...diagonalBand(n, 0), points: true },
           ],
         })),
       ],
-      table: [['model', 'final train loss (mean, range)', 'diagonal influence (relative; mean, range)', 'x_t reaches its prediction', `generated left to right (seed ${seeds[0]})`],
-        ...c.models.map((n) => [n, meanRange(of(n).map((r) => r.finalTrainLoss)), meanRange(of(n).map((r) => r.diagonalInfluence)), `in ${ofSeeds(result.leakingSeeds[n], seeds.length)}`, result.generated[n]])],
-      headline: c.models.map((n) => `${n}: loss ${sig3(result.finalTrainLoss[n])}, x_t's influence on its own prediction ${sig3(result.diagonalInfluence[n])} (above 0 in ${ofSeeds(result.leakingSeeds[n], seeds.length)})`).join('; '),
+      table: [[tr('model', '模型'), tr(`final train loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终训练损失（种子平均，范围）`),
+        tr('x_t\'s influence on its own prediction, relative to the other positions\' mean (mean over seeds, range)', 'x_t 对自己预测的影响，相对于其他位置的平均（种子平均，范围）'),
+        tr('x_t reaches its prediction (relative influence > 0.01)', 'x_t 影响到自己的预测（相对影响 > 0.01）'),
+        tr(`generated left to right after "${prompt}" (seed ${seeds[0]}; ␣ = space)`, `在 “${prompt}” 之后从左到右生成（种子 ${seeds[0]}；␣ = 空格）`)],
+        ...c.models.map((n) => [n, lossText.get(n)!, influenceText.get(n)!, ofSeeds(tr, result.leakingSeeds[n], seeds.length), continuation(n)])],
+      headline: c.models.map((n) => tr(`${n}: loss ${meanPart(lossText.get(n)!)}, x_t's relative influence on its own prediction ${meanPart(influenceText.get(n)!)} (above 0.01 in ${ofSeeds(tr, result.leakingSeeds[n], seeds.length)})`,
+        `${n}：损失 ${meanPart(lossText.get(n)!)}，x_t 对自己预测的相对影响 ${meanPart(influenceText.get(n)!)}（高于 0.01：${ofSeeds(tr, result.leakingSeeds[n], seeds.length)}）`)).join(tr('; ', '；')),
     };
   },
 };

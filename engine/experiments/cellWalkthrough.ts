@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { tf } from '../core/backend';
 import { LSTMCell } from '../nn/cells';
 import { LSTM } from '../nn/recurrent';
+import type { Tr } from './lang';
 import { checkpoint, type Experiment, type ExperimentOutput } from './types';
 
 const schema = z.object({
@@ -62,12 +63,17 @@ function symbolicShape(name: keyof typeof PYTORCH_NAMES, batchFirst: boolean): s
 // One run: an exact comparison of two computations with the same weights, not a measurement that varies by seed.
 export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Record<string, never>, ExperimentOutput<WalkthroughResult>> = {
   name: 'cell-walkthrough',
-  title: 'LSTMCell by hand, one and two layers',
-  description: 'The chapter steps nn.LSTMCell by hand over a sequence, then stacks two cells where layer 1 passes only h (never c) up to layer 2, and says this is what nn.LSTM does. '
-    + 'Here the hand loop runs with the module\'s own weights and the difference to the module is measured; the table lists the shapes at every step, and the shape explorer runs nn.LSTM with the arguments you choose.',
+  title: { en: 'LSTMCell by hand, one and two layers', zh: '手动逐步运行 LSTMCell：一层与两层' },
+  description: {
+    en: 'The chapter steps nn.LSTMCell by hand over a sequence, then stacks two cells where layer 1 passes only h (never c) up to layer 2, and says this is what nn.LSTM does. '
+      + 'Here the hand loop runs with the module\'s own weights and the difference to the module is measured; the first table lists the shapes at every step of the hand loop, the second the shapes nn.LSTM gives for the arguments you choose (the shape explorer, `explore`).',
+    zh: '教材用 nn.LSTMCell 在序列上手动逐步计算，然后叠加两个单元：第 1 层只把 h（从不把 c）传给第 2 层，并说这正是 nn.LSTM 所做的。'
+      + '这里用模块自己的权重运行手写循环，并测量它与模块输出的差别；第一张表列出手写循环每一步的形状，第二张表列出 nn.LSTM 在你选择的参数下给出的形状（形状探索器，`explore`）。',
+  },
   schema,
-  plan: () => [{ label: 'walkthrough', cost: 1, job: {} }],
-  summarize: (_c, [output]) => output,
+  plan: (_c, tr) => [{ label: tr('walkthrough', '逐步演示'), cost: 1, job: {} }],
+  // The run itself writes the output (one run, in one thread): summarize only puts it in the asked language.
+  summarize: (c, [output], tr) => walkthroughOutput(c, output.result, tr),
   async runOne(c, _job, ctx) {
     const steps: WalkthroughResult['steps'] = [];
     const diff = (layers: 1 | 2) => tf.tidy(() => {
@@ -109,27 +115,53 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
         cells.forEach((cell) => cell.dispose());
       }
     });
-    ctx.progress(0, 'one layer');
+    ctx.progress(0, ctx.tr('one layer', '一层'));
     const oneLayer = diff(1);
     await checkpoint(ctx);
-    ctx.progress(0.5, 'two layers');
+    ctx.progress(0.5, ctx.tr('two layers', '两层'));
     const twoLayers = diff(2);
     const shapes = exploreShapes(c.explore);
-    const fmt = (s: number[]) => `(${s.join(', ')})`;
-    const py = (b: boolean) => (b ? 'True' : 'False'); // written as PyTorch users write it
-    return {
-      result: { steps, maxDifference: { oneLayer, twoLayers }, shapes },
-      figures: [{
-        id: 'loop', title: 'Two stacked LSTMCells, stepped by hand', xLabel: 'time step t', yLabel: 'layer', x: [], series: [],
-        caption: 'Along a row, (h, c) go to the next step of the same layer; up a column only h goes (it is the next layer\'s input x); c never leaves its layer. The table lists the shapes at each step.',
-        diagram: { kind: 'lstm-stack', layers: 2, steps: Math.min(3, c.seqLen) },
-      }],
-      table: [
-        ['t', 'layer', 'x_t in', 'h out', 'c out'], ...steps.map((s) => [s.t, s.layer, fmt(s.x), fmt(s.h), fmt(s.c)]),
-        ['shape explorer', `nn.LSTM(${c.explore.inputSize}, ${c.explore.hiddenSize}, num_layers=${c.explore.numLayers}, bidirectional=${py(c.explore.bidirectional)}, batch_first=${py(c.explore.batchFirst)})`, '', '', ''],
-        ...Object.entries(shapes).map(([k, s]) => [PYTORCH_NAMES[k as keyof typeof PYTORCH_NAMES], fmt(s), symbolicShape(k as keyof typeof PYTORCH_NAMES, c.explore.batchFirst), '', '']),
-      ],
-      headline: `Hand-stepped LSTMCell vs nn.LSTM: max difference ${oneLayer.toExponential(1)} (1 layer), ${twoLayers.toExponential(1)} (2 layers); output ${fmt(shapes.output)}, h_n ${fmt(shapes.hN)}.`,
-    };
+    return walkthroughOutput(c, { steps, maxDifference: { oneLayer, twoLayers }, shapes }, ctx.tr);
   },
 };
+
+const fmt = (s: number[]) => `(${s.join(', ')})`;
+const py = (b: boolean) => (b ? 'True' : 'False'); // written as PyTorch users write it
+
+/**
+ * Two tables, each with its own settings named: the hand-stepped loop (seqLen x batch x
+ * input size of the run) and the shape explorer (its own nn.LSTM); the headline quotes the
+ * hand loop's table and the explorer's output shape, each saying which.
+ */
+function walkthroughOutput(c: z.output<typeof schema>, result: WalkthroughResult, tr: Tr): ExperimentOutput<WalkthroughResult> {
+  const { steps, maxDifference: { oneLayer, twoLayers }, shapes } = result;
+  const e = c.explore;
+  const explorer = `nn.LSTM(${e.inputSize}, ${e.hiddenSize}, num_layers=${e.numLayers}, bidirectional=${py(e.bidirectional)}, batch_first=${py(e.batchFirst)})`;
+  const loopTitle = tr(`The hand loop: two stacked LSTMCell(${c.inputSize}, ${c.hiddenSize}), input (seq_len ${c.seqLen}, batch ${c.batch}, ${c.inputSize})`, `手写循环：两个叠加的 LSTMCell(${c.inputSize}, ${c.hiddenSize})，输入（序列长度 ${c.seqLen}，批大小 ${c.batch}，${c.inputSize}）`);
+  const explorerTitle = tr(`The shape explorer: ${explorer}, input of seq_len ${e.seqLen}, batch ${e.batch}`, `形状探索器：${explorer}，输入的序列长度 ${e.seqLen}，批大小 ${e.batch}`);
+  const difference = (d: number) => d.toExponential(1);
+  return {
+    result,
+    figures: [{
+      id: 'loop', title: tr('Two stacked LSTMCells, stepped by hand', '两个叠加的 LSTMCell，手动逐步运行'), xLabel: tr('time step t', '时间步 t'), yLabel: tr('layer', '层'), x: [], series: [],
+      caption: tr('Along a row, (h, c) go to the next step of the same layer; up a column only h goes (it is the next layer\'s input x); c never leaves its layer. The first table lists the shapes at each step.',
+        '沿着一行，(h, c) 传到同一层的下一步；沿着一列向上只传 h（它是下一层的输入 x）；c 从不离开它所在的层。第一张表列出每一步的形状。'),
+      diagram: { kind: 'lstm-stack', layers: 2, steps: Math.min(3, c.seqLen) },
+    }],
+    table: [
+      [tr('time step t', '时间步 t'), tr('layer', '层'), tr('x_t in', '输入 x_t'), tr('h out', '输出 h'), tr('c out', '输出 c')],
+      ...steps.map((s) => [s.t, s.layer, fmt(s.x), fmt(s.h), fmt(s.c)]),
+      [tr('max |hand loop − nn.LSTM| (output, h_n, c_n)', '最大 |手写循环 − nn.LSTM|（output、h_n、c_n）'), tr(`1 layer: ${difference(oneLayer)}`, `1 层：${difference(oneLayer)}`), tr(`2 layers: ${difference(twoLayers)}`, `2 层：${difference(twoLayers)}`), '', ''],
+    ],
+    tables: [{
+      title: explorerTitle,
+      table: [
+        [tr('tensor', '张量'), tr('shape', '形状'), tr('in PyTorch\'s documentation (D = 2 if bidirectional)', 'PyTorch 文档中的写法（双向时 D = 2）')],
+        ...Object.entries(shapes).map(([k, s]) => [PYTORCH_NAMES[k as keyof typeof PYTORCH_NAMES], fmt(s), symbolicShape(k as keyof typeof PYTORCH_NAMES, e.batchFirst)]),
+      ],
+    }],
+    headline: tr(`Hand-stepped LSTMCell against nn.LSTM (${c.seqLen} steps, batch ${c.batch}): max difference ${difference(oneLayer)} (1 layer), ${difference(twoLayers)} (2 layers). Shape explorer, ${explorer}: output ${fmt(shapes.output)}, h_n ${fmt(shapes.hN)}.`,
+      `手写的 LSTMCell 与 nn.LSTM 对比（${c.seqLen} 步，批大小 ${c.batch}）：最大差别 ${difference(oneLayer)}（1 层）、${difference(twoLayers)}（2 层）。形状探索器 ${explorer}：output ${fmt(shapes.output)}，h_n ${fmt(shapes.hN)}。`),
+    tableTitle: loopTitle,
+  };
+}

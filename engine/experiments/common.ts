@@ -65,7 +65,8 @@ export function sig3(v: number | null | undefined): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
+  // The panel's formatCell writes a table's numbers the same way (thousands separated), so a headline and its table agree to the character.
+  if (a >= 1e-3 && a < 1e5) return Number(v.toPrecision(3)).toLocaleString('en', { maximumFractionDigits: 20 });
   return v.toExponential(2).replace('e+', 'e');
 }
 
@@ -101,9 +102,6 @@ export function seedBand(curves: Array<ArrayLike<number | null>>, geometric = fa
   return { y, band: { lower, upper } };
 }
 
-/** "3 of 3 seeds" / "1 of 3 seeds": how many seeds showed a claim, for headlines. */
-export const ofSeeds = (count: number, total: number) => `${count} of ${total} seed${total === 1 ? '' : 's'}`;
-
 /** The mean of finite values (NaN when none), for tables over seeds. */
 export function meanOf(values: number[]): number {
   const finite = values.filter(Number.isFinite);
@@ -116,6 +114,23 @@ export function meanRange(values: number[]): string {
   if (!finite.length) return '–';
   const [lo, hi] = [Math.min(...finite), Math.max(...finite)];
   return lo === hi ? sig3(lo) : `${sig3(meanOf(finite))} (${sig3(lo)}–${sig3(hi)})`;
+}
+
+/** The mean of a `meanRange` text ("0.123 (0.101–0.150)" -> "0.123"): what a headline quotes of a table's cell. */
+export const meanPart = (text: string) => text.replace(/ \(.*\)$/, '');
+
+/** The geometric mean of positive values (NaN when none): the mean for numbers spanning decades. */
+export function geometricMean(values: number[]): number {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  return positive.length ? Math.exp(positive.reduce((a, v) => a + Math.log(v), 0) / positive.length) : NaN;
+}
+
+/** "1.59e-9 (1.2e-9–2.1e-9)": a geometric mean over seeds with its range, for tables of gradient norms. */
+export function geometricMeanRange(values: number[]): string {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (!positive.length) return values.some((v) => v === 0) ? '0' : '–';
+  const [lo, hi] = [Math.min(...positive), Math.max(...positive)];
+  return lo === hi ? sig3(lo) : `${sig3(geometricMean(positive))} (${sig3(lo)}–${sig3(hi)})`;
 }
 
 /** The `seeds` config key every experiment that trains or measures at initialisation has. */

@@ -4,6 +4,7 @@ import { cellWalkthrough } from './cellWalkthrough';
 import { longRangeMemory } from './longRangeMemory';
 import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
 import { poolSize, runPlanned } from './pool';
+import { translator } from './lang';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
 
@@ -24,7 +25,8 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   if (!parsed.success) {
     throw new Error(`invalid config for ${name}: ${parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ')}`);
   }
-  const plan = e.plan(parsed.data);
+  const tr = translator(ctx.lang ?? 'en');
+  const plan = e.plan(parsed.data, tr);
   const outcomes = await runPlanned(e as Experiment<never>, parsed.data, plan, ctx);
-  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes), runs: plan.length, workers: poolSize(plan.length, ctx.workers) };
+  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes, tr), runs: plan.length, workers: poolSize(plan.length, ctx.workers) };
 }

@@ -11,7 +11,8 @@ import { linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type RNNBase } from '../nn/recurrent';
 import { Random } from '../core/random';
 import { Optimizer, optimizeStep } from '../train/optim';
-import { meanOf, meanRange, ofSeeds, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
+import { meanOf, meanRange, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
+import { meanOfSeeds, ofSeeds } from './lang';
 import { checkpoint, type Experiment } from './types';
 
 const CELLS = ['rnn-tanh', 'irnn', 'lstm', 'gru'] as const;
@@ -117,15 +118,20 @@ const CELL_COST: Record<AddingCell, number> = { lstm: 4, gru: 2.7, 'rnn-tanh': 1
 
 export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob, AddingRun> = {
   name: 'long-range-memory',
-  title: 'The adding problem: memory across a sequence',
-  description: 'The chapter claims gated cells remember across long spans where a plain RNN cannot. In the adding problem, the answer depends on two marked numbers far apart; predicting 1 always gives MSE 0.167 (the dashed line). '
-    + 'The figure shows the training MSE at length 100 for a tanh RNN, a ReLU RNN with identity initialisation (IRNN, Le et al. 2015, with its own smaller learning rate), an LSTM (forget bias 1) and a GRU, each the mean of 3 seeds with the range as a band, and a mark where a cell first goes below 0.05 (averaged over 25 steps). A run stops once solved (below 0.01 over 25 steps) and holds its last value. '
-    + 'Measured with these defaults (Adam, lr 0.03, batch 64, 800 steps): the GRU goes below 0.05 by step 110-130 and the LSTM, after a plateau at the baseline, by step 500-680, in every seed; the tanh RNN and the IRNN stay at the baseline. At length 50 (lengths: [50, 100], about 80 s) the LSTM crosses by step 320-490.',
+  title: { en: 'The adding problem: memory across a sequence', zh: '加法问题：跨越整个序列的记忆' },
+  description: {
+    en: 'The chapter claims gated cells remember across long spans where a plain RNN cannot. In the adding problem, the answer depends on two marked numbers far apart; predicting 1 always gives MSE 0.167 (the dashed line). '
+      + 'The figure shows the training MSE at length 100 for a tanh RNN, a ReLU RNN with identity initialisation (IRNN, Le et al. 2015, with its own smaller learning rate), an LSTM (forget bias 1) and a GRU, each the mean of 3 seeds with the range as a band, and a mark where a cell first goes below 0.05 (averaged over 25 steps). A run stops once solved (below 0.01 over 25 steps) and holds its last value. '
+      + 'Measured with these defaults (Adam, lr 0.03, batch 64, 800 steps): the GRU goes below 0.05 by step 110-130 and the LSTM, after a plateau at the baseline, by step 500-680, in every seed; the tanh RNN and the IRNN stay at the baseline. At length 50 (lengths: [50, 100], about 80 s) the LSTM crosses by step 320-490.',
+    zh: '教材认为：门控单元能跨越很长的距离记住信息，而普通 RNN 做不到。在加法问题中，答案取决于相隔很远的两个被标记的数；总是预测 1 的 MSE 为 0.167（虚线）。'
+      + '图中画出长度 100 时的训练 MSE：tanh RNN、恒等初始化的 ReLU RNN（IRNN，Le 等人 2015，用它自己较小的学习率）、LSTM（遗忘门偏置 1）和 GRU，每条线是 3 个种子的平均，阴影为范围；标记表示该单元第一次低于 0.05 的位置（25 步平均）。解决任务（25 步平均低于 0.01）的训练会停止，并保持最后的值。'
+      + '用这些默认值测得（Adam，学习率 0.03，批大小 64，800 步）：在每个种子中，GRU 在第 110-130 步之前低于 0.05，LSTM 在基线上停留一段后，在第 500-680 步之前低于 0.05；tanh RNN 和 IRNN 一直停在基线。长度 50 时（lengths: [50, 100]，约 80 秒），LSTM 在第 320-490 步之前越过。',
+  },
   schema,
-  plan(c) {
+  plan(c, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     return c.cells.flatMap((cell) => c.lengths.flatMap((length) => seeds.map((seed) => ({
-      label: `${cell}, length ${length}, seed ${seed}`, cost: CELL_COST[cell] * length * c.steps * (cell === 'gru' ? 0.4 : 1), job: { cell, length, seed },
+      label: tr(`${cell}, length ${length}, seed ${seed}`, `${cell}，长度 ${length}，种子 ${seed}`), cost: CELL_COST[cell] * length * c.steps * (cell === 'gru' ? 0.4 : 1), job: { cell, length, seed },
     }))));
   },
   async runOne(c, { cell, length: T, seed }, ctx) {
@@ -141,7 +147,7 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
     try {
       for (let s = 1; s <= c.steps; s++) {
         if (s % 25 === 1) {
-          ctx.progress(s / c.steps, `step ${s}`);
+          ctx.progress(s / c.steps, ctx.tr(`step ${s}`, `第 ${s} 步`));
           await checkpoint(ctx);
         }
         const { x, y } = addingBatch(T, c.batch, rng);
@@ -173,7 +179,7 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
     run.seconds = round((performance.now() - started) / 1000, 3);
     return run;
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const of = (cell: string, T: number) => runs.filter((r) => r.cell === cell && r.length === T);
     const result: AddingResult = { finalMse: {}, solvedSeeds: {}, seeds, runs, baseline: ADDING_BASELINE };
@@ -192,23 +198,31 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
       return step <= r.steps.at(-1)! || r.solvedAt !== null ? v : null;
     });
     const span = (values: number[]) => (values.length ? (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}–${Math.max(...values)}`) : '');
+    const crossings = (cell: string, T: number) => of(cell, T).map((r) => r.crossedAt).filter((v): v is number => v !== null);
+    // "3 of 3 seeds (step 110–131)": the table's cell, the headline's words and the mark's label say the same.
+    const crossedText = (cell: string, T: number) => {
+      const at = crossings(cell, T);
+      return `${ofSeeds(tr, at.length, seeds.length)}${at.length ? tr(` (step ${span(at)})`, `（第 ${span(at)} 步）`) : ''}`;
+    };
     return {
       result,
       figures: c.lengths.map((T) => ({
-        id: `length-${T}`, title: `Sequence length ${T}: training MSE (mean of ${seeds.length} seeds, band = range)`, xLabel: 'step', yLabel: 'mean squared error', x: grid, shareY: 'mse',
-        caption: `A line on the dashed baseline has learned nothing but the mean; one that drops below it remembers the two marked numbers across ${T} steps. A mark shows where a cell first goes below 0.05 (the steps across seeds); a run that has solved the task stops and holds its last value.`,
+        id: `length-${T}`, title: tr(`Sequence length ${T}: training MSE (${meanOfSeeds(tr, seeds.length)})`, `序列长度 ${T}：训练 MSE（${meanOfSeeds(tr, seeds.length)}）`),
+        xLabel: tr('step', '步'), yLabel: tr('mean squared error', '均方误差'), x: grid, shareY: 'mse',
+        caption: tr(`A line on the dashed baseline has learned nothing but the mean; one that drops below it remembers the two marked numbers across ${T} steps. A mark shows where a cell first goes below 0.05 (the steps across seeds); a run that has solved the task stops and holds its last value.`,
+          `停在虚线基线上的线只学会了平均值；降到基线以下的线记住了相隔 ${T} 步的两个被标记的数。标记表示该单元第一次低于 0.05 的位置（括号中是各种子的步数）；解决了任务的训练会停止，并保持最后的值。`),
         series: c.cells.map((cell) => ({ name: cell, ...seedBand(of(cell, T).map(onGrid)) })),
-        references: [{ name: 'always predict 1 (0.167)', y: ADDING_BASELINE }],
+        references: [{ name: tr('always predict 1 (0.167)', '总是预测 1（0.167）'), y: ADDING_BASELINE }],
         marks: c.cells.flatMap((cell) => {
-          const crossed = of(cell, T).map((r) => r.crossedAt).filter((v): v is number => v !== null);
+          const crossed = crossings(cell, T);
           if (!crossed.length) return [];
-          const first = Math.min(...crossed);
-          return [{ series: cell, x: first, y: CROSSING, label: `${cell} below 0.05 in ${ofSeeds(crossed.length, seeds.length)} (step ${span(crossed)})` }];
+          return [{ series: cell, x: Math.min(...crossed), y: CROSSING, label: tr(`${cell} below 0.05 in ${crossedText(cell, T)}`, `${cell} 低于 0.05：${crossedText(cell, T)}`) }];
         }),
       })),
-      table: [['cell', ...c.lengths.flatMap((T) => [`test MSE at length ${T} (mean, range)`, `below 0.05 at length ${T}`])],
-        ...c.cells.map((cell) => [cell, ...c.lengths.flatMap((T) => [meanRange(of(cell, T).map((r) => r.testMse)), `${ofSeeds(result.solvedSeeds[cell][String(T)], seeds.length)}${span(of(cell, T).map((r) => r.crossedAt).filter((v): v is number => v !== null)) ? ` (step ${span(of(cell, T).map((r) => r.crossedAt).filter((v): v is number => v !== null))})` : ''}`])])],
-      headline: `Below MSE 0.05 within ${c.steps} steps (baseline 0.167), at length${c.lengths.length > 1 ? 's' : ''} ${c.lengths.join('/')}: ${c.cells.map((cell) => `${cell} ${c.lengths.map((T) => `${result.solvedSeeds[cell][String(T)]}`).join('/')} of ${seeds.length} seeds`).join('; ')}.`,
+      table: [[tr('cell', '单元'), ...c.lengths.flatMap((T) => [tr(`test MSE at length ${T} after training (mean over seeds, range; always predicting 1 scores 0.167)`, `训练后长度 ${T} 的测试 MSE（种子平均，范围；总是预测 1 得 0.167）`), tr(`below 0.05 at length ${T}`, `长度 ${T} 时低于 0.05`)])],
+        ...c.cells.map((cell) => [cell, ...c.lengths.flatMap((T) => [meanRange(of(cell, T).map((r) => r.testMse)), crossedText(cell, T)])])],
+      headline: tr(`Below MSE 0.05 within ${c.steps} steps (baseline 0.167): `, `${c.steps} 步内低于 MSE 0.05（基线 0.167）：`)
+        + c.cells.map((cell) => `${cell} ${c.lengths.map((T) => (c.lengths.length > 1 ? tr(`at length ${T} `, `长度 ${T} 时`) : '') + crossedText(cell, T)).join(tr(', ', '，'))}`).join(tr('; ', '；')) + tr('.', '。'),
     };
   },
 };

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../core/backend';
 import { bundledScript, coreCount } from '../core/threads';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
-import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun } from './types';
+import { translator } from './lang';
+import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun, type RunContext } from './types';
 
 /** Threads for `runs` runs when `requested` (undefined = one per core). */
 export function poolSize(runs: number, requested?: number): number {
@@ -19,6 +20,8 @@ export function poolSize(runs: number, requested?: number): number {
 
 /** Each run's outcome, in plan order. */
 export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown, J, O>, config: C, runs: Array<PlannedRun<J>>, ctx: ExperimentContext): Promise<O[]> {
+  const lang = ctx.lang ?? 'en';
+  const tr = translator(lang);
   const total = runs.reduce((a, r) => a + r.cost, 0) || 1;
   const fractions = new Array<number>(runs.length).fill(0);
   let finished = 0;
@@ -30,13 +33,13 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
     else active.add(index);
     const done = fractions.reduce((a, f, i) => a + f * runs[i].cost, 0) / total;
     const underWay = [...active].sort((a, b) => a - b).map((i) => `${runs[i].label}: ${Math.floor(fractions[i] * 100)}%`);
-    ctx.progress(done, [`${finished} of ${runs.length} runs done`, ...underWay].join(' · '));
+    ctx.progress(done, [tr(`${finished} of ${runs.length} runs done`, `已完成 ${runs.length} 次运行中的 ${finished} 次`), ...underWay].join(' · '));
   };
   const threads = poolSize(runs.length, ctx.workers);
   if (threads === 1) {
     const outcomes: O[] = [];
     for (const [i, r] of runs.entries()) {
-      outcomes.push(await (experiment.runOne as (c: C, j: J, x: ExperimentContext) => Promise<O>)(config, r.job, { signal: ctx.signal, progress: (f, m) => report(i, f, m) }));
+      outcomes.push(await (experiment.runOne as (c: C, j: J, x: RunContext) => Promise<O>)(config, r.job, { signal: ctx.signal, progress: (f, m) => report(i, f, m), tr }));
       finished++;
       fractions[i] = 1;
     }
@@ -62,7 +65,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
       const give = (worker: Worker) => {
         if (next >= order.length) return;
         const index = order[next++];
-        const request: ToPoolWorker = { type: 'run', index, experiment: experiment.name, config, backend: currentBackend()?.name };
+        const request: ToPoolWorker = { type: 'run', index, experiment: experiment.name, config, backend: currentBackend()?.name, lang };
         runOf.set(worker, index);
         worker.postMessage(request);
       };

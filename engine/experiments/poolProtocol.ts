@@ -5,10 +5,11 @@
  * does that run. Outcomes are plain JSON.
  */
 import type { BackendName } from '../core/backend';
+import type { Lang } from './lang';
 
 //#region to worker
 /** Do run `index` of `experiment`'s plan for `config`. The first request also sets the backend. */
-export interface RunRequest { type: 'run'; index: number; experiment: string; config: unknown; backend?: BackendName }
+export interface RunRequest { type: 'run'; index: number; experiment: string; config: unknown; backend?: BackendName; lang: Lang }
 export type ToPoolWorker = RunRequest;
 //#endregion
 

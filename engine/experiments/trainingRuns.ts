@@ -9,7 +9,8 @@ import { generateCorpus } from '../text/generated-corpus';
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
 import { LocalSteps } from '../train/step';
 import { modelFor, prepareData, trainModel, type TrainResult } from '../train/trainer';
-import { meanOf, meanRange, ofSeeds, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
+import { meanOf, meanPart, meanRange, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
+import { meanOfSeeds, ofSeeds, type Tr } from './lang';
 import { checkpoint, ExperimentCancelled, type Experiment, type Figure, type RunContext } from './types';
 
 /** One training run, as recorded: plain JSON (it comes back from a worker thread). */
@@ -58,7 +59,7 @@ async function record(name: string, seed: number, text: string, input: TrainConf
         run.valLoss.push(round(e.valLoss));
         run.valSeconds.push(round(e.elapsedSeconds));
       }
-      ctx.progress(e.step / config.steps, `step ${e.step}`);
+      ctx.progress(e.step / config.steps, ctx.tr(`step ${e.step}`, `第 ${e.step} 步`));
     }
   } finally {
     await steps.dispose();
@@ -96,15 +97,15 @@ function banded(runs: Run[], pick: (r: Run) => [number[], number[]], geometric =
 }
 
 /** For each name with diverged seeds, a mark where its mean line ends: "diverged (NaN) in 3 of 3 seeds (steps 6-9)". */
-function divergenceMarks(runs: Run[], figure: Pick<Figure, 'x' | 'series'>, seeds: number): NonNullable<Figure['marks']> {
+function divergenceMarks(runs: Run[], figure: Pick<Figure, 'x' | 'series'>, seeds: number, tr: Tr): NonNullable<Figure['marks']> {
   return byName(runs).flatMap(([name, rs]) => {
     const at = rs.filter((r) => r.result.reason === 'diverged').map((r) => r.result.steps + 1);
     if (!at.length) return [];
     const y = figure.series.find((sr) => sr.name === name)!.y;
     let i = y.length - 1;
     while (i >= 0 && !(typeof y[i] === 'number' && Number.isFinite(y[i]) && y[i]! > 0)) i--;
-    const steps = Math.min(...at) === Math.max(...at) ? `step ${at[0]}` : `steps ${Math.min(...at)}–${Math.max(...at)}`;
-    return i >= 0 ? [{ series: name, x: figure.x[i], y: y[i]!, label: `${name}: diverged (NaN) in ${ofSeeds(at.length, seeds)} (${steps})` }] : [];
+    const steps = Math.min(...at) === Math.max(...at) ? tr(`step ${at[0]}`, `第 ${at[0]} 步`) : tr(`steps ${Math.min(...at)}–${Math.max(...at)}`, `第 ${Math.min(...at)}–${Math.max(...at)} 步`);
+    return i >= 0 ? [{ series: name, x: figure.x[i], y: y[i]!, label: tr(`${name}: diverged (NaN) in ${ofSeeds(tr, at.length, seeds)} (${steps})`, `${name}：发散（NaN），${ofSeeds(tr, at.length, seeds)}（${steps}）`) }] : [];
   });
 }
 
@@ -144,13 +145,18 @@ function explodingConfigs(c: z.output<typeof explodingSchema>) {
 
 export const explodingGradients: Experiment<typeof explodingSchema, ExplodingResult, ExplodingJob, Run> = {
   name: 'exploding-gradients',
-  title: 'Exploding gradients, and clipping',
-  description: 'The chapter says a ReLU RNN\'s gradients can explode (and a tanh RNN\'s with large recurrent weights), and that clipping the gradient norm stops it. '
-    + 'The figures show the training loss and the gradient norm (mean of 3 seeds on a log scale, band = range) for the ReLU RNN with its recurrent weights W_hh x 2.5, unclipped and clipped, for the same RNN at PyTorch\'s initialisation, and for a tanh RNN with W_hh x 3; a run whose loss becomes NaN stops there, and a mark says in how many seeds and at which steps. '
-    + 'Measured (SGD with momentum, lr 0.1, 120 steps): with W_hh x 2.5 the unclipped ReLU RNN diverges in every seed (seeds 1-6, by step 2-8); at x 2 in 2 of seeds 1-3 and 3 of seeds 4-6; at x 1.5 in 1 of 3; at PyTorch\'s x 1 in none (largest gradient norm 2-5). Every clipped run trains.',
+  title: { en: 'Exploding gradients, and clipping', zh: '梯度爆炸与梯度裁剪' },
+  description: {
+    en: 'The chapter says a ReLU RNN\'s gradients can explode (and a tanh RNN\'s with large recurrent weights), and that clipping the gradient norm stops it. '
+      + 'The figures show the training loss and the gradient norm (mean of 3 seeds on a log scale, band = range) for the ReLU RNN with its recurrent weights W_hh x 2.5, unclipped and clipped, for the same RNN at PyTorch\'s initialisation, and for a tanh RNN with W_hh x 3; a run whose loss becomes NaN stops there, and a mark says in how many seeds and at which steps. '
+      + 'Measured (SGD with momentum, lr 0.1, 120 steps): with W_hh x 2.5 the unclipped ReLU RNN diverges in every seed (seeds 1-6, by step 2-8); at x 2 in 2 of seeds 1-3 and 3 of seeds 4-6; at x 1.5 in 1 of 3; at PyTorch\'s x 1 in none (largest gradient norm 2-5). Every clipped run trains.',
+    zh: '教材指出：ReLU RNN 的梯度可能爆炸（循环权重很大的 tanh RNN 也会），而裁剪梯度范数可以阻止它。'
+      + '图中画出训练损失和梯度范数（3 个种子的平均，对数坐标，阴影 = 范围）：循环权重 W_hh 乘以 2.5 的 ReLU RNN（不裁剪与裁剪）、同一 RNN 在 PyTorch 初始化下的情形，以及 W_hh 乘以 3 的 tanh RNN；损失变成 NaN 的训练就此停止，标记写明有几个种子、在第几步。'
+      + '测得（带动量的 SGD，学习率 0.1，120 步）：W_hh 乘以 2.5 时，不裁剪的 ReLU RNN 在每个种子中都发散（种子 1-6，第 2-8 步之前）；乘以 2 时，种子 1-3 中有 2 个、种子 4-6 中有 3 个发散；乘以 1.5 时 3 个中有 1 个；PyTorch 原始的乘以 1 时一个也没有（最大梯度范数 2-5）。每个裁剪过的训练都能正常训练。',
+  },
   schema: explodingSchema,
-  plan(c) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: `${cfg.name}, seed ${seed}`, cost: cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1, job: { ...cfg, seed } })));
+  plan(c, tr) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: tr(`${cfg.name}, seed ${seed}`, `${cfg.name}，种子 ${seed}`), cost: cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1, job: { ...cfg, seed } })));
   },
   async runOne(c, job, ctx) {
     return record(job.name, job.seed, generateCorpus(60_000), {
@@ -161,7 +167,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
       m.rnn.loadStateDict({ weight_hh_l0: tf.mul(sd['rnn.weight_hh_l0'], job.scale) }, false);
     } : undefined);
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const maxNorm = (r: Run) => round(Math.max(...r.gradNorm.filter(Number.isFinite), 0));
     const divergedAt = (r: Run) => (r.result.reason === 'diverged' ? r.result.steps + 1 : null);
@@ -177,21 +183,37 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
     };
     const loss = banded(runs, (r) => [r.steps, r.trainLoss], true);
     const grad = banded(runs, (r) => [r.steps, r.gradNorm], true);
-    const outcome = (k: ExplodingResult['configs'][number]) => (k.diverged ? `diverged in ${ofSeeds(k.diverged, seeds.length)} (step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')})` : `trained in ${ofSeeds(seeds.length, seeds.length)}, largest gradient norm ${sig3(k.maxGradNorm)}`);
+    const divergedText = (k: ExplodingResult['configs'][number]) => tr(`${ofSeeds(tr, k.diverged, seeds.length)}, step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')}`, `${ofSeeds(tr, k.diverged, seeds.length)}，第 ${k.divergedAtSteps.join('、')} 步`);
+    const outcome = (k: ExplodingResult['configs'][number]) => (k.diverged
+      ? tr(`diverged in ${divergedText(k)}`, `发散：${divergedText(k)}`)
+      : tr(`trained in ${ofSeeds(tr, seeds.length, seeds.length)}, largest gradient norm ${sig3(k.maxGradNorm)}`, `${ofSeeds(tr, seeds.length, seeds.length)}正常训练，最大梯度范数 ${sig3(k.maxGradNorm)}`));
+    // The loss panel keeps only the runs that trained: a diverged run's loss spans ten decades and flattens every other line into one.
+    const trained = runs.filter((r) => !result.configs.find((k) => k.name === r.name)!.diverged);
+    const trainedLoss = banded(trained, (r) => [r.steps, r.trainLoss], true);
     return {
       result,
       figures: [
         {
-          id: 'loss', title: `Training loss (log scale; mean of ${seeds.length} seeds, band = range)`, caption: 'Find the unclipped runs: where a loss becomes NaN the line ends at a mark saying in how many seeds; the clipped runs keep training. A log scale keeps a spike from hiding the rest.',
-          xLabel: 'step', yLabel: 'training loss (nats/char)', logY: true, ...loss, marks: divergenceMarks(runs, loss, seeds.length),
+          id: 'grad', title: tr(`Gradient norm before clipping (log scale; ${meanOfSeeds(tr, seeds.length)})`, `裁剪前的梯度范数（对数坐标；${meanOfSeeds(tr, seeds.length)}）`),
+          caption: tr('Unclipped, the gradient norm grows by orders of magnitude before the loss breaks (a mark says where, in how many seeds); with clipping each step is capped, whatever this norm is. PyTorch\'s own initialisation (x1) stays far below.',
+            '不裁剪时，梯度范数在损失崩溃之前增长好几个数量级（标记写明在哪一步、几个种子）；裁剪后每一步都被限制住，不论这个范数多大。PyTorch 自己的初始化（x1）始终远低于它们。'),
+          xLabel: tr('step', '步'), yLabel: tr('||g|| (before clipping)', '||g||（裁剪前）'), logY: true, ...grad, marks: divergenceMarks(runs, grad, seeds.length, tr),
         },
         {
-          id: 'grad', title: 'Gradient norm before clipping (log scale)', caption: 'Unclipped, the gradient norm grows by orders of magnitude before the loss breaks; with clipping each step is capped, whatever this norm is. PyTorch\'s own initialisation (x1) stays far below.',
-          xLabel: 'step', yLabel: '||g|| (before clipping)', logY: true, ...grad, marks: divergenceMarks(runs, grad, seeds.length),
+          id: 'loss', title: tr(`Training loss of every run (log scale; ${meanOfSeeds(tr, seeds.length)})`, `所有训练的训练损失（对数坐标；${meanOfSeeds(tr, seeds.length)}）`),
+          caption: tr('Where a loss becomes NaN the line ends at a mark saying in how many seeds; the clipped runs keep training. The next figure shows only the runs that trained, on their own scale.',
+            '损失变成 NaN 的地方，线条在一个标记处结束，标记写明有几个种子；裁剪过的训练继续进行。下一张图只画正常训练的那些，用它们自己的刻度。'),
+          xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（nats/字符）'), logY: true, ...loss, marks: divergenceMarks(runs, loss, seeds.length, tr),
         },
+        ...(trained.length && trained.length < runs.length ? [{
+          id: 'loss-trained', title: tr('Training loss of the runs that trained (their own scale)', '正常训练的那些训练损失（用它们自己的刻度）'),
+          caption: tr('Zoomed in on the runs that did not diverge: clipping lets the ReLU RNN with large recurrent weights learn like the others.', '放大看没有发散的训练：裁剪让循环权重很大的 ReLU RNN 也能像其他模型一样学习。'),
+          xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（nats/字符）'), ...trainedLoss,
+        }] : []),
       ],
-      table: [['run', 'diverged (NaN)', 'final train loss (mean)', 'max gradient norm'], ...result.configs.map((k) => [k.name, k.diverged ? `${ofSeeds(k.diverged, seeds.length)}, step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')}` : `0 of ${seeds.length}`, k.finalTrainLoss ?? '-', k.maxGradNorm])],
-      headline: result.configs.map((k) => `${k.name}: ${outcome(k)}`).join('; '),
+      table: [[tr('run', '训练'), tr('diverged (NaN)', '发散（NaN）'), tr('final train loss (mean over the seeds that trained)', '最终训练损失（正常训练的种子的平均）'), tr('largest gradient norm (over seeds and steps)', '最大梯度范数（所有种子和步）')],
+        ...result.configs.map((k) => [k.name, k.diverged ? divergedText(k) : ofSeeds(tr, 0, seeds.length), k.finalTrainLoss ?? '–', sig3(k.maxGradNorm)])],
+      headline: result.configs.map((k) => `${k.name}: ${outcome(k)}`).join(tr('; ', '；')),
     };
   },
 };
@@ -223,14 +245,19 @@ export interface NormalizationResult {
 
 export const normalization: Experiment<typeof normSchema, NormalizationResult, { cell: CellType; norm: Normalization; seed: number }, Run> = {
   name: 'normalization',
-  title: 'Normalisation of the recurrence',
-  description: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train; Cooijmans et al. (2016) showed recurrent batch norm speeding up the LSTM. The same model, data and seeds are trained with no normalisation, layer normalisation and recurrent batch normalisation (gain 0.1, as in the paper), for an LSTM and, in a second panel, a tanh RNN; '
-    + 'the figures show validation loss against steps and against wall time (mean of 3 seeds, band = range; normalised cells run step by step, so each step costs more). '
-    + 'Measured with these defaults (100 steps): for the LSTM, layer and batch norm end below no normalisation in 3 of 3 seeds (mean validation loss 1.28 and 1.76 against 2.06); for the tanh RNN, layer norm does in 3 of 3, batch norm with gain 0.1 in only 1 of 3 (1.72 against 1.69), and with `bnGain` 1 in 3 of 3 (about 1.36).',
+  title: { en: 'Normalisation of the recurrence', zh: '循环中的归一化' },
+  description: {
+    en: 'The chapter recommends normalisation (it names batch norm) to help recurrent networks train; Cooijmans et al. (2016) showed recurrent batch norm speeding up the LSTM. The same model, data and seeds are trained with no normalisation, layer normalisation and recurrent batch normalisation (gain 0.1, as in the paper), for an LSTM and, in a second panel, a tanh RNN; '
+      + 'the figures show validation loss against steps and against wall time (mean of 3 seeds, band = range; normalised cells run step by step, so each step costs more). '
+      + 'Measured with these defaults (100 steps): for the LSTM, layer and batch norm end below no normalisation in 3 of 3 seeds (mean validation loss 1.28 and 1.76 against 2.06); for the tanh RNN, layer norm does in 3 of 3, batch norm with gain 0.1 in only 1 of 3 (1.72 against 1.69), and with `bnGain` 1 in 3 of 3 (about 1.36).',
+    zh: '教材建议用归一化（书中提到批归一化）帮助循环网络训练；Cooijmans 等人（2016）表明循环批归一化能加快 LSTM 的训练。同一个模型、同样的数据和种子，分别不用归一化、用层归一化、用循环批归一化（增益 0.1，与论文相同）训练，单元为 LSTM，第二组图为 tanh RNN；'
+      + '图中画出验证损失随步数和随实际时间的变化（3 个种子的平均，阴影 = 范围；归一化的单元逐步计算，每一步更费时）。'
+      + '用这些默认值测得（100 步）：LSTM 的层归一化和批归一化在 3 个种子中都低于不归一化（平均验证损失 1.28 和 1.76，对比 2.06）；tanh RNN 的层归一化在 3 个种子中都更低，增益 0.1 的批归一化只有 1 个（1.72 对比 1.69），`bnGain` 设为 1 时 3 个都更低（约 1.36）。',
+  },
   schema: normSchema,
-  plan(c) {
+  plan(c, tr) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.flatMap((cell) => c.normalizations.map((norm) => ({
-      label: `${cell}, ${norm}, seed ${seed}`, cost: (cell === 'lstm' ? 2 : 1) * (norm === 'none' ? 0.3 : norm === 'batch' ? 1.3 : 1), job: { cell, norm, seed },
+      label: tr(`${cell}, ${norm}, seed ${seed}`, `${cell}，${norm}，种子 ${seed}`), cost: (cell === 'lstm' ? 2 : 1) * (norm === 'none' ? 0.3 : norm === 'batch' ? 1.3 : 1), job: { cell, norm, seed },
     }))));
   },
   async runOne(c, { cell, norm, seed }, ctx) {
@@ -242,7 +269,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       m.rnn.loadStateDict(Object.fromEntries(Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)])), false);
     } : undefined);
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const final = (r: Run) => r.valLoss.at(-1)!;
     const result: NormalizationResult = {
@@ -265,15 +292,27 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       }
     }
     const ofCell = (cell: string) => runs.filter((r) => r.name.startsWith(`${cell}/`)).map((r) => ({ ...r, name: r.name.split('/')[1] }));
-    const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => `${n} norm below none in ${ofSeeds(k, seeds.length)}`).join(', ')}`).filter((v) => !v.endsWith(': ')) : [];
+    const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => tr(`${n} norm below none in ${ofSeeds(tr, k, seeds.length)}`, `${n} 归一化低于不归一化：${ofSeeds(tr, k, seeds.length)}`)).join(tr(', ', '，'))}`).filter((v) => !v.endsWith(': ')) : [];
+    const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
+    // The headline's numbers are the table's: the mean part of each "mean (range)".
+    const finalText = new Map(byName(runs).map(([name, rs]) => [name, meanRange(rs.map(final))]));
+    const finals = [...finalText].map(([k, v]) => `${k} ${meanPart(v)}`).join(tr(', ', '，'));
     return {
       result,
       figures: c.cells.flatMap((cell) => [
-        { id: `${cell}-steps`, title: `${cell}: validation loss against steps (mean of ${seeds.length} seeds, band = range)`, caption: cell === 'lstm' ? 'Lower is better: the line that falls fastest per step learns fastest per step. This is the paper\'s setting, an LSTM.' : `The same for a tanh RNN: with batch norm's gain at ${c.bnGain} its recurrence starts weak (set bnGain to 1 to compare).`, xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSteps, r.valLoss]) },
-        { id: `${cell}-time`, title: `${cell}: validation loss against wall time`, caption: 'The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSeconds, r.valLoss]) },
+        { id: `${cell}-steps`, title: tr(`${cell}: validation loss against steps (${meanOfSeeds(tr, seeds.length)})`, `${cell}：验证损失随步数（${meanOfSeeds(tr, seeds.length)}）`),
+          caption: cell === 'lstm' ? tr('Lower is better: the line that falls fastest per step learns fastest per step. This is the paper\'s setting, an LSTM.', '越低越好：每步下降最快的线每步学得最快。这是论文的设置：LSTM。')
+            : tr(`The same for a tanh RNN: with batch norm's gain at ${c.bnGain} its recurrence starts weak (set bnGain to 1 to compare).`, `tanh RNN 的同一比较：批归一化的增益为 ${c.bnGain} 时，它的循环一开始很弱（把 bnGain 设为 1 来比较）。`),
+          xLabel: tr('step', '步'), yLabel: valLabel, shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSteps, r.valLoss]) },
+        { id: `${cell}-time`, title: tr(`${cell}: validation loss against wall time`, `${cell}：验证损失随实际时间`),
+          caption: tr('The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', '同样的训练，横轴换成秒：归一化的单元逐步计算，每一步更费时；这里最省时达到低损失的方法胜出。'),
+          xLabel: tr('seconds', '秒'), yLabel: valLabel, shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSeconds, r.valLoss]) },
       ]),
-      table: [['cell', 'normalisation', 'final validation loss (mean, range)', 'seconds (mean)'], ...byName(runs).map(([name, rs]) => [name.split('/')[0], name.split('/')[1], meanRange(rs.map(final)), result.seconds[name]])],
-      headline: claims.length ? `${claims.join('; ')} (final validation loss, mean: ${Object.entries(result.finalValLoss).map(([k, v]) => `${k} ${sig3(v)}`).join(', ')}).` : Object.entries(result.finalValLoss).map(([k, v]) => `${k}: validation loss ${sig3(v)}`).join('; '),
+      table: [[tr('cell', '单元'), tr('normalisation', '归一化'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('seconds (mean over seeds)', '秒（种子平均）')],
+        ...byName(runs).map(([name]) => [name.split('/')[0], name.split('/')[1], finalText.get(name)!, sig3(result.seconds[name])])],
+      headline: claims.length
+        ? tr(`${claims.join('; ')} (final validation loss, mean over seeds: ${finals}).`, `${claims.join('；')}（最终验证损失，种子平均：${finals}）。`)
+        : [...finalText].map(([k, v]) => tr(`${k}: validation loss ${meanPart(v)}`, `${k}：验证损失 ${meanPart(v)}`)).join(tr('; ', '；')),
     };
   },
 };
@@ -305,12 +344,16 @@ export interface VersusResult {
 
 export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'lstm' | 'gru'; seed: number }, Run> = {
   name: 'lstm-vs-gru',
-  title: 'LSTM against GRU on your text',
-  description: 'The chapter compares the LSTM (three gates and a cell state) with the GRU (two gates, no separate cell state): the GRU has fewer parameters and often learns as well. '
-    + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
+  title: { en: 'LSTM against GRU on your text', zh: '在你的文本上比较 LSTM 与 GRU' },
+  description: {
+    en: 'The chapter compares the LSTM (three gates and a cell state) with the GRU (two gates, no separate cell state): the GRU has fewer parameters and often learns as well. '
+      + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
+    zh: '教材比较了 LSTM（三个门和一个细胞状态）与 GRU（两个门，没有单独的细胞状态）：GRU 参数更少，学得往往一样好。'
+      + '两者在同一文本（默认取前 20,000 个字符，`maxCharacters`）上用相同设置和 3 个种子训练；图中画出验证损失随步数和随实际时间的变化（平均，阴影 = 范围），表中列出参数个数。',
+  },
   schema: versusSchema,
-  plan(c) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: `${cell}, seed ${seed}`, cost: cell === 'lstm' ? 1.2 : 1, job: { cell, seed } })));
+  plan(c, tr) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: cell === 'lstm' ? 1.2 : 1, job: { cell, seed } })));
   },
   async runOne(c, { cell, seed }, ctx) {
     const text = [...(c.text ?? generateCorpus(80_000))].slice(0, c.maxCharacters).join('');
@@ -319,7 +362,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       evalInterval: Math.max(1, Math.floor(c.steps / 10)),
     }, ctx);
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const groups = byName(runs);
     const by = <T>(f: (rs: Run[]) => T) => Object.fromEntries(groups.map(([name, rs]) => [name, f(rs)])) as Record<string, T>;
@@ -335,15 +378,23 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       const f = (cell: string) => runs.find((r) => r.name === cell && r.seed === seed)?.valLoss.at(-1) ?? NaN;
       return f('gru') < f('lstm');
     }).length;
+    const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
+    const finalText = new Map(groups.map(([name, rs]) => [name, meanRange(rs.map((r) => r.valLoss.at(-1)!))]));
     return {
       result,
       figures: [
-        { id: 'steps', title: `Validation loss against steps (mean of ${seeds.length} seeds, band = range)`, caption: 'Lower is better: compare the two lines step for step on the same text; the bands show how much the seeds differ.', xLabel: 'step', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(runs, (r) => [r.valSteps, r.valLoss]) },
-        { id: 'time', title: 'Validation loss against wall time', caption: 'The same runs against seconds: the GRU has fewer parameters and does less work per step.', xLabel: 'seconds', yLabel: 'validation loss (nats/char)', shareY: 'val', ...banded(runs, (r) => [r.valSeconds, r.valLoss]) },
+        { id: 'steps', title: tr(`Validation loss against steps (${meanOfSeeds(tr, seeds.length)})`, `验证损失随步数（${meanOfSeeds(tr, seeds.length)}）`),
+          caption: tr('Lower is better: compare the two lines step for step on the same text; the bands show how much the seeds differ.', '越低越好：在同一文本上逐步比较两条线；阴影表示种子之间的差别。'),
+          xLabel: tr('step', '步'), yLabel: valLabel, shareY: 'val', ...banded(runs, (r) => [r.valSteps, r.valLoss]) },
+        { id: 'time', title: tr('Validation loss against wall time', '验证损失随实际时间'),
+          caption: tr('The same runs against seconds: the GRU has fewer parameters and does less work per step.', '同样的训练，横轴换成秒：GRU 参数更少，每一步的计算也更少。'),
+          xLabel: tr('seconds', '秒'), yLabel: valLabel, shareY: 'val', ...banded(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
       // Parameter counts are exact (a PyTorch user checks them with sum(p.numel())): text, not a rounded number.
-      table: [['cell', 'parameters', 'final validation loss (mean, range)', 'best validation loss (mean)', 'seconds (mean)'], ...groups.map(([name, rs]) => [name, result.parameters[name].toLocaleString('en'), meanRange(rs.map((r) => r.valLoss.at(-1)!)), result.bestValLoss[name], result.seconds[name]])],
-      headline: `${groups.map(([name]) => `${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${sig3(result.finalValLoss[name])} in ${sig3(result.seconds[name])} s`).join('; ')} (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(gruBetter, seeds.length)}).`,
+      table: [[tr('cell', '单元'), tr('parameters', '参数个数'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('best validation loss (mean over seeds)', '最佳验证损失（种子平均）'), tr('seconds (mean over seeds)', '秒（种子平均）')],
+        ...groups.map(([name]) => [name, result.parameters[name].toLocaleString('en'), finalText.get(name)!, sig3(result.bestValLoss[name]), sig3(result.seconds[name])])],
+      headline: groups.map(([name]) => tr(`${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${meanPart(finalText.get(name)!)} in ${sig3(result.seconds[name])} s`, `${name}：${result.parameters[name].toLocaleString('en')} 个参数，${sig3(result.seconds[name])} 秒后验证损失 ${meanPart(finalText.get(name)!)}`)).join(tr('; ', '；'))
+        + tr(` (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(tr, gruBetter, seeds.length)}).`, `（${seeds.length} 个种子的平均；GRU 最终更低：${ofSeeds(tr, gruBetter, seeds.length)}）。`),
     };
   },
 };

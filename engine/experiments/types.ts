@@ -7,22 +7,27 @@
  * shows.
  */
 import type { z } from 'zod';
+import type { Bilingual, Lang, Tr } from './lang';
 
 /** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
 export interface RunContext {
   signal?: AbortSignal;
   /** Reports progress in [0, 1] with a short message; the runner throttles it. */
   progress(fraction: number, message: string): void;
+  /** The student's language, for progress messages. */
+  tr: Tr;
 }
 
-export interface ExperimentContext extends RunContext {
+export interface ExperimentContext extends Omit<RunContext, 'tr'> {
   /** Worker threads for the runs: undefined = one per core (at most one per run); 1 = all in this thread. */
   workers?: number;
+  /** The language of everything the experiment says (default English). */
+  lang?: Lang;
 }
 
 /** One independent run of an experiment: plain JSON, so it can be done on any thread, in any order. */
 export interface PlannedRun<J> {
-  /** "lstm, length 100, seed 2": for progress messages and errors. */
+  /** "lstm, length 100, seed 2": for progress messages and errors, in the plan's language. */
   label: string;
   /** Relative cost (e.g. steps x length x cell weight), to start the longest runs first. */
   cost: number;
@@ -57,29 +62,37 @@ export interface Figure {
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }
 
-/** A table of headline numbers: first row is the header. */
+/**
+ * A table of headline numbers: first row is the header, which says what each number is
+ * (mean or geometric mean over seeds; at initialisation or after training). Numbers are
+ * shown with 3 significant digits (`sig3`, as the headline writes them).
+ */
 export type Table = Array<Array<string | number>>;
 
 export interface ExperimentOutput<R> {
   result: R;
   figures: Figure[];
   table: Table;
-  /** One sentence with the measured outcome, for the CLI and the panel. */
+  /** What the table is, when the panel should say it above the table. */
+  tableTitle?: string;
+  /** Further tables with their titles (cell-walkthrough: the hand-stepped loop, then the shape explorer). */
+  tables?: Array<{ title: string; table: Table }>;
+  /** One sentence with the measured outcome, for the CLI and the panel; its numbers are the table's. */
   headline: string;
 }
 
 export interface Experiment<S extends z.ZodType = z.ZodType, R = unknown, J = unknown, O = unknown> {
   name: string;
-  title: string;
+  title: Bilingual;
   /** What the chapter claims, what the figure shows, and the measurement behind the defaults. */
-  description: string;
+  description: Bilingual;
   schema: S;
-  /** The independent runs, deterministic in the config (a worker re-plans and takes run i). */
-  plan(config: z.output<S>): Array<PlannedRun<J>>;
+  /** The independent runs, deterministic in the config (a worker re-plans and takes run i); labels in `tr`'s language. */
+  plan(config: z.output<S>, tr: Tr): Array<PlannedRun<J>>;
   /** Does one run; its outcome is plain JSON (it crosses a thread boundary). */
   runOne(config: z.output<S>, job: J, ctx: RunContext): Promise<O>;
-  /** All runs' outcomes, in plan order, into the result, figures, table and headline. */
-  summarize(config: z.output<S>, outcomes: O[]): ExperimentOutput<R>;
+  /** All runs' outcomes, in plan order, into the result, figures, table and headline, in `tr`'s language. */
+  summarize(config: z.output<S>, outcomes: O[], tr: Tr): ExperimentOutput<R>;
 }
 
 export class ExperimentCancelled extends Error {

@@ -6,7 +6,8 @@ import { CELL_TYPES, type CellType } from '../core/names';
 import { gradientNormsThroughTime } from '../model/probe';
 import { Random } from '../core/random';
 import { createOptimizer, LocalSteps } from '../train/step';
-import { charModel, corpusIds, decayPerStep, meanOf, meanRange, ofSeeds, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3, windowsTensor } from './common';
+import { charModel, corpusIds, decayPerStep, geometricMeanRange, meanOf, meanPart, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, windowsTensor } from './common';
+import { ofSeeds } from './lang';
 import { checkpoint, type Experiment, type Figure } from './types';
 
 const schema = z.object({
@@ -47,14 +48,20 @@ const COST: Record<string, number> = { lstm: 3, 'lstm-forget1': 3, gru: 2.5 };
 
 export const vanishingGradients: Experiment<typeof schema, VanishingResult, { cell: string; seed: number }, VanishingRun> = {
   name: 'vanishing-gradients',
-  title: 'Vanishing gradients through time',
-  description: 'The chapter claims that a plain RNN loses its gradient over long spans, a sigmoid RNN faster than a tanh one, and that the LSTM\'s cell state (a "conveyor belt") keeps it alive. '
-    + 'The figure shows the norm of the gradient of the loss at the last position with respect to the hidden state d steps earlier, on a log scale, for each cell at initialisation (PyTorch\'s) and after a little training: the geometric mean over 3 seeds (new weights and windows each), with the range as a band. "lstm-forget1" starts with the forget-gate bias at 1. '
-    + 'Measured with these defaults: at distance 30 the sigmoid RNN is below the tanh RNN, and the LSTM with forget bias 1 above the plain LSTM, in every seed. '
-    + 'The norms are scaled by their largest entry before squaring, so they are right down to the smallest float32 numbers (about 1e-45): a plain torch.norm or tf.norm squares in float32 and reads 0 below about 1e-22, which looks like the gradient vanishing but is the measurement failing.',
+  title: { en: 'Vanishing gradients through time', zh: '梯度随时间消失' },
+  description: {
+    en: 'The chapter claims that a plain RNN loses its gradient over long spans, a sigmoid RNN faster than a tanh one, and that the LSTM\'s cell state (a "conveyor belt") keeps it alive. '
+      + 'The figure shows the norm of the gradient of the loss at the last position with respect to the hidden state d steps earlier, on a log scale, for each cell at initialisation (PyTorch\'s) and after a little training: the geometric mean over 3 seeds (new weights and windows each), with the range as a band. "lstm-forget1" starts with the forget-gate bias at 1. '
+      + 'Measured with these defaults: at distance 30 the sigmoid RNN is below the tanh RNN, and the LSTM with forget bias 1 above the plain LSTM, in every seed. '
+      + 'The norms are scaled by their largest entry before squaring, so they are right down to the smallest float32 numbers (about 1e-45): a plain torch.norm or tf.norm squares in float32 and reads 0 below about 1e-22, which looks like the gradient vanishing but is the measurement failing.',
+    zh: '教材认为：普通 RNN 在长距离上会丢失梯度，sigmoid RNN 比 tanh RNN 丢得更快；而 LSTM 的细胞状态（“传送带”）让梯度得以保留。'
+      + '图中画出最后一个位置的损失对 d 步之前隐藏状态的梯度范数（对数坐标），分别在初始化时（PyTorch 的初始化）和少量训练之后，每种单元取 3 个种子（每个种子的权重和文本窗口都不同）的几何平均，阴影为范围。“lstm-forget1”表示遗忘门偏置初始化为 1。'
+      + '用这些默认值测得：在距离 30 处，每个种子中 sigmoid RNN 都低于 tanh RNN，遗忘门偏置为 1 的 LSTM 都高于普通 LSTM。'
+      + '范数先按最大的元素缩放再平方，因此一直到 float32 能表示的最小数（约 1e-45）都是准确的；直接用 torch.norm 或 tf.norm 会在 float32 中平方，低于约 1e-22 时读成 0，看起来像梯度消失，其实是测量失效。',
+  },
   schema,
-  plan(c) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: `${cell}, seed ${seed}`, cost: COST[cell] ?? 1, job: { cell, seed } })));
+  plan(c, tr) {
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: COST[cell] ?? 1, job: { cell, seed } })));
   },
   async runOne(c, { cell: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
@@ -67,13 +74,13 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     const model = charModel(cell, vocabulary.size, c.hidden, seed, name === 'lstm-forget1' ? { forgetBias: 1 } : {});
     let steps: LocalSteps | undefined;
     try {
-      ctx.progress(0, 'gradients at initialisation');
+      ctx.progress(0, ctx.tr('gradients at initialisation', '初始化时的梯度'));
       await checkpoint(ctx);
       const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       steps = new LocalSteps(model, createOptimizer(model, { name: 'adam', clipNorm: 1, clipValue: 0 }), { clipNorm: 1, clipValue: 0 });
       for (let s = 0; s < c.trainSteps; s++) {
         if (s % 10 === 0) {
-          ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), `training step ${s}`);
+          ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), ctx.tr(`training step ${s}`, `训练第 ${s} 步`));
           await checkpoint(ctx);
         }
         const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
@@ -88,7 +95,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       model.dispose();
     }
   },
-  summarize(c, runs) {
+  summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const of = (cell: string) => runs.filter((r) => r.cell === cell);
     const result: VanishingResult = { seeds, gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {}, runs };
@@ -109,36 +116,48 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       return x.findIndex((i) => i > 0 && curves.every((y) => y.slice(i).every((w) => w === 0)));
     };
     const figure = (id: string, title: string, caption: string, pick: (r: VanishingRun) => number[], band: Map<string, ReturnType<typeof seedBand>>): Figure => ({
-      id, title, caption, xLabel: 'distance T - t (steps back from the last position)', yLabel: '||d loss_T / d h_t||', logY: true, shareY: 'gradient', x,
+      id, title, caption, xLabel: tr('distance T - t (steps back from the last position)', '距离 T - t（从最后一个位置往回的步数）'), yLabel: '||d loss_T / d h_t||', logY: true, shareY: 'gradient', x,
       series: c.cells.map((cell) => ({ name: cell, ...band.get(cell)!, dash: cell === 'lstm-forget1' })),
       marks: c.cells.flatMap((cell) => {
         const d = underflow(cell, pick);
         if (d <= 0) return [];
         const y = band.get(cell)!.y[d - 1];
-        return y === null ? [] : [{ series: cell, x: d - 1, y, label: `${cell}: every entry 0 in float32 from d = ${d}` }];
+        return y === null ? [] : [{ series: cell, x: d - 1, y, label: tr(`${cell}: every entry 0 in float32 from d = ${d}`, `${cell}：从 d = ${d} 起每个元素在 float32 中都是 0`) }];
       }),
     });
     const d30 = Math.min(30, c.seqLen - 1);
-    const at = (cell: string, d: number) => result.gradNorm[cell]?.[d] ?? 0;
-    const shown = (cell: string) => (of(cell).every((r) => r.gradNorm[d30] === 0) ? '0 (every entry 0 in float32)' : sig3(at(cell, d30)));
+    // The table's numbers and the headline's are the same strings: geometric means over seeds (the figure's lines), with their range.
+    const normAt = (cell: string, d: number, pick: (r: VanishingRun) => number[]) => {
+      const values = of(cell).map((r) => pick(r)[d]);
+      return values.every((v) => v === 0) ? tr('0 (every entry 0 in float32)', '0（每个元素在 float32 中都是 0）') : geometricMeanRange(values);
+    };
+    const headlineNumber = (cell: string) => meanPart(normAt(cell, d30, (r) => r.gradNorm));
     const bySeed = (a: string, b: string) => seeds.filter((seed) => {
       const ra = runs.find((r) => r.cell === a && r.seed === seed)!;
       const rb = runs.find((r) => r.cell === b && r.seed === seed)!;
       return ra.gradNorm[d30] < rb.gradNorm[d30];
     }).length;
     const claims = [
-      c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? `sigmoid below tanh in ${ofSeeds(bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}` : '',
-      c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? `lstm-forget1 above lstm in ${ofSeeds(bySeed('lstm', 'lstm-forget1'), seeds.length)}` : '',
+      c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? tr(`sigmoid below tanh in ${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`, `sigmoid 低于 tanh：${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`) : '',
+      c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? tr(`lstm-forget1 above lstm in ${ofSeeds(tr, bySeed('lstm', 'lstm-forget1'), seeds.length)}`, `lstm-forget1 高于 lstm：${ofSeeds(tr, bySeed('lstm', 'lstm-forget1'), seeds.length)}`) : '',
     ].filter(Boolean);
+    const geo = tr(`geometric mean of ${seeds.length} seeds (range)`, `${seeds.length} 个种子的几何平均（范围）`);
     return {
       result,
       figures: [
-        figure('init', `At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, 'Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest, until every entry of its gradient is 0 in float32 (marked, near 1e-45); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ. The norms are scaled before squaring: PyTorch\'s torch.norm would read 0 for any line below about 1e-22.', (r) => r.gradNorm, initBands),
-        figure('trained', `After ${c.trainSteps} training steps`, 'The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', (r) => r.gradNormTrained, trainedBands),
+        figure('init', tr(`At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, `初始化时（PyTorch 的初始化；${seeds.length} 个种子的几何平均，阴影 = 范围）`),
+          tr('Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest, until every entry of its gradient is 0 in float32 (marked, near 1e-45); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ. The norms are scaled before squaring: PyTorch\'s torch.norm would read 0 for any line below about 1e-22.',
+            '梯度往回传时每条线都在下降：越陡，消失得越快。sigmoid RNN 下降最快，直到它的梯度每个元素在 float32 中都变成 0（有标记，约 1e-45）；遗忘门打开的 LSTM（虚线）下降最慢。阴影表示种子之间的差别。范数先缩放再平方：PyTorch 的 torch.norm 对低于约 1e-22 的线会读成 0。'),
+          (r) => r.gradNorm, initBands),
+        figure('trained', tr(`After ${c.trainSteps} training steps`, `训练 ${c.trainSteps} 步之后`),
+          tr('The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', '少量训练后的同一测量，纵轴刻度相同：把每条线与第一张图中对应的线比较。'),
+          (r) => r.gradNormTrained, trainedBands),
       ],
-      table: [['cell', 'decay per step (init)', 'decay per step (trained)', 'norm at d = 10 (mean, range)', `norm at d = ${d30} (mean, range)`],
-        ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], meanRange(of(n).map((r) => r.gradNorm[10])), meanRange(of(n).map((r) => r.gradNorm[d30]))])],
-      headline: `Gradient norm ${d30} steps back, at initialisation (geometric mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'}): ${c.cells.map((n) => `${n} ${shown(n)}`).join(', ')}${claims.length ? `; ${claims.join('; ')}` : ''}.`,
+      table: [[tr('cell', '单元'), tr('decay per step, at initialisation (mean over seeds)', '每步衰减，初始化时（种子平均）'), tr(`decay per step, after ${c.trainSteps} steps`, `每步衰减，训练 ${c.trainSteps} 步后`),
+        tr(`norm at d = 10, at initialisation: ${geo}`, `d = 10 处的范数，初始化时：${geo}`), tr(`norm at d = ${d30}, at initialisation: ${geo}`, `d = ${d30} 处的范数，初始化时：${geo}`)],
+      ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], normAt(n, Math.min(10, c.seqLen - 1), (r) => r.gradNorm), normAt(n, d30, (r) => r.gradNorm)])],
+      headline: tr(`Gradient norm ${d30} steps back, at initialisation (geometric mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'}): `, `往回 ${d30} 步的梯度范数，初始化时（${seeds.length} 个种子的几何平均）：`)
+        + c.cells.map((n) => `${n} ${headlineNumber(n)}`).join(tr(', ', '，')) + (claims.length ? tr(`; ${claims.join('; ')}.`, `；${claims.join('；')}。`) : tr('.', '。')),
     };
   },
 };

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/checkpoint';
 import type { ExperimentOutput } from '../experiments/types';
+import { LANGS } from '../experiments/lang';
 import type { ProbeResult } from '../model/probe';
 import type { SampleSummary } from '../model/sample';
 import type { TrainSummary } from '../train/session';
@@ -54,9 +55,10 @@ export const RequestSchema = z.discriminatedUnion('type', [
     options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional(), includeLast: z.boolean().optional(), gradientNorms: z.boolean().optional() }).strict().optional(),
   }),
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
-  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional() }),
-  /** The experiments: names, titles, descriptions and default configs. */
-  z.object({ type: z.literal('listExperiments'), id: z.number().int() }),
+  /** `lang`: the language of everything it says (default English). */
+  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional() }),
+  /** The experiments: names, titles, descriptions (in `lang`) and default configs. */
+  z.object({ type: z.literal('listExperiments'), id: z.number().int(), lang: z.enum(LANGS).optional() }),
   /** Which backends this machine has, and which is in use. */
   z.object({ type: z.literal('listBackends'), id: z.number().int() }),
   /** Switch the backend (before or between jobs). */

@@ -10,6 +10,7 @@ import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoin
 import { EXPERIMENTS, runExperiment } from '../experiments';
 import { exportTorchProject } from '../export/torchProject';
 import { throttledProgress } from '../experiments/types';
+import { inLang } from '../experiments/lang';
 import { probe } from '../model/probe';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';
@@ -160,14 +161,16 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
       return await runExperiment(r.name, r.config ?? {}, {
         signal: controller.signal,
         progress: throttledProgress((fraction, message) => emit(r.id, { kind: 'experiment', fraction, message })),
+        lang: r.lang,
       });
     } finally {
       training = undefined;
     }
   },
 
-  async listExperiments() {
-    return EXPERIMENTS.map((e) => ({ name: e.name, title: e.title, description: e.description, defaults: e.schema.parse({}) }));
+  async listExperiments(r) {
+    const lang = r.lang ?? 'en';
+    return EXPERIMENTS.map((e) => ({ name: e.name, title: inLang(e.title, lang), description: inLang(e.description, lang), defaults: e.schema.parse({}) }));
   },
 
   async listBackends() {

@@ -14,22 +14,32 @@ import type { VanishingResult } from '../../engine/experiments/vanishingGradient
 import type { WalkthroughResult } from '../../engine/experiments/cellWalkthrough';
 import type { Figure } from '../../engine/experiments/types';
 import { sig3 } from '../../engine/experiments/common';
-import { significantDigits } from '../../webview/format';
+import { formatCell, significantDigits } from '../../webview/format';
+import { EXPERIMENTS } from '../../engine/experiments';
+import type { Lang } from '../../engine/experiments/lang';
+import type { Table } from '../../engine/experiments/types';
 
 const ctx = { progress: () => undefined };
-const run = async <R>(name: string, config: object) => {
-  const output = (await runExperiment(name, config, ctx)).output as { result: R; figures: Figure[]; table: unknown[][]; headline: string };
+type Output<R> = { result: R; figures: Figure[]; table: Table; tables?: Array<{ title: string; table: Table }>; headline: string };
+const run = async <R>(name: string, config: object, lang: Lang = 'en') => {
+  const output = (await runExperiment(name, config, { ...ctx, lang })).output as Output<R>;
   checkPresentation(name, output);
   return output;
 };
 
-/** Every figure says what to look at; headline numbers have at most 3 significant digits. */
-function checkPresentation(name: string, o: { figures: Figure[]; headline: string }): void {
+/**
+ * Every figure says what to look at; headline numbers have at most 3 significant digits;
+ * and every measured number in the headline (one with a decimal point or an exponent) is
+ * written the same way in a table, as the panel shows it: one number, one value.
+ */
+function checkPresentation(name: string, o: Output<unknown>): void {
   for (const f of o.figures) assert.ok(f.caption && f.caption.length > 20, `${name}/${f.id}: a caption`);
   const numbers = o.headline.match(/-?\d[\d,]*(\.\d+)?(e-?\d+)?/g) ?? [];
+  const tableText = [o.table, ...(o.tables ?? []).map((t) => t.table)].flat(2).map((v) => formatCell(v as string | number)).join(' | ');
   for (const n of numbers) {
     if (/^\d{1,7}$/.test(n.replace(/,/g, ''))) continue; // counts, steps, distances
     assert.ok(significantDigits(n) <= 3, `${name}: "${n}" in the headline has more than 3 significant digits: ${o.headline}`);
+    assert.ok(new RegExp(`(^|[^\\d.])${n.replace(/[.]/g, '\\.')}([^\\d]|$)`).test(tableText), `${name}: "${n}" in the headline is in no table cell:\n${o.headline}\n${tableText}`);
   }
 }
 const fig = (o: { figures: Figure[] }, id: string) => o.figures.find((f) => f.id === id)!;
@@ -99,7 +109,10 @@ describe('experiments', () => {
     // Log scales, so that a spike does not hide the run that matters; divergence marked where the mean line ends, with the seed count.
     assert.ok(fig(o, 'loss').logY && fig(o, 'grad').logY);
     assert.ok(fig(o, 'loss').marks!.some((m) => /^relu x2.5, no clip: diverged \(NaN\) in 3 of 3 seeds \(steps? [\d–]+\)$/.test(m.label)), JSON.stringify(fig(o, 'loss').marks));
-    assert.match(o.headline, /relu x2.5, no clip: diverged in 3 of 3 seeds \(steps? [\d, ]+\); relu x2.5, clip 1: trained in 3 of 3 seeds/);
+    assert.match(o.headline, /relu x2.5, no clip: diverged in 3 of 3 seeds, steps? [\d, ]+; relu x2.5, clip 1: trained in 3 of 3 seeds/);
+    // The runs that trained, on their own scale (a diverged run's decades would flatten them).
+    const diverged = o.result.configs.filter((k) => k.diverged).map((k) => k.name);
+    assert.ok(diverged.length && fig(o, 'loss-trained').series.every((sr) => !diverged.includes(sr.name)), JSON.stringify(fig(o, 'loss-trained').series.map((sr) => sr.name)));
     assert.equal(o.result.runs.length, 5 * 3);
   });
 
@@ -111,7 +124,7 @@ describe('experiments', () => {
     for (const f of o.figures) for (const sr of f.series) assert.ok(sr.band, `${f.id}/${sr.name}`);
     // Normalised cells step through the sequence one op at a time: each step costs more.
     assert.ok(o.result.seconds['lstm/layer'] > o.result.seconds['lstm/none']);
-    assert.match(o.headline, /^lstm: layer norm below none in 3 of 3 seeds, batch norm below none in 3 of 3 seeds \(final validation loss, mean: lstm\/none/);
+    assert.match(o.headline, /^lstm: layer norm below none in 3 of 3 seeds, batch norm below none in 3 of 3 seeds \(final validation loss, mean over seeds: lstm\/none/);
   });
 
   it('normalization: bnGain sets recurrent batch norm\'s initial gain', async () => {
@@ -128,7 +141,7 @@ describe('experiments', () => {
     const f = fig(o, 'length-50');
     assert.ok(f.marks!.some((m) => /^lstm below 0\.05 in 3 of 3 seeds \(step [\d–]+\)$/.test(m.label)), JSON.stringify(f.marks));
     for (const sr of f.series) assert.ok(sr.band, sr.name);
-    assert.match(o.headline, /lstm 3 of 3 seeds; gru 3 of 3 seeds/);
+    assert.match(o.headline, /lstm 3 of 3 seeds \(step [\d–]+\); gru 3 of 3 seeds \(step [\d–]+\)/);
   });
 
   it('lstm-vs-gru: the GRU has three quarters of the LSTM\'s recurrent parameters; both learn in every seed', async () => {
@@ -140,16 +153,21 @@ describe('experiments', () => {
   });
 
   it('cell-walkthrough: the hand loop equals nn.LSTM to 1e-6, with PyTorch\'s shapes', async () => {
-    const o = await run<WalkthroughResult>('cell-walkthrough', { explore: { seqLen: 6, batch: 2, inputSize: 3, hiddenSize: 5, numLayers: 3, bidirectional: true, batchFirst: true } });
+    const o: Output<WalkthroughResult> & { tableTitle?: string } = await run<WalkthroughResult>('cell-walkthrough', { explore: { seqLen: 6, batch: 2, inputSize: 3, hiddenSize: 5, numLayers: 3, bidirectional: true, batchFirst: true } });
     assert.ok(o.result.maxDifference.oneLayer < 1e-6 && o.result.maxDifference.twoLayers < 1e-6);
     assert.deepEqual(o.result.shapes, { input: [2, 6, 3], h0: [6, 2, 5], c0: [6, 2, 5], output: [2, 6, 10], hN: [6, 2, 5], cN: [6, 2, 5] });
     assert.deepEqual(o.result.steps[1], { t: 0, layer: 1, x: [3, 20], h: [3, 20], c: [3, 20] }); // layer 2 reads layer 1's h
     // A drawing of the loop, and PyTorch's syntax in the table.
     assert.deepEqual(fig(o, 'loop').diagram, { kind: 'lstm-stack', layers: 2, steps: 3 });
-    const rows = o.table.map((r) => r.join(' | '));
-    assert.ok(rows.some((r) => r.includes('nn.LSTM(3, 5, num_layers=3, bidirectional=True, batch_first=True)')), rows.join('\n'));
+    // Two tables, each naming its own settings: the hand loop (seq 5, batch 3), then the shape explorer's nn.LSTM.
+    assert.match(o.tableTitle ?? '', /LSTMCell\(10, 20\), input \(seq_len 5, batch 3, 10\)/);
+    assert.equal(o.tables?.length, 1);
+    assert.match(o.tables![0].title, /nn\.LSTM\(3, 5, num_layers=3, bidirectional=True, batch_first=True\), input of seq_len 6, batch 2/);
+    const rows = o.tables![0].table.map((r) => r.join(' | '));
     assert.ok(rows.some((r) => r.startsWith('output | (2, 6, 10) | (N, L, D * H_out)')), rows.join('\n'));
     assert.ok(rows.some((r) => r.startsWith('h_n | (6, 2, 5) | (D * num_layers, N, H_out)')));
+    assert.ok(o.table.slice(1).every((r) => r.length === o.table[0].length), 'the loop table has no explorer rows under its headers');
+    assert.match(o.headline, /^Hand-stepped LSTMCell against nn\.LSTM \(5 steps, batch 3\): .* Shape explorer, nn\.LSTM\(3, 5, .*\): output \(2, 6, 10\)/);
   });
 
   it('bidirectional-leak: two stacked bidirectional layers see x_t in every seed; the others in none', async () => {
@@ -169,16 +187,46 @@ describe('experiments', () => {
       assert.ok(f.series.find((sr) => sr.name.startsWith('x_{t+1}'))!.dash);
     }
     assert.match(fig(o, 'loss').caption, /bi1 .* read both neighbours .* gap-filling/);
-    assert.match(o.headline, /bi2: loss [\d.]+, x_t's influence on its own prediction [\d.]+ \(above 0 in 3 of 3 seeds\)/);
+    assert.match(o.headline, /bi2: loss [\d.]+, x_t's relative influence on its own prediction [\d.]+ \(above 0.01 in 3 of 3 seeds\)/);
+    // The generated column shows what came after the prompt, spaces visible.
+    assert.ok(o.table.slice(1).every((r) => String(r.at(-1)).startsWith('The forget gate|') && String(r.at(-1)).length > 'The forget gate|'.length));
   });
 
   it('headline numbers: 3 significant digits, 0 and non-finite spelled out', () => {
     assert.equal(sig3(0.5552515983581543), '0.555');
-    assert.equal(sig3(1234.5678), '1230');
+    assert.equal(sig3(1234.5678), '1,230'); // as the panel's formatCell writes it
+    assert.equal(formatCell(1234.5678), sig3(1234.5678));
     assert.equal(sig3(2.5e-9), '2.50e-9');
     assert.equal(sig3(123456789), '1.23e8');
     assert.equal(sig3(0), '0');
     assert.equal(sig3(NaN), '–');
     assert.equal(sig3(Infinity), '∞');
+  });
+
+  it('every experiment speaks Chinese: title, description, progress, headline, table headers, figure titles, captions, axes and marks', async () => {
+    const CJK = /[\u3400-\u9fff]/;
+    const tiny: Record<string, object> = {
+      'vanishing-gradients': { seqLen: 12, hidden: 8, trainSteps: 2, seeds: 1, batch: 2, cells: ['rnn-sigmoid', 'rnn-tanh'] },
+      'exploding-gradients': { steps: 3, seeds: 1, hidden: 8, seqLen: 8, clipNorms: [0, 1], reluRecurrentScale: 40 },
+      normalization: { steps: 2, seeds: 1, hidden: 8, seqLen: 8, cells: ['lstm'], normalizations: ['none', 'layer'] },
+      'long-range-memory': { steps: 30, lengths: [8], seeds: 1, hidden: 8, batch: 8, cells: ['gru'], solvedBelow: 0 },
+      'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 2, seeds: 1 },
+      'cell-walkthrough': {},
+      'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 2, influenceLength: 6, generateLength: 3, seeds: 1, models: ['uni', 'bi2'] },
+    };
+    assert.deepEqual(Object.keys(tiny).sort(), EXPERIMENTS.map((e) => e.name).sort(), 'every experiment is covered');
+    for (const e of EXPERIMENTS) {
+      const said: string[] = [];
+      const o = (await runExperiment(e.name, tiny[e.name], { progress: (_f, m) => said.push(m), lang: 'zh-cn', workers: 1 })).output as Output<unknown> & { tableTitle?: string };
+      const texts: Array<[string, string]> = [
+        ['title', e.title.zh], ['description', e.description.zh], ['headline', o.headline], ['progress', said.at(-1) ?? ''],
+        ...o.table[0].map((h, i): [string, string] => [`table header ${i}`, String(h)]),
+        ...(o.tables ?? []).flatMap((t) => [['table title', t.title] as [string, string], ...t.table[0].filter((h) => /[a-z]{4,}/.test(String(h))).map((h): [string, string] => ['table header', String(h)])]),
+        ...(o.tableTitle ? [['table title', o.tableTitle] as [string, string]] : []),
+        ...o.figures.flatMap((f) => [['figure title', f.title], ['caption', f.caption], ['x axis', f.xLabel], ...(f.yLabel.startsWith('|') ? [] : [['y axis', f.yLabel]]),
+          ...(f.marks ?? []).map((m) => ['mark', m.label]), ...(f.references ?? []).map((r) => ['reference', r.name])] as Array<[string, string]>),
+      ];
+      for (const [what, text] of texts) assert.match(text, CJK, `${e.name}: the ${what} has no Chinese: "${text}"`);
+    }
   });
 });

@@ -406,7 +406,7 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
     console.log(`  default run: ended after ${seconds.toFixed(0)} s with ${await chart.getAttribute('data-points')} training and ${await chart.getAttribute('data-val-points')} validation points`);
     if (seconds > 150) throw new Error(`the default run took ${seconds.toFixed(0)} s`);
     await trainingShots(page, view, 'after');
-    await expectOutcomeAtAGlance(page, view, ['#end-reason', '#best', '#saved', '#next-steps', '#chart canvas'], 'after');
+    await expectOutcomeAtAGlance(page, view, ['#end-reason', '#best', '#saved', '#outcome-sample', '#next-steps'], 'after');
     // The chart, large, in an editor tab; it comes back after a window reload.
     await view.locator('#open-chart').click();
     let tab = await webviewWith(page, '.panel-title');
@@ -470,7 +470,11 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     await workbenchReady(page);
     const offer = page.locator('.notifications-toasts .notification-toast', { hasText: /was interrupted at step \d+/ }).first();
     await offer.waitFor({ timeout: 60_000 });
-    const at = Number(/interrupted at step (\d+)/.exec(await offer.innerText())[1]);
+    // The step of the checkpoint it resumes from ("… interrupted at step 47. Resume continues from its last checkpoint, step 40.").
+    const offered = await offer.innerText();
+    const at = Number((/last checkpoint, step (\d+)/.exec(offered) ?? /interrupted at step (\d+)/.exec(offered))[1]);
+    const reached = Number(/interrupted at step (\d+)/.exec(offered)[1]);
+    if (reached < 45) throw new Error(`the offer says the run was interrupted at step ${reached}; it had reached step 45 or more: ${offered}`);
     if (at < 40) throw new Error(`the interrupted run was saved at step ${at}, not at its checkpoint of step 40 or later`);
     await page.screenshot({ path: path.join(SHOTS, 'resume-offer.png') });
     await offer.locator('.monaco-button', { hasText: 'Resume' }).click();
@@ -629,6 +633,24 @@ async function checkExperimentPanel(panel, name) {
   const captions = await panel.locator('.caption').count();
   const figures = await panel.locator('.figure').count();
   if (captions !== figures) throw new Error(`${name}: ${figures} figures but ${captions} captions`);
+  await expectMarkLabelsPlaced(panel, name);
+}
+
+/** Every mark's label lies inside its plot, next to its own marker, apart from the other labels (as the figure drew them). */
+async function expectMarkLabelsPlaced(panel, name) {
+  const figures = await panel.locator('.figure[data-marks]').evaluateAll((els) => els.map((e) => ({ id: e.id, ...JSON.parse(e.dataset.marks) })));
+  for (const { id, plot, labels } of figures) {
+    for (const [i, l] of labels.entries()) {
+      if (l.left < plot.left - 1 || l.top < plot.top - 1 || l.left + l.width > plot.right + 1 || l.top + l.height > plot.bottom + 1) throw new Error(`${name}/${id}: the label "${l.text}" leaves the plot ${JSON.stringify({ l, plot })}`);
+      const dx = Math.max(l.left - l.anchor.x, 0, l.anchor.x - (l.left + l.width));
+      const dy = Math.max(l.top - l.anchor.y, 0, l.anchor.y - (l.top + l.height));
+      if (Math.hypot(dx, dy) > 60) throw new Error(`${name}/${id}: the label "${l.text}" is ${Math.hypot(dx, dy).toFixed(0)} px from its marker`);
+      for (const o of labels.slice(i + 1)) {
+        if (l.left < o.left + o.width && o.left < l.left + l.width && l.top < o.top + o.height && o.top < l.top + l.height) throw new Error(`${name}/${id}: the labels "${l.text}" and "${o.text}" overlap`);
+      }
+    }
+  }
+  return figures.reduce((a, f) => a + f.labels.length, 0);
 }
 
 await scenario('every experiment with its defaults: readable figures in light and dark, restored after a reload', async () => {
@@ -682,6 +704,31 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     await page.screenshot({ path: path.join(SHOTS, '7-zh-cn-palette.png') });
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     if (!rows.some((r) => r.includes('在选区上训练') || r.includes('生成续写'))) throw new Error(`no Chinese command titles in the palette: ${rows.slice(0, 5).join(' | ')}`);
+    await page.keyboard.press('Escape');
+
+    // The experiments speak Chinese too: the picker, the panel's title, description, headline, tables and figure.
+    await runCommand(page, 'SeqLab: 运行实验…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: '手动逐步运行 LSTMCell' }).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'experiment-picker-zh-cn.png') });
+    await page.locator('.quick-input-widget input').fill('cell-walkthrough');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: '配置' }).first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Enter');
+    const panel = await webviewWith(page, '#headline');
+    const CJK = /[\u3400-\u9fff]/;
+    const shown = {
+      title: await panel.locator('#root h2').first().innerText(),
+      description: await panel.locator('#root p.label').first().innerText(),
+      headline: await panel.locator('#headline').innerText(),
+      headers: await panel.locator('table.results th').allInnerTexts(),
+      tableTitles: await panel.locator('.table-title').allInnerTexts(),
+      caption: await panel.locator('.caption').first().innerText(),
+    };
+    for (const [what, text] of Object.entries(shown)) {
+      for (const t of [text].flat()) if (/[a-z]{4,} [a-z]{3,}/i.test(t) && !CJK.test(t)) throw new Error(`the experiment's ${what} is English in the Chinese UI: "${t}"`);
+    }
+    if (!CJK.test(shown.headline) || !CJK.test(shown.title)) throw new Error(`no Chinese in the experiment panel: ${JSON.stringify(shown)}`);
+    await page.screenshot({ path: path.join(SHOTS, 'experiment-cell-walkthrough-zh-cn.png'), fullPage: true });
   });
 });
 
