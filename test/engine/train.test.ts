@@ -111,6 +111,13 @@ describe('training', () => {
     assert.match(result.message, /the validation loss has not improved for 4 evaluations \(40 steps\); the best, [\d.]+ nats\/char, was at step \d+/);
     assert.equal(result.steps, result.bestStep! + 40);
     assert.equal(readCheckpointMeta(dir).training.state.bestStep, result.bestStep);
+    // The best checkpoint resumes from its own step, and keeps the whole run's curves for charts (to the end, 40 steps on).
+    const kept = readCheckpointMeta(dir).training;
+    assert.equal(kept.state.step, result.bestStep);
+    assert.equal(kept.run?.step, result.steps);
+    assert.equal(kept.run?.history.at(-1)?.step, result.steps);
+    assert.deepEqual(kept.run?.history.slice(0, kept.state.history.length), kept.state.history);
+    assert.ok((kept.run?.trainCurve?.at(-1)?.[0] ?? 0) > (kept.state.trainCurve?.at(-1)?.[0] ?? Infinity));
     // The budget: the ETA says what is left of it from the first event on.
     const timed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 100_000, minutes: 0.03, patience: 0, sampleInterval: 0 } }));
     assert.equal(timed.result.reason, 'time-budget');
