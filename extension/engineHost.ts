@@ -12,6 +12,7 @@ import { readMetaJSON } from '../engine/checkpoint/folder';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
 import type { Lang } from '../engine/experiments/lang';
+import type { ExperimentOutput, ExperimentPlan } from '../engine/experiments/types';
 
 export class EngineHost implements vscode.Disposable {
   private readonly client: EngineClient;
@@ -177,9 +178,11 @@ export class EngineHost implements vscode.Disposable {
   }
 
   /** Runs an experiment in the worker (one heavy job at a time, like training), speaking `lang`. */
-  runExperiment(name: string, config: Record<string, unknown>, lang: Lang, onProgress: (fraction: number, message: string) => void): Job<'experiment'> {
+  runExperiment(name: string, config: Record<string, unknown>, lang: Lang, on: ExperimentListener): Job<'experiment'> {
     return this.client.start('experiment', { name, config, lang }, (e) => {
-      if (e.kind === 'experiment') onProgress(e.fraction, e.message);
+      if (e.kind === 'experiment') on.progress(e.fraction, e.message, e.secondsLeft);
+      else if (e.kind === 'experimentPlan') on.plan(e.plan);
+      else if (e.kind === 'experimentPartial') on.partial(e.output, e.done, e.total);
     });
   }
 
@@ -205,6 +208,13 @@ export class EngineHost implements vscode.Disposable {
     this.stateEmitter.dispose();
     this.modelEmitter.dispose();
   }
+}
+
+/** What an experiment reports while it runs. */
+export interface ExperimentListener {
+  plan(plan: ExperimentPlan): void;
+  progress(fraction: number, message: string, secondsLeft: number | null): void;
+  partial(output: ExperimentOutput<unknown>, done: number, total: number): void;
 }
 
 /** A long run's training curve is thinned to this many points (oldest merged first). */

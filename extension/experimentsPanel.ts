@@ -145,24 +145,48 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     config = parsed;
   }
   const panel = ExperimentsPanel.show(extensionUri, log);
-  panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction: 0, message: t('starting') } });
+  const base = { type: 'experiment' as const, title: picked.title, description: picked.description };
+  const shown = (r: { name: string; config: unknown; output: ReplyMap['experiment']['output'] }): NonNullable<ExperimentMessage['output']> => ({
+    name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, ...(r.output.tableTitle ? { tableTitle: r.output.tableTitle } : {}),
+    ...(r.output.tables ? { tables: r.output.tables } : {}), figures: r.output.figures, result: r.output.result,
+  });
+  // What the panel shows while the runs go on: the plan, the progress and time left, and the figures of the runs finished so far.
+  let plan: ExperimentMessage['plan'];
+  let progressShown: ExperimentMessage['progress'] = { fraction: 0, message: t('starting') };
+  let partial: { output: NonNullable<ExperimentMessage['output']>; done: number; total: number } | undefined;
+  const postRunning = () => panel.post({ ...base, running: true, progress: progressShown, ...(plan ? { plan } : {}), ...(partial ? { output: partial.output, partial: { done: partial.done, total: partial.total } } : {}) });
+  postRunning();
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: {0}', picked.title), cancellable: true }, async (progress, token) => {
     let reported = 0;
-    const job = engine.runExperiment(picked.name, config, lang, (fraction, message) => {
-      progress.report({ increment: Math.max(0, fraction * 100 - reported), message });
-      reported = fraction * 100;
-      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: true, progress: { fraction, message } });
+    const job = engine.runExperiment(picked.name, config, lang, {
+      plan: (p) => {
+        plan = p;
+        postRunning();
+      },
+      progress: (fraction, message, secondsLeft) => {
+        progress.report({ increment: Math.max(0, fraction * 100 - reported), message });
+        reported = fraction * 100;
+        progressShown = { fraction, message, secondsLeft };
+        postRunning();
+      },
+      partial: (output, done, total) => {
+        partial = { output: shown({ name: picked.name, config, output }), done, total };
+        postRunning();
+      },
     });
     token.onCancellationRequested(() => void job.cancel());
     try {
       const r = await job.result;
-      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, output: { name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, ...(r.output.tableTitle ? { tableTitle: r.output.tableTitle } : {}), ...(r.output.tables ? { tables: r.output.tables } : {}), figures: r.output.figures, result: r.output.result } }, r);
+      panel.post({ ...base, running: false, ...(plan ? { plan } : {}), output: shown(r) }, r);
       log.info(`${picked.name}: ${r.output.headline}`);
       return r;
     } catch (err) {
       const message = (err as Error).message;
-      panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, progress: { fraction: 0, message } });
-      if (!/cancelled/.test(message)) void vscode.window.showErrorMessage(t('Experiment failed: {0}', message), t('Open Log')).then((p) => p && log.show());
+      const cancelled = /cancelled/.test(message);
+      // A cancel keeps what had finished: the figures of those runs stay, said to be partial.
+      panel.post({ ...base, running: false, progress: { fraction: 0, message: cancelled ? t('Stopped on request.') : message }, ...(plan ? { plan } : {}),
+        ...(partial ? { output: partial.output, partial: { done: partial.done, total: partial.total, cancelled } } : {}) });
+      if (!cancelled) void vscode.window.showErrorMessage(t('Experiment failed: {0}', message), t('Open Log')).then((p) => p && log.show());
       log.error(`${picked.name}: ${message}`);
       return undefined;
     }

@@ -60,6 +60,8 @@ export class InspectorPanel {
       return InspectorPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, vscode.l10n.t('SeqLab: Gates'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    // Half the window beside the text, not the narrow column a new group may get.
+    void vscode.commands.executeCommand('workbench.action.evenEditorWidths');
     InspectorPanel.current = new InspectorPanel(panel, extensionUri, engine, log);
     return InspectorPanel.current;
   }

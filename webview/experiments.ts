@@ -235,16 +235,53 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
   };
 }
 
+/** Seconds as m:ss. */
+const clock = (seconds: number) => {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/** "18 runs on 2 worker threads; about 0:13 on this machine (…)": what will run and about how long. */
+function planLine(m: ExperimentMessage): string {
+  const p = m.plan!;
+  return (p.estimateSeconds === null ? (strings.planNoEstimate ?? '{0} runs on {1} worker threads.') : (strings.planLine ?? '{0} runs on {1} worker threads; about {2} on this machine.'))
+    .replace('{0}', String(p.runs)).replace('{1}', String(p.threads)).replace('{2}', clock(p.estimateSeconds ?? 0));
+}
+
+function progressText(m: ExperimentMessage): string {
+  if (!m.running) return m.progress?.message ?? '';
+  const left = m.progress?.secondsLeft;
+  return `${strings.running ?? 'Running…'} ${m.progress?.message ?? ''}${left !== undefined && left !== null ? ` · ${(strings.aboutLeft ?? 'about {0} left').replace('{0}', clock(left))}` : ''}`;
+}
+
+/** What is drawn, apart from the progress: the same key is only a progress update, done in place (no flicker, no chart rebuilt). */
+let drawnKey = '';
+
 function render(m: ExperimentMessage): void {
   shown = m;
+  const key = `${m.title}|${m.running}|${m.partial?.done ?? ''}|${m.output?.headline ?? ''}|${m.plan?.runs ?? ''}`;
+  const bar = document.getElementById('progress') as (HTMLElement & { value: number }) | null;
+  const message = document.getElementById('progress-message');
+  if (m.running && key === drawnKey && message) {
+    if (bar) bar.value = m.progress?.fraction ?? 0;
+    message.textContent = progressText(m);
+    return;
+  }
+  drawnKey = key;
   charts.splice(0).forEach((c) => c.destroy());
   const parts: HTMLElement[] = [el('h2', {}, m.title), el('p', { class: 'label' }, m.description)];
+  if (m.plan) parts.push(el('p', { id: 'plan', class: 'plan' }, planLine(m), el('br'), el('span', { class: 'label' }, m.plan.summary)));
   if (m.running || !m.output) {
-    const bar = el('vscode-progress-bar', { id: 'progress', value: String(m.progress?.fraction ?? 0), max: '1' });
-    parts.push(el('p', { id: 'progress-message', 'aria-live': 'polite' }, m.running ? `${strings.running ?? 'Running…'} ${m.progress?.message ?? ''}` : (m.progress?.message ?? '')));
-    if (m.running) parts.push(bar);
-    root.replaceChildren(...parts);
-    return;
+    parts.push(el('p', { id: 'progress-message', 'aria-live': 'polite' }, progressText(m)));
+    if (m.running) parts.push(el('vscode-progress-bar', { id: 'progress', value: String(m.progress?.fraction ?? 0), max: '1' }));
+    if (!m.output) {
+      root.replaceChildren(...parts);
+      return;
+    }
+  }
+  if (m.partial) {
+    const note = m.running ? (strings.partialNote ?? 'Partial: the figures and tables show the {0} of {1} runs finished so far.') : (strings.cancelledNote ?? 'Stopped after {0} of {1} runs: the figures and tables show only those.');
+    parts.push(el('p', { class: 'note', id: 'partial-note' }, note.replace('{0}', String(m.partial.done)).replace('{1}', String(m.partial.total))));
   }
   const out = m.output;
   const ranges = yRanges(out.figures);
@@ -253,7 +290,8 @@ function render(m: ExperimentMessage): void {
     b.addEventListener('click', () => api.postMessage({ type: 'export', format }));
     return b;
   };
-  parts.push(el('p', { id: 'headline' }, out.headline), el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv')));
+  // A partial result's headline has its own id: #headline is the finished experiment's.
+  parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'))]));
   // A shape "(3, 20)" or a number reads as one unit: it does not wrap inside a cell.
   const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' } : {}, formatCell(v));
   const tableOf = (rows: Array<Array<string | number>>, id: string) => {

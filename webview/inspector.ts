@@ -12,11 +12,11 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uPlot from 'uplot';
 import type { ProbePayload } from './protocol';
-import { columnLabel, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
+import { columnLabel, dataRangeOf, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
-interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number] }
+interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number]; contrast?: 'fixed' | 'stretched' }
 
 let strings: Record<string, string> = {};
 let result: ProbePayload | undefined;
@@ -82,7 +82,10 @@ function render(): void {
   const span = state.span;
   const sort: SortMode = state.sort === 'selection' && !span ? 'index' : state.sort;
   const order = unitOrder(grid, sort, span);
-  const range = rangeOf(spec, grid);
+  // The colour scale: the quantity's own range, or stretched to this text's values (a trained gate near 1 everywhere is one colour on 0..1).
+  const contrast = state.contrast ?? 'fixed';
+  const fixedRange = rangeOf(spec, grid);
+  const range = contrast === 'stretched' ? dataRangeOf(spec, grid) : fixedRange;
   const set = (patch: Partial<ViewState>) => {
     api.setState({ ...api.getState()!, ...patch });
     render();
@@ -99,31 +102,54 @@ function render(): void {
   const pickers = el('div', { class: 'pickers' },
     pick('layer', s('layer'), r.layers.map((l) => [String(l.layer), s('layerN', l.layer, r.layers.length)]), String(layerIndex), (v) => set({ layer: Number(v) })),
     pick('quantity', s('gate'), specs.map((q) => [q.key, s(q.nameKey), q.equation]), spec.key, (v) => set({ quantity: v })),
-    pick('sort', s('sortUnits'), [['index', s('sort.index')], ['saturation', s('sort.saturation')], ['variance', s('sort.variance')], ['selection', s('sort.selection')]], sort, (v) => set({ sort: v as SortMode })));
+    pick('sort', s('sortUnits'), [['index', s('sort.index')], ['saturation', s('sort.saturation')], ['variance', s('sort.variance')], ['selection', s('sort.selection')]], sort, (v) => set({ sort: v as SortMode })),
+    pick('contrast', s('contrast'), [['fixed', s('contrast.fixed', formatValue(fixedRange[0]), formatValue(fixedRange[1]))], ['stretched', s('contrast.stretched', ...dataRangeOf(spec, grid).map(formatValue))]], contrast, (v) => set({ contrast: v as 'fixed' | 'stretched' })));
 
   const equation = el('p', { class: 'equation', id: 'equation', title: spec.equation }, el('span', { class: 'quantity-name' }, s(spec.nameKey)), ': ', el('code', {}, spec.equation));
-  const meaning = el('p', { class: 'label', id: 'caption' }, `${s(spec.meaningKey)} ${spec.key === 'surprisal' ? s('caption.surprisal') : s('caption.grid', layerIndex, units)} ${s('caption.interact')}`);
+  const meaning = el('p', { class: 'label', id: 'caption' }, `${s(spec.meaningKey)} ${spec.key === 'surprisal' ? s('caption.surprisal') : `${s('caption.grid', layerIndex, units)} ${s('caption.framed', Math.min(state.unit, units - 1))}`} ${s('caption.interact')}`);
   const notes: HTMLElement[] = [];
   if (r.cell === 'gru' && (spec.key === 'z' || spec.key === 'h')) notes.push(el('p', { class: 'note', id: 'z-convention' }, s('zConvention')));
 
-  // Colour bar: the scale with its ends (and 0 in the middle of a diverging one).
-  const bar = el('canvas', { id: 'colour-bar-canvas', width: '160', height: '10', 'aria-hidden': 'true' });
+  // Colour bar: a bar, its two ends labelled under it (0 in the middle of a diverging one), and one sentence.
+  const BAR = 220;
+  const bar = el('canvas', { id: 'colour-bar-canvas', width: String(BAR), height: '12', 'aria-hidden': 'true' });
   const bctx = bar.getContext('2d');
-  if (bctx) for (let x = 0; x < 160; x++) {
-    const v = range[0] + ((range[1] - range[0]) * (x + 0.5)) / 160;
+  if (bctx) for (let x = 0; x < BAR; x++) {
+    const v = range[0] + ((range[1] - range[0]) * (x + 0.5)) / BAR;
     bctx.fillStyle = fill(scaled(spec, range, v));
-    bctx.fillRect(x, 0, 1, 10);
+    bctx.fillRect(x, 0, 1, 12);
   }
-  const colourBar = el('div', { class: 'colour-bar', id: 'colour-bar', 'data-min': String(range[0]), 'data-max': String(range[1]), role: 'img', 'aria-label': s('colourBar', formatValue(range[0]), formatValue(range[1])) },
-    el('span', { class: 'bar-min' }, formatValue(range[0])), bar, el('span', { class: 'bar-max' }, formatValue(range[1])),
-    el('span', { class: 'label' }, spec.scale === 'diverging' ? s('scale.diverging') : spec.key === 'surprisal' ? s('scale.bits') : s('scale.sequential')));
+  const gate = spec.scale === 'sequential' && !!spec.range && spec.key !== 'surprisal';
+  const ends = gate && contrast === 'fixed'
+    ? [s('end.closed', formatValue(range[0])), s('end.open', formatValue(range[1]))]
+    : [formatValue(range[0]), formatValue(range[1])];
+  const sentence = contrast === 'stretched'
+    ? s('scale.stretched', formatValue(range[0]), formatValue(range[1]))
+    : spec.scale === 'diverging' ? s('scale.diverging') : spec.key === 'surprisal' ? s('scale.bits') : s('scale.sequential');
+  const colourBar = el('div', { class: 'colour-bar', id: 'colour-bar', 'data-min': String(range[0]), 'data-max': String(range[1]), 'data-contrast': contrast, role: 'img', 'aria-label': `${s('colourBar', formatValue(range[0]), formatValue(range[1]))}. ${sentence}` },
+    el('div', { class: 'bar-wrap' }, bar, el('div', { class: 'bar-ends' },
+      el('span', { class: 'bar-min' }, ends[0]),
+      ...(spec.scale === 'diverging' ? [el('span', { class: 'bar-mid' }, '0')] : []),
+      el('span', { class: 'bar-max' }, ends[1]))),
+    el('span', { class: 'label bar-sentence' }, sentence));
 
   // The heatmap: a sticky canvas over a spacer as large as the whole picture.
   const viewport = el('div', { class: 'heatmap-viewport', id: 'heatmap-viewport', tabindex: '0' });
-  const rowHeight = units === 1 ? 24 : Math.max(4, Math.min(14, Math.floor(420 / units)));
+  // Every unit in view at once (one scroll area: the page; the heatmap scrolls only sideways, its scrollbar right under it).
+  // The rows' height is set once the heatmap's place on the page is known (fitRows, below).
+  let rowHeight = units === 1 ? 24 : 8;
   const fullWidth = GUTTER + grid.rows * COLUMN;
-  const fullHeight = HEADER + units * rowHeight;
+  let fullHeight = HEADER + units * rowHeight;
   const spacer = el('div', { class: 'heatmap-spacer', style: `width: ${fullWidth}px; height: ${fullHeight}px` });
+  /** Rows as tall as fit between the heatmap's top and the window's bottom (4 to 14 px), its sideways scrollbar included. */
+  const fitRows = () => {
+    if (units === 1) return;
+    const top = viewport.getBoundingClientRect().top + window.scrollY;
+    const room = Math.max(220, window.innerHeight - top - HEADER - 24);
+    rowHeight = Math.max(4, Math.min(14, Math.floor(room / units)));
+    fullHeight = HEADER + units * rowHeight;
+    spacer.style.height = `${fullHeight}px`;
+  };
   const canvas = el('canvas', {
     id: 'heatmap', role: 'img', 'aria-label': s('heatmapLabel', s(spec.nameKey), grid.rows, units),
     'data-columns': String(grid.rows), 'data-units': String(units), 'data-unit-order': JSON.stringify(order.slice(0, 64)),
@@ -135,6 +161,8 @@ function render(): void {
   const rowOf = (index: number) => order[index];
   let dragFrom: number | undefined;
   let dragTo: number | undefined;
+  /** The row under the pointer: its unit is named at the side, whatever rows are labelled. */
+  let hoverRow: number | undefined;
 
   const draw = () => {
     const w = viewport.clientWidth;
@@ -209,16 +237,29 @@ function render(): void {
     ctx.font = `11px ${css('--vscode-font-family')}`;
     ctx.textAlign = 'right';
     const every = Math.max(1, Math.ceil(12 / rowHeight));
+    // The hovered and the chosen rows are always named (over their neighbours' labels).
+    const named = new Set([order.indexOf(unit), ...(hoverRow !== undefined ? [hoverRow] : [])]);
     for (let row = r0; row < r1; row++) {
       if (units === 1) {
         ctx.fillText(s('bits'), GUTTER - 6, HEADER + rowHeight / 2 - sy);
         break;
       }
-      if (row % every !== 0 && rowOf(row) !== unit) continue;
-      ctx.fillStyle = rowOf(row) === unit ? fg : css('--vscode-descriptionForeground');
+      if (row % every !== 0 || [...named].some((n) => n !== row && Math.abs(n - row) * rowHeight < 12)) continue;
       ctx.fillText(String(rowOf(row)), GUTTER - 6, HEADER + row * rowHeight + rowHeight / 2 - sy);
       drawnUnits.push(rowOf(row));
     }
+    for (const row of named) {
+      if (units === 1 || row < r0 || row >= r1) continue;
+      const y = HEADER + row * rowHeight + rowHeight / 2 - sy;
+      ctx.fillStyle = bg;
+      ctx.fillRect(0, y - 7, GUTTER - 2, 14);
+      ctx.fillStyle = fg;
+      ctx.font = `bold 11px ${css('--vscode-font-family')}`;
+      ctx.fillText(String(rowOf(row)), GUTTER - 6, y);
+      ctx.font = `11px ${css('--vscode-font-family')}`;
+      if (!drawnUnits.includes(rowOf(row))) drawnUnits.push(rowOf(row));
+    }
+    canvas.dataset.hoveredUnit = hoverRow !== undefined ? String(rowOf(hoverRow)) : '';
     // What was drawn, for the UI tests (a canvas has no DOM to read).
     canvas.dataset.drawnLabels = drawnLabels.join('');
     canvas.dataset.drawnUnits = drawnUnits.join(',');
@@ -242,11 +283,20 @@ function render(): void {
     frame = requestAnimationFrame(draw);
   };
   viewport.addEventListener('scroll', redraw, { passive: true });
+  canvas.addEventListener('mouseleave', () => {
+    hoverRow = undefined;
+    redraw();
+  });
   new ResizeObserver(redraw).observe(viewport);
   canvas.addEventListener('mousemove', (e) => {
     const p = positionAt(e);
     if (dragFrom !== undefined && p.t >= 0 && p.t < grid.rows) {
       dragTo = p.t;
+      redraw();
+    }
+    const rowNow = !p.inHeader && p.row >= 0 && p.row < units && units > 1 ? p.row : undefined;
+    if (rowNow !== hoverRow) {
+      hoverRow = rowNow;
       redraw();
     }
     if (p.t < 0 || p.t >= grid.rows) return;
@@ -319,6 +369,7 @@ function render(): void {
     ...(rows.length ? [el('h3', {}, s('saturated')), el('p', { class: 'label' }, s('saturatedCaption')), table] : []),
     ...r.warnings.map((w) => el('p', { class: 'warning' }, w)),
   );
+  fitRows();
   draw();
 
   const values = Array.from({ length: grid.rows }, (_, t) => grid.data[t * units + (units === 1 ? 0 : unit)]);

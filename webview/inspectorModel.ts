@@ -79,6 +79,29 @@ export function niceCeil(v: number): number {
 }
 
 /** Position of v on the colour scale: 0..1 (sequential) or -1..1 (diverging); NaN stays NaN. */
+/**
+ * The range of the values themselves (their minimum and maximum), for a stretched colour
+ * scale: a trained model's gates sit near 1 almost everywhere, and on the fixed 0..1 scale
+ * they are all one colour. A diverging quantity stays symmetric around 0.
+ */
+export function dataRangeOf(spec: QuantitySpec, grid: Grid): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < grid.data.length; i++) {
+    const v = grid.data[i];
+    if (Number.isFinite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (!Number.isFinite(lo)) return [0, 1];
+  if (spec.scale === 'diverging') {
+    const m = Math.max(Math.abs(lo), Math.abs(hi), 1e-6);
+    return [-m, m];
+  }
+  return hi > lo ? [lo, hi] : [lo, lo + 1e-6];
+}
+
 export function scaled(spec: QuantitySpec, range: [number, number], v: number): number {
   if (!Number.isFinite(v)) return NaN;
   const [lo, hi] = range;

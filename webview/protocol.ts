@@ -66,7 +66,11 @@ export interface ExperimentMessage {
   title: string;
   description: string;
   running: boolean;
-  progress?: { fraction: number; message: string };
+  progress?: { fraction: number; message: string; secondsLeft?: number | null };
+  /** What runs, on how many threads, about how long (before and while it runs). */
+  plan?: { runs: number; threads: number; estimateSeconds: number | null; summary: string };
+  /** While running: the output is the runs finished so far (`done` of `total`); after a cancel, what had finished. */
+  partial?: { done: number; total: number; cancelled?: boolean };
   output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown };
 }
 /** A figure as engine/experiments/types.ts describes it (see there for what each field means). */

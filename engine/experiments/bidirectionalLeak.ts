@@ -143,7 +143,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
   },
   schema,
   plan(c, tr) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: tr(`${model}, seed ${seed}`, `${model}，种子 ${seed}`), cost: LEAK_COST[model], job: { model, seed } })));
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: tr(`${model}, seed ${seed}`, `${model}，种子 ${seed}`), cost: LEAK_COST[model] * (c.steps / 150) * (c.seqLen / 32) * (c.hidden / 64) * Math.sqrt(c.batch / 16), job: { model, seed } })));
   },
   async runOne(c, { model: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
@@ -219,8 +219,8 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
       result.finalTrainLoss[n] = round(meanOf(of(n).map((r) => r.finalTrainLoss)), 6);
       result.diagonalInfluence[n] = round(meanOf(of(n).map((r) => r.diagonalInfluence)), 6);
       result.leakingSeeds[n] = of(n).filter((r) => r.diagonalInfluence > 0.01).length;
-      result.influence[n] = of(n)[0].influence;
-      result.generated[n] = of(n)[0].generated;
+      result.influence[n] = of(n)[0]?.influence ?? [];
+      result.generated[n] = of(n)[0]?.generated ?? '';
     }
     const L = c.influenceLength;
     const diagonalBand = (n: string, offset: number) => seedBand(of(n).map((r) => r.influence.map((row, t) => (t + offset >= 0 && t + offset < L ? row[t + offset] : null))));

@@ -4,6 +4,7 @@ import { cellWalkthrough } from './cellWalkthrough';
 import { longRangeMemory } from './longRangeMemory';
 import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
 import { poolSize, runPlanned } from './pool';
+import { estimateSeconds, secondsLeft } from './estimate';
 import { translator } from './lang';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
@@ -27,6 +28,24 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   }
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);
-  const outcomes = await runPlanned(e as Experiment<never>, parsed.data, plan, ctx);
-  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes, tr), runs: plan.length, workers: poolSize(plan.length, ctx.workers) };
+  const threads = poolSize(plan.length, ctx.workers);
+  const estimate = estimateSeconds(e, parsed.data, threads);
+  const labels = plan.map((r) => r.label);
+  ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; ') });
+  const started = performance.now();
+  const progress: ExperimentContext['progress'] = (fraction, message) => ctx.progress(fraction, message, secondsLeft(fraction, (performance.now() - started) / 1000, estimate));
+  // After each run but the last: what the finished runs show (an experiment whose summary needs every run shows nothing until the end).
+  const finished = new Map<number, unknown>();
+  const onOutcome = ctx.partial ? (index: number, outcome: unknown) => {
+    finished.set(index, outcome);
+    if (finished.size >= plan.length) return;
+    try {
+      const sorted = [...finished].sort(([a], [b]) => a - b).map(([, o]) => o);
+      ctx.partial!((e.summarize as (c: unknown, o: unknown[], t: typeof tr) => ExperimentOutput<unknown>)(parsed.data, sorted, tr), finished.size, plan.length);
+    } catch {
+      // not every summary can be drawn from some of its runs
+    }
+  } : undefined;
+  const outcomes = await runPlanned(e as Experiment<never>, parsed.data, plan, { ...ctx, progress }, onOutcome);
+  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes, tr), runs: plan.length, workers: threads };
 }

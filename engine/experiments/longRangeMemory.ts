@@ -131,7 +131,7 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
   plan(c, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     return c.cells.flatMap((cell) => c.lengths.flatMap((length) => seeds.map((seed) => ({
-      label: tr(`${cell}, length ${length}, seed ${seed}`, `${cell}，长度 ${length}，种子 ${seed}`), cost: CELL_COST[cell] * length * c.steps * (cell === 'gru' ? 0.4 : 1), job: { cell, length, seed },
+      label: tr(`${cell}, length ${length}, seed ${seed}`, `${cell}，长度 ${length}，种子 ${seed}`), cost: CELL_COST[cell] * length * c.steps * (cell === 'gru' ? 0.4 : 1) * (c.hidden / 32) * Math.sqrt(c.batch / 64), job: { cell, length, seed },
     }))));
   },
   async runOne(c, { cell, length: T, seed }, ctx) {

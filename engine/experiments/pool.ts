@@ -18,8 +18,8 @@ export function poolSize(runs: number, requested?: number): number {
   return Math.max(1, Math.min(runs, requested ?? coreCount()));
 }
 
-/** Each run's outcome, in plan order. */
-export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown, J, O>, config: C, runs: Array<PlannedRun<J>>, ctx: ExperimentContext): Promise<O[]> {
+/** Each run's outcome, in plan order; `onOutcome` hears of each as it finishes (for partial figures). */
+export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown, J, O>, config: C, runs: Array<PlannedRun<J>>, ctx: ExperimentContext, onOutcome?: (index: number, outcome: O) => void): Promise<O[]> {
   const lang = ctx.lang ?? 'en';
   const tr = translator(lang);
   const total = runs.reduce((a, r) => a + r.cost, 0) || 1;
@@ -42,6 +42,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
       outcomes.push(await (experiment.runOne as (c: C, j: J, x: RunContext) => Promise<O>)(config, r.job, { signal: ctx.signal, progress: (f, m) => report(i, f, m), tr }));
       finished++;
       fractions[i] = 1;
+      onOutcome?.(i, outcomes[i]);
     }
     return outcomes;
   }
@@ -80,6 +81,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
             outcomes[m.index] = m.outcome as O;
             finished++;
             report(m.index, 1, 'done');
+            onOutcome?.(m.index, outcomes[m.index]);
             if (finished === runs.length) {
               settled = true;
               ctx.signal?.removeEventListener('abort', onAbort);

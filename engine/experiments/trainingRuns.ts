@@ -156,7 +156,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
   },
   schema: explodingSchema,
   plan(c, tr) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: tr(`${cfg.name}, seed ${seed}`, `${cfg.name}，种子 ${seed}`), cost: cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1, job: { ...cfg, seed } })));
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: tr(`${cfg.name}, seed ${seed}`, `${cfg.name}，种子 ${seed}`), cost: (cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1) * (c.steps / 120) * (c.seqLen / 100) * (c.hidden / 128), job: { ...cfg, seed } })));
   },
   async runOne(c, job, ctx) {
     return record(job.name, job.seed, generateCorpus(60_000), {
@@ -257,7 +257,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
   schema: normSchema,
   plan(c, tr) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.flatMap((cell) => c.normalizations.map((norm) => ({
-      label: tr(`${cell}, ${norm}, seed ${seed}`, `${cell}，${norm}，种子 ${seed}`), cost: (cell === 'lstm' ? 2 : 1) * (norm === 'none' ? 0.3 : norm === 'batch' ? 1.3 : 1), job: { cell, norm, seed },
+      label: tr(`${cell}, ${norm}, seed ${seed}`, `${cell}，${norm}，种子 ${seed}`), cost: (cell === 'lstm' ? 2 : 1) * (norm === 'none' ? 0.3 : norm === 'batch' ? 1.3 : 1) * (c.steps / 100) * (c.seqLen / 32) * (c.hidden / 64), job: { cell, norm, seed },
     }))));
   },
   async runOne(c, { cell, norm, seed }, ctx) {
@@ -317,9 +317,26 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
   },
 };
 
+/** The text lstm-vs-gru trains on (its first `maxCharacters`), with its distinct characters and the share the vocabulary cap keeps. */
+function textOf(c: { text?: string; maxCharacters: number; vocabMax: number }): { text: string; distinct: number; kept: number } {
+  const text = [...(c.text ?? generateCorpus(80_000))].slice(0, c.maxCharacters).join('');
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const frequent = [...counts.values()].sort((a, b) => b - a);
+  const length = frequent.reduce((a, b) => a + b, 0);
+  // A capped vocabulary keeps vocabMax - 1 characters and the unknown token (Vocabulary.fromText).
+  const kept = counts.size <= c.vocabMax ? 1 : frequent.slice(0, c.vocabMax - 1).reduce((a, b) => a + b, 0) / length;
+  return { text, distinct: counts.size, kept };
+}
+
+/** Distinct characters of the built-in corpus, the cost model's reference. */
+const BUILT_IN_VOCABULARY = 54;
+
 const versusSchema = z.object({
   text: z.string().optional(), // the user's text (selection or file); the built-in corpus when absent
   maxCharacters: z.number().int().min(1_000).max(50_000_000).default(20_000), // the first this-many characters: the run's time does not grow with the file
+  // The most frequent characters kept (the rest share one unknown token): a Chinese text's thousands of characters would make the softmax 5x the work.
+  vocabMax: z.number().int().min(2).max(100_000).default(500),
   hidden: z.number().int().min(1).max(1024).default(128),
   layers: z.number().int().min(1).max(4).default(1),
   seqLen: z.number().int().min(2).max(1000).default(64),
@@ -347,18 +364,21 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
   title: { en: 'LSTM against GRU on your text', zh: '在你的文本上比较 LSTM 与 GRU' },
   description: {
     en: 'The chapter compares the LSTM (three gates and a cell state) with the GRU (two gates, no separate cell state): the GRU has fewer parameters and often learns as well. '
-      + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
+      + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`; at most 500 distinct characters, `vocabMax`, the rarest sharing one unknown token, which the caption says) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
     zh: '教材比较了 LSTM（三个门和一个细胞状态）与 GRU（两个门，没有单独的细胞状态）：GRU 参数更少，学得往往一样好。'
-      + '两者在同一文本（默认取前 20,000 个字符，`maxCharacters`）上用相同设置和 3 个种子训练；图中画出验证损失随步数和随实际时间的变化（平均，阴影 = 范围），表中列出参数个数。',
+      + '两者在同一文本（默认取前 20,000 个字符，`maxCharacters`；最多 500 个不同字符，`vocabMax`，最少见的字符共用一个未知记号，图注会说明）上用相同设置和 3 个种子训练；图中画出验证损失随步数和随实际时间的变化（平均，阴影 = 范围），表中列出参数个数。',
   },
   schema: versusSchema,
   plan(c, tr) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: cell === 'lstm' ? 1.2 : 1, job: { cell, seed } })));
+    // Work per position: the recurrence (4 h^2 for the LSTM's gates) and the head (h x vocabulary), against the defaults on the built-in corpus.
+    const vocabulary = Math.min(c.vocabMax, textOf(c).distinct);
+    const perPosition = (h: number, v: number) => 4 * h * h * c.layers + h * v;
+    const size = (c.steps / 150) * (c.seqLen / 64) * (c.batch / 32) * (perPosition(c.hidden, vocabulary) / perPosition(128, BUILT_IN_VOCABULARY));
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: (cell === 'lstm' ? 1.2 : 1) * size, job: { cell, seed } })));
   },
   async runOne(c, { cell, seed }, ctx) {
-    const text = [...(c.text ?? generateCorpus(80_000))].slice(0, c.maxCharacters).join('');
-    return record(cell, seed, text, {
-      cell, hidden: c.hidden, layers: c.layers, embed: 32, seqLen: c.seqLen, batch: c.batch, steps: c.steps, optimizer: c.optimizer, lr: c.learningRate,
+    return record(cell, seed, textOf(c).text, {
+      cell, hidden: c.hidden, layers: c.layers, embed: 32, seqLen: c.seqLen, batch: c.batch, steps: c.steps, optimizer: c.optimizer, lr: c.learningRate, vocabMax: c.vocabMax,
       evalInterval: Math.max(1, Math.floor(c.steps / 10)),
     }, ctx);
   },
@@ -380,11 +400,18 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
     }).length;
     const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
     const finalText = new Map(groups.map(([name, rs]) => [name, meanRange(rs.map((r) => r.valLoss.at(-1)!))]));
+    // What was trained on, said where the student looks: the text's size, its alphabet, and what the cap kept.
+    const text = textOf(c);
+    const characters = [...text.text].length.toLocaleString('en');
+    const corpus = text.distinct <= c.vocabMax
+      ? tr(`Trained on ${characters} characters of ${c.text === undefined ? 'the built-in corpus' : 'your text'} (${text.distinct} distinct). `, `训练文本：${c.text === undefined ? '内置语料' : '你的文本'}的 ${characters} 个字符（${text.distinct} 个不同字符）。`)
+      : tr(`Trained on ${characters} characters of your text (${text.distinct.toLocaleString('en')} distinct); the ${c.vocabMax - 1} most frequent are kept (${(100 * text.kept).toFixed(1)}% of the text) and the rest share one unknown token, so the runs take a minute, not five (vocabMax). `,
+        `训练文本：你的文本的 ${characters} 个字符（${text.distinct.toLocaleString('en')} 个不同字符）；保留最常见的 ${c.vocabMax - 1} 个（占文本的 ${(100 * text.kept).toFixed(1)}%），其余共用一个未知记号，这样运行只需约一分钟而不是五分钟（vocabMax）。`);
     return {
       result,
       figures: [
         { id: 'steps', title: tr(`Validation loss against steps (${meanOfSeeds(tr, seeds.length)})`, `验证损失随步数（${meanOfSeeds(tr, seeds.length)}）`),
-          caption: tr('Lower is better: compare the two lines step for step on the same text; the bands show how much the seeds differ.', '越低越好：在同一文本上逐步比较两条线；阴影表示种子之间的差别。'),
+          caption: corpus + tr('Lower is better: compare the two lines step for step on the same text; the bands show how much the seeds differ.', '越低越好：在同一文本上逐步比较两条线；阴影表示种子之间的差别。'),
           xLabel: tr('step', '步'), yLabel: valLabel, shareY: 'val', ...banded(runs, (r) => [r.valSteps, r.valLoss]) },
         { id: 'time', title: tr('Validation loss against wall time', '验证损失随实际时间'),
           caption: tr('The same runs against seconds: the GRU has fewer parameters and does less work per step.', '同样的训练，横轴换成秒：GRU 参数更少，每一步的计算也更少。'),

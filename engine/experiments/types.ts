@@ -18,11 +18,27 @@ export interface RunContext {
   tr: Tr;
 }
 
-export interface ExperimentContext extends Omit<RunContext, 'tr'> {
+export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
+  /** Progress in [0, 1], a message, and the seconds left (from the estimate, then the pace so far; null when unknown). */
+  progress(fraction: number, message: string, secondsLeft?: number | null): void;
   /** Worker threads for the runs: undefined = one per core (at most one per run); 1 = all in this thread. */
   workers?: number;
   /** The language of everything the experiment says (default English). */
   lang?: Lang;
+  /** Before the first run: what will run, on how many threads, and about how long. */
+  plan?(plan: ExperimentPlan): void;
+  /** After each run but the last: the figures and tables of the runs finished so far. */
+  partial?(output: ExperimentOutput<unknown>, done: number, total: number): void;
+}
+
+/** What an experiment is about to do, for the panel to say before it starts. */
+export interface ExperimentPlan {
+  runs: number;
+  threads: number;
+  /** About this many seconds on this machine (see estimate.ts); null when never measured. */
+  estimateSeconds: number | null;
+  /** "3 seeds x 6 cells" in the run's language: what the runs are. */
+  summary: string;
 }
 
 /** One independent run of an experiment: plain JSON, so it can be done on any thread, in any order. */
@@ -103,13 +119,13 @@ export class ExperimentCancelled extends Error {
 }
 
 /** A progress callback that passes on at most one report every `ms` (a few a second is enough to watch; more is message traffic). */
-export function throttledProgress(report: RunContext['progress'], ms = 200): RunContext['progress'] {
+export function throttledProgress<A extends unknown[]>(report: (...args: A) => void, ms = 200): (...args: A) => void {
   let last = 0;
-  return (fraction, message) => {
+  return (...args) => {
     const now = Date.now();
     if (now - last < ms) return;
     last = now;
-    report(fraction, message);
+    report(...args);
   };
 }
 

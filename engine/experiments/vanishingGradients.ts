@@ -43,6 +43,9 @@ export interface VanishingResult {
   runs: VanishingRun[];
 }
 
+/** The work of a run against the defaults' (for the time estimate): length, width and training steps. */
+const sizeOf = (c: z.output<typeof schema>) => (c.seqLen / 100) * (c.hidden / 128) * ((c.trainSteps + 20) / 60) * Math.sqrt(c.batch / 8);
+
 /** Relative cost of one run per cell (gradient probes and 40 training steps; gated cells cost more). */
 const COST: Record<string, number> = { lstm: 3, 'lstm-forget1': 3, gru: 2.5 };
 
@@ -61,7 +64,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
   },
   schema,
   plan(c, tr) {
-    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: COST[cell] ?? 1, job: { cell, seed } })));
+    return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: (COST[cell] ?? 1) * sizeOf(c), job: { cell, seed } })));
   },
   async runOne(c, { cell: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
@@ -129,13 +132,15 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     // The table's numbers and the headline's are the same strings: geometric means over seeds (the figure's lines), with their range.
     const normAt = (cell: string, d: number, pick: (r: VanishingRun) => number[]) => {
       const values = of(cell).map((r) => pick(r)[d]);
+      if (!values.length) return '–'; // a partial result: no run of this cell yet
       return values.every((v) => v === 0) ? tr('0 (every entry 0 in float32)', '0（每个元素在 float32 中都是 0）') : geometricMeanRange(values);
     };
     const headlineNumber = (cell: string) => meanPart(normAt(cell, d30, (r) => r.gradNorm));
+    // Seeds where both cells have run (all of them once the experiment is done; fewer in a partial result).
     const bySeed = (a: string, b: string) => seeds.filter((seed) => {
-      const ra = runs.find((r) => r.cell === a && r.seed === seed)!;
-      const rb = runs.find((r) => r.cell === b && r.seed === seed)!;
-      return ra.gradNorm[d30] < rb.gradNorm[d30];
+      const ra = runs.find((r) => r.cell === a && r.seed === seed);
+      const rb = runs.find((r) => r.cell === b && r.seed === seed);
+      return ra && rb && ra.gradNorm[d30] < rb.gradNorm[d30];
     }).length;
     const claims = [
       c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? tr(`sigmoid below tanh in ${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`, `sigmoid 低于 tanh：${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`) : '',

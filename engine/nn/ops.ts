@@ -129,8 +129,25 @@ export function stableNorm(x: Tensor, axis?: number): Tensor {
   });
 }
 
-/** The norm of all entries of several tensors together (a global gradient norm), scaled as `stableNorm`. */
+/**
+ * The norm of all entries of several tensors together (a global gradient norm). The plain
+ * sum of squares (two kernels a tensor, as torch's clip_grad_norm_ computes it) when it is
+ * a normal float32 number, else scaled as `stableNorm` (about five kernels a tensor): every
+ * training step clips, and in small models kernel calls are the cost. A plain sum at or
+ * above 1e-30 has not lost to underflow any square that matters to it, and a finite one has
+ * not overflowed. Reads one number (a step reads the norm anyway, for clipping and its report).
+ */
+export const PLAIN_SUM_OF_SQUARES_FLOOR = 1e-30;
+
 export function stableGlobalNorm(tensors: Tensor[]): tf.Scalar {
+  const sumOfSquares = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))));
+  const plain = sumOfSquares.dataSync()[0];
+  if (Number.isFinite(plain) && plain >= PLAIN_SUM_OF_SQUARES_FLOOR) {
+    const norm = tf.sqrt(sumOfSquares) as tf.Scalar;
+    sumOfSquares.dispose();
+    return norm;
+  }
+  sumOfSquares.dispose();
   return tf.tidy(() => {
     const largest = tf.max(tf.stack(tensors.map((t) => tf.max(tf.abs(t)))));
     const scale = tf.where(tf.equal(largest, 0), tf.onesLike(largest), largest);

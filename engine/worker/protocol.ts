@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/checkpoint';
-import type { ExperimentOutput } from '../experiments/types';
+import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
 import { LANGS } from '../experiments/lang';
 import type { ProbeResult } from '../model/probe';
 import type { SampleSummary } from '../model/sample';
@@ -92,9 +92,13 @@ export interface ModelInfo {
 
 /** A token of a sample stream. */
 export interface TokenEvent { kind: 'token'; text: string }
-/** How far an experiment has got. */
-export interface ExperimentProgressEvent { kind: 'experiment'; fraction: number; message: string }
-export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent;
+/** How far an experiment has got, and about how long it has left (null: unknown). */
+export interface ExperimentProgressEvent { kind: 'experiment'; fraction: number; message: string; secondsLeft: number | null }
+/** Before an experiment's first run: what it will run, on how many threads, about how long. */
+export interface ExperimentPlanEvent { kind: 'experimentPlan'; plan: ExperimentPlan }
+/** The figures and tables of the runs finished so far (`done` of `total`). */
+export interface ExperimentPartialEvent { kind: 'experimentPartial'; output: ExperimentOutput<unknown>; done: number; total: number }
+export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent | ExperimentPlanEvent | ExperimentPartialEvent;
 
 //#region from worker
 /** The answer to request `inReplyTo`. */

@@ -160,8 +160,10 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
       await ensureBackend();
       return await runExperiment(r.name, r.config ?? {}, {
         signal: controller.signal,
-        progress: throttledProgress((fraction, message) => emit(r.id, { kind: 'experiment', fraction, message })),
+        progress: throttledProgress((fraction, message, secondsLeft) => emit(r.id, { kind: 'experiment', fraction, message, secondsLeft: secondsLeft ?? null })),
         lang: r.lang,
+        plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
+        partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),
       });
     } finally {
       training = undefined;

@@ -17,7 +17,8 @@ import { sig3 } from '../../engine/experiments/common';
 import { formatCell, significantDigits } from '../../webview/format';
 import { EXPERIMENTS } from '../../engine/experiments';
 import type { Lang } from '../../engine/experiments/lang';
-import type { Table } from '../../engine/experiments/types';
+import type { ExperimentPlan, Table } from '../../engine/experiments/types';
+import { estimateSeconds, MEASURED_SECONDS } from '../../engine/experiments/estimate';
 
 const ctx = { progress: () => undefined };
 type Output<R> = { result: R; figures: Figure[]; table: Table; tables?: Array<{ title: string; table: Table }>; headline: string };
@@ -228,5 +229,44 @@ describe('experiments', () => {
       ];
       for (const [what, text] of texts) assert.match(text, CJK, `${e.name}: the ${what} has no Chinese: "${text}"`);
     }
+  });
+
+  it('no blind waits: a plan with an estimate before the first run, the time left while it runs, the figures of the runs finished so far', async () => {
+    const plans: ExperimentPlan[] = [];
+    const partials: Array<{ done: number; total: number; headline: string; series: number }> = [];
+    const lefts: Array<number | null | undefined> = [];
+    const config = { steps: 4, seeds: 2, hidden: 8, seqLen: 8, clipNorms: [0, 1] };
+    const { output } = await runExperiment('exploding-gradients', config, {
+      progress: (_f, _m, left) => lefts.push(left), workers: 1,
+      plan: (p) => plans.push(p),
+      partial: (o, done, total) => partials.push({ done, total, headline: o.headline, series: o.figures[0].series.length }),
+    });
+    assert.equal(plans.length, 1);
+    assert.equal(plans[0].runs, 10);
+    assert.equal(plans[0].threads, 1);
+    assert.ok(plans[0].estimateSeconds !== null && plans[0].estimateSeconds > 0 && plans[0].estimateSeconds < 60, `estimate ${plans[0].estimateSeconds}`);
+    assert.match(plans[0].summary, /^relu x2.5, no clip, seed 1; .*; …$/);
+    // One partial result after each run but the last, growing; the final output has every run.
+    assert.deepEqual(partials.map((p) => p.done), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.ok(partials.every((p) => p.total === 10));
+    assert.ok(partials[0].series <= partials.at(-1)!.series);
+    assert.equal(output.figures[0].series.length, 5);
+    assert.ok(lefts.some((l) => typeof l === 'number'), 'the progress says how long is left');
+  });
+
+  it('the estimate is calibrated to the measured defaults and scales with the work', () => {
+    for (const e of EXPERIMENTS) {
+      const defaults = e.schema.parse({});
+      const at2 = estimateSeconds(e, defaults, 2)!;
+      assert.ok(Math.abs(at2 - MEASURED_SECONDS[e.name]) < 0.01 * MEASURED_SECONDS[e.name] + 1e-9, `${e.name}: ${at2} against ${MEASURED_SECONDS[e.name]}`);
+    }
+    const lstmVsGru = EXPERIMENTS.find((e) => e.name === 'lstm-vs-gru')!;
+    const more = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ steps: 300 }), 2)!;
+    assert.ok(more > 1.8 * MEASURED_SECONDS['lstm-vs-gru'], `twice the steps: ${more}`);
+    // A text with a large alphabet costs more per step, up to the vocabulary cap.
+    const chinese = Array.from({ length: 20_000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 3000))).join('');
+    const capped = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ text: chinese }), 2)!;
+    const uncapped = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ text: chinese, vocabMax: 5000 }), 2)!;
+    assert.ok(capped > MEASURED_SECONDS['lstm-vs-gru'] && uncapped > 2 * capped, `${capped} s capped, ${uncapped} s not`);
   });
 });

@@ -52,3 +52,15 @@ test('every package.nls.json key has a zh-cn entry', () => {
   assert.deepEqual(Object.keys(en).filter((k) => !(k in zh)), []);
   assert.deepEqual(Object.keys(zh).filter((k) => !(k in en)), [], 'zh-cn keys that English does not have');
 });
+
+test('every walkthrough page exists in English and Chinese', () => {
+  const en = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+  const zh = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const pages = Object.keys(en).filter((k) => k.endsWith('.markdown'));
+  assert.equal(pages.length, 4);
+  for (const key of pages) {
+    assert.notEqual(en[key], zh[key], `${key}: the same page in both languages`);
+    for (const file of [en[key], zh[key]]) assert.ok(fs.existsSync(path.join(ROOT, file)), `${key}: ${file} is missing`);
+    assert.match(fs.readFileSync(path.join(ROOT, zh[key]), 'utf8'), CJK, `${zh[key]} is not Chinese`);
+  }
+});

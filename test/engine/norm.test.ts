@@ -52,5 +52,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
       for (const g of grads) for (const v of g.dataSync()) relClose(v, 0.5, 'each entry of the clipped gradient', 1e-4);
       tf.dispose([...tiny, ...huge, ...grads, norm]);
     });
+
+    it('the global norm takes the plain sum of squares when it is a normal number (fewer kernels), and the scaled one below it: both exact', async () => {
+      await initBackend(backend);
+      const ordinary = [tf.randomNormal([50, 20], 0, 1, 'float32', 1), tf.randomNormal([20], 0, 1e-3, 'float32', 2)];
+      const flat = tf.concat(ordinary.map((t) => t.reshape([-1])));
+      relClose(stableGlobalNorm(ordinary).dataSync()[0], stableNorm(flat).dataSync()[0], 'plain against scaled, ordinary gradients', 1e-6);
+      // On either side of the floor (1e-30 for the sum of squares): 1,000 entries of 1e-15 (sum 1e-27) and of 1e-17 (sum 1e-31).
+      const above = [tf.fill([1000], 1e-15)];
+      const below = [tf.fill([1000], 1e-17)];
+      relClose(stableGlobalNorm(above).dataSync()[0], Math.sqrt(1000) * 1e-15, 'plain path, 1e-15 entries');
+      relClose(stableGlobalNorm(below).dataSync()[0], Math.sqrt(1000) * 1e-17, 'scaled path, 1e-17 entries');
+      tf.dispose([...ordinary, flat, ...above, ...below]);
+    });
   });
 }

@@ -538,7 +538,14 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
     if (units.length < 4 || !units.every((u) => /^\d+$/.test(u))) throw new Error(`the unit labels drawn are "${units.join(',')}"`);
     const bar = inspector.locator('#colour-bar');
     if ((await bar.getAttribute('data-min')) !== '0' || (await bar.getAttribute('data-max')) !== '1') throw new Error('the input gate\'s colour bar is not 0..1');
-    if (!/0[\s\S]*1/.test(await bar.innerText())) throw new Error('the colour bar shows no min and max');
+    const barText = await bar.innerText();
+    if (!/0 closed[\s\S]*1 open[\s\S]*Pale is 0/.test(barText)) throw new Error(`the colour bar does not read "0 closed … 1 open" with its sentence: ${barText}`);
+    // Half the window or more, beside the text; one scroll area: every unit in view, the sideways scrollbar right under the heatmap.
+    const frame = await page.locator('iframe.webview[src*="extensionId=seqlab.seqlab"]').last().boundingBox();
+    const windowWidth = await page.evaluate(() => window.innerWidth);
+    if (frame.width < 0.45 * windowWidth) throw new Error(`the inspector is ${frame.width} px wide in a ${windowWidth} px window`);
+    const fits = await inspector.locator('#heatmap-viewport').evaluate((v) => ({ inner: v.scrollHeight - v.clientHeight, bottom: v.getBoundingClientRect().bottom, height: window.innerHeight, pageScroll: document.scrollingElement.scrollTop }));
+    if (fits.inner > 1 || fits.bottom > fits.height || fits.pageScroll) throw new Error(`the heatmap does not fit its view: ${JSON.stringify(fits)}`);
     const quantities = await inspector.locator('#quantity vscode-option').allInnerTexts();
     for (const name of ['input gate i', 'forget gate f', 'cell candidate g', 'output gate o', 'cell state c', 'hidden state h']) {
       if (!quantities.some((q) => q.includes(name))) throw new Error(`the quantity picker lacks "${name}": ${quantities.join(' | ')}`);
@@ -553,6 +560,21 @@ await scenario('inspector on Chinese text: columns, labels, colour bar, unit plo
     const rowHeight = (box.height - 24) / Math.min(order.length, Math.floor((box.height - 24) / 4));
     await page.mouse.click(box.x + 120, box.y + 24 + rowHeight * 3.5);
     await inspector.locator(`#unit-plot:not([data-unit="${before}"]) canvas`).first().waitFor({ timeout: 10_000 });
+    // The row under the pointer is named at the side, whichever rows are labelled.
+    const hb = await inspector.locator('#heatmap').boundingBox();
+    const hoverOrder = JSON.parse(await attr('data-unit-order'));
+    const rowsNow = Number(await attr('data-units'));
+    const rowPx = (hb.height - 24) / rowsNow;
+    await page.mouse.move(hb.x + 200, hb.y + 24 + rowPx * 6.5);
+    await inspector.locator(`#heatmap[data-hovered-unit="${hoverOrder[6]}"]`).waitFor({ timeout: 5_000 });
+    if (!(await attr('data-drawn-units')).split(',').includes(String(hoverOrder[6]))) throw new Error(`the hovered unit ${hoverOrder[6]} is not named at the side`);
+    // A stretched colour scale: the bar's ends are the data's range, and its sentence says so.
+    await inspector.locator('#contrast').evaluate((el) => { el.value = 'stretched'; el.dispatchEvent(new Event('change')); });
+    await inspector.locator('#colour-bar[data-contrast="stretched"]').waitFor({ timeout: 5_000 });
+    const [lo, hi] = [Number(await inspector.locator('#colour-bar').getAttribute('data-min')), Number(await inspector.locator('#colour-bar').getAttribute('data-max'))];
+    if (!(lo >= 0 && hi <= 1 && lo < hi) || !/Stretched to this text/.test(await inspector.locator('#colour-bar').innerText())) throw new Error(`the stretched scale reads ${lo}..${hi}`);
+    await page.screenshot({ path: path.join(SHOTS, 'inspector-stretched-light.png') });
+    await inspector.locator('#contrast').evaluate((el) => { el.value = 'fixed'; el.dispatchEvent(new Event('change')); });
 
     // Drag across characters 6..15 in the header row: the units are sorted by that span.
     const orderBefore = await attr('data-unit-order');
@@ -653,8 +675,11 @@ async function expectMarkLabelsPlaced(panel, name) {
   return figures.reduce((a, f) => a + f.labels.length, 0);
 }
 
-await scenario('every experiment with its defaults: readable figures in light and dark, restored after a reload', async () => {
-  await withWorkbench({}, async (page) => {
+const experimentTimes = {};
+await scenario('every experiment with its defaults: a plan and an estimate first, partial figures as runs finish, readable figures in light and dark, restored after a reload', async () => {
+  // lstm-vs-gru trains on the open editor's text: a 27k-character Chinese one, the costly case (2,270 distinct characters).
+  await withWorkbench({ files: { 'poems.txt': chineseText() } }, async (page) => {
+    await openFile(page, 'poems.txt');
     let previousHeadline = null;
     for (const [i, name] of EXPERIMENTS.entries()) {
       const started = Date.now();
@@ -664,6 +689,15 @@ await scenario('every experiment with its defaults: readable figures in light an
       await page.keyboard.press('Enter');
       await acceptConfigInput(page); // the default configuration
       const panel = await webviewWith(page, '#root h2');
+      // Before the first run ends: what will run and about how long.
+      const plan = await panel.locator('#plan', { hasText: /\d+ runs? on \d+ worker threads?/ }).innerText({ timeout: 30_000 });
+      if (name !== 'cell-walkthrough' && !/about \d+:\d\d on this machine/.test(plan)) throw new Error(`${name}: the plan gives no time: ${plan}`);
+      // An experiment of many runs shows the figures of those finished while the others run.
+      if (name === 'long-range-memory') {
+        await panel.locator('#partial-note', { hasText: /Partial: the figures and tables show the \d+ of 12 runs/ }).waitFor({ timeout: 120_000 });
+        await panel.locator('.figure canvas').first().waitFor({ timeout: 10_000 });
+        await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-partial.png`), fullPage: true });
+      }
       // This experiment's headline, not the previous one's: the panel shows the last result until
       // the new run's first message arrives, and then no headline while it runs.
       for (const until = Date.now() + 240_000; ; await page.waitForTimeout(500)) {
@@ -674,8 +708,9 @@ await scenario('every experiment with its defaults: readable figures in light an
         }
         if (Date.now() > until) throw new Error(`${name}: no headline of its own within 240 s`);
       }
+      experimentTimes[name] = (Date.now() - started) / 1000;
       await checkExperimentPanel(panel, name);
-      console.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
+      console.log(`  ${name}: ${experimentTimes[name].toFixed(0)} s in VS Code (${plan.split('\n')[0]}); ${await panel.locator('#headline').innerText()}`);
       await page.waitForTimeout(400); // paint before the screenshot
       // cell-walkthrough draws an SVG diagram; the others uPlot canvases, which must hold lines.
       const figure = { chart: name !== 'cell-walkthrough', canvases: '.figure canvas' };

@@ -291,4 +291,27 @@ describe('SeqLab in VS Code', function () {
     assert.equal(leak.output.result.diagonalInfluence.bi1, 0);
     assert.ok(leak.output.result.diagonalInfluence.bi2 > 0);
   });
+
+  it('an experiment in the worker says its plan first, the time left while it runs, and the figures of finished runs; a cancel keeps them', async () => {
+    const { engine } = await api();
+    const seen: { plans: number; lefts: Array<number | null>; partials: number[]; headline?: string } = { plans: 0, lefts: [], partials: [] };
+    const job = engine.runExperiment('exploding-gradients', { steps: 40, seeds: 3, hidden: 16, seqLen: 16, clipNorms: [0, 1] }, 'zh-cn', {
+      plan: (p) => {
+        seen.plans++;
+        assert.equal(p.runs, 15);
+        assert.match(p.summary, /种子/);
+      },
+      progress: (_f, _m, left) => seen.lefts.push(left),
+      partial: (output, done) => {
+        seen.partials.push(done);
+        seen.headline = output.headline;
+        if (done === 3) void job.cancel(); // three of fifteen runs in: stop
+      },
+    });
+    await assert.rejects(job.result, /cancel/);
+    assert.equal(seen.plans, 1);
+    assert.ok(seen.partials.length >= 3 && seen.partials.slice(0, 3).join() === '1,2,3', `partials ${seen.partials.join()}`);
+    assert.match(seen.headline ?? '', /种子/, 'the partial headline is in the asked language');
+    assert.ok(seen.lefts.some((l) => typeof l === 'number'), 'the time left was reported');
+  });
 });

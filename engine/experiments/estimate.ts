@@ -1,0 +1,48 @@
+/**
+ * How long an experiment will take, said before it starts: the seconds its defaults took
+ * when measured (`seqlab experiment NAME`, wasm, on a 2-core machine with 2 worker
+ * threads), scaled by the plan's cost (each run's relative cost, summed) against the
+ * defaults' and by the threads. A rough figure, stated as one: a machine whose wasm is
+ * slower, or settings the cost model does not weigh, take longer; the panel corrects it
+ * from the measured progress once the runs are under way.
+ */
+import type { Experiment } from './types';
+import { translator } from './lang';
+
+/**
+ * Seconds for the defaults (lstm-vs-gru on the built-in corpus), measured one at a time with
+ * `node dist/cli.js experiment NAME --json` on a 2-core machine, wasm (the README's table).
+ */
+export const MEASURED_SECONDS: Record<string, number> = {
+  'vanishing-gradients': 16, 'exploding-gradients': 23, normalization: 58, 'long-range-memory': 91, 'lstm-vs-gru': 36, 'cell-walkthrough': 0.3, 'bidirectional-leak': 42,
+};
+/** The threads the measurements ran on. */
+export const MEASURED_THREADS = 2;
+/** Seconds a run costs whatever its size (a model built, a thread's first kernels compiled). */
+const PER_RUN_SECONDS = 0.3;
+
+const totalCost = (e: Experiment, config: unknown) => e.plan(config as never, translator('en')).reduce((a, r) => a + r.cost, 0);
+
+/** Seconds this config should take on `threads` threads, or null when the experiment was never measured. */
+export function estimateSeconds(e: Experiment, config: unknown, threads: number): number | null {
+  const measured = MEASURED_SECONDS[e.name];
+  if (measured === undefined) return null;
+  const defaults = totalCost(e, e.schema.parse({}));
+  const runs = e.plan(config as never, translator('en')).length;
+  const parallel = (n: number, t: number) => Math.min(n, Math.max(1, t));
+  const defaultRuns = e.plan(e.schema.parse({}) as never, translator('en')).length;
+  // Work scales with the cost; wall time with the threads the runs can use; each run has a fixed part.
+  const fixed = (n: number, t: number) => (PER_RUN_SECONDS * n) / parallel(n, t);
+  const work = Math.max(0, measured - fixed(defaultRuns, MEASURED_THREADS)) * parallel(defaultRuns, MEASURED_THREADS);
+  return (work * (totalCost(e, config) / (defaults || 1))) / parallel(runs, threads) + fixed(runs, threads);
+}
+
+/**
+ * Seconds left, from the share done so far: the estimate while too little is done to
+ * measure (under 5% or 3 s), then the pace so far.
+ */
+export function secondsLeft(fraction: number, elapsed: number, estimate: number | null): number | null {
+  if (fraction >= 1) return 0;
+  if (fraction < 0.05 || elapsed < 3) return estimate === null ? null : Math.max(0, estimate - elapsed);
+  return (elapsed * (1 - fraction)) / fraction;
+}
