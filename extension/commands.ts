@@ -56,11 +56,11 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
   // Show the view before the run starts: creating a webview costs the extension host
   // about 100 ms once (measured), which should not land in the middle of training.
   await vscode.commands.executeCommand('seqlab.trainingView.focus');
-  // How far the run gets, noted every few seconds: after a crash the offer to resume says it.
+  // How far the run gets, noted a few times a second (a file of a few bytes): after a crash the offer to resume says it.
   let noted = 0;
   const noting = c.engine.onDidChangeState((state) => {
     const step = state.last?.step ?? 0;
-    if (!state.running || step <= 0 || Date.now() - noted < 3000) return;
+    if (!state.running || step <= 0 || Date.now() - noted < 250) return;
     noted = Date.now();
     try {
       c.runs.noteStep(record, step);

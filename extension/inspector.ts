@@ -59,9 +59,12 @@ export class InspectorPanel {
       InspectorPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
       return InspectorPanel.current;
     }
+    // The editor groups as they are before the panel opens (the host learns of the new group only later).
+    const alone = vscode.window.tabGroups.all.length === 1;
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, vscode.l10n.t('SeqLab: Gates'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-    // Half the window beside the text, not the narrow column a new group may get.
-    void vscode.commands.executeCommand('workbench.action.evenEditorWidths');
+    // Half the window or more beside the text (the side bar takes part of it), not the narrow column a new group may get.
+    if (alone) void vscode.commands.executeCommand('vscode.setEditorLayout', { orientation: 0, groups: [{ size: 0.35 }, { size: 0.65 }] });
+    else void vscode.commands.executeCommand('workbench.action.evenEditorWidths');
     InspectorPanel.current = new InspectorPanel(panel, extensionUri, engine, log);
     return InspectorPanel.current;
   }

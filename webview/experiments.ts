@@ -18,7 +18,9 @@ const api = connect<{ last?: ExperimentMessage }>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
     // Drawn at once from the webview's own state; the host sends its copy (what exports use) after `ready`.
-    const saved = api.getState()?.last;
+    // A message that came before the strings is drawn again with them.
+    const saved = shown ?? api.getState()?.last;
+    drawnKey = '';
     if (saved) render(saved);
   } else if (m.type === 'experiment') {
     if (!m.running) api.setState({ last: m });
@@ -244,8 +246,10 @@ const clock = (seconds: number) => {
 /** "18 runs on 2 worker threads; about 0:13 on this machine (…)": what will run and about how long. */
 function planLine(m: ExperimentMessage): string {
   const p = m.plan!;
-  return (p.estimateSeconds === null ? (strings.planNoEstimate ?? '{0} runs on {1} worker threads.') : (strings.planLine ?? '{0} runs on {1} worker threads; about {2} on this machine.'))
-    .replace('{0}', String(p.runs)).replace('{1}', String(p.threads)).replace('{2}', clock(p.estimateSeconds ?? 0));
+  const template = p.runs === 1
+    ? (p.estimateSeconds === null ? strings.planOneNoEstimate : p.estimateSeconds < 1 ? strings.planOneQuick : strings.planOne)
+    : (p.estimateSeconds === null ? strings.planNoEstimate : strings.planLine);
+  return (template ?? '').replace('{0}', String(p.runs)).replace('{1}', String(p.threads)).replace('{2}', clock(p.estimateSeconds ?? 0)).replace('{3}', clock(p.estimateSeconds ?? 0));
 }
 
 function progressText(m: ExperimentMessage): string {

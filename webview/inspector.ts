@@ -22,10 +22,14 @@ let strings: Record<string, string> = {};
 let result: ProbePayload | undefined;
 let title = '';
 let linePlot: uPlot | undefined;
+/** Fits the shown heatmap's rows to the view again (set by each render; called when the page's layout changes). */
+let refit: (() => void) | undefined;
 /** The end of a drag across characters; the listener lives on the window, so it is registered once. */
 let onMouseUp: (() => void) | undefined;
 window.addEventListener('mouseup', () => onMouseUp?.());
 const root = document.getElementById('root')!;
+new ResizeObserver(() => refit?.()).observe(document.body);
+window.addEventListener('resize', () => refit?.());
 const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
@@ -371,6 +375,12 @@ function render(): void {
   );
   fitRows();
   draw();
+  // The pickers (web components) take their height a moment later, moving the heatmap down: fit again then.
+  refit = () => {
+    const before = rowHeight;
+    fitRows();
+    if (rowHeight !== before) redraw();
+  };
 
   const values = Array.from({ length: grid.rows }, (_, t) => grid.data[t * units + (units === 1 ? 0 : unit)]);
   const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };

@@ -263,9 +263,9 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
         tr('x_t\'s influence on its own prediction, relative to the other positions\' mean (mean over seeds, range)', 'x_t 对自己预测的影响，相对于其他位置的平均（种子平均，范围）'),
         tr('x_t reaches its prediction (relative influence > 0.01)', 'x_t 影响到自己的预测（相对影响 > 0.01）'),
         tr(`generated left to right after "${prompt}" (seed ${seeds[0]}; ␣ = space)`, `在 “${prompt}” 之后从左到右生成（种子 ${seeds[0]}；␣ = 空格）`)],
-        ...c.models.map((n) => [n, lossText.get(n)!, influenceText.get(n)!, ofSeeds(tr, result.leakingSeeds[n], seeds.length), continuation(n)])],
-      headline: c.models.map((n) => tr(`${n}: loss ${meanPart(lossText.get(n)!)}, x_t's relative influence on its own prediction ${meanPart(influenceText.get(n)!)} (above 0.01 in ${ofSeeds(tr, result.leakingSeeds[n], seeds.length)})`,
-        `${n}：损失 ${meanPart(lossText.get(n)!)}，x_t 对自己预测的相对影响 ${meanPart(influenceText.get(n)!)}（高于 0.01：${ofSeeds(tr, result.leakingSeeds[n], seeds.length)}）`)).join(tr('; ', '；')),
+        ...c.models.map((n) => [n, lossText.get(n)!, influenceText.get(n)!, ofSeeds(tr, result.leakingSeeds[n], of(n).length), continuation(n)])],
+      headline: c.models.map((n) => tr(`${n}: loss ${meanPart(lossText.get(n)!)}, x_t's relative influence on its own prediction ${meanPart(influenceText.get(n)!)} (above 0.01 in ${ofSeeds(tr, result.leakingSeeds[n], of(n).length)})`,
+        `${n}：损失 ${meanPart(lossText.get(n)!)}，x_t 对自己预测的相对影响 ${meanPart(influenceText.get(n)!)}（高于 0.01：${ofSeeds(tr, result.leakingSeeds[n], of(n).length)}）`)).join(tr('; ', '；')),
     };
   },
 };

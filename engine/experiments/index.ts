@@ -4,7 +4,7 @@ import { cellWalkthrough } from './cellWalkthrough';
 import { longRangeMemory } from './longRangeMemory';
 import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
 import { poolSize, runPlanned } from './pool';
-import { estimateSeconds, secondsLeft } from './estimate';
+import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
 import { translator } from './lang';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
@@ -29,7 +29,8 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);
   const threads = poolSize(plan.length, ctx.workers);
-  const estimate = estimateSeconds(e, parsed.data, threads);
+  const cliEstimate = estimateSeconds(e, parsed.data, threads);
+  const estimate = cliEstimate === null ? null : cliEstimate * (ctx.host === 'editor' ? IN_EDITOR_FACTOR : 1);
   const labels = plan.map((r) => r.label);
   ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; ') });
   const started = performance.now();

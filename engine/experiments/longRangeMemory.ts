@@ -202,7 +202,9 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
     // "3 of 3 seeds (step 110–131)": the table's cell, the headline's words and the mark's label say the same.
     const crossedText = (cell: string, T: number) => {
       const at = crossings(cell, T);
-      return `${ofSeeds(tr, at.length, seeds.length)}${at.length ? tr(` (step ${span(at)})`, `（第 ${span(at)} 步）`) : ''}`;
+      // Of the seeds run so far (all of them once the experiment is done; none yet in a partial result: "–").
+      if (!of(cell, T).length) return '–';
+      return `${ofSeeds(tr, at.length, of(cell, T).length)}${at.length ? tr(` (step ${span(at)})`, `（第 ${span(at)} 步）`) : ''}`;
     };
     return {
       result,

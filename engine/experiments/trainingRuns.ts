@@ -183,10 +183,12 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
     };
     const loss = banded(runs, (r) => [r.steps, r.trainLoss], true);
     const grad = banded(runs, (r) => [r.steps, r.gradNorm], true);
-    const divergedText = (k: ExplodingResult['configs'][number]) => tr(`${ofSeeds(tr, k.diverged, seeds.length)}, step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')}`, `${ofSeeds(tr, k.diverged, seeds.length)}，第 ${k.divergedAtSteps.join('、')} 步`);
+    // Of the seeds run so far (all of them once the experiment is done).
+    const seedsOf = (k: ExplodingResult['configs'][number]) => runs.filter((r) => r.name === k.name).length;
+    const divergedText = (k: ExplodingResult['configs'][number]) => tr(`${ofSeeds(tr, k.diverged, seedsOf(k))}, step${k.divergedAtSteps.length > 1 ? 's' : ''} ${k.divergedAtSteps.join(', ')}`, `${ofSeeds(tr, k.diverged, seedsOf(k))}，第 ${k.divergedAtSteps.join('、')} 步`);
     const outcome = (k: ExplodingResult['configs'][number]) => (k.diverged
       ? tr(`diverged in ${divergedText(k)}`, `发散：${divergedText(k)}`)
-      : tr(`trained in ${ofSeeds(tr, seeds.length, seeds.length)}, largest gradient norm ${sig3(k.maxGradNorm)}`, `${ofSeeds(tr, seeds.length, seeds.length)}正常训练，最大梯度范数 ${sig3(k.maxGradNorm)}`));
+      : tr(`trained in ${ofSeeds(tr, seedsOf(k), seedsOf(k))}, largest gradient norm ${sig3(k.maxGradNorm)}`, `${ofSeeds(tr, seedsOf(k), seedsOf(k))}正常训练，最大梯度范数 ${sig3(k.maxGradNorm)}`));
     // The loss panel keeps only the runs that trained: a diverged run's loss spans ten decades and flattens every other line into one.
     const trained = runs.filter((r) => !result.configs.find((k) => k.name === r.name)!.diverged);
     const trainedLoss = banded(trained, (r) => [r.steps, r.trainLoss], true);
@@ -212,7 +214,7 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
         }] : []),
       ],
       table: [[tr('run', '训练'), tr('diverged (NaN)', '发散（NaN）'), tr('final train loss (mean over the seeds that trained)', '最终训练损失（正常训练的种子的平均）'), tr('largest gradient norm (over seeds and steps)', '最大梯度范数（所有种子和步）')],
-        ...result.configs.map((k) => [k.name, k.diverged ? divergedText(k) : ofSeeds(tr, 0, seeds.length), k.finalTrainLoss ?? '–', sig3(k.maxGradNorm)])],
+        ...result.configs.map((k) => [k.name, k.diverged ? divergedText(k) : ofSeeds(tr, 0, seedsOf(k)), k.finalTrainLoss ?? '–', sig3(k.maxGradNorm)])],
       headline: result.configs.map((k) => `${k.name}: ${outcome(k)}`).join(tr('; ', '；')),
     };
   },
@@ -280,19 +282,20 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       result.finalValLoss[name] = round(meanOf(rs.map(final)), 6);
       result.seconds[name] = round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6);
     }
+    // Seeds where both the normalisation and none have run (all of them once the experiment is done).
+    const compared: Record<string, Record<string, number>> = {};
     for (const cell of c.cells) {
       result.beatsNone[cell] = {};
+      compared[cell] = {};
       for (const norm of c.normalizations.filter((n) => n !== 'none')) {
-        result.beatsNone[cell][norm] = seeds.filter((seed) => {
-          const pick = (n: string) => runs.find((r) => r.name === `${cell}/${n}` && r.seed === seed);
-          const a = pick(norm);
-          const b = pick('none');
-          return a && b ? final(a) < final(b) : false;
-        }).length;
+        const pick = (n: string, seed: number) => runs.find((r) => r.name === `${cell}/${n}` && r.seed === seed);
+        const both = seeds.filter((seed) => pick(norm, seed) && pick('none', seed));
+        compared[cell][norm] = both.length;
+        result.beatsNone[cell][norm] = both.filter((seed) => final(pick(norm, seed)!) < final(pick('none', seed)!)).length;
       }
     }
     const ofCell = (cell: string) => runs.filter((r) => r.name.startsWith(`${cell}/`)).map((r) => ({ ...r, name: r.name.split('/')[1] }));
-    const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => tr(`${n} norm below none in ${ofSeeds(tr, k, seeds.length)}`, `${n} 归一化低于不归一化：${ofSeeds(tr, k, seeds.length)}`)).join(tr(', ', '，'))}`).filter((v) => !v.endsWith(': ')) : [];
+    const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => tr(`${n} norm below none in ${ofSeeds(tr, k, compared[cell][n])}`, `${n} 归一化低于不归一化：${ofSeeds(tr, k, compared[cell][n])}`)).join(tr(', ', '，'))}`).filter((v) => !v.endsWith(': ')) : [];
     const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
     // The headline's numbers are the table's: the mean part of each "mean (range)".
     const finalText = new Map(byName(runs).map(([name, rs]) => [name, meanRange(rs.map(final))]));
@@ -335,8 +338,8 @@ const BUILT_IN_VOCABULARY = 54;
 const versusSchema = z.object({
   text: z.string().optional(), // the user's text (selection or file); the built-in corpus when absent
   maxCharacters: z.number().int().min(1_000).max(50_000_000).default(20_000), // the first this-many characters: the run's time does not grow with the file
-  // The most frequent characters kept (the rest share one unknown token): a Chinese text's thousands of characters would make the softmax 5x the work.
-  vocabMax: z.number().int().min(2).max(100_000).default(500),
+  // The most frequent characters kept (the rest share one unknown token): a Chinese text's thousands of characters would make the softmax 5x the work (300 keeps two thirds of a generated Chinese text and most of a real one; the caption says how much).
+  vocabMax: z.number().int().min(2).max(100_000).default(300),
   hidden: z.number().int().min(1).max(1024).default(128),
   layers: z.number().int().min(1).max(4).default(1),
   seqLen: z.number().int().min(2).max(1000).default(64),
@@ -364,9 +367,9 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
   title: { en: 'LSTM against GRU on your text', zh: '在你的文本上比较 LSTM 与 GRU' },
   description: {
     en: 'The chapter compares the LSTM (three gates and a cell state) with the GRU (two gates, no separate cell state): the GRU has fewer parameters and often learns as well. '
-      + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`; at most 500 distinct characters, `vocabMax`, the rarest sharing one unknown token, which the caption says) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
+      + 'Both train on the same text (its first 20,000 characters by default, `maxCharacters`; at most 300 distinct characters, `vocabMax`, the rarest sharing one unknown token, which the caption says) with the same settings and 3 seeds; the figures show validation loss against steps and against wall time (mean, band = range), and the table their parameter counts.',
     zh: '教材比较了 LSTM（三个门和一个细胞状态）与 GRU（两个门，没有单独的细胞状态）：GRU 参数更少，学得往往一样好。'
-      + '两者在同一文本（默认取前 20,000 个字符，`maxCharacters`；最多 500 个不同字符，`vocabMax`，最少见的字符共用一个未知记号，图注会说明）上用相同设置和 3 个种子训练；图中画出验证损失随步数和随实际时间的变化（平均，阴影 = 范围），表中列出参数个数。',
+      + '两者在同一文本（默认取前 20,000 个字符，`maxCharacters`；最多 300 个不同字符，`vocabMax`，最少见的字符共用一个未知记号，图注会说明）上用相同设置和 3 个种子训练；图中画出验证损失随步数和随实际时间的变化（平均，阴影 = 范围），表中列出参数个数。',
   },
   schema: versusSchema,
   plan(c, tr) {
@@ -394,10 +397,10 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       seconds: by((rs) => round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6)),
       runs: runs.map((r) => ({ cell: r.name, seed: r.seed, initialValLoss: round(r.result.initialValLoss ?? NaN), finalValLoss: r.valLoss.at(-1)!, bestValLoss: round(r.result.bestValLoss ?? NaN), seconds: r.seconds.at(-1)! })),
     };
-    const gruBetter = seeds.filter((seed) => {
-      const f = (cell: string) => runs.find((r) => r.name === cell && r.seed === seed)?.valLoss.at(-1) ?? NaN;
-      return f('gru') < f('lstm');
-    }).length;
+    const f = (cell: string, seed: number) => runs.find((r) => r.name === cell && r.seed === seed)?.valLoss.at(-1) ?? NaN;
+    // Seeds where both cells have run (all of them once the experiment is done).
+    const bothRan = seeds.filter((seed) => Number.isFinite(f('gru', seed)) && Number.isFinite(f('lstm', seed)));
+    const gruBetter = bothRan.filter((seed) => f('gru', seed) < f('lstm', seed)).length;
     const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
     const finalText = new Map(groups.map(([name, rs]) => [name, meanRange(rs.map((r) => r.valLoss.at(-1)!))]));
     // What was trained on, said where the student looks: the text's size, its alphabet, and what the cap kept.
@@ -421,7 +424,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       table: [[tr('cell', '单元'), tr('parameters', '参数个数'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('best validation loss (mean over seeds)', '最佳验证损失（种子平均）'), tr('seconds (mean over seeds)', '秒（种子平均）')],
         ...groups.map(([name]) => [name, result.parameters[name].toLocaleString('en'), finalText.get(name)!, sig3(result.bestValLoss[name]), sig3(result.seconds[name])])],
       headline: groups.map(([name]) => tr(`${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${meanPart(finalText.get(name)!)} in ${sig3(result.seconds[name])} s`, `${name}：${result.parameters[name].toLocaleString('en')} 个参数，${sig3(result.seconds[name])} 秒后验证损失 ${meanPart(finalText.get(name)!)}`)).join(tr('; ', '；'))
-        + tr(` (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(tr, gruBetter, seeds.length)}).`, `（${seeds.length} 个种子的平均；GRU 最终更低：${ofSeeds(tr, gruBetter, seeds.length)}）。`),
+        + tr(` (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(tr, gruBetter, bothRan.length)}).`, `（${seeds.length} 个种子的平均；GRU 最终更低：${ofSeeds(tr, gruBetter, bothRan.length)}）。`),
     };
   },
 };

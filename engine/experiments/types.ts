@@ -25,6 +25,8 @@ export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
   workers?: number;
   /** The language of everything the experiment says (default English). */
   lang?: Lang;
+  /** Where it runs, for the time estimate: in the editor the runs share the cores with it (estimate.ts). */
+  host?: 'cli' | 'editor';
   /** Before the first run: what will run, on how many threads, and about how long. */
   plan?(plan: ExperimentPlan): void;
   /** After each run but the last: the figures and tables of the runs finished so far. */

@@ -137,14 +137,13 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     };
     const headlineNumber = (cell: string) => meanPart(normAt(cell, d30, (r) => r.gradNorm));
     // Seeds where both cells have run (all of them once the experiment is done; fewer in a partial result).
-    const bySeed = (a: string, b: string) => seeds.filter((seed) => {
-      const ra = runs.find((r) => r.cell === a && r.seed === seed);
-      const rb = runs.find((r) => r.cell === b && r.seed === seed);
-      return ra && rb && ra.gradNorm[d30] < rb.gradNorm[d30];
-    }).length;
+    const bySeed = (a: string, b: string) => {
+      const both = seeds.map((seed) => [runs.find((r) => r.cell === a && r.seed === seed), runs.find((r) => r.cell === b && r.seed === seed)]).filter(([ra, rb]) => ra && rb);
+      return ofSeeds(tr, both.filter(([ra, rb]) => ra!.gradNorm[d30] < rb!.gradNorm[d30]).length, both.length);
+    };
     const claims = [
-      c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? tr(`sigmoid below tanh in ${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`, `sigmoid 低于 tanh：${ofSeeds(tr, bySeed('rnn-sigmoid', 'rnn-tanh'), seeds.length)}`) : '',
-      c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? tr(`lstm-forget1 above lstm in ${ofSeeds(tr, bySeed('lstm', 'lstm-forget1'), seeds.length)}`, `lstm-forget1 高于 lstm：${ofSeeds(tr, bySeed('lstm', 'lstm-forget1'), seeds.length)}`) : '',
+      c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? tr(`sigmoid below tanh in ${bySeed('rnn-sigmoid', 'rnn-tanh')}`, `sigmoid 低于 tanh：${bySeed('rnn-sigmoid', 'rnn-tanh')}`) : '',
+      c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? tr(`lstm-forget1 above lstm in ${bySeed('lstm', 'lstm-forget1')}`, `lstm-forget1 高于 lstm：${bySeed('lstm', 'lstm-forget1')}`) : '',
     ].filter(Boolean);
     const geo = tr(`geometric mean of ${seeds.length} seeds (range)`, `${seeds.length} 个种子的几何平均（范围）`);
     return {

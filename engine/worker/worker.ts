@@ -162,6 +162,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
         signal: controller.signal,
         progress: throttledProgress((fraction, message, secondsLeft) => emit(r.id, { kind: 'experiment', fraction, message, secondsLeft: secondsLeft ?? null })),
         lang: r.lang,
+        host: 'editor', // the worker serves the extension (the CLI runs experiments in its own process)
         plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
         partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),
       });

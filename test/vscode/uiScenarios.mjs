@@ -465,7 +465,7 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+A');
     await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection');
-    await waitForStep(view, page, 45);
+    await waitForStep(view, page, 52);
     await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 }), runCommand(page, 'Developer: Reload Window')]);
     await workbenchReady(page);
     const offer = page.locator('.notifications-toasts .notification-toast', { hasText: /was interrupted at step \d+/ }).first();
@@ -474,7 +474,7 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     const offered = await offer.innerText();
     const at = Number((/last checkpoint, step (\d+)/.exec(offered) ?? /interrupted at step (\d+)/.exec(offered))[1]);
     const reached = Number(/interrupted at step (\d+)/.exec(offered)[1]);
-    if (reached < 45) throw new Error(`the offer says the run was interrupted at step ${reached}; it had reached step 45 or more: ${offered}`);
+    if (!(reached > at && reached >= 45)) throw new Error(`the offer should say the step reached (52 or so) beside its checkpoint's: ${offered}`);
     if (at < 40) throw new Error(`the interrupted run was saved at step ${at}, not at its checkpoint of step 40 or later`);
     await page.screenshot({ path: path.join(SHOTS, 'resume-offer.png') });
     await offer.locator('.monaco-button', { hasText: 'Resume' }).click();
@@ -690,7 +690,7 @@ await scenario('every experiment with its defaults: a plan and an estimate first
       await acceptConfigInput(page); // the default configuration
       const panel = await webviewWith(page, '#root h2');
       // Before the first run ends: what will run and about how long.
-      const plan = await panel.locator('#plan', { hasText: /\d+ runs? on \d+ worker threads?/ }).innerText({ timeout: 30_000 });
+      const plan = await panel.locator('#plan', { hasText: /\d+ runs on \d+ worker threads|One run/ }).innerText({ timeout: 30_000 });
       if (name !== 'cell-walkthrough' && !/about \d+:\d\d on this machine/.test(plan)) throw new Error(`${name}: the plan gives no time: ${plan}`);
       // An experiment of many runs shows the figures of those finished while the others run.
       if (name === 'long-range-memory') {
@@ -716,6 +716,12 @@ await scenario('every experiment with its defaults: a plan and an estimate first
       const figure = { chart: name !== 'cell-walkthrough', canvases: '.figure canvas' };
       await expectThemedView(panel, 'light', { ...figure, what: `${name}, light` });
       await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-light.png`), fullPage: true });
+      // The figures themselves, scrolled into the panel (with their marks): the first and the last.
+      for (const [which, locator] of [['first', panel.locator('.figure').first()], ['last', panel.locator('.figure').last()]]) {
+        await locator.scrollIntoViewIfNeeded();
+        await page.waitForTimeout(200);
+        await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-figure-${which}-light.png`) });
+      }
       await setTheme(page, 'Dark Modern', 'vs-dark');
       await expectThemedView(panel, 'dark', { ...figure, what: `${name}, dark` });
       await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-dark.png`), fullPage: true });
@@ -740,6 +746,14 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     if (!rows.some((r) => r.includes('在选区上训练') || r.includes('生成续写'))) throw new Error(`no Chinese command titles in the palette: ${rows.slice(0, 5).join(' | ')}`);
     await page.keyboard.press('Escape');
+
+    // The Training view in Chinese, before any run: how to start one, at the top.
+    await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().click();
+    const training = await webviewWith(page, '#outcome .hint');
+    const hint = await training.locator('#outcome .hint').innerText();
+    if (!/[\u3400-\u9fff]/.test(hint)) throw new Error(`the Training view's hint is not Chinese: ${hint}`);
+    await setSidebarWidth(page, 260);
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-zh-cn-before.png') });
 
     // The experiments speak Chinese too: the picker, the panel's title, description, headline, tables and figure.
     await runCommand(page, 'SeqLab: 运行实验…');
