@@ -51,8 +51,8 @@ export function quantitiesFor(cell: string): QuantitySpec[] {
 export interface Grid { rows: number; cols: number; data: ArrayLike<number> }
 
 /** The range the colour scale spans: fixed, or from the data (diverging: symmetric, 2 significant digits up). */
-export function rangeOf(spec: QuantitySpec, grid: Grid): [number, number] {
-  if (spec.range) return spec.range;
+/** The smallest and largest finite values of a grid, or null when it has none. */
+function finiteExtent(grid: Grid): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < grid.data.length; i++) {
@@ -62,7 +62,14 @@ export function rangeOf(spec: QuantitySpec, grid: Grid): [number, number] {
       hi = Math.max(hi, v);
     }
   }
-  if (!Number.isFinite(lo)) return [0, 1];
+  return Number.isFinite(lo) ? [lo, hi] : null;
+}
+
+export function rangeOf(spec: QuantitySpec, grid: Grid): [number, number] {
+  if (spec.range) return spec.range;
+  const extent = finiteExtent(grid);
+  if (!extent) return [0, 1];
+  const [lo, hi] = extent;
   if (spec.scale === 'diverging') {
     const m = Math.max(niceCeil(lo), niceCeil(hi), 1e-6);
     return [-m, m];
@@ -85,16 +92,9 @@ export function niceCeil(v: number): number {
  * they are all one colour. A diverging quantity stays symmetric around 0.
  */
 export function dataRangeOf(spec: QuantitySpec, grid: Grid): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < grid.data.length; i++) {
-    const v = grid.data[i];
-    if (Number.isFinite(v)) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  if (!Number.isFinite(lo)) return [0, 1];
+  const extent = finiteExtent(grid);
+  if (!extent) return [0, 1];
+  const [lo, hi] = extent;
   if (spec.scale === 'diverging') {
     const m = Math.max(Math.abs(lo), Math.abs(hi), 1e-6);
     return [-m, m];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
 import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
 import { inUnit, smooth, thin, unitLabel } from '../../webview/chartModel';
-import { columnLabel, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
+import { columnLabel, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
   it('shows table numbers with 3 significant digits, counts whole', () => {
@@ -46,6 +46,10 @@ describe('gate inspector model', () => {
     const lstm = quantitiesFor('lstm');
     assert.deepEqual(rangeOf(lstm.find((q) => q.key === 'i')!, grid), [0, 1]);
     assert.deepEqual(rangeOf(lstm.find((q) => q.key === 'h')!, grid), [-1, 1]);
+    // Stretched: the values' own extent (a gate that sits near 1 gets contrast), symmetric for a diverging quantity.
+    const nearOne: Grid = { rows: 3, cols: 1, data: [0.91, 0.97, NaN] };
+    assert.deepEqual(dataRangeOf(lstm.find((q) => q.key === 'i')!, nearOne), [0.91, 0.97]);
+    assert.deepEqual(dataRangeOf(lstm.find((q) => q.key === 'h')!, { rows: 2, cols: 1, data: [-0.2, 0.5] }), [-0.5, 0.5]);
     assert.deepEqual(rangeOf(lstm.find((q) => q.key === 'c')!, grid), [-3.2, 3.2]);
     assert.equal(niceCeil(3.14), 3.2);
     assert.equal(niceCeil(0.0123), 0.013);
