@@ -377,16 +377,21 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     reg('seqlab.models.rename', async (item: ModelItem, newName?: string) => {
       const dir = item.entry.dir;
       const parent = path.dirname(dir);
-      const name = newName ?? await vscode.window.showInputBox({
+      /** Why the model cannot take `name` (the input box says it as it is typed), or undefined. */
+      const refusalToRename = (name: string) => {
+        const holder = lockHolder(dir);
+        return refusalOfName(name)
+          ?? (fs.existsSync(path.join(parent, name)) || fs.existsSync(path.join(parent, `${name}-last`)) ? t('A model named {0} exists already.', name) : undefined)
+          ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
+          ?? (holder ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(holder)) : undefined);
+      };
+      const name = (newName ?? await vscode.window.showInputBox({
         title: t('Rename Model'), value: item.entry.name, valueSelection: [0, item.entry.name.length],
-        validateInput: (v) => refusalOfName(v.trim()) ?? (v.trim() !== item.entry.name && fs.existsSync(path.join(parent, v.trim())) ? t('A model named {0} exists already.', v.trim()) : undefined),
-      });
-      if (!name || name.trim() === item.entry.name) return;
-      const target = path.join(parent, name.trim());
-      const refused = refusalOfName(name.trim())
-        ?? (fs.existsSync(target) || fs.existsSync(`${target}-last`) ? t('A model named {0} exists already.', name.trim()) : undefined)
-        ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
-        ?? (lockHolder(dir) ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(lockHolder(dir)!)) : undefined);
+        validateInput: (v) => (v.trim() === item.entry.name ? undefined : refusalToRename(v.trim())),
+      }))?.trim();
+      if (!name || name === item.entry.name) return;
+      const target = path.join(parent, name);
+      const refused = refusalToRename(name);
       if (refused) {
         showError(c, t('The model {0} was not renamed: {1}', item.entry.name, refused));
         return;

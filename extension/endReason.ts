@@ -3,6 +3,7 @@
  * message stays English (it is also the command line's and the log's); the views compose
  * theirs from the summary's structured fields, so every reason exists in every language.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReplyMap } from '../engine/worker/protocol';
 import type { TrainingStatePayload } from '../webview/protocol';
@@ -22,7 +23,7 @@ export function endReason(s: Summary, resumedAt = 0): string {
     case 'plateau':
       return t('Stopped at step {0}: the validation loss has not improved for {1} evaluations ({2} steps).', s.steps, s.config.patience, s.config.patience * s.config.evalInterval);
     case 'cancelled':
-      return s.steps > resumedAt || (resumedAt === 0 && s.steps > 0)
+      return s.steps > resumedAt
         ? t('Stopped at step {0} on request.', s.steps)
         : t('Stopped before the first step: nothing was trained or saved.');
     case 'diverged':
@@ -35,6 +36,6 @@ export function outcomeOf(s: Summary, resumedAt = 0): NonNullable<TrainingStateP
   const kept = s.checkpoint ?? s.lastCheckpoint;
   return {
     reason: s.reason, text: endReason(s, resumedAt), steps: s.steps, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
-    checkpoint: kept ? kept.split(/[\\/]/).pop() ?? kept : null,
+    checkpoint: kept ? path.basename(kept) : null,
   };
 }

@@ -48,7 +48,7 @@ export class RunRecords {
   /** Written atomically (a temporary file renamed over), so a crash never leaves half a record. */
   write(record: RunRecord): void {
     fs.mkdirSync(this.root, { recursive: true });
-    for (const f of this.filesOf(record.name)) fs.rmSync(path.join(this.root, f), { force: true }); // a resumed run's old record
+    this.remove(record.name); // a resumed run's old record, and the step it noted
     const tmp = `${this.file(record)}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(record));
     fs.renameSync(tmp, this.file(record));

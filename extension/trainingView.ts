@@ -98,26 +98,14 @@ export const TRAINING_CHART_VIEW_TYPE = 'seqlab.trainingChart';
 export class TrainingChartPanel {
   private static current: TrainingChartPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private pending = false;
 
   private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel) {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'training.js', vscode.l10n.t('SeqLab training chart'));
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'seqlab.svg');
     this.disposables.push(
-      engine.onDidChangeState((state) => {
-        if (!panel.visible) {
-          this.pending = true;
-          return;
-        }
-        void panel.webview.postMessage({ type: 'state', state } satisfies ToWebview);
-      }),
-      panel.onDidChangeViewState(() => {
-        if (panel.visible && this.pending) {
-          this.pending = false;
-          void panel.webview.postMessage({ type: 'state', state: engine.state } satisfies ToWebview);
-        }
-      }),
+      // The tab is retained when hidden (retainContextWhenHidden), so it takes every state as it comes.
+      engine.onDidChangeState((state) => void panel.webview.postMessage({ type: 'state', state } satisfies ToWebview)),
       panel.webview.onDidReceiveMessage(async (m: unknown) => {
         if (!isFromWebview(m)) {
           log.warn(`training chart: ignored a malformed message ${JSON.stringify(m)?.slice(0, 200)}`);

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentMessage } from './protocol';
 import { placeLabels } from './markLabels';
-import { formatCell, powerOfTen } from './format';
+import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
@@ -237,11 +237,6 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
   };
 }
 
-/** Seconds as m:ss. */
-const clock = (seconds: number) => {
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-};
 
 /** "18 runs on 2 worker threads; about 0:13 on this machine (…)": what will run and about how long. */
 function planLine(m: ExperimentMessage): string {

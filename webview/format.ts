@@ -15,6 +15,12 @@ export function formatCell(v: string | number): string {
   return v.toExponential(2).replace('e+', 'e');
 }
 
+/** Seconds as m:ss ("1:05"), for budgets, estimates and time left. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 /** Significant digits in a number as written ("0.000123" has 3, "1.50e-5" has 3, "79,400" has 3: an integer's trailing zeros do not count). */
 export function significantDigits(text: string): number {
   const mantissa = text.replace(/,/g, '').replace(/^[-−]/, '').split(/e/i)[0];

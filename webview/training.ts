@@ -18,6 +18,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import uPlot from 'uplot';
 import type { FieldSpec, TrainingLayout, TrainingStatePayload, TrainingViewCommand } from './protocol';
 import { inUnit, smooth, unitLabel } from './chartModel';
+import { clock } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
@@ -57,11 +58,6 @@ const view = (): ViewState => api.getState() ?? {};
 const command = (name: TrainingViewCommand) => api.postMessage({ type: 'command', command: name });
 const setView = (patch: Partial<ViewState>) => api.setState({ ...view(), ...patch });
 
-/** Seconds as m:ss. */
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 function render(fields: FieldSpec[], values: Record<string, unknown>): void {
   root.replaceChildren();
@@ -162,7 +158,7 @@ function chartHeight(): number {
   return Math.round(Math.max(120, Math.min(220, window.innerHeight * 0.32)));
 }
 
-/** Seconds as m:ss, and the live line: "step 120 · 3,210 chars/s on 2 threads · at most 1:05 left". */
+/** The live line: "step 120 · 3,210 chars/s on 2 threads · at most 1:05 left". */
 function liveLine(state: TrainingStatePayload): string {
   const last = state.last!;
   const eta = last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(last.etaSeconds))}`;

@@ -61,7 +61,7 @@ function symbolicShape(name: keyof typeof PYTORCH_NAMES, batchFirst: boolean): s
 }
 
 // One run: an exact comparison of two computations with the same weights, not a measurement that varies by seed.
-export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Record<string, never>, ExperimentOutput<WalkthroughResult>> = {
+export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Record<string, never>, WalkthroughResult> = {
   name: 'cell-walkthrough',
   title: { en: 'LSTMCell by hand, one and two layers', zh: '手动逐步运行 LSTMCell：一层与两层' },
   description: {
@@ -72,8 +72,7 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
   },
   schema,
   plan: (_c, tr) => [{ label: tr('walkthrough', '逐步演示'), cost: 1, job: {} }],
-  // The run itself writes the output (one run, in one thread): summarize only puts it in the asked language.
-  summarize: (c, [output], tr) => walkthroughOutput(c, output.result, tr),
+  summarize: (c, [result], tr) => walkthroughOutput(c, result, tr),
   async runOne(c, _job, ctx) {
     const steps: WalkthroughResult['steps'] = [];
     const diff = (layers: 1 | 2) => tf.tidy(() => {
@@ -121,7 +120,7 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
     ctx.progress(0.5, ctx.tr('two layers', '两层'));
     const twoLayers = diff(2);
     const shapes = exploreShapes(c.explore);
-    return walkthroughOutput(c, { steps, maxDifference: { oneLayer, twoLayers }, shapes }, ctx.tr);
+    return { steps, maxDifference: { oneLayer, twoLayers }, shapes };
   },
 };
 

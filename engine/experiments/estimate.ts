@@ -6,7 +6,7 @@
  * slower, or settings the cost model does not weigh, take longer; the panel corrects it
  * from the measured progress once the runs are under way.
  */
-import type { Experiment } from './types';
+import type { Experiment, PlannedRun } from './types';
 import { translator } from './lang';
 
 /**
@@ -29,20 +29,30 @@ export const MEASURED_THREADS = 2;
 /** Seconds a run costs whatever its size (a model built, a thread's first kernels compiled). */
 const PER_RUN_SECONDS = 0.3;
 
-const totalCost = (e: Experiment, config: unknown) => e.plan(config as never, translator('en')).reduce((a, r) => a + r.cost, 0);
+const totalCost = (plan: ReadonlyArray<PlannedRun<unknown>>) => plan.reduce((a, r) => a + r.cost, 0);
 
-/** Seconds this config should take on `threads` threads, or null when the experiment was never measured. */
-export function estimateSeconds(e: Experiment, config: unknown, threads: number): number | null {
+/** Each experiment's default plan: its runs and their summed cost (planned once). */
+const defaultPlans = new Map<string, { runs: number; cost: number }>();
+function defaultPlan(e: Experiment): { runs: number; cost: number } {
+  let known = defaultPlans.get(e.name);
+  if (!known) {
+    const plan = e.plan(e.schema.parse({}) as never, translator('en'));
+    known = { runs: plan.length, cost: totalCost(plan) };
+    defaultPlans.set(e.name, known);
+  }
+  return known;
+}
+
+/** Seconds `plan` (a plan of `e`) should take on `threads` threads, or null when the experiment was never measured. */
+export function estimateSeconds(e: Experiment, plan: ReadonlyArray<PlannedRun<unknown>>, threads: number): number | null {
   const measured = MEASURED_SECONDS[e.name];
   if (measured === undefined) return null;
-  const defaults = totalCost(e, e.schema.parse({}));
-  const runs = e.plan(config as never, translator('en')).length;
+  const defaults = defaultPlan(e);
   const parallel = (n: number, t: number) => Math.min(n, Math.max(1, t));
-  const defaultRuns = e.plan(e.schema.parse({}) as never, translator('en')).length;
   // Work scales with the cost; wall time with the threads the runs can use; each run has a fixed part.
   const fixed = (n: number, t: number) => (PER_RUN_SECONDS * n) / parallel(n, t);
-  const work = Math.max(0, measured - fixed(defaultRuns, MEASURED_THREADS)) * parallel(defaultRuns, MEASURED_THREADS);
-  return (work * (totalCost(e, config) / (defaults || 1))) / parallel(runs, threads) + fixed(runs, threads);
+  const work = Math.max(0, measured - fixed(defaults.runs, MEASURED_THREADS)) * parallel(defaults.runs, MEASURED_THREADS);
+  return (work * (totalCost(plan) / (defaults.cost || 1))) / parallel(plan.length, threads) + fixed(plan.length, threads);
 }
 
 /**

@@ -29,7 +29,7 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);
   const threads = poolSize(plan.length, ctx.workers);
-  const cliEstimate = estimateSeconds(e, parsed.data, threads);
+  const cliEstimate = estimateSeconds(e, plan, threads);
   const estimate = cliEstimate === null ? null : cliEstimate * (ctx.host === 'editor' ? IN_EDITOR_FACTOR : 1);
   const labels = plan.map((r) => r.label);
   ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; ') });

@@ -139,8 +139,8 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
           removeCheckpoint(request.lastDir);
           lastCheckpoint = null;
         }
-        // The best checkpoint of a run that went on after it keeps the whole run's curves beside its own.
-        if (which === 'last' && checkpoint && checkpoint !== lastCheckpoint && state.step > readCheckpointMeta(checkpoint).training.state.step) recordRunCurves(checkpoint, state);
+        // The best checkpoint of a run that went on after its best step keeps the whole run's curves beside its own.
+        if (which === 'last' && keep === 'best' && checkpoint && checkpoint !== lastCheckpoint && state.bestStep !== null && state.step > state.bestStep) recordRunCurves(checkpoint, state);
       } : undefined,
     }, signal);
     return {

@@ -16,7 +16,7 @@ import type { Figure } from '../../engine/experiments/types';
 import { sig3 } from '../../engine/experiments/common';
 import { formatCell, significantDigits } from '../../webview/format';
 import { EXPERIMENTS } from '../../engine/experiments';
-import type { Lang } from '../../engine/experiments/lang';
+import { translator, type Lang } from '../../engine/experiments/lang';
 import type { ExperimentPlan, Table } from '../../engine/experiments/types';
 import { estimateSeconds, MEASURED_SECONDS } from '../../engine/experiments/estimate';
 
@@ -255,18 +255,18 @@ describe('experiments', () => {
   });
 
   it('the estimate is calibrated to the measured defaults and scales with the work', () => {
+    const planOf = (e: (typeof EXPERIMENTS)[number], config: object) => e.plan(e.schema.parse(config), translator('en'));
     for (const e of EXPERIMENTS) {
-      const defaults = e.schema.parse({});
-      const at2 = estimateSeconds(e, defaults, 2)!;
+      const at2 = estimateSeconds(e, planOf(e, {}), 2)!;
       assert.ok(Math.abs(at2 - MEASURED_SECONDS[e.name]) < 0.01 * MEASURED_SECONDS[e.name] + 1e-9, `${e.name}: ${at2} against ${MEASURED_SECONDS[e.name]}`);
     }
     const lstmVsGru = EXPERIMENTS.find((e) => e.name === 'lstm-vs-gru')!;
-    const more = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ steps: 300 }), 2)!;
+    const more = estimateSeconds(lstmVsGru, planOf(lstmVsGru, { steps: 300 }), 2)!;
     assert.ok(more > 1.8 * MEASURED_SECONDS['lstm-vs-gru'], `twice the steps: ${more}`);
     // A text with a large alphabet costs more per step, up to the vocabulary cap.
     const chinese = Array.from({ length: 20_000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 3000))).join('');
-    const capped = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ text: chinese }), 2)!;
-    const uncapped = estimateSeconds(lstmVsGru, lstmVsGru.schema.parse({ text: chinese, vocabMax: 5000 }), 2)!;
+    const capped = estimateSeconds(lstmVsGru, planOf(lstmVsGru, { text: chinese }), 2)!;
+    const uncapped = estimateSeconds(lstmVsGru, planOf(lstmVsGru, { text: chinese, vocabMax: 5000 }), 2)!;
     assert.ok(capped > MEASURED_SECONDS['lstm-vs-gru'] && uncapped > 2 * capped, `${capped} s capped, ${uncapped} s not`);
   });
 });
