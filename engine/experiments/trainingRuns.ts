@@ -191,7 +191,18 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
       : tr(`trained in ${ofSeeds(tr, seedsOf(k), seedsOf(k))}, largest gradient norm ${sig3(k.maxGradNorm)}`, `${ofSeeds(tr, seedsOf(k), seedsOf(k))}正常训练，最大梯度范数 ${sig3(k.maxGradNorm)}`));
     // The loss panel keeps only the runs that trained: a diverged run's loss spans ten decades and flattens every other line into one.
     const trained = runs.filter((r) => !result.configs.find((k) => k.name === r.name)!.diverged);
-    const trainedLoss = banded(trained, (r) => [r.steps, r.trainLoss], true);
+    // ...and starts where the clipped runs' first spikes (up to 1e6 here, in the figure above) are over: from the
+    // first step after which every band stays within 10 times the highest final loss, on a linear scale.
+    const trainedAll = banded(trained, (r) => [r.steps, r.trainLoss], true);
+    const finalHighest = Math.max(...trainedAll.series.map((sr) => sr.y.filter((v): v is number => v !== null).at(-1) ?? 0));
+    const calm = (j: number) => trainedAll.series.every((sr) => (sr.band?.upper[j] ?? sr.y[j] ?? 0) <= 10 * finalHighest);
+    let from = trainedAll.x.length - 1;
+    while (from > 0 && calm(from - 1)) from--;
+    const trainedLoss = {
+      x: trainedAll.x.slice(from),
+      series: trainedAll.series.map((sr) => ({ ...sr, y: sr.y.slice(from), ...(sr.band ? { band: { lower: sr.band.lower.slice(from), upper: sr.band.upper.slice(from) } } : {}) })),
+    };
+    const fromStep = trainedLoss.x[0] ?? 0;
     return {
       result,
       figures: [
@@ -209,7 +220,8 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
         },
         ...(trained.length && trained.length < runs.length ? [{
           id: 'loss-trained', title: tr('Training loss of the runs that trained (their own scale)', '正常训练的那些训练损失（用它们自己的刻度）'),
-          caption: tr('Zoomed in on the runs that did not diverge: clipping lets the ReLU RNN with large recurrent weights learn like the others.', '放大看没有发散的训练：裁剪让循环权重很大的 ReLU RNN 也能像其他模型一样学习。'),
+          caption: tr(`Zoomed in on the runs that did not diverge, from step ${fromStep} (before it, the clipped runs' first steps spike: the figure above shows them): clipping lets the ReLU RNN with large recurrent weights learn like the others.`,
+            `放大看没有发散的训练，从第 ${fromStep} 步开始（在此之前，裁剪过的训练最初几步会出现尖峰，见上图）：裁剪让循环权重很大的 ReLU RNN 也能像其他模型一样学习。`),
           xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（nats/字符）'), ...trainedLoss,
         }] : []),
       ],

@@ -113,7 +113,12 @@ describe('experiments', () => {
     assert.match(o.headline, /relu x2.5, no clip: diverged in 3 of 3 seeds, steps? [\d, ]+; relu x2.5, clip 1: trained in 3 of 3 seeds/);
     // The runs that trained, on their own scale (a diverged run's decades would flatten them).
     const diverged = o.result.configs.filter((k) => k.diverged).map((k) => k.name);
-    assert.ok(diverged.length && fig(o, 'loss-trained').series.every((sr) => !diverged.includes(sr.name)), JSON.stringify(fig(o, 'loss-trained').series.map((sr) => sr.name)));
+    const zoomed = fig(o, 'loss-trained');
+    assert.ok(diverged.length && zoomed.series.every((sr) => !diverged.includes(sr.name)), JSON.stringify(zoomed.series.map((sr) => sr.name)));
+    // Every line readable on its linear scale: no band reaches above 10 times the highest final loss.
+    const finals = zoomed.series.map((sr) => sr.y.filter((v) => v !== null).at(-1)!);
+    for (const sr of zoomed.series) for (const v of sr.band!.upper) assert.ok(v === null || v <= 10 * Math.max(...finals), `${sr.name}: ${v} from step ${zoomed.x[0]}`);
+    assert.ok(zoomed.x[0] < 60, `the zoomed panel starts at step ${zoomed.x[0]}`);
     assert.equal(o.result.runs.length, 5 * 3);
   });
 
