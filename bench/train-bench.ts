@@ -18,9 +18,9 @@ import * as readline from 'node:readline';
 import { tf, initBackend, type BackendName } from '../engine/core/backend';
 import { CharLM, type CellType } from '../engine/model/charlm';
 import { sample, sampleText } from '../engine/model/sample';
-import { DataParallelSteps, workersFor } from '../engine/parallel/steps';
+import { DataParallelStepper, workersFor } from '../engine/train/dataParallel';
 import { Vocabulary } from '../engine/text/vocabulary';
-import { applyFlatGradients, createOptimizer, LocalSteps, lossAndGradients, type OptimizerConfig, type TrainingSteps } from '../engine/train/step';
+import { applyFlatGradients, createOptimizer, LocalStepper, lossAndGradients, type StepRules, type Stepper } from '../engine/train/stepper';
 
 interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number }
 
@@ -32,7 +32,7 @@ const CONFIGS: BenchConfig[] = [
   { name: 'LSTM 1x256, batch 1', cell: 'lstm', vocab: 96, embed: 64, hidden: 256, layers: 1, batch: 1, seqLen: 64 },
 ];
 
-const OPTIMIZER: OptimizerConfig = { name: 'adam', clipNorm: 5, clipValue: 0 };
+const RULES: StepRules = { optimizer: { name: 'adam' }, clip: { clipNorm: 5, clipValue: 0 } };
 const LR = 2e-3;
 
 class TorchReference {
@@ -106,10 +106,10 @@ function workerCounts(batch: number): Array<{ label: string; workers: number }> 
   return counts.map((n) => ({ label: `${n} worker${n === 1 ? '' : 's'}${n === auto ? ` (auto${auto === 1 ? '' : ` on ${auto} cores`})` : ''}`, workers: n }));
 }
 
-async function stepsFor(cfg: BenchConfig, workers: number, backend: BackendName): Promise<{ model: CharLM; steps: TrainingSteps }> {
+async function stepsFor(cfg: BenchConfig, workers: number, backend: BackendName): Promise<{ model: CharLM; steps: Stepper }> {
   const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
-  const optimizer = createOptimizer(model, OPTIMIZER);
-  const steps = workers > 1 ? await DataParallelSteps.create(model, optimizer, OPTIMIZER, { workers, backend }) : new LocalSteps(model, optimizer, OPTIMIZER);
+  const optimizer = createOptimizer(model, RULES.optimizer);
+  const steps = workers > 1 ? await DataParallelStepper.create(model, optimizer, RULES, { workers, backend }) : new LocalStepper(model, optimizer, RULES.clip);
   return { model, steps };
 }
 
@@ -162,7 +162,7 @@ export async function runBench(values: BenchOptions): Promise<void> {
     const single = median(runs[0].speeds);
     for (const run of runs) {
       const speed = median(run.speeds);
-      const memory = run.steps instanceof DataParallelSteps ? run.steps.memoryBytes : [];
+      const memory = run.steps instanceof DataParallelStepper ? run.steps.memoryBytes : [];
       const row: Record<string, unknown> = { config: cfg.name, workers: run.workers, seqlabCharsPerSecond: Math.round(speed), scaling: Number((speed / single).toFixed(2)) };
       if (memory.length) row.memoryPerReplicaMB = memory.map((b) => Number((b / 2 ** 20).toFixed(1)));
       let line = `${cfg.name.padEnd(28)} ${run.label.padEnd(26)} SeqLab ${String(row.seqlabCharsPerSecond).padStart(7)} chars/s (x${(row.scaling as number).toFixed(2)})`;
@@ -232,7 +232,7 @@ function instrumentKernels(calls: KernelCall[]): () => void {
 async function profileStep(cfg: BenchConfig): Promise<void> {
   const { model, steps } = await stepsFor(cfg, 1, 'wasm');
   const windows = tf.tidy(() => tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1) as tf.Tensor2D);
-  const local = steps as LocalSteps;
+  const local = steps as LocalStepper;
   for (let i = 0; i < 2; i++) local.stepTensor(windows, LR); // warm-up
   const byClass = new Map<string, { ms: number; calls: number }>();
   const add = (cls: string, ms: number) => {
@@ -253,7 +253,7 @@ async function profileStep(cfg: BenchConfig): Promise<void> {
     const t1 = performance.now();
     restore();
     restore = instrumentKernels(applyCalls);
-    applyFlatGradients(model, local.optimizer, grads, LR, OPTIMIZER);
+    applyFlatGradients(model, local.optimizer, grads, LR, RULES.clip);
     const t2 = performance.now();
     restore();
     gradMs += t1 - t0;

@@ -17,7 +17,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { BACKEND_NAMES, initBackend, type BackendName } from './core/backend';
 import { CELL_TYPES } from './model/charlm';
-import { loadCheckpoint } from './checkpoint/checkpoint';
+import { loadCheckpoint } from './train/checkpointing';
 import { readRegularFile } from './io/files';
 import { jsonForTerminal, shellCommand, terminalSafe } from './io/safeText';
 import { EXPERIMENTS, findExperiment, runExperiment } from './experiments';

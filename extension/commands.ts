@@ -8,7 +8,7 @@ import type { EngineHost } from './engineHost';
 import { compareRunsMessage, pickRuns } from './compareRuns';
 import { ExperimentsPanel, runExperimentCommand } from './experimentsPanel';
 import { INSPECTOR_MAX_CHARACTERS, InspectorPanel } from './inspector';
-import { inUnit, unitLabel } from '../webview/chartModel';
+import { inUnit, unitLabel } from '../engine/core/curve';
 import { ModelItem, refusalOfName, type ModelStore, type ModelsTree } from './models';
 import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentFigure, ExperimentMessage } from '../webview/protocol';
-import { inUnit, smooth, unitLabel, type LossUnit } from '../webview/chartModel';
+import { inUnit, smooth, unitLabel, type LossUnit } from '../engine/core/curve';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
 import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
-import { thin } from '../webview/chartModel';
+import { MAX_CURVE_POINTS, mergeCurvePoints, thinCurve } from '../engine/core/curve';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
 import type { TrainingStatePayload } from '../webview/protocol';
@@ -96,7 +96,7 @@ export class EngineHost implements vscode.Disposable {
     if (e.kind === 'progress') {
       // A training point per progress event (a few a second), the mean of the steps since the last one.
       const train = e.step > 0 && e.step !== this.state.train.at(-1)?.step && Number.isFinite(e.trainLossMean)
-        ? thin([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CHART_POINTS)
+        ? thinCurve([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CURVE_POINTS, mergeCurvePoints)
         : this.state.train;
       const val = e.evaluated && e.valLoss !== null ? [...this.state.val, { step: e.step, seconds: e.elapsedSeconds, loss: e.valLoss }] : this.state.val;
       this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers } });
@@ -217,8 +217,6 @@ export interface ExperimentListener {
   partial(output: ExperimentOutput<unknown>, done: number, total: number): void;
 }
 
-/** A long run's training curve is thinned to this many points (oldest merged first). */
-const MAX_CHART_POINTS = 3000;
 
 /**
  * The loss curves stored in a checkpoint: the training curve when it has one (else the loss

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ReplyMap } from '../engine/worker/protocol';
 // Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
 import { readMetaJSON } from '../engine/checkpoint/folder';
-import { inUnit, unitLabel } from '../webview/chartModel';
+import { inUnit, unitLabel } from '../engine/core/curve';
 import * as vscode from 'vscode';
 import { offerResume, registerCommands } from './commands';
 import { RunRecords } from './runs';

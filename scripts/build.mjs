@@ -18,7 +18,7 @@ const nodeBundles = [
   { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
   { entryPoints: { extension: 'extension/extension.ts' } }, // the VS Code extension host side
   { entryPoints: { cli: 'engine/cli.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
-  { entryPoints: { 'parallel-replica': 'engine/parallel/replica.ts' } }, // data-parallel worker thread
+  { entryPoints: { 'parallel-replica': 'engine/train/replica.ts' } }, // data-parallel worker thread
   { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
   { entryPoints: { 'experiment-worker': 'engine/experiments/poolWorker.ts' } }, // a thread of the experiment pool
 ];

@@ -17,7 +17,7 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import uPlot from 'uplot';
 import type { FieldSpec, TrainingLayout, TrainingStatePayload, TrainingViewCommand } from './protocol';
-import { inUnit, smooth, unitLabel } from './chartModel';
+import { inUnit, smooth, unitLabel } from '../engine/core/curve';
 import { clock } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';

@@ -16,3 +16,6 @@ export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export const SCHEDULE_NAMES = ['constant', 'cosine', 'step'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** The largest model SeqLab trains; checkpoints describing more are refused as damaged. */
+export const MODEL_LIMITS = { layers: 8, hidden: 4096, embed: 4096 } as const;

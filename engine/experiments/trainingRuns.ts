@@ -7,8 +7,9 @@ import { tf } from '../core/backend';
 import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type CellType, type Normalization } from '../core/names';
 import { generateCorpus } from '../text/generated-corpus';
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
-import { LocalSteps } from '../train/step';
-import { modelFor, prepareData, trainModel, type TrainResult } from '../train/trainer';
+import { prepareData } from '../train/data';
+import { LocalStepper } from '../train/stepper';
+import { modelFor, trainModel, type TrainResult } from '../train/trainer';
 import { meanOf, meanPart, meanRange, round, SEEDS_DEFAULT, seedBand, seedsFrom, sig3 } from './common';
 import { meanOfSeeds, ofSeeds, type Tr } from './lang';
 import { checkpoint, ExperimentCancelled, type Experiment, type Figure, type RunContext } from './types';
@@ -34,11 +35,11 @@ async function record(name: string, seed: number, text: string, input: TrainConf
   const data = prepareData(text, config);
   const model = modelFor(config, data.vocabulary.size);
   prepare?.(model);
-  const steps = LocalSteps.forConfig(model, config);
+  const stepper = LocalStepper.forConfig(model, config);
   const run: Run = { name, seed, steps: [], trainLoss: [], gradNorm: [], seconds: [], valSteps: [], valLoss: [], valSeconds: [], result: undefined as unknown as TrainResult, parameters: model.parameterCount() };
   try {
     // One thread per run: the experiment's runs are already spread over the cores (pool.ts).
-    const gen = trainModel(model, steps, data, config, {}, ctx.signal);
+    const gen = trainModel(model, stepper, data, config, {}, ctx.signal);
     for (;;) {
       const next = await gen.next();
       if (next.done) {
@@ -62,7 +63,7 @@ async function record(name: string, seed: number, text: string, input: TrainConf
       ctx.progress(e.step / config.steps, ctx.tr(`step ${e.step}`, `第 ${e.step} 步`));
     }
   } finally {
-    await steps.dispose();
+    await stepper.dispose();
     model.dispose();
   }
   if (run.result.reason === 'cancelled') throw new ExperimentCancelled();

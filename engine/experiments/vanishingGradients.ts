@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CELL_TYPES, type CellType } from '../core/names';
 import { gradientNormsThroughTime } from '../model/probe';
 import { Random } from '../core/random';
-import { createOptimizer, LocalSteps } from '../train/step';
+import { createOptimizer, LocalStepper } from '../train/stepper';
 import { charModel, corpusIds, decayPerStep, geometricMeanRange, meanOf, meanPart, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, windowsTensor } from './common';
 import { ofSeeds } from './lang';
 import { checkpoint, type Experiment, type Figure } from './types';
@@ -75,26 +75,26 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     const byDistance = (norms: Float32Array) => Array.from(norms).reverse().map((v) => round(v, 6)); // index = T - t
     const cell: CellType = name === 'lstm-forget1' ? 'lstm' : (name as CellType);
     const model = charModel(cell, vocabulary.size, c.hidden, seed, name === 'lstm-forget1' ? { forgetBias: 1 } : {});
-    let steps: LocalSteps | undefined;
+    let stepper: LocalStepper | undefined;
     try {
       ctx.progress(0, ctx.tr('gradients at initialisation', '初始化时的梯度'));
       await checkpoint(ctx);
       const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
-      steps = new LocalSteps(model, createOptimizer(model, { name: 'adam', clipNorm: 1, clipValue: 0 }), { clipNorm: 1, clipValue: 0 });
+      stepper = new LocalStepper(model, createOptimizer(model, { name: 'adam' }), { clipNorm: 1, clipValue: 0 });
       for (let s = 0; s < c.trainSteps; s++) {
         if (s % 10 === 0) {
           ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), ctx.tr(`training step ${s}`, `训练第 ${s} 步`));
           await checkpoint(ctx);
         }
         const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
-        steps.stepTensor(batch, 3e-3);
+        stepper.stepTensor(batch, 3e-3);
         batch.dispose();
       }
       const gradNormTrained = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       const upTo = Math.min(50, c.seqLen - 1);
       return { cell: name, seed, gradNorm, gradNormTrained, decayPerStep: round(decayPerStep(gradNorm, upTo)), decayPerStepTrained: round(decayPerStep(gradNormTrained, upTo)) };
     } finally {
-      await steps?.dispose();
+      await stepper?.dispose();
       model.dispose();
     }
   },

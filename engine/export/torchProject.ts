@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, type CheckpointFolderContents } from '../checkpoint/folder';
-import { checkMeta, readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/checkpoint';
+import { checkMeta, readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/format';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 

@@ -3,12 +3,11 @@
  * and out-of-range values are errors that name the key (`parseTrainConfig`).
  */
 import { z } from 'zod';
-import { CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
+import { CELL_TYPES, MODEL_LIMITS, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-/** The largest model SeqLab trains; checkpoints describing more are refused as damaged. */
-export const MODEL_LIMITS = { layers: 8, hidden: 4096, embed: 4096 } as const;
+export { MODEL_LIMITS };
 
 export const TrainConfigSchema = z.object({
   // model
@@ -71,4 +70,15 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
     return `${key}: ${issue.message.replace(/^Invalid input: /, '')}, got ${JSON.stringify(given)}`;
   });
   throw new ConfigError(problems);
+}
+
+/**
+ * A saved run's config (a checkpoint's `training.config`), checked as far as it goes:
+ * every key it has must be in range; keys this SeqLab does not know pass (a newer one
+ * wrote them), and `parseTrainConfig` refuses them if a run is to use them.
+ */
+export function savedTrainConfig(saved: Record<string, unknown>): Partial<TrainConfig> {
+  const result = TrainConfigSchema.partial().passthrough().safeParse(saved);
+  if (result.success) return result.data as Partial<TrainConfig>;
+  throw new Error(`training.config: ${result.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message.replace(/^Invalid input: /, '')}`).join('; ')}`);
 }

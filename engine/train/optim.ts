@@ -7,11 +7,10 @@
  *            p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)  (b1 0.9, b2 0.999, eps 1e-8)
  *   rmsprop  s = alpha s + (1-alpha) g^2;  p -= lr * g / (sqrt(s) + eps)  (alpha 0.99, eps 1e-8)
  *   adagrad  s += g^2;  p -= lr * g / (sqrt(s) + eps)                     (eps 1e-10)
- * Weight decay is torch's (L2): g += weightDecay * p before the rule.
+ * Weight decay is torch's (L2): g += weightDecay * p before the rule. Clipping is the
+ * step's, not the optimiser's (as torch.nn.utils is apart from torch.optim): stepper.ts.
  */
 import { tf } from '../core/backend';
-import { stableGlobalNorm } from '../nn/ops';
-
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../core/names';
 
 export { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName };
@@ -33,35 +32,6 @@ const STATE_NAMES: Record<OptimizerName, string[]> = {
   rmsprop: ['square_avg'],
   adagrad: ['sum'],
 };
-
-/**
- * torch.nn.utils.clip_grad_value_ (when clipValue > 0), then clip_grad_norm_ (when
- * clipNorm > 0: scale by min(1, clipNorm / (norm + 1e-6))). Returns the gradients and the
- * global norm before norm clipping, the figure clip_grad_norm_ returns.
- */
-export function clipGradients(grads: tf.Tensor[], clipNorm: number, clipValue = 0): { grads: tf.Tensor[]; norm: tf.Scalar } {
-  let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
-  // Scaled before squaring (stableNorm): a plain sum of squares reads 0 or Infinity for gradients that are merely tiny or huge.
-  const norm = stableGlobalNorm(list);
-  if (clipNorm > 0) {
-    const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
-    list = list.map((g) => tf.mul(g, coef));
-  }
-  return { grads: list, norm };
-}
-
-/** One training step: the gradients of `loss` for `params`, clipped, applied. */
-export function optimizeStep(params: tf.Variable[], loss: () => tf.Scalar, optimizer: Optimizer, learningRate: number, clipNorm: number, clipValue = 0): { loss: number; gradNorm: number } {
-  let value = NaN;
-  const gradNorm = tf.tidy(() => {
-    const r = tf.variableGrads(loss, params);
-    value = r.value.dataSync()[0];
-    const { grads, norm } = clipGradients(params.map((p) => r.grads[p.name]), clipNorm, clipValue);
-    optimizer.step(grads, learningRate);
-    return norm.dataSync()[0];
-  });
-  return { loss: value, gradNorm };
-}
 
 export class Optimizer {
   readonly settings: Required<OptimizerSettings>;
@@ -144,7 +114,6 @@ export class Optimizer {
     this.state.clear();
   }
 }
-
 
 export interface ScheduleSettings {
   learningRate: number;

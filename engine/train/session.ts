@@ -5,13 +5,15 @@
 import * as path from 'node:path';
 import { currentBackend } from '../core/backend';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
-import { DataParallelSteps, ReplicaError, workersFor } from '../parallel/steps';
-import { checkSaveTarget, loadCheckpoint, readCheckpointMeta, recordRunCurves, removeCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint';
+import { checkSaveTarget, readCheckpointMeta, recordRunCurves, removeCheckpoint } from '../checkpoint/format';
+import { loadCheckpoint, saveCheckpoint } from './checkpointing';
+import { DataParallelStepper, ReplicaError, workersFor } from './dataParallel';
 import { loadCorpus, type CorpusSource } from '../text/corpus';
 import { codePointCount } from '../text/codePoints';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
-import { createOptimizer, LocalSteps, optimizerConfigOf, type TrainingSteps } from './step';
-import { modelFor, prepareData, trainModel, type TrainEvent, type TrainResult } from './trainer';
+import { prepareData } from './data';
+import { createOptimizer, LocalStepper, stepRulesOf, type Stepper } from './stepper';
+import { modelFor, trainModel, type TrainEvent, type TrainResult } from './trainer';
 
 export interface TrainRequest {
   source: CorpusSource;
@@ -70,9 +72,9 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
 
 async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
-  const config = parseTrainConfig({ ...(resumed?.meta.training.config ?? {}), ...request.config });
+  const config = parseTrainConfig({ ...(resumed?.config ?? {}), ...request.config });
   if (resumed) {
-    const saved = resumed.meta.training.config as Partial<TrainConfig>;
+    const saved = resumed.config;
     const changed = MODEL_KEYS.filter((k) => saved[k] !== undefined && saved[k] !== config[k]);
     if (changed.length) {
       resumed.model.dispose();
@@ -86,16 +88,16 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
   })();
   const model = resumed?.model ?? modelFor(config, data.vocabulary.size);
   model.train();
-  const optimizerConfig = optimizerConfigOf(config);
-  const optimizer = createOptimizer(model, optimizerConfig);
-  let steps: TrainingSteps;
+  const rules = stepRulesOf(config);
+  const optimizer = createOptimizer(model, rules.optimizer);
+  let stepper: Stepper;
   try {
     if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
     // Replicas take a second to start: not for a run that was stopped before it began.
     const workers = signal?.aborted ? 1 : workersFor(request.workers ?? 1, config.batch);
-    steps = workers > 1
-      ? await DataParallelSteps.create(model, optimizer, optimizerConfig, { workers, backend: currentBackend()?.name })
-      : new LocalSteps(model, optimizer, optimizerConfig);
+    stepper = workers > 1
+      ? await DataParallelStepper.create(model, optimizer, rules, { workers, backend: currentBackend()?.name })
+      : new LocalStepper(model, optimizer, rules.clip);
   } catch (err) {
     optimizer.dispose();
     model.dispose();
@@ -123,7 +125,7 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
     model, optimizer, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: origin,
   });
   try {
-    const result = yield* trainModel(model, steps, data, config, {
+    const result = yield* trainModel(model, stepper, data, config, {
       resume: resumeState,
       saveCheckpoint: request.outDir ? (which, state, reason) => {
         if (which === 'periodic') {
@@ -145,7 +147,7 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
     }, signal);
     return {
       ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: origin,
-      corpusCharacters, config, workers: steps.workers,
+      corpusCharacters, config, workers: stepper.workers,
     };
   } catch (err) {
     if (!(err instanceof ReplicaError)) throw err;
@@ -153,7 +155,7 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
     const kept = lastCheckpoint ?? checkpoint;
     throw new ReplicaError(`${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`);
   } finally {
-    await steps.dispose();
+    await stepper.dispose();
     model.dispose();
   }
 }

@@ -6,35 +6,15 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CharLM } from '../model/charlm';
-import type { TrainingState } from '../checkpoint/checkpoint';
+import type { TrainingState } from '../checkpoint/format';
+import { MAX_CURVE_POINTS, thinCurve } from '../core/curve';
 import { Random } from '../core/random';
 import { sampleText } from '../model/sample';
-import { CorpusError, splitIds } from '../text/corpus';
-import { Vocabulary, type TokenIds } from '../text/vocabulary';
+import type { TokenIds } from '../text/vocabulary';
 import type { TrainConfig } from './config';
+import type { TrainData } from './data';
 import { learningRateAt } from './optim';
-import type { TrainingSteps } from './step';
-
-export interface TrainData {
-  vocabulary: Vocabulary;
-  /** Why this vocabulary mode: "character level: 67 distinct characters". */
-  vocabularyReason: string;
-  /** The text as token ids, held once (see Vocabulary.encodeText). */
-  train: TokenIds;
-  validation: TokenIds;
-}
-
-/** Tokenises the text and splits it; errors say how long the text must be. */
-export function prepareData(text: string, config: TrainConfig, vocabulary?: Vocabulary): TrainData {
-  const built = vocabulary ? { vocabulary, reason: 'the checkpoint\'s vocabulary' } : Vocabulary.fromText(text, { mode: config.vocabMode, maxSize: config.vocabMax });
-  const { ids } = built.vocabulary.encodeText(text);
-  const window = config.seqLen + 1;
-  if (ids.length < 2 * window) {
-    throw new CorpusError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`);
-  }
-  const { train, validation } = splitIds(ids, config.valFraction, window);
-  return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation };
-}
+import type { Stepper } from './stepper';
 
 export function modelFor(config: TrainConfig, vocabSize: number): CharLM {
   return new CharLM({
@@ -113,23 +93,12 @@ function validationWindows(ids: TokenIds, seqLen: number, count: number): { data
   return { data, rows: n };
 }
 
-/** Training-curve points kept in a checkpoint; beyond, the oldest are merged in pairs. */
-const MAX_CURVE = 3000;
-
-function thinCurve(curve: Array<[number, number, number]>): void {
-  const excess = curve.length - MAX_CURVE;
-  const merged: Array<[number, number, number]> = [];
-  let i = 0;
-  for (; i < 2 * excess && i + 1 < curve.length; i += 2) merged.push([curve[i + 1][0], curve[i + 1][1], (curve[i][2] + curve[i + 1][2]) / 2]);
-  curve.splice(0, i, ...merged);
-}
-
 /**
- * Trains `model` with `steps` (which hold the optimiser; see step.ts). The model holds
+ * Trains `model` with `stepper` (which holds the optimiser; see stepper.ts). The model holds
  * the trained weights at every checkpoint and sample, and when the loop returns.
  */
 export async function* trainModel(
-  model: CharLM, steps: TrainingSteps, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
+  model: CharLM, stepper: Stepper, data: TrainData, config: TrainConfig, hooks: TrainingHooks = {}, signal?: AbortSignal,
 ): AsyncGenerator<TrainEvent, TrainResult> {
   const width = config.seqLen + 1;
   const rng = new Random(config.seed);
@@ -139,7 +108,7 @@ export async function* trainModel(
   };
   rng.restore(state.rngState);
   const valWindows = validationWindows(data.validation, config.seqLen, config.evalWindows);
-  const evaluate = () => steps.evaluate(valWindows.data, valWindows.rows, width, config.batch);
+  const evaluate = () => stepper.evaluate(valWindows.data, valWindows.rows, width, config.batch);
   const batchData = new Int32Array(config.batch * width);
   const maxStart = data.train.length - width;
   const schedule = {
@@ -157,11 +126,11 @@ export async function* trainModel(
   let evalsWithoutBest = 0; // evaluations since the best validation loss
   let lossSum = 0; // training losses since the last progress event
   let lossCount = 0;
-  const curve: Array<[number, number, number]> = [...(state.trainCurve ?? [])];
+  let curve: Array<[number, number, number]> = [...(state.trainCurve ?? [])];
   let message = '';
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
-  const snapshot = (): TrainingState => ({ ...state, optimizerStep: steps.optimizer.stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
+  const snapshot = (): TrainingState => ({ ...state, optimizerStep: stepper.optimizer.stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
   const progress = (evaluated = false): ProgressEvent => {
     const cps = charsPerSecond();
     const remainingSteps = config.steps - state.step;
@@ -173,14 +142,14 @@ export async function* trainModel(
     if (lossCount) {
       // The training curve kept in the checkpoint: the same points the chart draws (thinned for long runs).
       curve.push([state.step, Number(seconds().toFixed(2)), trainLossMean]);
-      if (curve.length > MAX_CURVE) thinCurve(curve);
+      curve = thinCurve(curve, MAX_CURVE_POINTS, (a, b) => [b[0], b[1], (a[2] + b[2]) / 2]);
     }
     lossSum = 0;
     lossCount = 0;
     return {
       kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, trainLossMean, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
-      elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null, workers: steps.workers,
+      elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null, workers: stepper.workers,
     };
   };
 
@@ -206,7 +175,7 @@ export async function* trainModel(
       batchData.set(data.train.subarray(start, start + width), r * width);
     }
     lr = learningRateAt(state.step + 1, schedule);
-    const result = await steps.step(batchData, config.batch, width, lr);
+    const result = await stepper.step(batchData, config.batch, width, lr);
     gradNorm = result.gradNorm;
     if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
       reason = 'diverged';
@@ -228,7 +197,7 @@ export async function* trainModel(
         state.bestStep = state.step;
         evalsWithoutBest = 0;
         if (hooks.saveCheckpoint) {
-          await steps.sync();
+          await stepper.sync();
           await hooks.saveCheckpoint('best', snapshot());
           yield { kind: 'checkpoint', step: state.step, which: 'best', valLoss: state.valLoss };
         }
@@ -240,7 +209,7 @@ export async function* trainModel(
       yield progress(evalNow);
     }
     if (hooks.saveCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) {
-      await steps.sync();
+      await stepper.sync();
       await hooks.saveCheckpoint('periodic', snapshot());
       yield { kind: 'checkpoint', step: state.step, which: 'periodic', valLoss: state.valLoss };
     }
@@ -252,7 +221,7 @@ export async function* trainModel(
     }
     if (config.sampleInterval > 0 && state.step % config.sampleInterval === 0) {
       const prompt = data.vocabulary.decode([data.train[rng.int(data.train.length)]]); // one random character of the text
-      await steps.sync();
+      await stepper.sync();
       const text = await sampleText(model, data.vocabulary, prompt, { length: config.sampleLength, temperature: 0.8, seed: rng.seed() });
       yield { kind: 'sample', step: state.step, text: prompt + text };
     }
@@ -264,7 +233,7 @@ export async function* trainModel(
     message = `stopped on request before the first step${stepAtStart ? ` (resumed at step ${stepAtStart})` : ''}; nothing was trained or saved`;
   }
   yield progress(false);
-  await steps.sync();
+  await stepper.sync();
   if (hooks.saveCheckpoint && reason !== 'diverged' && (stepped || reason !== 'cancelled')) {
     await hooks.saveCheckpoint('last', snapshot(), reason);
     yield { kind: 'checkpoint', step: state.step, which: 'last', valLoss: state.valLoss };

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
-import type { CheckpointMeta } from '../checkpoint/checkpoint';
+import type { CheckpointMeta } from '../checkpoint/format';
 import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
 import { LANGS } from '../experiments/lang';
 import type { ProbeResult } from '../model/probe';

@@ -6,7 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import { BACKEND_NAMES, currentBackend, initBackend, type BackendName } from '../core/backend';
 import type { CharLM } from '../model/charlm';
-import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../checkpoint/checkpoint';
+import { readCheckpointMeta } from '../checkpoint/format';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpointing';
 import { EXPERIMENTS, runExperiment } from '../experiments';
 import { exportTorchProject } from '../export/torchProject';
 import { throttledProgress } from '../experiments/types';
@@ -15,7 +16,8 @@ import { probe } from '../model/probe';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';
 import type { Vocabulary } from '../text/vocabulary';
-import { ReplicaError } from '../parallel/steps';
+import { ReplicaError } from '../train/dataParallel';
+import type { TrainConfig } from '../train/config';
 import { trainFromRequest } from '../train/session';
 import { parseRequest, type ErrorCode, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
 
@@ -29,7 +31,7 @@ class JobError extends Error {
 }
 
 /** The loaded model; its optimiser state is kept so that Export writes it unchanged. */
-interface ActiveModel { model: CharLM; vocabulary: Vocabulary; info: ModelInfo; optimizerState: Record<string, NamedArray> }
+interface ActiveModel { model: CharLM; vocabulary: Vocabulary; info: ModelInfo; config: Partial<TrainConfig>; optimizerState: Record<string, NamedArray> }
 let active: ActiveModel | undefined;
 let training: { id: number; controller: AbortController } | undefined;
 const sampling = new Map<number, AbortController>();
@@ -55,7 +57,7 @@ function activate(dir: string): ModelInfo {
   const loaded = loadCheckpoint(dir);
   active?.model.dispose();
   const info: ModelInfo = { dir: loaded.dir, meta: loaded.meta, parameters: loaded.model.parameterCount() };
-  active = { model: loaded.model, vocabulary: loaded.vocabulary, info, optimizerState: loaded.optimizerState };
+  active = { model: loaded.model, vocabulary: loaded.vocabulary, info, config: loaded.config, optimizerState: loaded.optimizerState };
   return info;
 }
 
@@ -117,9 +119,9 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 
   async save(r) {
-    const { model, vocabulary, info, optimizerState } = await requireModel();
+    const { model, vocabulary, info, config, optimizerState } = await requireModel();
     const dir = saveCheckpoint(r.dir, {
-      model, vocabulary, optimizer: { name: info.meta.training.config.optimizer ?? 'adam', tensors: optimizerState }, config: info.meta.training.config, state: info.meta.training.state,
+      model, vocabulary, optimizer: { name: config.optimizer ?? 'adam', tensors: optimizerState }, config, state: info.meta.training.state,
       backend: currentBackend()?.name ?? 'unknown', corpus: info.meta.training.corpus,
     });
     return { dir };

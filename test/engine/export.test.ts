@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../engine';
-import { loadCheckpoint } from '../../engine/checkpoint/checkpoint';
+import { loadCheckpoint } from '../../engine/train/checkpointing';
 import { ExportError, exportTorchProject } from '../../engine/export/torchProject';
 import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 import { trainFromRequest } from '../../engine/train/session';

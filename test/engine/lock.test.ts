@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FolderLockedError, lockFileOf, lockFolder, recoverStaleLock } from '../../engine/checkpoint/lock';
-import { readCheckpointMeta } from '../../engine/checkpoint/checkpoint';
+import { readCheckpointMeta } from '../../engine/checkpoint/format';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-lock-'));

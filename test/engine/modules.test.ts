@@ -5,7 +5,7 @@ import { tf, initBackend, GRU, LSTM, LSTMCell, RNN, GRUCell } from '../../engine
 import { CharLM, embeddingGrad } from '../../engine/model/charlm';
 import { sampleText } from '../../engine/model/sample';
 import { Vocabulary } from '../../engine/text/vocabulary';
-import { createOptimizer, LocalSteps } from '../../engine/train/step';
+import { createOptimizer, LocalStepper } from '../../engine/train/stepper';
 
 describe('recurrent modules', () => {
   before(async () => {
@@ -191,7 +191,7 @@ describe('CharLM', () => {
   it('learns a repeating pattern: the loss falls well below chance, without leaking tensors', async () => {
     const m = new CharLM({ vocabSize: 5, embeddingSize: 4, hiddenSize: 16, cell: 'gru', seed: 1 });
     const clip = { clipNorm: 1, clipValue: 0 };
-    const steps = new LocalSteps(m, createOptimizer(m, { name: 'adam', ...clip }), clip);
+    const steps = new LocalStepper(m, createOptimizer(m, { name: 'adam' }), clip);
     const pattern = Array.from({ length: 4 * 17 }, (_, i) => [0, 1, 2, 3, 4, 3, 2, 1][i % 8]);
     const windows = tf.tensor2d(pattern, [4, 17], 'int32');
     const before = tf.memory().numTensors;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../engine/core/backend';
 import { stableGlobalNorm, stableNorm } from '../../engine/nn/ops';
-import { clipGradients } from '../../engine/train/optim';
+import { clipGradients } from '../../engine/train/stepper';
 
 const relClose = (got: number, want: number, what: string, tol = 1e-5) => assert.ok(Math.abs(got - want) <= tol * Math.abs(want), `${what}: ${got} vs ${want}`);
 

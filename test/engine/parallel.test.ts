@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf, initBackend, CharLM, DataParallelSteps, LocalSteps, ReplicaError, createOptimizer, workersFor } from '../../engine';
-import { loadCheckpoint, saveCheckpoint } from '../../engine/checkpoint/checkpoint';
+import { tf, initBackend, CharLM, DataParallelStepper, LocalStepper, ReplicaError, createOptimizer, workersFor } from '../../engine';
+import { loadCheckpoint, saveCheckpoint } from '../../engine/train/checkpointing';
 import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
 import { parseTrainConfig } from '../../engine/train/config';
 import { trainFromRequest, type TrainSummary } from '../../engine/train/session';
-import { modelFor, prepareData, trainModel, type TrainEvent } from '../../engine/train/trainer';
+import { prepareData } from '../../engine/train/data';
+import { modelFor, trainModel, type TrainEvent } from '../../engine/train/trainer';
 
 const small = { hidden: 24, embed: 8, seqLen: 16, batch: 8, steps: 20, evalInterval: 10, sampleInterval: 0, progressIntervalMs: 0 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-parallel-'));
@@ -35,8 +36,8 @@ describe('data-parallel training', () => {
     const clip = { clipNorm: 0.5, clipValue: 0 };
     const single = new CharLM(config);
     const twin = new CharLM(config);
-    const local = new LocalSteps(single, createOptimizer(single, { name: 'adam', ...clip }), clip);
-    const dp = await DataParallelSteps.create(twin, createOptimizer(twin, { name: 'adam', ...clip }), { name: 'adam', ...clip }, { workers: 2, backend: 'wasm' });
+    const local = new LocalStepper(single, createOptimizer(single, { name: 'adam' }), clip);
+    const dp = await DataParallelStepper.create(twin, createOptimizer(twin, { name: 'adam' }), { optimizer: { name: 'adam' }, clip }, { workers: 2, backend: 'wasm' });
     try {
       assert.equal(dp.workers, 2);
       assert.ok(dp.memoryBytes.every((b) => b > 0), 'each replica reports its memory');
@@ -66,7 +67,7 @@ describe('data-parallel training', () => {
   it('a failed request is reported, and the replicas are not trusted after it (no hang)', async () => {
     const model = new CharLM({ vocabSize: 4, embeddingSize: 2, hiddenSize: 3, seed: 1 });
     const clip = { clipNorm: 0, clipValue: 0 };
-    const dp = await DataParallelSteps.create(model, createOptimizer(model, { name: 'adam', ...clip }), { name: 'adam', ...clip }, { workers: 2 });
+    const dp = await DataParallelStepper.create(model, createOptimizer(model, { name: 'adam' }), { optimizer: { name: 'adam' }, clip }, { workers: 2 });
     try {
       // Fewer numbers than rows x width: each replica's tensor cannot be formed, and says so.
       await assert.rejects(dp.step(Int32Array.from([0, 1, 2, 3, 0, 1]), 2, 4, 1e-3), (err: Error) => err instanceof ReplicaError && /replica \d of 2 failed: .*shape/.test(err.message));
@@ -138,7 +139,7 @@ describe('data-parallel training', () => {
     const data = prepareData(DEMO_CORPUS, config);
     const model = modelFor(config, data.vocabulary.size);
     const clip = { clipNorm: config.clipNorm, clipValue: 0 };
-    const steps = await DataParallelSteps.create(model, createOptimizer(model, { name: 'adam', ...clip }), { name: 'adam', ...clip }, { workers: 2 });
+    const steps = await DataParallelStepper.create(model, createOptimizer(model, { name: 'adam' }), { optimizer: { name: 'adam' }, clip }, { workers: 2 });
     const saved: number[] = [];
     const dir = path.join(root, 'best');
     const started = performance.now();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
 import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
-import { inUnit, smooth, thin, unitLabel } from '../../webview/chartModel';
+import { inUnit, mergeCurvePoints, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
 import { columnLabel, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
@@ -97,11 +97,11 @@ describe('training chart model', () => {
 
   it('thins a long curve to its cap, merging the oldest points first', () => {
     const points = Array.from({ length: 10 }, (_, i) => ({ step: i + 1, seconds: i, loss: i }));
-    const t = thin(points, 7);
+    const t = thinCurve(points, 7, mergeCurvePoints);
     assert.equal(t.length, 7);
     assert.deepEqual(t.slice(0, 3).map((p) => [p.step, p.loss]), [[2, 0.5], [4, 2.5], [6, 4.5]]);
     assert.deepEqual(t.slice(3).map((p) => p.step), [7, 8, 9, 10]);
-    assert.equal(thin(points, 20), points);
+    assert.equal(thinCurve(points, 20, mergeCurvePoints), points);
   });
 });
 

@@ -8,12 +8,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../core/backend';
-import { bundledScript, coreCount } from '../core/threads';
+import { bundledScript, coreCount, RequestChannel } from '../core/threads';
 import type { CharLM } from '../model/charlm';
-import type { Optimizer } from '../train/optim';
-import type { OptimizerConfig, StepResult, TrainingSteps } from '../train/step';
+import type { Optimizer } from './optim';
+import type { StepRules, StepResult, Stepper } from './stepper';
 import { namedArrays } from '../checkpoint/safetensors';
-import type { FromReplica, ToReplica } from './protocol';
+import type { FromReplica, ToReplica } from './replicaProtocol';
 
 /**
  * More replicas than cores lose (measured on 2 cores, config A of `npm run bench`: 1, 2,
@@ -38,41 +38,22 @@ export class ReplicaError extends Error {
   override readonly name = 'ReplicaError';
 }
 
-type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
 type Reply<T extends FromReplica['type']> = Extract<FromReplica, { type: T }>;
 
 class Replica {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  /** Why the thread is gone, once it is. */
-  private ended?: Error;
+  private readonly channel: RequestChannel<FromReplica>;
 
   constructor(script: string, readonly name: string) {
     this.worker = new Worker(script);
-    this.worker.on('message', (m: FromReplica) => {
-      const p = this.pending.get(m.inReplyTo);
-      this.pending.delete(m.inReplyTo);
-      if (m.type === 'error') p?.reject(new ReplicaError(`${this.name} failed: ${m.message}`));
-      else p?.resolve(m);
-    });
-    this.worker.on('error', (err) => this.end(new ReplicaError(`${this.name} crashed: ${err.message}`)));
-    this.worker.on('exit', (code) => this.end(new ReplicaError(`${this.name} stopped (thread exit code ${code})`)));
+    this.channel = new RequestChannel((message, transfer) => this.worker.postMessage(message, transfer as never));
+    this.worker.on('message', (m: FromReplica) => this.channel.settle(m, m.type === 'error' ? new ReplicaError(`${this.name} failed: ${m.message}`) : undefined));
+    this.worker.on('error', (err) => this.channel.close(new ReplicaError(`${this.name} crashed: ${err.message}`)));
+    this.worker.on('exit', (code) => this.channel.close(new ReplicaError(`${this.name} stopped (thread exit code ${code})`)));
   }
 
   request<T extends FromReplica['type']>(msg: Omit<ToReplica, 'id'>, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
-    if (this.ended) return Promise.reject(this.ended);
-    const id = this.nextId++;
-    return new Promise<Reply<T>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (m: FromReplica) => void, reject });
-      this.worker.postMessage({ ...msg, id }, transfer as never);
-    });
-  }
-
-  private end(err: Error): void {
-    this.ended ??= err;
-    for (const p of this.pending.values()) p.reject(this.ended);
-    this.pending.clear();
+    return this.channel.request<Reply<T>>(msg, undefined, transfer).reply;
   }
 
   /** For tests of a replica dying mid-run. */
@@ -81,7 +62,7 @@ class Replica {
   }
 
   terminate(): Promise<number> {
-    this.end(new ReplicaError(`${this.name} was shut down`));
+    this.channel.close(new ReplicaError(`${this.name} was shut down`));
     return this.worker.terminate();
   }
 }
@@ -91,7 +72,7 @@ function shares(rows: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor((rows * (i + 1)) / n) - Math.floor((rows * i) / n));
 }
 
-export class DataParallelSteps implements TrainingSteps {
+export class DataParallelStepper implements Stepper {
   /** Bytes each replica's TensorFlow.js held after its latest step (tensors, or the wasm heap). */
   readonly memoryBytes: number[];
   private failure?: ReplicaError;
@@ -108,16 +89,16 @@ export class DataParallelSteps implements TrainingSteps {
    * Starts `workers` replicas holding `model`'s current weights and `optimizer`'s state
    * (so a resumed run continues exactly). The host keeps both, and `sync()` updates them.
    */
-  static async create(model: CharLM, optimizer: Optimizer, config: OptimizerConfig, options: { workers: number; backend?: BackendName }): Promise<DataParallelSteps> {
+  static async create(model: CharLM, optimizer: Optimizer, rules: StepRules, options: { workers: number; backend?: BackendName }): Promise<DataParallelStepper> {
     const script = bundledScript('parallel-replica.js', 'the data-parallel replica bundle');
     const weights = namedArrays(model.stateDict());
     const optimizerState = namedArrays(optimizer.stateTensors());
     const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, `replica ${i + 1} of ${options.workers}`));
     try {
       const ready = await Promise.all(replicas.map((r) => r.request<'ready'>({
-        type: 'init', backend: options.backend, model: { ...model.config }, optimizer: config, weights, optimizerState, optimizerStep: optimizer.stepCount,
+        type: 'init', backend: options.backend, model: { ...model.config }, rules, weights, optimizerState, optimizerStep: optimizer.stepCount,
       } as Omit<ToReplica, 'id'>)));
-      return new DataParallelSteps(replicas, ready[0].backend, model, optimizer, ready.map((r) => r.memoryBytes));
+      return new DataParallelStepper(replicas, ready[0].backend, model, optimizer, ready.map((r) => r.memoryBytes));
     } catch (err) {
       await Promise.all(replicas.map((r) => r.terminate()));
       throw err;

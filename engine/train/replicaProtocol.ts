@@ -1,5 +1,5 @@
 /**
- * Host <-> replica protocol of data-parallel training (`steps.ts` <-> `replica.ts`).
+ * Host <-> replica protocol of data-parallel training (`dataParallel.ts` <-> `replica.ts`).
  * Each replica is a worker thread with its own TensorFlow.js, a copy of the model and of
  * the optimiser; requests carry an `id`, and every reply names the request it answers
  * in `inReplyTo`.
@@ -7,14 +7,14 @@
 import type { BackendName } from '../core/backend';
 import type { CharLMConfig } from '../model/charlm';
 import type { NamedArray } from '../checkpoint/safetensors';
-import type { OptimizerConfig } from '../train/step';
+import type { StepRules } from './stepper';
 
 type Arrays = Record<string, NamedArray>;
 
 //#region to replica
 /** Sent once by the host after starting the worker: build the model and optimiser with these weights and state. */
 export interface InitRequest {
-  type: 'init'; id: number; backend?: BackendName; model: CharLMConfig; optimizer: OptimizerConfig;
+  type: 'init'; id: number; backend?: BackendName; model: CharLMConfig; rules: StepRules;
   weights: Arrays; optimizerState: Arrays; optimizerStep: number;
 }
 /** Sent every step: the replica's shard of token windows, (rows, width) row-major. */

@@ -7,48 +7,57 @@
  *   seqlab.json            format version, model and training config, vocabulary,
  *                          training state (step, losses, random state), and the SHA-256
  *                          of both tensor files, so a mismatched or edited pair is caught.
+ * This file is the format: the schema of seqlab.json, its checks, and the bytes of a
+ * checkpoint in and out (`writeCheckpoint`, `readCheckpoint`). It loads no TensorFlow.js
+ * and knows no model class, so the extension host reads checkpoints through it directly;
+ * engine/train/checkpointing.ts turns a model and an optimiser into these bytes and back.
  * Saving and reading the folder (ownership, the swap, reads during a save) is in
- * folder.ts. Loading checks everything before it builds a model, and names what is wrong:
- * a hostile seqlab.json cannot make it allocate more than the tensor files hold.
+ * folder.ts. Reading checks everything before any tensor is built, and names what is
+ * wrong: a hostile seqlab.json cannot make it allocate more than the tensor files hold.
  */
 import { z } from 'zod';
-import { CharLM, type CharLMConfig } from '../model/charlm';
-import { CELL_TYPES, NORMALIZATIONS } from '../core/names';
-import { Vocabulary, type VocabularyJSON } from '../text/vocabulary';
-import { MODEL_LIMITS, TrainConfigSchema, type TrainConfig } from '../train/config';
-import { Optimizer } from '../train/optim';
+import { CELL_TYPES, MODEL_LIMITS, NORMALIZATIONS } from '../core/names';
 import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder, type CheckpointFolderContents, type HeaderCheck,
 } from './folder';
 import { truncate } from '../io/safeText';
-import { decodeSafetensors, encodeSafetensors, namedArrays, type NamedArray } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget, removeCheckpoint } from './folder';
 export const CHECKPOINT_VERSION = 1;
 /** Unicode has 0x110000 code points; a capped vocabulary adds one unknown token. */
 const MAX_VOCABULARY = 0x110000 + 1;
 
-export interface TrainingState {
-  step: number;
-  optimizerStep: number;
-  trainLoss: number | null;
-  valLoss: number | null;
-  bestValLoss: number | null;
-  bestStep: number | null;
-  initialValLoss: number | null;
-  /** Position of the batch sampler's random generator, for an exact resume. */
-  rngState: number;
-  elapsedSeconds: number;
-  /** Evaluations so far, for redrawing the loss chart (`seconds` of training time since SeqLab 0.2). */
-  history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>;
-  /** The training loss as the chart drew it: [step, seconds, mean loss since the previous point], at most 3,000 points. */
-  trainCurve?: Array<[number, number, number]>;
-}
-
 const finiteOrNull = z.number().finite().nullable();
 /** Where a run's text came from ("notes.md", "3 files", "selection in poems.txt"): a name, not a text. */
 export const MAX_CORPUS_NAME = 1024;
+const HistoryPoint = z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() });
+/** Where a run stands: what a resumed run continues from, and what its chart redraws. */
+const TrainingStateSchema = z.object({
+  step: z.number().int().min(0),
+  optimizerStep: z.number().int().min(0),
+  trainLoss: finiteOrNull,
+  valLoss: finiteOrNull,
+  bestValLoss: finiteOrNull,
+  bestStep: z.number().int().nullable(),
+  initialValLoss: finiteOrNull,
+  /** Position of the batch sampler's random generator, for an exact resume. */
+  rngState: z.number().int(),
+  elapsedSeconds: z.number().min(0),
+  /** Evaluations so far, for redrawing the loss chart (`seconds` of training time since SeqLab 0.2). */
+  history: z.array(HistoryPoint),
+  /** The training loss as the chart drew it: [step, seconds, mean loss since the previous point], at most MAX_CURVE_POINTS. */
+  trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
+});
+export type TrainingState = z.infer<typeof TrainingStateSchema>;
+/**
+ * A run's training config as saved: flat, its values scalars of bounded size. Its meaning
+ * (keys, ranges) is the training config's (engine/train/config.ts), checked where a run
+ * resumes from it; the format only keeps it from being more than settings.
+ */
+const SavedConfigSchema = z.record(z.string().max(64), z.union([z.number(), z.string().max(256), z.boolean(), z.null()]));
+
 const MetaSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
   version: z.number().int().min(1),
@@ -68,21 +77,9 @@ const MetaSchema = z.object({
   }),
   vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).max(MAX_VOCABULARY).optional(), capped: z.boolean().optional() }),
   training: z.object({
-    config: TrainConfigSchema.partial().passthrough(),
+    config: SavedConfigSchema,
     corpus: z.string().max(MAX_CORPUS_NAME).optional(),
-    state: z.object({
-      step: z.number().int().min(0),
-      optimizerStep: z.number().int().min(0),
-      trainLoss: finiteOrNull,
-      valLoss: finiteOrNull,
-      bestValLoss: finiteOrNull,
-      bestStep: z.number().int().nullable(),
-      initialValLoss: finiteOrNull,
-      rngState: z.number().int(),
-      elapsedSeconds: z.number().min(0),
-      history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() })),
-      trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
-    }),
+    state: TrainingStateSchema,
     /**
      * The whole run's curves, to its end, in the best checkpoint of a run that went on after
      * its best (`state` is the best step's, for resuming; charts and Compare Runs draw these).
@@ -90,8 +87,8 @@ const MetaSchema = z.object({
     run: z.object({
       step: z.number().int().min(0),
       elapsedSeconds: z.number().min(0),
-      history: z.array(z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() })),
-      trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
+      history: z.array(HistoryPoint),
+      trainCurve: TrainingStateSchema.shape.trainCurve,
     }).optional(),
   }),
   files: z.record(z.string(), z.string()),
@@ -104,38 +101,29 @@ export interface SavedOptimizerState {
   tensors: Record<string, NamedArray>;
 }
 
-export interface SaveInput {
-  model: CharLM;
-  /** The run's optimiser (or a loaded checkpoint's saved state), which a resumed run continues from. */
-  optimizer: Optimizer | SavedOptimizerState;
-  vocabulary: Vocabulary;
-  config: Partial<TrainConfig>;
-  state: TrainingState;
-  backend: string;
-  corpus?: string;
+/** What a checkpoint holds, as arrays: what `writeCheckpoint` takes and `readCheckpoint` gives. */
+export interface CheckpointContents {
+  /** The model's state_dict by PyTorch's names. */
+  weights: Record<string, NamedArray>;
+  optimizer: SavedOptimizerState;
+  /** seqlab.json without its format tag, version, date and file hashes (the writer adds them). */
+  meta: Pick<CheckpointMeta, 'backend' | 'model' | 'vocabulary' | 'training'>;
 }
 
 /**
  * Writes a checkpoint folder atomically, replacing only a SeqLab checkpoint or an empty
  * folder at `dir` (see folder.ts). Returns the folder.
  */
-export function saveCheckpoint(dir: string, input: SaveInput): string {
-  const cfg = input.model.config;
-  const modelBytes = encodeSafetensors(namedArrays(input.model.stateDict()), { format: 'pt', producer: 'seqlab' });
-  const saved = input.optimizer instanceof Optimizer ? { name: input.optimizer.settings.name, tensors: namedArrays(input.optimizer.stateTensors()) } : input.optimizer;
-  const optimizerBytes = encodeSafetensors(saved.tensors, { optimizer: saved.name });
+export function writeCheckpoint(dir: string, contents: CheckpointContents): string {
+  const modelBytes = encodeSafetensors(contents.weights, { format: 'pt', producer: 'seqlab' });
+  const optimizerBytes = encodeSafetensors(contents.optimizer.tensors, { optimizer: contents.optimizer.name });
+  const { training } = contents.meta;
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     created: new Date().toISOString(),
-    backend: input.backend,
-    model: {
-      vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers,
-      cell: cfg.cell, dropout: cfg.dropout, normalization: cfg.normalization,
-      ...(cfg.forgetBias !== undefined ? { forgetBias: cfg.forgetBias } : {}),
-    },
-    vocabulary: input.vocabulary.toJSON() as CheckpointMeta['vocabulary'],
-    training: { config: input.config, corpus: input.corpus === undefined ? undefined : truncate(input.corpus, MAX_CORPUS_NAME / 2), state: input.state },
+    ...contents.meta,
+    training: { ...training, corpus: training.corpus === undefined ? undefined : truncate(training.corpus, MAX_CORPUS_NAME / 2) },
     files: { [MODEL_FILE]: sha256(modelBytes), [OPTIMIZER_FILE]: sha256(optimizerBytes) },
   };
   return writeCheckpointFolder(dir, [
@@ -158,15 +146,6 @@ export function recordRunCurves(dir: string, run: Pick<TrainingState, 'step' | '
     [OPTIMIZER_FILE, contents.optimizer.bytes],
     [META_FILE, JSON.stringify(meta, null, 2) + '\n'],
   ]);
-}
-
-export interface LoadedCheckpoint {
-  dir: string;
-  meta: CheckpointMeta;
-  model: CharLM;
-  vocabulary: Vocabulary;
-  /** The optimiser state, applied by `restoreOptimizer` when training resumes. */
-  optimizerState: Record<string, NamedArray>;
 }
 
 /** Reads only the metadata (for listings), checked. */
@@ -251,29 +230,20 @@ export function readCheckedCheckpointFolder(dir: string): CheckpointFolderConten
   return readCheckpointFolder(dir, headerCheck());
 }
 
-/** Loads and checks a checkpoint; the model is ready for sampling (eval mode). */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/** A checkpoint read whole and checked: its metadata and its tensors, decoded (no model built). */
+export interface ReadCheckpoint {
+  dir: string;
+  meta: CheckpointMeta;
+  weights: Record<string, NamedArray>;
+  optimizerState: Record<string, NamedArray>;
+}
+
+/** Reads and checks a checkpoint: every tensor file against seqlab.json before its data is read. */
+export function readCheckpoint(dir: string): ReadCheckpoint {
   const contents = readCheckedCheckpointFolder(dir);
   const folder = contents.dir;
   const meta = checkMeta(contents.meta, folder);
   const weights = decodeSafetensors(contents.model.bytes, `${MODEL_FILE} in ${folder}`).tensors;
   const optimizerState = decodeSafetensors(contents.optimizer.bytes, `${OPTIMIZER_FILE} in ${folder}`).tensors;
-  let vocabulary: Vocabulary;
-  try {
-    vocabulary = Vocabulary.fromJSON(meta.vocabulary as VocabularyJSON);
-  } catch (err) {
-    throw new CheckpointError(`${META_FILE} in ${folder}: ${(err as Error).message}`);
-  }
-  if (vocabulary.size !== meta.model.vocabSize) {
-    throw new CheckpointError(`${META_FILE} in ${folder}: the vocabulary has ${vocabulary.size} tokens but the model expects ${meta.model.vocabSize}`);
-  }
-  const model = new CharLM({ ...(meta.model as CharLMConfig), seed: 0 });
-  try {
-    model.loadStateDict(weights);
-  } catch (err) {
-    model.dispose();
-    throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: ${(err as Error).message}`);
-  }
-  model.eval();
-  return { dir: folder, meta, model, vocabulary, optimizerState };
+  return { dir: folder, meta, weights, optimizerState };
 }

@@ -1,13 +1,13 @@
-/** Worker-thread entry of one data-parallel replica; see protocol.ts. */
+/** Worker-thread entry of one data-parallel replica (dataParallel.ts); see replicaProtocol.ts. */
 import { parentPort } from 'node:worker_threads';
 import { tf, initBackend, memoryBytes } from '../core/backend';
 import { namedArrays } from '../checkpoint/safetensors';
 import { CharLM } from '../model/charlm';
-import type { Optimizer } from '../train/optim';
-import { applyFlatGradients, createOptimizer, evaluateLoss, lossAndGradients, type OptimizerConfig } from '../train/step';
-import type { FromReplica, ToReplica } from './protocol';
+import type { Optimizer } from './optim';
+import { applyFlatGradients, createOptimizer, evaluateLoss, lossAndGradients, type ClipSettings } from './stepper';
+import type { FromReplica, ToReplica } from './replicaProtocol';
 
-let replica: { model: CharLM; optimizer: Optimizer; config: OptimizerConfig } | undefined;
+let replica: { model: CharLM; optimizer: Optimizer; clip: ClipSettings } | undefined;
 
 function reply(msg: FromReplica, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer as never);
@@ -19,9 +19,9 @@ parentPort!.on('message', async (msg: ToReplica) => {
       const info = await initBackend(msg.backend);
       const model = new CharLM(msg.model);
       model.loadStateDict(msg.weights);
-      const optimizer = createOptimizer(model, msg.optimizer);
+      const optimizer = createOptimizer(model, msg.rules.optimizer);
       optimizer.loadState(msg.optimizerState, msg.optimizerStep);
-      replica = { model, optimizer, config: msg.optimizer };
+      replica = { model, optimizer, clip: msg.rules.clip };
       reply({ type: 'ready', inReplyTo: msg.id, backend: info.name, memoryBytes: memoryBytes() });
     } else if (!replica) {
       throw new Error(`replica got '${msg.type}' before 'init'`);
@@ -34,7 +34,7 @@ parentPort!.on('message', async (msg: ToReplica) => {
         windows.dispose();
       }
     } else if (msg.type === 'apply') {
-      const gradNorm = applyFlatGradients(replica.model, replica.optimizer, msg.grads, msg.learningRate, replica.config);
+      const gradNorm = applyFlatGradients(replica.model, replica.optimizer, msg.grads, msg.learningRate, replica.clip);
       reply({ type: 'applied', inReplyTo: msg.id, gradNorm, memoryBytes: memoryBytes() });
     } else if (msg.type === 'evaluate') {
       const windows = tf.tensor2d(msg.windows, [msg.rows, msg.width], 'int32');

@@ -1,5 +1,6 @@
 /**
- * The training chart's arithmetic, without the DOM (unit-tested in test/engine/webview.test.ts):
+ * A loss curve's arithmetic, shared by the trainer (the curve a checkpoint keeps), the
+ * extension host (what it sends and exports) and the chart webview; no DOM, no TensorFlow.js:
  * TensorBoard's smoothing, the unit of a loss, and the thinning of a long curve.
  */
 
@@ -30,19 +31,21 @@ export const unitLabel = (unit: LossUnit) => `${unit}/char`;
 
 export interface CurvePoint { step: number; seconds: number; loss: number }
 
+/** Points a curve keeps (in a checkpoint, in the chart): a run of hours stays cheap to save, send and draw. */
+export const MAX_CURVE_POINTS = 3000;
+
 /**
- * Keeps a curve at most `max` points long by merging neighbours in pairs (their mean, at
- * the later step), oldest first: a run of hours stays cheap to send and draw, and recent
- * points keep their resolution longest.
+ * Keeps a curve at most `max` points long by merging neighbours in pairs (`merge(older,
+ * newer)`), oldest first, so recent points keep their resolution longest.
  */
-export function thin(points: CurvePoint[], max: number): CurvePoint[] {
+export function thinCurve<T>(points: T[], max: number, merge: (older: T, newer: T) => T): T[] {
   if (points.length <= max) return points;
   const excess = points.length - max;
-  const merged: CurvePoint[] = [];
+  const merged: T[] = [];
   let i = 0;
-  for (; i < 2 * excess && i + 1 < points.length; i += 2) {
-    const [a, b] = [points[i], points[i + 1]];
-    merged.push({ step: b.step, seconds: b.seconds, loss: (a.loss + b.loss) / 2 });
-  }
+  for (; i < 2 * excess && i + 1 < points.length; i += 2) merged.push(merge(points[i], points[i + 1]));
   return [...merged, ...points.slice(i)];
 }
+
+/** Two chart points as one: their mean loss, at the later step. */
+export const mergeCurvePoints = (a: CurvePoint, b: CurvePoint): CurvePoint => ({ step: b.step, seconds: b.seconds, loss: (a.loss + b.loss) / 2 });

@@ -1,21 +1,33 @@
 /**
- * The optimisation step, owned by the loop as in PyTorch: the model is a module, the loop
- * holds the optimiser and clips. `TrainingSteps` is what the loop drives: `LocalSteps`
- * runs the step in this thread, `DataParallelSteps` (engine/parallel) splits each batch
- * across replica threads. Both take the same batch and give the same result up to the
- * order of floating-point sums.
+ * The training step in every form, owned by the loop as in PyTorch: the model is a module,
+ * the loop holds the optimiser and clips. A `Stepper` is what the loop drives:
+ * `LocalStepper` runs the step in this thread, `DataParallelStepper` (dataParallel.ts)
+ * splits each batch across replica threads (replica.ts), which run the functions below.
+ * Both take the same batch and give the same result up to the order of floating-point sums.
+ *
+ *   gradients  g = d loss / d params                          (lossAndGradients)
+ *   clip       g = clamp(g, -clipValue, clipValue);           (clip_grad_value_, when > 0)
+ *              g *= min(1, clipNorm / (||g|| + 1e-6))          (clip_grad_norm_, when > 0)
+ *   update     the optimiser's rule (optim.ts)
  */
 import { tf } from '../core/backend';
 import type { CharLM } from '../model/charlm';
+import { stableGlobalNorm } from '../nn/ops';
 import type { TrainConfig } from './config';
-import { clipGradients, optimizeStep, Optimizer, type OptimizerSettings } from './optim';
+import { Optimizer, type OptimizerSettings } from './optim';
 
-/** The optimiser and the clipping of a run (clipping is the loop's, as in torch.nn.utils). */
-export interface OptimizerConfig extends OptimizerSettings {
+/** The clipping of a run (the loop's, as in torch.nn.utils, not the optimiser's). */
+export interface ClipSettings {
   /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0 = off. */
   clipNorm: number;
   /** Clip every gradient element to [-clipValue, clipValue] first (clip_grad_value_); 0 = off. */
   clipValue: number;
+}
+
+/** What a step does besides the gradient: the optimiser's rule and the clipping. */
+export interface StepRules {
+  optimizer: OptimizerSettings;
+  clip: ClipSettings;
 }
 
 export interface StepResult {
@@ -25,7 +37,7 @@ export interface StepResult {
   gradNorm: number;
 }
 
-export interface TrainingSteps {
+export interface Stepper {
   /** Threads computing gradients (1 = this thread). */
   readonly workers: number;
   /** The optimiser whose state checkpoints save; current after `sync()`. */
@@ -40,13 +52,41 @@ export interface TrainingSteps {
   dispose(): Promise<void>;
 }
 
-export function optimizerConfigOf(config: TrainConfig): OptimizerConfig {
-  return { name: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay, clipNorm: config.clipNorm, clipValue: config.clipValue };
+export function stepRulesOf(config: TrainConfig): StepRules {
+  return { optimizer: { name: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay }, clip: { clipNorm: config.clipNorm, clipValue: config.clipValue } };
 }
 
-export function createOptimizer(model: CharLM, config: OptimizerConfig): Optimizer {
-  const { clipNorm: _n, clipValue: _v, ...settings } = config;
+export function createOptimizer(model: CharLM, settings: OptimizerSettings): Optimizer {
   return new Optimizer(model.namedParameters(), settings);
+}
+
+/**
+ * torch.nn.utils.clip_grad_value_ (when clipValue > 0), then clip_grad_norm_ (when
+ * clipNorm > 0: scale by min(1, clipNorm / (norm + 1e-6))). Returns the gradients and the
+ * global norm before norm clipping, the figure clip_grad_norm_ returns.
+ */
+export function clipGradients(grads: tf.Tensor[], clipNorm: number, clipValue = 0): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  let list = clipValue > 0 ? grads.map((g) => tf.clipByValue(g, -clipValue, clipValue)) : grads;
+  // Scaled before squaring (stableNorm): a plain sum of squares reads 0 or Infinity for gradients that are merely tiny or huge.
+  const norm = stableGlobalNorm(list);
+  if (clipNorm > 0) {
+    const coef = tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
+    list = list.map((g) => tf.mul(g, coef));
+  }
+  return { grads: list, norm };
+}
+
+/** One training step: the gradients of `loss` for `params`, clipped, applied. */
+export function optimizeStep(params: tf.Variable[], loss: () => tf.Scalar, optimizer: Optimizer, learningRate: number, clipNorm: number, clipValue = 0): { loss: number; gradNorm: number } {
+  let value = NaN;
+  const gradNorm = tf.tidy(() => {
+    const r = tf.variableGrads(loss, params);
+    value = r.value.dataSync()[0];
+    const { grads, norm } = clipGradients(params.map((p) => r.grads[p.name]), clipNorm, clipValue);
+    optimizer.step(grads, learningRate);
+    return norm.dataSync()[0];
+  });
+  return { loss: value, gradNorm };
 }
 
 /**
@@ -71,7 +111,7 @@ export function lossAndGradients(model: CharLM, windows: tf.Tensor2D): { loss: n
 }
 
 /** Clips flattened gradients and applies one optimiser step; returns the norm before clipping. */
-export function applyFlatGradients(model: CharLM, optimizer: Optimizer, flat: Float32Array, lr: number, clip: Pick<OptimizerConfig, 'clipNorm' | 'clipValue'>): number {
+export function applyFlatGradients(model: CharLM, optimizer: Optimizer, flat: Float32Array, lr: number, clip: ClipSettings): number {
   return tf.tidy(() => {
     let offset = 0;
     const list = model.parameters().map((p) => {
@@ -103,15 +143,15 @@ export function evaluateLoss(model: CharLM, windows: tf.Tensor2D, chunk: number)
 }
 
 /** The step in this thread: gradients, clipping and the update in one tidy scope. */
-export class LocalSteps implements TrainingSteps {
+export class LocalStepper implements Stepper {
   readonly workers = 1;
 
-  constructor(private readonly model: CharLM, readonly optimizer: Optimizer, private readonly clip: Pick<OptimizerConfig, 'clipNorm' | 'clipValue'>) {}
+  constructor(private readonly model: CharLM, readonly optimizer: Optimizer, private readonly clip: ClipSettings) {}
 
   /** A fresh optimiser for `model` from a training config. */
-  static forConfig(model: CharLM, config: TrainConfig): LocalSteps {
-    const optimizerConfig = optimizerConfigOf(config);
-    return new LocalSteps(model, createOptimizer(model, optimizerConfig), optimizerConfig);
+  static forConfig(model: CharLM, config: TrainConfig): LocalStepper {
+    const rules = stepRulesOf(config);
+    return new LocalStepper(model, createOptimizer(model, rules.optimizer), rules.clip);
   }
 
   /** The same step on a tensor of windows (N, L+1): what experiments and tests call. */

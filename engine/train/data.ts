@@ -1,0 +1,28 @@
+/**
+ * A run's data: the text as token ids, split into training and validation parts, with the
+ * vocabulary that encodes it (built from the text, or a resumed checkpoint's).
+ */
+import { CorpusError, splitIds } from '../text/corpus';
+import { Vocabulary, type TokenIds } from '../text/vocabulary';
+import type { TrainConfig } from './config';
+
+export interface TrainData {
+  vocabulary: Vocabulary;
+  /** Why this vocabulary mode: "character level: 67 distinct characters". */
+  vocabularyReason: string;
+  /** The text as token ids, held once (see Vocabulary.encodeText). */
+  train: TokenIds;
+  validation: TokenIds;
+}
+
+/** Tokenises the text and splits it; errors say how long the text must be. */
+export function prepareData(text: string, config: TrainConfig, vocabulary?: Vocabulary): TrainData {
+  const built = vocabulary ? { vocabulary, reason: 'the checkpoint\'s vocabulary' } : Vocabulary.fromText(text, { mode: config.vocabMode, maxSize: config.vocabMax });
+  const { ids } = built.vocabulary.encodeText(text);
+  const window = config.seqLen + 1;
+  if (ids.length < 2 * window) {
+    throw new CorpusError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`);
+  }
+  const { train, validation } = splitIds(ids, config.valFraction, window);
+  return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation };
+}
