@@ -93,7 +93,7 @@ async function train(c: CommandContext, source: RunSource, origin: string, chara
       interrupted = true; // the record stays: the run can resume from its latest checkpoint
       if (err.code === 'replica-failed') c.log.error(message);
       void offerResume(c, record);
-    } else if (/sequence length|needs at least/.test(message)) {
+    } else if (err instanceof EngineError && err.code === 'text-too-short') {
       showError(c, t('Cannot train: {0}', message), {
         title: t('Lower Sequence Length'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.seqLen', Math.max(8, Math.floor(s.train.seqLen / 2)), vscode.ConfigurationTarget.Global),

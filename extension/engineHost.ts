@@ -35,11 +35,11 @@ export class EngineHost implements vscode.Disposable {
       onLog: (level, message) => {
         if (level === 'warn') log.warn(message);
         else log.info(message);
-        const m = /^backend: (\w+)/.exec(message);
-        if (m) {
-          this.backend = m[1];
-          this.setState({});
-        }
+      },
+      onBackend: (name, reason) => {
+        log.info(`backend: ${name} (${reason})`);
+        this.backend = name;
+        this.setState({});
       },
       onCrash: (err) => {
         log.error(err.message);

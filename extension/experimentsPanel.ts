@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { langOf } from '../engine/experiments/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentMessage, type ToWebview } from '../webview/protocol';
+import { EngineError } from '../engine/worker/client';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -182,7 +183,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
       return r;
     } catch (err) {
       const message = (err as Error).message;
-      const cancelled = /cancelled/.test(message);
+      const cancelled = err instanceof EngineError && err.code === 'cancelled';
       // A cancel keeps what had finished: the figures of those runs stay, said to be partial.
       panel.post({ ...base, running: false, progress: { fraction: 0, message: cancelled ? t('Stopped on request.') : message }, ...(plan ? { plan } : {}),
         ...(partial ? { output: partial.output, partial: { done: partial.done, total: partial.total, cancelled } } : {}) });

@@ -31,6 +31,13 @@ export class CorpusError extends Error {
   override readonly name = 'CorpusError';
 }
 
+/** The text is too short for the sequence length: lowering it (or more text) is the remedy. */
+export class TextTooShortError extends CorpusError {
+  constructor(message: string, readonly details: { length: number; needed: number }) {
+    super(message);
+  }
+}
+
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -119,7 +126,7 @@ export function checkText(text: string, minLength: number, maxCharacters = DEFAU
   }
   const length = codePointCount(text);
   if (length < minLength) {
-    throw new CorpusError(`the text has ${length} character${length === 1 ? '' : 's'}, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`);
+    throw new TextTooShortError(`the text has ${length} character${length === 1 ? '' : 's'}, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`, { length, needed: minLength });
   }
 }
 
@@ -127,7 +134,7 @@ export function checkText(text: string, minLength: number, maxCharacters = DEFAU
 export function splitIds<T extends TokenIds>(ids: T, valFraction: number, minPart: number): { train: T; validation: T } {
   const valLength = Math.max(minPart, Math.round(ids.length * valFraction));
   if (ids.length - valLength < minPart) {
-    throw new CorpusError(`the text has ${ids.length} tokens: too short to hold out ${valLength} for validation and still train on a window of ${minPart}; select more text or lower the sequence length`);
+    throw new TextTooShortError(`the text has ${ids.length} tokens: too short to hold out ${valLength} for validation and still train on a window of ${minPart}; select more text or lower the sequence length`, { length: ids.length, needed: valLength + minPart });
   }
   return { train: ids.subarray(0, ids.length - valLength) as T, validation: ids.subarray(ids.length - valLength) as T };
 }

@@ -2,7 +2,7 @@
  * A run's data: the text as token ids, split into training and validation parts, with the
  * vocabulary that encodes it (built from the text, or a resumed checkpoint's).
  */
-import { CorpusError, splitIds } from '../text/corpus';
+import { splitIds, TextTooShortError } from '../text/corpus';
 import { Vocabulary, type TokenIds } from '../text/vocabulary';
 import type { TrainConfig } from './config';
 
@@ -21,7 +21,7 @@ export function prepareData(text: string, config: TrainConfig, vocabulary?: Voca
   const { ids } = built.vocabulary.encodeText(text);
   const window = config.seqLen + 1;
   if (ids.length < 2 * window) {
-    throw new CorpusError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`);
+    throw new TextTooShortError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`, { length: ids.length, needed: 2 * window });
   }
   const { train, validation } = splitIds(ids, config.valFraction, window);
   return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation };

@@ -5,14 +5,21 @@
  * tests use it alike.
  */
 import { Worker } from 'node:worker_threads';
-import { bundledScript } from '../core/threads';
+import type { BackendName } from '../core/names';
+import { bundledScript, RequestChannel } from '../core/threads';
 import { releaseLocksOfThread } from '../checkpoint/lock';
-import type { ErrorCode, FromWorker, ReplyMap, RequestOf, RequestType, WorkerEvent } from './protocol';
+import type { EngineFailure, ErrorCode, ErrorDetails, ErrorMessage, FromWorker, ReplyMap, ReplyMessage, RequestOf, RequestType, WorkerEvent } from './protocol';
 
+/** A request failed: `code` says how (the protocol's codes, or `crashed` when the worker died), `details` what the remedy needs. */
 export class EngineError extends Error {
   override readonly name = 'EngineError';
-  constructor(message: string, readonly code: ErrorCode | 'crashed') {
+  constructor(message: string, readonly code: ErrorCode | 'crashed', readonly details?: EngineFailure['details']) {
     super(message);
+  }
+
+  /** The details of a failure with code `code` (typed by the protocol's ErrorDetails), or undefined for another code. */
+  detailsOf<C extends keyof ErrorDetails>(code: C): ErrorDetails[C] | undefined {
+    return this.code === code ? (this.details as ErrorDetails[C]) : undefined;
   }
 }
 
@@ -22,6 +29,8 @@ export interface EngineClientOptions {
   /** Called when the worker died unexpectedly; the next request starts a new one. */
   onCrash?: (error: Error) => void;
   onLog?: (level: 'info' | 'warn', message: string) => void;
+  /** The worker chose a backend (on its first job, and after a change or a restart). */
+  onBackend?: (name: BackendName, reason: string) => void;
 }
 
 /** A request without its id (the client assigns ids). */
@@ -34,9 +43,8 @@ export interface Job<T extends RequestType> {
   cancel(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (value: never) => void;
-  reject: (err: Error) => void;
+/** What the client keeps beside a pending request. */
+interface JobExtra {
   onEvent?: (event: WorkerEvent) => void;
   /** Folders the job locks (training, export): released by the host if the worker dies holding them. */
   lockedDirs: string[];
@@ -56,8 +64,7 @@ export class EngineClient {
   private worker: Worker | undefined;
   /** The running worker's thread id (a terminated Worker reports -1). */
   private workerThreadId = -1;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly channel = new RequestChannel<ReplyMessage | ErrorMessage, JobExtra>((message) => this.ensureWorker().postMessage(message));
   private disposed = false;
   /** The checkpoint last made active, restored after a crash. */
   private activeDir: string | undefined;
@@ -92,24 +99,17 @@ export class EngineClient {
   private onMessage(msg: FromWorker): void {
     if (msg.type === 'log') {
       this.options.onLog?.(msg.level, msg.message);
-      return;
-    }
-    if (msg.type === 'event') {
-      this.pending.get(msg.requestId)?.onEvent?.(msg.event);
-      return;
-    }
-    const p = this.pending.get(msg.inReplyTo);
-    if (!p) {
-      if (msg.type === 'error') this.options.onLog?.('warn', `engine worker: ${msg.message}`);
-      return;
-    }
-    this.pending.delete(msg.inReplyTo);
-    if (msg.type === 'error') p.reject(new EngineError(msg.message, msg.code));
-    else {
-      if (msg.request === 'load' || (msg.request === 'train' && (msg.result as ReplyMap['train']).checkpoint)) {
+    } else if (msg.type === 'backend') {
+      this.options.onBackend?.(msg.name, msg.reason);
+    } else if (msg.type === 'event') {
+      this.channel.extraOf(msg.requestId)?.onEvent?.(msg.event);
+    } else if (msg.type === 'error') {
+      if (!this.channel.settle(msg, new EngineError(msg.message, msg.code, msg.details))) this.options.onLog?.('warn', `engine worker: ${msg.message}`);
+    } else {
+      if (this.channel.isPending(msg.inReplyTo) && (msg.request === 'load' || (msg.request === 'train' && (msg.result as ReplyMap['train']).checkpoint))) {
         this.activeDir = msg.request === 'load' ? (msg.result as ReplyMap['load']).dir : (msg.result as ReplyMap['train']).checkpoint!;
       }
-      p.resolve(msg.result as never);
+      this.channel.settle(msg);
     }
   }
 
@@ -126,30 +126,24 @@ export class EngineClient {
     this.worker = undefined;
     const err = new EngineError(`the engine worker stopped unexpectedly (${cause.message}); it restarts on the next request`, 'crashed');
     // Its jobs' folder locks live in this process: a dead thread cannot release them, so the host does.
-    releaseLocksOfThread([...this.pending.values()].flatMap((p) => p.lockedDirs), this.workerThreadId);
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    releaseLocksOfThread(this.channel.failAll(err).flatMap((job) => job.lockedDirs), this.workerThreadId);
     if (!this.disposed) this.options.onCrash?.(err);
   }
 
   /** Sends a request; events for it go to `onEvent`. */
   start<T extends RequestType>(type: T, body: RequestBody<T>, onEvent?: (event: WorkerEvent) => void): Job<T> {
-    const id = this.nextId++;
-    const worker = this.ensureWorker();
-    const result = new Promise<ReplyMap[T]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onEvent, lockedDirs: lockedDirsOf(type, body as Record<string, unknown>) });
-    });
-    worker.postMessage({ ...body, type, id });
+    this.ensureWorker(); // before the request: a restart's reload of the active model goes first
+    const { id, reply } = this.channel.request<ReplyMessage<T>>({ ...body, type }, { onEvent, lockedDirs: lockedDirsOf(type, body as Record<string, unknown>) });
     return {
       id,
-      result,
+      result: reply.then((r) => r.result),
       cancel: async () => {
-        if (!this.pending.has(id)) return;
+        if (!this.channel.isPending(id)) return;
         const { cancelled } = await this.start('cancel', { target: id }).result;
         // The worker answers in order: had the job ended, its reply would have come first.
         // Still pending and unknown to the worker: it cannot be stopped by asking, so the
         // worker is restarted (the job's state survives in its last checkpoint).
-        if (!cancelled && this.pending.has(id)) this.restart(`request ${id} (${type}) could not be stopped by asking`);
+        if (!cancelled && this.channel.isPending(id)) this.restart(`request ${id} (${type}) could not be stopped by asking`);
       },
     };
   }
@@ -167,9 +161,7 @@ export class EngineClient {
     this.disposed = true;
     const worker = this.worker;
     this.worker = undefined;
-    releaseLocksOfThread([...this.pending.values()].flatMap((p) => p.lockedDirs), this.workerThreadId);
-    for (const p of this.pending.values()) p.reject(new EngineError('the engine client was disposed', 'crashed'));
-    this.pending.clear();
+    releaseLocksOfThread(this.channel.close(new EngineError('the engine client was disposed', 'crashed')).flatMap((job) => job.lockedDirs), this.workerThreadId);
     await worker?.terminate();
   }
 }

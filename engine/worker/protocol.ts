@@ -103,21 +103,36 @@ export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent | Ex
 //#region from worker
 /** The answer to request `inReplyTo`. */
 export interface ReplyMessage<T extends RequestType = RequestType> { type: 'reply'; inReplyTo: number; request: T; result: ReplyMap[T] }
-/** Request `inReplyTo` failed (or was malformed; -1 when it had no id). */
-export interface ErrorMessage { type: 'error'; inReplyTo: number; message: string; code: ErrorCode }
+/** Request `inReplyTo` failed (or was malformed; -1 when it had no id): what went wrong, as `EngineFailure`. */
+export interface ErrorMessage extends EngineFailure { type: 'error'; inReplyTo: number }
 /** Something happened while request `requestId` runs. */
 export interface EventMessage { type: 'event'; requestId: number; event: WorkerEvent }
-/** A line for the log channel (backend chosen, warnings). */
+/** A line for the log channel (warnings). */
 export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: string }
-export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage;
+/** The worker chose (or changed) its TensorFlow.js backend, before the job that needed it. */
+export interface BackendMessage { type: 'backend'; name: BackendName; reason: string }
+export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage | BackendMessage;
 //#endregion
 
 /**
+ * Why a request failed, for a host to branch on (never on the message's text):
  * `bad-request`: malformed; `busy`: one training at a time; `no-model`: load or train first;
  * `replica-failed`: a data-parallel replica of a training run failed, the run stopped and its
- * latest checkpoint can be resumed; `failed`: the job itself failed.
+ * latest checkpoint can be resumed; `text-too-short`: the text does not hold two windows of
+ * the sequence length (lower it, or give more text); `cancelled`: stopped on request
+ * (experiments; a training run that is stopped replies with its summary instead);
+ * `failed`: the job itself failed.
  */
-export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'failed';
+export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'text-too-short' | 'cancelled' | 'failed';
+
+/** What each code says besides its message. */
+export interface ErrorDetails {
+  /** The text's length and the length training needs, in characters (or tokens). */
+  'text-too-short': { length: number; needed: number };
+}
+
+/** A failure as it crosses a boundary: a code to branch on, a message for the user, details for the remedy. */
+export interface EngineFailure { code: ErrorCode; message: string; details?: ErrorDetails[keyof ErrorDetails] }
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number; message: string };
 

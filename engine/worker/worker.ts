@@ -10,7 +10,8 @@ import { readCheckpointMeta } from '../checkpoint/format';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpointing';
 import { EXPERIMENTS, runExperiment } from '../experiments';
 import { exportTorchProject } from '../export/torchProject';
-import { throttledProgress } from '../experiments/types';
+import { ExperimentCancelled, throttledProgress } from '../experiments/types';
+import { TextTooShortError } from '../text/corpus';
 import { inLang } from '../experiments/lang';
 import { probe } from '../model/probe';
 import { sample } from '../model/sample';
@@ -19,13 +20,13 @@ import type { Vocabulary } from '../text/vocabulary';
 import { ReplicaError } from '../train/dataParallel';
 import type { TrainConfig } from '../train/config';
 import { trainFromRequest } from '../train/session';
-import { parseRequest, type ErrorCode, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
+import { parseRequest, type EngineFailure, type ErrorCode, type ErrorDetails, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
 
 if (!parentPort) throw new Error('engine/worker/worker.ts runs as a worker thread (new Worker(...)), not as a script');
 const port = parentPort;
 
 class JobError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(readonly code: Exclude<ErrorCode, keyof ErrorDetails>, message: string) {
     super(message);
   }
 }
@@ -50,7 +51,7 @@ function emit(requestId: number, event: WorkerEvent): void {
 async function ensureBackend(): Promise<void> {
   const before = currentBackend();
   const info = await initBackend(preferredBackend);
-  if (before?.name !== info.name) post({ type: 'log', level: 'info', message: `backend: ${info.name} (${info.reason})` });
+  if (before?.name !== info.name) post({ type: 'backend', name: info.name, reason: info.reason });
 }
 
 function activate(dir: string): ModelInfo {
@@ -200,14 +201,23 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 };
 
+/** The typed failure a host branches on, for an error a job threw. */
+function failureOf(err: Error): EngineFailure {
+  const { message } = err;
+  if (err instanceof JobError) return { code: err.code, message };
+  if (err instanceof TextTooShortError) return { code: 'text-too-short', message, details: err.details };
+  if (err instanceof ReplicaError) return { code: 'replica-failed', message };
+  if (err instanceof ExperimentCancelled) return { code: 'cancelled', message };
+  return { code: 'failed', message };
+}
+
 async function handle(request: Request): Promise<void> {
   try {
     const handler = handlers[request.type] as (r: Request) => Promise<ReplyMap[RequestType]>;
     const result = await handler(request);
     post({ type: 'reply', inReplyTo: request.id, request: request.type, result } as FromWorker, request.type === 'probe' ? probeBuffers(result as ReplyMap['probe']) : []);
   } catch (err) {
-    const code = err instanceof JobError ? err.code : err instanceof ReplicaError ? 'replica-failed' : 'failed';
-    post({ type: 'error', inReplyTo: request.id, message: (err as Error).message, code });
+    post({ type: 'error', inReplyTo: request.id, ...failureOf(err as Error) });
   }
 }
 

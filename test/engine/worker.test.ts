@@ -13,7 +13,8 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-worker-'));
 describe('engine worker', () => {
   const crashes: Error[] = [];
   const logs: string[] = [];
-  const client = new EngineClient({ onCrash: (e) => crashes.push(e), onLog: (_l, m) => logs.push(m) });
+  const backends: string[] = [];
+  const client = new EngineClient({ onCrash: (e) => crashes.push(e), onLog: (_l, m) => logs.push(m), onBackend: (name) => backends.push(name) });
   after(() => client.dispose());
 
   it('answers before a model exists with an error that says what to do', async () => {
@@ -28,7 +29,16 @@ describe('engine worker', () => {
     assert.ok(events.some((e) => e.kind === 'progress'));
     assert.ok(events.some((e) => e.kind === 'checkpoint'));
     assert.ok(fs.existsSync(path.join(root, 'm1', 'model.safetensors')));
-    assert.ok(logs.some((m) => /^backend: /.test(m)));
+    assert.deepEqual(backends, ['wasm'], 'the backend arrives once, as a typed message');
+  });
+
+  it('refuses a text too short for the sequence length with a code and the lengths, not only words', async () => {
+    await assert.rejects(client.request('train', { source: { kind: 'text', text: 'abcdefghij'.repeat(3) }, config: { ...small, seqLen: 64 } }), (e: EngineError) => {
+      assert.equal(e.code, 'text-too-short');
+      assert.deepEqual(e.detailsOf('text-too-short'), { length: 30, needed: 130 });
+      assert.equal(e.detailsOf('busy' as never), undefined);
+      return true;
+    });
   });
 
   it('streams a sample token by token, and probes', async () => {
