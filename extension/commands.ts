@@ -13,7 +13,8 @@ import { ModelItem, refusalOfName, type ModelStore, type ModelsTree } from './mo
 import { type RunRecord, type RunRecords, type RunSource } from './runs';
 import { engineConfig, readSettings, type Settings } from './settings';
 // Bounded, regular-file-only reading of seqlab.json and the ownership rule; folder.ts and lock.ts load no TensorFlow.js.
-import { readMetaJSON, refusalToRemove, removeCheckpoint } from '../engine/checkpoint/folder';
+import { refusalToRemove, removeCheckpoint } from '../engine/checkpoint/folder';
+import { readCheckpointMeta } from '../engine/checkpoint/format';
 import { describeHolder, lockHolder } from '../engine/checkpoint/lock';
 import { codePointCount } from '../engine/text/codePoints';
 
@@ -135,8 +136,7 @@ async function trashCheckpoint(dir: string): Promise<string | undefined> {
 export async function offerResume(c: CommandContext, record: RunRecord): Promise<void> {
   let step: number | undefined;
   try {
-    const meta = readMetaJSON(record.lastDir) as { training?: { state?: { step?: number } } };
-    step = meta.training?.state?.step;
+    step = readCheckpointMeta(record.lastDir).training.state.step;
   } catch {
     step = undefined;
   }

@@ -9,27 +9,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentFigure, ExperimentMessage } from '../webview/protocol';
 import { inUnit, smooth, unitLabel, type LossUnit } from '../engine/core/curve';
-// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
-import { readMetaJSON } from '../engine/checkpoint/folder';
-
-interface RunMeta {
-  model: { cell: string; numLayers: number; hiddenSize: number };
-  training: {
-    config: { lr?: number; seqLen?: number; batch?: number };
-    state: {
-      step: number; bestValLoss: number | null; bestStep: number | null; elapsedSeconds: number;
-      history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>;
-      trainCurve?: Array<[number, number, number]>;
-    };
-    /** The whole run's curves, when the checkpoint is the best of a run that went on after it. */
-    run?: { step: number; elapsedSeconds: number; history: Array<{ step: number; trainLoss: number; valLoss: number; seconds?: number }>; trainCurve?: Array<[number, number, number]> };
-  };
-}
+import { readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint/format';
 
 /** "lstm 1×128, lr 0.003": what tells runs apart at a glance. */
-export function configSummary(meta: RunMeta): string {
+export function configSummary(meta: CheckpointMeta): string {
   const lr = meta.training.config.lr;
-  return `${meta.model.cell} ${meta.model.numLayers}×${meta.model.hiddenSize}${lr !== undefined ? `, lr ${lr}` : ''}`;
+  return `${meta.model.cell} ${meta.model.numLayers}×${meta.model.hiddenSize}${typeof lr === 'number' ? `, lr ${lr}` : ''}`;
 }
 
 /** Series on the union of the runs' x values (null where a run has no point). */
@@ -47,7 +32,7 @@ function overlay(runs: Array<{ label: string; points: Array<[number, number]> }>
 /** The comparison as an Experiments-panel message, losses in `unit`. */
 export function compareRunsMessage(dirs: string[], unit: LossUnit, t: (s: string, ...a: Array<string | number>) => string): ExperimentMessage {
   const runs = dirs.map((dir) => {
-    const meta = readMetaJSON(dir) as RunMeta;
+    const meta = readCheckpointMeta(dir);
     return { name: path.basename(dir), dir, meta, label: `${path.basename(dir)} (${configSummary(meta)})` };
   });
   const u = (v: number) => inUnit(v, unit);

@@ -7,8 +7,7 @@ import * as vscode from 'vscode';
 import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
 import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
 import { MAX_CURVE_POINTS, mergeCurvePoints, thinCurve } from '../engine/core/curve';
-// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
-import { readMetaJSON } from '../engine/checkpoint/folder';
+import { readCheckpointMeta } from '../engine/checkpoint/format';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
 import type { Lang } from '../engine/experiments/lang';
@@ -69,7 +68,7 @@ export class EngineHost implements vscode.Disposable {
   /** Starts training; resolves with the summary when it ends. `resumedFrom`: the checkpoint a resumed run continues, whose curves the chart continues. */
   async train(request: RequestBody<'train'>, origin: string, characters: number, resumedFrom?: string): Promise<ReplyMap['train']> {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
-    const meta = resumedFrom ? readMetaJSON(resumedFrom) as ReplyMap['load']['meta'] : undefined;
+    const meta = resumedFrom ? readCheckpointMeta(resumedFrom) : undefined;
     const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [] };
     this.setState({ running: true, ...curves, last: null, sample: null, message: null, outcome: null, corpus: { origin, characters, vocabSize: null, reason: null } });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));

@@ -3,9 +3,7 @@
  * engine (TensorFlow.js) loads in its worker thread on first use.
  */
 import * as path from 'node:path';
-import type { ReplyMap } from '../engine/worker/protocol';
-// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
-import { readMetaJSON } from '../engine/checkpoint/folder';
+import { readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint/format';
 import { inUnit, unitLabel } from '../engine/core/curve';
 import * as vscode from 'vscode';
 import { offerResume, registerCommands } from './commands';
@@ -121,11 +119,10 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   return { engine, store, runs };
 }
 
-/** A checkpoint's seqlab.json, or undefined when it is gone or unreadable (the worker checks it fully on load). */
-function readMeta(dir: string): ReplyMap['load']['meta'] | undefined {
+/** A checkpoint's seqlab.json, checked, or undefined when it is gone, unreadable or damaged. */
+function readMeta(dir: string): CheckpointMeta | undefined {
   try {
-    const meta = readMetaJSON(dir) as ReplyMap['load']['meta'] | undefined;
-    return meta?.format === 'seqlab-checkpoint' && meta.training?.state ? meta : undefined;
+    return readCheckpointMeta(dir);
   } catch {
     return undefined;
   }

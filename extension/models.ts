@@ -5,8 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-// Bounded, regular-file-only reading of seqlab.json; folder.ts loads no TensorFlow.js.
-import { readMetaJSON } from '../engine/checkpoint/folder';
+import { readCheckpointMeta } from '../engine/checkpoint/format';
 
 export interface RunNameParts { cell: string; layers: number; hiddenSize: number; text: string; date?: Date }
 
@@ -81,11 +80,11 @@ export class ModelStore {
     const name = path.basename(dir);
     if (!fs.existsSync(path.join(dir, 'seqlab.json'))) return undefined;
     try {
-      const meta = readMetaJSON(dir) as { model: { cell: string; hiddenSize: number; numLayers: number }; training?: { corpus?: string; state?: { bestValLoss?: number } }; created: string };
+      const meta = readCheckpointMeta(dir);
       return {
         name, dir, cell: meta.model.cell, hiddenSize: meta.model.hiddenSize, numLayers: meta.model.numLayers,
-        valLoss: meta.training?.state?.bestValLoss ?? null, created: meta.created,
-        ...(typeof meta.training?.corpus === 'string' ? { corpus: meta.training.corpus } : {}),
+        valLoss: meta.training.state.bestValLoss, created: meta.created,
+        ...(meta.training.corpus !== undefined ? { corpus: meta.training.corpus } : {}),
       };
     } catch (err) {
       return { name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message };
