@@ -6,14 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
+import { z } from 'zod';
 import { FileRefusedError, formatBytes, readRegularFile } from '../io/files';
 import { shellCommand } from '../io/safeText';
 import { codePointCount } from './codePoints';
 import type { TokenIds } from './vocabulary';
 
-export type CorpusSource =
-  | { kind: 'text'; text: string; name?: string }
-  | { kind: 'files'; patterns: string[]; cwd?: string };
+/** Text given as it is (a selection: `name` says where from), or files by glob patterns. */
+export const CorpusSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string(), name: z.string().optional() }),
+  z.object({ kind: z.literal('files'), patterns: z.array(z.string()).min(1), cwd: z.string().optional() }),
+]);
+export type CorpusSource = z.infer<typeof CorpusSourceSchema>;
 
 export interface CorpusFile { path: string; characters: number }
 

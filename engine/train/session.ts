@@ -8,36 +8,14 @@ import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { checkSaveTarget, readCheckpointMeta, recordRunCurves, removeCheckpoint } from '../checkpoint/format';
 import { loadCheckpoint, saveCheckpoint } from './checkpointing';
 import { DataParallelStepper, ReplicaError, workersFor } from './dataParallel';
-import { loadCorpus, type CorpusSource } from '../text/corpus';
+import { loadCorpus } from '../text/corpus';
 import { codePointCount } from '../text/codePoints';
-import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
+import { parseTrainConfig, type TrainConfig } from './config';
+import type { TrainRequest } from './request';
 import { prepareData } from './data';
+export type { TrainRequest } from './request';
 import { createOptimizer, LocalStepper, stepRulesOf, type Stepper } from './stepper';
 import { modelFor, trainModel, type TrainEvent, type TrainResult } from './trainer';
-
-export interface TrainRequest {
-  source: CorpusSource;
-  config?: TrainConfigInput;
-  /** Folder for the checkpoint; none = train without saving. */
-  outDir?: string;
-  /** 'best' (default) keeps the best validation loss; 'last' the final weights. */
-  keep?: 'best' | 'last';
-  /** A checkpoint folder to continue from: its model, vocabulary, optimiser and step. */
-  resumeFrom?: string;
-  /**
-   * With keep 'best': a folder for the latest weights, written every `checkpointEvery` steps
-   * (so a crash loses at most that much) and when the run is stopped; removed when the run
-   * ends normally, since the best checkpoint is what is kept then.
-   */
-  lastDir?: string;
-  maxCharacters?: number;
-  /**
-   * Replicas computing each step's gradients on worker threads: 'auto' (one per core, at
-   * most 8, and at least 4 batch rows each) or a count; 1 trains in this thread. The same
-   * seed and count give the same run; a different count changes only the order of sums.
-   */
-  workers?: number | 'auto';
-}
 
 export interface TrainSummary extends TrainResult {
   /** The kept checkpoint (the best, or the last with keep 'last'). */

@@ -15,23 +15,13 @@ import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
 import { LANGS } from '../experiments/lang';
 import type { ProbeResult } from '../model/probe';
 import type { SampleSummary } from '../model/sample';
+import { TrainRequestSchema } from '../train/request';
 import type { TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 
-const corpusSource = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('text'), text: z.string(), name: z.string().optional() }),
-  z.object({ kind: z.literal('files'), patterns: z.array(z.string()).min(1), cwd: z.string().optional() }),
-]);
-
 export const RequestSchema = z.discriminatedUnion('type', [
   /** Start training; events follow until the `TrainSummary` reply. One training at a time. */
-  z.object({
-    type: z.literal('train'), id: z.number().int(), source: corpusSource, config: z.record(z.string(), z.unknown()).optional(),
-    outDir: z.string().optional(), keep: z.enum(['best', 'last']).optional(), resumeFrom: z.string().optional(), lastDir: z.string().optional(),
-    maxCharacters: z.number().int().positive().optional(),
-    /** Data-parallel replicas: 'auto' (one per core) or a count; 1 = this thread. */
-    workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).optional(),
-  }),
+  TrainRequestSchema.extend({ type: z.literal('train'), id: z.number().int() }),
   /** Stop the request `target` (a train or sample) within one step; replies when it has stopped. */
   z.object({ type: z.literal('cancel'), id: z.number().int(), target: z.number().int() }),
   /** Make the checkpoint in `dir` the active model for sample and probe. */

@@ -88,7 +88,8 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     training = { id: r.id, controller };
     try {
       await ensureBackend();
-      const run = trainFromRequest({ source: r.source, config: r.config, outDir: r.outDir, keep: r.keep, resumeFrom: r.resumeFrom, lastDir: r.lastDir, maxCharacters: r.maxCharacters, workers: r.workers }, controller.signal);
+      const { type: _type, id: _id, ...request } = r;
+      const run = trainFromRequest(request, controller.signal);
       for (;;) {
         const next = await run.next();
         if (next.done) {
