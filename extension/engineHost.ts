@@ -10,7 +10,7 @@ import { MAX_CURVE_POINTS, mergeCurvePoints, thinCurve } from '../engine/core/cu
 import { readCheckpointMeta } from '../engine/checkpoint/format';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
-import type { Lang } from '../engine/experiments/lang';
+import type { Lang } from '../engine/core/lang';
 import type { ExperimentOutput, ExperimentPlan } from '../engine/experiments/types';
 
 export class EngineHost implements vscode.Disposable {

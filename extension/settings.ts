@@ -2,36 +2,21 @@
  * SeqLab's settings, read through one typed layer: every value is cleaned and
  * defaulted by `readSettings(get)` before any logic sees it (no raw config.get()
  * elsewhere). Pure: `get` is `workspace.getConfiguration('seqlab').get`, or a map in tests.
- * The schema in package.json (`contributes.configuration`) matches FIELDS and DEFAULTS.
+ * The training settings' entries in package.json are written from the training config's
+ * schema by the build (scripts/settingsManifest.ts), so their ranges and defaults are its.
  */
-import { BACKEND_NAMES, CELL_TYPES, NORMALIZATIONS, OPTIMIZER_NAMES, type BackendName, type CellType, type Normalization, type OptimizerName } from '../engine/core/names';
+import { BACKEND_NAMES, type BackendName } from '../engine/core/names';
+import { inLang, type Lang } from '../engine/core/lang';
+import { parseTrainConfig, type TrainConfig } from '../engine/train/config';
+import { SETTING_FIELDS, checkField, configFromSettings } from '../engine/train/configFields';
 import type { FieldSpec } from '../webview/protocol';
 
-export interface TrainSettings {
-  cell: CellType;
-  layers: number;
-  hiddenSize: number;
-  embeddingSize: number;
-  dropout: number;
-  normalization: Normalization;
-  seqLen: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  clipNorm: number;
-  /** A cap: the time budget or patience ends a default run. */
-  steps: number;
-  /** 0 = no time budget. */
-  minutes: number;
-  /** Evaluations without a new best validation loss before stopping; 0 = never. */
-  patience: number;
-  /** Steps between saves of the latest weights to `<run>-last` (what a reload or crash can resume from); 0 = only at Stop. */
-  checkpointEvery: number;
-  seed: number;
-}
-
 export interface Settings {
-  train: TrainSettings;
+  /**
+   * The training config the settings make (`seqlab.train.hiddenSize` is `hidden`), every
+   * other field at its default: one schema (engine/train/config.ts) names, bounds and defaults them.
+   */
+  train: TrainConfig;
   generate: { length: number; temperature: number; topK: number; topP: number };
   backend: 'auto' | BackendName;
   /** Data-parallel worker threads of a training run: 'auto' (one per core) or a count (`seqlab.train.workers`). */
@@ -42,48 +27,38 @@ export interface Settings {
   filesGlob: string;
 }
 
-/** The training form's fields, in order; ranges as in package.json. */
-export const TRAIN_FIELDS: FieldSpec[] = [
-  { key: 'cell', label: 'cell', kind: 'enum', options: [...CELL_TYPES] },
-  { key: 'layers', label: 'layers', kind: 'integer', min: 1, max: 8 },
-  { key: 'hiddenSize', label: 'hiddenSize', kind: 'integer', min: 1, max: 4096 },
-  { key: 'embeddingSize', label: 'embeddingSize', kind: 'integer', min: 1, max: 4096 },
-  { key: 'dropout', label: 'dropout', kind: 'number', min: 0, max: 0.9 },
-  { key: 'normalization', label: 'normalization', kind: 'enum', options: [...NORMALIZATIONS] },
-  { key: 'seqLen', label: 'seqLen', kind: 'integer', min: 2, max: 4096 },
-  { key: 'batchSize', label: 'batchSize', kind: 'integer', min: 1, max: 4096 },
-  { key: 'optimizer', label: 'optimizer', kind: 'enum', options: [...OPTIMIZER_NAMES] },
-  { key: 'learningRate', label: 'learningRate', kind: 'number', min: 1e-6, max: 10 },
-  { key: 'clipNorm', label: 'clipNorm', kind: 'number', min: 0, max: 1000 },
-  { key: 'steps', label: 'steps', kind: 'integer', min: 1, max: 10_000_000 },
-  { key: 'minutes', label: 'minutes', kind: 'number', min: 0, max: 10_080 },
-  { key: 'patience', label: 'patience', kind: 'integer', min: 0, max: 1_000_000 },
-  { key: 'checkpointEvery', label: 'checkpointEvery', kind: 'integer', min: 0, max: 100_000_000 },
-  { key: 'seed', label: 'seed', kind: 'integer', min: 0, max: 2_147_483_647 },
-];
+/** The Training view's form: a field per training setting, in the schema's order, labelled in `lang`. */
+export function trainFields(lang: Lang): FieldSpec[] {
+  return SETTING_FIELDS.map((f) => ({
+    key: f.setting, label: f.label ? inLang(f.label, lang) : f.setting, kind: f.kind,
+    ...(f.options ? { options: f.options } : {}), ...(f.min !== undefined ? { min: f.min } : {}),
+    ...(f.exclusiveMin !== undefined ? { exclusiveMin: f.exclusiveMin } : {}), ...(f.max !== undefined ? { max: f.max } : {}),
+  }));
+}
 
-export const TRAIN_DEFAULTS: TrainSettings = {
-  cell: 'lstm', layers: 1, hiddenSize: 128, embeddingSize: 32, dropout: 0, normalization: 'none', seqLen: 64, batchSize: 32,
-  optimizer: 'adam', learningRate: 0.003, clipNorm: 5, steps: 100_000, minutes: 2, patience: 8, checkpointEvery: 100, seed: 1234,
-};
+/** Why `value` is not acceptable for the training setting `setting`, or undefined when it is. */
+export function checkSetting(setting: string, value: unknown): string | undefined {
+  const field = SETTING_FIELDS.find((f) => f.setting === setting);
+  return field ? checkField(field, value) : 'an unknown setting';
+}
 
-/** Why a value is not acceptable for a field, or undefined when it is. */
-export function checkField(field: FieldSpec, value: unknown): string | undefined {
-  if (field.kind === 'enum') return field.options!.includes(value as string) ? undefined : `one of ${field.options!.join(', ')}`;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return 'a number';
-  if (field.kind === 'integer' && !Number.isInteger(value)) return 'a whole number';
-  if (field.min !== undefined && value < field.min) return `at least ${field.min}`;
-  if (field.max !== undefined && value > field.max) return `at most ${field.max}`;
-  return undefined;
+/** The form's values, by setting name, from the training config. */
+export function settingValues(train: TrainConfig): Record<string, unknown> {
+  return Object.fromEntries(SETTING_FIELDS.map((f) => [f.setting, train[f.key]]));
+}
+
+/** What a run sends the engine: the fields the settings set (evaluation and samples: the engine's defaults, as for `seqlab train`). */
+export function engineConfig(train: TrainConfig): Partial<TrainConfig> {
+  return Object.fromEntries(SETTING_FIELDS.map((f) => [f.key, train[f.key]])) as Partial<TrainConfig>;
 }
 
 type Getter = (key: string) => unknown;
 
 export function readSettings(get: Getter): Settings {
-  const train = { ...TRAIN_DEFAULTS } as unknown as Record<string, unknown>;
-  for (const field of TRAIN_FIELDS) {
-    const value = get(`train.${field.key}`);
-    if (value !== undefined && checkField(field, value) === undefined) train[field.key] = value;
+  const values: Record<string, unknown> = {};
+  for (const field of SETTING_FIELDS) {
+    const value = get(`train.${field.setting}`);
+    if (value !== undefined && checkField(field, value) === undefined) values[field.setting] = value;
   }
   const num = (key: string, fallback: number, min: number, max: number, integer = false) => {
     const v = get(key);
@@ -93,7 +68,7 @@ export function readSettings(get: Getter): Settings {
   const workers = get('train.workers');
   const glob = get('trainOnFiles.glob');
   return {
-    train: train as unknown as TrainSettings,
+    train: parseTrainConfig(configFromSettings(values)),
     generate: {
       length: num('generate.length', 200, 1, 10_000, true),
       temperature: num('generate.temperature', 0.7, 0, 5),
@@ -105,14 +80,5 @@ export function readSettings(get: Getter): Settings {
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
     units: get('units') === 'bits' ? 'bits' : 'nats',
     filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',
-  };
-}
-
-/** The engine's training config (engine/train/config.ts keys) from the settings. */
-export function engineConfig(t: TrainSettings): Record<string, unknown> {
-  return {
-    cell: t.cell, layers: t.layers, hidden: t.hiddenSize, embed: t.embeddingSize, dropout: t.dropout, normalization: t.normalization,
-    seqLen: t.seqLen, batch: t.batchSize, optimizer: t.optimizer, lr: t.learningRate, clipNorm: t.clipNorm,
-    steps: t.steps, minutes: t.minutes, patience: t.patience, checkpointEvery: t.checkpointEvery, seed: t.seed, // evaluation and samples: the engine's defaults, as for `seqlab train`
   };
 }

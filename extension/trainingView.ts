@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { isFromWebview, type FromWebview, type ToWebview, type TrainingViewCommand } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
-import { TRAIN_FIELDS, checkField, readSettings } from './settings';
+import { langOf } from '../engine/core/lang';
+import { checkSetting, readSettings, settingValues, trainFields } from './settings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { webviewStrings } from './strings';
 
@@ -38,7 +39,7 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
   }
 
   private values(): Record<string, unknown> {
-    return { ...readSettings((k) => vscode.workspace.getConfiguration('seqlab').get(k)).train };
+    return settingValues(readSettings((k) => vscode.workspace.getConfiguration('seqlab').get(k)).train);
   }
 
   private post(message: ToWebview): void {
@@ -57,10 +58,9 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
     }
     const m: FromWebview = raw;
     if (m.type === 'ready') {
-      this.post({ type: 'init', strings: webviewStrings(), fields: TRAIN_FIELDS, values: this.values(), state: this.engine.state });
+      this.post({ type: 'init', strings: webviewStrings(), fields: trainFields(langOf(vscode.env.language)), values: this.values(), state: this.engine.state });
     } else if (m.type === 'setValue') {
-      const field = TRAIN_FIELDS.find((f) => f.key === m.key);
-      const problem = field ? checkField(field, m.value) : 'an unknown setting';
+      const problem = checkSetting(m.key, m.value);
       if (problem) {
         this.post({ type: 'fieldError', key: m.key, message: vscode.l10n.t('Must be {0}.', problem) });
         return;

@@ -17,7 +17,8 @@ const bundleUrl = "const __bundleUrl = require('url').pathToFileURL(__filename).
 const nodeBundles = [
   { entryPoints: { engine: 'engine/index.ts' } }, // the engine as a library
   { entryPoints: { extension: 'extension/extension.ts' } }, // the VS Code extension host side
-  { entryPoints: { cli: 'engine/cli.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
+  { entryPoints: { cli: 'engine/cli/main.ts' }, banner: { js: `#!/usr/bin/env node\n${bundleUrl}` } }, // the seqlab command
+  { entryPoints: { bench: 'bench/main.ts' } }, // npm run bench: SeqLab against PyTorch
   { entryPoints: { 'parallel-replica': 'engine/train/replica.ts' } }, // data-parallel worker thread
   { entryPoints: { worker: 'engine/worker/worker.ts' } }, // the engine worker thread
   { entryPoints: { 'experiment-worker': 'engine/experiments/poolWorker.ts' } }, // a thread of the experiment pool
@@ -34,6 +35,19 @@ function copyWasmBinaries() {
 function copyTorchExport() {
   mkdirSync(join(outdir, 'torch-export'), { recursive: true });
   for (const f of readdirSync('engine/export/torch').filter((f) => f.endsWith('.py'))) copyFileSync(join('engine/export/torch', f), join(outdir, 'torch-export', f));
+}
+
+/**
+ * The training settings in package.json and its nls files come from the training config's
+ * schema (scripts/settingsManifest.ts): bundled and run here, so `npm run build` keeps them in step.
+ */
+async function writeSettingsFromSchema() {
+  const bundled = join(outdir, '.settings-manifest.cjs');
+  mkdirSync(outdir, { recursive: true });
+  await esbuild.build({ entryPoints: ['scripts/settingsManifest.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundled, logLevel: 'warning' });
+  const written = require(join(process.cwd(), bundled)).writeSettings(process.cwd());
+  rmSync(bundled);
+  if (written.length) console.log(`settings from the training config's schema written into ${written.join(', ')}`);
 }
 
 /** Prints errors in the `file:line:col: error` shape VS Code's problem matcher reads. */
@@ -66,6 +80,7 @@ const common = {
 };
 
 if (!watch) rmSync(outdir, { recursive: true, force: true }); // no stale bundles
+await writeSettingsFromSchema();
 copyWasmBinaries();
 copyTorchExport();
 mkdirSync(join(outdir, 'webview'), { recursive: true });

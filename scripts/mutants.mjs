@@ -20,12 +20,12 @@ const unit = (files, pattern) => [node, '--import', 'tsx', '--test', ...(pattern
 /** Regions: a file, where the region starts and ends (first lines matching), and the tests that must notice a change there. */
 const REGIONS = [
   { name: 'chooseToken', file: 'engine/model/sample.ts', from: /^export function chooseToken/, to: /^}/, test: unit(['test/engine/sample.test.ts'], 'chooseToken') },
-  { name: 'ownership', file: 'engine/checkpoint/folder.ts', from: /^function classifyTarget/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts'], 'ownership|own file names|refuses') },
-  { name: 'remove-owned', file: 'engine/checkpoint/folder.ts', from: /^function removeOwnedFolder/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts']) },
-  { name: 'refusal-to-remove', file: 'engine/checkpoint/folder.ts', from: /^export function refusalToRemove/, to: /^}/, test: unit(['test/engine/checkpoint-folder.test.ts'], 'own file names') },
+  { name: 'ownership', file: 'engine/checkpoint/folder.ts', from: /^function classifyTarget/, to: /^}/, test: unit(['test/engine/checkpointFolder.test.ts'], 'ownership|own file names|refuses') },
+  { name: 'remove-owned', file: 'engine/checkpoint/folder.ts', from: /^function removeOwnedFolder/, to: /^}/, test: unit(['test/engine/checkpointFolder.test.ts']) },
+  { name: 'refusal-to-remove', file: 'engine/checkpoint/folder.ts', from: /^export function refusalToRemove/, to: /^}/, test: unit(['test/engine/checkpointFolder.test.ts'], 'own file names') },
   { name: 'lock', file: 'engine/checkpoint/lock.ts', from: /^const isStale/, to: /^function explainLockError/, test: unit(['test/engine/lock.test.ts'], 'folder lock'), build: false },
-  { name: 'safe-text', file: 'engine/io/safeText.ts', from: /^const CONTROL =/, to: /(?!)/, test: unit(['test/engine/hostile-names.test.ts'], 'quoting and escaping') },
-  { name: 'export-readme', file: 'engine/export/torchProject.ts', from: /^export function commandTextFile/, to: /^  const vocab =/, test: unit(['test/engine/hostile-names.test.ts', 'test/engine/export.test.ts']), build: true },
+  { name: 'safe-text', file: 'engine/io/safeText.ts', from: /^const CONTROL =/, to: /(?!)/, test: unit(['test/engine/hostileNames.test.ts'], 'quoting and escaping') },
+  { name: 'export-readme', file: 'engine/export/torchProject.ts', from: /^export function commandTextFile/, to: /^  const vocab =/, test: unit(['test/engine/hostileNames.test.ts', 'test/engine/export.test.ts']), build: true },
   { name: 'resume', file: 'engine/train/session.ts', from: /^  let resumeState =/, to: /^  const saveTo =/, test: unit(['test/engine/train.test.ts', 'test/engine/parallel.test.ts'], 'resume|Resume|latest weights') },
 ];
 

@@ -9,9 +9,12 @@
 /** A setting shown in the training form, with what the form needs to check it. */
 export interface FieldSpec {
   key: string; // the setting id under seqlab.train., e.g. "hiddenSize"
+  /** In the user's language. */
   label: string;
   kind: 'integer' | 'number' | 'enum';
   min?: number;
+  /** The value must be above this (a learning rate above 0). */
+  exclusiveMin?: number;
   max?: number;
   options?: string[];
 }

@@ -73,7 +73,7 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
   for (const f of fields) {
     const id = `field-${f.key}`;
     const group = el('vscode-form-group', { variant: 'vertical' });
-    group.append(el('vscode-label', { for: id }, strings[f.key] ?? f.label));
+    group.append(el('vscode-label', { for: id }, f.label));
     let input: HTMLElement & { value: string };
     if (f.kind === 'enum') {
       input = el('vscode-single-select', { id }) as HTMLElement & { value: string };

@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // would drop a bare import of it; dist/index.js registers the backend and is listed.
 import '@tensorflow/tfjs-backend-cpu/dist/index.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installWasmKernels } from './wasm-kernels';
+import { installWasmKernels } from './wasmKernels';
 
 export { tf };
 

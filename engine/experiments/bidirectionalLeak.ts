@@ -12,9 +12,11 @@ import { LSTM } from '../nn/recurrent';
 import { Random } from '../core/random';
 import { Optimizer } from '../train/optim';
 import { optimizeStep } from '../train/stepper';
-import { corpusIds, meanOf, meanPart, meanRange, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
-import { meanOfSeeds, ofSeeds } from './lang';
-import { checkpoint, type Experiment } from './types';
+import { round } from './format';
+import { corpusIds, randomWindows } from './inputs';
+import { meanOf, meanPart, meanRange, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
+import { meanOfSeeds, ofSeeds } from '../core/lang';
+import { cancellationPoint, type Experiment } from './types';
 
 export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
 export type LeakModelName = (typeof LEAK_MODELS)[number];
@@ -159,7 +161,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
       for (let s = 1; s <= c.steps; s++) {
         if (s % 10 === 1) {
           ctx.progress(s / c.steps, ctx.tr(`step ${s}`, `第 ${s} 步`));
-          await checkpoint(ctx);
+          await cancellationPoint(ctx);
         }
         const batch = tf.tensor2d(randomWindows(ids, c.batch, c.seqLen, rng), [c.batch, c.seqLen], 'int32');
         const { loss } = optimizeStep(params, () => model.loss(batch), optimizer, c.learningRate, 1);

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { tf } from '../core/backend';
 import { LSTMCell } from '../nn/cells';
 import { LSTM } from '../nn/recurrent';
-import type { Tr } from './lang';
-import { checkpoint, type Experiment, type ExperimentOutput } from './types';
+import type { Tr } from '../core/lang';
+import { cancellationPoint, type Experiment, type ExperimentOutput } from './types';
 
 const schema = z.object({
   seqLen: z.number().int().min(1).max(64).default(5),
@@ -116,7 +116,7 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
     });
     ctx.progress(0, ctx.tr('one layer', '一层'));
     const oneLayer = diff(1);
-    await checkpoint(ctx);
+    await cancellationPoint(ctx);
     ctx.progress(0.5, ctx.tr('two layers', '两层'));
     const twoLayers = diff(2);
     const shapes = exploreShapes(c.explore);

@@ -7,7 +7,7 @@
  * from the measured progress once the runs are under way.
  */
 import type { Experiment, PlannedRun } from './types';
-import { translator } from './lang';
+import { translator } from '../core/lang';
 
 /**
  * Seconds for the defaults (lstm-vs-gru on the built-in corpus), measured one at a time with

@@ -2,10 +2,12 @@
 import { bidirectionalLeak } from './bidirectionalLeak';
 import { cellWalkthrough } from './cellWalkthrough';
 import { longRangeMemory } from './longRangeMemory';
-import { explodingGradients, lstmVsGru, normalization } from './trainingRuns';
+import { explodingGradients } from './explodingGradients';
+import { lstmVsGru } from './lstmVsGru';
+import { normalization } from './normalization';
 import { poolSize, runPlanned } from './pool';
 import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
-import { translator } from './lang';
+import { translator } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
 

@@ -12,9 +12,10 @@ import { GRU, LSTM, RNN, type RNNBase } from '../nn/recurrent';
 import { Random } from '../core/random';
 import { Optimizer } from '../train/optim';
 import { optimizeStep } from '../train/stepper';
-import { meanOf, meanRange, round, SEEDS_DEFAULT, seedBand, seedsFrom } from './common';
-import { meanOfSeeds, ofSeeds } from './lang';
-import { checkpoint, type Experiment } from './types';
+import { round } from './format';
+import { meanOf, meanRange, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
+import { meanOfSeeds, ofSeeds } from '../core/lang';
+import { cancellationPoint, type Experiment } from './types';
 
 const CELLS = ['rnn-tanh', 'irnn', 'lstm', 'gru'] as const;
 type AddingCell = (typeof CELLS)[number];
@@ -149,7 +150,7 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
       for (let s = 1; s <= c.steps; s++) {
         if (s % 25 === 1) {
           ctx.progress(s / c.steps, ctx.tr(`step ${s}`, `第 ${s} 步`));
-          await checkpoint(ctx);
+          await cancellationPoint(ctx);
         }
         const { x, y } = addingBatch(T, c.batch, rng);
         const { loss: mse } = optimizeStep(params, () => tf.mean(tf.square(tf.sub(model.predict(x), y))) as tf.Scalar, optimizer, learningRate, c.clipNorm);

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../core/backend';
 import { bundledScript, coreCount } from '../core/threads';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
-import { translator } from './lang';
+import { translator } from '../core/lang';
 import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun, type RunContext } from './types';
 
 /** Threads for `runs` runs when `requested` (undefined = one per core). */

@@ -5,7 +5,7 @@
  * does that run. Outcomes are plain JSON.
  */
 import type { BackendName } from '../core/backend';
-import type { Lang } from './lang';
+import type { Lang } from '../core/lang';
 
 //#region to worker
 /** Do run `index` of `experiment`'s plan for `config`. The first request also sets the backend. */

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { currentBackend, initBackend } from '../core/backend';
 import { findExperiment } from './index';
-import { translator } from './lang';
+import { translator } from '../core/lang';
 import type { FromPoolWorker, ToPoolWorker } from './poolProtocol';
 import { throttledProgress } from './types';
 

@@ -7,7 +7,7 @@
  * shows.
  */
 import type { z } from 'zod';
-import type { Bilingual, Lang, Tr } from './lang';
+import type { Bilingual, Lang, Tr } from '../core/lang';
 
 /** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
 export interface RunContext {
@@ -131,8 +131,8 @@ export function throttledProgress<A extends unknown[]>(report: (...args: A) => v
   };
 }
 
-/** Throws when cancelled; yields to the event loop so a cancel message can arrive. */
-export async function checkpoint(ctx: RunContext): Promise<void> {
+/** A point where an experiment may stop: yields to the event loop (so a cancel message can arrive), then throws if it was cancelled. */
+export async function cancellationPoint(ctx: RunContext): Promise<void> {
   await new Promise((r) => setImmediate(r));
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
 }

@@ -6,9 +6,11 @@ import { CELL_TYPES, type CellType } from '../core/names';
 import { gradientNormsThroughTime } from '../model/probe';
 import { Random } from '../core/random';
 import { createOptimizer, LocalStepper } from '../train/stepper';
-import { charModel, corpusIds, decayPerStep, geometricMeanRange, meanOf, meanPart, randomWindows, round, SEEDS_DEFAULT, seedBand, seedsFrom, windowsTensor } from './common';
-import { ofSeeds } from './lang';
-import { checkpoint, type Experiment, type Figure } from './types';
+import { round } from './format';
+import { charModel, corpusIds, randomWindows, windowsTensor } from './inputs';
+import { geometricMeanRange, meanOf, meanPart, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
+import { ofSeeds } from '../core/lang';
+import { cancellationPoint, type Experiment, type Figure } from './types';
 
 const schema = z.object({
   cells: z.array(z.enum([...CELL_TYPES, 'lstm-forget1'])).min(1).default(['rnn-sigmoid', 'rnn-tanh', 'rnn-relu', 'lstm', 'gru', 'lstm-forget1']),
@@ -19,6 +21,34 @@ const schema = z.object({
   seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT), // each draws new weights and new windows
   seed: z.number().int().min(0).default(1),
 }).strict();
+
+
+/**
+ * The geometric decay per step of a gradient norm over distance: exp(slope) of a
+ * least-squares line through log(norm) against distance, over distances with a finite,
+ * positive norm. 1 means no decay; 0.5 halves per step. NaN when under two points.
+ */
+export function decayPerStep(norms: ArrayLike<number>, maxDistance = norms.length - 1): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let d = 0; d <= maxDistance && d < norms.length; d++) {
+    const v = norms[d];
+    if (v > 0 && Number.isFinite(v)) {
+      xs.push(d);
+      ys.push(Math.log(v));
+    }
+  }
+  if (xs.length < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return Math.exp(num / den);
+}
 
 /** One cell, one seed: gradient norms by distance at initialisation and after training. */
 interface VanishingRun {
@@ -78,13 +108,13 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
     let stepper: LocalStepper | undefined;
     try {
       ctx.progress(0, ctx.tr('gradients at initialisation', '初始化时的梯度'));
-      await checkpoint(ctx);
+      await cancellationPoint(ctx);
       const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       stepper = new LocalStepper(model, createOptimizer(model, { name: 'adam' }), { clipNorm: 1, clipValue: 0 });
       for (let s = 0; s < c.trainSteps; s++) {
         if (s % 10 === 0) {
           ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), ctx.tr(`training step ${s}`, `训练第 ${s} 步`));
-          await checkpoint(ctx);
+          await cancellationPoint(ctx);
         }
         const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
         stepper.stepTensor(batch, 3e-3);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/format';
 import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
-import { LANGS } from '../experiments/lang';
+import { LANGS } from '../core/lang';
 import type { ProbeResult } from '../model/probe';
 import type { SampleSummary } from '../model/sample';
 import { TrainRequestSchema } from '../train/request';

@@ -12,7 +12,7 @@ import { EXPERIMENTS, runExperiment } from '../experiments';
 import { exportTorchProject } from '../export/torchProject';
 import { ExperimentCancelled, throttledProgress } from '../experiments/types';
 import { TextTooShortError } from '../text/corpus';
-import { inLang } from '../experiments/lang';
+import { inLang } from '../core/lang';
 import { probe } from '../model/probe';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildProgram } from '../../engine/cli';
+import { buildProgram } from '../../engine/cli/main';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-cli-'));
@@ -73,7 +73,7 @@ describe('seqlab command line', () => {
   it('has --help on every command', () => {
     // Every command the program defines, so a new one cannot be left out of this test.
     const commands = buildProgram().commands.map((c) => c.name());
-    assert.deepEqual([...commands].sort(), ['bench', 'demo', 'experiment', 'export-torch', 'probe', 'sample', 'train']);
+    assert.deepEqual([...commands].sort(), ['demo', 'experiment', 'export-torch', 'probe', 'sample', 'train']);
     for (const cmd of commands) {
       const r = seqlab(cmd, '--help');
       assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../engine';
 import { loadCheckpoint } from '../../engine/train/checkpointing';
 import { ExportError, exportTorchProject } from '../../engine/export/torchProject';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 import { trainFromRequest } from '../../engine/train/session';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-export-'));

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend, CharLM, DataParallelStepper, LocalStepper, ReplicaError, createOptimizer, workersFor } from '../../engine';
 import { loadCheckpoint, saveCheckpoint } from '../../engine/train/checkpointing';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 import { parseTrainConfig } from '../../engine/train/config';
 import { trainFromRequest, type TrainSummary } from '../../engine/train/session';
 import { prepareData } from '../../engine/train/data';

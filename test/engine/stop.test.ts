@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient, EngineError } from '../../engine';
 import { lockFileOf } from '../../engine/checkpoint/lock';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-stop-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

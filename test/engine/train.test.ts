@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, initBackend } from '../../engine';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 import { readCheckpointMeta, MODEL_FILE, META_FILE } from '../../engine/checkpoint/format';
 import { loadCheckpoint } from '../../engine/train/checkpointing';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';

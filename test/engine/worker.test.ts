@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient, EngineError, type WorkerEvent } from '../../engine';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 
 const small = { hidden: 24, embed: 8, seqLen: 16, batch: 8, evalInterval: 10, sampleInterval: 0, progressIntervalMs: 50 };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-worker-'));

@@ -10,9 +10,9 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-/** The cached code-server folder; installs it (scripts/setup-test-vscode.sh) when missing. */
+/** The cached code-server folder; installs it (scripts/setupTestVscode.sh) when missing. */
 export function codeServerHome() {
-  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'setup-test-vscode.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'setupTestVscode.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').pop();
 }
 

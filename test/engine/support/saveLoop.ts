@@ -1,6 +1,6 @@
 /**
  * A process that saves checkpoints to argv[2] through the real folder layer, over and
- * over, until it is killed (checkpoint-folder.test.ts kills it at random points).
+ * over, until it is killed (checkpointFolder.test.ts kills it at random points).
  * Prints "ready" once, after the first save.
  */
 import { writeCheckpointFolder } from '../../../engine/checkpoint/folder';

@@ -76,11 +76,11 @@ describe('SeqLab in VS Code', function () {
     await config.update('train.hiddenSize', 12.5, vscode.ConfigurationTarget.Global);
     await config.update('generate.temperature', -3, vscode.ConfigurationTarget.Global);
     const s = readSettings((k) => vscode.workspace.getConfiguration('seqlab').get(k));
-    assert.equal(s.train.hiddenSize, 128);
+    assert.equal(s.train.hidden, 128);
     assert.equal(s.generate.temperature, 0.7);
     await config.update('train.hiddenSize', small.hiddenSize, vscode.ConfigurationTarget.Global);
     await config.update('generate.temperature', undefined, vscode.ConfigurationTarget.Global);
-    assert.equal(readSettings((k) => vscode.workspace.getConfiguration('seqlab').get(k)).train.hiddenSize, 24);
+    assert.equal(readSettings((k) => vscode.workspace.getConfiguration('seqlab').get(k)).train.hidden, 24);
   });
 
   it('trains on a selection through the worker without blocking the extension host, and lists the checkpoint', async () => {

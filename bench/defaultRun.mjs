@@ -1,7 +1,7 @@
 // What a default run does: `seqlab train` with no options (the same defaults as the
 // extension's Train on Selection) on a generated 27k-character Chinese text, timed.
-// Usage: npm run build && node bench/default-run.mjs [--workers N|auto ...passed through]
-//        node bench/default-run.mjs --compare-workers   (1 worker against auto, same text:
+// Usage: npm run build && node bench/defaultRun.mjs [--workers N|auto ...passed through]
+//        node bench/defaultRun.mjs --compare-workers   (1 worker against auto, same text:
 //        the wall time each needs to reach the validation loss both reach)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../engine';
-import { DEMO_CORPUS } from '../../engine/text/demo-corpus';
+import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 import { MODEL_FILE, OPTIMIZER_FILE, META_FILE } from '../../engine/checkpoint/format';
 import { loadCheckpoint } from '../../engine/train/checkpointing';
 import { sha256 } from '../../engine/checkpoint/folder';

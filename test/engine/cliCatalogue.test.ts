@@ -16,8 +16,12 @@ const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-catalogue-'));
 const SMALL = ['--hidden', '16', '--embed', '8', '--seq-len', '16', '--batch', '4', '--steps', '3', '--eval-interval', '3'];
 const ENGLISH = 'The forget gate decides what to keep of the cell state, and the input gate what to write. '.repeat(20);
 
+/** The benchmark's own entry (`npm run bench`): its cases are written `bench ...` below. */
+const BENCH = path.join(__dirname, '..', '..', 'dist', 'bench.js');
+
 function seqlab(args: string[], timeout = 60_000) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ws, timeout });
+  const command = args[0] === 'bench' ? [BENCH, ...args.slice(1)] : [CLI, ...args];
+  const r = spawnSync(process.execPath, command, { encoding: 'utf8', cwd: ws, timeout });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

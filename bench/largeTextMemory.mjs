@@ -2,7 +2,7 @@
 // with 13,118 distinct characters (the size of the chapter's news corpus), with 1 and 2
 // workers; reports the process's peak resident memory (VmHWM, all threads) and the time to
 // the first step. Linux only (reads /proc).
-// Usage: npm run build && node bench/large-text-memory.mjs [--characters N] [--steps N]
+// Usage: npm run build && node bench/largeTextMemory.mjs [--characters N] [--steps N]
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,8 +1,9 @@
 /**
- * The experiments speak the student's language: every title, description, headline, table
- * header, caption, mark and progress message is written in English and Chinese side by
- * side (`tr(en, zh)`), so a text cannot exist in one language only; the extension passes
- * VS Code's display language, the command line `--lang` or `LANG`.
+ * The engine speaks the student's language: every experiment title, description, headline,
+ * table header, caption, mark and progress message, and every training setting's
+ * description and label, is written in English and Chinese side by side (`tr(en, zh)`,
+ * `Bilingual`), so a text cannot exist in one language only; the extension passes VS Code's
+ * display language, the command line `--lang` or `LANG`.
  */
 
 export const LANGS = ['en', 'zh-cn'] as const;

@@ -1,0 +1,110 @@
+/** `seqlab experiment [NAME]`: one of the chapter's experiments, its tables on stdout (no name: the list). */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { initBackend, type BackendName } from '../core/backend';
+import { inLang, langFromEnv, LANGS, type Lang } from '../core/lang';
+import { readRegularFile } from '../io/files';
+import { terminalSafe } from '../io/safeText';
+import { EXPERIMENTS, findExperiment, runExperiment } from '../experiments';
+import { sig3 } from '../experiments/format';
+import type { ExperimentOutput } from '../experiments/types';
+import { interruptSignal, printJSON } from './output';
+import { backendOption, int } from './options';
+
+interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName; lang: Lang }
+
+/** An experiment's --config file: a JSON object, read bounded (1 MiB is far more than any config). */
+function readConfigFile(file: string): Record<string, unknown> {
+  const text = readRegularFile(file, 'the config file', 1024 * 1024).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the config file ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the config file ${file} must hold a JSON object such as {"steps": 50}`);
+  return value as Record<string, unknown>;
+}
+
+/** --config's values, then each --set key=value (a JSON value, or a bare string). */
+function configOf(flags: ExperimentFlags): Record<string, unknown> {
+  const config = flags.config ? readConfigFile(flags.config) : {};
+  for (const pair of flags.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--set takes key=value, got "${pair}"`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    config[pair.slice(0, eq)] = value;
+  }
+  return config;
+}
+
+/** Tables as the panel shows them (exact values: --json); generated text in them is terminal-safe. */
+function printTables(output: ExperimentOutput<unknown>): void {
+  const print = (table: ExperimentOutput<unknown>['table']) => {
+    for (const row of table) console.log(terminalSafe(row.map((v) => (typeof v === 'number' ? sig3(v) : v)).join('\t')));
+  };
+  if (output.tableTitle) console.log(output.tableTitle);
+  print(output.table);
+  for (const extra of output.tables ?? []) {
+    console.log(`\n${extra.title}`);
+    print(extra.table);
+  }
+}
+
+async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
+  findExperiment(name);
+  const config = configOf(flags);
+  const backend = await initBackend(flags.backend);
+  process.stderr.write(`backend ${backend.name}\n`);
+  const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
+  bar?.start(100, 0, { message: '' });
+  const started = performance.now();
+  const { config: used, output, runs, workers } = await runExperiment(name, config, {
+    workers: flags.workers,
+    signal: interruptSignal(),
+    progress: (fraction, message) => bar?.update(Math.round(fraction * 100), { message }),
+    lang: flags.lang,
+  });
+  bar?.update(100, { message: 'done' });
+  bar?.stop();
+  const seconds = (performance.now() - started) / 1000;
+  if (!flags.json) printTables(output);
+  process.stderr.write(`${terminalSafe(output.headline)}\n(${seconds.toFixed(1)} s: ${runs} run${runs === 1 ? '' : 's'} on ${workers} worker thread${workers === 1 ? '' : 's'})\n`);
+  // What the panel shows (title, headline, tables, figures with their captions and marks) beside the result.
+  if (flags.json) {
+    printJSON({
+      name, title: inLang(findExperiment(name).title, flags.lang), lang: flags.lang, config: used, headline: output.headline,
+      ...(output.tableTitle ? { tableTitle: output.tableTitle } : {}), table: output.table, ...(output.tables ? { tables: output.tables } : {}), figures: output.figures,
+      result: output.result, seconds: Number(seconds.toFixed(2)), runs, workers,
+    });
+  }
+}
+
+export function experimentCommand(): Command {
+  return new Command('experiment')
+    .description('run one of the chapter\'s experiments (no name: list them)')
+    .argument('[name]', 'experiment name, e.g. vanishing-gradients')
+    .option('--set <key=value...>', 'override a config value (JSON values: --set steps=50 --set cells=[\"lstm\",\"gru\"])')
+    .option('--config <file>', 'a JSON file with config values')
+    .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
+    .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', (v: string) => {
+      const n = int('--workers')(v);
+      if (n < 1 || n > 64) throw new InvalidArgumentError('--workers must be between 1 and 64.');
+      return n;
+    })
+    .addOption(backendOption())
+    .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv()))
+    .action(async (name: string | undefined, flags: ExperimentFlags) => {
+      if (!name) {
+        for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${inLang(e.title, flags.lang)}`); // our own strings
+        return;
+      }
+      await runNamed(name, flags);
+    });
+}

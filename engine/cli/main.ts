@@ -1,0 +1,49 @@
+/**
+ * `seqlab`: the engine on the command line. Runs in-process (no worker thread needed).
+ * One file per command in this folder; this one joins them.
+ *
+ *   seqlab demo                       train on the built-in corpus for about a minute, then continue a prompt
+ *   seqlab train FILE|GLOB... --out DIR [options]
+ *   seqlab sample --model DIR --prompt TEXT [options]
+ *   seqlab probe --model DIR --text TEXT [--json]
+ *   seqlab export-torch --model DIR --out DIR
+ *   seqlab experiment [NAME] [--set key=value...] [--json]
+ *
+ * The benchmark is its own entry (bench/main.ts, `npm run bench`), so that the PyTorch
+ * side it spawns is not part of `seqlab`.
+ *
+ * Exit codes: 0 done; 1 bad input or failure (the message says what to do); 3 training
+ * diverged (the best checkpoint is kept); 130 interrupted (Ctrl+C; the checkpoint is kept).
+ */
+import { Command } from 'commander';
+import { demoCommand } from './demo';
+import { experimentCommand } from './experiment';
+import { exportTorchCommand } from './exportTorch';
+import { EXIT_FAILED, logLine, quietOnClosedPipe } from './output';
+import { probeCommand } from './probe';
+import { sampleCommand } from './sample';
+import { trainCommand } from './train';
+
+export function buildProgram(): Command {
+  const program = new Command('seqlab')
+    .description('Train, sample and inspect character-level RNN, LSTM and GRU models (PyTorch-compatible).')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(`seqlab: ${str.replace(/^error: /, '')}`) });
+  for (const command of [trainCommand(), demoCommand(), sampleCommand(), exportTorchCommand(), probeCommand(), experimentCommand()]) {
+    // Each command reports its own errors as the program does.
+    program.addCommand(command.showHelpAfterError('(run with --help for usage)').configureOutput(program.configureOutput()));
+  }
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  quietOnClosedPipe();
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    logLine(`seqlab: ${(err as Error).message}`);
+    process.exitCode = EXIT_FAILED;
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,75 @@
+/**
+ * Option parsers shared by the commands, and the training config's options, generated
+ * from its schema (engine/train/configFields.ts): a flag, a help text and a default per
+ * field, none restated here. Ranges are the schema's, checked by parseTrainConfig, which
+ * names the key; a parser here only refuses what is not a number.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_NAMES } from '../core/names';
+import { CONFIG_FIELDS, flagOf, type ConfigField } from '../train/configFields';
+import type { TrainConfigInput } from '../train/config';
+
+export const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  return n;
+};
+export const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
+  return n;
+};
+
+/** A whole number of at least `min`. */
+export const intAtLeast = (name: string, min: number) => (v: string) => {
+  const n = int(name)(v);
+  if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}.`);
+  return n;
+};
+/** A number above 0. */
+export const positive = (name: string, example: string) => (v: string) => {
+  const n = num(name)(v);
+  if (n <= 0) throw new InvalidArgumentError(`${name} must be more than 0, such as ${example}.`);
+  return n;
+};
+/** A folder name that is not empty (an empty --out would resolve to the current folder, or to no saving at all). */
+export const folderName = (name: string, example: string) => (v: string) => {
+  if (!v.trim()) throw new InvalidArgumentError(`${name} needs a folder name, such as ${example}.`);
+  return v;
+};
+
+export const backendOption = () => new Option('--backend <name>', 'compute backend (default: the fastest available)').choices(BACKEND_NAMES);
+
+/** `--workers`: "auto" or a count from 1 to 64. */
+export function workersOption(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--workers must be "auto" or a whole number from 1 to 64.');
+  return n;
+}
+
+/** The fields with a flag, and the property commander gives each (`--seq-len` is `seqLen`). */
+const FLAGGED = CONFIG_FIELDS.flatMap((field) => {
+  const flag = flagOf(field);
+  return flag === null ? [] : [{ field, flag, property: flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) }];
+});
+
+function optionOf(field: ConfigField, flag: string): Option {
+  const help = `${field.en.replace(/\.$/, '')}${field.default !== undefined ? ` (default ${field.default})` : ''}`;
+  const option = new Option(`--${flag} <${field.kind === 'enum' ? 'name' : field.kind === 'integer' ? 'n' : 'x'}>`, help);
+  if (field.kind === 'enum') return option.choices(field.options!);
+  return option.argParser(field.kind === 'integer' ? int(`--${flag}`) : num(`--${flag}`));
+}
+
+/** Adds an option per training-config field to `command`. */
+export function addTrainConfigOptions(command: Command): Command {
+  for (const { field, flag } of FLAGGED) command.addOption(optionOf(field, flag));
+  return command;
+}
+
+/** The training config the flags set (the rest: the schema's defaults, applied by the session). */
+export function trainConfigOf(flags: Record<string, unknown>): TrainConfigInput {
+  const config: Record<string, unknown> = {};
+  for (const { field, property } of FLAGGED) if (flags[property] !== undefined) config[field.key] = flags[property];
+  return config as TrainConfigInput;
+}

@@ -1,0 +1,88 @@
+/** `seqlab train FILE|GLOB... --out DIR [options]`, and the training run the demo shares. */
+import { Command, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { initBackend, type BackendName } from '../core/backend';
+import { jsonForTerminal } from '../io/safeText';
+import type { CorpusSource } from '../text/corpus';
+import { trainFromRequest, type TrainSummary } from '../train/session';
+import type { TrainEvent } from '../train/trainer';
+import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
+import { addTrainConfigOptions, backendOption, folderName, trainConfigOf, workersOption } from './options';
+
+/** The flags of a run besides the training config's own (see options.ts). */
+export interface RunFlags {
+  out?: string; resume?: string; keep?: 'best' | 'last'; workers?: number | 'auto';
+  backend?: BackendName; json?: boolean; units?: 'nats' | 'bits';
+  /** The training config's flags, by commander's property names. */
+  [configFlag: string]: unknown;
+}
+
+/** Runs training with a progress bar (a terminal) or a line per evaluation (a pipe); returns the summary. */
+export async function runTraining(source: CorpusSource, flags: RunFlags): Promise<TrainSummary> {
+  const backend = await initBackend(flags.backend);
+  const run = trainFromRequest({ source, config: trainConfigOf(flags), outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto' }, interruptSignal());
+  // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
+  const bar = process.stderr.isTTY && !flags.json
+    ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+  let budget = 0;
+  let started = false;
+  for (;;) {
+    const next = await run.next();
+    if (next.done) {
+      bar?.stop();
+      return next.value;
+    }
+    const e: TrainEvent = next.value;
+    if (e.kind === 'progress') {
+      if (!started) {
+        started = true;
+        logLine(`backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
+        budget = e.budgetSeconds ?? 0;
+        bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
+      }
+      const payload = { step: e.step, loss: showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), eta: formatSeconds(e.etaSeconds) };
+      if (bar) {
+        bar.update(budget > 0 ? Math.min(budget, Math.round(e.elapsedSeconds)) : e.step, payload);
+      } else if (e.evaluated && !flags.json) {
+        logLine(`step ${e.step}  train ${payload.loss}  val ${payload.val} ${flags.units ?? 'nats'}/char  ${payload.cps} chars/s  ${formatSeconds(e.elapsedSeconds)} elapsed, at most ${payload.eta} left`);
+      }
+    } else if (e.kind === 'sample' && !flags.json && !bar) {
+      logLine(`sample at step ${e.step}: ${jsonForTerminal(JSON.stringify(e.text.slice(0, 100)))}`);
+    }
+  }
+}
+
+/** What a run did, on stderr (and as one JSON line with --json); the exit code says how it ended. */
+export function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true, units: 'nats' | 'bits' = 'nats'): void {
+  logLine(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
+  logLine(`validation loss ${showLoss(s.initialValLoss, units)} -> ${showLoss(s.valLoss, units)} ${units}/char (best ${showLoss(s.bestValLoss, units)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
+  if (s.checkpoint && showCheckpoint) logLine(`checkpoint: ${s.checkpoint}`);
+  if (json) {
+    printJSON({
+      reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
+      initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
+      checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message, workers: s.workers,
+    });
+  }
+  if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
+  if (s.reason === 'cancelled') process.exitCode = EXIT_INTERRUPTED;
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('train a character model on text files (names or globs); writes the checkpoint into --out')
+    .argument('<files...>', 'text files or glob patterns (e.g. "notes/**/*.md")')
+    .requiredOption('--out <dir>', 'checkpoint folder (the best validation loss is kept)', folderName('--out', 'my-model'));
+  addTrainConfigOptions(command);
+  return command
+    .addOption(new Option('--keep <which>', 'which weights the checkpoint keeps').choices(['best', 'last']).default('best'))
+    .option('--resume <dir>', 'continue training from this checkpoint', folderName('--resume', 'my-model'))
+    .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
+    .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
+    .addOption(backendOption())
+    .option('--json', 'print one JSON object with the results as the last line of stdout')
+    .action(async (files: string[], flags: RunFlags) => {
+      reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);
+    });
+}

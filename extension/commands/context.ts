@@ -1,0 +1,60 @@
+/** What every command needs: the extension's parts, error reporting, the editor a command acts on. */
+import * as vscode from 'vscode';
+import type { EngineHost } from '../engineHost';
+import type { ModelStore, ModelsTree } from '../models';
+import type { RunRecords } from '../runs';
+import type { Settings } from '../settings';
+
+export interface CommandContext {
+  context: vscode.ExtensionContext;
+  engine: EngineHost;
+  store: ModelStore;
+  tree: ModelsTree;
+  log: vscode.LogOutputChannel;
+  settings: () => Settings;
+  runs: RunRecords;
+}
+
+export const t = vscode.l10n.t;
+
+/** `vscode.commands.registerCommand`, typed loosely: commands take what their callers pass. */
+export const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
+
+export function showError(c: CommandContext, message: string, ...actions: Array<{ title: string; run: () => unknown }>): void {
+  c.log.error(message);
+  const all = [...actions, { title: t('Open Log'), run: () => c.log.show() }];
+  void vscode.window.showErrorMessage(message, ...all.map((a) => a.title)).then((pick) => all.find((a) => a.title === pick)?.run());
+}
+
+/** The text editor last focused, remembered while focus is elsewhere (the side bar, a panel). */
+let lastTextEditor: vscode.TextEditor | undefined;
+
+export function trackTextEditors(): vscode.Disposable {
+  lastTextEditor = vscode.window.activeTextEditor;
+  return vscode.window.onDidChangeActiveTextEditor((e) => {
+    if (e) lastTextEditor = e;
+  });
+}
+
+/**
+ * The editor a command acts on: the focused text editor; else, when focus is in the side bar
+ * or a panel, the text editor last focused if it is still visible, or the only visible one.
+ */
+export function targetEditor(): vscode.TextEditor | undefined {
+  const active = vscode.window.activeTextEditor;
+  if (active) return active;
+  const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme !== 'output');
+  if (lastTextEditor && visible.includes(lastTextEditor)) return lastTextEditor;
+  const byDocument = lastTextEditor && visible.find((e) => e.document === lastTextEditor!.document);
+  if (byDocument) return byDocument;
+  return visible.length === 1 ? visible[0] : undefined;
+}
+
+export function editorOrWarn(): vscode.TextEditor | undefined {
+  const editor = targetEditor();
+  if (!editor) {
+    const several = vscode.window.visibleTextEditors.length > 1;
+    void vscode.window.showWarningMessage(several ? t('Click into the editor whose text SeqLab should use, then try again.') : t('Open a text editor first.'));
+  }
+  return editor;
+}

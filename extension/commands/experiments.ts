@@ -1,0 +1,31 @@
+/** Experiments: run one of the chapter's, or compare runs, in the Experiments panel. */
+import * as vscode from 'vscode';
+import { compareRunsMessage, pickRuns } from '../compareRuns';
+import { ExperimentsPanel, runExperimentCommand } from '../experimentsPanel';
+import type { ModelItem } from '../models';
+import { reg, showError, t, type CommandContext } from './context';
+
+export function registerExperimentCommands(c: CommandContext): vscode.Disposable[] {
+  return [
+    reg('seqlab.compareRuns', async (_item?: ModelItem, selected?: ModelItem[]) => {
+      // From the Models view: the ticked runs (or the selection); from the palette: a pick.
+      const ticked = c.tree.ticked();
+      const given = selected && selected.length > 1 ? selected.map((i) => i.entry.dir) : ticked.length > 1 ? ticked : undefined;
+      const entries = c.store.list().filter((e) => !e.damaged);
+      const dirs = given ?? await pickRuns(entries.map((e) => ({ name: e.name, dir: e.dir, description: `${e.cell} ${e.numLayers}×${e.hiddenSize}` })), t);
+      if (!dirs) return;
+      if (dirs.length < 1) {
+        void vscode.window.showInformationMessage(t('Tick at least one run to compare.'));
+        return;
+      }
+      try {
+        const message = compareRunsMessage(dirs, c.settings().units, t);
+        ExperimentsPanel.show(c.context.extensionUri, c.log).post(message);
+        return message;
+      } catch (err) {
+        showError(c, t('Cannot compare the runs: {0}', (err as Error).message));
+      }
+    }),
+    reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),
+  ];
+}

@@ -1,0 +1,162 @@
+/** Training: on a selection, a file or files; stop; resume or discard an interrupted run. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EngineError } from '../../engine/worker/client';
+import type { ReplyMap } from '../../engine/worker/protocol';
+import { inUnit, unitLabel } from '../../engine/core/curve';
+import { readCheckpointMeta } from '../../engine/checkpoint/format';
+import { codePointCount } from '../../engine/text/codePoints';
+import { type RunRecord, type RunSource } from '../runs';
+import { engineConfig } from '../settings';
+import { editorOrWarn, reg, showError, t, type CommandContext } from './context';
+import { trashCheckpoint } from './models';
+
+/** Trains on a text source and reports how it ended; resolves with the summary, or undefined on failure. */
+export async function train(c: CommandContext, source: RunSource, origin: string, characters: number, override: Record<string, unknown> = {}, resume?: RunRecord): Promise<ReplyMap['train'] | undefined> {
+  if (c.engine.training) {
+    void vscode.window.showWarningMessage(t('A training run is in progress: stop it first.'), t('Stop Training')).then((pick) => pick && vscode.commands.executeCommand('seqlab.stopTraining'));
+    return undefined;
+  }
+  const s = c.settings();
+  const textName = source.kind === 'text' ? source.file ?? source.name : source.patterns.length === 1 ? path.basename(source.patterns[0]) : 'files';
+  const outDir = resume?.outDir ?? c.store.newDir({ cell: s.train.cell, layers: s.train.layers, hiddenSize: s.train.hidden, text: textName });
+  // The latest weights go beside the run's best: every `checkpointEvery` steps (a reload or a
+  // crash loses at most that much), and at Stop.
+  const lastDir = resume?.lastDir ?? `${outDir}-last`;
+  const config = resume?.config ?? { ...engineConfig(s.train), ...override };
+  const workers = resume ? (resume.workers ?? 1) : s.workers;
+  const record: RunRecord = { name: path.basename(outDir), outDir, lastDir, source, origin, characters, config, workers, pid: process.pid, started: resume?.started ?? new Date().toISOString() };
+  c.runs.write(record);
+  let interrupted = false;
+  c.log.info(`${resume ? 'resuming' : 'training'} on ${origin} (${characters} characters) into ${outDir}`);
+  // Show the view before the run starts: creating a webview costs the extension host
+  // about 100 ms once (measured), which should not land in the middle of training.
+  await vscode.commands.executeCommand('seqlab.trainingView.focus');
+  // How far the run gets, noted a few times a second (a file of a few bytes): after a crash the offer to resume says it.
+  let noted = 0;
+  const noting = c.engine.onDidChangeState((state) => {
+    const step = state.last?.step ?? 0;
+    if (!state.running || step <= 0 || Date.now() - noted < 250) return;
+    noted = Date.now();
+    try {
+      c.runs.noteStep(record, step);
+    } catch (err) {
+      c.log.warn(`could not note the step of ${record.name}: ${(err as Error).message}`);
+    }
+  });
+  try {
+    const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
+    c.tree.refresh();
+    c.log.info(`${summary.message}; validation loss ${summary.initialValLoss?.toFixed(3) ?? "-"} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
+    if (summary.reason === 'diverged') {
+      showError(c, t('Training diverged: {0}', summary.message), {
+        title: t('Lower Learning Rate'),
+        run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.lr / 2, vscode.ConfigurationTarget.Global),
+      });
+    } else if (summary.reason === 'cancelled') {
+      const name = (dir: string | null) => (dir ? path.basename(dir) : '');
+      const units = c.settings().units;
+      void vscode.window.showInformationMessage(summary.checkpoint && summary.lastCheckpoint && summary.bestValLoss !== null
+        ? t('Training stopped at step {0}. The best weights (validation loss {1} {2} at step {3}) are in {4}; the weights as they are, in {5}.', summary.steps, inUnit(summary.bestValLoss, units).toFixed(3), unitLabel(units), summary.bestStep ?? 0, name(summary.checkpoint), name(summary.lastCheckpoint))
+        : summary.lastCheckpoint
+          ? t('Training stopped at step {0}, before its first evaluation: the weights as they are are saved in {1}.', summary.steps, name(summary.lastCheckpoint))
+          : t('Training stopped at step {0}; nothing could be saved yet.', summary.steps));
+    }
+    return summary;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed')) {
+      interrupted = true; // the record stays: the run can resume from its latest checkpoint
+      if (err.code === 'replica-failed') c.log.error(message);
+      void offerResume(c, record);
+    } else if (err instanceof EngineError && err.code === 'text-too-short') {
+      showError(c, t('Cannot train: {0}', message), {
+        title: t('Lower Sequence Length'),
+        run: () => vscode.workspace.getConfiguration('seqlab').update('train.seqLen', Math.max(8, Math.floor(s.train.seqLen / 2)), vscode.ConfigurationTarget.Global),
+      });
+    } else {
+      showError(c, t('Training failed: {0}', message));
+    }
+    return undefined;
+  } finally {
+    noting.dispose();
+    if (!interrupted) c.runs.remove(record.name);
+  }
+}
+
+/**
+ * "Training of X was interrupted at step N: Resume / Discard", for a run whose extension
+ * host went away (a window reload) or whose worker crashed. Resume continues exactly from
+ * `<run>-last`; Discard removes that folder (to the trash) and keeps the best checkpoint.
+ */
+export async function offerResume(c: CommandContext, record: RunRecord): Promise<void> {
+  let step: number | undefined;
+  try {
+    step = readCheckpointMeta(record.lastDir).training.state.step;
+  } catch {
+    step = undefined;
+  }
+  if (step === undefined) {
+    c.runs.remove(record.name);
+    void vscode.window.showInformationMessage(t('Training of {0} was interrupted before its first checkpoint: there is nothing to resume.', record.name));
+    return;
+  }
+  const resume = t('Resume');
+  const discard = t('Discard');
+  const reached = c.runs.reachedStep(record);
+  const pick = await vscode.window.showWarningMessage(reached !== undefined && reached > step
+    ? t('Training of {0} was interrupted at step {1}. Resume continues from its last checkpoint, step {2}.', record.name, reached, step)
+    : t('Training of {0} was interrupted at step {1}.', record.name, step), resume, discard);
+  if (pick === resume) {
+    await vscode.commands.executeCommand('seqlab.resumeRun', record);
+  } else if (pick === discard) {
+    await vscode.commands.executeCommand('seqlab.discardRun', record);
+  }
+}
+
+/** Discard of an interrupted run: its record goes, its latest weights go to the trash (under the ownership rule), its best checkpoint stays. */
+async function discardRun(c: CommandContext, record: RunRecord): Promise<string | undefined> {
+  c.runs.remove(record.name);
+  const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
+  if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
+  c.tree.refresh();
+  return refused;
+}
+
+export function registerTrainingCommands(c: CommandContext): vscode.Disposable[] {
+  return [
+    reg('seqlab.trainOnSelection', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const text = editor.selections.map((sel) => editor.document.getText(sel)).join('\n');
+      if (!text.trim()) {
+        void vscode.window.showWarningMessage(t('Select some text to train on, or use "Train on Current File".'));
+        return;
+      }
+      const name = t('selection in {0}', path.basename(editor.document.fileName));
+      return train(c, { kind: 'text', text, name, file: path.basename(editor.document.fileName) }, name, codePointCount(text));
+    }),
+    reg('seqlab.trainOnFile', async () => {
+      const editor = editorOrWarn();
+      if (!editor) return;
+      const text = editor.document.getText();
+      const name = path.basename(editor.document.fileName);
+      return train(c, { kind: 'text', text, name }, name, codePointCount(text));
+    }),
+    reg('seqlab.trainOnFiles', async (glob?: string) => {
+      const pattern = glob ?? (await vscode.window.showInputBox({ prompt: t('Files to train on (a glob in the workspace)'), value: c.settings().filesGlob }));
+      if (!pattern) return;
+      const files = await vscode.workspace.findFiles(pattern, '**/{node_modules,.git,.seqlab}/**', 2000);
+      if (!files.length) {
+        void vscode.window.showWarningMessage(t('No file in the workspace matches {0}.', pattern));
+        return;
+      }
+      return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, files.length === 1 ? t('1 file') : t('{0} files', files.length), 0);
+    }),
+    reg('seqlab.resumeRun', (record: RunRecord) => train(c, record.source, record.origin, record.characters, {}, record)),
+    reg('seqlab.discardRun', (record: RunRecord) => discardRun(c, record)),
+    reg('seqlab.stopTraining', async () => {
+      if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
+    }),
+  ];
+}

@@ -1,0 +1,89 @@
+/**
+ * One schema per setting: the training config's schema (engine/train/config.ts) is what
+ * package.json's training settings, their two nls files, the Training view's form and the
+ * command line's options come from. These tests fail when any of them drifts from it.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { CONFIG_FIELDS, SETTING_FIELDS, checkField, flagOf } from '../../engine/train/configFields';
+import { TrainConfigSchema, parseTrainConfig } from '../../engine/train/config';
+import { HAND_WRITTEN, formatJson, readManifestFiles, withSettings } from '../../scripts/settingsManifest';
+import { engineConfig, readSettings, settingValues, trainFields } from '../../extension/settings';
+import { buildProgram } from '../../engine/cli/main';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CJK = /[\u4e00-\u9fff]/;
+
+describe('one schema per training setting', () => {
+  it('package.json and both nls files hold what the schema generates (run `npm run build` after changing engine/train/config.ts)', () => {
+    const files = readManifestFiles(ROOT);
+    const generated = withSettings(files);
+    assert.equal(formatJson(files.packageJson), formatJson(generated.packageJson), 'package.json drifted from the schema');
+    assert.equal(formatJson(files.nlsEn), formatJson(generated.nlsEn), 'package.nls.json drifted from the schema');
+    assert.equal(formatJson(files.nlsZh), formatJson(generated.nlsZh), 'package.nls.zh-cn.json drifted from the schema');
+  });
+
+  it('puts back a changed range or default, drops a setting the schema lost, keeps the hand-written ones', () => {
+    const files = readManifestFiles(ROOT);
+    const props = (files.packageJson.contributes as { configuration: { properties: Record<string, Record<string, unknown>> } }).configuration.properties;
+    props['seqlab.train.hiddenSize'].maximum = 99;
+    props['seqlab.train.layers'].default = 3;
+    props['seqlab.train.retired'] = { type: 'number', default: 1 };
+    files.nlsZh['config.train.seed'] = 'stale';
+    const fixed = withSettings(files);
+    const fixedProps = (fixed.packageJson.contributes as { configuration: { properties: Record<string, Record<string, unknown>> } }).configuration.properties;
+    assert.equal(fixedProps['seqlab.train.hiddenSize'].maximum, 4096);
+    assert.equal(fixedProps['seqlab.train.layers'].default, 1);
+    assert.equal(fixedProps['seqlab.train.retired'], undefined);
+    for (const key of HAND_WRITTEN) assert.ok(fixedProps[key], key);
+    assert.ok(fixedProps['seqlab.units'] && fixedProps['seqlab.generate.length'], 'settings outside training stay');
+    assert.match(fixed.nlsZh['config.train.seed'], CJK);
+  });
+
+  it('gives every setting a label and a description in English and Chinese, and every field a description in both', () => {
+    for (const f of CONFIG_FIELDS) {
+      assert.ok(f.en.length > 3 && CJK.test(f.zh), `${f.key}: en "${f.en}", zh "${f.zh}"`);
+    }
+    for (const f of SETTING_FIELDS) assert.ok(f.label?.en && f.label.zh, `${f.setting}: a label in both languages`);
+    assert.deepEqual(trainFields('zh-cn').find((f) => f.key === 'hiddenSize')?.label, '隐藏层大小');
+    assert.deepEqual(trainFields('en').find((f) => f.key === 'learningRate'), { key: 'learningRate', label: 'learning rate', kind: 'number', exclusiveMin: 0, max: 10 });
+  });
+
+  it('reads settings by their names into the engine\'s config, each range the schema\'s', () => {
+    const user: Record<string, unknown> = { 'train.hiddenSize': 12.5, 'train.learningRate': 0, 'train.layers': 2, 'train.weightDecay': 0.01, 'train.cell': 'gru' };
+    const s = readSettings((k) => user[k]);
+    assert.equal(s.train.hidden, 128, 'a fractional hidden size falls back to the default');
+    assert.equal(s.train.lr, 3e-3, 'a learning rate of 0 is refused (above 0)');
+    assert.equal(s.train.layers, 2);
+    assert.equal(s.train.weightDecay, 0.01, 'the added setting reaches the engine');
+    assert.equal(s.train.cell, 'gru');
+    assert.deepEqual(engineConfig(s.train), { cell: 'gru', layers: 2, hidden: 128, embed: 32, dropout: 0, normalization: 'none', seqLen: 64, batch: 32, optimizer: 'adam', lr: 3e-3, weightDecay: 0.01, clipNorm: 5, steps: 100_000, minutes: 2, patience: 8, checkpointEvery: 100, seed: 1234 });
+    assert.equal(settingValues(s.train).hiddenSize, 128);
+    assert.deepEqual(parseTrainConfig(engineConfig(s.train)), s.train, 'the config a run sends is the settings\' config');
+  });
+
+  it('checks values as the schema does', () => {
+    for (const f of CONFIG_FIELDS) {
+      const probes = f.kind === 'enum' ? [...f.options!, 'nonsense'] : [f.min, f.max, f.exclusiveMin, (f.min ?? 0) - 1, (f.max ?? 0) + 1, 0.5, 7].filter((v) => v !== undefined);
+      for (const value of probes) {
+        const bySchema = TrainConfigSchema.shape[f.key].safeParse(value).success;
+        assert.equal(checkField(f, value) === undefined, bySchema, `${f.key} = ${value}: checkField says ${checkField(f, value) ?? 'fine'}, the schema ${bySchema ? 'accepts' : 'refuses'}`);
+      }
+    }
+  });
+
+  it('offers every field on `seqlab train` but two that mean nothing there, with the schema\'s default in its help', () => {
+    const train = buildProgram().commands.find((c) => c.name() === 'train')!;
+    const help = train.helpInformation();
+    assert.deepEqual(CONFIG_FIELDS.filter((f) => flagOf(f) === null).map((f) => f.key), ['checkpointEvery', 'progressIntervalMs']);
+    for (const f of CONFIG_FIELDS) {
+      const flag = flagOf(f);
+      if (flag === null) continue;
+      const option = train.options.find((o) => o.long === `--${flag}`);
+      assert.ok(option, `--${flag} for ${f.key}`);
+      if (f.default !== undefined) assert.ok(option!.description.includes(`default ${f.default}`), `--${flag} says its default: ${option!.description}`);
+      assert.ok(help.includes(`--${flag}`));
+    }
+  });
+});
