@@ -139,7 +139,7 @@ export function writeCheckpoint(dir: string, contents: CheckpointContents): stri
  */
 export function recordRunCurves(dir: string, run: Pick<TrainingState, 'step' | 'elapsedSeconds' | 'history' | 'trainCurve'>): string {
   const contents = readCheckedCheckpointFolder(dir);
-  const meta = checkMeta(contents.meta, contents.dir);
+  const meta = contents.checkedMeta;
   meta.training.run = { step: run.step, elapsedSeconds: run.elapsedSeconds, history: run.history, ...(run.trainCurve ? { trainCurve: run.trainCurve } : {}) };
   return writeCheckpointFolder(contents.dir, [
     [MODEL_FILE, contents.model.bytes],
@@ -209,10 +209,10 @@ const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * optimizer.safetensors at most three numbers per weight (Adam keeps two). A 2 GB file
  * that does not fit is refused in milliseconds, unread.
  */
-function headerCheck(): HeaderCheck {
+function headerCheck(checked: (raw: unknown, folder: string) => CheckpointMeta): HeaderCheck {
   let modelElements = 0;
   return (rawMeta, file, shapes, folder) => {
-    const meta = checkMeta(rawMeta, folder);
+    const meta = checked(rawMeta, folder);
     if (file === MODEL_FILE) {
       checkShapes(shapes, meta.model, folder);
       modelElements = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
@@ -225,9 +225,21 @@ function headerCheck(): HeaderCheck {
   };
 }
 
-/** Reads a checkpoint folder whole, each tensor file checked against seqlab.json before its data is read. */
-export function readCheckedCheckpointFolder(dir: string): CheckpointFolderContents {
-  return readCheckpointFolder(dir, headerCheck());
+/**
+ * Reads a checkpoint folder whole, each tensor file checked against seqlab.json before its
+ * data is read; `checkedMeta` is seqlab.json checked (once per read, however many files it is checked against).
+ */
+export function readCheckedCheckpointFolder(dir: string): CheckpointFolderContents & { checkedMeta: CheckpointMeta } {
+  const memo = new WeakMap<object, CheckpointMeta>();
+  const checked = (raw: unknown, folder: string): CheckpointMeta => {
+    const known = typeof raw === 'object' && raw !== null ? memo.get(raw) : undefined;
+    if (known) return known;
+    const meta = checkMeta(raw, folder);
+    if (typeof raw === 'object' && raw !== null) memo.set(raw, meta);
+    return meta;
+  };
+  const contents = readCheckpointFolder(dir, headerCheck(checked));
+  return { ...contents, checkedMeta: checked(contents.meta, contents.dir) };
 }
 
 /** A checkpoint read whole and checked: its metadata and its tensors, decoded (no model built). */
@@ -242,7 +254,7 @@ export interface ReadCheckpoint {
 export function readCheckpoint(dir: string): ReadCheckpoint {
   const contents = readCheckedCheckpointFolder(dir);
   const folder = contents.dir;
-  const meta = checkMeta(contents.meta, folder);
+  const meta = contents.checkedMeta;
   const weights = decodeSafetensors(contents.model.bytes, `${MODEL_FILE} in ${folder}`).tensors;
   const optimizerState = decodeSafetensors(contents.optimizer.bytes, `${OPTIMIZER_FILE} in ${folder}`).tensors;
   return { dir: folder, meta, weights, optimizerState };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, type CheckpointFolderContents } from '../checkpoint/folder';
-import { checkMeta, readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/format';
+import { readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/format';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 
@@ -39,7 +39,7 @@ export interface TorchExport {
  */
 export function exportTorchProject(modelDir: string, outDir: string): TorchExport {
   const contents = readCheckedCheckpointFolder(modelDir); // shapes and hashes checked, a consistent read
-  const meta = checkMeta(contents.meta, contents.dir);
+  const meta = contents.checkedMeta;
   if (meta.model.normalization !== 'none') {
     throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
   }
