@@ -97,8 +97,8 @@ export function recoverStaleLock(file: string, stale: LockInfo): boolean {
   return true;
 }
 
-function describeHolder(info: LockInfo | null): string {
-  if (!info) return 'a process SeqLab cannot identify (the lock file is unreadable)';
+function describeHolder(info: LockInfo | 'unreadable' | null): string {
+  if (!info || info === 'unreadable') return 'a process SeqLab cannot identify (the lock file is unreadable)';
   const since = info.started ? `, since ${info.started}` : '';
   return `process ${info.pid} on ${info.host === os.hostname() ? 'this machine' : `host ${info.host}`} (${info.purpose}${since})`;
 }
@@ -157,11 +157,14 @@ function explainLockError(err: unknown, dir: string): unknown {
   return err;
 }
 
-/** The live holder of `dir`'s lock, if any (a stale lock of a process that is gone counts as none). */
-export function lockHolder(dir: string): LockInfo | null {
+/**
+ * The live holder of `dir`'s lock, if any (a stale lock of a process that is gone counts as
+ * none); 'unreadable' when a lock file is there but says nothing SeqLab can read: held, by whom is unknown.
+ */
+export function lockHolder(dir: string): LockInfo | 'unreadable' | null {
   const info = readLock(lockFileOf(dir));
   if (info === 'absent') return null;
-  if (info === null) return { pid: 0, thread: 0, host: 'unknown', purpose: 'unknown', started: '', nonce: '' };
+  if (info === null) return 'unreadable';
   return isStale(info) ? null : info;
 }
 

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FolderLockedError, lockFileOf, lockFolder, recoverStaleLock } from '../../engine/checkpoint/lock';
+import { describeHolder, FolderLockedError, lockFileOf, lockFolder, lockHolder, recoverStaleLock } from '../../engine/checkpoint/lock';
 import { readCheckpointMeta } from '../../engine/checkpoint/format';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -35,6 +35,19 @@ describe('folder lock', () => {
     assert.equal(fs.existsSync(lock.file), false);
     lockFolder(dir, 'export').release();
     assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('a.')), [], 'no drafts or stale copies left beside the folder');
+  });
+
+  it('names a live holder, and says so when a lock file cannot be read instead of inventing one', () => {
+    const dir = path.join(root, 'held');
+    assert.equal(lockHolder(dir), null);
+    const lock = lockFolder(dir, 'training');
+    const holder = lockHolder(dir);
+    assert.ok(holder && holder !== 'unreadable' && holder.pid === process.pid && holder.purpose === 'training');
+    lock.release();
+    fs.writeFileSync(lockFileOf(dir), 'not a lock');
+    assert.equal(lockHolder(dir), 'unreadable');
+    assert.match(describeHolder(lockHolder(dir)), /cannot identify \(the lock file is unreadable\)/);
+    fs.rmSync(lockFileOf(dir));
   });
 
   it('recovers a stale lock of a process that is gone', () => {
