@@ -28,6 +28,41 @@ export async function trashCheckpoint(dir: string): Promise<string | undefined> 
   return undefined;
 }
 
+/** Renames a model's folder (`newName` for scripts and tests, else an input box that refuses bad names as they are typed). */
+async function renameModel(c: CommandContext, item: ModelItem, newName?: string): Promise<string | undefined> {
+  const dir = item.entry.dir;
+  const parent = path.dirname(dir);
+  /** Why the model cannot take `name` (the input box says it as it is typed), or undefined. */
+  const refusalToRename = (name: string) => {
+    const holder = lockHolder(dir);
+    return refusalOfName(name)
+      ?? (fs.existsSync(path.join(parent, name)) || fs.existsSync(path.join(parent, `${name}-last`)) ? t('A model named {0} exists already.', name) : undefined)
+      ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
+      ?? (holder ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(holder)) : undefined);
+  };
+  const name = (newName ?? await vscode.window.showInputBox({
+    title: t('Rename Model'), value: item.entry.name, valueSelection: [0, item.entry.name.length],
+    validateInput: (v) => (v.trim() === item.entry.name ? undefined : refusalToRename(v.trim())),
+  }))?.trim();
+  if (!name || name === item.entry.name) return;
+  const target = path.join(parent, name);
+  const refused = refusalToRename(name);
+  if (refused) {
+    showError(c, t('The model {0} was not renamed: {1}', item.entry.name, refused));
+    return;
+  }
+  const wasActive = c.engine.activeModel && path.resolve(c.engine.activeModel.dir) === path.resolve(dir);
+  try {
+    fs.renameSync(dir, target);
+  } catch (err) {
+    showError(c, t('The model {0} was not renamed: {1}', item.entry.name, (err as Error).message));
+    return;
+  }
+  if (wasActive) await c.engine.load(target).catch((err: Error) => c.log.warn(`reloading the renamed model: ${err.message}`));
+  c.tree.refresh();
+  return target;
+}
+
 export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
   return [
     reg('seqlab.loadModel', async (item?: ModelItem) => {
@@ -59,39 +94,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
       c.tree.refresh();
     }),
     // `newName`: for scripts and tests (else an input box).
-    reg('seqlab.models.rename', async (item: ModelItem, newName?: string) => {
-      const dir = item.entry.dir;
-      const parent = path.dirname(dir);
-      /** Why the model cannot take `name` (the input box says it as it is typed), or undefined. */
-      const refusalToRename = (name: string) => {
-        const holder = lockHolder(dir);
-        return refusalOfName(name)
-          ?? (fs.existsSync(path.join(parent, name)) || fs.existsSync(path.join(parent, `${name}-last`)) ? t('A model named {0} exists already.', name) : undefined)
-          ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
-          ?? (holder ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(holder)) : undefined);
-      };
-      const name = (newName ?? await vscode.window.showInputBox({
-        title: t('Rename Model'), value: item.entry.name, valueSelection: [0, item.entry.name.length],
-        validateInput: (v) => (v.trim() === item.entry.name ? undefined : refusalToRename(v.trim())),
-      }))?.trim();
-      if (!name || name === item.entry.name) return;
-      const target = path.join(parent, name);
-      const refused = refusalToRename(name);
-      if (refused) {
-        showError(c, t('The model {0} was not renamed: {1}', item.entry.name, refused));
-        return;
-      }
-      const wasActive = c.engine.activeModel && path.resolve(c.engine.activeModel.dir) === path.resolve(dir);
-      try {
-        fs.renameSync(dir, target);
-      } catch (err) {
-        showError(c, t('The model {0} was not renamed: {1}', item.entry.name, (err as Error).message));
-        return;
-      }
-      if (wasActive) await c.engine.load(target).catch((err: Error) => c.log.warn(`reloading the renamed model: ${err.message}`));
-      c.tree.refresh();
-      return target;
-    }),
+    reg('seqlab.models.rename', (item: ModelItem, newName?: string) => renameModel(c, item, newName)),
     reg('seqlab.models.refresh', () => c.tree.refresh()),
     reg('seqlab.exportModel', async (item?: ModelItem) => {
       const target = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: t('Export Here') });
