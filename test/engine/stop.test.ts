@@ -20,7 +20,7 @@ const config = { hidden: 32, embed: 8, seqLen: 16, batch: 8, evalInterval: 10, s
 describe('Stop right after Start, on a fresh worker', () => {
   for (const delay of [0, 50, 200, 800]) {
     it(`Stop ${delay} ms after Start ends the run within a second`, async () => {
-      const client = new EngineClient();
+      const client = new EngineClient({ execArgv: [] });
       try {
         const outDir = path.join(root, `run-${delay}`);
         const lastDir = `${outDir}-last`;
@@ -54,7 +54,7 @@ describe('Stop right after Start, on a fresh worker', () => {
 
   it('Stop right after an experiment starts ends it within a second', async () => {
     for (const delay of [0, 200]) {
-      const client = new EngineClient();
+      const client = new EngineClient({ execArgv: [] });
       try {
         const job = client.start('experiment', { name: 'lstm-vs-gru', config: {} });
         await sleep(delay);
