@@ -39,12 +39,15 @@ export interface TrainingStatePayload {
   outcome: { reason: 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged' | 'failed'; text: string; steps: number; bestValLoss: number | null; bestStep: number | null; checkpoint: string | null } | null;
 }
 
+export interface ProbeMatrix { rows: number; cols: number; data: Float32Array }
+
 export interface ProbePayload {
   /** The model's cell ('lstm', 'gru', 'rnn-tanh', ...): names the quantities and their equations. */
   cell: string;
   /** Every character of the text, one column each; `surprisal` has one entry fewer (nothing follows the last). */
   tokens: string[];
-  layers: Array<{ layer: number; gates: Record<string, { rows: number; cols: number; data: number[] }>; h: { rows: number; cols: number; data: number[] }; c?: { rows: number; cols: number; data: number[] } }>;
+  /** Row-major (time x units) matrices, as Float32Arrays: VS Code passes typed arrays to a webview as binary. */
+  layers: Array<{ layer: number; gates: Record<string, ProbeMatrix>; h: ProbeMatrix; c?: ProbeMatrix }>;
   surprisal: Array<{ actual: string; probability: number; bits: number; top: Array<{ token: string; probability: number }> }>;
   gradientNorms: number[][];
   warnings: string[];

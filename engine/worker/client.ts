@@ -5,10 +5,9 @@
  * tests use it alike.
  */
 import { Worker } from 'node:worker_threads';
-import type { BackendName } from '../core/names';
 import { bundledScript, RequestChannel } from '../core/threads';
 import { releaseLocksOfThread } from '../checkpoint/lock';
-import type { EngineFailure, ErrorCode, ErrorDetails, ErrorMessage, FromWorker, ReplyMap, ReplyMessage, RequestOf, RequestType, WorkerEvent } from './protocol';
+import type { BackendMessage, EngineFailure, ErrorCode, ErrorDetails, ErrorMessage, FromWorker, ReplyMap, ReplyMessage, RequestOf, RequestType, WorkerEvent } from './protocol';
 
 /** A request failed: `code` says how (the protocol's codes, or `crashed` when the worker died), `details` what the remedy needs. */
 export class EngineError extends Error {
@@ -36,7 +35,7 @@ export interface EngineClientOptions {
    */
   execArgv?: string[];
   /** The worker chose a backend (on its first job, and after a change or a restart). */
-  onBackend?: (name: BackendName, reason: string) => void;
+  onBackend?: (backend: Omit<BackendMessage, 'type'>) => void;
 }
 
 /** A request without its id (the client assigns ids). */
@@ -106,7 +105,7 @@ export class EngineClient {
     if (msg.type === 'log') {
       this.options.onLog?.(msg.level, msg.message);
     } else if (msg.type === 'backend') {
-      this.options.onBackend?.(msg.name, msg.reason);
+      this.options.onBackend?.({ engine: msg.engine, name: msg.name, reason: msg.reason });
     } else if (msg.type === 'event') {
       this.channel.extraOf(msg.requestId)?.onEvent?.(msg.event);
     } else if (msg.type === 'error') {

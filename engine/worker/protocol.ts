@@ -99,8 +99,11 @@ export interface ErrorMessage extends EngineFailure { type: 'error'; inReplyTo: 
 export interface EventMessage { type: 'event'; requestId: number; event: WorkerEvent }
 /** A line for the log channel (warnings). */
 export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: string }
-/** The worker chose (or changed) its TensorFlow.js backend, before the job that needed it. */
-export interface BackendMessage { type: 'backend'; name: BackendName; reason: string }
+/**
+ * The worker chose (or changed) where it computes, before the job that needed it: the
+ * engine (this worker is the built-in TensorFlow.js engine) and its backend, with why.
+ */
+export interface BackendMessage { type: 'backend'; engine: 'tensorflow.js'; name: BackendName; reason: string }
 export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage | BackendMessage;
 //#endregion
 

@@ -3,7 +3,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../engine';
 import { CharLM } from '../../engine/model/charlm';
-import { probe } from '../../engine/model/probe';
+import { probe, largest } from '../../engine/model/probe';
 import { Vocabulary } from '../../engine/text/vocabulary';
 
 const vocabulary = Vocabulary.fromText('abcdefgh xyz').vocabulary;
@@ -79,5 +79,18 @@ describe('probes', () => {
     assert.throws(() => probe(m, vocabulary, 'a'), /at least two characters/);
     assert.equal(tf.memory().numTensors, before);
     m.dispose();
+  });
+});
+
+describe('top guesses', () => {
+  it('picks the k largest as a stable descending sort would, ties by lower id', () => {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(next() * 40);
+      const values = Float32Array.from({ length: n }, () => Math.floor(next() * 8) / 8); // many ties
+      const bySort = Array.from(values, (v, id) => [v, id] as const).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([, id]) => id);
+      assert.deepEqual(largest(values, 5), bySort, `values ${Array.from(values)}`);
+    }
   });
 });

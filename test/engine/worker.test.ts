@@ -14,7 +14,7 @@ describe('engine worker', () => {
   const crashes: Error[] = [];
   const logs: string[] = [];
   const backends: string[] = [];
-  const client = new EngineClient({ onCrash: (e) => crashes.push(e), onLog: (_l, m) => logs.push(m), onBackend: (name) => backends.push(name) });
+  const client = new EngineClient({ onCrash: (e) => crashes.push(e), onLog: (_l, m) => logs.push(m), onBackend: (b) => backends.push(`${b.engine}/${b.name}`) });
   after(() => client.dispose());
 
   it('answers before a model exists with an error that says what to do', async () => {
@@ -29,7 +29,7 @@ describe('engine worker', () => {
     assert.ok(events.some((e) => e.kind === 'progress'));
     assert.ok(events.some((e) => e.kind === 'checkpoint'));
     assert.ok(fs.existsSync(path.join(root, 'm1', 'model.safetensors')));
-    assert.deepEqual(backends, ['wasm'], 'the backend arrives once, as a typed message');
+    assert.deepEqual(backends, ['tensorflow.js/wasm'], 'the engine and its backend arrive once, as a typed message');
   });
 
   it('refuses a text too short for the sequence length with a code and the lengths, not only words', async () => {
