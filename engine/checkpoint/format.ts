@@ -15,7 +15,10 @@
  * folder.ts. Reading checks everything before any tensor is built, and names what is
  * wrong: a hostile seqlab.json cannot make it allocate more than the tensor files hold.
  */
-import { z } from 'zod';
+// zod/mini: this module is on the extension host's activation path, where zod's full API
+// cost about 55 ms to load and zod/mini about 10 (measured, bundled and minified).
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { CELL_TYPES, MODEL_LIMITS, NORMALIZATIONS } from '../core/names';
 import {
   CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
@@ -24,31 +27,37 @@ import {
 import { truncate } from '../io/safeText';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
+z.config(en()); // the messages that name what is wrong with a seqlab.json
+
 export { CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkSaveTarget, removeCheckpoint } from './folder';
 export const CHECKPOINT_VERSION = 1;
 /** Unicode has 0x110000 code points; a capped vocabulary adds one unknown token. */
 const MAX_VOCABULARY = 0x110000 + 1;
 
-const finiteOrNull = z.number().finite().nullable();
+const finiteOrNull = z.nullable(z.number()); // zod 4's number() refuses Infinity and NaN
+const count = (min = 0) => z.number().check(z.int(), z.minimum(min));
+const bounded = (max: number) => z.number().check(z.int(), z.positive(), z.maximum(max));
+const text = (max: number) => z.string().check(z.maxLength(max));
 /** Where a run's text came from ("notes.md", "3 files", "selection in poems.txt"): a name, not a text. */
 export const MAX_CORPUS_NAME = 1024;
-const HistoryPoint = z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.number().optional() });
+const HistoryPoint = z.object({ step: z.number(), trainLoss: z.number(), valLoss: z.number(), seconds: z.optional(z.number()) });
+const Curve = z.optional(z.array(z.tuple([z.number(), z.number(), z.number()])).check(z.maxLength(100_000)));
 /** Where a run stands: what a resumed run continues from, and what its chart redraws. */
 const TrainingStateSchema = z.object({
-  step: z.number().int().min(0),
-  optimizerStep: z.number().int().min(0),
+  step: count(),
+  optimizerStep: count(),
   trainLoss: finiteOrNull,
   valLoss: finiteOrNull,
   bestValLoss: finiteOrNull,
-  bestStep: z.number().int().nullable(),
+  bestStep: z.nullable(z.number().check(z.int())),
   initialValLoss: finiteOrNull,
   /** Position of the batch sampler's random generator, for an exact resume. */
-  rngState: z.number().int(),
-  elapsedSeconds: z.number().min(0),
+  rngState: z.number().check(z.int()),
+  elapsedSeconds: z.number().check(z.minimum(0)),
   /** Evaluations so far, for redrawing the loss chart (`seconds` of training time since SeqLab 0.2). */
   history: z.array(HistoryPoint),
   /** The training loss as the chart drew it: [step, seconds, mean loss since the previous point], at most MAX_CURVE_POINTS. */
-  trainCurve: z.array(z.tuple([z.number(), z.number(), z.number()])).max(100_000).optional(),
+  trainCurve: Curve,
 });
 export type TrainingState = z.infer<typeof TrainingStateSchema>;
 /**
@@ -56,40 +65,40 @@ export type TrainingState = z.infer<typeof TrainingStateSchema>;
  * (keys, ranges) is the training config's (engine/train/config.ts), checked where a run
  * resumes from it; the format only keeps it from being more than settings.
  */
-const SavedConfigSchema = z.record(z.string().max(64), z.union([z.number(), z.string().max(256), z.boolean(), z.null()]));
+const SavedConfigSchema = z.record(text(64), z.union([z.number(), text(256), z.boolean(), z.null()]));
 
 const MetaSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
-  version: z.number().int().min(1),
+  version: count(1),
   // Shown in views, messages and exported READMEs: bounded here, escaped where they are shown.
-  created: z.string().max(64),
-  backend: z.string().max(64),
+  created: text(64),
+  backend: text(64),
   // Bounded as the training config is, so that no seqlab.json describes a model SeqLab could not have trained.
   model: z.object({
-    vocabSize: z.number().int().positive().max(MAX_VOCABULARY),
-    embeddingSize: z.number().int().positive().max(MODEL_LIMITS.embed),
-    hiddenSize: z.number().int().positive().max(MODEL_LIMITS.hidden),
-    numLayers: z.number().int().positive().max(MODEL_LIMITS.layers),
+    vocabSize: bounded(MAX_VOCABULARY),
+    embeddingSize: bounded(MODEL_LIMITS.embed),
+    hiddenSize: bounded(MODEL_LIMITS.hidden),
+    numLayers: bounded(MODEL_LIMITS.layers),
     cell: z.enum(CELL_TYPES),
-    dropout: z.number().min(0).max(1),
+    dropout: z.number().check(z.minimum(0), z.maximum(1)),
     normalization: z.enum(NORMALIZATIONS),
-    forgetBias: z.number().optional(),
+    forgetBias: z.optional(z.number()),
   }),
-  vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.array(z.string()).max(MAX_VOCABULARY).optional(), capped: z.boolean().optional() }),
+  vocabulary: z.object({ mode: z.enum(['char', 'byte']), tokens: z.optional(z.array(z.string()).check(z.maxLength(MAX_VOCABULARY))), capped: z.optional(z.boolean()) }),
   training: z.object({
     config: SavedConfigSchema,
-    corpus: z.string().max(MAX_CORPUS_NAME).optional(),
+    corpus: z.optional(text(MAX_CORPUS_NAME)),
     state: TrainingStateSchema,
     /**
      * The whole run's curves, to its end, in the best checkpoint of a run that went on after
      * its best (`state` is the best step's, for resuming; charts and Compare Runs draw these).
      */
-    run: z.object({
-      step: z.number().int().min(0),
-      elapsedSeconds: z.number().min(0),
+    run: z.optional(z.object({
+      step: count(),
+      elapsedSeconds: z.number().check(z.minimum(0)),
       history: z.array(HistoryPoint),
-      trainCurve: TrainingStateSchema.shape.trainCurve,
-    }).optional(),
+      trainCurve: Curve,
+    })),
   }),
   files: z.record(z.string(), z.string()),
 });

@@ -4,7 +4,7 @@
  * form and the command line are generated from, so none of them restates a range or a
  * default. No TensorFlow.js: the extension host and the build script import this.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TrainConfigSchema, type FieldMeta, type TrainConfig } from './config';
 
 export type FieldKind = 'integer' | 'number' | 'enum';
