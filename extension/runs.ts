@@ -66,10 +66,14 @@ export class RunRecords {
    * the text, which is not rewritten as the run goes): an interrupted run can then say how
    * far it got, beside the step of the checkpoint it resumes from.
    */
-  noteStep(record: Pick<RunRecord, 'name' | 'pid'>, step: number): void {
+  /**
+   * Notes the step a run has reached. Asynchronous: a write that waits on a busy disk (the
+   * worker saving a checkpoint at the same moment) must not stall the extension host.
+   */
+  async noteStep(record: Pick<RunRecord, 'name' | 'pid'>, step: number): Promise<void> {
     const file = `${this.file(record)}${STEP_SUFFIX}`;
-    fs.writeFileSync(`${file}.tmp`, String(step));
-    fs.renameSync(`${file}.tmp`, file);
+    await fs.promises.writeFile(`${file}.tmp`, String(step));
+    await fs.promises.rename(`${file}.tmp`, file);
   }
 
   /** The step a run had reached when last noted, or undefined. */

@@ -34,15 +34,13 @@ export async function train(c: CommandContext, source: RunSource, origin: string
   await vscode.commands.executeCommand('seqlab.trainingView.focus');
   // How far the run gets, noted a few times a second (a file of a few bytes): after a crash the offer to resume says it.
   let noted = 0;
-  const noting = c.engine.onDidChangeState((state) => {
+  let noting: Promise<void> = Promise.resolve();
+  const notingSteps = c.engine.onDidChangeState((state) => {
     const step = state.last?.step ?? 0;
     if (!state.running || step <= 0 || Date.now() - noted < 250) return;
     noted = Date.now();
-    try {
-      c.runs.noteStep(record, step);
-    } catch (err) {
-      c.log.warn(`could not note the step of ${record.name}: ${(err as Error).message}`);
-    }
+    // One write at a time, in order: the file always ends with the latest step noted.
+    noting = noting.then(() => c.runs.noteStep(record, step)).catch((err: Error) => c.log.warn(`could not note the step of ${record.name}: ${err.message}`));
   });
   try {
     const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
@@ -79,7 +77,8 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     }
     return undefined;
   } finally {
-    noting.dispose();
+    notingSteps.dispose();
+    await noting; // a note still being written would otherwise outlive its record
     if (!interrupted) c.runs.remove(record.name);
   }
 }

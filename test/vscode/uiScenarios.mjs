@@ -754,6 +754,13 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     if (!/[\u3400-\u9fff]/.test(hint)) throw new Error(`the Training view's hint is not Chinese: ${hint}`);
     await setSidebarWidth(page, 260);
     await page.screenshot({ path: path.join(SHOTS, 'training-260-zh-cn-before.png') });
+    // The run's settings, unfolded: each field labelled in Chinese, from the training config's schema (weight decay included).
+    await training.locator('#settings').click({ position: { x: 40, y: 10 } });
+    await training.locator('#field-weightDecay').waitFor({ state: 'visible', timeout: 10_000 });
+    const labels = await training.locator('.form vscode-label').allInnerTexts();
+    for (const label of ['隐藏层大小', '学习率', '权重衰减']) if (!labels.includes(label)) throw new Error(`the settings form has no label "${label}": ${labels.join(' | ')}`);
+    await page.screenshot({ path: path.join(SHOTS, 'training-260-zh-cn-form.png') });
+    await training.locator('#settings').click({ position: { x: 40, y: 10 } });
 
     // The experiments speak Chinese too: the picker, the panel's title, description, headline, tables and figure.
     await runCommand(page, 'SeqLab: 运行实验…');
