@@ -35,6 +35,9 @@ function copyWasmBinaries() {
 function copyTorchExport() {
   mkdirSync(join(outdir, 'torch-export'), { recursive: true });
   for (const f of readdirSync('engine/export/torch').filter((f) => f.endsWith('.py'))) copyFileSync(join('engine/export/torch', f), join(outdir, 'torch-export', f));
+  // The PyTorch engine (engine/train/torchStepper.ts runs it from here): its own files and the project's model.py and train.py it builds on.
+  mkdirSync(join(outdir, 'torch-engine'), { recursive: true });
+  for (const f of ['engine/torch/engine.py', 'engine/torch/protocol.py', 'engine/export/torch/model.py', 'engine/export/torch/train.py']) copyFileSync(f, join(outdir, 'torch-engine', f.split('/').pop()));
 }
 
 /**

@@ -7,12 +7,17 @@ import type { CorpusSource } from '../text/corpus';
 import { trainFromRequest, type TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
-import { addTrainConfigOptions, backendOption, folderName, trainConfigOf, workersOption } from './options';
+import { addTrainConfigOptions, backendOption, folderName, intAtLeast, trainConfigOf, workersOption } from './options';
+import { ENGINE_CHOICES, TORCH_DEVICES, type EngineChoice, type TorchDeviceChoice } from '../core/names';
+import { decideEngine } from '../torch/choose';
+import { pathPythons, pythonFromPath } from '../torch/python';
+import { parseTrainConfig } from '../train/config';
 
 /** The flags of a run besides the training config's own (see options.ts). */
 export interface RunFlags {
   out?: string; resume?: string; keep?: 'best' | 'last'; workers?: number | 'auto';
   backend?: BackendName; json?: boolean; units?: 'nats' | 'bits';
+  engine?: EngineChoice; python?: string; device?: TorchDeviceChoice; processes?: number;
   /** The training config's flags, by commander's property names. */
   [configFlag: string]: unknown;
 }
@@ -20,7 +25,15 @@ export interface RunFlags {
 /** Runs training with a progress bar (a terminal) or a line per evaluation (a pipe); returns the summary. */
 export async function runTraining(source: CorpusSource, flags: RunFlags): Promise<TrainSummary> {
   const backend = await initBackend(flags.backend);
-  const run = trainFromRequest({ source, config: trainConfigOf(flags), outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto' }, interruptSignal());
+  const config = trainConfigOf(flags);
+  const sized = parseTrainConfig(config);
+  const pythons = flags.python ? [pythonFromPath(flags.python, '--python')] : pathPythons();
+  const decision = await decideEngine(flags.engine ?? 'builtin', pythons, { hidden: sized.hidden, layers: sized.layers, batch: sized.batch, seqLen: sized.seqLen }, flags.device);
+  if (flags.engine && flags.engine !== 'builtin') logLine(decision.reason);
+  const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1 } : undefined;
+  const run = trainFromRequest({
+    source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto', engine: decision.engine, torch,
+  }, interruptSignal(), { onLog: (line) => logLine(`pytorch: ${line}`) });
   // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
     ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
@@ -37,7 +50,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
     if (e.kind === 'progress') {
       if (!started) {
         started = true;
-        logLine(`backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
+        logLine(decision.engine === 'pytorch' ? `engine: PyTorch, ${e.workers === 1 ? 'one process' : `${e.workers} processes (DistributedDataParallel)`}` : `backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
         budget = e.budgetSeconds ?? 0;
         bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
       }
@@ -56,6 +69,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
 /** What a run did, on stderr (and as one JSON line with --json); the exit code says how it ended. */
 export function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = true, units: 'nats' | 'bits' = 'nats'): void {
   logLine(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
+  logLine(`computed by ${s.engine.description}`);
   logLine(`validation loss ${showLoss(s.initialValLoss, units)} -> ${showLoss(s.valLoss, units)} ${units}/char (best ${showLoss(s.bestValLoss, units)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
   if (s.checkpoint && showCheckpoint) logLine(`checkpoint: ${s.checkpoint}`);
   if (json) {
@@ -63,6 +77,7 @@ export function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = 
       reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
       initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
       checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message, workers: s.workers,
+      engine: s.engine.name, device: s.engine.device, processes: s.engine.processes,
     });
   }
   if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
@@ -81,6 +96,10 @@ export function trainCommand(): Command {
     .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
     .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
+    .addOption(new Option('--engine <name>', 'what computes the steps: builtin (TensorFlow.js, here), pytorch (your PyTorch: same batches and rules), or auto (PyTorch when found and faster)').choices(ENGINE_CHOICES).default('builtin'))
+    .option('--python <path>', 'the Python with PyTorch for --engine pytorch/auto (default: python3, then python, on PATH)')
+    .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
+    .option('--processes <n>', 'PyTorch processes under DistributedDataParallel (gloo on CPUs, nccl on GPUs); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: RunFlags) => {
       reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);

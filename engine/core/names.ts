@@ -19,3 +19,12 @@ export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 /** The largest model SeqLab trains; checkpoints describing more are refused as damaged. */
 export const MODEL_LIMITS = { layers: 8, hidden: 4096, embed: 4096 } as const;
+
+/** What computes a training run: the built-in TensorFlow.js engine, the user's PyTorch, or `auto` (PyTorch when found and faster). */
+export const ENGINE_CHOICES = ['builtin', 'pytorch', 'auto'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+export type EngineName = Exclude<EngineChoice, 'auto'>;
+
+/** Where the PyTorch engine computes: `auto` is CUDA, then Apple's MPS, then the CPU. */
+export const TORCH_DEVICES = ['auto', 'cpu', 'cuda', 'mps'] as const;
+export type TorchDeviceChoice = (typeof TORCH_DEVICES)[number];

@@ -4,6 +4,7 @@
  * No TensorFlow.js here: the protocol file imports it.
  */
 import { z } from 'zod';
+import { TORCH_DEVICES } from '../core/names';
 import { CorpusSourceSchema } from '../text/corpus';
 import type { TrainConfigInput } from './config';
 
@@ -32,6 +33,19 @@ export const TrainRequestSchema = z.object({
    * seed and count give the same run; a different count changes only the order of sums.
    */
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).optional(),
+  /**
+   * Where the steps are computed: 'builtin' (default, this engine) or 'pytorch', the user's
+   * PyTorch (engine/train/torchStepper.ts) with the same loop, batches and rules. The host
+   * resolves the setting's 'auto' before it asks.
+   */
+  engine: z.enum(['builtin', 'pytorch']).optional(),
+  /** For the PyTorch engine: the interpreter (found by the host), the device and the process count. */
+  torch: z.object({
+    python: z.string().min(1),
+    pythonArgs: z.array(z.string()).optional(),
+    device: z.enum(TORCH_DEVICES).optional(),
+    processes: z.number().int().min(1).max(64).optional(),
+  }).optional(),
 });
 
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;

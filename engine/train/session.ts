@@ -15,6 +15,7 @@ import type { TrainRequest } from './request';
 import { prepareData } from './data';
 export type { TrainRequest } from './request';
 import { createOptimizer, LocalStepper, stepRulesOf, type Stepper } from './stepper';
+import { TorchEngineError, TorchStepper } from './torchStepper';
 import { modelFor, trainModel, type TrainEvent, type TrainResult } from './trainer';
 
 export interface TrainSummary extends TrainResult {
@@ -27,14 +28,31 @@ export interface TrainSummary extends TrainResult {
   corpus: string;
   corpusCharacters: number;
   config: TrainConfig;
-  /** Threads that computed the gradients (1 = the training thread itself). */
+  /** Threads that computed the gradients (1 = the training thread itself), or the PyTorch engine's processes. */
   workers: number;
+  /** What computed the steps. */
+  engine: RunEngine;
+}
+
+/** What computed a run's steps: the engine, its device, its processes (or threads), in words for the log. */
+export interface RunEngine {
+  name: 'builtin' | 'pytorch';
+  /** 'wasm', 'tensorflow', 'cpu' for the built-in engine; 'cpu', 'cuda', 'mps' for PyTorch. */
+  device: string;
+  processes: number;
+  /** "PyTorch 2.4.0 on cuda (NVIDIA RTX 4060), 1 process · Python 3.12.1 (/usr/bin/python3)". */
+  description: string;
 }
 
 /** The config keys that shape the model: a resumed run must keep them. */
 const MODEL_KEYS = ['cell', 'layers', 'hidden', 'embed', 'normalization'] as const;
 
-export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
+/** What a run tells besides its events: lines for a log (the PyTorch engine's warnings). */
+export interface SessionHooks {
+  onLog?: (line: string) => void;
+}
+
+export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal, hooks: SessionHooks = {}): AsyncGenerator<TrainEvent, TrainSummary> {
   // Before any work: a folder that a save would refuse to replace is refused now, not minutes later.
   if (request.outDir) checkSaveTarget(request.outDir);
   if (request.lastDir && request.lastDir !== request.resumeFrom) checkSaveTarget(request.lastDir);
@@ -42,13 +60,13 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   const locks: FolderLock[] = [];
   try {
     for (const dir of new Set([request.outDir, request.lastDir].filter((d): d is string => !!d).map((d) => path.resolve(d)))) locks.push(lockFolder(dir, 'training'));
-    return yield* trainLocked(request, signal);
+    return yield* trainLocked(request, signal, hooks.onLog);
   } finally {
     for (const lock of locks.reverse()) lock.release();
   }
 }
 
-async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncGenerator<TrainEvent, TrainSummary> {
+async function* trainLocked(request: TrainRequest, signal?: AbortSignal, onLog?: (line: string) => void): AsyncGenerator<TrainEvent, TrainSummary> {
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
   const config = parseTrainConfig({ ...(resumed?.config ?? {}), ...request.config });
   if (resumed) {
@@ -71,11 +89,19 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
   let stepper: Stepper;
   try {
     if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
-    // Replicas take a second to start: not for a run that was stopped before it began.
-    const workers = signal?.aborted ? 1 : workersFor(request.workers ?? 1, config.batch);
-    stepper = workers > 1
-      ? await DataParallelStepper.create(model, optimizer, rules, { workers, backend: currentBackend()?.name })
-      : new LocalStepper(model, optimizer, rules.clip);
+    if (request.engine === 'pytorch') {
+      if (!request.torch) throw new TorchEngineError('bad-request', 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)');
+      stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
+        python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
+        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, onLog,
+      });
+    } else {
+      // Replicas take a second to start: not for a run that was stopped before it began.
+      const workers = signal?.aborted ? 1 : workersFor(request.workers ?? 1, config.batch);
+      stepper = workers > 1
+        ? await DataParallelStepper.create(model, optimizer, rules, { workers, backend: currentBackend()?.name })
+        : new LocalStepper(model, optimizer, rules.clip);
+    }
   } catch (err) {
     optimizer.dispose();
     model.dispose();
@@ -99,8 +125,11 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
       // no best kept yet
     }
   }
+  const engine = engineOf(stepper);
+  // seqlab.json's `backend` says what computed the weights: "wasm", or "pytorch 2.4.0 cuda" (Compare Runs shows it).
+  const backend = engine.name === 'pytorch' ? `pytorch ${(stepper as TorchStepper).runtime.torch} ${engine.device}` : currentBackend()?.name ?? 'unknown';
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
-    model, optimizer, vocabulary: data.vocabulary, config, state, backend: currentBackend()?.name ?? 'unknown', corpus: origin,
+    model, optimizer, vocabulary: data.vocabulary, config, state, backend, corpus: origin,
   });
   try {
     const result = yield* trainModel(model, stepper, data, config, {
@@ -125,15 +154,32 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal): AsyncG
     }, signal);
     return {
       ...result, checkpoint, lastCheckpoint, vocabSize: data.vocabulary.size, vocabularyReason: data.vocabularyReason, corpus: origin,
-      corpusCharacters, config, workers: stepper.workers,
+      corpusCharacters, config, workers: stepper.workers, engine,
     };
   } catch (err) {
-    if (!(err instanceof ReplicaError)) throw err;
-    // The replicas may disagree now: stop, and say what is kept to resume from.
+    if (!(err instanceof ReplicaError) && !(err instanceof TorchEngineError)) throw err;
+    // The replicas (or the PyTorch process) may hold other weights than this thread now: stop, and say what is kept to resume from.
     const kept = lastCheckpoint ?? checkpoint;
-    throw new ReplicaError(`${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`);
+    const message = `${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`;
+    throw err instanceof TorchEngineError ? new TorchEngineError(err.code, message) : new ReplicaError(message);
   } finally {
     await stepper.dispose();
     model.dispose();
   }
+}
+
+function engineOf(stepper: Stepper): RunEngine {
+  if (stepper instanceof TorchStepper) {
+    const r = stepper.runtime;
+    const where = r.device === 'cpu' ? `cpu, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : `${r.device} (${r.deviceName})`;
+    return {
+      name: 'pytorch', device: r.device, processes: r.processes,
+      description: `PyTorch ${r.torch} on ${where}, ${r.processes} process${r.processes === 1 ? '' : 'es'} · Python ${r.pythonVersion} (${r.python})`,
+    };
+  }
+  const backend = currentBackend();
+  return {
+    name: 'builtin', device: backend?.name ?? 'unknown', processes: stepper.workers,
+    description: `the built-in engine (TensorFlow.js ${backend?.name ?? ''}), ${stepper.workers === 1 ? 'one thread' : `${stepper.workers} data-parallel threads`}`,
+  };
 }

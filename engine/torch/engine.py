@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""SeqLab's PyTorch engine: the training step of a SeqLab run, computed by the user's PyTorch.
+
+SeqLab keeps the run: its loop (engine/train/trainer.ts) draws the batches from its seeded
+generator, sets the learning rate, evaluates when its rules say, stops on the time budget
+or patience, writes checkpoints and samples. This process computes what the loop asks for,
+over the line protocol in protocol.py: a step (forward, backward, clipping, the torch.optim
+update), a validation loss, the trained state written to a folder. So a run on this engine
+is the built-in engine's run with PyTorch's arithmetic: same initial weights (SeqLab's,
+seeded), same batches, same rules.
+
+  python3 engine.py [--device auto|cpu|cuda|mps] [--processes N]
+
+With --processes N > 1 the step runs in N processes under DistributedDataParallel (gloo on
+CPUs, nccl on CUDA): this process is rank 0 and the only one that talks to SeqLab; it starts
+the others with torch.multiprocessing (spawn, so it works on Windows too) and hands each
+step to them. Each process takes its share of the batch's rows and DDP averages the
+gradients, weighted so the step is the full batch's whatever N.
+
+It is shipped inside SeqLab and run from there; it writes only into the folders SeqLab names.
+"""
+import argparse
+import base64
+import json
+import math
+import os
+import platform
+import socket
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# model.py and train.py are the exported project's: beside this file when shipped, in ../export/torch in the source tree.
+for folder in (HERE, os.path.join(HERE, "..", "export", "torch")):
+    if os.path.exists(os.path.join(folder, "model.py")):
+        sys.path.insert(0, folder)
+        break
+
+from protocol import ERROR_CODES  # noqa: E402
+
+MIN_TORCH = (1, 10)
+
+
+class EngineError(Exception):
+    def __init__(self, code, message):
+        assert code in ERROR_CODES
+        super().__init__(message)
+        self.code = code
+
+
+def open_channel():
+    """The protocol's stdout, kept for protocol lines only: anything else that prints (a
+    library's warning, a C extension) goes to stderr, which SeqLab shows in its log."""
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return channel
+
+
+def finite(x):
+    return x if math.isfinite(x) else None
+
+
+def decode_windows(req, torch, device):
+    raw = base64.b64decode(req["windows"], validate=True)
+    rows, width = int(req["rows"]), int(req["width"])
+    if rows < 1 or width < 2 or len(raw) != rows * width * 4:
+        raise EngineError("bad-request", f"windows of {len(raw)} bytes are not {rows} x {width} int32")
+    ids = torch.frombuffer(bytearray(raw), dtype=torch.int32).reshape(rows, width)
+    return ids.to(device=device, dtype=torch.long)
+
+
+def pick_device(torch, wanted):
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if wanted == "cuda" and not cuda:
+        built = torch.version.cuda
+        hint = f"this PyTorch is built for CUDA {built} but finds no GPU (driver, or CUDA_VISIBLE_DEVICES?)" if built else "this PyTorch is built without CUDA (a CPU-only build)"
+        raise EngineError("no-device", f"device cuda was asked for, but {hint}; choose device auto or cpu")
+    if wanted == "mps" and not mps:
+        raise EngineError("no-device", "device mps (Apple GPU) was asked for, but this PyTorch has no MPS device (it needs PyTorch 1.12+ on an Apple-silicon Mac); choose device auto or cpu")
+    if wanted == "cuda" or (wanted == "auto" and cuda):
+        return "cuda"
+    if wanted == "mps" or (wanted == "auto" and mps):
+        return "mps"
+    return "cpu"
+
+
+def device_name(torch, kind, index=0):
+    if kind == "cuda":
+        return torch.cuda.get_device_name(index)
+    if kind == "mps":
+        return "Apple GPU (MPS)"
+    return platform.processor() or platform.machine() or "CPU"
+
+
+class Step:
+    """The model, its optimiser and DDP wrapper on one process: what every rank runs."""
+
+    def __init__(self, torch, init, device, rank, world):
+        from model import CharLM, read_safetensors
+        from train import make_optimizer
+        self.torch, self.device, self.rank, self.world = torch, device, rank, world
+        torch.manual_seed(int(init["seed"]))  # dropout's masks: reproducible, though not the built-in engine's
+        self.model = CharLM(init["vocabSize"], init["embeddingSize"], init["hiddenSize"], init["numLayers"], init["cell"], init["dropout"])
+        weights, _ = read_safetensors(os.path.join(init["checkpoint"], "model.safetensors"))
+        self.model.load_state_dict(weights, strict=True)
+        self.model.to(device).train()
+        saved, _ = read_safetensors(os.path.join(init["checkpoint"], "optimizer.safetensors"))
+        self.rules = {"lr": 0.0, "optimizer": init["optimizer"], "momentum": init["momentum"], "weightDecay": init["weightDecay"]}
+        self.optimizer = make_optimizer(self.model, self.rules, saved, int(init["optimizerStep"]))
+        self.optimizer_step = int(init["optimizerStep"])
+        self.clip_norm, self.clip_value = float(init["clipNorm"]), float(init["clipValue"])
+        self.net = self.model
+        if world > 1:
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    def parameters(self):
+        return sum(p.numel() for p in self.model.parameters())
+
+    def step(self, windows, lr):
+        torch = self.torch
+        batch = windows.shape[0]
+        lo, hi = batch * self.rank // self.world, batch * (self.rank + 1) // self.world
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        self.optimizer.zero_grad(set_to_none=True)
+        shard = windows[lo:hi]
+        if self.world > 1:
+            logits, _ = self.net(shard[:, :-1])  # through DDP: its forward arms the gradient all-reduce
+            loss = torch.nn.functional.cross_entropy(logits, shard[:, 1:].t().reshape(-1))
+        else:
+            loss = self.model.loss(shard)
+        # DDP averages gradients over processes; weighting each by its share of rows makes that the full batch's mean.
+        (loss * ((hi - lo) * self.world / batch)).backward()
+        params = list(self.model.parameters())
+        if self.clip_value > 0:
+            torch.nn.utils.clip_grad_value_(params, self.clip_value)
+        norm = torch.nn.utils.clip_grad_norm_(params, self.clip_norm if self.clip_norm > 0 else float("inf"))
+        self.optimizer.step()
+        self.optimizer_step += 1
+        total = loss.detach() * (hi - lo) / batch
+        if self.world > 1:
+            torch.distributed.all_reduce(total)
+        return float(total), float(norm)
+
+    def evaluate(self, windows, chunk):
+        torch = self.torch
+        was = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                total = 0.0
+                for s in range(0, windows.shape[0], chunk):
+                    part = windows[s:s + chunk]
+                    total += float(self.model.loss(part)) * part.shape[0]
+            return total / windows.shape[0]
+        finally:
+            self.model.train(was)
+
+    def save(self, folder):
+        from model import write_safetensors
+        from train import optimizer_tensors
+        if not os.path.isdir(folder):
+            raise EngineError("bad-request", f"no folder {folder} to save into")
+        name = self.rules["optimizer"]
+        write_safetensors(os.path.join(folder, "model.safetensors"), self.model.state_dict(), {"format": "pt", "producer": "seqlab-torch-engine"})
+        write_safetensors(os.path.join(folder, "optimizer.safetensors"), optimizer_tensors(self.optimizer, self.model, name), {"optimizer": name})
+
+
+def helper(index, world, address, kind, threads):
+    """Ranks 1..N-1: join the group, build the same model, then take each step rank 0 hands over."""
+    import torch
+    import torch.distributed as dist
+    rank = index + 1
+    torch.set_num_threads(threads)
+    dist.init_process_group("nccl" if kind == "cuda" else "gloo", init_method=address, rank=rank, world_size=world)
+    device = torch.device(f"cuda:{rank}" if kind == "cuda" else kind)
+    stepper = None
+    while True:
+        box = [None]
+        dist.broadcast_object_list(box, src=0)
+        req = box[0]
+        if req["type"] == "init":
+            stepper = Step(torch, req, device, rank, world)
+        elif req["type"] == "step":
+            stepper.step(decode_windows(req, torch, device), float(req["lr"]))
+        else:
+            break
+    dist.destroy_process_group()
+
+
+def serve(channel, args):
+    def send(message):
+        channel.write(json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n")
+        channel.flush()
+
+    try:
+        import torch
+    except ImportError as err:
+        send({"type": "error", "id": None, "code": "failed", "message": f"{sys.executable} cannot import torch ({err}): install PyTorch for it (pip install torch) or choose another Python", "fatal": True})
+        return 3
+    try:
+        version = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+        if version < MIN_TORCH:
+            raise EngineError("old-torch", f"PyTorch {torch.__version__} is older than 1.10, which SeqLab's PyTorch engine needs: upgrade it (pip install -U torch) or choose another Python")
+        kind = pick_device(torch, args.device)
+        world = args.processes
+        if kind == "mps" and world > 1:
+            raise EngineError("no-device", "several processes on an Apple GPU are not supported by PyTorch's DistributedDataParallel: use 1 process")
+        if kind == "cuda" and world > torch.cuda.device_count():
+            raise EngineError("no-device", f"{world} processes need {world} GPUs with nccl, and {torch.cuda.device_count()} is found: use at most that many processes, or device cpu")
+        # PyTorch's own choice (one thread per physical core), shared between the processes.
+        threads = max(1, torch.get_num_threads() // world)
+        torch.set_num_threads(threads)
+        helpers = None
+        if world > 1:
+            import torch.distributed as dist
+            import torch.multiprocessing as mp
+            with socket.socket() as s:  # a free port for the group's rendezvous, on this machine only
+                s.bind(("127.0.0.1", 0))
+                address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+            helpers = mp.start_processes(helper, args=(world, address, kind, threads), nprocs=world - 1, join=False, start_method="spawn")
+            dist.init_process_group("nccl" if kind == "cuda" else "gloo", init_method=address, rank=0, world_size=world)
+        device = torch.device("cuda:0" if kind == "cuda" else kind)
+        send({"type": "hello", "python": platform.python_version(), "torch": torch.__version__, "device": kind,
+              "deviceName": device_name(torch, kind), "processes": world, "threads": threads})
+    except EngineError as err:
+        send({"type": "error", "id": None, "code": err.code, "message": str(err), "fatal": True})
+        return 2
+
+    def broadcast(req):
+        if world > 1:
+            torch.distributed.broadcast_object_list([req], src=0)
+
+    stepper = None
+    code = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req_id = None
+        try:
+            req = json.loads(line)
+            kind_of = req.get("type")
+            req_id = req.get("id")
+            if kind_of == "exit":
+                break
+            if kind_of == "init":
+                broadcast(req)
+                stepper = Step(torch, req, device, 0, world)
+                send({"type": "ready", "parameters": stepper.parameters()})
+            elif stepper is None:
+                raise EngineError("bad-request", f"{kind_of!r} before init")
+            elif kind_of == "step":
+                broadcast(req)
+                loss, norm = stepper.step(decode_windows(req, torch, device), float(req["lr"]))
+                send({"type": "stepped", "id": req_id, "loss": finite(loss), "gradNorm": finite(norm)})
+            elif kind_of == "evaluate":
+                loss = stepper.evaluate(decode_windows(req, torch, device), max(1, int(req["chunk"])))
+                send({"type": "evaluated", "id": req_id, "loss": finite(loss)})
+            elif kind_of == "save":
+                stepper.save(req["dir"])
+                send({"type": "saved", "id": req_id, "optimizerStep": stepper.optimizer_step})
+            else:
+                raise EngineError("bad-request", f"unknown request {kind_of!r}")
+        except EngineError as err:
+            send({"type": "error", "id": req_id, "code": err.code, "message": str(err), "fatal": False})
+        except Exception as err:  # noqa: BLE001 - every failure is reported to the host, then the process ends
+            oom = "out of memory" in str(err).lower() or type(err).__name__ == "OutOfMemoryError"
+            traceback.print_exc(file=sys.stderr)
+            message = (f"the {kind} device ran out of memory ({str(err).splitlines()[0][:200]}): lower the batch size or the hidden size, or use device cpu"
+                       if oom else f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}")
+            send({"type": "error", "id": req_id, "code": "out-of-memory" if oom else "failed", "message": message, "fatal": True})
+            code = 1
+            break
+    if world > 1:
+        try:
+            torch.distributed.broadcast_object_list([{"type": "exit"}], src=0)
+            torch.distributed.destroy_process_group()
+            helpers.join()
+        except Exception:  # noqa: BLE001 - a failed helper is already reported; leave
+            pass
+    return code
+
+
+def main():
+    ap = argparse.ArgumentParser(description="SeqLab's PyTorch engine (run by SeqLab; speaks the line protocol in protocol.py on stdin/stdout)")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto", help="where to compute (default auto: CUDA, then MPS, then CPU)")
+    ap.add_argument("--processes", type=int, default=1, help="processes under DistributedDataParallel (default 1)")
+    args = ap.parse_args()
+    if args.processes < 1:
+        ap.error("--processes must be at least 1")
+    channel = open_channel()
+    sys.exit(serve(channel, args))
+
+
+if __name__ == "__main__":
+    main()

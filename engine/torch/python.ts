@@ -1,0 +1,164 @@
+/**
+ * Finding a Python with PyTorch, and asking it what it has: the version, the devices. No
+ * TensorFlow.js, no vscode: the extension host (the run form, "Select Python for PyTorch")
+ * and the command line both use it. Interpreters are run with an argument list, never
+ * through a shell, so a path with spaces or quotes is only a path.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as z from 'zod/mini';
+
+/** An interpreter as a command: the executable and its leading arguments (`py -3` on Windows). */
+export interface PythonCommand {
+  command: string;
+  args: string[];
+  /** Where it was found, for the user: "the seqlab.python setting", "PATH", ... */
+  source: string;
+}
+
+/** Oldest PyTorch the engine runs on (engine/torch/engine.py says the same). */
+export const MIN_TORCH = [1, 10] as const;
+
+/** What an interpreter has, as the probe found it. */
+export type TorchProbe =
+  | { ok: true; python: PythonCommand; executable: string; pythonVersion: string; torch: string; cuda: string | null; devices: TorchDevice[] }
+  | { ok: false; python: PythonCommand; reason: 'no-python' | 'no-torch' | 'old-torch' | 'crashed'; message: string; executable?: string; pythonVersion?: string; torch?: string };
+
+export interface TorchDevice {
+  kind: 'cpu' | 'cuda' | 'mps';
+  name: string;
+}
+
+const PROBE = `
+import json, platform, sys
+out = {"executable": sys.executable, "python": platform.python_version()}
+try:
+    import torch
+except Exception as err:
+    out["error"] = f"{type(err).__name__}: {err}"
+else:
+    out["torch"] = torch.__version__
+    out["cuda"] = torch.version.cuda
+    devices = [{"kind": "cpu", "name": platform.processor() or platform.machine() or "CPU"}]
+    try:
+        devices += [{"kind": "cuda", "name": torch.cuda.get_device_name(i)} for i in range(torch.cuda.device_count())]
+    except Exception:
+        pass
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append({"kind": "mps", "name": "Apple GPU (MPS)"})
+    out["devices"] = devices
+print(json.dumps(out))
+`;
+
+const ProbeOutput = z.object({
+  executable: z.string(), python: z.string(), error: z.optional(z.string()), torch: z.optional(z.string()), cuda: z.optional(z.nullable(z.string())),
+  devices: z.optional(z.array(z.object({ kind: z.enum(['cpu', 'cuda', 'mps']), name: z.string() }))),
+});
+
+/** "1.13.0a0+git..." -> [1, 13]. */
+export function torchVersion(version: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+export const isOldTorch = (version: string) => {
+  const [major, minor] = torchVersion(version);
+  return major < MIN_TORCH[0] || (major === MIN_TORCH[0] && minor < MIN_TORCH[1]);
+};
+
+/** Runs the probe in `python` (importing torch can take seconds the first time). */
+export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<TorchProbe> {
+  return new Promise((resolve) => {
+    execFile(python.command, [...python.args, '-c', PROBE], { timeout: timeoutMs, windowsHide: true, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const name = [python.command, ...python.args].join(' ');
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        resolve({ ok: false, python, reason: 'no-python', message: `${name} was not found` });
+        return;
+      }
+      const line = stdout.trim().split('\n').pop() ?? '';
+      let parsed: z.infer<typeof ProbeOutput> | null = null;
+      try {
+        const result = ProbeOutput.safeParse(JSON.parse(line));
+        if (result.success) parsed = result.data;
+      } catch {
+        parsed = null;
+      }
+      if (!parsed) {
+        const why = err?.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : `failed${err ? ` (${err.code ?? err.signal ?? 'error'})` : ''}: ${(stderr || stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
+        resolve({ ok: false, python, reason: 'crashed', message: `${name} ${why}` });
+        return;
+      }
+      const known = { executable: parsed.executable, pythonVersion: parsed.python };
+      if (parsed.torch === undefined) {
+        resolve({ ok: false, python, reason: 'no-torch', ...known, message: `Python ${parsed.python} at ${parsed.executable} has no PyTorch (${parsed.error ?? 'import torch failed'}): install it (pip install torch, see pytorch.org for your GPU) or choose another Python` });
+        return;
+      }
+      if (isOldTorch(parsed.torch)) {
+        resolve({ ok: false, python, reason: 'old-torch', ...known, torch: parsed.torch, message: `PyTorch ${parsed.torch} at ${parsed.executable} is older than ${MIN_TORCH.join('.')}: upgrade it (pip install -U torch) or choose another Python` });
+        return;
+      }
+      resolve({ ok: true, python, ...known, torch: parsed.torch, cuda: parsed.cuda ?? null, devices: parsed.devices ?? [{ kind: 'cpu', name: 'CPU' }] });
+    });
+  });
+}
+
+/**
+ * Interpreters on PATH, in order: every `python3`, then every `python` (each folder of PATH,
+ * so a virtual environment's shim does not hide the system's Python), then `py -3` on Windows.
+ */
+export function pathPythons(env: NodeJS.ProcessEnv = process.env): PythonCommand[] {
+  const windows = process.platform === 'win32';
+  const exts = windows ? (env.PATHEXT ?? '.EXE').split(';').filter(Boolean) : [''];
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  const found: PythonCommand[] = [];
+  const seen = new Set<string>();
+  for (const name of ['python3', 'python']) {
+    for (const dir of dirs) {
+      for (const ext of exts) {
+        const file = path.join(dir, name + ext.toLowerCase());
+        let real: string;
+        try {
+          if (!fs.statSync(file).isFile()) continue;
+          real = fs.realpathSync(file);
+        } catch {
+          continue;
+        }
+        // Shims (pyenv's) resolve to one script for many interpreters: keep each file found, but each real target once.
+        const key = real.includes('shims') ? file : real;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        found.push({ command: file, args: [], source: 'PATH' });
+      }
+    }
+  }
+  if (windows) found.push({ command: 'py', args: ['-3'], source: 'the py launcher' });
+  return found;
+}
+
+/**
+ * The first interpreter with a usable PyTorch among `candidates` (in order), with every probe
+ * made; `found` is null when none has one, and the probes say why.
+ */
+export async function findTorch(candidates: PythonCommand[], timeoutMs?: number): Promise<{ found: Extract<TorchProbe, { ok: true }> | null; probes: TorchProbe[] }> {
+  const probes: TorchProbe[] = [];
+  for (const candidate of candidates) {
+    const probe = await probePython(candidate, timeoutMs);
+    probes.push(probe);
+    if (probe.ok) return { found: probe, probes };
+  }
+  return { found: null, probes };
+}
+
+/** "PyTorch 2.4.0 on CUDA, NVIDIA RTX 4060 · Python 3.12.1 at /usr/bin/python3". */
+export function describeTorch(probe: Extract<TorchProbe, { ok: true }>): string {
+  const gpu = probe.devices.find((d) => d.kind === 'cuda') ?? probe.devices.find((d) => d.kind === 'mps');
+  const where = gpu ? `${gpu.kind === 'cuda' ? 'CUDA' : 'MPS'}, ${gpu.name}` : 'CPU';
+  return `PyTorch ${probe.torch} on ${where} · Python ${probe.pythonVersion} at ${probe.executable}`;
+}
+
+/** The user's own choice of interpreter (a setting, --python) as a command. */
+export function pythonFromPath(file: string, source: string): PythonCommand {
+  return { command: file, args: [], source };
+}
