@@ -65,12 +65,16 @@ export class EngineHost implements vscode.Disposable {
     this.stateEmitter.fire(this.state);
   }
 
-  /** Starts training; resolves with the summary when it ends. `resumedFrom`: the checkpoint a resumed run continues, whose curves the chart continues. */
-  async train(request: RequestBody<'train'>, origin: string, characters: number, resumedFrom?: string): Promise<ReplyMap['train']> {
+  /**
+   * Starts training; resolves with the summary when it ends. `resumedFrom`: the checkpoint a
+   * resumed run continues, whose curves the chart continues. `engineLabel`: "PyTorch 2.4.0" for
+   * a run the PyTorch engine computes (the live line names it), null for the built-in engine.
+   */
+  async train(request: RequestBody<'train'>, origin: string, characters: number, resumedFrom?: string, engineLabel: string | null = null): Promise<ReplyMap['train']> {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
     const meta = resumedFrom ? readCheckpointMeta(resumedFrom) : undefined;
     const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [] };
-    this.setState({ running: true, ...curves, last: null, sample: null, message: null, outcome: null, corpus: { origin, characters, vocabSize: null, reason: null } });
+    this.setState({ running: true, ...curves, last: null, sample: null, message: null, outcome: null, corpus: { origin, characters, vocabSize: null, reason: null }, engine: engineLabel });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
     this.trainingJob = job;
     try {

@@ -8,6 +8,7 @@ import { inUnit, unitLabel } from '../engine/core/curve';
 import * as vscode from 'vscode';
 import { offerResume, registerCommands } from './commands';
 import { RunRecords } from './runs';
+import { TorchFinder } from './torchEngine';
 import { EngineHost } from './engineHost';
 import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
@@ -31,7 +32,9 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const tree = new ModelsTree(store, () => engine.activeModel?.dir);
   const trainingView = new TrainingViewProvider(context.extensionUri, engine, log);
   const runs = new RunRecords(path.join(context.globalStorageUri.fsPath, 'runs'));
-  const commandContext = { context, engine, store, tree, log, settings, runs };
+  const torch = new TorchFinder(log);
+  context.subscriptions.push(torch);
+  const commandContext = { context, engine, store, tree, log, settings, runs, torch };
   const status = vscode.window.createStatusBarItem('seqlab.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'SeqLab';
   status.command = 'seqlab.trainingView.focus';

@@ -5,7 +5,7 @@
  * The training settings' entries in package.json are written from the training config's
  * schema by the build (scripts/settingsManifest.ts), so their ranges and defaults are its.
  */
-import { BACKEND_NAMES, type BackendName } from '../engine/core/names';
+import { BACKEND_NAMES, TORCH_DEVICES, type BackendName, type TorchDeviceChoice } from '../engine/core/names';
 import { inLang, type Lang } from '../engine/core/lang';
 import { parseTrainConfig, type TrainConfig } from '../engine/train/config';
 import { SETTING_FIELDS, checkField, configFromSettings } from '../engine/train/configFields';
@@ -21,6 +21,8 @@ export interface Settings {
   backend: 'auto' | BackendName;
   /** Data-parallel worker threads of a training run: 'auto' (one per core) or a count (`seqlab.train.workers`). */
   workers: 'auto' | number;
+  /** The PyTorch engine's device and processes (`seqlab.torch.*`); its Python is found by extension/torchEngine.ts. */
+  torch: { device: TorchDeviceChoice; processes: number };
   /** The unit of every loss shown: nats per character (PyTorch's cross-entropy) or bits. */
   units: 'nats' | 'bits';
   storage: 'global' | 'workspace';
@@ -77,6 +79,10 @@ export function readSettings(get: Getter): Settings {
     },
     backend: backend === 'auto' || BACKEND_NAMES.includes(backend as BackendName) ? (backend as Settings['backend']) : 'auto',
     workers: typeof workers === 'string' && /^[1-8]$/.test(workers) ? Number(workers) : 'auto',
+    torch: {
+      device: TORCH_DEVICES.includes(get('torch.device') as TorchDeviceChoice) ? (get('torch.device') as TorchDeviceChoice) : 'auto',
+      processes: num('torch.processes', 1, 1, 64, true),
+    },
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
     units: get('units') === 'bits' ? 'bits' : 'nats',
     filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',

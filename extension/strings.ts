@@ -16,6 +16,7 @@ export function webviewStrings(): Record<string, string> {
     bitsPerChar: vscode.l10n.t('bits/char'),
     charsPerSecond: vscode.l10n.t('chars/s'),
     onThreads: vscode.l10n.t('on {0} threads'),
+    onEngine: vscode.l10n.t('on {0}'),
     eta: vscode.l10n.t('ETA'),
     step: vscode.l10n.t('step'),
     latestSample: vscode.l10n.t('Latest sample'),

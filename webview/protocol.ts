@@ -29,6 +29,8 @@ export interface TrainingStatePayload {
   /** The unit every loss is shown in (`seqlab.units`); the numbers above stay in nats. */
   units: 'nats' | 'bits';
   last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number; workers: number } | null;
+  /** "PyTorch 2.4.0" while the PyTorch engine computes the run (its `workers` are then processes); null for the built-in engine. */
+  engine?: string | null;
   sample: string | null;
   message: string | null;
   model: { name: string; cell: string; valLoss: number | null } | null;

@@ -158,11 +158,13 @@ function chartHeight(): number {
   return Math.round(Math.max(120, Math.min(220, window.innerHeight * 0.32)));
 }
 
-/** The live line: "step 120 · 3,210 chars/s on 2 threads · at most 1:05 left". */
+/** The live line: "step 120 · 3,210 chars/s on 2 threads · at most 1:05 left" (or "on PyTorch 2.4.0"). */
 function liveLine(state: TrainingStatePayload): string {
   const last = state.last!;
   const eta = last.etaSeconds === null || !state.running ? '' : ` · ${(strings.atMostLeft ?? 'at most {0} left').replace('{0}', clock(last.etaSeconds))}`;
-  const threads = last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(last.workers))}` : '';
+  const threads = state.engine
+    ? ` ${(strings.onEngine ?? 'on {0}').replace('{0}', state.engine)}`
+    : last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(last.workers))}` : '';
   return `${strings.step} ${last.step} · ${Math.round(last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${eta}`;
 }
 

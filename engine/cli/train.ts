@@ -8,7 +8,7 @@ import { trainFromRequest, type TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
 import { addTrainConfigOptions, backendOption, folderName, intAtLeast, trainConfigOf, workersOption } from './options';
-import { ENGINE_CHOICES, TORCH_DEVICES, type EngineChoice, type TorchDeviceChoice } from '../core/names';
+import { TORCH_DEVICES, type TorchDeviceChoice } from '../core/names';
 import { decideEngine } from '../torch/choose';
 import { pathPythons, pythonFromPath } from '../torch/python';
 import { parseTrainConfig } from '../train/config';
@@ -17,7 +17,7 @@ import { parseTrainConfig } from '../train/config';
 export interface RunFlags {
   out?: string; resume?: string; keep?: 'best' | 'last'; workers?: number | 'auto';
   backend?: BackendName; json?: boolean; units?: 'nats' | 'bits';
-  engine?: EngineChoice; python?: string; device?: TorchDeviceChoice; processes?: number;
+  python?: string; device?: TorchDeviceChoice; processes?: number;
   /** The training config's flags, by commander's property names. */
   [configFlag: string]: unknown;
 }
@@ -28,8 +28,8 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   const config = trainConfigOf(flags);
   const sized = parseTrainConfig(config);
   const pythons = flags.python ? [pythonFromPath(flags.python, '--python')] : pathPythons();
-  const decision = await decideEngine(flags.engine ?? 'builtin', pythons, { hidden: sized.hidden, layers: sized.layers, batch: sized.batch, seqLen: sized.seqLen }, flags.device);
-  if (flags.engine && flags.engine !== 'builtin') logLine(decision.reason);
+  const decision = await decideEngine(sized.engine, pythons, { hidden: sized.hidden, layers: sized.layers, batch: sized.batch, seqLen: sized.seqLen }, flags.device);
+  if (sized.engine !== 'builtin') logLine(decision.reason);
   const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1 } : undefined;
   const run = trainFromRequest({
     source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto', engine: decision.engine, torch,
@@ -96,8 +96,7 @@ export function trainCommand(): Command {
     .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
     .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
-    .addOption(new Option('--engine <name>', 'what computes the steps: builtin (TensorFlow.js, here), pytorch (your PyTorch: same batches and rules), or auto (PyTorch when found and faster)').choices(ENGINE_CHOICES).default('builtin'))
-    .option('--python <path>', 'the Python with PyTorch for --engine pytorch/auto (default: python3, then python, on PATH)')
+    .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)')
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
     .option('--processes <n>', 'PyTorch processes under DistributedDataParallel (gloo on CPUs, nccl on GPUs); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
     .option('--json', 'print one JSON object with the results as the last line of stdout')

@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { Bilingual } from '../core/lang';
-import { CELL_TYPES, MODEL_LIMITS, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
+import { CELL_TYPES, ENGINE_CHOICES, MODEL_LIMITS, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
 
 z.config(en()); // parseTrainConfig's messages ("Too big: expected number to be <=8")
 
@@ -131,6 +131,12 @@ export const TrainConfigSchema = z.object({
   progressIntervalMs: describe(z._default(int(0, 60_000), 250), { en: 'Milliseconds between progress events (0 = every step).', zh: '两次进度事件之间的毫秒数（0 表示每步）。', flag: null }),
   seed: describe(z._default(int(0, 2 ** 31 - 1), 1234), {
     en: 'Random seed: the same seed and settings give the same run.', zh: '随机种子：相同的种子和设置得到相同的结果。', setting: 'seed', label: { en: 'seed', zh: '随机种子' },
+  }),
+  // The run itself is the same on either engine (same weights, batches, rules: engine/train/torchStepper.ts); only who computes the steps differs.
+  engine: describe(z._default(z.enum(ENGINE_CHOICES), 'builtin'), {
+    en: 'What computes the training steps: builtin (TensorFlow.js, nothing to install), pytorch (your own PyTorch, on its CPU threads or GPU: the same run, same initial weights, batches and rules), or auto (PyTorch when a Python with it is found, else built-in). The Python is the seqlab.python setting, the Python extension\'s environment, or python3 on PATH.',
+    zh: '由谁计算训练步：builtin（内置的 TensorFlow.js，无需安装）、pytorch（你自己的 PyTorch，用它的 CPU 线程或 GPU：同一次训练，相同的初始权重、批次和规则），或 auto（找到装有 PyTorch 的 Python 时用 PyTorch，否则用内置引擎）。Python 取自 seqlab.python 设置、Python 扩展的环境，或 PATH 上的 python3。',
+    setting: 'engine', label: { en: 'engine', zh: '计算引擎' },
   }),
 });
 

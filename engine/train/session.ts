@@ -161,7 +161,10 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal, onLog?:
     // The replicas (or the PyTorch process) may hold other weights than this thread now: stop, and say what is kept to resume from.
     const kept = lastCheckpoint ?? checkpoint;
     const message = `${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`;
-    throw err instanceof TorchEngineError ? new TorchEngineError(err.code, message) : new ReplicaError(message);
+    if (!(err instanceof TorchEngineError)) throw new ReplicaError(message);
+    const during = new TorchEngineError(err.code, message);
+    during.duringRun = true;
+    throw during;
   } finally {
     await stepper.dispose();
     model.dispose();

@@ -49,6 +49,9 @@ export interface TorchRuntime {
  */
 export class TorchEngineError extends Error {
   override readonly name = 'TorchEngineError';
+  /** False when the engine failed to start (nothing was trained); true when it failed during the run. */
+  duringRun = false;
+
   constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol', message: string) {
     super(message);
   }

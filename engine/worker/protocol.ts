@@ -114,14 +114,18 @@ export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage
  * latest checkpoint can be resumed; `text-too-short`: the text does not hold two windows of
  * the sequence length (lower it, or give more text); `cancelled`: stopped on request
  * (experiments; a training run that is stopped replies with its summary instead);
- * `failed`: the job itself failed.
+ * `torch-failed`: the PyTorch engine could not start (no torch, no such device: `duringRun`
+ * false, nothing was trained) or failed during the run (a crash, out of memory: its latest
+ * checkpoint can be resumed); `failed`: the job itself failed.
  */
-export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'text-too-short' | 'cancelled' | 'failed';
+export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'text-too-short' | 'torch-failed' | 'cancelled' | 'failed';
 
 /** What each code says besides its message. */
 export interface ErrorDetails {
   /** The text's length and the length training needs, in characters (or tokens). */
   'text-too-short': { length: number; needed: number };
+  /** The PyTorch engine's own code (engine/torch/protocol.ts), and whether the run had started. */
+  'torch-failed': { torchCode: string; duringRun: boolean };
 }
 
 /** A failure as it crosses a boundary: a code to branch on, a message for the user, details for the remedy. */

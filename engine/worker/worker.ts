@@ -20,6 +20,7 @@ import type { Vocabulary } from '../text/vocabulary';
 import { ReplicaError } from '../train/dataParallel';
 import type { TrainConfig } from '../train/config';
 import { trainFromRequest } from '../train/session';
+import { TorchEngineError } from '../train/torchStepper';
 import { parseRequest, type EngineFailure, type ErrorCode, type ErrorDetails, type FromWorker, type ModelInfo, type ReplyMap, type Request, type RequestOf, type RequestType, type WorkerEvent } from './protocol';
 
 if (!parentPort) throw new Error('engine/worker/worker.ts runs as a worker thread (new Worker(...)), not as a script');
@@ -89,7 +90,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     try {
       await ensureBackend();
       const { type: _type, id: _id, ...request } = r;
-      const run = trainFromRequest(request, controller.signal);
+      const run = trainFromRequest(request, controller.signal, { onLog: (line) => post({ type: 'log', level: 'info', message: `pytorch: ${line}` }) });
       for (;;) {
         const next = await run.next();
         if (next.done) {
@@ -208,6 +209,7 @@ function failureOf(err: Error): EngineFailure {
   if (err instanceof JobError) return { code: err.code, message };
   if (err instanceof TextTooShortError) return { code: 'text-too-short', message, details: err.details };
   if (err instanceof ReplicaError) return { code: 'replica-failed', message };
+  if (err instanceof TorchEngineError) return { code: 'torch-failed', message, details: { torchCode: err.code, duringRun: err.duringRun } };
   if (err instanceof ExperimentCancelled) return { code: 'cancelled', message };
   return { code: 'failed', message };
 }

@@ -4,6 +4,7 @@ import type { EngineHost } from '../engineHost';
 import type { ModelStore, ModelsTree } from '../models';
 import type { RunRecords } from '../runs';
 import type { Settings } from '../settings';
+import type { TorchFinder } from '../torchEngine';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -13,6 +14,8 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   settings: () => Settings;
   runs: RunRecords;
+  /** Finds the Python for the PyTorch engine and decides a run's engine. */
+  torch: TorchFinder;
 }
 
 export const t = vscode.l10n.t;

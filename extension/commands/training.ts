@@ -8,6 +8,9 @@ import { readCheckpointMeta } from '../../engine/checkpoint/format';
 import { codePointCount } from '../../engine/text/codePoints';
 import { type RunRecord, type RunSource } from '../runs';
 import { engineConfig } from '../settings';
+import { parseTrainConfig } from '../../engine/train/config';
+import { NoTorchError } from '../../engine/torch/choose';
+import { selectPython } from '../torchEngine';
 import { editorOrWarn, reg, showError, t, type CommandContext } from './context';
 import { trashCheckpoint } from './models';
 
@@ -43,7 +46,15 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     noting = noting.then(() => c.runs.noteStep(record, step)).catch((err: Error) => c.log.warn(`could not note the step of ${record.name}: ${err.message}`));
   });
   try {
-    const summary = await c.engine.train({ source, config, outDir, lastDir, keep: 'best', workers, ...(resume ? { resumeFrom: lastDir } : {}) }, origin, characters, resume ? lastDir : undefined);
+    // Which engine computes the steps: the setting's choice made concrete (PyTorch's Python is found and probed here, once).
+    const decision = await c.torch.decide(parseTrainConfig(config), s.torch.device);
+    c.log.info(`engine: ${decision.reason}`);
+    const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: s.torch.device, processes: s.torch.processes } : undefined;
+    const engineLabel = decision.torch ? `PyTorch ${decision.torch.torch}${s.torch.processes > 1 ? ` × ${s.torch.processes}` : ''}` : null;
+    const summary = await c.engine.train({
+      source, config, outDir, lastDir, keep: 'best', workers, engine: decision.engine, torch, ...(resume ? { resumeFrom: lastDir } : {}),
+    }, origin, characters, resume ? lastDir : undefined, engineLabel);
+    c.log.info(`computed by ${summary.engine.description}`);
     c.tree.refresh();
     c.log.info(`${summary.message}; validation loss ${summary.initialValLoss?.toFixed(3) ?? "-"} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {
@@ -63,10 +74,18 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     return summary;
   } catch (err) {
     const message = (err as Error).message;
-    if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed')) {
+    const torchDuringRun = err instanceof EngineError && err.code === 'torch-failed' && (err.details as { duringRun?: boolean } | undefined)?.duringRun === true;
+    if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed' || torchDuringRun)) {
       interrupted = true; // the record stays: the run can resume from its latest checkpoint
-      if (err.code === 'replica-failed') c.log.error(message);
+      if (err.code !== 'crashed') c.log.error(message);
       void offerResume(c, record);
+    } else if (err instanceof NoTorchError || (err instanceof EngineError && err.code === 'torch-failed')) {
+      // PyTorch could not start (none found, too old, no such device): nothing was trained.
+      showError(c, t('Cannot train with PyTorch: {0}', message), {
+        title: t('Select Python for PyTorch…'), run: () => vscode.commands.executeCommand('seqlab.selectPython'),
+      }, {
+        title: t('Use the Built-in Engine'), run: () => vscode.workspace.getConfiguration('seqlab').update('train.engine', 'builtin', vscode.ConfigurationTarget.Global),
+      });
     } else if (err instanceof EngineError && err.code === 'text-too-short') {
       showError(c, t('Cannot train: {0}', message), {
         title: t('Lower Sequence Length'),
@@ -124,6 +143,7 @@ async function discardRun(c: CommandContext, record: RunRecord): Promise<string 
 
 export function registerTrainingCommands(c: CommandContext): vscode.Disposable[] {
   return [
+    reg('seqlab.selectPython', () => selectPython(c.torch)),
     reg('seqlab.trainOnSelection', async () => {
       const editor = editorOrWarn();
       if (!editor) return;

@@ -1,0 +1,132 @@
+/**
+ * The PyTorch engine from the editor's side: which Python (the seqlab.python setting, the
+ * Python extension's active environment, python3 / python / py -3 on PATH, in that order),
+ * what it has (probed once, kept until a setting changes), and which engine a run uses.
+ * The Python extension is optional: without it, its step is skipped.
+ */
+import * as vscode from 'vscode';
+import { PythonExtension } from '@vscode/python-extension';
+import { decideEngine, type EngineDecision, type FoundTorch } from '../engine/torch/choose';
+import { describeTorch, pathPythons, probePython, pythonFromPath, type PythonCommand, type TorchProbe } from '../engine/torch/python';
+import type { EngineChoice, TorchDeviceChoice } from '../engine/core/names';
+import type { TrainConfig } from '../engine/train/config';
+
+const t = vscode.l10n.t;
+
+/** The Python extension's active interpreter, when it is installed and has one (at most 3 s). */
+async function pythonExtensionInterpreter(): Promise<PythonCommand | undefined> {
+  if (!vscode.extensions.getExtension('ms-python.python')) return undefined;
+  try {
+    const api = await Promise.race([PythonExtension.api(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000))]);
+    const active = api.environments.getActiveEnvironmentPath();
+    const resolved = await api.environments.resolveEnvironment(active);
+    const file = resolved?.executable.uri?.fsPath;
+    return file ? { command: file, args: [], source: t('the Python extension\'s environment') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every interpreter to try, in order, without duplicates. */
+export async function pythonCandidates(): Promise<PythonCommand[]> {
+  const setting = vscode.workspace.getConfiguration('seqlab').get<string>('python', '').trim();
+  const list: PythonCommand[] = [];
+  if (setting) list.push(pythonFromPath(setting, t('the seqlab.python setting')));
+  const fromExtension = await pythonExtensionInterpreter();
+  if (fromExtension) list.push(fromExtension);
+  list.push(...pathPythons());
+  const seen = new Set<string>();
+  return list.filter((p) => {
+    const key = [p.command, ...p.args].join('\0');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Probes kept by interpreter until a setting that names one changes (importing torch takes seconds). */
+export class TorchFinder implements vscode.Disposable {
+  private readonly probes = new Map<string, Promise<TorchProbe>>();
+  private readonly listener: vscode.Disposable;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('python')) this.probes.clear();
+    });
+  }
+
+  probe(python: PythonCommand): Promise<TorchProbe> {
+    const key = [python.command, ...python.args].join('\0');
+    let probe = this.probes.get(key);
+    if (!probe) {
+      probe = probePython(python).then((p) => {
+        this.log.info(p.ok ? `PyTorch found: ${describeTorch(p)} (${python.source})` : `no PyTorch engine in ${python.command}: ${p.message}`);
+        return p;
+      });
+      this.probes.set(key, probe);
+    }
+    return probe;
+  }
+
+  /** All candidates, probed (for the picker). */
+  async all(): Promise<TorchProbe[]> {
+    return Promise.all((await pythonCandidates()).map((p) => this.probe(p)));
+  }
+
+  /** The first candidate with a usable PyTorch, or null. */
+  async first(): Promise<FoundTorch | null> {
+    for (const python of await pythonCandidates()) {
+      const probe = await this.probe(python);
+      if (probe.ok) return probe;
+    }
+    return null;
+  }
+
+  /** The engine a run with `config` uses, the choice made concrete (NoTorchError when PyTorch was chosen and none is found). */
+  async decide(config: TrainConfig, device: TorchDeviceChoice): Promise<EngineDecision> {
+    if (config.engine === 'builtin') return decideEngine('builtin', [], config);
+    const found = await this.first();
+    // decideEngine probes again only what it is given: hand it the interpreter already found.
+    return decideEngine(config.engine as EngineChoice, found ? [found.python] : await pythonCandidates(), config, device);
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+    this.probes.clear();
+  }
+}
+
+/** "SeqLab: Select Python for PyTorch…": every interpreter found, with its torch and devices; the pick goes into seqlab.python. */
+export async function selectPython(finder: TorchFinder): Promise<void> {
+  const probes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Looking for Python interpreters with PyTorch…') }, () => finder.all());
+  type Item = vscode.QuickPickItem & { file?: string; browse?: boolean };
+  const items: Item[] = probes.map((p) => ({
+    label: `${p.ok ? '$(check)' : '$(circle-slash)'} ${p.executable ?? [p.python.command, ...p.python.args].join(' ')}`,
+    description: p.ok ? `PyTorch ${p.torch} · Python ${p.pythonVersion}` : p.pythonVersion ? `Python ${p.pythonVersion}` : '',
+    detail: p.ok ? t('{0}; found through {1}', p.devices.map((d) => `${d.kind}: ${d.name}`).join(', '), p.python.source) : p.message,
+    file: p.ok ? p.executable : undefined,
+  }));
+  items.push({ label: `$(folder-opened) ${t('Browse for a Python interpreter…')}`, browse: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: t('Select Python for PyTorch'),
+    placeHolder: probes.some((p) => p.ok) ? t('The PyTorch engine runs in the Python you pick') : t('No Python with PyTorch 1.10 or newer was found: install it (pip install torch), or browse for one'),
+  });
+  if (!pick) return;
+  let file = pick.file;
+  if (pick.browse) {
+    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, title: t('Select Python for PyTorch'), openLabel: t('Use This Python') });
+    if (!uri?.[0]) return;
+    const probe = await finder.probe(pythonFromPath(uri[0].fsPath, t('the seqlab.python setting')));
+    if (!probe.ok) {
+      void vscode.window.showErrorMessage(probe.message);
+      return;
+    }
+    file = probe.executable;
+  }
+  if (!file) {
+    void vscode.window.showWarningMessage(t('That Python cannot run the PyTorch engine: {0}', pick.detail ?? ''));
+    return;
+  }
+  await vscode.workspace.getConfiguration('seqlab').update('python', file, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(t('SeqLab trains with {0} when the engine is pytorch or auto.', file));
+}
