@@ -21,6 +21,7 @@ import { sample, sampleText } from '../engine/model/sample';
 import { DataParallelStepper, workersFor } from '../engine/train/dataParallel';
 import { Vocabulary } from '../engine/text/vocabulary';
 import { applyFlatGradients, createOptimizer, LocalStepper, lossAndGradients, type StepRules, type Stepper } from '../engine/train/stepper';
+import { TORCH_ENVIRONMENT, TorchStepper } from '../engine/train/torchStepper';
 
 interface BenchConfig { name: string; cell: CellType; vocab: number; embed: number; hidden: number; layers: number; batch: number; seqLen: number }
 
@@ -48,7 +49,8 @@ class TorchReference {
     const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status !== 0) return 'PyTorch is not installed (apt-get install python3-torch libopenblas0-pthread)';
     const script = path.join(__dirname, '..', 'bench', 'torch_reference.py');
-    const proc = spawn(python, [script], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+    // The PyTorch engine's environment (OpenMP and allocator settings): the engine's overhead is then the protocol's and the rules'.
+    const proc = spawn(python, [script], { env: { ...TORCH_ENVIRONMENT, ...process.env } });
     proc.stderr.on('data', (d) => process.stderr.write(d));
     return new TorchReference(proc);
   }
@@ -129,11 +131,18 @@ export async function runBench(values: BenchOptions): Promise<void> {
   for (const cfg of configs) {
     const chars = cfg.batch * cfg.seqLen;
     const windows = tf.tidy(() => tf.randomUniformInt([cfg.batch, cfg.seqLen + 1], 0, cfg.vocab, 1).dataSync() as Int32Array);
-    const runs = [];
+    const runs: Array<{ label: string; workers: number; model: CharLM; steps: Stepper; speeds: number[] }> = [];
     for (const { label, workers } of workerCounts(cfg.batch)) {
       const { model, steps } = await stepsFor(cfg, workers, backend.name);
       await steps.step(windows, cfg.batch, cfg.seqLen + 1, LR); // warm-up: kernels compiled, optimizer state allocated
       runs.push({ label, workers, model, steps, speeds: [] as number[] });
+    }
+    if (typeof torch !== 'string') {
+      // SeqLab's PyTorch engine (the same step over its line protocol), against the plain loop below with as many threads.
+      const model = new CharLM({ vocabSize: cfg.vocab, embeddingSize: cfg.embed, hiddenSize: cfg.hidden, numLayers: cfg.layers, cell: cfg.cell, seed: 0 });
+      const steps = await TorchStepper.create(model, createOptimizer(model, RULES.optimizer), RULES, 0, { python: { command: '/usr/bin/python3', args: [], source: 'bench' }, device: 'cpu', processes: 1 });
+      await steps.step(windows, cfg.batch, cfg.seqLen + 1, LR);
+      runs.push({ label: `PyTorch engine (${steps.runtime.threads} thread${steps.runtime.threads === 1 ? '' : 's'})`, workers: -steps.runtime.threads, model, steps, speeds: [] });
     }
     const torchThreads = [1, 2];
     const theirs: Record<number, number[]> = { 1: [], 2: [] };
@@ -160,8 +169,19 @@ export async function runBench(values: BenchOptions): Promise<void> {
     const torchBest = theirs[1].length ? Math.max(median(theirs[1]), median(theirs[2])) : undefined;
     const torchBestThreads = theirs[1].length ? (median(theirs[1]) >= median(theirs[2]) ? 1 : 2) : undefined;
     const single = median(runs[0].speeds);
+    const builtinAuto = median(runs.filter((r) => r.workers > 0).at(-1)!.speeds);
     for (const run of runs) {
       const speed = median(run.speeds);
+      if (run.steps instanceof TorchStepper) {
+        const threads = run.steps.runtime.threads;
+        const plain = median(theirs[threads] ?? theirs[1]);
+        const row = { config: cfg.name, engine: 'pytorch', threads, engineCharsPerSecond: Math.round(speed), plainTorchCharsPerSecond: Math.round(plain), overhead: Number((1 - speed / plain).toFixed(3)), vsBuiltinAuto: Number((speed / builtinAuto).toFixed(2)) };
+        console.log(`${cfg.name.padEnd(28)} ${run.label.padEnd(26)} ${String(row.engineCharsPerSecond).padStart(7)} chars/s: ${(100 * row.overhead).toFixed(1)}% below a plain PyTorch loop with ${threads} thread${threads === 1 ? '' : 's'} (${row.plainTorchCharsPerSecond}), x${row.vsBuiltinAuto.toFixed(2)} the built-in engine with auto workers`);
+        results.push(row);
+        await run.steps.dispose();
+        run.model.dispose();
+        continue;
+      }
       const memory = run.steps instanceof DataParallelStepper ? run.steps.memoryBytes : [];
       const row: Record<string, unknown> = { config: cfg.name, workers: run.workers, seqlabCharsPerSecond: Math.round(speed), scaling: Number((speed / single).toFixed(2)) };
       if (memory.length) row.memoryPerReplicaMB = memory.map((b) => Number((b / 2 ** 20).toFixed(1)));
