@@ -176,7 +176,7 @@ export async function runBench(values: BenchOptions): Promise<void> {
         const threads = run.steps.runtime.threads;
         const plain = median(theirs[threads] ?? theirs[1]);
         const row = { config: cfg.name, engine: 'pytorch', threads, engineCharsPerSecond: Math.round(speed), plainTorchCharsPerSecond: Math.round(plain), overhead: Number((1 - speed / plain).toFixed(3)), vsBuiltinAuto: Number((speed / builtinAuto).toFixed(2)) };
-        console.log(`${cfg.name.padEnd(28)} ${run.label.padEnd(26)} ${String(row.engineCharsPerSecond).padStart(7)} chars/s: ${(100 * row.overhead).toFixed(1)}% below a plain PyTorch loop with ${threads} thread${threads === 1 ? '' : 's'} (${row.plainTorchCharsPerSecond}), x${row.vsBuiltinAuto.toFixed(2)} the built-in engine with auto workers`);
+        console.log(`${cfg.name.padEnd(28)} ${run.label.padEnd(26)} ${String(row.engineCharsPerSecond).padStart(7)} chars/s: ${row.overhead >= 0 ? `${(100 * row.overhead).toFixed(1)}% below` : `${(-100 * row.overhead).toFixed(1)}% above`} a plain PyTorch loop with ${threads} thread${threads === 1 ? '' : 's'} (${row.plainTorchCharsPerSecond}), x${row.vsBuiltinAuto.toFixed(2)} the built-in engine with auto workers`);
         results.push(row);
         await run.steps.dispose();
         run.model.dispose();

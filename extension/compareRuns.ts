@@ -17,6 +17,15 @@ export function configSummary(meta: CheckpointMeta): string {
   return `${meta.model.cell} ${meta.model.numLayers}×${meta.model.hiddenSize}${typeof lr === 'number' ? `, lr ${lr}` : ''}`;
 }
 
+/**
+ * What computed a run, from seqlab.json's `backend`: "pytorch 2.4.0 cuda" (the PyTorch engine,
+ * its version and device) or a TensorFlow.js backend name ("wasm": the built-in engine).
+ */
+export function engineSummary(meta: CheckpointMeta, t: (s: string, ...a: Array<string | number>) => string): string {
+  const torch = /^pytorch (\S+) (\S+)$/.exec(meta.backend);
+  return torch ? `PyTorch ${torch[1]} (${torch[2]})` : t('built-in ({0})', meta.backend);
+}
+
 /** Series on the union of the runs' x values (null where a run has no point). */
 function overlay(runs: Array<{ label: string; points: Array<[number, number]> }>): Pick<ExperimentFigure, 'x' | 'series'> {
   const x = [...new Set(runs.flatMap((r) => r.points.map(([px]) => px)))].filter(Number.isFinite).sort((a, b) => a - b);
@@ -64,8 +73,8 @@ export function compareRunsMessage(dirs: string[], unit: LossUnit, t: (s: string
       name: 'runs', config: { runs: runs.map((r) => r.dir) },
       headline: runs.map((r, i) => `${r.name}: ${t('best validation loss')} ${best[i]} ${unitText} (${configSummary(r.meta)})`).join('; '),
       table: [
-        [t('run'), t('model'), t('steps'), t('best validation loss'), t('at step'), t('seconds')],
-        ...runs.map((r, i) => [r.name, configSummary(r.meta), whole(r).step, best[i], r.meta.training.state.bestStep ?? '–', Number(whole(r).elapsedSeconds.toFixed(1))]),
+        [t('run'), t('model'), t('engine'), t('steps'), t('best validation loss'), t('at step'), t('seconds')],
+        ...runs.map((r, i) => [r.name, configSummary(r.meta), engineSummary(r.meta, t), whole(r).step, best[i], r.meta.training.state.bestStep ?? '–', Number(whole(r).elapsedSeconds.toFixed(1))]),
       ],
       figures,
     },

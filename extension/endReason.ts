@@ -10,16 +10,21 @@ import type { TrainingStatePayload } from '../webview/protocol';
 
 const t = vscode.l10n.t;
 
-type Summary = Pick<ReplyMap['train'], 'reason' | 'steps' | 'bestValLoss' | 'bestStep' | 'checkpoint' | 'lastCheckpoint'> & { config: { minutes: number; patience: number; evalInterval: number; lr: number; clipNorm: number } };
+type Summary = Pick<ReplyMap['train'], 'reason' | 'steps' | 'bestValLoss' | 'bestStep' | 'checkpoint' | 'lastCheckpoint'> & Partial<Pick<ReplyMap['train'], 'passes' | 'passSeconds'>> & { config: { minutes: number; patience: number; evalInterval: number; lr: number; clipNorm: number } };
 
 export function endReason(s: Summary, resumedAt = 0): string {
   switch (s.reason) {
     case 'completed':
       return t('Trained all {0} steps.', s.steps);
-    case 'time-budget':
-      return s.config.minutes === 1
+    case 'time-budget': {
+      const ended = s.config.minutes === 1
         ? t('Stopped at step {0}: the time budget of 1 minute is used up.', s.steps)
         : t('Stopped at step {0}: the time budget of {1} minutes is used up.', s.steps, s.config.minutes);
+      // A large text: say how little of it the run saw, and what a longer budget would give.
+      return s.passes !== undefined && s.passes < 1 && s.passSeconds
+        ? `${ended} ${t('It trained on {0}% of the text once; one pass takes about {1} minutes at this speed (a larger time budget, or the PyTorch engine, sees more of it).', (100 * s.passes).toFixed(s.passes < 0.1 ? 1 : 0), Math.ceil(s.passSeconds / 60))}`
+        : ended;
+    }
     case 'plateau':
       return t('Stopped at step {0}: the validation loss has not improved for {1} evaluations ({2} steps).', s.steps, s.config.patience, s.config.patience * s.config.evalInterval);
     case 'cancelled':

@@ -102,7 +102,7 @@ export class EngineHost implements vscode.Disposable {
         ? thinCurve([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CURVE_POINTS, mergeCurvePoints)
         : this.state.train;
       const val = e.evaluated && e.valLoss !== null ? [...this.state.val, { step: e.step, seconds: e.elapsedSeconds, loss: e.valLoss }] : this.state.val;
-      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers } });
+      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers, passes: e.passes, passSeconds: e.passSeconds } });
     } else if (e.kind === 'sample') {
       this.setState({ sample: e.text });
     }

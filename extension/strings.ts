@@ -17,6 +17,8 @@ export function webviewStrings(): Record<string, string> {
     charsPerSecond: vscode.l10n.t('chars/s'),
     onThreads: vscode.l10n.t('on {0} threads'),
     onEngine: vscode.l10n.t('on {0}'),
+    partOfPass: vscode.l10n.t('{0} of one pass over the text (a pass: {1})'),
+    passesDone: vscode.l10n.t('{0} passes over the text'),
     eta: vscode.l10n.t('ETA'),
     step: vscode.l10n.t('step'),
     latestSample: vscode.l10n.t('Latest sample'),

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
 import { decideEngine, type EngineDecision, type FoundTorch } from '../engine/torch/choose';
 import { describeTorch, pathPythons, probePython, pythonFromPath, type PythonCommand, type TorchProbe } from '../engine/torch/python';
-import type { EngineChoice, TorchDeviceChoice } from '../engine/core/names';
+import type { EngineChoice } from '../engine/core/names';
 import type { TrainConfig } from '../engine/train/config';
 
 const t = vscode.l10n.t;
@@ -83,11 +83,11 @@ export class TorchFinder implements vscode.Disposable {
   }
 
   /** The engine a run with `config` uses, the choice made concrete (NoTorchError when PyTorch was chosen and none is found). */
-  async decide(config: TrainConfig, device: TorchDeviceChoice): Promise<EngineDecision> {
-    if (config.engine === 'builtin') return decideEngine('builtin', [], config);
+  async decide(config: TrainConfig): Promise<EngineDecision> {
+    if (config.engine === 'builtin') return decideEngine('builtin', []);
     const found = await this.first();
     // decideEngine probes again only what it is given: hand it the interpreter already found.
-    return decideEngine(config.engine as EngineChoice, found ? [found.python] : await pythonCandidates(), config, device);
+    return decideEngine(config.engine as EngineChoice, found ? [found.python] : await pythonCandidates());
   }
 
   dispose(): void {
@@ -129,4 +129,12 @@ export async function selectPython(finder: TorchFinder): Promise<void> {
   }
   await vscode.workspace.getConfiguration('seqlab').update('python', file, vscode.ConfigurationTarget.Global);
   void vscode.window.showInformationMessage(t('SeqLab trains with {0} when the engine is pytorch or auto.', file));
+}
+
+/** The line under the form's engine field: the PyTorch a run would use, or what to do without one. */
+export async function engineHint(finder: TorchFinder): Promise<string> {
+  const found = await finder.first();
+  return found
+    ? t('Found: {0}. pytorch and auto train with it.', describeTorch(found))
+    : t('No Python with PyTorch 1.10 or newer was found: the built-in engine trains. To use PyTorch, install it (pip install torch) and run "SeqLab: Select Python for PyTorch…".');
 }

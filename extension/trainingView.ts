@@ -18,11 +18,17 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
   /** The last state sent, re-sent when the view becomes visible again. */
   private pending = false;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly engine: EngineHost, private readonly log: vscode.LogOutputChannel) {
+  /** `engineHint`: the line under the engine field (finding PyTorch takes a few seconds: it comes after the form). */
+  constructor(private readonly extensionUri: vscode.Uri, private readonly engine: EngineHost, private readonly log: vscode.LogOutputChannel, private readonly engineHint?: () => Promise<string>) {
     this.disposables.push(engine.onDidChangeState((state) => this.post({ type: 'state', state })));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.train')) this.post({ type: 'values', values: this.values() });
+      if (e.affectsConfiguration('seqlab.python')) this.sendEngineHint();
     }));
+  }
+
+  private sendEngineHint(): void {
+    this.engineHint?.().then((hint) => this.post({ type: 'fieldHint', key: 'engine', hint }), (err: Error) => this.log.warn(`looking for PyTorch: ${err.message}`));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -59,6 +65,7 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
     const m: FromWebview = raw;
     if (m.type === 'ready') {
       this.post({ type: 'init', strings: webviewStrings(), fields: trainFields(langOf(vscode.env.language)), values: this.values(), state: this.engine.state });
+      this.sendEngineHint();
     } else if (m.type === 'setValue') {
       const problem = checkSetting(m.key, m.value);
       if (problem) {

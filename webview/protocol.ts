@@ -28,7 +28,8 @@ export interface TrainingStatePayload {
   val: Array<{ step: number; seconds: number; loss: number }>;
   /** The unit every loss is shown in (`seqlab.units`); the numbers above stay in nats. */
   units: 'nats' | 'bits';
-  last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number; workers: number } | null;
+  /** `passes`: characters trained on over the text's length (0.01 = 1% of one pass); `passSeconds`: what one pass takes at this speed. */
+  last: { step: number; totalSteps: number; charsPerSecond: number; etaSeconds: number | null; bitsPerChar: number; workers: number; passes?: number; passSeconds?: number | null } | null;
   /** "PyTorch 2.4.0" while the PyTorch engine computes the run (its `workers` are then processes); null for the built-in engine. */
   engine?: string | null;
   sample: string | null;
@@ -66,6 +67,8 @@ export interface StateMessage { type: 'state'; state: TrainingStatePayload }
 export interface ValuesMessage { type: 'values'; values: Record<string, unknown> }
 /** A setting the form wrote was refused; `message` says why. */
 export interface FieldErrorMessage { type: 'fieldError'; key: string; message: string }
+/** A line under a field that the host learns later: under `engine`, the PyTorch found (or that none was). */
+export interface FieldHintMessage { type: 'fieldHint'; key: string; hint: string }
 /** Inspector: probe results for a text. */
 export interface ProbeMessage { type: 'probe'; title: string; result: ProbePayload }
 /** Experiments panel: a finished experiment (or one in progress: `running`). */
@@ -88,7 +91,7 @@ export interface ExperimentFigure {
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }
-export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | ProbeMessage | ExperimentMessage;
+export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage;
 //#endregion
 
 //#region from webview
@@ -128,5 +131,5 @@ export function isFromWebview(v: unknown): v is FromWebview {
 }
 
 export function isToWebview(v: unknown): v is ToWebview {
-  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'probe', 'experiment'].includes(v.type as string);
+  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'fieldHint', 'probe', 'experiment'].includes(v.type as string);
 }

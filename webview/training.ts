@@ -52,6 +52,9 @@ const api = connect<ViewState>((m) => {
   } else if (m.type === 'fieldError') {
     const helper = document.getElementById(`help-${m.key}`);
     if (helper) helper.textContent = m.message;
+  } else if (m.type === 'fieldHint') {
+    const hint = document.getElementById(`hint-${m.key}`);
+    if (hint) hint.textContent = m.hint;
   }
 });
 const view = (): ViewState => api.getState() ?? {};
@@ -93,7 +96,9 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
       }
       api.postMessage({ type: 'setValue', key: f.key, value });
     });
-    group.append(input, helper);
+    // What the host learns after the form is drawn (the PyTorch found, under the engine field); errors go in `helper`.
+    const hint = el('vscode-form-helper', { id: `hint-${f.key}`, class: 'hint' });
+    group.append(input, helper, hint);
     form.append(group);
   }
   // The run's settings in one line, always visible; the full form folds out under it.
@@ -165,7 +170,12 @@ function liveLine(state: TrainingStatePayload): string {
   const threads = state.engine
     ? ` ${(strings.onEngine ?? 'on {0}').replace('{0}', state.engine)}`
     : last.workers > 1 ? ` ${(strings.onThreads ?? 'on {0} threads').replace('{0}', String(last.workers))}` : '';
-  return `${strings.step} ${last.step} · ${Math.round(last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${eta}`;
+  // How far into the text: a large text is far from one pass in a default run, a small one is seen many times.
+  const passes = last.passes === undefined || last.step === 0 ? ''
+    : last.passes < 1
+      ? last.passSeconds ? ` · ${(strings.partOfPass ?? '{0} of one pass over the text (a pass: {1})').replace('{0}', `${(100 * last.passes).toFixed(last.passes < 0.1 ? 1 : 0)}%`).replace('{1}', clock(last.passSeconds))}` : ''
+      : ` · ${(strings.passesDone ?? '{0} passes over the text').replace('{0}', last.passes.toFixed(last.passes < 10 ? 1 : 0))}`;
+  return `${strings.step} ${last.step} · ${Math.round(last.charsPerSecond).toLocaleString()} ${strings.charsPerSecond}${threads}${passes}${eta}`;
 }
 
 /**

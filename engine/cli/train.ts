@@ -28,7 +28,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   const config = trainConfigOf(flags);
   const sized = parseTrainConfig(config);
   const pythons = flags.python ? [pythonFromPath(flags.python, '--python')] : pathPythons();
-  const decision = await decideEngine(sized.engine, pythons, { hidden: sized.hidden, layers: sized.layers, batch: sized.batch, seqLen: sized.seqLen }, flags.device);
+  const decision = await decideEngine(sized.engine, pythons);
   if (sized.engine !== 'builtin') logLine(decision.reason);
   const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1 } : undefined;
   const run = trainFromRequest({
@@ -36,7 +36,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   }, interruptSignal(), { onLog: (line) => logLine(`pytorch: ${line}`) });
   // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
-    ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | {pass} | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
     : undefined;
   let budget = 0;
   let started = false;
@@ -50,11 +50,11 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
     if (e.kind === 'progress') {
       if (!started) {
         started = true;
-        logLine(decision.engine === 'pytorch' ? `engine: PyTorch, ${e.workers === 1 ? 'one process' : `${e.workers} processes (DistributedDataParallel)`}` : `backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
+        logLine(decision.engine === 'pytorch' ? `engine: PyTorch, ${e.workers === 1 ? 'one process' : `${e.workers} data-parallel processes`}` : `backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
         budget = e.budgetSeconds ?? 0;
-        bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', eta: '--' });
+        bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', pass: '-', eta: '--' });
       }
-      const payload = { step: e.step, loss: showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), eta: formatSeconds(e.etaSeconds) };
+      const payload = { step: e.step, loss: showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), pass: passText(e.passes), eta: formatSeconds(e.etaSeconds) };
       if (bar) {
         bar.update(budget > 0 ? Math.min(budget, Math.round(e.elapsedSeconds)) : e.step, payload);
       } else if (e.evaluated && !flags.json) {
@@ -71,13 +71,18 @@ export function reportTraining(s: TrainSummary, json: boolean, showCheckpoint = 
   logLine(`${s.message}. Vocabulary: ${s.vocabSize} (${s.vocabularyReason}); corpus: ${s.corpus}, ${s.corpusCharacters} characters.`);
   logLine(`computed by ${s.engine.description}`);
   logLine(`validation loss ${showLoss(s.initialValLoss, units)} -> ${showLoss(s.valLoss, units)} ${units}/char (best ${showLoss(s.bestValLoss, units)} at step ${s.bestStep}); ${Math.round(s.charsPerSecond)} chars/s`);
+  if (s.steps > 0) {
+    logLine(s.passes < 1
+      ? `it trained on ${passText(s.passes)}${s.passSeconds ? `; one pass takes about ${formatSeconds(s.passSeconds)} at this speed (--minutes ${Math.ceil(s.passSeconds / 60)} would see all of it once)` : ''}`
+      : `it went over the text ${s.passes.toFixed(1)} times`);
+  }
   if (s.checkpoint && showCheckpoint) logLine(`checkpoint: ${s.checkpoint}`);
   if (json) {
     printJSON({
       reason: s.reason, steps: s.steps, trainLoss: s.trainLoss, valLoss: s.valLoss, bestValLoss: s.bestValLoss, bestStep: s.bestStep,
       initialValLoss: s.initialValLoss, charsPerSecond: s.charsPerSecond, vocabSize: s.vocabSize, vocabularyReason: s.vocabularyReason,
       checkpoint: s.checkpoint, corpus: s.corpus, corpusCharacters: s.corpusCharacters, message: s.message, workers: s.workers,
-      engine: s.engine.name, device: s.engine.device, processes: s.engine.processes,
+      engine: s.engine.name, device: s.engine.device, processes: s.engine.processes, passes: s.passes, passSeconds: s.passSeconds,
     });
   }
   if (s.reason === 'diverged') process.exitCode = EXIT_DIVERGED;
@@ -98,9 +103,14 @@ export function trainCommand(): Command {
     .addOption(backendOption())
     .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)')
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
-    .option('--processes <n>', 'PyTorch processes under DistributedDataParallel (gloo on CPUs, nccl on GPUs); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
+    .option('--processes <n>', 'data-parallel PyTorch processes (torch.distributed: gloo on CPUs, nccl with a GPU each); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: RunFlags) => {
       reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);
     });
+}
+
+/** "1.2% of one pass" or "3.4 passes": how far into its text a run is. */
+function passText(passes: number): string {
+  return passes < 1 ? `${(100 * passes).toFixed(passes < 0.1 ? 2 : 1)}% of one pass over the text` : `${passes.toFixed(1)} passes`;
 }

@@ -50,6 +50,8 @@ const MODEL_KEYS = ['cell', 'layers', 'hidden', 'embed', 'normalization'] as con
 /** What a run tells besides its events: lines for a log (the PyTorch engine's warnings). */
 export interface SessionHooks {
   onLog?: (line: string) => void;
+  /** A process the run started (the PyTorch engine) began or ended. */
+  onProcess?: (pid: number, running: boolean) => void;
 }
 
 export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal, hooks: SessionHooks = {}): AsyncGenerator<TrainEvent, TrainSummary> {
@@ -60,13 +62,13 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   const locks: FolderLock[] = [];
   try {
     for (const dir of new Set([request.outDir, request.lastDir].filter((d): d is string => !!d).map((d) => path.resolve(d)))) locks.push(lockFolder(dir, 'training'));
-    return yield* trainLocked(request, signal, hooks.onLog);
+    return yield* trainLocked(request, signal, hooks);
   } finally {
     for (const lock of locks.reverse()) lock.release();
   }
 }
 
-async function* trainLocked(request: TrainRequest, signal?: AbortSignal, onLog?: (line: string) => void): AsyncGenerator<TrainEvent, TrainSummary> {
+async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefined, hooks: SessionHooks): AsyncGenerator<TrainEvent, TrainSummary> {
   const resumed = request.resumeFrom ? loadCheckpoint(request.resumeFrom) : undefined;
   const config = parseTrainConfig({ ...(resumed?.config ?? {}), ...request.config });
   if (resumed) {
@@ -93,7 +95,7 @@ async function* trainLocked(request: TrainRequest, signal?: AbortSignal, onLog?:
       if (!request.torch) throw new TorchEngineError('bad-request', 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)');
       stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
         python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
-        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, onLog,
+        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, onLog: hooks.onLog, onProcess: hooks.onProcess,
       });
     } else {
       // Replicas take a second to start: not for a run that was stopped before it began.

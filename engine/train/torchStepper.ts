@@ -43,10 +43,12 @@ export const TORCH_ENVIRONMENT: Record<string, string> = {
 export interface TorchEngineOptions {
   python: PythonCommand;
   device: TorchDeviceChoice;
-  /** Processes under DistributedDataParallel; 1 = one process. */
+  /** Data-parallel processes (torch.distributed, gradients averaged as DistributedDataParallel does); 1 = one process. */
   processes: number;
   /** Lines the engine writes to stderr (PyTorch's warnings, a traceback). */
   onLog?: (line: string) => void;
+  /** The engine's process started (`running` true) or ended: a host that may lose this thread ends it itself. */
+  onProcess?: (pid: number, running: boolean) => void;
 }
 
 /** What computes the run, as the engine said when it started. */
@@ -117,6 +119,11 @@ export class TorchStepper implements Stepper {
       stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
       env: { ...TORCH_ENVIRONMENT, ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
     });
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      options.onProcess?.(pid, true);
+      child.once('exit', () => options.onProcess?.(pid, false));
+    }
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-torch-'));
     // The first line says what runs (or why nothing can); everything after it is a reply.
     const early = new EarlyLines(child, pythonName, options.onLog);

@@ -44,8 +44,15 @@ export interface ProgressEvent {
   etaSeconds: number | null;
   /** The time budget in seconds, null when there is none. */
   budgetSeconds: number | null;
-  /** Threads computing the gradients (data-parallel replicas; 1 = the training thread). */
+  /** Threads computing the gradients (data-parallel replicas; 1 = the training thread), or the PyTorch engine's processes. */
   workers: number;
+  /**
+   * Characters trained on so far over the training text's length: 0.012 is 1.2% of one pass
+   * over it (an epoch), 3 is three passes. A 24M-character text is far from one pass in minutes.
+   */
+  passes: number;
+  /** Seconds one pass over the training text takes at the speed so far; null before the first step. */
+  passSeconds: number | null;
 }
 export interface SampleEvent { kind: 'sample'; step: number; text: string }
 export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last' | 'periodic'; valLoss: number | null }
@@ -65,6 +72,9 @@ export interface TrainResult {
   /** The validation loss before training; null when the run was stopped before it was measured. */
   initialValLoss: number | null;
   charsPerSecond: number;
+  /** Passes over the training text (see ProgressEvent.passes) and the seconds one takes at this run's speed. */
+  passes: number;
+  passSeconds: number | null;
   state: TrainingState;
 }
 
@@ -130,6 +140,8 @@ export async function* trainModel(
   let message = '';
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
+  const passes = () => (state.step * config.batch * config.seqLen) / data.train.length;
+  const passSeconds = () => (state.step > stepAtStart ? data.train.length / charsPerSecond() : null);
   const snapshot = (): TrainingState => ({ ...state, optimizerStep: stepper.optimizer.stepCount, rngState: rng.snapshot(), elapsedSeconds: seconds(), history: [...state.history], trainCurve: [...curve] });
   const progress = (evaluated = false): ProgressEvent => {
     const cps = charsPerSecond();
@@ -150,6 +162,7 @@ export async function* trainModel(
       kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, trainLossMean, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
       elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null, workers: stepper.workers,
+      passes: passes(), passSeconds: passSeconds(),
     };
   };
 
@@ -241,6 +254,6 @@ export async function* trainModel(
   if (!message) message = `trained ${state.step} steps`;
   return {
     reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
-    bestStep: state.bestStep, initialValLoss: state.initialValLoss, charsPerSecond: charsPerSecond(), state: snapshot(),
+    bestStep: state.bestStep, initialValLoss: state.initialValLoss, charsPerSecond: charsPerSecond(), passes: passes(), passSeconds: passSeconds(), state: snapshot(),
   };
 }

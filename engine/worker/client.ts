@@ -69,6 +69,8 @@ export class EngineClient {
   private worker: Worker | undefined;
   /** The running worker's thread id (a terminated Worker reports -1). */
   private workerThreadId = -1;
+  /** Processes the worker started that are still running (see ChildProcessMessage). */
+  private readonly childProcesses = new Set<number>();
   private readonly channel = new RequestChannel<ReplyMessage | ErrorMessage, JobExtra>((message) => this.ensureWorker().postMessage(message));
   private disposed = false;
   /** The checkpoint last made active, restored after a crash. */
@@ -104,6 +106,9 @@ export class EngineClient {
   private onMessage(msg: FromWorker): void {
     if (msg.type === 'log') {
       this.options.onLog?.(msg.level, msg.message);
+    } else if (msg.type === 'childProcess') {
+      if (msg.running) this.childProcesses.add(msg.pid);
+      else this.childProcesses.delete(msg.pid);
     } else if (msg.type === 'backend') {
       this.options.onBackend?.({ engine: msg.engine, name: msg.name, reason: msg.reason });
     } else if (msg.type === 'event') {
@@ -132,6 +137,7 @@ export class EngineClient {
     const err = new EngineError(`the engine worker stopped unexpectedly (${cause.message}); it restarts on the next request`, 'crashed');
     // Its jobs' folder locks live in this process: a dead thread cannot release them, so the host does.
     releaseLocksOfThread(this.channel.failAll(err).flatMap((job) => job.lockedDirs), this.workerThreadId);
+    this.endChildProcesses();
     if (!this.disposed) this.options.onCrash?.(err);
   }
 
@@ -168,5 +174,18 @@ export class EngineClient {
     this.worker = undefined;
     releaseLocksOfThread(this.channel.close(new EngineError('the engine client was disposed', 'crashed')).flatMap((job) => job.lockedDirs), this.workerThreadId);
     await worker?.terminate();
+    this.endChildProcesses();
+  }
+
+  /** The processes a dead worker started (a PyTorch engine mid-run) would wait on their pipes until this process ends: end them. */
+  private endChildProcesses(): void {
+    for (const pid of this.childProcesses) {
+      try {
+        process.kill(pid);
+      } catch {
+        // already gone
+      }
+    }
+    this.childProcesses.clear();
   }
 }

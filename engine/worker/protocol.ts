@@ -104,7 +104,12 @@ export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: stri
  * engine (this worker is the built-in TensorFlow.js engine) and its backend, with why.
  */
 export interface BackendMessage { type: 'backend'; engine: 'tensorflow.js'; name: BackendName; reason: string }
-export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage | BackendMessage;
+/**
+ * A process the worker started (the PyTorch engine) began or ended. A terminated worker thread
+ * cannot end it (its pipes belong to this process, which lives on), so the host does.
+ */
+export interface ChildProcessMessage { type: 'childProcess'; pid: number; running: boolean }
+export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage | BackendMessage | ChildProcessMessage;
 //#endregion
 
 /**

@@ -90,7 +90,10 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     try {
       await ensureBackend();
       const { type: _type, id: _id, ...request } = r;
-      const run = trainFromRequest(request, controller.signal, { onLog: (line) => post({ type: 'log', level: 'info', message: `pytorch: ${line}` }) });
+      const run = trainFromRequest(request, controller.signal, {
+        onLog: (line) => post({ type: 'log', level: 'info', message: `pytorch: ${line}` }),
+        onProcess: (pid, running) => post({ type: 'childProcess', pid, running }),
+      });
       for (;;) {
         const next = await run.next();
         if (next.done) {

@@ -47,7 +47,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
   });
   try {
     // Which engine computes the steps: the setting's choice made concrete (PyTorch's Python is found and probed here, once).
-    const decision = await c.torch.decide(parseTrainConfig(config), s.torch.device);
+    const decision = await c.torch.decide(parseTrainConfig(config));
     c.log.info(`engine: ${decision.reason}`);
     const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: s.torch.device, processes: s.torch.processes } : undefined;
     const engineLabel = decision.torch ? `PyTorch ${decision.torch.torch}${s.torch.processes > 1 ? ` × ${s.torch.processes}` : ''}` : null;

@@ -5,10 +5,11 @@ engine's, computed by PyTorch.
   1. the two halves of the line protocol (engine/torch/protocol.py, engine/torch/protocol.ts)
      name the same messages, fields and types;
   2. the same text, seed and settings give the same validation curve on both engines, at
-     every evaluation of a 100-step run, within 1e-3 nats (float32 on the CPU);
+     every evaluation of a 100-step run, within 1e-3 nats (float32 on the CPU), and the two
+     checkpoints continue a prompt with the same characters (`seqlab sample`, greedy);
   3. a run stopped with Ctrl+C ends at a step boundary with its checkpoint, and resumes from
      it on the PyTorch engine where it stopped;
-  4. --processes 2 (DistributedDataParallel, gloo) gives the single process's curve and weights;
+  4. --processes 2 (data-parallel processes, gloo) gives the single process's curve and weights;
   5. a PyTorch process that dies mid-run is reported, with the checkpoint to resume from kept;
   6. a Python without torch, and a device that is not there, get messages that say what to do.
 Needs Debian's PyTorch (apt-get install python3-torch) and a built dist/.
@@ -90,6 +91,10 @@ def main():
     diffs = [abs(x["valLoss"] - y["valLoss"]) for x, y in zip(a, b)]
     expect(len(a) == len(b) == 10 and max(diffs) < 1e-3, f"validation losses at all {len(a)} evaluations within 1e-3 nats: largest difference {max(diffs):.2e} ({a[-1]['valLoss']:.5f} and {b[-1]['valLoss']:.5f} at step 100)")
 
+    greedy = [subprocess.run([*CLI, "sample", "--model", os.path.join(work, name), "--prompt", "The model ", "--temperature", "0", "--length", "80"],
+                             capture_output=True, text=True, check=True).stdout for name in ("builtin", "torch")]
+    expect(greedy[0] == greedy[1] and len(greedy[0]) > 80, f"the PyTorch-trained checkpoint samples as the built-in one: {greedy[1].strip()[:60]!r}")
+
     print("3. Stop (Ctrl+C) and resume on the PyTorch engine", flush=True)
     stopped = os.path.join(work, "stopped")
     proc = subprocess.Popen([*CLI, "train", text, "--out", stopped, "--json", "--engine", "pytorch", "--python", PYTHON,
@@ -109,7 +114,7 @@ def main():
     resumed = summary(train(text, os.path.join(work, "resumed"), "--resume", stopped, "--steps", str(at + 20), "--engine", "pytorch", "--python", PYTHON, "--eval-interval", "10"))
     expect(resumed["steps"] == at + 20, f"resumed from step {at} for 20 steps: now at step {resumed['steps']}")
 
-    print("4. two processes (DistributedDataParallel, gloo)", flush=True)
+    print("4. two processes (torch.distributed, gloo)", flush=True)
     short = ["--steps", "30", "--eval-interval", "10", "--seed", "3", "--python", PYTHON, "--engine", "pytorch", "--sample-interval", "0"]
     one = summary(train(text, os.path.join(work, "p1"), *short))
     two = summary(train(text, os.path.join(work, "p2"), *short, "--processes", "2"))

@@ -356,6 +356,22 @@ describe('SeqLab in VS Code', function () {
       assert.match(meta.backend, /^pytorch /, 'the checkpoint says PyTorch computed it');
       assert.ok(meta.training.state.step >= 30);
       assert.ok(worst < 50, `the extension host was blocked ${worst.toFixed(1)} ms`);
+
+      // A crash of the engine worker mid-run: the PyTorch process it started does not outlive it.
+      const crashed = vscode.commands.executeCommand<unknown>('seqlab.trainOnSelection');
+      await waitFor('10 steps of a second PyTorch run', () => engine.state.running && (engine.state.last?.step ?? 0) >= 10, 120_000);
+      const pids = spawnSync('pgrep', ['-P', String(process.pid), '-f', 'engine.py'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+      assert.equal(pids.length, 1, 'one PyTorch engine process runs');
+      await engine.workerThread!.terminate();
+      assert.equal(await crashed, undefined, 'the command ends without a summary');
+      await waitFor('the PyTorch process to end', () => {
+        try {
+          process.kill(pids[0], 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 10_000);
     } finally {
       await config.update('train.engine', undefined, vscode.ConfigurationTarget.Global);
       await config.update('python', undefined, vscode.ConfigurationTarget.Global);

@@ -1,0 +1,110 @@
+/**
+ * The PyTorch engine's parts that need no PyTorch: finding interpreters, reading what a probe
+ * prints (interpreters here are small scripts that print what a Python would, or fail as one
+ * can), the protocol's reply parser, and the engine choice. The engine itself, with Debian's
+ * PyTorch, is checked by test/interop/check_torch_engine.py.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decideEngine, NoTorchError } from '../../engine/torch/choose';
+import { encodeWindows, parseTorchReply, torchRequestLine } from '../../engine/torch/protocol';
+import { describeTorch, isOldTorch, pathPythons, probePython, pythonFromPath, torchVersion } from '../../engine/torch/python';
+
+const posix = process.platform !== 'win32';
+
+/** An executable script standing in for an interpreter: it prints `stdout`, writes `stderr` and exits with `code`. */
+function fakePython(dir: string, name: string, stdout: string, code = 0, stderr = ''): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' '${stdout.replace(/'/g, "'\\''")}'\nprintf '%s\\n' '${stderr}' >&2\nexit ${code}\n`);
+  fs.chmodSync(file, 0o755);
+  return file;
+}
+
+const probeLine = (fields: Record<string, unknown>) => JSON.stringify({ executable: '/opt/py/bin/python3', python: '3.12.1', ...fields });
+
+describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are shell scripts' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-python-'));
+
+  it('reads torch versions, local builds included', () => {
+    assert.deepEqual(torchVersion('1.13.0a0+git7c98e70'), [1, 13]);
+    assert.deepEqual(torchVersion('2.4.0+cu121'), [2, 4]);
+    assert.equal(isOldTorch('1.9.1'), true);
+    assert.equal(isOldTorch('1.10.0'), false);
+    assert.equal(isOldTorch('2.0.0'), false);
+  });
+
+  it('says what an interpreter has: torch and its devices, or why not', async () => {
+    const gpu = await probePython(pythonFromPath(fakePython(dir, 'gpu', probeLine({ torch: '2.4.0+cu121', cuda: '12.1', devices: [{ kind: 'cpu', name: 'x86_64' }, { kind: 'cuda', name: 'NVIDIA RTX 4060' }] })), 'test'));
+    assert.ok(gpu.ok);
+    assert.equal(describeTorch(gpu), 'PyTorch 2.4.0+cu121 on CUDA, NVIDIA RTX 4060 · Python 3.12.1 at /opt/py/bin/python3');
+
+    const none = await probePython(pythonFromPath(fakePython(dir, 'none', probeLine({ error: "ModuleNotFoundError: No module named 'torch'" })), 'test'));
+    assert.ok(!none.ok && none.reason === 'no-torch');
+    assert.match(none.message, /has no PyTorch \(ModuleNotFoundError.*pip install torch/);
+
+    const old = await probePython(pythonFromPath(fakePython(dir, 'old', probeLine({ torch: '1.8.1', cuda: null, devices: [] })), 'test'));
+    assert.ok(!old.ok && old.reason === 'old-torch');
+    assert.match(old.message, /PyTorch 1\.8\.1 .* older than 1\.10: upgrade it \(pip install -U torch\)/);
+
+    const crashed = await probePython(pythonFromPath(fakePython(dir, 'crash', 'Fatal Python error: init_fs_encoding', 1, 'ModuleNotFoundError: encodings'), 'test'));
+    assert.ok(!crashed.ok && crashed.reason === 'crashed');
+    assert.match(crashed.message, /failed \(1\): .*encodings/);
+
+    const missing = await probePython(pythonFromPath(path.join(dir, 'no-such-python'), 'test'));
+    assert.ok(!missing.ok && missing.reason === 'no-python');
+  });
+
+  it('a probe that hangs is given up after its timeout', async () => {
+    const file = path.join(dir, 'hang');
+    fs.writeFileSync(file, '#!/bin/sh\nsleep 30\n');
+    fs.chmodSync(file, 0o755);
+    const started = Date.now();
+    const probe = await probePython(pythonFromPath(file, 'test'), 300);
+    assert.ok(!probe.ok && probe.reason === 'crashed');
+    assert.match(probe.message, /did not answer within 0 s|did not answer/);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('lists python3 then python from every folder of PATH, each file once', () => {
+    const a = fs.mkdtempSync(path.join(dir, 'a-'));
+    const b = fs.mkdtempSync(path.join(dir, 'b-'));
+    const p3 = fakePython(a, 'python3', '{}');
+    fs.symlinkSync(p3, path.join(a, 'python')); // python -> python3: the same interpreter
+    const b3 = fakePython(b, 'python3', '{}');
+    const found = pathPythons({ PATH: [a, b, a].join(path.delimiter) }).map((p) => p.command);
+    assert.deepEqual(found, [p3, b3]);
+  });
+
+  it('auto takes PyTorch when one is found, else the built-in engine; pytorch without one names every interpreter tried', async () => {
+    const none = pythonFromPath(fakePython(dir, 'none2', probeLine({ error: 'ModuleNotFoundError' })), 'test');
+    assert.equal((await decideEngine('auto', [none])).engine, 'builtin');
+    assert.equal((await decideEngine('builtin', [none])).engine, 'builtin');
+    await assert.rejects(decideEngine('pytorch', [none]), (err: Error) => err instanceof NoTorchError && /has no PyTorch/.test(err.message) && /seqlab\.python/.test(err.message));
+    const cpu = pythonFromPath(fakePython(dir, 'cpu', probeLine({ torch: '2.1.0', cuda: null, devices: [{ kind: 'cpu', name: 'x86_64' }] })), 'test');
+    const decided = await decideEngine('auto', [none, cpu]);
+    assert.equal(decided.engine, 'pytorch', decided.reason);
+    assert.equal(decided.torch?.python.command, cpu.command);
+  });
+});
+
+describe('the PyTorch engine protocol (TypeScript half)', () => {
+  it('parses replies and refuses lines that are not the protocol', () => {
+    const ok = parseTorchReply('{"type":"stepped","id":3,"loss":2.5,"gradNorm":null}');
+    assert.ok(ok.ok && ok.reply.type === 'stepped' && ok.reply.gradNorm === null);
+    for (const line of ['Warning: something printed', '{"type":"stepped","id":"3","loss":1,"gradNorm":1}', '{"type":"teleport"}', '{"type":"hello"}']) {
+      const bad = parseTorchReply(line);
+      assert.ok(!bad.ok, line);
+    }
+  });
+
+  it('carries token windows as base64 of little-endian int32, one request per line', () => {
+    const windows = Int32Array.from([0, 1, 65535, 70000]);
+    const b64 = encodeWindows(windows.subarray(1, 3));
+    assert.deepEqual([...new Int32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer)], [1, 65535]);
+    const line = torchRequestLine({ type: 'step', id: 1, lr: 0.003, rows: 1, width: 2, windows: b64 });
+    assert.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'));
+  });
+});
