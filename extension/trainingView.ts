@@ -17,13 +17,15 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
   private readonly disposables: vscode.Disposable[] = [];
   /** The last state sent, re-sent when the view becomes visible again. */
   private pending = false;
+  /** The form has been unfolded: its engine hint is wanted. */
+  private formOpened = false;
 
   /** `engineHint`: the line under the engine field (finding PyTorch takes a few seconds: it comes after the form). */
   constructor(private readonly extensionUri: vscode.Uri, private readonly engine: EngineHost, private readonly log: vscode.LogOutputChannel, private readonly engineHint?: () => Promise<string>) {
     this.disposables.push(engine.onDidChangeState((state) => this.post({ type: 'state', state })));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.train')) this.post({ type: 'values', values: this.values() });
-      if (e.affectsConfiguration('seqlab.python')) this.sendEngineHint();
+      if (e.affectsConfiguration('seqlab.python') && this.formOpened) this.sendEngineHint();
     }));
   }
 
@@ -65,6 +67,10 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
     const m: FromWebview = raw;
     if (m.type === 'ready') {
       this.post({ type: 'init', strings: webviewStrings(), fields: trainFields(langOf(vscode.env.language)), values: this.values(), state: this.engine.state });
+    } else if (m.type === 'formOpened') {
+      // Only now: probing a Python imports torch (a second or two of a core), which a view that
+      // is merely shown, perhaps beside a run, should not cost.
+      this.formOpened = true;
       this.sendEngineHint();
     } else if (m.type === 'setValue') {
       const problem = checkSetting(m.key, m.value);

@@ -107,7 +107,9 @@ export type TrainingViewCommand = typeof TRAINING_VIEW_COMMANDS[number];
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
 export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage;
+/** The run's settings were unfolded: the host now looks for what only the form shows (the PyTorch found, a few seconds of a Python's time). */
+export interface FormOpenedMessage { type: 'formOpened' }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | FormOpenedMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -116,6 +118,7 @@ export function isFromWebview(v: unknown): v is FromWebview {
   if (!isObject(v)) return false;
   switch (v.type) {
     case 'ready':
+    case 'formOpened':
       return true;
     case 'setValue':
       return typeof v.key === 'string' && 'value' in v;

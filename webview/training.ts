@@ -110,7 +110,12 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
     api.postMessage({ type: 'command', command: 'openSettings' });
   });
   const settings = el('vscode-collapsible', { id: 'settings', title: strings.editSettings ?? 'Edit settings', ...(view().collapsed === false ? { open: '' } : {}) });
-  settings.addEventListener('vsc-collapsible-toggle', (e: Event) => setView({ collapsed: !(e as CustomEvent<{ open: boolean }>).detail.open }));
+  settings.addEventListener('vsc-collapsible-toggle', (e: Event) => {
+    const open = (e as CustomEvent<{ open: boolean }>).detail.open;
+    setView({ collapsed: !open });
+    if (open) api.postMessage({ type: 'formOpened' });
+  });
+  if (view().collapsed === false) api.postMessage({ type: 'formOpened' });
   settings.append(form);
 
   // Chart controls: TensorBoard's smoothing, the x axis, a log y axis.
