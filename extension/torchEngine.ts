@@ -135,6 +135,6 @@ export async function selectPython(finder: TorchFinder): Promise<void> {
 export async function engineHint(finder: TorchFinder): Promise<string> {
   const found = await finder.first();
   return found
-    ? t('Found: {0}. pytorch and auto train with it.', describeTorch(found))
+    ? t('pytorch and auto train with {0}', describeTorch(found))
     : t('No Python with PyTorch 1.10 or newer was found: the built-in engine trains. To use PyTorch, install it (pip install torch) and run "SeqLab: Select Python for PyTorch…".');
 }

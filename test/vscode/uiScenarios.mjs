@@ -753,7 +753,8 @@ await scenario('a run on the PyTorch engine: the form says which PyTorch it foun
     console.log(`  skipped: ${TORCH_PYTHON} has no torch (apt-get install python3-torch)`);
     return;
   }
-  const settings = { ...SETTINGS, 'seqlab.train.engine': 'pytorch', 'seqlab.python': TORCH_PYTHON, 'seqlab.train.steps': 100_000, 'seqlab.train.hiddenSize': 64 };
+  // No budget and no patience: the run goes on until Stop, however long the screenshots take.
+  const settings = { ...SETTINGS, 'seqlab.train.engine': 'pytorch', 'seqlab.python': TORCH_PYTHON, 'seqlab.train.steps': 100_000, 'seqlab.train.minutes': 0, 'seqlab.train.patience': 0, 'seqlab.train.hiddenSize': 64 };
   await withWorkbench({ settings, files: { 'poems.txt': chineseText({ length: 8000 }) } }, async (page) => {
     await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().click();
     const view = await webviewWith(page, '#summary-text');
