@@ -5,7 +5,7 @@
  * The training settings' entries in package.json are written from the training config's
  * schema by the build (scripts/settingsManifest.ts), so their ranges and defaults are its.
  */
-import { BACKEND_NAMES, TORCH_DEVICES, type BackendName, type TorchDeviceChoice } from '../engine/core/names';
+import { BACKEND_NAMES, TORCH_DEVICES, TORCH_PRECISIONS, type BackendName, type TorchDeviceChoice, type TorchPrecision } from '../engine/core/names';
 import { inLang, type Lang } from '../engine/core/lang';
 import { parseTrainConfig, type TrainConfig } from '../engine/train/config';
 import { SETTING_FIELDS, checkField, configFromSettings } from '../engine/train/configFields';
@@ -22,7 +22,7 @@ export interface Settings {
   /** Data-parallel worker threads of a training run: 'auto' (one per core) or a count (`seqlab.train.workers`). */
   workers: 'auto' | number;
   /** The PyTorch engine's device and processes (`seqlab.torch.*`); its Python is found by extension/torchEngine.ts. */
-  torch: { device: TorchDeviceChoice; processes: number };
+  torch: { device: TorchDeviceChoice; processes: number; precision: TorchPrecision };
   /** The unit of every loss shown: nats per character (PyTorch's cross-entropy) or bits. */
   units: 'nats' | 'bits';
   storage: 'global' | 'workspace';
@@ -82,6 +82,7 @@ export function readSettings(get: Getter): Settings {
     torch: {
       device: TORCH_DEVICES.includes(get('torch.device') as TorchDeviceChoice) ? (get('torch.device') as TorchDeviceChoice) : 'auto',
       processes: num('torch.processes', 1, 1, 64, true),
+      precision: TORCH_PRECISIONS.includes(get('torch.precision') as TorchPrecision) ? (get('torch.precision') as TorchPrecision) : 'fp32',
     },
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
     units: get('units') === 'bits' ? 'bits' : 'nats',

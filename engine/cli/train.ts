@@ -8,7 +8,7 @@ import { trainFromRequest, type TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
 import { addTrainConfigOptions, backendOption, folderName, intAtLeast, trainConfigOf, workersOption } from './options';
-import { TORCH_DEVICES, type TorchDeviceChoice } from '../core/names';
+import { TORCH_DEVICES, TORCH_PRECISIONS, type TorchDeviceChoice, type TorchPrecision } from '../core/names';
 import { decideEngine } from '../torch/choose';
 import { pathPythons, pythonFromPath } from '../torch/python';
 import { parseTrainConfig } from '../train/config';
@@ -17,7 +17,7 @@ import { parseTrainConfig } from '../train/config';
 export interface RunFlags {
   out?: string; resume?: string; keep?: 'best' | 'last'; workers?: number | 'auto';
   backend?: BackendName; json?: boolean; units?: 'nats' | 'bits';
-  python?: string; device?: TorchDeviceChoice; processes?: number;
+  python?: string; device?: TorchDeviceChoice; processes?: number; precision?: TorchPrecision;
   /** The training config's flags, by commander's property names. */
   [configFlag: string]: unknown;
 }
@@ -30,7 +30,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   const pythons = flags.python ? [pythonFromPath(flags.python, '--python')] : pathPythons();
   const decision = await decideEngine(sized.engine, pythons);
   if (sized.engine !== 'builtin') logLine(decision.reason);
-  const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1 } : undefined;
+  const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1, precision: flags.precision ?? 'fp32' } : undefined;
   const run = trainFromRequest({
     source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto', engine: decision.engine, torch,
   }, interruptSignal(), { onLog: (line) => logLine(`pytorch: ${line}`) });
@@ -104,6 +104,7 @@ export function trainCommand(): Command {
     .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)')
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
     .option('--processes <n>', 'data-parallel PyTorch processes (torch.distributed: gloo on CPUs, nccl with a GPU each); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
+    .addOption(new Option('--precision <p>', 'the PyTorch engine\'s arithmetic: fp32 (the built-in engine\'s), or mixed precision under autocast: bf16 (CUDA or CPU), fp16 (CUDA, with a gradient scaler); changes the losses slightly, see the README').choices(TORCH_PRECISIONS).default('fp32'))
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: RunFlags) => {
       reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);

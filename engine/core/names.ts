@@ -28,3 +28,7 @@ export type EngineName = Exclude<EngineChoice, 'auto'>;
 /** Where the PyTorch engine computes: `auto` is CUDA, then Apple's MPS, then the CPU. */
 export const TORCH_DEVICES = ['auto', 'cpu', 'cuda', 'mps'] as const;
 export type TorchDeviceChoice = (typeof TORCH_DEVICES)[number];
+
+/** The PyTorch engine's arithmetic: fp32 (the built-in engine's), or mixed precision under autocast (bf16; fp16 with a gradient scaler, CUDA only). */
+export const TORCH_PRECISIONS = ['fp32', 'bf16', 'fp16'] as const;
+export type TorchPrecision = (typeof TORCH_PRECISIONS)[number];

@@ -20,7 +20,9 @@ REQUESTS = {
     # model.safetensors and optimizer.safetensors, as SeqLab writes them), and the rules.
     "init": {"checkpoint": "string", "cell": "string", "vocabSize": "int", "embeddingSize": "int", "hiddenSize": "int",
              "numLayers": "int", "dropout": "number", "optimizer": "string", "momentum": "number", "weightDecay": "number",
-             "optimizerStep": "int", "clipNorm": "number", "clipValue": "number", "seed": "int"},
+             "optimizerStep": "int", "clipNorm": "number", "clipValue": "number", "seed": "int",
+             # "fp32" (default: the built-in engine's arithmetic), "bf16" (autocast; CUDA or CPU), "fp16" (autocast and a gradient scaler; CUDA).
+             "precision": "string?"},
     # One training step on `rows` windows of `width` ids at learning rate `lr`.
     "step": {"id": "int", "lr": "number", "rows": "int", "width": "int", "windows": "string"},
     # The mean loss over the windows in evaluation mode, `chunk` windows at a time.

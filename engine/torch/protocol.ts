@@ -9,6 +9,7 @@
  * of little-endian int32, row-major. A loss that is not finite is null (JSON has no NaN).
  */
 import * as z from 'zod/mini';
+import { TORCH_PRECISIONS } from '../core/names';
 
 const int = () => z.number().check(z.int());
 const nullableNumber = () => z.nullable(z.number());
@@ -20,6 +21,8 @@ export const TORCH_REQUESTS = {
     checkpoint: z.string(), cell: z.string(), vocabSize: int(), embeddingSize: int(), hiddenSize: int(), numLayers: int(),
     dropout: z.number(), optimizer: z.string(), momentum: z.number(), weightDecay: z.number(), optimizerStep: int(),
     clipNorm: z.number(), clipValue: z.number(), seed: int(),
+    /** 'fp32' (default: the built-in engine's arithmetic), 'bf16' (autocast; CUDA or CPU), 'fp16' (autocast and a gradient scaler; CUDA). */
+    precision: z.optional(z.enum(TORCH_PRECISIONS)),
   }),
   /** One training step on `rows` windows of `width` ids at learning rate `lr`. */
   step: z.object({ id: int(), lr: z.number(), rows: int(), width: int(), windows: z.string() }),

@@ -4,7 +4,7 @@
  * No TensorFlow.js here: the protocol file imports it.
  */
 import { z } from 'zod';
-import { TORCH_DEVICES } from '../core/names';
+import { TORCH_DEVICES, TORCH_PRECISIONS } from '../core/names';
 import { CorpusSourceSchema } from '../text/corpus';
 import type { TrainConfigInput } from './config';
 
@@ -45,6 +45,8 @@ export const TrainRequestSchema = z.object({
     pythonArgs: z.array(z.string()).optional(),
     device: z.enum(TORCH_DEVICES).optional(),
     processes: z.number().int().min(1).max(64).optional(),
+    /** Mixed precision under autocast: off ('fp32') by default. */
+    precision: z.enum(TORCH_PRECISIONS).optional(),
   }).optional(),
 });
 

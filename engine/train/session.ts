@@ -95,7 +95,7 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
       if (!request.torch) throw new TorchEngineError('bad-request', 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)');
       stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
         python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
-        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, onLog: hooks.onLog, onProcess: hooks.onProcess,
+        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, precision: request.torch.precision ?? 'fp32', onLog: hooks.onLog, onProcess: hooks.onProcess,
       });
     } else {
       // Replicas take a second to start: not for a run that was stopped before it began.
@@ -179,7 +179,7 @@ function engineOf(stepper: Stepper): RunEngine {
     const where = r.device === 'cpu' ? `cpu, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : `${r.device} (${r.deviceName})`;
     return {
       name: 'pytorch', device: r.device, processes: r.processes,
-      description: `PyTorch ${r.torch} on ${where}, ${r.processes} process${r.processes === 1 ? '' : 'es'} · Python ${r.pythonVersion} (${r.python})`,
+      description: `PyTorch ${r.torch} on ${where}, ${r.processes} process${r.processes === 1 ? '' : 'es'}${r.precision === 'fp32' ? '' : `, mixed precision ${r.precision}`} · Python ${r.pythonVersion} (${r.python})`,
     };
   }
   const backend = currentBackend();

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeSafetensors, encodeSafetensors, namedArrays } from '../checkpoint/safetensors';
-import type { TorchDeviceChoice } from '../core/names';
+import type { TorchDeviceChoice, TorchPrecision } from '../core/names';
 import type { CharLM } from '../model/charlm';
 import { encodeWindows, parseTorchReply, torchRequestLine, type TorchErrorCode, type TorchReply, type TorchReplyOf, type TorchRequest } from '../torch/protocol';
 import type { PythonCommand } from '../torch/python';
@@ -45,6 +45,8 @@ export interface TorchEngineOptions {
   device: TorchDeviceChoice;
   /** Data-parallel processes (torch.distributed, gradients averaged as DistributedDataParallel does); 1 = one process. */
   processes: number;
+  /** 'fp32' (the built-in engine's arithmetic), or mixed precision: 'bf16', 'fp16' (CUDA). */
+  precision?: TorchPrecision;
   /** Lines the engine writes to stderr (PyTorch's warnings, a traceback). */
   onLog?: (line: string) => void;
   /** The engine's process started (`running` true) or ended: a host that may lose this thread ends it itself. */
@@ -60,6 +62,7 @@ export interface TorchRuntime {
   deviceName: string;
   processes: number;
   threads: number;
+  precision: TorchPrecision;
 }
 
 /**
@@ -136,7 +139,7 @@ export class TorchStepper implements Stepper {
       throw err;
     }
     const runtime: TorchRuntime = {
-      python: pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads,
+      python: pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads, precision: options.precision ?? 'fp32',
     };
     const stepper = new TorchStepper(child, model, optimizer, scratch, runtime, options.onLog);
     early.handOver((line) => stepper.onLine(line), (line) => stepper.onStderr(line), (why) => stepper.onExit(why));
@@ -147,6 +150,7 @@ export class TorchStepper implements Stepper {
         type: 'init', checkpoint: scratch, cell: cfg.cell, vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize,
         numLayers: cfg.numLayers, dropout: cfg.dropout, optimizer: rules.optimizer.name, momentum: optimizer.settings.momentum,
         weightDecay: optimizer.settings.weightDecay, optimizerStep: optimizer.stepCount, clipNorm: rules.clip.clipNorm, clipValue: rules.clip.clipValue, seed,
+        precision: options.precision ?? 'fp32',
       });
     } catch (err) {
       await stepper.dispose();

@@ -49,7 +49,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     // Which engine computes the steps: the setting's choice made concrete (PyTorch's Python is found and probed here, once).
     const decision = await c.torch.decide(parseTrainConfig(config));
     c.log.info(`engine: ${decision.reason}`);
-    const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: s.torch.device, processes: s.torch.processes } : undefined;
+    const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: s.torch.device, processes: s.torch.processes, precision: s.torch.precision } : undefined;
     const engineLabel = decision.torch ? `PyTorch ${decision.torch.torch}${s.torch.processes > 1 ? ` × ${s.torch.processes}` : ''}` : null;
     const summary = await c.engine.train({
       source, config, outDir, lastDir, keep: 'best', workers, engine: decision.engine, torch, ...(resume ? { resumeFrom: lastDir } : {}),

@@ -11,7 +11,9 @@ engine's, computed by PyTorch.
      it on the PyTorch engine where it stopped;
   4. --processes 2 (data-parallel processes, gloo) gives the single process's curve and weights;
   5. a PyTorch process that dies mid-run is reported, with the checkpoint to resume from kept;
-  6. a Python without torch, and a device that is not there, get messages that say what to do.
+  6. a Python without torch, a device that is not there and fp16 without CUDA get messages that
+     say what to do; bf16 mixed precision (CPU autocast) trains, and its distance from the
+     float32 curve is printed.
 Needs Debian's PyTorch (apt-get install python3-torch) and a built dist/.
 
 Run: /usr/bin/python3 test/interop/check_torch_engine.py   (part of npm run test:interop)
@@ -95,6 +97,12 @@ def main():
                              capture_output=True, text=True, check=True).stdout for name in ("builtin", "torch")]
     expect(greedy[0] == greedy[1] and len(greedy[0]) > 80, f"the PyTorch-trained checkpoint samples as the built-in one: {greedy[1].strip()[:60]!r}")
 
+    # Mixed precision changes the arithmetic: its effect on the curve, measured (bf16 runs on the CPU too).
+    bf16 = summary(train(text, os.path.join(work, "bf16"), *common, "--engine", "pytorch", "--precision", "bf16"))
+    _, c = history(os.path.join(work, "bf16"))
+    mixed = [abs(x["valLoss"] - y["valLoss"]) for x, y in zip(a, c)]
+    expect(len(c) == 10 and max(mixed) < 0.1, f"bf16 autocast trains the same run to within {max(mixed):.2e} nats of float32 (at step 100: {c[-1]['valLoss']:.5f} against {a[-1]['valLoss']:.5f}); {bf16['charsPerSecond']:.0f} chars/s")
+
     print("3. Stop (Ctrl+C) and resume on the PyTorch engine", flush=True)
     stopped = os.path.join(work, "stopped")
     proc = subprocess.Popen([*CLI, "train", text, "--out", stopped, "--json", "--engine", "pytorch", "--python", PYTHON,
@@ -151,6 +159,8 @@ def main():
     expect(r.returncode == 1 and "has no PyTorch" in r.stderr and "pip install torch" in r.stderr, f"no torch: {r.stderr.strip().splitlines()[-1][:160]}")
     r = train(text, os.path.join(work, "auto"), "--engine", "auto", "--python", no_torch, "--steps", "5", check=False)
     expect(r.returncode == 0 and summary(r)["engine"] == "builtin", "auto without torch trains on the built-in engine")
+    r = train(text, os.path.join(work, "fp16"), "--engine", "pytorch", "--python", PYTHON, "--device", "cpu", "--precision", "fp16", "--steps", "5", check=False)
+    expect(r.returncode == 1 and "fp16 needs CUDA" in r.stderr, f"fp16 on the CPU: {r.stderr.strip().splitlines()[-1][:160]}")
     r = train(text, os.path.join(work, "cuda"), "--engine", "pytorch", "--python", PYTHON, "--device", "cuda", "--steps", "5", check=False)
     expect(r.returncode == 1 and "choose device auto or cpu" in r.stderr, f"no GPU: {r.stderr.strip().splitlines()[-1][:160]}")
 
