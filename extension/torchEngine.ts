@@ -84,10 +84,8 @@ export class TorchFinder implements vscode.Disposable {
 
   /** The engine a run with `config` uses, the choice made concrete (NoTorchError when PyTorch was chosen and none is found). */
   async decide(config: TrainConfig): Promise<EngineDecision> {
-    if (config.engine === 'builtin') return decideEngine('builtin', []);
-    const found = await this.first();
-    // decideEngine probes again only what it is given: hand it the interpreter already found.
-    return decideEngine(config.engine as EngineChoice, found ? [found.python] : await pythonCandidates());
+    // Through the kept probes: a run does not import torch again to learn what the form already knows.
+    return decideEngine(config.engine as EngineChoice, config.engine === 'builtin' ? [] : await pythonCandidates(), (python) => this.probe(python));
   }
 
   dispose(): void {

@@ -36,9 +36,9 @@ export class NoTorchError extends Error {
  * The engine for `choice`, probing `candidates` (in order) when PyTorch may be used. 'pytorch'
  * without a usable interpreter throws NoTorchError; 'auto' falls back to the built-in engine.
  */
-export async function decideEngine(choice: EngineChoice, candidates: PythonCommand[]): Promise<EngineDecision> {
+export async function decideEngine(choice: EngineChoice, candidates: PythonCommand[], probeWith?: (python: PythonCommand) => Promise<TorchProbe>): Promise<EngineDecision> {
   if (choice === 'builtin') return { engine: 'builtin', reason: 'the built-in engine was chosen' };
-  const { found, probes } = await findTorch(candidates);
+  const { found, probes } = await findTorch(candidates, probeWith);
   if (!found) {
     if (choice === 'pytorch') throw new NoTorchError(probes);
     return { engine: 'builtin', reason: `auto: no Python with PyTorch was found (${probes.length} tried), so the built-in engine` };

@@ -139,12 +139,13 @@ export function pathPythons(env: NodeJS.ProcessEnv = process.env): PythonCommand
 
 /**
  * The first interpreter with a usable PyTorch among `candidates` (in order), with every probe
- * made; `found` is null when none has one, and the probes say why.
+ * made (by `probeWith`: a host that keeps probes passes its own); `found` is null when none
+ * has one, and the probes say why.
  */
-export async function findTorch(candidates: PythonCommand[], timeoutMs?: number): Promise<{ found: Extract<TorchProbe, { ok: true }> | null; probes: TorchProbe[] }> {
+export async function findTorch(candidates: PythonCommand[], probeWith: (python: PythonCommand) => Promise<TorchProbe> = probePython): Promise<{ found: Extract<TorchProbe, { ok: true }> | null; probes: TorchProbe[] }> {
   const probes: TorchProbe[] = [];
   for (const candidate of candidates) {
-    const probe = await probePython(candidate, timeoutMs);
+    const probe = await probeWith(candidate);
     probes.push(probe);
     if (probe.ok) return { found: probe, probes };
   }
