@@ -44,6 +44,14 @@ export interface ModelEntry {
 }
 
 export class ModelStore {
+  /**
+   * Entries by folder, kept while their seqlab.json is unchanged (same size and mtime): the
+   * tree refreshes at every run's end, and parsing and checking every checkpoint's metadata
+   * again each time grows with the number of runs (measured ~100 ms of the host's thread
+   * on a slow machine with the test suite's runs), where a stat per folder does not.
+   */
+  private readonly entries = new Map<string, { stamp: string; entry: ModelEntry }>();
+
   constructor(private readonly context: vscode.ExtensionContext, private readonly location: () => 'global' | 'workspace') {}
 
   /** The models folder; the workspace one only when the setting asks and a folder is open. */
@@ -67,18 +75,37 @@ export class ModelStore {
     const root = this.root();
     if (!fs.existsSync(root)) return [];
     const out: ModelEntry[] = [];
+    const listed = new Set<string>();
     for (const name of fs.readdirSync(root)) {
       if (name.includes('.tmp-') || name.includes('.old-')) continue;
-      const entry = this.entryFor(path.join(root, name));
+      const dir = path.join(root, name);
+      listed.add(dir);
+      const entry = this.entryFor(dir);
       if (entry) out.push(entry);
     }
+    for (const dir of this.entries.keys()) if (path.dirname(dir) === root && !listed.has(dir)) this.entries.delete(dir); // renamed or deleted
     return out.sort((a, b) => b.created.localeCompare(a.created));
   }
 
   /** The listing entry of a checkpoint folder, or undefined when it has no seqlab.json. */
   entryFor(dir: string): ModelEntry | undefined {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(path.join(dir, 'seqlab.json'));
+    } catch {
+      this.entries.delete(dir);
+      return undefined;
+    }
+    const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const kept = this.entries.get(dir);
+    if (kept?.stamp === stamp) return kept.entry;
+    const entry = this.readEntry(dir);
+    this.entries.set(dir, { stamp, entry });
+    return entry;
+  }
+
+  private readEntry(dir: string): ModelEntry {
     const name = path.basename(dir);
-    if (!fs.existsSync(path.join(dir, 'seqlab.json'))) return undefined;
     try {
       const meta = readCheckpointMeta(dir);
       return {

