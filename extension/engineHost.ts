@@ -73,7 +73,7 @@ export class EngineHost implements vscode.Disposable {
   async train(request: RequestBody<'train'>, origin: string, characters: number, resumedFrom?: string, engineLabel: string | null = null): Promise<ReplyMap['train']> {
     if (this.trainingJob) throw new EngineError(vscode.l10n.t('A training run is in progress: stop it first.'), 'busy');
     const meta = resumedFrom ? readCheckpointMeta(resumedFrom) : undefined;
-    const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [] };
+    const curves = meta ? curvesOf({ dir: resumedFrom!, meta, parameters: 0 }) : { train: [], val: [], baselines: null };
     this.setState({ running: true, ...curves, last: null, sample: null, message: null, outcome: null, corpus: { origin, characters, vocabSize: null, reason: null }, engine: engineLabel });
     const job = this.client.start('train', request, (e: WorkerEvent) => this.onTrainEvent(e));
     this.trainingJob = job;
@@ -102,7 +102,7 @@ export class EngineHost implements vscode.Disposable {
         ? thinCurve([...this.state.train, { step: e.step, seconds: e.elapsedSeconds, loss: e.trainLossMean }], MAX_CURVE_POINTS, mergeCurvePoints)
         : this.state.train;
       const val = e.evaluated && e.valLoss !== null ? [...this.state.val, { step: e.step, seconds: e.elapsedSeconds, loss: e.valLoss }] : this.state.val;
-      this.setState({ train, val, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers, passes: e.passes, passSeconds: e.passSeconds } });
+      this.setState({ train, val, baselines: e.baselines, last: { step: e.step, totalSteps: e.totalSteps, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, bitsPerChar: e.bitsPerChar, workers: e.workers, passes: e.passes, passSeconds: e.passSeconds } });
     } else if (e.kind === 'sample') {
       this.setState({ sample: e.text });
     }
@@ -226,10 +226,11 @@ export interface ExperimentListener {
  * at each evaluation), and the validation losses; the whole run's when the checkpoint keeps
  * them (a best checkpoint of a run that went on after it), else up to its own step.
  */
-function curvesOf(info: ReplyMap['load']): Pick<TrainingStatePayload, 'train' | 'val'> {
+function curvesOf(info: ReplyMap['load']): Pick<TrainingStatePayload, 'train' | 'val' | 'baselines'> {
   const st = info.meta.training.run ?? info.meta.training.state;
   const seconds = (h: { seconds?: number }) => h.seconds ?? NaN;
   return {
+    baselines: info.meta.training.baselines ?? null, // checkpoints before SeqLab 0.3 have none
     train: st.trainCurve?.length
       ? st.trainCurve.map(([step, secs, loss]) => ({ step, seconds: secs, loss }))
       : st.history.map((h) => ({ step: h.step, seconds: seconds(h), loss: h.trainLoss })),

@@ -17,7 +17,7 @@ import '@vscode-elements/elements/dist/vscode-label/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import uPlot from 'uplot';
 import type { FieldSpec, TrainingLayout, TrainingStatePayload, TrainingViewCommand } from './protocol';
-import { inUnit, smooth, unitLabel } from '../engine/core/curve';
+import { inUnit, OVERFITTING_RISES, overfittingFrom, smooth, unitLabel } from '../engine/core/curve';
 import { clock } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
@@ -31,6 +31,8 @@ let lastState: TrainingStatePayload | undefined;
 let formValues: Record<string, unknown> = {};
 let layout: TrainingLayout = 'sidebar';
 let wasRunning: boolean | undefined;
+/** Where the chart marks the start of overfitting (x in the chart's axis), drawn by the chart's draw hook. */
+let overfitMark: { x: number; label: string } | null = null;
 const root = document.getElementById('root')!;
 const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
@@ -226,8 +228,35 @@ function drawOutcome(state: TrainingStatePayload): void {
   } else {
     parts.push(el('div', {}, `${strings.activeModel}: ${state.model.name}`));
   }
+  // Whether the loss is any good: the best against what knowing only the characters' frequencies scores.
+  const comparison = state.running || state.outcome ? baselineLine(state) : null;
+  if (comparison) {
+    const best = parts.find((p) => (p as HTMLElement).id === 'best') as HTMLElement | undefined;
+    const line = el('span', { id: 'baseline-line', class: 'label' }, ` · ${comparison}`);
+    if (best) best.append(line);
+    else if (state.running) parts.splice(1, 0, el('div', { class: 'label' }, `${strings.bestValLoss ?? 'best validation loss'} ${inUnit(Math.min(...state.val.map((p) => p.loss)), state.units).toFixed(3)}`, line));
+  }
+  // Last in the card (the next steps stay in view): overfitting, with what helps folded under it.
+  const overfitting = overfittingFrom(state.val, state.train);
+  if (overfitting) {
+    parts.push(el('div', { id: 'overfitting', class: 'warning' },
+      (strings.overfittingAdvice ?? 'Overfitting from step {0}.').replace('{0}', String(overfitting.fromStep)).replace('{1}', String(OVERFITTING_RISES)),
+      el('details', {}, el('summary', {}, strings.overfittingHelpsTitle ?? 'What helps?'), strings.overfittingHelps ?? '')));
+  }
   if (state.message) parts.push(el('div', { class: 'warning' }, state.message));
   card.replaceChildren(...parts);
+}
+
+/** How the best validation loss compares with the baselines: "2.859 below the unigram baseline (6.366), 4.280 below uniform (7.787)". */
+function baselineLine(state: TrainingStatePayload): string | null {
+  const b = state.baselines;
+  const val = state.val.filter((p) => Number.isFinite(p.loss));
+  if (!b || !val.length) return null;
+  const best = Math.min(...val.map((p) => p.loss));
+  const f = (nats: number) => inUnit(nats, state.units).toFixed(3);
+  return best < b.unigram
+    ? (strings.belowUnigram ?? '{0} below the unigram baseline ({1})').replace('{0}', f(b.unigram - best)).replace('{1}', f(b.unigram)).replace('{2}', f(b.uniform - best)).replace('{3}', f(b.uniform))
+    : (strings.notBelowUnigram ?? 'not below the unigram baseline ({0}) yet').replace('{0}', f(b.unigram));
 }
 
 /** "LSTM 1×128 · seq 64 · batch 32 · lr 0.003 · 2 min budget" from the form's values. */
@@ -305,6 +334,15 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
   host.dataset.lastLoss = state.train.length ? String(trainLoss[trainLoss.length - 1]) : '';
   host.dataset.lastSmoothed = smooth_.length ? String(smooth_[smooth_.length - 1]) : '';
   host.dataset.unit = unit;
+  const baselines = state.baselines ?? null;
+  const flat = (nats: number | undefined) => xs.map(() => (nats === undefined ? null : inUnit(nats, unit)));
+  const uniformLine = flat(baselines?.uniform);
+  const unigramLine = flat(baselines?.unigram);
+  host.dataset.baselines = baselines ? `${inUnit(baselines.uniform, unit)},${inUnit(baselines.unigram, unit)}` : '';
+  const overfitting = overfittingFrom(state.val, state.train);
+  const markPoint = overfitting ? state.val.find((p) => p.step === overfitting.fromStep) : undefined;
+  overfitMark = overfitting && markPoint ? { x: x(markPoint), label: (strings.overfittingMark ?? 'overfitting from step {0}').replace('{0}', String(overfitting.fromStep)) } : null;
+  host.dataset.overfittingFrom = overfitting ? String(overfitting.fromStep) : '';
 
   // The legend: names and latest values (no uPlot "Value: --" row).
   const legend = document.getElementById('legend')!;
@@ -315,10 +353,16 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     el('span', { class: 'legend-item faint' }, el('span', { class: 'swatch', style: `border-color: ${withAlpha('--vscode-charts-blue', 0.35)}` }), strings.raw ?? 'raw'),
     el('span', { class: 'legend-item' }, el('span', { class: 'swatch dotted', style: `border-color: ${lineColour('--vscode-charts-orange')}; color: ${lineColour('--vscode-charts-orange')}` }),
       `${strings.valLoss} ${lastVal ? `${inUnit(lastVal.loss, unit).toFixed(3)} (${strings.step} ${lastVal.step})` : '–'}`),
+    ...(baselines ? [
+      el('span', { class: 'legend-item', id: 'legend-uniform', title: strings.baselinesCaption ?? '' }, el('span', { class: 'swatch dashed', style: `border-color: ${lineColour('--vscode-descriptionForeground')}` }),
+        `${strings.baselineUniform ?? 'uniform, ln V'} ${inUnit(baselines.uniform, unit).toFixed(3)}`),
+      el('span', { class: 'legend-item', id: 'legend-unigram', title: strings.baselinesCaption ?? '' }, el('span', { class: 'swatch dashed', style: `border-color: ${lineColour('--vscode-charts-purple')}` }),
+        `${strings.baselineUnigram ?? 'unigram'} ${inUnit(baselines.unigram, unit).toFixed(3)}`),
+    ] : []),
     el('span', { class: 'legend-item label' }, unitLabel(unit)),
   );
 
-  const data: uPlot.AlignedData = [xs, raw as unknown as number[], smoothed as unknown as number[], val as unknown as number[]];
+  const data: uPlot.AlignedData = [xs, raw as unknown as number[], smoothed as unknown as number[], val as unknown as number[], uniformLine as unknown as number[], unigramLine as unknown as number[]];
   const key = `${byTime}/${v.logY === true}/${unit}/${document.body.className}`;
   const width = Math.max(200, host.clientWidth || root.clientWidth - 8);
   if (!chart || rebuild || key !== chartKey) {
@@ -337,12 +381,42 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
         { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha('--vscode-charts-blue', 0.3), width: 1, spanGaps: true, points: { show: false } },
         { label: strings.trainLoss, stroke: blue, width: 2, spanGaps: true, points: { show: false } },
         { label: strings.valLoss, stroke: orange, width: 2, spanGaps: true, points: { show: true, size: 6, fill: orange } },
+        { label: strings.baselineUniform, stroke: lineColour('--vscode-descriptionForeground'), width: 1, dash: [6, 4], spanGaps: true, points: { show: false } },
+        { label: strings.baselineUnigram, stroke: lineColour('--vscode-charts-purple'), width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } },
       ],
+      hooks: { draw: [drawOverfitMark] },
     }, data, host);
     observeSize(host);
   } else {
     chart.setData(data);
   }
+}
+
+/** The overfitting mark: a dashed vertical line at the validation minimum before the rise, labelled at its top. */
+function drawOverfitMark(u: uPlot): void {
+  if (!overfitMark) return;
+  const left = u.valToPos(overfitMark.x, 'x', true);
+  if (!Number.isFinite(left) || left < u.bbox.left || left > u.bbox.left + u.bbox.width) return;
+  const ctx = u.ctx;
+  const red = lineColour('--vscode-charts-red');
+  const ratio = window.devicePixelRatio || 1;
+  ctx.save();
+  ctx.strokeStyle = red;
+  ctx.lineWidth = ratio;
+  ctx.setLineDash([4 * ratio, 3 * ratio]);
+  ctx.beginPath();
+  ctx.moveTo(left, u.bbox.top);
+  ctx.lineTo(left, u.bbox.top + u.bbox.height);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.fillStyle = red;
+  ctx.font = `${11 * ratio}px ${getComputedStyle(document.body).fontFamily}`;
+  // The label reads to the right of the line, or to its left when the line is in the right half.
+  const rightHalf = left > u.bbox.left + u.bbox.width / 2;
+  ctx.textAlign = rightHalf ? 'right' : 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(overfitMark.label, left + (rightHalf ? -4 : 4) * ratio, u.bbox.top + 2 * ratio);
+  ctx.restore();
 }
 
 let observed: HTMLElement | undefined;

@@ -88,6 +88,8 @@ const MetaSchema = z.object({
   training: z.object({
     config: SavedConfigSchema,
     corpus: z.optional(text(MAX_CORPUS_NAME)),
+    /** The run's reference losses (nats/char: ln V, and the unigram cross-entropy of its validation text), for the chart after a reload. */
+    baselines: z.optional(z.object({ uniform: z.number().check(z.minimum(0)), unigram: z.number().check(z.minimum(0)) })),
     state: TrainingStateSchema,
     /**
      * The whole run's curves, to its end, in the best checkpoint of a run that went on after

@@ -19,6 +19,7 @@ export interface SaveInput {
   state: TrainingState;
   backend: string;
   corpus?: string;
+  baselines?: CheckpointMeta['training']['baselines'];
 }
 
 /** Writes the run as a checkpoint folder, atomically (see checkpoint/format.ts). Returns the folder. */
@@ -36,7 +37,7 @@ export function saveCheckpoint(dir: string, input: SaveInput): string {
         ...(cfg.forgetBias !== undefined ? { forgetBias: cfg.forgetBias } : {}),
       },
       vocabulary: input.vocabulary.toJSON() as CheckpointMeta['vocabulary'],
-      training: { config: input.config as CheckpointMeta['training']['config'], corpus: input.corpus, state: input.state },
+      training: { config: input.config as CheckpointMeta['training']['config'], corpus: input.corpus, ...(input.baselines ? { baselines: input.baselines } : {}), state: input.state },
     },
   });
 }

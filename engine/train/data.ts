@@ -5,6 +5,7 @@
 import { splitIds, TextTooShortError } from '../text/corpus';
 import { Vocabulary, type TokenIds } from '../text/vocabulary';
 import type { TrainConfig } from './config';
+import { lossBaselines, type LossBaselines } from '../core/curve';
 
 export interface TrainData {
   vocabulary: Vocabulary;
@@ -13,6 +14,8 @@ export interface TrainData {
   /** The text as token ids, held once (see Vocabulary.encodeText). */
   train: TokenIds;
   validation: TokenIds;
+  /** The losses a model must beat on this split (the chart's reference lines). */
+  baselines: LossBaselines;
 }
 
 /** Tokenises the text and splits it; errors say how long the text must be. */
@@ -24,5 +27,5 @@ export function prepareData(text: string, config: TrainConfig, vocabulary?: Voca
     throw new TextTooShortError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`, { length: ids.length, needed: 2 * window });
   }
   const { train, validation } = splitIds(ids, config.valFraction, window);
-  return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation };
+  return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation, baselines: lossBaselines(train, validation, built.vocabulary.size) };
 }

@@ -131,7 +131,7 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
   // seqlab.json's `backend` says what computed the weights: "wasm", or "pytorch 2.4.0 cuda" (Compare Runs shows it).
   const backend = engine.name === 'pytorch' ? `pytorch ${(stepper as TorchStepper).runtime.torch} ${engine.device}` : currentBackend()?.name ?? 'unknown';
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
-    model, optimizer, vocabulary: data.vocabulary, config, state, backend, corpus: origin,
+    model, optimizer, vocabulary: data.vocabulary, config, state, backend, corpus: origin, baselines: data.baselines,
   });
   try {
     const result = yield* trainModel(model, stepper, data, config, {

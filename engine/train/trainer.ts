@@ -7,7 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CharLM } from '../model/charlm';
 import type { TrainingState } from '../checkpoint/format';
-import { MAX_CURVE_POINTS, thinCurve } from '../core/curve';
+import { MAX_CURVE_POINTS, overfittingFrom, thinCurve, type LossBaselines } from '../core/curve';
 import { Random } from '../core/random';
 import { sampleText } from '../model/sample';
 import type { TokenIds } from '../text/vocabulary';
@@ -53,6 +53,8 @@ export interface ProgressEvent {
   passes: number;
   /** Seconds one pass over the training text takes at the speed so far; null before the first step. */
   passSeconds: number | null;
+  /** The losses this run's text sets as references (the chart's lines; constant for a run). */
+  baselines: LossBaselines;
 }
 export interface SampleEvent { kind: 'sample'; step: number; text: string }
 export interface CheckpointEvent { kind: 'checkpoint'; step: number; which: 'best' | 'last' | 'periodic'; valLoss: number | null }
@@ -75,6 +77,9 @@ export interface TrainResult {
   /** Passes over the training text (see ProgressEvent.passes) and the seconds one takes at this run's speed. */
   passes: number;
   passSeconds: number | null;
+  baselines: LossBaselines;
+  /** Where the validation loss began to rise while the training loss fell (see overfittingFrom), or null. */
+  overfitting: { fromStep: number; seenAt: number } | null;
   state: TrainingState;
 }
 
@@ -162,7 +167,7 @@ export async function* trainModel(
       kind: 'progress', step: state.step, evaluated, totalSteps: config.steps, trainLoss, trainLossMean, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
       bitsPerChar: (state.valLoss ?? trainLoss) / Math.LN2, charsPerSecond: cps, gradNorm, learningRate: lr,
       elapsedSeconds: seconds(), etaSeconds: eta, budgetSeconds: Number.isFinite(budgetSeconds) ? budgetSeconds : null, workers: stepper.workers,
-      passes: passes(), passSeconds: passSeconds(),
+      passes: passes(), passSeconds: passSeconds(), baselines: data.baselines,
     };
   };
 
@@ -254,6 +259,9 @@ export async function* trainModel(
   if (!message) message = `trained ${state.step} steps`;
   return {
     reason, message, steps: state.step, trainLoss: state.trainLoss, valLoss: state.valLoss, bestValLoss: state.bestValLoss,
-    bestStep: state.bestStep, initialValLoss: state.initialValLoss, charsPerSecond: charsPerSecond(), passes: passes(), passSeconds: passSeconds(), state: snapshot(),
+    bestStep: state.bestStep, initialValLoss: state.initialValLoss, charsPerSecond: charsPerSecond(), passes: passes(), passSeconds: passSeconds(),
+    baselines: data.baselines,
+    overfitting: overfittingFrom(state.history.map((h) => ({ step: h.step, loss: h.valLoss })), curve.map(([step, , loss]) => ({ step, loss }))),
+    state: snapshot(),
   };
 }

@@ -112,6 +112,14 @@ describe('training', () => {
     assert.match(result.message, /the validation loss has not improved for 4 evaluations \(40 steps\); the best, [\d.]+ nats\/char, was at step \d+/);
     assert.equal(result.steps, result.bestStep! + 40);
     assert.equal(readCheckpointMeta(dir).training.state.bestStep, result.bestStep);
+    // A memorised text is the textbook overfit: the validation loss turns up while the training loss keeps falling.
+    assert.ok(result.overfitting, 'the run is seen to overfit');
+    assert.ok(result.overfitting.fromStep >= result.bestStep! && result.overfitting.seenAt <= result.steps, JSON.stringify(result.overfitting));
+    // The references: ln V, and the unigram cross-entropy, which the model beat.
+    assert.equal(result.baselines.uniform, Math.log(result.vocabSize));
+    assert.ok(result.bestValLoss! < result.baselines.unigram && result.baselines.unigram < result.baselines.uniform, JSON.stringify(result.baselines));
+    assert.deepEqual(readCheckpointMeta(dir).training.baselines, result.baselines, 'the checkpoint keeps them for the chart');
+    assert.ok(events.every((e) => e.kind !== 'progress' || e.baselines === result.baselines));
     // The best checkpoint resumes from its own step, and keeps the whole run's curves for charts (to the end, 40 steps on).
     const kept = readCheckpointMeta(dir).training;
     assert.equal(kept.state.step, result.bestStep);

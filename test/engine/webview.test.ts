@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
 import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
-import { inUnit, mergeCurvePoints, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
+import { inUnit, lossBaselines, mergeCurvePoints, overfittingFrom, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
 import { columnLabel, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
@@ -102,6 +102,31 @@ describe('training chart model', () => {
     assert.deepEqual(t.slice(0, 3).map((p) => [p.step, p.loss]), [[2, 0.5], [4, 2.5], [6, 4.5]]);
     assert.deepEqual(t.slice(3).map((p) => p.step), [7, 8, 9, 10]);
     assert.equal(thinCurve(points, 20, mergeCurvePoints), points);
+  });
+});
+
+describe('loss baselines and overfitting', () => {
+  it('uniform is ln V; unigram is the validation cross-entropy under add-one smoothed training frequencies', () => {
+    // V = 3; training counts 0:3, 1:1, 2:0 (N = 4); add-one: p = 4/7, 2/7, 1/7.
+    const b = lossBaselines([0, 0, 0, 1], [0, 1, 2, 0], 3);
+    assert.equal(b.uniform, Math.log(3));
+    const expected = -(2 * Math.log(4 / 7) + Math.log(2 / 7) + Math.log(1 / 7)) / 4;
+    assert.ok(Math.abs(b.unigram - expected) < 1e-12, `${b.unigram} vs ${expected}`);
+    // A text whose characters are equally common scores ln V under both (within the smoothing).
+    const even = lossBaselines([0, 1, 2, 3].flatMap((t) => Array(1000).fill(t)), [3, 2, 1, 0], 4);
+    assert.ok(Math.abs(even.unigram - Math.log(4)) < 1e-9);
+  });
+
+  const at = (losses: number[], every = 10) => losses.map((loss, i) => ({ step: (i + 1) * every, loss }));
+  it('marks overfitting at the validation minimum before three rises while the training loss fell', () => {
+    const val = at([3, 2.5, 2.2, 2.1, 2.15, 2.2, 2.3, 2.4]);
+    const train = at([3, 2.4, 2.0, 1.8, 1.6, 1.5, 1.4, 1.3]);
+    assert.deepEqual(overfittingFrom(val, train), { fromStep: 40, seenAt: 70 });
+  });
+  it('is not overfitting when the training loss rose too (a learning rate too high), or the rises are not in a row', () => {
+    assert.equal(overfittingFrom(at([3, 2, 2.1, 2.2, 2.3]), at([3, 2, 2.1, 2.2, 2.3])), null);
+    assert.equal(overfittingFrom(at([3, 2, 2.1, 2.05, 2.2, 2.1]), at([3, 2, 1.9, 1.8, 1.7, 1.6])), null);
+    assert.equal(overfittingFrom([], []), null);
   });
 });
 
