@@ -1,15 +1,17 @@
 /**
- * The Experiments panel and the `seqlab.runExperiment` command: pick an experiment, edit
- * its config (JSON, defaults filled in), run it in the engine worker with progress and
- * cancel, and see its figures and numbers; export the result as JSON or CSV and each
- * figure as PNG or SVG.
+ * The Experiments panel and the `seqlab.runExperiment` command: pick an experiment, change
+ * its settings in a form drawn from its schema, run it in the engine worker with progress
+ * and cancel, and see its figures and numbers (their captions name the settings changed);
+ * copy the settings as a `seqlab experiment` command line; export the result as JSON or CSV
+ * and each figure as PNG or SVG.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { langOf } from '../engine/core/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
-import { isFromWebview, type ExperimentMessage, type ToWebview } from '../webview/protocol';
+import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
+import { changedSettings, cliCommand, type SettingField } from '../engine/experiments/settingFields';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -21,8 +23,12 @@ export const EXPERIMENTS_VIEW_TYPE = 'seqlab.experiments';
 interface KeptResult { message: ExperimentMessage; result: ReplyMap['experiment'] }
 const KEPT_KEY = 'seqlab.experiments.last';
 
+/** What runs an experiment from the panel's Run button (set at activation, so a panel revived after a reload can run too). */
+type ExperimentRunner = (preset: { name: string; config: Record<string, unknown> }) => Thenable<unknown>;
+
 export class ExperimentsPanel {
   private static current: ExperimentsPanel | undefined;
+  static runner: ExperimentRunner | undefined;
   /** Where the last result survives a window reload (the workspace's state). */
   private static memento: vscode.Memento | undefined;
 
@@ -32,6 +38,8 @@ export class ExperimentsPanel {
 
   private last: ExperimentMessage | undefined;
   private result: ReplyMap['experiment'] | undefined;
+  /** The settings form shown, redrawn for a webview that loads again; its fields, for the CLI command. */
+  private form: ExperimentFormMessage | undefined;
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel) {
     const kept = ExperimentsPanel.memento?.get<KeptResult>(KEPT_KEY);
@@ -49,9 +57,18 @@ export class ExperimentsPanel {
       }
       if (m.type === 'ready') {
         void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: { running: false, corpus: null, train: [], val: [], units: 'nats', last: null, sample: null, message: null, model: null, outcome: null } } satisfies ToWebview);
+        if (this.form) void panel.webview.postMessage(this.form);
         if (this.last) void panel.webview.postMessage(this.last);
       } else if (m.type === 'export') {
         await this.export(m.format, m.figureId, m.data);
+      } else if (m.type === 'runExperiment') {
+        if (this.form?.name === m.name) this.form = { ...this.form, values: m.config };
+        void ExperimentsPanel.runner?.({ name: m.name, config: m.config });
+      } else if (m.type === 'copyExperimentCommand') {
+        const fields = this.form?.name === m.name ? this.form.fields : [];
+        const command = cliCommand(m.name, changedSettings(fields, m.config));
+        await vscode.env.clipboard.writeText(command);
+        void vscode.window.showInformationMessage(t('Copied: {0}', command));
       }
     });
   }
@@ -72,6 +89,12 @@ export class ExperimentsPanel {
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
     ExperimentsPanel.current = new ExperimentsPanel(panel, log);
     return ExperimentsPanel.current;
+  }
+
+  /** Shows an experiment's settings as a form, filled with `values`. */
+  showForm(message: ExperimentFormMessage): void {
+    this.form = message;
+    void this.panel.webview.postMessage(message);
   }
 
   post(message: ExperimentMessage, result?: ReplyMap['experiment']): void {
@@ -112,7 +135,11 @@ export class ExperimentsPanel {
   }
 }
 
-/** The palette command: pick, edit, run, show. */
+/**
+ * The palette command: pick an experiment, and its settings form opens in the panel (Run
+ * there runs it). With a preset (the walkthrough's links, the tests, the panel's Run) it runs
+ * at once with the preset's settings over the defaults.
+ */
 export async function runExperimentCommand(engine: EngineHost, extensionUri: vscode.Uri, log: vscode.LogOutputChannel, preset?: { name: string; config?: Record<string, unknown> }): Promise<ReplyMap['experiment'] | undefined> {
   const lang = langOf(vscode.env.language);
   const list = await engine.listExperiments(lang);
@@ -121,35 +148,24 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   ).then((p) => p?.experiment);
   if (!picked) return undefined;
   let config: Record<string, unknown> = { ...(picked.defaults as Record<string, unknown>), ...preset?.config };
+  if (!preset) {
+    const panel = ExperimentsPanel.show(extensionUri, log);
+    panel.showForm({ type: 'experimentForm', name: picked.name, title: picked.title, description: picked.description, fields: picked.form, values: config });
+    panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, progress: { fraction: 0, message: t('Change the settings above if you like, then press Run.') } });
+    return undefined;
+  }
   if (picked.name === 'lstm-vs-gru' && !config.text) {
     const editor = vscode.window.activeTextEditor;
     const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
     if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise
   }
-  if (!preset) {
-    const shown = { ...config };
-    if (typeof shown.text === 'string') shown.text = `<${[...(shown.text as string)].length} characters of your text>`;
-    const edited = await vscode.window.showInputBox({
-      title: t('{0}: configuration (JSON)', picked.name), value: JSON.stringify(shown),
-      validateInput: (v) => {
-        try {
-          const parsed = JSON.parse(v);
-          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? undefined : t('A JSON object, please.');
-        } catch (err) {
-          return t('Not valid JSON: {0}', (err as Error).message);
-        }
-      },
-    });
-    if (edited === undefined) return undefined;
-    const parsed = JSON.parse(edited) as Record<string, unknown>;
-    if (typeof parsed.text === 'string' && parsed.text.startsWith('<')) parsed.text = config.text;
-    config = parsed;
-  }
+  const made = settingsNote(picked.form, config);
   const panel = ExperimentsPanel.show(extensionUri, log);
   const base = { type: 'experiment' as const, title: picked.title, description: picked.description };
+  // Each figure's caption ends with the settings that made it (also in its PNG and SVG exports).
   const shown = (r: { name: string; config: unknown; output: ReplyMap['experiment']['output'] }): NonNullable<ExperimentMessage['output']> => ({
     name: r.name, config: r.config, headline: r.output.headline, table: r.output.table, ...(r.output.tableTitle ? { tableTitle: r.output.tableTitle } : {}),
-    ...(r.output.tables ? { tables: r.output.tables } : {}), figures: r.output.figures, result: r.output.result,
+    ...(r.output.tables ? { tables: r.output.tables } : {}), figures: r.output.figures.map((f) => ({ ...f, caption: `${f.caption} ${made}` })), result: r.output.result,
   });
   // What the panel shows while the runs go on: the plan, the progress and time left, and the figures of the runs finished so far.
   let plan: ExperimentMessage['plan'];
@@ -192,4 +208,13 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
       return undefined;
     }
   });
+}
+
+/** "Made with the default settings." or "Made with hidden 64 (default 128), seqLen 200 (default 100)." */
+function settingsNote(fields: SettingField[], config: Record<string, unknown>): string {
+  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
+  const changed = changedSettings(fields, config);
+  return changed.length
+    ? t('Made with {0}.', changed.map(([key, value]) => t('{0} {1} (default {2})', key, show(value), show(fields.find((f) => f.key === key)!.default))).join(', '))
+    : t('Made with the default settings.');
 }

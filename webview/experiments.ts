@@ -4,29 +4,179 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import uPlot from 'uplot';
-import type { ExperimentFigure, ExperimentMessage } from './protocol';
+import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage } from './protocol';
+import { changedSettings, fieldProblem, valueAt, type SettingField } from '../engine/experiments/settingFields';
 import { placeLabels } from './markLabels';
 import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
 let strings: Record<string, string> = {};
-const root = document.getElementById('root')!;
+// The settings form above, the result (figures, tables) under it: a new result leaves the form as the student left it.
+const page = document.getElementById('root')!;
+const formHost = el('section', { id: 'settings-form' });
+const root = el('section', { id: 'result' });
+page.append(formHost, root);
 const charts: uPlot[] = [];
-const api = connect<{ last?: ExperimentMessage }>((m) => {
+interface PanelState { last?: ExperimentMessage; form?: ExperimentFormMessage }
+const api = connect<PanelState>((m) => {
   if (m.type === 'init') {
     strings = m.strings;
     // Drawn at once from the webview's own state; the host sends its copy (what exports use) after `ready`.
     // A message that came before the strings is drawn again with them.
     const saved = shown ?? api.getState()?.last;
+    const savedForm = form ?? api.getState()?.form;
     drawnKey = '';
+    if (savedForm) drawForm(savedForm);
     if (saved) render(saved);
   } else if (m.type === 'experiment') {
-    if (!m.running) api.setState({ last: m });
+    if (!m.running) api.setState({ ...api.getState(), last: m });
     render(m);
+    updateRunButton();
+  } else if (m.type === 'experimentForm') {
+    api.setState({ ...api.getState(), form: m });
+    drawForm(m);
   }
 });
+
+/** The form drawn, and its values as the student left them (kept in the webview's state across reloads). */
+let form: ExperimentFormMessage | undefined;
+const problems = new Map<string, string>();
+
+function setValueAt(config: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = key.split('.');
+  if (!rest.length) return { ...config, [head]: value };
+  return { ...config, [head]: setValueAt((config[head] as Record<string, unknown>) ?? {}, rest.join('.'), value) };
+}
+
+const fmt = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
+
+/** An experiment's settings: a field per setting (slider and number, dropdown, check boxes), its hint, its problem, and whether it was changed. */
+function drawForm(m: ExperimentFormMessage): void {
+  form = m;
+  problems.clear();
+  const values = m.values;
+  const groups = m.fields.map((f) => fieldGroup(f, valueAt(values, f.key)));
+  const run = el('vscode-button', { id: 'run-experiment' }, strings.runExperiment ?? 'Run');
+  run.addEventListener('click', () => {
+    if (!form || problems.size || shown?.running) return;
+    api.postMessage({ type: 'runExperiment', name: form.name, config: form.values });
+  });
+  const reset = el('vscode-button', { id: 'reset-settings', secondary: '' }, strings.resetDefaults ?? 'Reset to defaults');
+  reset.addEventListener('click', () => {
+    if (!form) return;
+    let v = { ...form.values };
+    for (const f of form.fields) v = setValueAt(v, f.key, f.default);
+    saveForm({ ...form, values: v });
+    drawForm(form);
+  });
+  const copy = el('vscode-button', { id: 'copy-cli', secondary: '' }, strings.copyCli ?? 'Copy as CLI command');
+  copy.addEventListener('click', () => form && api.postMessage({ type: 'copyExperimentCommand', name: form.name, config: form.values }));
+  const box = el('vscode-collapsible', { id: 'settings-box', title: (strings.experimentSettings ?? 'Settings of {0}').replace('{0}', m.name), open: '' },
+    el('p', { class: 'form-help' }, strings.settingsHelp ?? ''),
+    el('div', { class: 'settings-grid' }, ...groups),
+    el('p', { id: 'changed-line', class: 'label' }),
+    el('div', { class: 'controls' }, run, reset, copy));
+  formHost.replaceChildren(box);
+  updateChanged();
+  updateRunButton();
+}
+
+function saveForm(next: ExperimentFormMessage): void {
+  form = next;
+  api.setState({ ...api.getState(), form: next });
+}
+
+function updateRunButton(): void {
+  const run = document.getElementById('run-experiment') as (HTMLElement & { disabled: boolean }) | null;
+  if (run) run.disabled = problems.size > 0 || shown?.running === true;
+}
+
+/** Marks the changed fields and says, under the form, which settings differ from the defaults. */
+function updateChanged(): void {
+  if (!form) return;
+  const changed = new Map(changedSettings(form.fields, form.values));
+  for (const f of form.fields) document.getElementById(`group-${f.key}`)?.classList.toggle('changed', changed.has(f.key));
+  const line = document.getElementById('changed-line');
+  if (line) {
+    line.textContent = changed.size
+      ? `${strings.changedSettings ?? 'Changed from the defaults:'} ${[...changed].map(([k, v]) => `${k} ${fmt(v)} (${strings.defaultWas ?? 'default'} ${fmt(form!.fields.find((f) => f.key === k)!.default)})`).join(' · ')}`
+      : (strings.defaultSettings ?? 'Default settings.');
+  }
+}
+
+function fieldGroup(f: SettingField, value: unknown): HTMLElement {
+  const id = `setting-${f.key.replace(/\./g, '-')}`;
+  const problem = el('vscode-form-helper', { class: 'problem', id: `${id}-problem` });
+  const set = (v: unknown) => {
+    if (!form) return;
+    const msg = fieldProblem(f, v, (en, zh) => (strings.lang === 'zh-cn' ? zh : en));
+    problem.textContent = msg ?? '';
+    if (msg) problems.set(f.key, msg);
+    else problems.delete(f.key);
+    saveForm({ ...form, values: setValueAt(form.values, f.key, v) });
+    updateChanged();
+    updateRunButton();
+  };
+  const range = f.kind === 'number' || f.kind === 'numbers' ? [f.min !== undefined ? `≥ ${f.min}` : '', f.kind === 'number' && f.exclusiveMin !== undefined ? `> ${f.exclusiveMin}` : '', f.max !== undefined ? `≤ ${f.max}` : ''].filter(Boolean).join(', ') : '';
+  const label = el('label', { for: id, class: 'setting-name' }, f.key, el('span', { class: 'changed-dot', title: strings.changedMark ?? 'changed' }, ' ●'), range ? el('span', { class: 'label' }, ` (${range})`) : '');
+  let input: HTMLElement;
+  if (f.kind === 'number') {
+    const field = el('vscode-textfield', { id, type: 'number', value: String(value), step: f.integer ? '1' : 'any' }) as HTMLElement & { value: string };
+    const read = (raw: string) => (raw.trim() === '' ? NaN : Number(raw));
+    if (f.slider) {
+      const lo = f.min ?? f.exclusiveMin ?? 0;
+      const slider = el('input', { type: 'range', id: `${id}-slider`, min: String(lo), max: String(f.max), step: f.integer ? '1' : String((f.max! - lo) / 200), value: String(value), 'aria-label': f.key }) as HTMLInputElement;
+      slider.addEventListener('input', () => {
+        field.value = slider.value;
+        set(Number(slider.value));
+      });
+      field.addEventListener('input', () => {
+        const v = read(field.value);
+        if (Number.isFinite(v)) slider.value = String(v);
+        set(v);
+      });
+      input = el('div', { class: 'slider-row' }, slider, field);
+    } else {
+      field.addEventListener('input', () => set(read(field.value)));
+      input = field;
+    }
+  } else if (f.kind === 'enum') {
+    const select = el('vscode-single-select', { id }) as HTMLElement & { value: string };
+    for (const o of f.options) select.append(el('vscode-option', { value: o }, o));
+    select.value = String(value);
+    select.addEventListener('change', () => set(select.value));
+    input = select;
+  } else if (f.kind === 'boolean') {
+    const box = el('vscode-checkbox', { id, label: f.key, ...(value ? { checked: '' } : {}) }) as HTMLElement & { checked: boolean };
+    box.addEventListener('change', () => set(box.checked));
+    input = box;
+  } else if (f.kind === 'choices') {
+    const picked = new Set(Array.isArray(value) ? value.map(String) : []);
+    const boxes = f.options.map((o) => {
+      const box = el('vscode-checkbox', { id: `${id}-${o}`, label: o, ...(picked.has(o) ? { checked: '' } : {}) }) as HTMLElement & { checked: boolean };
+      box.addEventListener('change', () => {
+        if (box.checked) picked.add(o);
+        else picked.delete(o);
+        set(f.options.filter((x) => picked.has(x))); // in the schema's order
+      });
+      return box;
+    });
+    input = el('div', { id, class: 'choices' }, ...boxes);
+  } else {
+    const field = el('vscode-textfield', { id, value: Array.isArray(value) ? value.join(', ') : '' }) as HTMLElement & { value: string };
+    field.addEventListener('input', () => set(field.value.split(',').map((x) => x.trim()).filter(Boolean).map(Number)));
+    input = field;
+  }
+  return el('div', { class: 'setting', id: `group-${f.key}` }, label, input, el('vscode-form-helper', { class: 'hint' }, f.hint), problem);
+}
 
 // Purple before red: the theme's orange (#EA5C00) and red (#F14C4C) side by side in a four-series
 // figure were hard to tell apart, and red is the colour of the crossing marks.

@@ -5,6 +5,8 @@
  * (`isToWebview` / `isFromWebview`): anything else is dropped and logged.
  * No `vscode` import here: both sides compile this file.
  */
+import type { LossBaselines } from '../engine/core/curve';
+import type { SettingField } from '../engine/experiments/settingFields';
 
 /** A setting shown in the training form, with what the form needs to check it. */
 export interface FieldSpec {
@@ -26,6 +28,8 @@ export interface TrainingStatePayload {
   train: Array<{ step: number; seconds: number; loss: number }>;
   /** Validation loss at each evaluation (nats/char). */
   val: Array<{ step: number; seconds: number; loss: number }>;
+  /** The run's reference losses (nats/char): ln V and the unigram cross-entropy of its validation text; null for checkpoints that predate them. */
+  baselines?: LossBaselines | null;
   /** The unit every loss is shown in (`seqlab.units`); the numbers above stay in nats. */
   units: 'nats' | 'bits';
   /** `passes`: characters trained on over the text's length (0.01 = 1% of one pass); `passSeconds`: what one pass takes at this speed. */
@@ -84,6 +88,11 @@ export interface ExperimentMessage {
   partial?: { done: number; total: number; cancelled?: boolean };
   output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown };
 }
+/**
+ * Experiments panel: the picked experiment's settings as a form (from its schema), filled
+ * with `values`; Run sends them back (`runExperiment`). Sent when an experiment is picked.
+ */
+export interface ExperimentFormMessage { type: 'experimentForm'; name: string; title: string; description: string; fields: SettingField[]; values: Record<string, unknown> }
 /** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
 export interface ExperimentFigure {
   id: string; title: string; caption: string; xLabel: string; yLabel: string; logY?: boolean; shareY?: string; x: number[];
@@ -91,7 +100,7 @@ export interface ExperimentFigure {
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
 }
-export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage;
+export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage | ExperimentFormMessage;
 //#endregion
 
 //#region from webview
@@ -109,7 +118,9 @@ export interface RestoreMessage { type: 'restore'; text: string; title: string }
 export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
 /** The run's settings were unfolded: the host now looks for what only the form shows (the PyTorch found, a few seconds of a Python's time). */
 export interface FormOpenedMessage { type: 'formOpened' }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | FormOpenedMessage;
+/** Experiments panel: Run pressed with these settings, or "Copy as CLI command". */
+export interface RunExperimentMessage { type: 'runExperiment' | 'copyExperimentCommand'; name: string; config: Record<string, unknown> }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | FormOpenedMessage | RunExperimentMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -128,11 +139,14 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return typeof v.text === 'string' && typeof v.title === 'string';
     case 'export':
       return ['json', 'csv', 'png', 'svg'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
+    case 'runExperiment':
+    case 'copyExperimentCommand':
+      return typeof v.name === 'string' && isObject(v.config) && !Array.isArray(v.config);
     default:
       return false;
   }
 }
 
 export function isToWebview(v: unknown): v is ToWebview {
-  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'fieldHint', 'probe', 'experiment'].includes(v.type as string);
+  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'fieldHint', 'probe', 'experiment', 'experimentForm'].includes(v.type as string);
 }

@@ -10,9 +10,10 @@ import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
 import { translator } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
 import { vanishingGradients } from './vanishingGradients';
+import { gradientFlow } from './gradientFlow';
 
 export const EXPERIMENTS: Experiment[] = [
-  vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak,
+  vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak, gradientFlow,
 ] as unknown as Experiment[];
 
 export function findExperiment(name: string): Experiment {

@@ -102,6 +102,8 @@ export interface ExperimentOutput<R> {
 export interface Experiment<S extends z.ZodType = z.ZodType, R = unknown, J = unknown, O = unknown> {
   name: string;
   title: Bilingual;
+  /** Hints for the settings form where this experiment means more than the shared ones (settingsForm.ts's SETTING_HINTS). */
+  hints?: Record<string, Bilingual>;
   /** What the chapter claims, what the figure shows, and the measurement behind the defaults. */
   description: Bilingual;
   schema: S;

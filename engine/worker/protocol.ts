@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/format';
 import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
+import type { SettingField } from '../experiments/settingFields';
 import { LANGS } from '../core/lang';
 import type { ProbeResult } from '../model/probe';
 import type { SampleSummary } from '../model/sample';
@@ -69,7 +70,8 @@ export interface ReplyMap {
   sample: SampleSummary;
   probe: ProbeResult;
   experiment: { name: string; config: unknown; output: ExperimentOutput<unknown> };
-  listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown }>;
+  /** `form`: the experiment's settings as the panel's form draws them (settingsForm.ts). */
+  listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown; form: SettingField[] }>;
   listBackends: { current: BackendName | null; reason: string | null; available: BackendName[] };
   setBackend: { name: BackendName; reason: string };
 }

@@ -13,6 +13,7 @@ import { exportTorchProject } from '../export/torchProject';
 import { ExperimentCancelled, throttledProgress } from '../experiments/types';
 import { TextTooShortError } from '../text/corpus';
 import { inLang } from '../core/lang';
+import { settingsForm } from '../experiments/settingsForm';
 import { probe } from '../model/probe';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';
@@ -181,7 +182,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
 
   async listExperiments(r) {
     const lang = r.lang ?? 'en';
-    return EXPERIMENTS.map((e) => ({ name: e.name, title: inLang(e.title, lang), description: inLang(e.description, lang), defaults: e.schema.parse({}) }));
+    return EXPERIMENTS.map((e) => ({ name: e.name, title: inLang(e.title, lang), description: inLang(e.description, lang), defaults: e.schema.parse({}), form: settingsForm(e.schema, lang, e.hints) }));
   },
 
   async listBackends() {

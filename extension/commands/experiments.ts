@@ -6,6 +6,8 @@ import type { ModelItem } from '../models';
 import { reg, showError, t, type CommandContext } from './context';
 
 export function registerExperimentCommands(c: CommandContext): vscode.Disposable[] {
+  // The panel's Run button: the same command, with the form's settings.
+  ExperimentsPanel.runner = (preset) => vscode.commands.executeCommand('seqlab.runExperiment', preset);
   return [
     reg('seqlab.compareRuns', async (_item?: ModelItem, selected?: ModelItem[]) => {
       // From the Models view: the ticked runs (or the selection); from the palette: a pick.

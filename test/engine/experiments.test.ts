@@ -220,6 +220,7 @@ describe('experiments', () => {
       'long-range-memory': { steps: 30, lengths: [8], seeds: 1, hidden: 8, batch: 8, cells: ['gru'], solvedBelow: 0 },
       'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 2, seeds: 1 },
       'cell-walkthrough': {},
+      'gradient-flow': { hidden: 8, seqLen: 10 },
       'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 2, influenceLength: 6, generateLength: 3, seeds: 1, models: ['uni', 'bi2'] },
     };
     assert.deepEqual(Object.keys(tiny).sort(), EXPERIMENTS.map((e) => e.name).sort(), 'every experiment is covered');

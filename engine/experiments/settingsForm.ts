@@ -1,0 +1,105 @@
+/**
+ * An experiment's settings as a form: the fields the Experiments panel draws, read from the
+ * experiment's zod schema (z.toJSONSchema: ranges, integers, choices, defaults), with a hint
+ * for each in the student's language. Numbers with a range become sliders beside a number
+ * field; a choice, a dropdown; a list of choices, check boxes; a list of numbers, a field of
+ * comma-separated numbers; a nested object (cell-walkthrough's `explore`), a group of these.
+ * The text an experiment trains on comes from the editor, never from the form.
+ */
+import { z } from 'zod';
+import { inLang, type Bilingual, type Lang } from '../core/lang';
+import type { SettingField } from './settingFields';
+export type { SettingField } from './settingFields';
+
+/** Hints by setting name, shared by the experiments that use the name (an experiment's own `hints` come first). */
+export const SETTING_HINTS: Record<string, Bilingual> = {
+  cells: { en: 'The cells to compare: each is a line (or a panel) of the figures.', zh: '要比较的单元：每个是图中的一条线（或一个面板）。' },
+  models: { en: 'The models to compare.', zh: '要比较的模型。' },
+  hidden: { en: 'Hidden units per layer (PyTorch\'s hidden_size).', zh: '每层的隐藏单元数（PyTorch 的 hidden_size）。' },
+  hiddenSize: { en: 'Hidden units (PyTorch\'s hidden_size).', zh: '隐藏单元数（PyTorch 的 hidden_size）。' },
+  embed: { en: 'Size of the character embedding fed to the cell.', zh: '输入单元的字符嵌入维度。' },
+  inputSize: { en: 'Features per input step (PyTorch\'s input_size).', zh: '每个输入时间步的特征数（PyTorch 的 input_size）。' },
+  seqLen: { en: 'Time steps per sequence (PyTorch\'s seq_len).', zh: '每个序列的时间步数（PyTorch 的 seq_len）。' },
+  batch: { en: 'Sequences per step.', zh: '每步的序列数。' },
+  steps: { en: 'Training steps of each run.', zh: '每次运行的训练步数。' },
+  trainSteps: { en: 'Training steps before the second measurement ("after a little training").', zh: '第二次测量之前的训练步数（“少量训练之后”）。' },
+  learningRate: { en: 'Learning rate of the optimiser.', zh: '优化器的学习率。' },
+  irnnLearningRate: { en: 'The IRNN\'s own learning rate (Le et al. 2015 train it with a smaller one: at 1e-2 and above its ReLUs blow up).', zh: 'IRNN 单独的学习率（Le 等 2015 用更小的学习率训练它：1e-2 及以上时它的 ReLU 会爆炸）。' },
+  optimizer: { en: 'torch.optim rule used for training.', zh: '训练使用的 torch.optim 规则。' },
+  seeds: { en: 'How many seeds (new weights and data each): a claim must hold in every one; the figures show their range as a band.', zh: '种子数（每个种子权重和数据都不同）：结论要在每个种子中都成立；图中阴影为它们的范围。' },
+  seed: { en: 'The first seed; the others follow it.', zh: '第一个种子；其余的依次往后。' },
+  influenceLength: { en: 'Positions measured for the influence matrix (how much each input moves each output).', zh: '影响矩阵所测量的位置数（每个输入对每个输出的影响）。' },
+  generateLength: { en: 'Characters each model generates after training (0 = none).', zh: '训练后每个模型生成的字符数（0 表示不生成）。' },
+  numLayers: { en: 'Stacked layers (PyTorch\'s num_layers): only h goes up a layer, never c.', zh: '堆叠的层数（PyTorch 的 num_layers）：只有 h 往上一层传，c 从不。' },
+  bidirectional: { en: 'A second direction reads the sequence backwards; outputs are concatenated (2 x hidden_size).', zh: '第二个方向反向读取序列；输出拼接在一起（2 x hidden_size）。' },
+  batchFirst: { en: 'Inputs and outputs as (batch, seq_len, features) instead of (seq_len, batch, features).', zh: '输入输出的形状为 (batch, seq_len, features)，而不是 (seq_len, batch, features)。' },
+  explore: { en: 'The nn.LSTM module whose shapes the walkthrough explains.', zh: '演练中解释其形状的 nn.LSTM 模块。' },
+  lengths: { en: 'Sequence lengths of the adding problem, one panel each (each length is as long as all the others together).', zh: '加法问题的序列长度，每个长度一个面板（一个长度的耗时约等于其余全部之和）。' },
+  clipNorm: { en: 'Clip the gradient\'s norm to this before each step (0 = off), as torch.nn.utils.clip_grad_norm_.', zh: '每步之前把梯度范数裁剪到此值（0 表示关闭），同 torch.nn.utils.clip_grad_norm_。' },
+  clipNorms: { en: 'Gradient-norm clipping thresholds to compare, one line each (0 = no clipping).', zh: '要比较的梯度范数裁剪阈值，每个一条线（0 表示不裁剪）。' },
+  solvedBelow: { en: 'A run whose training error stays below this for 25 steps has solved the task and stops (0 = always run every step).', zh: '训练误差连续 25 步低于此值即视为解决任务并停止（0 表示总是跑完全部步数）。' },
+  reluRecurrentScale: { en: 'The ReLU RNN\'s recurrent weight W_hh is multiplied by this at initialisation: above 1 its gradient explodes.', zh: '初始化时把 ReLU RNN 的循环权重 W_hh 乘以此值：大于 1 时梯度会爆炸。' },
+  tanhRecurrentScale: { en: 'The tanh RNN\'s recurrent weight W_hh is multiplied by this at initialisation.', zh: '初始化时把 tanh RNN 的循环权重 W_hh 乘以此值。' },
+  maxCharacters: { en: 'Only the first this-many characters of your text are used, so the time does not grow with the file.', zh: '只使用文本的前这么多个字符，耗时不随文件变大。' },
+  vocabMax: { en: 'The most frequent characters kept; the rest share one unknown token (the caption says how much of the text that keeps).', zh: '保留出现最多的这么多个字符，其余共用一个未知符号（图注会说明保留了多少文本）。' },
+  layers: { en: 'Recurrent layers.', zh: '循环层数。' },
+  normalizations: { en: 'Normalisations to compare: none, layer norm (Ba et al. 2016), recurrent batch norm (Cooijmans et al. 2016).', zh: '要比较的归一化：无、层归一化（Ba 等 2016）、循环批归一化（Cooijmans 等 2016）。' },
+  bnGain: { en: 'Recurrent batch norm\'s initial gain gamma (Cooijmans et al. recommend 0.1).', zh: '循环批归一化的初始增益 gamma（Cooijmans 等建议 0.1）。' },
+};
+
+/** A slider is offered where a range is bounded and small enough to drag through. */
+const SLIDER_SPAN = 100_000;
+const NO_MAX = Number.MAX_SAFE_INTEGER;
+
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minItems?: number;
+}
+
+/** The form of an experiment's settings, in `lang`, in the schema's order. */
+export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string, Bilingual> = {}): SettingField[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const hintOf = (key: string) => {
+    const h = hints[key] ?? SETTING_HINTS[key.split('.').pop()!];
+    return h ? inLang(h, lang) : '';
+  };
+  const fields: SettingField[] = [];
+  const walk = (props: Record<string, JsonSchema>, prefix: string, defaults: Record<string, unknown>) => {
+    for (const [name, p] of Object.entries(props)) {
+      const key = prefix + name;
+      const fallback = p.default ?? defaults[name];
+      const bounds = { ...(p.minimum !== undefined ? { min: p.minimum } : {}), ...(p.maximum !== undefined && p.maximum < NO_MAX ? { max: p.maximum } : {}), ...(p.exclusiveMinimum !== undefined ? { exclusiveMin: p.exclusiveMinimum } : {}) };
+      if (p.type === 'object' && p.properties) {
+        walk(p.properties, `${key}.`, (fallback ?? {}) as Record<string, unknown>);
+      } else if ((p.type === 'number' || p.type === 'integer') && typeof fallback === 'number') {
+        const lo = bounds.min ?? bounds.exclusiveMin;
+        // A slider where the range can be dragged through: whole numbers in a bounded range, or decimals between inclusive bounds.
+        const slider = bounds.max !== undefined && (p.type === 'integer' ? lo !== undefined && bounds.max - lo <= SLIDER_SPAN : bounds.min !== undefined);
+        fields.push({ key, hint: hintOf(key), kind: 'number', integer: p.type === 'integer', ...bounds, default: fallback, slider });
+      } else if (p.enum && typeof fallback === 'string') {
+        fields.push({ key, hint: hintOf(key), kind: 'enum', options: p.enum.map(String), default: fallback });
+      } else if (p.type === 'boolean' && typeof fallback === 'boolean') {
+        fields.push({ key, hint: hintOf(key), kind: 'boolean', default: fallback });
+      } else if (p.type === 'array' && p.items?.enum && Array.isArray(fallback)) {
+        fields.push({ key, hint: hintOf(key), kind: 'choices', options: p.items.enum.map(String), minItems: p.minItems ?? 0, default: fallback.map(String) });
+      } else if (p.type === 'array' && (p.items?.type === 'number' || p.items?.type === 'integer') && Array.isArray(fallback)) {
+        const i = p.items;
+        fields.push({
+          key, hint: hintOf(key), kind: 'numbers', integer: i.type === 'integer', minItems: p.minItems ?? 0, default: fallback as number[],
+          ...(i.minimum !== undefined ? { min: i.minimum } : {}), ...(i.maximum !== undefined && i.maximum < NO_MAX ? { max: i.maximum } : {}),
+        });
+      }
+      // Anything else (the text an experiment trains on) is not the form's: it comes from the editor.
+    }
+  };
+  walk(json.properties ?? {}, '', {});
+  return fields;
+}
+

@@ -1,0 +1,75 @@
+/** The Experiments panel's settings form, read from each experiment's schema. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { EXPERIMENTS } from '../../engine/experiments';
+import { settingsForm, SETTING_HINTS } from '../../engine/experiments/settingsForm';
+import { changedSettings, cliCommand, fieldProblem, valueAt } from '../../engine/experiments/settingFields';
+import { translator } from '../../engine/core/lang';
+
+const en = translator('en');
+
+describe('experiment settings as a form', () => {
+  it('every setting of every experiment is a field with its default, range and a hint in both languages', () => {
+    for (const e of EXPERIMENTS) {
+      const defaults = e.schema.parse({}) as Record<string, unknown>;
+      const fields = settingsForm(e.schema, 'en', e.hints);
+      const zh = settingsForm(e.schema, 'zh-cn', e.hints);
+      // Every top-level setting but the text (which comes from the editor) is in the form, nested ones by their dotted key.
+      const keys = new Set(fields.map((f) => f.key.split('.')[0]));
+      for (const key of Object.keys(defaults)) if (key !== 'text') assert.ok(keys.has(key), `${e.name}: ${key} has no field`);
+      for (const [i, f] of fields.entries()) {
+        assert.deepEqual(f.default, valueAt(defaults, f.key), `${e.name}.${f.key}: the field's default is the schema's`);
+        assert.equal(fieldProblem(f, f.default, en), null, `${e.name}.${f.key}: the default passes the field's own check`);
+        assert.ok(f.hint.length > 10 && zh[i].hint.length > 3 && f.hint !== zh[i].hint, `${e.name}.${f.key}: a hint in English and Chinese`);
+      }
+    }
+    assert.ok(Object.values(SETTING_HINTS).every((h) => h.en && h.zh));
+  });
+
+  it('draws numbers with ranges as sliders, choices as dropdowns and check boxes, lists of numbers as a field', () => {
+    const vanishing = settingsForm(EXPERIMENTS.find((e) => e.name === 'vanishing-gradients')!.schema, 'en');
+    const hidden = vanishing.find((f) => f.key === 'hidden')!;
+    assert.deepEqual(hidden.kind === 'number' && [hidden.integer, hidden.min, hidden.max, hidden.slider], [true, 1, 1024, true]);
+    const seed = vanishing.find((f) => f.key === 'seed')!;
+    assert.ok(seed.kind === 'number' && seed.max === undefined && !seed.slider, 'an unbounded number is a number field');
+    const cells = vanishing.find((f) => f.key === 'cells')!;
+    assert.ok(cells.kind === 'choices' && cells.options.includes('lstm-forget1') && cells.minItems === 1);
+    const exploding = settingsForm(EXPERIMENTS.find((e) => e.name === 'exploding-gradients')!.schema, 'en');
+    const clip = exploding.find((f) => f.key === 'clipNorms')!;
+    assert.deepEqual(clip.kind === 'numbers' && [clip.min, clip.default], [0, [0, 1, 5]]);
+    const lr = exploding.find((f) => f.key === 'learningRate')!;
+    assert.ok(lr.kind === 'number' && lr.exclusiveMin === 0 && !lr.slider, 'a rate above 0 is typed, not dragged');
+    const walk = settingsForm(EXPERIMENTS.find((e) => e.name === 'cell-walkthrough')!.schema, 'en');
+    assert.ok(walk.some((f) => f.key === 'explore.bidirectional' && f.kind === 'boolean'));
+    const versus = settingsForm(EXPERIMENTS.find((e) => e.name === 'lstm-vs-gru')!.schema, 'en');
+    assert.ok(!versus.some((f) => f.key === 'text'), 'the text is not a form field');
+    assert.ok(versus.some((f) => f.key === 'optimizer' && f.kind === 'enum' && f.options.includes('sgd')));
+  });
+
+  it('checks a value as the schema would, in the student\'s language', () => {
+    const fields = settingsForm(EXPERIMENTS.find((e) => e.name === 'vanishing-gradients')!.schema, 'en');
+    const hidden = fields.find((f) => f.key === 'hidden')!;
+    assert.equal(fieldProblem(hidden, 2000, en), 'at most 1024');
+    assert.equal(fieldProblem(hidden, 1.5, en), 'a whole number, please');
+    assert.equal(fieldProblem(hidden, NaN, translator('zh-cn')), '请输入数字');
+    assert.equal(fieldProblem(fields.find((f) => f.key === 'cells')!, [], en), 'tick at least one');
+  });
+
+  it('names the changed settings and copies them as a command line the CLI runs', () => {
+    const e = EXPERIMENTS.find((x) => x.name === 'vanishing-gradients')!;
+    const fields = settingsForm(e.schema, 'en');
+    const config = { ...(e.schema.parse({}) as Record<string, unknown>), hidden: 16, seqLen: 12, cells: ['rnn-sigmoid', 'lstm'], trainSteps: 0, seeds: 1 };
+    const changed = changedSettings(fields, config);
+    assert.deepEqual(changed.map(([k]) => k), ['cells', 'hidden', 'seqLen', 'trainSteps', 'seeds']);
+    const command = cliCommand('vanishing-gradients', changed);
+    assert.equal(command, `seqlab experiment vanishing-gradients --set 'cells=["rnn-sigmoid","lstm"]' --set hidden=16 --set seqLen=12 --set trainSteps=0 --set seeds=1`);
+    // The copied line, run by a shell, gives the CLI the same settings.
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+    const r = spawnSync('sh', ['-c', `${command.replace(/^seqlab /, `"${process.execPath}" "${cli}" `)} --json`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { config: Record<string, unknown> };
+    for (const [k, v] of changed) assert.deepEqual(out.config[k], v, k);
+  });
+});
