@@ -35,6 +35,8 @@ const api = connect<ViewState>((m) => {
     strings = m.strings;
     const saved = api.getState();
     if (saved?.text && !result) api.postMessage({ type: 'restore', text: saved.text, title: saved.title });
+    // A probe that arrived before the strings (a busy machine) was drawn with their keys: draw it again with the words.
+    if (result) render();
   } else if (m.type === 'probe') {
     const received = performance.now();
     result = m.result;

@@ -180,7 +180,7 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, Record<
       id: 'activation', title: tr(`${derivative.name} and where the pre-activations fall`, `${derivative.name} 与预激活值的分布`),
       caption: tr(`The curve is the derivative every backward step multiplies by; the bars, ${gates} pre-activations over the whole sequence (share of the most common bin). Sigmoid's derivative is at most 0.25, so a sigmoid RNN's gradient shrinks at every step unless W_hh is large.`,
         `曲线是每一步反向传播都要乘上的导数；柱状为整个序列上${gates}预激活值（以最多的一格为 1）。sigmoid 的导数最多 0.25，所以除非 W_hh 很大，sigmoid RNN 的梯度每一步都会缩小。`),
-      xLabel: tr('pre-activation a', '预激活值 a'), yLabel: tr('derivative; share (tallest bin = 1)', '导数；占比（最高格 = 1）'), x: centers,
+      xLabel: tr('pre-activation a', '预激活值 a'), yLabel: tr('derivative / share', '导数 / 占比'), x: centers,
       series: [
         { name: derivative.name, y: centers.map((a) => round(derivative.f(a), 6)) },
         { name: tr('pre-activations (share)', '预激活值（占比）'), y: o.histogram.map((v) => round(v / tallest, 4)), points: true, dash: true },

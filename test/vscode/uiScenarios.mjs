@@ -103,6 +103,29 @@ async function setTheme(page, label, workbenchClass) {
   await page.waitForTimeout(600); // webviews restyle on the theme change; nothing to wait on but paint
 }
 
+/**
+ * Picks an experiment from "SeqLab: Run Experiment…". Once in CI the picker's input stayed
+ * inert for 30 s after a theme switch (a cause not found; a screenshot is kept): a pick that
+ * cannot type is closed and asked for again, at most three times.
+ */
+async function pickExperiment(page, name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'SeqLab: Run Experiment');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.quick-input-widget input').fill(name, { timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      await page.screenshot({ path: path.join(SHOTS, `experiment-pick-${name}-attempt-${attempt}.png`) });
+      if (attempt >= 3) throw err;
+      console.log(`  picking ${name}: ${err.message.split('\n')[0]}; closing the picker and asking again`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+}
+
 /** Runs the picked experiment from its settings form in the Experiments panel (as it stands: the defaults unless changed). */
 async function runFromForm(page, name) {
   const panel = await webviewWith(page, '#run-experiment');
@@ -726,10 +749,7 @@ await scenario('every experiment with its defaults: a plan and an estimate first
     let previousHeadline = null;
     for (const [i, name] of EXPERIMENTS.entries()) {
       const started = Date.now();
-      await runCommand(page, 'SeqLab: Run Experiment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
-      await page.locator('.quick-input-widget input').fill(name);
-      await page.keyboard.press('Enter');
+      await pickExperiment(page, name);
       await runFromForm(page, name); // the default settings
       const panel = await webviewWith(page, '#root h2');
       // Before the first run ends: what will run and about how long.
