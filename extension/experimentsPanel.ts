@@ -11,7 +11,7 @@ import { langOf } from '../engine/core/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
-import { changedSettings, cliCommand, type SettingField } from '../engine/experiments/settingFields';
+import { changedSettings, cliCommand, formatSettingValue as show, type SettingField } from '../engine/experiments/settingFields';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -212,7 +212,6 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
 
 /** "Made with the default settings." or "Made with hidden 64 (default 128), seqLen 200 (default 100)." */
 function settingsNote(fields: SettingField[], config: Record<string, unknown>): string {
-  const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
   const changed = changedSettings(fields, config);
   return changed.length
     ? t('Made with {0}.', changed.map(([key, value]) => t('{0} {1} (default {2})', key, show(value), show(fields.find((f) => f.key === key)!.default))).join(', '))

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage } from './protocol';
-import { changedSettings, fieldProblem, valueAt, type SettingField } from '../engine/experiments/settingFields';
+import { changedSettings, fieldProblem, formatSettingValue as fmt, valueAt, type SettingField } from '../engine/experiments/settingFields';
 import { placeLabels } from './markLabels';
 import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
@@ -56,7 +56,6 @@ function setValueAt(config: Record<string, unknown>, key: string, value: unknown
   return { ...config, [head]: setValueAt((config[head] as Record<string, unknown>) ?? {}, rest.join('.'), value) };
 }
 
-const fmt = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
 
 /** An experiment's settings: a field per setting (slider and number, dropdown, check boxes), its hint, its problem, and whether it was changed. */
 function drawForm(m: ExperimentFormMessage): void {

@@ -17,6 +17,9 @@ export type SettingField = FieldBase & (
   | { kind: 'boolean'; default: boolean }
 );
 
+/** A setting's value as the form's lines and the captions write it: "64", "lstm, gru", "0, 1, 5". */
+export const formatSettingValue = (value: unknown): string => (Array.isArray(value) ? value.join(', ') : String(value));
+
 /** The config's value at a dotted key. */
 export function valueAt(config: Record<string, unknown>, key: string): unknown {
   return key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), config);
