@@ -33,6 +33,8 @@ let layout: TrainingLayout = 'sidebar';
 let wasRunning: boolean | undefined;
 /** Where the chart marks the start of overfitting (x in the chart's axis), drawn by the chart's draw hook. */
 let overfitMark: { x: number; label: string } | null = null;
+/** Where the shown run began to overfit (engine/core/curve.ts), found once per state for the card and the chart. */
+let overfitting: ReturnType<typeof overfittingFrom> = null;
 const root = document.getElementById('root')!;
 const api = connect<ViewState>((m) => {
   if (m.type === 'init') {
@@ -237,11 +239,11 @@ function drawOutcome(state: TrainingStatePayload): void {
     else if (state.running) parts.splice(1, 0, el('div', { class: 'label' }, `${strings.bestValLoss ?? 'best validation loss'} ${inUnit(Math.min(...state.val.map((p) => p.loss)), state.units).toFixed(3)}`, line));
   }
   // Last in the card (the next steps stay in view): overfitting, with what helps folded under it.
-  const overfitting = overfittingFrom(state.val, state.train);
   if (overfitting) {
-    parts.push(el('div', { id: 'overfitting', class: 'warning' },
-      (strings.overfittingAdvice ?? 'Overfitting from step {0}.').replace('{0}', String(overfitting.fromStep)).replace('{1}', String(OVERFITTING_RISES)),
-      el('details', {}, el('summary', {}, strings.overfittingHelpsTitle ?? 'What helps?'), strings.overfittingHelps ?? '')));
+    // One line folded: in a narrow side bar the explanation would push the chart out of view.
+    parts.push(el('details', { id: 'overfitting', class: 'warning' },
+      el('summary', {}, (strings.overfittingSummary ?? 'Overfitting from step {0}: why, and what helps').replace('{0}', String(overfitting.fromStep))),
+      `${(strings.overfittingAdvice ?? '').replace('{0}', String(overfitting.fromStep)).replace('{1}', String(OVERFITTING_RISES))} ${strings.overfittingHelps ?? ''}`));
   }
   if (state.message) parts.push(el('div', { class: 'warning' }, state.message));
   card.replaceChildren(...parts);
@@ -271,6 +273,7 @@ function updateSummary(): void {
 
 function draw(state: TrainingStatePayload): void {
   lastState = state;
+  overfitting = overfittingFrom(state.val, state.train);
   const status = document.getElementById('status');
   if (!status) return;
   const start = document.getElementById('start') as HTMLElement & { disabled: boolean };
@@ -339,10 +342,10 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
   const uniformLine = flat(baselines?.uniform);
   const unigramLine = flat(baselines?.unigram);
   host.dataset.baselines = baselines ? `${inUnit(baselines.uniform, unit)},${inUnit(baselines.unigram, unit)}` : '';
-  const overfitting = overfittingFrom(state.val, state.train);
-  const markPoint = overfitting ? state.val.find((p) => p.step === overfitting.fromStep) : undefined;
-  overfitMark = overfitting && markPoint ? { x: x(markPoint), label: (strings.overfittingMark ?? 'overfitting from step {0}').replace('{0}', String(overfitting.fromStep)) } : null;
-  host.dataset.overfittingFrom = overfitting ? String(overfitting.fromStep) : '';
+  const from = overfitting?.fromStep;
+  const markPoint = from === undefined ? undefined : state.val.find((p) => p.step === from);
+  overfitMark = markPoint ? { x: x(markPoint), label: (strings.overfittingMark ?? 'overfitting from step {0}').replace('{0}', String(from)) } : null;
+  host.dataset.overfittingFrom = from === undefined ? '' : String(from);
 
   // The legend: names and latest values (no uPlot "Value: --" row).
   const legend = document.getElementById('legend')!;
