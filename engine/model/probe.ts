@@ -12,6 +12,7 @@ import { tf } from '../core/backend';
 import { stableNorm } from '../nn/ops';
 import type { CharLM } from './charlm';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
+import { connectivity, type ConnectivityMatrix } from './connectivity';
 
 export interface Matrix { rows: number; cols: number; data: Float32Array }
 
@@ -43,6 +44,8 @@ export interface ProbeResult {
   gradientNorms: Float32Array[];
   /** (L, L): row t, column s. Absent when the text is longer than `maxInfluenceLength`. */
   influence?: Matrix;
+  /** (L, window): what drove each prediction (connectivity.ts). Present when asked for. */
+  connectivity?: ConnectivityMatrix;
   warnings: string[];
 }
 
@@ -58,6 +61,8 @@ export interface ProbeOptions {
   includeLast?: boolean;
   /** Gradient norms through time cost a backward pass with a hook per position (default true). */
   gradientNorms?: boolean;
+  /** Connectivity over this many characters back (0 or absent = not wanted). */
+  connectivityWindow?: number;
 }
 
 const toMatrix = (t: tf.Tensor): Matrix => ({ rows: t.shape[0], cols: t.size / t.shape[0], data: t.dataSync() as Float32Array });
@@ -187,7 +192,15 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
       } else if (maxInfluence > 0) {
         warnings.push(`the influence matrix was skipped: the text has ${L} positions, more than ${maxInfluence}`);
       }
-      return { tokens: read.map(token), logits: logits!, layers, surprisal, gradientNorms, influence, warnings };
+      // The states are the gate pass's (its first L rows: `includeLast` adds one after them).
+      const window = options.connectivityWindow ?? 0;
+      const drove = window > 0
+        ? connectivity(model, inputs, targets, window, {
+          h: layers.map((l) => l.h.data.subarray(0, L * l.h.cols)),
+          ...(layers[0].c ? { c: layers.map((l) => l.c!.data.subarray(0, L * l.c!.cols)) } : {}),
+        })
+        : undefined;
+      return { tokens: read.map(token), logits: logits!, layers, surprisal, gradientNorms, influence, ...(drove ? { connectivity: drove } : {}), warnings };
     } finally {
       input.dispose();
       if (readInput !== input) readInput.dispose();

@@ -15,6 +15,7 @@ import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
 import type { SettingField } from '../experiments/settingFields';
 import { LANGS } from '../core/lang';
 import type { ProbeResult } from '../model/probe';
+import { CONNECTIVITY_MAX_WINDOW, type Drivers } from '../model/connectivityTypes';
 import type { SampleSummary } from '../model/sample';
 import { TrainRequestSchema } from '../train/request';
 import type { TrainSummary } from '../train/session';
@@ -43,8 +44,10 @@ export const RequestSchema = z.discriminatedUnion('type', [
   /** Probe the active model on `text`. */
   z.object({
     type: z.literal('probe'), id: z.number().int(), text: z.string(),
-    options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional(), includeLast: z.boolean().optional(), gradientNorms: z.boolean().optional() }).strict().optional(),
+    options: z.object({ maxLength: z.number().int().positive().optional(), maxInfluenceLength: z.number().int().min(0).optional(), includeLast: z.boolean().optional(), gradientNorms: z.boolean().optional(), connectivityWindow: z.number().int().min(0).max(CONNECTIVITY_MAX_WINDOW).optional() }).strict().optional(),
   }),
+  /** What drove the last character of `text` (connectivity over `window` characters back), in the text's own offsets. */
+  z.object({ type: z.literal('whatDrove'), id: z.number().int(), text: z.string(), window: z.number().int().min(1).max(CONNECTIVITY_MAX_WINDOW).optional() }),
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
   /** `lang`: the language of everything it says (default English). */
   z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional() }),
@@ -69,6 +72,7 @@ export interface ReplyMap {
   exportTorch: { dir: string; files: string[] };
   sample: SampleSummary;
   probe: ProbeResult;
+  whatDrove: Drivers;
   experiment: { name: string; config: unknown; output: ExperimentOutput<unknown> };
   /** `form`: the experiment's settings as the panel's form draws them (settingsForm.ts). */
   listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown; form: SettingField[] }>;

@@ -15,6 +15,7 @@ import { TextTooShortError } from '../text/corpus';
 import { inLang } from '../core/lang';
 import { settingsForm } from '../experiments/settingsForm';
 import { probe } from '../model/probe';
+import { whatDrove } from '../model/connectivity';
 import { sample } from '../model/sample';
 import type { NamedArray } from '../checkpoint/safetensors';
 import type { Vocabulary } from '../text/vocabulary';
@@ -77,6 +78,7 @@ function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
     ...result.layers.flatMap((l) => [...Object.values(l.gates), l.h, ...(l.c ? [l.c] : [])].map((m) => m.data)),
     ...result.gradientNorms,
     ...(result.influence ? [result.influence.data] : []),
+    ...(result.connectivity ? [result.connectivity.data] : []),
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
@@ -159,6 +161,12 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
     const { model, vocabulary } = await requireModel();
     await ensureBackend();
     return probe(model, vocabulary, r.text, r.options ?? {});
+  },
+
+  async whatDrove(r) {
+    const { model, vocabulary } = await requireModel();
+    await ensureBackend();
+    return whatDrove(model, vocabulary, r.text, r.window);
   },
 
   async experiment(r) {

@@ -50,8 +50,17 @@ describe('seqlab command line', () => {
     assert.equal(p.tokens.length, 10);
     assert.deepEqual(Object.keys(p.layers[0].gates).sort(), ['f', 'g', 'i', 'o']);
     assert.equal(p.influence.length, 10);
+    // Connectivity: a row per prediction, as long as the text before it (the window is 100).
+    assert.equal(p.connectivity.window, 100);
+    assert.deepEqual(p.connectivity.rows.map((row: number[]) => row.length), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const row of p.connectivity.rows) assert.ok(row[0] > 0, 'a prediction depends on the character it reads');
+    const short = JSON.parse(seqlab('probe', '--model', model, '--text', 'hello gates', '--json', '--window', '3').stdout);
+    assert.deepEqual(short.connectivity.rows.map((row: number[]) => row.length), [1, 2, 3, 3, 3, 3, 3, 3, 3, 3]);
+    short.connectivity.rows[9].forEach((v: number, k: number) => assert.ok(Math.abs(v - p.connectivity.rows[9][k]) <= 1e-5 * Math.max(1, v)));
+    assert.equal(JSON.parse(seqlab('probe', '--model', model, '--text', 'hello', '--json', '--window', '0').stdout).connectivity, null);
     const table = seqlab('probe', '--model', model, '--text', 'hello');
     assert.match(table.stdout, /mean surprisal [\d.]+ bits\/char/);
+    assert.match(table.stdout, /what drove the last prediction \("o"\), strongest first: "l" 0 back [\d.e+-]+/);
   });
 
   it('fails with readable messages and non-zero exit codes', () => {
