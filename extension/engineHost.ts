@@ -161,9 +161,15 @@ export class EngineHost implements vscode.Disposable {
     return { result, cancel: async () => { cancelled = true; await job?.cancel(); } };
   }
 
-  async probe(text: string, options?: { maxLength?: number; maxInfluenceLength?: number; includeLast?: boolean; gradientNorms?: boolean }): Promise<ReplyMap['probe']> {
+  async probe(text: string, options?: { maxLength?: number; maxInfluenceLength?: number; includeLast?: boolean; gradientNorms?: boolean; connectivityWindow?: number }): Promise<ReplyMap['probe']> {
     await this.ready();
     return this.client.request('probe', { text, ...(options ? { options } : {}) });
+  }
+
+  /** What drove the last character of `text`, in `text`'s own offsets. */
+  async whatDrove(text: string, window: number): Promise<ReplyMap['whatDrove']> {
+    await this.ready();
+    return this.client.request('whatDrove', { text, window });
   }
 
   async save(dir: string): Promise<ReplyMap['save']> {

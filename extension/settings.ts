@@ -10,6 +10,7 @@ import { inLang, type Lang } from '../engine/core/lang';
 import { parseTrainConfig, type TrainConfig } from '../engine/train/config';
 import { SETTING_FIELDS, checkField, configFromSettings } from '../engine/train/configFields';
 import type { FieldSpec } from '../webview/protocol';
+import { CONNECTIVITY_MAX_WINDOW, CONNECTIVITY_WINDOW } from '../engine/model/connectivityTypes';
 
 export interface Settings {
   /**
@@ -27,6 +28,8 @@ export interface Settings {
   units: 'nats' | 'bits';
   storage: 'global' | 'workspace';
   filesGlob: string;
+  /** Show What Drove This Character and the inspector's connectivity: characters back measured (`seqlab.connectivity.window`). */
+  connectivityWindow: number;
 }
 
 /** The Training view's form: a field per training setting, in the schema's order, labelled in `lang`. */
@@ -87,5 +90,6 @@ export function readSettings(get: Getter): Settings {
     storage: get('storage.location') === 'workspace' ? 'workspace' : 'global',
     units: get('units') === 'bits' ? 'bits' : 'nats',
     filesGlob: typeof glob === 'string' && glob.trim() ? glob.trim() : '**/*.{md,txt}',
+    connectivityWindow: num('connectivity.window', CONNECTIVITY_WINDOW, 1, CONNECTIVITY_MAX_WINDOW, true),
   };
 }

@@ -7,6 +7,7 @@ import { trackTextEditors, type CommandContext } from './context';
 import { registerExperimentCommands } from './experiments';
 import { registerGenerationCommands } from './generation';
 import { registerInspectionCommands } from './inspection';
+import { registerDriverCommands } from './drivers';
 import { registerModelCommands } from './models';
 import { registerTrainingCommands } from './training';
 
@@ -19,6 +20,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     ...registerTrainingCommands(c),
     ...registerGenerationCommands(c),
     ...registerInspectionCommands(c),
+    ...registerDriverCommands(c),
     ...registerModelCommands(c),
     ...registerExperimentCommands(c),
   ];

@@ -31,7 +31,7 @@ function localisedLiterals(file: string): string[] {
 test('every l10n string of the extension has a Chinese translation', () => {
   const bundle = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
   const dir = path.join(ROOT, 'extension');
-  const strings = new Set(fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).flatMap((f) => localisedLiterals(path.join(dir, f))));
+  const strings = new Set((fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).flatMap((f) => localisedLiterals(path.join(dir, f))));
   assert.ok(strings.size > 100, `only ${strings.size} localised strings found: the scan is broken`);
   const missing = [...strings].filter((s) => !(s in bundle));
   assert.deepEqual(missing, [], `strings without a zh-cn translation:\n${missing.join('\n')}`);

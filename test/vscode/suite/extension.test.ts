@@ -120,7 +120,7 @@ describe('SeqLab in VS Code', function () {
     assert.deepEqual(loaded, [], 'no TensorFlow.js module in the extension host');
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['seqlab.trainOnSelection', 'seqlab.trainOnFile', 'seqlab.trainOnFiles', 'seqlab.stopTraining', 'seqlab.generateContinuation',
-      'seqlab.inspectSelection', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.exportTorchProject', 'seqlab.selectBackend', 'seqlab.showLog']) {
+      'seqlab.inspectSelection', 'seqlab.showWhatDrove', 'seqlab.hideWhatDrove', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.exportTorchProject', 'seqlab.selectBackend', 'seqlab.showLog']) {
       assert.ok(commands.includes(id), id);
     }
   });
@@ -197,6 +197,34 @@ describe('SeqLab in VS Code', function () {
     assert.equal([...after.slice(original.length)].length, 80);
     await vscode.commands.executeCommand('undo');
     assert.equal(editor.document.getText(), original, 'one undo restores the document');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('shows what drove the character before the cursor as shading before it, cleared by an edit or Esc, the document untouched', async () => {
+    const editor = await openNotes();
+    const original = editor.document.getText();
+    const end = editor.document.positionAt(Math.min(original.length, 300));
+    editor.selection = new vscode.Selection(end, end);
+    type Shown = { target: { start: number; end: number; text: string; probability: number }; shaded: Array<{ start: number; end: number; text: string; level: number }> };
+    const shown = await vscode.commands.executeCommand<Shown>('seqlab.showWhatDrove');
+    const endOffset = editor.document.offsetAt(end);
+    assert.equal(shown.target.end, endOffset);
+    assert.equal(shown.target.text, original.slice(shown.target.start, shown.target.end));
+    assert.ok(shown.target.probability > 0 && shown.target.probability <= 1);
+    // The shading is the window (100 by default) before the character, at the document's own offsets.
+    assert.ok(shown.shaded.length > 50 && shown.shaded.length <= 100, `${shown.shaded.length} characters shaded`);
+    for (const d of shown.shaded) {
+      assert.equal(original.slice(d.start, d.end), d.text);
+      assert.ok(d.end <= shown.target.start && d.start >= shown.target.start - 200);
+    }
+    assert.ok(shown.shaded.some((d) => d.level === 5), 'the strongest character has the darkest shade');
+    assert.equal(editor.document.getText(), original, 'showing changes nothing in the document');
+    // Esc's command clears it (and says it did); an edit clears it too.
+    assert.equal(await vscode.commands.executeCommand('seqlab.hideWhatDrove'), true);
+    assert.equal(await vscode.commands.executeCommand('seqlab.hideWhatDrove'), false);
+    await vscode.commands.executeCommand('seqlab.showWhatDrove');
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'x'));
+    assert.equal(await vscode.commands.executeCommand('seqlab.hideWhatDrove'), false, 'an edit cleared the shading');
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
