@@ -5,7 +5,7 @@
 import { computeFlow } from '../engine/experiments/gradientFlow';
 import { FLOW_CELLS } from '../engine/experiments/gradientFlowMath';
 
-const base = { hidden: 64, seqLen: 100, init: 'uniform', gain: 1, forgetBias: 0, inputScale: 1, normalization: 'none', clip: 0, seed: 1 } as const;
+const base = { hidden: 64, seqLen: 100, init: 'uniform', gain: 1, forgetBias: 0, inputScale: 1, normalization: 'none', clip: 0, seed: 1, seeds: 1 } as const;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const [label, size] of [['defaults (hidden 64, length 100)', {}], ['largest (hidden 256, length 300)', { hidden: 256, seqLen: 300 }]] as const) {
   for (const cell of FLOW_CELLS) {

@@ -64,6 +64,10 @@ export class ExperimentsPanel {
       } else if (m.type === 'runExperiment') {
         if (this.form?.name === m.name) this.form = { ...this.form, values: m.config };
         void ExperimentsPanel.runner?.({ name: m.name, config: m.config });
+      } else if (m.type === 'playgroundShown') {
+        // What the playground drew in the panel: exports and a reload use it, as for a run's result.
+        if (this.form?.name === 'gradient-flow' && m.message.output) this.form = { ...this.form, values: m.message.output.config as Record<string, unknown> };
+        this.post(m.message, undefined, { echo: false });
       } else if (m.type === 'copyExperimentCommand') {
         const fields = this.form?.name === m.name ? this.form.fields : [];
         const command = cliCommand(m.name, changedSettings(fields, m.config));
@@ -76,7 +80,7 @@ export class ExperimentsPanel {
   /** After a window reload: VS Code hands back the panel; the webview redraws its last result from its own state. */
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): void {
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments', { worker: 'flowWorker.js' });
     ExperimentsPanel.current = new ExperimentsPanel(panel, log);
   }
 
@@ -86,7 +90,7 @@ export class ExperimentsPanel {
       return ExperimentsPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, t('SeqLab: Experiments'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments');
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments', { worker: 'flowWorker.js' });
     ExperimentsPanel.current = new ExperimentsPanel(panel, log);
     return ExperimentsPanel.current;
   }
@@ -97,14 +101,15 @@ export class ExperimentsPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  post(message: ExperimentMessage, result?: ReplyMap['experiment']): void {
+  /** `echo: false`: the webview drew it itself (the playground); keep it without sending it back. */
+  post(message: ExperimentMessage, result?: ReplyMap['experiment'], options: { echo?: boolean } = {}): void {
     this.last = message;
     const o = message.output;
     // A message made on the host (Compare Runs) carries what the exports need itself.
     if (result) this.result = result;
     else if (o) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result ?? o.config } } as ReplyMap['experiment'];
     if (o && this.result) void ExperimentsPanel.memento?.update(KEPT_KEY, { message, result: this.result } satisfies KeptResult);
-    void this.panel.webview.postMessage(message);
+    if (options.echo !== false) void this.panel.webview.postMessage(message);
   }
 
   private async export(format: 'json' | 'csv' | 'png' | 'svg', figureId?: string, data?: string): Promise<void> {
@@ -123,6 +128,12 @@ export class ExperimentsPanel {
         const columns = f.series.flatMap((s) => [[s.name, s.y], ...(s.band ? [[`${s.name} (min over seeds)`, s.band.lower], [`${s.name} (max over seeds)`, s.band.upper]] : [])] as Array<[string, Array<number | null>]>);
         lines.push('', cell(f.title), [cell(f.xLabel), ...columns.map(([name]) => cell(name))].join(','));
         f.x.forEach((x, i) => lines.push([x, ...columns.map(([, y]) => y[i] ?? '')].join(',')));
+        // A heatmap: a row per unit (y), a column per x.
+        if (f.heatmap) {
+          const hm = f.heatmap;
+          lines.push([cell(`${f.yLabel} \\ ${f.xLabel}`), ...f.x].join(','));
+          hm.y.forEach((y, r) => lines.push([y, ...f.x.map((_, i) => hm.values[r * f.x.length + i])].join(',')));
+        }
       }
       bytes = Buffer.from(lines.join('\n') + '\n');
     } else if (format === 'png') {

@@ -15,6 +15,8 @@ export const INSPECTOR_VIEW_TYPE = 'seqlab.inspector';
 
 /** The inspector shows up to this many characters; more would make a very wide picture for little gain. */
 export const INSPECTOR_MAX_CHARACTERS = 4000;
+/** Connectivity is computed for up to this many characters (about 6 s for the default model on 2 cores; it grows with the text). */
+export const INSPECTOR_CONNECTIVITY_CHARACTERS = 2000;
 
 /**
  * The probe as the webview takes it. The matrices stay Float32Arrays: VS Code passes typed
@@ -39,6 +41,8 @@ export class InspectorPanel {
   private static current: InspectorPanel | undefined;
   private text = '';
   private title = '';
+  /** The connectivity window (`seqlab.connectivity.window`), set when the commands are registered. */
+  static connectivityWindow: () => number = () => 100;
 
   private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly engine: EngineHost, private readonly log: vscode.LogOutputChannel) {
     panel.webview.options = webviewOptions(extensionUri);
@@ -52,6 +56,8 @@ export class InspectorPanel {
       } else if (m.type === 'ready') {
         void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: engine.state } satisfies ToWebview);
         if (this.text) void this.probe(this.text, this.title);
+      } else if (m.type === 'wantConnectivity') {
+        void this.connectivity(m.request);
       } else if (m.type === 'restore') {
         // After a reload: the webview remembers what it showed; probe it again.
         void this.probe(m.text, m.title);
@@ -76,6 +82,22 @@ export class InspectorPanel {
 
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, engine: EngineHost, log: vscode.LogOutputChannel): void {
     InspectorPanel.current = new InspectorPanel(panel, extensionUri, engine, log);
+  }
+
+  /** What drove each character of the text shown (asked for by the webview when the student picks it: it takes seconds). */
+  private async connectivity(request: number): Promise<void> {
+    const text = this.text;
+    const window = InspectorPanel.connectivityWindow();
+    const covered = [...text].slice(0, INSPECTOR_CONNECTIVITY_CHARACTERS).join('');
+    const characters = [...covered].length;
+    try {
+      const r = await this.engine.probe(covered, { includeLast: true, maxLength: INSPECTOR_CONNECTIVITY_CHARACTERS, maxInfluenceLength: 0, gradientNorms: false, connectivityWindow: window });
+      const matrix = r.connectivity ? { rows: r.connectivity.rows, cols: r.connectivity.cols, data: r.connectivity.data } : null;
+      await this.panel.webview.postMessage({ type: 'connectivity', request, window, characters, matrix } satisfies ToWebview);
+    } catch (err) {
+      this.log.error(`inspector connectivity: ${(err as Error).message}`);
+      await this.panel.webview.postMessage({ type: 'connectivity', request, window, characters, matrix: null, error: (err as Error).message } satisfies ToWebview);
+    }
   }
 
   async probe(text: string, title: string): Promise<void> {

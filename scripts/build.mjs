@@ -95,7 +95,9 @@ const webviewBuild = {
   bundle: true, platform: 'browser', format: 'esm', target: 'es2022', outdir: join(outdir, 'webview'),
   sourcemap: !production, minify: production, logLevel: 'warning', plugins: [problemMatcher],
 };
-const contexts = await Promise.all([...nodeBundles.map((b) => esbuild.context({ ...common, ...b })), esbuild.context(webviewBuild)]);
+/** The playground's web worker: a classic script (the panel starts it from a blob of its text). */
+const flowWorkerBuild = { ...webviewBuild, entryPoints: { flowWorker: 'webview/flowWorker.ts' }, format: 'iife', sourcemap: production ? false : 'inline' };
+const contexts = await Promise.all([...nodeBundles.map((b) => esbuild.context({ ...common, ...b })), esbuild.context(webviewBuild), esbuild.context(flowWorkerBuild)]);
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

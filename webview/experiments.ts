@@ -11,12 +11,12 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import uPlot from 'uplot';
-import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage } from './protocol';
-import { changedSettings, fieldProblem, formatSettingValue as fmt, valueAt, type SettingField } from '../engine/experiments/settingFields';
+import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage, FlowWorkerReply, FlowWorkerRequest } from './protocol';
+import { changedSettings, fieldProblem, formatSettingValue as fmt, parseStateString, stateString, valueAt, type SettingField } from '../engine/experiments/settingFields';
 import { placeLabels } from './markLabels';
 import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
-import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
+import { css, forgetThemeColours, lineColour, themeRgb, withAlpha } from './themeColours';
 
 let strings: Record<string, string> = {};
 // The settings form above, the result (figures, tables) under it: a new result leaves the form as the student left it.
@@ -82,15 +82,164 @@ function drawForm(m: ExperimentFormMessage): void {
     el('p', { class: 'form-help' }, strings.settingsHelp ?? ''),
     el('div', { class: 'settings-grid' }, ...groups),
     el('p', { id: 'changed-line', class: 'label' }),
-    el('div', { class: 'controls' }, run, reset, copy));
+    el('div', { class: 'controls' }, run, reset, copy),
+    ...(m.name === PLAYGROUND ? [playgroundControls()] : []));
   formHost.replaceChildren(box);
+  // The playground's layout: the settings beside the figures, which stay in view while a slider moves.
+  document.body.classList.toggle('playground', m.name === PLAYGROUND);
   updateChanged();
   updateRunButton();
+  requestPreview(); // the playground draws at once, and again for a reset or a pasted state
 }
 
 function saveForm(next: ExperimentFormMessage): void {
   form = next;
   api.setState({ ...api.getState(), form: next });
+}
+
+/**
+ * The gradient-flow playground's live mode: every change asks the panel's web worker
+ * (flowWorker.ts) for the new picture. At most one request is in flight; changes made
+ * meanwhile are sent, latest only, when its answer arrives, so a fast drag never builds a
+ * queue and the picture follows the slider. The previous picture stays until the new one is
+ * drawn (a longer one says it is computing).
+ */
+const PLAYGROUND = 'gradient-flow';
+const ACROSS_SEEDS = 5;
+const isPlayground = () => form?.name === PLAYGROUND;
+let previewSeq = 0;
+let previewInFlight = false;
+let previewWanted = false;
+/** When the change being computed was made (for "drawn N ms after your change"). */
+let changedAt = 0;
+let slowTimer: ReturnType<typeof setTimeout> | undefined;
+/** The gradient curve last drawn and its settings: drawn faint under the next one. */
+let previousCurve: { y: Array<number | null>; state: string } | undefined;
+let shownCurve: { y: Array<number | null>; state: string } | undefined;
+
+let worker: Promise<Worker> | undefined;
+
+/** The playground's worker, started once from a blob of its script's text (a webview cannot start one from its resource origin). */
+function playgroundWorker(): Promise<Worker> {
+  worker ??= fetch(page.dataset.worker ?? '')
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status} ${r.statusText}`))))
+    .then((code) => {
+      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+      w.onmessage = (e: MessageEvent<FlowWorkerReply>) => previewArrived(e.data);
+      w.onerror = (e) => previewArrived({ seq: previewSeq, error: e.message });
+      return w;
+    });
+  return worker;
+}
+
+/** After the slider rests: the host keeps what is shown (exports, a reload) without a message per step. */
+let restTimer: ReturnType<typeof setTimeout> | undefined;
+
+function requestPreview(): void {
+  if (!form || !isPlayground() || problems.size) return;
+  if (previewInFlight) {
+    previewWanted = true;
+    return;
+  }
+  previewInFlight = true;
+  previewWanted = false;
+  changedAt = performance.now();
+  const request: FlowWorkerRequest = { seq: ++previewSeq, config: form.values, lang: strings.lang === 'zh-cn' ? 'zh-cn' : 'en' };
+  playgroundWorker().then((w) => w.postMessage(request), (err: Error) => previewArrived({ seq: request.seq, error: err.message }));
+  clearTimeout(slowTimer);
+  // Past 150 ms the student should know the new picture is coming (the old one stays meanwhile).
+  slowTimer = setTimeout(() => {
+    const status = document.getElementById('flow-status');
+    if (status) status.textContent = strings.computingPreview ?? 'Computing…';
+  }, 150);
+}
+
+function previewArrived(m: FlowWorkerReply): void {
+  previewInFlight = false;
+  clearTimeout(slowTimer);
+  const status = document.getElementById('flow-status');
+  if (m.error || !m.output) {
+    if (status) status.textContent = m.error ?? '';
+  } else if (!previewWanted) {
+    // Draw only the latest setting's picture: a newer change is computed next anyway.
+    const state = form ? stateString(form.fields, form.values) : '';
+    const gradient = m.output.figures.find((f) => f.id === 'gradient');
+    if (gradient && shownCurve && shownCurve.state !== state) previousCurve = shownCurve;
+    if (gradient) shownCurve = { y: gradient.series[0].y, state };
+    // Each caption ends with the settings that made it, as a run's captions do (the host adds it there).
+    const made = madeWith(form);
+    const withNote = { ...m.output, figures: m.output.figures.map((f) => ({ ...f, caption: `${f.caption} ${made}` })) };
+    const output = previousCurve && gradient && previousCurve.state !== state
+      ? { ...withNote, figures: withNote.figures.map((f) => (f.id === 'gradient' ? { ...f, series: [{ name: `${strings.previousSetting ?? 'previous setting'} (${previousCurve!.state})`, y: previousCurve!.y, faint: true }, ...f.series] } : f)) }
+      : withNote;
+    const message: ExperimentMessage = { type: 'experiment', title: shown?.title ?? form?.title ?? '', description: shown?.description ?? form?.description ?? '', running: false, output };
+    api.setState({ ...api.getState(), last: message });
+    const arrived = performance.now();
+    if (!updateInPlace(message)) render(message);
+    const drawnMs = performance.now() - changedAt;
+    document.body.dataset.previewRoundTripMs = String(Math.round(arrived - changedAt));
+    document.body.dataset.previewRenderMs = String(Math.round(performance.now() - arrived));
+    const seconds = (m.output.result as { seconds?: number } | undefined)?.seconds ?? 0;
+    if (status) status.textContent = (strings.previewTime ?? 'Computed in {0} ms, drawn {1} ms after your change.').replace('{0}', String(Math.round(seconds * 1000))).replace('{1}', String(Math.round(drawnMs)));
+    document.body.dataset.previewMs = String(Math.round(drawnMs));
+    document.body.dataset.previewSeq = String(m.seq);
+    clearTimeout(restTimer);
+    restTimer = setTimeout(() => api.postMessage({ type: 'playgroundShown', message }), 400);
+  }
+  if (previewWanted) requestPreview();
+}
+
+/** "Made with cell lstm (default rnn-tanh)." from the form: the same words as the host's note on a run's captions. */
+function madeWith(f: ExperimentFormMessage | undefined): string {
+  const changed = f ? changedSettings(f.fields, f.values) : [];
+  return changed.length
+    ? (strings.madeWith ?? 'Made with {0}.').replace('{0}', changed.map(([k, v]) => (strings.madeWithItem ?? '{0} {1} (default {2})').replace('{0}', k).replace('{1}', fmt(v)).replace('{2}', fmt(f!.fields.find((x) => x.key === k)!.default))).join(', '))
+    : (strings.madeWithDefaults ?? 'Made with the default settings.');
+}
+
+/** Under the playground's form: its state string (copy, paste and apply), Run across seeds, and what the live mode is doing. */
+function playgroundControls(): HTMLElement {
+  const state = el('vscode-textfield', { id: 'flow-state', value: form ? stateString(form.fields, form.values) : '', 'aria-label': strings.playgroundState ?? 'State' }) as HTMLElement & { value: string };
+  const problem = el('vscode-form-helper', { id: 'flow-state-problem', class: 'problem' });
+  const apply = () => {
+    if (!form) return;
+    const parsed = parseStateString(form.fields, state.value, (en, zh) => (strings.lang === 'zh-cn' ? zh : en));
+    if ('error' in parsed) {
+      problem.textContent = parsed.error;
+      return;
+    }
+    problem.textContent = '';
+    saveForm({ ...form, values: { ...form.values, ...parsed.values } });
+    drawForm(form);
+  };
+  state.addEventListener('keydown', (e) => {
+    if ((e as KeyboardEvent).key === 'Enter') apply();
+  });
+  const applyButton = el('vscode-button', { id: 'apply-state', secondary: '' }, strings.applyState ?? 'Apply');
+  applyButton.addEventListener('click', apply);
+  const copyButton = el('vscode-button', { id: 'copy-state', secondary: '' }, strings.copyState ?? 'Copy state');
+  copyButton.addEventListener('click', () => {
+    void navigator.clipboard?.writeText(state.value).catch(() => undefined);
+    problem.textContent = (strings.stateCopied ?? 'Copied the state: {0}').replace('{0}', state.value);
+  });
+  const seeds = el('vscode-button', { id: 'run-seeds' }, (strings.runAcrossSeeds ?? 'Run across {0} seeds').replace('{0}', String(ACROSS_SEEDS)));
+  seeds.addEventListener('click', () => {
+    if (!form || problems.size || shown?.running) return;
+    api.postMessage({ type: 'runExperiment', name: form.name, config: { ...form.values, seeds: Math.max(ACROSS_SEEDS, Number(valueAt(form.values, 'seeds')) || 1) } });
+  });
+  return el('div', { id: 'playground', class: 'playground' },
+    el('p', { class: 'form-help' }, strings.playgroundHelp ?? ''),
+    el('label', { for: 'flow-state', class: 'setting-name' }, strings.playgroundState ?? 'State'),
+    el('div', { class: 'slider-row' }, state, applyButton, copyButton),
+    problem,
+    el('div', { class: 'controls' }, seeds),
+    el('p', { id: 'flow-status', class: 'label', 'aria-live': 'polite' }));
+}
+
+/** The state string follows the form. */
+function updateStateString(): void {
+  const field = document.getElementById('flow-state') as (HTMLElement & { value: string }) | null;
+  if (field && form) field.value = stateString(form.fields, form.values);
 }
 
 function updateRunButton(): void {
@@ -123,12 +272,16 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
     saveForm({ ...form, values: setValueAt(form.values, f.key, v) });
     updateChanged();
     updateRunButton();
+    updateStateString();
+    requestPreview();
   };
   const range = f.kind === 'number' || f.kind === 'numbers' ? [f.min !== undefined ? `≥ ${f.min}` : '', f.kind === 'number' && f.exclusiveMin !== undefined ? `> ${f.exclusiveMin}` : '', f.max !== undefined ? `≤ ${f.max}` : ''].filter(Boolean).join(', ') : '';
   const label = el('label', { for: id, class: 'setting-name' }, f.key, el('span', { class: 'changed-dot', title: strings.changedMark ?? 'changed' }, ' ●'), range ? el('span', { class: 'label' }, ` (${range})`) : '');
   let input: HTMLElement;
   if (f.kind === 'number') {
-    const field = el('vscode-textfield', { id, type: 'number', value: String(value), step: f.integer ? '1' : 'any' }) as HTMLElement & { value: string };
+    // A whole number is an <input type=number> with step 1; a fraction is text typed as decimals: vscode-textfield
+    // reads `step` as a Number, so "any" became NaN, the browser's step 1, and 1.1 showed as invalid (red).
+    const field = el('vscode-textfield', f.integer ? { id, type: 'number', value: String(value), step: '1' } : { id, type: 'text', inputmode: 'decimal', value: String(value) }) as HTMLElement & { value: string };
     const read = (raw: string) => (raw.trim() === '' ? NaN : Number(raw));
     if (f.slider) {
       const lo = f.min ?? f.exclusiveMin ?? 0;
@@ -182,6 +335,13 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow', '--vscode-foreground'];
 const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#d62728', '#8c564b', '#7f7f7f'];
 
+/** A series' line colour: the palette in order of the series that are not faint; a faint one is the theme's muted text colour, see-through. */
+function seriesColour(f: ExperimentFigure, i: number, exported = false): string {
+  if (f.series[i].faint) return exported ? '#aaaaaa' : withAlpha('--vscode-descriptionForeground', 0.55);
+  const k = f.series.slice(0, i).filter((sr) => !sr.faint).length;
+  return exported ? EXPORT_COLOURS[k % EXPORT_COLOURS.length] : lineColour(PALETTE[k % PALETTE.length]);
+}
+
 /** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
 const transform = (f: ExperimentFigure) => (v: number | null | undefined): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : f.logY ? (v > 0 ? Math.log10(v) : null) : v;
@@ -217,6 +377,7 @@ function yRanges(figures: ExperimentFigure[]): Map<string, [number, number]> {
 /** The figure as a standalone SVG (for export): axes with ticks, lines with their dashes and dots, marks, legend, caption. */
 function toSvg(f: ExperimentFigure, range: [number, number]): string {
   if (f.diagram) return diagramSvg(f, { fg: '#222', muted: '#666', h: EXPORT_COLOURS[0], c: EXPORT_COLOURS[1], bg: 'white' });
+  if (f.heatmap) return heatmapSvg(f);
   const W = 720, H = 430, L = 70, R = 230, T = 30, B = 70;
   const tr = transform(f);
   const [y0, y1] = range;
@@ -230,7 +391,7 @@ function toSvg(f: ExperimentFigure, range: [number, number]): string {
     return `<polygon fill="${EXPORT_COLOURS[i % EXPORT_COLOURS.length]}" fill-opacity="0.18" stroke="none" points="${outline.join(' ')}"/>`;
   });
   const lines = f.series.map((sr, i) => {
-    const colour = EXPORT_COLOURS[i % EXPORT_COLOURS.length];
+    const colour = seriesColour(f, i, true);
     const pts = f.x.map((x, j) => [x, tr(sr.y[j])] as const).filter(([, y]) => y !== null) as Array<readonly [number, number]>;
     const dots = sr.points ? pts.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${colour}"/>`).join('') : '';
     return `<polyline fill="none" stroke="${colour}" stroke-width="2"${sr.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>${dots}`
@@ -310,15 +471,126 @@ function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A heatmap's colour range: log10 of its positive values (or the values), and what is blank (0 on a log scale). */
+function heatmapRange(f: ExperimentFigure): { value: (v: number) => number | null; lo: number; hi: number } {
+  const hm = f.heatmap!;
+  const value = (v: number) => (!Number.isFinite(v) ? null : hm.log ? (v > 0 ? Math.log10(v) : null) : v);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of hm.values) {
+    const x = value(v);
+    if (x !== null) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  }
+  if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
+  if (hi - lo < 1e-9) lo = hi - 1;
+  return { value, lo, hi };
+}
+
+/** Units down, time along, the theme's blue from faint (smallest) to strong (largest); axes, their labels and a colour bar. */
+function drawHeatmap(f: ExperimentFigure, host: HTMLElement, scale: HTMLElement): void {
+  const hm = f.heatmap!;
+  const cols = f.x.length;
+  const rows = hm.y.length;
+  const { value, lo, hi } = heatmapRange(f);
+  const width = Math.max(200, root.clientWidth - 24);
+  const height = Math.min(340, Math.max(180, rows * 4 + 60));
+  const L = 56, R = 8, T = 6, B = 44;
+  const dpr = window.devicePixelRatio || 1;
+  const canvas = el('canvas', { width: String(Math.round(width * dpr)), height: String(Math.round(height * dpr)), style: `width: ${width}px; height: ${height}px` }) as HTMLCanvasElement;
+  host.replaceChildren(canvas);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.scale(dpr, dpr);
+  const cw = (width - L - R) / cols;
+  const ch = (height - T - B) / rows;
+  const [r, g, b] = themeRgb('--vscode-charts-blue');
+  // One pixel per cell, scaled up without smoothing: a fillRect with a colour string per cell cost ~20 ms a picture.
+  const cells = new ImageData(cols, rows);
+  for (let row = 0; row < rows; row++) {
+    for (let i = 0; i < cols; i++) {
+      const x = value(hm.values[row * cols + i]);
+      if (x === null) continue;
+      const at = (row * cols + i) * 4;
+      cells.data[at] = r;
+      cells.data[at + 1] = g;
+      cells.data[at + 2] = b;
+      cells.data[at + 3] = Math.round(255 * (0.06 + (0.94 * (x - lo)) / (hi - lo)));
+    }
+  }
+  const small = document.createElement('canvas');
+  small.width = cols;
+  small.height = rows;
+  small.getContext('2d')?.putImageData(cells, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(small, L, T, cw * cols, ch * rows);
+  ctx.strokeStyle = css('--vscode-editorWidget-border');
+  ctx.strokeRect(L - 0.5, T - 0.5, width - L - R + 1, height - T - B + 1);
+  ctx.fillStyle = css('--vscode-foreground');
+  ctx.font = `11px ${css('--vscode-font-family')}`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  const xTicks = Math.min(cols, 6);
+  for (let k = 0; k < xTicks; k++) {
+    const i = Math.round((k * (cols - 1)) / Math.max(1, xTicks - 1));
+    ctx.fillText(String(f.x[i]), L + (i + 0.5) * cw, height - B + 4);
+  }
+  ctx.fillText(f.xLabel, L + (width - L - R) / 2, height - B + 22);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  const yTicksCount = Math.min(rows, 5);
+  for (let k = 0; k < yTicksCount; k++) {
+    const row = Math.round((k * (rows - 1)) / Math.max(1, yTicksCount - 1));
+    ctx.fillText(String(hm.y[row]), L - 6, T + (row + 0.5) * ch);
+  }
+  ctx.save();
+  ctx.translate(12, T + (height - T - B) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.fillText(f.yLabel, 0, 0);
+  ctx.restore();
+  host.dataset.range = `${lo},${hi}`;
+  // The colour bar: the same blue from the smallest value to the largest, its ends named.
+  const BAR = 200;
+  const bar = el('canvas', { width: String(BAR), height: '12', 'aria-hidden': 'true' }) as HTMLCanvasElement;
+  const bctx = bar.getContext('2d');
+  if (bctx) for (let x = 0; x < BAR; x++) {
+    bctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${(0.06 + (0.94 * (x + 0.5)) / BAR).toFixed(3)})`;
+    bctx.fillRect(x, 0, 1, 12);
+  }
+  const end = (v: number) => (hm.log ? `1e${v.toFixed(1).replace(/\.0$/, '')}` : formatCell(v));
+  scale.replaceChildren(el('div', { class: 'bar-wrap' }, bar, el('div', { class: 'bar-ends' }, el('span', { class: 'bar-min' }, end(lo)), el('span', { class: 'bar-max' }, end(hi)))),
+    el('span', { class: 'label bar-sentence' }, `${(strings.heatmapScale ?? 'colour: log10 of {0}, from {1} to {2}').replace('{0}', hm.valueLabel).replace('{1}', end(lo)).replace('{2}', end(hi))}; ${strings.heatmapZero ?? 'blank: exactly 0'}`));
+}
+
+/** A heatmap as a standalone SVG (for export): one rectangle per cell, axes' labels, caption. */
+function heatmapSvg(f: ExperimentFigure): string {
+  const hm = f.heatmap!;
+  const { value, lo, hi } = heatmapRange(f);
+  const W = 720, H = 430, L = 70, R = 20, T = 30, B = 70;
+  const cols = f.x.length, rows = hm.y.length;
+  const cw = (W - L - R) / cols, ch = (H - T - B) / rows;
+  const cells: string[] = [];
+  for (let row = 0; row < rows; row++) for (let i = 0; i < cols; i++) {
+    const x = value(hm.values[row * cols + i]);
+    if (x !== null) cells.push(`<rect x="${(L + i * cw).toFixed(1)}" y="${(T + row * ch).toFixed(1)}" width="${(cw + 0.3).toFixed(1)}" height="${(ch + 0.3).toFixed(1)}" fill="#1f77b4" fill-opacity="${(0.06 + 0.94 * (x - lo) / (hi - lo)).toFixed(3)}"/>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`
+    + `<text x="${L}" y="18" font-size="14">${escape(f.title)}</text>${cells.join('')}`
+    + `<text x="${(L + W - R) / 2}" y="${H - B + 30}" text-anchor="middle" font-size="12">${escape(f.xLabel)} (${f.x[0]} … ${f.x[cols - 1]})</text>`
+    + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escape(f.yLabel)}</text>`
+    + `<text x="${L}" y="${H - B + 48}" font-size="11" fill="#444">${escape(`${hm.valueLabel}: 1e${lo.toFixed(1)} (faint) … 1e${hi.toFixed(1)} (strong)`)}</text>`
+    + `<text x="${L}" y="${H - 8}" font-size="11" fill="#444">${escape(f.caption)}</text></svg>`;
+}
+
 /** A compact legend: a line sample (dashed, dotted) and the name of each series and reference. */
 function legend(f: ExperimentFigure): HTMLElement {
   const items = f.series.map((sr, i) => {
-    const sample = el('span', { class: `swatch series${sr.dash ? ' dashed' : ''}${sr.points ? ' dotted' : ''}`, style: `border-color: ${lineColour(PALETTE[i % PALETTE.length])}; color: ${lineColour(PALETTE[i % PALETTE.length])}` });
-    return el('span', { class: 'legend-item' }, sample, sr.name);
+    const sample = el('span', { class: `swatch series${sr.dash ? ' dashed' : ''}${sr.points ? ' dotted' : ''}`, style: `border-color: ${seriesColour(f, i)}; color: ${seriesColour(f, i)}` });
+    return el('span', { class: `legend-item${sr.faint ? ' faint' : ''}` }, sample, sr.name);
   });
   for (const r of f.references ?? []) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch dashed', style: 'border-color: var(--vscode-descriptionForeground)' }), r.name));
   if (f.series.some((sr) => sr.band)) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch band' }), strings.bandLegend ?? 'shaded: range over seeds (line: mean)'));
-  return el('div', { class: 'legend', role: 'list' }, ...items);
+  return el('div', { class: 'legend', role: 'list', id: `legend-${f.id}` }, ...items);
 }
 
 /**
@@ -417,7 +689,10 @@ function render(m: ExperimentMessage): void {
   }
   drawnKey = key;
   charts.splice(0).forEach((c) => c.destroy());
-  const parts: HTMLElement[] = [el('h2', {}, m.title), el('p', { class: 'label' }, m.description)];
+  // The playground puts its figures right under the headline (they change as the sliders move); its long description goes last, folded.
+  const playgroundView = isPlayground() && m.output?.name === PLAYGROUND && !m.running;
+  const description = playgroundView ? el('details', { id: 'about' }, el('summary', {}, strings.aboutPlayground ?? 'About this playground'), el('p', { class: 'label' }, m.description)) : el('p', { class: 'label' }, m.description);
+  const parts: HTMLElement[] = playgroundView ? [el('h2', {}, m.title)] : [el('h2', {}, m.title), description];
   if (m.plan) parts.push(el('p', { id: 'plan', class: 'plan' }, planLine(m), el('br'), el('span', { class: 'label' }, m.plan.summary)));
   if (m.running || !m.output) {
     parts.push(el('p', { id: 'progress-message', 'aria-live': 'polite' }, progressText(m)));
@@ -433,6 +708,8 @@ function render(m: ExperimentMessage): void {
   }
   const out = m.output;
   const ranges = yRanges(out.figures);
+  figureRanges = ranges;
+  chartsById.clear();
   const exportButton = (label: string, format: 'json' | 'csv') => {
     const b = el('vscode-button', { secondary: '' }, `${strings.export ?? 'Export'} ${label}`);
     b.addEventListener('click', () => api.postMessage({ type: 'export', format }));
@@ -447,9 +724,11 @@ function render(m: ExperimentMessage): void {
     rows.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)))));
     return table;
   };
-  if (out.tableTitle) parts.push(el('h3', { class: 'table-title' }, out.tableTitle));
-  parts.push(tableOf(out.table, 'results'));
-  (out.tables ?? []).forEach((t, i) => parts.push(el('h3', { class: 'table-title' }, t.title), tableOf(t.table, `results-${i + 2}`)));
+  const tableParts: HTMLElement[] = [];
+  if (out.tableTitle) tableParts.push(el('h3', { class: 'table-title' }, out.tableTitle));
+  tableParts.push(tableOf(out.table, 'results'));
+  (out.tables ?? []).forEach((t, i) => tableParts.push(el('h3', { class: 'table-title' }, t.title), tableOf(t.table, `results-${i + 2}`)));
+  if (!playgroundView) parts.push(...tableParts);
   const figureHosts: Array<[ExperimentFigure, HTMLElement]> = [];
   for (const f of out.figures) {
     const host = el('div', { class: 'figure', id: `figure-${f.id}`, role: 'img', 'aria-label': `${f.title}. ${f.caption}`, ...(f.logY ? { 'data-scale': 'log' } : { 'data-scale': 'linear' }), ...(f.shareY ? { 'data-share-y': f.shareY } : {}) });
@@ -460,14 +739,20 @@ function render(m: ExperimentMessage): void {
       if (canvas) api.postMessage({ type: 'export', format: 'png', figureId: f.id, data: canvas.toDataURL('image/png') });
     });
     svg.addEventListener('click', () => api.postMessage({ type: 'export', format: 'svg', figureId: f.id, data: toSvg(f, ranges.get(f.id)!) }));
-    parts.push(el('h3', {}, f.title), el('p', { class: 'caption' }, f.caption), el('div', { class: 'controls' }, ...(f.diagram ? [svg] : [png, svg])));
-    if (!f.diagram) parts.push(legend(f));
+    parts.push(el('h3', { id: `title-${f.id}` }, f.title), el('p', { class: 'caption', id: `caption-${f.id}` }, f.caption), el('div', { class: 'controls' }, ...(f.diagram ? [svg] : [png, svg])));
+    if (!f.diagram && !f.heatmap) parts.push(legend(f));
     parts.push(host);
+    if (f.heatmap) parts.push(el('div', { class: 'colour-bar', id: `figure-${f.id}-scale` }));
     figureHosts.push([f, host]);
   }
+  if (playgroundView) parts.push(...tableParts, description);
   parts.push(el('details', {}, el('summary', {}, 'config'), el('pre', {}, JSON.stringify(out.config, (k, v) => (k === 'text' && typeof v === 'string' ? `<${v.length} characters>` : v), 2))));
   root.replaceChildren(...parts);
   for (const [f, host] of figureHosts) {
+    if (f.heatmap) {
+      drawHeatmap(f, host, document.getElementById(`figure-${f.id}-scale`)!);
+      continue;
+    }
     if (f.diagram) {
       // Our own drawing from numbers (no user text in it), in the theme's colours.
       host.innerHTML = diagramSvg(f, { fg: css('--vscode-foreground'), muted: css('--vscode-descriptionForeground'), h: lineColour('--vscode-charts-blue'), c: lineColour('--vscode-charts-orange'), bg: css('--vscode-editor-background') });
@@ -475,29 +760,85 @@ function render(m: ExperimentMessage): void {
     }
     const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border') }, ticks: { stroke: css('--vscode-editorWidget-border') } };
     const refs = f.references ?? [];
-    const tr = transform(f);
     const range = ranges.get(f.id)!;
     // Each band is two invisible series (max, min) drawn first, filled between by uPlot; then the lines, then the references.
     const banded = f.series.map((sr, i) => [sr, i] as const).filter(([sr]) => sr.band);
-    const data: uPlot.AlignedData = [f.x,
-      ...banded.flatMap(([sr]) => [sr.band!.upper.map(tr), sr.band!.lower.map(tr)]) as unknown as number[][],
-      ...f.series.map((sr) => sr.y.map(tr)) as unknown as number[][], ...refs.map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
+    const data = chartData(f);
     charts.push(new uPlot({
-      width: Math.max(280, root.clientWidth - 24), height: 260,
+      width: Math.max(200, root.clientWidth - 24), height: 260,
       legend: { show: false }, // the compact legend above the chart names every line
-      scales: { x: { time: false }, y: { range: () => range } },
+      // The range is read when drawn: an update in place (the playground) brings a new one.
+      scales: { x: { time: false }, y: { range: () => figureRanges.get(f.id) ?? range } },
       axes: [
         { ...axis, label: f.xLabel },
         { ...axis, label: yAxisLabel(f), size: 60, ...(f.logY ? { splits: () => yTicks(f, range), values: (_u: uPlot, splits: number[]) => splits.map(powerOfTen) } : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatCell(v)) }) },
       ],
-      bands: banded.map(([, i], k) => ({ series: [1 + 2 * k, 2 + 2 * k] as [number, number], fill: withAlpha(PALETTE[i % PALETTE.length], 0.18) })),
+      bands: banded.map(([, i], k) => ({ series: [1 + 2 * k, 2 + 2 * k] as [number, number], fill: seriesColour(f, i).replace(/^rgb\((.*)\)$/, 'rgba($1, 0.18)') })),
       series: [{ label: f.xLabel }, ...banded.flatMap(([sr]) => ['max', 'min'].map((end) => ({ label: `${sr.name} (${end} over seeds)`, stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } }))), ...f.series.map((sr, i) => ({
-        label: sr.name, stroke: lineColour(PALETTE[i % PALETTE.length]), width: sr.points ? 2.5 : 2, spanGaps: true,
-        ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: lineColour(PALETTE[i % PALETTE.length]) },
+        label: sr.name, stroke: seriesColour(f, i), width: sr.faint ? 1.5 : sr.points ? 2.5 : 2, spanGaps: true,
+        ...(sr.dash ? { dash: [8, 5] } : {}), points: { show: sr.points === true, size: 6, fill: seriesColour(f, i) },
       })), ...refs.map((r) => ({ label: r.name, stroke: css('--vscode-descriptionForeground'), dash: [6, 4], width: 1, points: { show: false } }))],
       plugins: [marksPlugin(f)],
     }, data, host));
+    chartsById.set(f.id, charts[charts.length - 1]);
   }
+}
+
+/** A chart's columns: x, each band's max and min, each series, each reference line (in plotted units). */
+function chartData(f: ExperimentFigure): uPlot.AlignedData {
+  const tr = transform(f);
+  const banded = f.series.filter((sr) => sr.band);
+  return [f.x,
+    ...banded.flatMap((sr) => [sr.band!.upper.map(tr), sr.band!.lower.map(tr)]) as unknown as number[][],
+    ...f.series.map((sr) => sr.y.map(tr)) as unknown as number[][], ...(f.references ?? []).map((r) => f.x.map(() => tr(r.y)) as unknown as number[])];
+}
+
+/** The y ranges the charts drawn now use (replaced by an update in place). */
+let figureRanges = new Map<string, [number, number]>();
+const chartsById = new Map<string, uPlot>();
+
+/**
+ * The playground's next picture over the current one, when it has the same figures and
+ * series: new numbers into the same charts (uPlot's setData), new words into the same
+ * elements. Rebuilding four charts took 25-90 ms of each slider step in the test VS Code;
+ * this takes a few. Returns false when it cannot (then the page is drawn anew).
+ */
+function updateInPlace(m: ExperimentMessage): boolean {
+  const before = shown?.output;
+  const out = m.output;
+  if (!before || !out || shown?.running || m.running || m.partial || before.figures.length !== out.figures.length) return false;
+  const same = out.figures.every((f, i) => {
+    const b = before.figures[i];
+    return b.id === f.id && !f.diagram && b.series.length === f.series.length && f.series.every((sr, k) => !!sr.band === !!b.series[k].band)
+      && (f.references ?? []).length === (b.references ?? []).length && (!!f.heatmap === !!b.heatmap) && (f.heatmap || chartsById.has(f.id));
+  });
+  if (!same) return false;
+  shown = m;
+  drawnKey = `${m.title}|false||${out.headline}|${m.plan?.runs ?? ''}`; // as render keys a finished result
+  const headline = document.getElementById('headline');
+  if (headline) headline.textContent = out.headline;
+  const table = document.getElementById('results');
+  if (table) {
+    table.replaceChildren(...out.table.map((row, i) => el('tr', {}, ...row.map((v) => el(i === 0 ? 'th' : 'td', typeof v === 'number' ? { class: 'nowrap' } : {}, formatCell(v))))));
+  }
+  figureRanges = yRanges(out.figures);
+  for (const f of out.figures) {
+    const title = document.getElementById(`title-${f.id}`);
+    if (title) title.textContent = f.title;
+    const caption = document.getElementById(`caption-${f.id}`);
+    if (caption) caption.textContent = f.caption;
+    const host = document.getElementById(`figure-${f.id}`);
+    host?.setAttribute('aria-label', `${f.title}. ${f.caption}`);
+    if (f.heatmap) {
+      if (host) drawHeatmap(f, host, document.getElementById(`figure-${f.id}-scale`)!);
+      continue;
+    }
+    document.getElementById(`legend-${f.id}`)?.replaceWith(legend(f));
+    chartsById.get(f.id)!.setData(chartData(f));
+  }
+  const config = document.querySelector('#result details pre');
+  if (config) config.textContent = JSON.stringify(out.config, null, 2);
+  return true;
 }
 
 // VS Code marks the theme on <body>: charts took their colours from it when drawn, so draw again.

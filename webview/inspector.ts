@@ -11,15 +11,21 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uPlot from 'uplot';
-import type { ProbePayload } from './protocol';
-import { columnLabel, dataRangeOf, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
+import type { ConnectivityMessage, ProbePayload } from './protocol';
+import { columnLabel, connectivityRow, dataRangeOf, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
-interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number]; contrast?: 'fixed' | 'stretched' }
+/** `target`: the character whose drivers the connectivity quantity shows, kept by a click (else the one pointed at). */
+interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number]; contrast?: 'fixed' | 'stretched'; target?: number }
 
 let strings: Record<string, string> = {};
 let result: ProbePayload | undefined;
+/** Connectivity of the text shown, when it has been computed (asked for once per text). */
+let connectivity: ConnectivityMessage | undefined;
+/** The latest request's number; a new probe makes any answer to an earlier one stale. */
+let connectivityRequest = 0;
+let connectivityAsked = false;
 let title = '';
 let linePlot: uPlot | undefined;
 /** Fits the shown heatmap's rows to the view again (set by each render; called when the page's layout changes). */
@@ -42,12 +48,23 @@ const api = connect<ViewState>((m) => {
     result = m.result;
     title = m.title;
     const prev = api.getState();
+    const sameText = prev?.text === result.tokens.join('');
+    if (!sameText || !connectivity) {
+      connectivity = undefined;
+      connectivityAsked = false;
+      connectivityRequest++;
+    }
     api.setState({
       text: result.tokens.join(''), title, layer: prev?.layer ?? 0, quantity: prev?.quantity ?? '', unit: prev?.unit ?? 0,
-      sort: prev?.sort ?? 'index', span: prev?.text === result.tokens.join('') ? prev?.span : undefined,
+      sort: prev?.sort ?? 'index', span: sameText ? prev?.span : undefined, target: sameText ? prev?.target : undefined,
     });
     render();
     document.getElementById('heatmap')?.setAttribute('data-render-ms', (performance.now() - received).toFixed(0));
+  } else if (m.type === 'connectivity') {
+    if (result && m.request === connectivityRequest) {
+      connectivity = m;
+      render();
+    }
   }
 });
 
@@ -62,6 +79,7 @@ function fill(position: number): string {
 }
 
 function gridFor(spec: QuantitySpec, r: ProbePayload, layerIndex: number): Grid {
+  if (spec.key === 'connectivity') return { rows: r.tokens.length, cols: 1, data: new Float64Array(r.tokens.length).fill(NaN) }; // filled per character pointed at
   if (spec.key === 'surprisal') {
     // One row; the last character has no next one to be surprised by.
     return { rows: r.tokens.length, cols: 1, data: r.tokens.map((_, t) => r.surprisal[t]?.bits ?? NaN) };
@@ -79,11 +97,26 @@ function render(): void {
   if (!result) return;
   const r = result;
   const state = api.getState()!;
-  const specs = quantitiesFor(r.cell).filter((q) => q.key === 'surprisal' || q.key === 'h' || (q.key === 'c' ? !!r.layers[0].c : !!r.layers[0].gates[q.key]));
+  const specs = quantitiesFor(r.cell).filter((q) => q.key === 'surprisal' || q.key === 'connectivity' || q.key === 'h' || (q.key === 'c' ? !!r.layers[0].c : !!r.layers[0].gates[q.key]));
   const layerIndex = Math.min(state.layer, r.layers.length - 1);
   const spec = specs.find((q) => q.key === state.quantity) ?? specs[0];
   const grid = gridFor(spec, r, layerIndex);
   const units = grid.cols;
+  const single = spec.key === 'surprisal' || spec.key === 'connectivity'; // one row: a value per character
+  // Connectivity: asked for once per text; the row of the character kept (or pointed at, or the last) fills the grid.
+  const drove = spec.key === 'connectivity' ? connectivity : undefined;
+  if (spec.key === 'connectivity' && !drove && !connectivityAsked) {
+    connectivityAsked = true;
+    api.postMessage({ type: 'wantConnectivity', request: connectivityRequest });
+  }
+  const lastCovered = drove ? Math.min(r.tokens.length, drove.characters) - 1 : r.tokens.length - 1;
+  let target = Math.min(state.target ?? lastCovered, lastCovered);
+  let strongest = 0;
+  const fillTarget = (p: number) => {
+    target = p;
+    strongest = drove?.matrix ? connectivityRow(drove.matrix, p, grid.data as Float64Array) : 0;
+  };
+  if (drove) fillTarget(target);
   const unit = Math.min(state.unit, units - 1);
   const span = state.span;
   const sort: SortMode = state.sort === 'selection' && !span ? 'index' : state.sort;
@@ -112,7 +145,7 @@ function render(): void {
     pick('contrast', s('contrast'), [['fixed', s('contrast.fixed', formatValue(fixedRange[0]), formatValue(fixedRange[1]))], ['stretched', s('contrast.stretched', ...dataRangeOf(spec, grid).map(formatValue))]], contrast, (v) => set({ contrast: v as 'fixed' | 'stretched' })));
 
   const equation = el('p', { class: 'equation', id: 'equation', title: spec.equation }, el('span', { class: 'quantity-name' }, s(spec.nameKey)), ': ', el('code', {}, spec.equation));
-  const meaning = el('p', { class: 'label', id: 'caption' }, `${s(spec.meaningKey)} ${spec.key === 'surprisal' ? s('caption.surprisal') : `${s('caption.grid', layerIndex, units)} ${s('caption.framed', Math.min(state.unit, units - 1))}`} ${s('caption.interact')}`);
+  const meaning = el('p', { class: 'label', id: 'caption' }, `${s(spec.meaningKey)} ${single ? s('caption.surprisal') : `${s('caption.grid', layerIndex, units)} ${s('caption.framed', Math.min(state.unit, units - 1))}`}${spec.key === 'connectivity' ? '' : ` ${s('caption.interact')}`}`);
   const notes: HTMLElement[] = [];
   if (r.cell === 'gru' && (spec.key === 'z' || spec.key === 'h')) notes.push(el('p', { class: 'note', id: 'z-convention' }, s('zConvention')));
 
@@ -125,13 +158,15 @@ function render(): void {
     bctx.fillStyle = fill(scaled(spec, range, v));
     bctx.fillRect(x, 0, 1, 12);
   }
-  const gate = spec.scale === 'sequential' && !!spec.range && spec.key !== 'surprisal';
-  const ends = gate && contrast === 'fixed'
-    ? [s('end.closed', formatValue(range[0])), s('end.open', formatValue(range[1]))]
-    : [formatValue(range[0]), formatValue(range[1])];
-  const sentence = contrast === 'stretched'
-    ? s('scale.stretched', formatValue(range[0]), formatValue(range[1]))
-    : spec.scale === 'diverging' ? s('scale.diverging') : spec.key === 'surprisal' ? s('scale.bits') : s('scale.sequential');
+  const gate = spec.scale === 'sequential' && !!spec.range && !single;
+  const ends = spec.key === 'connectivity' ? [s('end.none'), s('end.strongest')]
+    : gate && contrast === 'fixed'
+      ? [s('end.closed', formatValue(range[0])), s('end.open', formatValue(range[1]))]
+      : [formatValue(range[0]), formatValue(range[1])];
+  const sentence = spec.key === 'connectivity' ? s('scale.connectivity')
+    : contrast === 'stretched'
+      ? s('scale.stretched', formatValue(range[0]), formatValue(range[1]))
+      : spec.scale === 'diverging' ? s('scale.diverging') : spec.key === 'surprisal' ? s('scale.bits') : s('scale.sequential');
   const colourBar = el('div', { class: 'colour-bar', id: 'colour-bar', 'data-min': String(range[0]), 'data-max': String(range[1]), 'data-contrast': contrast, role: 'img', 'aria-label': `${s('colourBar', formatValue(range[0]), formatValue(range[1]))}. ${sentence}` },
     el('div', { class: 'bar-wrap' }, bar, el('div', { class: 'bar-ends' },
       el('span', { class: 'bar-min' }, ends[0]),
@@ -209,6 +244,12 @@ function render(): void {
       ctx.lineWidth = 2;
       ctx.strokeRect(GUTTER + selected[0] * COLUMN - sx + 1, HEADER, (selected[1] - selected[0] + 1) * COLUMN - 2, h - HEADER - 1);
     }
+    if (drove && target >= t0 && target < t1) {
+      ctx.strokeStyle = border;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(GUTTER + target * COLUMN - sx + 1, 1, COLUMN - 2, h - 2);
+    }
+    canvas.dataset.target = drove ? String(target) : '';
     const chosenRow = order.indexOf(unit);
     if (units > 1 && chosenRow >= r0 && chosenRow < r1) {
       ctx.strokeStyle = fg;
@@ -247,7 +288,7 @@ function render(): void {
     const named = new Set([order.indexOf(unit), ...(hoverRow !== undefined ? [hoverRow] : [])]);
     for (let row = r0; row < r1; row++) {
       if (units === 1) {
-        ctx.fillText(s('bits'), GUTTER - 6, HEADER + rowHeight / 2 - sy);
+        ctx.fillText(spec.key === 'surprisal' ? s('bits') : '', GUTTER - 6, HEADER + rowHeight / 2 - sy);
         break;
       }
       if (row % every !== 0 || [...named].some((n) => n !== row && Math.abs(n - row) * rowHeight < 12)) continue;
@@ -307,6 +348,19 @@ function render(): void {
     }
     if (p.t < 0 || p.t >= grid.rows) return;
     const token = JSON.stringify(r.tokens[p.t]);
+    if (drove) {
+      // Pointing at a character shows what drove it, unless one is kept by a click.
+      if (state.target === undefined && p.t !== target && p.t >= 1 && p.t <= lastCovered) {
+        fillTarget(p.t);
+        showDrove();
+        redraw();
+      }
+      const v = grid.data[p.t];
+      hover.textContent = Number.isNaN(v)
+        ? s('hoverChar', token, p.t + 1, grid.rows)
+        : s('hoverDrove', token, p.t + 1, JSON.stringify(r.tokens[target]), target + 1, formatValue(v), (v * strongest).toExponential(2));
+      return;
+    }
     if (p.inHeader || p.row < 0 || p.row >= units) {
       hover.textContent = s('hoverChar', token, p.t + 1, grid.rows);
       return;
@@ -316,6 +370,11 @@ function render(): void {
   });
   canvas.addEventListener('mousedown', (e) => {
     const p = positionAt(e);
+    if (drove) {
+      // A click keeps the character (or lets go of it): no span selection in this quantity.
+      if (p.t >= 1 && p.t <= lastCovered) set({ target: state.target === p.t ? undefined : p.t });
+      return;
+    }
     if (p.inHeader && p.t >= 0 && p.t < grid.rows) {
       dragFrom = p.t;
       dragTo = p.t;
@@ -340,13 +399,54 @@ function render(): void {
 
   const spanNote = el('p', { class: 'label', id: 'span-note' }, span ? s('spanChosen', span[0] + 1, span[1] + 1, r.tokens.slice(span[0], span[1] + 1).join('')) : s('spanHint'));
 
+  // Connectivity: what drove the character kept or pointed at, in a sentence; its state while it computes.
+  const droveLine = el('p', { id: 'drove-line', class: 'label', 'aria-live': 'polite' });
+  const connectivityNotes: HTMLElement[] = [];
+  if (spec.key === 'connectivity') {
+    if (!drove) {
+      const n = Math.min(r.tokens.length, 2000);
+      connectivityNotes.push(el('p', { class: 'note', id: 'connectivity-status' }, s('connectivityComputing', n, Math.max(1, Math.round(n / 320)))));
+    } else if (drove.error || !drove.matrix) {
+      connectivityNotes.push(el('p', { class: 'warning', id: 'connectivity-status' }, s('connectivityFailed', drove.error ?? '')));
+    } else if (drove.characters < r.tokens.length) {
+      connectivityNotes.push(el('p', { class: 'note', id: 'connectivity-status' }, s('connectivityLimited', drove.characters, r.tokens.length)));
+    }
+  }
+  function showDrove(): void {
+    if (!drove?.matrix) {
+      droveLine.textContent = '';
+      return;
+    }
+    const row = Array.from(grid.data as Float64Array, (v, i) => [v, i] as const).filter(([v]) => !Number.isNaN(v)).sort((a, b) => b[0] - a[0]).slice(0, 3);
+    const top = row.map(([v, i]) => `${JSON.stringify(r.tokens[i])} (${target - i} ${s('plotXBack')}, ${Math.round(v * 100)}%)`).join(', ');
+    const probability = r.surprisal[target - 1]?.probability;
+    droveLine.textContent = `${s('droveLine', JSON.stringify(r.tokens[target]), target + 1, probability !== undefined ? probability.toFixed(3) : '–', top)}. ${state.target !== undefined ? s('drovePinned') : s('droveHint')}`;
+    if (linePlot && plotTitleEl) {
+      const back = connectivityBack();
+      linePlot.setData([back.x, back.y as unknown as number[]]);
+      plotTitleEl.textContent = s('plotTitleConnectivity', JSON.stringify(r.tokens[target]));
+    }
+  }
+  /** Influence (absolute) against the distance back, for the line plot under the heatmap. */
+  const connectivityBack = () => {
+    const x: number[] = [];
+    const y: Array<number | null> = [];
+    for (let k = 1; k <= (drove?.window ?? 0); k++) {
+      const v = grid.data[target - k];
+      x.push(k);
+      y.push(target - k >= 0 && !Number.isNaN(v) ? v * strongest : null);
+    }
+    return { x, y };
+  };
+
   // The chosen unit over the text.
   const plotHost = el('div', { class: 'unit-plot', id: 'unit-plot', 'data-unit': String(unit) });
-  const plotTitle = el('h3', { id: 'unit-plot-title' }, units === 1 ? s('plotTitleSurprisal') : s('plotTitle', unit, s(spec.nameKey), layerIndex));
+  const plotTitle = el('h3', { id: 'unit-plot-title' }, spec.key === 'connectivity' ? s('plotTitleConnectivity', JSON.stringify(r.tokens[target] ?? '')) : units === 1 ? s('plotTitleSurprisal') : s('plotTitle', unit, s(spec.nameKey), layerIndex));
+  const plotTitleEl: HTMLElement | undefined = plotTitle;
 
   // Saturated units of each 0..1 gate (Karpathy et al. 2015), clickable.
   const rows: HTMLElement[] = [];
-  if (spec.key !== 'surprisal') {
+  if (!single) {
     for (const q of specs.filter((x) => x.scale === 'sequential' && x.range && x.key !== 'surprisal' && x.key !== 'h')) {
       const g = gridFor(q, r, layerIndex);
       const sat = saturation(g);
@@ -369,9 +469,9 @@ function render(): void {
   linePlot = undefined;
   root.replaceChildren(
     el('h2', {}, title),
-    pickers, equation, meaning, ...notes, colourBar,
-    viewport, hover, spanNote,
-    plotTitle, plotHost,
+    pickers, equation, meaning, ...notes, ...connectivityNotes, colourBar,
+    viewport, hover, ...(spec.key === 'connectivity' ? [droveLine] : [spanNote]),
+    ...(spec.key === 'connectivity' && !drove?.matrix ? [] : [plotTitle, plotHost]),
     ...(rows.length ? [el('h3', {}, s('saturated')), el('p', { class: 'label' }, s('saturatedCaption')), table] : []),
     ...r.warnings.map((w) => el('p', { class: 'warning' }, w)),
   );
@@ -384,6 +484,19 @@ function render(): void {
     if (rowHeight !== before) redraw();
   };
 
+  if (spec.key === 'connectivity') {
+    if (drove?.matrix) {
+      const axisC = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };
+      const back = connectivityBack();
+      linePlot = new uPlot({
+        width: Math.max(280, root.clientWidth - 16), height: 180, legend: { show: false }, scales: { x: { time: false }, y: { auto: true } },
+        axes: [{ ...axisC, label: s('plotXBack') }, { ...axisC, label: s('plotYInfluence'), size: 64, values: (_u, splits) => splits.map((v) => (v === 0 ? '0' : v.toExponential(0))) }],
+        series: [{ label: s('plotXBack') }, { label: s('plotYInfluence'), stroke: lineColour('--vscode-charts-orange'), width: 2, points: { show: (drove.window ?? 0) <= 60 } }],
+      }, [back.x, back.y as unknown as number[]], plotHost);
+      showDrove();
+    }
+    return;
+  }
   const values = Array.from({ length: grid.rows }, (_, t) => grid.data[t * units + (units === 1 ? 0 : unit)]);
   const axis = { stroke: css('--vscode-foreground'), grid: { stroke: css('--vscode-editorWidget-border'), width: 1 }, ticks: { stroke: css('--vscode-editorWidget-border'), width: 1 } };
   linePlot = new uPlot({

@@ -38,13 +38,32 @@ const GRU: QuantitySpec[] = [
 
 const SURPRISAL: QuantitySpec = { key: 'surprisal', nameKey: 'q.surprisal', meaningKey: 'm.surprisal', equation: 'surprisal_t = −log₂ p(x_{t+1} | x_{≤t})', scale: 'sequential' };
 
-/** The quantities to offer for a cell type, in reading order, surprisal last. */
+/** Connectivity (engine/model/connectivity.ts): per character pointed at, each earlier character's influence relative to the strongest. */
+export const CONNECTIVITY: QuantitySpec = { key: 'connectivity', nameKey: 'q.connectivity', meaningKey: 'm.connectivity', equation: '‖∂ log p(x_t | x_<t) / ∂ e_s‖ / max over s, for s = t−1 … t−window', scale: 'sequential', range: [0, 1] };
+
+/**
+ * Row `target` of the inspector's connectivity: for each character s of the text, the
+ * influence of s on the character `target` relative to the strongest (NaN where there is
+ * none: at and after the target, and beyond the window). `matrix` row t is the prediction
+ * read at t (of t+1), column k the character k back. Returns the strongest absolute value.
+ */
+export function connectivityRow(matrix: Grid, target: number, out: Float64Array | Float32Array): number {
+  out.fill(NaN);
+  const t = target - 1;
+  if (t < 0 || t >= matrix.rows) return 0;
+  let strongest = 0;
+  for (let k = 0; k < matrix.cols && t - k >= 0; k++) strongest = Math.max(strongest, matrix.data[t * matrix.cols + k]);
+  for (let k = 0; k < matrix.cols && t - k >= 0; k++) out[t - k] = strongest > 0 ? matrix.data[t * matrix.cols + k] / strongest : 0;
+  return strongest;
+}
+
+/** The quantities to offer for a cell type, in reading order, surprisal and connectivity last. */
 export function quantitiesFor(cell: string): QuantitySpec[] {
-  if (cell === 'lstm') return [...LSTM, SURPRISAL];
-  if (cell === 'gru') return [...GRU, SURPRISAL];
+  if (cell === 'lstm') return [...LSTM, SURPRISAL, CONNECTIVITY];
+  if (cell === 'gru') return [...GRU, SURPRISAL, CONNECTIVITY];
   const activation = cell === 'rnn-relu' ? 'ReLU' : cell === 'rnn-sigmoid' ? 'σ' : 'tanh';
   const bounded = cell !== 'rnn-relu';
-  return [{ key: 'h', nameKey: 'q.h', meaningKey: 'm.h', equation: `h_t = ${activation}(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)`, scale: cell === 'rnn-sigmoid' ? 'sequential' : 'diverging', range: bounded ? (cell === 'rnn-sigmoid' ? [0, 1] : [-1, 1]) : undefined }, SURPRISAL];
+  return [{ key: 'h', nameKey: 'q.h', meaningKey: 'm.h', equation: `h_t = ${activation}(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)`, scale: cell === 'rnn-sigmoid' ? 'sequential' : 'diverging', range: bounded ? (cell === 'rnn-sigmoid' ? [0, 1] : [-1, 1]) : undefined }, SURPRISAL, CONNECTIVITY];
 }
 
 /** A rows x cols matrix (rows = positions, cols = units), row-major; NaN = no value. */

@@ -93,14 +93,24 @@ export interface ExperimentMessage {
  * with `values`; Run sends them back (`runExperiment`). Sent when an experiment is picked.
  */
 export interface ExperimentFormMessage { type: 'experimentForm'; name: string; title: string; description: string; fields: SettingField[]; values: Record<string, unknown> }
+/**
+ * Inspector: connectivity of the probed text (asked for with `wantConnectivity` when the
+ * student picks it: it costs seconds). Row t is the prediction read at character t (of
+ * character t+1); column k the character k back from t. `characters`: how many of the text's
+ * characters it covers (the first ones, when the text is longer than the limit).
+ */
+export interface ConnectivityMessage { type: 'connectivity'; request: number; window: number; characters: number; matrix: ProbeMatrix | null; error?: string }
 /** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
 export interface ExperimentFigure {
   id: string; title: string; caption: string; xLabel: string; yLabel: string; logY?: boolean; shareY?: string; x: number[];
-  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>; references?: Array<{ name: string; y: number }>;
+  /** `faint` (the playground's previous setting): a thin grey line under the others, outside the palette. */
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; faint?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>; references?: Array<{ name: string; y: number }>;
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
+  /** A units x time picture instead of lines: `values` row-major (y.length rows, x.length columns), drawn on a colour scale with a bar. */
+  heatmap?: { y: number[]; values: number[]; log?: boolean; valueLabel: string };
 }
-export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage | ExperimentFormMessage;
+export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage | ExperimentFormMessage | ConnectivityMessage;
 //#endregion
 
 //#region from webview
@@ -120,7 +130,14 @@ export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' 
 export interface FormOpenedMessage { type: 'formOpened' }
 /** Experiments panel: Run pressed with these settings, or "Copy as CLI command". */
 export interface RunExperimentMessage { type: 'runExperiment' | 'copyExperimentCommand'; name: string; config: Record<string, unknown> }
-export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | FormOpenedMessage | RunExperimentMessage;
+/** Inspector: the student picked "what drove each character": compute connectivity for the text shown (`request` comes back with it). */
+export interface WantConnectivityMessage { type: 'wantConnectivity'; request: number }
+/**
+ * Experiments panel, gradient-flow playground: the picture it shows now (sent when the slider
+ * rests), so the host's exports, its copy for a reload and the restored panel are this one.
+ */
+export interface PlaygroundShownMessage { type: 'playgroundShown'; message: ExperimentMessage }
+export type FromWebview = ReadyMessage | SetValueMessage | CommandMessage | RestoreMessage | ExportMessage | FormOpenedMessage | RunExperimentMessage | WantConnectivityMessage | PlaygroundShownMessage;
 //#endregion
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -131,6 +148,10 @@ export function isFromWebview(v: unknown): v is FromWebview {
     case 'ready':
     case 'formOpened':
       return true;
+    case 'wantConnectivity':
+      return Number.isInteger(v.request);
+    case 'playgroundShown':
+      return isObject(v.message) && v.message.type === 'experiment' && isObject(v.message.output);
     case 'setValue':
       return typeof v.key === 'string' && 'value' in v;
     case 'command':
@@ -148,5 +169,17 @@ export function isFromWebview(v: unknown): v is FromWebview {
 }
 
 export function isToWebview(v: unknown): v is ToWebview {
-  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'fieldHint', 'probe', 'experiment', 'experimentForm'].includes(v.type as string);
+  return isObject(v) && ['init', 'state', 'values', 'fieldError', 'fieldHint', 'probe', 'experiment', 'experimentForm', 'connectivity'].includes(v.type as string);
 }
+
+//#region experiments panel <-> its playground worker (webview/flowWorker.ts)
+/**
+ * The gradient-flow playground computes in a web worker of the Experiments panel itself, as
+ * TensorFlow Playground computes in the page: a slider step costs the computation and the
+ * drawing, not two trips through the extension host (measured: ~150 ms of round trip
+ * alone in the test VS Code, against 25 ms of computing).
+ */
+export interface FlowWorkerRequest { seq: number; config: Record<string, unknown>; lang: 'en' | 'zh-cn' }
+/** The figures for setting number `seq`, or why there are none. */
+export interface FlowWorkerReply { seq: number; output?: NonNullable<ExperimentMessage['output']>; error?: string }
+//#endregion

@@ -99,7 +99,7 @@ export function experimentCommand(): Command {
       return n;
     })
     .addOption(backendOption())
-    .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv()))
+    .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))
     .action(async (name: string | undefined, flags: ExperimentFlags) => {
       if (!name) {
         for (const e of EXPERIMENTS) console.log(`${e.name.padEnd(22)} ${inLang(e.title, flags.lang)}`); // our own strings

@@ -25,7 +25,7 @@ export function langOf(locale: string | undefined): Lang {
 }
 
 /** The command line's language: `LC_ALL`, then `LC_MESSAGES`, then `LANG`, as POSIX orders them. */
-export function langFromEnv(env: NodeJS.ProcessEnv = process.env): Lang {
+export function langFromEnv(env: Readonly<Record<string, string | undefined>>): Lang {
   return langOf(env.LC_ALL || env.LC_MESSAGES || env.LANG);
 }
 

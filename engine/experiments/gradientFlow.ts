@@ -6,12 +6,13 @@
  * the defaults take milliseconds, so a panel can recompute while a slider moves.
  */
 import { z } from 'zod';
-import { decayPerStep } from './vanishingGradients';
+import { decayPerStep } from './decay';
 import { round } from './format';
 import { sig3 } from './format';
 import { FLOW_CELLS, FLOW_INITS, flowBackward, flowForward, gatesOf, type FlowCell, type FlowSettings } from './gradientFlowMath';
-import { cancellationPoint, type Experiment, type Figure } from './types';
-import type { Tr } from '../core/lang';
+import { cancellationPoint, type Experiment, type ExperimentOutput, type Figure } from './types';
+import { seedBand, seedsFrom, meanRange } from './seeds';
+import { translator, type Lang, type Tr } from '../core/lang';
 
 const schema = z.object({
   cell: z.enum(FLOW_CELLS).default('rnn-tanh'),
@@ -24,6 +25,8 @@ const schema = z.object({
   normalization: z.enum(['none', 'layer']).default('none'),
   clip: z.number().min(0).max(100).default(0),
   seed: z.number().int().min(0).default(1),
+  /** 1 for the playground; "Run across seeds" asks for more (seeds seed, seed+1, ...), drawn as bands. */
+  seeds: z.number().int().min(1).max(20).default(1),
 }).strict();
 type Config = z.output<typeof schema>;
 
@@ -54,6 +57,17 @@ export interface GradientFlowResult extends FlowOutcome {
   clipFactor: number | null;
   /** The sentence the figure and the headline say. */
   sentence: string;
+  /** With several seeds: each seed's decay per step (the numbers above are the first seed's). */
+  seedDecays?: number[];
+}
+
+/** " One unit in 4 and one step in 2 are shown." for a heatmap thinned to fit (nothing when it is whole). */
+function strided(tr: Tr, unitStride: number, stepStride: number): string {
+  const en = [unitStride > 1 ? `one unit in ${unitStride}` : '', stepStride > 1 ? `one step in ${stepStride}` : ''].filter(Boolean);
+  const zh = [unitStride > 1 ? `每 ${unitStride} 个单元显示一个` : '', stepStride > 1 ? `每 ${stepStride} 步显示一步` : ''].filter(Boolean);
+  if (!en.length) return '';
+  const sentence = en.join(' and ');
+  return tr(` ${sentence[0].toUpperCase()}${sentence.slice(1)} ${en.length > 1 ? 'are' : 'is'} shown.`, `图中${zh.join('，')}。`);
 }
 
 /** What the activation's derivative is, for the histogram's curve: the RNN's own, or the gates' sigmoid. */
@@ -125,7 +139,7 @@ function describeFlow(c: Config, o: FlowOutcome, tr: Tr): Omit<GradientFlowResul
   return { decayPerStep: round(decay, 6), belowAt: belowAt >= 0 ? belowAt : null, aboveAt: aboveAt >= 0 ? aboveAt : null, clipFactor: clipFactor === null ? null : round(clipFactor, 6), sentence };
 }
 
-export const gradientFlow: Experiment<typeof schema, GradientFlowResult, Record<string, never>, FlowOutcome> = {
+export const gradientFlow: Experiment<typeof schema, GradientFlowResult, { seed: number }, FlowOutcome> = {
   name: 'gradient-flow',
   title: { en: 'Gradient-flow playground', zh: '梯度流动实验场' },
   description: {
@@ -147,29 +161,49 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, Record<
     normalization: { en: 'Layer normalisation of each gate\'s recurrent term (Ba et al. 2016).', zh: '对每个门的循环项做层归一化（Ba 等 2016）。' },
     clip: { en: 'Gradient-norm clipping threshold for the update (0 = off): the sentence says how much it would scale dL/dW_hh.', zh: '更新时的梯度范数裁剪阈值（0 表示关闭）：说明文字会给出它把 dL/dW_hh 缩放了多少。' },
     seed: { en: 'The seed of the weights and inputs.', zh: '权重和输入的随机种子。' },
+    seeds: { en: 'How many seeds (seed, seed + 1, ...): more than 1 draws the range over seeds as a band around their geometric mean.', zh: '种子个数（seed、seed + 1……）：多于 1 个时，把各种子的范围画成围绕其几何平均的带。' },
   },
   schema,
-  plan: (c, tr) => [{ label: tr(`${c.cell}, hidden ${c.hidden}, length ${c.seqLen}`, `${c.cell}，隐藏 ${c.hidden}，长度 ${c.seqLen}`), cost: (c.hidden / 64) ** 2 * (c.seqLen / 100) * gatesOf(c.cell), job: {} }],
-  async runOne(c, _job, ctx) {
+  plan: (c, tr) => seedsFrom(c.seed, c.seeds).map((seed) => ({ label: tr(`${c.cell}, hidden ${c.hidden}, length ${c.seqLen}, seed ${seed}`, `${c.cell}，隐藏 ${c.hidden}，长度 ${c.seqLen}，种子 ${seed}`), cost: (c.hidden / 64) ** 2 * (c.seqLen / 100) * gatesOf(c.cell), job: { seed } })),
+  async runOne(c, job, ctx) {
     ctx.progress(0, ctx.tr('computing', '计算中'));
     await cancellationPoint(ctx);
-    return computeFlow(c);
+    return computeFlow({ ...c, seed: job.seed });
   },
-  summarize(c, [o], tr) {
+  summarize(c, outcomes, tr) {
+    const o = outcomes[0];
     const said = describeFlow(c, o, tr);
-    const result: GradientFlowResult = { ...o, ...said };
+    const several = outcomes.length > 1;
+    const seedDecays = outcomes.map((x) => round(decayPerStep(x.gradNorm, Math.min(x.gradNorm.length - 1, 50)), 6));
+    const result: GradientFlowResult = { ...o, ...said, ...(several ? { seedDecays } : {}) };
     const distance = o.gradNorm.map((_, d) => d);
+    const positive = (v: number) => (v > 0 && Number.isFinite(v) ? v : null);
+    const acrossSeeds = tr(` Across ${outcomes.length} seeds (the band is their range, the line their geometric mean), the decay per step is ${meanRange(seedDecays)}.`, `在 ${outcomes.length} 个种子上（带为其范围，线为几何平均），每步衰减为 ${meanRange(seedDecays)}。`);
     const gradientFigure: Figure = {
       id: 'gradient', title: tr(`||dL/dh_t|| against the distance back, ${c.cell}`, `||dL/dh_t|| 随往回距离的变化，${c.cell}`),
-      caption: said.sentence, xLabel: tr('distance T - t (steps back from the last step)', '距离 T - t（从最后一步往回的步数）'), yLabel: '||dL/dh_t||', logY: true, x: distance,
-      series: [{ name: c.cell, y: o.gradNorm.map((v) => (v > 0 && Number.isFinite(v) ? v : null)) }],
+      caption: several ? tr(`First seed: ${said.sentence}`, `第一个种子：${said.sentence}`) + acrossSeeds : said.sentence,
+      xLabel: tr('distance T - t (steps back from the last step)', '距离 T - t（从最后一步往回的步数）'), yLabel: '||dL/dh_t||', logY: true, x: distance,
+      series: [several ? { name: c.cell, ...seedBand(outcomes.map((x) => x.gradNorm.map(positive)), true) } : { name: c.cell, y: o.gradNorm.map(positive) }],
     };
+    const heatmapFigure: Figure = {
+      id: 'per-unit', title: tr('|dL/dh_t| per unit: where along the sequence, and in which units, the gradient is', '每个单元的 |dL/dh_t|：梯度在序列的哪里、在哪些单元里'),
+      caption: tr(`Each column is a time step t (the loss is at the right end, step ${c.seqLen - 1}), each row a hidden unit; the colour is the size of that unit's gradient on a log scale. A vanishing gradient fades to the left; an exploding one brightens.`
+        + strided(tr, Math.ceil(c.hidden / o.heatmap.units.length), Math.ceil(c.seqLen / o.heatmap.steps.length)),
+      `每一列是一个时间步 t（损失在最右端，第 ${c.seqLen - 1} 步），每一行是一个隐藏单元；颜色是该单元梯度的大小（对数刻度）。梯度消失时颜色向左变淡；爆炸时变亮。`
+        + strided(tr, Math.ceil(c.hidden / o.heatmap.units.length), Math.ceil(c.seqLen / o.heatmap.steps.length))),
+      xLabel: tr('time step t', '时间步 t'), yLabel: tr('hidden unit', '隐藏单元'), x: o.heatmap.steps, series: [],
+      // computeFlow keeps a row per step; the figure, a row per unit.
+      heatmap: { y: o.heatmap.units, values: o.heatmap.units.flatMap((_, r) => o.heatmap.steps.map((_, i) => o.heatmap.values[i * o.heatmap.units.length + r])), log: true, valueLabel: '|dL/dh_t|' },
+    };
+    const jacobianSeries = several
+      ? { name: c.cell, ...seedBand(outcomes.map((x) => x.jacobianNorm.map((v) => (Number.isFinite(v) ? v : null)))), points: o.jacobianSteps.length < 30 }
+      : { name: c.cell, y: o.jacobianNorm.map((v) => (Number.isFinite(v) ? round(v, 6) : null)), points: o.jacobianSteps.length < 30 };
     const jacobianFigure: Figure = {
       id: 'jacobian', title: tr('Largest singular value of the step Jacobian dh_t/dh_(t-1)', '每步雅可比矩阵 dh_t/dh_(t-1) 的最大奇异值'),
       caption: tr('Above 1 a step can stretch the gradient, below 1 every step shrinks it: a product of many steps below 1 vanishes (Pascanu et al. 2013).', '大于 1 时，一步可能把梯度放大；小于 1 时每一步都会缩小它：许多小于 1 的步相乘，梯度就消失了（Pascanu 等 2013）。')
         + (c.cell === 'lstm' ? tr(' For the LSTM, over its whole state (h and c).', ' 对 LSTM，取其完整状态（h 和 c）。') : ''),
       xLabel: tr('time step t', '时间步 t'), yLabel: tr('largest singular value', '最大奇异值'), x: o.jacobianSteps,
-      series: [{ name: c.cell, y: o.jacobianNorm.map((v) => (Number.isFinite(v) ? round(v, 6) : null)), points: o.jacobianSteps.length < 30 }],
+      series: [jacobianSeries],
       references: [{ name: tr('1: neither grows nor shrinks', '1：既不放大也不缩小'), y: 1 }],
     };
     const derivative = derivativeOf(c.cell);
@@ -190,7 +224,7 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, Record<
     const meanJacobian = o.jacobianNorm.filter(Number.isFinite).reduce((a, b) => a + b, 0) / Math.max(1, o.jacobianNorm.filter(Number.isFinite).length);
     return {
       result,
-      headline: `${c.cell}, ${tr('hidden', '隐藏')} ${c.hidden}, ${tr('length', '长度')} ${c.seqLen}: ${said.sentence} ${tr(`Computed in ${Math.round(o.seconds * 1000)} ms.`, `用时 ${Math.round(o.seconds * 1000)} 毫秒。`)}`,
+      headline: `${c.cell}, ${tr('hidden', '隐藏')} ${c.hidden}, ${tr('length', '长度')} ${c.seqLen}: ${said.sentence}${several ? acrossSeeds : ''} ${tr(`Computed in ${Math.round(o.seconds * 1000)} ms.`, `用时 ${Math.round(o.seconds * 1000)} 毫秒。`)}`,
       table: [
         [tr('quantity', '量'), tr('value', '值')],
         [tr('decay per step (exp of the log-linear slope over the first 50 steps)', '每步衰减（前 50 步对数线性斜率的指数）'), said.decayPerStep],
@@ -198,9 +232,22 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, Record<
         ['||dL/dh|| ' + tr('30 steps back', '往回 30 步'), at(30)],
         [tr('mean largest singular value of the step Jacobian', '每步雅可比最大奇异值的平均'), round(meanJacobian, 6)],
         ['||dL/dW_hh||', o.weightGradNorm],
+        ...(several ? [[tr(`decay per step over ${outcomes.length} seeds (mean, range)`, `${outcomes.length} 个种子的每步衰减（平均，范围）`), meanRange(seedDecays)]] : []),
         [tr('compute time (ms)', '计算时间（毫秒）'), Math.round(o.seconds * 1000)],
       ],
-      figures: [gradientFigure, jacobianFigure, activationFigure],
+      figures: [gradientFigure, heatmapFigure, jacobianFigure, activationFigure],
     };
   },
 };
+
+/**
+ * The playground's live mode: one setting, its first seed, computed and summarised at once
+ * (no plan, no pool: the defaults take tens of milliseconds). Throws a readable message for
+ * settings the schema refuses.
+ */
+export function previewFlow(config: unknown, lang: Lang): ExperimentOutput<GradientFlowResult> {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
+  const c = { ...parsed.data, seeds: 1 };
+  return gradientFlow.summarize(c, [computeFlow(c)], translator(lang));
+}

@@ -83,3 +83,45 @@ export function cliCommand(name: string, changed: ReadonlyArray<[string, unknown
   }
   return ['seqlab', 'experiment', quote(name), ...[...top].flatMap(([k, v]) => ['--set', quote(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)])].join(' ');
 }
+
+/**
+ * The playground's state as a short string a student can copy and paste back (TensorFlow
+ * Playground keeps its state in the URL the same way): the changed settings as
+ * `cell=lstm&forgetBias=2`, "defaults" when none changed. Lists are comma-separated.
+ */
+export function stateString(fields: readonly SettingField[], config: Record<string, unknown>): string {
+  const changed = changedSettings(fields, config);
+  return changed.length ? changed.map(([k, v]) => `${k}=${encodeURIComponent(formatSettingValue(v)).replace(/%2C%20/g, ',')}`).join('&') : 'defaults';
+}
+
+/**
+ * A pasted state string back into settings over the defaults, or what is wrong with it (an
+ * unknown name, a value a field refuses): nothing is applied unless all of it is good.
+ */
+export function parseStateString(fields: readonly SettingField[], text: string, tr: (en: string, zh: string) => string): { values: Record<string, unknown> } | { error: string } {
+  const values: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f.key, f.default]));
+  const trimmed = text.trim().replace(/^[?#]/, '');
+  if (trimmed === '' || trimmed === 'defaults') return { values };
+  for (const part of trimmed.split('&')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const field = fields.find((f) => f.key === key);
+    if (!field) return { error: tr(`"${key}" is not a setting of this experiment (its settings: ${fields.map((f) => f.key).join(', ')})`, `“${key}”不是此实验的设置（其设置为：${fields.map((f) => f.key).join('、')}）`) };
+    let raw: string;
+    try {
+      raw = decodeURIComponent(eq < 0 ? '' : part.slice(eq + 1));
+    } catch {
+      return { error: tr(`${key}: the value is not readable`, `${key}：值无法读取`) };
+    }
+    const list = () => raw.split(',').map((x) => x.trim()).filter(Boolean);
+    const value = field.kind === 'number' ? (raw.trim() === '' ? NaN : Number(raw))
+      : field.kind === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw)
+        : field.kind === 'choices' ? list()
+          : field.kind === 'numbers' ? list().map(Number)
+            : raw;
+    const problem = fieldProblem(field, value, tr);
+    if (problem) return { error: `${key}: ${problem}` };
+    values[key] = value;
+  }
+  return { values };
+}

@@ -78,6 +78,8 @@ export interface Figure {
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   /** A drawing instead of a chart: the stacked LSTMCell loop (what goes up a layer, what goes along). */
   diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
+  /** A picture instead of lines: `values` row-major, a row per `y` (units), a column per `x` (time steps), on a colour scale (`log`: of log10). */
+  heatmap?: { y: number[]; values: number[]; log?: boolean; valueLabel: string };
 }
 
 /**
@@ -133,8 +135,11 @@ export function throttledProgress<A extends unknown[]>(report: (...args: A) => v
   };
 }
 
+/** setImmediate where there is one (Node: the next turn, without setTimeout's 1 ms); else setTimeout (the playground's web worker bundles this file). */
+const yieldNow: (resume: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ?? ((f) => setTimeout(f, 0));
+
 /** A point where an experiment may stop: yields to the event loop (so a cancel message can arrive), then throws if it was cancelled. */
 export async function cancellationPoint(ctx: RunContext): Promise<void> {
-  await new Promise((r) => setImmediate(r));
+  await new Promise<void>((r) => yieldNow(r));
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
 }

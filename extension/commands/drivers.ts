@@ -18,7 +18,7 @@ const HUE = '255, 140, 0';
 let levels: vscode.TextEditorDecorationType[] | undefined;
 let targetMark: vscode.TextEditorDecorationType | undefined;
 /** The editor shaded now, and the listener that clears it on an edit. */
-let shown: { editor: vscode.TextEditor; onEdit: vscode.Disposable } | undefined;
+let shown: { editor: vscode.TextEditor; onEdit: vscode.Disposable; status: vscode.Disposable } | undefined;
 
 function decorationTypes(): { levels: vscode.TextEditorDecorationType[]; target: vscode.TextEditorDecorationType } {
   levels ??= LEVELS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(${HUE}, ${alpha})`, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
@@ -35,6 +35,7 @@ export function hideDrivers(): boolean {
   if (shown && levels && targetMark) {
     for (const d of [...levels, targetMark]) shown.editor.setDecorations(d, []);
     shown.onEdit.dispose();
+    shown.status.dispose();
   }
   shown = undefined;
   void vscode.commands.executeCommand('setContext', 'seqlab.driversShown', false);
@@ -77,7 +78,9 @@ function showDrivers(editor: vscode.TextEditor, textStart: number, drove: Driver
   const onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
     if (e.document === doc && e.contentChanges.length) hideDrivers();
   });
-  shown = { editor, onEdit };
+  // The same summary in the status bar: the note after the character can fall outside a long line's view.
+  const status = vscode.window.setStatusBarMessage(t('$(references) What drove {0}: p = {1}; strongest {2} (Esc clears)', JSON.stringify(drove.target.text), drove.target.probability.toFixed(2), top));
+  shown = { editor, onEdit, status };
   void vscode.commands.executeCommand('setContext', 'seqlab.driversShown', true);
   return { target: { ...drove.target, start: textStart + drove.target.start, end: textStart + drove.target.end }, shaded };
 }

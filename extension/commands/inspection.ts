@@ -9,6 +9,7 @@ import { editorOrWarn, reg, t, type CommandContext } from './context';
 const INSPECTOR_WHOLE_TEXT = 600;
 
 export function registerInspectionCommands(c: CommandContext): vscode.Disposable[] {
+  InspectorPanel.connectivityWindow = () => c.settings().connectivityWindow;
   return [
     // `wholeTextIfEmpty` (the Training view's Inspect Gates): without a selection, the start of the text.
     reg('seqlab.inspectSelection', async (options?: { wholeTextIfEmpty?: boolean }) => {

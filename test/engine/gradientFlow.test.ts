@@ -84,3 +84,37 @@ describe('gradient-flow experiment', () => {
     assert.match(zh.headline, /梯度每步缩小为/);
   });
 });
+
+describe('gradient-flow playground (live mode) and across seeds', () => {
+  it('previews one setting at once with the per-unit heatmap, a unit per row', async () => {
+    const { previewFlow } = await import('../../engine/experiments/gradientFlow');
+    const out = previewFlow({ cell: 'gru', hidden: 20, seqLen: 30 }, 'en');
+    assert.deepEqual(out.figures.map((f) => f.id), ['gradient', 'per-unit', 'jacobian', 'activation']);
+    const hm = out.figures[1].heatmap!;
+    assert.deepEqual(out.figures[1].x, Array.from({ length: 30 }, (_, t) => t));
+    assert.deepEqual(hm.y, Array.from({ length: 20 }, (_, j) => j));
+    assert.equal(hm.values.length, 20 * 30);
+    // Row j, column t is |dL/dh_t| of unit j: the norm over a column is the curve's value at that step.
+    const r = out.result;
+    for (const t of [0, 15, 29]) {
+      const norm = Math.sqrt(hm.y.reduce((a, _, j) => a + hm.values[j * 30 + t] ** 2, 0));
+      const expected = r.gradNorm[29 - t];
+      assert.ok(Math.abs(norm - expected) <= 1e-9 * Math.max(1e-300, expected), `step ${t}: ${norm} vs ${expected}`);
+    }
+    assert.throws(() => previewFlow({ hidden: 4 }, 'en'), /hidden: .*8/);
+    assert.throws(() => previewFlow({ cell: 'transformer' }, 'en'), /cell/);
+  });
+
+  it('runs across seeds: a band around the geometric mean, each seed\'s decay in the result and the table', async () => {
+    const out = (await runExperiment('gradient-flow', { cell: 'rnn-tanh', hidden: 16, seqLen: 40, seeds: 3 }, { workers: 1, progress: () => undefined })).output as { result: GradientFlowResult; headline: string; table: Array<Array<string | number>>; figures: Array<{ id: string; series: Array<{ y: Array<number | null>; band?: { lower: Array<number | null>; upper: Array<number | null> } }> }> };
+    assert.equal(out.result.seedDecays!.length, 3);
+    assert.ok(new Set(out.result.seedDecays).size > 1, 'seeds differ');
+    const gradient = out.figures.find((f) => f.id === 'gradient')!.series[0];
+    gradient.y.forEach((v, d) => {
+      if (v === null) return;
+      assert.ok(gradient.band!.lower[d]! <= v * (1 + 1e-4) && v <= gradient.band!.upper[d]! * (1 + 1e-4), `distance ${d}`);
+    });
+    assert.match(out.headline, /Across 3 seeds .* the decay per step is [\d.]+ \([\d.]+–[\d.]+\)/);
+    assert.ok(out.table.some((row) => /decay per step over 3 seeds/.test(String(row[0]))));
+  });
+});

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { EXPERIMENTS } from '../../engine/experiments';
 import { settingsForm, SETTING_HINTS } from '../../engine/experiments/settingsForm';
-import { changedSettings, cliCommand, fieldProblem, valueAt } from '../../engine/experiments/settingFields';
+import { changedSettings, cliCommand, fieldProblem, parseStateString, stateString, valueAt } from '../../engine/experiments/settingFields';
 import { translator } from '../../engine/core/lang';
 
 const en = translator('en');
@@ -71,5 +71,39 @@ describe('experiment settings as a form', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { config: Record<string, unknown> };
     for (const [k, v] of changed) assert.deepEqual(out.config[k], v, k);
+  });
+});
+
+describe('the playground\'s state string', () => {
+  const flow = EXPERIMENTS.find((e) => e.name === 'gradient-flow')!;
+  const fields = settingsForm(flow.schema, 'en', flow.hints);
+  const defaults = flow.schema.parse({}) as Record<string, unknown>;
+
+  it('names the changed settings only, and reads back to the same settings', () => {
+    assert.equal(stateString(fields, defaults), 'defaults');
+    const changed = { ...defaults, cell: 'lstm', forgetBias: 2, gain: 1.25 };
+    const text = stateString(fields, changed);
+    assert.equal(text, 'cell=lstm&gain=1.25&forgetBias=2');
+    assert.deepEqual(parseStateString(fields, text, en), { values: changed });
+    assert.deepEqual(parseStateString(fields, 'defaults', en), { values: defaults });
+    // A leading ? (pasted from a URL) and spaces around it are fine.
+    assert.deepEqual(parseStateString(fields, '  ?cell=lstm&gain=1.25&forgetBias=2 ', en), { values: changed });
+  });
+
+  it('refuses, with the reason, an unknown name or a value a field refuses, and applies nothing', () => {
+    assert.match((parseStateString(fields, 'cell=lstm&size=3', en) as { error: string }).error, /"size" is not a setting of this experiment \(its settings: cell, hidden/);
+    assert.deepEqual(parseStateString(fields, 'hidden=4', en), { error: 'hidden: at least 8' });
+    assert.deepEqual(parseStateString(fields, 'cell=cnn', en), { error: 'cell: one of rnn-tanh, rnn-sigmoid, rnn-relu, lstm, gru' });
+    assert.deepEqual(parseStateString(fields, 'gain=', en), { error: 'gain: a number, please' });
+    assert.match((parseStateString(fields, 'gain=%E0%A4%A', translator('zh-cn')) as { error: string }).error, /值无法读取/);
+  });
+
+  it('lists keep their commas, for experiments whose settings are lists', () => {
+    const leak = EXPERIMENTS.find((e) => e.name === 'bidirectional-leak')!;
+    const leakFields = settingsForm(leak.schema, 'en', leak.hints);
+    const values = { ...(leak.schema.parse({}) as Record<string, unknown>), models: ['uni', 'bi2'] };
+    const text = stateString(leakFields, values);
+    assert.match(text, /models=uni,bi2/);
+    assert.deepEqual(parseStateString(leakFields, text, en), { values });
   });
 });

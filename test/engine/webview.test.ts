@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
 import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
 import { inUnit, lossBaselines, mergeCurvePoints, overfittingFrom, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
-import { columnLabel, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
+import { columnLabel, connectivityRow, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
   it('shows table numbers with 3 significant digits, counts whole', () => {
@@ -31,14 +31,26 @@ describe('experiments panel formatting', () => {
 
 describe('gate inspector model', () => {
   it('spells out each cell\'s quantities with PyTorch\'s equations', () => {
-    assert.deepEqual(quantitiesFor('lstm').map((q) => q.key), ['i', 'f', 'g', 'o', 'c', 'h', 'surprisal']);
-    assert.deepEqual(quantitiesFor('gru').map((q) => q.key), ['r', 'z', 'n', 'h', 'surprisal']);
-    assert.deepEqual(quantitiesFor('rnn-tanh').map((q) => q.key), ['h', 'surprisal']);
+    assert.deepEqual(quantitiesFor('lstm').map((q) => q.key), ['i', 'f', 'g', 'o', 'c', 'h', 'surprisal', 'connectivity']);
+    assert.deepEqual(quantitiesFor('gru').map((q) => q.key), ['r', 'z', 'n', 'h', 'surprisal', 'connectivity']);
+    assert.deepEqual(quantitiesFor('rnn-tanh').map((q) => q.key), ['h', 'surprisal', 'connectivity']);
     const z = quantitiesFor('gru').find((q) => q.key === 'z')!;
     assert.match(z.equation, /h_t = \(1 − z_t\) ⊙ n_t \+ z_t ⊙ h_\{t−1\}/); // PyTorch's convention, stated
     assert.equal(quantitiesFor('lstm').find((q) => q.key === 'f')!.scale, 'sequential');
     assert.equal(quantitiesFor('lstm').find((q) => q.key === 'c')!.scale, 'diverging');
     assert.match(quantitiesFor('rnn-relu')[0].equation, /ReLU/);
+  });
+
+  it('connectivity: the row of the character pointed at, relative to the strongest, blank at and after it and beyond the window', () => {
+    // 4 predictions (characters 1..4 predicted), window 2: row t, column k = influence of character t - k on character t + 1.
+    const matrix: Grid = { rows: 4, cols: 2, data: [0.5, 0, 0.4, 0.2, 0.3, 0.6, 0.8, 0.1] };
+    const out = new Float64Array(5);
+    assert.equal(connectivityRow(matrix, 3, out), 0.6); // character 3 is predicted by row 2: character 2 (0.3), character 1 (0.6)
+    assert.deepEqual(Array.from(out, (v) => (Number.isNaN(v) ? null : v)), [null, 1, 0.5, null, null]);
+    assert.equal(connectivityRow(matrix, 1, out), 0.5);
+    assert.deepEqual(Array.from(out, (v) => (Number.isNaN(v) ? null : v)), [1, null, null, null, null]);
+    assert.equal(connectivityRow(matrix, 0, out), 0, 'nothing drove the first character');
+    assert.ok(out.every(Number.isNaN));
   });
 
   it('colour ranges: gates 0..1, h -1..1, c symmetric from the data, rounded up', () => {

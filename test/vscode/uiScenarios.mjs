@@ -805,6 +805,108 @@ await scenario('every experiment with its defaults: a plan and an estimate first
   });
 });
 
+/**
+ * How many of the "what drove" shades (its orange at six strengths) the editor paints now:
+ * the overlay joins neighbouring characters of one strength into one box, so this counts
+ * strengths, not characters.
+ */
+const shadedInEditor = (page) => page.locator('.monaco-editor').first().evaluate((root) => new Set([...root.querySelectorAll('.view-overlays div, .view-lines span')]
+  .map((e) => getComputedStyle(e).backgroundColor).filter((c) => /rgba\(255, 140, 0, 0\.\d+\)/.test(c))).size);
+
+await scenario('explore: the gradient-flow playground redraws while a slider moves; what drove a character, in the editor and the inspector', async () => {
+  await withWorkbench({}, async (page) => {
+    // The playground draws as soon as it is picked, before any Run.
+    await pickExperiment(page, 'gradient-flow');
+    const panel = await webviewWith(page, '#flow-state');
+    await panel.locator('#headline').waitFor({ timeout: 60_000 });
+    await panel.locator('#figure-per-unit canvas').waitFor({ timeout: 10_000 });
+    if ((await panel.locator('#flow-state').evaluate((e) => e.value)) !== 'defaults') throw new Error('the state string does not start at "defaults"');
+    // Drag the gain as a student would, step by step: each step's picture is drawn, the previous setting's curve kept faint.
+    const times = [];
+    for (const gain of [1.2, 1.4, 1.6, 1.8, 2, 2.2]) {
+      const seq = await panel.locator('body').getAttribute('data-preview-seq');
+      const before = await panel.locator('#headline').innerText();
+      await dragSetting(panel, 'gain', gain);
+      await panel.locator(`body:not([data-preview-seq="${seq}"])`).waitFor({ timeout: 10_000 });
+      await panel.locator('#headline', { hasNotText: before }).waitFor({ timeout: 10_000 });
+      times.push(Number(await panel.locator('body').getAttribute('data-preview-ms')));
+      console.log(`    gain ${gain}: round trip ${await panel.locator('body').getAttribute('data-preview-round-trip-ms')} ms, drawing ${await panel.locator('body').getAttribute('data-preview-render-ms')} ms`);
+    }
+    const legend = await panel.locator('#root .legend').first().innerText();
+    if (!/previous setting \(gain=2\)/.test(legend)) throw new Error(`the gradient figure does not keep the previous setting faint: ${legend}`);
+    if (!/gain=2\.2/.test(await panel.locator('#flow-state').evaluate((e) => e.value))) throw new Error('the state string does not follow the slider');
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    console.log(`  playground: a slider step drawn ${times.join(', ')} ms after the change (median ${median} ms); ${await panel.locator('#flow-status').innerText()}`);
+    if (median > 150) throw new Error(`the playground redraws ${median} ms after a change (median), over 150 ms`);
+    for (const [width, label] of [[1400, 'wide'], [900, 'narrow']]) {
+      await page.setViewportSize({ width, height: 900 });
+      await dragSetting(panel, 'gain', width === 1400 ? 1.1 : 0.9);
+      await page.waitForTimeout(600);
+      for (const [theme, cls, short] of THEMES) {
+        await setTheme(page, theme, cls);
+        await expectThemedView(panel, short, { chart: true, canvases: '.figure canvas', what: `playground, ${short}, ${label}` });
+        await page.screenshot({ path: path.join(SHOTS, `playground-${short}-${label}.png`) });
+      }
+      await setTheme(page, 'Light Modern', 'vs');
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+    // A pasted state is applied whole; a bad one says why and changes nothing.
+    await panel.locator('#flow-state').evaluate((e) => { e.value = 'cell=lstm&size=2'; });
+    await panel.locator('#apply-state').click();
+    await panel.locator('#flow-state-problem', { hasText: '"size" is not a setting' }).waitFor({ timeout: 5_000 });
+    await panel.locator('#flow-state').evaluate((e) => { e.value = 'cell=lstm&forgetBias=2&seqLen=200'; });
+    await panel.locator('#apply-state').click();
+    await panel.locator('#headline', { hasText: /^lstm, hidden 64, length 200/ }).waitFor({ timeout: 10_000 });
+    if ((await panel.locator('#setting-forgetBias').evaluate((e) => e.value)) !== '2') throw new Error('the pasted state did not set the forget bias');
+    // Run across seeds: the same setting as a full run, with bands.
+    await panel.locator('#run-seeds').click();
+    await panel.locator('#headline', { hasText: /Across 5 seeds/ }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'playground-across-seeds-light.png') });
+
+    // A model, then what drove a character before the cursor.
+    await openFile(page, 'notes.txt');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, selectionStart(page), 'Train on Selection');
+    await webview(page).locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 180_000 });
+    await page.locator('.monaco-editor .view-lines .view-line').nth(2).click();
+    await page.keyboard.press('End');
+    await runCommand(page, 'SeqLab: Show What Drove This Character');
+    for (const until = Date.now() + 30_000; (await shadedInEditor(page)) < 4; await page.waitForTimeout(300)) {
+      if (Date.now() > until) throw new Error(`the editor shows ${await shadedInEditor(page)} of the six shades`);
+    }
+    const marked = await page.locator('.monaco-editor').first().evaluate((root) => [...root.querySelectorAll('.view-lines span')].some((e) => /← p = [\d.]+; strongest:/.test(getComputedStyle(e, '::after').content)));
+    if (!marked) throw new Error('the explained character has no "← p = …; strongest: …" note after it');
+    console.log(`  what drove: ${await shadedInEditor(page)} of the six shades before the cursor`);
+    await page.screenshot({ path: path.join(SHOTS, 'what-drove-editor-light.png') });
+    await setTheme(page, 'Dark Modern', 'vs-dark');
+    await page.screenshot({ path: path.join(SHOTS, 'what-drove-editor-dark.png') });
+    await setTheme(page, 'Light Modern', 'vs');
+    await page.locator('.monaco-editor .view-lines .view-line').nth(2).click(); // focus back in the editor: Esc is the editor's key
+    await page.keyboard.press('End');
+    await page.keyboard.press('Escape');
+    for (const until = Date.now() + 10_000; (await shadedInEditor(page)) > 0; await page.waitForTimeout(300)) {
+      if (Date.now() > until) throw new Error('Esc did not clear the shading');
+    }
+
+    // The inspector's connectivity: point at a character, the ones before it are shaded.
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, selectionStart(page), 'Inspect Gates');
+    const inspector = await webviewWith(page, '#heatmap[data-drawn-labels]');
+    await inspector.locator('#quantity').evaluate((el) => { el.value = 'connectivity'; el.dispatchEvent(new Event('change')); });
+    await inspector.locator('#drove-line', { hasText: /strongest drivers/ }).waitFor({ timeout: 60_000 });
+    const heat = await inspector.locator('#heatmap').boundingBox();
+    await page.mouse.move(heat.x + 40 + 16 * 30 + 8, heat.y + 30);
+    await inspector.locator('#heatmap[data-target="30"]').waitFor({ timeout: 5_000 });
+    const line = await inspector.locator('#drove-line').innerText();
+    if (!/\(character 31, p = [\d.]+\): strongest drivers "/.test(line)) throw new Error(`the inspector does not say what drove character 31: ${line}`);
+    if (!/none[\s\S]*strongest/.test(await inspector.locator('#colour-bar').innerText())) throw new Error(`the colour bar does not read none..strongest: ${await inspector.locator('#colour-bar').innerText()}`);
+    await page.screenshot({ path: path.join(SHOTS, 'what-drove-inspector-light.png') });
+    console.log(`  inspector connectivity: ${line.slice(0, 140)}`);
+  });
+});
+
 // Debian's PyTorch, which CI installs (.ci/run); without it the scenario says so and passes nothing off as checked.
 const TORCH_PYTHON = '/usr/bin/python3';
 const hasTorch = (() => {
