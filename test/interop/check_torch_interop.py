@@ -5,7 +5,9 @@ For each cell type, trains a small model with the `seqlab` command line, loads i
 model.safetensors into torch.nn.Embedding + LSTM/GRU/RNN + Linear (the state_dict names
 are PyTorch's, so load_state_dict(strict=True) takes them as they are), runs a prompt,
 and compares PyTorch's logits with those `seqlab probe --json` reports: they must agree
-within 1e-4. Needs Debian's PyTorch (apt-get install python3-torch) and a built dist/.
+within 1e-4. Then connectivity ("what drove each character"): PyTorch's autograd gives
+||d log p(x_{t+1}) / d e_s|| by one backward pass per prediction over the whole prompt; it
+must equal the probe's batched `connectivity` rows within 1e-4 of each row's largest value. Needs Debian's PyTorch (apt-get install python3-torch) and a built dist/.
 
 Run: /usr/bin/python3 test/interop/check_torch_interop.py   (npm run test:interop)
 """
@@ -56,7 +58,10 @@ class CharLM(torch.nn.Module):
         self.head = torch.nn.Linear(m["hiddenSize"], m["vocabSize"])
 
     def forward(self, ids):  # ids: (L,) -> logits (L, V)
-        out, _ = self.rnn(self.embedding(ids).unsqueeze(1))
+        return self.from_embedded(self.embedding(ids))
+
+    def from_embedded(self, e):  # e: (L, E) -> logits (L, V)
+        out, _ = self.rnn(e.unsqueeze(1))
         return self.head(out.squeeze(1))
 
 
@@ -89,7 +94,20 @@ def check(cell, workdir):
     diff = (logits - theirs).abs().max().item()
     status = "ok" if diff <= TOLERANCE else "MISMATCH"
     print(f"{cell:10s} layers 2: max |PyTorch logits - SeqLab logits| = {diff:.2e}  {status}")
-    return diff <= TOLERANCE
+    # Connectivity: row t, entry k = ||d log p(ids[t+1]) / d e_{t-k}||, by autograd, one prediction at a time.
+    full = encode(meta, prompt)
+    worst = 0.0
+    for t, row in enumerate(probe["connectivity"]["rows"]):
+        e = model.embedding(torch.tensor(full[:-1])).detach().requires_grad_(True)
+        logp = torch.log_softmax(model.from_embedded(e)[t], dim=-1)[full[t + 1]]
+        (grad,) = torch.autograd.grad(logp, e)
+        norms = grad.norm(dim=1)
+        mine = torch.tensor([norms[t - k].item() for k in range(len(row))])
+        scale = max(mine.abs().max().item(), 1e-12)
+        worst = max(worst, (mine - torch.tensor(row)).abs().max().item() / scale)
+    connected = worst <= TOLERANCE
+    print(f"{cell:10s} layers 2: connectivity, max |PyTorch - SeqLab| / row max = {worst:.2e}  {'ok' if connected else 'MISMATCH'}")
+    return diff <= TOLERANCE and connected
 
 
 def main():
