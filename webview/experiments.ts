@@ -718,7 +718,11 @@ function render(m: ExperimentMessage): void {
   // A partial result's headline has its own id: #headline is the finished experiment's.
   parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'))]));
   // A shape "(3, 20)" or a number reads as one unit: it does not wrap inside a cell.
-  const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' } : {}, formatCell(v));
+  // A text of several lines or many words is prose (left, its breaks kept); the chapter's verdict column is coloured by its verdict.
+  const verdictClass = (v: string) => (out.name === 'chapter' ? (['holds-with-conditions', 'does-not-hold', 'holds'].find((k) => v.startsWith((strings[`verdict.${k}`] ?? k))) ?? '') : '');
+  const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' }
+    : tag === 'td' && verdictClass(v) ? { class: `verdict-${verdictClass(v)}` }
+      : tag === 'td' && (v.includes('\n') || v.length > 60) ? { class: 'prose' } : {}, formatCell(v));
   const tableOf = (rows: Array<Array<string | number>>, id: string) => {
     const table = el('table', { class: 'saturated results', id });
     rows.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)))));

@@ -16,6 +16,7 @@
  * diverged (the best checkpoint is kept); 130 interrupted (Ctrl+C; the checkpoint is kept).
  */
 import { Command } from 'commander';
+import { chapterCommand } from './chapter';
 import { demoCommand } from './demo';
 import { experimentCommand } from './experiment';
 import { exportTorchCommand } from './exportTorch';
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .description('Train, sample and inspect character-level RNN, LSTM and GRU models (PyTorch-compatible).')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(`seqlab: ${str.replace(/^error: /, '')}`) });
-  for (const command of [trainCommand(), demoCommand(), sampleCommand(), exportTorchCommand(), probeCommand(), experimentCommand()]) {
+  for (const command of [trainCommand(), demoCommand(), sampleCommand(), exportTorchCommand(), probeCommand(), experimentCommand(), chapterCommand()]) {
     // Each command reports its own errors as the program does.
     program.addCommand(command.showHelpAfterError('(run with --help for usage)').configureOutput(program.configureOutput()));
   }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { compareRunsMessage, pickRuns } from '../compareRuns';
 import { ExperimentsPanel, runExperimentCommand } from '../experimentsPanel';
+import { checkChapterCommand } from '../chapter';
 import type { ModelItem } from '../models';
 import { reg, showError, t, type CommandContext } from './context';
 
@@ -29,5 +30,7 @@ export function registerExperimentCommands(c: CommandContext): vscode.Disposable
       }
     }),
     reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),
+    // `preset.quick` (the tests, the walkthrough's link): no question asked.
+    reg('seqlab.checkChapter', (preset?: { quick?: boolean }) => checkChapterCommand(c.engine, c.context.extensionUri, c.context.globalStorageUri, c.log, preset)),
   ];
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 const ENGINE = path.join(__dirname, '..', '..', 'engine');
 /** Bottom first. */
-const LAYERS = ['core', 'io', 'nn', 'text', 'model', 'checkpoint', 'torch', 'train', 'export', 'experiments', 'worker', 'cli'];
+const LAYERS = ['core', 'io', 'nn', 'text', 'model', 'checkpoint', 'torch', 'train', 'export', 'experiments', 'chapter', 'worker', 'cli'];
 
 function sourcesOf(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -851,6 +851,14 @@ await scenario('explore: the gradient-flow playground redraws while a slider mov
       await setTheme(page, 'Light Modern', 'vs');
     }
     await page.setViewportSize({ width: 1400, height: 900 });
+    // The largest LSTM takes about a second: the panel says it is computing, the previous picture stays until the new one is drawn.
+    const smallHeadline = await panel.locator('#headline').innerText();
+    await panel.locator('#flow-state').evaluate((e) => { e.value = 'cell=lstm&hidden=256&seqLen=300'; });
+    await panel.locator('#apply-state').click();
+    await panel.locator('#flow-status', { hasText: 'Computing the new setting' }).waitFor({ timeout: 5_000 });
+    if ((await panel.locator('#headline').innerText()) !== smallHeadline) throw new Error('the previous picture went before the new one was ready');
+    await panel.locator('#headline', { hasText: /^lstm, hidden 256, length 300/ }).waitFor({ timeout: 30_000 });
+    console.log(`  playground at its largest (lstm, hidden 256, length 300): ${await panel.locator('#flow-status').innerText()}`);
     // A pasted state is applied whole; a bad one says why and changes nothing.
     await panel.locator('#flow-state').evaluate((e) => { e.value = 'cell=lstm&size=2'; });
     await panel.locator('#apply-state').click();

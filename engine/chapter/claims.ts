@@ -1,0 +1,377 @@
+/**
+ * The chapter (优化RNN, sections 3.4-3.7), claim by claim: each claim names the experiment
+ * runs that test it and a rule that turns their results into a verdict across seeds
+ * (`holds`, `holds-with-conditions`, `does-not-hold`), with the numbers behind it. Nothing
+ * here is typed in: every verdict and number comes from the runs. Pure (no TensorFlow.js):
+ * the rules read the experiments' JSON results, so the extension host can apply them too.
+ *
+ * The statements are SeqLab's paraphrases of the chapter in Chinese and English: SeqLab does
+ * not ship the book's text, and a paraphrase says so rather than pass for a quotation.
+ */
+import type { Bilingual, Tr } from '../core/lang';
+import type { VanishingResult } from '../experiments/vanishingGradients';
+import type { ExplodingResult } from '../experiments/explodingGradients';
+import type { NormalizationResult } from '../experiments/normalization';
+import type { AddingResult } from '../experiments/longRangeMemory';
+import type { VersusResult } from '../experiments/lstmVsGru';
+import type { WalkthroughResult } from '../experiments/cellWalkthrough';
+import type { LeakResult } from '../experiments/bidirectionalLeak';
+import type { GradientFlowResult } from '../experiments/gradientFlow';
+import { sig3 } from '../experiments/format';
+import { geometricMean } from '../experiments/seeds';
+
+export const VERDICTS = ['holds', 'holds-with-conditions', 'does-not-hold'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** The experiment runs the claims read: one per experiment, the full check's and the quick one's settings. */
+export const CHAPTER_RUNS = {
+  'vanishing-gradients': { full: {}, quick: { seeds: 1 } },
+  'exploding-gradients': { full: {}, quick: { seeds: 1 } },
+  normalization: { full: {}, quick: { seeds: 1 } },
+  'long-range-memory': { full: {}, quick: { seeds: 1 } },
+  'lstm-vs-gru': { full: {}, quick: { seeds: 1 } },
+  'cell-walkthrough': { full: {}, quick: {} },
+  'bidirectional-leak': { full: {}, quick: { seeds: 1 } },
+  // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
+  'gradient-flow': { full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+} as const satisfies Record<string, { full: Record<string, unknown>; quick: Record<string, unknown> }>;
+export type ChapterExperiment = keyof typeof CHAPTER_RUNS;
+
+/** The results a rule reads, by experiment. */
+export interface ChapterResults {
+  'vanishing-gradients': VanishingResult;
+  'exploding-gradients': ExplodingResult;
+  normalization: NormalizationResult;
+  'long-range-memory': AddingResult;
+  'lstm-vs-gru': VersusResult;
+  'cell-walkthrough': WalkthroughResult;
+  'bidirectional-leak': LeakResult;
+  'gradient-flow': GradientFlowResult;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  /** For holds-with-conditions, the conditions; for does-not-hold, what does hold instead. */
+  conditions: string[];
+  /** The numbers the verdict rests on, named (means over seeds, with the seed count where it matters). */
+  numbers: Record<string, string | number>;
+  /** One sentence: what was measured and what it showed. */
+  evidence: string;
+}
+
+export interface Claim {
+  id: string;
+  /** The chapter's section. */
+  section: string;
+  /** The claim, paraphrased in the chapter's language and glossed in English. */
+  statement: Bilingual;
+  /** The rule, as a student reads it beside the verdict. */
+  rule: Bilingual;
+  experiments: ChapterExperiment[];
+  judge(r: ChapterResults, tr: Tr): Judgement;
+}
+
+const DISTANCE = 30;
+/** Every seed's gradient norm `DISTANCE` steps back, at initialisation, for a cell of vanishing-gradients. */
+const at30 = (r: VanishingResult, cell: string) => r.runs.filter((x) => x.cell === cell).map((x) => x.gradNorm[DISTANCE] ?? NaN);
+const allSeeds = (a: number[], b: number[], better: (x: number, y: number) => boolean) => a.length > 0 && a.length === b.length && a.every((x, i) => better(x, b[i]));
+const count = (a: number[], b: number[], better: (x: number, y: number) => boolean) => a.filter((x, i) => better(x, b[i])).length;
+const g = (values: number[]) => sig3(geometricMean(values));
+const ofSeedsText = (tr: Tr, k: number, n: number) => tr(`${k} of ${n} seed${n === 1 ? '' : 's'}`, `${n} 个种子中的 ${k} 个`);
+/** "3 seeds" / "1 seed". */
+const seedsWord = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
+
+export const CLAIMS: Claim[] = [
+  {
+    id: 'products-vanish', section: '3.4',
+    statement: { zh: '反向传播时要连乘许多个 tanh 或 sigmoid 的导数（都小于 1），时间跨度一长，梯度就趋于消失。', en: 'Backpropagation multiplies many tanh or sigmoid derivatives (each below 1), so over long spans the gradient vanishes.' },
+    rule: { zh: '在每个种子中，sigmoid 和 tanh RNN 在往回 30 步处的梯度都低于最后一步的 1e-3。', en: 'In every seed, the sigmoid and tanh RNNs\' gradient 30 steps back is below 1e-3 of its value at the last step.' },
+    experiments: ['vanishing-gradients'],
+    judge(r, tr) {
+      const v = r['vanishing-gradients'];
+      const sig = at30(v, 'rnn-sigmoid');
+      const tanh = at30(v, 'rnn-tanh');
+      const vanished = [...sig, ...tanh].every((x) => x < 1e-3);
+      return {
+        verdict: vanished ? 'holds' : 'holds-with-conditions',
+        conditions: vanished ? [] : [tr('not in every seed at this length: see the numbers', '并非在每个种子中都如此：见数字')],
+        numbers: { 'sigmoid ||dL/dh|| 30 back': g(sig), 'tanh ||dL/dh|| 30 back': g(tanh), 'sigmoid decay per step': sig3(v.decayPerStep['rnn-sigmoid']), 'tanh decay per step': sig3(v.decayPerStep['rnn-tanh']) },
+        evidence: tr(`At PyTorch's initialisation (hidden 128, length 100), 30 steps back the gradient is ${g(sig)} for sigmoid and ${g(tanh)} for tanh (geometric means of ${seedsWord(v.seeds.length)}); it shrinks by x${sig3(v.decayPerStep['rnn-sigmoid'])} and x${sig3(v.decayPerStep['rnn-tanh'])} per step.`,
+          `在 PyTorch 的初始化下（隐藏 128，长度 100），往回 30 步时梯度 sigmoid 为 ${g(sig)}，tanh 为 ${g(tanh)}（${v.seeds.length} 个种子的几何平均）；每步分别缩小为 x${sig3(v.decayPerStep['rnn-sigmoid'])} 和 x${sig3(v.decayPerStep['rnn-tanh'])}。`),
+      };
+    },
+  },
+  {
+    id: 'tanh-over-sigmoid', section: '3.4',
+    statement: { zh: 'tanh 比 sigmoid 更好：导数更大，梯度消失得更慢，收敛更快。', en: 'tanh is preferred to sigmoid: larger derivatives, slower vanishing, faster convergence.' },
+    rule: { zh: '在每个种子中，tanh 往回 30 步的梯度大于 sigmoid。收敛速度不在此测量之内。', en: 'In every seed, tanh\'s gradient 30 steps back is larger than sigmoid\'s. Convergence speed is not part of this measurement.' },
+    experiments: ['vanishing-gradients'],
+    judge(r, tr) {
+      const v = r['vanishing-gradients'];
+      const sig = at30(v, 'rnn-sigmoid');
+      const tanh = at30(v, 'rnn-tanh');
+      const larger = allSeeds(tanh, sig, (a, b) => a > b);
+      return {
+        verdict: larger ? 'holds-with-conditions' : 'does-not-hold',
+        conditions: larger
+          ? [tr('measured: the gradient\'s size and its decay at initialisation; "faster convergence" is not measured by this check', '已测量：初始化时梯度的大小及其衰减；“收敛更快”不在本次检查的测量之内')]
+          : [tr(`tanh's gradient 30 steps back was larger in only ${count(tanh, sig, (a, b) => a > b)} of ${tanh.length} seeds`, `tanh 往回 30 步的梯度仅在 ${tanh.length} 个种子中的 ${count(tanh, sig, (a, b) => a > b)} 个中更大`)],
+        numbers: { 'tanh / sigmoid, 30 back': sig3(geometricMean(tanh) / geometricMean(sig)), 'tanh larger in': ofSeedsText(tr, count(tanh, sig, (a, b) => a > b), tanh.length) },
+        evidence: tr(`30 steps back tanh keeps ${sig3(geometricMean(tanh) / geometricMean(sig))} times sigmoid's gradient (sigmoid' is at most 0.25, tanh' at most 1).`, `往回 30 步时，tanh 保留的梯度是 sigmoid 的 ${sig3(geometricMean(tanh) / geometricMean(sig))} 倍（sigmoid 的导数至多 0.25，tanh 的至多 1）。`),
+      };
+    },
+  },
+  {
+    id: 'relu-avoids-vanishing', section: '3.4',
+    statement: { zh: 'ReLU 的导数是 1，所以用 ReLU 可以避免梯度消失。', en: 'ReLU\'s derivative is 1, so a ReLU RNN avoids vanishing gradients.' },
+    rule: { zh: '在 PyTorch 默认初始化下，若每个种子中 ReLU 往回 30 步的梯度都不小于 tanh，则成立；若都更小，则不成立，并给出单位矩阵初始化（IRNN）下梯度的每步衰减及其在加法问题上的结果。', en: 'At PyTorch\'s default initialisation: holds if ReLU\'s gradient 30 steps back is at least tanh\'s in every seed; does not hold if it is smaller in every seed, and the identity initialisation (IRNN) says what does: its gradient\'s decay per step, and its result on the adding problem.' },
+    experiments: ['vanishing-gradients', 'gradient-flow', 'long-range-memory'],
+    judge(r, tr) {
+      const v = r['vanishing-gradients'];
+      const flow = r['gradient-flow'];
+      const identityDecays = flow.seedDecays ?? [flow.decayPerStep];
+      const identity = tr(`with an identity initialisation of W_hh (IRNN, Le et al. 2015) the gradient keeps its size at initialisation: x${identityDecays.map((d) => sig3(d)).join(', x')} per step (${ofSeedsText(tr, identityDecays.length, identityDecays.length)}, hidden 64, length 100)`,
+        `W_hh 用单位矩阵初始化（IRNN，Le 等 2015）时，初始化时梯度大小基本不变：每步 x${identityDecays.map((d) => sig3(d)).join('、x')}（${ofSeedsText(tr, identityDecays.length, identityDecays.length)}，隐藏 64，长度 100）`);
+      const relu = at30(v, 'rnn-relu');
+      const tanh = at30(v, 'rnn-tanh');
+      const a = r['long-range-memory'];
+      const length = Object.keys(a.finalMse.irnn ?? {})[0] ?? '100';
+      const irnnSolved = a.solvedSeeds.irnn?.[length] ?? 0;
+      const tanhSolved = a.solvedSeeds['rnn-tanh']?.[length] ?? 0;
+      const n = a.seeds.length;
+      const larger = count(relu, tanh, (x, y) => x >= y);
+      const verdict: Verdict = larger === relu.length ? 'holds' : larger === 0 ? 'does-not-hold' : 'holds-with-conditions';
+      const irnn = tr(`trained on the adding problem at length ${length} with the same budget, that IRNN solved it in ${ofSeedsText(tr, irnnSolved, n)} (MSE ${sig3(a.finalMse.irnn?.[length] ?? NaN)}), a tanh RNN in ${ofSeedsText(tr, tanhSolved, n)}: keeping the gradient at initialisation is not yet learning a long dependency`,
+        `用同样的预算在长度 ${length} 的加法问题上训练，这个 IRNN 解决了 ${ofSeedsText(tr, irnnSolved, n)}（MSE ${sig3(a.finalMse.irnn?.[length] ?? NaN)}），tanh RNN 解决了 ${ofSeedsText(tr, tanhSolved, n)}：初始化时保住梯度，还不等于学会了长距离依赖`);
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [identity, irnn],
+        numbers: { 'ReLU ||dL/dh|| 30 back': g(relu), 'tanh ||dL/dh|| 30 back': g(tanh), 'identity W_hh: decay per step': identityDecays.map((d) => sig3(d)).join(', '), 'IRNN solved (adding problem)': ofSeedsText(tr, irnnSolved, n) },
+        evidence: tr(`At PyTorch's default initialisation ReLU's gradient 30 steps back is ${g(relu)}, tanh's ${g(tanh)}: a derivative of 1 does not help when W_hh shrinks the gradient at every step.`,
+          `在 PyTorch 默认初始化下，ReLU 往回 30 步的梯度为 ${g(relu)}，tanh 为 ${g(tanh)}：当 W_hh 每一步都在缩小梯度时，导数为 1 也无济于事。`),
+      };
+    },
+  },
+  {
+    id: 'clipping-fixes-exploding', section: '3.4',
+    statement: { zh: '导数大于 1 时梯度会爆炸；设一个阈值把梯度裁剪下来就能解决。', en: 'Derivatives above 1 make the gradient explode; clipping it at a threshold fixes that.' },
+    rule: { zh: '若 W_hh 放大后的 ReLU RNN 不裁剪时在每个种子中都发散，而每个裁剪设置都不发散，则成立。', en: 'Holds if the ReLU RNN with an enlarged W_hh diverges without clipping in every seed, and with every clipping threshold in none.' },
+    experiments: ['exploding-gradients'],
+    judge(r, tr) {
+      const e = r['exploding-gradients'];
+      const n = e.seeds.length;
+      const relu = e.configs.filter((c) => c.name.startsWith('relu') && !c.name.includes('PyTorch init'));
+      const unclipped = relu.filter((c) => c.clipNorm === 0);
+      const clipped = relu.filter((c) => c.clipNorm > 0);
+      const allDiverge = unclipped.length > 0 && unclipped.every((c) => c.diverged === n);
+      const noneDiverge = clipped.length > 0 && clipped.every((c) => c.diverged === 0);
+      const verdict: Verdict = allDiverge && noneDiverge ? 'holds' : noneDiverge ? 'holds-with-conditions' : 'does-not-hold';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : noneDiverge
+          ? [tr(`without clipping it diverged in only ${unclipped.map((c) => c.diverged).join(', ')} of ${n} seeds`, `不裁剪时仅在 ${n} 个种子中的 ${unclipped.map((c) => c.diverged).join('、')} 个中发散`)]
+          : [tr('a clipped run diverged too: see the numbers', '裁剪后的运行也发散了：见数字')],
+        numbers: Object.fromEntries(relu.map((c) => [`${c.name}: diverged`, ofSeedsText(tr, c.diverged, n)])),
+        evidence: tr(`A ReLU RNN with W_hh scaled up diverged without clipping in ${unclipped.map((c) => ofSeedsText(tr, c.diverged, n)).join(', ')}; clipped at ${clipped.map((c) => c.clipNorm).join(' or ')} it diverged in ${clipped.map((c) => c.diverged).join(' and ')} of ${n}.`,
+          `W_hh 放大后的 ReLU RNN 不裁剪时发散：${unclipped.map((c) => ofSeedsText(tr, c.diverged, n)).join('，')}；裁剪阈值为 ${clipped.map((c) => c.clipNorm).join(' 或 ')} 时发散 ${clipped.map((c) => c.diverged).join(' 和 ')} 个（共 ${n} 个）。`),
+      };
+    },
+  },
+  {
+    id: 'batchnorm-helps', section: '3.4',
+    statement: { zh: '批归一化让训练收敛得更快、更好。', en: 'Batch normalisation makes training converge faster and better.' },
+    rule: { zh: '分别对 LSTM 和 tanh RNN：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN: holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
+    experiments: ['normalization'],
+    judge(r, tr) {
+      const nr = r.normalization;
+      const n = nr.seeds.length;
+      const cells = Object.keys(nr.beatsNone);
+      const helped = cells.filter((cell) => nr.beatsNone[cell].batch === n);
+      const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length ? 'holds-with-conditions' : 'does-not-hold';
+      const lossOf = (cell: string, norm: string) => sig3(nr.finalValLoss[`${cell}/${norm}`]);
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
+          ? [tr(`for ${helped.join(', ')}, not for ${cells.filter((c) => !helped.includes(c)).join(', ')} (its recurrent weights at gain 0.1)`, `对 ${helped.join('、')} 成立，对 ${cells.filter((c) => !helped.includes(c)).join('、')} 不成立（其循环权重增益为 0.1）`)]
+          : [tr('batch norm did not end lower for any cell here', '这里批归一化对任何单元都没有得到更低的损失')],
+        numbers: Object.fromEntries(cells.flatMap((cell) => [[`${cell}: none`, lossOf(cell, 'none')], [`${cell}: batch`, lossOf(cell, 'batch')], [`${cell}: batch lower in`, ofSeedsText(tr, nr.beatsNone[cell].batch ?? 0, n)]])),
+        evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}): ${cells.map((cell) => `${cell} ${lossOf(cell, 'none')} without, ${lossOf(cell, 'batch')} with batch norm`).join('; ')}.`,
+          `最终验证损失（纳特/字符，${n} 个种子的平均）：${cells.map((cell) => `${cell} 不归一化 ${lossOf(cell, 'none')}，批归一化 ${lossOf(cell, 'batch')}`).join('；')}。`),
+      };
+    },
+  },
+  {
+    id: 'lstm-best-long-range', section: '3.5',
+    statement: { zh: '在各种改进办法中，LSTM 的效果最好。', en: 'Of all the remedies, the LSTM works best.' },
+    rule: { zh: '长度 100 的加法问题，同样的训练预算：LSTM 的平均 MSE 最低且在每个种子中都解决（MSE 低于阈值）则成立；若另一单元也在每个种子中解决，则为有条件成立。', en: 'The adding problem at length 100, the same budget: holds if the LSTM has the lowest mean MSE and solves it in every seed; holds with conditions if another cell also solves it in every seed.' },
+    experiments: ['long-range-memory'],
+    judge(r, tr) {
+      const a = r['long-range-memory'];
+      const length = Object.keys(a.finalMse.lstm ?? {})[0] ?? '100';
+      const n = a.seeds.length;
+      const cells = Object.keys(a.finalMse);
+      const mse = (c: string) => a.finalMse[c]?.[length] ?? NaN;
+      const solved = (c: string) => a.solvedSeeds[c]?.[length] ?? 0;
+      const best = cells.reduce((b, c) => (mse(c) < mse(b) ? c : b), cells[0]);
+      const others = cells.filter((c) => c !== 'lstm' && solved(c) === n);
+      const lstmSolves = solved('lstm') === n;
+      const verdict: Verdict = best === 'lstm' && lstmSolves && !others.length ? 'holds' : lstmSolves ? 'holds-with-conditions' : 'does-not-hold';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : lstmSolves
+          ? [tr(`${others.join(' and ') || best} also solve${others.length === 1 ? 's' : ''} it in every seed${best !== 'lstm' ? `; the lowest MSE is ${best}'s` : ''}`, `${others.join('、') || best} 也在每个种子中解决了它${best !== 'lstm' ? `；最低的 MSE 属于 ${best}` : ''}`)]
+          : [tr(`the LSTM solved it in ${ofSeedsText(tr, solved('lstm'), n)}; the lowest MSE is ${best}'s`, `LSTM 只解决了 ${ofSeedsText(tr, solved('lstm'), n)}；最低的 MSE 属于 ${best}`)],
+        numbers: Object.fromEntries(cells.flatMap((c) => [[`${c}: MSE`, sig3(mse(c))], [`${c}: solved`, ofSeedsText(tr, solved(c), n)]])),
+        evidence: tr(`Adding problem at length ${length} (a baseline that ignores the inputs scores ${sig3(a.baseline)}): ${cells.map((c) => `${c} ${sig3(mse(c))}`).join(', ')}.`, `长度 ${length} 的加法问题（忽略输入的基线为 ${sig3(a.baseline)}）：${cells.map((c) => `${c} ${sig3(mse(c))}`).join('，')}。`),
+      };
+    },
+  },
+  {
+    id: 'conveyor-belt', section: '3.5',
+    statement: { zh: 'LSTM 的细胞状态像一条传送带，让梯度在长时间跨度上保持不消失。', en: 'The LSTM\'s cell state is a conveyor belt that keeps the gradient alive over long spans.' },
+    rule: { zh: '在每个种子中，LSTM 往回 30 步的梯度大于 tanh RNN 则成立；若只有在遗忘门偏置为 1（传送带一开始就打开）时才如此，则为有条件成立。', en: 'Holds if the LSTM\'s gradient 30 steps back exceeds the tanh RNN\'s in every seed; holds with conditions if only the LSTM with forget-gate bias 1 (the belt open from the start) does.' },
+    experiments: ['vanishing-gradients'],
+    judge(r, tr) {
+      const v = r['vanishing-gradients'];
+      const lstm = at30(v, 'lstm');
+      const open = at30(v, 'lstm-forget1');
+      const tanh = at30(v, 'rnn-tanh');
+      const plain = allSeeds(lstm, tanh, (a, b) => a > b);
+      const withBias = allSeeds(open, tanh, (a, b) => a > b);
+      const verdict: Verdict = plain ? 'holds' : withBias ? 'holds-with-conditions' : 'does-not-hold';
+      return {
+        verdict,
+        conditions: verdict === 'holds-with-conditions' ? [tr(`when the forget gate starts open (bias 1, Jozefowicz et al. 2015): ${g(open)} 30 steps back against the plain LSTM's ${g(lstm)} and tanh's ${g(tanh)}`, `当遗忘门一开始就打开时（偏置 1，Jozefowicz 等 2015）：往回 30 步为 ${g(open)}，普通 LSTM 为 ${g(lstm)}，tanh 为 ${g(tanh)}`)] : [],
+        numbers: { 'LSTM 30 back': g(lstm), 'LSTM, forget bias 1, 30 back': g(open), 'tanh 30 back': g(tanh) },
+        evidence: tr(`30 steps back at initialisation: LSTM ${g(lstm)}, LSTM with forget bias 1 ${g(open)}, tanh RNN ${g(tanh)}.`, `初始化时往回 30 步：LSTM ${g(lstm)}，遗忘门偏置为 1 的 LSTM ${g(open)}，tanh RNN ${g(tanh)}。`),
+      };
+    },
+  },
+  {
+    id: 'lstmcell-loop', section: '3.5',
+    statement: { zh: '用 LSTMCell 手动按时间步循环（一层或两层），结果与 nn.LSTM 相同；上一层只把 h 传给下一层，c 不往上传。', en: 'Stepping LSTMCell by hand (one or two layers) gives what nn.LSTM gives; only h goes up a layer, never c.' },
+    rule: { zh: '手动循环与 LSTM 模块的 output、h_n、c_n 之差的最大值都低于 1e-5 则成立。', en: 'Holds if the hand loop and the LSTM module differ by less than 1e-5 in output, h_n and c_n.' },
+    experiments: ['cell-walkthrough'],
+    judge(r, tr) {
+      const w = r['cell-walkthrough'];
+      const ok = w.maxDifference.oneLayer < 1e-5 && w.maxDifference.twoLayers < 1e-5;
+      return {
+        verdict: ok ? 'holds' : 'does-not-hold',
+        conditions: ok ? [] : [tr('the hand loop and the module differ: see the numbers', '手动循环与模块结果不同：见数字')],
+        numbers: { 'max |loop - module|, 1 layer': w.maxDifference.oneLayer, 'max |loop - module|, 2 layers': w.maxDifference.twoLayers },
+        evidence: tr(`The largest difference is ${w.maxDifference.oneLayer.toExponential(1)} for one layer and ${w.maxDifference.twoLayers.toExponential(1)} for two (float32), with the second layer fed h of the first only.`, `最大差异一层为 ${w.maxDifference.oneLayer.toExponential(1)}，两层为 ${w.maxDifference.twoLayers.toExponential(1)}（float32），第二层只接收第一层的 h。`),
+      };
+    },
+  },
+  {
+    id: 'lstm-shapes', section: '3.5',
+    statement: { zh: 'nn.LSTM 的输入形状为 (seq_len, batch, input_size)，h_0 和 c_0 为 (num_layers * num_directions, batch, hidden_size)。', en: 'nn.LSTM takes input (seq_len, batch, input_size), and h_0, c_0 of (num_layers * num_directions, batch, hidden_size).' },
+    rule: { zh: '示例中的形状与 PyTorch 文档一致则成立。', en: 'Holds if the shapes of the example are PyTorch\'s documented ones.' },
+    experiments: ['cell-walkthrough'],
+    judge(r, tr) {
+      const s = r['cell-walkthrough'].shapes;
+      const [L, N] = s.input;
+      const ok = s.output[0] === L && s.output[1] === N && s.hN.length === 3 && s.hN[1] === N && JSON.stringify(s.hN) === JSON.stringify(s.cN) && JSON.stringify(s.h0) === JSON.stringify(s.hN);
+      return {
+        verdict: ok ? 'holds' : 'does-not-hold',
+        conditions: ok ? [] : [tr('the shapes differ from the documented ones: see the numbers', '形状与文档不同：见数字')],
+        numbers: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, `(${v.join(', ')})`])),
+        evidence: tr(`input (${s.input.join(', ')}), h_0 and c_0 (${s.h0.join(', ')}), output (${s.output.join(', ')}), h_n and c_n (${s.hN.join(', ')}). batch_first=True changes input and output only, never h_0, c_0, h_n, c_n.`,
+          `input (${s.input.join(', ')})，h_0 和 c_0 (${s.h0.join(', ')})，output (${s.output.join(', ')})，h_n 和 c_n (${s.hN.join(', ')})。batch_first=True 只改变 input 和 output，不改变 h_0、c_0、h_n、c_n。`),
+      };
+    },
+  },
+  {
+    id: 'output-is-every-step', section: '3.5',
+    statement: { zh: '书中说：nn.LSTM 返回的 output 是“最后一个状态的隐藏输出”。', en: 'The chapter says the `output` nn.LSTM returns is "the hidden output of the last state".' },
+    rule: { zh: 'output 的第一维等于序列长度（每一步一个 h_t）时，这句话不成立。', en: 'Does not hold when output\'s first dimension is the sequence length (one h_t per step).' },
+    experiments: ['cell-walkthrough'],
+    judge(r, tr) {
+      const s = r['cell-walkthrough'].shapes;
+      const everyStep = s.output[0] === s.input[0] && s.input[0] > 1;
+      return {
+        verdict: everyStep ? 'does-not-hold' : 'holds',
+        conditions: everyStep ? [tr(`output is h_t of the last layer at every step t (its first dimension is seq_len = ${s.input[0]}); the last state's hidden output is h_n (for a one-directional LSTM, h_n[-1] equals output[-1])`, `output 是最后一层在每个时间步 t 的 h_t（第一维为 seq_len = ${s.input[0]}）；最后一个状态的隐藏输出是 h_n（单向 LSTM 时 h_n[-1] 等于 output[-1]）`)] : [],
+        numbers: { output: `(${s.output.join(', ')})`, h_n: `(${s.hN.join(', ')})` },
+        evidence: tr(`output has shape (${s.output.join(', ')}) for ${s.input[0]} steps.`, `output 的形状为 (${s.output.join(', ')})，对应 ${s.input[0]} 个时间步。`),
+      };
+    },
+  },
+  {
+    id: 'c-n-is-cell-state', section: '3.5',
+    statement: { zh: '书中说：nn.LSTM 返回的 c_t 是“最后一个状态的遗忘门的值”。', en: 'The chapter says the c_t nn.LSTM returns is "the forget-gate value of the last state".' },
+    rule: { zh: '若 c_n 等于手动循环最后一步的细胞状态 c（差异低于 1e-5），这句话不成立。', en: 'Does not hold if c_n equals the hand loop\'s cell state c at the last step (within 1e-5).' },
+    experiments: ['cell-walkthrough'],
+    judge(r, tr) {
+      const w = r['cell-walkthrough'];
+      const isCell = w.maxDifference.oneLayer < 1e-5;
+      return {
+        verdict: isCell ? 'does-not-hold' : 'holds-with-conditions',
+        conditions: isCell ? [tr('c_n is the cell state c_T of each layer at the last step (c_T = f_T ⊙ c_(T-1) + i_T ⊙ g_T), not the forget gate f_T', 'c_n 是每一层最后一步的细胞状态 c_T（c_T = f_T ⊙ c_(T-1) + i_T ⊙ g_T），而不是遗忘门 f_T')] : [tr('the hand loop did not reproduce c_n: see the numbers', '手动循环没有复现 c_n：见数字')],
+        numbers: { 'max |hand c_T - c_n|': w.maxDifference.oneLayer, c_n: `(${w.shapes.cN.join(', ')})` },
+        evidence: tr(`c_n equals the cell state the hand loop computes, to ${w.maxDifference.oneLayer.toExponential(1)}.`, `c_n 与手动循环算出的细胞状态相等，差异 ${w.maxDifference.oneLayer.toExponential(1)}。`),
+      };
+    },
+  },
+  {
+    id: 'gru-simpler', section: '3.6',
+    statement: { zh: 'GRU 比 LSTM 简单（参数更少、更快），效果却差不多。', en: 'The GRU is simpler than the LSTM (fewer parameters, faster) and learns about as well.' },
+    rule: { zh: 'GRU 参数更少，且在每个种子中最终验证损失不高于 LSTM 的 102% 则成立。', en: 'Holds if the GRU has fewer parameters and ends within 2% of the LSTM\'s validation loss (or below it) in every seed.' },
+    experiments: ['lstm-vs-gru'],
+    judge(r, tr) {
+      const x = r['lstm-vs-gru'];
+      const seeds = x.seeds;
+      const loss = (cell: string) => seeds.map((s) => x.runs.find((run) => run.cell === cell && run.seed === s)?.finalValLoss ?? NaN);
+      const gru = loss('gru');
+      const lstm = loss('lstm');
+      const asWell = allSeeds(gru, lstm, (a, b) => a <= 1.02 * b);
+      const fewer = x.parameters.gru < x.parameters.lstm;
+      const verdict: Verdict = fewer && asWell ? 'holds' : fewer ? 'holds-with-conditions' : 'does-not-hold';
+      return {
+        verdict,
+        conditions: verdict === 'holds-with-conditions' ? [tr(`fewer parameters, but its loss was within 2% of the LSTM's in only ${count(gru, lstm, (a, b) => a <= 1.02 * b)} of ${seeds.length} seeds`, `参数更少，但损失只在 ${seeds.length} 个种子中的 ${count(gru, lstm, (a, b) => a <= 1.02 * b)} 个中不超过 LSTM 的 102%`)] : [],
+        numbers: { 'parameters, LSTM': x.parameters.lstm, 'parameters, GRU': x.parameters.gru, 'validation loss, LSTM': sig3(x.finalValLoss.lstm), 'validation loss, GRU': sig3(x.finalValLoss.gru), 'seconds, LSTM': sig3(x.seconds.lstm), 'seconds, GRU': sig3(x.seconds.gru) },
+        evidence: tr(`${x.parameters.gru} parameters against ${x.parameters.lstm}; final validation loss ${sig3(x.finalValLoss.gru)} against ${sig3(x.finalValLoss.lstm)} nats/char; ${sig3(x.seconds.gru)} s against ${sig3(x.seconds.lstm)} s (means of ${seedsWord(seeds.length)}).`,
+          `参数 ${x.parameters.gru} 对 ${x.parameters.lstm}；最终验证损失 ${sig3(x.finalValLoss.gru)} 对 ${sig3(x.finalValLoss.lstm)} 纳特/字符；用时 ${sig3(x.seconds.gru)} 秒对 ${sig3(x.seconds.lstm)} 秒（${seeds.length} 个种子的平均）。`),
+      };
+    },
+  },
+  {
+    id: 'bidirectional-separate', section: '3.7',
+    statement: { zh: '双向 RNN 的两个方向各自独立计算，只在输出处合并。', en: 'A bidirectional RNN\'s two directions are computed separately and joined only at the output.' },
+    rule: { zh: '一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测，则成立。', en: 'Holds if, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top.' },
+    experiments: ['bidirectional-leak'],
+    judge(r, tr) {
+      const b = r['bidirectional-leak'];
+      const n = b.seeds.length;
+      const models = ['bi1', 'bi2-separate'].filter((m) => m in b.leakingSeeds);
+      const clean = models.length > 0 && models.every((m) => b.leakingSeeds[m] === 0);
+      return {
+        verdict: clean ? 'holds' : 'does-not-hold',
+        conditions: clean ? [] : [tr('a model that keeps the directions apart still reached x_t: see the numbers', '保持两个方向分开的模型仍然读到了 x_t：见数字')],
+        numbers: Object.fromEntries(models.map((m) => [`${m}: x_t reaches its prediction in`, ofSeedsText(tr, b.leakingSeeds[m], n)])),
+        evidence: tr(`x_t's relative influence on its own prediction: ${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join(', ')} (means of ${seedsWord(n)}; a leak is above 0.01).`, `x_t 对自己预测的相对影响：${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join('，')}（${n} 个种子的平均；高于 0.01 为泄漏）。`),
+      };
+    },
+  },
+  {
+    id: 'stacked-bidirectional-sees-itself', section: '3.7',
+    statement: { zh: '把双向 RNN 叠起来做语言模型时，一个位置会“看到自己”。', en: 'Stacking bidirectional RNNs for language modelling lets a position "see itself".' },
+    rule: { zh: '两层堆叠的双向 RNN 在每个种子中都让 x_t 影响到它自己的预测，而单向模型在任何种子中都没有，则成立。', en: 'Holds if two stacked bidirectional layers let x_t reach its own prediction in every seed, and the one-directional model in none.' },
+    experiments: ['bidirectional-leak'],
+    judge(r, tr) {
+      const b = r['bidirectional-leak'];
+      const n = b.seeds.length;
+      const leaks = b.leakingSeeds.bi2 ?? 0;
+      const uni = b.leakingSeeds.uni ?? 0;
+      const verdict: Verdict = leaks === n && uni === 0 ? 'holds' : leaks > 0 && uni === 0 ? 'holds-with-conditions' : 'does-not-hold';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [tr(`the stacked model reached x_t in ${ofSeedsText(tr, leaks, n)}, the one-directional one in ${ofSeedsText(tr, uni, n)}`, `堆叠模型读到 x_t：${ofSeedsText(tr, leaks, n)}；单向模型：${ofSeedsText(tr, uni, n)}`)],
+        numbers: { 'bi2: training loss': sig3(b.finalTrainLoss.bi2), 'uni: training loss': sig3(b.finalTrainLoss.uni), 'bi2: x_t reaches its prediction in': ofSeedsText(tr, leaks, n), 'bi2: relative influence of x_t': sig3(b.diagonalInfluence.bi2) },
+        evidence: tr(`Two stacked bidirectional layers reach a training loss of ${sig3(b.finalTrainLoss.bi2)} nats/char against ${sig3(b.finalTrainLoss.uni)} for a one-directional model: far below what is honestly possible, because the second layer reads x_t through the first layer's backward direction.`,
+          `两层堆叠的双向模型训练损失为 ${sig3(b.finalTrainLoss.bi2)} 纳特/字符，单向模型为 ${sig3(b.finalTrainLoss.uni)}：远低于诚实的模型所能达到的，因为第二层通过第一层的反向方向读到了 x_t。`),
+      };
+    },
+  },
+];

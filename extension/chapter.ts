@@ -1,0 +1,96 @@
+/**
+ * SeqLab: Check the Chapter's Claims. Runs, in the engine worker, each experiment the claims
+ * need (quick: one seed; full: the experiments' defaults), keeps every result in the
+ * extension's storage keyed by experiment and settings (a second check is instant), judges
+ * the claims (engine/chapter/judge.ts, the same rules as `seqlab chapter`) and shows them in
+ * the Experiments panel: a table of claims with their verdicts, numbers and conditions.
+ */
+import * as vscode from 'vscode';
+import { langOf } from '../engine/core/lang';
+import type { ChapterResults } from '../engine/chapter/claims';
+import { cacheKey, chapterConfig, chapterExperiments, folderCache, judgeClaims, type CheckedClaim } from '../engine/chapter/judge';
+import { EngineError } from '../engine/worker/client';
+import type { ExperimentMessage } from '../webview/protocol';
+import type { EngineHost } from './engineHost';
+import { ExperimentsPanel } from './experimentsPanel';
+
+const t = vscode.l10n.t;
+
+export function verdictWord(verdict: CheckedClaim['verdict']): string {
+  return verdict === 'holds' ? t('holds') : verdict === 'holds-with-conditions' ? t('holds with conditions') : t('does not hold here');
+}
+
+/** The claims as the panel's table: section, the claim (Chinese, as paraphrased, and its English gloss), verdict, what was measured, experiment. */
+function claimsTable(claims: CheckedClaim[], quick: boolean): Array<Array<string | number>> {
+  return [
+    [t('section'), t('claim'), t('verdict'), t('what was measured'), t('experiment')],
+    ...claims.map((c) => [
+      c.section, `${c.quote}\n${c.gloss}`, `${verdictWord(c.verdict)}${quick ? ` (${t('preliminary')})` : ''}`,
+      [c.evidence, ...c.conditions.map((x) => `• ${x}`), `${t('Rule')}: ${c.rule}`].join('\n'), c.experiment,
+    ]),
+  ];
+}
+
+export async function checkChapterCommand(engine: EngineHost, extensionUri: vscode.Uri, storage: vscode.Uri, log: vscode.LogOutputChannel, preset?: { quick?: boolean }): Promise<CheckedClaim[] | undefined> {
+  const lang = langOf(vscode.env.language);
+  const cache = folderCache(vscode.Uri.joinPath(storage, 'chapter').fsPath);
+  const needed = chapterExperiments();
+  const cachedCount = (quick: boolean) => needed.filter((n) => cache.get(cacheKey(n, chapterConfig(n, quick))) !== undefined).length;
+  let quick = preset?.quick;
+  if (quick === undefined) {
+    const pick = await vscode.window.showQuickPick([
+      { label: t('Quick check'), description: cachedCount(true) === needed.length ? t('kept from the last check: instant') : t('one seed per experiment, about 2 minutes; the verdicts are preliminary'), quick: true },
+      { label: t('Full check'), description: cachedCount(false) === needed.length ? t('kept from the last check: instant') : t('3 seeds per experiment, about 5 minutes on 2 cores'), quick: false },
+    ], { placeHolder: t('Check the chapter\'s claims: how thoroughly?') });
+    if (!pick) return undefined;
+    quick = pick.quick;
+  }
+  const panel = ExperimentsPanel.show(extensionUri, log);
+  const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.') };
+  const results: Record<string, unknown> = {};
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: checking the chapter\'s claims'), cancellable: true }, async (progress, token) => {
+    for (const [i, name] of needed.entries()) {
+      const config = chapterConfig(name, quick!);
+      const key = cacheKey(name, config);
+      const kept = cache.get(key);
+      if (kept !== undefined) {
+        results[name] = kept;
+        continue;
+      }
+      const say = (fraction: number, message: string) => {
+        const line = t('Experiment {0} of {1}: {2}. {3}', i + 1, needed.length, name, message);
+        progress.report({ message: line });
+        panel.post({ ...base, running: true, progress: { fraction: (i + fraction) / needed.length, message: line } } satisfies ExperimentMessage);
+      };
+      say(0, t('starting'));
+      const job = engine.runExperiment(name, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) });
+      const stop = token.onCancellationRequested(() => void job.cancel());
+      try {
+        const r = await job.result;
+        results[name] = r.output.result;
+        cache.set(key, r.output.result);
+      } catch (err) {
+        const cancelled = err instanceof EngineError && err.code === 'cancelled';
+        const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
+        panel.post({ ...base, running: false, progress: { fraction: 0, message } });
+        if (!cancelled) {
+          log.error(`chapter check: ${name}: ${message}`);
+          void vscode.window.showErrorMessage(t('Checking the chapter failed in {0}: {1}', name, message));
+        }
+        return undefined;
+      } finally {
+        stop.dispose();
+      }
+    }
+    const claims = judgeClaims(results as unknown as ChapterResults, quick!, lang);
+    const tally = (v: CheckedClaim['verdict']) => claims.filter((c) => c.verdict === v).length;
+    const headline = t('{0} claims: {1} hold, {2} hold with conditions, {3} do not hold here.', claims.length, tally('holds'), tally('holds-with-conditions'), tally('does-not-hold'))
+      + (quick ? ` ${t('Quick check (one seed): the verdicts are preliminary.')}` : '');
+    panel.post({
+      ...base, running: false,
+      output: { name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!), figures: [], result: { claims } },
+    });
+    log.info(`chapter: ${headline}`);
+    return claims;
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The chapter's claims: every rule turns real experiment results (tiny settings, each claim's
+ * cells present) into a verdict with numbers and evidence in both languages; the rules that
+ * decide by seeds are checked on results made to point each way; the cache is keyed by the
+ * settings and written whole.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../engine';
+import { runExperiment } from '../../engine/experiments';
+import { CLAIMS, VERDICTS, type ChapterResults } from '../../engine/chapter/claims';
+import { cacheKey, chapterConfig, chapterExperiments, folderCache, judgeClaims } from '../../engine/chapter/judge';
+import { checkChapter } from '../../engine/chapter/check';
+
+/** Small settings that keep every cell, model and configuration a rule reads. */
+const TINY: Record<string, Record<string, unknown>> = {
+  'vanishing-gradients': { seqLen: 40, hidden: 8, trainSteps: 1, seeds: 2, batch: 2 },
+  'exploding-gradients': { steps: 4, seeds: 2, hidden: 8, seqLen: 8 },
+  normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
+  'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
+  'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2 },
+  'cell-walkthrough': {},
+  'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 },
+  'gradient-flow': { cell: 'rnn-relu', init: 'identity', hidden: 16, seqLen: 40, seeds: 2 },
+};
+
+describe('the chapter, claim by claim', () => {
+  let results: ChapterResults;
+  before(async () => {
+    await initBackend('wasm');
+    const all: Record<string, unknown> = {};
+    assert.deepEqual([...chapterExperiments()].sort(), Object.keys(TINY).sort(), 'the claims read exactly these experiments');
+    for (const name of chapterExperiments()) all[name] = (await runExperiment(name, TINY[name], { workers: 2, progress: () => undefined })).output.result;
+    results = all as unknown as ChapterResults;
+  });
+
+  it('judges every claim from real results: a verdict, its numbers, evidence in English and Chinese', () => {
+    const en = judgeClaims(results, false, 'en');
+    const zh = judgeClaims(results, false, 'zh-cn');
+    assert.equal(en.length, CLAIMS.length);
+    assert.equal(new Set(en.map((c) => c.id)).size, en.length, 'ids are unique');
+    for (const [i, c] of en.entries()) {
+      assert.ok((VERDICTS as readonly string[]).includes(c.verdict), `${c.id}: ${c.verdict}`);
+      assert.ok(Object.keys(c.numbers).length > 0, `${c.id} has numbers`);
+      assert.match(c.section, /^3\.[4-7]$/);
+      assert.match(c.quote, /[\u3400-\u9fff]/, `${c.id}: the claim in Chinese`);
+      assert.ok(c.gloss.length > 20 && !/[\u3400-\u9fff]/.test(c.gloss), `${c.id}: an English gloss`);
+      assert.match(zh[i].evidence, /[\u3400-\u9fff]/, `${c.id}: evidence in Chinese`);
+      assert.equal(zh[i].verdict, c.verdict, `${c.id}: the verdict does not depend on the language`);
+      if (c.verdict !== 'holds') assert.ok(c.conditions.length > 0, `${c.id}: ${c.verdict} names its conditions or what holds instead`);
+      assert.ok(!/NaN|undefined/.test(c.evidence + JSON.stringify(c.numbers)), `${c.id}: ${c.evidence} ${JSON.stringify(c.numbers)}`);
+    }
+    // The API claims are exact whatever the settings: the hand loop equals the module, and the chapter's wording of output and c_n is corrected.
+    const by = Object.fromEntries(en.map((c) => [c.id, c]));
+    assert.equal(by['lstmcell-loop'].verdict, 'holds');
+    assert.equal(by['lstm-shapes'].verdict, 'holds');
+    assert.equal(by['output-is-every-step'].verdict, 'does-not-hold');
+    assert.equal(by['c-n-is-cell-state'].verdict, 'does-not-hold');
+    assert.match(by['c-n-is-cell-state'].conditions[0], /cell state c_T/);
+  });
+
+  it('decides by every seed: ReLU smaller than tanh in every seed does not hold, larger in every seed holds, mixed holds with conditions', () => {
+    const claim = CLAIMS.find((c) => c.id === 'relu-avoids-vanishing')!;
+    const tr = (en: string) => en;
+    const withNorms = (relu: number[], tanh: number[]) => {
+      const runs = [...relu.map((v, s) => ({ cell: 'rnn-relu', seed: s, gradNorm: Array(31).fill(1).map((_, d) => (d === 30 ? v : 1)) })),
+        ...tanh.map((v, s) => ({ cell: 'rnn-tanh', seed: s, gradNorm: Array(31).fill(1).map((_, d) => (d === 30 ? v : 1)) }))];
+      return { ...results, 'vanishing-gradients': { ...results['vanishing-gradients'], runs } } as unknown as ChapterResults;
+    };
+    assert.equal(claim.judge(withNorms([1e-13, 2e-13, 3e-13], [1e-9, 2e-9, 3e-9]), tr).verdict, 'does-not-hold');
+    assert.equal(claim.judge(withNorms([1e-8, 2e-8, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
+    assert.equal(claim.judge(withNorms([1e-8, 2e-13, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
+    assert.match(claim.judge(withNorms([1e-13], [1e-9]), tr).conditions[0], /identity initialisation of W_hh \(IRNN, Le et al\. 2015\) the gradient keeps its size at initialisation: x[\d.]+, x[\d.]+ per step/);
+  });
+
+  it('keeps each result by experiment and settings, written whole, and reads it back instead of running again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-chapter-'));
+    const cache = folderCache(dir);
+    assert.notEqual(cacheKey('normalization', chapterConfig('normalization', true)), cacheKey('normalization', chapterConfig('normalization', false)));
+    // Filled with the tiny results under the quick check's keys: the check reads them all and runs nothing.
+    for (const name of chapterExperiments()) cache.set(cacheKey(name, chapterConfig(name, true)), results[name]);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
+    const started = performance.now();
+    const check = await checkChapter({ quick: true, cache, progress: () => assert.fail('nothing should run') });
+    assert.ok(performance.now() - started < 2000);
+    assert.ok(check.runs.every((r) => r.cached));
+    assert.equal(check.quick, true);
+    assert.deepEqual(check.claims.map((c) => c.verdict), judgeClaims(results, true, 'en').map((c) => c.verdict));
+    fs.writeFileSync(path.join(dir, `${cacheKey('normalization', chapterConfig('normalization', true))}.json`), '{ half a fi');
+    assert.equal(cache.get(cacheKey('normalization', chapterConfig('normalization', true))), undefined, 'an unreadable result is a miss');
+  });
+});
