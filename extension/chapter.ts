@@ -88,7 +88,11 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
       + (quick ? ` ${t('Quick check (one seed): the verdicts are preliminary.')}` : '');
     panel.post({
       ...base, running: false,
-      output: { name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!), figures: [], result: { claims } },
+      output: {
+        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!), figures: [], result: { claims },
+        // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
+        rowRuns: claims.map((c) => Object.entries(c.config).map(([name, config]) => ({ name, config: config as Record<string, unknown> }))),
+      },
     });
     log.info(`chapter: ${headline}`);
     return claims;

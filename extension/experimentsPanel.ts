@@ -11,6 +11,7 @@ import { langOf } from '../engine/core/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
+import { claimsMarkdown, type CheckedClaim } from '../engine/chapter/judge';
 import { changedSettings, cliCommand, formatSettingValue as show, type SettingField } from '../engine/experiments/settingFields';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
@@ -112,7 +113,7 @@ export class ExperimentsPanel {
     if (options.echo !== false) void this.panel.webview.postMessage(message);
   }
 
-  private async export(format: 'json' | 'csv' | 'png' | 'svg', figureId?: string, data?: string): Promise<void> {
+  private async export(format: 'json' | 'csv' | 'png' | 'svg' | 'md', figureId?: string, data?: string): Promise<void> {
     if (!this.result) return;
     const base = `${this.result.name}${figureId ? `-${figureId}` : ''}`;
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${base}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
@@ -136,6 +137,11 @@ export class ExperimentsPanel {
         }
       }
       bytes = Buffer.from(lines.join('\n') + '\n');
+    } else if (format === 'md') {
+      // The chapter's claims as a document (the only page with a Markdown export).
+      const r = this.result.output.result as { claims?: CheckedClaim[] };
+      const quick = (this.result.config as { quick?: boolean } | undefined)?.quick === true;
+      bytes = Buffer.from(claimsMarkdown(r.claims ?? [], quick, langOf(vscode.env.language)));
     } else if (format === 'png') {
       bytes = Buffer.from((data ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
     } else {

@@ -127,6 +127,7 @@ export function webviewStrings(): Record<string, string> {
     computingPreview: vscode.l10n.t("Computing the new setting… (the picture below is the previous one)"),
     previewTime: vscode.l10n.t("Computed in {0} ms, drawn {1} ms after your change."),
     aboutPlayground: vscode.l10n.t('About this playground'),
+    runNamed: vscode.l10n.t('Run {0}'),
     'verdict.holds': vscode.l10n.t('holds'),
     'verdict.holds-with-conditions': vscode.l10n.t('holds with conditions'),
     'verdict.does-not-hold': vscode.l10n.t('does not hold here'),

@@ -710,27 +710,37 @@ function render(m: ExperimentMessage): void {
   const ranges = yRanges(out.figures);
   figureRanges = ranges;
   chartsById.clear();
-  const exportButton = (label: string, format: 'json' | 'csv') => {
+  const exportButton = (label: string, format: 'json' | 'csv' | 'md') => {
     const b = el('vscode-button', { secondary: '' }, `${strings.export ?? 'Export'} ${label}`);
     b.addEventListener('click', () => api.postMessage({ type: 'export', format }));
     return b;
   };
   // A partial result's headline has its own id: #headline is the finished experiment's.
-  parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'))]));
+  parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'), ...(out.name === 'chapter' ? [exportButton('Markdown', 'md')] : []))]));
   // A shape "(3, 20)" or a number reads as one unit: it does not wrap inside a cell.
   // A text of several lines or many words is prose (left, its breaks kept); the chapter's verdict column is coloured by its verdict.
   const verdictClass = (v: string) => (out.name === 'chapter' ? (['holds-with-conditions', 'does-not-hold', 'holds'].find((k) => v.startsWith((strings[`verdict.${k}`] ?? k))) ?? '') : '');
   const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' }
     : tag === 'td' && verdictClass(v) ? { class: `verdict-${verdictClass(v)}` }
       : tag === 'td' && (v.includes('\n') || v.length > 60) ? { class: 'prose' } : {}, formatCell(v));
-  const tableOf = (rows: Array<Array<string | number>>, id: string) => {
+  const tableOf = (rows: Array<Array<string | number>>, id: string, runs?: NonNullable<typeof out.rowRuns>) => {
     const table = el('table', { class: 'saturated results', id });
-    rows.forEach((row, i) => table.append(el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)))));
+    rows.forEach((row, i) => {
+      const tr = el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)));
+      // A row's experiments, each a button that runs it with the settings behind the row.
+      if (runs && i > 0) tr.append(el('td', {}, ...(runs[i - 1] ?? []).map((r) => {
+        const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.name));
+        b.addEventListener('click', () => api.postMessage({ type: 'runExperiment', name: r.name, config: r.config }));
+        return b;
+      })));
+      else if (runs && i === 0) tr.append(el('th', {}, ''));
+      table.append(tr);
+    });
     return table;
   };
   const tableParts: HTMLElement[] = [];
   if (out.tableTitle) tableParts.push(el('h3', { class: 'table-title' }, out.tableTitle));
-  tableParts.push(tableOf(out.table, 'results'));
+  tableParts.push(tableOf(out.table, 'results', out.rowRuns));
   (out.tables ?? []).forEach((t, i) => tableParts.push(el('h3', { class: 'table-title' }, t.title), tableOf(t.table, `results-${i + 2}`)));
   if (!playgroundView) parts.push(...tableParts);
   const figureHosts: Array<[ExperimentFigure, HTMLElement]> = [];

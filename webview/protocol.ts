@@ -86,7 +86,11 @@ export interface ExperimentMessage {
   plan?: { runs: number; threads: number; estimateSeconds: number | null; summary: string };
   /** While running: the output is the runs finished so far (`done` of `total`); after a cancel, what had finished. */
   partial?: { done: number; total: number; cancelled?: boolean };
-  output?: { name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown };
+  output?: {
+    name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown;
+    /** Per row of `table` after its header: experiments a button in the row runs with these settings (the chapter's claims). */
+    rowRuns?: Array<Array<{ name: string; config: Record<string, unknown> }>>;
+  };
 }
 /**
  * Experiments panel: the picked experiment's settings as a form (from its schema), filled
@@ -125,7 +129,7 @@ export type TrainingViewCommand = typeof TRAINING_VIEW_COMMANDS[number];
 /** Inspector, after a window reload: the text it showed, to probe again. */
 export interface RestoreMessage { type: 'restore'; text: string; title: string }
 /** Experiments panel: save the result (json, csv) or a figure (png as a data URL, svg as text). */
-export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg'; figureId?: string; data?: string }
+export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg' | 'md'; figureId?: string; data?: string }
 /** The run's settings were unfolded: the host now looks for what only the form shows (the PyTorch found, a few seconds of a Python's time). */
 export interface FormOpenedMessage { type: 'formOpened' }
 /** Experiments panel: Run pressed with these settings, or "Copy as CLI command". */
@@ -159,7 +163,7 @@ export function isFromWebview(v: unknown): v is FromWebview {
     case 'restore':
       return typeof v.text === 'string' && typeof v.title === 'string';
     case 'export':
-      return ['json', 'csv', 'png', 'svg'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
+      return ['json', 'csv', 'png', 'svg', 'md'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
     case 'runExperiment':
     case 'copyExperimentCommand':
       return typeof v.name === 'string' && isObject(v.config) && !Array.isArray(v.config);

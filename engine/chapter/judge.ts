@@ -77,3 +77,27 @@ export function folderCache(dir: string): ChapterCache {
 
 export const cacheKey = (experiment: string, config: Record<string, unknown>) =>
   createHash('sha256').update(JSON.stringify({ v: CHAPTER_VERSION, experiment, config })).digest('hex').slice(0, 24);
+
+/** Markdown's special characters escaped: a claim, a number or a condition is text, never markup. */
+const md = (text: string) => text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1').replace(/\n/g, ' ');
+
+/** The check as a Markdown document (the panel's "Export Markdown", `seqlab chapter --markdown`). */
+export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lang): string {
+  const tr = translator(lang);
+  const words: Record<Verdict, string> = { holds: tr('holds', '成立'), 'holds-with-conditions': tr('holds with conditions', '有条件成立'), 'does-not-hold': tr('does not hold here', '在这里不成立') };
+  const tally = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
+  const lines = [
+    `# ${tr('The chapter, claim by claim', '本章，逐条论断')}`, '',
+    md(tr(`${claims.length} claims: ${tally('holds')} hold, ${tally('holds-with-conditions')} hold with conditions, ${tally('does-not-hold')} do not hold here.`, `${claims.length} 条论断：${tally('holds')} 条成立，${tally('holds-with-conditions')} 条有条件成立，${tally('does-not-hold')} 条在这里不成立。`))
+      + (quick ? ` ${md(tr('Quick check (one seed): the verdicts are preliminary.', '快速检查（一个种子）：结论是初步的。'))}` : ''),
+    '', md(tr('The claims are SeqLab\'s paraphrases of the chapter (sections 3.4-3.7) in Chinese, with an English gloss; each verdict is computed from the runs by the rule beside it.', '论断是 SeqLab 对本章（3.4-3.7 节）的中文转述，附英文释义；每个结论都按旁边的规则由运行结果算出。')),
+  ];
+  for (const c of claims) {
+    lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(words[c.verdict])}`, '', `> ${md(c.quote)}`, '>', `> *${md(c.gloss)}*`, '',
+      `**${tr('Rule', '规则')}:** ${md(c.rule)}`, '', `**${tr('Measured', '测量')}:** ${md(c.evidence)}`);
+    if (c.conditions.length) lines.push('', ...c.conditions.map((x) => `- ${md(x)}`));
+    lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
+    lines.push('', `${tr('Experiments', '实验')}: ${Object.entries(c.config).map(([name, config]) => `\`seqlab experiment ${name}${Object.entries(config as Record<string, unknown>).map(([k, v]) => ` --set ${k}=${JSON.stringify(v)}`).join('')}\``).join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

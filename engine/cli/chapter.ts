@@ -6,11 +6,11 @@ import { initBackend, type BackendName } from '../core/backend';
 import { langFromEnv, LANGS, type Lang } from '../core/lang';
 import { terminalSafe } from '../io/safeText';
 import { checkChapter, type ChapterCheck } from '../chapter/check';
-import { folderCache } from '../chapter/judge';
+import { claimsMarkdown, folderCache } from '../chapter/judge';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, int } from './options';
 
-interface ChapterFlags { quick?: boolean; json?: boolean; cache: boolean; cacheDir?: string; workers?: number; backend?: BackendName; lang: Lang }
+interface ChapterFlags { quick?: boolean; json?: boolean; markdown?: boolean; cache: boolean; cacheDir?: string; workers?: number; backend?: BackendName; lang: Lang }
 
 /** Where results are kept between checks: $XDG_CACHE_HOME/seqlab/chapter, else ~/.cache/seqlab/chapter. */
 export const defaultChapterCache = () => path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'seqlab', 'chapter');
@@ -38,6 +38,7 @@ export function chapterCommand(): Command {
     .description('check every claim of the chapter (sections 3.4-3.7) with the experiments, across seeds, with a verdict')
     .option('--quick', 'one seed per experiment (about 2 minutes on 2 cores): the verdicts are preliminary')
     .option('--json', 'print one JSON object { claims: [{ id, section, quote, gloss, verdict, conditions, numbers, experiment }] } as the last line of stdout')
+    .option('--markdown', 'print the check as a Markdown document')
     .option('--no-cache', 'run every experiment again, not reading kept results (the new ones are kept)')
     .option('--cache-dir <dir>', 'where results are kept (default: $XDG_CACHE_HOME/seqlab/chapter or ~/.cache/seqlab/chapter)')
     .option('--workers <n>', 'worker threads for the runs (default: one per core)', (v: string) => {
@@ -64,6 +65,7 @@ export function chapterCommand(): Command {
       for (const r of check.runs) process.stderr.write(`${r.experiment}: ${r.cached ? 'from the cache' : `${r.seconds.toFixed(1)} s`}\n`);
       process.stderr.write(`checked in ${check.seconds.toFixed(1)} s\n`);
       if (flags.json) printJSON(check);
+      else if (flags.markdown) process.stdout.write(claimsMarkdown(check.claims, check.quick, flags.lang));
       else printReport(check, flags.lang);
     });
 }

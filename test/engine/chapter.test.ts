@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
 import { CLAIMS, VERDICTS, type ChapterResults } from '../../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, folderCache, judgeClaims } from '../../engine/chapter/judge';
+import { cacheKey, chapterConfig, chapterExperiments, claimsMarkdown, folderCache, judgeClaims } from '../../engine/chapter/judge';
 import { checkChapter } from '../../engine/chapter/check';
 
 /** Small settings that keep every cell, model and configuration a rule reads. */
@@ -91,5 +91,21 @@ describe('the chapter, claim by claim', () => {
     assert.deepEqual(check.claims.map((c) => c.verdict), judgeClaims(results, true, 'en').map((c) => c.verdict));
     fs.writeFileSync(path.join(dir, `${cacheKey('normalization', chapterConfig('normalization', true))}.json`), '{ half a fi');
     assert.equal(cache.get(cacheKey('normalization', chapterConfig('normalization', true))), undefined, 'an unreadable result is a miss');
+  });
+
+  it('exports as Markdown: a section per claim with its verdict, rule, evidence, numbers and the commands, every text escaped', () => {
+    const claims = judgeClaims(results, true, 'en');
+    const doc = claimsMarkdown(claims, true, 'en');
+    assert.equal(doc.match(/^## /gm)?.length, claims.length);
+    assert.match(doc, /^# The chapter, claim by claim$/m);
+    assert.ok(doc.includes('Quick check \\(one seed\\): the verdicts are preliminary\\.'), 'the quick check says its verdicts are preliminary');
+    assert.ok(doc.includes('\n## 3\\.5 · c\\-n\\-is\\-cell\\-state: does not hold here\n'));
+    assert.ok(doc.includes('Experiments: `seqlab experiment cell-walkthrough`'));
+    assert.ok(doc.includes('`seqlab experiment vanishing-gradients --set seeds=1`'));
+    // A claim's text cannot make markup: brackets, stars, pipes and backticks come out escaped.
+    const hostile = claimsMarkdown([{ ...claims[0], gloss: 'a *b* [c](d) | `e`', numbers: { 'x|y': '<b>' } }], false, 'zh-cn');
+    assert.ok(hostile.includes('*a \\*b\\* \\[c\\]\\(d\\) \\| \\`e\\`*'), hostile.split('\n').find((l) => l.includes('b\\*')));
+    assert.ok(hostile.includes('| x\\|y | \\<b\\> |'));
+    assert.match(hostile, /^# 本章，逐条论断$/m);
   });
 });
