@@ -26,7 +26,7 @@ function claimsTable(claims: CheckedClaim[], quick: boolean): Array<Array<string
     [t('section'), t('claim'), t('verdict'), t('what was measured'), t('experiment')],
     ...claims.map((c) => [
       c.section, `${c.quote}\n${c.gloss}`, `${verdictWord(c.verdict)}${quick ? ` (${t('preliminary')})` : ''}`,
-      [c.evidence, ...c.conditions.map((x) => `• ${x}`), `${t('Rule')}: ${c.rule}`].join('\n'), c.experiment,
+      [c.evidence, ...c.conditions.map((x) => `• ${x}`), t('Rule: {0}', c.rule)].join('\n'), c.experiment,
     ]),
   ];
 }
