@@ -82,7 +82,7 @@ describe('seqlab command line', () => {
   it('has --help on every command', () => {
     // Every command the program defines, so a new one cannot be left out of this test.
     const commands = buildProgram().commands.map((c) => c.name());
-    assert.deepEqual([...commands].sort(), ['demo', 'experiment', 'export-torch', 'probe', 'sample', 'train']);
+    assert.deepEqual([...commands].sort(), ['chapter', 'demo', 'experiment', 'export-torch', 'probe', 'sample', 'train']);
     for (const cmd of commands) {
       const r = seqlab(cmd, '--help');
       assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
