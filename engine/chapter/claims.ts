@@ -19,6 +19,7 @@ import type { LeakResult } from '../experiments/bidirectionalLeak';
 import type { GradientFlowResult } from '../experiments/gradientFlow';
 import { sig3 } from '../experiments/format';
 import { geometricMean } from '../experiments/seeds';
+import { flowForward } from '../experiments/gradientFlowMath';
 
 export const VERDICTS = ['holds', 'holds-with-conditions', 'does-not-hold'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -67,7 +68,10 @@ export interface Claim {
   statement: Bilingual;
   /** The rule, as a student reads it beside the verdict. */
   rule: Bilingual;
+  /** The experiment runs its rule reads (none: it computes what it needs itself). */
   experiments: ChapterExperiment[];
+  /** What the page offers to run for it, when not the runs it reads: an experiment and its settings. */
+  shows?: Record<string, Record<string, unknown>>;
   judge(r: ChapterResults, tr: Tr): Judgement;
 }
 
@@ -310,6 +314,46 @@ export const CLAIMS: Claim[] = [
         conditions: isCell ? [tr('c_n is the cell state c_T of each layer at the last step (c_T = f_T ⊙ c_(T-1) + i_T ⊙ g_T), not the forget gate f_T', 'c_n 是每一层最后一步的细胞状态 c_T（c_T = f_T ⊙ c_(T-1) + i_T ⊙ g_T），而不是遗忘门 f_T')] : [tr('the hand loop did not reproduce c_n: see the numbers', '手动循环没有复现 c_n：见数字')],
         numbers: { 'max |hand c_T - c_n|': w.maxDifference.oneLayer, c_n: `(${w.shapes.cN.join(', ')})` },
         evidence: tr(`c_n equals the cell state the hand loop computes, to ${w.maxDifference.oneLayer.toExponential(1)}.`, `c_n 与手动循环算出的细胞状态相等，差异 ${w.maxDifference.oneLayer.toExponential(1)}。`),
+      };
+    },
+  },
+  {
+    id: 'gru-update-gate', section: '3.6',
+    statement: { zh: 'GRU 的更新门 z 把 LSTM 的遗忘门和输入门合二为一：h_t = (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t。', en: 'The GRU\'s update gate z merges the LSTM\'s forget and input gates: h_t = (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t.' },
+    rule: { zh: '逐步计算 PyTorch 的 GRU（float64，与 PyTorch 对照过）：若旧状态与候选状态的权重在每个单元、每一步都相加为 1（而 LSTM 的 f + i 不是），则“合二为一”成立；书中的公式只有把 z 换成 PyTorch 的 1 − z 才得到 PyTorch 的 h_t 时，为有条件成立，并写明这一约定。', en: 'Stepping PyTorch\'s GRU (float64, checked against PyTorch): the merge holds if the weights of the old state and of the candidate sum to 1 in every unit and step (where the LSTM\'s f + i do not); holds with conditions, naming the convention, if the chapter\'s formula gives PyTorch\'s h_t only with z replaced by PyTorch\'s 1 − z.' },
+    experiments: [],
+    shows: { 'gradient-flow': { cell: 'gru' } },
+    judge(_r, tr) {
+      // PyTorch's GRU, h_t = (1 - z) * n + z * h_(t-1), stepped by the playground's arithmetic (its interop twin agrees with PyTorch to 6e-15).
+      const base = { hidden: 16, seqLen: 20, init: 'uniform', gain: 1, forgetBias: 0, inputScale: 1, normalization: 'none', seed: 1 } as const;
+      const gru = flowForward({ ...base, cell: 'gru' });
+      const H = base.hidden;
+      let chapterAsWritten = 0;
+      let chapterWithOneMinusZ = 0;
+      for (const st of gru.steps) {
+        for (let j = 0; j < H; j++) {
+          const z = st.gates[H + j], n = st.gates[2 * H + j];
+          chapterAsWritten = Math.max(chapterAsWritten, Math.abs((1 - z) * st.hPrev[j] + z * n - st.h[j]));
+          chapterWithOneMinusZ = Math.max(chapterWithOneMinusZ, Math.abs(z * st.hPrev[j] + (1 - z) * n - st.h[j]));
+        }
+      }
+      // The LSTM's two gates are free: f + i over every unit and step.
+      const lstm = flowForward({ ...base, cell: 'lstm' });
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const st of lstm.steps) for (let j = 0; j < H; j++) {
+        const sum = st.gates[j] + st.gates[H + j];
+        lo = Math.min(lo, sum);
+        hi = Math.max(hi, sum);
+      }
+      const mirrored = chapterWithOneMinusZ < 1e-12 && chapterAsWritten > 1e-3;
+      return {
+        verdict: mirrored ? 'holds-with-conditions' : chapterAsWritten < 1e-12 ? 'holds' : 'does-not-hold',
+        conditions: mirrored ? [tr(`the chapter's z is PyTorch's 1 − z: nn.GRU computes h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_(t−1), so its z is the share of the old state kept (the chapter's formula as written is off by up to ${sig3(chapterAsWritten)}; with 1 − z, by ${chapterWithOneMinusZ.toExponential(1)})`,
+          `书中的 z 是 PyTorch 的 1 − z：nn.GRU 计算 h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_(t−1)，所以它的 z 是保留旧状态的份额（按书中公式原样计算，最多相差 ${sig3(chapterAsWritten)}；换成 1 − z 后相差 ${chapterWithOneMinusZ.toExponential(1)}）`)] : [],
+        numbers: { 'max |chapter formula - nn.GRU|': sig3(chapterAsWritten), 'max |chapter formula with 1 - z - nn.GRU|': chapterWithOneMinusZ, 'LSTM f + i, lowest': sig3(lo), 'LSTM f + i, highest': sig3(hi) },
+        evidence: tr(`In the GRU the old state and the candidate are weighted z and 1 − z, summing to 1 in every unit and step; the LSTM's forget and input gates are free (f + i from ${sig3(lo)} to ${sig3(hi)} over 20 steps of 16 units at initialisation).`,
+          `GRU 中旧状态与候选状态的权重为 z 和 1 − z，在每个单元、每一步都相加为 1；LSTM 的遗忘门与输入门彼此独立（初始化时 16 个单元 20 步上 f + i 从 ${sig3(lo)} 到 ${sig3(hi)}）。`),
       };
     },
   },

@@ -47,7 +47,10 @@ export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang)
     return {
       id: c.id, section: c.section, quote: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
       verdict: j.verdict, conditions: j.conditions, numbers: j.numbers, evidence: j.evidence,
-      experiment: c.experiments.join(', '), config: Object.fromEntries(c.experiments.map((e) => [e, chapterConfig(e, quick)])),
+      ...(() => {
+        const config = c.shows ?? Object.fromEntries(c.experiments.map((e) => [e, chapterConfig(e, quick)]));
+        return { experiment: Object.keys(config).join(', '), config };
+      })(),
     };
   });
 }

@@ -60,6 +60,11 @@ describe('the chapter, claim by claim', () => {
     assert.equal(by['output-is-every-step'].verdict, 'does-not-hold');
     assert.equal(by['c-n-is-cell-state'].verdict, 'does-not-hold');
     assert.match(by['c-n-is-cell-state'].conditions[0], /cell state c_T/);
+    // The GRU's z: the chapter's formula is PyTorch's only with 1 - z; the claim offers the GRU playground, not a run it reads.
+    assert.equal(by['gru-update-gate'].verdict, 'holds-with-conditions');
+    assert.equal(by['gru-update-gate'].numbers['max |chapter formula with 1 - z - nn.GRU|'], 0);
+    assert.ok(Number(by['gru-update-gate'].numbers['max |chapter formula - nn.GRU|']) > 0.1);
+    assert.deepEqual(by['gru-update-gate'].config, { 'gradient-flow': { cell: 'gru' } });
   });
 
   it('decides by every seed: ReLU smaller than tanh in every seed does not hold, larger in every seed holds, mixed holds with conditions', () => {

@@ -965,6 +965,8 @@ await scenario('a run on the PyTorch engine: the form says which PyTorch it foun
   });
 });
 
+/** The claims engine/chapter/claims.ts checks. */
+const CLAIM_COUNT = 15;
 /** The chapter check's results the English workbench kept, for the Chinese one to start from (as a second session would). */
 let chapterKept;
 
@@ -978,12 +980,12 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     const panel = await webviewWith(page, '#root h2');
     await panel.locator('#progress-message', { hasText: /Experiment \d of 8/ }).waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(SHOTS, 'chapter-running-light.png') });
-    await panel.locator('#headline', { hasText: /14 claims: \d+ hold, \d+ hold with conditions, \d+ do not hold here/ }).waitFor({ timeout: 400_000 });
+    await panel.locator('#headline', { hasText: new RegExp(`${CLAIM_COUNT} claims: \\d+ hold, \\d+ hold with conditions, \\d+ do not hold here`) }).waitFor({ timeout: 400_000 });
     const seconds = (Date.now() - started) / 1000;
     const rows = await panel.locator('#results tr').count();
-    if (rows !== 15) throw new Error(`the claims table has ${rows - 1} claims`);
+    if (rows !== CLAIM_COUNT + 1) throw new Error(`the claims table has ${rows - 1} claims`);
     const verdicts = await panel.locator('#results td[class^="verdict-"]').allInnerTexts();
-    if (verdicts.length !== 14) throw new Error(`${verdicts.length} verdict cells are coloured`);
+    if (verdicts.length !== CLAIM_COUNT) throw new Error(`${verdicts.length} verdict cells are coloured`);
     const relu = await panel.locator('#results tr', { hasText: 'ReLU' }).first().innerText();
     if (!/does not hold here[\s\S]*identity initialisation of W_hh/.test(relu)) throw new Error(`the ReLU claim reads: ${relu.slice(0, 300)}`);
     console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
@@ -1000,7 +1002,7 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     const again = Date.now();
     await page.keyboard.press('Enter');
     await page.waitForTimeout(500);
-    await panel.locator('#headline', { hasText: /14 claims/ }).waitFor({ timeout: 10_000 });
+    await panel.locator('#headline', { hasText: `${CLAIM_COUNT} claims` }).waitFor({ timeout: 10_000 });
     console.log(`  chapter, second check: ${((Date.now() - again) / 1000).toFixed(1)} s`);
     chapterKept = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-chapter-kept-'));
     fs.cpSync(path.join(server.userData, 'User', 'globalStorage', 'seqlab.seqlab', 'chapter'), chapterKept, { recursive: true });
@@ -1016,7 +1018,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
       await page.locator('.quick-input-widget input').fill('快速检查');
       await page.keyboard.press('Enter');
       const chapter = await webviewWith(page, '#headline');
-      await chapter.locator('#headline', { hasText: /14 条论断/ }).waitFor({ timeout: 30_000 });
+      await chapter.locator('#headline', { hasText: `${CLAIM_COUNT} 条论断` }).waitFor({ timeout: 30_000 });
       const cells = await chapter.locator('#results td[class^="verdict-"]').allInnerTexts();
       if (!cells.every((c) => /成立/.test(c))) throw new Error(`the verdicts are not in Chinese: ${cells.join(' | ')}`);
       await page.screenshot({ path: path.join(SHOTS, 'chapter-zh-cn-light.png') });
