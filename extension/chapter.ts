@@ -6,9 +6,9 @@
  * the Experiments panel: a table of claims with their verdicts, numbers and conditions.
  */
 import * as vscode from 'vscode';
-import { langOf } from '../engine/core/lang';
+import { langOf, translator, type Tr } from '../engine/core/lang';
 import type { ChapterResults } from '../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, folderCache, judgeClaims, type CheckedClaim } from '../engine/chapter/judge';
+import { cacheKey, chapterConfig, chapterExperiments, chapterSummary, folderCache, judgeClaims, verdictWord, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
 import type { ExperimentMessage } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -16,16 +16,12 @@ import { ExperimentsPanel } from './experimentsPanel';
 
 const t = vscode.l10n.t;
 
-export function verdictWord(verdict: CheckedClaim['verdict']): string {
-  return verdict === 'holds' ? t('holds') : verdict === 'holds-with-conditions' ? t('holds with conditions') : t('does not hold here');
-}
-
 /** The claims as the panel's table: section, the claim (Chinese, as paraphrased, and its English gloss), verdict, what was measured, experiment. */
-function claimsTable(claims: CheckedClaim[], quick: boolean): Array<Array<string | number>> {
+function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr): Array<Array<string | number>> {
   return [
     [t('section'), t('claim'), t('verdict'), t('what was measured'), t('experiment')],
     ...claims.map((c) => [
-      c.section, `${c.quote}\n${c.gloss}`, `${verdictWord(c.verdict)}${quick ? ` (${t('preliminary')})` : ''}`,
+      c.section, `${c.quote}\n${c.gloss}`, `${verdictWord(c.verdict, tr)}${quick ? ` (${t('preliminary')})` : ''}`,
       [c.evidence, ...c.conditions.map((x) => `• ${x}`), t('Rule: {0}', c.rule)].join('\n'), c.experiment,
     ]),
   ];
@@ -83,13 +79,13 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
       }
     }
     const claims = judgeClaims(results as unknown as ChapterResults, quick!, lang);
-    const tally = (v: CheckedClaim['verdict']) => claims.filter((c) => c.verdict === v).length;
-    const headline = t('{0} claims: {1} hold, {2} hold with conditions, {3} do not hold here.', claims.length, tally('holds'), tally('holds-with-conditions'), tally('does-not-hold'))
-      + (quick ? ` ${t('Quick check (one seed): the verdicts are preliminary.')}` : '');
+    const tr = translator(lang);
+    const headline = chapterSummary(claims, quick!, tr);
     panel.post({
       ...base, running: false,
       output: {
-        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!), figures: [], result: { claims },
+        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: [], result: { claims },
+        verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
         rowRuns: claims.map((c) => Object.entries(c.config).map(([name, config]) => ({ name, config: config as Record<string, unknown> }))),
       },

@@ -12,7 +12,7 @@ import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
 import { claimsMarkdown, type CheckedClaim } from '../engine/chapter/judge';
-import { changedSettings, cliCommand, formatSettingValue as show, type SettingField } from '../engine/experiments/settingFields';
+import { changedSettings, cliCommand, settingsNote, type SettingField } from '../engine/experiments/settingFields';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -176,7 +176,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
     if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise
   }
-  const made = settingsNote(picked.form, config);
+  const made = madeWith(picked.form, config);
   const panel = ExperimentsPanel.show(extensionUri, log);
   const base = { type: 'experiment' as const, title: picked.title, description: picked.description };
   // Each figure's caption ends with the settings that made it (also in its PNG and SVG exports).
@@ -228,9 +228,5 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
 }
 
 /** "Made with the default settings." or "Made with hidden 64 (default 128), seqLen 200 (default 100)." */
-function settingsNote(fields: SettingField[], config: Record<string, unknown>): string {
-  const changed = changedSettings(fields, config);
-  return changed.length
-    ? t('Made with {0}.', changed.map(([key, value]) => t('{0} {1} (default {2})', key, show(value), show(fields.find((f) => f.key === key)!.default))).join(', '))
-    : t('Made with the default settings.');
-}
+const madeWith = (fields: SettingField[], config: Record<string, unknown>) =>
+  settingsNote(fields, config, { made: t('Made with {0}.'), item: t('{0} {1} (default {2})'), defaults: t('Made with the default settings.') });

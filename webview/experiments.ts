@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-form-helper/index.js';
 import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage, FlowWorkerReply, FlowWorkerRequest } from './protocol';
-import { changedSettings, fieldProblem, formatSettingValue as fmt, parseStateString, stateString, valueAt, type SettingField } from '../engine/experiments/settingFields';
+import { changedSettings, fieldProblem, formatSettingValue as fmt, parseStateString, settingsNote, stateString, valueAt, type SettingField } from '../engine/experiments/settingFields';
 import { placeLabels } from './markLabels';
 import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
@@ -167,7 +167,7 @@ function previewArrived(m: FlowWorkerReply): void {
     if (gradient && shownCurve && shownCurve.state !== state) previousCurve = shownCurve;
     if (gradient) shownCurve = { y: gradient.series[0].y, state };
     // Each caption ends with the settings that made it, as a run's captions do (the host adds it there).
-    const made = madeWith(form);
+    const made = form ? settingsNote(form.fields, form.values, { made: strings.madeWith ?? 'Made with {0}.', item: strings.madeWithItem ?? '{0} {1} (default {2})', defaults: strings.madeWithDefaults ?? 'Made with the default settings.' }) : '';
     const withNote = { ...m.output, figures: m.output.figures.map((f) => ({ ...f, caption: `${f.caption} ${made}` })) };
     const output = previousCurve && gradient && previousCurve.state !== state
       ? { ...withNote, figures: withNote.figures.map((f) => (f.id === 'gradient' ? { ...f, series: [{ name: `${strings.previousSetting ?? 'previous setting'} (${previousCurve!.state})`, y: previousCurve!.y, faint: true }, ...f.series] } : f)) }
@@ -187,14 +187,6 @@ function previewArrived(m: FlowWorkerReply): void {
     restTimer = setTimeout(() => api.postMessage({ type: 'playgroundShown', message }), 400);
   }
   if (previewWanted) requestPreview();
-}
-
-/** "Made with cell lstm (default rnn-tanh)." from the form: the same words as the host's note on a run's captions. */
-function madeWith(f: ExperimentFormMessage | undefined): string {
-  const changed = f ? changedSettings(f.fields, f.values) : [];
-  return changed.length
-    ? (strings.madeWith ?? 'Made with {0}.').replace('{0}', changed.map(([k, v]) => (strings.madeWithItem ?? '{0} {1} (default {2})').replace('{0}', k).replace('{1}', fmt(v)).replace('{2}', fmt(f!.fields.find((x) => x.key === k)!.default))).join(', '))
-    : (strings.madeWithDefaults ?? 'Made with the default settings.');
 }
 
 /** Under the playground's form: its state string (copy, paste and apply), Run across seeds, and what the live mode is doing. */
@@ -676,10 +668,17 @@ function progressText(m: ExperimentMessage): string {
 
 /** What is drawn, apart from the progress: the same key is only a progress update, done in place (no flicker, no chart rebuilt). */
 let drawnKey = '';
+const drawnKeyOf = (m: ExperimentMessage) => `${m.title}|${m.running}|${m.partial?.done ?? ''}|${m.output?.headline ?? ''}|${m.plan?.runs ?? ''}`;
+
+/** A table cell: a shape or a number never wraps; a text of several lines or many words is prose (left, its breaks kept); `extra`: a class of its own. */
+function tableCell(tag: 'th' | 'td', v: string | number, extra?: string): HTMLElement {
+  return el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' }
+    : extra ? { class: extra } : tag === 'td' && (v.includes('\n') || v.length > 60) ? { class: 'prose' } : {}, formatCell(v));
+}
 
 function render(m: ExperimentMessage): void {
   shown = m;
-  const key = `${m.title}|${m.running}|${m.partial?.done ?? ''}|${m.output?.headline ?? ''}|${m.plan?.runs ?? ''}`;
+  const key = drawnKeyOf(m);
   const bar = document.getElementById('progress') as (HTMLElement & { value: number }) | null;
   const message = document.getElementById('progress-message');
   if (m.running && key === drawnKey && message) {
@@ -717,16 +716,12 @@ function render(m: ExperimentMessage): void {
   };
   // A partial result's headline has its own id: #headline is the finished experiment's.
   parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'), ...(out.name === 'chapter' ? [exportButton('Markdown', 'md')] : []))]));
-  // A shape "(3, 20)" or a number reads as one unit: it does not wrap inside a cell.
-  // A text of several lines or many words is prose (left, its breaks kept); the chapter's verdict column is coloured by its verdict.
-  const verdictClass = (v: string) => (out.name === 'chapter' ? (['holds-with-conditions', 'does-not-hold', 'holds'].find((k) => v.startsWith((strings[`verdict.${k}`] ?? k))) ?? '') : '');
-  const cell = (tag: 'th' | 'td', v: string | number) => el(tag, typeof v === 'number' || /^\([\d, ]+\)$/.test(v) ? { class: 'nowrap' }
-    : tag === 'td' && verdictClass(v) ? { class: `verdict-${verdictClass(v)}` }
-      : tag === 'td' && (v.includes('\n') || v.length > 60) ? { class: 'prose' } : {}, formatCell(v));
-  const tableOf = (rows: Array<Array<string | number>>, id: string, runs?: NonNullable<typeof out.rowRuns>) => {
+  const tableOf = (rows: Array<Array<string | number>>, id: string, runs?: NonNullable<typeof out.rowRuns>, verdicts?: typeof out.verdicts) => {
     const table = el('table', { class: 'saturated results', id });
     rows.forEach((row, i) => {
-      const tr = el('tr', {}, ...row.map((v) => cell(i === 0 ? 'th' : 'td', v)));
+      // The chapter's verdict column takes its verdict's colour (from the row's verdict, never from its words).
+      const verdict = i > 0 && verdicts ? verdicts.rows[i - 1] : undefined;
+      const tr = el('tr', {}, ...row.map((v, j) => tableCell(i === 0 ? 'th' : 'td', v, verdict && j === verdicts!.column ? `verdict-${verdict}` : undefined)));
       // A row's experiments, each a button that runs it with the settings behind the row.
       if (runs && i > 0) tr.append(el('td', {}, ...(runs[i - 1] ?? []).map((r) => {
         const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.name));
@@ -740,7 +735,7 @@ function render(m: ExperimentMessage): void {
   };
   const tableParts: HTMLElement[] = [];
   if (out.tableTitle) tableParts.push(el('h3', { class: 'table-title' }, out.tableTitle));
-  tableParts.push(tableOf(out.table, 'results', out.rowRuns));
+  tableParts.push(tableOf(out.table, 'results', out.rowRuns, out.verdicts));
   (out.tables ?? []).forEach((t, i) => tableParts.push(el('h3', { class: 'table-title' }, t.title), tableOf(t.table, `results-${i + 2}`)));
   if (!playgroundView) parts.push(...tableParts);
   const figureHosts: Array<[ExperimentFigure, HTMLElement]> = [];
@@ -828,12 +823,12 @@ function updateInPlace(m: ExperimentMessage): boolean {
   });
   if (!same) return false;
   shown = m;
-  drawnKey = `${m.title}|false||${out.headline}|${m.plan?.runs ?? ''}`; // as render keys a finished result
+  drawnKey = drawnKeyOf(m);
   const headline = document.getElementById('headline');
   if (headline) headline.textContent = out.headline;
   const table = document.getElementById('results');
   if (table) {
-    table.replaceChildren(...out.table.map((row, i) => el('tr', {}, ...row.map((v) => el(i === 0 ? 'th' : 'td', typeof v === 'number' ? { class: 'nowrap' } : {}, formatCell(v))))));
+    table.replaceChildren(...out.table.map((row, i) => el('tr', {}, ...row.map((v) => tableCell(i === 0 ? 'th' : 'td', v)))));
   }
   figureRanges = yRanges(out.figures);
   for (const f of out.figures) {

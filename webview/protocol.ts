@@ -6,6 +6,7 @@
  * No `vscode` import here: both sides compile this file.
  */
 import type { LossBaselines } from '../engine/core/curve';
+import type { Verdict } from '../engine/chapter/claims';
 import type { SettingField } from '../engine/experiments/settingFields';
 
 /** A setting shown in the training form, with what the form needs to check it. */
@@ -90,6 +91,8 @@ export interface ExperimentMessage {
     name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown;
     /** Per row of `table` after its header: experiments a button in the row runs with these settings (the chapter's claims). */
     rowRuns?: Array<Array<{ name: string; config: Record<string, unknown> }>>;
+    /** The chapter's page: each row's verdict, which colours the cell in `column` (the words are the table's, in the user's language). */
+    verdicts?: { column: number; rows: Verdict[] };
   };
 }
 /**

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { translator, type Lang } from '../core/lang';
+import { translator, type Lang, type Tr } from '../core/lang';
+import { cliCommand } from '../experiments/settingFields';
 import { CHAPTER_RUNS, CLAIMS, type ChapterExperiment, type ChapterResults, type Verdict } from './claims';
 
 /** Bump when a rule or an experiment changes what a cached result means. */
@@ -81,26 +82,35 @@ export function folderCache(dir: string): ChapterCache {
 export const cacheKey = (experiment: string, config: Record<string, unknown>) =>
   createHash('sha256').update(JSON.stringify({ v: CHAPTER_VERSION, experiment, config })).digest('hex').slice(0, 24);
 
+/** A verdict as a student reads it, in the language of `tr`. */
+export const verdictWord = (verdict: Verdict, tr: Tr): string =>
+  verdict === 'holds' ? tr('holds', '成立') : verdict === 'holds-with-conditions' ? tr('holds with conditions', '有条件成立') : tr('does not hold here', '在这里不成立');
+
+/** "15 claims: 8 hold, 4 hold with conditions, 3 do not hold here." (and, after a quick check, that its verdicts are preliminary): the page's headline, the report's last line. */
+export function chapterSummary(claims: CheckedClaim[], quick: boolean, tr: Tr): string {
+  const tally = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
+  return tr(`${claims.length} claims: ${tally('holds')} hold, ${tally('holds-with-conditions')} hold with conditions, ${tally('does-not-hold')} do not hold here.`, `${claims.length} 条论断：${tally('holds')} 条成立，${tally('holds-with-conditions')} 条有条件成立，${tally('does-not-hold')} 条在这里不成立。`)
+    + (quick ? ` ${tr('Quick check (one seed): the verdicts are preliminary.', '快速检查（一个种子）：结论是初步的。')}` : '');
+}
+
 /** Markdown's special characters escaped: a claim, a number or a condition is text, never markup. */
 const md = (text: string) => text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1').replace(/\n/g, ' ');
 
 /** The check as a Markdown document (the panel's "Export Markdown", `seqlab chapter --markdown`). */
 export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lang): string {
   const tr = translator(lang);
-  const words: Record<Verdict, string> = { holds: tr('holds', '成立'), 'holds-with-conditions': tr('holds with conditions', '有条件成立'), 'does-not-hold': tr('does not hold here', '在这里不成立') };
-  const tally = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
   const lines = [
     `# ${tr('The chapter, claim by claim', '本章，逐条论断')}`, '',
-    md(tr(`${claims.length} claims: ${tally('holds')} hold, ${tally('holds-with-conditions')} hold with conditions, ${tally('does-not-hold')} do not hold here.`, `${claims.length} 条论断：${tally('holds')} 条成立，${tally('holds-with-conditions')} 条有条件成立，${tally('does-not-hold')} 条在这里不成立。`))
-      + (quick ? ` ${md(tr('Quick check (one seed): the verdicts are preliminary.', '快速检查（一个种子）：结论是初步的。'))}` : ''),
+    md(chapterSummary(claims, quick, tr)),
     '', md(tr('The claims are SeqLab\'s paraphrases of the chapter (sections 3.4-3.7) in Chinese, with an English gloss; each verdict is computed from the runs by the rule beside it.', '论断是 SeqLab 对本章（3.4-3.7 节）的中文转述，附英文释义；每个结论都按旁边的规则由运行结果算出。')),
   ];
   for (const c of claims) {
-    lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(words[c.verdict])}`, '', `> ${md(c.quote)}`, '>', `> *${md(c.gloss)}*`, '',
+    lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(verdictWord(c.verdict, tr))}`, '', `> ${md(c.quote)}`, '>', `> *${md(c.gloss)}*`, '',
       `**${tr('Rule', '规则')}:** ${md(c.rule)}`, '', `**${tr('Measured', '测量')}:** ${md(c.evidence)}`);
     if (c.conditions.length) lines.push('', ...c.conditions.map((x) => `- ${md(x)}`));
     lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
-    lines.push('', `${tr('Experiments', '实验')}: ${Object.entries(c.config).map(([name, config]) => `\`seqlab experiment ${name}${Object.entries(config as Record<string, unknown>).map(([k, v]) => ` --set ${k}=${JSON.stringify(v)}`).join('')}\``).join(', ')}`);
+    // The commands as "Copy as CLI command" writes them: each argument quoted for a POSIX shell.
+    lines.push('', `${tr('Experiments', '实验')}: ${Object.entries(c.config).map(([name, config]) => `\`${cliCommand(name, Object.entries(config as Record<string, unknown>))}\``).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,36 +1,30 @@
 /** `seqlab chapter [--quick] [--json]`: every claim of the chapter checked by the experiments, with a verdict across seeds. */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { initBackend, type BackendName } from '../core/backend';
-import { langFromEnv, LANGS, type Lang } from '../core/lang';
+import { langFromEnv, LANGS, translator, type Lang } from '../core/lang';
 import { terminalSafe } from '../io/safeText';
 import { checkChapter, type ChapterCheck } from '../chapter/check';
-import { claimsMarkdown, folderCache } from '../chapter/judge';
+import { chapterSummary, claimsMarkdown, folderCache, verdictWord } from '../chapter/judge';
 import { interruptSignal, printJSON } from './output';
-import { backendOption, int } from './options';
+import { backendOption, workerCount } from './options';
 
 interface ChapterFlags { quick?: boolean; json?: boolean; markdown?: boolean; cache: boolean; cacheDir?: string; workers?: number; backend?: BackendName; lang: Lang }
 
 /** Where results are kept between checks: $XDG_CACHE_HOME/seqlab/chapter, else ~/.cache/seqlab/chapter. */
 export const defaultChapterCache = () => path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'seqlab', 'chapter');
 
-const VERDICT_WORDS: Record<Lang, Record<string, string>> = {
-  en: { holds: 'holds', 'holds-with-conditions': 'holds with conditions', 'does-not-hold': 'does not hold here' },
-  'zh-cn': { holds: '成立', 'holds-with-conditions': '有条件成立', 'does-not-hold': '在这里不成立' },
-};
-
 function printReport(check: ChapterCheck, lang: Lang): void {
-  const words = VERDICT_WORDS[lang];
+  const tr = translator(lang);
   for (const c of check.claims) {
-    console.log(terminalSafe(`\n${c.section}  ${c.id}: ${words[c.verdict].toUpperCase()}${check.quick ? (lang === 'zh-cn' ? '（初步）' : ' (preliminary)') : ''}`));
+    console.log(terminalSafe(`\n${c.section}  ${c.id}: ${verdictWord(c.verdict, tr).toUpperCase()}${check.quick ? tr(' (preliminary)', '（初步）') : ''}`));
     console.log(terminalSafe(`  ${c.quote}`));
     console.log(terminalSafe(`  ${c.gloss}`));
     console.log(terminalSafe(`  ${c.evidence}`));
     for (const condition of c.conditions) console.log(terminalSafe(`  - ${condition}`));
   }
-  const tally = (v: string) => check.claims.filter((c) => c.verdict === v).length;
-  console.log(`\n${check.claims.length} claims: ${tally('holds')} hold, ${tally('holds-with-conditions')} hold with conditions, ${tally('does-not-hold')} do not hold here${check.quick ? ' (quick check: one seed, preliminary)' : ''}.`);
+  console.log(`\n${chapterSummary(check.claims, check.quick, tr)}`);
 }
 
 export function chapterCommand(): Command {
@@ -41,11 +35,7 @@ export function chapterCommand(): Command {
     .option('--markdown', 'print the check as a Markdown document')
     .option('--no-cache', 'run every experiment again, not reading kept results (the new ones are kept)')
     .option('--cache-dir <dir>', 'where results are kept (default: $XDG_CACHE_HOME/seqlab/chapter or ~/.cache/seqlab/chapter)')
-    .option('--workers <n>', 'worker threads for the runs (default: one per core)', (v: string) => {
-      const n = int('--workers')(v);
-      if (n < 1 || n > 64) throw new InvalidArgumentError('--workers must be between 1 and 64.');
-      return n;
-    })
+    .option('--workers <n>', 'worker threads for the runs (default: one per core)', workerCount)
     .addOption(backendOption())
     .addOption(new Option('--lang <lang>', 'the language of the report (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))
     .action(async (flags: ChapterFlags) => {

@@ -1,5 +1,5 @@
 /** `seqlab experiment [NAME]`: one of the chapter's experiments, its tables on stdout (no name: the list). */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { initBackend, type BackendName } from '../core/backend';
 import { inLang, langFromEnv, LANGS, type Lang } from '../core/lang';
@@ -9,7 +9,7 @@ import { EXPERIMENTS, findExperiment, runExperiment } from '../experiments';
 import { sig3 } from '../experiments/format';
 import type { ExperimentOutput } from '../experiments/types';
 import { interruptSignal, printJSON } from './output';
-import { backendOption, int } from './options';
+import { backendOption, workerCount } from './options';
 
 interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName; lang: Lang }
 
@@ -93,11 +93,7 @@ export function experimentCommand(): Command {
     .option('--set <key=value...>', 'override a config value (JSON values: --set steps=50 --set cells=[\"lstm\",\"gru\"])')
     .option('--config <file>', 'a JSON file with config values')
     .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
-    .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', (v: string) => {
-      const n = int('--workers')(v);
-      if (n < 1 || n > 64) throw new InvalidArgumentError('--workers must be between 1 and 64.');
-      return n;
-    })
+    .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', workerCount)
     .addOption(backendOption())
     .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))
     .action(async (name: string | undefined, flags: ExperimentFlags) => {

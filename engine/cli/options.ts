@@ -26,6 +26,12 @@ export const intAtLeast = (name: string, min: number) => (v: string) => {
   if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}.`);
   return n;
 };
+/** --workers of the experiment commands: a whole number of worker threads from 1 to 64. */
+export const workerCount = (v: string) => {
+  const n = int('--workers')(v);
+  if (n < 1 || n > 64) throw new InvalidArgumentError('--workers must be between 1 and 64.');
+  return n;
+};
 /** A number above 0. */
 export const positive = (name: string, example: string) => (v: string) => {
   const n = num(name)(v);

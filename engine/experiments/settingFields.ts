@@ -63,6 +63,22 @@ export function fieldProblem(field: SettingField, value: unknown, tr: (en: strin
   }
 }
 
+/** The words of a settings note in the reader's language: templates with {0}, {1}, {2}. */
+export interface NoteWords { made: string; item: string; defaults: string }
+
+/**
+ * "Made with hidden 64 (default 128), seqLen 200 (default 100)." or "Made with the default
+ * settings.": what ends every figure's caption, written by the host for a run and by the
+ * panel for the playground's live pictures.
+ */
+export function settingsNote(fields: readonly SettingField[], config: Record<string, unknown>, words: NoteWords): string {
+  const changed = changedSettings(fields, config);
+  const fill = (template: string, ...args: string[]) => template.replace(/\{(\d)\}/g, (_, i) => args[Number(i)] ?? '');
+  return changed.length
+    ? fill(words.made, changed.map(([key, value]) => fill(words.item, key, formatSettingValue(value), formatSettingValue(fields.find((f) => f.key === key)!.default))).join(', '))
+    : words.defaults;
+}
+
 /**
  * The command line that runs the same experiment: `seqlab experiment NAME --set key=value`
  * for each changed setting, each argument quoted for a POSIX shell (values are numbers,

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { EXPERIMENTS } from '../../engine/experiments';
 import { settingsForm, SETTING_HINTS } from '../../engine/experiments/settingsForm';
-import { changedSettings, cliCommand, fieldProblem, parseStateString, stateString, valueAt } from '../../engine/experiments/settingFields';
+import { changedSettings, cliCommand, fieldProblem, parseStateString, settingsNote, stateString, valueAt } from '../../engine/experiments/settingFields';
 import { translator } from '../../engine/core/lang';
 
 const en = translator('en');
@@ -86,6 +86,10 @@ describe('the playground\'s state string', () => {
     assert.equal(text, 'cell=lstm&gain=1.25&forgetBias=2');
     assert.deepEqual(parseStateString(fields, text, en), { values: changed });
     assert.deepEqual(parseStateString(fields, 'defaults', en), { values: defaults });
+    // The same settings as the captions' note (host and playground write it with one function).
+    const words = { made: 'Made with {0}.', item: '{0} {1} (default {2})', defaults: 'Made with the default settings.' };
+    assert.equal(settingsNote(fields, changed, words), 'Made with cell lstm (default rnn-tanh), gain 1.25 (default 1), forgetBias 2 (default 0).');
+    assert.equal(settingsNote(fields, defaults, words), 'Made with the default settings.');
     // A leading ? (pasted from a URL) and spaces around it are fine.
     assert.deepEqual(parseStateString(fields, '  ?cell=lstm&gain=1.25&forgetBias=2 ', en), { values: changed });
   });
