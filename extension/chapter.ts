@@ -6,9 +6,9 @@
  * the Experiments panel: a table of claims with their verdicts, numbers and conditions.
  */
 import * as vscode from 'vscode';
-import { langOf, translator, type Tr } from '../engine/core/lang';
+import { LANGS, langOf, translator, type Tr } from '../engine/core/lang';
 import type { ChapterResults } from '../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, chapterSummary, folderCache, judgeClaims, verdictWord, type CheckedClaim } from '../engine/chapter/judge';
+import { cacheKey, chapterConfig, chapterExperiments, chapterFigures, chapterSummary, folderCache, judgeClaims, keptRun, verdictWord, type ChapterRun, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
 import type { ExperimentMessage } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -31,11 +31,11 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   const lang = langOf(vscode.env.language);
   const cache = folderCache(vscode.Uri.joinPath(storage, 'chapter').fsPath);
   const needed = chapterExperiments();
-  const cachedCount = (quick: boolean) => needed.filter((n) => cache.get(cacheKey(n, chapterConfig(n, quick))) !== undefined).length;
+  const cachedCount = (quick: boolean) => needed.filter((n) => keptRun(cache, cacheKey(n, chapterConfig(n, quick)), lang) !== undefined).length;
   let quick = preset?.quick;
   if (quick === undefined) {
     const pick = await vscode.window.showQuickPick([
-      { label: t('Quick check'), description: cachedCount(true) === needed.length ? t('kept from the last check: instant') : t('one seed per experiment, about 2 minutes; the verdicts are preliminary'), quick: true },
+      { label: t('Quick check'), description: cachedCount(true) === needed.length ? t('kept from the last check: instant') : t('one seed per experiment, 2-3 minutes on 2 cores; the verdicts are preliminary'), quick: true },
       { label: t('Full check'), description: cachedCount(false) === needed.length ? t('kept from the last check: instant') : t('3 seeds per experiment, about 5 minutes on 2 cores'), quick: false },
     ], { placeHolder: t('Check the chapter\'s claims: how thoroughly?') });
     if (!pick) return undefined;
@@ -43,14 +43,14 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   }
   const panel = ExperimentsPanel.show(extensionUri, log);
   const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.') };
-  const results: Record<string, unknown> = {};
+  const runs: Record<string, ChapterRun> = {};
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: checking the chapter\'s claims'), cancellable: true }, async (progress, token) => {
     for (const [i, name] of needed.entries()) {
       const config = chapterConfig(name, quick!);
       const key = cacheKey(name, config);
-      const kept = cache.get(key);
-      if (kept !== undefined) {
-        results[name] = kept;
+      const kept = keptRun(cache, key, lang);
+      if (kept) {
+        runs[name] = kept;
         continue;
       }
       const say = (fraction: number, message: string) => {
@@ -59,12 +59,12 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
         panel.post({ ...base, running: true, progress: { fraction: (i + fraction) / needed.length, message: line } } satisfies ExperimentMessage);
       };
       say(0, t('starting'));
-      const job = engine.runExperiment(name, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) });
+      const job = engine.runExperiment(name, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) }, { figuresIn: [...LANGS] });
       const stop = token.onCancellationRequested(() => void job.cancel());
       try {
         const r = await job.result;
-        results[name] = r.output.result;
-        cache.set(key, r.output.result);
+        runs[name] = { result: r.output.result, figures: r.figuresIn ?? { [lang]: r.output.figures } };
+        cache.set(key, runs[name]);
       } catch (err) {
         const cancelled = err instanceof EngineError && err.code === 'cancelled';
         const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
@@ -78,13 +78,14 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
         stop.dispose();
       }
     }
-    const claims = judgeClaims(results as unknown as ChapterResults, quick!, lang);
+    const results = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, run.result])) as unknown as ChapterResults;
+    const claims = judgeClaims(results, quick!, lang);
     const tr = translator(lang);
     const headline = chapterSummary(claims, quick!, tr);
     panel.post({
       ...base, running: false,
       output: {
-        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: [], result: { claims },
+        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: chapterFigures(claims, runs, lang), result: { claims },
         verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
         rowRuns: claims.map((c) => Object.entries(c.config).map(([name, config]) => ({ name, config: config as Record<string, unknown> }))),

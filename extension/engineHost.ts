@@ -187,8 +187,8 @@ export class EngineHost implements vscode.Disposable {
   }
 
   /** Runs an experiment in the worker (one heavy job at a time, like training), speaking `lang`. */
-  runExperiment(name: string, config: Record<string, unknown>, lang: Lang, on: ExperimentListener): Job<'experiment'> {
-    return this.client.start('experiment', { name, config, lang }, (e) => {
+  runExperiment(name: string, config: Record<string, unknown>, lang: Lang, on: ExperimentListener, options: { figuresIn?: Lang[] } = {}): Job<'experiment'> {
+    return this.client.start('experiment', { name, config, lang, ...options }, (e) => {
       if (e.kind === 'experiment') on.progress(e.fraction, e.message, e.secondsLeft);
       else if (e.kind === 'experimentPlan') on.plan(e.plan);
       else if (e.kind === 'experimentPartial') on.partial(e.output, e.done, e.total);

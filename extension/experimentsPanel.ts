@@ -11,7 +11,7 @@ import { langOf } from '../engine/core/lang';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
-import { claimsMarkdown, type CheckedClaim } from '../engine/chapter/judge';
+import { chapterFigureFiles, claimsMarkdown, figureFolderFor, type CheckedClaim } from '../engine/chapter/judge';
 import { changedSettings, cliCommand, settingsNote, type SettingField } from '../engine/experiments/settingFields';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
@@ -141,7 +141,11 @@ export class ExperimentsPanel {
       // The chapter's claims as a document (the only page with a Markdown export).
       const r = this.result.output.result as { claims?: CheckedClaim[] };
       const quick = (this.result.config as { quick?: boolean } | undefined)?.quick === true;
-      bytes = Buffer.from(claimsMarkdown(r.claims ?? [], quick, langOf(vscode.env.language)));
+      // Its figures as SVG files in a folder beside it, named after it (only those files are replaced there).
+      const folder = figureFolderFor(target.path);
+      const figures = this.result.output.figures;
+      for (const f of chapterFigureFiles(figures)) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(target, '..', folder, f.name), Buffer.from(f.svg));
+      bytes = Buffer.from(claimsMarkdown(r.claims ?? [], quick, langOf(vscode.env.language), { figures, folder }));
     } else if (format === 'png') {
       bytes = Buffer.from((data ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
     } else {

@@ -113,7 +113,7 @@ export interface ExperimentFigure {
   /** `faint` (the playground's previous setting): a thin grey line under the others, outside the palette. */
   series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; faint?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>; references?: Array<{ name: string; y: number }>;
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
-  diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
+  diagram?: { kind: 'lstm-stack'; layers: number; steps: number; legend: string };
   /** A units x time picture instead of lines: `values` row-major (y.length rows, x.length columns), drawn on a colour scale with a bar. */
   heatmap?: { y: number[]; values: number[]; log?: boolean; valueLabel: string };
 }

@@ -3,15 +3,18 @@
  * or quick settings) in this process's pool, then judges every claim (judge.ts). A result is
  * cached by experiment and settings, so a second check is instant and a changed setting runs again.
  */
-import type { Lang } from '../core/lang';
+import { LANGS, type Lang } from '../core/lang';
 import { runExperiment } from '../experiments';
+import type { Figure } from '../experiments/types';
 import type { ChapterResults } from './claims';
-import { cacheKey, chapterConfig, chapterExperiments, judgeClaims, type ChapterCache, type CheckedClaim } from './judge';
+import { cacheKey, chapterConfig, chapterExperiments, chapterFigures, judgeClaims, keptRun, type ChapterCache, type ChapterRun, type CheckedClaim } from './judge';
 
 export interface ChapterCheck {
   /** Quick: one seed, the verdicts preliminary. */
   quick: boolean;
   claims: CheckedClaim[];
+  /** The figures that show the claims (each once; a claim names its own in `figures`). */
+  figures: Figure[];
   /** Per experiment: its seconds (0 when it came from the cache) and whether it was cached. */
   runs: Array<{ experiment: string; seconds: number; cached: boolean }>;
   seconds: number;
@@ -33,26 +36,28 @@ export async function checkChapter(options: ChapterOptions = {}): Promise<Chapte
   const quick = options.quick === true;
   const lang = options.lang ?? 'en';
   const needed = chapterExperiments();
-  const results: Record<string, unknown> = {};
+  const kept: Record<string, ChapterRun> = {};
   const runs: ChapterCheck['runs'] = [];
   for (const [i, name] of needed.entries()) {
     const config = chapterConfig(name, quick);
     const key = cacheKey(name, config);
-    const cached = options.cache?.get(key);
-    if (cached !== undefined) {
-      results[name] = cached;
+    const cached = options.cache && keptRun(options.cache, key, lang);
+    if (cached) {
+      kept[name] = cached;
       runs.push({ experiment: name, seconds: 0, cached: true });
       continue;
     }
     options.progress?.(name, i, needed.length, 0);
     const t0 = performance.now();
     const out = await runExperiment(name, config, {
-      workers: options.workers, lang, signal: options.signal,
+      workers: options.workers, lang, signal: options.signal, figuresIn: LANGS,
       progress: (fraction) => options.progress?.(name, i, needed.length, fraction),
     });
-    results[name] = out.output.result;
-    options.cache?.set(key, out.output.result);
+    kept[name] = { result: out.output.result, figures: out.figuresIn ?? { [lang]: out.output.figures } };
+    options.cache?.set(key, kept[name]);
     runs.push({ experiment: name, seconds: (performance.now() - t0) / 1000, cached: false });
   }
-  return { quick, claims: judgeClaims(results as unknown as ChapterResults, quick, lang), runs, seconds: (performance.now() - started) / 1000 };
+  const results = Object.fromEntries(Object.entries(kept).map(([name, run]) => [name, run.result])) as unknown as ChapterResults;
+  const claims = judgeClaims(results, quick, lang);
+  return { quick, claims, figures: chapterFigures(claims, kept, lang), runs, seconds: (performance.now() - started) / 1000 };
 }

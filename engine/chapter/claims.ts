@@ -72,6 +72,8 @@ export interface Claim {
   experiments: ChapterExperiment[];
   /** What the page offers to run for it, when not the runs it reads: an experiment and its settings. */
   shows?: Record<string, Record<string, unknown>>;
+  /** The figures of its runs that show it (by experiment and figure id), on the page and in the Markdown. */
+  figures?: Array<{ experiment: ChapterExperiment; id: string }>;
   judge(r: ChapterResults, tr: Tr): Judgement;
 }
 
@@ -91,6 +93,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '反向传播时要连乘许多个 tanh 或 sigmoid 的导数（都小于 1），时间跨度一长，梯度就趋于消失。', en: 'Backpropagation multiplies many tanh or sigmoid derivatives (each below 1), so over long spans the gradient vanishes.' },
     rule: { zh: '在每个种子中，sigmoid 和 tanh RNN 在往回 30 步处的梯度都低于最后一步的 1e-3。', en: 'In every seed, the sigmoid and tanh RNNs\' gradient 30 steps back is below 1e-3 of its value at the last step.' },
     experiments: ['vanishing-gradients'],
+    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const sig = at30(v, 'rnn-sigmoid');
@@ -110,6 +113,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: 'tanh 比 sigmoid 更好：导数更大，梯度消失得更慢，收敛更快。', en: 'tanh is preferred to sigmoid: larger derivatives, slower vanishing, faster convergence.' },
     rule: { zh: '在每个种子中，tanh 往回 30 步的梯度大于 sigmoid。收敛速度不在此测量之内。', en: 'In every seed, tanh\'s gradient 30 steps back is larger than sigmoid\'s. Convergence speed is not part of this measurement.' },
     experiments: ['vanishing-gradients'],
+    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const sig = at30(v, 'rnn-sigmoid');
@@ -130,6 +134,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: 'ReLU 的导数是 1，所以用 ReLU 可以避免梯度消失。', en: 'ReLU\'s derivative is 1, so a ReLU RNN avoids vanishing gradients.' },
     rule: { zh: '在 PyTorch 默认初始化下，若每个种子中 ReLU 往回 30 步的梯度都不小于 tanh，则成立；若都更小，则不成立，并给出单位矩阵初始化（IRNN）下梯度的每步衰减及其在加法问题上的结果。', en: 'At PyTorch\'s default initialisation: holds if ReLU\'s gradient 30 steps back is at least tanh\'s in every seed; does not hold if it is smaller in every seed, and the identity initialisation (IRNN) says what does: its gradient\'s decay per step, and its result on the adding problem.' },
     experiments: ['vanishing-gradients', 'gradient-flow', 'long-range-memory'],
+    figures: [{ experiment: 'gradient-flow', id: 'gradient' }, { experiment: 'long-range-memory', id: 'length-100' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const flow = r['gradient-flow'];
@@ -161,6 +166,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '导数大于 1 时梯度会爆炸；设一个阈值把梯度裁剪下来就能解决。', en: 'Derivatives above 1 make the gradient explode; clipping it at a threshold fixes that.' },
     rule: { zh: '若 W_hh 放大后的 ReLU RNN 不裁剪时在每个种子中都发散，而每个裁剪设置都不发散，则成立。', en: 'Holds if the ReLU RNN with an enlarged W_hh diverges without clipping in every seed, and with every clipping threshold in none.' },
     experiments: ['exploding-gradients'],
+    figures: [{ experiment: 'exploding-gradients', id: 'loss' }],
     judge(r, tr) {
       const e = r['exploding-gradients'];
       const n = e.seeds.length;
@@ -186,6 +192,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '批归一化让训练收敛得更快、更好。', en: 'Batch normalisation makes training converge faster and better.' },
     rule: { zh: '分别对 LSTM 和 tanh RNN：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN: holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
     experiments: ['normalization'],
+    figures: [{ experiment: 'normalization', id: 'lstm-steps' }, { experiment: 'normalization', id: 'rnn-tanh-steps' }],
     judge(r, tr) {
       const nr = r.normalization;
       const n = nr.seeds.length;
@@ -209,6 +216,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '在各种改进办法中，LSTM 的效果最好。', en: 'Of all the remedies, the LSTM works best.' },
     rule: { zh: '长度 100 的加法问题，同样的训练预算：LSTM 的平均 MSE 最低且在每个种子中都解决（MSE 低于阈值）则成立；若另一单元也在每个种子中解决，则为有条件成立。', en: 'The adding problem at length 100, the same budget: holds if the LSTM has the lowest mean MSE and solves it in every seed; holds with conditions if another cell also solves it in every seed.' },
     experiments: ['long-range-memory'],
+    figures: [{ experiment: 'long-range-memory', id: 'length-100' }],
     judge(r, tr) {
       const a = r['long-range-memory'];
       const length = Object.keys(a.finalMse.lstm ?? {})[0] ?? '100';
@@ -235,6 +243,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: 'LSTM 的细胞状态像一条传送带，让梯度在长时间跨度上保持不消失。', en: 'The LSTM\'s cell state is a conveyor belt that keeps the gradient alive over long spans.' },
     rule: { zh: '在每个种子中，LSTM 往回 30 步的梯度大于 tanh RNN 则成立；若只有在遗忘门偏置为 1（传送带一开始就打开）时才如此，则为有条件成立。', en: 'Holds if the LSTM\'s gradient 30 steps back exceeds the tanh RNN\'s in every seed; holds with conditions if only the LSTM with forget-gate bias 1 (the belt open from the start) does.' },
     experiments: ['vanishing-gradients'],
+    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const lstm = at30(v, 'lstm');
@@ -256,6 +265,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '用 LSTMCell 手动按时间步循环（一层或两层），结果与 nn.LSTM 相同；上一层只把 h 传给下一层，c 不往上传。', en: 'Stepping LSTMCell by hand (one or two layers) gives what nn.LSTM gives; only h goes up a layer, never c.' },
     rule: { zh: '手动循环与 LSTM 模块的 output、h_n、c_n 之差的最大值都低于 1e-5 则成立。', en: 'Holds if the hand loop and the LSTM module differ by less than 1e-5 in output, h_n and c_n.' },
     experiments: ['cell-walkthrough'],
+    figures: [{ experiment: 'cell-walkthrough', id: 'loop' }],
     judge(r, tr) {
       const w = r['cell-walkthrough'];
       const ok = w.maxDifference.oneLayer < 1e-5 && w.maxDifference.twoLayers < 1e-5;
@@ -269,19 +279,31 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'lstm-shapes', section: '3.5',
-    statement: { zh: 'nn.LSTM 的输入形状为 (seq_len, batch, input_size)，h_0 和 c_0 为 (num_layers * num_directions, batch, hidden_size)。', en: 'nn.LSTM takes input (seq_len, batch, input_size), and h_0, c_0 of (num_layers * num_directions, batch, hidden_size).' },
-    rule: { zh: '示例中的形状与 PyTorch 文档一致则成立。', en: 'Holds if the shapes of the example are PyTorch\'s documented ones.' },
+    statement: { zh: 'nn.LSTM 的输入形状为 (seq_len, batch, input_size)，h_0 和 c_0 为 (num_layers * num_directions, batch, hidden_size)；batch_first=True 时输入的前两维交换。', en: 'nn.LSTM takes input (seq_len, batch, input_size), and h_0, c_0 of (num_layers * num_directions, batch, hidden_size); batch_first=True swaps the input\'s first two dimensions.' },
+    rule: { zh: '示例中的形状与 PyTorch 文档一致，且 batch_first=True 时只有 input 和 output 变为批次在前：h_0、c_0、h_n、c_n 保持 (D * num_layers, N, H)，按批次在前排列的 h_0 会被拒绝，则成立。', en: 'Holds if the example\'s shapes are PyTorch\'s documented ones and batch_first=True makes only input and output batch first: h_0, c_0, h_n and c_n keep (D * num_layers, N, H), and an h_0 laid out batch first is refused.' },
     experiments: ['cell-walkthrough'],
     judge(r, tr) {
-      const s = r['cell-walkthrough'].shapes;
+      const w = r['cell-walkthrough'];
+      const s = w.shapes;
       const [L, N] = s.input;
-      const ok = s.output[0] === L && s.output[1] === N && s.hN.length === 3 && s.hN[1] === N && JSON.stringify(s.hN) === JSON.stringify(s.cN) && JSON.stringify(s.h0) === JSON.stringify(s.hN);
+      const same = (a: number[], b: number[]) => JSON.stringify(a) === JSON.stringify(b);
+      const documented = s.output[0] === L && s.output[1] === N && s.hN.length === 3 && s.hN[1] === N && same(s.hN, s.cN) && same(s.h0, s.hN);
+      const bf = w.batchFirst.shapes;
+      // Batch first: (N, L, ...) for input and output only; the states as without it.
+      const [bN, bL] = bf.input;
+      const batchFirstOk = bf.output[0] === bN && bf.output[1] === bL && bf.hN[1] === bN && same(bf.h0, bf.hN) && same(bf.cN, bf.hN) && bf.hN[0] !== bN && w.batchFirst.batchFirstH0Error !== null;
+      const ok = documented && batchFirstOk;
+      const f = (v: number[]) => `(${v.join(', ')})`;
       return {
         verdict: ok ? 'holds' : 'does-not-hold',
         conditions: ok ? [] : [tr('the shapes differ from the documented ones: see the numbers', '形状与文档不同：见数字')],
-        numbers: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, `(${v.join(', ')})`])),
-        evidence: tr(`input (${s.input.join(', ')}), h_0 and c_0 (${s.h0.join(', ')}), output (${s.output.join(', ')}), h_n and c_n (${s.hN.join(', ')}). batch_first=True changes input and output only, never h_0, c_0, h_n, c_n.`,
-          `input (${s.input.join(', ')})，h_0 和 c_0 (${s.h0.join(', ')})，output (${s.output.join(', ')})，h_n 和 c_n (${s.hN.join(', ')})。batch_first=True 只改变 input 和 output，不改变 h_0、c_0、h_n、c_n。`),
+        numbers: {
+          ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, f(v)])),
+          'batch_first=True: input': f(bf.input), 'batch_first=True: output': f(bf.output), 'batch_first=True: h_0, h_n, c_n': f(bf.hN),
+          'batch_first=True, h_0 given as (N, D * num_layers, H)': w.batchFirst.batchFirstH0Error ?? tr('accepted', '被接受'),
+        },
+        evidence: tr(`input (${s.input.join(', ')}), h_0 and c_0 (${s.h0.join(', ')}), output (${s.output.join(', ')}), h_n and c_n (${s.hN.join(', ')}). With batch_first=True (batch ${bN}, ${bL} steps): input ${f(bf.input)} and output ${f(bf.output)}, but h_0, c_0, h_n and c_n stay ${f(bf.hN)}; h_0 laid out batch first is refused ("${w.batchFirst.batchFirstH0Error ?? 'accepted'}").`,
+          `input (${s.input.join(', ')})，h_0 和 c_0 (${s.h0.join(', ')})，output (${s.output.join(', ')})，h_n 和 c_n (${s.hN.join(', ')})。batch_first=True 时（批次 ${bN}，${bL} 步）：input 为 ${f(bf.input)}，output 为 ${f(bf.output)}，但 h_0、c_0、h_n、c_n 仍是 ${f(bf.hN)}；按批次在前排列的 h_0 会被拒绝（“${w.batchFirst.batchFirstH0Error ?? '被接受'}”）。`),
       };
     },
   },
@@ -362,6 +384,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: 'GRU 比 LSTM 简单（参数更少、更快），效果却差不多。', en: 'The GRU is simpler than the LSTM (fewer parameters, faster) and learns about as well.' },
     rule: { zh: 'GRU 参数更少，且在每个种子中最终验证损失不高于 LSTM 的 102% 则成立。', en: 'Holds if the GRU has fewer parameters and ends within 2% of the LSTM\'s validation loss (or below it) in every seed.' },
     experiments: ['lstm-vs-gru'],
+    figures: [{ experiment: 'lstm-vs-gru', id: 'steps' }],
     judge(r, tr) {
       const x = r['lstm-vs-gru'];
       const seeds = x.seeds;
@@ -383,18 +406,32 @@ export const CLAIMS: Claim[] = [
   {
     id: 'bidirectional-separate', section: '3.7',
     statement: { zh: '双向 RNN 的两个方向各自独立计算，只在输出处合并。', en: 'A bidirectional RNN\'s two directions are computed separately and joined only at the output.' },
-    rule: { zh: '一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测，则成立。', en: 'Holds if, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top.' },
-    experiments: ['bidirectional-leak'],
+    rule: { zh: '每个方向都有自己的参数（PyTorch 名称带 _reverse 的一组），两者没有共享的参数；并且一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测，则成立。', en: 'Holds if each direction has its own parameters (PyTorch\'s names, one set with _reverse) and shares none with the other, and, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top.' },
+    experiments: ['bidirectional-leak', 'cell-walkthrough'],
+    figures: [{ experiment: 'bidirectional-leak', id: 'loss' }],
     judge(r, tr) {
       const b = r['bidirectional-leak'];
       const n = b.seeds.length;
       const models = ['bi1', 'bi2-separate'].filter((m) => m in b.leakingSeeds);
       const clean = models.length > 0 && models.every((m) => b.leakingSeeds[m] === 0);
+      // nn.LSTM(10, 20, num_layers=2, bidirectional=True): the forward direction's tensors and their _reverse twins.
+      const params = r['cell-walkthrough'].parameters;
+      const reverse = params.filter((p) => p.name.endsWith('_reverse'));
+      const forward = params.filter((p) => !p.name.endsWith('_reverse'));
+      const size = (ps: typeof params) => ps.reduce((sum, p) => sum + p.shape.reduce((a, x) => a * x, 1), 0);
+      const twins = forward.length === reverse.length && forward.every((p) => reverse.some((q) => q.name === `${p.name}_reverse` && q.shape.join() === p.shape.join()));
+      const upper = params.find((p) => p.name === 'weight_ih_l1');
+      const ok = clean && twins;
       return {
-        verdict: clean ? 'holds' : 'does-not-hold',
-        conditions: clean ? [] : [tr('a model that keeps the directions apart still reached x_t: see the numbers', '保持两个方向分开的模型仍然读到了 x_t：见数字')],
-        numbers: Object.fromEntries(models.map((m) => [`${m}: x_t reaches its prediction in`, ofSeedsText(tr, b.leakingSeeds[m], n)])),
-        evidence: tr(`x_t's relative influence on its own prediction: ${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join(', ')} (means of ${seedsWord(n)}; a leak is above 0.01).`, `x_t 对自己预测的相对影响：${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join('，')}（${n} 个种子的平均；高于 0.01 为泄漏）。`),
+        verdict: ok ? 'holds' : 'does-not-hold',
+        conditions: ok ? [] : [twins ? tr('a model that keeps the directions apart still reached x_t: see the numbers', '保持两个方向分开的模型仍然读到了 x_t：见数字') : tr('the two directions do not have parameters of their own: see the numbers', '两个方向没有各自的参数：见数字')],
+        numbers: {
+          ...Object.fromEntries(models.map((m) => [`${m}: x_t reaches its prediction in`, ofSeedsText(tr, b.leakingSeeds[m], n)])),
+          'parameters, forward direction': size(forward), 'parameters, backward direction (_reverse)': size(reverse), 'parameters shared': twins ? 0 : tr('see the names', '见名称'),
+          ...(upper ? { 'weight_ih_l1 (layer 2 reads both directions of layer 1)': `(${upper.shape.join(', ')})` } : {}),
+        },
+        evidence: tr(`In nn.LSTM(10, 20, num_layers=2, bidirectional=True) each direction has its own ${forward.length} tensors (${size(forward)} numbers; the backward ones named _reverse) and none is shared: the two directions share only the input they read and the loss that trains them both. x_t's relative influence on its own prediction: ${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join(', ')} (means of ${seedsWord(n)}; a leak is above 0.01).`,
+          `在 nn.LSTM(10, 20, num_layers=2, bidirectional=True) 中，每个方向都有自己的 ${forward.length} 个张量（${size(forward)} 个数；反向的名称带 _reverse），没有任何共享：两个方向只共享它们读取的输入和同时训练它们的损失。x_t 对自己预测的相对影响：${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join('，')}（${n} 个种子的平均；高于 0.01 为泄漏）。`),
       };
     },
   },
@@ -403,6 +440,7 @@ export const CLAIMS: Claim[] = [
     statement: { zh: '把双向 RNN 叠起来做语言模型时，一个位置会“看到自己”。', en: 'Stacking bidirectional RNNs for language modelling lets a position "see itself".' },
     rule: { zh: '两层堆叠的双向 RNN 在每个种子中都让 x_t 影响到它自己的预测，而单向模型在任何种子中都没有，则成立。', en: 'Holds if two stacked bidirectional layers let x_t reach its own prediction in every seed, and the one-directional model in none.' },
     experiments: ['bidirectional-leak'],
+    figures: [{ experiment: 'bidirectional-leak', id: 'loss' }],
     judge(r, tr) {
       const b = r['bidirectional-leak'];
       const n = b.seeds.length;

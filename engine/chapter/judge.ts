@@ -8,10 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { translator, type Lang, type Tr } from '../core/lang';
 import { cliCommand } from '../experiments/settingFields';
+import { figureSvg } from '../experiments/figureSvg';
+import type { Figure } from '../experiments/types';
 import { CHAPTER_RUNS, CLAIMS, type ChapterExperiment, type ChapterResults, type Verdict } from './claims';
 
 /** Bump when a rule or an experiment changes what a cached result means. */
-export const CHAPTER_VERSION = 1;
+export const CHAPTER_VERSION = 3;
+
+/** What the check keeps of one experiment's run: its result (the rules read it) and its figures in every language (a switch of language needs no run). */
+export interface ChapterRun {
+  result: unknown;
+  figures: Partial<Record<Lang, Figure[]>>;
+}
 
 export interface ChapterCache {
   get(key: string): unknown | undefined;
@@ -32,6 +40,8 @@ export interface CheckedClaim {
   experiment: string;
   /** The experiments' settings behind it. */
   config: Record<string, unknown>;
+  /** The ids of the page's figures that show it (chapterFigures). */
+  figures: string[];
 }
 
 /** The experiments every claim together needs, in the order the claims first name them. */
@@ -48,12 +58,36 @@ export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang)
     return {
       id: c.id, section: c.section, quote: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
       verdict: j.verdict, conditions: j.conditions, numbers: j.numbers, evidence: j.evidence,
+      figures: (c.figures ?? []).map((f) => pageFigureId(f.experiment, f.id)),
       ...(() => {
         const config = c.shows ?? Object.fromEntries(c.experiments.map((e) => [e, chapterConfig(e, quick)]));
         return { experiment: Object.keys(config).join(', '), config };
       })(),
     };
   });
+}
+
+const pageFigureId = (experiment: string, id: string) => `${experiment}-${id}`;
+
+/**
+ * The figures the claims point to, each once, taken from the runs: its id made unique on the
+ * page (experiment-figure), its caption opened by the claims it shows. A figure a run did not
+ * draw (an experiment run with other settings) is left out.
+ */
+export function chapterFigures(claims: CheckedClaim[], runs: Record<string, ChapterRun>, lang: Lang): Figure[] {
+  const tr = translator(lang);
+  const out: Figure[] = [];
+  for (const c of CLAIMS) {
+    for (const ref of c.figures ?? []) {
+      const id = pageFigureId(ref.experiment, ref.id);
+      if (out.some((f) => f.id === id)) continue;
+      const figure = runs[ref.experiment]?.figures[lang]?.find((f) => f.id === ref.id);
+      if (!figure) continue;
+      const shown = claims.filter((x) => x.figures.includes(id)).map((x) => x.id);
+      out.push({ ...figure, id, caption: `${tr(`Shows ${shown.length === 1 ? 'the claim' : 'the claims'} ${shown.join(', ')} (${ref.experiment}).`, `对应论断 ${shown.join('、')}（${ref.experiment}）。`)} ${figure.caption}` });
+    }
+  }
+  return out;
 }
 
 /**
@@ -82,6 +116,12 @@ export function folderCache(dir: string): ChapterCache {
 export const cacheKey = (experiment: string, config: Record<string, unknown>) =>
   createHash('sha256').update(JSON.stringify({ v: CHAPTER_VERSION, experiment, config })).digest('hex').slice(0, 24);
 
+/** A kept run with its figures in `lang`, or undefined when what the cache holds is not one (an older version's file, a damaged one). */
+export function keptRun(cache: ChapterCache, key: string, lang: Lang): ChapterRun | undefined {
+  const v = cache.get(key) as Partial<ChapterRun> | undefined;
+  return v && typeof v === 'object' && 'result' in v && v.figures && typeof v.figures === 'object' && Array.isArray(v.figures[lang]) ? (v as ChapterRun) : undefined;
+}
+
 /** A verdict as a student reads it, in the language of `tr`. */
 export const verdictWord = (verdict: Verdict, tr: Tr): string =>
   verdict === 'holds' ? tr('holds', '成立') : verdict === 'holds-with-conditions' ? tr('holds with conditions', '有条件成立') : tr('does not hold here', '在这里不成立');
@@ -96,8 +136,22 @@ export function chapterSummary(claims: CheckedClaim[], quick: boolean, tr: Tr): 
 /** Markdown's special characters escaped: a claim, a number or a condition is text, never markup. */
 const md = (text: string) => text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1').replace(/\n/g, ' ');
 
-/** The check as a Markdown document (the panel's "Export Markdown", `seqlab chapter --markdown`). */
-export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lang): string {
+/** Where the Markdown's figures go: a folder beside the document, named after it. */
+export const figureFolderFor = (markdownFile: string) => `${path.basename(markdownFile).replace(/\.(md|markdown)$/i, '')}-figures`;
+
+/** A path segment for a Markdown link: percent-encoded, parentheses too (an unbalanced one would end the link). */
+const linkPath = (segment: string) => encodeURIComponent(segment).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The page's figures as SVG files, by file name (`<figure id>.svg`). */
+export const chapterFigureFiles = (figures: Figure[]): Array<{ name: string; svg: string }> => figures.map((f) => ({ name: `${f.id}.svg`, svg: figureSvg(f) }));
+
+/**
+ * The check as a Markdown document (the panel's "Export Markdown", `seqlab chapter --markdown`).
+ * With `figures`, each claim shows its figures as images in `figures.folder` (relative to the
+ * document, written there by the caller with chapterFigureFiles); the link is percent-encoded,
+ * so a folder named after any file name stays one link.
+ */
+export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lang, figures?: { figures: Figure[]; folder: string }): string {
   const tr = translator(lang);
   const lines = [
     `# ${tr('The chapter, claim by claim', '本章，逐条论断')}`, '',
@@ -108,6 +162,9 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(verdictWord(c.verdict, tr))}`, '', `> ${md(c.quote)}`, '>', `> *${md(c.gloss)}*`, '',
       `**${tr('Rule', '规则')}:** ${md(c.rule)}`, '', `**${tr('Measured', '测量')}:** ${md(c.evidence)}`);
     if (c.conditions.length) lines.push('', ...c.conditions.map((x) => `- ${md(x)}`));
+    for (const f of (figures?.figures ?? []).filter((x) => c.figures.includes(x.id))) {
+      lines.push('', `![${md(f.title)}](${linkPath(figures!.folder)}/${linkPath(`${f.id}.svg`)})`, '', `*${md(f.caption)}*`);
+    }
     lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
     // The commands as "Copy as CLI command" writes them: each argument quoted for a POSIX shell.
     lines.push('', `${tr('Experiments', '实验')}: ${Object.entries(c.config).map(([name, config]) => `\`${cliCommand(name, Object.entries(config as Record<string, unknown>))}\``).join(', ')}`);

@@ -1,4 +1,5 @@
 /** `seqlab chapter [--quick] [--json]`: every claim of the chapter checked by the experiments, with a verdict across seeds. */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
@@ -6,11 +7,11 @@ import { initBackend, type BackendName } from '../core/backend';
 import { langFromEnv, LANGS, translator, type Lang } from '../core/lang';
 import { terminalSafe } from '../io/safeText';
 import { checkChapter, type ChapterCheck } from '../chapter/check';
-import { chapterSummary, claimsMarkdown, folderCache, verdictWord } from '../chapter/judge';
+import { chapterFigureFiles, chapterSummary, claimsMarkdown, figureFolderFor, folderCache, verdictWord } from '../chapter/judge';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, workerCount } from './options';
 
-interface ChapterFlags { quick?: boolean; json?: boolean; markdown?: boolean; cache: boolean; cacheDir?: string; workers?: number; backend?: BackendName; lang: Lang }
+interface ChapterFlags { quick?: boolean; json?: boolean; markdown?: boolean | string; cache: boolean; cacheDir?: string; workers?: number; backend?: BackendName; lang: Lang }
 
 /** Where results are kept between checks: $XDG_CACHE_HOME/seqlab/chapter, else ~/.cache/seqlab/chapter. */
 export const defaultChapterCache = () => path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'seqlab', 'chapter');
@@ -27,12 +28,28 @@ function printReport(check: ChapterCheck, lang: Lang): void {
   console.log(`\n${chapterSummary(check.claims, check.quick, tr)}`);
 }
 
+/** Each file written beside its name and renamed into place: an interrupted export leaves no half file. */
+function writeWhole(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, file);
+}
+
+/** The Markdown at `file`, its figures as SVG files in the folder beside it (only those files are replaced there). */
+function writeMarkdown(file: string, check: ChapterCheck, lang: Lang): void {
+  const folder = figureFolderFor(file);
+  fs.mkdirSync(path.join(path.dirname(file), folder), { recursive: true });
+  for (const f of chapterFigureFiles(check.figures)) writeWhole(path.join(path.dirname(file), folder, f.name), f.svg);
+  writeWhole(file, claimsMarkdown(check.claims, check.quick, lang, { figures: check.figures, folder }));
+  process.stderr.write(`wrote ${file} and ${check.figures.length} figures in ${path.join(path.dirname(file), folder)}\n`);
+}
+
 export function chapterCommand(): Command {
   return new Command('chapter')
     .description('check every claim of the chapter (sections 3.4-3.7) with the experiments, across seeds, with a verdict')
     .option('--quick', 'one seed per experiment (about 2 minutes on 2 cores): the verdicts are preliminary')
     .option('--json', 'print one JSON object { claims: [{ id, section, quote, gloss, verdict, conditions, numbers, experiment }] } as the last line of stdout')
-    .option('--markdown', 'print the check as a Markdown document')
+    .option('--markdown [file]', 'the check as a Markdown document: printed, or written to FILE with its figures as SVG files in the folder FILE-figures beside it')
     .option('--no-cache', 'run every experiment again, not reading kept results (the new ones are kept)')
     .option('--cache-dir <dir>', 'where results are kept (default: $XDG_CACHE_HOME/seqlab/chapter or ~/.cache/seqlab/chapter)')
     .option('--workers <n>', 'worker threads for the runs (default: one per core)', workerCount)
@@ -54,7 +71,8 @@ export function chapterCommand(): Command {
       });
       for (const r of check.runs) process.stderr.write(`${r.experiment}: ${r.cached ? 'from the cache' : `${r.seconds.toFixed(1)} s`}\n`);
       process.stderr.write(`checked in ${check.seconds.toFixed(1)} s\n`);
-      if (flags.json) printJSON(check);
+      if (flags.json) printJSON({ ...check, figures: check.figures.map((f) => f.id) });
+      else if (typeof flags.markdown === 'string') writeMarkdown(path.resolve(flags.markdown), check, flags.lang);
       else if (flags.markdown) process.stdout.write(claimsMarkdown(check.claims, check.quick, flags.lang));
       else printReport(check, flags.lang);
     });

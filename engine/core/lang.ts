@@ -32,5 +32,5 @@ export function langFromEnv(env: Readonly<Record<string, string | undefined>>): 
 /** "3 of 3 seeds" / "3 个种子中的 3 个": how many seeds showed a claim. */
 export const ofSeeds = (tr: Tr, count: number, total: number) => tr(`${count} of ${total} seed${total === 1 ? '' : 's'}`, `${total} 个种子中的 ${count} 个`);
 
-/** "mean of 3 seeds, band = range" for figure titles. */
-export const meanOfSeeds = (tr: Tr, seeds: number) => tr(`mean of ${seeds} seeds, band = range`, `${seeds} 个种子的平均，阴影 = 范围`);
+/** "mean of 3 seeds, band = range" for figure titles ("one seed" when there is one: no mean, no band). */
+export const meanOfSeeds = (tr: Tr, seeds: number) => (seeds === 1 ? tr('one seed', '一个种子') : tr(`mean of ${seeds} seeds, band = range`, `${seeds} 个种子的平均，阴影 = 范围`));

@@ -33,6 +33,14 @@ export interface WalkthroughResult {
   /** max |hand loop - LSTM module| over outputs, h_n and c_n. */
   maxDifference: { oneLayer: number; twoLayers: number };
   shapes: Record<'input' | 'h0' | 'c0' | 'output' | 'hN' | 'cN', number[]>;
+  /**
+   * nn.LSTM(10, 20, num_layers=2, bidirectional=True, batch_first=True) on a batch of 3
+   * sequences of 7 (3 is not D * num_layers = 4, so the two layouts cannot be confused): the
+   * shapes it takes and gives, and what it says to h_0 laid out batch first (N, D * num_layers, H).
+   */
+  batchFirst: { shapes: Record<'input' | 'h0' | 'c0' | 'output' | 'hN' | 'cN', number[]>; batchFirstH0Error: string | null };
+  /** That LSTM's parameters, PyTorch's names and shapes: each direction its own (`_reverse`), none shared. */
+  parameters: Array<{ name: string; shape: number[] }>;
 }
 
 export function exploreShapes(e: z.output<typeof schema>['explore']): WalkthroughResult['shapes'] {
@@ -49,6 +57,31 @@ export function exploreShapes(e: z.output<typeof schema>['explore']): Walkthroug
       m.dispose();
     }
   }) as unknown as WalkthroughResult['shapes'];
+}
+
+/** The batch-first measurement (see WalkthroughResult.batchFirst) and the bidirectional LSTM's parameters. */
+export function measureBatchFirst(): Pick<WalkthroughResult, 'batchFirst' | 'parameters'> {
+  const L = 7, N = 3, inputSize = 10, H = 20, numLayers = 2, D = 2;
+  const m = new LSTM({ inputSize, hiddenSize: H, numLayers, bidirectional: true, batchFirst: true, seed: 1 });
+  try {
+    const shapes = tf.tidy(() => {
+      const input = tf.randomNormal([N, L, inputSize]);
+      const h0 = tf.zeros([D * numLayers, N, H]);
+      const r = m.forward(input, h0, h0);
+      return { input: input.shape, h0: h0.shape, c0: h0.shape, output: r.output.shape, hN: r.hN.shape, cN: r.cN!.shape } as unknown as tf.TensorContainerObject;
+    }) as unknown as WalkthroughResult['shapes'];
+    let batchFirstH0Error: string | null = null;
+    tf.tidy(() => {
+      try {
+        m.forward(tf.zeros([N, L, inputSize]), tf.zeros([N, D * numLayers, H]), tf.zeros([N, D * numLayers, H]));
+      } catch (err) {
+        batchFirstH0Error = (err as Error).message;
+      }
+    });
+    return { batchFirst: { shapes, batchFirstH0Error }, parameters: m.namedParameters().map(([name, p]) => ({ name, shape: [...p.shape] })) };
+  } finally {
+    m.dispose();
+  }
 }
 
 const PYTORCH_NAMES = { input: 'input', h0: 'h_0', c0: 'c_0', output: 'output', hN: 'h_n', cN: 'c_n' } as const;
@@ -120,7 +153,7 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
     ctx.progress(0.5, ctx.tr('two layers', '两层'));
     const twoLayers = diff(2);
     const shapes = exploreShapes(c.explore);
-    return { steps, maxDifference: { oneLayer, twoLayers }, shapes };
+    return { steps, maxDifference: { oneLayer, twoLayers }, shapes, ...measureBatchFirst() };
   },
 };
 
@@ -145,7 +178,7 @@ function walkthroughOutput(c: z.output<typeof schema>, result: WalkthroughResult
       id: 'loop', title: tr('Two stacked LSTMCells, stepped by hand', '两个叠加的 LSTMCell，手动逐步运行'), xLabel: tr('time step t', '时间步 t'), yLabel: tr('layer', '层'), x: [], series: [],
       caption: tr('Along a row, (h, c) go to the next step of the same layer; up a column only h goes (it is the next layer\'s input x); c never leaves its layer. The first table lists the shapes at each step.',
         '沿着一行，(h, c) 传到同一层的下一步；沿着一列向上只传 h（它是下一层的输入 x）；c 从不离开它所在的层。第一张表列出每一步的形状。'),
-      diagram: { kind: 'lstm-stack', layers: 2, steps: Math.min(3, c.seqLen) },
+      diagram: { kind: 'lstm-stack', layers: 2, steps: Math.min(3, c.seqLen), legend: tr('blue: h (goes along and up) · orange: c (goes along only; never up a layer)', '蓝色：h（沿时间传递，也向上传）· 橙色：c（只沿时间传递，从不向上一层）') },
     }],
     table: [
       [tr('time step t', '时间步 t'), tr('layer', '层'), tr('x_t in', '输入 x_t'), tr('h out', '输出 h'), tr('c out', '输出 c')],

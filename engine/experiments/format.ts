@@ -15,3 +15,27 @@ export function sig3(v: number | null | undefined): string {
   if (a >= 1e-3 && a < 1e5) return Number(v.toPrecision(3)).toLocaleString('en', { maximumFractionDigits: 20 });
   return v.toExponential(2).replace('e+', 'e');
 }
+
+/**
+ * Numbers as the Experiments panel shows them (unit-tested in test/engine/webview.test.ts); the SVG figures label their ticks with it too:
+ * 3 significant digits, plain for everyday magnitudes, scientific for tiny or huge ones.
+ * The exact values stay in the JSON export. Exact counts (parameters) come from the engine
+ * as text, so they are shown as they are.
+ */
+export function formatCell(v: string | number): string {
+  if (typeof v === 'string') return v;
+  if (Number.isNaN(v)) return '–';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1000) return String(v); // steps, layers, small counts
+  if (a >= 1e-3 && a < 1e5) return Number(v.toPrecision(3)).toLocaleString('en', { maximumFractionDigits: 20 });
+  return v.toExponential(2).replace('e+', 'e');
+}
+
+/** Tick labels for a log10 axis: "1e-5", "0.01", "1", "100", "1e4". */
+export function powerOfTen(exponent: number): string {
+  if (!Number.isInteger(exponent)) return '';
+  if (exponent >= -2 && exponent <= 3) return String(Number((10 ** exponent).toPrecision(1)));
+  return `1e${exponent}`;
+}

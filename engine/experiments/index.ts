@@ -7,8 +7,8 @@ import { lstmVsGru } from './lstmVsGru';
 import { normalization } from './normalization';
 import { poolSize, runPlanned } from './pool';
 import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
-import { translator } from '../core/lang';
-import type { Experiment, ExperimentContext, ExperimentOutput } from './types';
+import { translator, type Lang } from '../core/lang';
+import type { Experiment, ExperimentContext, ExperimentOutput, Figure } from './types';
 import { vanishingGradients } from './vanishingGradients';
 import { gradientFlow } from './gradientFlow';
 
@@ -23,7 +23,7 @@ export function findExperiment(name: string): Experiment {
 }
 
 /** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */
-export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown>; runs: number; workers: number }> {
+export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown>; runs: number; workers: number; figuresIn?: Partial<Record<Lang, Figure[]>> }> {
   const e = findExperiment(name);
   const parsed = e.schema.safeParse(config ?? {});
   if (!parsed.success) {
@@ -51,5 +51,7 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
     }
   } : undefined;
   const outcomes = await runPlanned(e as Experiment<never>, parsed.data, plan, { ...ctx, progress }, onOutcome);
-  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes, tr), runs: plan.length, workers: threads };
+  // The figures again in other languages: a summary is cheap, a run is not.
+  const figuresIn = ctx.figuresIn && Object.fromEntries(ctx.figuresIn.map((lang) => [lang, e.summarize(parsed.data, outcomes, translator(lang)).figures]));
+  return { name, config: parsed.data, output: e.summarize(parsed.data, outcomes, tr), runs: plan.length, workers: threads, ...(figuresIn ? { figuresIn } : {}) };
 }

@@ -31,6 +31,8 @@ export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
   plan?(plan: ExperimentPlan): void;
   /** After each run but the last: the figures and tables of the runs finished so far. */
   partial?(output: ExperimentOutput<unknown>, done: number, total: number): void;
+  /** Also the figures in these languages (the chapter keeps a run's figures in every language, so a switch of language needs no run). */
+  figuresIn?: readonly Lang[];
 }
 
 /** What an experiment is about to do, for the panel to say before it starts. */
@@ -70,14 +72,15 @@ export interface Figure {
   x: number[];
   /**
    * Drawn in order (later on top); `dash` and `points` keep overlapping series visible.
-   * `band` is the min-max range over seeds around a series that is their mean.
+   * `band` is the min-max range over seeds around a series that is their mean. `faint` (the
+   * playground's previous setting): a thin grey line under the others, outside the palette.
    */
-  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>;
+  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; faint?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>;
   /** Horizontal reference lines (e.g. the adding problem's 0.167 baseline). */
   references?: Array<{ name: string; y: number }>;
   marks?: Array<{ series: string; x: number; y: number; label: string }>;
   /** A drawing instead of a chart: the stacked LSTMCell loop (what goes up a layer, what goes along). */
-  diagram?: { kind: 'lstm-stack'; layers: number; steps: number };
+  diagram?: { kind: 'lstm-stack'; layers: number; steps: number; legend: string };
   /** A picture instead of lines: `values` row-major, a row per `y` (units), a column per `x` (time steps), on a colour scale (`log`: of log10). */
   heatmap?: { y: number[]; values: number[]; log?: boolean; valueLabel: string };
 }

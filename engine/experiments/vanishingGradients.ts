@@ -149,11 +149,11 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       c.cells.includes('rnn-sigmoid') && c.cells.includes('rnn-tanh') ? tr(`sigmoid below tanh in ${bySeed('rnn-sigmoid', 'rnn-tanh')}`, `sigmoid 低于 tanh：${bySeed('rnn-sigmoid', 'rnn-tanh')}`) : '',
       c.cells.includes('lstm') && c.cells.includes('lstm-forget1') ? tr(`lstm-forget1 above lstm in ${bySeed('lstm', 'lstm-forget1')}`, `lstm-forget1 高于 lstm：${bySeed('lstm', 'lstm-forget1')}`) : '',
     ].filter(Boolean);
-    const geo = tr(`geometric mean of ${seeds.length} seeds (range)`, `${seeds.length} 个种子的几何平均（范围）`);
+    const geo = seeds.length === 1 ? tr('one seed', '一个种子') : tr(`geometric mean of ${seeds.length} seeds (range)`, `${seeds.length} 个种子的几何平均（范围）`);
     return {
       result,
       figures: [
-        figure('init', tr(`At initialisation (PyTorch's; geometric mean of ${seeds.length} seeds, band = range)`, `初始化时（PyTorch 的初始化；${seeds.length} 个种子的几何平均，阴影 = 范围）`),
+        figure('init', tr(`At initialisation (PyTorch's; ${seeds.length === 1 ? 'one seed' : `geometric mean of ${seeds.length} seeds, band = range`})`, `初始化时（PyTorch 的初始化；${seeds.length === 1 ? '一个种子' : `${seeds.length} 个种子的几何平均，阴影 = 范围`}）`),
           tr('Each line falls as the gradient travels back: the steeper, the faster it vanishes. The sigmoid RNN\'s drops fastest, until every entry of its gradient is 0 in float32 (marked, near 1e-45); the LSTM with its forget gate open (dashed) falls slowest. The band shows how much the seeds differ. The norms are scaled before squaring: PyTorch\'s torch.norm would read 0 for any line below about 1e-22.',
             '梯度往回传时每条线都在下降：越陡，消失得越快。sigmoid RNN 下降最快，直到它的梯度每个元素在 float32 中都变成 0（有标记，约 1e-45）；遗忘门打开的 LSTM（虚线）下降最慢。阴影表示种子之间的差别。范数先缩放再平方：PyTorch 的 torch.norm 对低于约 1e-22 的线会读成 0。'),
           (r) => r.gradNorm, initBands),

@@ -11,9 +11,9 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
 import type { CheckpointMeta } from '../checkpoint/format';
-import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
+import type { ExperimentOutput, ExperimentPlan, Figure } from '../experiments/types';
 import type { SettingField } from '../experiments/settingFields';
-import { LANGS } from '../core/lang';
+import { LANGS, type Lang } from '../core/lang';
 import type { ProbeResult } from '../model/probe';
 import { CONNECTIVITY_MAX_WINDOW, type Drivers } from '../model/connectivityTypes';
 import type { SampleSummary } from '../model/sample';
@@ -50,7 +50,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatDrove'), id: z.number().int(), text: z.string(), window: z.number().int().min(1).max(CONNECTIVITY_MAX_WINDOW).optional() }),
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
   /** `lang`: the language of everything it says (default English). */
-  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional() }),
+  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional(), figuresIn: z.array(z.enum(LANGS)).optional() }),
   /** The experiments: names, titles, descriptions (in `lang`) and default configs. */
   z.object({ type: z.literal('listExperiments'), id: z.number().int(), lang: z.enum(LANGS).optional() }),
   /** Which backends this machine has, and which is in use. */
@@ -73,7 +73,8 @@ export interface ReplyMap {
   sample: SampleSummary;
   probe: ProbeResult;
   whatDrove: Drivers;
-  experiment: { name: string; config: unknown; output: ExperimentOutput<unknown> };
+  /** `figuresIn`: the figures in each language the request asked for. */
+  experiment: { name: string; config: unknown; output: ExperimentOutput<unknown>; figuresIn?: Partial<Record<Lang, Figure[]>> };
   /** `form`: the experiment's settings as the panel's form draws them (settingsForm.ts). */
   listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown; form: SettingField[] }>;
   listBackends: { current: BackendName | null; reason: string | null; available: BackendName[] };

@@ -179,6 +179,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
         signal: controller.signal,
         progress: throttledProgress((fraction, message, secondsLeft) => emit(r.id, { kind: 'experiment', fraction, message, secondsLeft: secondsLeft ?? null })),
         lang: r.lang,
+        figuresIn: r.figuresIn,
         host: 'editor', // the worker serves the extension (the CLI runs experiments in its own process)
         plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
         partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),

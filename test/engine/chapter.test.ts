@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
 import { CLAIMS, VERDICTS, type ChapterResults } from '../../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, claimsMarkdown, folderCache, judgeClaims } from '../../engine/chapter/judge';
+import { cacheKey, chapterConfig, chapterExperiments, chapterFigureFiles, chapterFigures, claimsMarkdown, folderCache, judgeClaims, type ChapterRun } from '../../engine/chapter/judge';
 import { checkChapter } from '../../engine/chapter/check';
 
 /** Small settings that keep every cell, model and configuration a rule reads. */
@@ -29,12 +29,16 @@ const TINY: Record<string, Record<string, unknown>> = {
 
 describe('the chapter, claim by claim', () => {
   let results: ChapterResults;
+  const runs: Record<string, ChapterRun> = {};
   before(async () => {
     await initBackend('wasm');
-    const all: Record<string, unknown> = {};
     assert.deepEqual([...chapterExperiments()].sort(), Object.keys(TINY).sort(), 'the claims read exactly these experiments');
-    for (const name of chapterExperiments()) all[name] = (await runExperiment(name, TINY[name], { workers: 2, progress: () => undefined })).output.result;
-    results = all as unknown as ChapterResults;
+    for (const name of chapterExperiments()) {
+      const { output, figuresIn } = await runExperiment(name, TINY[name], { workers: 2, progress: () => undefined, figuresIn: ['en', 'zh-cn'] });
+      assert.deepEqual(figuresIn?.en, output.figures, 'the figures in the run\'s own language are its output\'s');
+      runs[name] = { result: output.result, figures: figuresIn! };
+    }
+    results = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, run.result])) as unknown as ChapterResults;
   });
 
   it('judges every claim from real results: a verdict, its numbers, evidence in English and Chinese', () => {
@@ -84,9 +88,12 @@ describe('the chapter, claim by claim', () => {
   it('keeps each result by experiment and settings, written whole, and reads it back instead of running again', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-chapter-'));
     const cache = folderCache(dir);
-    assert.notEqual(cacheKey('normalization', chapterConfig('normalization', true)), cacheKey('normalization', chapterConfig('normalization', false)));
-    // Filled with the tiny results under the quick check's keys: the check reads them all and runs nothing.
-    for (const name of chapterExperiments()) cache.set(cacheKey(name, chapterConfig(name, true)), results[name]);
+    const quickKey = (name: string) => cacheKey(name, chapterConfig(name as never, true));
+    assert.notEqual(quickKey('normalization'), cacheKey('normalization', chapterConfig('normalization', false)));
+    // An older version's file (the result alone) is a miss, not a result without figures.
+    cache.set(quickKey('normalization'), results.normalization);
+    // Filled with the tiny runs under the quick check's keys: the check reads them all and runs nothing.
+    for (const name of chapterExperiments()) cache.set(quickKey(name), runs[name]);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
     const started = performance.now();
     const check = await checkChapter({ quick: true, cache, progress: () => assert.fail('nothing should run') });
@@ -94,8 +101,12 @@ describe('the chapter, claim by claim', () => {
     assert.ok(check.runs.every((r) => r.cached));
     assert.equal(check.quick, true);
     assert.deepEqual(check.claims.map((c) => c.verdict), judgeClaims(results, true, 'en').map((c) => c.verdict));
-    fs.writeFileSync(path.join(dir, `${cacheKey('normalization', chapterConfig('normalization', true))}.json`), '{ half a fi');
-    assert.equal(cache.get(cacheKey('normalization', chapterConfig('normalization', true))), undefined, 'an unreadable result is a miss');
+    assert.ok(check.figures.length > 0, 'the kept runs bring their figures');
+    // The same kept runs in Chinese: instant too, with the figures in Chinese.
+    const zh = await checkChapter({ quick: true, cache, lang: 'zh-cn', progress: () => assert.fail('nothing should run') });
+    assert.match(zh.figures[0].caption, /^对应论断 /);
+    fs.writeFileSync(path.join(dir, `${quickKey('normalization')}.json`), '{ half a fi');
+    assert.equal(cache.get(quickKey('normalization')), undefined, 'an unreadable result is a miss');
   });
 
   it('exports as Markdown: a section per claim with its verdict, rule, evidence, numbers and the commands, every text escaped', () => {
@@ -112,5 +123,30 @@ describe('the chapter, claim by claim', () => {
     assert.ok(hostile.includes('*a \\*b\\* \\[c\\]\\(d\\) \\| \\`e\\`*'), hostile.split('\n').find((l) => l.includes('b\\*')));
     assert.ok(hostile.includes('| x\\|y | \\<b\\> |'));
     assert.match(hostile, /^# 本章，逐条论断$/m);
+  });
+
+  it('shows each claim\'s figures once on the page, says which claims each shows, and links them from the Markdown as SVG files', () => {
+    const claims = judgeClaims(results, true, 'en');
+    const figures = chapterFigures(claims, runs, 'en');
+    assert.equal(new Set(figures.map((f) => f.id)).size, figures.length, 'each figure once');
+    // The tiny adding problem ran at length 8, so its length-100 figure is left out, not drawn empty.
+    assert.ok(!figures.some((f) => f.id === 'long-range-memory-length-100'));
+    const init = figures.find((f) => f.id === 'vanishing-gradients-init');
+    assert.ok(init, figures.map((f) => f.id).join(', '));
+    assert.match(init.caption, /^Shows the claims products-vanish, tanh-over-sigmoid, conveyor-belt \(vanishing-gradients\)\. /);
+    for (const c of claims) for (const id of c.figures.filter((x) => x !== 'long-range-memory-length-100')) assert.ok(figures.some((f) => f.id === id), `${c.id}: ${id}`);
+    assert.match(chapterFigures(judgeClaims(results, true, 'zh-cn'), runs, 'zh-cn')[0].caption, /^对应论断 /);
+    const files = chapterFigureFiles(figures);
+    assert.deepEqual(files.map((f) => f.name), figures.map((f) => `${f.id}.svg`));
+    for (const f of files) {
+      assert.match(f.svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>[\s\S]*<\/svg>$/, f.name);
+      assert.ok(!/\b(x|y|x1|x2|y1|y2|cx|cy|points|width|height)="[^"]*(NaN|undefined|Infinity)/.test(f.svg), `${f.name} has no NaN coordinates`);
+    }
+    // A folder named after any file name stays one link; each claim shows only its own figures.
+    const doc = claimsMarkdown(claims, true, 'en', { figures, folder: 'my notes (v2)-figures' });
+    assert.ok(doc.includes('](my%20notes%20%28v2%29-figures/vanishing-gradients-init.svg)'), doc.split('\n').find((l) => l.startsWith('![')));
+    assert.equal(doc.match(/vanishing-gradients-init\.svg/g)?.length, 3, 'three claims show the gradient at initialisation');
+    const section = doc.split('\n## ').find((x) => x.includes('lstmcell\\-loop'))!;
+    assert.deepEqual(section.match(/\]\([^)]*\.svg\)/g), ['](my%20notes%20%28v2%29-figures/cell-walkthrough-loop.svg)']);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
-import { placeLabels, type PlacedLabel } from '../../webview/markLabels';
+import { placeLabels, type PlacedLabel } from '../../engine/experiments/markLabels';
 import { inUnit, lossBaselines, mergeCurvePoints, overfittingFrom, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
 import { columnLabel, connectivityRow, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 

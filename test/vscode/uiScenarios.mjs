@@ -991,7 +991,13 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     if (verdicts.length !== CLAIM_COUNT) throw new Error(`${verdicts.length} verdict cells are coloured`);
     const relu = await panel.locator('#results tr', { hasText: 'ReLU' }).first().innerText();
     if (!/does not hold here[\s\S]*identity initialisation of W_hh/.test(relu)) throw new Error(`the ReLU claim reads: ${relu.slice(0, 300)}`);
-    console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}`);
+    // Below the table, the figures that show the claims, each captioned with the claims it shows.
+    const captions = await panel.locator('p.caption[id^="caption-"]').allInnerTexts();
+    if (captions.length < 8 || !captions.every((c) => /^Shows the claims? [a-z-]+/.test(c))) throw new Error(`the chapter's figures: ${captions.map((c) => c.slice(0, 60)).join(' | ')}`);
+    await panel.locator('#caption-vanishing-gradients-init').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-figures-light.png') });
+    await panel.locator('#headline').scrollIntoViewIfNeeded();
+    console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}; ${captions.length} figures`);
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, 'chapter-light.png') });
     await setTheme(page, 'Dark Modern', 'vs-dark');
@@ -1024,6 +1030,9 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
       await chapter.locator('#headline', { hasText: `${CLAIM_COUNT} 条论断` }).waitFor({ timeout: 30_000 });
       const cells = await chapter.locator('#results td[class^="verdict-"]').allInnerTexts();
       if (!cells.every((c) => /成立/.test(c))) throw new Error(`the verdicts are not in Chinese: ${cells.join(' | ')}`);
+      // The figures too, from the same kept runs: no run for the switch of language.
+      const captions = await chapter.locator('p.caption[id^="caption-"]').allInnerTexts();
+      if (captions.length < 8 || !captions.every((c) => /^对应论断 /.test(c))) throw new Error(`the chapter's figures are not in Chinese: ${captions.map((c) => c.slice(0, 40)).join(' | ')}`);
       await page.screenshot({ path: path.join(SHOTS, 'chapter-zh-cn-light.png') });
     }
     await page.keyboard.press('F1');
