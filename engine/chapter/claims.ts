@@ -18,7 +18,7 @@ import type { WalkthroughResult } from '../experiments/cellWalkthrough';
 import type { LeakResult } from '../experiments/bidirectionalLeak';
 import type { GradientFlowResult } from '../experiments/gradientFlow';
 import { sig3 } from '../experiments/format';
-import { geometricMean } from '../experiments/seeds';
+import { geometricMean, lastStepsLoss, meanOf } from '../experiments/seeds';
 import { flowForward } from '../experiments/gradientFlowMath';
 
 export const VERDICTS = ['holds', 'holds-with-conditions', 'does-not-hold'] as const;
@@ -111,21 +111,34 @@ export const CLAIMS: Claim[] = [
   {
     id: 'tanh-over-sigmoid', section: '3.4',
     statement: { zh: 'tanh 比 sigmoid 更好：导数更大，梯度消失得更慢，收敛更快。', en: 'tanh is preferred to sigmoid: larger derivatives, slower vanishing, faster convergence.' },
-    rule: { zh: '在每个种子中，tanh 往回 30 步的梯度大于 sigmoid。收敛速度不在此测量之内。', en: 'In every seed, tanh\'s gradient 30 steps back is larger than sigmoid\'s. Convergence speed is not part of this measurement.' },
+    rule: { zh: '在每个种子中，tanh 往回 30 步的梯度大于 sigmoid（初始化时），并且在同样的批次上训练同样的步数后，tanh 最后 10 步的训练损失更低，则成立；只有梯度这一半成立时为有条件成立。', en: 'Holds if, in every seed, tanh\'s gradient 30 steps back is larger than sigmoid\'s (at initialisation) and, after the same training steps on the same batches, its training loss over the last 10 steps is lower; holds with conditions when only the gradient half does.' },
     experiments: ['vanishing-gradients'],
-    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
+    figures: [{ experiment: 'vanishing-gradients', id: 'init' }, { experiment: 'vanishing-gradients', id: 'train-loss' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const sig = at30(v, 'rnn-sigmoid');
       const tanh = at30(v, 'rnn-tanh');
       const larger = allSeeds(tanh, sig, (a, b) => a > b);
+      // Convergence: every cell of a seed trains on the same batches, so the losses compare seed by seed.
+      const lossOf = (cell: string) => v.seeds.map((seed) => v.runs.find((x) => x.cell === cell && x.seed === seed)).map((x) => (x?.trainLoss?.length ? lastStepsLoss(x.trainLoss) : NaN));
+      const sigLoss = lossOf('rnn-sigmoid');
+      const tanhLoss = lossOf('rnn-tanh');
+      const trained = sigLoss.every(Number.isFinite) && tanhLoss.every(Number.isFinite);
+      const faster = trained && allSeeds(tanhLoss, sigLoss, (a, b) => a < b);
+      const steps = v.runs[0]?.trainLoss?.length ?? 0;
+      const verdict: Verdict = larger && faster ? 'holds' : larger ? 'holds-with-conditions' : 'does-not-hold';
+      const lossText = tr(`after ${steps} steps of Adam on the same batches the training loss (last 10 steps) is ${sig3(meanOf(tanhLoss))} for tanh and ${sig3(meanOf(sigLoss))} for sigmoid nats/char`, `在同样的批次上用 Adam 训练 ${steps} 步后，训练损失（最后 10 步）tanh 为 ${sig3(meanOf(tanhLoss))}，sigmoid 为 ${sig3(meanOf(sigLoss))} 纳特/字符`);
       return {
-        verdict: larger ? 'holds-with-conditions' : 'does-not-hold',
-        conditions: larger
-          ? [tr('measured: the gradient\'s size and its decay at initialisation; "faster convergence" is not measured by this check', '已测量：初始化时梯度的大小及其衰减；“收敛更快”不在本次检查的测量之内')]
+        verdict,
+        conditions: verdict === 'holds' ? [] : larger
+          ? [trained ? tr(`the gradient half holds; convergence is not faster here: tanh's loss was lower in only ${count(tanhLoss, sigLoss, (a, b) => a < b)} of ${tanhLoss.length} seeds (${lossText})`, `梯度这一半成立；这里收敛并不更快：tanh 的损失只在 ${tanhLoss.length} 个种子中的 ${count(tanhLoss, sigLoss, (a, b) => a < b)} 个中更低（${lossText}）`)
+            : tr('the gradient half holds; convergence was not measured (no training steps)', '梯度这一半成立；没有测量收敛（没有训练步）')]
           : [tr(`tanh's gradient 30 steps back was larger in only ${count(tanh, sig, (a, b) => a > b)} of ${tanh.length} seeds`, `tanh 往回 30 步的梯度仅在 ${tanh.length} 个种子中的 ${count(tanh, sig, (a, b) => a > b)} 个中更大`)],
-        numbers: { 'tanh / sigmoid, 30 back': sig3(geometricMean(tanh) / geometricMean(sig)), 'tanh larger in': ofSeedsText(tr, count(tanh, sig, (a, b) => a > b), tanh.length) },
-        evidence: tr(`30 steps back tanh keeps ${sig3(geometricMean(tanh) / geometricMean(sig))} times sigmoid's gradient (sigmoid' is at most 0.25, tanh' at most 1).`, `往回 30 步时，tanh 保留的梯度是 sigmoid 的 ${sig3(geometricMean(tanh) / geometricMean(sig))} 倍（sigmoid 的导数至多 0.25，tanh 的至多 1）。`),
+        numbers: {
+          'tanh / sigmoid, 30 back': sig3(geometricMean(tanh) / geometricMean(sig)), 'tanh larger in': ofSeedsText(tr, count(tanh, sig, (a, b) => a > b), tanh.length),
+          ...(trained ? { 'training loss, tanh (last 10 steps)': sig3(meanOf(tanhLoss)), 'training loss, sigmoid (last 10 steps)': sig3(meanOf(sigLoss)), 'tanh lower in': ofSeedsText(tr, count(tanhLoss, sigLoss, (a, b) => a < b), tanhLoss.length) } : {}),
+        },
+        evidence: tr(`30 steps back tanh keeps ${sig3(geometricMean(tanh) / geometricMean(sig))} times sigmoid's gradient (sigmoid' is at most 0.25, tanh' at most 1)${trained ? `; ${lossText}` : ''}.`, `往回 30 步时，tanh 保留的梯度是 sigmoid 的 ${sig3(geometricMean(tanh) / geometricMean(sig))} 倍（sigmoid 的导数至多 0.25，tanh 的至多 1）${trained ? `；${lossText}` : ''}。`),
       };
     },
   },

@@ -69,3 +69,6 @@ export function geometricMeanRange(values: number[]): string {
 
 /** The `seeds` config key every experiment that trains or measures at initialisation has. */
 export const SEEDS_DEFAULT = 3;
+
+/** How far a training run got: its mean loss over the last 10 steps (all of them when it trained fewer). */
+export const lastStepsLoss = (loss: number[]) => meanOf(loss.slice(-10));

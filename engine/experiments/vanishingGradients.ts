@@ -9,8 +9,8 @@ import { createOptimizer, LocalStepper } from '../train/stepper';
 import { round } from './format';
 import { decayPerStep } from './decay';
 import { charModel, corpusIds, randomWindows, windowsTensor } from './inputs';
-import { geometricMeanRange, meanOf, meanPart, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
-import { ofSeeds } from '../core/lang';
+import { geometricMeanRange, lastStepsLoss, meanOf, meanPart, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
+import { meanOfSeeds, ofSeeds } from '../core/lang';
 import { cancellationPoint, type Experiment, type Figure } from './types';
 
 const schema = z.object({
@@ -32,6 +32,8 @@ interface VanishingRun {
   gradNormTrained: number[];
   decayPerStep: number;
   decayPerStepTrained: number;
+  /** The training loss (nats/char) at each of the `trainSteps` steps, before the step: every cell of a seed trains on the same batches. */
+  trainLoss: number[];
 }
 
 export interface VanishingResult {
@@ -43,6 +45,8 @@ export interface VanishingResult {
   /** Cell -> geometric decay per step at initialisation (exp of the log-linear slope), mean over seeds. */
   decayPerStep: Record<string, number>;
   decayPerStepTrained: Record<string, number>;
+  /** Cell -> the training loss over the last 10 steps (how far it got in the same steps), mean over seeds; absent with no training. */
+  finalTrainLoss: Record<string, number>;
   /** Every seed's numbers. */
   runs: VanishingRun[];
 }
@@ -85,18 +89,19 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       await cancellationPoint(ctx);
       const gradNorm = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       stepper = new LocalStepper(model, createOptimizer(model, { name: 'adam' }), { clipNorm: 1, clipValue: 0 });
+      const trainLoss: number[] = [];
       for (let s = 0; s < c.trainSteps; s++) {
         if (s % 10 === 0) {
           ctx.progress(0.2 + (0.7 * s) / Math.max(1, c.trainSteps), ctx.tr(`training step ${s}`, `训练第 ${s} 步`));
           await cancellationPoint(ctx);
         }
         const batch = windowsTensor(randomWindows(ids, 16, 65, rng));
-        stepper.stepTensor(batch, 3e-3);
+        trainLoss.push(round(stepper.stepTensor(batch, 3e-3).loss));
         batch.dispose();
       }
       const gradNormTrained = byDistance(gradientNormsThroughTime(model, inputs, lastTargets)[0]);
       const upTo = Math.min(50, c.seqLen - 1);
-      return { cell: name, seed, gradNorm, gradNormTrained, decayPerStep: round(decayPerStep(gradNorm, upTo)), decayPerStepTrained: round(decayPerStep(gradNormTrained, upTo)) };
+      return { cell: name, seed, gradNorm, gradNormTrained, decayPerStep: round(decayPerStep(gradNorm, upTo)), decayPerStepTrained: round(decayPerStep(gradNormTrained, upTo)), trainLoss };
     } finally {
       await stepper?.dispose();
       model.dispose();
@@ -105,7 +110,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
   summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);
     const of = (cell: string) => runs.filter((r) => r.cell === cell);
-    const result: VanishingResult = { seeds, gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {}, runs };
+    const result: VanishingResult = { seeds, gradNorm: {}, gradNormTrained: {}, decayPerStep: {}, decayPerStepTrained: {}, finalTrainLoss: {}, runs };
     // Each cell's geometric mean and band, at initialisation and trained: the result's curves and the figures' series.
     const bands = (pick: (r: VanishingRun) => number[]) => new Map(c.cells.map((cell) => [cell, seedBand(of(cell).map(pick), true)]));
     const initBands = bands((r) => r.gradNorm);
@@ -115,6 +120,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       result.gradNormTrained[cell] = trainedBands.get(cell)!.y;
       result.decayPerStep[cell] = round(meanOf(of(cell).map((r) => r.decayPerStep)), 6);
       result.decayPerStepTrained[cell] = round(meanOf(of(cell).map((r) => r.decayPerStepTrained)), 6);
+      if (c.trainSteps > 0) result.finalTrainLoss[cell] = round(meanOf(of(cell).map((r) => lastStepsLoss(r.trainLoss))), 6);
     }
     const x = Array.from({ length: c.seqLen }, (_, d) => d);
     // A norm that reaches exactly 0 in every seed has underflowed float32: marked where it happens, since a log scale cannot draw 0.
@@ -160,6 +166,13 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
         figure('trained', tr(`After ${c.trainSteps} training steps`, `训练 ${c.trainSteps} 步之后`),
           tr('The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', '少量训练后的同一测量，纵轴刻度相同：把每条线与第一张图中对应的线比较。'),
           (r) => r.gradNormTrained, trainedBands),
+        ...(c.trainSteps > 0 ? [{
+          id: 'train-loss', title: tr(`Training loss during the ${c.trainSteps} steps (${meanOfSeeds(tr, seeds.length)})`, `${c.trainSteps} 步训练中的训练损失（${meanOfSeeds(tr, seeds.length)}）`),
+          caption: tr('How fast each cell learns in the same steps on the same batches (Adam, learning rate 3e-3, 16 windows of 64 characters, gradients clipped at norm 1): the lower, the further it got.',
+            '在同样的步数、同样的批次上每种单元学得多快（Adam，学习率 3e-3，16 个 64 字符的窗口，梯度按范数 1 裁剪）：越低，学得越多。'),
+          xLabel: tr('training step', '训练步'), yLabel: tr('training loss (nats/char)', '训练损失（纳特/字符）'), x: Array.from({ length: c.trainSteps }, (_, s) => s + 1),
+          series: c.cells.map((cell) => ({ name: cell, ...seedBand(of(cell).map((r) => r.trainLoss)), dash: cell === 'lstm-forget1' })),
+        } satisfies Figure] : []),
       ],
       table: [[tr('cell', '单元'), tr('decay per step, at initialisation (mean over seeds)', '每步衰减，初始化时（种子平均）'), tr(`decay per step, after ${c.trainSteps} steps`, `每步衰减，训练 ${c.trainSteps} 步后`),
         tr(`norm at d = 10, at initialisation: ${geo}`, `d = 10 处的范数，初始化时：${geo}`), tr(`norm at d = ${d30}, at initialisation: ${geo}`, `d = ${d30} 处的范数，初始化时：${geo}`)],

@@ -166,7 +166,7 @@ describe('experiments', () => {
     assert.deepEqual(o.result.shapes, { input: [2, 6, 3], h0: [6, 2, 5], c0: [6, 2, 5], output: [2, 6, 10], hN: [6, 2, 5], cN: [6, 2, 5] });
     assert.deepEqual(o.result.steps[1], { t: 0, layer: 1, x: [3, 20], h: [3, 20], c: [3, 20] }); // layer 2 reads layer 1's h
     // A drawing of the loop, and PyTorch's syntax in the table.
-    assert.deepEqual(fig(o, 'loop').diagram, { kind: 'lstm-stack', layers: 2, steps: 3 });
+    assert.deepEqual(fig(o, 'loop').diagram, { kind: 'lstm-stack', layers: 2, steps: 3, legend: 'blue: h (goes along and up) · orange: c (goes along only; never up a layer)' });
     // Two tables, each naming its own settings: the hand loop (seq 5, batch 3), then the shape explorer's nn.LSTM.
     assert.match(o.tableTitle ?? '', /LSTMCell\(10, 20\), input \(seq_len 5, batch 3, 10\)/);
     assert.equal(o.tables?.length, 1);
