@@ -167,9 +167,9 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
           tr('The same measurement after a little training, on the same y scale: compare each line with its own line in the first figure.', '少量训练后的同一测量，纵轴刻度相同：把每条线与第一张图中对应的线比较。'),
           (r) => r.gradNormTrained, trainedBands),
         ...(c.trainSteps > 0 ? [{
-          id: 'train-loss', title: tr(`Training loss during the ${c.trainSteps} steps (${meanOfSeeds(tr, seeds.length)})`, `${c.trainSteps} 步训练中的训练损失（${meanOfSeeds(tr, seeds.length)}）`),
-          caption: tr('How fast each cell learns in the same steps on the same batches (Adam, learning rate 3e-3, 16 windows of 64 characters, gradients clipped at norm 1): the lower, the further it got.',
-            '在同样的步数、同样的批次上每种单元学得多快（Adam，学习率 3e-3，16 个 64 字符的窗口，梯度按范数 1 裁剪）：越低，学得越多。'),
+          id: 'train-loss', title: tr(`Training loss during the ${c.trainSteps} steps (log scale; ${meanOfSeeds(tr, seeds.length)})`, `${c.trainSteps} 步训练中的训练损失（对数刻度；${meanOfSeeds(tr, seeds.length)}）`), logY: true,
+          caption: tr('How fast each cell learns in the same steps on the same batches (Adam, learning rate 3e-3, 16 windows of 64 characters, gradients clipped at norm 1): the lower, the further it got. A log scale, so that a brief spike does not flatten the rest.',
+            '在同样的步数、同样的批次上每种单元学得多快（Adam，学习率 3e-3，16 个 64 字符的窗口，梯度按范数 1 裁剪）：越低，学得越多。用对数刻度，以免短暂的尖峰把其余的线压平。'),
           xLabel: tr('training step', '训练步'), yLabel: tr('training loss (nats/char)', '训练损失（纳特/字符）'), x: Array.from({ length: c.trainSteps }, (_, s) => s + 1),
           series: c.cells.map((cell) => ({ name: cell, ...seedBand(of(cell).map((r) => r.trainLoss)), dash: cell === 'lstm-forget1' })),
         } satisfies Figure] : []),
