@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { LANGS, langOf, translator, type Tr } from '../engine/core/lang';
 import type { ChapterResults } from '../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, chapterFigures, chapterSummary, folderCache, judgeClaims, keptRun, verdictWord, type ChapterRun, type CheckedClaim } from '../engine/chapter/judge';
+import { cacheKey, chapterFigures, chapterRun, chapterRuns, chapterSummary, folderCache, judgeClaims, keptRun, runLabel, verdictWord, type ChapterRun, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
 import type { ExperimentMessage } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -30,8 +30,12 @@ function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr): Array<Arra
 export async function checkChapterCommand(engine: EngineHost, extensionUri: vscode.Uri, storage: vscode.Uri, log: vscode.LogOutputChannel, preset?: { quick?: boolean }): Promise<CheckedClaim[] | undefined> {
   const lang = langOf(vscode.env.language);
   const cache = folderCache(vscode.Uri.joinPath(storage, 'chapter').fsPath);
-  const needed = chapterExperiments();
-  const cachedCount = (quick: boolean) => needed.filter((n) => keptRun(cache, cacheKey(n, chapterConfig(n, quick)), lang) !== undefined).length;
+  const needed = chapterRuns();
+  const isKept = (id: (typeof needed)[number], quick: boolean) => {
+    const { experiment, config } = chapterRun(id, quick);
+    return keptRun(cache, cacheKey(experiment, config), lang) !== undefined;
+  };
+  const cachedCount = (quick: boolean) => needed.filter((id) => isKept(id, quick)).length;
   let quick = preset?.quick;
   if (quick === undefined) {
     const pick = await vscode.window.showQuickPick([
@@ -45,12 +49,13 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.') };
   const runs: Record<string, ChapterRun> = {};
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: checking the chapter\'s claims'), cancellable: true }, async (progress, token) => {
-    for (const [i, name] of needed.entries()) {
-      const config = chapterConfig(name, quick!);
-      const key = cacheKey(name, config);
+    for (const [i, id] of needed.entries()) {
+      const { experiment, config } = chapterRun(id, quick!);
+      const name = runLabel(id, lang);
+      const key = cacheKey(experiment, config);
       const kept = keptRun(cache, key, lang);
       if (kept) {
-        runs[name] = kept;
+        runs[id] = kept;
         continue;
       }
       const say = (fraction: number, message: string) => {
@@ -59,12 +64,12 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
         panel.post({ ...base, running: true, progress: { fraction: (i + fraction) / needed.length, message: line } } satisfies ExperimentMessage);
       };
       say(0, t('starting'));
-      const job = engine.runExperiment(name, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) }, { figuresIn: [...LANGS] });
+      const job = engine.runExperiment(experiment, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) }, { figuresIn: [...LANGS] });
       const stop = token.onCancellationRequested(() => void job.cancel());
       try {
         const r = await job.result;
-        runs[name] = { result: r.output.result, figures: r.figuresIn ?? { [lang]: r.output.figures } };
-        cache.set(key, runs[name]);
+        runs[id] = { result: r.output.result, figures: r.figuresIn ?? { [lang]: r.output.figures } };
+        cache.set(key, runs[id]);
       } catch (err) {
         const cancelled = err instanceof EngineError && err.code === 'cancelled';
         const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
@@ -88,7 +93,7 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
         name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: chapterFigures(claims, runs, lang), result: { claims },
         verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
-        rowRuns: claims.map((c) => Object.entries(c.config).map(([name, config]) => ({ name, config: config as Record<string, unknown> }))),
+        rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label }))),
       },
     });
     log.info(`chapter: ${headline}`);

@@ -14,7 +14,7 @@ import uPlot from 'uplot';
 import type { ExperimentFigure, ExperimentFormMessage, ExperimentMessage, FlowWorkerReply, FlowWorkerRequest } from './protocol';
 import { changedSettings, fieldProblem, formatSettingValue as fmt, parseStateString, settingsNote, stateString, valueAt, type SettingField } from '../engine/experiments/settingFields';
 import { placeLabels } from '../engine/experiments/markLabels';
-import { diagramSvg, figureSvg, figureYRanges, heatmapRange, plotValue, yAxisLabel, yTicks } from '../engine/experiments/figureSvg';
+import { diagramSvg, figureSvg, figureYRanges, hasBandWidth, heatmapRange, plotValue, yAxisLabel, yTicks } from '../engine/experiments/figureSvg';
 import { clock, formatCell, powerOfTen } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, themeRgb, withAlpha } from './themeColours';
@@ -416,7 +416,7 @@ function legend(f: ExperimentFigure): HTMLElement {
     return el('span', { class: `legend-item${sr.faint ? ' faint' : ''}` }, sample, sr.name);
   });
   for (const r of f.references ?? []) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch dashed', style: 'border-color: var(--vscode-descriptionForeground)' }), r.name));
-  if (f.series.some((sr) => sr.band)) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch band' }), strings.bandLegend ?? 'shaded: range over seeds (line: mean)'));
+  if (hasBandWidth(f)) items.push(el('span', { class: 'legend-item' }, el('span', { class: 'swatch band' }), strings.bandLegend ?? 'shaded: range over seeds (line: mean)'));
   return el('div', { class: 'legend', role: 'list', id: `legend-${f.id}` }, ...items);
 }
 
@@ -559,7 +559,7 @@ function render(m: ExperimentMessage): void {
       const tr = el('tr', {}, ...row.map((v, j) => tableCell(i === 0 ? 'th' : 'td', v, verdict && j === verdicts!.column ? `verdict-${verdict}` : undefined)));
       // A row's experiments, each a button that runs it with the settings behind the row.
       if (runs && i > 0) tr.append(el('td', {}, ...(runs[i - 1] ?? []).map((r) => {
-        const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.name));
+        const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.label ?? r.name));
         b.addEventListener('click', () => api.postMessage({ type: 'runExperiment', name: r.name, config: r.config }));
         return b;
       })));

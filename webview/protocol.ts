@@ -90,7 +90,7 @@ export interface ExperimentMessage {
   output?: {
     name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown;
     /** Per row of `table` after its header: experiments a button in the row runs with these settings (the chapter's claims). */
-    rowRuns?: Array<Array<{ name: string; config: Record<string, unknown> }>>;
+    rowRuns?: Array<Array<{ name: string; config: Record<string, unknown>; label?: string }>>;
     /** The chapter's page: each row's verdict, which colours the cell in `column` (the words are the table's, in the user's language). */
     verdicts?: { column: number; rows: Verdict[] };
   };

@@ -7,7 +7,7 @@ import { LANGS, type Lang } from '../core/lang';
 import { runExperiment } from '../experiments';
 import type { Figure } from '../experiments/types';
 import type { ChapterResults } from './claims';
-import { cacheKey, chapterConfig, chapterExperiments, chapterFigures, judgeClaims, keptRun, type ChapterCache, type ChapterRun, type CheckedClaim } from './judge';
+import { cacheKey, chapterFigures, chapterRun, chapterRuns, judgeClaims, keptRun, runLabel, type ChapterCache, type ChapterRun, type CheckedClaim } from './judge';
 
 export interface ChapterCheck {
   /** Quick: one seed, the verdicts preliminary. */
@@ -15,7 +15,7 @@ export interface ChapterCheck {
   claims: CheckedClaim[];
   /** The figures that show the claims (each once; a claim names its own in `figures`). */
   figures: Figure[];
-  /** Per experiment: its seconds (0 when it came from the cache) and whether it was cached. */
+  /** Per run: what it ran (an experiment, and its settings where the check runs it more than once), its seconds (0 when it came from the cache) and whether it was cached. */
   runs: Array<{ experiment: string; seconds: number; cached: boolean }>;
   seconds: number;
 }
@@ -27,7 +27,7 @@ export interface ChapterOptions {
   signal?: AbortSignal;
   /** Worker threads for the runs (undefined: one per core). */
   workers?: number;
-  /** While each experiment runs: which, how many done of how many, and its own progress. */
+  /** While each run goes: which (runLabel), how many done of how many, and its own progress. */
   progress?: (experiment: string, done: number, total: number, fraction: number) => void;
 }
 
@@ -35,27 +35,28 @@ export async function checkChapter(options: ChapterOptions = {}): Promise<Chapte
   const started = performance.now();
   const quick = options.quick === true;
   const lang = options.lang ?? 'en';
-  const needed = chapterExperiments();
+  const needed = chapterRuns();
   const kept: Record<string, ChapterRun> = {};
   const runs: ChapterCheck['runs'] = [];
-  for (const [i, name] of needed.entries()) {
-    const config = chapterConfig(name, quick);
-    const key = cacheKey(name, config);
+  for (const [i, id] of needed.entries()) {
+    const { experiment, config } = chapterRun(id, quick);
+    const label = runLabel(id, lang);
+    const key = cacheKey(experiment, config);
     const cached = options.cache && keptRun(options.cache, key, lang);
     if (cached) {
-      kept[name] = cached;
-      runs.push({ experiment: name, seconds: 0, cached: true });
+      kept[id] = cached;
+      runs.push({ experiment: label, seconds: 0, cached: true });
       continue;
     }
-    options.progress?.(name, i, needed.length, 0);
+    options.progress?.(label, i, needed.length, 0);
     const t0 = performance.now();
-    const out = await runExperiment(name, config, {
+    const out = await runExperiment(experiment, config, {
       workers: options.workers, lang, signal: options.signal, figuresIn: LANGS,
-      progress: (fraction) => options.progress?.(name, i, needed.length, fraction),
+      progress: (fraction) => options.progress?.(label, i, needed.length, fraction),
     });
-    kept[name] = { result: out.output.result, figures: out.figuresIn ?? { [lang]: out.output.figures } };
-    options.cache?.set(key, kept[name]);
-    runs.push({ experiment: name, seconds: (performance.now() - t0) / 1000, cached: false });
+    kept[id] = { result: out.output.result, figures: out.figuresIn ?? { [lang]: out.output.figures } };
+    options.cache?.set(key, kept[id]);
+    runs.push({ experiment: label, seconds: (performance.now() - t0) / 1000, cached: false });
   }
   const results = Object.fromEntries(Object.entries(kept).map(([name, run]) => [name, run.result])) as unknown as ChapterResults;
   const claims = judgeClaims(results, quick, lang);

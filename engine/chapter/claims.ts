@@ -24,25 +24,32 @@ import { flowForward } from '../experiments/gradientFlowMath';
 export const VERDICTS = ['holds', 'holds-with-conditions', 'does-not-hold'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** The experiment runs the claims read: one per experiment, the full check's and the quick one's settings. */
+/**
+ * The experiment runs the claims read, by id: the experiment and its settings for the full check
+ * and the quick one. Most are an experiment at its defaults; a claim that needs the same
+ * experiment with other settings (a larger learning rate) has a run of its own.
+ */
 export const CHAPTER_RUNS = {
-  'vanishing-gradients': { full: {}, quick: { seeds: 1 } },
-  'exploding-gradients': { full: {}, quick: { seeds: 1 } },
-  normalization: { full: {}, quick: { seeds: 1 } },
-  'long-range-memory': { full: {}, quick: { seeds: 1 } },
-  'lstm-vs-gru': { full: {}, quick: { seeds: 1 } },
-  'cell-walkthrough': { full: {}, quick: {} },
-  'bidirectional-leak': { full: {}, quick: { seeds: 1 } },
+  'vanishing-gradients': { experiment: 'vanishing-gradients', full: {}, quick: { seeds: 1 } },
+  'exploding-gradients': { experiment: 'exploding-gradients', full: {}, quick: { seeds: 1 } },
+  normalization: { experiment: 'normalization', full: {}, quick: { seeds: 1 } },
+  // Ten times the default learning rate, with and without batch norm: does batch norm allow larger rates?
+  'normalization-fast': { experiment: 'normalization', label: { en: 'normalization at 10x the learning rate', zh: '学习率 10 倍的 normalization' }, full: { learningRate: 3e-2, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-2, normalizations: ['none', 'batch'], seeds: 1 } },
+  'long-range-memory': { experiment: 'long-range-memory', full: {}, quick: { seeds: 1 } },
+  'lstm-vs-gru': { experiment: 'lstm-vs-gru', full: {}, quick: { seeds: 1 } },
+  'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
+  'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1 } },
   // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
-  'gradient-flow': { full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
-} as const satisfies Record<string, { full: Record<string, unknown>; quick: Record<string, unknown> }>;
-export type ChapterExperiment = keyof typeof CHAPTER_RUNS;
+  'gradient-flow': { experiment: 'gradient-flow', full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+} as const satisfies Record<string, { experiment: string; label?: Bilingual; full: Record<string, unknown>; quick: Record<string, unknown> }>;
+export type ChapterRunId = keyof typeof CHAPTER_RUNS;
 
-/** The results a rule reads, by experiment. */
+/** The results a rule reads, by run. */
 export interface ChapterResults {
   'vanishing-gradients': VanishingResult;
   'exploding-gradients': ExplodingResult;
   normalization: NormalizationResult;
+  'normalization-fast': NormalizationResult;
   'long-range-memory': AddingResult;
   'lstm-vs-gru': VersusResult;
   'cell-walkthrough': WalkthroughResult;
@@ -68,12 +75,12 @@ export interface Claim {
   statement: Bilingual;
   /** The rule, as a student reads it beside the verdict. */
   rule: Bilingual;
-  /** The experiment runs its rule reads (none: it computes what it needs itself). */
-  experiments: ChapterExperiment[];
-  /** What the page offers to run for it, when not the runs it reads: an experiment and its settings. */
-  shows?: Record<string, Record<string, unknown>>;
-  /** The figures of its runs that show it (by experiment and figure id), on the page and in the Markdown. */
-  figures?: Array<{ experiment: ChapterExperiment; id: string }>;
+  /** The runs its rule reads (none: it computes what it needs itself). */
+  runs: ChapterRunId[];
+  /** What the page offers to run for it, when not the runs it reads: experiments and their settings. */
+  shows?: Array<{ experiment: string; config: Record<string, unknown> }>;
+  /** The figures of its runs that show it (by run and figure id), on the page and in the Markdown. */
+  figures?: Array<{ run: ChapterRunId; id: string }>;
   judge(r: ChapterResults, tr: Tr): Judgement;
 }
 
@@ -92,8 +99,8 @@ export const CLAIMS: Claim[] = [
     id: 'products-vanish', section: '3.4',
     statement: { zh: '反向传播时要连乘许多个 tanh 或 sigmoid 的导数（都小于 1），时间跨度一长，梯度就趋于消失。', en: 'Backpropagation multiplies many tanh or sigmoid derivatives (each below 1), so over long spans the gradient vanishes.' },
     rule: { zh: '在每个种子中，sigmoid 和 tanh RNN 在往回 30 步处的梯度都低于最后一步的 1e-3。', en: 'In every seed, the sigmoid and tanh RNNs\' gradient 30 steps back is below 1e-3 of its value at the last step.' },
-    experiments: ['vanishing-gradients'],
-    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
+    runs: ['vanishing-gradients'],
+    figures: [{ run: 'vanishing-gradients', id: 'init' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const sig = at30(v, 'rnn-sigmoid');
@@ -112,8 +119,8 @@ export const CLAIMS: Claim[] = [
     id: 'tanh-over-sigmoid', section: '3.4',
     statement: { zh: 'tanh 比 sigmoid 更好：导数更大，梯度消失得更慢，收敛更快。', en: 'tanh is preferred to sigmoid: larger derivatives, slower vanishing, faster convergence.' },
     rule: { zh: '在每个种子中，tanh 往回 30 步的梯度大于 sigmoid（初始化时），并且在同样的批次上训练同样的步数后，tanh 最后 10 步的训练损失更低，则成立；只有梯度这一半成立时为有条件成立。', en: 'Holds if, in every seed, tanh\'s gradient 30 steps back is larger than sigmoid\'s (at initialisation) and, after the same training steps on the same batches, its training loss over the last 10 steps is lower; holds with conditions when only the gradient half does.' },
-    experiments: ['vanishing-gradients'],
-    figures: [{ experiment: 'vanishing-gradients', id: 'init' }, { experiment: 'vanishing-gradients', id: 'train-loss' }],
+    runs: ['vanishing-gradients'],
+    figures: [{ run: 'vanishing-gradients', id: 'init' }, { run: 'vanishing-gradients', id: 'train-loss' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const sig = at30(v, 'rnn-sigmoid');
@@ -146,8 +153,8 @@ export const CLAIMS: Claim[] = [
     id: 'relu-avoids-vanishing', section: '3.4',
     statement: { zh: 'ReLU 的导数是 1，所以用 ReLU 可以避免梯度消失。', en: 'ReLU\'s derivative is 1, so a ReLU RNN avoids vanishing gradients.' },
     rule: { zh: '在 PyTorch 默认初始化下，若每个种子中 ReLU 往回 30 步的梯度都不小于 tanh，则成立；若都更小，则不成立，并给出单位矩阵初始化（IRNN）下梯度的每步衰减及其在加法问题上的结果。', en: 'At PyTorch\'s default initialisation: holds if ReLU\'s gradient 30 steps back is at least tanh\'s in every seed; does not hold if it is smaller in every seed, and the identity initialisation (IRNN) says what does: its gradient\'s decay per step, and its result on the adding problem.' },
-    experiments: ['vanishing-gradients', 'gradient-flow', 'long-range-memory'],
-    figures: [{ experiment: 'gradient-flow', id: 'gradient' }, { experiment: 'long-range-memory', id: 'length-100' }],
+    runs: ['vanishing-gradients', 'gradient-flow', 'long-range-memory'],
+    figures: [{ run: 'gradient-flow', id: 'gradient' }, { run: 'long-range-memory', id: 'length-100' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const flow = r['gradient-flow'];
@@ -178,8 +185,8 @@ export const CLAIMS: Claim[] = [
     id: 'clipping-fixes-exploding', section: '3.4',
     statement: { zh: '导数大于 1 时梯度会爆炸；设一个阈值把梯度裁剪下来就能解决。', en: 'Derivatives above 1 make the gradient explode; clipping it at a threshold fixes that.' },
     rule: { zh: '若 W_hh 放大后的 ReLU RNN 不裁剪时在每个种子中都发散，而每个裁剪设置都不发散，则成立。', en: 'Holds if the ReLU RNN with an enlarged W_hh diverges without clipping in every seed, and with every clipping threshold in none.' },
-    experiments: ['exploding-gradients'],
-    figures: [{ experiment: 'exploding-gradients', id: 'loss' }],
+    runs: ['exploding-gradients'],
+    figures: [{ run: 'exploding-gradients', id: 'loss' }],
     judge(r, tr) {
       const e = r['exploding-gradients'];
       const n = e.seeds.length;
@@ -204,8 +211,8 @@ export const CLAIMS: Claim[] = [
     id: 'batchnorm-helps', section: '3.4',
     statement: { zh: '批归一化让训练收敛得更快、更好。', en: 'Batch normalisation makes training converge faster and better.' },
     rule: { zh: '分别对 LSTM 和 tanh RNN：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN: holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
-    experiments: ['normalization'],
-    figures: [{ experiment: 'normalization', id: 'lstm-steps' }, { experiment: 'normalization', id: 'rnn-tanh-steps' }],
+    runs: ['normalization'],
+    figures: [{ run: 'normalization', id: 'lstm-steps' }, { run: 'normalization', id: 'rnn-tanh-steps' }],
     judge(r, tr) {
       const nr = r.normalization;
       const n = nr.seeds.length;
@@ -225,11 +232,40 @@ export const CLAIMS: Claim[] = [
     },
   },
   {
+    id: 'batchnorm-larger-learning-rate', section: '3.4',
+    statement: { zh: '用了批归一化，就可以使用更大的学习率。', en: 'With batch normalisation, larger learning rates can be used.' },
+    rule: { zh: '分别对 LSTM 和 tanh RNN，在 10 倍的默认学习率（3e-2 而不是 3e-3）下：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN, at 10 times the default learning rate (3e-2 instead of 3e-3): holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
+    runs: ['normalization-fast', 'normalization'],
+    figures: [{ run: 'normalization-fast', id: 'lstm-steps' }, { run: 'normalization-fast', id: 'rnn-tanh-steps' }],
+    judge(r, tr) {
+      const fast = r['normalization-fast'];
+      const base = r.normalization;
+      const n = fast.seeds.length;
+      const cells = Object.keys(fast.beatsNone);
+      const helped = cells.filter((cell) => fast.beatsNone[cell].batch === n);
+      const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length ? 'holds-with-conditions' : 'does-not-hold';
+      const at = (nr: NormalizationResult, cell: string, norm: string) => sig3(nr.finalValLoss[`${cell}/${norm}`]);
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
+          ? [tr(`for ${helped.join(', ')}, not for ${cells.filter((c) => !helped.includes(c)).join(', ')}`, `对 ${helped.join('、')} 成立，对 ${cells.filter((c) => !helped.includes(c)).join('、')} 不成立`)]
+          : [tr('at 10 times the learning rate batch norm did not end lower for any cell here', '在 10 倍学习率下，这里批归一化对任何单元都没有得到更低的损失')],
+        numbers: Object.fromEntries(cells.flatMap((cell) => [
+          [`${cell}: none, 3e-3 / 3e-2`, `${at(base, cell, 'none')} / ${at(fast, cell, 'none')}`],
+          [`${cell}: batch, 3e-3 / 3e-2`, `${at(base, cell, 'batch')} / ${at(fast, cell, 'batch')}`],
+          [`${cell}: batch lower at 3e-2 in`, ofSeedsText(tr, fast.beatsNone[cell].batch ?? 0, n)],
+        ])),
+        evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}) at learning rate 3e-2, against 3e-3: ${cells.map((cell) => `${cell} ${at(fast, cell, 'none')} without batch norm (${at(base, cell, 'none')} at 3e-3), ${at(fast, cell, 'batch')} with it (${at(base, cell, 'batch')})`).join('; ')}.`,
+          `学习率 3e-2 时的最终验证损失（纳特/字符，${n} 个种子的平均），括号内为 3e-3 时：${cells.map((cell) => `${cell} 不归一化 ${at(fast, cell, 'none')}（${at(base, cell, 'none')}），批归一化 ${at(fast, cell, 'batch')}（${at(base, cell, 'batch')}）`).join('；')}。`),
+      };
+    },
+  },
+  {
     id: 'lstm-best-long-range', section: '3.5',
     statement: { zh: '在各种改进办法中，LSTM 的效果最好。', en: 'Of all the remedies, the LSTM works best.' },
     rule: { zh: '长度 100 的加法问题，同样的训练预算：LSTM 的平均 MSE 最低且在每个种子中都解决（MSE 低于阈值）则成立；若另一单元也在每个种子中解决，则为有条件成立。', en: 'The adding problem at length 100, the same budget: holds if the LSTM has the lowest mean MSE and solves it in every seed; holds with conditions if another cell also solves it in every seed.' },
-    experiments: ['long-range-memory'],
-    figures: [{ experiment: 'long-range-memory', id: 'length-100' }],
+    runs: ['long-range-memory'],
+    figures: [{ run: 'long-range-memory', id: 'length-100' }],
     judge(r, tr) {
       const a = r['long-range-memory'];
       const length = Object.keys(a.finalMse.lstm ?? {})[0] ?? '100';
@@ -255,8 +291,8 @@ export const CLAIMS: Claim[] = [
     id: 'conveyor-belt', section: '3.5',
     statement: { zh: 'LSTM 的细胞状态像一条传送带，让梯度在长时间跨度上保持不消失。', en: 'The LSTM\'s cell state is a conveyor belt that keeps the gradient alive over long spans.' },
     rule: { zh: '在每个种子中，LSTM 往回 30 步的梯度大于 tanh RNN 则成立；若只有在遗忘门偏置为 1（传送带一开始就打开）时才如此，则为有条件成立。', en: 'Holds if the LSTM\'s gradient 30 steps back exceeds the tanh RNN\'s in every seed; holds with conditions if only the LSTM with forget-gate bias 1 (the belt open from the start) does.' },
-    experiments: ['vanishing-gradients'],
-    figures: [{ experiment: 'vanishing-gradients', id: 'init' }],
+    runs: ['vanishing-gradients'],
+    figures: [{ run: 'vanishing-gradients', id: 'init' }],
     judge(r, tr) {
       const v = r['vanishing-gradients'];
       const lstm = at30(v, 'lstm');
@@ -277,8 +313,8 @@ export const CLAIMS: Claim[] = [
     id: 'lstmcell-loop', section: '3.5',
     statement: { zh: '用 LSTMCell 手动按时间步循环（一层或两层），结果与 nn.LSTM 相同；上一层只把 h 传给下一层，c 不往上传。', en: 'Stepping LSTMCell by hand (one or two layers) gives what nn.LSTM gives; only h goes up a layer, never c.' },
     rule: { zh: '手动循环与 LSTM 模块的 output、h_n、c_n 之差的最大值都低于 1e-5 则成立。', en: 'Holds if the hand loop and the LSTM module differ by less than 1e-5 in output, h_n and c_n.' },
-    experiments: ['cell-walkthrough'],
-    figures: [{ experiment: 'cell-walkthrough', id: 'loop' }],
+    runs: ['cell-walkthrough'],
+    figures: [{ run: 'cell-walkthrough', id: 'loop' }],
     judge(r, tr) {
       const w = r['cell-walkthrough'];
       const ok = w.maxDifference.oneLayer < 1e-5 && w.maxDifference.twoLayers < 1e-5;
@@ -294,7 +330,7 @@ export const CLAIMS: Claim[] = [
     id: 'lstm-shapes', section: '3.5',
     statement: { zh: 'nn.LSTM 的输入形状为 (seq_len, batch, input_size)，h_0 和 c_0 为 (num_layers * num_directions, batch, hidden_size)；batch_first=True 时输入的前两维交换。', en: 'nn.LSTM takes input (seq_len, batch, input_size), and h_0, c_0 of (num_layers * num_directions, batch, hidden_size); batch_first=True swaps the input\'s first two dimensions.' },
     rule: { zh: '示例中的形状与 PyTorch 文档一致，且 batch_first=True 时只有 input 和 output 变为批次在前：h_0、c_0、h_n、c_n 保持 (D * num_layers, N, H)，按批次在前排列的 h_0 会被拒绝，则成立。', en: 'Holds if the example\'s shapes are PyTorch\'s documented ones and batch_first=True makes only input and output batch first: h_0, c_0, h_n and c_n keep (D * num_layers, N, H), and an h_0 laid out batch first is refused.' },
-    experiments: ['cell-walkthrough'],
+    runs: ['cell-walkthrough'],
     judge(r, tr) {
       const w = r['cell-walkthrough'];
       const s = w.shapes;
@@ -324,7 +360,7 @@ export const CLAIMS: Claim[] = [
     id: 'output-is-every-step', section: '3.5',
     statement: { zh: '书中说：nn.LSTM 返回的 output 是“最后一个状态的隐藏输出”。', en: 'The chapter says the `output` nn.LSTM returns is "the hidden output of the last state".' },
     rule: { zh: 'output 的第一维等于序列长度（每一步一个 h_t）时，这句话不成立。', en: 'Does not hold when output\'s first dimension is the sequence length (one h_t per step).' },
-    experiments: ['cell-walkthrough'],
+    runs: ['cell-walkthrough'],
     judge(r, tr) {
       const s = r['cell-walkthrough'].shapes;
       const everyStep = s.output[0] === s.input[0] && s.input[0] > 1;
@@ -340,7 +376,7 @@ export const CLAIMS: Claim[] = [
     id: 'c-n-is-cell-state', section: '3.5',
     statement: { zh: '书中说：nn.LSTM 返回的 c_t 是“最后一个状态的遗忘门的值”。', en: 'The chapter says the c_t nn.LSTM returns is "the forget-gate value of the last state".' },
     rule: { zh: '若 c_n 等于手动循环最后一步的细胞状态 c（差异低于 1e-5），这句话不成立。', en: 'Does not hold if c_n equals the hand loop\'s cell state c at the last step (within 1e-5).' },
-    experiments: ['cell-walkthrough'],
+    runs: ['cell-walkthrough'],
     judge(r, tr) {
       const w = r['cell-walkthrough'];
       const isCell = w.maxDifference.oneLayer < 1e-5;
@@ -356,8 +392,8 @@ export const CLAIMS: Claim[] = [
     id: 'gru-update-gate', section: '3.6',
     statement: { zh: 'GRU 的更新门 z 把 LSTM 的遗忘门和输入门合二为一：h_t = (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t。', en: 'The GRU\'s update gate z merges the LSTM\'s forget and input gates: h_t = (1 − z_t) ⊙ h_(t−1) + z_t ⊙ h̃_t.' },
     rule: { zh: '逐步计算 PyTorch 的 GRU（float64，与 PyTorch 对照过）：若旧状态与候选状态的权重在每个单元、每一步都相加为 1（而 LSTM 的 f + i 不是），则“合二为一”成立；书中的公式只有把 z 换成 PyTorch 的 1 − z 才得到 PyTorch 的 h_t 时，为有条件成立，并写明这一约定。', en: 'Stepping PyTorch\'s GRU (float64, checked against PyTorch): the merge holds if the weights of the old state and of the candidate sum to 1 in every unit and step (where the LSTM\'s f + i do not); holds with conditions, naming the convention, if the chapter\'s formula gives PyTorch\'s h_t only with z replaced by PyTorch\'s 1 − z.' },
-    experiments: [],
-    shows: { 'gradient-flow': { cell: 'gru' } },
+    runs: [],
+    shows: [{ experiment: 'gradient-flow', config: { cell: 'gru' } }],
     judge(_r, tr) {
       // PyTorch's GRU, h_t = (1 - z) * n + z * h_(t-1), stepped by the playground's arithmetic (its interop twin agrees with PyTorch to 6e-15).
       const base = { hidden: 16, seqLen: 20, init: 'uniform', gain: 1, forgetBias: 0, inputScale: 1, normalization: 'none', seed: 1 } as const;
@@ -396,8 +432,8 @@ export const CLAIMS: Claim[] = [
     id: 'gru-simpler', section: '3.6',
     statement: { zh: 'GRU 比 LSTM 简单（参数更少、更快），效果却差不多。', en: 'The GRU is simpler than the LSTM (fewer parameters, faster) and learns about as well.' },
     rule: { zh: 'GRU 参数更少，且在每个种子中最终验证损失不高于 LSTM 的 102% 则成立。', en: 'Holds if the GRU has fewer parameters and ends within 2% of the LSTM\'s validation loss (or below it) in every seed.' },
-    experiments: ['lstm-vs-gru'],
-    figures: [{ experiment: 'lstm-vs-gru', id: 'steps' }],
+    runs: ['lstm-vs-gru'],
+    figures: [{ run: 'lstm-vs-gru', id: 'steps' }],
     judge(r, tr) {
       const x = r['lstm-vs-gru'];
       const seeds = x.seeds;
@@ -420,8 +456,8 @@ export const CLAIMS: Claim[] = [
     id: 'bidirectional-separate', section: '3.7',
     statement: { zh: '双向 RNN 的两个方向各自独立计算，只在输出处合并。', en: 'A bidirectional RNN\'s two directions are computed separately and joined only at the output.' },
     rule: { zh: '每个方向都有自己的参数（PyTorch 名称带 _reverse 的一组），两者没有共享的参数；并且一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测，则成立。', en: 'Holds if each direction has its own parameters (PyTorch\'s names, one set with _reverse) and shares none with the other, and, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top.' },
-    experiments: ['bidirectional-leak', 'cell-walkthrough'],
-    figures: [{ experiment: 'bidirectional-leak', id: 'loss' }],
+    runs: ['bidirectional-leak', 'cell-walkthrough'],
+    figures: [{ run: 'bidirectional-leak', id: 'loss' }],
     judge(r, tr) {
       const b = r['bidirectional-leak'];
       const n = b.seeds.length;
@@ -452,8 +488,8 @@ export const CLAIMS: Claim[] = [
     id: 'stacked-bidirectional-sees-itself', section: '3.7',
     statement: { zh: '把双向 RNN 叠起来做语言模型时，一个位置会“看到自己”。', en: 'Stacking bidirectional RNNs for language modelling lets a position "see itself".' },
     rule: { zh: '两层堆叠的双向 RNN 在每个种子中都让 x_t 影响到它自己的预测，而单向模型在任何种子中都没有，则成立。', en: 'Holds if two stacked bidirectional layers let x_t reach its own prediction in every seed, and the one-directional model in none.' },
-    experiments: ['bidirectional-leak'],
-    figures: [{ experiment: 'bidirectional-leak', id: 'loss' }],
+    runs: ['bidirectional-leak'],
+    figures: [{ run: 'bidirectional-leak', id: 'loss' }],
     judge(r, tr) {
       const b = r['bidirectional-leak'];
       const n = b.seeds.length;

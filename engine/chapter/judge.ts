@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { translator, type Lang, type Tr } from '../core/lang';
+import { translator, type Bilingual, type Lang, type Tr } from '../core/lang';
 import { cliCommand } from '../experiments/settingFields';
 import { figureSvg } from '../experiments/figureSvg';
 import type { Figure } from '../experiments/types';
-import { CHAPTER_RUNS, CLAIMS, type ChapterExperiment, type ChapterResults, type Verdict } from './claims';
+import { CHAPTER_RUNS, CLAIMS, type ChapterResults, type ChapterRunId, type Verdict } from './claims';
 
 /** Bump when a rule or an experiment changes what a cached result means. */
 export const CHAPTER_VERSION = 3;
@@ -37,18 +37,26 @@ export interface CheckedClaim {
   conditions: string[];
   numbers: Record<string, string | number>;
   evidence: string;
+  /** The experiments behind it, by name ("normalization, cell-walkthrough"). */
   experiment: string;
-  /** The experiments' settings behind it. */
-  config: Record<string, unknown>;
+  /** Each experiment run behind it (or offered for it) with its settings and its name on the page: what the page's Run buttons run. */
+  runs: Array<{ experiment: string; config: Record<string, unknown>; label: string }>;
   /** The ids of the page's figures that show it (chapterFigures). */
   figures: string[];
 }
 
-/** The experiments every claim together needs, in the order the claims first name them. */
-export const chapterExperiments = (): ChapterExperiment[] => [...new Set(CLAIMS.flatMap((c) => c.experiments))];
+/** The runs every claim together needs, in the order the claims first name them. */
+export const chapterRuns = (): ChapterRunId[] => [...new Set(CLAIMS.flatMap((c) => c.runs))];
 
-/** The settings an experiment runs with for the check. */
-export const chapterConfig = (name: ChapterExperiment, quick: boolean): Record<string, unknown> => ({ ...CHAPTER_RUNS[name][quick ? 'quick' : 'full'] });
+/** The experiment a run is, and the settings it runs with for the check. */
+export const chapterRun = (id: ChapterRunId, quick: boolean): { experiment: string; config: Record<string, unknown> } =>
+  ({ experiment: CHAPTER_RUNS[id].experiment, config: structuredClone(CHAPTER_RUNS[id][quick ? 'quick' : 'full']) as Record<string, unknown> });
+
+/** A run as the progress line, the figures' captions and the Run buttons name it: its experiment, or its own label ("normalization at 10x the learning rate"). */
+export const runLabel = (id: ChapterRunId, lang: Lang): string => {
+  const run: { experiment: string; label?: Bilingual } = CHAPTER_RUNS[id];
+  return run.label ? (lang === 'zh-cn' ? run.label.zh : run.label.en) : run.experiment;
+};
 
 /** Every claim's verdict from the experiments' results, in `lang`. */
 export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang): CheckedClaim[] {
@@ -58,20 +66,20 @@ export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang)
     return {
       id: c.id, section: c.section, quote: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
       verdict: j.verdict, conditions: j.conditions, numbers: j.numbers, evidence: j.evidence,
-      figures: (c.figures ?? []).map((f) => pageFigureId(f.experiment, f.id)),
+      figures: (c.figures ?? []).map((f) => pageFigureId(f.run, f.id)),
       ...(() => {
-        const config = c.shows ?? Object.fromEntries(c.experiments.map((e) => [e, chapterConfig(e, quick)]));
-        return { experiment: Object.keys(config).join(', '), config };
+        const runs = c.shows?.map((r) => ({ ...r, label: r.experiment })) ?? c.runs.map((r) => ({ ...chapterRun(r, quick), label: runLabel(r, lang) }));
+        return { experiment: [...new Set(runs.map((r) => r.experiment))].join(', '), runs };
       })(),
     };
   });
 }
 
-const pageFigureId = (experiment: string, id: string) => `${experiment}-${id}`;
+const pageFigureId = (run: string, id: string) => `${run}-${id}`;
 
 /**
  * The figures the claims point to, each once, taken from the runs: its id made unique on the
- * page (experiment-figure), its caption opened by the claims it shows. A figure a run did not
+ * page (run-figure), its caption opened by the claims it shows. A figure a run did not
  * draw (an experiment run with other settings) is left out.
  */
 export function chapterFigures(claims: CheckedClaim[], runs: Record<string, ChapterRun>, lang: Lang): Figure[] {
@@ -79,12 +87,13 @@ export function chapterFigures(claims: CheckedClaim[], runs: Record<string, Chap
   const out: Figure[] = [];
   for (const c of CLAIMS) {
     for (const ref of c.figures ?? []) {
-      const id = pageFigureId(ref.experiment, ref.id);
+      const id = pageFigureId(ref.run, ref.id);
       if (out.some((f) => f.id === id)) continue;
-      const figure = runs[ref.experiment]?.figures[lang]?.find((f) => f.id === ref.id);
+      const figure = runs[ref.run]?.figures[lang]?.find((f) => f.id === ref.id);
       if (!figure) continue;
       const shown = claims.filter((x) => x.figures.includes(id)).map((x) => x.id);
-      out.push({ ...figure, id, caption: `${tr(`Shows ${shown.length === 1 ? 'the claim' : 'the claims'} ${shown.join(', ')} (${ref.experiment}).`, `对应论断 ${shown.join('、')}（${ref.experiment}）。`)} ${figure.caption}` });
+      const source = runLabel(ref.run, lang);
+      out.push({ ...figure, id, caption: `${tr(`Shows ${shown.length === 1 ? 'the claim' : 'the claims'} ${shown.join(', ')} (${source}).`, `对应论断 ${shown.join('、')}（${source}）。`)} ${figure.caption}` });
     }
   }
   return out;
@@ -167,7 +176,7 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     }
     lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
     // The commands as "Copy as CLI command" writes them: each argument quoted for a POSIX shell.
-    lines.push('', `${tr('Experiments', '实验')}: ${Object.entries(c.config).map(([name, config]) => `\`${cliCommand(name, Object.entries(config as Record<string, unknown>))}\``).join(', ')}`);
+    lines.push('', `${tr('Experiments', '实验')}: ${c.runs.map((r) => `\`${cliCommand(r.experiment, Object.entries(r.config))}\``).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -20,6 +20,9 @@ function captionLines(caption: string, x: number, y: number, width: number): { s
   };
 }
 
+/** Whether some series' band is wider than its line: a band of a single seed has no width, and no legend entry. */
+export const hasBandWidth = (f: Figure) => f.series.some((sr) => sr.band && sr.band.lower.some((lo, j) => lo !== sr.band!.upper[j]));
+
 /** A series' colour in an export: the palette in order of the series that are not faint; a faint one grey. */
 export function exportColour(f: Figure, i: number): string {
   if (f.series[i].faint) return '#aaaaaa';
@@ -96,8 +99,7 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
     + l.lines.map((line, i) => `<text x="${l.left.toFixed(1)}" y="${(l.top + 10 + i * 13).toFixed(1)}" font-size="11" fill="#d62728">${escapeXml(line)}</text>`).join(''));
   const ticks = yTicks(f, range).map((v) => `<line x1="${L - 4}" x2="${L}" y1="${py(v)}" y2="${py(v)}" stroke="black"/><text x="${L - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${escapeXml(f.logY ? powerOfTen(v) : formatCell(v))}</text>`);
   const caption = captionLines(f.caption, L, H - 12, W - L - 10);
-  // A band of a single seed has no width: "shaded" only when some band is wider than its line.
-  const shaded = f.series.some((sr) => sr.band && sr.band.lower.some((lo, j) => lo !== sr.band!.upper[j]));
+  const shaded = hasBandWidth(f);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + caption.extra}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>`
     + `<text x="${L}" y="18" font-size="14">${escapeXml(f.title)}</text>`
     + `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`

@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
-import { CLAIMS, VERDICTS, type ChapterResults } from '../../engine/chapter/claims';
-import { cacheKey, chapterConfig, chapterExperiments, chapterFigureFiles, chapterFigures, claimsMarkdown, folderCache, judgeClaims, type ChapterRun } from '../../engine/chapter/judge';
+import { CHAPTER_RUNS, CLAIMS, VERDICTS, type ChapterResults, type ChapterRunId } from '../../engine/chapter/claims';
+import { cacheKey, chapterFigureFiles, chapterFigures, chapterRun, chapterRuns, claimsMarkdown, folderCache, judgeClaims, type ChapterRun } from '../../engine/chapter/judge';
 import { checkChapter } from '../../engine/chapter/check';
 
 /** Small settings that keep every cell, model and configuration a rule reads. */
@@ -20,6 +20,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'vanishing-gradients': { seqLen: 40, hidden: 8, trainSteps: 1, seeds: 2, batch: 2 },
   'exploding-gradients': { steps: 4, seeds: 2, hidden: 8, seqLen: 8 },
   normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
+  'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-2, normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
   'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2 },
   'cell-walkthrough': {},
@@ -32,9 +33,9 @@ describe('the chapter, claim by claim', () => {
   const runs: Record<string, ChapterRun> = {};
   before(async () => {
     await initBackend('wasm');
-    assert.deepEqual([...chapterExperiments()].sort(), Object.keys(TINY).sort(), 'the claims read exactly these experiments');
-    for (const name of chapterExperiments()) {
-      const { output, figuresIn } = await runExperiment(name, TINY[name], { workers: 2, progress: () => undefined, figuresIn: ['en', 'zh-cn'] });
+    assert.deepEqual([...chapterRuns()].sort(), Object.keys(TINY).sort(), 'the claims read exactly these runs');
+    for (const name of chapterRuns()) {
+      const { output, figuresIn } = await runExperiment(CHAPTER_RUNS[name].experiment, TINY[name], { workers: 2, progress: () => undefined, figuresIn: ['en', 'zh-cn'] });
       assert.deepEqual(figuresIn?.en, output.figures, 'the figures in the run\'s own language are its output\'s');
       runs[name] = { result: output.result, figures: figuresIn! };
     }
@@ -68,7 +69,10 @@ describe('the chapter, claim by claim', () => {
     assert.equal(by['gru-update-gate'].verdict, 'holds-with-conditions');
     assert.equal(by['gru-update-gate'].numbers['max |chapter formula with 1 - z - nn.GRU|'], 0);
     assert.ok(Number(by['gru-update-gate'].numbers['max |chapter formula - nn.GRU|']) > 0.1);
-    assert.deepEqual(by['gru-update-gate'].config, { 'gradient-flow': { cell: 'gru' } });
+    assert.deepEqual(by['gru-update-gate'].runs, [{ experiment: 'gradient-flow', config: { cell: 'gru' }, label: 'gradient-flow' }]);
+    // A claim that reads two runs of one experiment offers both, each named.
+    assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]), [['normalization', 'normalization at 10x the learning rate', 3e-2], ['normalization', 'normalization', undefined]]);
+    assert.equal(by['batchnorm-larger-learning-rate'].experiment, 'normalization');
   });
 
   it('decides by every seed: ReLU smaller than tanh in every seed does not hold, larger in every seed holds, mixed holds with conditions', () => {
@@ -88,12 +92,17 @@ describe('the chapter, claim by claim', () => {
   it('keeps each result by experiment and settings, written whole, and reads it back instead of running again', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-chapter-'));
     const cache = folderCache(dir);
-    const quickKey = (name: string) => cacheKey(name, chapterConfig(name as never, true));
-    assert.notEqual(quickKey('normalization'), cacheKey('normalization', chapterConfig('normalization', false)));
+    const keyOf = (id: ChapterRunId, quick: boolean) => {
+      const { experiment, config } = chapterRun(id, quick);
+      return cacheKey(experiment, config);
+    };
+    const quickKey = (id: ChapterRunId) => keyOf(id, true);
+    assert.notEqual(quickKey('normalization'), keyOf('normalization', false));
+    assert.notEqual(quickKey('normalization'), quickKey('normalization-fast'), 'two runs of one experiment are kept apart');
     // An older version's file (the result alone) is a miss, not a result without figures.
     cache.set(quickKey('normalization'), results.normalization);
     // Filled with the tiny runs under the quick check's keys: the check reads them all and runs nothing.
-    for (const name of chapterExperiments()) cache.set(quickKey(name), runs[name]);
+    for (const name of chapterRuns()) cache.set(quickKey(name), runs[name]);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
     const started = performance.now();
     const check = await checkChapter({ quick: true, cache, progress: () => assert.fail('nothing should run') });
@@ -128,6 +137,7 @@ describe('the chapter, claim by claim', () => {
   it('shows each claim\'s figures once on the page, says which claims each shows, and links them from the Markdown as SVG files', () => {
     const claims = judgeClaims(results, true, 'en');
     const figures = chapterFigures(claims, runs, 'en');
+    assert.ok(figures.some((f) => f.id === 'normalization-fast-lstm-steps' && /\(normalization at 10x the learning rate\)\. /.test(f.caption)), 'a figure of a run with its own settings says which run');
     assert.equal(new Set(figures.map((f) => f.id)).size, figures.length, 'each figure once');
     // The tiny adding problem ran at length 8, so its length-100 figure is left out, not drawn empty.
     assert.ok(!figures.some((f) => f.id === 'long-range-memory-length-100'));
