@@ -32,9 +32,11 @@ export type Verdict = (typeof VERDICTS)[number];
 export const CHAPTER_RUNS = {
   'vanishing-gradients': { experiment: 'vanishing-gradients', full: {}, quick: { seeds: 1 } },
   'exploding-gradients': { experiment: 'exploding-gradients', full: {}, quick: { seeds: 1 } },
-  normalization: { experiment: 'normalization', full: {}, quick: { seeds: 1 } },
-  // Ten times the default learning rate, with and without batch norm: does batch norm allow larger rates?
-  'normalization-fast': { experiment: 'normalization', label: { en: 'normalization at 10x the learning rate', zh: '学习率 10 倍的 normalization' }, full: { learningRate: 3e-2, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-2, normalizations: ['none', 'batch'], seeds: 1 } },
+  // The quick check leaves out layer norm, which no claim reads (it is in the full check's figures).
+  normalization: { experiment: 'normalization', full: {}, quick: { seeds: 1, normalizations: ['none', 'batch'] } },
+  // A hundred times the default learning rate, with and without batch norm: does batch norm allow larger rates?
+  // (At 10 times, 3e-2, both train well within 100 steps and end level: the default is slow, not the limit.)
+  'normalization-fast': { experiment: 'normalization', label: { en: 'normalization at 100x the learning rate', zh: '学习率 100 倍的 normalization' }, full: { learningRate: 3e-1, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-1, normalizations: ['none', 'batch'], seeds: 1 } },
   'long-range-memory': { experiment: 'long-range-memory', full: {}, quick: { seeds: 1 } },
   'lstm-vs-gru': { experiment: 'lstm-vs-gru', full: {}, quick: { seeds: 1 } },
   'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
@@ -234,7 +236,7 @@ export const CLAIMS: Claim[] = [
   {
     id: 'batchnorm-larger-learning-rate', section: '3.4',
     statement: { zh: '用了批归一化，就可以使用更大的学习率。', en: 'With batch normalisation, larger learning rates can be used.' },
-    rule: { zh: '分别对 LSTM 和 tanh RNN，在 10 倍的默认学习率（3e-2 而不是 3e-3）下：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN, at 10 times the default learning rate (3e-2 instead of 3e-3): holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
+    rule: { zh: '分别对 LSTM 和 tanh RNN，在 100 倍的默认学习率（3e-1 而不是 3e-3）下：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN, at 100 times the default learning rate (3e-1 instead of 3e-3): holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
     runs: ['normalization-fast', 'normalization'],
     figures: [{ run: 'normalization-fast', id: 'lstm-steps' }, { run: 'normalization-fast', id: 'rnn-tanh-steps' }],
     judge(r, tr) {
@@ -249,14 +251,14 @@ export const CLAIMS: Claim[] = [
         verdict,
         conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
           ? [tr(`for ${helped.join(', ')}, not for ${cells.filter((c) => !helped.includes(c)).join(', ')}`, `对 ${helped.join('、')} 成立，对 ${cells.filter((c) => !helped.includes(c)).join('、')} 不成立`)]
-          : [tr('at 10 times the learning rate batch norm did not end lower for any cell here', '在 10 倍学习率下，这里批归一化对任何单元都没有得到更低的损失')],
+          : [tr('at 100 times the learning rate batch norm did not end lower for any cell here', '在 100 倍学习率下，这里批归一化对任何单元都没有得到更低的损失')],
         numbers: Object.fromEntries(cells.flatMap((cell) => [
-          [`${cell}: none, 3e-3 / 3e-2`, `${at(base, cell, 'none')} / ${at(fast, cell, 'none')}`],
-          [`${cell}: batch, 3e-3 / 3e-2`, `${at(base, cell, 'batch')} / ${at(fast, cell, 'batch')}`],
-          [`${cell}: batch lower at 3e-2 in`, ofSeedsText(tr, fast.beatsNone[cell].batch ?? 0, n)],
+          [`${cell}: none, 3e-3 / 3e-1`, `${at(base, cell, 'none')} / ${at(fast, cell, 'none')}`],
+          [`${cell}: batch, 3e-3 / 3e-1`, `${at(base, cell, 'batch')} / ${at(fast, cell, 'batch')}`],
+          [`${cell}: batch lower at 3e-1 in`, ofSeedsText(tr, fast.beatsNone[cell].batch ?? 0, n)],
         ])),
-        evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}) at learning rate 3e-2, against 3e-3: ${cells.map((cell) => `${cell} ${at(fast, cell, 'none')} without batch norm (${at(base, cell, 'none')} at 3e-3), ${at(fast, cell, 'batch')} with it (${at(base, cell, 'batch')})`).join('; ')}.`,
-          `学习率 3e-2 时的最终验证损失（纳特/字符，${n} 个种子的平均），括号内为 3e-3 时：${cells.map((cell) => `${cell} 不归一化 ${at(fast, cell, 'none')}（${at(base, cell, 'none')}），批归一化 ${at(fast, cell, 'batch')}（${at(base, cell, 'batch')}）`).join('；')}。`),
+        evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}) at learning rate 3e-1, against 3e-3: ${cells.map((cell) => `${cell} ${at(fast, cell, 'none')} without batch norm (${at(base, cell, 'none')} at 3e-3), ${at(fast, cell, 'batch')} with it (${at(base, cell, 'batch')})`).join('; ')}.`,
+          `学习率 3e-1 时的最终验证损失（纳特/字符，${n} 个种子的平均），括号内为 3e-3 时：${cells.map((cell) => `${cell} 不归一化 ${at(fast, cell, 'none')}（${at(base, cell, 'none')}），批归一化 ${at(fast, cell, 'batch')}（${at(base, cell, 'batch')}）`).join('；')}。`),
       };
     },
   },

@@ -20,7 +20,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'vanishing-gradients': { seqLen: 40, hidden: 8, trainSteps: 1, seeds: 2, batch: 2 },
   'exploding-gradients': { steps: 4, seeds: 2, hidden: 8, seqLen: 8 },
   normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
-  'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-2, normalizations: ['none', 'batch'] },
+  'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-1, normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
   'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2 },
   'cell-walkthrough': {},
@@ -71,7 +71,7 @@ describe('the chapter, claim by claim', () => {
     assert.ok(Number(by['gru-update-gate'].numbers['max |chapter formula - nn.GRU|']) > 0.1);
     assert.deepEqual(by['gru-update-gate'].runs, [{ experiment: 'gradient-flow', config: { cell: 'gru' }, label: 'gradient-flow' }]);
     // A claim that reads two runs of one experiment offers both, each named.
-    assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]), [['normalization', 'normalization at 10x the learning rate', 3e-2], ['normalization', 'normalization', undefined]]);
+    assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]), [['normalization', 'normalization at 100x the learning rate', 3e-1], ['normalization', 'normalization', undefined]]);
     assert.equal(by['batchnorm-larger-learning-rate'].experiment, 'normalization');
   });
 
@@ -137,7 +137,7 @@ describe('the chapter, claim by claim', () => {
   it('shows each claim\'s figures once on the page, says which claims each shows, and links them from the Markdown as SVG files', () => {
     const claims = judgeClaims(results, true, 'en');
     const figures = chapterFigures(claims, runs, 'en');
-    assert.ok(figures.some((f) => f.id === 'normalization-fast-lstm-steps' && /\(normalization at 10x the learning rate\)\. /.test(f.caption)), 'a figure of a run with its own settings says which run');
+    assert.ok(figures.some((f) => f.id === 'normalization-fast-lstm-steps' && /\(normalization at 100x the learning rate\)\. /.test(f.caption)), 'a figure of a run with its own settings says which run');
     assert.equal(new Set(figures.map((f) => f.id)).size, figures.length, 'each figure once');
     // The tiny adding problem ran at length 8, so its length-100 figure is left out, not drawn empty.
     assert.ok(!figures.some((f) => f.id === 'long-range-memory-length-100'));
