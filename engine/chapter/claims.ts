@@ -42,7 +42,9 @@ export const CHAPTER_RUNS = {
   'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
   'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1 } },
   // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
-  'gradient-flow': { experiment: 'gradient-flow', full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+  'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, ReLU RNN with identity W_hh', zh: 'gradient-flow，单位矩阵 W_hh 的 ReLU RNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+  // The LSTM at PyTorch's initialisation, float64: the gradient at c_t against h_t, and what the cell state alone carries.
+  'gradient-flow-lstm': { experiment: 'gradient-flow', label: { en: 'gradient-flow, LSTM', zh: 'gradient-flow，LSTM' }, full: { cell: 'lstm', seeds: 3 }, quick: { cell: 'lstm', seeds: 1 } },
 } as const satisfies Record<string, { experiment: string; label?: Bilingual; full: Record<string, unknown>; quick: Record<string, unknown> }>;
 export type ChapterRunId = keyof typeof CHAPTER_RUNS;
 
@@ -57,6 +59,7 @@ export interface ChapterResults {
   'cell-walkthrough': WalkthroughResult;
   'bidirectional-leak': LeakResult;
   'gradient-flow': GradientFlowResult;
+  'gradient-flow-lstm': GradientFlowResult;
 }
 
 export interface Judgement {
@@ -308,6 +311,41 @@ export const CLAIMS: Claim[] = [
         conditions: verdict === 'holds-with-conditions' ? [tr(`when the forget gate starts open (bias 1, Jozefowicz et al. 2015): ${g(open)} 30 steps back against the plain LSTM's ${g(lstm)} and tanh's ${g(tanh)}`, `当遗忘门一开始就打开时（偏置 1，Jozefowicz 等 2015）：往回 30 步为 ${g(open)}，普通 LSTM 为 ${g(lstm)}，tanh 为 ${g(tanh)}`)] : [],
         numbers: { 'LSTM 30 back': g(lstm), 'LSTM, forget bias 1, 30 back': g(open), 'tanh 30 back': g(tanh) },
         evidence: tr(`30 steps back at initialisation: LSTM ${g(lstm)}, LSTM with forget bias 1 ${g(open)}, tanh RNN ${g(tanh)}.`, `初始化时往回 30 步：LSTM ${g(lstm)}，遗忘门偏置为 1 的 LSTM ${g(open)}，tanh RNN ${g(tanh)}。`),
+      };
+    },
+  },
+  {
+    id: 'belt-carries-the-gradient', section: '3.5',
+    statement: { zh: '细胞状态是一条传送带：信息和梯度沿着 c 一路直接流过，只经过少量线性运算。', en: 'The cell state is a conveyor belt: information and gradient run straight along c, with only minor linear interactions.' },
+    rule: { zh: '在 PyTorch 的初始化下（LSTM，隐藏 64，长度 100，float64）：若每个种子中往回 30 步的 dL/dc_t 里只沿 c 传回的部分（dL/dc_T 乘以沿途的遗忘门）至少占 ||dL/dc_t|| 的一半，则成立；若梯度在 c 处大于 h 处、但只沿 c 的部分不到一半，则为有条件成立。', en: 'At PyTorch\'s initialisation (LSTM, hidden 64, length 100, float64): holds if, in every seed, the part of dL/dc_t 30 steps back that came along c alone (dL/dc_T times the forget gates on the way) is at least half of ||dL/dc_t||; holds with conditions if the gradient is larger at c than at h but c alone carries less than half.' },
+    runs: ['gradient-flow-lstm'],
+    figures: [{ run: 'gradient-flow-lstm', id: 'belt' }],
+    judge(r, tr) {
+      const conveyor = r['gradient-flow-lstm'].conveyor;
+      const seeds = conveyor?.seeds ?? [];
+      const d = conveyor?.distance ?? DISTANCE;
+      const shares = seeds.map((x) => x.belt / x.dc);
+      const ratios = seeds.map((x) => x.dc / x.dh);
+      const n = seeds.length;
+      const beltMost = n > 0 && shares.every((x) => x >= 0.5);
+      const largestAtC = n > 0 && ratios.every((x) => x > 1);
+      const verdict: Verdict = beltMost ? 'holds' : largestAtC ? 'holds-with-conditions' : 'does-not-hold';
+      const percent = (xs: number[]) => `${sig3(100 * Math.min(...xs))}-${sig3(100 * Math.max(...xs))}%`;
+      const times = (xs: number[]) => `${sig3(Math.min(...xs))}-${sig3(Math.max(...xs))}`;
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
+          ? [tr(`the gradient is largest at the cell state (${times(ratios)} times ||dL/dh_t||, ${d} steps back), but c alone carries only ${percent(shares)} of it: every step multiplies that part by a forget gate near 0.5 at initialisation, and the rest comes back into c through h and the gates; the belt carries more as the forget gate opens (a forget bias of 1 or 2, or training: try it in the playground)`,
+            `梯度在细胞状态处最大（往回 ${d} 步时是 ||dL/dh_t|| 的 ${times(ratios)} 倍），但只沿 c 传回的部分只占 ${percent(shares)}：初始化时这部分每一步都要乘上一个约 0.5 的遗忘门，其余部分是经过 h 和各个门回到 c 的；遗忘门越打开（遗忘门偏置 1 或 2，或经过训练），传送带带回的越多：可以在实验场中试试`)]
+          : [tr(`the gradient at c_t is not larger than at h_t in every seed (${times(ratios)} times)`, `并非每个种子中 c_t 处的梯度都大于 h_t 处（${times(ratios)} 倍）`)],
+        numbers: {
+          [`||dL/dc_t|| / ||dL/dh_t||, ${d} back`]: times(ratios),
+          [`c alone / ||dL/dc_t||, ${d} back`]: percent(shares),
+          [`||dL/dc_t||, ${d} back`]: g(seeds.map((x) => x.dc)), [`c alone, ${d} back`]: g(seeds.map((x) => x.belt)),
+          seeds: n,
+        },
+        evidence: tr(`${d} steps back at PyTorch's initialisation (${seedsWord(n)}): ||dL/dc_t|| ${g(seeds.map((x) => x.dc))} (geometric mean), ${times(ratios)} times ||dL/dh_t||; the part that came along c alone is ${g(seeds.map((x) => x.belt))}, ${percent(shares)} of it.`,
+          `PyTorch 初始化时往回 ${d} 步（${n} 个种子）：||dL/dc_t|| 为 ${g(seeds.map((x) => x.dc))}（几何平均），是 ||dL/dh_t|| 的 ${times(ratios)} 倍；只沿 c 传回的部分为 ${g(seeds.map((x) => x.belt))}，占 ${percent(shares)}。`),
       };
     },
   },

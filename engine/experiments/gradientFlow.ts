@@ -45,6 +45,9 @@ export interface FlowOutcome {
   histogram: number[];
   heatmap: { steps: number[]; units: number[]; values: number[] };
   seconds: number;
+  /** The LSTM only, by distance: ||dL/dc_t||, and the part of it that rode the cell state alone (gradientFlowMath's FlowResult). */
+  cellGradNorm?: number[];
+  beltGradNorm?: number[];
 }
 
 export interface GradientFlowResult extends FlowOutcome {
@@ -59,6 +62,8 @@ export interface GradientFlowResult extends FlowOutcome {
   sentence: string;
   /** With several seeds: each seed's decay per step (the numbers above are the first seed's). */
   seedDecays?: number[];
+  /** The LSTM only: 30 steps back (or the sequence's start), each seed's ||dL/dh_t||, ||dL/dc_t|| and the cell state's part alone (`belt`). */
+  conveyor?: { distance: number; seeds: Array<{ dh: number; dc: number; belt: number }> };
 }
 
 /** " One unit in 4 and one step in 2 are shown." for a heatmap thinned to fit (nothing when it is whole). */
@@ -109,6 +114,7 @@ export function computeFlow(c: Config): FlowOutcome {
     gradNorm: back.gradNorm, jacobianSteps: back.jacobianSteps, jacobianNorm: back.jacobianNorm, weightGradNorm: back.weightGradNorm,
     histogram: histogram.map((n) => n / Math.max(1, count)), heatmap: { steps, units, values },
     seconds: (performance.now() - started) / 1000,
+    ...(back.cellGradNorm ? { cellGradNorm: back.cellGradNorm, beltGradNorm: back.beltGradNorm } : {}),
   };
 }
 
@@ -137,6 +143,28 @@ function describeFlow(c: Config, o: FlowOutcome, tr: Tr): Omit<GradientFlowResul
       : tr(`Clipping at ${c.clip} does nothing here (||dL/dW_hh|| = ${sig3(o.weightGradNorm)}).`, `在 ${c.clip} 处裁剪在这里不起作用（||dL/dW_hh|| = ${sig3(o.weightGradNorm)}）。`));
   }
   return { decayPerStep: round(decay, 6), belowAt: belowAt >= 0 ? belowAt : null, aboveAt: aboveAt >= 0 ? aboveAt : null, clipFactor: clipFactor === null ? null : round(clipFactor, 6), sentence };
+}
+
+/**
+ * The LSTM's gradient at c_t against h_t, and the part of dL/dc_t that came along the cell
+ * state alone (dL/dc_T times the forget gates on the way, never through h): how much of the
+ * gradient the conveyor belt itself carries.
+ */
+function beltFigure(outcomes: FlowOutcome[], tr: Tr): Figure {
+  const positive = (v: number) => (v > 0 && Number.isFinite(v) ? v : null);
+  const line = (pick: (x: FlowOutcome) => number[]) => (outcomes.length > 1 ? seedBand(outcomes.map((x) => pick(x).map(positive)), true) : { y: pick(outcomes[0]).map(positive) });
+  return {
+    id: 'belt', title: tr('LSTM: the gradient at the cell state c_t and at h_t, and what the cell state alone carries', 'LSTM：细胞状态 c_t 与 h_t 处的梯度，以及只沿细胞状态传回的部分'),
+    caption: tr('||dL/dc_t|| is the whole gradient at the cell state; "cell state alone" is the part that came back along c only, dL/dc_T multiplied by the forget gates f on the way (the conveyor belt), never through h. It shrinks by the forget gates\' values at every step (about 0.5 at PyTorch\'s initialisation, nearer 1 with a forget bias); what it does not carry came back into c through h and the gates.',
+      '||dL/dc_t|| 是细胞状态处的全部梯度；“只沿细胞状态”是只沿 c 传回的部分：dL/dc_T 依次乘上沿途的遗忘门 f（传送带），从不经过 h。它每步都乘上遗忘门的值（PyTorch 初始化时约为 0.5，有遗忘门偏置时更接近 1）；它没有带回的部分，是经过 h 和各个门回到 c 的。'),
+    xLabel: tr('distance T - t (steps back from the last step)', '距离 T - t（从最后一步往回的步数）'), yLabel: tr('gradient norm', '梯度范数'), logY: true,
+    x: outcomes[0].gradNorm.map((_, d) => d),
+    series: [
+      { name: '||dL/dh_t||', ...line((x) => x.gradNorm) },
+      { name: '||dL/dc_t||', ...line((x) => x.cellGradNorm!) },
+      { name: tr('cell state alone (dL/dc_T x f ... f)', '只沿细胞状态（dL/dc_T x f ... f）'), ...line((x) => x.beltGradNorm!), dash: true },
+    ],
+  };
 }
 
 export const gradientFlow: Experiment<typeof schema, GradientFlowResult, { seed: number }, FlowOutcome> = {
@@ -175,7 +203,11 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, { seed:
     const said = describeFlow(c, o, tr);
     const several = outcomes.length > 1;
     const seedDecays = outcomes.map((x) => round(decayPerStep(x.gradNorm, Math.min(x.gradNorm.length - 1, 50)), 6));
-    const result: GradientFlowResult = { ...o, ...said, ...(several ? { seedDecays } : {}) };
+    const beltAt = Math.min(30, o.gradNorm.length - 1);
+    const conveyor = o.cellGradNorm && outcomes.every((x) => x.cellGradNorm && x.beltGradNorm)
+      ? { distance: beltAt, seeds: outcomes.map((x) => ({ dh: x.gradNorm[beltAt], dc: x.cellGradNorm![beltAt], belt: x.beltGradNorm![beltAt] })) }
+      : undefined;
+    const result: GradientFlowResult = { ...o, ...said, ...(several ? { seedDecays } : {}), ...(conveyor ? { conveyor } : {}) };
     const distance = o.gradNorm.map((_, d) => d);
     const positive = (v: number) => (v > 0 && Number.isFinite(v) ? v : null);
     const acrossSeeds = tr(` Across ${outcomes.length} seeds (the band is their range, the line their geometric mean), the decay per step is ${meanRange(seedDecays)}.`, `在 ${outcomes.length} 个种子上（带为其范围，线为几何平均），每步衰减为 ${meanRange(seedDecays)}。`);
@@ -235,7 +267,7 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, { seed:
         ...(several ? [[tr(`decay per step over ${outcomes.length} seeds (mean, range)`, `${outcomes.length} 个种子的每步衰减（平均，范围）`), meanRange(seedDecays)]] : []),
         [tr('compute time (ms)', '计算时间（毫秒）'), Math.round(o.seconds * 1000)],
       ],
-      figures: [gradientFigure, heatmapFigure, jacobianFigure, activationFigure],
+      figures: [gradientFigure, ...(conveyor ? [beltFigure(outcomes, tr)] : []), heatmapFigure, jacobianFigure, activationFigure],
     };
   },
 };

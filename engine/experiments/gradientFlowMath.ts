@@ -228,8 +228,10 @@ const activationDerivative = (cell: FlowCell, a: number, out: number) => (cell =
 /**
  * Backward through step t: from dL/dh_t (and dL/dc_t for the LSTM) to dL/dh_{t-1} (and
  * dL/dc_{t-1}); `recGrad`, when given, receives dL/d(W_hh h_{t-1}) (gate-major), for dL/dW_hh.
+ * For the LSTM, `dc` is the whole gradient at c_t: what came along the cell state (gc) plus
+ * what came down through h_t = o tanh(c_t).
  */
-export function stepBackward(pass: FlowPass, t: number, gh: Float64Array, gc?: Float64Array, recGrad?: Float64Array): { gh: Float64Array; gc?: Float64Array } {
+export function stepBackward(pass: FlowPass, t: number, gh: Float64Array, gc?: Float64Array, recGrad?: Float64Array): { gh: Float64Array; gc?: Float64Array; dc?: Float64Array } {
   const s = pass.settings;
   const H = s.hidden;
   const G = gatesOf(s.cell);
@@ -238,13 +240,16 @@ export function stepBackward(pass: FlowPass, t: number, gh: Float64Array, gc?: F
   dRec.fill(0);
   const ghPrev = new Float64Array(H);
   let gcPrev: Float64Array | undefined;
+  let dcAll: Float64Array | undefined;
   const gt = st.gates;
   if (s.cell === 'lstm') {
     gcPrev = new Float64Array(H);
+    dcAll = new Float64Array(H);
     for (let j = 0; j < H; j++) {
       const i = gt[j], f = gt[H + j], g = gt[2 * H + j], o = gt[3 * H + j];
       const tc = Math.tanh(st.c![j]);
       const dc = (gc ? gc[j] : 0) + gh[j] * o * (1 - tc * tc);
+      dcAll[j] = dc;
       dRec[j] = dc * g * i * (1 - i);
       dRec[H + j] = dc * st.cPrev![j] * f * (1 - f);
       dRec[2 * H + j] = dc * i * (1 - g * g);
@@ -268,7 +273,7 @@ export function stepBackward(pass: FlowPass, t: number, gh: Float64Array, gc?: F
   throughNorm(st, H, G, throughLn);
   matvecT(pass.weights.weightHh, 0, G * H, H, throughLn, ghPrev);
   if (recGrad) recGrad.set(throughLn);
-  return { gh: ghPrev, gc: gcPrev };
+  return { gh: ghPrev, gc: gcPrev, dc: dcAll };
 }
 
 /** Forward-mode: the step Jacobian d(h_t, c_t)/d(h_{t-1}, c_{t-1}) times (vh, vc). */
@@ -415,6 +420,12 @@ export interface FlowResult {
   /** Steps at which the Jacobian's largest singular value was measured, and the values. */
   jacobianSteps: number[];
   jacobianNorm: number[];
+  /**
+   * The LSTM only, by distance like gradNorm: ||dL/dc_t||, and the part of it that rode the
+   * conveyor belt alone, dL/dc_T times the forget gates f_{t+1} ... f_T (never through h).
+   */
+  cellGradNorm?: number[];
+  beltGradNorm?: number[];
 }
 
 /** The backward pass from L = u . h_T, with dL/dW_hh accumulated; the step Jacobians' norms at up to `jacobianPoints` steps. */
@@ -429,10 +440,24 @@ export function flowBackward(pass: FlowPass, jacobianPoints = 40): FlowResult {
   const recGrad = new Float64Array(G * H);
   let gh: Float64Array = Float64Array.from(pass.weights.projection);
   let gc: Float64Array | undefined = s.cell === 'lstm' ? new Float64Array(H) : undefined;
+  const lstm = s.cell === 'lstm';
+  const cellGradNorm = lstm ? new Array<number>(T) : undefined;
+  const beltGradNorm = lstm ? new Array<number>(T) : undefined;
+  let belt: Float64Array | undefined;
   for (let t = T - 1; t >= 0; t--) {
     gradNorm[T - 1 - t] = norm2(gh);
     for (let j = 0; j < H; j++) perUnit[t * H + j] = Math.abs(gh[j]);
     const back = stepBackward(pass, t, gh, gc, recGrad);
+    if (lstm) {
+      // The belt: dL/dc_T, then multiplied by each later step's forget gate on the way back.
+      if (!belt) belt = Float64Array.from(back.dc!);
+      else {
+        const f = pass.steps[t + 1].gates;
+        for (let j = 0; j < H; j++) belt[j] *= f[H + j];
+      }
+      cellGradNorm![T - 1 - t] = norm2(back.dc!);
+      beltGradNorm![T - 1 - t] = norm2(belt);
+    }
     const hPrev = pass.steps[t].hPrev;
     for (let r = 0; r < G * H; r++) {
       const a = recGrad[r];
@@ -446,5 +471,5 @@ export function flowBackward(pass: FlowPass, jacobianPoints = 40): FlowResult {
   const jacobianSteps: number[] = [];
   for (let t = 0; t < T; t += stride) jacobianSteps.push(t);
   const jacobianNorm = jacobianSteps.map((t) => stepJacobianNorm(pass, t));
-  return { gradNorm, perUnit, weightGradNorm: norm2(weightGrad), jacobianSteps, jacobianNorm };
+  return { gradNorm, perUnit, weightGradNorm: norm2(weightGrad), jacobianSteps, jacobianNorm, ...(lstm ? { cellGradNorm, beltGradNorm } : {}) };
 }

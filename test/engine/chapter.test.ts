@@ -26,6 +26,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'cell-walkthrough': {},
   'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 },
   'gradient-flow': { cell: 'rnn-relu', init: 'identity', hidden: 16, seqLen: 40, seeds: 2 },
+  'gradient-flow-lstm': { cell: 'lstm', hidden: 16, seqLen: 40, seeds: 2 },
 };
 
 describe('the chapter, claim by claim', () => {

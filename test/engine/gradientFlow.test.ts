@@ -50,6 +50,24 @@ describe('gradient-flow arithmetic', () => {
     assert.ok(Math.abs(r.gradNorm[0] - 1) < 1e-12);
     assert.equal(r.gradNorm.length, 15);
   });
+
+  it('the LSTM\'s cell state alone: all of dL/dc_T at the last step, then shrunk at each step by forget gates, kept when they are open', () => {
+    const s = settings({ cell: 'lstm', hidden: 16, seqLen: 30 });
+    const pass = flowForward(s);
+    const r = flowBackward(pass, 0);
+    assert.equal(r.cellGradNorm!.length, 30);
+    assert.ok(Math.abs(r.beltGradNorm![0] - r.cellGradNorm![0]) < 1e-15, 'at the last step the belt is the whole gradient at c_T');
+    // Going one step further back multiplies each unit by that step's forget gate: the norm's ratio lies within the gates' range.
+    for (let d = 0; d + 1 < s.seqLen; d++) {
+      const f = Array.from(pass.steps[s.seqLen - 1 - d].gates.subarray(s.hidden, 2 * s.hidden));
+      const ratio = r.beltGradNorm![d + 1] / r.beltGradNorm![d];
+      assert.ok(ratio >= Math.min(...f) - 1e-12 && ratio <= Math.max(...f) + 1e-12, `d = ${d}: ${ratio} outside [${Math.min(...f)}, ${Math.max(...f)}]`);
+    }
+    // A forget gate held open (bias 30: f = 1 to 1e-13) carries dL/dc_T back unchanged.
+    const open = flowBackward(flowForward(settings({ cell: 'lstm', hidden: 16, seqLen: 30, forgetBias: 30 })), 0);
+    assert.ok(Math.abs(open.beltGradNorm![29] / open.beltGradNorm![0] - 1) < 1e-9);
+    assert.equal(flowBackward(flowForward(settings({ cell: 'gru' })), 0).cellGradNorm, undefined, 'only the LSTM has a cell state');
+  });
 });
 
 describe('gradient-flow experiment', () => {
@@ -77,6 +95,16 @@ describe('gradient-flow experiment', () => {
     const plain = await run({ cell: 'lstm' });
     const open = await run({ cell: 'lstm', forgetBias: 2 });
     assert.ok(open.result.decayPerStep > plain.result.decayPerStep, `${open.result.decayPerStep} vs ${plain.result.decayPerStep}`);
+  });
+
+  it('the LSTM: each seed\'s gradient at c and at h 30 steps back, and the figure of what the cell state alone carries', async () => {
+    const { result, figures } = await run({ cell: 'lstm', hidden: 16, seqLen: 40, seeds: 2 });
+    assert.equal(result.conveyor!.distance, 30);
+    assert.equal(result.conveyor!.seeds.length, 2);
+    for (const x of result.conveyor!.seeds) assert.ok(x.dc > 0 && x.dh > 0 && x.belt > 0 && x.belt <= 10 * x.dc, JSON.stringify(x));
+    const belt = figures.find((f) => f.id === 'belt')!;
+    assert.deepEqual(belt.series.map((sr) => sr.name), ['||dL/dh_t||', '||dL/dc_t||', 'cell state alone (dL/dc_T x f ... f)']);
+    assert.equal((await run({ cell: 'gru', hidden: 16, seqLen: 40 })).figures.some((f) => f.id === 'belt'), false);
   });
 
   it('says the same in Chinese', async () => {
