@@ -101,6 +101,7 @@ def make_step(s, w_ih, w_hh, b_ih, b_hh):
             a = a_in + b_hh + rec
             i, f, g, o = torch.sigmoid(a[:H]), torch.sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), torch.sigmoid(a[3 * H:])
             c2 = f * c + i * g
+            step.forget_gates.append(f.detach())
             return o * torch.tanh(c2), c2
         if cell == "gru":
             r = torch.sigmoid(a_in[:H] + rec[:H] + b_hh[:H])
@@ -111,6 +112,7 @@ def make_step(s, w_ih, w_hh, b_ih, b_hh):
         act = torch.tanh if cell == "rnn-tanh" else torch.sigmoid if cell == "rnn-sigmoid" else torch.relu
         return act(a), c
 
+    step.forget_gates = []  # the LSTM's f at each step of the forward pass (for the belt)
     return step
 
 
@@ -133,12 +135,16 @@ def check(overrides):
     H = s["hidden"]
     h = torch.zeros(H, dtype=torch.float64)
     c = torch.zeros(H, dtype=torch.float64)
-    hs, states = [], []
+    hs, cs, states = [], [], []
     for t in range(s["seqLen"]):
         states.append((h.detach().clone(), c.detach().clone()))
         h, c = step(h, c, x[t])
         h.retain_grad()
         hs.append(h)
+        if s["cell"] == "lstm":
+            c.retain_grad()
+            cs.append(c)
+    forget_gates = list(step.forget_gates)
     loss = torch.dot(u, hs[-1])
     loss.backward()
     T = s["seqLen"]
@@ -149,6 +155,17 @@ def check(overrides):
         rel = abs(ours - theirs) / max(abs(theirs), 1e-300)
         worst = max(worst, rel)
         assert rel < GRAD_TOLERANCE, (overrides, d, ours, theirs)
+    # The LSTM: dL/dc_t from autograd, and the part that rode the cell state alone: dL/dc_T times the later forget gates.
+    cell_worst = 0.0
+    if s["cell"] == "lstm":
+        belt = cs[T - 1].grad.clone()
+        for d in range(T):
+            if d > 0:
+                belt = belt * forget_gates[T - d]
+            for name, theirs, ours in (("dL/dc_t", scaled_norm(cs[T - 1 - d].grad), result["cellGradNorm"][d]), ("belt", scaled_norm(belt), result["beltGradNorm"][d])):
+                rel = abs(ours - theirs) / max(abs(theirs), 1e-300)
+                cell_worst = max(cell_worst, rel)
+                assert rel < GRAD_TOLERANCE, (overrides, name, d, ours, theirs)
     w_rel = abs(result["weightGradNorm"] - torch.linalg.norm(w_hh.grad).item()) / torch.linalg.norm(w_hh.grad).item()
     assert w_rel < GRAD_TOLERANCE, (overrides, "dL/dW_hh", result["weightGradNorm"], torch.linalg.norm(w_hh.grad).item())
     # The largest singular value at a few of the measured steps: the whole Jacobian in PyTorch.
@@ -168,7 +185,9 @@ def check(overrides):
         sigma_worst = max(sigma_worst, rel)
         assert rel < SIGMA_TOLERANCE, (overrides, "sigma at", t, ours, theirs)
     print(f"gradient-flow {json.dumps(overrides)}: {T} gradient norms within {worst:.1e} relative (down to {min(result['gradNorm']):.2e}); "
-          f"||dL/dW_hh|| within {w_rel:.1e}; largest singular value within {sigma_worst:.1e}; computed in {result['seconds'] * 1000:.0f} ms")
+          f"||dL/dW_hh|| within {w_rel:.1e}; largest singular value within {sigma_worst:.1e}"
+          + (f"; dL/dc_t and the cell state alone within {cell_worst:.1e}" if s["cell"] == "lstm" else "")
+          + f"; computed in {result['seconds'] * 1000:.0f} ms")
 
 
 CASES = [
