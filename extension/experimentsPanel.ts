@@ -144,7 +144,7 @@ export class ExperimentsPanel {
       // Its figures as SVG files in a folder beside it, named after it (only those files are replaced there).
       const folder = figureFolderFor(target.path);
       const figures = this.result.output.figures;
-      for (const f of chapterFigureFiles(figures)) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(target, '..', folder, f.name), Buffer.from(f.svg));
+      for (const f of chapterFigureFiles(figures, langOf(vscode.env.language))) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(target, '..', folder, f.name), Buffer.from(f.svg));
       bytes = Buffer.from(claimsMarkdown(r.claims ?? [], quick, langOf(vscode.env.language), { figures, folder }));
     } else if (format === 'png') {
       bytes = Buffer.from((data ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');

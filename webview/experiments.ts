@@ -582,7 +582,7 @@ function render(m: ExperimentMessage): void {
       const canvas = host.querySelector('canvas');
       if (canvas) api.postMessage({ type: 'export', format: 'png', figureId: f.id, data: canvas.toDataURL('image/png') });
     });
-    svg.addEventListener('click', () => api.postMessage({ type: 'export', format: 'svg', figureId: f.id, data: figureSvg(f, ranges.get(f.id)!) }));
+    svg.addEventListener('click', () => api.postMessage({ type: 'export', format: 'svg', figureId: f.id, data: figureSvg(f, ranges.get(f.id)!, (en, zh) => (strings.lang === 'zh-cn' ? zh : en)) }));
     parts.push(el('h3', { id: `title-${f.id}` }, f.title), el('p', { class: 'caption', id: `caption-${f.id}` }, f.caption), el('div', { class: 'controls' }, ...(f.diagram ? [svg] : [png, svg])));
     if (!f.diagram && !f.heatmap) parts.push(legend(f));
     parts.push(host);

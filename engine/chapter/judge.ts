@@ -152,7 +152,7 @@ export const figureFolderFor = (markdownFile: string) => `${path.basename(markdo
 const linkPath = (segment: string) => encodeURIComponent(segment).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The page's figures as SVG files, by file name (`<figure id>.svg`). */
-export const chapterFigureFiles = (figures: Figure[]): Array<{ name: string; svg: string }> => figures.map((f) => ({ name: `${f.id}.svg`, svg: figureSvg(f) }));
+export const chapterFigureFiles = (figures: Figure[], lang: Lang): Array<{ name: string; svg: string }> => figures.map((f) => ({ name: `${f.id}.svg`, svg: figureSvg(f, undefined, translator(lang)) }));
 
 /**
  * The check as a Markdown document (the panel's "Export Markdown", `seqlab chapter --markdown`).

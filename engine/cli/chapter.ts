@@ -39,7 +39,7 @@ function writeWhole(file: string, text: string): void {
 function writeMarkdown(file: string, check: ChapterCheck, lang: Lang): void {
   const folder = figureFolderFor(file);
   fs.mkdirSync(path.join(path.dirname(file), folder), { recursive: true });
-  for (const f of chapterFigureFiles(check.figures)) writeWhole(path.join(path.dirname(file), folder, f.name), f.svg);
+  for (const f of chapterFigureFiles(check.figures, lang)) writeWhole(path.join(path.dirname(file), folder, f.name), f.svg);
   writeWhole(file, claimsMarkdown(check.claims, check.quick, lang, { figures: check.figures, folder }));
   process.stderr.write(`wrote ${file} and ${check.figures.length} figures in ${path.join(path.dirname(file), folder)}\n`);
 }

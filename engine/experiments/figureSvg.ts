@@ -4,6 +4,7 @@
  * Pure string building (no DOM), so the webview, the extension host and the CLI draw the same
  * picture; the panel's own charts (uPlot, canvas) share the y ranges and ticks from here.
  */
+import type { Tr } from '../core/lang';
 import type { Figure } from './types';
 import { placeLabels, wrapLabel } from './markLabels';
 import { formatCell, powerOfTen } from './format';
@@ -67,10 +68,10 @@ export function figureYRanges(figures: Figure[]): Map<string, [number, number]> 
 }
 
 
-/** The figure as a standalone SVG (an export, the chapter's Markdown): axes with ticks, lines with their dashes and dots, marks, legend, caption. */
-export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]).get(f.id)!): string {
+/** The figure as a standalone SVG (an export, the chapter's Markdown), its own words in the language of `words`: axes with ticks, lines with their dashes and dots, marks, legend, caption. */
+export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]).get(f.id)!, words: Tr = (en) => en): string {
   if (f.diagram) return diagramSvg(f, { fg: '#222', muted: '#666', h: EXPORT_COLOURS[0], c: EXPORT_COLOURS[1], bg: 'white' });
-  if (f.heatmap) return heatmapSvg(f);
+  if (f.heatmap) return heatmapSvg(f, words);
   const W = 720, H = 430, L = 70, R = 230, T = 30, B = 70;
   const tr = plotValue(f);
   const [y0, y1] = range;
@@ -107,7 +108,7 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
     + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escapeXml(yAxisLabel(f))}</text>`
     + `<text x="${L}" y="${H - B + 16}" font-size="11">${x0}</text><text x="${W - R}" y="${H - B + 16}" text-anchor="end" font-size="11">${x1}</text>`
     + caption.svg
-    + (shaded ? `<text x="${W - R + 10}" y="${T + 18 * f.series.length + 10}" font-size="11" fill="#444">shaded: range over seeds</text>` : '')
+    + (shaded ? `<text x="${W - R + 10}" y="${T + 18 * f.series.length + 10}" font-size="11" fill="#444">${escapeXml(words('shaded: range over seeds', '阴影：各种子的范围'))}</text>` : '')
     + ticks.join('') + refs.join('') + bands.join('') + lines.join('') + marks.join('') + '</svg>';
 }
 
@@ -188,7 +189,7 @@ export function heatmapRange(f: Figure): { value: (v: number) => number | null; 
 
 
 /** A heatmap as a standalone SVG (for export): one rectangle per cell, axes' labels, caption. */
-export function heatmapSvg(f: Figure): string {
+export function heatmapSvg(f: Figure, words: Tr = (en) => en): string {
   const hm = f.heatmap!;
   const { value, lo, hi } = heatmapRange(f);
   const W = 720, H = 430, L = 70, R = 20, T = 30, B = 70;
@@ -204,7 +205,7 @@ export function heatmapSvg(f: Figure): string {
     + `<text x="${L}" y="18" font-size="14">${escapeXml(f.title)}</text>${cells.join('')}`
     + `<text x="${(L + W - R) / 2}" y="${H - B + 30}" text-anchor="middle" font-size="12">${escapeXml(f.xLabel)} (${f.x[0]} … ${f.x[cols - 1]})</text>`
     + `<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle" font-size="12">${escapeXml(f.yLabel)}</text>`
-    + `<text x="${L}" y="${H - B + 48}" font-size="11" fill="#444">${escapeXml(`${hm.valueLabel}: 1e${lo.toFixed(1)} (faint) … 1e${hi.toFixed(1)} (strong)`)}</text>`
+    + `<text x="${L}" y="${H - B + 48}" font-size="11" fill="#444">${escapeXml(`${hm.valueLabel}: 1e${lo.toFixed(1)} ${words('(faint)', '（浅）')} … 1e${hi.toFixed(1)} ${words('(strong)', '（深）')}`)}</text>`
     + `${caption.svg}</svg>`;
 }
 

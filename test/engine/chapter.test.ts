@@ -147,7 +147,8 @@ describe('the chapter, claim by claim', () => {
     assert.match(init.caption, /^Shows the claims products-vanish, tanh-over-sigmoid, conveyor-belt \(vanishing-gradients\)\. /);
     for (const c of claims) for (const id of c.figures.filter((x) => x !== 'long-range-memory-length-100')) assert.ok(figures.some((f) => f.id === id), `${c.id}: ${id}`);
     assert.match(chapterFigures(judgeClaims(results, true, 'zh-cn'), runs, 'zh-cn')[0].caption, /^对应论断 /);
-    const files = chapterFigureFiles(figures);
+    const files = chapterFigureFiles(figures, 'en');
+    assert.ok(chapterFigureFiles(chapterFigures(judgeClaims(results, true, 'zh-cn'), runs, 'zh-cn'), 'zh-cn').some((f) => f.svg.includes('阴影：各种子的范围')), 'the SVG\'s own words in Chinese');
     assert.deepEqual(files.map((f) => f.name), figures.map((f) => `${f.id}.svg`));
     for (const f of files) {
       assert.match(f.svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>[\s\S]*<\/svg>$/, f.name);
