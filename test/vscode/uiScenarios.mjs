@@ -512,7 +512,8 @@ await scenario('Stop saves and says where; a reload mid-run offers Resume, which
     const offered = await offer.innerText();
     const at = Number((/last checkpoint, step (\d+)/.exec(offered) ?? /interrupted at step (\d+)/.exec(offered))[1]);
     const reached = Number(/interrupted at step (\d+)/.exec(offered)[1]);
-    if (!(reached > at && reached >= 45)) throw new Error(`the offer should say the step reached (52 or so) beside its checkpoint's: ${offered}`);
+    // Equal when the reload landed just after a checkpoint (on a busy machine the run can reach step 60, a checkpoint, first): the offer then names one step.
+    if (!(reached >= at && reached >= 45)) throw new Error(`the offer should say the step reached (52 or so) and its checkpoint's: ${offered}`);
     if (at < 40) throw new Error(`the interrupted run was saved at step ${at}, not at its checkpoint of step 40 or later`);
     await page.screenshot({ path: path.join(SHOTS, 'resume-offer.png') });
     await offer.locator('.monaco-button', { hasText: 'Resume' }).click();
