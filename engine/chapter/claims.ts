@@ -42,7 +42,7 @@ export const CHAPTER_RUNS = {
   'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
   'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1 } },
   // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
-  'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, ReLU RNN with identity W_hh', zh: 'gradient-flow，单位矩阵 W_hh 的 ReLU RNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+  'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, IRNN', zh: 'gradient-flow，IRNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
   // The LSTM at PyTorch's initialisation, float64: the gradient at c_t against h_t, and what the cell state alone carries.
   'gradient-flow-lstm': { experiment: 'gradient-flow', label: { en: 'gradient-flow, LSTM', zh: 'gradient-flow，LSTM' }, full: { cell: 'lstm', seeds: 3 }, quick: { cell: 'lstm', seeds: 1 } },
 } as const satisfies Record<string, { experiment: string; label?: Bilingual; full: Record<string, unknown>; quick: Record<string, unknown> }>;
