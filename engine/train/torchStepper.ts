@@ -122,6 +122,10 @@ export class TorchStepper implements Stepper {
       stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
       env: { ...TORCH_ENVIRONMENT, ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
     });
+    // A request written just as the engine dies fails with EPIPE on its stdin; unheard, that error
+    // would end SeqLab itself (CI saw the CLI exit 7 when the engine was killed). The engine's exit
+    // is what reports the failure (onExit), so the write error itself is dropped.
+    child.stdin.on('error', () => undefined);
     if (child.pid !== undefined) {
       const pid = child.pid;
       options.onProcess?.(pid, true);
