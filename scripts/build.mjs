@@ -38,6 +38,9 @@ function copyTorchExport() {
   // The PyTorch engine (engine/train/torchStepper.ts runs it from here): its own files and the project's model.py and train.py it builds on.
   mkdirSync(join(outdir, 'torch-engine'), { recursive: true });
   for (const f of ['engine/torch/engine.py', 'engine/torch/protocol.py', 'engine/export/torch/model.py', 'engine/export/torch/train.py']) copyFileSync(f, join(outdir, 'torch-engine', f.split('/').pop()));
+  // The experiments as PyTorch scripts (engine/export/experimentScript.ts writes the common part into each).
+  mkdirSync(join(outdir, 'experiment-scripts'), { recursive: true });
+  for (const f of readdirSync('engine/export/scripts').filter((f) => f.endsWith('.py'))) copyFileSync(join('engine/export/scripts', f), join(outdir, 'experiment-scripts', f));
 }
 
 /**

@@ -10,8 +10,10 @@ import { sig3 } from '../experiments/format';
 import type { ExperimentOutput } from '../experiments/types';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, workerCount } from './options';
+import { experimentScript } from '../export/experimentScript';
+import { writeNewFile } from '../io/files';
 
-interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; workers?: number; backend?: BackendName; lang: Lang }
+interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; exportTorch?: string; workers?: number; backend?: BackendName; lang: Lang }
 
 /** An experiment's --config file: a JSON object, read bounded (1 MiB is far more than any config). */
 function readConfigFile(file: string): Record<string, unknown> {
@@ -57,9 +59,21 @@ function printTables(output: ExperimentOutput<unknown>): void {
   }
 }
 
+/** --export-torch FILE: the experiment as a PyTorch script with these settings, not run (`-`: to stdout). */
+function exportScript(name: string, config: Record<string, unknown>, file: string): void {
+  const script = experimentScript(name, config);
+  if (file === '-') {
+    process.stdout.write(script);
+    return;
+  }
+  writeNewFile(file, script, 0o755);
+  process.stderr.write(`wrote ${terminalSafe(file)}: run it with python3 (it needs PyTorch; --help lists its options)\n`);
+}
+
 async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
   findExperiment(name);
   const config = configOf(flags);
+  if (flags.exportTorch !== undefined) return exportScript(name, config, flags.exportTorch);
   const backend = await initBackend(flags.backend);
   process.stderr.write(`backend ${backend.name}\n`);
   const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
@@ -93,6 +107,7 @@ export function experimentCommand(): Command {
     .option('--set <key=value...>', 'override a config value (JSON values: --set steps=50 --set cells=[\"lstm\",\"gru\"])')
     .option('--config <file>', 'a JSON file with config values')
     .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
+    .option('--export-torch <file>', 'write the experiment as a standalone PyTorch script with these settings instead of running it (- for stdout)')
     .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', workerCount)
     .addOption(backendOption())
     .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))

@@ -3,9 +3,12 @@
  * seqlab.json, safetensors) comes through here. A FIFO would block a plain read for
  * ever and a symlink to /dev/zero would fill memory, so the file's kind and size are
  * checked before a single byte is read, on the open descriptor (no window between the
- * check and the read).
+ * check and the read). New files the engine writes for the user (an exported script) go
+ * through `writeNewFile`: never over an existing file, never seen half-written.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export class FileRefusedError extends Error {
   override readonly name = 'FileRefusedError';
@@ -94,5 +97,31 @@ export function readRegularFile(file: string, what: string, maxBytes: number): B
     return readAt(fd, size, 0);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes `text` to `file`, which must not exist: written beside it under a temporary name,
+ * then linked into place (a link fails if the name was taken meanwhile, so nothing is ever
+ * overwritten) and the temporary name removed. A reader never sees a half-written file.
+ */
+export function writeNewFile(file: string, text: string, mode = 0o644): void {
+  const target = path.resolve(file);
+  const existing = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (existing) throw new Error(`${file} already exists (${describeKind(existing)}): choose a new file name, or remove it first`);
+  const dir = path.dirname(target);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`the folder ${dir} does not exist: create it first, or choose another place`);
+  const temporary = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(temporary, text, { mode, flag: 'wx' });
+  try {
+    fs.linkSync(temporary, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new Error(`${file} was created while writing it: choose a new file name`);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
+    fs.copyFileSync(temporary, target, fs.constants.COPYFILE_EXCL); // a file system without hard links: an exclusive copy
+
+  } finally {
+    fs.rmSync(temporary, { force: true });
   }
 }

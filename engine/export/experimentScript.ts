@@ -1,0 +1,69 @@
+/**
+ * An experiment as one standalone PyTorch script: `seqlab experiment NAME --export-torch FILE`
+ * and the panels' "Open as PyTorch Script". The scripts live beside this file
+ * (engine/export/scripts, copied to dist/experiment-scripts by the build); what they share
+ * (SeqLab's generators, its built-in text, its models' initial weights) is kept once in
+ * seqlab_common.py and written into each script here, so the file needs nothing but PyTorch.
+ * The settings the user chose become the defaults of the script's options.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findExperiment } from '../experiments';
+
+/** The experiments with a PyTorch script, and its file. */
+export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
+  'vanishing-gradients': 'vanishing_gradients.py',
+  'gradient-flow': 'gradient_flow.py',
+};
+
+const COMMON = 'seqlab_common.py';
+const INLINE = /^from seqlab_common import \*.*$/m;
+const EXPORTED = /^EXPORTED = \{\}$/m;
+
+export function hasTorchScript(experiment: string): boolean {
+  return Object.hasOwn(EXPERIMENT_SCRIPTS, experiment);
+}
+
+function scriptFolder(): string {
+  for (const candidate of [path.join(__dirname, 'experiment-scripts'), path.join(__dirname, 'scripts')]) {
+    if (fs.existsSync(path.join(candidate, COMMON))) return candidate;
+  }
+  throw new Error('the experiments\' PyTorch scripts are missing (dist/experiment-scripts): run `npm run build`');
+}
+
+/** A Python literal for a settings value (numbers, strings, booleans, lists of them: what the schemas allow). */
+function pythonLiteral(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(', ')}]`;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value); // a JSON string is a Python string literal
+  throw new Error(`a setting of type ${typeof value} cannot be written into a script`);
+}
+
+/**
+ * The script's text for `experiment` with `config` (checked against the experiment's
+ * schema, defaults filled) as its options' defaults. Throws a readable error for an
+ * experiment without a script or a setting it refuses.
+ */
+export function experimentScript(experiment: string, config: unknown = {}): string {
+  const file = EXPERIMENT_SCRIPTS[experiment];
+  if (!file || !hasTorchScript(experiment)) {
+    findExperiment(experiment); // an unknown name says so, with the list
+    throw new Error(`"${experiment}" has no PyTorch script yet; these have one: ${Object.keys(EXPERIMENT_SCRIPTS).join(', ')}`);
+  }
+  const parsed = findExperiment(experiment).schema.safeParse(config);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
+  const settings = parsed.data as Record<string, unknown>;
+  const folder = scriptFolder();
+  const source = fs.readFileSync(path.join(folder, file), 'utf8');
+  const common = fs.readFileSync(path.join(folder, COMMON), 'utf8');
+  if (!INLINE.test(source) || !EXPORTED.test(source)) throw new Error(`${file} lacks its markers (the common import line, EXPORTED = {})`);
+  const exported = `EXPORTED = {${Object.entries(settings).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+  const shared = `# --- shared by SeqLab's experiment scripts (seqlab_common.py) ${'-'.repeat(30)}\n${common.trimEnd()}\n# --- end of the shared part ${'-'.repeat(63)}`;
+  return source.replace(EXPORTED, () => exported).replace(INLINE, () => shared);
+}
+
+/** The script's usual file name: vanishing_gradients.py. */
+export function scriptFileName(experiment: string): string {
+  return EXPERIMENT_SCRIPTS[experiment] ?? `${experiment.replace(/-/g, '_')}.py`;
+}

@@ -1,0 +1,364 @@
+"""What every SeqLab experiment script shares: SeqLab's random numbers, its built-in text, its
+models' initial weights, and the way it measures and prints. Written into each script by
+`seqlab experiment NAME --export-torch FILE`, so that the script needs nothing but Python and
+PyTorch; kept here once, in SeqLab's source (engine/export/scripts/seqlab_common.py).
+
+  Random              SeqLab's seeded generator (mulberry32): seeds, batch positions
+  tfjs_uniform/normal the draws of TensorFlow.js's tf.randomUniform / tf.randomNormal with a seed
+                      (Alea, Marsaglia's polar method), which SeqLab initialises its weights with
+  generate_corpus     SeqLab's built-in text (its own paragraphs, then a small seeded grammar)
+  CharLM              Embedding -> one recurrent cell stepped by hand -> Linear, with SeqLab's
+                      initial weights for a seed (PyTorch's initialisation, SeqLab's draws)
+  scaled_norm         a norm that stays right for tiny gradients (scaled before squaring)
+"""
+import argparse
+import json
+import math
+import sys
+
+import torch
+from torch import nn
+
+
+# --- SeqLab's random numbers ---------------------------------------------------------------
+
+class Random:
+    """SeqLab's seeded generator (mulberry32, engine/core/random.ts), bit for bit."""
+    MASK = 0xFFFFFFFF
+
+    def __init__(self, seed):
+        self.state = seed & self.MASK
+
+    def next(self):
+        """Uniform in [0, 1)."""
+        m = self.MASK
+        self.state = (self.state + 0x6D2B79F5) & m
+        t = self.state
+        t = ((t ^ (t >> 15)) * (t | 1)) & m
+        t ^= (t + (((t ^ (t >> 7)) * (t | 61)) & m)) & m
+        return ((t ^ (t >> 14)) & m) / 4294967296
+
+    def int(self, n):
+        """An integer in [0, n)."""
+        return math.floor(self.next() * n)
+
+    def seed(self):
+        """A 31-bit seed for a TensorFlow.js random op, as SeqLab hands them out."""
+        return self.int(0x7FFFFFFF)
+
+    def normal(self):
+        """Box-Muller from two uniforms (SeqLab's float64 experiments)."""
+        return math.sqrt(-2 * math.log(1 - self.next())) * math.cos(2 * math.pi * self.next())
+
+
+def _mash():
+    n = 0xEFC8249D
+
+    def mash(data):
+        nonlocal n
+        for ch in str(data):
+            n += ord(ch)
+            h = 0.02519603282416938 * n
+            n = int(h) % 4294967296
+            h -= n
+            h *= n
+            n = int(h) % 4294967296
+            h -= n
+            n += h * 4294967296
+        return (int(n) % 4294967296) * 2.3283064365386963e-10
+    return mash
+
+
+class Alea:
+    """Baagoe's Alea, as the seedrandom package has it: TensorFlow.js's seeded generator."""
+
+    def __init__(self, seed):
+        mash = _mash()
+        self.c = 1
+        self.s0, self.s1, self.s2 = mash(" "), mash(" "), mash(" ")
+        self.s0 -= mash(seed)
+        if self.s0 < 0:
+            self.s0 += 1
+        self.s1 -= mash(seed)
+        if self.s1 < 0:
+            self.s1 += 1
+        self.s2 -= mash(seed)
+        if self.s2 < 0:
+            self.s2 += 1
+
+    def __call__(self):
+        t = 2091639 * self.s0 + self.c * 2.3283064365386963e-10
+        self.s0, self.s1 = self.s1, self.s2
+        self.c = int(t)
+        self.s2 = t - self.c
+        return self.s2
+
+
+def tfjs_uniform(shape, low, high, seed):
+    """tf.randomUniform(shape, low, high, 'float32', seed): the same numbers."""
+    draw = Alea(str(seed))
+    n = math.prod(shape)
+    return torch.tensor([low + (high - low) * draw() for _ in range(n)], dtype=torch.float32).reshape(shape)
+
+
+def tfjs_normal(shape, mean, std, seed):
+    """tf.randomNormal(shape, mean, std, 'float32', seed): Marsaglia's polar method on Alea, two values a draw."""
+    draw = Alea(str(seed))
+    n = math.prod(shape)
+    values = []
+    while len(values) < n:
+        while True:
+            v1, v2 = 2 * draw() - 1, 2 * draw() - 1
+            s = v1 * v1 + v2 * v2
+            if 0 < s < 1:
+                break
+        mul = math.sqrt(-2.0 * math.log(s) / s)
+        values += [mean + std * v1 * mul, mean + std * v2 * mul]
+    return torch.tensor(values[:n], dtype=torch.float32).reshape(shape)
+
+
+# --- SeqLab's built-in text -----------------------------------------------------------------
+
+DEMO_CORPUS = """A recurrent network reads a sequence one step at a time. At every step it takes the
+next character and its own state from the step before, and it returns a new state.
+The state is a vector of numbers: the memory of everything the network has read so far.
+A plain recurrent network computes its new state as tanh of a weighted sum of the input
+and the old state. Training it means sending the error back through every step, and at
+every step the gradient is multiplied by the same weights and by the slope of tanh.
+Over long spans the gradient shrinks towards zero, or grows without bound: the network
+forgets what it read long ago, or its training explodes. Clipping the gradient stops
+the explosion; it cannot bring back a gradient that has vanished.
+The long short-term memory cell adds a second state, the cell state, and three gates.
+The forget gate decides what to keep of the old cell state, the input gate decides what
+to write, and the output gate decides what to show. The cell state runs through time
+like a conveyor belt: it is only scaled by the forget gate and added to, so the gradient
+can travel along it for many steps. When the forget gate starts open, the belt carries
+the gradient further still.
+The gated recurrent unit does the same work with two gates: the reset gate decides how
+much of the old state feeds the new candidate, and the update gate mixes the candidate
+with the old state. It has fewer weights than the long short-term memory cell and often
+learns as well.
+A character model predicts the next character from the characters before it. It learns
+spelling first, then words, then the shape of sentences. Given a prompt, it continues
+the text one character at a time, each choice fed back as the next input.
+"""
+
+_SUBJECTS = [("the network", "s"), ("the cell", "s"), ("the forget gate", "s"), ("the input gate", "s"), ("the output gate", "s"),
+             ("the hidden state", "s"), ("the gradient", "s"), ("the model", "s"), ("a small LSTM", "s"), ("the update gate", "s"),
+             ("the gates", "p"), ("the weights", "p"), ("recurrent networks", "p"), ("long sequences", "p"), ("the errors", "p")]
+_VERBS = [("reads", "read"), ("keeps", "keep"), ("forgets", "forget"), ("learns", "learn"), ("carries", "carry"), ("scales", "scale"),
+          ("remembers", "remember"), ("predicts", "predict"), ("mixes", "mix"), ("passes", "pass"), ("writes", "write"), ("opens", "open")]
+_OBJECTS = ["the next character", "the old state", "a new candidate", "what it read long ago", "the signal", "every word of the prompt",
+            "the shape of a sentence", "the error back through time", "the memory of the text", "a little of the past"]
+_ADVERBIALS = ["at every step", "over many steps", "one character at a time", "while it trains", "when the gate is open",
+               "after a few hundred steps", "along the conveyor belt", "without clipping", "in the second layer", "as the loss falls"]
+_CONNECTIVES = ["and", "but", "so", "while", "because"]
+
+
+def _clause(rng):
+    subject, number = _SUBJECTS[rng.int(len(_SUBJECTS))]
+    singular, plural = _VERBS[rng.int(len(_VERBS))]
+    out = f"{subject} {singular if number == 's' else plural} {_OBJECTS[rng.int(len(_OBJECTS))]}"
+    if rng.next() < 0.6:
+        out += " " + _ADVERBIALS[rng.int(len(_ADVERBIALS))]
+    return out
+
+
+def _sentence(rng):
+    r = rng.next()
+    if r < 0.12:
+        step = (1 + rng.int(40)) * 50
+        s = f"at step {step} the loss is {3.5 * math.exp(-step / 900) + 1.2 + rng.next() * 0.1:.2f}"
+    elif r < 0.5:
+        s = f"{_clause(rng)}, {_CONNECTIVES[rng.int(len(_CONNECTIVES))]} {_clause(rng)}"
+    else:
+        s = _clause(rng)
+    return s[0].upper() + s[1:] + ("?" if rng.next() < 0.1 else ".")
+
+
+def generate_corpus(characters=120_000, seed=7):
+    """SeqLab's built-in text (engine/text/generatedCorpus.ts): its paragraphs, then generated ones."""
+    rng = Random(seed)
+    parts, length = [DEMO_CORPUS], len(DEMO_CORPUS)
+    while length < characters:
+        paragraph = " ".join(_sentence(rng) for _ in range(3 + rng.int(4))) + "\n\n"
+        parts.append(paragraph)
+        length += len(paragraph)
+    return "".join(parts)
+
+
+def corpus_ids(text):
+    """A character vocabulary (the distinct characters, sorted) and the text as ids."""
+    tokens = sorted(set(text))
+    index = {t: i for i, t in enumerate(tokens)}
+    return tokens, [index[ch] for ch in text]
+
+
+def random_windows(ids, batch, width, rng):
+    """`batch` windows of `width` ids at positions drawn from `rng`, as SeqLab draws them."""
+    rows = []
+    for _ in range(batch):
+        start = rng.int(len(ids) - width)
+        rows.append(ids[start:start + width])
+    return torch.tensor(rows, dtype=torch.long)
+
+
+# --- the model ------------------------------------------------------------------------------
+
+class SigmoidRNNCell(nn.Module):
+    """An Elman cell with the logistic sigmoid (torch.nn.RNNCell offers tanh and relu only)."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(hidden_size))
+        self.bias_hh = nn.Parameter(torch.empty(hidden_size))
+
+    def forward(self, x, h):
+        return torch.sigmoid(x @ self.weight_ih.t() + self.bias_ih + h @ self.weight_hh.t() + self.bias_hh)
+
+
+GATES = {"lstm": 4, "gru": 3, "rnn-tanh": 1, "rnn-relu": 1, "rnn-sigmoid": 1}
+
+
+class CharLM(nn.Module):
+    """SeqLab's character model with one recurrent layer, its cell stepped by hand (nn.LSTMCell,
+    nn.GRUCell, nn.RNNCell) so that every step's hidden state can be looked at.
+
+    The initial weights are SeqLab's for `seed`: PyTorch's initialisation (embedding N(0, 1),
+    every recurrent weight and the head U(-1/sqrt(hidden), 1/sqrt(hidden))), drawn in SeqLab's order
+    with its generators, so the same seed gives the same numbers in both."""
+
+    def __init__(self, cell, vocab_size, hidden_size, seed, embedding_size=32, forget_bias=None):
+        super().__init__()
+        self.cell_type, self.hidden_size = cell, hidden_size
+        self.embedding = nn.Embedding(vocab_size, embedding_size)
+        if cell == "lstm":
+            self.cell = nn.LSTMCell(embedding_size, hidden_size)
+        elif cell == "gru":
+            self.cell = nn.GRUCell(embedding_size, hidden_size)
+        elif cell in ("rnn-tanh", "rnn-relu"):
+            self.cell = nn.RNNCell(embedding_size, hidden_size, nonlinearity=cell[4:])
+        elif cell == "rnn-sigmoid":
+            self.cell = SigmoidRNNCell(embedding_size, hidden_size)
+        else:
+            raise ValueError(f"unknown cell {cell!r}")
+        self.head = nn.Linear(hidden_size, vocab_size)
+        rng = Random(seed)
+        bound = 1 / math.sqrt(hidden_size)
+        with torch.no_grad():
+            self.embedding.weight.copy_(tfjs_normal([vocab_size, embedding_size], 0, 1, rng.seed()))
+            cell_rng = Random(rng.seed())  # the recurrent layer draws from its own generator
+            G = GATES[cell]
+            for name, shape in [("weight_ih", (G * hidden_size, embedding_size)), ("weight_hh", (G * hidden_size, hidden_size)),
+                                ("bias_ih", (G * hidden_size,)), ("bias_hh", (G * hidden_size,))]:
+                getattr(self.cell, name).copy_(tfjs_uniform(list(shape), -bound, bound, cell_rng.seed()))
+            if forget_bias is not None:  # the forget gate's bias: its input part set, its recurrent part 0
+                self.cell.bias_ih[hidden_size:2 * hidden_size] = forget_bias
+                self.cell.bias_hh[hidden_size:2 * hidden_size] = 0
+            self.head.weight.copy_(tfjs_uniform([vocab_size, hidden_size], -bound, bound, rng.seed()))
+            self.head.bias.copy_(tfjs_uniform([vocab_size], -bound, bound, rng.seed()))
+
+    def forward(self, ids, on_hidden=None):
+        """ids (N, L) -> logits (L, N, V). `on_hidden(t, h)` may replace each step's hidden state."""
+        x = self.embedding(ids.t())  # (L, N, E), time first
+        N = ids.shape[0]
+        h = x.new_zeros(N, self.hidden_size)
+        c = x.new_zeros(N, self.hidden_size)
+        outputs = []
+        for t in range(x.shape[0]):
+            if self.cell_type == "lstm":
+                h, c = self.cell(x[t], (h, c))
+            else:
+                h = self.cell(x[t], h)
+            if on_hidden is not None:
+                h = on_hidden(t, h)
+            outputs.append(h)
+        return self.head(torch.stack(outputs))
+
+    def loss(self, windows):
+        """Mean cross-entropy (nats per character) of each next character of the windows."""
+        logits = self(windows[:, :-1])
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].t().reshape(-1))
+
+
+# --- measuring and printing -----------------------------------------------------------------
+
+def scaled_norm(g):
+    """||g||, scaled by its largest entry before squaring: torch.norm squares as it is, so in
+    float32 it reads 0 for any gradient below about 1e-22, which would look like vanishing."""
+    m = g.abs().max()
+    return 0.0 if m == 0 else (m * torch.linalg.norm(g / m)).item()
+
+
+def decay_per_step(norms, max_distance=None):
+    """exp of the least-squares slope of log(norm) against distance (finite, positive norms only)."""
+    last = len(norms) - 1 if max_distance is None else max_distance
+    points = [(d, math.log(v)) for d, v in enumerate(norms[:last + 1]) if v > 0 and math.isfinite(v)]
+    if len(points) < 2:
+        return float("nan")
+    mx = sum(d for d, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    num = sum((d - mx) * (y - my) for d, y in points)
+    den = sum((d - mx) ** 2 for d, _ in points)
+    return math.exp(num / den)
+
+
+def sig3(v):
+    """Three significant digits, as SeqLab writes its numbers."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e5:
+        return f"{float(f'{v:.3g}'):,.10f}".rstrip("0").rstrip(".")
+    return f"{v:.2e}".replace("e+", "e").replace("e-0", "e-").replace("e0", "e")
+
+
+def geometric_mean_range(values):
+    """"mean (lowest–highest)" on a log scale, as SeqLab's tables say it."""
+    positive = [v for v in values if v > 0 and math.isfinite(v)]
+    if not positive:
+        return "0" if any(v == 0 for v in values) else "–"
+    lo, hi = min(positive), max(positive)
+    if lo == hi:
+        return sig3(lo)
+    return f"{sig3(math.exp(sum(math.log(v) for v in positive) / len(positive)))} ({sig3(lo)}–{sig3(hi)})"
+
+
+def print_table(rows):
+    """A table as columns of text: the first row names them."""
+    widths = [max(len(str(row[k])) for row in rows) for k in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def settings_parser(description, settings, hints, exported):
+    """An argparse parser with one option per setting (lists as comma-separated values). Each
+    option's type is the setting's in SETTINGS; its default, the value SeqLab exported."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for key, declared in settings.items():
+        flag = "--" + "".join("-" + ch.lower() if ch.isupper() else ch for ch in key)
+        default = exported.get(key, declared)
+        if isinstance(declared, list):
+            parser.add_argument(flag, dest=key, metavar="A,B", default=",".join(map(str, default)), help=hints.get(key, "") + " (comma-separated)")
+        else:
+            kind = type(declared)
+            parser.add_argument(flag, dest=key, metavar={int: "N", float: "X"}.get(kind, "NAME"), type=kind, default=kind(default), help=hints.get(key, ""))
+    parser.add_argument("--json", action="store_true", help="print every seed's numbers as one JSON object instead of the table")
+    return parser
+
+
+def parse_settings(parser, settings, argv=None):
+    """The settings from the command line, and whether --json was given."""
+    args = vars(parser.parse_args(argv))
+    as_json = args.pop("json")
+    for key, declared in settings.items():
+        if isinstance(declared, list):
+            args[key] = [v.strip() for v in args[key].split(",") if v.strip()]
+    return args, as_json
