@@ -112,7 +112,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       table: [[tr('cell', '单元'), tr('parameters', '参数个数'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('best validation loss (mean over seeds)', '最佳验证损失（种子平均）'), tr('seconds (mean over seeds)', '秒（种子平均）')],
         ...groups.map(([name]) => [name, result.parameters[name].toLocaleString('en'), finalText.get(name)!, sig3(result.bestValLoss[name]), sig3(result.seconds[name])])],
       headline: groups.map(([name]) => tr(`${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${meanPart(finalText.get(name)!)} in ${sig3(result.seconds[name])} s`, `${name}：${result.parameters[name].toLocaleString('en')} 个参数，${sig3(result.seconds[name])} 秒后验证损失 ${meanPart(finalText.get(name)!)}`)).join(tr('; ', '；'))
-        + tr(` (means of ${seeds.length} seeds; the GRU ended lower in ${ofSeeds(tr, gruBetter, bothRan.length)}).`, `（${seeds.length} 个种子的平均；GRU 最终更低：${ofSeeds(tr, gruBetter, bothRan.length)}）。`),
+        + tr(` (${seeds.length === 1 ? 'one seed' : `means of ${seeds.length} seeds`}; the GRU ended lower in ${ofSeeds(tr, gruBetter, bothRan.length)}).`, `（${seeds.length === 1 ? '一个种子' : `${seeds.length} 个种子的平均`}；GRU 最终更低：${ofSeeds(tr, gruBetter, bothRan.length)}）。`),
     };
   },
 };

@@ -177,7 +177,7 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
       table: [[tr('cell', '单元'), tr('decay per step, at initialisation (mean over seeds)', '每步衰减，初始化时（种子平均）'), tr(`decay per step, after ${c.trainSteps} steps`, `每步衰减，训练 ${c.trainSteps} 步后`),
         tr(`norm at d = 10, at initialisation: ${geo}`, `d = 10 处的范数，初始化时：${geo}`), tr(`norm at d = ${d30}, at initialisation: ${geo}`, `d = ${d30} 处的范数，初始化时：${geo}`)],
       ...c.cells.map((n) => [n, result.decayPerStep[n], result.decayPerStepTrained[n], normAt(n, Math.min(10, c.seqLen - 1), (r) => r.gradNorm), normAt(n, d30, (r) => r.gradNorm)])],
-      headline: tr(`Gradient norm ${d30} steps back, at initialisation (geometric mean of ${seeds.length} seed${seeds.length === 1 ? '' : 's'}): `, `往回 ${d30} 步的梯度范数，初始化时（${seeds.length} 个种子的几何平均）：`)
+      headline: tr(`Gradient norm ${d30} steps back, at initialisation (${seeds.length === 1 ? 'one seed' : `geometric mean of ${seeds.length} seeds`}): `, `往回 ${d30} 步的梯度范数，初始化时（${seeds.length === 1 ? '一个种子' : `${seeds.length} 个种子的几何平均`}）：`)
         + c.cells.map((n) => `${n} ${headlineNumber(n)}`).join(tr(', ', '，')) + (claims.length ? tr(`; ${claims.join('; ')}.`, `；${claims.join('；')}。`) : tr('.', '。')),
     };
   },

@@ -14,6 +14,8 @@ import { findExperiment } from '../experiments';
 export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
   'vanishing-gradients': 'vanishing_gradients.py',
   'gradient-flow': 'gradient_flow.py',
+  'exploding-gradients': 'exploding_gradients.py',
+  'lstm-vs-gru': 'lstm_vs_gru.py',
 };
 
 const COMMON = 'seqlab_common.py';

@@ -7,14 +7,17 @@ PyTorch; kept here once, in SeqLab's source (engine/export/scripts/seqlab_common
   tfjs_uniform/normal the draws of TensorFlow.js's tf.randomUniform / tf.randomNormal with a seed
                       (Alea, Marsaglia's polar method), which SeqLab initialises its weights with
   generate_corpus     SeqLab's built-in text (its own paragraphs, then a small seeded grammar)
-  CharLM              Embedding -> one recurrent cell stepped by hand -> Linear, with SeqLab's
-                      initial weights for a seed (PyTorch's initialisation, SeqLab's draws)
+  CharLM              Embedding -> nn.LSTM / GRU / RNN (or stepped by hand) -> Linear, with
+                      SeqLab's initial weights for a seed (PyTorch's initialisation, SeqLab's draws)
+  train_run           SeqLab's training loop (seqlab train): its vocabulary, validation split,
+                      batches, optimisers, clipping and stopping rules
   scaled_norm         a norm that stays right for tiny gradients (scaled before squaring)
 """
 import argparse
 import json
 import math
 import sys
+import unicodedata
 
 import torch
 from torch import nn
@@ -205,82 +208,230 @@ def random_windows(ids, batch, width, rng):
 
 # --- the model ------------------------------------------------------------------------------
 
-class SigmoidRNNCell(nn.Module):
-    """An Elman cell with the logistic sigmoid (torch.nn.RNNCell offers tanh and relu only)."""
-
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
-        self.bias_ih = nn.Parameter(torch.empty(hidden_size))
-        self.bias_hh = nn.Parameter(torch.empty(hidden_size))
-
-    def forward(self, x, h):
-        return torch.sigmoid(x @ self.weight_ih.t() + self.bias_ih + h @ self.weight_hh.t() + self.bias_hh)
-
-
 GATES = {"lstm": 4, "gru": 3, "rnn-tanh": 1, "rnn-relu": 1, "rnn-sigmoid": 1}
 
 
 class CharLM(nn.Module):
-    """SeqLab's character model with one recurrent layer, its cell stepped by hand (nn.LSTMCell,
-    nn.GRUCell, nn.RNNCell) so that every step's hidden state can be looked at.
+    """SeqLab's character model: Embedding -> `num_layers` recurrent layers -> Linear, with SeqLab's
+    parameter names (embedding.weight, rnn.weight_ih_l0, ..., head.weight, head.bias).
 
-    The initial weights are SeqLab's for `seed`: PyTorch's initialisation (embedding N(0, 1),
-    every recurrent weight and the head U(-1/sqrt(hidden), 1/sqrt(hidden))), drawn in SeqLab's order
-    with its generators, so the same seed gives the same numbers in both."""
+    The recurrent layers are torch.nn.LSTM, GRU or RNN (the sigmoid RNN, which torch.nn lacks,
+    is written out). `forward(ids, on_hidden=...)` steps them by hand instead, with PyTorch's
+    equations (the chapter's loop over time), so that every step's hidden state can be reached.
 
-    def __init__(self, cell, vocab_size, hidden_size, seed, embedding_size=32, forget_bias=None):
+    The initial weights are SeqLab's for `seed`: PyTorch's initialisation (embedding N(0, 1), every
+    recurrent weight and the head U(-1/sqrt(hidden), 1/sqrt(hidden))), drawn in SeqLab's order with
+    its generators, so the same seed gives the same numbers in both."""
+
+    def __init__(self, cell, vocab_size, hidden_size, seed, embedding_size=32, num_layers=1, forget_bias=None):
         super().__init__()
-        self.cell_type, self.hidden_size = cell, hidden_size
+        if cell not in GATES:
+            raise ValueError(f"unknown cell {cell!r}")
+        self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         if cell == "lstm":
-            self.cell = nn.LSTMCell(embedding_size, hidden_size)
+            self.rnn = nn.LSTM(embedding_size, hidden_size, num_layers)
         elif cell == "gru":
-            self.cell = nn.GRUCell(embedding_size, hidden_size)
+            self.rnn = nn.GRU(embedding_size, hidden_size, num_layers)
         elif cell in ("rnn-tanh", "rnn-relu"):
-            self.cell = nn.RNNCell(embedding_size, hidden_size, nonlinearity=cell[4:])
-        elif cell == "rnn-sigmoid":
-            self.cell = SigmoidRNNCell(embedding_size, hidden_size)
+            self.rnn = nn.RNN(embedding_size, hidden_size, num_layers, nonlinearity=cell[4:])
         else:
-            raise ValueError(f"unknown cell {cell!r}")
+            self.rnn = nn.Module()  # the sigmoid RNN: parameters only, always stepped by hand
+            G = GATES[cell]
+            for k in range(num_layers):
+                size_in = embedding_size if k == 0 else hidden_size
+                for name, shape in [("weight_ih", (G * hidden_size, size_in)), ("weight_hh", (G * hidden_size, hidden_size)),
+                                    ("bias_ih", (G * hidden_size,)), ("bias_hh", (G * hidden_size,))]:
+                    self.rnn.register_parameter(f"{name}_l{k}", nn.Parameter(torch.empty(shape)))
         self.head = nn.Linear(hidden_size, vocab_size)
         rng = Random(seed)
         bound = 1 / math.sqrt(hidden_size)
         with torch.no_grad():
             self.embedding.weight.copy_(tfjs_normal([vocab_size, embedding_size], 0, 1, rng.seed()))
-            cell_rng = Random(rng.seed())  # the recurrent layer draws from its own generator
-            G = GATES[cell]
-            for name, shape in [("weight_ih", (G * hidden_size, embedding_size)), ("weight_hh", (G * hidden_size, hidden_size)),
-                                ("bias_ih", (G * hidden_size,)), ("bias_hh", (G * hidden_size,))]:
-                getattr(self.cell, name).copy_(tfjs_uniform(list(shape), -bound, bound, cell_rng.seed()))
-            if forget_bias is not None:  # the forget gate's bias: its input part set, its recurrent part 0
-                self.cell.bias_ih[hidden_size:2 * hidden_size] = forget_bias
-                self.cell.bias_hh[hidden_size:2 * hidden_size] = 0
+            layer_rng = Random(rng.seed())  # the recurrent layers draw from their own generator, layer by layer
+            for k in range(num_layers):
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    p = getattr(self.rnn, f"{name}_l{k}")
+                    p.copy_(tfjs_uniform(list(p.shape), -bound, bound, layer_rng.seed()))
+                if forget_bias is not None:  # every layer's forget gate: its input bias set, its recurrent bias 0
+                    getattr(self.rnn, f"bias_ih_l{k}")[hidden_size:2 * hidden_size] = forget_bias
+                    getattr(self.rnn, f"bias_hh_l{k}")[hidden_size:2 * hidden_size] = 0
             self.head.weight.copy_(tfjs_uniform([vocab_size, hidden_size], -bound, bound, rng.seed()))
             self.head.bias.copy_(tfjs_uniform([vocab_size], -bound, bound, rng.seed()))
 
+    def step(self, k, x, h, c):
+        """One time step of layer k, PyTorch's equations: returns (h, c) (c only for the LSTM)."""
+        w_ih, w_hh = getattr(self.rnn, f"weight_ih_l{k}"), getattr(self.rnn, f"weight_hh_l{k}")
+        a_in = x @ w_ih.t() + getattr(self.rnn, f"bias_ih_l{k}")
+        a_rec = h @ w_hh.t() + getattr(self.rnn, f"bias_hh_l{k}")
+        if self.cell == "lstm":
+            i, f, g, o = (a_in + a_rec).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            return torch.sigmoid(o) * torch.tanh(c), c
+        if self.cell == "gru":
+            r_in, z_in, n_in = a_in.chunk(3, dim=1)
+            r_rec, z_rec, n_rec = a_rec.chunk(3, dim=1)
+            r, z = torch.sigmoid(r_in + r_rec), torch.sigmoid(z_in + z_rec)
+            n = torch.tanh(n_in + r * n_rec)
+            return (1 - z) * n + z * h, c
+        act = {"rnn-tanh": torch.tanh, "rnn-relu": torch.relu, "rnn-sigmoid": torch.sigmoid}[self.cell]
+        return act(a_in + a_rec), c
+
     def forward(self, ids, on_hidden=None):
-        """ids (N, L) -> logits (L, N, V). `on_hidden(t, h)` may replace each step's hidden state."""
-        x = self.embedding(ids.t())  # (L, N, E), time first
+        """ids (N, L) -> logits (L, N, V). With `on_hidden(k, t, h)`, the layers are stepped by hand
+        and each step's hidden state of layer k is replaced by what it returns."""
+        x = self.embedding(ids.t())  # (L, N, E), time first as in nn.LSTM
+        if on_hidden is None and self.cell != "rnn-sigmoid":
+            out, _ = self.rnn(x)
+            return self.head(out)
         N = ids.shape[0]
-        h = x.new_zeros(N, self.hidden_size)
-        c = x.new_zeros(N, self.hidden_size)
-        outputs = []
-        for t in range(x.shape[0]):
-            if self.cell_type == "lstm":
-                h, c = self.cell(x[t], (h, c))
-            else:
-                h = self.cell(x[t], h)
-            if on_hidden is not None:
-                h = on_hidden(t, h)
-            outputs.append(h)
-        return self.head(torch.stack(outputs))
+        for k in range(self.num_layers):
+            h = x.new_zeros(N, self.hidden_size)
+            c = x.new_zeros(N, self.hidden_size)
+            outputs = []
+            for t in range(x.shape[0]):
+                h, c = self.step(k, x[t], h, c)
+                if on_hidden is not None:
+                    h = on_hidden(k, t, h)
+                outputs.append(h)
+            x = torch.stack(outputs)  # only h goes up a layer, never c
+        return self.head(x)
 
     def loss(self, windows):
         """Mean cross-entropy (nats per character) of each next character of the windows."""
         logits = self(windows[:, :-1])
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].t().reshape(-1))
+
+
+# --- SeqLab's training loop -------------------------------------------------------------------
+
+UNKNOWN_TOKEN = "\ufffd"
+TRAIN_DEFAULTS = {"layers": 1, "embed": 32, "seqLen": 64, "batch": 32, "valFraction": 0.1, "optimizer": "adam", "lr": 3e-3,
+                  "momentum": 0.9, "clipNorm": 5.0, "steps": 100, "evalInterval": 25, "evalWindows": 64, "patience": 8,
+                  "vocabMax": None, "forgetBias": None, "seed": 1234}
+
+
+def vocabulary_of(text, vocab_max=None):
+    """SeqLab's character vocabulary (Vocabulary.fromText): every distinct character, sorted; or,
+    capped at `vocab_max`, the unknown token first and the vocab_max - 1 most frequent. Returns
+    (tokens, capped)."""
+    counts = {}
+    for ch in unicodedata.normalize("NFC", text):
+        counts[ch] = counts.get(ch, 0) + 1
+    utf16 = lambda ch: ch.encode("utf-16-be")  # JavaScript sorts strings by UTF-16 code units
+    cap = vocab_max if vocab_max is not None else 8000
+    if len(counts) <= cap:
+        return sorted(counts, key=utf16), False
+    if vocab_max is None:
+        raise SystemExit(f"the text has {len(counts)} distinct characters: pass a vocabulary cap (SeqLab would choose bytes here)")
+    by_frequency = sorted(counts, key=lambda ch: (-counts[ch], utf16(ch)))
+    return [UNKNOWN_TOKEN] + sorted(by_frequency[:cap - 1], key=utf16), True
+
+
+def encode(text, tokens, capped):
+    """Ids of the text: unknown characters become the unknown token (capped) or are skipped."""
+    index = {t: i for i, t in enumerate(tokens)}
+    ids = []
+    for ch in unicodedata.normalize("NFC", text):
+        i = index.get(ch)
+        if i is not None:
+            ids.append(i)
+        elif capped:
+            ids.append(0)
+    return ids
+
+
+def validation_windows(ids, seq_len, count):
+    """SeqLab's fixed validation windows: at most `count`, spread evenly, each seq_len + 1 long."""
+    width = seq_len + 1
+    n = max(1, min(count, (len(ids) - 1) // seq_len))
+    stride = max(seq_len, (len(ids) - width) // max(1, n - 1))
+    return torch.tensor([ids[min(r * stride, len(ids) - width):][:width] for r in range(n)], dtype=torch.long)
+
+
+@torch.no_grad()
+def evaluate(model, windows, chunk):
+    """The mean loss over the windows, `chunk` at a time."""
+    was = model.training
+    model.eval()
+    total = sum(model.loss(windows[s:s + chunk]).item() * len(windows[s:s + chunk]) for s in range(0, len(windows), chunk))
+    model.train(was)
+    return total / len(windows)
+
+
+def clip_gradients(parameters, clip_norm):
+    """SeqLab's clipping, which is torch.nn.utils.clip_grad_norm_'s rule (scale by min(1, clip /
+    (norm + 1e-6))) with the norm scaled before squaring: clip_grad_norm_ squares in float32 and
+    reads inf for a gradient norm above about 1e19, which an exploding run reaches. Returns the
+    norm before clipping."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    norm = scaled_norm(torch.cat([g.reshape(-1) for g in grads]))
+    if clip_norm > 0 and math.isfinite(norm):
+        coef = min(1.0, clip_norm / (norm + 1e-6))
+        for g in grads:
+            g.mul_(coef)
+    return norm
+
+
+def train_run(text, settings, prepare=None):
+    """One run of SeqLab's training loop (engine/train/trainer.ts) on `text`: the same vocabulary,
+    validation split and windows, model, batches (drawn from Random(seed)), optimiser, clipping,
+    validation passes and stopping rules (a non-finite loss; `patience` passes without a better
+    validation loss). `prepare(model)` may change the initial weights. Returns every step's
+    training loss and gradient norm, and the validation losses."""
+    c = {**TRAIN_DEFAULTS, **settings}
+    tokens, capped = vocabulary_of(text, c["vocabMax"])
+    ids = encode(text, tokens, capped)
+    width = c["seqLen"] + 1
+    val_length = max(width, round(len(ids) * c["valFraction"]))
+    if len(ids) - val_length < width:
+        raise SystemExit(f"the text has {len(ids)} tokens: too short for windows of {width} and a validation part")
+    train_ids = torch.tensor(ids[:len(ids) - val_length], dtype=torch.long)
+    val_windows = validation_windows(ids[len(ids) - val_length:], c["seqLen"], c["evalWindows"])
+    model = CharLM(c["cell"], len(tokens), c["hidden"], c["seed"], embedding_size=c["embed"], num_layers=c["layers"], forget_bias=c["forgetBias"])
+    if prepare:
+        with torch.no_grad():
+            prepare(model)
+    if c["optimizer"] == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=c["lr"])
+    elif c["optimizer"] == "sgd":
+        optimizer = torch.optim.SGD(model.parameters(), lr=c["lr"], momentum=c["momentum"])
+    elif c["optimizer"] == "rmsprop":
+        optimizer = torch.optim.RMSprop(model.parameters(), lr=c["lr"], alpha=0.99, eps=1e-8)
+    else:
+        optimizer = torch.optim.Adagrad(model.parameters(), lr=c["lr"], eps=1e-10)
+    rng = Random(c["seed"])
+    run = {"steps": [], "trainLoss": [], "gradNorm": [], "valSteps": [], "valLoss": [], "reason": "completed",
+           "parameters": sum(p.numel() for p in model.parameters())}
+    run["initialValLoss"] = evaluate(model, val_windows, c["batch"])
+    best, without_best = None, 0
+    for step in range(1, c["steps"] + 1):
+        starts = [rng.int(len(train_ids) - width + 1) for _ in range(c["batch"])]
+        batch = torch.stack([train_ids[s:s + width] for s in starts])
+        optimizer.zero_grad()
+        loss = model.loss(batch)
+        loss.backward()
+        grad_norm = clip_gradients(list(model.parameters()), c["clipNorm"])
+        optimizer.step()
+        if not (math.isfinite(loss.item()) and math.isfinite(grad_norm)):
+            run["reason"], run["divergedAtStep"] = "diverged", step
+            break
+        run["steps"].append(step)
+        run["trainLoss"].append(loss.item())
+        run["gradNorm"].append(grad_norm)
+        if step % c["evalInterval"] == 0 or step == c["steps"]:
+            val = evaluate(model, val_windows, c["batch"])
+            run["valSteps"].append(step)
+            run["valLoss"].append(val)
+            if best is None or val < best:
+                best, without_best = val, 0
+            else:
+                without_best += 1
+                if c["patience"] > 0 and without_best >= c["patience"]:
+                    run["reason"] = "plateau"
+                    break
+    run["bestValLoss"] = best
+    return run
 
 
 # --- measuring and printing -----------------------------------------------------------------
@@ -355,7 +506,7 @@ def settings_parser(description, settings, hints, exported):
 
 
 def parse_settings(parser, settings, argv=None):
-    """The settings from the command line, and whether --json was given."""
+    """The settings from the command line (and any option the script added), and whether --json was given."""
     args = vars(parser.parse_args(argv))
     as_json = args.pop("json")
     for key, declared in settings.items():

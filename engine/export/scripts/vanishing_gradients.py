@@ -34,7 +34,7 @@ def gradient_norms(model, inputs, last_targets):
     """||d loss / d h_t|| for every step t, as a list indexed by distance back from the last step."""
     L = inputs.shape[1]
     zeros = [torch.zeros(inputs.shape[0], model.hidden_size, requires_grad=True) for _ in range(L)]
-    logits = model(inputs, on_hidden=lambda t, h: h + zeros[t])
+    logits = model(inputs, on_hidden=lambda k, t, h: h + zeros[t])
     loss = nn.functional.cross_entropy(logits[-1], last_targets)
     grads = torch.autograd.grad(loss, zeros)
     return [scaled_norm(g) for g in reversed(grads)]
