@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { LANGS, langOf, translator, type Tr } from '../engine/core/lang';
 import type { ChapterResults } from '../engine/chapter/claims';
+import { hasTorchScript } from '../engine/export/experimentScript';
 import { cacheKey, chapterFigures, chapterRun, chapterRuns, chapterSummary, folderCache, judgeClaims, keptRun, runLabel, verdictWord, type ChapterRun, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
 import type { ExperimentMessage } from '../webview/protocol';
@@ -93,7 +94,7 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
         name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: chapterFigures(claims, runs, lang), result: { claims },
         verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
-        rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label }))),
+        rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label, torchScript: hasTorchScript(r.experiment) }))),
       },
     });
     log.info(`chapter: ${headline}`);

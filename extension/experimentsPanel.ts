@@ -13,6 +13,7 @@ import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type
 import { EngineError } from '../engine/worker/client';
 import { chapterFigureFiles, claimsMarkdown, figureFolderFor, type CheckedClaim } from '../engine/chapter/judge';
 import { changedSettings, cliCommand, settingsNote, type SettingField } from '../engine/experiments/settingFields';
+import { experimentScriptText, hasTorchScript } from '../engine/export/experimentScript';
 import type { EngineHost } from './engineHost';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -69,6 +70,8 @@ export class ExperimentsPanel {
         // What the playground drew in the panel: exports and a reload use it, as for a run's result.
         if (this.form?.name === 'gradient-flow' && m.message.output) this.form = { ...this.form, values: m.message.output.config as Record<string, unknown> };
         this.post(m.message, undefined, { echo: false });
+      } else if (m.type === 'openTorchScript') {
+        await vscode.commands.executeCommand('seqlab.openTorchScript', { name: m.name, config: m.config });
       } else if (m.type === 'copyExperimentCommand') {
         const fields = this.form?.name === m.name ? this.form.fields : [];
         const command = cliCommand(m.name, changedSettings(fields, m.config));
@@ -157,6 +160,27 @@ export class ExperimentsPanel {
 }
 
 /**
+ * "Open as PyTorch Script": the experiment with these settings as an untitled Python document
+ * (nothing is written until the student saves it, where they choose). A setting the script
+ * cannot take is said, and nothing opens.
+ */
+export async function openTorchScript(engine: EngineHost, name: string, config: Record<string, unknown>, log: vscode.LogOutputChannel): Promise<vscode.TextEditor | undefined> {
+  let content: string;
+  try {
+    // The settings over the experiment's defaults (the form and the chapter's runs send settings the schema accepted).
+    const defaults = (await engine.listExperiments(langOf(vscode.env.language))).find((e) => e.name === name)?.defaults as Record<string, unknown> | undefined;
+    if (!defaults) throw new Error(`no experiment named "${name}"`);
+    content = experimentScriptText(name, { ...defaults, ...config });
+  } catch (err) {
+    void vscode.window.showErrorMessage(t('SeqLab could not write {0} as a PyTorch script: {1}', name, (err as Error).message));
+    return undefined;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: 'python', content });
+  log.info(`opened ${name} as a PyTorch script (${content.length} characters)`);
+  return vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Active });
+}
+
+/**
  * The palette command: pick an experiment, and its settings form opens in the panel (Run
  * there runs it). With a preset (the walkthrough's links, the tests, the panel's Run) it runs
  * at once with the preset's settings over the defaults.
@@ -171,7 +195,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   let config: Record<string, unknown> = { ...(picked.defaults as Record<string, unknown>), ...preset?.config };
   if (!preset) {
     const panel = ExperimentsPanel.show(extensionUri, log);
-    panel.showForm({ type: 'experimentForm', name: picked.name, title: picked.title, description: picked.description, fields: picked.form, values: config });
+    panel.showForm({ type: 'experimentForm', name: picked.name, title: picked.title, description: picked.description, fields: picked.form, values: config, torchScript: hasTorchScript(picked.name) });
     panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, progress: { fraction: 0, message: t('Change the settings above if you like, then press Run.') } });
     return undefined;
   }

@@ -79,11 +79,13 @@ function drawForm(m: ExperimentFormMessage): void {
   });
   const copy = el('vscode-button', { id: 'copy-cli', secondary: '' }, strings.copyCli ?? 'Copy as CLI command');
   copy.addEventListener('click', () => form && api.postMessage({ type: 'copyExperimentCommand', name: form.name, config: form.values }));
+  const torch = el('vscode-button', { id: 'open-torch-script', secondary: '', title: strings.openTorchScriptHint ?? '' }, strings.openTorchScript ?? 'Open as PyTorch Script');
+  torch.addEventListener('click', () => form && !problems.size && api.postMessage({ type: 'openTorchScript', name: form.name, config: form.values }));
   const box = el('vscode-collapsible', { id: 'settings-box', title: (strings.experimentSettings ?? 'Settings of {0}').replace('{0}', m.name), open: '' },
     el('p', { class: 'form-help' }, strings.settingsHelp ?? ''),
     el('div', { class: 'settings-grid' }, ...groups),
     el('p', { id: 'changed-line', class: 'label' }),
-    el('div', { class: 'controls' }, run, reset, copy),
+    el('div', { class: 'controls' }, run, reset, copy, ...(m.torchScript ? [torch] : [])),
     ...(m.name === PLAYGROUND ? [playgroundControls()] : []));
   formHost.replaceChildren(box);
   // The playground's layout: the settings beside the figures, which stay in view while a slider moves.
@@ -561,7 +563,11 @@ function render(m: ExperimentMessage): void {
       if (runs && i > 0) tr.append(el('td', {}, ...(runs[i - 1] ?? []).map((r) => {
         const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.label ?? r.name));
         b.addEventListener('click', () => api.postMessage({ type: 'runExperiment', name: r.name, config: r.config }));
-        return b;
+        if (!r.torchScript) return b;
+        // The same run as a standalone PyTorch script, with the check's settings as its defaults.
+        const script = el('vscode-button', { secondary: '', class: 'row-torch', 'data-experiment': r.name, title: strings.openTorchScriptHint ?? '' }, strings.torchScriptNamed ?? 'PyTorch script');
+        script.addEventListener('click', () => api.postMessage({ type: 'openTorchScript', name: r.name, config: r.config }));
+        return el('span', { class: 'row-run-pair' }, b, script);
       })));
       else if (runs && i === 0) tr.append(el('th', {}, ''));
       table.append(tr);

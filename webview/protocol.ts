@@ -90,7 +90,7 @@ export interface ExperimentMessage {
   output?: {
     name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown;
     /** Per row of `table` after its header: experiments a button in the row runs with these settings (the chapter's claims). */
-    rowRuns?: Array<Array<{ name: string; config: Record<string, unknown>; label?: string }>>;
+    rowRuns?: Array<Array<{ name: string; config: Record<string, unknown>; label?: string; torchScript?: boolean }>>;
     /** The chapter's page: each row's verdict, which colours the cell in `column` (the words are the table's, in the user's language). */
     verdicts?: { column: number; rows: Verdict[] };
   };
@@ -99,7 +99,8 @@ export interface ExperimentMessage {
  * Experiments panel: the picked experiment's settings as a form (from its schema), filled
  * with `values`; Run sends them back (`runExperiment`). Sent when an experiment is picked.
  */
-export interface ExperimentFormMessage { type: 'experimentForm'; name: string; title: string; description: string; fields: SettingField[]; values: Record<string, unknown> }
+/** `torchScript`: the experiment has a PyTorch script ("Open as PyTorch Script" is offered). */
+export interface ExperimentFormMessage { type: 'experimentForm'; name: string; title: string; description: string; fields: SettingField[]; values: Record<string, unknown>; torchScript?: boolean }
 /**
  * Inspector: connectivity of the probed text (asked for with `wantConnectivity` when the
  * student picks it: it costs seconds). Row t is the prediction read at character t (of
@@ -135,8 +136,8 @@ export interface RestoreMessage { type: 'restore'; text: string; title: string }
 export interface ExportMessage { type: 'export'; format: 'json' | 'csv' | 'png' | 'svg' | 'md'; figureId?: string; data?: string }
 /** The run's settings were unfolded: the host now looks for what only the form shows (the PyTorch found, a few seconds of a Python's time). */
 export interface FormOpenedMessage { type: 'formOpened' }
-/** Experiments panel: Run pressed with these settings, or "Copy as CLI command". */
-export interface RunExperimentMessage { type: 'runExperiment' | 'copyExperimentCommand'; name: string; config: Record<string, unknown> }
+/** Experiments panel: Run pressed with these settings, "Copy as CLI command", or "Open as PyTorch Script" (the experiment as a Python file). */
+export interface RunExperimentMessage { type: 'runExperiment' | 'copyExperimentCommand' | 'openTorchScript'; name: string; config: Record<string, unknown> }
 /** Inspector: the student picked "what drove each character": compute connectivity for the text shown (`request` comes back with it). */
 export interface WantConnectivityMessage { type: 'wantConnectivity'; request: number }
 /**
@@ -169,6 +170,7 @@ export function isFromWebview(v: unknown): v is FromWebview {
       return ['json', 'csv', 'png', 'svg', 'md'].includes(v.format as string) && (v.data === undefined || typeof v.data === 'string');
     case 'runExperiment':
     case 'copyExperimentCommand':
+    case 'openTorchScript':
       return typeof v.name === 'string' && isObject(v.config) && !Array.isArray(v.config);
     default:
       return false;

@@ -5,12 +5,11 @@ import { initBackend, type BackendName } from '../core/backend';
 import { inLang, langFromEnv, LANGS, type Lang } from '../core/lang';
 import { readRegularFile } from '../io/files';
 import { terminalSafe } from '../io/safeText';
-import { EXPERIMENTS, findExperiment, runExperiment } from '../experiments';
+import { EXPERIMENTS, experimentScript, findExperiment, runExperiment } from '../experiments';
 import { sig3 } from '../experiments/format';
 import type { ExperimentOutput } from '../experiments/types';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, workerCount } from './options';
-import { experimentScript } from '../export/experimentScript';
 import { writeNewFile } from '../io/files';
 
 interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; exportTorch?: string; workers?: number; backend?: BackendName; lang: Lang }

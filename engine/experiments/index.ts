@@ -11,6 +11,7 @@ import { translator, type Lang } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput, Figure } from './types';
 import { vanishingGradients } from './vanishingGradients';
 import { gradientFlow } from './gradientFlow';
+import { experimentScriptText, hasTorchScript, noScriptMessage } from '../export/experimentScript';
 
 export const EXPERIMENTS: Experiment[] = [
   vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak, gradientFlow,
@@ -20,6 +21,18 @@ export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);
   if (!e) throw new Error(`no experiment named "${name}"; the experiments are: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
   return e;
+}
+
+/**
+ * The experiment as a standalone PyTorch script, `config` (checked, defaults filled) as its
+ * options' defaults: `seqlab experiment NAME --export-torch FILE`.
+ */
+export function experimentScript(name: string, config: unknown = {}): string {
+  const e = findExperiment(name); // an unknown name says so, with the list
+  if (!hasTorchScript(name)) throw new Error(noScriptMessage(name));
+  const parsed = e.schema.safeParse(config);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; '));
+  return experimentScriptText(name, parsed.data as Record<string, unknown>);
 }
 
 /** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */

@@ -4,11 +4,12 @@
  * (engine/export/scripts, copied to dist/experiment-scripts by the build); what they share
  * (SeqLab's generators, its built-in text, its models' initial weights) is kept once in
  * seqlab_common.py and written into each script here, so the file needs nothing but PyTorch.
- * The settings the user chose become the defaults of the script's options.
+ * The settings the user chose become the defaults of the script's options. No TensorFlow.js
+ * and no experiment here (the extension host uses it): the settings come checked, by
+ * `experimentScript` in engine/experiments (the command line) or by the panel's form.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findExperiment } from '../experiments';
 
 /** The experiments with a PyTorch script, and its file. */
 export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
@@ -42,25 +43,25 @@ function pythonLiteral(value: unknown): string {
   throw new Error(`a setting of type ${typeof value} cannot be written into a script`);
 }
 
+export function noScriptMessage(experiment: string): string {
+  return `"${experiment}" has no PyTorch script yet; these have one: ${Object.keys(EXPERIMENT_SCRIPTS).join(', ')}`;
+}
+
 /**
- * The script's text for `experiment` with `config` (checked against the experiment's
- * schema, defaults filled) as its options' defaults. Throws a readable error for an
- * experiment without a script or a setting it refuses.
+ * The script's text for `experiment` with `checked` (every setting, already checked against
+ * the experiment's schema) as its options' defaults.
  */
-export function experimentScript(experiment: string, config: unknown = {}): string {
+export function experimentScriptText(experiment: string, checked: Record<string, unknown>): string {
+  if (!hasTorchScript(experiment)) throw new Error(noScriptMessage(experiment));
   const file = EXPERIMENT_SCRIPTS[experiment];
-  if (!file || !hasTorchScript(experiment)) {
-    findExperiment(experiment); // an unknown name says so, with the list
-    throw new Error(`"${experiment}" has no PyTorch script yet; these have one: ${Object.keys(EXPERIMENT_SCRIPTS).join(', ')}`);
-  }
-  const parsed = findExperiment(experiment).schema.safeParse(config);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '));
-  const settings = parsed.data as Record<string, unknown>;
+  // The student's own text stays out of the script (it may be a whole file): the script reads it with --text FILE.
+  const { text, ...settings } = checked;
   const folder = scriptFolder();
   const source = fs.readFileSync(path.join(folder, file), 'utf8');
   const common = fs.readFileSync(path.join(folder, COMMON), 'utf8');
   if (!INLINE.test(source) || !EXPORTED.test(source)) throw new Error(`${file} lacks its markers (the common import line, EXPORTED = {})`);
-  const exported = `EXPORTED = {${Object.entries(settings).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+  const ownText = typeof text === 'string' ? `# SeqLab ran this on your own text (${[...text].length.toLocaleString('en')} characters): save it to a file and pass it with --text FILE.\n` : '';
+  const exported = `${ownText}EXPORTED = {${Object.entries(settings).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
   const shared = `# --- shared by SeqLab's experiment scripts (seqlab_common.py) ${'-'.repeat(30)}\n${common.trimEnd()}\n# --- end of the shared part ${'-'.repeat(63)}`;
   return source.replace(EXPORTED, () => exported).replace(INLINE, () => shared);
 }

@@ -1,7 +1,9 @@
 /** Experiments: run one of the chapter's, or compare runs, in the Experiments panel. */
 import * as vscode from 'vscode';
 import { compareRunsMessage, pickRuns } from '../compareRuns';
-import { ExperimentsPanel, runExperimentCommand } from '../experimentsPanel';
+import { ExperimentsPanel, openTorchScript, runExperimentCommand } from '../experimentsPanel';
+import { EXPERIMENT_SCRIPTS } from '../../engine/export/experimentScript';
+import { langOf } from '../../engine/core/lang';
 import { checkChapterCommand } from '../chapter';
 import type { ModelItem } from '../models';
 import { reg, showError, t, type CommandContext } from './context';
@@ -31,6 +33,15 @@ export function registerExperimentCommands(c: CommandContext): vscode.Disposable
     }),
     reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),
     // `preset.quick` (the tests, the walkthrough's link): no question asked.
+    // An experiment as a standalone PyTorch script (`preset`: the tests; the panel and the chapter page send their settings).
+    reg('seqlab.openTorchScript', async (preset?: { name: string; config?: Record<string, unknown> }) => {
+      let name = preset?.name;
+      if (!name) {
+        const list = (await c.engine.listExperiments(langOf(vscode.env.language))).filter((e) => Object.hasOwn(EXPERIMENT_SCRIPTS, e.name));
+        name = (await vscode.window.showQuickPick(list.map((e) => ({ label: e.name, description: e.title, detail: t('its defaults; change them in the script\'s options, or in the Experiments panel first') })), { placeHolder: t('Which experiment, as a PyTorch script?') }))?.label;
+      }
+      return name ? openTorchScript(c.engine, name, preset?.config ?? {}, c.log) : undefined;
+    }),
     reg('seqlab.checkChapter', (preset?: { quick?: boolean }) => checkChapterCommand(c.engine, c.context.extensionUri, c.context.globalStorageUri, c.log, preset)),
   ];
 }

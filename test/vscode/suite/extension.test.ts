@@ -120,7 +120,7 @@ describe('SeqLab in VS Code', function () {
     assert.deepEqual(loaded, [], 'no TensorFlow.js module in the extension host');
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['seqlab.trainOnSelection', 'seqlab.trainOnFile', 'seqlab.trainOnFiles', 'seqlab.stopTraining', 'seqlab.generateContinuation',
-      'seqlab.inspectSelection', 'seqlab.showWhatDrove', 'seqlab.hideWhatDrove', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.exportTorchProject', 'seqlab.selectBackend', 'seqlab.showLog']) {
+      'seqlab.inspectSelection', 'seqlab.showWhatDrove', 'seqlab.hideWhatDrove', 'seqlab.loadModel', 'seqlab.exportModel', 'seqlab.exportTorchProject', 'seqlab.selectBackend', 'seqlab.showLog', 'seqlab.checkChapter', 'seqlab.openTorchScript']) {
       assert.ok(commands.includes(id), id);
     }
   });
@@ -359,6 +359,19 @@ describe('SeqLab in VS Code', function () {
     });
     assert.equal(leak.output.result.diagonalInfluence.bi1, 0);
     assert.ok(leak.output.result.diagonalInfluence.bi2 > 0);
+  });
+
+  it('opens an experiment as a PyTorch script: an untitled Python document with the settings as its defaults, nothing written', async () => {
+    const before = workspaceTree();
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('seqlab.openTorchScript', { name: 'gradient-flow', config: { cell: 'lstm', forgetBias: 2 } });
+    assert.ok(editor, 'an editor opened');
+    assert.equal(editor.document.isUntitled, true);
+    assert.equal(editor.document.languageId, 'python');
+    const text = editor.document.getText();
+    assert.match(text, /^EXPORTED = \{"cell": "lstm", "hidden": 64, "seqLen": 100, "init": "uniform", "gain": 1, "forgetBias": 2, /m);
+    assert.match(text, /^class Random:/m, 'standalone: the shared part is written in');
+    assert.deepEqual(workspaceTree(), before, 'no file was written');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('an experiment in the worker says its plan first, the time left while it runs, and the figures of finished runs; a cancel keeps them', async () => {
