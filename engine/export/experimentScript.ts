@@ -17,6 +17,7 @@ export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
   'gradient-flow': 'gradient_flow.py',
   'exploding-gradients': 'exploding_gradients.py',
   'lstm-vs-gru': 'lstm_vs_gru.py',
+  'cell-walkthrough': 'cell_walkthrough.py',
 };
 
 const COMMON = 'seqlab_common.py';
@@ -34,9 +35,10 @@ function scriptFolder(): string {
   throw new Error('the experiments\' PyTorch scripts are missing (dist/experiment-scripts): run `npm run build`');
 }
 
-/** A Python literal for a settings value (numbers, strings, booleans, lists of them: what the schemas allow). */
+/** A Python literal for a settings value (numbers, strings, booleans, lists and groups of them: what the schemas allow). */
 function pythonLiteral(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'string') return JSON.stringify(value); // a JSON string is a Python string literal
@@ -61,7 +63,7 @@ export function experimentScriptText(experiment: string, checked: Record<string,
   const common = fs.readFileSync(path.join(folder, COMMON), 'utf8');
   if (!INLINE.test(source) || !EXPORTED.test(source)) throw new Error(`${file} lacks its markers (the common import line, EXPORTED = {})`);
   const ownText = typeof text === 'string' ? `# SeqLab ran this on your own text (${[...text].length.toLocaleString('en')} characters): save it to a file and pass it with --text FILE.\n` : '';
-  const exported = `${ownText}EXPORTED = {${Object.entries(settings).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+  const exported = `${ownText}EXPORTED = ${pythonLiteral(settings)}`;
   const shared = `# --- shared by SeqLab's experiment scripts (seqlab_common.py) ${'-'.repeat(30)}\n${common.trimEnd()}\n# --- end of the shared part ${'-'.repeat(63)}`;
   return source.replace(EXPORTED, () => exported).replace(INLINE, () => shared);
 }

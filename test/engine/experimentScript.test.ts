@@ -24,7 +24,7 @@ function declaredSettings(file: string): Record<string, unknown> {
   const source = fs.readFileSync(path.join(SCRIPTS, file), 'utf8');
   const literal = /^SETTINGS = (\{[\s\S]*?\})\n/m.exec(source);
   assert.ok(literal, `${file} declares SETTINGS`);
-  return JSON.parse(literal[1]) as Record<string, unknown>;
+  return JSON.parse(literal[1].replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false')) as Record<string, unknown>;
 }
 
 describe('experiments as PyTorch scripts', () => {
@@ -51,8 +51,11 @@ describe('experiments as PyTorch scripts', () => {
     assert.throws(() => experimentScript('vanishing-gradients', { hidden: 0 }), /hidden: .*>=1/);
     assert.throws(() => experimentScript('vanishing-gradients', { size: 3 }), /unknown key "size"/);
     assert.throws(() => experimentScript('no-such-experiment'), /no-such-experiment/);
-    assert.throws(() => experimentScript('cell-walkthrough'), /has no PyTorch script yet; these have one: vanishing-gradients/);
+    assert.throws(() => experimentScript('normalization'), /has no PyTorch script yet; these have one: vanishing-gradients/);
     assert.equal(hasTorchScript('toString'), false, 'only its own names');
+    // A group of settings, and Python's booleans.
+    assert.match(experimentScript('cell-walkthrough', { explore: { batchFirst: true } }),
+      /^EXPORTED = \{"seqLen": 5, "batch": 3, "inputSize": 10, "hiddenSize": 20, "explore": \{"seqLen": 7, "batch": 4, "inputSize": 10, "hiddenSize": 20, "numLayers": 2, "bidirectional": True, "batchFirst": True\}, "seed": 1\}$/m);
   });
 
   it('keeps the student\'s own text out of the script and says how to pass it', () => {

@@ -15,6 +15,8 @@ rounding of its results to 6 significant digits.
                         training and the training losses within 1e-3 (float order through Adam)
   lstm-vs-gru           float32, SeqLab's training loop: the validation losses before training,
                         at the end and the best within 1e-3; the parameter counts equal
+  cell-walkthrough      shapes and parameter names equal exactly; the hand loop against nn.LSTM is
+                        float rounding in both (under 1e-5); both refuse h_0 laid out batch first
   exploding-gradients   float32, SGD at lr 0.1 on large recurrent weights: every run's first
                         loss within 1e-4 (SeqLab rounds losses to 4 decimals); the run at PyTorch's
                         initialisation within 2e-3 at every step; the unclipped ReLU RNN diverges
@@ -47,6 +49,9 @@ CASES = {
     "exploding-gradients": [
         ({"steps": 40, "seeds": 1, "hidden": 64}, {}),
     ],
+    "cell-walkthrough": [
+        ({"seqLen": 6, "batch": 2, "explore": {"batchFirst": True, "numLayers": 3, "bidirectional": False}}, {}),
+    ],
     "vanishing-gradients": [
         ({"hidden": 32, "seqLen": 40, "trainSteps": 10, "seeds": 2}, {"gradNorm": 1e-4, "gradNormTrained": 1e-3, "trainLoss": 1e-3}),
     ],
@@ -60,7 +65,7 @@ def seqlab_runs(name, settings):
     result = reported["result"]
     if name == "gradient-flow":  # one outcome per seed: the first's numbers are the result's, each seed's decay in seedDecays
         return result
-    if name == "exploding-gradients":  # every step's loss is in the figure (one seed: the figure's line is the run's)
+    if name in ("exploding-gradients", "cell-walkthrough"):  # every step's loss is in the figure (one seed: the figure's line is the run's)
         return reported
     return result["runs"]
 
@@ -71,6 +76,11 @@ def script_runs(name, settings, folder):
     subprocess.run(CLI + ["experiment", name, *args, "--export-torch", file], capture_output=True, text=True, check=True)
     out = subprocess.run(["/usr/bin/python3", file, "--json"], capture_output=True, text=True, check=True)  # the exported settings are its defaults
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def holds(full, part):
+    """Every setting of `part` (groups too) has its value in `full`."""
+    return all(holds(full.get(k, {}), v) if isinstance(v, dict) else full.get(k) == v for k, v in part.items())
 
 
 def worst_relative(ours, theirs):
@@ -87,7 +97,7 @@ def worst_relative(ours, theirs):
 
 def check(name, settings, tolerances, folder):
     mine = script_runs(name, settings, folder)
-    assert mine["settings"] == {**mine["settings"], **settings}, ("the exported defaults", mine["settings"], settings)
+    assert holds(mine["settings"], settings), ("the exported settings are the script's defaults", mine["settings"], settings)
     seqlab = seqlab_runs(name, settings)
     report = []
     if name == "gradient-flow":
@@ -96,11 +106,22 @@ def check(name, settings, tolerances, folder):
         for key, tolerance in tolerances.items():
             w = worst_relative(seqlab[key], first[key])
             assert w <= tolerance, (name, settings, key, w)
-            report.append(f"{key} {w:.1e}")
+            report.append(f"{key} within {w:.1e} relative")
         decays = seqlab.get("seedDecays", [seqlab["decayPerStep"]])
         w = worst_relative(decays, [r["decayPerStep"] for r in mine["runs"]])
         assert w <= 1e-5, (name, settings, "decay per seed", w)
-        report.append(f"decay per step of {len(decays)} seed(s) {w:.1e}")
+        report.append(f"decay per step of {len(decays)} seed(s) within {w:.1e}")
+    elif name == "cell-walkthrough":
+        ours, theirs = seqlab["result"], mine["result"]
+        for key in ("steps", "shapes", "parameters"):
+            assert ours[key] == theirs[key], (key, ours[key], theirs[key])
+        assert ours["batchFirst"]["shapes"] == theirs["batchFirst"]["shapes"], ours["batchFirst"]
+        assert ours["batchFirst"]["batchFirstH0Error"] and theirs["batchFirst"]["batchFirstH0Error"], "both refuse h_0 laid out batch first"
+        for layers in ("oneLayer", "twoLayers"):
+            assert ours["maxDifference"][layers] < 1e-5 and theirs["maxDifference"][layers] < 1e-5, (layers, ours["maxDifference"], theirs["maxDifference"])
+        report += [f"the hand loop's {len(ours['steps'])} steps' shapes, the explorer's and batch_first's shapes and the {len(ours['parameters'])} parameters' names and shapes equal",
+                   f"loop against module: SeqLab {ours['maxDifference']['twoLayers']:.1e}, PyTorch {theirs['maxDifference']['twoLayers']:.1e} (2 layers)",
+                   f"h_0 batch first refused by both (\"{theirs['batchFirst']['batchFirstH0Error']}\")"]
     elif name == "exploding-gradients":
         loss = next(f for f in seqlab["figures"] if f["id"] == "loss")
         calm = {"relu x1 (PyTorch init), no clip"}
@@ -115,7 +136,7 @@ def check(name, settings, tolerances, folder):
         ours = next(r for r in seqlab["result"]["runs"] if r["name"] == "relu x2.5, no clip")
         theirs = next(r for r in mine["runs"] if r["name"] == "relu x2.5, no clip")
         assert ours["divergedAtStep"] == theirs.get("divergedAtStep"), (ours, theirs.get("divergedAtStep"))
-        report += [f"first loss of every run {first:.1e}", f"calm runs at every step {steady:.1e}", f"relu x2.5 unclipped diverges at step {theirs['divergedAtStep']} in both"]
+        report += [f"first loss of every run within {first:.1e} relative", f"the run at PyTorch's initialisation within {steady:.1e} at every step", f"relu x2.5 unclipped diverges at step {theirs['divergedAtStep']} in both"]
     else:
         assert len(seqlab) == len(mine["runs"]), (len(seqlab), len(mine["runs"]))
         for key, tolerance in tolerances.items():
@@ -124,8 +145,8 @@ def check(name, settings, tolerances, folder):
                 twin = next(r for r in mine["runs"] if r["cell"] == run["cell"] and r["seed"] == run["seed"])
                 w = max(w, worst_relative(run[key], twin["valLoss"][-1] if key == "finalValLoss" else twin[key]))
             assert w <= tolerance, (name, settings, key, w)
-            report.append(f"{key} {w:.1e}")
-    print(f"{name} {json.dumps(settings)}: largest relative difference " + ", ".join(report))
+            report.append(f"{key} within {w:.1e} relative")
+    print(f"{name} {json.dumps(settings)}: " + "; ".join(report))
 
 
 if __name__ == "__main__":

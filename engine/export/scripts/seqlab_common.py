@@ -489,18 +489,44 @@ def print_table(rows):
             print("  ".join("-" * w for w in widths))
 
 
+def _flag(key):
+    return "--" + "".join("-" + ch.lower() if ch.isupper() else ch for ch in key.replace(".", "-"))
+
+
+def _boolean(text):
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _flat(settings, prefix=""):
+    """Settings with nested groups (cell-walkthrough's `explore`) as dotted keys."""
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
 def settings_parser(description, settings, hints, exported):
-    """An argparse parser with one option per setting (lists as comma-separated values). Each
-    option's type is the setting's in SETTINGS; its default, the value SeqLab exported."""
+    """An argparse parser with one option per setting (lists as comma-separated values, a nested
+    group's settings as --group-key). Each option's type is the setting's in SETTINGS; its default,
+    the value SeqLab exported."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for key, declared in settings.items():
-        flag = "--" + "".join("-" + ch.lower() if ch.isupper() else ch for ch in key)
-        default = exported.get(key, declared)
+    given = _flat(exported)
+    for key, declared in _flat(settings).items():
+        default = given.get(key, declared)
         if isinstance(declared, list):
-            parser.add_argument(flag, dest=key, metavar="A,B", default=",".join(map(str, default)), help=hints.get(key, "") + " (comma-separated)")
+            parser.add_argument(_flag(key), dest=key, metavar="A,B", default=",".join(map(str, default)), help=hints.get(key, "") + " (comma-separated)")
+        elif isinstance(declared, bool):
+            parser.add_argument(_flag(key), dest=key, metavar="true|false", type=_boolean, default=bool(default), help=hints.get(key, ""))
         else:
             kind = type(declared)
-            parser.add_argument(flag, dest=key, metavar={int: "N", float: "X"}.get(kind, "NAME"), type=kind, default=kind(default), help=hints.get(key, ""))
+            parser.add_argument(_flag(key), dest=key, metavar={int: "N", float: "X"}.get(kind, "NAME"), type=kind, default=kind(default), help=hints.get(key, ""))
     parser.add_argument("--json", action="store_true", help="print every seed's numbers as one JSON object instead of the table")
     return parser
 
@@ -509,7 +535,12 @@ def parse_settings(parser, settings, argv=None):
     """The settings from the command line (and any option the script added), and whether --json was given."""
     args = vars(parser.parse_args(argv))
     as_json = args.pop("json")
-    for key, declared in settings.items():
+    flat = _flat(settings)
+    for key, declared in flat.items():
         if isinstance(declared, list):
-            args[key] = [v.strip() for v in args[key].split(",") if v.strip()]
+            kind = type(declared[0]) if declared else str
+            args[key] = [kind(v.strip()) for v in args[key].split(",") if v.strip()]
+    for key in [k for k in args if "." in k]:  # back into their groups
+        group, name = key.split(".", 1)
+        args.setdefault(group, {})[name] = args.pop(key)
     return args, as_json
