@@ -18,6 +18,7 @@ export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
   'exploding-gradients': 'exploding_gradients.py',
   'lstm-vs-gru': 'lstm_vs_gru.py',
   'cell-walkthrough': 'cell_walkthrough.py',
+  'bidirectional-leak': 'bidirectional_leak.py',
 };
 
 const COMMON = 'seqlab_common.py';

@@ -100,9 +100,9 @@ describe('experiments as PyTorch scripts', () => {
     const second = run();
     assert.equal(second.status, 1);
     assert.match(second.stderr, /already exists \(a regular file\): choose a new file name, or remove it first/);
-    const bad = spawnSync(process.execPath, [CLI, 'experiment', 'bidirectional-leak', '--export-torch', 'x.py'], { encoding: 'utf8', cwd: dir });
+    const bad = spawnSync(process.execPath, [CLI, 'experiment', 'normalization', '--export-torch', 'x.py'], { encoding: 'utf8', cwd: dir });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /"bidirectional-leak" has no PyTorch script yet/);
+    assert.match(bad.stderr, /"normalization" has no PyTorch script yet/);
     assert.deepEqual(fs.readdirSync(dir), [name], 'nothing else was made');
     fs.rmSync(dir, { recursive: true, force: true });
   });

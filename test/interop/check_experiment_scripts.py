@@ -15,6 +15,8 @@ rounding of its results to 6 significant digits.
                         training and the training losses within 1e-3 (float order through Adam)
   lstm-vs-gru           float32, SeqLab's training loop: the validation losses before training,
                         at the end and the best within 1e-3; the parameter counts equal
+  bidirectional-leak    float32, Adam: loss curves, influence matrices and x_t's influence on its
+                        own prediction within 2e-3; the same models leak; the same generated text
   cell-walkthrough      shapes and parameter names equal exactly; the hand loop against nn.LSTM is
                         float rounding in both (under 1e-5); both refuse h_0 laid out batch first
   exploding-gradients   float32, SGD at lr 0.1 on large recurrent weights: every run's first
@@ -48,6 +50,9 @@ CASES = {
     ],
     "exploding-gradients": [
         ({"steps": 40, "seeds": 1, "hidden": 64}, {}),
+    ],
+    "bidirectional-leak": [
+        ({"steps": 40, "seeds": 2, "models": ["uni", "bi1", "bi2", "bi2-separate"]}, {}),
     ],
     "cell-walkthrough": [
         ({"seqLen": 6, "batch": 2, "explore": {"batchFirst": True, "numLayers": 3, "bidirectional": False}}, {}),
@@ -111,6 +116,20 @@ def check(name, settings, tolerances, folder):
         w = worst_relative(decays, [r["decayPerStep"] for r in mine["runs"]])
         assert w <= 1e-5, (name, settings, "decay per seed", w)
         report.append(f"decay per step of {len(decays)} seed(s) within {w:.1e}")
+    elif name == "bidirectional-leak":
+        curve, influence, diagonal = 0.0, 0.0, 0.0
+        for run in seqlab:
+            twin = next(r for r in mine["runs"] if r["model"] == run["model"] and r["seed"] == run["seed"])
+            curve = max(curve, worst_relative(run["lossCurve"], twin["lossCurve"]))
+            for ours, theirs in zip(run["influence"], twin["influence"]):  # entries above 1e-4 of the row's largest (SeqLab rounds to 6 digits)
+                top = max(ours)
+                influence = max([influence] + [worst_relative(a, b) for a, b in zip(ours, theirs) if a > 1e-4 * top])
+            diagonal = max(diagonal, worst_relative(run["diagonalInfluence"], twin["diagonalInfluence"]))
+            assert (run["diagonalInfluence"] > 0.01) == (twin["diagonalInfluence"] > 0.01), (run["model"], "leaks in one engine only")
+            assert run["generated"] == twin["generated"], (run["model"], run["generated"], twin["generated"])
+        assert curve <= 2e-3 and influence <= 2e-3 and diagonal <= 2e-3, (curve, influence, diagonal)
+        report += [f"loss curves within {curve:.1e}", f"influence matrices within {influence:.1e}", f"x_t on its own prediction within {diagonal:.1e}",
+                   f"the same models leak, and generate the same {len(seqlab[0]['generated'])} characters"]
     elif name == "cell-walkthrough":
         ours, theirs = seqlab["result"], mine["result"]
         for key in ("steps", "shapes", "parameters"):
