@@ -19,6 +19,7 @@ export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
   'lstm-vs-gru': 'lstm_vs_gru.py',
   'cell-walkthrough': 'cell_walkthrough.py',
   'bidirectional-leak': 'bidirectional_leak.py',
+  'long-range-memory': 'long_range_memory.py',
 };
 
 const COMMON = 'seqlab_common.py';

@@ -17,15 +17,21 @@ rounding of its results to 6 significant digits.
                         at the end and the best within 1e-3; the parameter counts equal
   bidirectional-leak    float32, Adam: loss curves, influence matrices and x_t's influence on its
                         own prediction within 2e-3; the same models leak; the same generated text
+  long-range-memory     float32, Adam at lr 0.03: the gated cells' MSE curves within 2e-3 throughout
+                        (the same steps crossing 0.05 and solving); the plain RNNs are chaotic here,
+                        and the script's curve must stay with SeqLab's until (80% of) the step where
+                        SeqLab's own wasm and cpu backends part (measured: both near step 30 for
+                        the tanh RNN and step 88 for the IRNN, at length 30)
   cell-walkthrough      shapes and parameter names equal exactly; the hand loop against nn.LSTM is
                         float rounding in both (under 1e-5); both refuse h_0 laid out batch first
   exploding-gradients   float32, SGD at lr 0.1 on large recurrent weights: every run's first
-                        loss within 1e-4 (SeqLab rounds losses to 4 decimals); the run at PyTorch's
-                        initialisation within 2e-3 at every step; the unclipped ReLU RNN diverges
-                        at the same step. The runs with scaled weights are chaotic: float order
-                        alone moves their losses by up to 1e-1 within 40 steps, and SeqLab's own
-                        wasm and cpu backends differ from each other that much (measured: tanh
-                        x3 clipped at 1, 9.7e-2 between the backends, 9.0e-2 against PyTorch).
+                        loss within 1e-4 (SeqLab rounds losses to 4 decimals); the unclipped ReLU
+                        RNN diverges at the same step. The runs with scaled weights are chaotic:
+                        float order alone moves their losses by up to 1e-1 within 40 steps, and
+                        SeqLab's own wasm and cpu backends differ that way too. So the run at
+                        PyTorch's initialisation must stay within 2e-3 at every step; the others
+                        are reported beside the difference between SeqLab's two backends
+                        (measured: up to 1.2e-2 against PyTorch, 9.7e-2 between the backends).
 
 Run: /usr/bin/python3 test/interop/check_experiment_scripts.py   (npm run test:interop)
 """
@@ -54,6 +60,9 @@ CASES = {
     "bidirectional-leak": [
         ({"steps": 40, "seeds": 2, "models": ["uni", "bi1", "bi2", "bi2-separate"]}, {}),
     ],
+    "long-range-memory": [
+        ({"steps": 150, "seeds": 1, "lengths": [30]}, {}),
+    ],
     "cell-walkthrough": [
         ({"seqLen": 6, "batch": 2, "explore": {"batchFirst": True, "numLayers": 3, "bidirectional": False}}, {}),
     ],
@@ -63,9 +72,9 @@ CASES = {
 }
 
 
-def seqlab_runs(name, settings):
+def seqlab_runs(name, settings, backend="wasm"):
     args = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
-    out = subprocess.run(CLI + ["experiment", name, *args, "--json", "--workers", "1"], capture_output=True, text=True, check=True)
+    out = subprocess.run(CLI + ["experiment", name, *args, "--json", "--workers", "1", "--backend", backend], capture_output=True, text=True, check=True)
     reported = json.loads(out.stdout.strip().splitlines()[-1])
     result = reported["result"]
     if name == "gradient-flow":  # one outcome per seed: the first's numbers are the result's, each seed's decay in seedDecays
@@ -81,6 +90,11 @@ def script_runs(name, settings, folder):
     subprocess.run(CLI + ["experiment", name, *args, "--export-torch", file], capture_output=True, text=True, check=True)
     out = subprocess.run(["/usr/bin/python3", file, "--json"], capture_output=True, text=True, check=True)  # the exported settings are its defaults
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def departs(ours, theirs, tolerance=2e-3):
+    """The first index where two curves differ by more than `tolerance` relative, or None."""
+    return next((i for i, (a, b) in enumerate(zip(ours, theirs)) if worst_relative(a, b) > tolerance), None)
 
 
 def holds(full, part):
@@ -130,6 +144,22 @@ def check(name, settings, tolerances, folder):
         assert curve <= 2e-3 and influence <= 2e-3 and diagonal <= 2e-3, (curve, influence, diagonal)
         report += [f"loss curves within {curve:.1e}", f"influence matrices within {influence:.1e}", f"x_t on its own prediction within {diagonal:.1e}",
                    f"the same models leak, and generate the same {len(seqlab[0]['generated'])} characters"]
+    elif name == "long-range-memory":
+        # Training at lr 0.03 on the adding problem is chaotic for the plain RNNs: a float-order difference
+        # grows until the curves part. The script must stay with SeqLab as long as SeqLab's own two
+        # backends (wasm and cpu, the same computation in another order) stay with each other.
+        other = seqlab_runs(name, settings, backend="cpu")
+        for run in seqlab:
+            twin = next(r for r in mine["runs"] if r["cell"] == run["cell"] and r["seed"] == run["seed"] and r["length"] == run["length"])
+            same = next(r for r in other if r["cell"] == run["cell"] and r["seed"] == run["seed"] and r["length"] == run["length"])
+            torch_at, backend_at = departs(run["curve"], twin["curve"]), departs(run["curve"], same["curve"])
+            step = lambda i: "never" if i is None else f"step {run['steps'][i]}"
+            if backend_at is None:
+                assert torch_at is None, (run["cell"], "parts from SeqLab at", step(torch_at), "while SeqLab's backends agree throughout")
+                assert run["crossedAt"] == twin["crossedAt"] and run["solvedAt"] == twin["solvedAt"], (run["cell"], run["crossedAt"], twin["crossedAt"])
+            else:
+                assert torch_at is not None and torch_at >= 0.8 * backend_at, (run["cell"], "parts at", step(torch_at), "SeqLab's backends at", step(backend_at))
+            report.append(f"{run['cell']} parts from SeqLab (by 2e-3) {step(torch_at)}, SeqLab's wasm from its cpu {step(backend_at)}")
     elif name == "cell-walkthrough":
         ours, theirs = seqlab["result"], mine["result"]
         for key in ("steps", "shapes", "parameters"):
@@ -142,20 +172,23 @@ def check(name, settings, tolerances, folder):
                    f"loop against module: SeqLab {ours['maxDifference']['twoLayers']:.1e}, PyTorch {theirs['maxDifference']['twoLayers']:.1e} (2 layers)",
                    f"h_0 batch first refused by both (\"{theirs['batchFirst']['batchFirstH0Error']}\")"]
     elif name == "exploding-gradients":
-        loss = next(f for f in seqlab["figures"] if f["id"] == "loss")
-        calm = {"relu x1 (PyTorch init), no clip"}
-        first, steady = 0.0, 0.0
-        for series in loss["series"]:
-            twin = next(r for r in mine["runs"] if r["name"] == series["name"])
-            first = max(first, worst_relative(series["y"][0], twin["trainLoss"][0]))
-            if series["name"] in calm:
-                steady = max(steady, worst_relative(series["y"], twin["trainLoss"]))
+        # As for long-range-memory: the script stays with SeqLab as long as SeqLab's two backends stay together.
+        curves = lambda reported: {series["name"]: series["y"] for series in next(f for f in reported["figures"] if f["id"] == "loss")["series"]}
+        ours, other = curves(seqlab), curves(seqlab_runs(name, settings, backend="cpu"))
+        first = 0.0
+        for run_name, y in ours.items():
+            twin = next(r for r in mine["runs"] if r["name"] == run_name)
+            first = max(first, worst_relative(y[0], twin["trainLoss"][0]))
+            steps = [v for v in y if v is not None]
+            w, backends = worst_relative(steps, twin["trainLoss"][:len(steps)]), worst_relative(steps, [v for v in other[run_name] if v is not None])
+            if run_name.startswith("relu x1"):  # PyTorch's initialisation: no large weights, nothing chaotic
+                assert w <= 2e-3, (run_name, "differs from SeqLab by", w)
+            report.append(f"{run_name}: within {w:.1e} at every step (SeqLab's wasm against its cpu: {backends:.1e})")
         assert first <= 1e-4, (name, "first loss", first)
-        assert steady <= 2e-3, (name, "calm runs", steady)
-        ours = next(r for r in seqlab["result"]["runs"] if r["name"] == "relu x2.5, no clip")
+        ours_diverged = next(r for r in seqlab["result"]["runs"] if r["name"] == "relu x2.5, no clip")
         theirs = next(r for r in mine["runs"] if r["name"] == "relu x2.5, no clip")
-        assert ours["divergedAtStep"] == theirs.get("divergedAtStep"), (ours, theirs.get("divergedAtStep"))
-        report += [f"first loss of every run within {first:.1e} relative", f"the run at PyTorch's initialisation within {steady:.1e} at every step", f"relu x2.5 unclipped diverges at step {theirs['divergedAtStep']} in both"]
+        assert ours_diverged["divergedAtStep"] == theirs.get("divergedAtStep"), (ours_diverged, theirs.get("divergedAtStep"))
+        report += [f"first loss of every run within {first:.1e} relative", f"relu x2.5 unclipped diverges at step {theirs['divergedAtStep']} in both"]
     else:
         assert len(seqlab) == len(mine["runs"]), (len(seqlab), len(mine["runs"]))
         for key, tolerance in tolerances.items():
