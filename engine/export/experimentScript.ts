@@ -20,6 +20,7 @@ export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
   'cell-walkthrough': 'cell_walkthrough.py',
   'bidirectional-leak': 'bidirectional_leak.py',
   'long-range-memory': 'long_range_memory.py',
+  'normalization': 'normalization.py',
 };
 
 const COMMON = 'seqlab_common.py';

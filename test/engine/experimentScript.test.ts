@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { experimentScript, findExperiment } from '../../engine/experiments';
+import { EXPERIMENTS, experimentScript, findExperiment } from '../../engine/experiments';
 import { EXPERIMENT_SCRIPTS, hasTorchScript } from '../../engine/export/experimentScript';
 import { writeNewFile } from '../../engine/io/files';
 import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
@@ -51,7 +51,7 @@ describe('experiments as PyTorch scripts', () => {
     assert.throws(() => experimentScript('vanishing-gradients', { hidden: 0 }), /hidden: .*>=1/);
     assert.throws(() => experimentScript('vanishing-gradients', { size: 3 }), /unknown key "size"/);
     assert.throws(() => experimentScript('no-such-experiment'), /no-such-experiment/);
-    assert.throws(() => experimentScript('normalization'), /has no PyTorch script yet; these have one: vanishing-gradients/);
+    assert.throws(() => experimentScript('no-such-experiment'), /no experiment named "no-such-experiment"/);
     assert.equal(hasTorchScript('toString'), false, 'only its own names');
     // A group of settings, and Python's booleans.
     assert.match(experimentScript('cell-walkthrough', { explore: { batchFirst: true } }),
@@ -89,6 +89,10 @@ describe('experiments as PyTorch scripts', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('every experiment has its script', () => {
+    for (const e of EXPERIMENTS) assert.ok(hasTorchScript(e.name), e.name);
+  });
+
   it('seqlab experiment NAME --export-torch FILE writes it (a hostile file name is only a name) and refuses to overwrite', () => {
     const dir = tmp();
     const name = "it's $(touch pwned); `x`.py";
@@ -100,9 +104,9 @@ describe('experiments as PyTorch scripts', () => {
     const second = run();
     assert.equal(second.status, 1);
     assert.match(second.stderr, /already exists \(a regular file\): choose a new file name, or remove it first/);
-    const bad = spawnSync(process.execPath, [CLI, 'experiment', 'normalization', '--export-torch', 'x.py'], { encoding: 'utf8', cwd: dir });
+    const bad = spawnSync(process.execPath, [CLI, 'experiment', 'normalization', '--set', 'hidden=0', '--export-torch', 'x.py'], { encoding: 'utf8', cwd: dir });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /"normalization" has no PyTorch script yet/);
+    assert.match(bad.stderr, /hidden: Too small: expected number to be >=1/);
     assert.deepEqual(fs.readdirSync(dir), [name], 'nothing else was made');
     fs.rmSync(dir, { recursive: true, force: true });
   });

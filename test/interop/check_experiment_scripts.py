@@ -17,6 +17,8 @@ rounding of its results to 6 significant digits.
                         at the end and the best within 1e-3; the parameter counts equal
   bidirectional-leak    float32, Adam: loss curves, influence matrices and x_t's influence on its
                         own prediction within 2e-3; the same models leak; the same generated text
+  normalization         float32, Adam, normalised cells written out in the script: every validation
+                        curve within 1e-3 (SeqLab rounds losses to 4 decimals)
   long-range-memory     float32, Adam at lr 0.03: the gated cells' MSE curves within 2e-3 throughout
                         (the same steps crossing 0.05 and solving); the plain RNNs are chaotic here,
                         and the script's curve must stay with SeqLab's until (80% of) the step where
@@ -63,6 +65,9 @@ CASES = {
     "long-range-memory": [
         ({"steps": 150, "seeds": 1, "lengths": [30]}, {}),
     ],
+    "normalization": [
+        ({"steps": 30, "seeds": 1, "cells": ["lstm", "rnn-tanh", "gru"]}, {}),
+    ],
     "cell-walkthrough": [
         ({"seqLen": 6, "batch": 2, "explore": {"batchFirst": True, "numLayers": 3, "bidirectional": False}}, {}),
     ],
@@ -79,7 +84,7 @@ def seqlab_runs(name, settings, backend="wasm"):
     result = reported["result"]
     if name == "gradient-flow":  # one outcome per seed: the first's numbers are the result's, each seed's decay in seedDecays
         return result
-    if name in ("exploding-gradients", "cell-walkthrough"):  # every step's loss is in the figure (one seed: the figure's line is the run's)
+    if name in ("exploding-gradients", "cell-walkthrough", "normalization"):  # every step's loss is in the figure (one seed: the figure's line is the run's)
         return reported
     return result["runs"]
 
@@ -144,6 +149,16 @@ def check(name, settings, tolerances, folder):
         assert curve <= 2e-3 and influence <= 2e-3 and diagonal <= 2e-3, (curve, influence, diagonal)
         report += [f"loss curves within {curve:.1e}", f"influence matrices within {influence:.1e}", f"x_t on its own prediction within {diagonal:.1e}",
                    f"the same models leak, and generate the same {len(seqlab[0]['generated'])} characters"]
+    elif name == "normalization":
+        # One seed: each figure's line is that run's validation curve.
+        w = 0.0
+        for figure in (f for f in seqlab["figures"] if f["id"].endswith("-steps")):
+            cell = figure["id"][:-len("-steps")]
+            for series in figure["series"]:
+                twin = next(r for r in mine["runs"] if r["cell"] == cell and r["normalization"] == series["name"])
+                w = max(w, worst_relative(series["y"], twin["valLoss"]))
+        assert w <= 1e-3, (name, "validation curves", w)
+        report.append(f"every cell's validation curve with no, layer and batch normalisation within {w:.1e} relative")
     elif name == "long-range-memory":
         # Training at lr 0.03 on the adding problem is chaotic for the plain RNNs: a float-order difference
         # grows until the curves part. The script must stay with SeqLab as long as SeqLab's own two

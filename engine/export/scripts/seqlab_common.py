@@ -223,11 +223,11 @@ class CharLM(nn.Module):
     recurrent weight and the head U(-1/sqrt(hidden), 1/sqrt(hidden))), drawn in SeqLab's order with
     its generators, so the same seed gives the same numbers in both."""
 
-    def __init__(self, cell, vocab_size, hidden_size, seed, embedding_size=32, num_layers=1, forget_bias=None):
+    def __init__(self, cell, vocab_size, hidden_size, seed, embedding_size=32, num_layers=1, forget_bias=None, normalization="none", bn_gain=0.1):
         super().__init__()
         if cell not in GATES:
             raise ValueError(f"unknown cell {cell!r}")
-        self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
+        self.cell, self.hidden_size, self.num_layers, self.normalization = cell, hidden_size, num_layers, normalization
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         if cell == "lstm":
             self.rnn = nn.LSTM(embedding_size, hidden_size, num_layers)
@@ -258,16 +258,63 @@ class CharLM(nn.Module):
                     getattr(self.rnn, f"bias_hh_l{k}")[hidden_size:2 * hidden_size] = 0
             self.head.weight.copy_(tfjs_uniform([vocab_size, hidden_size], -bound, bound, rng.seed()))
             self.head.bias.copy_(tfjs_uniform([vocab_size], -bound, bound, rng.seed()))
+        if normalization != "none":
+            self._add_normalization(normalization, bn_gain)
 
-    def step(self, k, x, h, c):
-        """One time step of layer k, PyTorch's equations: returns (h, c) (c only for the LSTM)."""
+    # SeqLab's normalised cells (torch.nn has none): the input and recurrent pre-activations are each
+    # normalised before their biases are added, and the LSTM's cell state before its tanh (the state
+    # carried on stays as it is). Layer norm: over each row's units (Ba et al. 2016), gain 1.
+    # Recurrent batch norm (Cooijmans et al. 2016): over the batch, with statistics kept per time
+    # step for evaluation, gain 0.1 by default.
+    BN_MAX_STEPS, BN_MOMENTUM, EPS = 128, 0.1, 1e-5
+
+    def _add_normalization(self, kind, bn_gain):
+        pre, gain = ("ln", 1.0) if kind == "layer" else ("bn", bn_gain)
+        H, G = self.hidden_size, GATES[self.cell]
+        parts = [("ih", G * H), ("hh", G * H)] + ([("c", H)] if self.cell == "lstm" else [])
+        for k in range(self.num_layers):
+            for part, size in parts:
+                self.rnn.register_parameter(f"{pre}_{part}_weight_l{k}", nn.Parameter(torch.full((size,), gain)))
+                if part == "c":
+                    self.rnn.register_parameter(f"{pre}_c_bias_l{k}", nn.Parameter(torch.zeros(size)))
+                if kind == "batch":
+                    self.rnn.register_buffer(f"bn_{part}_running_mean_l{k}", torch.zeros(self.BN_MAX_STEPS, size))
+                    self.rnn.register_buffer(f"bn_{part}_running_var_l{k}", torch.ones(self.BN_MAX_STEPS, size))
+        self._observed = []
+
+    def norm(self, k, part, v, t):
+        if self.normalization == "none":
+            return v
+        if self.normalization == "layer":
+            out = (v - v.mean(-1, keepdim=True)) / torch.sqrt(v.var(-1, unbiased=False, keepdim=True) + self.EPS) * getattr(self.rnn, f"ln_{part}_weight_l{k}")
+            return out + getattr(self.rnn, f"ln_c_bias_l{k}") if part == "c" else out
+        row = min(t, self.BN_MAX_STEPS - 1)
+        if self.training:
+            mean, var = v.mean(0), v.var(0, unbiased=False)
+            self._observed.append((k, part, row, v.shape[0], mean.detach(), var.detach()))
+        else:
+            mean, var = getattr(self.rnn, f"bn_{part}_running_mean_l{k}")[row], getattr(self.rnn, f"bn_{part}_running_var_l{k}")[row]
+        out = (v - mean) / torch.sqrt(var + self.EPS) * getattr(self.rnn, f"bn_{part}_weight_l{k}")
+        return out + getattr(self.rnn, f"bn_c_bias_l{k}") if part == "c" else out
+
+    @torch.no_grad()
+    def _commit_batch_statistics(self):
+        """Folds the batch statistics into the running ones, in the order the loop saw them."""
+        for k, part, row, n, mean, var in self._observed:
+            running_mean, running_var = getattr(self.rnn, f"bn_{part}_running_mean_l{k}"), getattr(self.rnn, f"bn_{part}_running_var_l{k}")
+            running_mean[row] = running_mean[row] * (1 - self.BN_MOMENTUM) + mean * self.BN_MOMENTUM
+            running_var[row] = running_var[row] * (1 - self.BN_MOMENTUM) + var * (n / max(n - 1, 1)) * self.BN_MOMENTUM
+        self._observed = []
+
+    def step(self, k, x, h, c, t=0):
+        """Time step t of layer k, PyTorch's equations: returns (h, c) (c only for the LSTM)."""
         w_ih, w_hh = getattr(self.rnn, f"weight_ih_l{k}"), getattr(self.rnn, f"weight_hh_l{k}")
-        a_in = x @ w_ih.t() + getattr(self.rnn, f"bias_ih_l{k}")
-        a_rec = h @ w_hh.t() + getattr(self.rnn, f"bias_hh_l{k}")
+        a_in = self.norm(k, "ih", x @ w_ih.t(), t) + getattr(self.rnn, f"bias_ih_l{k}")
+        a_rec = self.norm(k, "hh", h @ w_hh.t(), t) + getattr(self.rnn, f"bias_hh_l{k}")
         if self.cell == "lstm":
             i, f, g, o = (a_in + a_rec).chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            return torch.sigmoid(o) * torch.tanh(c), c
+            return torch.sigmoid(o) * torch.tanh(self.norm(k, "c", c, t)), c
         if self.cell == "gru":
             r_in, z_in, n_in = a_in.chunk(3, dim=1)
             r_rec, z_rec, n_rec = a_rec.chunk(3, dim=1)
@@ -281,7 +328,7 @@ class CharLM(nn.Module):
         """ids (N, L) -> logits (L, N, V). With `on_hidden(k, t, h)`, the layers are stepped by hand
         and each step's hidden state of layer k is replaced by what it returns."""
         x = self.embedding(ids.t())  # (L, N, E), time first as in nn.LSTM
-        if on_hidden is None and self.cell != "rnn-sigmoid":
+        if on_hidden is None and self.cell != "rnn-sigmoid" and self.normalization == "none":
             out, _ = self.rnn(x)
             return self.head(out)
         N = ids.shape[0]
@@ -290,11 +337,13 @@ class CharLM(nn.Module):
             c = x.new_zeros(N, self.hidden_size)
             outputs = []
             for t in range(x.shape[0]):
-                h, c = self.step(k, x[t], h, c)
+                h, c = self.step(k, x[t], h, c, t)
                 if on_hidden is not None:
                     h = on_hidden(k, t, h)
                 outputs.append(h)
             x = torch.stack(outputs)  # only h goes up a layer, never c
+            if self.normalization == "batch" and self.training:
+                self._commit_batch_statistics()
         return self.head(x)
 
     def loss(self, windows):
@@ -308,7 +357,7 @@ class CharLM(nn.Module):
 UNKNOWN_TOKEN = "\ufffd"
 TRAIN_DEFAULTS = {"layers": 1, "embed": 32, "seqLen": 64, "batch": 32, "valFraction": 0.1, "optimizer": "adam", "lr": 3e-3,
                   "momentum": 0.9, "clipNorm": 5.0, "steps": 100, "evalInterval": 25, "evalWindows": 64, "patience": 8,
-                  "vocabMax": None, "forgetBias": None, "seed": 1234}
+                  "vocabMax": None, "forgetBias": None, "normalization": "none", "bnGain": 0.1, "seed": 1234}
 
 
 def vocabulary_of(text, vocab_max=None):
@@ -388,7 +437,8 @@ def train_run(text, settings, prepare=None):
         raise SystemExit(f"the text has {len(ids)} tokens: too short for windows of {width} and a validation part")
     train_ids = torch.tensor(ids[:len(ids) - val_length], dtype=torch.long)
     val_windows = validation_windows(ids[len(ids) - val_length:], c["seqLen"], c["evalWindows"])
-    model = CharLM(c["cell"], len(tokens), c["hidden"], c["seed"], embedding_size=c["embed"], num_layers=c["layers"], forget_bias=c["forgetBias"])
+    model = CharLM(c["cell"], len(tokens), c["hidden"], c["seed"], embedding_size=c["embed"], num_layers=c["layers"], forget_bias=c["forgetBias"],
+                   normalization=c["normalization"], bn_gain=c["bnGain"])
     if prepare:
         with torch.no_grad():
             prepare(model)
