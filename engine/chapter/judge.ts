@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { translator, type Bilingual, type Lang, type Tr } from '../core/lang';
 import { cliCommand } from '../experiments/settingFields';
+import { scriptFileName } from '../export/experimentScript';
 import { figureSvg } from '../experiments/figureSvg';
 import type { Figure } from '../experiments/types';
 import { CHAPTER_RUNS, CLAIMS, type ChapterResults, type ChapterRunId, type Verdict } from './claims';
@@ -177,6 +178,8 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
     // The commands as "Copy as CLI command" writes them: each argument quoted for a POSIX shell.
     lines.push('', `${tr('Experiments', '实验')}: ${c.runs.map((r) => `\`${cliCommand(r.experiment, Object.entries(r.config))}\``).join(', ')}`);
+    // The same runs as standalone PyTorch scripts (the settings become the script's defaults).
+    lines.push('', `${tr('As PyTorch scripts', '作为 PyTorch 脚本')}: ${c.runs.map((r) => `\`${cliCommand(r.experiment, Object.entries(r.config))} --export-torch ${scriptFileName(r.experiment)}\``).join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -127,6 +127,7 @@ describe('the chapter, claim by claim', () => {
     assert.ok(doc.includes('Quick check \\(one seed\\): the verdicts are preliminary\\.'), 'the quick check says its verdicts are preliminary');
     assert.ok(doc.includes('\n## 3\\.5 · c\\-n\\-is\\-cell\\-state: does not hold here\n'));
     assert.ok(doc.includes('Experiments: `seqlab experiment cell-walkthrough`'));
+    assert.ok(doc.includes('As PyTorch scripts: `seqlab experiment cell-walkthrough --export-torch cell_walkthrough.py`'), 'each claim says how to have its runs as PyTorch scripts');
     assert.ok(doc.includes('`seqlab experiment vanishing-gradients --set seeds=1`'));
     // A claim's text cannot make markup: brackets, stars, pipes and backticks come out escaped.
     const hostile = claimsMarkdown([{ ...claims[0], gloss: 'a *b* [c](d) | `e`', numbers: { 'x|y': '<b>' } }], false, 'zh-cn');
