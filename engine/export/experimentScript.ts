@@ -26,6 +26,7 @@ export const EXPERIMENT_SCRIPTS: Readonly<Record<string, string>> = {
 const COMMON = 'seqlab_common.py';
 const INLINE = /^from seqlab_common import \*.*$/m;
 const EXPORTED = /^EXPORTED = \{\}$/m;
+const MAIN = /^if __name__ == "__main__":$/m;
 
 export function hasTorchScript(experiment: string): boolean {
   return Object.hasOwn(EXPERIMENT_SCRIPTS, experiment);
@@ -64,11 +65,26 @@ export function experimentScriptText(experiment: string, checked: Record<string,
   const folder = scriptFolder();
   const source = fs.readFileSync(path.join(folder, file), 'utf8');
   const common = fs.readFileSync(path.join(folder, COMMON), 'utf8');
-  if (!INLINE.test(source) || !EXPORTED.test(source)) throw new Error(`${file} lacks its markers (the common import line, EXPORTED = {})`);
+  if (!INLINE.test(source) || !EXPORTED.test(source) || !MAIN.test(source)) throw new Error(`${file} lacks its markers (the common import line, EXPORTED = {}, the __main__ block)`);
+  // The shared part's imports go where its import line was, its code at the end before the
+  // __main__ block: the file reads as the experiment first and SeqLab's machinery after.
+  const { imports, body } = splitCommon(common);
   const ownText = typeof text === 'string' ? `# SeqLab ran this on your own text (${[...text].length.toLocaleString('en')} characters): save it to a file and pass it with --text FILE.\n` : '';
   const exported = `${ownText}EXPORTED = ${pythonLiteral(settings)}`;
-  const shared = `# --- shared by SeqLab's experiment scripts (seqlab_common.py) ${'-'.repeat(30)}\n${common.trimEnd()}\n# --- end of the shared part ${'-'.repeat(63)}`;
-  return source.replace(EXPORTED, () => exported).replace(INLINE, () => shared);
+  const header = `${imports}\n# SeqLab's generators, built-in text, model and training loop are at the end of this file (the shared part).`;
+  const shared = `# --- the shared part: the same in every SeqLab experiment script (seqlab_common.py) ${'-'.repeat(10)}\n\n${body}\n\n# --- end of the shared part ${'-'.repeat(63)}\n\n\n`;
+  return source.replace(EXPORTED, () => exported).replace(INLINE, () => header).replace(MAIN, (main) => shared + main);
+}
+
+/** seqlab_common.py as its import lines and the rest (its docstring becomes the shared part's comment). */
+function splitCommon(common: string): { imports: string; body: string } {
+  const lines = common.split('\n');
+  const docEnd = lines.findIndex((l, i) => i > 0 && l.startsWith('"""'));
+  const doc = lines.slice(0, docEnd + 1).join('\n').replace(/^"""|"""$/g, '').split('\n').map((l) => `# ${l}`.trimEnd()).join('\n');
+  let k = docEnd + 1;
+  while (k < lines.length && (/^(import|from) /.test(lines[k]) || !lines[k].trim())) k++;
+  const imports = lines.slice(docEnd + 1, k).join('\n').trim();
+  return { imports, body: `${doc}\n\n${lines.slice(k).join('\n').trim()}` };
 }
 
 /** The script's usual file name: vanishing_gradients.py. */

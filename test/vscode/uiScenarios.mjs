@@ -736,10 +736,34 @@ async function askWhatIf(page, panel) {
   const after = await panel.locator('#headline').innerText();
   if (after === before || !/1 seed/.test(after)) throw new Error(`the headline did not follow the settings: ${after}`);
   await page.screenshot({ path: path.join(SHOTS, 'experiment-settings-form-result.png') });
+  // The same settings as a standalone PyTorch script: an untitled Python editor, the settings its defaults.
+  await expectTorchScript(page, panel.locator('#open-torch-script'), /EXPORTED = \{"cells": .*"hidden": 32, .*"trainSteps": 0, "seeds": 1,/, 'experiment-torch-script.png');
   // Reset brings the defaults back, unmarked.
   await panel.locator('#reset-settings').click();
   await panel.locator('#changed-line', { hasText: 'Default settings.' }).waitFor({ timeout: 5_000 });
   console.log(`  settings form: hidden 32, 1 seed, no training -> "${after.slice(0, 120)}"`);
+}
+
+/** "Open as PyTorch Script" (`button`) opens an untitled Python editor whose text matches `expected`; it is closed unsaved. */
+async function expectTorchScript(page, button, expected, shot) {
+  await button.click();
+  const editor = page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'in plain PyTorch' }).first();
+  await editor.waitFor({ timeout: 30_000 });
+  const language = await page.locator('.statusbar-item[id$="status.editor.mode"]').innerText();
+  if (!/Python/.test(language)) throw new Error(`the script opened as ${language}, not Python`);
+  const tab = await page.locator('.tab.active').innerText();
+  if (!/Untitled-\d/.test(tab)) throw new Error(`the script opened in "${tab}", not an untitled editor`);
+  // The settings line is far down (the shared part comes first): find it with the editor's own search.
+  await page.keyboard.press('Control+F');
+  await page.keyboard.type('EXPORTED = {');
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(300);
+  const line = await page.locator('.editor-instance .monaco-editor .view-line', { hasText: 'EXPORTED = {' }).first().innerText();
+  if (!expected.test(line.replace(/\u00a0/g, ' '))) throw new Error(`the script's settings line: ${line}`);
+  await page.screenshot({ path: path.join(SHOTS, shot) });
+  await runCommand(page, 'View: Revert and Close Editor');
+  await page.locator('.tab', { hasText: /Untitled-\d/ }).waitFor({ state: 'detached', timeout: 10_000 });
+  console.log(`  Open as PyTorch Script: an untitled Python editor; ${line.replace(/\u00a0/g, ' ').slice(0, 100)}…`);
 }
 
 const experimentTimes = {};
@@ -997,6 +1021,14 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     if (captions.length < 8 || !captions.every((c) => /^Shows the claims? [a-z-]+/.test(c))) throw new Error(`the chapter's figures: ${captions.map((c) => c.slice(0, 60)).join(' | ')}`);
     await panel.locator('#caption-vanishing-gradients-init').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'chapter-figures-light.png') });
+    // Each run of a claim is also offered as a PyTorch script, with the check's settings.
+    const runButtons = await panel.locator('#results .row-run').count();
+    const scriptButtons = await panel.locator('#results .row-torch').count();
+    if (scriptButtons !== runButtons) throw new Error(`${runButtons} Run buttons but ${scriptButtons} PyTorch script buttons`);
+    const walkthrough = panel.locator('#results .row-torch[data-experiment="long-range-memory"]').first();
+    await walkthrough.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-torch-buttons-light.png') });
+    await expectTorchScript(page, walkthrough, /EXPORTED = \{"cells": \["rnn-tanh", "irnn", "lstm", "gru"\], .*"seeds": 1,/, 'chapter-torch-script.png');
     await panel.locator('#headline').scrollIntoViewIfNeeded();
     console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}; ${captions.length} figures`);
     await page.waitForTimeout(300);
