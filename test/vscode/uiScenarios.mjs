@@ -751,8 +751,9 @@ async function expectTorchScript(page, button, expected, shot) {
   await editor.waitFor({ timeout: 30_000 });
   const language = await page.locator('.statusbar-item[id$="status.editor.mode"]').innerText();
   if (!/Python/.test(language)) throw new Error(`the script opened as ${language}, not Python`);
-  const tab = await page.locator('.tab.active').innerText();
-  if (!/Untitled-\d/.test(tab)) throw new Error(`the script opened in "${tab}", not an untitled editor`);
+  // Each editor group has an active tab: the script's is an untitled one (named after its first line).
+  const untitled = await page.locator('.tab.active[data-resource-name^="Untitled-"]').count();
+  if (untitled !== 1) throw new Error(`the script did not open as an untitled editor (${await page.locator('.tab.active').allInnerTexts()})`);
   // The settings line is far down (the shared part comes first): find it with the editor's own search.
   await page.keyboard.press('Control+F');
   await page.keyboard.type('EXPORTED = {');
@@ -762,7 +763,7 @@ async function expectTorchScript(page, button, expected, shot) {
   if (!expected.test(line.replace(/\u00a0/g, ' '))) throw new Error(`the script's settings line: ${line}`);
   await page.screenshot({ path: path.join(SHOTS, shot) });
   await runCommand(page, 'View: Revert and Close Editor');
-  await page.locator('.tab', { hasText: /Untitled-\d/ }).waitFor({ state: 'detached', timeout: 10_000 });
+  await page.locator('.tab[data-resource-name^="Untitled-"]').waitFor({ state: 'detached', timeout: 10_000 });
   console.log(`  Open as PyTorch Script: an untitled Python editor; ${line.replace(/\u00a0/g, ' ').slice(0, 100)}…`);
 }
 
