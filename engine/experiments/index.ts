@@ -11,7 +11,8 @@ import { translator, type Lang } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput, Figure } from './types';
 import { vanishingGradients } from './vanishingGradients';
 import { gradientFlow } from './gradientFlow';
-import { experimentScriptText, hasTorchScript, noScriptMessage } from '../export/experimentScript';
+import type { z } from 'zod';
+import { experimentScriptText } from '../export/experimentScript';
 
 export const EXPERIMENTS: Experiment[] = [
   vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak, gradientFlow,
@@ -29,10 +30,14 @@ export function findExperiment(name: string): Experiment {
  */
 export function experimentScript(name: string, config: unknown = {}): string {
   const e = findExperiment(name); // an unknown name says so, with the list
-  if (!hasTorchScript(name)) throw new Error(noScriptMessage(name));
   const parsed = e.schema.safeParse(config);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; '));
-  return experimentScriptText(name, parsed.data as Record<string, unknown>);
+  if (!parsed.success) throw new Error(configProblems(parsed.error.issues));
+  return experimentScriptText(name, parsed.data as Record<string, unknown>); // says so for an experiment without a script
+}
+
+/** A schema's complaints, each naming its key: "unknown key \"size\"; hidden: Too small ...". */
+function configProblems(issues: z.core.$ZodIssue[]): string {
+  return issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ');
 }
 
 /** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */
@@ -40,7 +45,7 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const e = findExperiment(name);
   const parsed = e.schema.safeParse(config ?? {});
   if (!parsed.success) {
-    throw new Error(`invalid config for ${name}: ${parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ')}`);
+    throw new Error(`invalid config for ${name}: ${configProblems(parsed.error.issues)}`);
   }
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);

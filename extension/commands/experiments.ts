@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { compareRunsMessage, pickRuns } from '../compareRuns';
 import { ExperimentsPanel, openTorchScript, runExperimentCommand } from '../experimentsPanel';
-import { EXPERIMENT_SCRIPTS } from '../../engine/export/experimentScript';
+import { hasTorchScript } from '../../engine/export/experimentScript';
 import { langOf } from '../../engine/core/lang';
 import { checkChapterCommand } from '../chapter';
 import type { ModelItem } from '../models';
@@ -37,7 +37,7 @@ export function registerExperimentCommands(c: CommandContext): vscode.Disposable
     reg('seqlab.openTorchScript', async (preset?: { name: string; config?: Record<string, unknown> }) => {
       let name = preset?.name;
       if (!name) {
-        const list = (await c.engine.listExperiments(langOf(vscode.env.language))).filter((e) => Object.hasOwn(EXPERIMENT_SCRIPTS, e.name));
+        const list = (await c.engine.listExperiments(langOf(vscode.env.language))).filter((e) => hasTorchScript(e.name));
         name = (await vscode.window.showQuickPick(list.map((e) => ({ label: e.name, description: e.title, detail: t('its defaults; change them in the script\'s options, or in the Experiments panel first') })), { placeHolder: t('Which experiment, as a PyTorch script?') }))?.label;
       }
       return name ? openTorchScript(c.engine, name, preset?.config ?? {}, c.log) : undefined;

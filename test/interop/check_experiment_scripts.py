@@ -84,7 +84,7 @@ def seqlab_runs(name, settings, backend="wasm"):
     result = reported["result"]
     if name == "gradient-flow":  # one outcome per seed: the first's numbers are the result's, each seed's decay in seedDecays
         return result
-    if name in ("exploding-gradients", "cell-walkthrough", "normalization"):  # every step's loss is in the figure (one seed: the figure's line is the run's)
+    if name in ("exploding-gradients", "cell-walkthrough", "normalization"):  # compared through the figures (one seed: a figure's line is the run's) or the whole result
         return reported
     return result["runs"]
 
