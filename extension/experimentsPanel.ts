@@ -199,7 +199,8 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     panel.post({ type: 'experiment', title: picked.title, description: picked.description, running: false, progress: { fraction: 0, message: t('Change the settings above if you like, then press Run.') } });
     return undefined;
   }
-  if (picked.name === 'lstm-vs-gru' && !config.text) {
+  // The editor's text stands in for the English built-in text only: a chosen Chinese news-like text is what the student asked for.
+  if (picked.name === 'lstm-vs-gru' && !config.text && config.corpus !== 'chinese-news') {
     const editor = vscode.window.activeTextEditor;
     const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
     if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise

@@ -317,6 +317,10 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
       return box;
     });
     input = el('div', { id, class: 'choices' }, ...boxes);
+  } else if (f.kind === 'text') {
+    const field = el('vscode-textfield', { id, value: String(value ?? ''), ...(f.maxLength !== undefined ? { maxlength: String(f.maxLength) } : {}) }) as HTMLElement & { value: string };
+    field.addEventListener('input', () => set(field.value));
+    input = field;
   } else {
     const field = el('vscode-textfield', { id, value: Array.isArray(value) ? value.join(', ') : '' }) as HTMLElement & { value: string };
     field.addEventListener('input', () => set(field.value.split(',').map((x) => x.trim()).filter(Boolean).map(Number)));

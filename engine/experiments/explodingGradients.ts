@@ -61,10 +61,10 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
     return record(job.name, job.seed, generateCorpus(60_000), {
       cell: job.cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, optimizer: 'sgd', lr: c.learningRate,
       momentum: 0.9, clipNorm: job.clip, evalInterval: c.steps,
-    }, ctx, job.scale !== 1 ? (m) => {
+    }, ctx, job.scale !== 1 ? { prepare: (m) => {
       const sd = m.stateDict();
       m.rnn.loadStateDict({ weight_hh_l0: tf.mul(sd['rnn.weight_hh_l0'], job.scale) }, false);
-    } : undefined);
+    } } : {});
   },
   summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);

@@ -55,10 +55,10 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     return record(`${cell}/${norm}`, seed, generateCorpus(60_000), {
       cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, lr: c.learningRate, normalization: norm,
       evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32,
-    }, ctx, norm === 'batch' && c.bnGain !== 0.1 ? (m) => {
+    }, ctx, norm === 'batch' && c.bnGain !== 0.1 ? { prepare: (m) => {
       const sd = m.rnn.stateDict();
       m.rnn.loadStateDict(Object.fromEntries(Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)])), false);
-    } : undefined);
+    } } : {});
   },
   summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);

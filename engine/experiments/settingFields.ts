@@ -15,6 +15,7 @@ export type SettingField = FieldBase & (
   | { kind: 'choices'; options: string[]; minItems: number; default: string[] }
   | { kind: 'numbers'; integer: boolean; min?: number; max?: number; minItems: number; default: number[] }
   | { kind: 'boolean'; default: boolean }
+  | { kind: 'text'; maxLength?: number; default: string }
 );
 
 /** A setting's value as the form's lines and the captions write it: "64", "lstm, gru", "0, 1, 5". */
@@ -47,6 +48,9 @@ export function fieldProblem(field: SettingField, value: unknown, tr: (en: strin
     case 'number': return checkNumber(value, field);
     case 'enum': return field.options.includes(value as string) ? null : tr(`one of ${field.options.join(', ')}`, `须为 ${field.options.join('、')} 之一`);
     case 'boolean': return typeof value === 'boolean' ? null : tr('on or off', '开或关');
+    case 'text':
+      if (typeof value !== 'string') return tr('text, please', '请输入文字');
+      return field.maxLength !== undefined && [...value].length > field.maxLength ? tr(`at most ${field.maxLength} characters`, `至多 ${field.maxLength} 个字符`) : null;
     case 'choices': {
       const list = Array.isArray(value) ? value : [];
       return list.length < Math.max(1, field.minItems) ? tr('tick at least one', '至少勾选一项') : null;

@@ -61,6 +61,7 @@ interface JsonSchema {
   maximum?: number;
   exclusiveMinimum?: number;
   minItems?: number;
+  maxLength?: number;
 }
 
 /** The form of an experiment's settings, in `lang`, in the schema's order. */
@@ -85,6 +86,8 @@ export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string
         fields.push({ key, hint: hintOf(key), kind: 'number', integer: p.type === 'integer', ...bounds, default: fallback, slider });
       } else if (p.enum && typeof fallback === 'string') {
         fields.push({ key, hint: hintOf(key), kind: 'enum', options: p.enum.map(String), default: fallback });
+      } else if (p.type === 'string' && typeof fallback === 'string') {
+        fields.push({ key, hint: hintOf(key), kind: 'text', ...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {}), default: fallback });
       } else if (p.type === 'boolean' && typeof fallback === 'boolean') {
         fields.push({ key, hint: hintOf(key), kind: 'boolean', default: fallback });
       } else if (p.type === 'array' && p.items?.enum && Array.isArray(fallback)) {
@@ -96,7 +99,7 @@ export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string
           ...(i.minimum !== undefined ? { min: i.minimum } : {}), ...(i.maximum !== undefined && i.maximum < NO_MAX ? { max: i.maximum } : {}),
         });
       }
-      // Anything else (the text an experiment trains on) is not the form's: it comes from the editor.
+      // Anything else (the text an experiment trains on, which has no default) is not the form's: it comes from the editor.
     }
   };
   walk(json.properties ?? {}, '', {});

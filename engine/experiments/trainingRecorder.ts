@@ -7,6 +7,7 @@ import { parseTrainConfig, type TrainConfigInput } from '../train/config';
 import { prepareData } from '../train/data';
 import { LocalStepper } from '../train/stepper';
 import { modelFor, trainModel, type TrainResult } from '../train/trainer';
+import { sampleText } from '../model/sample';
 import { round } from './format';
 import { meanOf, seedBand } from './seeds';
 import { ofSeeds, type Tr } from '../core/lang';
@@ -25,14 +26,23 @@ export interface Run {
   valSeconds: number[];
   result: Omit<TrainResult, 'state'>;
   parameters: number;
+  /** The trained model's continuation of `RecordOptions.sample`'s prompt (that prompt excluded). */
+  sample?: string;
+}
+
+export interface RecordOptions {
+  /** Changes the model before training (its initial weights). */
+  prepare?: (m: ReturnType<typeof modelFor>) => void;
+  /** After training, continue this prompt (drawn with the run's seed), as `seqlab sample` would. */
+  sample?: { prompt: string; length: number; temperature: number };
 }
 
 /** Trains one configuration on `text`, recording every progress event. */
-export async function record(name: string, seed: number, text: string, input: TrainConfigInput, ctx: RunContext, prepare?: (m: ReturnType<typeof modelFor>) => void): Promise<Run> {
+export async function record(name: string, seed: number, text: string, input: TrainConfigInput, ctx: RunContext, options: RecordOptions = {}): Promise<Run> {
   const config = parseTrainConfig({ progressIntervalMs: 0, sampleInterval: 0, ...input, seed }); // every step recorded
   const data = prepareData(text, config);
   const model = modelFor(config, data.vocabulary.size);
-  prepare?.(model);
+  options.prepare?.(model);
   const stepper = LocalStepper.forConfig(model, config);
   const run: Run = { name, seed, steps: [], trainLoss: [], gradNorm: [], seconds: [], valSteps: [], valLoss: [], valSeconds: [], result: undefined as unknown as TrainResult, parameters: model.parameterCount() };
   try {
@@ -43,6 +53,9 @@ export async function record(name: string, seed: number, text: string, input: Tr
       if (next.done) {
         const { state: _state, ...result } = next.value; // the training state (curves, optimizer) stays here
         run.result = result;
+        if (options.sample && result.reason !== 'cancelled') {
+          run.sample = await sampleText(model, data.vocabulary, options.sample.prompt, { length: options.sample.length, temperature: options.sample.temperature, seed });
+        }
         break;
       }
       const e = next.value;

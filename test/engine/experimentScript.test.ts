@@ -13,6 +13,7 @@ import { EXPERIMENTS, experimentScript, findExperiment } from '../../engine/expe
 import { EXPERIMENT_SCRIPTS, hasTorchScript } from '../../engine/export/experimentScript';
 import { writeNewFile } from '../../engine/io/files';
 import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
+import { CHINESE_NEWS_LEAD, CHINESE_NEWS_PROMPT, CHINESE_NEWS_SENTENCES, CHINESE_NEWS_TALLIES, CHINESE_NEWS_WORDS } from '../../engine/text/chineseNews';
 
 const SCRIPTS = path.join(__dirname, '..', '..', 'engine', 'export', 'scripts');
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -40,6 +41,21 @@ describe('experiments as PyTorch scripts', () => {
     const quoted = /^DEMO_CORPUS = """([\s\S]*?)"""$/m.exec(common);
     assert.ok(quoted);
     assert.equal(quoted[1], DEMO_CORPUS);
+  });
+
+  it('carries the Chinese news grammar word for word (the interop check compares the texts\' SHA-256)', () => {
+    const common = fs.readFileSync(path.join(SCRIPTS, 'seqlab_common.py'), 'utf8');
+    // Python's literals here are JSON but for tuples and trailing commas: the line, its indented lines and a closing line.
+    const literal = (name: string) => {
+      const m = new RegExp(`^${name} = (.*(?:\\n[ \\t].*)*(?:\\n[\\]}].*)?)`, 'm').exec(common);
+      assert.ok(m, name);
+      return JSON.parse(m[1].replace(/\(/g, '[').replace(/\)/g, ']').replace(/,(\s*[\]}])/g, '$1'));
+    };
+    assert.deepEqual(literal('_NEWS_WORDS'), CHINESE_NEWS_WORDS);
+    assert.deepEqual(literal('_NEWS_TALLIES'), CHINESE_NEWS_TALLIES);
+    assert.deepEqual(literal('_NEWS_SENTENCES'), CHINESE_NEWS_SENTENCES);
+    assert.equal(literal('_NEWS_LEAD'), CHINESE_NEWS_LEAD);
+    assert.equal(literal('CHINESE_NEWS_PROMPT'), CHINESE_NEWS_PROMPT);
   });
 
   it('writes the shared part in and the chosen settings as the defaults; refuses what the experiment refuses', () => {

@@ -14,7 +14,11 @@ rounding of its results to 6 significant digits.
   vanishing-gradients   float32: gradient norms at initialisation within 1e-4 relative; after
                         training and the training losses within 1e-3 (float order through Adam)
   lstm-vs-gru           float32, SeqLab's training loop: the validation losses before training,
-                        at the end and the best within 1e-3; the parameter counts equal
+                        at the end and the best within 1e-3; the parameter counts equal. On the
+                        Chinese news-like text (its SHA-256 equal to SeqLab's): the frequency-only
+                        baseline within 1e-5 and every continuation of the prompt the same text
+                        (a draw can flip only where two characters are within float order of each
+                        other; none does in these runs)
   bidirectional-leak    float32, Adam: loss curves, influence matrices and x_t's influence on its
                         own prediction within 2e-3; the same models leak; the same generated text
   normalization         float32, Adam, normalised cells written out in the script: every validation
@@ -37,6 +41,7 @@ rounding of its results to 6 significant digits.
 
 Run: /usr/bin/python3 test/interop/check_experiment_scripts.py   (npm run test:interop)
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -55,6 +60,7 @@ CASES = {
     ],
     "lstm-vs-gru": [
         ({"steps": 40, "seeds": 2, "hidden": 64, "maxCharacters": 8000}, {"initialValLoss": 1e-3, "finalValLoss": 1e-3, "bestValLoss": 1e-3}),
+        ({"corpus": "chinese-news", "steps": 60, "seeds": 2, "hidden": 64, "sampleLength": 40}, {"initialValLoss": 1e-3, "finalValLoss": 1e-3, "bestValLoss": 1e-3}),
     ],
     "exploding-gradients": [
         ({"steps": 40, "seeds": 1, "hidden": 64}, {}),
@@ -84,7 +90,7 @@ def seqlab_runs(name, settings, backend="wasm"):
     result = reported["result"]
     if name == "gradient-flow":  # one outcome per seed: the first's numbers are the result's, each seed's decay in seedDecays
         return result
-    if name in ("exploding-gradients", "cell-walkthrough", "normalization"):  # compared through the figures (one seed: a figure's line is the run's) or the whole result
+    if name in ("exploding-gradients", "cell-walkthrough", "normalization", "lstm-vs-gru"):  # compared through the figures (one seed: a figure's line is the run's) or the whole result
         return reported
     return result["runs"]
 
@@ -205,18 +211,42 @@ def check(name, settings, tolerances, folder):
         assert ours_diverged["divergedAtStep"] == theirs.get("divergedAtStep"), (ours_diverged, theirs.get("divergedAtStep"))
         report += [f"first loss of every run within {first:.1e} relative", f"relu x2.5 unclipped diverges at step {theirs['divergedAtStep']} in both"]
     else:
-        assert len(seqlab) == len(mine["runs"]), (len(seqlab), len(mine["runs"]))
+        runs = seqlab["result"]["runs"] if name == "lstm-vs-gru" else seqlab
+        assert len(runs) == len(mine["runs"]), (len(runs), len(mine["runs"]))
         for key, tolerance in tolerances.items():
             w = 0.0
-            for run in seqlab:
+            for run in runs:
                 twin = next(r for r in mine["runs"] if r["cell"] == run["cell"] and r["seed"] == run["seed"])
                 w = max(w, worst_relative(run[key], twin["valLoss"][-1] if key == "finalValLoss" else twin[key]))
             assert w <= tolerance, (name, settings, key, w)
             report.append(f"{key} within {w:.1e} relative")
+        if name == "lstm-vs-gru":
+            result = seqlab["result"]
+            baseline = max(worst_relative(result["unigramLoss"], twin["unigramLoss"]) for twin in mine["runs"])
+            assert baseline <= 1e-5, ("frequency-only loss", baseline)
+            assert abs(result["unigramPairShare"] - mine["unigramPairShare"]) < 1e-4, (result["unigramPairShare"], mine["unigramPairShare"])
+            assert result["prompt"] == mine["prompt"], (result["prompt"], mine["prompt"])
+            for run in result["runs"]:
+                twin = next(r for r in mine["runs"] if r["cell"] == run["cell"] and r["seed"] == run["seed"])
+                assert run["sample"] == twin["sample"], (run["cell"], run["seed"], run["sample"], twin["sample"])
+            report += [f"frequency-only loss within {baseline:.1e}", f"the {len(result['runs'])} continuations of «{result['prompt']}» the same text"]
     print(f"{name} {json.dumps(settings)}: " + "; ".join(report))
 
 
+def check_chinese_news():
+    """SeqLab's Chinese news-like text and the scripts' are the same text."""
+    sys.path.insert(0, os.path.join(ROOT, "engine", "export", "scripts"))
+    from seqlab_common import generate_chinese_news
+    ours = subprocess.run([CLI[0], "--import", "tsx", "-e", "import('./engine/text/chineseNews.ts').then((m) => process.stdout.write((m.generateChineseNews ?? m.default.generateChineseNews)(80000)))"],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    theirs = generate_chinese_news(80_000)
+    digest = lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()
+    assert digest(ours) == digest(theirs), ("the Chinese news-like texts differ", len(ours), len(theirs))
+    print(f"Chinese news-like text: {len(theirs):,} characters, SHA-256 {digest(theirs)[:16]}... in both")
+
+
 if __name__ == "__main__":
+    check_chinese_news()
     with tempfile.TemporaryDirectory() as folder:
         for name, cases in CASES.items():
             for settings, tolerances in cases:

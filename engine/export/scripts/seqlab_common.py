@@ -7,15 +7,18 @@ PyTorch; kept here once, in SeqLab's source (engine/export/scripts/seqlab_common
   tfjs_uniform/normal the draws of TensorFlow.js's tf.randomUniform / tf.randomNormal with a seed
                       (Alea, Marsaglia's polar method), which SeqLab initialises its weights with
   generate_corpus     SeqLab's built-in text (its own paragraphs, then a small seeded grammar)
+  generate_chinese_news  SeqLab's generated Chinese news-like text (a seeded grammar of news sentences)
   CharLM              Embedding -> nn.LSTM / GRU / RNN (or stepped by hand) -> Linear, with
                       SeqLab's initial weights for a seed (PyTorch's initialisation, SeqLab's draws)
   train_run           SeqLab's training loop (seqlab train): its vocabulary, validation split,
                       batches, optimisers, clipping and stopping rules
+  sample_text         a trained model's continuation of a prompt, drawn as `seqlab sample` draws it
   scaled_norm         a norm that stays right for tiny gradients (scaled before squaring)
 """
 import argparse
 import json
 import math
+import re
 import sys
 import unicodedata
 
@@ -185,6 +188,78 @@ def generate_corpus(characters=120_000, seed=7):
     parts, length = [DEMO_CORPUS], len(DEMO_CORPUS)
     while length < characters:
         paragraph = " ".join(_sentence(rng) for _ in range(3 + rng.int(4))) + "\n\n"
+        parts.append(paragraph)
+        length += len(paragraph)
+    return "".join(parts)
+
+
+_NEWS_WORDS = {
+    "city": ["北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "重庆", "天津", "长沙", "郑州", "青岛", "昆明"],
+    "org": ["国家统计局", "教育部", "科技部", "交通运输部", "中国人民银行", "国家气象中心", "市政府", "中国科学院", "商务部", "国家卫生健康委员会"],
+    "when": ["今天", "昨天", "近日", "本周", "今年以来", "上半年", "前三季度", "去年"],
+    "indicator": ["全国居民消费价格", "社会消费品零售总额", "规模以上工业增加值", "快递业务量", "粮食总产量", "城镇新增就业人数"],
+    "change": ["增长", "上涨", "下降", "增加"],
+    "build": ["新建", "开通", "建成", "启动建设", "改造"],
+    "facility": ["家医院", "座公园", "个地铁站", "座图书馆", "个科技园区", "座体育场"],
+    "purpose": ["方便市民出行", "满足群众需求", "推动经济发展", "改善生态环境", "提高公共服务水平"],
+    "speaker": ["业内专家", "有关负责人", "经济学家", "研究人员", "多位代表"],
+    "comment": ["这一变化说明经济运行总体平稳", "相关工作正在有序推进", "市场需求有望进一步恢复", "科技创新为发展提供了新动力", "要让更多群众享受到发展的成果"],
+    "policy": ["实行新的垃圾分类办法", "开通三条公交线路", "调整地铁运营时间", "开放新的图书馆", "举办国际马拉松比赛"],
+    "weather": ["晴", "多云", "有小雨", "阴转多云", "有阵雨", "有小雪"],
+    "surname": ["王", "李", "张", "刘", "陈", "杨", "周", "吴"],
+    "given": ["伟", "洋", "勇", "军", "杰", "涛", "明"],
+}
+_NEWS_TALLIES = [("接待游客", "万人次"), ("完成投资", "亿元"), ("新增企业", "家"), ("培训教师", "名")]
+_NEWS_LEAD = "新华社{city}{month}月{day}日电（记者{surname}{given}）"
+_NEWS_SENTENCES = [
+    "{org}{when}发布的数据显示，{indicator}同比{change}{percent}%。",
+    "{when}，{city}{build}{count}{facility}，{purpose}。",
+    "{speaker}表示，{comment}。",
+    "据{org}介绍，{when}{city}共{tally}。",
+    "{city}明天{weather}，气温{low}到{high}摄氏度。",
+    "记者从{org}获悉，{city}将于{month}月{day}日起{policy}。",
+]
+CHINESE_NEWS_PROMPT = "新华社北京"
+
+
+def _news_filler(rng):
+    low = [0]
+
+    def slot(name):
+        if name == "month":
+            return str(1 + rng.int(12))
+        if name == "day":
+            return str(1 + rng.int(28))
+        if name == "percent":
+            tenths = 1 + rng.int(99)
+            return f"{tenths // 10}.{tenths % 10}"
+        if name == "count":
+            return str(2 + rng.int(49))
+        if name == "low":
+            low[0] = rng.int(21) - 5
+            return str(low[0])
+        if name == "high":
+            return str(low[0] + 3 + rng.int(10))
+        if name == "tally":
+            what, unit = _NEWS_TALLIES[rng.int(len(_NEWS_TALLIES))]
+            return f"{what}{10 + rng.int(990)}{unit}"
+        words = _NEWS_WORDS[name]
+        return words[rng.int(len(words))]
+    return slot
+
+
+def generate_chinese_news(characters=80_000, seed=7):
+    """SeqLab's generated Chinese news-like text (engine/text/chineseNews.ts): wire-service leads,
+    then sentences from a seeded grammar of news sentences, whole paragraphs."""
+    rng = Random(seed)
+    slot = _news_filler(rng)
+    fill = lambda template: re.sub(r"\{(\w+)\}", lambda m: slot(m.group(1)), template)
+    parts, length = [], 0
+    while length < characters:
+        paragraph = fill(_NEWS_LEAD)
+        for _ in range(3 + rng.int(4)):
+            paragraph += fill(_NEWS_SENTENCES[rng.int(len(_NEWS_SENTENCES))])
+        paragraph += "\n"
         parts.append(paragraph)
         length += len(paragraph)
     return "".join(parts)
@@ -422,12 +497,15 @@ def clip_gradients(parameters, clip_norm):
     return norm
 
 
-def train_run(text, settings, prepare=None):
+def train_run(text, settings, prepare=None, after=None):
     """One run of SeqLab's training loop (engine/train/trainer.ts) on `text`: the same vocabulary,
     validation split and windows, model, batches (drawn from Random(seed)), optimiser, clipping,
     validation passes and stopping rules (a non-finite loss; `patience` passes without a better
-    validation loss). `prepare(model)` may change the initial weights. Returns every step's
-    training loss and gradient norm, and the validation losses."""
+    validation loss). `prepare(model)` may change the initial weights; `after(model, tokens,
+    capped)` is called on the trained model and what it returns is added to the run. Returns
+    every step's training loss and gradient norm, the validation losses, and `unigramLoss`: the
+    validation loss of a model that knows only how often each character occurs in the training
+    part (add-one smoothed), SeqLab's baseline."""
     c = {**TRAIN_DEFAULTS, **settings}
     tokens, capped = vocabulary_of(text, c["vocabMax"])
     ids = encode(text, tokens, capped)
@@ -436,6 +514,12 @@ def train_run(text, settings, prepare=None):
     if len(ids) - val_length < width:
         raise SystemExit(f"the text has {len(ids)} tokens: too short for windows of {width} and a validation part")
     train_ids = torch.tensor(ids[:len(ids) - val_length], dtype=torch.long)
+    counts = torch.bincount(train_ids, minlength=len(tokens)).tolist()
+    val_ids = ids[len(ids) - val_length:]
+    denominator = math.log(len(train_ids) + len(tokens))
+    unigram_loss = 0.0
+    for i in val_ids:  # summed in order, as SeqLab sums it
+        unigram_loss += denominator - math.log(counts[i] + 1)
     val_windows = validation_windows(ids[len(ids) - val_length:], c["seqLen"], c["evalWindows"])
     model = CharLM(c["cell"], len(tokens), c["hidden"], c["seed"], embedding_size=c["embed"], num_layers=c["layers"], forget_bias=c["forgetBias"],
                    normalization=c["normalization"], bn_gain=c["bnGain"])
@@ -452,7 +536,7 @@ def train_run(text, settings, prepare=None):
         optimizer = torch.optim.Adagrad(model.parameters(), lr=c["lr"], eps=1e-10)
     rng = Random(c["seed"])
     run = {"steps": [], "trainLoss": [], "gradNorm": [], "valSteps": [], "valLoss": [], "reason": "completed",
-           "parameters": sum(p.numel() for p in model.parameters())}
+           "parameters": sum(p.numel() for p in model.parameters()), "unigramLoss": unigram_loss / len(val_ids)}
     run["initialValLoss"] = evaluate(model, val_windows, c["batch"])
     best, without_best = None, 0
     for step in range(1, c["steps"] + 1):
@@ -481,7 +565,79 @@ def train_run(text, settings, prepare=None):
                     run["reason"] = "plateau"
                     break
     run["bestValLoss"] = best
+    if after:
+        run.update(after(model, tokens, capped))
     return run
+
+
+def choose_token(logits, temperature, u):
+    """SeqLab's choice of the next token (top-k and top-p off): the likeliest at temperature 0,
+    else softmax with temperature, drawn with the uniform number u."""
+    if temperature <= 0:
+        return max(range(len(logits)), key=lambda i: (logits[i], -i))
+    order = sorted(range(len(logits)), key=lambda i: -logits[i])
+    top = logits[order[0]]
+    probs = [math.exp((logits[i] - top) / temperature) for i in order]
+    total = sum(probs)
+    acc = 0.0
+    for k, i in enumerate(order):
+        acc += probs[k] / total
+        if u < acc:
+            return i
+    return order[-1]
+
+
+@torch.no_grad()
+def sample_text(model, tokens, capped, prompt, length, temperature, seed):
+    """The model's continuation of `prompt` (prompt excluded), drawn as `seqlab sample` draws it:
+    the prompt but its last character in one pass, then one character at a time, each chosen
+    with SeqLab's generator seeded with `seed`. For the nn.LSTM / nn.GRU models (no normalisation)."""
+    was = model.training
+    model.eval()
+    ids = encode(prompt, tokens, capped)
+    if not ids:  # nothing the model knows: start from a line break
+        ids = [tokens.index("\n") if "\n" in tokens else 0]
+    rng = Random(seed)
+    state = None
+
+    def last_logits(chunk):
+        nonlocal state
+        out, state = model.rnn(model.embedding(torch.tensor([chunk]).t()), state)
+        return model.head(out[-1, 0]).tolist()
+    if len(ids) > 1:
+        last_logits(ids[:-1])
+    logits = last_logits(ids[-1:])
+    text = ""
+    for k in range(length):
+        token = choose_token(logits, temperature, rng.next())
+        text += tokens[token]
+        if k + 1 < length:
+            logits = last_logits([token])
+    model.train(was)
+    return text
+
+
+def _pairs(text):
+    return [a + b for a, b in zip(text, text[1:])]
+
+
+def pair_share(continuation, prompt, seen):
+    """The share of the continuation's adjacent character pairs (the prompt's last character and the
+    first generated one included) that occur in the text (`seen`: the text's pairs)."""
+    pairs = _pairs(prompt[-1:] + continuation)
+    return sum(p in seen for p in pairs) / len(pairs) if pairs else float("nan")
+
+
+def unigram_pair_share(text):
+    """The share pair_share expects of characters drawn by frequency alone: the sum of p(a) p(b)
+    over the pairs (a, b) that occur in the text (summed in SeqLab's order)."""
+    p = {}
+    for ch in text:
+        p[ch] = p.get(ch, 0.0) + 1 / len(text)
+    share = 0.0
+    for pair in dict.fromkeys(_pairs(text)):
+        share += p[pair[0]] * p[pair[1]]
+    return share
 
 
 # --- measuring and printing -----------------------------------------------------------------
