@@ -435,8 +435,8 @@ export const CLAIMS: Claim[] = [
     id: 'lstm-generates-chinese', section: '3.5',
     statement: { zh: '在中文新闻文本上训练后，LSTM 能根据开头续写出像样的文本。', en: 'After training on Chinese news text, an LSTM continues a prompt with text of that kind.' },
     rule: {
-      zh: '在 SeqLab 生成的中文类新闻文本上训练 LSTM（lstm-vs-gru 的默认设置），再续写「新华社北京」：在每个种子中，验证损失都低于只知道字符频率的模型，且续写中至少 80% 的相邻字符对在文本中出现过（只按频率抽取字符约为 5%），则成立；只在部分种子中如此时为有条件成立。',
-      en: 'An LSTM trained on SeqLab\'s generated Chinese news-like text (lstm-vs-gru\'s defaults) continues «新华社北京»: holds if, in every seed, its validation loss ends below a model that knows only how often each character occurs, and at least 80% of its continuation\'s adjacent character pairs occur in the text (characters drawn by frequency alone: about 5%); holds with conditions if only some seeds do.',
+      zh: '在 SeqLab 生成的中文类新闻文本上训练 LSTM（lstm-vs-gru，corpus 为 chinese-news，其余为默认设置），再续写「新华社北京」：在每个种子中，验证损失都低于只知道字符频率的模型，且续写中至少 80% 的相邻字符对在文本中出现过（只按频率抽取字符约为 5%），则成立；只在部分种子中如此时为有条件成立。',
+      en: 'An LSTM trained on SeqLab\'s generated Chinese news-like text (lstm-vs-gru with corpus chinese-news, the other settings its defaults) continues «新华社北京»: holds if, in every seed, its validation loss ends below a model that knows only how often each character occurs, and at least 80% of its continuation\'s adjacent character pairs occur in the text (characters drawn by frequency alone: about 5%); holds with conditions if only some seeds do.',
     },
     runs: ['lstm-vs-gru'],
     figures: [{ run: 'lstm-vs-gru', id: 'steps' }],

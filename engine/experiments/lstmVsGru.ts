@@ -124,6 +124,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       en: 'The built-in text: english (SeqLab\'s text about recurrent networks; in VS Code the selection or the open document is used instead, when there is one) or chinese-news (SeqLab\'s generated Chinese news-like text, the chapter\'s kind).',
       zh: '内置文本：english（SeqLab 关于循环网络的英文文本；在 VS Code 中若有选中文本或打开的文档，则改用它）或 chinese-news（SeqLab 生成的中文类新闻文本，即本章所用的那类文本）。',
     },
+    prompt: { en: 'What the trained models continue; empty: the text\'s own opening ("The network", "新华社北京", or the start of your text).', zh: '训练好的模型要续写的开头；留空则用文本自己的开头（“The network”、“新华社北京”或你的文本的开头）。' },
     sampleLength: { en: 'Characters each trained model writes after the prompt (0: none).', zh: '每个训练好的模型在开头之后写出的字符数（0 表示不写）。' },
     temperature: { en: 'Sampling temperature of the continuations: 0 always takes the likeliest character, higher is more varied.', zh: '续写的抽样温度：0 总取最可能的字符，越高越多样。' },
   },
@@ -166,6 +167,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
     const bothRan = seeds.filter((seed) => Number.isFinite(f('gru', seed)) && Number.isFinite(f('lstm', seed)));
     const gruBetter = bothRan.filter((seed) => f('gru', seed) < f('lstm', seed)).length;
     const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
+    const shareText = (cell: string) => percent(meanOf(result.runs.filter((r) => r.cell === cell).map((r) => r.pairShare)));
     const finalText = new Map(groups.map(([name, rs]) => [name, meanRange(rs.map((r) => r.valLoss.at(-1)!))]));
     // What was trained on, said where the student looks: the text's size, its alphabet, and what the cap kept.
     const characters = [...text.text].length.toLocaleString('en');
@@ -184,8 +186,9 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
           xLabel: tr('seconds', '秒'), yLabel: valLabel, shareY: 'val', ...banded(runs, (r) => [r.valSeconds, r.valLoss]) },
       ],
       // Parameter counts are exact (a PyTorch user checks them with sum(p.numel())): text, not a rounded number.
-      table: [[tr('cell', '单元'), tr('parameters', '参数个数'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('best validation loss (mean over seeds)', '最佳验证损失（种子平均）'), tr('seconds (mean over seeds)', '秒（种子平均）')],
-        ...groups.map(([name]) => [name, result.parameters[name].toLocaleString('en'), finalText.get(name)!, sig3(result.bestValLoss[name]), sig3(result.seconds[name])])],
+      table: [[tr('cell', '单元'), tr('parameters', '参数个数'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('best validation loss (mean over seeds)', '最佳验证损失（种子平均）'), tr('seconds (mean over seeds)', '秒（种子平均）'),
+        ...(c.sampleLength > 0 ? [tr('continuations: character pairs found in the text (mean over seeds)', '续写：相邻字符对在文本中出现的比例（种子平均）')] : [])],
+        ...groups.map(([name]) => [name, result.parameters[name].toLocaleString('en'), finalText.get(name)!, sig3(result.bestValLoss[name]), sig3(result.seconds[name]), ...(c.sampleLength > 0 ? [shareText(name)] : [])])],
       ...(c.sampleLength > 0 ? {
         tables: [{
           title: tr(`What each trained model writes after «${prompt}» (${c.sampleLength} characters, temperature ${c.temperature}, drawn with the run's seed)`, `每个训练好的模型在「${prompt}」之后写出的内容（${c.sampleLength} 个字符，温度 ${c.temperature}，用该次运行的种子抽样）`),
@@ -196,8 +199,8 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
       } : {}),
       headline: groups.map(([name]) => tr(`${name}: ${result.parameters[name].toLocaleString('en')} parameters, validation loss ${meanPart(finalText.get(name)!)} in ${sig3(result.seconds[name])} s`, `${name}：${result.parameters[name].toLocaleString('en')} 个参数，${sig3(result.seconds[name])} 秒后验证损失 ${meanPart(finalText.get(name)!)}`)).join(tr('; ', '；'))
         + tr(` (${seeds.length === 1 ? 'one seed' : `means of ${seeds.length} seeds`}; the GRU ended lower in ${ofSeeds(tr, gruBetter, bothRan.length)}).`, `（${seeds.length === 1 ? '一个种子' : `${seeds.length} 个种子的平均`}；GRU 最终更低：${ofSeeds(tr, gruBetter, bothRan.length)}）。`)
-        + (c.sampleLength > 0 ? tr(` Their continuations of «${prompt}»: ${groups.map(([name]) => `${name} ${percent(meanOf(result.runs.filter((r) => r.cell === name).map((r) => r.pairShare)))}`).join(', ')} of character pairs found in the text (${percent(result.unigramPairShare)} for characters drawn by frequency).`,
-          `它们对「${prompt}」的续写：相邻字符对在文本中出现的比例 ${groups.map(([name]) => `${name} ${percent(meanOf(result.runs.filter((r) => r.cell === name).map((r) => r.pairShare)))}`).join('，')}（只按频率抽取字符为 ${percent(result.unigramPairShare)}）。`) : ''),
+        + (c.sampleLength > 0 ? tr(` Their continuations of «${prompt}»: ${groups.map(([name]) => `${name} ${shareText(name)}`).join(', ')} of character pairs found in the text (${percent(result.unigramPairShare)} for characters drawn by frequency).`,
+          `它们对「${prompt}」的续写：相邻字符对在文本中出现的比例 ${groups.map(([name]) => `${name} ${shareText(name)}`).join('，')}（只按频率抽取字符为 ${percent(result.unigramPairShare)}）。`) : ''),
     };
   },
 };

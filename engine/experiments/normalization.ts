@@ -19,6 +19,8 @@ const normSchema = z.object({
   normalizations: z.array(z.enum(NORMALIZATIONS)).min(1).default(['none', 'layer', 'batch']),
   // Recurrent batch norm's initial gain (gamma): Cooijmans et al. recommend 0.1; it decides the tanh RNN's result.
   bnGain: z.number().gt(0).max(10).default(0.1),
+  // The chapter says batch norm makes training less sensitive to the initial weights: every W_ih and W_hh scaled by this at initialisation.
+  initScale: z.number().gt(0).max(100).default(1),
   seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
@@ -55,10 +57,12 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     return record(`${cell}/${norm}`, seed, generateCorpus(60_000), {
       cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, lr: c.learningRate, normalization: norm,
       evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32,
-    }, ctx, norm === 'batch' && c.bnGain !== 0.1 ? { prepare: (m) => {
+    }, ctx, { prepare: (m) => {
       const sd = m.rnn.stateDict();
-      m.rnn.loadStateDict(Object.fromEntries(Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)])), false);
-    } } : {});
+      const gains = norm === 'batch' && c.bnGain !== 0.1 ? Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)]) : [];
+      const weights = c.initScale !== 1 ? Object.keys(sd).filter((k) => /^weight_(ih|hh)_l\d+$/.test(k)).map((k) => [k, tf.mul(sd[k], c.initScale)]) : [];
+      if (gains.length || weights.length) m.rnn.loadStateDict(Object.fromEntries([...gains, ...weights]), false);
+    } });
   },
   summarize(c, runs, tr) {
     const seeds = seedsFrom(c.seed, c.seeds);

@@ -22,7 +22,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
   'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-1, normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
-  'lstm-vs-gru': { hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2 },
+  'lstm-vs-gru': { corpus: 'chinese-news', hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2, sampleLength: 12 },
   'cell-walkthrough': {},
   'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 },
   'gradient-flow': { cell: 'rnn-relu', init: 'identity', hidden: 16, seqLen: 40, seeds: 2 },
@@ -88,6 +88,25 @@ describe('the chapter, claim by claim', () => {
     assert.equal(claim.judge(withNorms([1e-8, 2e-8, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
     assert.equal(claim.judge(withNorms([1e-8, 2e-13, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
     assert.match(claim.judge(withNorms([1e-13], [1e-9]), tr).conditions[0], /identity initialisation of W_hh \(IRNN, Le et al\. 2015\) the gradient keeps its size at initialisation: x[\d.]+, x[\d.]+ per step/);
+  });
+
+  it('judges the Chinese generation by every seed: below the frequency-only loss, and 80% of its continuation\'s character pairs found in the text', () => {
+    const claim = CLAIMS.find((c) => c.id === 'lstm-generates-chinese')!;
+    const tr = (en: string) => en;
+    const x = results['lstm-vs-gru'];
+    assert.equal(x.prompt, '新华社北京', 'the chapter\'s run trains on the Chinese news-like text');
+    assert.ok(x.runs.every((r) => [...r.sample].length === 12 && r.pairShare >= 0 && r.pairShare <= 1), JSON.stringify(x.runs));
+    assert.ok(x.unigramPairShare > 0.01 && x.unigramPairShare < 0.2 && x.unigramLoss > 4, `${x.unigramPairShare} ${x.unigramLoss}`);
+    const lstmRuns = (seeds: Array<[number, number]>) => ({ ...results, 'lstm-vs-gru': { ...x, unigramLoss: 5,
+      runs: [...seeds.map(([loss, share], seed) => ({ ...x.runs[0], cell: 'lstm', seed, finalValLoss: loss, pairShare: share, sample: '3月5日电（记者王伟）' })),
+        { ...x.runs[0], cell: 'gru', seed: 0, finalValLoss: 9, pairShare: 0 }] } }) as unknown as ChapterResults;
+    assert.equal(claim.judge(lstmRuns([[0.7, 0.95], [0.8, 0.9], [0.75, 1]]), tr).verdict, 'holds');
+    assert.equal(claim.judge(lstmRuns([[0.7, 0.95], [5.2, 0.9], [0.75, 1]]), tr).verdict, 'holds-with-conditions', 'one seed above the frequency-only loss');
+    assert.equal(claim.judge(lstmRuns([[0.7, 0.95], [0.8, 0.3], [0.75, 1]]), tr).verdict, 'holds-with-conditions', 'one seed writes pairs the text does not have');
+    assert.equal(claim.judge(lstmRuns([[4.5, 0.2], [4.6, 0.1]]), tr).verdict, 'does-not-hold');
+    const judged = claim.judge(lstmRuns([[0.7, 0.95], [5.2, 0.9], [0.75, 1]]), tr);
+    assert.match(judged.conditions[0], /^in 2 of 3 seeds only/);
+    assert.equal(judged.numbers['LSTM, seed 0: «新华社北京» continued'], '3月5日电（记者王伟）');
   });
 
   it('keeps each result by experiment and settings, written whole, and reads it back instead of running again', async () => {

@@ -77,7 +77,7 @@ describe('experiments as PyTorch scripts', () => {
   it('keeps the student\'s own text out of the script and says how to pass it', () => {
     const script = experimentScript('lstm-vs-gru', { text: 'x'.repeat(5000) + '"""\'; import shutil', steps: 20 });
     assert.doesNotMatch(script, /import shutil/);
-    assert.match(script, /^# SeqLab ran this on your own text \(5,019 characters\): save it to a file and pass it with --text FILE\.\nEXPORTED = \{"maxCharacters": 20000, "vocabMax": 300, "hidden": 128, "layers": 1, "seqLen": 64, "batch": 32, "steps": 20,/m);
+    assert.match(script, /^# SeqLab ran this on your own text \(5,019 characters\): save it to a file and pass it with --text FILE\.\nEXPORTED = \{"corpus": "english", "maxCharacters": 20000, "vocabMax": 300, "hidden": 128, "layers": 1, "seqLen": 64, "batch": 32, "steps": 20,/m);
   });
 
   it('every script is valid Python (compiled, not run: that needs PyTorch)', { skip: PYTHON ? false : 'no python3 here' }, () => {

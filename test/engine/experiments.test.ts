@@ -158,6 +158,24 @@ describe('experiments', () => {
     // Learning, measured against the same run before its first step (an untrained model is near log V: a fixed bound passed at lr 1e-9).
     for (const r of o.result.runs) assert.ok(r.finalValLoss < r.initialValLoss - 0.5, `${r.cell} seed ${r.seed}: ${r.initialValLoss} -> ${r.finalValLoss}`);
     assert.equal(o.result.runs.length, 6);
+    // Each trained model continued the built-in text's prompt; the table shows every continuation beside the frequency-only share.
+    assert.equal(o.result.prompt, 'The network');
+    // (English has few distinct character pairs, most of them common: even characters drawn by frequency find most of theirs in the text.)
+    for (const r of o.result.runs) assert.ok([...r.sample].length === 60 && r.pairShare > 0.1 && r.pairShare <= 1, `${r.cell} seed ${r.seed}: ${r.pairShare}: ${r.sample}`);
+    assert.ok(o.result.unigramPairShare > 0.5, `${o.result.unigramPairShare}`);
+    assert.ok(o.result.unigramLoss > 2 && o.result.unigramLoss < Math.log(60), `${o.result.unigramLoss}`);
+    const continuations = o.tables![0];
+    assert.match(continuations.title, /^What each trained model writes after «The network» \(60 characters, temperature 0\.8/);
+    assert.equal(continuations.table.length, 1 + 6 + 1);
+    assert.ok(continuations.table.slice(1, 7).every((row) => !String(row[2]).includes('\n')), 'a line break is shown, not breaking the row');
+  });
+
+  it('lstm-vs-gru on the Chinese news-like text: the prompt "新华社北京", the text named in the caption, no continuation when sampleLength is 0', async () => {
+    const o = await run<VersusResult>('lstm-vs-gru', { corpus: 'chinese-news', hidden: 16, seqLen: 16, batch: 4, steps: 2, seeds: 1, sampleLength: 0 });
+    assert.equal(o.result.prompt, '新华社北京');
+    assert.equal(o.tables, undefined);
+    assert.ok(o.result.runs.every((r) => r.sample === '' && Number.isNaN(r.pairShare)));
+    assert.match(fig(o, 'steps').caption, /^Trained on 20,000 characters of SeqLab's generated Chinese news-like text \(\d+ distinct\)\. A model that knows only how often each character occurs scores [\d.]+\./);
   });
 
   it('cell-walkthrough: the hand loop equals nn.LSTM to 1e-6, with PyTorch\'s shapes', async () => {

@@ -4,7 +4,7 @@ batch normalisation of their pre-activations, compared.
 
 Each run is SeqLab's training loop on its built-in text (60,000 characters): a character model
 (embedding 32, one recurrent layer of `hidden` units, a linear head) with SeqLab's initial weights
-for the seed, Adam, windows of `seqLen`, 16 a step, the validation loss measured 10 times. The
+for the seed (W_ih and W_hh times `initScale`), Adam, windows of `seqLen`, 16 a step, the validation loss measured 10 times. The
 normalised cells are written out below (CharLM.norm), since torch.nn has none: the input and the
 recurrent pre-activations are each normalised before their biases are added, and the LSTM's cell
 state before its tanh. Layer norm (Ba et al. 2016) normalises each row over its units, gain 1;
@@ -24,11 +24,12 @@ import time
 from seqlab_common import *  # noqa: F401,F403  (SeqLab's generators, text, model, training loop; written in on export)
 
 SETTINGS = {"cells": ["lstm", "rnn-tanh"], "hidden": 64, "seqLen": 32, "steps": 100, "learningRate": 3e-3,
-            "normalizations": ["none", "layer", "batch"], "bnGain": 0.1, "seeds": 3, "seed": 1}
+            "normalizations": ["none", "layer", "batch"], "bnGain": 0.1, "initScale": 1.0, "seeds": 3, "seed": 1}
 # The settings SeqLab exported this script with (the defaults of its options); SETTINGS gives their types.
 EXPORTED = {}
 HINTS = {"cells": "lstm, gru, rnn-tanh, rnn-relu, rnn-sigmoid", "hidden": "hidden units", "seqLen": "window length", "steps": "training steps",
          "learningRate": "Adam's learning rate", "normalizations": "none, layer, batch", "bnGain": "recurrent batch norm's initial gain",
+         "initScale": "every W_ih and W_hh multiplied by this at initialisation (1: PyTorch's initialisation)",
          "seeds": "how many seeds", "seed": "the first seed"}
 
 
@@ -36,6 +37,11 @@ def main(argv=None):
     parser = settings_parser(__doc__.split("\n\n")[0], SETTINGS, HINTS, EXPORTED)
     s, as_json = parse_settings(parser, SETTINGS, argv)
     text = generate_corpus(60_000)
+
+    def scale_weights(model):
+        for name, p in model.rnn.named_parameters():
+            if re.fullmatch(r"weight_(ih|hh)_l\d+", name):
+                p.mul_(s["initScale"])
     runs = []
     for seed in range(s["seed"], s["seed"] + s["seeds"]):
         for cell in s["cells"]:
@@ -45,7 +51,8 @@ def main(argv=None):
                 started = time.perf_counter()
                 run = train_run(text, {"cell": cell, "hidden": s["hidden"], "seqLen": s["seqLen"], "batch": 16, "steps": s["steps"],
                                        "lr": s["learningRate"], "normalization": norm, "bnGain": s["bnGain"],
-                                       "evalInterval": max(1, s["steps"] // 10), "evalWindows": 32, "seed": seed})
+                                       "evalInterval": max(1, s["steps"] // 10), "evalWindows": 32, "seed": seed},
+                                prepare=scale_weights if s["initScale"] != 1 else None)
                 runs.append({"cell": cell, "normalization": norm, "seed": seed, "seconds": time.perf_counter() - started, **run})
     if as_json:
         print(json.dumps({"experiment": "normalization", "settings": s, "runs": runs}))
