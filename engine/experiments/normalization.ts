@@ -33,7 +33,8 @@ export interface NormalizationResult {
   seconds: Record<string, number>;
   /** Cell -> normalisation -> in how many seeds it ended below no normalisation. */
   beatsNone: Record<string, Record<string, number>>;
-  runs: Array<{ cell: string; normalization: string; seed: number; finalValLoss: number; seconds: number }>;
+  /** Each run; its validation curve too (`valSteps`, `valLoss`), so a claim can ask when a loss was first reached. */
+  runs: Array<{ cell: string; normalization: string; seed: number; finalValLoss: number; seconds: number; valSteps: number[]; valLoss: number[] }>;
 }
 
 export const normalization: Experiment<typeof normSchema, NormalizationResult, { cell: CellType; norm: Normalization; seed: number }, Run> = {
@@ -69,7 +70,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     const final = (r: Run) => r.valLoss.at(-1)!;
     const result: NormalizationResult = {
       seeds, finalValLoss: {}, seconds: {}, beatsNone: {},
-      runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), seconds: r.seconds.at(-1)! })),
+      runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), seconds: r.seconds.at(-1)!, valSteps: r.valSteps, valLoss: r.valLoss })),
     };
     for (const [name, rs] of byName(runs)) {
       result.finalValLoss[name] = round(meanOf(rs.map(final)), 6);

@@ -21,6 +21,8 @@ const TINY: Record<string, Record<string, unknown>> = {
   'exploding-gradients': { steps: 4, seeds: 2, hidden: 8, seqLen: 8 },
   normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
   'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-1, normalizations: ['none', 'batch'] },
+  'normalization-init-small': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 0.1, normalizations: ['none', 'batch'] },
+  'normalization-init-large': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 10, normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
   'lstm-vs-gru': { corpus: 'chinese-news', hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2, sampleLength: 12 },
   'cell-walkthrough': {},
@@ -88,6 +90,32 @@ describe('the chapter, claim by claim', () => {
     assert.equal(claim.judge(withNorms([1e-8, 2e-8, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
     assert.equal(claim.judge(withNorms([1e-8, 2e-13, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
     assert.match(claim.judge(withNorms([1e-13], [1e-9]), tr).conditions[0], /identity initialisation of W_hh \(IRNN, Le et al\. 2015\) the gradient keeps its size at initialisation: x[\d.]+, x[\d.]+ per step/);
+  });
+
+  it('judges the sensitivity to the initial weights by each seed\'s spread over the three scales, cell by cell', () => {
+    const claim = CLAIMS.find((c) => c.id === 'batchnorm-less-init-sensitive')!;
+    const tr = (en: string) => en;
+    // losses[scale][cell/norm] for seeds 1 and 2.
+    const at = (losses: Record<string, [number, number]>) => {
+      const runs = Object.entries(losses).flatMap(([name, values]) => values.map((finalValLoss, i) => ({ cell: name.split('/')[0], normalization: name.split('/')[1], seed: i + 1, finalValLoss, seconds: 1 })));
+      const finalValLoss = Object.fromEntries(Object.entries(losses).map(([name, values]) => [name, (values[0] + values[1]) / 2]));
+      return { seeds: [1, 2], finalValLoss, seconds: {}, beatsNone: { lstm: { batch: 0 }, 'rnn-tanh': { batch: 0 } }, runs };
+    };
+    const sweep = (small: Record<string, [number, number]>, base: Record<string, [number, number]>, large: Record<string, [number, number]>) =>
+      ({ ...results, 'normalization-init-small': at(small), normalization: at(base), 'normalization-init-large': at(large) }) as unknown as ChapterResults;
+    const calm = { 'lstm/none': [2.0, 2.0], 'lstm/batch': [1.6, 1.6], 'rnn-tanh/none': [1.8, 1.8], 'rnn-tanh/batch': [1.7, 1.7] } as Record<string, [number, number]>;
+    // No normalisation moves by 0.3-0.9 over the scales, batch norm by 0.1: holds.
+    const holds = claim.judge(sweep(calm, { ...calm, 'lstm/none': [2.3, 2.3], 'lstm/batch': [1.7, 1.7] }, { ...calm, 'rnn-tanh/none': [2.7, 2.7], 'rnn-tanh/batch': [1.8, 1.8] }), tr);
+    assert.equal(holds.verdict, 'holds');
+    assert.equal(holds.numbers['rnn-tanh: none'], 'x0.1 1.8, x1 1.8, x10 2.7');
+    // The LSTM's batch-norm loss rising with the scale in every seed, more than no normalisation moves: holds for the tanh RNN only, and says why.
+    const mixed = claim.judge(sweep({ ...calm, 'lstm/batch': [1.58, 1.6] }, { ...calm, 'lstm/batch': [1.76, 1.7] }, { ...calm, 'lstm/batch': [2.12, 2.0], 'rnn-tanh/none': [2.7, 2.7] }), tr);
+    assert.equal(mixed.verdict, 'holds-with-conditions');
+    assert.match(mixed.conditions[0], /^for rnn-tanh, not for lstm; for lstm batch norm's loss rose with the scale in every seed \(x0\.1 1\.59, x1 1\.73, x10 2\.06\): batch norm makes the forward pass independent/);
+    assert.equal(mixed.numbers['lstm: batch\'s spread smaller in'], '0 of 2 seeds');
+    // One seed where batch norm moves more is enough to withhold the verdict for that cell.
+    const oneSeed = claim.judge(sweep(calm, calm, { ...calm, 'lstm/none': [2.5, 2.0], 'lstm/batch': [1.6, 1.9], 'rnn-tanh/none': [1.8, 1.8], 'rnn-tanh/batch': [1.7, 1.9] }), tr);
+    assert.equal(oneSeed.verdict, 'does-not-hold');
   });
 
   it('judges the Chinese generation by every seed: below the frequency-only loss, and 80% of its continuation\'s character pairs found in the text', () => {
