@@ -44,15 +44,19 @@ export interface StepNorm {
 export interface LstmGates { i: Tensor2D; f: Tensor2D; g: Tensor2D; o: Tensor2D }
 export interface GruGates { r: Tensor2D; z: Tensor2D; n: Tensor2D }
 
-function preActivations(w: CellWeights, x: Tensor2D, h: Tensor2D, norm: StepNorm | undefined, step: number): [Tensor2D, Tensor2D] {
-  let gi = linear(x, w.weightIh);
+/**
+ * The input's and the recurrence's pre-activations. `inputPart`, when given, is the input's
+ * already computed (W_ih x, normalised, plus b_ih): a layer computes it for every step at once.
+ */
+function preActivations(w: CellWeights, x: Tensor2D, h: Tensor2D, norm: StepNorm | undefined, step: number, inputPart?: Tensor2D): [Tensor2D, Tensor2D] {
+  let gi = inputPart ?? linear(x, w.weightIh);
   let gh = linear(h, w.weightHh);
   if (norm) {
-    gi = norm.ih(gi, step);
+    if (!inputPart) gi = norm.ih(gi, step);
     gh = norm.hh(gh, step);
   }
   if (w.biasIh && w.biasHh) {
-    gi = tf.add(gi, w.biasIh);
+    if (!inputPart) gi = tf.add(gi, w.biasIh);
     gh = tf.add(gh, w.biasHh);
   }
   return [gi, gh];
@@ -62,13 +66,13 @@ export function activation(name: Nonlinearity, v: tf.Tensor): tf.Tensor {
   return name === 'tanh' ? tf.tanh(v) : name === 'relu' ? tf.relu(v) : tf.sigmoid(v);
 }
 
-export function rnnStep(nonlinearity: Nonlinearity, w: CellWeights, x: Tensor2D, h: Tensor2D, norm?: StepNorm, step = 0): { h: Tensor2D } {
-  const [gi, gh] = preActivations(w, x, h, norm, step);
+export function rnnStep(nonlinearity: Nonlinearity, w: CellWeights, x: Tensor2D, h: Tensor2D, norm?: StepNorm, step = 0, inputPart?: Tensor2D): { h: Tensor2D } {
+  const [gi, gh] = preActivations(w, x, h, norm, step, inputPart);
   return { h: activation(nonlinearity, tf.add(gi, gh)) as Tensor2D };
 }
 
-export function lstmStep(w: CellWeights, x: Tensor2D, h: Tensor2D, c: Tensor2D, norm?: StepNorm, step = 0): { h: Tensor2D; c: Tensor2D; gates: LstmGates } {
-  const [gi, gh] = preActivations(w, x, h, norm, step);
+export function lstmStep(w: CellWeights, x: Tensor2D, h: Tensor2D, c: Tensor2D, norm?: StepNorm, step = 0, inputPart?: Tensor2D): { h: Tensor2D; c: Tensor2D; gates: LstmGates } {
+  const [gi, gh] = preActivations(w, x, h, norm, step, inputPart);
   const [ip, fp, gp, op] = tf.split(tf.add(gi, gh), 4, 1) as Tensor2D[];
   const gates: LstmGates = { i: tf.sigmoid(ip), f: tf.sigmoid(fp), g: tf.tanh(gp), o: tf.sigmoid(op) };
   const cNext: Tensor2D = tf.add(tf.mul(gates.f, c), tf.mul(gates.i, gates.g));
@@ -76,8 +80,8 @@ export function lstmStep(w: CellWeights, x: Tensor2D, h: Tensor2D, c: Tensor2D, 
   return { h: hNext, c: cNext, gates };
 }
 
-export function gruStep(w: CellWeights, x: Tensor2D, h: Tensor2D, norm?: StepNorm, step = 0): { h: Tensor2D; gates: GruGates } {
-  const [gi, gh] = preActivations(w, x, h, norm, step);
+export function gruStep(w: CellWeights, x: Tensor2D, h: Tensor2D, norm?: StepNorm, step = 0, inputPart?: Tensor2D): { h: Tensor2D; gates: GruGates } {
+  const [gi, gh] = preActivations(w, x, h, norm, step, inputPart);
   const [ir, iz, inn] = tf.split(gi, 3, 1) as Tensor2D[];
   const [hr, hz, hn] = tf.split(gh, 3, 1) as Tensor2D[];
   const r: Tensor2D = tf.sigmoid(tf.add(ir, hr));
