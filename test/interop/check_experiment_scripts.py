@@ -23,7 +23,10 @@ rounding of its results to 6 significant digits.
                         own prediction within 2e-3; the same models leak; the same generated text
   normalization         float32, Adam, normalised cells written out in the script: every validation
                         curve within 1e-3 (SeqLab rounds losses to 4 decimals), at PyTorch's
-                        initialisation and with the initial weights x10 (initScale)
+                        initialisation and with the initial weights x10 (initScale), where the
+                        unnormalised tanh RNN saturates and is chaotic: its curve must stay as close
+                        to SeqLab's as SeqLab's wasm and cpu backends stay to each other (measured:
+                        9.3e-3 against 2.4e-2)
   long-range-memory     float32, Adam at lr 0.03: the gated cells' MSE curves within 2e-3 throughout
                         (the same steps crossing 0.05 and solving); the plain RNNs are chaotic here,
                         and the script's curve must stay with SeqLab's until (80% of) the step where
@@ -158,15 +161,24 @@ def check(name, settings, tolerances, folder):
         report += [f"loss curves within {curve:.1e}", f"influence matrices within {influence:.1e}", f"x_t on its own prediction within {diagonal:.1e}",
                    f"the same models leak, and generate the same {len(seqlab[0]['generated'])} characters"]
     elif name == "normalization":
-        # One seed: each figure's line is that run's validation curve.
-        w = 0.0
-        for figure in (f for f in seqlab["figures"] if f["id"].endswith("-steps")):
-            cell = figure["id"][:-len("-steps")]
-            for series in figure["series"]:
-                twin = next(r for r in mine["runs"] if r["cell"] == cell and r["normalization"] == series["name"])
-                w = max(w, worst_relative(series["y"], twin["valLoss"]))
-        assert w <= 1e-3, (name, "validation curves", w)
-        report.append(f"every cell's validation curve with {', '.join(settings.get('normalizations', ['none', 'layer', 'batch']))} normalisation within {w:.1e} relative")
+        # One seed: each figure's line is that run's validation curve. With large initial weights an
+        # unnormalised tanh RNN saturates and is chaotic: a curve further than 1e-3 from SeqLab's must be
+        # as close as SeqLab's own wasm and cpu backends are to each other (float order, not another computation).
+        curves = lambda reported: {(f["id"][:-len("-steps")], sr["name"]): sr["y"] for f in reported["figures"] if f["id"].endswith("-steps") for sr in f["series"]}
+        other = None
+        w, chaotic = 0.0, []
+        for (cell, norm), y in curves(seqlab).items():
+            twin = next(r for r in mine["runs"] if r["cell"] == cell and r["normalization"] == norm)
+            wr = worst_relative(y, twin["valLoss"])
+            if wr <= 1e-3:
+                w = max(w, wr)
+                continue
+            other = other or curves(seqlab_runs(name, settings, backend="cpu"))
+            backends = worst_relative(y, other[(cell, norm)])
+            assert wr <= backends, (name, cell, norm, "differs from SeqLab by", wr, "while SeqLab's backends differ by", backends)
+            chaotic.append(f"{cell}/{norm} within {wr:.1e} (SeqLab's wasm against its cpu: {backends:.1e})")
+        report.append(f"every cell's validation curve with {', '.join(settings.get('normalizations', ['none', 'layer', 'batch']))} normalisation within {w:.1e} relative"
+                      + (f" but the chaotic {'; '.join(chaotic)}" if chaotic else ""))
     elif name == "long-range-memory":
         # Training at lr 0.03 on the adding problem is chaotic for the plain RNNs: a float-order difference
         # grows until the curves part. The script must stay with SeqLab as long as SeqLab's own two
