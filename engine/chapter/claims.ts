@@ -532,8 +532,9 @@ export const CLAIMS: Claim[] = [
           'characters by frequency only: pairs found': pct(x.unigramPairShare),
           ...(first ? { [`LSTM, seed ${first.seed}: «${x.prompt}» continued`]: first.sample.replace(/\n/g, ' ↵ ') } : {}),
         },
-        evidence: tr(`After training, the LSTM's validation loss is ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} nats/char against ${sig3(x.unigramLoss)} for character frequencies alone, and ${pct(meanOf(shares))} of its continuations' character pairs occur in the text (${pct(x.unigramPairShare)} when drawn by frequency; means of ${seedsWord(n)}). The text is SeqLab's generated news (a grammar of news sentences), easier than real news: run lstm-vs-gru on your own Chinese text to see that case.`,
-          `训练后 LSTM 的验证损失为 ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} 纳特/字符，只靠字符频率为 ${sig3(x.unigramLoss)}；续写中 ${pct(meanOf(shares))} 的相邻字符对在文本中出现过（按频率抽取为 ${pct(x.unigramPairShare)}；${n} 个种子的平均）。这段文本是 SeqLab 用新闻句式语法生成的，比真实新闻容易：用你自己的中文文本运行 lstm-vs-gru 可以看到真实情况。`),
+        // What it wrote, where the student reads the verdict: the first seed's continuation.
+        evidence: tr(`After training, the LSTM's validation loss is ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} nats/char against ${sig3(x.unigramLoss)} for character frequencies alone, and ${pct(meanOf(shares))} of its continuations' character pairs occur in the text (${pct(x.unigramPairShare)} when drawn by frequency; means of ${seedsWord(n)}).${first ? ` Seed ${first.seed} wrote after «${x.prompt}»: "${first.sample.replace(/\n/g, ' ↵ ')}".` : ''} The text is SeqLab's generated news (a grammar of news sentences), easier than real news: run lstm-vs-gru on your own Chinese text to see that case.`,
+          `训练后 LSTM 的验证损失为 ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} 纳特/字符，只靠字符频率为 ${sig3(x.unigramLoss)}；续写中 ${pct(meanOf(shares))} 的相邻字符对在文本中出现过（按频率抽取为 ${pct(x.unigramPairShare)}；${n} 个种子的平均）。${first ? `种子 ${first.seed} 在「${x.prompt}」之后写道：“${first.sample.replace(/\n/g, ' ↵ ')}”。` : ''}这段文本是 SeqLab 用新闻句式语法生成的，比真实新闻容易：用你自己的中文文本运行 lstm-vs-gru 可以看到真实情况。`),
       };
     },
   },
