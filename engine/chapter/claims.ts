@@ -17,7 +17,7 @@ import type { VersusResult } from '../experiments/lstmVsGru';
 import type { WalkthroughResult } from '../experiments/cellWalkthrough';
 import type { LeakResult } from '../experiments/bidirectionalLeak';
 import type { GradientFlowResult } from '../experiments/gradientFlow';
-import { sig3 } from '../experiments/format';
+import { oneLine, percent, sig3 } from '../experiments/format';
 import { geometricMean, lastStepsLoss, meanOf } from '../experiments/seeds';
 import { flowForward } from '../experiments/gradientFlowMath';
 
@@ -99,6 +99,8 @@ export interface Claim {
 const DISTANCE = 30;
 /** The share of a continuation's character pairs that must occur in the training text for it to count as text of that kind. */
 const PAIRS_FOUND = 0.8;
+/** One run of a normalization result: a cell with a normalisation and a seed. */
+const normRun = (nr: NormalizationResult, cell: string, norm: string, seed: number) => nr.runs.find((x) => x.cell === cell && x.normalization === norm && x.seed === seed);
 /** Every seed's gradient norm `DISTANCE` steps back, at initialisation, for a cell of vanishing-gradients. */
 const at30 = (r: VanishingResult, cell: string) => r.runs.filter((x) => x.cell === cell).map((x) => x.gradNorm[DISTANCE] ?? NaN);
 const allSeeds = (a: number[], b: number[], better: (x: number, y: number) => boolean) => a.length > 0 && a.length === b.length && a.every((x, i) => better(x, b[i]));
@@ -236,8 +238,8 @@ export const CLAIMS: Claim[] = [
       const lossOf = (cell: string, norm: string) => sig3(nr.finalValLoss[`${cell}/${norm}`]);
       // Faster: the step at which batch norm first reached the loss no normalisation ended with, in each seed (none: never).
       const reachedAt = (cell: string) => nr.seeds.map((seed) => {
-        const none = nr.runs.find((x) => x.cell === cell && x.normalization === 'none' && x.seed === seed);
-        const batch = nr.runs.find((x) => x.cell === cell && x.normalization === 'batch' && x.seed === seed);
+        const none = normRun(nr, cell, 'none', seed);
+        const batch = normRun(nr, cell, 'batch', seed);
         const k = none && batch ? batch.valLoss.findIndex((v) => v <= none.finalValLoss) : -1;
         return k < 0 ? null : batch!.valSteps[k];
       });
@@ -302,7 +304,7 @@ export const CLAIMS: Claim[] = [
       const seeds = r.normalization.seeds.filter((seed) => scales.every(([, nr]) => nr.seeds.includes(seed)));
       const n = seeds.length;
       const cells = Object.keys(r['normalization-init-large'].beatsNone);
-      const loss = (nr: NormalizationResult, cell: string, norm: string, seed: number) => nr.runs.find((x) => x.cell === cell && x.normalization === norm && x.seed === seed)?.finalValLoss ?? NaN;
+      const loss = (nr: NormalizationResult, cell: string, norm: string, seed: number) => normRun(nr, cell, norm, seed)?.finalValLoss ?? NaN;
       const spread = (cell: string, norm: string, seed: number) => {
         const values = scales.map(([, nr]) => loss(nr, cell, norm, seed));
         return Math.max(...values) - Math.min(...values);
@@ -520,7 +522,6 @@ export const CLAIMS: Claim[] = [
       const good = lstm.filter((run) => run.finalValLoss < x.unigramLoss && run.pairShare >= PAIRS_FOUND);
       const verdict: Verdict = n > 0 && good.length === n ? 'holds' : good.length > 0 ? 'holds-with-conditions' : 'does-not-hold';
       const shares = lstm.map((run) => run.pairShare);
-      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
       const first = lstm[0];
       return {
         verdict,
@@ -528,13 +529,13 @@ export const CLAIMS: Claim[] = [
         numbers: {
           'LSTM: validation loss': sig3(meanOf(lstm.map((run) => run.finalValLoss))),
           'characters by frequency only: validation loss': sig3(x.unigramLoss),
-          'LSTM: character pairs found in the text': `${pct(meanOf(shares))} (${pct(Math.min(...shares))}–${pct(Math.max(...shares))})`,
-          'characters by frequency only: pairs found': pct(x.unigramPairShare),
-          ...(first ? { [`LSTM, seed ${first.seed}: «${x.prompt}» continued`]: first.sample.replace(/\n/g, ' ↵ ') } : {}),
+          'LSTM: character pairs found in the text': `${percent(meanOf(shares))} (${percent(Math.min(...shares))}–${percent(Math.max(...shares))})`,
+          'characters by frequency only: pairs found': percent(x.unigramPairShare),
+          ...(first ? { [`LSTM, seed ${first.seed}: «${x.prompt}» continued`]: oneLine(first.sample) } : {}),
         },
         // What it wrote, where the student reads the verdict: the first seed's continuation.
-        evidence: tr(`After training, the LSTM's validation loss is ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} nats/char against ${sig3(x.unigramLoss)} for character frequencies alone, and ${pct(meanOf(shares))} of its continuations' character pairs occur in the text (${pct(x.unigramPairShare)} when drawn by frequency; means of ${seedsWord(n)}).${first ? ` Seed ${first.seed} wrote after «${x.prompt}»: "${first.sample.replace(/\n/g, ' ↵ ')}".` : ''} The text is SeqLab's generated news (a grammar of news sentences), easier than real news: run lstm-vs-gru on your own Chinese text to see that case.`,
-          `训练后 LSTM 的验证损失为 ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} 纳特/字符，只靠字符频率为 ${sig3(x.unigramLoss)}；续写中 ${pct(meanOf(shares))} 的相邻字符对在文本中出现过（按频率抽取为 ${pct(x.unigramPairShare)}；${n} 个种子的平均）。${first ? `种子 ${first.seed} 在「${x.prompt}」之后写道：“${first.sample.replace(/\n/g, ' ↵ ')}”。` : ''}这段文本是 SeqLab 用新闻句式语法生成的，比真实新闻容易：用你自己的中文文本运行 lstm-vs-gru 可以看到真实情况。`),
+        evidence: tr(`After training, the LSTM's validation loss is ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} nats/char against ${sig3(x.unigramLoss)} for character frequencies alone, and ${percent(meanOf(shares))} of its continuations' character pairs occur in the text (${percent(x.unigramPairShare)} when drawn by frequency; means of ${seedsWord(n)}).${first ? ` Seed ${first.seed} wrote after «${x.prompt}»: "${oneLine(first.sample)}".` : ''} The text is SeqLab's generated news (a grammar of news sentences), easier than real news: run lstm-vs-gru on your own Chinese text to see that case.`,
+          `训练后 LSTM 的验证损失为 ${sig3(meanOf(lstm.map((run) => run.finalValLoss)))} 纳特/字符，只靠字符频率为 ${sig3(x.unigramLoss)}；续写中 ${percent(meanOf(shares))} 的相邻字符对在文本中出现过（按频率抽取为 ${percent(x.unigramPairShare)}；${n} 个种子的平均）。${first ? `种子 ${first.seed} 在「${x.prompt}」之后写道：“${oneLine(first.sample)}”。` : ''}这段文本是 SeqLab 用新闻句式语法生成的，比真实新闻容易：用你自己的中文文本运行 lstm-vs-gru 可以看到真实情况。`),
       };
     },
   },

@@ -39,3 +39,9 @@ export function powerOfTen(exponent: number): string {
   if (exponent >= -2 && exponent <= 3) return String(Number((10 ** exponent).toPrecision(1)));
   return `1e${exponent}`;
 }
+
+/** A share as a percentage with one decimal ("95.0%"); "–" when there is none. */
+export const percent = (share: number): string => (Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : '–');
+
+/** Generated text on one line of a table or a sentence: a line break shown as ↵. */
+export const oneLine = (text: string): string => text.replace(/\n/g, ' ↵ ');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { OPTIMIZER_NAMES } from '../core/names';
 import { generateCorpus } from '../text/generatedCorpus';
 import { CHINESE_NEWS_PROMPT, generateChineseNews } from '../text/chineseNews';
-import { round, sig3 } from './format';
+import { oneLine, percent, round, sig3 } from './format';
 import { meanOf, meanPart, meanRange, SEEDS_DEFAULT, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds, type Bilingual } from '../core/lang';
 import type { Experiment } from './types';
@@ -68,8 +68,6 @@ export function unigramPairShare(text: string): number {
   }
   return share;
 }
-
-const percent = (share: number) => (Number.isFinite(share) ? `${(100 * share).toFixed(1)}%` : '–');
 
 /** Distinct characters of the built-in corpus, the cost model's reference. */
 const BUILT_IN_VOCABULARY = 54;
@@ -195,7 +193,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
         tables: [{
           title: tr(`What each trained model writes after «${prompt}» (${c.sampleLength} characters, temperature ${c.temperature}, drawn with the run's seed)`, `每个训练好的模型在「${prompt}」之后写出的内容（${c.sampleLength} 个字符，温度 ${c.temperature}，用该次运行的种子抽样）`),
           table: [[tr('cell', '单元'), tr('seed', '种子'), tr('continuation', '续写'), tr('its character pairs found in the text', '其相邻字符对在文本中出现的比例')],
-            ...result.runs.map((r) => [r.cell, String(r.seed), r.sample.replace(/\n/g, ' ↵ '), percent(r.pairShare)]), // a line break shown, not breaking the row
+            ...result.runs.map((r) => [r.cell, String(r.seed), oneLine(r.sample), percent(r.pairShare)]), // a line break shown, not breaking the row
             [tr('characters drawn by frequency alone', '只按频率抽取字符'), '', '', tr(`${percent(result.unigramPairShare)} (expected)`, `${percent(result.unigramPairShare)}（期望值）`)]],
         }],
       } : {}),

@@ -54,7 +54,7 @@ def main(argv=None):
         prompt = text.lstrip().split("\n")[0][:8] or text[:8]
     else:
         prompt = CHINESE_NEWS_PROMPT if s["corpus"] == "chinese-news" else "The network"
-    seen = {a + b for a, b in zip(text, text[1:])}
+    seen = set(char_pairs(text))
 
     def continue_prompt(seed):
         def after(model, tokens, capped):

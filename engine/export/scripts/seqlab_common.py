@@ -617,14 +617,15 @@ def sample_text(model, tokens, capped, prompt, length, temperature, seed):
     return text
 
 
-def _pairs(text):
+def char_pairs(text):
+    """Adjacent character pairs of the text, each as one string."""
     return [a + b for a, b in zip(text, text[1:])]
 
 
 def pair_share(continuation, prompt, seen):
     """The share of the continuation's adjacent character pairs (the prompt's last character and the
     first generated one included) that occur in the text (`seen`: the text's pairs)."""
-    pairs = _pairs(prompt[-1:] + continuation)
+    pairs = char_pairs(prompt[-1:] + continuation)
     return sum(p in seen for p in pairs) / len(pairs) if pairs else float("nan")
 
 
@@ -635,7 +636,7 @@ def unigram_pair_share(text):
     for ch in text:
         p[ch] = p.get(ch, 0.0) + 1 / len(text)
     share = 0.0
-    for pair in dict.fromkeys(_pairs(text)):
+    for pair in dict.fromkeys(char_pairs(text)):
         share += p[pair[0]] * p[pair[1]]
     return share
 
