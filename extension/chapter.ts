@@ -1,15 +1,14 @@
 /**
- * SeqLab: Check the Chapter's Claims. Runs, in the engine worker, each experiment the claims
- * need (quick: one seed; full: the experiments' defaults), keeps every result in the
- * extension's storage keyed by experiment and settings (a second check is instant), judges
- * the claims (engine/chapter/judge.ts, the same rules as `seqlab chapter`) and shows them in
- * the Experiments panel: a table of claims with their verdicts, numbers and conditions.
+ * SeqLab: Check the Chapter's Claims. The engine worker runs the check `seqlab chapter` runs
+ * (engine/chapter/check.ts: each experiment the claims need, all at once on one pool; quick:
+ * one seed; full: the experiments' defaults), keeping every result in the extension's storage
+ * keyed by experiment and settings (a second check is instant), and judges the claims; the
+ * Experiments panel shows them: a table of claims with their verdicts, numbers and conditions.
  */
 import * as vscode from 'vscode';
-import { LANGS, langOf, translator, type Tr } from '../engine/core/lang';
-import type { ChapterResults } from '../engine/chapter/claims';
+import { langOf, translator, type Tr } from '../engine/core/lang';
 import { hasTorchScript } from '../engine/export/experimentScript';
-import { cacheKey, chapterFigures, chapterRun, chapterRuns, chapterSummary, folderCache, judgeClaims, keptRun, runLabel, verdictWord, type ChapterRun, type CheckedClaim } from '../engine/chapter/judge';
+import { cacheKey, chapterRun, chapterRuns, chapterSummary, folderCache, keptRun, verdictWord, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
 import type { ExperimentMessage } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -30,7 +29,8 @@ function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr): Array<Arra
 
 export async function checkChapterCommand(engine: EngineHost, extensionUri: vscode.Uri, storage: vscode.Uri, log: vscode.LogOutputChannel, preset?: { quick?: boolean }): Promise<CheckedClaim[] | undefined> {
   const lang = langOf(vscode.env.language);
-  const cache = folderCache(vscode.Uri.joinPath(storage, 'chapter').fsPath);
+  const cacheDir = vscode.Uri.joinPath(storage, 'chapter').fsPath;
+  const cache = folderCache(cacheDir);
   const needed = chapterRuns();
   const isKept = (id: (typeof needed)[number], quick: boolean) => {
     const { experiment, config } = chapterRun(id, quick);
@@ -48,50 +48,40 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   }
   const panel = ExperimentsPanel.show(extensionUri, log);
   const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.') };
-  const runs: Record<string, ChapterRun> = {};
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: checking the chapter\'s claims'), cancellable: true }, async (progress, token) => {
-    for (const [i, id] of needed.entries()) {
-      const { experiment, config } = chapterRun(id, quick!);
-      const name = runLabel(id, lang);
-      const key = cacheKey(experiment, config);
-      const kept = keptRun(cache, key, lang);
-      if (kept) {
-        runs[id] = kept;
-        continue;
+    // The experiments run at once in the worker (engine/chapter/check.ts): say which are under way.
+    const say = (fraction: number, line: string) => {
+      progress.report({ message: line });
+      panel.post({ ...base, running: true, progress: { fraction, message: line } } satisfies ExperimentMessage);
+    };
+    say(0, t('starting'));
+    const job = engine.checkChapter(quick!, lang, cacheDir, (p) => {
+      const underWay = p.experiments.filter((e) => e.fraction > 0 && e.fraction < 1).map((e) => `${e.label} ${Math.floor(e.fraction * 100)}%`);
+      say(p.fraction, [t('{0} of {1} experiments done', p.done, p.total), ...underWay].join(' · '));
+    });
+    const stop = token.onCancellationRequested(() => void job.cancel());
+    let check;
+    try {
+      check = await job.result;
+    } catch (err) {
+      const cancelled = err instanceof EngineError && err.code === 'cancelled';
+      const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
+      panel.post({ ...base, running: false, progress: { fraction: 0, message } });
+      if (!cancelled) {
+        log.error(`chapter check: ${message}`);
+        void vscode.window.showErrorMessage(t('Checking the chapter failed: {0}', message));
       }
-      const say = (fraction: number, message: string) => {
-        const line = t('Experiment {0} of {1}: {2}. {3}', i + 1, needed.length, name, message);
-        progress.report({ message: line });
-        panel.post({ ...base, running: true, progress: { fraction: (i + fraction) / needed.length, message: line } } satisfies ExperimentMessage);
-      };
-      say(0, t('starting'));
-      const job = engine.runExperiment(experiment, config, lang, { plan: () => undefined, partial: () => undefined, progress: (fraction, message) => say(fraction, message) }, { figuresIn: [...LANGS] });
-      const stop = token.onCancellationRequested(() => void job.cancel());
-      try {
-        const r = await job.result;
-        runs[id] = { result: r.output.result, figures: r.figuresIn ?? { [lang]: r.output.figures } };
-        cache.set(key, runs[id]);
-      } catch (err) {
-        const cancelled = err instanceof EngineError && err.code === 'cancelled';
-        const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
-        panel.post({ ...base, running: false, progress: { fraction: 0, message } });
-        if (!cancelled) {
-          log.error(`chapter check: ${name}: ${message}`);
-          void vscode.window.showErrorMessage(t('Checking the chapter failed in {0}: {1}', name, message));
-        }
-        return undefined;
-      } finally {
-        stop.dispose();
-      }
+      return undefined;
+    } finally {
+      stop.dispose();
     }
-    const results = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, run.result])) as unknown as ChapterResults;
-    const claims = judgeClaims(results, quick!, lang);
+    const claims = check.claims;
     const tr = translator(lang);
     const headline = chapterSummary(claims, quick!, tr);
     panel.post({
       ...base, running: false,
       output: {
-        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: chapterFigures(claims, runs, lang), result: { claims },
+        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: check.figures, result: { claims },
         verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
         rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label, torchScript: hasTorchScript(r.experiment) }))),

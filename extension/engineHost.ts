@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { EngineClient, EngineError, type Job, type RequestBody } from '../engine/worker/client';
-import type { ReplyMap, WorkerEvent } from '../engine/worker/protocol';
+import type { ChapterProgressEvent, ReplyMap, WorkerEvent } from '../engine/worker/protocol';
 import { MAX_CURVE_POINTS, mergeCurvePoints, thinCurve } from '../engine/core/curve';
 import { readCheckpointMeta } from '../engine/checkpoint/format';
 import type { TrainingStatePayload } from '../webview/protocol';
@@ -192,6 +192,13 @@ export class EngineHost implements vscode.Disposable {
       if (e.kind === 'experiment') on.progress(e.fraction, e.message, e.secondsLeft);
       else if (e.kind === 'experimentPlan') on.plan(e.plan);
       else if (e.kind === 'experimentPartial') on.partial(e.output, e.done, e.total);
+    });
+  }
+
+  /** Checks the chapter's claims in the worker (one heavy job at a time), results kept in `cacheDir`. */
+  checkChapter(quick: boolean, lang: Lang, cacheDir: string, progress: (p: ChapterProgressEvent) => void): Job<'chapter'> {
+    return this.client.start('chapter', { quick, lang, cacheDir }, (e) => {
+      if (e.kind === 'chapter') progress(e);
     });
   }
 

@@ -45,7 +45,9 @@ export const CHAPTER_RUNS = {
   // The chapter's kind of text: Chinese news (SeqLab's generated news-like text; a student's own with the text setting).
   'lstm-vs-gru': { experiment: 'lstm-vs-gru', label: { en: 'lstm-vs-gru on Chinese news-like text', zh: 'lstm-vs-gru，中文类新闻文本' }, full: { corpus: 'chinese-news' }, quick: { corpus: 'chinese-news', seeds: 1 } },
   'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
-  'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1 } },
+  // Whether x_t reaches its own prediction is a matter of wiring, measured at any step; at 50 steps the stacked model's
+  // training loss is already far below the one-directional model's (0.83 against 2.38), at a third of the time.
+  'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1, steps: 50 } },
   // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
   'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, IRNN', zh: 'gradient-flow，IRNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
   // The LSTM at PyTorch's initialisation, float64: the gradient at c_t against h_t, and what the cell state alone carries.

@@ -58,15 +58,18 @@ export function chapterCommand(): Command {
     .action(async (flags: ChapterFlags) => {
       const backend = await initBackend(flags.backend);
       process.stderr.write(`backend ${backend.name}\n`);
-      let last = '';
+      const decile = new Map<string, number>(); // each experiment's progress printed at every tenth
       const kept = folderCache(flags.cacheDir ?? defaultChapterCache());
       const check = await checkChapter({
         quick: flags.quick, lang: flags.lang, workers: flags.workers, signal: interruptSignal(),
         cache: flags.cache ? kept : { get: () => undefined, set: (key, value) => kept.set(key, value) },
-        progress: (experiment, done, total, fraction) => {
-          const line = `[${done + 1}/${total}] ${experiment} ${Math.round(fraction * 100)}%`;
-          if (line !== last && (fraction === 0 || Math.round(fraction * 100) % 10 === 0)) process.stderr.write(`${line}\n`);
-          last = line;
+        progress: ({ experiments, done, total }) => {
+          for (const { label, fraction } of experiments) {
+            const tenth = Math.floor(fraction * 10);
+            if (tenth <= (decile.get(label) ?? 0)) continue;
+            decile.set(label, tenth);
+            process.stderr.write(`[${done}/${total} done] ${label} ${tenth * 10}%\n`);
+          }
         },
       });
       for (const r of check.runs) process.stderr.write(`${r.experiment}: ${r.cached ? 'from the cache' : `${r.seconds.toFixed(1)} s`}\n`);

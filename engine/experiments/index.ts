@@ -49,7 +49,7 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   }
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);
-  const threads = poolSize(plan.length, ctx.workers);
+  const threads = poolSize(plan.length, ctx.pool?.threads ?? ctx.workers);
   const cliEstimate = estimateSeconds(e, plan, threads);
   const estimate = cliEstimate === null ? null : cliEstimate * (ctx.host === 'editor' ? IN_EDITOR_FACTOR : 1);
   const labels = plan.map((r) => r.label);

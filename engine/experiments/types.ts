@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import type { Bilingual, Lang, Tr } from '../core/lang';
+import type { RunPool } from './pool';
 
 /** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
 export interface RunContext {
@@ -23,6 +24,8 @@ export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
   progress(fraction: number, message: string, secondsLeft?: number | null): void;
   /** Worker threads for the runs: undefined = one per core (at most one per run); 1 = all in this thread. */
   workers?: number;
+  /** Threads shared with other experiments running at the same time (the chapter check's); `workers` is then not read. */
+  pool?: RunPool;
   /** The language of everything the experiment says (default English). */
   lang?: Lang;
   /** Where it runs, for the time estimate: in the editor the runs share the cores with it (estimate.ts). */

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../core/names';
+import type { ChapterCheck, ChapterProgress } from '../chapter/check';
 import type { CheckpointMeta } from '../checkpoint/format';
 import type { ExperimentOutput, ExperimentPlan, Figure } from '../experiments/types';
 import type { SettingField } from '../experiments/settingFields';
@@ -51,6 +52,12 @@ export const RequestSchema = z.discriminatedUnion('type', [
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
   /** `lang`: the language of everything it says (default English). */
   z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional(), figuresIn: z.array(z.enum(LANGS)).optional() }),
+  /**
+   * Check the chapter's claims (engine/chapter/check.ts): every experiment they need at once, a result
+   * kept in `cacheDir` read instead of run; `chapter` events report progress. Cancel stops it (the
+   * experiments finished by then stay kept).
+   */
+  z.object({ type: z.literal('chapter'), id: z.number().int(), quick: z.boolean(), lang: z.enum(LANGS), cacheDir: z.string().min(1) }),
   /** The experiments: names, titles, descriptions (in `lang`) and default configs. */
   z.object({ type: z.literal('listExperiments'), id: z.number().int(), lang: z.enum(LANGS).optional() }),
   /** Which backends this machine has, and which is in use. */
@@ -75,6 +82,7 @@ export interface ReplyMap {
   whatDrove: Drivers;
   /** `figuresIn`: the figures in each language the request asked for. */
   experiment: { name: string; config: unknown; output: ExperimentOutput<unknown>; figuresIn?: Partial<Record<Lang, Figure[]>> };
+  chapter: ChapterCheck;
   /** `form`: the experiment's settings as the panel's form draws them (settingsForm.ts). */
   listExperiments: Array<{ name: string; title: string; description: string; defaults: unknown; form: SettingField[] }>;
   listBackends: { current: BackendName | null; reason: string | null; available: BackendName[] };
@@ -95,7 +103,9 @@ export interface ExperimentProgressEvent { kind: 'experiment'; fraction: number;
 export interface ExperimentPlanEvent { kind: 'experimentPlan'; plan: ExperimentPlan }
 /** The figures and tables of the runs finished so far (`done` of `total`). */
 export interface ExperimentPartialEvent { kind: 'experimentPartial'; output: ExperimentOutput<unknown>; done: number; total: number }
-export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent | ExperimentPlanEvent | ExperimentPartialEvent;
+/** How far a chapter check has got. */
+export interface ChapterProgressEvent extends ChapterProgress { kind: 'chapter' }
+export type WorkerEvent = TrainEvent | TokenEvent | ExperimentProgressEvent | ExperimentPlanEvent | ExperimentPartialEvent | ChapterProgressEvent;
 
 //#region from worker
 /** The answer to request `inReplyTo`. */

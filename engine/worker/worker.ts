@@ -9,6 +9,8 @@ import type { CharLM } from '../model/charlm';
 import { readCheckpointMeta } from '../checkpoint/format';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpointing';
 import { EXPERIMENTS, runExperiment } from '../experiments';
+import { checkChapter, type ChapterProgress } from '../chapter/check';
+import { folderCache } from '../chapter/judge';
 import { exportTorchProject } from '../export/torchProject';
 import { ExperimentCancelled, throttledProgress } from '../experiments/types';
 import { TextTooShortError } from '../text/corpus';
@@ -183,6 +185,24 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
         host: 'editor', // the worker serves the extension (the CLI runs experiments in its own process)
         plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
         partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),
+      });
+    } finally {
+      training = undefined;
+    }
+  },
+
+  async chapter(r) {
+    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
+    const controller = new AbortController();
+    training = { id: r.id, controller }; // the check is a heavy job like an experiment: one at a time, cancellable
+    try {
+      await ensureBackend();
+      const throttled = throttledProgress((p: ChapterProgress) => emit(r.id, { kind: 'chapter', ...p }));
+      let done = 0;
+      return await checkChapter({
+        quick: r.quick, lang: r.lang, cache: folderCache(r.cacheDir), signal: controller.signal,
+        // An experiment finishing is always told; the rest at most five times a second.
+        progress: (p) => (p.done !== done ? (done = p.done, emit(r.id, { kind: 'chapter', ...p })) : throttled(p)),
       });
     } finally {
       training = undefined;

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
 import { CHAPTER_RUNS, CLAIMS, VERDICTS, type ChapterResults, type ChapterRunId } from '../../engine/chapter/claims';
-import { cacheKey, chapterFigureFiles, chapterFigures, chapterRun, chapterRuns, claimsMarkdown, folderCache, judgeClaims, type ChapterRun } from '../../engine/chapter/judge';
+import { cacheKey, chapterFigureFiles, chapterFigures, chapterRun, chapterRuns, claimsMarkdown, folderCache, judgeClaims, keptRun, type ChapterRun } from '../../engine/chapter/judge';
+import { EngineClient, initBackend, type WorkerEvent } from '../../engine';
 import { checkChapter } from '../../engine/chapter/check';
 
 /** Small settings that keep every cell, model and configuration a rule reads. */
@@ -162,6 +162,19 @@ describe('the chapter, claim by claim', () => {
     // The same kept runs in Chinese: instant too, with the figures in Chinese.
     const zh = await checkChapter({ quick: true, cache, lang: 'zh-cn', progress: () => assert.fail('nothing should run') });
     assert.match(zh.figures[0].caption, /^对应论断 /);
+    // The engine worker runs the same check (the extension's path): what is missing runs there, on its pool, the rest is read.
+    fs.rmSync(path.join(dir, `${quickKey('cell-walkthrough')}.json`));
+    const client = new EngineClient({});
+    try {
+      const events: WorkerEvent[] = [];
+      const viaWorker = await client.start('chapter', { quick: true, lang: 'en', cacheDir: dir }, (e) => events.push(e)).result;
+      assert.deepEqual(viaWorker.runs.filter((r) => !r.cached).map((r) => r.experiment), ['cell-walkthrough']);
+      assert.deepEqual(viaWorker.claims.map((c) => c.verdict), check.claims.map((c) => c.verdict));
+      assert.ok(events.some((e) => e.kind === 'chapter' && e.done === 1 && e.total === 1 && e.fraction === 1), JSON.stringify(events.at(-1)));
+      assert.ok(keptRun(cache, quickKey('cell-walkthrough'), 'en'), 'the worker kept what it ran');
+    } finally {
+      client.dispose();
+    }
     fs.writeFileSync(path.join(dir, `${quickKey('normalization')}.json`), '{ half a fi');
     assert.equal(cache.get(quickKey('normalization')), undefined, 'an unreadable result is a miss');
   });

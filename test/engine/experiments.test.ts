@@ -7,6 +7,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../engine';
 import { runExperiment } from '../../engine/experiments';
+import { RunPool } from '../../engine/experiments/pool';
 import type { LeakResult } from '../../engine/experiments/bidirectionalLeak';
 import type { ExplodingResult } from '../../engine/experiments/explodingGradients';
 import type { VersusResult } from '../../engine/experiments/lstmVsGru';
@@ -99,6 +100,25 @@ describe('experiments', () => {
     setTimeout(() => controller.abort(), 1500);
     await assert.rejects(pending, (e: Error) => e.name === 'ExperimentCancelled');
     assert.ok(Date.now() - started < 5000, 'cancelled within seconds');
+  });
+
+  it('experiments sharing one pool give the results each gives alone, and one cancelled leaves the other running', async () => {
+    const vanishing = { cells: ['rnn-tanh', 'gru'], hidden: 16, seqLen: 20, batch: 2, trainSteps: 3, seeds: 2 };
+    const leak = { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 };
+    const alone = await Promise.all([runExperiment('vanishing-gradients', vanishing, { ...ctx, workers: 1 }), runExperiment('bidirectional-leak', leak, { ...ctx, workers: 1 })]);
+    const pool = new RunPool(2);
+    try {
+      const controller = new AbortController();
+      const cancelled = runExperiment('long-range-memory', { cells: ['lstm'], lengths: [100], seeds: 2 }, { ...ctx, pool, signal: controller.signal });
+      const shared = Promise.all([runExperiment('vanishing-gradients', vanishing, { ...ctx, pool }), runExperiment('bidirectional-leak', leak, { ...ctx, pool })]);
+      setTimeout(() => controller.abort(), 300);
+      await assert.rejects(cancelled, (e: Error) => e.name === 'ExperimentCancelled');
+      const together = await shared;
+      assert.deepEqual(together.map((r) => r.output.result), alone.map((r) => r.output.result));
+      assert.equal(together[0].workers, 2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('exploding-gradients: the unclipped ReLU RNN diverges in every default seed; clipped runs and PyTorch\'s init do not', async () => {
