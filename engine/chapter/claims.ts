@@ -41,6 +41,8 @@ export const CHAPTER_RUNS = {
   // The initial weights swept over two decades (with the default run, x1): is training with batch norm less sensitive to them?
   'normalization-init-small': { experiment: 'normalization', label: { en: 'normalization, initial weights x0.1', zh: 'normalization，初始权重 x0.1' }, full: { initScale: 0.1, normalizations: ['none', 'batch'] }, quick: { initScale: 0.1, normalizations: ['none', 'batch'], seeds: 1 } },
   'normalization-init-large': { experiment: 'normalization', label: { en: 'normalization, initial weights x10', zh: 'normalization，初始权重 x10' }, full: { initScale: 10, normalizations: ['none', 'batch'] }, quick: { initScale: 10, normalizations: ['none', 'batch'], seeds: 1 } },
+  // Trained on 2,000 characters only, at 1e-2, so that 100 steps overfit: does batch norm overfit less?
+  'normalization-overfit': { experiment: 'normalization', label: { en: 'normalization on 2,000 characters', zh: 'normalization，只用 2,000 个字符' }, full: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'] }, quick: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'], seeds: 1 } },
   'long-range-memory': { experiment: 'long-range-memory', full: {}, quick: { seeds: 1 } },
   // The chapter's kind of text: Chinese news (SeqLab's generated news-like text; a student's own with the text setting).
   'lstm-vs-gru': { experiment: 'lstm-vs-gru', label: { en: 'lstm-vs-gru on Chinese news-like text', zh: 'lstm-vs-gru，中文类新闻文本' }, full: { corpus: 'chinese-news' }, quick: { corpus: 'chinese-news', seeds: 1 } },
@@ -63,6 +65,7 @@ export interface ChapterResults {
   'normalization-fast': NormalizationResult;
   'normalization-init-small': NormalizationResult;
   'normalization-init-large': NormalizationResult;
+  'normalization-overfit': NormalizationResult;
   'long-range-memory': AddingResult;
   'lstm-vs-gru': VersusResult;
   'cell-walkthrough': WalkthroughResult;
@@ -260,6 +263,55 @@ export const CLAIMS: Claim[] = [
           [`${cell}: batch reaches none's final loss`, reachedText(cell)]])),
         evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}): ${cells.map((cell) => `${cell} ${lossOf(cell, 'none')} without, ${lossOf(cell, 'batch')} with batch norm (which reached the loss no normalisation ended with ${reachedText(cell)})`).join('; ')}.`,
           `最终验证损失（纳特/字符，${n} 个种子的平均）：${cells.map((cell) => `${cell} 不归一化 ${lossOf(cell, 'none')}，批归一化 ${lossOf(cell, 'batch')}（达到不归一化最终损失：${reachedText(cell)}）`).join('；')}。`),
+      };
+    },
+  },
+  {
+    id: 'batchnorm-less-overfitting', section: '3.4',
+    statement: { zh: '批归一化减少过拟合，因此不那么需要 dropout。', en: 'Batch normalisation reduces overfitting, so dropout is less needed.' },
+    rule: {
+      zh: '只在 2,000 个字符上训练（100 步，学习率 1e-2，足以过拟合）：每个种子中，最终验证损失与训练文本上的损失（两者同样测量）之差。对一个单元，若批归一化的差距在每个种子中都更小，且验证损失不更高（因学得更少而差距更小不算过拟合更少），则批归一化减少了过拟合；对 LSTM 和 tanh RNN 都如此则成立，只对其一为有条件成立。',
+      en: 'Trained on only 2,000 characters (100 steps at 1e-2, enough to overfit): in each seed, the gap between the final validation loss and the loss on the training text (both measured the same way). For a cell, batch norm reduces overfitting if its gap is smaller in every seed and its validation loss is not higher (a smaller gap from learning less is not less overfitting); holds if it does for the LSTM and for a tanh RNN, with conditions for one of them.',
+    },
+    runs: ['normalization-overfit'],
+    figures: [{ run: 'normalization-overfit', id: 'lstm-steps' }, { run: 'normalization-overfit', id: 'rnn-tanh-steps' }],
+    judge(r, tr) {
+      const nr = r['normalization-overfit'];
+      const seeds = nr.seeds;
+      const n = seeds.length;
+      const cells = Object.keys(nr.beatsNone);
+      const gapOf = (cell: string, norm: string, seed: number) => {
+        const run = normRun(nr, cell, norm, seed);
+        return run ? run.finalValLoss - run.trainingTextLoss : NaN;
+      };
+      const smallerGap = (cell: string) => seeds.filter((seed) => gapOf(cell, 'batch', seed) < gapOf(cell, 'none', seed)).length;
+      const notWorse = (cell: string) => seeds.filter((seed) => (normRun(nr, cell, 'batch', seed)?.finalValLoss ?? NaN) <= (normRun(nr, cell, 'none', seed)?.finalValLoss ?? NaN)).length;
+      const helped = cells.filter((cell) => n > 0 && smallerGap(cell) === n && notWorse(cell) === n);
+      const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length ? 'holds-with-conditions' : 'does-not-hold';
+      const meanGap = (cell: string, norm: string) => sig3(meanOf(seeds.map((seed) => gapOf(cell, norm, seed))));
+      const val = (cell: string, norm: string) => sig3(nr.finalValLoss[`${cell}/${norm}`]);
+      const fit = (cell: string, norm: string) => sig3(nr.trainingTextLoss[`${cell}/${norm}`]);
+      // What happened instead, for each cell where it did not: a larger gap, or a smaller one from learning less.
+      const instead = (cell: string) => (smallerGap(cell) < n
+        ? tr(`for ${cell} batch norm's gap was larger (${meanGap(cell, 'batch')} against ${meanGap(cell, 'none')}; smaller in ${ofSeedsText(tr, smallerGap(cell), n)}): it fit the training text to ${fit(cell, 'batch')} against ${fit(cell, 'none')}, validation ${val(cell, 'batch')} against ${val(cell, 'none')}`,
+          `对 ${cell}，批归一化的差距更大（${meanGap(cell, 'batch')}，不归一化 ${meanGap(cell, 'none')}；只在 ${ofSeedsText(tr, smallerGap(cell), n)}中更小）：训练文本损失 ${fit(cell, 'batch')}（不归一化 ${fit(cell, 'none')}），验证 ${val(cell, 'batch')}（${val(cell, 'none')}）`)
+        : tr(`for ${cell} batch norm's gap was smaller (${meanGap(cell, 'batch')} against ${meanGap(cell, 'none')}) but its validation loss higher (${val(cell, 'batch')} against ${val(cell, 'none')}, in ${ofSeedsText(tr, n - notWorse(cell), n)}): it fit the training text to ${fit(cell, 'batch')} against ${fit(cell, 'none')}`,
+          `对 ${cell}，批归一化的差距更小（${meanGap(cell, 'batch')}，不归一化 ${meanGap(cell, 'none')}），但验证损失更高（${val(cell, 'batch')}，不归一化 ${val(cell, 'none')}；${ofSeedsText(tr, n - notWorse(cell), n)}）：训练文本损失 ${fit(cell, 'batch')}（不归一化 ${fit(cell, 'none')}）`));
+      const dropout = tr('Dropout itself is not measured: PyTorch\'s nn.LSTM (and SeqLab) applies it only between layers, and these models have one.', '没有测量 dropout 本身：PyTorch 的 nn.LSTM（以及 SeqLab）只在层与层之间使用它，而这些模型只有一层。');
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [
+          (verdict === 'holds-with-conditions' ? tr(`for ${helped.join(', ')}; `, `对 ${helped.join('、')} 成立；`) : '')
+          + cells.filter((cell) => !helped.includes(cell)).map(instead).join(tr('; ', '；')),
+        ],
+        numbers: Object.fromEntries(cells.flatMap((cell) => [
+          [`${cell}: gap none / batch`, `${meanGap(cell, 'none')} / ${meanGap(cell, 'batch')}`],
+          [`${cell}: training text none / batch`, `${fit(cell, 'none')} / ${fit(cell, 'batch')}`],
+          [`${cell}: validation none / batch`, `${val(cell, 'none')} / ${val(cell, 'batch')}`],
+          [`${cell}: batch's gap smaller in`, ofSeedsText(tr, smallerGap(cell), n)],
+        ])),
+        evidence: tr(`Trained on 2,000 characters, the final validation loss is above the training text's by (nats/char, mean of ${seedsWord(n)}) ${cells.map((cell) => `${cell} ${meanGap(cell, 'none')} without batch norm, ${meanGap(cell, 'batch')} with it`).join('; ')}. ${dropout}`,
+          `只在 2,000 个字符上训练，最终验证损失比训练文本上的高出（纳特/字符，${n} 个种子的平均）：${cells.map((cell) => `${cell} 不归一化 ${meanGap(cell, 'none')}，批归一化 ${meanGap(cell, 'batch')}`).join('；')}。${dropout}`),
       };
     },
   },

@@ -21,6 +21,9 @@ const normSchema = z.object({
   bnGain: z.number().gt(0).max(10).default(0.1),
   // The chapter says batch norm makes training less sensitive to the initial weights: every W_ih and W_hh scaled by this at initialisation.
   initScale: z.number().gt(0).max(100).default(1),
+  // The chapter says batch norm reduces overfitting: train on only this many characters of the text (0: all of its training part).
+  // At least 1,000: enough for the 32 validation windows of the default length to be apart.
+  trainChars: z.number().int().min(0).max(54_000).refine((v) => v === 0 || v >= 1_000, '0 (the whole training part) or at least 1000 characters').default(0),
   seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
@@ -41,8 +44,27 @@ export interface NormalizationResult {
   seconds: Record<string, number>;
   /** Cell -> normalisation -> in how many seeds it ended below no normalisation. */
   beatsNone: Record<string, Record<string, number>>;
-  /** Each run; its validation curve too (`valSteps`, `valLoss`), so a claim can ask when a loss was first reached. */
-  runs: Array<{ cell: string; normalization: string; seed: number; finalValLoss: number; seconds: number; valSteps: number[]; valLoss: number[] }>;
+  /** `${cell}/${normalization}` -> the final loss on the training text (eval mode, as the validation loss), mean over seeds. */
+  trainingTextLoss: Record<string, number>;
+  /** Each run; its validation curve too (`valSteps`, `valLoss`), so a claim can ask when a loss was first reached; its loss on the training text, so a claim can measure overfitting (the gap). */
+  runs: Array<{ cell: string; normalization: string; seed: number; finalValLoss: number; trainingTextLoss: number; seconds: number; valSteps: number[]; valLoss: number[] }>;
+}
+
+/** The built-in text's length, and the share of it held out for validation (its last 10%, whatever `trainChars` is). */
+const TEXT_CHARS = 60_000;
+const VAL_FRACTION = 0.1;
+
+/**
+ * The text a run trains on and its validation share: the built-in text; with `trainChars`, only
+ * that many characters of its training part, followed by the validation part (its last
+ * `trainChars` characters when that is shorter).
+ */
+export function normalizationText(trainChars: number): { text: string; valFraction: number } {
+  const full = generateCorpus(TEXT_CHARS);
+  if (trainChars === 0) return { text: full, valFraction: VAL_FRACTION };
+  // At most as long as the training part (training's split holds out at most half): the end of the same validation part.
+  const valChars = Math.min(trainChars, Math.round(full.length * VAL_FRACTION));
+  return { text: full.slice(0, trainChars) + full.slice(full.length - valChars), valFraction: valChars / (trainChars + valChars) };
 }
 
 export const normalization: Experiment<typeof normSchema, NormalizationResult, { cell: CellType; norm: Normalization; seed: number }, Run> = {
@@ -63,10 +85,11 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     }))));
   },
   async runOne(c, { cell, norm, seed }, ctx) {
-    return record(`${cell}/${norm}`, seed, generateCorpus(60_000), {
+    const { text, valFraction } = normalizationText(c.trainChars);
+    return record(`${cell}/${norm}`, seed, text, {
       cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, lr: c.learningRate, normalization: norm,
-      evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32,
-    }, ctx, { prepare: (m) => {
+      evalInterval: Math.max(1, Math.floor(c.steps / 10)), evalWindows: 32, valFraction,
+    }, ctx, { trainingTextLoss: true, prepare: (m) => {
       const sd = m.rnn.stateDict();
       const gains = norm === 'batch' && c.bnGain !== 0.1 ? Object.keys(sd).filter((k) => /^bn_(ih|hh|c)_weight/.test(k)).map((k) => [k, tf.fill(sd[k].shape, c.bnGain)]) : [];
       const weights = c.initScale !== 1 ? Object.keys(sd).filter((k) => /^weight_(ih|hh)_l\d+$/.test(k)).map((k) => [k, tf.mul(sd[k], c.initScale)]) : [];
@@ -77,11 +100,12 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     const seeds = seedsFrom(c.seed, c.seeds);
     const final = (r: Run) => r.valLoss.at(-1)!;
     const result: NormalizationResult = {
-      seeds, finalValLoss: {}, seconds: {}, beatsNone: {},
-      runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), seconds: r.seconds.at(-1)!, valSteps: r.valSteps, valLoss: r.valLoss })),
+      seeds, finalValLoss: {}, trainingTextLoss: {}, seconds: {}, beatsNone: {},
+      runs: runs.map((r) => ({ cell: r.name.split('/')[0], normalization: r.name.split('/')[1], seed: r.seed, finalValLoss: final(r), trainingTextLoss: r.trainingTextLoss!, seconds: r.seconds.at(-1)!, valSteps: r.valSteps, valLoss: r.valLoss })),
     };
     for (const [name, rs] of byName(runs)) {
       result.finalValLoss[name] = round(meanOf(rs.map(final)), 6);
+      result.trainingTextLoss[name] = round(meanOf(rs.map((r) => r.trainingTextLoss!)), 6);
       result.seconds[name] = round(meanOf(rs.map((r) => r.seconds.at(-1)!)), 6);
     }
     // Seeds where both the normalisation and none have run (all of them once the experiment is done).
@@ -102,21 +126,29 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     // The headline's numbers are the table's: the mean part of each "mean (range)".
     const finalText = new Map(byName(runs).map(([name, rs]) => [name, meanRange(rs.map(final))]));
     const finals = [...finalText].map(([k, v]) => `${k} ${meanPart(v)}`).join(tr(', ', '，'));
+    const gapText = new Map(byName(runs).map(([name, rs]) => [name, meanRange(rs.map((r) => final(r) - r.trainingTextLoss!))]));
+    const gaps = [...gapText].map(([k, v]) => `${k} ${meanPart(v)}`).join(tr(', ', '，'));
     return {
       result,
       figures: c.cells.flatMap((cell) => [
         { id: `${cell}-steps`, title: tr(`${cell}: validation loss against steps (${meanOfSeeds(tr, seeds.length)})`, `${cell}：验证损失随步数（${meanOfSeeds(tr, seeds.length)}）`),
-          caption: cell === 'lstm' ? tr('Lower is better: the line that falls fastest per step learns fastest per step. This is the paper\'s setting, an LSTM.', '越低越好：每步下降最快的线每步学得最快。这是论文的设置：LSTM。')
-            : tr(`The same for a tanh RNN: with batch norm's gain at ${c.bnGain} its recurrence starts weak (set bnGain to 1 to compare).`, `tanh RNN 的同一比较：批归一化的增益为 ${c.bnGain} 时，它的循环一开始很弱（把 bnGain 设为 1 来比较）。`),
+          caption: (cell === 'lstm' ? tr('Lower is better: the line that falls fastest per step learns fastest per step. This is the paper\'s setting, an LSTM.', '越低越好：每步下降最快的线每步学得最快。这是论文的设置：LSTM。')
+            : tr(`The same for a tanh RNN: with batch norm's gain at ${c.bnGain} its recurrence starts weak (set bnGain to 1 to compare).`, `tanh RNN 的同一比较：批归一化的增益为 ${c.bnGain} 时，它的循环一开始很弱（把 bnGain 设为 1 来比较）。`))
+            + (c.trainChars ? tr(` Trained on only ${c.trainChars.toLocaleString('en')} characters: where a line turns up, the model has begun to learn its training text by heart (overfitting).`, `只在 ${c.trainChars} 个字符上训练：曲线开始上升的地方，模型开始死记训练文本（过拟合）。`) : ''),
           xLabel: tr('step', '步'), yLabel: valLabel, shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSteps, r.valLoss]) },
         { id: `${cell}-time`, title: tr(`${cell}: validation loss against wall time`, `${cell}：验证损失随实际时间`),
           caption: tr('The same runs against seconds: normalised cells run step by step, so each step costs more; here the cheapest route to a low loss wins.', '同样的训练，横轴换成秒：归一化的单元逐步计算，每一步更费时；这里最省时达到低损失的方法胜出。'),
           xLabel: tr('seconds', '秒'), yLabel: valLabel, shareY: 'val', ...banded(ofCell(cell), (r) => [r.valSeconds, r.valLoss]) },
       ]),
-      table: [[tr('cell', '单元'), tr('normalisation', '归一化'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`), tr('seconds (mean over seeds)', '秒（种子平均）')],
-        ...byName(runs).map(([name]) => [name.split('/')[0], name.split('/')[1], finalText.get(name)!, sig3(result.seconds[name])])],
+      // Trained on a part of the text, the table also says how far the validation loss is above the training text's: overfitting.
+      table: [[tr('cell', '单元'), tr('normalisation', '归一化'), tr(`final validation loss after ${c.steps} steps (mean over seeds, range)`, `${c.steps} 步后的最终验证损失（种子平均，范围）`),
+        ...(c.trainChars ? [tr(`loss on the ${c.trainChars.toLocaleString('en-US')} training characters (mean over seeds)`, `在 ${c.trainChars} 个训练字符上的损失（种子平均）`), tr('gap: validation minus training text (mean over seeds, range)', '差距：验证减训练文本（种子平均，范围）')] : []),
+        tr('seconds (mean over seeds)', '秒（种子平均）')],
+      ...byName(runs).map(([name]) => [name.split('/')[0], name.split('/')[1], finalText.get(name)!,
+        ...(c.trainChars ? [sig3(result.trainingTextLoss[name]), gapText.get(name)!] : []), sig3(result.seconds[name])])],
       headline: claims.length
         ? tr(`${claims.join('; ')} (final validation loss, mean over seeds: ${finals}).`, `${claims.join('；')}（最终验证损失，种子平均：${finals}）。`)
+          + (c.trainChars ? tr(` Trained on ${c.trainChars.toLocaleString('en-US')} characters, the validation loss ends above the training text's by ${gaps}.`, `只在 ${c.trainChars} 个字符上训练，验证损失比训练文本的高出：${gaps}。`) : '')
         : [...finalText].map(([k, v]) => tr(`${k}: validation loss ${meanPart(v)}`, `${k}：验证损失 ${meanPart(v)}`)).join(tr('; ', '；')),
     };
   },

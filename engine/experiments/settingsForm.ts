@@ -44,6 +44,7 @@ export const SETTING_HINTS: Record<string, Bilingual> = {
   vocabMax: { en: 'The most frequent characters kept; the rest share one unknown token (the caption says how much of the text that keeps).', zh: '保留出现最多的这么多个字符，其余共用一个未知符号（图注会说明保留了多少文本）。' },
   layers: { en: 'Recurrent layers.', zh: '循环层数。' },
   normalizations: { en: 'Normalisations to compare: none, layer norm (Ba et al. 2016), recurrent batch norm (Cooijmans et al. 2016).', zh: '要比较的归一化：无、层归一化（Ba 等 2016）、循环批归一化（Cooijmans 等 2016）。' },
+  trainChars: { en: 'Train on only this many characters of the text (0 = all of its training part; the validation part stays the text\'s end): with little text a model overfits, and the table shows by how much.', zh: '只用文本中这么多个字符训练（0 = 整个训练部分；验证部分仍是文本的末尾）：文本少时模型会过拟合，表格给出过拟合的程度。' },
   initScale: { en: 'Every recurrent layer\'s W_ih and W_hh is multiplied by this at initialisation (1 = PyTorch\'s initialisation): how sensitive is training to the initial weights?', zh: '初始化时把每个循环层的 W_ih 和 W_hh 乘以此值（1 即 PyTorch 的初始化）：训练对初始权重有多敏感？' },
   bnGain: { en: 'Recurrent batch norm\'s initial gain gamma (Cooijmans et al. recommend 0.1).', zh: '循环批归一化的初始增益 gamma（Cooijmans 等建议 0.1）。' },
 };

@@ -6,7 +6,7 @@
 import { parseTrainConfig, type TrainConfigInput } from '../train/config';
 import { prepareData } from '../train/data';
 import { LocalStepper } from '../train/stepper';
-import { modelFor, trainModel, type TrainResult } from '../train/trainer';
+import { modelFor, trainModel, validationWindows, type TrainResult } from '../train/trainer';
 import { sampleText } from '../model/sample';
 import { round } from './format';
 import { meanOf, seedBand } from './seeds';
@@ -28,6 +28,8 @@ export interface Run {
   parameters: number;
   /** The trained model's continuation of `RecordOptions.sample`'s prompt (that prompt excluded). */
   sample?: string;
+  /** With `RecordOptions.trainingTextLoss`: the trained model's loss on the training text, measured as the validation loss is (eval mode, fixed windows). */
+  trainingTextLoss?: number;
 }
 
 export interface RecordOptions {
@@ -35,6 +37,8 @@ export interface RecordOptions {
   prepare?: (m: ReturnType<typeof modelFor>) => void;
   /** After training, continue this prompt (drawn with the run's seed), as `seqlab sample` would. */
   sample?: { prompt: string; length: number; temperature: number };
+  /** After training, also measure the loss on the training text as the validation loss is measured: the gap between the two is overfitting. */
+  trainingTextLoss?: boolean;
 }
 
 /** Trains one configuration on `text`, recording every progress event. */
@@ -53,6 +57,10 @@ export async function record(name: string, seed: number, text: string, input: Tr
       if (next.done) {
         const { state: _state, ...result } = next.value; // the training state (curves, optimizer) stays here
         run.result = result;
+        if (options.trainingTextLoss && result.reason !== 'cancelled') {
+          const windows = validationWindows(data.train, config.seqLen, config.evalWindows);
+          run.trainingTextLoss = round(await stepper.evaluate(windows.data, windows.rows, config.seqLen + 1, config.batch));
+        }
         if (options.sample && result.reason !== 'cancelled') {
           run.sample = await sampleText(model, data.vocabulary, options.sample.prompt, { length: options.sample.length, temperature: options.sample.temperature, seed });
         }

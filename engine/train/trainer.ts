@@ -94,8 +94,8 @@ export interface TrainingHooks {
   resume?: TrainingState;
 }
 
-/** Fixed, contiguous validation windows (at most `count`), (windows, seqLen+1) row-major. */
-function validationWindows(ids: TokenIds, seqLen: number, count: number): { data: Int32Array; rows: number } {
+/** Fixed windows spread evenly over `ids` (at most `count`), (windows, seqLen+1) row-major: the validation windows, the same at every evaluation. */
+export function validationWindows(ids: TokenIds, seqLen: number, count: number): { data: Int32Array; rows: number } {
   const width = seqLen + 1;
   const available = Math.floor((ids.length - 1) / seqLen);
   const n = Math.max(1, Math.min(count, available));

@@ -78,6 +78,7 @@ CASES = {
     "normalization": [
         ({"steps": 30, "seeds": 1, "cells": ["lstm", "rnn-tanh", "gru"]}, {}),
         ({"steps": 30, "seeds": 1, "cells": ["lstm", "rnn-tanh"], "normalizations": ["none", "batch"], "initScale": 10}, {}),
+        ({"steps": 30, "seeds": 1, "cells": ["lstm", "rnn-tanh"], "normalizations": ["none", "batch"], "trainChars": 2000, "learningRate": 1e-2}, {}),
     ],
     "cell-walkthrough": [
         ({"seqLen": 6, "batch": 2, "explore": {"batchFirst": True, "numLayers": 3, "bidirectional": False}}, {}),
@@ -179,6 +180,11 @@ def check(name, settings, tolerances, folder):
             chaotic.append(f"{cell}/{norm} within {wr:.1e} (SeqLab's wasm against its cpu: {backends:.1e})")
         report.append(f"every cell's validation curve with {', '.join(settings.get('normalizations', ['none', 'layer', 'batch']))} normalisation within {w:.1e} relative"
                       + (f" but the chaotic {'; '.join(chaotic)}" if chaotic else ""))
+        # The loss on the training text, measured as the validation loss is (the overfitting gap's other end).
+        fit = max(worst_relative([r["trainingTextLoss"]], [next(t for t in mine["runs"] if t["cell"] == r["cell"] and t["normalization"] == r["normalization"])["trainingTextLoss"]])
+                  for r in seqlab["result"]["runs"])
+        assert fit <= 1e-3, (name, "training-text loss differs by", fit)
+        report.append(f"the loss on the training text within {fit:.1e} relative")
     elif name == "long-range-memory":
         # Training at lr 0.03 on the adding problem is chaotic for the plain RNNs: a float-order difference
         # grows until the curves part. The script must stay with SeqLab as long as SeqLab's own two

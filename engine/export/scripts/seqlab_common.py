@@ -497,7 +497,7 @@ def clip_gradients(parameters, clip_norm):
     return norm
 
 
-def train_run(text, settings, prepare=None, after=None):
+def train_run(text, settings, prepare=None, after=None, training_text_loss=False):
     """One run of SeqLab's training loop (engine/train/trainer.ts) on `text`: the same vocabulary,
     validation split and windows, model, batches (drawn from Random(seed)), optimiser, clipping,
     validation passes and stopping rules (a non-finite loss; `patience` passes without a better
@@ -505,7 +505,8 @@ def train_run(text, settings, prepare=None, after=None):
     capped)` is called on the trained model and what it returns is added to the run. Returns
     every step's training loss and gradient norm, the validation losses, and `unigramLoss`: the
     validation loss of a model that knows only how often each character occurs in the training
-    part (add-one smoothed), SeqLab's baseline."""
+    part (add-one smoothed), SeqLab's baseline. With `training_text_loss`, also `trainingTextLoss`: the
+    trained model's loss on fixed windows of the training part, measured as the validation loss is."""
     c = {**TRAIN_DEFAULTS, **settings}
     tokens, capped = vocabulary_of(text, c["vocabMax"])
     ids = encode(text, tokens, capped)
@@ -565,6 +566,8 @@ def train_run(text, settings, prepare=None, after=None):
                     run["reason"] = "plateau"
                     break
     run["bestValLoss"] = best
+    if training_text_loss and run["reason"] != "diverged":
+        run["trainingTextLoss"] = evaluate(model, validation_windows(ids[:len(ids) - val_length], c["seqLen"], c["evalWindows"]), c["batch"])
     if after:
         run.update(after(model, tokens, capped))
     return run
