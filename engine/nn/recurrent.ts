@@ -405,21 +405,39 @@ class RecurrentBatchNorm implements LayerNorms {
     return tf.mul(tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, EPS))), this.p[`${part}_weight`]) as Tensor2D;
   }
 
-  /** Folds the batch statistics into the running ones, in step order (as the loop saw them). */
+  /**
+   * Folds the batch statistics into the running ones, in step order (as the loop saw them). The
+   * first steps' rows are 0, 1, 2, ... (each once): they are folded in at once, the same arithmetic
+   * per element as one at a time; steps past `maxSteps`, which share its last row, follow one by one.
+   */
   commit(): void {
     for (const part of new Set(this.observed.map((o) => o.part))) {
+      const observed = this.observed.filter((x) => x.part === part);
       const meanBuf = this.p[`${part}_running_mean`];
       const varBuf = this.p[`${part}_running_var`];
+      let k = 0;
+      while (k < observed.length && observed[k].row === k) k++;
       tf.tidy(() => {
-        const means = tf.unstack(meanBuf);
-        const vars = tf.unstack(varBuf);
-        for (const o of this.observed.filter((x) => x.part === part)) {
-          const unbiased = tf.mul(o.variance, o.batch / Math.max(o.batch - 1, 1));
-          means[o.row] = tf.add(tf.mul(means[o.row], 1 - BN_MOMENTUM), tf.mul(o.mean, BN_MOMENTUM));
-          vars[o.row] = tf.add(tf.mul(vars[o.row], 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM));
+        const fold = (running: Tensor, stats: Tensor) => tf.add(tf.mul(running, 1 - BN_MOMENTUM), tf.mul(stats, BN_MOMENTUM));
+        const unbiased = (o: (typeof observed)[number]) => tf.mul(o.variance, o.batch / Math.max(o.batch - 1, 1));
+        let means = meanBuf as Tensor;
+        let vars = varBuf as Tensor;
+        if (k > 0) {
+          const rest = (buf: Tensor) => (k < buf.shape[0] ? [tf.slice(buf, k)] : []);
+          means = tf.concat([fold(tf.slice(means, 0, k), tf.stack(observed.slice(0, k).map((o) => o.mean))), ...rest(means)]);
+          vars = tf.concat([fold(tf.slice(vars, 0, k), tf.stack(observed.slice(0, k).map(unbiased))), ...rest(vars)]);
         }
-        meanBuf.assign(tf.stack(means));
-        varBuf.assign(tf.stack(vars));
+        if (k < observed.length) {
+          const meanRows = tf.unstack(means);
+          const varRows = tf.unstack(vars);
+          for (const o of observed.slice(k)) {
+            meanRows[o.row] = fold(meanRows[o.row], o.mean);
+            varRows[o.row] = fold(varRows[o.row], unbiased(o));
+          }
+          [means, vars] = [tf.stack(meanRows), tf.stack(varRows)];
+        }
+        meanBuf.assign(means);
+        varBuf.assign(vars);
       });
     }
   }
