@@ -20,6 +20,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'vanishing-gradients': { seqLen: 40, hidden: 8, trainSteps: 1, seeds: 2, batch: 2 },
   'exploding-gradients': { steps: 4, seeds: 2, hidden: 8, seqLen: 8 },
   normalization: { steps: 3, seeds: 2, hidden: 8, seqLen: 8 },
+  'normalization-lr-10x': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-2, normalizations: ['none', 'batch'] },
   'normalization-fast': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, learningRate: 3e-1, normalizations: ['none', 'batch'] },
   'normalization-init-small': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 0.1, normalizations: ['none', 'batch'] },
   'normalization-init-large': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 10, normalizations: ['none', 'batch'] },
@@ -74,8 +75,10 @@ describe('the chapter, claim by claim', () => {
     assert.equal(by['gru-update-gate'].numbers['max |chapter formula with 1 - z - nn.GRU|'], 0);
     assert.ok(Number(by['gru-update-gate'].numbers['max |chapter formula - nn.GRU|']) > 0.1);
     assert.deepEqual(by['gru-update-gate'].runs, [{ experiment: 'gradient-flow', config: { cell: 'gru' }, label: 'gradient-flow' }]);
-    // A claim that reads two runs of one experiment offers both, each named.
-    assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]), [['normalization', 'normalization at 100x the learning rate', 3e-1], ['normalization', 'normalization', undefined]]);
+    // A claim that reads several runs of one experiment offers each, named: the learning-rate sweep.
+    assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]),
+      [['normalization', 'normalization', undefined], ['normalization', 'normalization at 10x the learning rate', 3e-2], ['normalization', 'normalization at 100x the learning rate', 3e-1]]);
+    assert.match(by['batchnorm-larger-learning-rate'].numbers['lstm: largest usable rate, none / batch'] as string, /^3e-[123] \/ 3e-[123]$/);
     assert.equal(by['batchnorm-larger-learning-rate'].experiment, 'normalization');
   });
 
