@@ -26,7 +26,8 @@ rounding of its results to 6 significant digits.
                         initialisation and with the initial weights x10 (initScale), where the
                         unnormalised tanh RNN saturates and is chaotic: its curve must stay as close
                         to SeqLab's as SeqLab's wasm and cpu backends stay to each other (measured:
-                        9.3e-3 against 2.4e-2)
+                        9.3e-3 against 2.4e-2); the loss on the training text (trainChars: 2,000
+                        characters) within 1e-3 too, under the same rule for a chaotic run
   long-range-memory     float32, Adam at lr 0.03: the gated cells' MSE curves within 2e-3 throughout
                         (the same steps crossing 0.05 and solving); the plain RNNs are chaotic here,
                         and the script's curve must stay with SeqLab's until (80% of) the step where
@@ -166,25 +167,24 @@ def check(name, settings, tolerances, folder):
         # unnormalised tanh RNN saturates and is chaotic: a curve further than 1e-3 from SeqLab's must be
         # as close as SeqLab's own wasm and cpu backends are to each other (float order, not another computation).
         curves = lambda reported: {(f["id"][:-len("-steps")], sr["name"]): sr["y"] for f in reported["figures"] if f["id"].endswith("-steps") for sr in f["series"]}
-        other = None
-        w, chaotic = 0.0, []
+        fits = lambda reported: {(r["cell"], r["normalization"]): r["trainingTextLoss"] for r in reported["result"]["runs"]}
+        on_cpu = None  # SeqLab's cpu backend's run, asked for only when a run is chaotic
+        w, fit, chaotic = 0.0, 0.0, []
         for (cell, norm), y in curves(seqlab).items():
             twin = next(r for r in mine["runs"] if r["cell"] == cell and r["normalization"] == norm)
             wr = worst_relative(y, twin["valLoss"])
-            if wr <= 1e-3:
-                w = max(w, wr)
+            # The loss on the training text, measured as the validation loss is (the overfitting gap's other end).
+            fr = worst_relative(fits(seqlab)[(cell, norm)], twin["trainingTextLoss"])
+            if wr <= 1e-3 and fr <= 1e-3:
+                w, fit = max(w, wr), max(fit, fr)
                 continue
-            other = other or curves(seqlab_runs(name, settings, backend="cpu"))
-            backends = worst_relative(y, other[(cell, norm)])
-            assert wr <= backends, (name, cell, norm, "differs from SeqLab by", wr, "while SeqLab's backends differ by", backends)
-            chaotic.append(f"{cell}/{norm} within {wr:.1e} (SeqLab's wasm against its cpu: {backends:.1e})")
-        report.append(f"every cell's validation curve with {', '.join(settings.get('normalizations', ['none', 'layer', 'batch']))} normalisation within {w:.1e} relative"
-                      + (f" but the chaotic {'; '.join(chaotic)}" if chaotic else ""))
-        # The loss on the training text, measured as the validation loss is (the overfitting gap's other end).
-        fit = max(worst_relative([r["trainingTextLoss"]], [next(t for t in mine["runs"] if t["cell"] == r["cell"] and t["normalization"] == r["normalization"])["trainingTextLoss"]])
-                  for r in seqlab["result"]["runs"])
-        assert fit <= 1e-3, (name, "training-text loss differs by", fit)
-        report.append(f"the loss on the training text within {fit:.1e} relative")
+            on_cpu = on_cpu or seqlab_runs(name, settings, backend="cpu")
+            backends = worst_relative(y, curves(on_cpu)[(cell, norm)])
+            fit_backends = worst_relative(fits(seqlab)[(cell, norm)], fits(on_cpu)[(cell, norm)])
+            assert wr <= max(backends, 1e-3) and fr <= max(fit_backends, 1e-3), (name, cell, norm, "differs from SeqLab by", wr, fr, "while SeqLab's backends differ by", backends, fit_backends)
+            chaotic.append(f"{cell}/{norm} within {wr:.1e}, its training-text loss {fr:.1e} (SeqLab's wasm against its cpu: {backends:.1e}, {fit_backends:.1e})")
+        report.append(f"every cell's validation curve with {', '.join(settings.get('normalizations', ['none', 'layer', 'batch']))} normalisation within {w:.1e} relative, "
+                      f"the loss on the training text within {fit:.1e}" + (f", but the chaotic {'; '.join(chaotic)}" if chaotic else ""))
     elif name == "long-range-memory":
         # Training at lr 0.03 on the adding problem is chaotic for the plain RNNs: a float-order difference
         # grows until the curves part. The script must stay with SeqLab as long as SeqLab's own two
