@@ -5,11 +5,10 @@
  * judges every claim (judge.ts). A result is cached by experiment and settings, so a second
  * check is instant and a changed setting runs again.
  */
-import { setMaxListeners } from 'node:events';
 import { LANGS, translator, type Lang } from '../core/lang';
 import { findExperiment, runExperiment } from '../experiments';
 import { estimateSeconds } from '../experiments/estimate';
-import { allOrFirstFailure, poolSize, RunPool } from '../experiments/pool';
+import { allOrFirstFailure, poolSize, RunPool, stopTogether } from '../experiments/pool';
 import type { Figure } from '../experiments/types';
 import type { ChapterResults } from './claims';
 import { cacheKey, chapterFigures, chapterRun, chapterRuns, judgeClaims, keptRun, runLabel, type ChapterCache, type ChapterRun, type CheckedClaim } from './judge';
@@ -75,11 +74,8 @@ export async function checkChapter(options: ChapterOptions = {}): Promise<Chapte
       fraction: weights.reduce((a, w, i) => a + w * fractions[i], 0) / weights.reduce((a, w) => a + w, 0),
     });
     const pool = new RunPool(poolSize(Number.MAX_SAFE_INTEGER, options.workers));
-    // One experiment's failure (or a cancel) stops the others: their runs are of no use alone.
-    const stop = new AbortController();
-    setMaxListeners(toRun.length + 1, stop.signal); // one per experiment
-    const onAbort = () => stop.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // One experiment's failure (or a cancel) stops the others; those finished by then stay kept.
+    const stop = stopTogether(options.signal, toRun.length);
     try {
       await allOrFirstFailure(toRun.map(async (r, i) => {
         let first: number | undefined;
@@ -104,7 +100,7 @@ export async function checkChapter(options: ChapterOptions = {}): Promise<Chapte
         report();
       }));
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      stop.dispose();
       await pool.close();
     }
   }

@@ -108,6 +108,8 @@ const DISTANCE = 30;
 const PAIRS_FOUND = 0.8;
 /** One run of a normalization result: a cell with a normalisation and a seed. */
 const normRun = (nr: NormalizationResult, cell: string, norm: string, seed: number) => nr.runs.find((x) => x.cell === cell && x.normalization === norm && x.seed === seed);
+/** That run's final validation loss (NaN when it did not run). */
+const finalLoss = (nr: NormalizationResult, cell: string, norm: string, seed: number) => normRun(nr, cell, norm, seed)?.finalValLoss ?? NaN;
 /** Every seed's gradient norm `DISTANCE` steps back, at initialisation, for a cell of vanishing-gradients. */
 const at30 = (r: VanishingResult, cell: string) => r.runs.filter((x) => x.cell === cell).map((x) => x.gradNorm[DISTANCE] ?? NaN);
 const allSeeds = (a: number[], b: number[], better: (x: number, y: number) => boolean) => a.length > 0 && a.length === b.length && a.every((x, i) => better(x, b[i]));
@@ -287,7 +289,7 @@ export const CLAIMS: Claim[] = [
         return run ? run.finalValLoss - run.trainingTextLoss : NaN;
       };
       const smallerGap = (cell: string) => seeds.filter((seed) => gapOf(cell, 'batch', seed) < gapOf(cell, 'none', seed)).length;
-      const notWorse = (cell: string) => seeds.filter((seed) => (normRun(nr, cell, 'batch', seed)?.finalValLoss ?? NaN) <= (normRun(nr, cell, 'none', seed)?.finalValLoss ?? NaN)).length;
+      const notWorse = (cell: string) => seeds.filter((seed) => finalLoss(nr, cell, 'batch', seed) <= finalLoss(nr, cell, 'none', seed)).length;
       const helped = cells.filter((cell) => n > 0 && smallerGap(cell) === n && notWorse(cell) === n);
       const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length ? 'holds-with-conditions' : 'does-not-hold';
       const meanGap = (cell: string, norm: string) => sig3(meanOf(seeds.map((seed) => gapOf(cell, norm, seed))));
@@ -332,8 +334,7 @@ export const CLAIMS: Claim[] = [
       const seeds = r.normalization.seeds.filter((seed) => sweep.every(([, nr]) => nr.seeds.includes(seed)));
       const n = seeds.length;
       const cells = Object.keys(top[1].beatsNone);
-      const loss = (nr: NormalizationResult, cell: string, norm: string, seed: number) => normRun(nr, cell, norm, seed)?.finalValLoss ?? NaN;
-      const usable = (cell: string, norm: string) => sweep.filter(([, nr]) => n > 0 && seeds.every((seed) => loss(nr, cell, norm, seed) <= loss(r.normalization, cell, norm, seed))).map(([rate]) => rate);
+      const usable = (cell: string, norm: string) => sweep.filter(([, nr]) => n > 0 && seeds.every((seed) => finalLoss(nr, cell, norm, seed) <= finalLoss(r.normalization, cell, norm, seed))).map(([rate]) => rate);
       const largest = (cell: string, norm: string) => Math.max(...usable(cell, norm));
       const extends_ = (cell: string) => largest(cell, 'batch') > largest(cell, 'none');
       const lowerAtTop = (cell: string) => largest(cell, 'batch') === top[0] && largest(cell, 'none') === top[0] && top[1].beatsNone[cell].batch === n && n > 0;
@@ -386,9 +387,8 @@ export const CLAIMS: Claim[] = [
       const seeds = r.normalization.seeds.filter((seed) => scales.every(([, nr]) => nr.seeds.includes(seed)));
       const n = seeds.length;
       const cells = Object.keys(r['normalization-init-large'].beatsNone);
-      const loss = (nr: NormalizationResult, cell: string, norm: string, seed: number) => normRun(nr, cell, norm, seed)?.finalValLoss ?? NaN;
       const spread = (cell: string, norm: string, seed: number) => {
-        const values = scales.map(([, nr]) => loss(nr, cell, norm, seed));
+        const values = scales.map(([, nr]) => finalLoss(nr, cell, norm, seed));
         return Math.max(...values) - Math.min(...values);
       };
       const calmer = (cell: string) => seeds.filter((seed) => spread(cell, 'batch', seed) < spread(cell, 'none', seed)).length;
@@ -398,7 +398,7 @@ export const CLAIMS: Claim[] = [
       const meanSpread = (cell: string, norm: string) => sig3(meanOf(seeds.map((seed) => spread(cell, norm, seed))));
       // Where batch norm was the more sensitive one, what its losses did with the scale (computed, said only when it is so).
       const risingWithScale = (cell: string) => seeds.every((seed) => {
-        const values = scales.map(([, nr]) => loss(nr, cell, 'batch', seed));
+        const values = scales.map(([, nr]) => finalLoss(nr, cell, 'batch', seed));
         return values[0] < values[1] && values[1] < values[2];
       });
       const notHelped = cells.filter((cell) => !helped.includes(cell));

@@ -169,10 +169,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
   const pool = ctx.pool ?? new RunPool(threads);
   // One experiment's runs stop together: the first failure cancels the others still queued or running.
-  const stop = new AbortController();
-  setMaxListeners(runs.length + 1, stop.signal); // one per run waiting in the pool
-  const onAbort = () => stop.abort();
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = stopTogether(ctx.signal, runs.length);
   // The runs' expected seconds (estimate.ts) order them against other experiments' in a shared pool; the plan's cost within this one.
   const seconds = (r: PlannedRun<J>) => estimateSeconds(experiment as Experiment, [r], 1) ?? r.cost;
   try {
@@ -189,7 +186,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
       onOutcome?.(index, outcomes[index]);
     }));
   } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
+    stop.dispose();
     if (!ctx.pool) await pool.close();
   }
   return outcomes;
@@ -203,4 +200,17 @@ export async function allOrFirstFailure(tasks: Array<Promise<void>>): Promise<vo
   const errors = (await Promise.all(tasks.map((t) => t.then(() => undefined, (err: Error) => err)))).filter((x): x is Error => x instanceof Error);
   const failure = errors.find((e) => !(e instanceof ExperimentCancelled)) ?? errors[0];
   if (failure) throw failure;
+}
+
+/**
+ * Tasks that stop together: `signal` aborts when `parent` does or when one of them calls
+ * `abort()` (a failure); `listeners` is how many tasks will listen (above Node's warning at 10).
+ * `dispose()` lets go of `parent`.
+ */
+export function stopTogether(parent: AbortSignal | undefined, listeners: number): { signal: AbortSignal; abort(): void; dispose(): void } {
+  const controller = new AbortController();
+  setMaxListeners(listeners + 1, controller.signal);
+  const onAbort = () => controller.abort();
+  parent?.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, abort: () => controller.abort(), dispose: () => parent?.removeEventListener('abort', onAbort) };
 }

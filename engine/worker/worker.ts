@@ -85,17 +85,28 @@ function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
+/**
+ * One heavy job at a time (training, an experiment, the chapter check), cancellable from the
+ * moment it arrives: a Stop sent while the backend starts (about a second on a fresh worker)
+ * ends it before its first step.
+ */
+async function heavyJob<T>(id: number, job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
+  const controller = new AbortController();
+  training = { id, controller };
+  try {
+    await ensureBackend();
+    return await job(controller.signal);
+  } finally {
+    training = undefined;
+  }
+}
+
 const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> } = {
   async train(r) {
-    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
-    // Cancellable from the moment it arrives: a Stop sent while the backend starts (about
-    // a second on a fresh worker) ends the run before its first step.
-    const controller = new AbortController();
-    training = { id: r.id, controller };
-    try {
-      await ensureBackend();
+    return heavyJob(r.id, async (signal) => {
       const { type: _type, id: _id, ...request } = r;
-      const run = trainFromRequest(request, controller.signal, {
+      const run = trainFromRequest(request, signal, {
         onLog: (line) => post({ type: 'log', level: 'info', message: `pytorch: ${line}` }),
         onProcess: (pid, running) => post({ type: 'childProcess', pid, running }),
       });
@@ -108,9 +119,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
         }
         emit(r.id, next.value);
       }
-    } finally {
-      training = undefined;
-    }
+    });
   },
 
   async cancel(r) {
@@ -172,41 +181,25 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 
   async experiment(r) {
-    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
-    const controller = new AbortController();
-    training = { id: r.id, controller }; // one heavy job at a time, cancellable like training, from its arrival
-    try {
-      await ensureBackend();
-      return await runExperiment(r.name, r.config ?? {}, {
-        signal: controller.signal,
-        progress: throttledProgress((fraction, message, secondsLeft) => emit(r.id, { kind: 'experiment', fraction, message, secondsLeft: secondsLeft ?? null })),
-        lang: r.lang,
-        figuresIn: r.figuresIn,
-        host: 'editor', // the worker serves the extension (the CLI runs experiments in its own process)
-        plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
-        partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),
-      });
-    } finally {
-      training = undefined;
-    }
+    return heavyJob(r.id, (signal) => runExperiment(r.name, r.config ?? {}, {
+      signal,
+      progress: throttledProgress((fraction, message, secondsLeft) => emit(r.id, { kind: 'experiment', fraction, message, secondsLeft: secondsLeft ?? null })),
+      lang: r.lang,
+      figuresIn: r.figuresIn,
+      host: 'editor', // the worker serves the extension (the CLI runs experiments in its own process)
+      plan: (plan) => emit(r.id, { kind: 'experimentPlan', plan }),
+      partial: (output, done, total) => emit(r.id, { kind: 'experimentPartial', output, done, total }),
+    }));
   },
 
   async chapter(r) {
-    if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
-    const controller = new AbortController();
-    training = { id: r.id, controller }; // the check is a heavy job like an experiment: one at a time, cancellable
-    try {
-      await ensureBackend();
-      const throttled = throttledProgress((p: ChapterProgress) => emit(r.id, { kind: 'chapter', ...p }));
-      let done = 0;
-      return await checkChapter({
-        quick: r.quick, lang: r.lang, cache: folderCache(r.cacheDir), signal: controller.signal,
-        // An experiment finishing is always told; the rest at most five times a second.
-        progress: (p) => (p.done !== done ? (done = p.done, emit(r.id, { kind: 'chapter', ...p })) : throttled(p)),
-      });
-    } finally {
-      training = undefined;
-    }
+    const throttled = throttledProgress((p: ChapterProgress) => emit(r.id, { kind: 'chapter', ...p }));
+    let done = 0;
+    return heavyJob(r.id, (signal) => checkChapter({
+      quick: r.quick, lang: r.lang, cache: folderCache(r.cacheDir), signal,
+      // An experiment finishing is always told; the rest at most five times a second.
+      progress: (p) => (p.done !== done ? (done = p.done, emit(r.id, { kind: 'chapter', ...p })) : throttled(p)),
+    }));
   },
 
   async listExperiments(r) {
