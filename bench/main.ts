@@ -8,6 +8,7 @@ import type { BackendName } from '../engine/core/backend';
 import { EXIT_FAILED, logLine, quietOnClosedPipe } from '../engine/cli/output';
 import { backendOption, intAtLeast } from '../engine/cli/options';
 import { runBench } from './trainBench';
+import { allowRelaxedSimd } from '../engine/core/recurrentKernels';
 
 export function buildBench(): Command {
   return new Command('bench')
@@ -27,6 +28,8 @@ export function buildBench(): Command {
 
 if (require.main === module) {
   quietOnClosedPipe();
+  allowRelaxedSimd(); // as the seqlab command does
+
   buildBench().parseAsync(process.argv).catch((err: Error) => {
     logLine(`bench: ${err.message}`);
     process.exitCode = EXIT_FAILED;

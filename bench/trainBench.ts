@@ -212,6 +212,7 @@ function kernelClass(kernel: { name: string; inputShapes: number[][]; outputShap
   const { name, inputShapes, outputShapes } = kernel;
   const out = outputShapes[0] ?? [];
   const last = (shape: number[] | undefined) => shape?.[shape.length - 1];
+  if (name.startsWith('SeqLab')) return 'recurrent time loops (SeqLab wasm)';
   if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul') {
     const dims = inputShapes.flat();
     if (last(out) === cfg.vocab || inputShapes.some((s) => s[0] === cfg.vocab || last(s) === cfg.vocab)) return 'head products';

@@ -35,8 +35,8 @@ export class EngineHost implements vscode.Disposable {
         if (level === 'warn') log.warn(message);
         else log.info(message);
       },
-      onBackend: ({ engine, name, reason }) => {
-        log.info(`engine: ${engine}, backend ${name} (${reason})`);
+      onBackend: ({ engine, name, reason, kernels }) => {
+        log.info(`engine: ${engine}, backend ${name} (${reason})${kernels ? `; SeqLab wasm kernels: ${kernels}` : ''}`);
         this.backend = name;
         this.setState({});
       },

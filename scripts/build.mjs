@@ -1,7 +1,7 @@
 // One build for every bundle SeqLab ships: `node scripts/build.mjs [--production] [--watch]`.
 // Type checking is separate (`npm run typecheck`, tsc --noEmit): esbuild only strips types.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -29,6 +29,25 @@ function copyWasmBinaries() {
   mkdirSync(outdir, { recursive: true });
   const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dir, f), join(outdir, f));
+}
+
+/**
+ * SeqLab's own wasm kernels (wasm/recurrent.ts, AssemblyScript) in two builds: plain SIMD and
+ * relaxed SIMD (engine/core/recurrentKernels.ts picks one at load time). They import
+ * TensorFlow.js's memory and must have no data or heap of their own: the stub runtime, no abort.
+ * Skipped when both outputs are newer than the source (the compiler takes ~2 s).
+ */
+async function buildKernels() {
+  const source = 'wasm/recurrent.ts';
+  const builds = [['seqlab-recurrent-simd.wasm', 'simd'], ['seqlab-recurrent-relaxed.wasm', 'simd,relaxed-simd']];
+  const sourceTime = statSync(source).mtimeMs;
+  if (builds.every(([file]) => existsSync(join(outdir, file)) && statSync(join(outdir, file)).mtimeMs > sourceTime)) return;
+  const { default: asc } = await import('assemblyscript/asc');
+  for (const [file, features] of builds) {
+    const { error, stderr } = await asc.main([source, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--use', 'abort=',
+      '--enable', features, '--outFile', join(outdir, file)]);
+    if (error) throw new Error(`wasm/recurrent.ts (${features}): ${stderr.toString()}`);
+  }
 }
 
 // The PyTorch project's Python files (engine/export/torchProject.ts copies them from here).
@@ -88,6 +107,7 @@ const common = {
 if (!watch) rmSync(outdir, { recursive: true, force: true }); // no stale bundles
 await writeSettingsFromSchema();
 copyWasmBinaries();
+await buildKernels();
 copyTorchExport();
 mkdirSync(join(outdir, 'webview'), { recursive: true });
 copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), join(outdir, 'webview', 'uPlot.min.css'));

@@ -57,7 +57,7 @@ export function chapterCommand(): Command {
     .addOption(new Option('--lang <lang>', 'the language of the report (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))
     .action(async (flags: ChapterFlags) => {
       const backend = await initBackend(flags.backend);
-      process.stderr.write(`backend ${backend.name}\n`);
+      process.stderr.write(`backend ${backend.name}${backend.kernels ? `; SeqLab wasm kernels ${backend.kernels}` : ''}\n`);
       const decile = new Map<string, number>(); // each experiment's progress printed at every tenth
       const kept = folderCache(flags.cacheDir ?? defaultChapterCache());
       const check = await checkChapter({

@@ -74,7 +74,7 @@ async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
   const config = configOf(flags);
   if (flags.exportTorch !== undefined) return exportScript(name, config, flags.exportTorch);
   const backend = await initBackend(flags.backend);
-  process.stderr.write(`backend ${backend.name}\n`);
+  process.stderr.write(`backend ${backend.name}${backend.kernels ? `; SeqLab wasm kernels ${backend.kernels}` : ''}\n`);
   const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
   bar?.start(100, 0, { message: '' });
   const started = performance.now();

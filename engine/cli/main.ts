@@ -24,6 +24,7 @@ import { EXIT_FAILED, logLine, quietOnClosedPipe } from './output';
 import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { trainCommand } from './train';
+import { allowRelaxedSimd } from '../core/recurrentKernels';
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')
@@ -39,6 +40,8 @@ export function buildProgram(): Command {
 
 export async function main(argv = process.argv): Promise<void> {
   quietOnClosedPipe();
+  // The seqlab command owns its process: it may turn on relaxed SIMD for its wasm kernels (Node 20).
+  allowRelaxedSimd();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

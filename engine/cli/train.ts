@@ -51,7 +51,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
     if (e.kind === 'progress') {
       if (!started) {
         started = true;
-        logLine(decision.engine === 'pytorch' ? `engine: PyTorch, ${e.workers === 1 ? 'one process' : `${e.workers} data-parallel processes`}` : `backend ${backend.name} (${backend.reason}); ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
+        logLine(decision.engine === 'pytorch' ? `engine: PyTorch, ${e.workers === 1 ? 'one process' : `${e.workers} data-parallel processes`}` : `backend ${backend.name} (${backend.reason})${backend.kernels ? `; SeqLab wasm kernels ${backend.kernels}` : ''}; ${e.workers === 1 ? 'one thread' : `${e.workers} data-parallel worker threads`}`);
         budget = e.budgetSeconds ?? 0;
         bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', pass: '-', eta: '--' });
       }

@@ -17,6 +17,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu/dist/index.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from './wasmKernels';
+import { installRecurrentKernels } from './recurrentKernels';
 
 export { tf };
 
@@ -28,6 +29,8 @@ export interface BackendInfo {
   name: BackendName;
   /** Why this backend and not a faster one, for the status bar and the log. */
   reason: string;
+  /** On wasm: SeqLab's own kernels in use and why, e.g. "simd (SEQLAB_WASM_KERNELS=simd)" or "off (...)". */
+  kernels?: string;
 }
 
 const WASM_SIMD_FILE = 'tfjs-backend-wasm-simd.wasm';
@@ -88,10 +91,15 @@ async function initBackendNow(name?: BackendName): Promise<BackendInfo> {
     const problem = await prepare(candidate);
     if (problem === undefined && (await tf.setBackend(candidate))) {
       await tf.ready();
-      if (candidate === 'wasm') installWasmKernels();
+      let kernels: string | undefined;
+      if (candidate === 'wasm') {
+        installWasmKernels();
+        const k = installRecurrentKernels(tf.backend() as unknown as Parameters<typeof installRecurrentKernels>[0]);
+        kernels = `${k.variant} (${k.reason})`;
+      }
       silenceCpuBanner();
       const reason = skipped.length ? `fastest available (${skipped.join('; ')})` : name ? 'requested' : 'fastest available';
-      current = { name: candidate, reason };
+      current = { name: candidate, reason, ...(kernels ? { kernels } : {}) };
       return current;
     }
     skipped.push(`${candidate}: ${problem ?? 'failed to initialise'}`);

@@ -16,6 +16,7 @@
 import { tf } from '../core/backend';
 import type { Nonlinearity } from './cells';
 import { mm as matMul2D, tanh, weightAndBiasGrad } from './ops';
+import { ACTIVATION_KIND, KERNEL, recurrentKernelsActive } from '../core/recurrentKernels';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -60,11 +61,17 @@ const weightGrad = (dG: Tensor, x: Tensor) => tf.transpose(mm(tf.transpose(x as 
  * scalar decides it.
  */
 function outputGrads(dOut: Tensor): Tensor[] | undefined {
+  return hasOutputGrads(dOut) ? tf.unstack(dOut) : undefined;
+}
+
+/** Whether any output gradient is non-zero: one read of a scalar (the wasm kernels then skip reading them). */
+function hasOutputGrads(dOut: Tensor): boolean {
   const any = tf.tidy(() => tf.max(tf.abs(dOut)));
   const nonZero = any.dataSync()[0] !== 0;
   any.dispose();
-  return nonZero ? tf.unstack(dOut) : undefined;
+  return nonZero;
 }
+
 
 /** Step order: position t handled at processing step s. */
 function timeAt(s: number, L: number, reverse: boolean): number {
@@ -233,13 +240,98 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
   });
 }
 
+/**
+ * The same three layers with the time loops in SeqLab's wasm kernels (`wasm/recurrent.ts`): one
+ * call per sequence forward and one backward, in place of ~24 TensorFlow.js calls per step. The
+ * products over all steps at once (input projection, weight and input gradients) are as above.
+ */
+const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown>) =>
+  tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as Tensor[];
+
+function lstmSequenceKernel(reverse: boolean) {
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, c0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[7] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)).reshape([L, N, -1]);
+    const [gates, hPrev, cPrev, tc, hs, hN, cN] = run(KERNEL.lstmForward, { steps, whhT: tf.transpose(whh), h0, c0 }, { reverse });
+    save([x2, wih, whh, gates, cPrev, tc, hPrev.reshape([L * N, -1])]);
+    return {
+      value: tf.concat([hs, hN.expandDims(0), cN.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, sGates, sCPrev, sTc, sHPrev] = saved;
+        const [dOut, dhN, dcN] = tf.split(dy, [L, 1, 1], 0);
+        const [dG3, dh0, dc0] = run(KERNEL.lstmBackward, { gates: sGates, cPrev: sCPrev, tc: sTc, whh: swhh, dOut, dhN: dhN.squeeze([0]), dcN: dcN.squeeze([0]) },
+          { reverse, withOutputGrads: hasOutputGrads(dOut) });
+        const dG = dG3.reshape([L * N, -1]);
+        const [dWhh, db] = weightAndBiasGrad(dG, sHPrev);
+        return [mm(dG, swih).reshape([L, N, I]), dh0, dc0, weightGrad(dG, sx2), dWhh, db, db];
+      },
+    };
+  });
+}
+
+function gruSequenceKernel(reverse: boolean) {
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[6] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.add(mm(x2, tf.transpose(wih)), bih).reshape([L, N, -1]);
+    const [gates, hPrev, hs, hN] = run(KERNEL.gruForward, { steps, whhT: tf.transpose(whh), bhh, h0 }, { reverse });
+    save([x2, wih, whh, gates, hPrev]);
+    return {
+      value: tf.concat([hs, hN.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, sGates, sHPrev] = saved;
+        const [dOut, dhN] = tf.split(dy, [L, 1], 0);
+        const [dGi3, dGh3, dh0] = run(KERNEL.gruBackward, { gates: sGates, hPrev: sHPrev, whh: swhh, dOut, dhN: dhN.squeeze([0]) },
+          { reverse, withOutputGrads: hasOutputGrads(dOut) });
+        const dGi = dGi3.reshape([L * N, -1]);
+        const [dWih, dbih] = weightAndBiasGrad(dGi, sx2);
+        const [dWhh, dbhh] = weightAndBiasGrad(dGh3.reshape([L * N, -1]), sHPrev.reshape([L * N, -1]));
+        return [mm(dGi, swih).reshape([L, N, I]), dh0, dWih, dWhh, dbih, dbhh];
+      },
+    };
+  });
+}
+
+function rnnSequenceKernel(nonlinearity: Nonlinearity, reverse: boolean) {
+  const kind = ACTIVATION_KIND[nonlinearity];
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
+    const save = args[6] as tf.GradSaveFunc;
+    const [L, N, I] = x.shape;
+    const x2 = x.reshape([L * N, I]);
+    const steps = tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)).reshape([L, N, -1]);
+    const [hPrev, hs, hN] = run(KERNEL.rnnForward, { steps, whhT: tf.transpose(whh), h0 }, { reverse, kind });
+    save([x2, wih, whh, hs, hPrev]);
+    return {
+      value: tf.concat([hs, hN.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx2, swih, swhh, sHs, sHPrev] = saved;
+        const [dOut, dhN] = tf.split(dy, [L, 1], 0);
+        const [dA3, dh0] = run(KERNEL.rnnBackward, { hs: sHs, whh: swhh, dOut, dhN: dhN.squeeze([0]) },
+          { reverse, kind, withOutputGrads: hasOutputGrads(dOut) });
+        const dA = dA3.reshape([L * N, -1]);
+        const [dWhh, db] = weightAndBiasGrad(dA, sHPrev.reshape([L * N, -1]));
+        return [mm(dA, swih).reshape([L, N, I]), dh0, weightGrad(dA, sx2), dWhh, db, db];
+      },
+    };
+  });
+}
+
 const kernels = new Map<string, (...args: Tensor[]) => Tensor>();
 
 function kernelFor(mode: CellMode, nonlinearity: Nonlinearity, reverse: boolean): (...args: Tensor[]) => Tensor {
-  const key = `${mode}/${nonlinearity}/${reverse}`;
+  const wasm = recurrentKernelsActive();
+  const key = `${mode}/${nonlinearity}/${reverse}/${wasm}`;
   let k = kernels.get(key);
   if (!k) {
-    k = mode === 'lstm' ? lstmKernel(reverse) : mode === 'gru' ? gruKernel(reverse) : rnnKernel(nonlinearity, reverse);
+    k = wasm
+      ? (mode === 'lstm' ? lstmSequenceKernel(reverse) : mode === 'gru' ? gruSequenceKernel(reverse) : rnnSequenceKernel(nonlinearity, reverse))
+      : (mode === 'lstm' ? lstmKernel(reverse) : mode === 'gru' ? gruKernel(reverse) : rnnKernel(nonlinearity, reverse));
     kernels.set(key, k);
   }
   return k;

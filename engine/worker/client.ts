@@ -110,7 +110,7 @@ export class EngineClient {
       if (msg.running) this.childProcesses.add(msg.pid);
       else this.childProcesses.delete(msg.pid);
     } else if (msg.type === 'backend') {
-      this.options.onBackend?.({ engine: msg.engine, name: msg.name, reason: msg.reason });
+      this.options.onBackend?.({ engine: msg.engine, name: msg.name, reason: msg.reason, kernels: msg.kernels });
     } else if (msg.type === 'event') {
       this.channel.extraOf(msg.requestId)?.onEvent?.(msg.event);
     } else if (msg.type === 'error') {

@@ -120,7 +120,11 @@ export interface LogMessage { type: 'log'; level: 'info' | 'warn'; message: stri
  * The worker chose (or changed) where it computes, before the job that needed it: the
  * engine (this worker is the built-in TensorFlow.js engine) and its backend, with why.
  */
-export interface BackendMessage { type: 'backend'; engine: 'tensorflow.js'; name: BackendName; reason: string }
+export interface BackendMessage {
+  type: 'backend'; engine: 'tensorflow.js'; name: BackendName; reason: string;
+  /** SeqLab's own wasm kernels in use on the wasm backend, e.g. "relaxed-simd (the runtime has relaxed SIMD)"; absent on other backends. */
+  kernels?: string;
+}
 /**
  * A process the worker started (the PyTorch engine) began or ended. A terminated worker thread
  * cannot end it (its pipes belong to this process, which lives on), so the host does.

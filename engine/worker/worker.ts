@@ -56,7 +56,7 @@ function emit(requestId: number, event: WorkerEvent): void {
 async function ensureBackend(): Promise<void> {
   const before = currentBackend();
   const info = await initBackend(preferredBackend);
-  if (before?.name !== info.name) post({ type: 'backend', engine: 'tensorflow.js', name: info.name, reason: info.reason });
+  if (before?.name !== info.name) post({ type: 'backend', engine: 'tensorflow.js', name: info.name, reason: info.reason, kernels: info.kernels });
 }
 
 function activate(dir: string): ModelInfo {

@@ -1,0 +1,23 @@
+/**
+ * The part of the WebAssembly JS API SeqLab uses (engine/core/recurrentKernels.ts and its tests).
+ * Node has the whole API at run time, but its types live in TypeScript's DOM library, which the
+ * engine does not include (it runs in Node and worker threads, never in a page).
+ */
+declare namespace WebAssembly {
+  type Bytes = ArrayBufferView | ArrayBuffer;
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number });
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  class Module {
+    constructor(bytes: Bytes);
+    static imports(module: Module): Array<{ module: string; name: string; kind: string }>;
+    static exports(module: Module): Array<{ name: string; kind: string }>;
+  }
+  class Instance {
+    constructor(module: Module, imports?: Record<string, Record<string, unknown>>);
+    readonly exports: Record<string, unknown>;
+  }
+  function validate(bytes: Bytes): boolean;
+}

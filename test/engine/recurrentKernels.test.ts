@@ -1,0 +1,201 @@
+/**
+ * SeqLab's own wasm kernels (wasm/recurrent.ts): both builds instantiated here on a memory of
+ * their own, their activations held to the exact functions and their product to a float64
+ * reference; the PyTorch parity fixtures under each build in a process of its own (a process
+ * loads one build); and which build the engine picks, and why.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { initBackend, tf } from '../../engine';
+import { allowRelaxedSimd, KERNEL_FILES, kernelsInfo, type KernelVariant } from '../../engine/core/recurrentKernels';
+
+const DIST = path.join(__dirname, '..', '..', 'dist');
+const ROOT = path.join(__dirname, '..', '..');
+
+type Exports = {
+  gemm(M: number, K: number, P: number, a: number, lda: number, b: number, ldb: number, x: number, ldx: number, c: number, ldc: number): void;
+  gemmPacked(M: number, K: number, P: number, a: number, lda: number, aStep: number, packed: number, b: number, ldb: number, x: number, ldx: number, c: number, ldc: number): void;
+  packPanels(K: number, P: number, b: number, ldb: number, packed: number): void;
+  packPanelsT(K: number, P: number, bt: number, ldbt: number, packed: number): void;
+  packedSize(K: number, P: number): number;
+  activate(kind: number, input: number, out: number, n: number): void;
+};
+
+/** One build on a fresh 64 MiB memory, with a bump allocator over it. */
+function instantiate(variant: KernelVariant) {
+  const memory = new WebAssembly.Memory({ initial: 1024 });
+  const bytes = fs.readFileSync(path.join(DIST, KERNEL_FILES[variant]));
+  const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Exports;
+  let top = 64; // the kernels must work at any address: start past 0 (the null pointer means "absent")
+  const alloc = (values: ArrayLike<number> | number): { ptr: number; view: Float32Array } => {
+    const n = typeof values === 'number' ? values : values.length;
+    const ptr = top;
+    top += n * 4; // back to back: a write past one buffer lands in the next (the guard after C sees it)
+    const view = new Float32Array(memory.buffer, ptr, n);
+    if (typeof values !== 'number') view.set(values);
+    return { ptr, view };
+  };
+  return { k, memory, alloc, reset: () => { top = 64; new Uint8Array(memory.buffer).fill(0); } };
+}
+
+/** The ids of a wasm binary's sections (after the 8-byte header: id, LEB128 size, contents). */
+function sectionIds(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let at = 8;
+  while (at < bytes.length) {
+    ids.push(bytes[at++]);
+    let size = 0, shift = 0, byte: number;
+    do { byte = bytes[at++]; size |= (byte & 0x7f) << shift; shift += 7; } while (byte & 0x80);
+    at += size;
+  }
+  return ids;
+}
+
+const EXACT: Record<number, { name: string; f: (x: number) => number }> = {
+  0: { name: 'tanh', f: Math.tanh },
+  2: { name: 'sigmoid', f: (x) => 1 / (1 + Math.exp(-x)) },
+};
+
+/** Every float32 from -20 to 20 in steps of 2^-14 (655,361 values), and 40 decades of tails on each side. */
+function activationInputs(): Float32Array {
+  const values: number[] = [];
+  for (let i = -20 * 16384; i <= 20 * 16384; i++) values.push(i / 16384);
+  for (let e = -40; e <= 38; e += 0.01) values.push(10 ** e, -(10 ** e));
+  values.push(Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, 0, -0);
+  return Float32Array.from(values);
+}
+
+for (const variant of ['simd', 'relaxed-simd'] as KernelVariant[]) {
+  describe(`wasm kernels, ${variant} build`, () => {
+    before(() => allowRelaxedSimd());
+
+    it('tanh and sigmoid within 1e-6 of the exact functions over their range; exp within 2 float32 ulps', () => {
+      const { k, alloc } = instantiate(variant);
+      const xs = activationInputs();
+      const input = alloc(xs);
+      const out = alloc(xs.length);
+      for (const kind of [0, 2]) {
+        k.activate(kind, input.ptr, out.ptr, xs.length);
+        let worst = 0, at = 0;
+        for (let i = 0; i < xs.length; i++) {
+          const err = Math.abs(out.view[i] - EXACT[kind].f(xs[i]));
+          if (!(err <= worst)) [worst, at] = [err, xs[i]];
+        }
+        assert.ok(worst <= 1e-6, `${EXACT[kind].name}: error ${worst} at ${at}`);
+      }
+      k.activate(3, input.ptr, out.ptr, xs.length);
+      let worstUlps = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const exact = Math.fround(Math.exp(xs[i]));
+        if (xs[i] < -87.3 || !Number.isFinite(exact) || exact === 0) continue; // the clamp's range: sigmoid's tails there are checked above
+        const ulp = 2 ** (Math.floor(Math.log2(exact)) - 23);
+        worstUlps = Math.max(worstUlps, Math.abs(out.view[i] - exact) / ulp);
+      }
+      assert.ok(worstUlps <= 2, `exp: ${worstUlps} ulps`);
+      // NaN goes through as NaN (a diverged run must stay visibly diverged).
+      const nan = alloc([NaN]);
+      for (const kind of [0, 2]) {
+        k.activate(kind, nan.ptr, out.ptr, 1);
+        assert.ok(Number.isNaN(out.view[0]), EXACT[kind].name);
+      }
+    });
+
+    it('the product C = X + A B matches a float64 reference for every tail of the 4x8 tiles, in place, with a broadcast row, from packed panels, and from A and B given transposed', () => {
+      const { k, alloc, reset } = instantiate(variant);
+      let seed = 7;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+      for (const M of [1, 2, 3, 4, 5, 9]) {
+        for (const K of [1, 3, 16, 37]) {
+          for (const P of [1, 3, 4, 7, 8, 12, 33, 45]) {
+            for (const xMode of ['none', 'matrix', 'row', 'inPlace', 'packed', 'transposed'] as const) {
+              reset();
+              const a = alloc(Array.from({ length: M * K }, rand));
+              const b = alloc(Array.from({ length: K * P }, rand));
+              const x = alloc(Array.from({ length: xMode === 'row' ? P : M * P }, rand));
+              const xCopy = Float64Array.from(x.view);
+              const c = xMode === 'inPlace' ? x : alloc(M * P);
+              const guard = alloc([1234.5]); // after C in the allocator: must stay as it is
+              if (xMode === 'packed') {
+                const panels = alloc(Math.max(1, k.packedSize(K, P)));
+                k.packPanels(K, P, b.ptr, P, panels.ptr);
+                k.gemmPacked(M, K, P, a.ptr, K, 1, panels.ptr, b.ptr, P, x.ptr, P, c.ptr, P);
+              } else if (xMode === 'transposed') {
+                // A stored as (K, M), B as (P, K): what tfjs's matMul hands over with transposeA and transposeB.
+                const at = alloc(Array.from({ length: K * M }, (_, n) => a.view[(n % M) * K + Math.floor(n / M)]));
+                const bt = alloc(Array.from({ length: P * K }, (_, n) => b.view[(n % K) * P + Math.floor(n / K)]));
+                const panels = alloc(Math.max(1, k.packedSize(K, P)));
+                k.packPanelsT(K, P, bt.ptr, K, panels.ptr);
+                k.gemmPacked(M, K, P, at.ptr, 1, M, panels.ptr, 0, P, x.ptr, P, c.ptr, P);
+              } else {
+                k.gemm(M, K, P, a.ptr, K, b.ptr, P, xMode === 'none' ? 0 : x.ptr, xMode === 'row' ? 0 : P, c.ptr, P);
+              }
+              for (let i = 0; i < M; i++) {
+                for (let j = 0; j < P; j++) {
+                  let s = 0;
+                  for (let q = 0; q < K; q++) s += a.view[i * K + q] * b.view[q * P + j];
+                  if (xMode !== 'none') s += xCopy[xMode === 'row' ? j : i * P + j];
+                  const tol = 1e-6 * (K + 1);
+                  assert.ok(Math.abs(c.view[i * P + j] - s) <= tol, `M ${M} K ${K} P ${P} ${xMode}: C[${i}, ${j}] = ${c.view[i * P + j]}, expected ${s}`);
+                }
+              }
+              assert.equal(guard.view[0], 1234.5, `M ${M} K ${K} P ${P} ${xMode}: wrote past C`);
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+describe('the engine and the wasm kernels', () => {
+  it('loads a build on the wasm backend and says which and why; the relaxed one where the runtime has it', async () => {
+    await initBackend('wasm');
+    const info = kernelsInfo();
+    const relaxedValid = WebAssembly.validate(fs.readFileSync(path.join(DIST, KERNEL_FILES['relaxed-simd'])));
+    const wanted = process.env.SEQLAB_WASM_KERNELS;
+    const expected = wanted === 'off' ? 'off' : wanted === 'simd' ? 'simd' : relaxedValid ? 'relaxed-simd' : 'simd';
+    assert.equal(info.variant, expected, info.reason);
+    assert.ok(info.reason.length > 0);
+  });
+
+  it('each build is a few KB and has no memory, data or imports of its own but TensorFlow.js\'s memory', () => {
+    for (const file of Object.values(KERNEL_FILES)) {
+      const bytes = fs.readFileSync(path.join(DIST, file));
+      assert.ok(bytes.length < 32 * 1024, `${file}: ${bytes.length} bytes`);
+      const module = new WebAssembly.Module(bytes);
+      assert.deepEqual(WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}:${i.kind}`), ['env.memory:memory']);
+      assert.ok(WebAssembly.Module.exports(module).every((e) => e.kind === 'function'), file);
+      const ids = sectionIds(bytes);
+      for (const [id, name] of [[5, 'memory'], [6, 'global'], [11, 'data']] as const) assert.ok(!ids.includes(id), `${file} has a ${name} section`);
+    }
+  });
+
+  // A process loads one build, so each runs the parity suite in a process of its own.
+  for (const [variant, env] of [['relaxed-simd', { SEQLAB_WASM_KERNELS: 'relaxed', SEQLAB_ALLOW_RELAXED_SIMD: '1' }], ['simd', { SEQLAB_WASM_KERNELS: 'simd' }]] as const) {
+    it(`the PyTorch parity fixtures pass with the ${variant} build at the same tolerance (1e-5) as TensorFlow.js's kernels`, () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', path.join(__dirname, 'parity.test.ts')], {
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env },
+      });
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    });
+  }
+
+  it('the kernels are used: a layer\'s forward and backward is two TensorFlow.js calls for the time loop, not ~24 per step', async () => {
+    await initBackend('wasm');
+    if (kernelsInfo().variant === 'off') return; // SEQLAB_WASM_KERNELS=off: nothing to count
+    const { LSTM } = await import('../../engine');
+    const m = new LSTM({ inputSize: 3, hiddenSize: 8, seed: 1 });
+    const x = tf.randomNormal([20, 2, 3]);
+    const profile = await tf.profile(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(m.forward(x).output) as tf.Scalar);
+      Object.values(grads).forEach((g) => g.dispose());
+    });
+    const names = profile.kernels.map((kk) => kk.name);
+    assert.equal(names.filter((n) => n === 'SeqLabLstmSequence').length, 1);
+    assert.equal(names.filter((n) => n === 'SeqLabLstmSequenceGrad').length, 1);
+    assert.ok(names.length < 60, `${names.length} kernel calls for 20 steps: ${[...new Set(names)].join(', ')}`);
+  });
+});
