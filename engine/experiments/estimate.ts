@@ -14,7 +14,7 @@ import { translator } from '../core/lang';
  * `node dist/cli.js experiment NAME --json` on a 2-core machine, wasm (the README's table).
  */
 export const MEASURED_SECONDS: Record<string, number> = {
-  'vanishing-gradients': 16, 'exploding-gradients': 23, normalization: 42, 'long-range-memory': 91, 'lstm-vs-gru': 36, 'cell-walkthrough': 0.3, 'bidirectional-leak': 42, 'gradient-flow': 0.3,
+  'vanishing-gradients': 11, 'exploding-gradients': 16, normalization: 39, 'long-range-memory': 31, 'lstm-vs-gru': 22, 'cell-walkthrough': 0.3, 'bidirectional-leak': 18, 'gradient-flow': 0.3,
 };
 /**
  * In VS Code the same runs share the two cores with the editor, its extension host and the

@@ -176,9 +176,12 @@ describe('the engine and the wasm kernels', () => {
   // A process loads one build, so each runs the parity suite in a process of its own.
   for (const [variant, env] of [['relaxed-simd', { SEQLAB_WASM_KERNELS: 'relaxed', SEQLAB_ALLOW_RELAXED_SIMD: '1' }], ['simd', { SEQLAB_WASM_KERNELS: 'simd' }]] as const) {
     it(`the PyTorch parity fixtures pass with the ${variant} build at the same tolerance (1e-5) as TensorFlow.js's kernels`, () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', path.join(__dirname, 'parity.test.ts')], {
-        cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env },
-      });
+      // From source: the .ts through tsx. Bundled for another architecture (scripts/testArm64.sh):
+      // the bundle beside this one, through the launcher that runs this Node (an emulator).
+      const bundled = __filename.endsWith('.js');
+      const [command, ...prefix] = process.env.SEQLAB_TEST_NODE?.split(' ') ?? [process.execPath];
+      const args = bundled ? [path.join(__dirname, 'parity.test.js')] : ['--import', 'tsx', '--test', '--test-reporter=dot', path.join(__dirname, 'parity.test.ts')];
+      const r = spawnSync(command, [...prefix, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     });
   }
