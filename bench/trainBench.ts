@@ -212,8 +212,9 @@ function kernelClass(kernel: { name: string; inputShapes: number[][]; outputShap
   const { name, inputShapes, outputShapes } = kernel;
   const out = outputShapes[0] ?? [];
   const last = (shape: number[] | undefined) => shape?.[shape.length - 1];
-  if (name.startsWith('SeqLab')) return 'recurrent time loops (SeqLab wasm)';
-  if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul') {
+  if (name === 'SeqLabSoftmaxCrossEntropy') return 'softmax / loss';
+  if (name.startsWith('SeqLab') && name !== 'SeqLabGemm') return 'recurrent time loops (SeqLab wasm)';
+  if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul' || name === 'SeqLabGemm') {
     const dims = inputShapes.flat();
     if (last(out) === cfg.vocab || inputShapes.some((s) => s[0] === cfg.vocab || last(s) === cfg.vocab)) return 'head products';
     if (dims.includes(cfg.embed) && !(cfg.layers > 1)) return 'input products';

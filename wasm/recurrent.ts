@@ -573,3 +573,66 @@ export function rnnBackward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, hs:
     gemmPacked(N, H, H, dat, H, 1, packed, whh, H, 0, 0, dh, H);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Softmax cross-entropy over a chunk of the head's logits
+// ---------------------------------------------------------------------------------------------
+
+/** The four lanes of v summed (in a fixed order: the same on every machine). */
+// @ts-ignore: decorator
+@inline function lanesSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * For each row r of logits (rows, V) and its target t = targets[r] (int32): writes stats[r] =
+ * (sum_j exp(l_j - m), m - l_t) with m the row's largest logit (the loss of the row is
+ * log(stats[r][0]) + stats[r][1]; wasm has no log instruction, the caller takes it), and, with
+ * `delta`, delta[r] = softmax(l) - onehot(t) and colSums = the sum of delta's rows (the bias's
+ * gradient). One pass to find m, one for the exponentials, one for delta: where TensorFlow.js
+ * made ~10 passes (max, subtract, exp, sum, one-hot, divide, subtract, transpose, sum).
+ */
+export function softmaxCrossEntropy(rows: i32, V: i32, logits: usize, targets: usize, stats: usize, delta: usize, colSums: usize): void {
+  const rowBytes = <usize>V << 2;
+  const V4 = V & ~3;
+  if (delta) memory.fill(colSums, 0, rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const row = logits + <usize>r * rowBytes;
+    let mv = f32x4.splat(-Infinity);
+    for (let j = 0; j < V4; j += 4) mv = f32x4.max(mv, v128.load(row + (<usize>j << 2)));
+    let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (let j = V4; j < V; j++) m = max(m, load<f32>(row + (<usize>j << 2)));
+    const ms = f32x4.splat(m);
+    // The exponentials go into delta's row (or are only summed), the logits stay as they are.
+    const out = delta ? delta + <usize>r * rowBytes : 0;
+    let sv = f32x4.splat(0);
+    for (let j = 0; j < V4; j += 4) {
+      const e = expV(f32x4.sub(v128.load(row + (<usize>j << 2)), ms));
+      if (out) v128.store(out + (<usize>j << 2), e);
+      sv = f32x4.add(sv, e);
+    }
+    let s = lanesSum(sv);
+    for (let j = V4; j < V; j++) {
+      const e = f32x4.extract_lane(expV(f32x4.splat(load<f32>(row + (<usize>j << 2)) - m)), 0);
+      if (out) store<f32>(out + (<usize>j << 2), e);
+      s += e;
+    }
+    const t = load<i32>(targets + (<usize>r << 2));
+    store<f32>(stats + (<usize>r << 3), s);
+    store<f32>(stats + (<usize>r << 3), m - load<f32>(row + (<usize>t << 2)), 4);
+    if (!out) continue;
+    const sums = f32x4.splat(s);
+    for (let j = 0; j < V4; j += 4) {
+      const o = <usize>j << 2;
+      const p = f32x4.div(v128.load(out + o), sums);
+      v128.store(out + o, p);
+    }
+    for (let j = V4; j < V; j++) store<f32>(out + (<usize>j << 2), load<f32>(out + (<usize>j << 2)) / s);
+    store<f32>(out + (<usize>t << 2), load<f32>(out + (<usize>t << 2)) - 1);
+    for (let j = 0; j < V4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(colSums + o, f32x4.add(v128.load(colSums + o), v128.load(out + o)));
+    }
+    for (let j = V4; j < V; j++) store<f32>(colSums + (<usize>j << 2), load<f32>(colSums + (<usize>j << 2)) + load<f32>(out + (<usize>j << 2)));
+  }
+}

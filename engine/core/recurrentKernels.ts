@@ -34,6 +34,7 @@ interface RecurrentExports {
   packPanelsT(K: number, P: number, bt: number, ldbt: number, packed: number): void;
   gemmPacked(M: number, K: number, P: number, a: number, lda: number, aStep: number, packed: number, b: number, ldb: number, x: number, ldx: number, c: number, ldc: number): void;
   activate(kind: number, input: number, out: number, n: number): void;
+  softmaxCrossEntropy(rows: number, V: number, logits: number, targets: number, stats: number, delta: number, colSums: number): void;
   lstmForward(L: number, N: number, H: number, reverse: number, steps: number, whhT: number, h0: number, c0: number,
     gates: number, hPrev: number, cPrev: number, tc: number, hs: number, hN: number, cN: number, packed: number): void;
   lstmBackward(L: number, N: number, H: number, reverse: number, gates: number, cPrev: number, tc: number, whh: number,
@@ -67,6 +68,9 @@ export const KERNEL = {
   gruBackward: 'SeqLabGruSequenceGrad',
   rnnForward: 'SeqLabRnnSequence',
   rnnBackward: 'SeqLabRnnSequenceGrad',
+  /** x + op(a) op(b), op transposing where asked; x absent, a row (broadcast) or a matrix. */
+  gemm: 'SeqLabGemm',
+  softmaxCrossEntropy: 'SeqLabSoftmaxCrossEntropy',
 } as const;
 
 export const ACTIVATION_KIND = { tanh: 0, relu: 1, sigmoid: 2 } as const;
@@ -97,6 +101,12 @@ export function kernelsInfo(): KernelsInfo {
 /** True when the fused layers should call the recurrent kernels (the wasm backend, kernels loaded). */
 export function recurrentKernelsActive(): boolean {
   return exportsInUse !== undefined && tf.getBackend() === 'wasm';
+}
+
+/** Runs one of SeqLab's kernels (KERNEL) on TensorFlow.js tensors; its outputs in the kernel's order. */
+export function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out];
 }
 
 /** The raw exports, for the tests of the activations and the product. */
@@ -155,31 +165,51 @@ function replaceMatMul(k: RecurrentExports): void {
       const oneBatch = a.shape.length === 3 && b.shape.length === 3 && a.shape[0] === 1 && b.shape[0] === 1;
       const M = transposeA ? a.shape[2] : a.shape[1];
       if (!oneBatch || a.dtype !== 'float32' || b.dtype !== 'float32' || M < MIN_ROWS_FOR_OWN_PRODUCT) return original.kernelFunc(args);
-      const be = args.backend as unknown as WasmBackend;
-      const K = transposeA ? a.shape[1] : a.shape[2];
-      const P = transposeB ? b.shape[1] : b.shape[2];
-      const out = be.makeOutput([1, M, P], 'float32');
-      const p = pointers(be);
-      withScratch(be, k.packedSize(K, P), (packed) => {
-        if (transposeB) k.packPanelsT(K, P, p(b), K, packed);
-        else k.packPanels(K, P, p(b), P, packed);
-        // A's element (i, k): row-major (M, K), or stored as (K, M) when transposed.
-        k.gemmPacked(M, K, P, p(a), transposeA ? 1 : K, transposeA ? M : 1, packed, p(b), P, 0, 0, p(out), P);
-      });
-      return out as unknown as tf.TensorInfo;
+      const out = gemmInto(args.backend as unknown as WasmBackend, k, a, b, undefined, transposeA, transposeB);
+      return { ...out, shape: [1, ...out.shape] } as unknown as tf.TensorInfo;
     },
   });
 }
 
+function register(kernelName: string, kernelFunc: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackend) => TensorInfo[]): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => kernelFunc(inputs as unknown as Record<string, TensorInfo>, (attrs ?? {}) as Record<string, unknown>, backend as unknown as WasmBackend) as unknown as tf.TensorInfo[],
+  });
+}
+
+/** x + op(a) op(b) into a new (M, P) tensor: a's and b's panels and x's row stride as the GEMM takes them. */
+function gemmInto(be: WasmBackend, k: RecurrentExports, a: TensorInfo, b: TensorInfo, x: TensorInfo | undefined, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const M = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const K = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
+  const P = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const out = be.makeOutput([M, P], 'float32');
+  const p = pointers(be);
+  withScratch(be, k.packedSize(K, P), (packed) => {
+    if (transposeB) k.packPanelsT(K, P, p(b), K, packed);
+    else k.packPanels(K, P, p(b), P, packed);
+    // A's element (i, k): row-major (M, K), or stored as (K, M) when transposed.
+    const xRow = x === undefined ? 0 : x.shape.length === 1 ? 0 : P;
+    k.gemmPacked(M, K, P, p(a), transposeA ? 1 : K, transposeA ? M : 1, packed, p(b), P, x === undefined ? 0 : p(x), xRow, p(out), P);
+  });
+  return out;
+}
+
 function registerKernels(k: RecurrentExports): void {
   replaceMatMul(k);
-  const register = (kernelName: string, kernelFunc: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackend) => TensorInfo[]) =>
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, attrs, backend }) => kernelFunc(inputs as unknown as Record<string, TensorInfo>, (attrs ?? {}) as Record<string, unknown>, backend as unknown as WasmBackend) as unknown as tf.TensorInfo[],
-    });
 
+  register(KERNEL.gemm, ({ a, b, x }, { transposeA, transposeB }, be) => [gemmInto(be, k, a, b, x, transposeA === true, transposeB === true)]);
+
+  register(KERNEL.softmaxCrossEntropy, ({ logits, targets }, { withDelta }, be) => {
+    const [rows, V] = logits.shape;
+    const stats = be.makeOutput([rows, 2], 'float32');
+    const delta = withDelta ? be.makeOutput([rows, V], 'float32') : undefined;
+    const colSums = withDelta ? be.makeOutput([V], 'float32') : undefined;
+    const p = pointers(be);
+    k.softmaxCrossEntropy(rows, V, p(logits), p(targets), p(stats), delta ? p(delta) : 0, colSums ? p(colSums) : 0);
+    return delta && colSums ? [stats, delta, colSums] : [stats];
+  });
   register(KERNEL.lstmForward, ({ steps, whhT, h0, c0 }, { reverse }, be) => {
     const [L, N, G] = steps.shape, H = G / 4;
     const [gates, hPrev, cPrev, tc, hs] = [[L, N, G], [L, N, H], [L, N, H], [L, N, H], [L, N, H]].map((s) => be.makeOutput(s, 'float32'));

@@ -16,7 +16,7 @@
 import { tf } from '../core/backend';
 import type { Nonlinearity } from './cells';
 import { mm as matMul2D, tanh, weightAndBiasGrad } from './ops';
-import { ACTIVATION_KIND, KERNEL, recurrentKernelsActive } from '../core/recurrentKernels';
+import { ACTIVATION_KIND, KERNEL, recurrentKernelsActive, runKernel as run } from '../core/recurrentKernels';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -245,9 +245,6 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
  * call per sequence forward and one backward, in place of ~24 TensorFlow.js calls per step. The
  * products over all steps at once (input projection, weight and input gradients) are as above.
  */
-const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown>) =>
-  tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as Tensor[];
-
 function lstmSequenceKernel(reverse: boolean) {
   return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
     const [x, h0, c0, wih, whh, bih, bhh] = args as Tensor[];
