@@ -358,6 +358,13 @@ function copyRows(src: usize, dst: usize, floats: i32): void {
   memory.copy(dst, src, <usize>floats << 2);
 }
 
+/** dL/dh_t: what flows back from the step after t, plus the output's own gradient where there is one (dOut != 0). */
+// @ts-ignore: decorator
+@inline function hiddenGrad(dh: usize, dOut: usize, partial: bool): v128 {
+  const back = ld(dh, partial);
+  return dOut ? f32x4.add(back, ld(dOut, partial)) : back;
+}
+
 /** The time position handled at processing step s. */
 // @ts-ignore: decorator
 @inline function timeAt(s: i32, L: i32, reverse: i32): i32 {
@@ -429,8 +436,7 @@ export function lstmBackward(L: i32, N: i32, H: i32, reverse: i32, gates: usize,
       for (let j = 0; j < H; j += 4) {
         const partial = j + 4 > H;
         const o = <usize>j << 2;
-        let dhT = ld(dh + off + o, partial);
-        if (dOut) dhT = f32x4.add(dhT, ld(dOut + t * hBytes + off + o, partial));
+        const dhT = hiddenGrad(dh + off + o, dOut ? dOut + t * hBytes + off + o : 0, partial);
         const i = ld(gr + o, partial), f = ld(gr + hRow + o, partial), g = ld(gr + 2 * hRow + o, partial), og = ld(gr + 3 * hRow + o, partial);
         const tcv = ld(tct + off + o, partial);
         const dcT = f32x4.add(ld(dc + off + o, partial), f32x4.mul(dhT, f32x4.mul(og, f32x4.sub(one, f32x4.mul(tcv, tcv)))));
@@ -504,8 +510,7 @@ export function gruBackward(L: i32, N: i32, H: i32, reverse: i32, gates: usize, 
       for (let j = 0; j < H; j += 4) {
         const partial = j + 4 > H;
         const o = <usize>j << 2;
-        let dhT = ld(dh + off + o, partial);
-        if (dOut) dhT = f32x4.add(dhT, ld(dOut + t * hBytes + off + o, partial));
+        const dhT = hiddenGrad(dh + off + o, dOut ? dOut + t * hBytes + off + o : 0, partial);
         const r = ld(gr + o, partial), z = ld(gr + hRow + o, partial), nn = ld(gr + 2 * hRow + o, partial), hn = ld(gr + 3 * hRow + o, partial);
         const dan = f32x4.mul(dhT, f32x4.mul(f32x4.sub(one, z), f32x4.sub(one, f32x4.mul(nn, nn))));
         const daz = f32x4.mul(dhT, f32x4.mul(f32x4.sub(ld(hp + off + o, partial), nn), f32x4.mul(z, f32x4.sub(one, z))));
@@ -564,8 +569,7 @@ export function rnnBackward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, hs:
       for (let j = 0; j < H; j += 4) {
         const partial = j + 4 > H;
         const o = <usize>j << 2;
-        let dhT = ld(dh + off + o, partial);
-        if (dOut) dhT = f32x4.add(dhT, ld(dOut + t * hBytes + off + o, partial));
+        const dhT = hiddenGrad(dh + off + o, dOut ? dOut + t * hBytes + off + o : 0, partial);
         st(dat + off + o, f32x4.mul(dhT, activationGradV(kind, ld(ht + off + o, partial))), partial);
         if (partial) { j -= 3; }
       }

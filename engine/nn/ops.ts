@@ -164,6 +164,16 @@ export function stableGlobalNorm(tensors: Tensor[]): tf.Scalar {
  */
 export const HEAD_CHUNK_ROWS = 256;
 
+/** How the head's chunks are computed: TensorFlow.js's ops, or SeqLab's wasm kernels. */
+interface HeadChunks {
+  /** The summed loss of rows [start, start + size). */
+  loss(start: number, size: number): Tensor;
+  /** The same loss with its gradients: the rows' dh, dW added to `dW` (absent for the first chunk), the chunk's db. */
+  gradients(start: number, size: number, dW: Tensor | undefined): { dh: Tensor; dW: Tensor; db: Tensor; loss: Tensor };
+  /** Frees what the chunks shared (a transposed W, cast targets). */
+  release(): void;
+}
+
 /**
  * Mean cross-entropy (nats) of `linear(h, w, b)` against integer `targets`, without ever
  * holding the (M, V) logits: the rows go through in chunks of HEAD_CHUNK_ROWS. The loss is
@@ -173,49 +183,41 @@ export const HEAD_CHUNK_ROWS = 256;
  * With `gradients: false` (evaluation) only the loss is computed.
  */
 export function headCrossEntropy(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D, options: { gradients: boolean }): tf.Scalar {
-  if (recurrentKernelsActive()) return headCrossEntropyWasm(h, w, b, targets, options);
-  const [rows, width] = h.shape;
-  const vocab = w.shape[0];
-  /** One chunk: its summed loss, and (with gradients) its (softmax - one-hot). */
-  const chunk = (hAll: Tensor, bias: Tensor, wT: Tensor2D, start: number, size: number, withDelta: boolean) => {
-    const hc = tf.slice(hAll, [start, 0], [size, width]) as Tensor2D;
-    const logits = tf.add(mm(hc, wT), bias);
-    const shifted = tf.sub(logits, tf.max(logits, 1, true));
-    const e = expNonPositive(shifted);
-    const total = tf.sum(e, 1, true);
-    // oneHot's own float32 dtype gives zeros on the wasm backend (tfjs 4.22): int32, then cast.
-    const oneHot = tf.cast(tf.oneHot(tf.slice(targets, [start], [size]), vocab), 'float32');
-    const loss = tf.sub(tf.sum(tf.log(total)), tf.sum(tf.mul(shifted, oneHot)));
-    return { hc, loss, delta: withDelta ? tf.sub(tf.div(e, total), oneHot) as Tensor2D : undefined };
-  };
-  if (!options.gradients) {
+  const chunks = recurrentKernelsActive() ? wasmHeadChunks(h, w, b, targets) : tensorflowHeadChunks(h, w, b, targets);
+  try {
+    return chunkedHead(h, w, b, chunks, options.gradients);
+  } finally {
+    chunks.release();
+  }
+}
+
+function chunkedHead(h: Tensor2D, w: Tensor2D, b: Tensor, chunks: HeadChunks, gradients: boolean): tf.Scalar {
+  const rows = h.shape[0];
+  if (!gradients) {
     return tf.tidy(() => {
-      const wT = tf.transpose(w);
       let sum: tf.Scalar = tf.scalar(0);
       for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
-        const next = tf.tidy(() => tf.add(sum, chunk(h, b, wT, start, Math.min(HEAD_CHUNK_ROWS, rows - start), false).loss) as tf.Scalar);
+        const next = tf.tidy(() => tf.add(sum, chunks.loss(start, Math.min(HEAD_CHUNK_ROWS, rows - start))) as tf.Scalar);
         sum.dispose();
         sum = next;
       }
       return tf.div(sum, rows) as tf.Scalar;
     });
   }
-  const op = tf.customGrad((hIn, wIn, bIn, save) => {
-    const wT = tf.transpose(wIn as Tensor2D);
+  // The inputs are h, w and b themselves: the chunks read them directly.
+  const op = tf.customGrad((_h, _w, _b, save) => {
     const dhParts: Tensor[] = [];
-    let dW: Tensor = tf.zeros([vocab, width]);
-    let db: Tensor = tf.zeros([vocab]);
+    let dW: Tensor | undefined;
+    let db: Tensor | undefined;
     let sum: Tensor = tf.scalar(0);
     for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
       const size = Math.min(HEAD_CHUNK_ROWS, rows - start);
       const [dh, nextW, nextB, nextSum] = tf.tidy(() => {
-        const { hc, loss, delta } = chunk(hIn as Tensor, bIn as Tensor, wT, start, size, true);
-        // As linear's gradient: delta.T once (a product whose right factor is (m, V) is slow on wasm), then dW, db; dh = delta @ W.
-        const deltaT = tf.transpose(delta!);
-        return [mm(delta!, wIn as Tensor2D), tf.add(dW, mm(deltaT, hc)), tf.add(db, tf.sum(deltaT, 1)), tf.add(sum, loss)];
+        const g = chunks.gradients(start, size, dW);
+        return [g.dh, g.dW, db ? tf.add(db, g.db) : g.db, tf.add(sum, g.loss)];
       });
-      dW.dispose();
-      db.dispose();
+      dW?.dispose();
+      db?.dispose();
       sum.dispose();
       dhParts.push(dh);
       dW = nextW;
@@ -224,8 +226,7 @@ export function headCrossEntropy(h: Tensor2D, w: Tensor2D, b: Tensor, targets: t
     }
     const dhAll = dhParts.length === 1 ? dhParts[0] : tf.concat(dhParts, 0);
     if (dhParts.length > 1) for (const part of dhParts) part.dispose();
-    wT.dispose();
-    (save as tf.GradSaveFunc)([dhAll, dW, db]);
+    (save as tf.GradSaveFunc)([dhAll, dW!, db!]);
     return {
       value: tf.div(sum, rows),
       gradFunc: (dy: Tensor, [dhSaved, dWSaved, dbSaved]: Tensor[]) => {
@@ -237,76 +238,64 @@ export function headCrossEntropy(h: Tensor2D, w: Tensor2D, b: Tensor, targets: t
   return op(h, w, b) as tf.Scalar;
 }
 
+/** The chunks in TensorFlow.js's ops (W transposed once for all of them). */
+function tensorflowHeadChunks(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D): HeadChunks {
+  const width = h.shape[1];
+  const vocab = w.shape[0];
+  const wT = tf.transpose(w);
+  /** One chunk: its summed loss, and (with gradients) its (softmax - one-hot). */
+  const chunk = (start: number, size: number, withDelta: boolean) => {
+    const hc = tf.slice(h, [start, 0], [size, width]) as Tensor2D;
+    const logits = tf.add(mm(hc, wT), b);
+    const shifted = tf.sub(logits, tf.max(logits, 1, true));
+    const e = expNonPositive(shifted);
+    const total = tf.sum(e, 1, true);
+    // oneHot's own float32 dtype gives zeros on the wasm backend (tfjs 4.22): int32, then cast.
+    const oneHot = tf.cast(tf.oneHot(tf.slice(targets, [start], [size]), vocab), 'float32');
+    const loss = tf.sub(tf.sum(tf.log(total)), tf.sum(tf.mul(shifted, oneHot)));
+    return { hc, loss, delta: withDelta ? tf.sub(tf.div(e, total), oneHot) as Tensor2D : undefined };
+  };
+  return {
+    loss: (start, size) => chunk(start, size, false).loss,
+    gradients: (start, size, dW) => {
+      const { hc, loss, delta } = chunk(start, size, true);
+      // As linear's gradient: delta.T once (a product whose right factor is (m, V) is slow on wasm), then dW, db; dh = delta @ W.
+      const deltaT = tf.transpose(delta!);
+      const dWChunk = mm(deltaT, hc);
+      return { dh: mm(delta!, w), dW: dW ? tf.add(dW, dWChunk) : dWChunk, db: tf.sum(deltaT, 1), loss };
+    },
+    release: () => wT.dispose(),
+  };
+}
+
 /**
- * headCrossEntropy through SeqLab's wasm kernels: per chunk, one product with the bias added in
- * it (h W^T + b, W read as it is stored), one pass of softmax cross-entropy giving the loss's
- * parts, (softmax - one-hot) and its column sums (db), then dh = delta W and dW += delta^T h in
- * the product itself (delta read transposed in place). About 8 kernel calls a chunk instead of 25,
+ * The chunks through SeqLab's wasm kernels: one product with the bias added in it (h W^T + b,
+ * W read as it is stored), one pass of softmax cross-entropy giving the loss's parts,
+ * (softmax - one-hot) and its column sums (db), then dh = delta W and dW += delta^T h in the
+ * product itself (delta read transposed in place). About 8 kernel calls a chunk instead of 25,
  * and no pass over the (chunk, V) logits but the product's and one.
  */
-function headCrossEntropyWasm(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D, options: { gradients: boolean }): tf.Scalar {
-  const [rows, width] = h.shape;
-  const vocab = w.shape[0];
-  /** One chunk's summed loss: the sum of log(sum of exponentials) + (max - target logit) over its rows. */
-  const chunkLoss = (stats: Tensor) => {
-    const [sums, offsets] = tf.split(stats, 2, 1);
-    return tf.add(tf.sum(tf.log(sums)), tf.sum(offsets));
-  };
-  const chunk = (hAll: Tensor, wIn: Tensor, bIn: Tensor, ids: Tensor, start: number, size: number, withDelta: boolean) => {
-    const hc = tf.slice(hAll, [start, 0], [size, width]);
-    const [logits] = runKernel(KERNEL.gemm, { a: hc, b: wIn, x: bIn }, { transposeB: true });
-    const [stats, delta, colSums] = runKernel(KERNEL.softmaxCrossEntropy, { logits, targets: tf.slice(ids, [start], [size]) }, { withDelta });
-    return { hc, loss: chunkLoss(stats), delta, colSums };
-  };
+function wasmHeadChunks(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D): HeadChunks {
+  const width = h.shape[1];
   const ids = targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32');
-  try {
-    if (!options.gradients) {
-      let sum: tf.Scalar = tf.scalar(0);
-      for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
-        const next = tf.tidy(() => tf.add(sum, chunk(h, w, b, ids, start, Math.min(HEAD_CHUNK_ROWS, rows - start), false).loss) as tf.Scalar);
-        sum.dispose();
-        sum = next;
-      }
-      const mean = tf.div(sum, rows) as tf.Scalar;
-      sum.dispose();
-      return mean;
-    }
-    const op = tf.customGrad((hIn, wIn, bIn, save) => {
-      const dhParts: Tensor[] = [];
-      let dW: Tensor | undefined;
-      let db: Tensor = tf.zeros([vocab]);
-      let sum: Tensor = tf.scalar(0);
-      for (let start = 0; start < rows; start += HEAD_CHUNK_ROWS) {
-        const size = Math.min(HEAD_CHUNK_ROWS, rows - start);
-        const [dh, nextW, nextB, nextSum] = tf.tidy(() => {
-          const { hc, loss, delta, colSums } = chunk(hIn as Tensor, wIn as Tensor, bIn as Tensor, ids, start, size, true);
-          const [dhChunk] = runKernel(KERNEL.gemm, { a: delta!, b: wIn as Tensor });
-          const [dWNext] = runKernel(KERNEL.gemm, { a: delta!, b: hc, ...(dW ? { x: dW } : {}) }, { transposeA: true });
-          return [dhChunk, dWNext, tf.add(db, colSums!), tf.add(sum, loss)];
-        });
-        dW?.dispose();
-        db.dispose();
-        sum.dispose();
-        dhParts.push(dh);
-        dW = nextW;
-        db = nextB;
-        sum = nextSum;
-      }
-      const dhAll = dhParts.length === 1 ? dhParts[0] : tf.concat(dhParts, 0);
-      if (dhParts.length > 1) for (const part of dhParts) part.dispose();
-      (save as tf.GradSaveFunc)([dhAll, dW!, db]);
-      return {
-        value: tf.div(sum, rows),
-        gradFunc: (dy: Tensor, [dhSaved, dWSaved, dbSaved]: Tensor[]) => {
-          const scale = tf.div(dy, rows);
-          return [tf.mul(dhSaved, scale), tf.mul(dWSaved, scale), tf.mul(dbSaved, scale)];
-        },
-      };
-    });
-    return op(h, w, b) as tf.Scalar;
-  } finally {
-    if (ids !== targets) ids.dispose();
-  }
+  const chunk = (start: number, size: number, withDelta: boolean) => {
+    const hc = tf.slice(h, [start, 0], [size, width]);
+    const [logits] = runKernel(KERNEL.gemm, { a: hc, b: w, x: b }, { transposeB: true });
+    const [stats, delta, colSums] = runKernel(KERNEL.softmaxCrossEntropy, { logits, targets: tf.slice(ids, [start], [size]) }, { withDelta });
+    // The rows' losses: log(sum of exponentials) + (max - target logit); wasm has no log instruction.
+    const [sums, offsets] = tf.split(stats, 2, 1);
+    return { hc, loss: tf.add(tf.sum(tf.log(sums)), tf.sum(offsets)), delta, colSums };
+  };
+  return {
+    loss: (start, size) => chunk(start, size, false).loss,
+    gradients: (start, size, dW) => {
+      const { hc, loss, delta, colSums } = chunk(start, size, true);
+      const [dh] = runKernel(KERNEL.gemm, { a: delta!, b: w });
+      const [dWNext] = runKernel(KERNEL.gemm, { a: delta!, b: hc, ...(dW ? { x: dW } : {}) }, { transposeA: true });
+      return { dh, dW: dWNext, db: colSums!, loss };
+    },
+    release: () => { if (ids !== targets) ids.dispose(); },
+  };
 }
 
 /**
