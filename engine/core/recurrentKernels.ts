@@ -142,7 +142,7 @@ export function installRecurrentKernels(backend: WasmBackend): KernelsInfo {
 
 /**
  * Below this many rows of A, XNNPACK's product stays: the kernels' single-row path ran a (1, 256)
- * x (256, 1024) product at 0.35x XNNPACK's speed; from 32 rows they ran 1.1-1.56x (bench/matMul.mts).
+ * x (256, 1024) product at 0.35x XNNPACK's speed; from 32 rows they ran 1.1-1.56x (bench/matMul.ts).
  */
 export const MIN_ROWS_FOR_OWN_PRODUCT = 16;
 
@@ -155,7 +155,7 @@ export const MIN_ROWS_FOR_OWN_PRODUCT = 16;
 function replaceMatMul(k: RecurrentExports): void {
   const original = tf.getKernel('BatchMatMul', 'wasm')!;
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  // XNNPACK's product stays callable under its own name, for bench/matMul.mts.
+  // XNNPACK's product stays callable under its own name, for bench/matMul.ts.
   tf.registerKernel({ ...original, kernelName: 'SeqLabOriginalBatchMatMul' });
   tf.registerKernel({
     ...original,
