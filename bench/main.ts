@@ -8,7 +8,7 @@ import type { BackendName } from '../engine/core/backend';
 import { EXIT_FAILED, logLine, quietOnClosedPipe } from '../engine/cli/output';
 import { backendOption, intAtLeast } from '../engine/cli/options';
 import { runBench } from './trainBench';
-import { allowRelaxedSimd } from '../engine/core/recurrentKernels';
+import { allowRelaxedSimd } from '../engine/core/seqlabKernels';
 
 export function buildBench(): Command {
   return new Command('bench')

@@ -1,15 +1,15 @@
-// SeqLab's wasm GEMM (wasm/recurrent.ts, the build this process loads) against XNNPACK's, on the
+// SeqLab's wasm GEMM (wasm/kernels.ts, the build this process loads) against XNNPACK's, on the
 // products of `npm run bench`'s configurations (batch 32 x 64 steps = 2048 rows; hidden 256;
 // vocabularies 96 and 2500), warm, median of 5, B packed in each call as the kernel does; and the
 // largest difference between the two results. This decides MIN_ROWS_FOR_OWN_PRODUCT.
 // Usage: node --import tsx bench/matMul.ts   (SEQLAB_ALLOW_RELAXED_SIMD=1 for the relaxed build on Node 20)
 // CommonJS like the engine (an .mts would load the kernels' module a second time, apart from the backend's).
 import { initBackend, tf } from '../engine/core/backend';
-import { kernelsInfo, recurrentExports } from '../engine/core/recurrentKernels';
+import { kernelsInfo, kernelExports } from '../engine/core/seqlabKernels';
 
 async function main(): Promise<void> {
   await initBackend('wasm');
-  const k = recurrentExports();
+  const k = kernelExports();
   if (!k) throw new Error(`the kernels are not loaded: ${kernelsInfo().reason}`);
   const be = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
   const at = (t: tf.Tensor) => be.dataIdMap.get(t.dataId).memoryOffset;

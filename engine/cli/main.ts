@@ -24,7 +24,7 @@ import { EXIT_FAILED, logLine, quietOnClosedPipe } from './output';
 import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { trainCommand } from './train';
-import { allowRelaxedSimd } from '../core/recurrentKernels';
+import { allowRelaxedSimd } from '../core/seqlabKernels';
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')

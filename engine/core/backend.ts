@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu/dist/index.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from './wasmKernels';
-import { installRecurrentKernels } from './recurrentKernels';
+import { installSeqLabKernels } from './seqlabKernels';
 
 export { tf };
 
@@ -94,7 +94,7 @@ async function initBackendNow(name?: BackendName): Promise<BackendInfo> {
       let kernels: string | undefined;
       if (candidate === 'wasm') {
         installWasmKernels();
-        const k = installRecurrentKernels(tf.backend() as unknown as Parameters<typeof installRecurrentKernels>[0]);
+        const k = installSeqLabKernels(tf.backend() as unknown as Parameters<typeof installSeqLabKernels>[0]);
         kernels = `${k.variant} (${k.reason})`;
       }
       silenceCpuBanner();

@@ -1,5 +1,5 @@
 /**
- * The part of the WebAssembly JS API SeqLab uses (engine/core/recurrentKernels.ts and its tests).
+ * The part of the WebAssembly JS API SeqLab uses (engine/core/seqlabKernels.ts and its tests).
  * Node has the whole API at run time, but its types live in TypeScript's DOM library, which the
  * engine does not include (it runs in Node and worker threads, never in a page).
  */

@@ -16,7 +16,7 @@
 import { tf } from '../core/backend';
 import type { Nonlinearity } from './cells';
 import { mm as matMul2D, tanh, weightAndBiasGrad } from './ops';
-import { ACTIVATION_KIND, KERNEL, recurrentKernelsActive, runKernel as run } from '../core/recurrentKernels';
+import { ACTIVATION_KIND, KERNEL, seqlabKernelsActive, runKernel as run } from '../core/seqlabKernels';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -241,7 +241,7 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
 }
 
 /**
- * The same three layers with the time loops in SeqLab's wasm kernels (`wasm/recurrent.ts`): one
+ * The same three layers with the time loops in SeqLab's wasm kernels (`wasm/kernels.ts`): one
  * call per sequence forward and one backward, in place of ~24 TensorFlow.js calls per step. The
  * products over all steps at once (input projection, weight and input gradients) are as above.
  */
@@ -322,7 +322,7 @@ function rnnSequenceKernel(nonlinearity: Nonlinearity, reverse: boolean) {
 const kernels = new Map<string, (...args: Tensor[]) => Tensor>();
 
 function kernelFor(mode: CellMode, nonlinearity: Nonlinearity, reverse: boolean): (...args: Tensor[]) => Tensor {
-  const wasm = recurrentKernelsActive();
+  const wasm = seqlabKernelsActive();
   const key = `${mode}/${nonlinearity}/${reverse}/${wasm}`;
   let k = kernels.get(key);
   if (!k) {

@@ -7,7 +7,7 @@
  * every transpose explicit, and the gradients are written by hand in the same style.
  */
 import { tf } from '../core/backend';
-import { KERNEL, recurrentKernelsActive, runKernel } from '../core/recurrentKernels';
+import { KERNEL, seqlabKernelsActive, runKernel } from '../core/seqlabKernels';
 
 type Tensor = tf.Tensor;
 type Tensor2D = tf.Tensor2D;
@@ -183,7 +183,7 @@ interface HeadChunks {
  * With `gradients: false` (evaluation) only the loss is computed.
  */
 export function headCrossEntropy(h: Tensor2D, w: Tensor2D, b: Tensor, targets: tf.Tensor1D, options: { gradients: boolean }): tf.Scalar {
-  const chunks = recurrentKernelsActive() ? wasmHeadChunks(h, w, b, targets) : tensorflowHeadChunks(h, w, b, targets);
+  const chunks = seqlabKernelsActive() ? wasmHeadChunks(h, w, b, targets) : tensorflowHeadChunks(h, w, b, targets);
   try {
     return chunkedHead(h, w, b, chunks, options.gradients);
   } finally {

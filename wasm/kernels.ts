@@ -1,10 +1,11 @@
 // SeqLab's own wasm kernels (AssemblyScript): a whole recurrent layer's time loop in one call,
-// forward and backward, for the LSTM, GRU and plain RNN cells.
+// forward and backward, for the LSTM, GRU and plain RNN cells; the packed GEMM they use, which
+// also serves the engine's other 2-D products; the head's softmax cross-entropy.
 //
 // Why: on TensorFlow.js's wasm backend one LSTM time step is ~24 kernel calls of 4-10 us each,
 // which is most of the time for the small models of the experiments; the recurrent product
-// h @ W_hh^T, the gates and the state update here run in one call per sequence. The large
-// products over all time steps (input projection, weight gradients) stay with XNNPACK.
+// h @ W_hh^T, the gates and the state update here run in one call per sequence. The products over
+// all time steps at once (input projection, weight gradients) are single calls of the GEMM.
 //
 // Memory: the module imports TensorFlow.js's own WebAssembly.Memory, and every pointer is the
 // byte offset of a float32 tensor in it (row-major, contiguous), so nothing is copied. The

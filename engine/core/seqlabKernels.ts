@@ -1,7 +1,8 @@
 /**
- * SeqLab's own wasm kernels (source: `wasm/recurrent.ts`, AssemblyScript, built by
- * `npm run build`): a recurrent layer's whole time loop, forward or backward, in one
- * TensorFlow.js kernel call on the wasm backend, working in place in its memory.
+ * SeqLab's own wasm kernels (source: `wasm/kernels.ts`, AssemblyScript, built by
+ * `npm run build`), working in place in the wasm backend's memory: a recurrent layer's whole
+ * time loop, forward or backward, in one TensorFlow.js kernel call; a packed GEMM for the 2-D
+ * products (over `BatchMatMul` from 16 rows); the head's softmax cross-entropy in one pass.
  *
  * Two builds: `relaxed-simd` (the products' multiply-adds may fuse, where the hardware has FMA)
  * and `simd` (multiply, then add). The relaxed one is used where the runtime validates it: Node 22+
@@ -27,7 +28,7 @@ export interface KernelsInfo {
   reason: string;
 }
 
-interface RecurrentExports {
+interface KernelExports {
   gemm(M: number, K: number, P: number, a: number, lda: number, b: number, ldb: number, x: number, ldx: number, c: number, ldc: number): void;
   packedSize(K: number, P: number): number;
   packPanels(K: number, P: number, b: number, ldb: number, packed: number): void;
@@ -58,7 +59,7 @@ interface WasmBackend {
   disposeData(dataId: object): boolean;
 }
 
-export const KERNEL_FILES: Record<KernelVariant, string> = { 'relaxed-simd': 'seqlab-recurrent-relaxed.wasm', simd: 'seqlab-recurrent-simd.wasm' };
+export const KERNEL_FILES: Record<KernelVariant, string> = { 'relaxed-simd': 'seqlab-kernels-relaxed.wasm', simd: 'seqlab-kernels-simd.wasm' };
 
 /** Kernel names registered with TensorFlow.js (wasm backend only). */
 export const KERNEL = {
@@ -90,7 +91,7 @@ function kernelFolder(): string | undefined {
   return candidates.find((dir) => fs.existsSync(path.join(dir, KERNEL_FILES.simd)));
 }
 
-let exportsInUse: RecurrentExports | undefined;
+let exportsInUse: KernelExports | undefined;
 let info: KernelsInfo = { variant: 'off', reason: 'not loaded (the wasm backend is not in use)' };
 
 /** The kernels in use on this thread, and why. */
@@ -99,7 +100,7 @@ export function kernelsInfo(): KernelsInfo {
 }
 
 /** True when the fused layers should call the recurrent kernels (the wasm backend, kernels loaded). */
-export function recurrentKernelsActive(): boolean {
+export function seqlabKernelsActive(): boolean {
   return exportsInUse !== undefined && tf.getBackend() === 'wasm';
 }
 
@@ -110,12 +111,12 @@ export function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs
 }
 
 /** The raw exports, for the tests of the activations and the product. */
-export function recurrentExports(): RecurrentExports | undefined {
+export function kernelExports(): KernelExports | undefined {
   return exportsInUse;
 }
 
 /** Picks a build, instantiates it on the wasm backend's memory and registers the kernels. Idempotent. */
-export function installRecurrentKernels(backend: WasmBackend): KernelsInfo {
+export function installSeqLabKernels(backend: WasmBackend): KernelsInfo {
   if (exportsInUse) return info;
   if (process.env.SEQLAB_ALLOW_RELAXED_SIMD === '1') allowRelaxedSimd();
   const wanted = process.env.SEQLAB_WASM_KERNELS;
@@ -134,7 +135,7 @@ export function installRecurrentKernels(backend: WasmBackend): KernelsInfo {
   else [variant, reason] = ['simd', 'the runtime has no relaxed SIMD (Node 20 outside the CLI, or an older host)'];
   const bytes = variant === 'relaxed-simd' ? relaxedBytes : fs.readFileSync(path.join(folder, KERNEL_FILES.simd));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: backend.wasm.asm.memory } });
-  exportsInUse = instance.exports as unknown as RecurrentExports;
+  exportsInUse = instance.exports as unknown as KernelExports;
   registerKernels(exportsInUse);
   info = { variant, reason };
   return info;
@@ -152,7 +153,7 @@ export const MIN_ROWS_FOR_OWN_PRODUCT = 16;
  * sums come out bit for bit as XNNPACK's (same order of operations: measured on every shape of
  * the benchmark); the relaxed build's may differ in the last bits where it fuses.
  */
-function replaceMatMul(k: RecurrentExports): void {
+function replaceMatMul(k: KernelExports): void {
   const original = tf.getKernel('BatchMatMul', 'wasm')!;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   // XNNPACK's product stays callable under its own name, for bench/matMul.ts.
@@ -180,7 +181,7 @@ function register(kernelName: string, kernelFunc: (inputs: Record<string, Tensor
 }
 
 /** x + op(a) op(b) into a new (M, P) tensor: a's and b's panels and x's row stride as the GEMM takes them. */
-function gemmInto(be: WasmBackend, k: RecurrentExports, a: TensorInfo, b: TensorInfo, x: TensorInfo | undefined, transposeA: boolean, transposeB: boolean): TensorInfo {
+function gemmInto(be: WasmBackend, k: KernelExports, a: TensorInfo, b: TensorInfo, x: TensorInfo | undefined, transposeA: boolean, transposeB: boolean): TensorInfo {
   const M = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
   const K = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const P = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
@@ -196,7 +197,7 @@ function gemmInto(be: WasmBackend, k: RecurrentExports, a: TensorInfo, b: Tensor
   return out;
 }
 
-function registerKernels(k: RecurrentExports): void {
+function registerKernels(k: KernelExports): void {
   replaceMatMul(k);
 
   register(KERNEL.gemm, ({ a, b, x }, { transposeA, transposeB }, be) => [gemmInto(be, k, a, b, x, transposeA === true, transposeB === true)]);
@@ -267,11 +268,11 @@ function registerKernels(k: RecurrentExports): void {
 }
 
 /**
- * Runs `call` with scratch space for W_hh's panels (K x P, see packPanels in wasm/recurrent.ts),
+ * Runs `call` with scratch space for W_hh's panels (K x P, see packPanels in wasm/kernels.ts),
  * taken from and returned to TensorFlow.js's allocator. At least one float: the kernels take
  * address 0 to mean "absent", and a matrix narrower than 8 columns packs nothing.
  */
-function withPanels(be: WasmBackend, k: RecurrentExports, K: number, P: number, call: (packed: number) => void): void {
+function withPanels(be: WasmBackend, k: KernelExports, K: number, P: number, call: (packed: number) => void): void {
   withScratch(be, k.packedSize(K, P), call);
 }
 

@@ -1,5 +1,5 @@
 /**
- * SeqLab's own wasm kernels (wasm/recurrent.ts): both builds instantiated here on a memory of
+ * SeqLab's own wasm kernels (wasm/kernels.ts): both builds instantiated here on a memory of
  * their own, their activations held to the exact functions and their product to a float64
  * reference; the PyTorch parity fixtures under each build in a process of its own (a process
  * loads one build); and which build the engine picks, and why.
@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { initBackend, tf } from '../../engine';
-import { allowRelaxedSimd, KERNEL_FILES, kernelsInfo, type KernelVariant } from '../../engine/core/recurrentKernels';
+import { allowRelaxedSimd, KERNEL_FILES, kernelsInfo, type KernelVariant } from '../../engine/core/seqlabKernels';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const ROOT = path.join(__dirname, '..', '..');
