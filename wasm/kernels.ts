@@ -377,14 +377,15 @@ function copyRows(src: usize, dst: usize, floats: i32): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Forward over a sequence. steps (L, N, 4H): x_t W_ih^T + b_ih + b_hh; whhT (H, 4H).
+ * Forward over a sequence. steps (L, N, 4H): x_t W_ih^T + b_ih + b_hh; whh (4H, H) as stored
+ * (its panels are packed from it transposed, so no transposed copy is made).
  * Writes, per time position t: gates (L, N, 4H) the activated i, f, g, o; hPrev, cPrev (L, N, H)
  * the states before t; tc (L, N, H) tanh(c_t); hs (L, N, H) h_t; and the final hN, cN (N, H).
  */
-export function lstmForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, whhT: usize, h0: usize, c0: usize,
+export function lstmForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, whh: usize, h0: usize, c0: usize,
   gates: usize, hPrev: usize, cPrev: usize, tc: usize, hs: usize, hN: usize, cN: usize, packed: usize): void {
   const G = 4 * H, NH = N * H;
-  packPanels(H, G, whhT, G, packed);
+  packPanelsT(H, G, whh, H, packed);
   const gRow = <usize>G << 2, hRow = <usize>H << 2, hBytes = hRow * <usize>N, gBytes = gRow * <usize>N;
   copyRows(c0, cN, NH); // cN holds the running c
   let h = h0;
@@ -393,7 +394,7 @@ export function lstmForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, 
     const gt = gates + t * gBytes, hp = hPrev + t * hBytes, cp = cPrev + t * hBytes, tct = tc + t * hBytes, ht = hs + t * hBytes;
     copyRows(h, hp, NH);
     copyRows(cN, cp, NH);
-    gemmPacked(N, H, G, hp, H, 1, packed, whhT, G, steps + t * gBytes, G, gt, G);
+    gemmPacked(N, H, G, hp, H, 1, packed, 0, G, steps + t * gBytes, G, gt, G);
     for (let n = 0; n < N; n++) {
       const gr = gt + <usize>n * gRow, off = <usize>n * hRow;
       for (let j = 0; j < H; j += 4) {
@@ -458,13 +459,13 @@ export function lstmBackward(L: i32, N: i32, H: i32, reverse: i32, gates: usize,
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Forward. steps (L, N, 3H): x_t W_ih^T + b_ih; whhT (H, 3H); bhh (3H). Writes gates (L, N, 4H)
+ * Forward. steps (L, N, 3H): x_t W_ih^T + b_ih; whh (3H, H) as stored; bhh (3H). Writes gates (L, N, 4H)
  * holding r, z, n and h_(t-1) W_hn^T + b_hn; hPrev (L, N, H); hs (L, N, H); hN (N, H).
  */
-export function gruForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, whhT: usize, bhh: usize, h0: usize,
+export function gruForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, whh: usize, bhh: usize, h0: usize,
   gates: usize, hPrev: usize, hs: usize, hN: usize, packed: usize): void {
   const G = 3 * H, NH = N * H;
-  packPanels(H, G, whhT, G, packed);
+  packPanelsT(H, G, whh, H, packed);
   const sRow = <usize>G << 2, gRow = <usize>(4 * H) << 2, hRow = <usize>H << 2, hBytes = hRow * <usize>N;
   let h = h0;
   for (let s = 0; s < L; s++) {
@@ -472,7 +473,7 @@ export function gruForward(L: i32, N: i32, H: i32, reverse: i32, steps: usize, w
     const st_ = steps + t * sRow * <usize>N, gt = gates + t * gRow * <usize>N, hp = hPrev + t * hBytes, ht = hs + t * hBytes;
     copyRows(h, hp, NH);
     // h W_hh^T + b_hh into the first 3H columns of each gates row, then replaced in place.
-    gemmPacked(N, H, G, hp, H, 1, packed, whhT, G, bhh, 0, gt, 4 * H);
+    gemmPacked(N, H, G, hp, H, 1, packed, 0, G, bhh, 0, gt, 4 * H);
     for (let n = 0; n < N; n++) {
       const gr = gt + <usize>n * gRow, sr = st_ + <usize>n * sRow, off = <usize>n * hRow;
       for (let j = 0; j < H; j += 4) {
@@ -531,18 +532,18 @@ export function gruBackward(L: i32, N: i32, H: i32, reverse: i32, gates: usize, 
 // Plain RNN
 // ---------------------------------------------------------------------------------------------
 
-/** Forward. steps (L, N, H) with both biases; whhT (H, H); kind 0 tanh, 1 relu, 2 sigmoid. */
-export function rnnForward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, steps: usize, whhT: usize, h0: usize,
+/** Forward. steps (L, N, H) with both biases; whh (H, H) as stored; kind 0 tanh, 1 relu, 2 sigmoid. */
+export function rnnForward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, steps: usize, whh: usize, h0: usize,
   hPrev: usize, hs: usize, hN: usize, packed: usize): void {
   const NH = N * H;
-  packPanels(H, H, whhT, H, packed);
+  packPanelsT(H, H, whh, H, packed);
   const hRow = <usize>H << 2, hBytes = hRow * <usize>N;
   let h = h0;
   for (let s = 0; s < L; s++) {
     const t = <usize>timeAt(s, L, reverse);
     const hp = hPrev + t * hBytes, ht = hs + t * hBytes;
     copyRows(h, hp, NH);
-    gemmPacked(N, H, H, hp, H, 1, packed, whhT, H, steps + t * hBytes, H, ht, H);
+    gemmPacked(N, H, H, hp, H, 1, packed, 0, H, steps + t * hBytes, H, ht, H);
     for (let n = 0; n < N; n++) {
       const row = ht + <usize>n * hRow;
       for (let j = 0; j < H; j += 4) {

@@ -36,15 +36,15 @@ interface KernelExports {
   gemmPacked(M: number, K: number, P: number, a: number, lda: number, aStep: number, packed: number, b: number, ldb: number, x: number, ldx: number, c: number, ldc: number): void;
   activate(kind: number, input: number, out: number, n: number): void;
   softmaxCrossEntropy(rows: number, V: number, logits: number, targets: number, stats: number, delta: number, colSums: number): void;
-  lstmForward(L: number, N: number, H: number, reverse: number, steps: number, whhT: number, h0: number, c0: number,
+  lstmForward(L: number, N: number, H: number, reverse: number, steps: number, whh: number, h0: number, c0: number,
     gates: number, hPrev: number, cPrev: number, tc: number, hs: number, hN: number, cN: number, packed: number): void;
   lstmBackward(L: number, N: number, H: number, reverse: number, gates: number, cPrev: number, tc: number, whh: number,
     dOut: number, dh: number, dc: number, dG: number, packed: number): void;
-  gruForward(L: number, N: number, H: number, reverse: number, steps: number, whhT: number, bhh: number, h0: number,
+  gruForward(L: number, N: number, H: number, reverse: number, steps: number, whh: number, bhh: number, h0: number,
     gates: number, hPrev: number, hs: number, hN: number, packed: number): void;
   gruBackward(L: number, N: number, H: number, reverse: number, gates: number, hPrev: number, whh: number,
     dOut: number, dh: number, dGi: number, dGh: number, packed: number): void;
-  rnnForward(L: number, N: number, H: number, reverse: number, kind: number, steps: number, whhT: number, h0: number,
+  rnnForward(L: number, N: number, H: number, reverse: number, kind: number, steps: number, whh: number, h0: number,
     hPrev: number, hs: number, hN: number, packed: number): void;
   rnnBackward(L: number, N: number, H: number, reverse: number, kind: number, hs: number, whh: number,
     dOut: number, dh: number, dA: number, packed: number): void;
@@ -211,12 +211,12 @@ function registerKernels(k: KernelExports): void {
     k.softmaxCrossEntropy(rows, V, p(logits), p(targets), p(stats), delta ? p(delta) : 0, colSums ? p(colSums) : 0);
     return delta && colSums ? [stats, delta, colSums] : [stats];
   });
-  register(KERNEL.lstmForward, ({ steps, whhT, h0, c0 }, { reverse }, be) => {
+  register(KERNEL.lstmForward, ({ steps, whh, h0, c0 }, { reverse }, be) => {
     const [L, N, G] = steps.shape, H = G / 4;
     const [gates, hPrev, cPrev, tc, hs] = [[L, N, G], [L, N, H], [L, N, H], [L, N, H], [L, N, H]].map((s) => be.makeOutput(s, 'float32'));
     const [hN, cN] = [be.makeOutput([N, H], 'float32'), be.makeOutput([N, H], 'float32')];
     const p = pointers(be);
-    withPanels(be, k, H, G, (packed) => k.lstmForward(L, N, H, reverse ? 1 : 0, p(steps), p(whhT), p(h0), p(c0), p(gates), p(hPrev), p(cPrev), p(tc), p(hs), p(hN), p(cN), packed));
+    withPanels(be, k, H, G, (packed) => k.lstmForward(L, N, H, reverse ? 1 : 0, p(steps), p(whh), p(h0), p(c0), p(gates), p(hPrev), p(cPrev), p(tc), p(hs), p(hN), p(cN), packed));
     return [gates, hPrev, cPrev, tc, hs, hN, cN];
   });
 
@@ -229,13 +229,13 @@ function registerKernels(k: KernelExports): void {
     return [dG, dh, dc];
   });
 
-  register(KERNEL.gruForward, ({ steps, whhT, bhh, h0 }, { reverse }, be) => {
+  register(KERNEL.gruForward, ({ steps, whh, bhh, h0 }, { reverse }, be) => {
     const [L, N, G] = steps.shape, H = G / 3;
     const gates = be.makeOutput([L, N, 4 * H], 'float32');
     const [hPrev, hs] = [be.makeOutput([L, N, H], 'float32'), be.makeOutput([L, N, H], 'float32')];
     const hN = be.makeOutput([N, H], 'float32');
     const p = pointers(be);
-    withPanels(be, k, H, G, (packed) => k.gruForward(L, N, H, reverse ? 1 : 0, p(steps), p(whhT), p(bhh), p(h0), p(gates), p(hPrev), p(hs), p(hN), packed));
+    withPanels(be, k, H, G, (packed) => k.gruForward(L, N, H, reverse ? 1 : 0, p(steps), p(whh), p(bhh), p(h0), p(gates), p(hPrev), p(hs), p(hN), packed));
     return [gates, hPrev, hs, hN];
   });
 
@@ -248,12 +248,12 @@ function registerKernels(k: KernelExports): void {
     return [dGi, dGh, dh];
   });
 
-  register(KERNEL.rnnForward, ({ steps, whhT, h0 }, { reverse, kind }, be) => {
+  register(KERNEL.rnnForward, ({ steps, whh, h0 }, { reverse, kind }, be) => {
     const [L, N, H] = steps.shape;
     const [hPrev, hs] = [be.makeOutput([L, N, H], 'float32'), be.makeOutput([L, N, H], 'float32')];
     const hN = be.makeOutput([N, H], 'float32');
     const p = pointers(be);
-    withPanels(be, k, H, H, (packed) => k.rnnForward(L, N, H, reverse ? 1 : 0, kind as number, p(steps), p(whhT), p(h0), p(hPrev), p(hs), p(hN), packed));
+    withPanels(be, k, H, H, (packed) => k.rnnForward(L, N, H, reverse ? 1 : 0, kind as number, p(steps), p(whh), p(h0), p(hPrev), p(hs), p(hN), packed));
     return [hPrev, hs, hN];
   });
 
@@ -285,7 +285,7 @@ function withScratch(be: WasmBackend, floats: number, call: (at: number) => void
   }
 }
 
-/** Byte offsets in the heap; taken after every makeOutput of a call (allocation may move nothing, but grows the heap). */
+/** A tensor's byte offset in the wasm heap (fixed for its life: a growing heap keeps offsets). */
 function pointers(be: WasmBackend): (t: TensorInfo) => number {
   return (t) => be.dataIdMap.get(t.dataId).memoryOffset;
 }

@@ -72,6 +72,22 @@ function hasOutputGrads(dOut: Tensor): boolean {
   return nonZero;
 }
 
+/** The input's part of every step in one product: x (L, N, in) as rows (L*N, in), and x W_ih^T + bias (L*N, G*H). */
+function projectInputs(x: Tensor, wih: Tensor, bias: Tensor): [Tensor, Tensor] {
+  const [L, N, I] = x.shape;
+  const x2 = x.reshape([L * N, I]);
+  return [x2, tf.add(mm(x2, tf.transpose(wih)), bias)];
+}
+
+/**
+ * The parameters' and the input's gradients from the gates' pre-activation gradients dG (L*N, G*H),
+ * in large products over all steps: dL/dx (back in x's (L, N, in) shape), dW_ih, dW_hh and db
+ * (one gradient for both biases, which enter the gates as their sum). The LSTM's and RNN's.
+ */
+function gradsFromGates(dG: Tensor, x2: Tensor, wih: Tensor, hPrev: Tensor, xShape: number[]): [Tensor, Tensor, Tensor, Tensor] {
+  const [dWhh, db] = weightAndBiasGrad(dG, hPrev);
+  return [mm(dG, wih).reshape(xShape), weightGrad(dG, x2), dWhh, db];
+}
 
 /** Step order: position t handled at processing step s. */
 function timeAt(s: number, L: number, reverse: boolean): number {
@@ -90,8 +106,8 @@ function lstmKernel(reverse: boolean) {
     const [x, h0, c0, wih, whh, bih, bhh] = args as Tensor[];
     const save = args[7] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)), L, 0); // L x (N, 4H)
+    const [x2, projected] = projectInputs(x, wih, tf.add(bih, bhh));
+    const steps = tf.split(projected, L, 0); // L x (N, 4H)
     const whhT = tf.transpose(whh); // (H, 4H)
     const [gI, gF, gG, gO, cs, tcs, hs]: Tensor[][] = [[], [], [], [], [], [], []];
     let h: Tensor = h0;
@@ -134,9 +150,8 @@ function lstmKernel(reverse: boolean) {
           dh = mm(dG[t], swhh);
           dc = tf.mul(dcT, Fs[t]);
         }
-        const dGAll = tf.concat(dG, 0); // (L*N, 4H)
-        const [dWhh, db] = weightAndBiasGrad(dGAll, HPrev);
-        return [mm(dGAll, swih).reshape([L, N, I]), dh, dc, weightGrad(dGAll, sx2), dWhh, db, db];
+        const [dx, dWih, dWhh, db] = gradsFromGates(tf.concat(dG, 0), sx2, swih, HPrev, [L, N, I]);
+        return [dx, dh, dc, dWih, dWhh, db, db];
       },
     };
   });
@@ -148,8 +163,8 @@ function gruKernel(reverse: boolean) {
     const save = args[6] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
     const H = h0.shape[1]!;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), bih), L, 0); // L x (N, 3H)
+    const [x2, projected] = projectInputs(x, wih, bih);
+    const steps = tf.split(projected, L, 0); // L x (N, 3H)
     const whhT = tf.transpose(whh); // (H, 3H)
     const [gR, gZ, gN, hns, hs]: Tensor[][] = [[], [], [], [], []];
     let h: Tensor = h0;
@@ -204,8 +219,8 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
     const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
     const save = args[6] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.split(tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)), L, 0);
+    const [x2, projected] = projectInputs(x, wih, tf.add(bih, bhh));
+    const steps = tf.split(projected, L, 0);
     const whhT = tf.transpose(whh);
     const hs: Tensor[] = [];
     let h: Tensor = h0;
@@ -232,9 +247,8 @@ function rnnKernel(nonlinearity: Nonlinearity, reverse: boolean) {
           dA[t] = tf.mul(dOuts ? tf.add(dh, dOuts[t]) : dh, deriv[t]);
           dh = mm(dA[t], swhh);
         }
-        const dAll = tf.concat(dA, 0);
-        const [dWhh, db] = weightAndBiasGrad(dAll, HPrev);
-        return [mm(dAll, swih).reshape([L, N, I]), dh, weightGrad(dAll, sx2), dWhh, db, db];
+        const [dx, dWih, dWhh, db] = gradsFromGates(tf.concat(dA, 0), sx2, swih, HPrev, [L, N, I]);
+        return [dx, dh, dWih, dWhh, db, db];
       },
     };
   });
@@ -250,9 +264,8 @@ function lstmSequenceKernel(reverse: boolean) {
     const [x, h0, c0, wih, whh, bih, bhh] = args as Tensor[];
     const save = args[7] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)).reshape([L, N, -1]);
-    const [gates, hPrev, cPrev, tc, hs, hN, cN] = run(KERNEL.lstmForward, { steps, whhT: tf.transpose(whh), h0, c0 }, { reverse });
+    const [x2, projected] = projectInputs(x, wih, tf.add(bih, bhh));
+    const [gates, hPrev, cPrev, tc, hs, hN, cN] = run(KERNEL.lstmForward, { steps: projected.reshape([L, N, -1]), whh, h0, c0 }, { reverse });
     save([x2, wih, whh, gates, cPrev, tc, hPrev.reshape([L * N, -1])]);
     return {
       value: tf.concat([hs, hN.expandDims(0), cN.expandDims(0)], 0),
@@ -261,9 +274,8 @@ function lstmSequenceKernel(reverse: boolean) {
         const [dOut, dhN, dcN] = tf.split(dy, [L, 1, 1], 0);
         const [dG3, dh0, dc0] = run(KERNEL.lstmBackward, { gates: sGates, cPrev: sCPrev, tc: sTc, whh: swhh, dOut, dhN: dhN.squeeze([0]), dcN: dcN.squeeze([0]) },
           { reverse, withOutputGrads: hasOutputGrads(dOut) });
-        const dG = dG3.reshape([L * N, -1]);
-        const [dWhh, db] = weightAndBiasGrad(dG, sHPrev);
-        return [mm(dG, swih).reshape([L, N, I]), dh0, dc0, weightGrad(dG, sx2), dWhh, db, db];
+        const [dx, dWih, dWhh, db] = gradsFromGates(dG3.reshape([L * N, -1]), sx2, swih, sHPrev, [L, N, I]);
+        return [dx, dh0, dc0, dWih, dWhh, db, db];
       },
     };
   });
@@ -274,9 +286,8 @@ function gruSequenceKernel(reverse: boolean) {
     const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
     const save = args[6] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.add(mm(x2, tf.transpose(wih)), bih).reshape([L, N, -1]);
-    const [gates, hPrev, hs, hN] = run(KERNEL.gruForward, { steps, whhT: tf.transpose(whh), bhh, h0 }, { reverse });
+    const [x2, projected] = projectInputs(x, wih, bih);
+    const [gates, hPrev, hs, hN] = run(KERNEL.gruForward, { steps: projected.reshape([L, N, -1]), whh, bhh, h0 }, { reverse });
     save([x2, wih, whh, gates, hPrev]);
     return {
       value: tf.concat([hs, hN.expandDims(0)], 0),
@@ -300,9 +311,8 @@ function rnnSequenceKernel(nonlinearity: Nonlinearity, reverse: boolean) {
     const [x, h0, wih, whh, bih, bhh] = args as Tensor[];
     const save = args[6] as tf.GradSaveFunc;
     const [L, N, I] = x.shape;
-    const x2 = x.reshape([L * N, I]);
-    const steps = tf.add(mm(x2, tf.transpose(wih)), tf.add(bih, bhh)).reshape([L, N, -1]);
-    const [hPrev, hs, hN] = run(KERNEL.rnnForward, { steps, whhT: tf.transpose(whh), h0 }, { reverse, kind });
+    const [x2, projected] = projectInputs(x, wih, tf.add(bih, bhh));
+    const [hPrev, hs, hN] = run(KERNEL.rnnForward, { steps: projected.reshape([L, N, -1]), whh, h0 }, { reverse, kind });
     save([x2, wih, whh, hs, hPrev]);
     return {
       value: tf.concat([hs, hN.expandDims(0)], 0),
@@ -311,9 +321,8 @@ function rnnSequenceKernel(nonlinearity: Nonlinearity, reverse: boolean) {
         const [dOut, dhN] = tf.split(dy, [L, 1], 0);
         const [dA3, dh0] = run(KERNEL.rnnBackward, { hs: sHs, whh: swhh, dOut, dhN: dhN.squeeze([0]) },
           { reverse, kind, withOutputGrads: hasOutputGrads(dOut) });
-        const dA = dA3.reshape([L * N, -1]);
-        const [dWhh, db] = weightAndBiasGrad(dA, sHPrev.reshape([L * N, -1]));
-        return [mm(dA, swih).reshape([L, N, I]), dh0, weightGrad(dA, sx2), dWhh, db, db];
+        const [dx, dWih, dWhh, db] = gradsFromGates(dA3.reshape([L * N, -1]), sx2, swih, sHPrev.reshape([L * N, -1]), [L, N, I]);
+        return [dx, dh0, dWih, dWhh, db, db];
       },
     };
   });
