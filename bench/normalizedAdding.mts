@@ -1,7 +1,8 @@
-// What a normalised tanh RNN would cost in long-range-memory (the adding problem: length 100,
+// What a normalised tanh RNN costs in long-range-memory (the adding problem: length 100,
 // batch 64, hidden 32, 800 steps): a forward and backward pass of each recurrent layer on one
 // thread, warm, median of 12; its TensorFlow.js kernels; and the seconds 800 such steps take.
-// The normalised layers run step by step, which is why the chapter's adding problem leaves them out.
+// With SeqLab's wasm kernels a normalised plain RNN's time loop is one kernel call each way;
+// SEQLAB_WASM_KERNELS=off measures the step-by-step path it replaced (TensorFlow.js's ops).
 // Usage: node --import tsx bench/normalizedAdding.mts
 import { initBackend, tf } from '../engine/core/backend';
 import { GRU, LSTM, RNN, type RNNBase } from '../engine/nn/recurrent';

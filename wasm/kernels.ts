@@ -581,6 +581,139 @@ export function rnnBackward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, hs:
 }
 
 // ---------------------------------------------------------------------------------------------
+// Normalised plain RNN: layer norm (over each row's units) or recurrent batch norm (over the batch)
+// of the recurrent term W_hh h, as engine/nn/recurrent.ts defines them
+// ---------------------------------------------------------------------------------------------
+
+const NORM_EPS: f32 = 1e-5;
+
+/**
+ * Normalises the (N, H) matrix at v in place, by groups: each row over its H units (layer norm,
+ * byBatch 0) or each column over the N rows of the batch (batch norm, byBatch 1). Writes each
+ * group's mean at stats and its biased variance at stats + 4 groups. The order of operations is
+ * that of the TensorFlow.js path: (v - mean) / sqrt(var + 1e-5).
+ */
+function normalizeGroups(N: i32, H: i32, byBatch: i32, v: usize, stats: usize): void {
+  const groups = byBatch ? H : N, count = byBatch ? N : H;
+  // Element e of group g is at v + 4 (g * gStep + e * eStep).
+  const gStep = <usize>(byBatch ? 1 : H) << 2, eStep = <usize>(byBatch ? H : 1) << 2;
+  const variances = stats + (<usize>groups << 2);
+  for (let g = 0; g < groups; g++) {
+    const at = v + <usize>g * gStep;
+    let sum: f32 = 0;
+    for (let e = 0; e < count; e++) sum += load<f32>(at + <usize>e * eStep);
+    const mean = sum / <f32>count;
+    let squares: f32 = 0;
+    for (let e = 0; e < count; e++) {
+      const d = load<f32>(at + <usize>e * eStep) - mean;
+      squares += d * d;
+    }
+    const variance = squares / <f32>count;
+    const std = sqrt<f32>(variance + NORM_EPS);
+    for (let e = 0; e < count; e++) {
+      const p = at + <usize>e * eStep;
+      store<f32>(p, (load<f32>(p) - mean) / std);
+    }
+    store<f32>(stats + (<usize>g << 2), mean);
+    store<f32>(variances + (<usize>g << 2), variance);
+  }
+}
+
+/**
+ * The gradient through normalizeGroups: for each group, with y the normalised values, dy the
+ * gradient at them and s = sqrt(var + 1e-5), dv = (dy - mean(dy) - y mean(dy y)) / s (the batch
+ * statistics are part of the function, as in PyTorch's training mode). Reads y at xhat and dy at
+ * dv, and overwrites dv.
+ */
+function normalizeGroupsGrad(N: i32, H: i32, byBatch: i32, xhat: usize, dv: usize, stats: usize): void {
+  const groups = byBatch ? H : N, count = byBatch ? N : H;
+  const gStep = <usize>(byBatch ? 1 : H) << 2, eStep = <usize>(byBatch ? H : 1) << 2;
+  const variances = stats + (<usize>groups << 2);
+  for (let g = 0; g < groups; g++) {
+    const y = xhat + <usize>g * gStep, d = dv + <usize>g * gStep;
+    let sumD: f32 = 0, sumDy: f32 = 0;
+    for (let e = 0; e < count; e++) {
+      const o = <usize>e * eStep;
+      const dy = load<f32>(d + o);
+      sumD += dy;
+      sumDy += dy * load<f32>(y + o);
+    }
+    const meanD = sumD / <f32>count, meanDy = sumDy / <f32>count;
+    const std = sqrt<f32>(load<f32>(variances + (<usize>g << 2)) + NORM_EPS);
+    for (let e = 0; e < count; e++) {
+      const o = <usize>e * eStep;
+      store<f32>(d + o, (load<f32>(d + o) - meanD - load<f32>(y + o) * meanDy) / std);
+    }
+  }
+}
+
+/**
+ * A plain RNN layer with its recurrent term normalised, forward:
+ *   h_t = act(steps_t + (norm(h_{t-1} W_hh^T) * gain + b_hh)),
+ * steps (L, N, H) the input's part of each step (already normalised, plus b_ih); gain and bhh (H).
+ * Writes hPrev (L, N, H) the state before each step, xhat (L, N, H) the normalised recurrent
+ * term, stats (L, 2, groups) each step's means and biased variances (groups: N rows for layer
+ * norm, H columns for batch norm), hs (L, N, H) and hN (N, H). Time order; reverse runs from L-1.
+ */
+export function rnnNormForward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, byBatch: i32, steps: usize, whh: usize,
+  gain: usize, bhh: usize, h0: usize, hPrev: usize, xhat: usize, stats: usize, hs: usize, hN: usize, packed: usize): void {
+  const NH = N * H;
+  packPanelsT(H, H, whh, H, packed);
+  const hRow = <usize>H << 2, hBytes = hRow * <usize>N;
+  const statBytes = <usize>(byBatch ? H : N) << 3;
+  let h = h0;
+  for (let s = 0; s < L; s++) {
+    const t = <usize>timeAt(s, L, reverse);
+    const hp = hPrev + t * hBytes, xt = xhat + t * hBytes, ht = hs + t * hBytes, at = steps + t * hBytes;
+    copyRows(h, hp, NH);
+    gemmPacked(N, H, H, hp, H, 1, packed, 0, H, 0, 0, xt, H);
+    normalizeGroups(N, H, byBatch, xt, stats + t * statBytes);
+    for (let n = 0; n < N; n++) {
+      const off = <usize>n * hRow;
+      for (let j = 0; j < H; j += 4) {
+        const partial = j + 4 > H;
+        const o = <usize>j << 2;
+        const recurrent = f32x4.add(f32x4.mul(ld(xt + off + o, partial), ld(gain + o, partial)), ld(bhh + o, partial));
+        st(ht + off + o, activationV(kind, f32x4.add(ld(at + off + o, partial), recurrent)), partial);
+        if (partial) { j -= 3; }
+      }
+    }
+    h = ht;
+  }
+  copyRows(h, hN, NH);
+}
+
+/**
+ * Backward of rnnNormForward. dh (N, H) in: dL/dh_n; out: dL/dh_0. dOut (L, N, H) the outputs'
+ * gradients, or 0 when all are zero. Writes dA (L, N, H), the gradient at each step's
+ * pre-activation (= at steps; the caller sums dA for b_hh and dA * xhat for the gain), and dB
+ * (L, N, H), the gradient at the raw recurrent term h_{t-1} W_hh^T (the caller forms dW_hh = dB^T hPrev).
+ */
+export function rnnNormBackward(L: i32, N: i32, H: i32, reverse: i32, kind: i32, byBatch: i32, hs: usize, xhat: usize,
+  stats: usize, whh: usize, gain: usize, dOut: usize, dh: usize, dA: usize, dB: usize, packed: usize): void {
+  packPanels(H, H, whh, H, packed);
+  const hRow = <usize>H << 2, hBytes = hRow * <usize>N;
+  const statBytes = <usize>(byBatch ? H : N) << 3;
+  for (let s = L - 1; s >= 0; s--) {
+    const t = <usize>timeAt(s, L, reverse);
+    const ht = hs + t * hBytes, dat = dA + t * hBytes, dbt = dB + t * hBytes;
+    for (let n = 0; n < N; n++) {
+      const off = <usize>n * hRow;
+      for (let j = 0; j < H; j += 4) {
+        const partial = j + 4 > H;
+        const o = <usize>j << 2;
+        const da = f32x4.mul(hiddenGrad(dh + off + o, dOut ? dOut + t * hBytes + off + o : 0, partial), activationGradV(kind, ld(ht + off + o, partial)));
+        st(dat + off + o, da, partial);
+        st(dbt + off + o, f32x4.mul(da, ld(gain + o, partial)), partial);
+        if (partial) { j -= 3; }
+      }
+    }
+    normalizeGroupsGrad(N, H, byBatch, xhat + t * hBytes, dbt, stats + t * statBytes);
+    gemmPacked(N, H, H, dbt, H, 1, packed, whh, H, 0, 0, dh, H);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Softmax cross-entropy over a chunk of the head's logits
 // ---------------------------------------------------------------------------------------------
 

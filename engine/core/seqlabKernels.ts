@@ -48,6 +48,10 @@ interface KernelExports {
     hPrev: number, hs: number, hN: number, packed: number): void;
   rnnBackward(L: number, N: number, H: number, reverse: number, kind: number, hs: number, whh: number,
     dOut: number, dh: number, dA: number, packed: number): void;
+  rnnNormForward(L: number, N: number, H: number, reverse: number, kind: number, byBatch: number, steps: number, whh: number,
+    gain: number, bhh: number, h0: number, hPrev: number, xhat: number, stats: number, hs: number, hN: number, packed: number): void;
+  rnnNormBackward(L: number, N: number, H: number, reverse: number, kind: number, byBatch: number, hs: number, xhat: number,
+    stats: number, whh: number, gain: number, dOut: number, dh: number, dA: number, dB: number, packed: number): void;
 }
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
@@ -69,6 +73,9 @@ export const KERNEL = {
   gruBackward: 'SeqLabGruSequenceGrad',
   rnnForward: 'SeqLabRnnSequence',
   rnnBackward: 'SeqLabRnnSequenceGrad',
+  /** A plain RNN with its recurrent term layer- or batch-normalised (engine/nn/recurrent.ts). */
+  rnnNormForward: 'SeqLabNormRnnSequence',
+  rnnNormBackward: 'SeqLabNormRnnSequenceGrad',
   /** x + op(a) op(b), op transposing where asked; x absent, a row (broadcast) or a matrix. */
   gemm: 'SeqLabGemm',
   softmaxCrossEntropy: 'SeqLabSoftmaxCrossEntropy',
@@ -264,6 +271,28 @@ function registerKernels(k: KernelExports): void {
     const p = pointers(be);
     withPanels(be, k, H, H, (packed) => k.rnnBackward(L, N, H, reverse ? 1 : 0, kind as number, p(hs), p(whh), withOutputGrads ? p(dOut) : 0, p(dh), p(dA), packed));
     return [dA, dh];
+  });
+
+  // byBatch: 0 layer norm (statistics per row), 1 batch norm (per column, over the batch).
+  register(KERNEL.rnnNormForward, ({ steps, whh, gain, bhh, h0 }, { reverse, kind, byBatch }, be) => {
+    const [L, N, H] = steps.shape;
+    const [hPrev, xhat, hs] = [0, 1, 2].map(() => be.makeOutput([L, N, H], 'float32'));
+    const stats = be.makeOutput([L, 2, byBatch ? H : N], 'float32');
+    const hN = be.makeOutput([N, H], 'float32');
+    const p = pointers(be);
+    withPanels(be, k, H, H, (packed) => k.rnnNormForward(L, N, H, reverse ? 1 : 0, kind as number, byBatch ? 1 : 0, p(steps), p(whh), p(gain), p(bhh), p(h0),
+      p(hPrev), p(xhat), p(stats), p(hs), p(hN), packed));
+    return [hPrev, xhat, stats, hs, hN];
+  });
+
+  register(KERNEL.rnnNormBackward, ({ hs, xhat, stats, whh, gain, dOut, dhN }, { reverse, kind, byBatch, withOutputGrads }, be) => {
+    const [L, N, H] = hs.shape;
+    const [dA, dB] = [be.makeOutput([L, N, H], 'float32'), be.makeOutput([L, N, H], 'float32')];
+    const dh = copyOf(be, dhN);
+    const p = pointers(be);
+    withPanels(be, k, H, H, (packed) => k.rnnNormBackward(L, N, H, reverse ? 1 : 0, kind as number, byBatch ? 1 : 0, p(hs), p(xhat), p(stats), p(whh), p(gain),
+      withOutputGrads ? p(dOut) : 0, p(dh), p(dA), p(dB), packed));
+    return [dA, dB, dh];
   });
 }
 

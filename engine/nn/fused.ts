@@ -328,6 +328,81 @@ function rnnSequenceKernel(nonlinearity: Nonlinearity, reverse: boolean) {
   });
 }
 
+export interface NormalizedRnnArgs {
+  nonlinearity: Nonlinearity;
+  /** (L, N, H): the input's part of every step, already normalised and with b_ih added. */
+  inputs: Tensor3D;
+  h0: Tensor2D;
+  weightHh: Tensor2D;
+  /** The recurrent term's gain (H): ln_hh_weight or bn_hh_weight. */
+  gain: Tensor;
+  biasHh?: Tensor;
+  reverse: boolean;
+  /** Batch norm (statistics over the batch, per column) rather than layer norm (per row). */
+  byBatch: boolean;
+}
+
+export interface NormalizedRnnResult extends FusedLayerResult {
+  /**
+   * Each step's means and biased variances of the recurrent term, (L, 2, groups) in time order
+   * (groups: H columns for batch norm, N rows for layer norm): batch norm's running statistics
+   * are folded from them. Not part of the gradient.
+   */
+  stats: Tensor3D;
+}
+
+/**
+ * A custom-gradient op has one output: the statistics the forward kernel measured leave by this
+ * side door, kept past the op's own scope and handed to the caller's right after the call.
+ */
+let lastNormStats: Tensor | undefined;
+
+function normalizedRnnKernel(nonlinearity: Nonlinearity, reverse: boolean, byBatch: boolean) {
+  const kind = ACTIVATION_KIND[nonlinearity];
+  return tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [steps, h0, whh, gain, bhh] = args as Tensor[];
+    const save = args[5] as tf.GradSaveFunc;
+    const [L, N] = steps.shape;
+    const [hPrev, xhat, stats, hs, hN] = run(KERNEL.rnnNormForward, { steps, whh, gain, bhh, h0 }, { reverse, kind, byBatch });
+    lastNormStats = tf.keep(stats);
+    save([whh, gain, hs, xhat, stats, hPrev]);
+    return {
+      value: tf.concat([hs, hN.expandDims(0)], 0),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [swhh, sGain, sHs, sXhat, sStats, sHPrev] = saved;
+        const [dOut, dhN] = tf.split(dy, [L, 1], 0);
+        const [dA, dB, dh0] = run(KERNEL.rnnNormBackward, { hs: sHs, xhat: sXhat, stats: sStats, whh: swhh, gain: sGain, dOut, dhN: dhN.squeeze([0]) },
+          { reverse, kind, byBatch, withOutputGrads: hasOutputGrads(dOut) });
+        const dWhh = weightGrad(dB.reshape([L * N, -1]), sHPrev.reshape([L * N, -1]));
+        return [dA, dh0, dWhh, tf.sum(tf.mul(dA, sXhat), [0, 1]), tf.sum(dA, [0, 1])];
+      },
+    };
+  });
+}
+
+const normalizedKernels = new Map<string, (...args: Tensor[]) => Tensor>();
+
+/**
+ * A plain RNN layer with its recurrent term normalised, in one call of SeqLab's wasm kernels each
+ * way (only where seqlabKernelsActive()): h_t = act(inputs_t + norm(W_hh h_{t-1}) * gain + b_hh),
+ * the equations of recurrent.ts's step-by-step path, which stays the reference (and runs
+ * elsewhere: other backends, gates for probes, batch norm's evaluation with running statistics).
+ */
+export function normalizedRnnLayer(a: NormalizedRnnArgs): NormalizedRnnResult {
+  const [L, , H] = a.inputs.shape;
+  const key = `${a.nonlinearity}/${a.reverse}/${a.byBatch}`;
+  let kernel = normalizedKernels.get(key);
+  if (!kernel) normalizedKernels.set(key, (kernel = normalizedRnnKernel(a.nonlinearity, a.reverse, a.byBatch)));
+  lastNormStats = undefined;
+  const packed = kernel(a.inputs, a.h0, a.weightHh, a.gain, a.biasHh ?? tf.zeros([H]));
+  const kept = lastNormStats as Tensor | undefined; // set by the call above (TypeScript cannot see it)
+  if (!kept) throw new Error('normalizedRnnLayer: the kernel reported no statistics');
+  const stats = tf.clone(kept) as Tensor3D; // tracked by the caller's scope, sharing the data
+  kept.dispose();
+  const [output, hN] = tf.split(packed, [L, 1], 0);
+  return { output: output as Tensor3D, hN: hN.squeeze([0]) as Tensor2D, stats };
+}
+
 const kernels = new Map<string, (...args: Tensor[]) => Tensor>();
 
 function kernelFor(mode: CellMode, nonlinearity: Nonlinearity, reverse: boolean): (...args: Tensor[]) => Tensor {

@@ -24,15 +24,17 @@
  *            running = 0.9 * running + 0.1 * batch (unbiased variance), as nn.BatchNorm1d;
  *            evaluation uses the running statistics. Gains start at 0.1 (the paper's
  *            advice, keeping tanh and sigmoid out of saturation), biases at 0.
- * With normalisation the module steps cell by cell (autodiff); without, it runs the
- * fused whole-sequence kernels of `fused.ts`.
+ * With normalisation the module steps cell by cell (autodiff), except a plain RNN on the wasm
+ * backend with SeqLab's kernels (training, or layer norm), whose time loop runs in one kernel call
+ * each way (`normalizedRnnLayer`); without, it runs the fused whole-sequence kernels of `fused.ts`.
  */
 import { tf } from '../core/backend';
 import { Random, freshSeed } from '../core/random';
 import {
   CellWeights, GruGates, LstmGates, NONLINEARITIES, Nonlinearity, StepNorm, gruStep, lstmStep, rnnStep, uniformInit,
 } from './cells';
-import { CellMode, fusedLayer } from './fused';
+import { CellMode, fusedLayer, normalizedRnnLayer } from './fused';
+import { seqlabKernelsActive } from '../core/seqlabKernels';
 import { Module, checkKnownKeys, checkPositiveInt } from './module';
 import { linear, unstack0 } from './ops';
 
@@ -291,6 +293,18 @@ export abstract class RNNBase extends Module {
     let inputAll = tf.reshape(linear(tf.reshape(x, [L * N, inputSize]) as Tensor2D, p.weightIh), [L, N, -1]) as Tensor3D;
     if (norm) inputAll = norm.ihSequence(inputAll, reverse);
     if (p.biasIh && p.biasHh) inputAll = tf.add(inputAll, p.biasIh);
+    // A normalised plain RNN's time loop in one call of SeqLab's wasm kernels each way (75 ms a step
+    // of the adding problem cell by cell, ~6 ms so): not for probes, nor for batch norm's evaluation,
+    // whose running statistics make the step a different function.
+    if (norm && this.mode === 'rnn' && !keepSteps && !hook && seqlabKernelsActive() && (this.normalization === 'layer' || this.training)) {
+      const r = normalizedRnnLayer({
+        nonlinearity: this.nonlinearityName, inputs: inputAll, h0, weightHh: p.weightHh, gain: p.norm.hh_weight,
+        biasHh: p.biasIh && p.biasHh ? p.biasHh : undefined, reverse, byBatch: this.normalization === 'batch',
+      });
+      norm.observeRecurrent?.(r.stats, N, reverse);
+      norm.commit?.();
+      return { output: r.output, hN: r.hN };
+    }
     const inputs = unstack0(inputAll) as Tensor2D[];
     const hs: Tensor2D[] = new Array(L);
     const cs: Tensor2D[] = new Array(L);
@@ -348,6 +362,8 @@ export abstract class RNNBase extends Module {
 interface LayerNorms extends StepNorm {
   /** The input pre-activations of all steps, (L, N, G) in time order; `reverse`: processed from the last step. */
   ihSequence(v: Tensor3D, reverse: boolean): Tensor3D;
+  /** The recurrent term's statistics of a whole layer run by the wasm kernel: (L, 2, H) means and biased variances per step, time order. */
+  observeRecurrent?(stats: Tensor3D, batch: number, reverse: boolean): void;
   commit?(): void;
 }
 
@@ -377,6 +393,15 @@ class RecurrentBatchNorm implements LayerNorms {
       variance = tf.expandDims(tf.gather(this.p.ih_running_var, rows), 1);
     }
     return tf.mul(tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, EPS))), this.p.ih_weight) as Tensor3D;
+  }
+
+  observeRecurrent(stats: Tensor3D, batch: number, reverse: boolean): void {
+    const L = stats.shape[0];
+    const [means, variances] = tf.split(stats, 2, 1).map((part) => tf.unstack(tf.squeeze(part, [1])));
+    for (let s = 0; s < L; s++) {
+      const t = reverse ? L - 1 - s : s;
+      this.observed.push({ part: 'hh', row: Math.min(s, this.maxSteps - 1), batch, mean: means[t], variance: variances[t] });
+    }
   }
 
   ih(v: Tensor2D, step: number): Tensor2D {
