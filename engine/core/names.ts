@@ -11,6 +11,14 @@ export type CellType = (typeof CELL_TYPES)[number];
 export const NORMALIZATIONS = ['none', 'layer', 'batch'] as const;
 export type Normalization = (typeof NORMALIZATIONS)[number];
 
+/**
+ * The adding problem's cells (long-range-memory): a tanh RNN, the IRNN (ReLU, identity W_hh),
+ * layer- and batch-normalised tanh RNNs, the LSTM and the GRU. Here because the chapter's page
+ * (which the webview loads) names them too.
+ */
+export const ADDING_CELLS = ['rnn-tanh', 'irnn', 'ln-rnn', 'bn-rnn', 'lstm', 'gru'] as const;
+export type AddingCell = (typeof ADDING_CELLS)[number];
+
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 

@@ -14,6 +14,7 @@ import { CHAPTER_RUNS, CLAIMS, VERDICTS, type ChapterResults, type ChapterRunId 
 import { cacheKey, chapterFigureFiles, chapterFigures, chapterRun, chapterRuns, claimsMarkdown, folderCache, judgeClaims, keptRun, type ChapterRun } from '../../engine/chapter/judge';
 import { EngineClient, initBackend, type WorkerEvent } from '../../engine';
 import { checkChapter } from '../../engine/chapter/check';
+import { ADDING_CELLS } from '../../engine/core/names';
 
 /** Small settings that keep every cell, model and configuration a rule reads. */
 const TINY: Record<string, Record<string, unknown>> = {
@@ -25,7 +26,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'normalization-init-small': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 0.1, normalizations: ['none', 'batch'] },
   'normalization-init-large': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 10, normalizations: ['none', 'batch'] },
   'normalization-overfit': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, trainChars: 1000, learningRate: 1e-2, normalizations: ['none', 'batch'] },
-  'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8 },
+  'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8, cells: [...ADDING_CELLS] },
   'lstm-vs-gru': { corpus: 'chinese-news', hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2, sampleLength: 12 },
   'cell-walkthrough': {},
   'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 },
@@ -94,6 +95,29 @@ describe('the chapter, claim by claim', () => {
     assert.equal(claim.judge(withNorms([1e-8, 2e-8, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
     assert.equal(claim.judge(withNorms([1e-8, 2e-13, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
     assert.match(claim.judge(withNorms([1e-13], [1e-9]), tr).conditions[0], /identity initialisation of W_hh \(IRNN, Le et al\. 2015\) the gradient keeps its size at initialisation: x[\d.]+, x[\d.]+ per step/);
+  });
+
+  it('counts a seed of the adding problem as solved only when its test MSE after training is below 0.05 too (batch norm with its running statistics)', () => {
+    const claim = CLAIMS.find((c) => c.id === 'lstm-best-long-range')!;
+    const tr = (en: string) => en;
+    const adding = (cells: Record<string, Array<[number | null, number, number | null]>>) => {
+      const runs = Object.entries(cells).flatMap(([cell, seeds]) => seeds.map(([crossedAt, testMse, own], i) => ({ cell, length: 100, seed: i + 1, curve: [], steps: [], crossedAt, solvedAt: null, testMse, testMseBatchStatistics: own, seconds: 1 })));
+      const finalMse = Object.fromEntries(Object.entries(cells).map(([cell, seeds]) => [cell, { 100: seeds.reduce((a, [, m]) => a + m, 0) / seeds.length }]));
+      const solvedSeeds = Object.fromEntries(Object.entries(cells).map(([cell, seeds]) => [cell, { 100: seeds.filter(([c]) => c !== null).length }]));
+      return { ...results, 'long-range-memory': { finalMse, solvedSeeds, seeds: [1, 2, 3], runs, baseline: 1 / 6 } } as unknown as ChapterResults;
+    };
+    const lstm: Array<[number | null, number, null]> = [[500, 0.008, null], [600, 0.009, null], [650, 0.01, null]];
+    // bn-rnn below 0.05 in training in every seed, its test MSE high with its running statistics: not solved.
+    const bnTrainingOnly: Array<[number, number, number]> = [[229, 0.9, 0.019], [300, 0.19, 0.017], [420, 0.5, 0.022]];
+    const j = claim.judge(adding({ 'rnn-tanh': [[null, 0.2, null], [null, 0.17, null], [null, 0.19, null]], 'bn-rnn': bnTrainingOnly, lstm }), tr);
+    assert.equal(j.verdict, 'holds');
+    assert.equal(j.numbers['bn-rnn: solved'], '0 of 3 seeds');
+    const gru: Array<[number, number, null]> = [[110, 0.005, null], [120, 0.004, null], [130, 0.006, null]];
+    const k = claim.judge(adding({ 'bn-rnn': bnTrainingOnly, lstm, gru }), tr);
+    assert.equal(k.verdict, 'holds-with-conditions');
+    assert.match(k.conditions[0], /^gru also solves it in every seed; the lowest MSE is gru's$/);
+    assert.match(k.conditions[1], /^bn-rnn went below 0\.05 in training in 3 of 3 seeds, but its test MSE is 0\.53 with its running statistics, 0\.0193 with the batch's own/);
+    assert.equal(claim.judge(adding({ lstm: [[500, 0.008, null], [null, 0.17, null], [650, 0.01, null]], gru }), tr).verdict, 'does-not-hold');
   });
 
   it('judges the sensitivity to the initial weights by each seed\'s spread over the three scales, cell by cell', () => {

@@ -172,6 +172,19 @@ describe('experiments', () => {
     assert.match(o.headline, /lstm 3 of 3 seeds \(step [\d–]+\); gru 3 of 3 seeds \(step [\d–]+\)/);
   });
 
+  it('long-range-memory: the layer- and batch-normalised tanh RNNs train at their own rate; bn-rnn\'s test MSE with its running statistics and with the batch\'s own', async () => {
+    const o = await run<AddingResult>('long-range-memory', { cells: ['ln-rnn', 'bn-rnn'], lengths: [20], steps: 40, seeds: 1, normalizedLearningRate: 3e-3 });
+    const [ln, bn] = ['ln-rnn', 'bn-rnn'].map((c) => o.result.runs.find((r) => r.cell === c)!);
+    assert.equal(ln.testMseBatchStatistics, null);
+    assert.ok(Number.isFinite(ln.testMse) && Number.isFinite(bn.testMse) && bn.testMse !== bn.testMseBatchStatistics, JSON.stringify([ln.testMse, bn.testMse, bn.testMseBatchStatistics]));
+    assert.ok(typeof bn.testMseBatchStatistics === 'number' && bn.testMseBatchStatistics > 0);
+    const row = o.table!.find((r) => r[0] === 'bn-rnn')!;
+    assert.match(String(row[1]), /; with the batch's own statistics [\d.]+$/);
+    // Another rate, another run: the setting reaches the two cells.
+    const other = await run<AddingResult>('long-range-memory', { cells: ['ln-rnn'], lengths: [20], steps: 40, seeds: 1, normalizedLearningRate: 3e-2 });
+    assert.notDeepEqual(other.result.runs[0].curve, ln.curve);
+  });
+
   it('lstm-vs-gru: the GRU has three quarters of the LSTM\'s recurrent parameters; both learn in every seed', async () => {
     const o = await run<VersusResult>('lstm-vs-gru', { hidden: 32, seqLen: 24, batch: 8, steps: 20 });
     assert.ok(o.result.parameters.gru < o.result.parameters.lstm);

@@ -76,6 +76,8 @@ CASES = {
     ],
     "long-range-memory": [
         ({"steps": 150, "seeds": 1, "lengths": [30]}, {}),
+        # The normalised tanh RNNs (written out in the script; SeqLab's wasm kernels, its cpu backend step by step).
+        ({"steps": 150, "seeds": 1, "lengths": [30], "cells": ["ln-rnn", "bn-rnn"]}, {}),
     ],
     "normalization": [
         ({"steps": 30, "seeds": 1, "cells": ["lstm", "rnn-tanh", "gru"]}, {}),

@@ -1040,6 +1040,11 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     if (!/3e-3 \/ 3e-2 \/ 3e-1: lstm [\d.]+ \/ [\d.]+ \/ [\d.]+/.test(await sweep.innerText())) throw new Error(`the learning-rate claim reads: ${(await sweep.innerText()).slice(0, 400)}`);
     const initial = panel.locator('#results tr', { hasText: 'less sensitive to the initial weights' }).first();
     if (!/x0\.1 [\d.]+, x1 [\d.]+, x10 [\d.]+/.test(await initial.innerText())) throw new Error(`the initial-weights claim reads: ${(await initial.innerText()).slice(0, 400)}`);
+    // Of all the remedies: the normalised tanh RNNs are among them, with what they measured.
+    const remedies = panel.locator('#results tr', { hasText: 'Of all the remedies' }).first();
+    if (!/ln-rnn [\d.]+, bn-rnn [\d.]+, lstm [\d.]+, gru [\d.]+/.test(await remedies.innerText())) throw new Error(`the remedies claim reads: ${(await remedies.innerText()).slice(0, 600)}`);
+    await remedies.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-remedies-light.png') });
     // Below the table, the figures that show the claims, each captioned with the claims it shows.
     const captions = await panel.locator('p.caption[id^="caption-"]').allInnerTexts();
     if (captions.length < 8 || !captions.every((c) => /^Shows the claims? [a-z-]+/.test(c))) throw new Error(`the chapter's figures: ${captions.map((c) => c.slice(0, 60)).join(' | ')}`);
@@ -1052,7 +1057,7 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     const walkthrough = panel.locator('#results .row-torch[data-experiment="long-range-memory"]').first();
     await walkthrough.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'chapter-torch-buttons-light.png') });
-    await expectTorchScript(page, walkthrough, /EXPORTED = \{"cells": \["rnn-tanh", "irnn", "lstm", "gru"\], .*"seeds": 1,/, 'chapter-torch-script.png');
+    await expectTorchScript(page, walkthrough, /EXPORTED = \{"cells": \["rnn-tanh", "irnn", "ln-rnn", "bn-rnn", "lstm", "gru"\], .*"seeds": 1,/, 'chapter-torch-script.png');
     await panel.locator('#headline').scrollIntoViewIfNeeded();
     console.log(`  chapter, quick check in VS Code: ${seconds.toFixed(0)} s; ${await panel.locator('#headline').innerText()}; ${captions.length} figures`);
     await page.waitForTimeout(300);

@@ -5,9 +5,11 @@ Schmidhuber 1997; Le et al. 2015), memory across a whole sequence.
 Each input step carries a random number in [0, 1) and a marker; two steps are marked, one in each
 half, and the target is the sum of their numbers. Always predicting 1 scores an MSE of 1/6 = 0.167;
 doing better needs memory across the sequence. The cells: a tanh RNN, an IRNN (a ReLU RNN with
-identity recurrent weights and zero biases, W_ih x 0.1, with its own smaller learning rate), an
-LSTM with forget-gate bias 1 and a GRU, each one nn layer of `hidden` units read at its last state
-by a linear head, trained with Adam (gradients clipped at `clipNorm`). A run that averages an MSE
+identity recurrent weights and zero biases, W_ih x 0.1, with its own smaller learning rate),
+tanh RNNs with layer norm (ln-rnn) and recurrent batch norm (bn-rnn) of their pre-activations
+(written out below: torch.nn has none), an LSTM with forget-gate bias 1 and a GRU, each one layer
+of `hidden` units read at its last state by a linear head, trained with Adam (gradients clipped
+at `clipNorm`). A run that averages an MSE
 below `solvedBelow` over 25 steps has solved the task and stops. The table is SeqLab's: the MSE on
 a held-out batch of 512, and in how many seeds the training MSE (over 25 steps) went below 0.05.
 
@@ -24,12 +26,12 @@ import time
 from seqlab_common import *  # noqa: F401,F403  (SeqLab's generators; written in on export)
 
 SETTINGS = {"cells": ["rnn-tanh", "irnn", "lstm", "gru"], "lengths": [100], "hidden": 32, "batch": 64, "steps": 800, "learningRate": 3e-2,
-            "irnnLearningRate": 1e-3, "clipNorm": 1.0, "solvedBelow": 0.01, "seeds": 3, "seed": 1}
+            "irnnLearningRate": 1e-3, "normalizedLearningRate": 3e-3, "clipNorm": 1.0, "solvedBelow": 0.01, "seeds": 3, "seed": 1}
 # The settings SeqLab exported this script with (the defaults of its options); SETTINGS gives their types.
 EXPORTED = {}
-HINTS = {"cells": "rnn-tanh, irnn, lstm, gru", "lengths": "sequence lengths", "hidden": "hidden units", "batch": "sequences per step",
+HINTS = {"cells": "rnn-tanh, irnn, ln-rnn, bn-rnn, lstm, gru", "lengths": "sequence lengths", "hidden": "hidden units", "batch": "sequences per step",
          "steps": "the most training steps", "learningRate": "Adam's learning rate (the gated cells and the tanh RNN)",
-         "irnnLearningRate": "the IRNN's learning rate", "clipNorm": "gradient-norm clipping (0 = off)",
+         "irnnLearningRate": "the IRNN's learning rate", "normalizedLearningRate": "the learning rate of ln-rnn and bn-rnn", "clipNorm": "gradient-norm clipping (0 = off)",
          "solvedBelow": "a run whose training MSE over 25 steps is below this stops (0 = never)", "seeds": "how many seeds", "seed": "the first seed"}
 CROSSING = 0.05
 
@@ -56,6 +58,58 @@ def adding_batch(T, N, rng):
     return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32).reshape(N, 1)
 
 
+class NormalizedRNN(nn.Module):
+    """A one-layer tanh RNN with its pre-activations normalised, SeqLab's equations (torch.nn has
+    none), stepped through time as the chapter writes the loop:
+
+        h_t = tanh(norm_ih(W_ih x_t) + b_ih + norm_hh(W_hh h_{t-1}) + b_hh)
+
+    "layer": each row normalised over its units (Ba et al. 2016), gains ln_*_weight starting at 1.
+    "batch": recurrent batch norm (Cooijmans et al. 2016), each unit normalised over the batch with
+    statistics per time step; training uses the batch's, evaluation the running ones (kept per
+    step, momentum 0.1, unbiased variance, as nn.BatchNorm1d); gains bn_*_weight start at 0.1.
+    Called like nn.RNN on time-first input: returns (output, h_n)."""
+    BN_MAX_STEPS, BN_MOMENTUM, EPS = 128, 0.1, 1e-5
+
+    def __init__(self, input_size, hidden, kind):
+        super().__init__()
+        self.kind, self.pre = kind, "ln" if kind == "layer" else "bn"
+        for name, shape in [("weight_ih_l0", (hidden, input_size)), ("weight_hh_l0", (hidden, hidden)), ("bias_ih_l0", (hidden,)), ("bias_hh_l0", (hidden,))]:
+            self.register_parameter(name, nn.Parameter(torch.empty(shape)))
+        for part in ("ih", "hh"):
+            self.register_parameter(f"{self.pre}_{part}_weight_l0", nn.Parameter(torch.full((hidden,), 1.0 if kind == "layer" else 0.1)))
+            if kind == "batch":
+                self.register_buffer(f"bn_{part}_running_mean_l0", torch.zeros(self.BN_MAX_STEPS, hidden))
+                self.register_buffer(f"bn_{part}_running_var_l0", torch.ones(self.BN_MAX_STEPS, hidden))
+
+    def norm(self, part, v, t, observed):
+        gain = getattr(self, f"{self.pre}_{part}_weight_l0")
+        if self.kind == "layer":
+            return (v - v.mean(-1, keepdim=True)) / torch.sqrt(v.var(-1, unbiased=False, keepdim=True) + self.EPS) * gain
+        row = min(t, self.BN_MAX_STEPS - 1)
+        if self.training:
+            mean, var = v.mean(0), v.var(0, unbiased=False)
+            observed.append((part, row, v.shape[0], mean.detach(), var.detach()))
+        else:
+            mean, var = getattr(self, f"bn_{part}_running_mean_l0")[row], getattr(self, f"bn_{part}_running_var_l0")[row]
+        return (v - mean) / torch.sqrt(var + self.EPS) * gain
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], self.weight_hh_l0.shape[0])
+        outputs, observed = [], []
+        for t in range(x.shape[0]):
+            a_in = self.norm("ih", x[t] @ self.weight_ih_l0.t(), t, observed) + self.bias_ih_l0
+            a_rec = self.norm("hh", h @ self.weight_hh_l0.t(), t, observed) + self.bias_hh_l0
+            h = torch.tanh(a_in + a_rec)
+            outputs.append(h)
+        with torch.no_grad():  # the running statistics, in the order the loop saw them
+            for part, row, n, mean, var in observed:
+                running_mean, running_var = getattr(self, f"bn_{part}_running_mean_l0"), getattr(self, f"bn_{part}_running_var_l0")
+                running_mean[row] = running_mean[row] * (1 - self.BN_MOMENTUM) + mean * self.BN_MOMENTUM
+                running_var[row] = running_var[row] * (1 - self.BN_MOMENTUM) + var * (n / max(n - 1, 1)) * self.BN_MOMENTUM
+        return torch.stack(outputs), h.unsqueeze(0)
+
+
 class AddingModel(nn.Module):
     def __init__(self, cell, hidden, seed):
         super().__init__()
@@ -63,6 +117,8 @@ class AddingModel(nn.Module):
             self.rnn = nn.LSTM(2, hidden)
         elif cell == "gru":
             self.rnn = nn.GRU(2, hidden)
+        elif cell in ("ln-rnn", "bn-rnn"):
+            self.rnn = NormalizedRNN(2, hidden, "layer" if cell == "ln-rnn" else "batch")
         else:
             self.rnn = nn.RNN(2, hidden, nonlinearity="relu" if cell == "irnn" else "tanh")
         rng, bound = Random(seed), 1 / math.sqrt(hidden)
@@ -93,7 +149,8 @@ def run_one(cell, T, seed, s):
     started = time.perf_counter()
     rng = Random(seed)
     model = AddingModel(cell, s["hidden"], seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=s["irnnLearningRate"] if cell == "irnn" else s["learningRate"])
+    rate = s["irnnLearningRate"] if cell == "irnn" else s["normalizedLearningRate"] if cell in ("ln-rnn", "bn-rnn") else s["learningRate"]
+    optimizer = torch.optim.Adam(model.parameters(), lr=rate)
     every = max(1, s["steps"] // 60)
     run = {"cell": cell, "length": T, "seed": seed, "curve": [], "steps": [], "crossedAt": None, "solvedAt": None}
     recent = []
@@ -115,9 +172,15 @@ def run_one(cell, T, seed, s):
         if solved:
             run["solvedAt"] = step
             break
+    x, y = adding_batch(T, 512, Random(seed + 1000))
+    model.eval()  # batch norm: the running statistics, as a trained model is used
     with torch.no_grad():
-        x, y = adding_batch(T, 512, Random(seed + 1000))
         run["testMse"] = ((model(x) - y) ** 2).mean().item()
+    run["testMseBatchStatistics"] = None
+    if cell == "bn-rnn":  # the same batch normalised by its own statistics, as in training
+        model.train()
+        with torch.no_grad():
+            run["testMseBatchStatistics"] = ((model(x) - y) ** 2).mean().item()
     run["seconds"] = time.perf_counter() - started
     return run
 
@@ -140,7 +203,8 @@ def main(argv=None):
     for cell in s["cells"]:
         of = lambda T: [r for r in runs if r["cell"] == cell and r["length"] == T]
         crossed = lambda T: [r["crossedAt"] for r in of(T) if r["crossedAt"] is not None]
-        rows.append([cell] + [sig3(sum(r["testMse"] for r in of(T)) / len(of(T))) for T in s["lengths"]]
+        own = lambda T: [r["testMseBatchStatistics"] for r in of(T) if r["testMseBatchStatistics"] is not None]
+        rows.append([cell] + [sig3(sum(r["testMse"] for r in of(T)) / len(of(T))) + (f"; with the batch's own statistics {sig3(sum(own(T)) / len(own(T)))}" if own(T) else "") for T in s["lengths"]]
                     + [f"{len(crossed(T))} of {len(of(T))}" + (f" ({', '.join(map(str, crossed(T)))})" if crossed(T) else "") for T in s["lengths"]])
     print_table(rows)
 
