@@ -369,7 +369,13 @@ interface LayerNorms extends StepNorm {
 
 /** Batch statistics per time step while training; running statistics for evaluation. */
 class RecurrentBatchNorm implements LayerNorms {
-  private readonly observed: Array<{ part: string; row: number; batch: number; mean: Tensor; variance: Tensor }> = [];
+  /**
+   * The batch statistics seen while training, a block of consecutive processing steps at a time
+   * (a whole sequence's from one call, or one step's): means and biased variances (K, G) in
+   * processing order, step firstStep + i in row i. Step s keeps its running statistics in row
+   * min(s, maxSteps - 1).
+   */
+  private readonly observed: Array<{ part: string; firstStep: number; batch: number; means: Tensor; variances: Tensor }> = [];
 
   constructor(private readonly p: Record<string, tf.Variable>, private readonly maxSteps: number, private readonly training: boolean) {}
 
@@ -380,13 +386,7 @@ class RecurrentBatchNorm implements LayerNorms {
     let variance: Tensor;
     if (this.training) {
       ({ mean, variance } = tf.moments(v, 1, true)); // (L, 1, G): each step's statistics over the batch
-      const means = tf.unstack(tf.squeeze(mean, [1]));
-      const variances = tf.unstack(tf.squeeze(variance, [1]));
-      // Recorded in processing order, as the step loop records the others: the running statistics fold them in that order.
-      for (let s = 0; s < L; s++) {
-        const t = stepOf(s);
-        this.observed.push({ part: 'ih', row: Math.min(s, this.maxSteps - 1), batch: N, mean: means[t], variance: variances[t] });
-      }
+      this.observeSequence('ih', tf.squeeze(mean, [1]), tf.squeeze(variance, [1]), N, reverse);
     } else {
       const rows = tf.tensor1d(Array.from({ length: L }, (_, t) => Math.min(stepOf(t), this.maxSteps - 1)), 'int32');
       mean = tf.expandDims(tf.gather(this.p.ih_running_mean, rows), 1);
@@ -396,12 +396,14 @@ class RecurrentBatchNorm implements LayerNorms {
   }
 
   observeRecurrent(stats: Tensor3D, batch: number, reverse: boolean): void {
-    const L = stats.shape[0];
-    const [means, variances] = tf.split(stats, 2, 1).map((part) => tf.unstack(tf.squeeze(part, [1])));
-    for (let s = 0; s < L; s++) {
-      const t = reverse ? L - 1 - s : s;
-      this.observed.push({ part: 'hh', row: Math.min(s, this.maxSteps - 1), batch, mean: means[t], variance: variances[t] });
-    }
+    const [means, variances] = tf.split(stats, 2, 1).map((part) => tf.squeeze(part, [1]));
+    this.observeSequence('hh', means, variances, batch, reverse);
+  }
+
+  /** A whole sequence's statistics, (L, G) in time order: kept in processing order, as the step loop sees them. */
+  private observeSequence(part: string, means: Tensor, variances: Tensor, batch: number, reverse: boolean): void {
+    const inOrder = (t: Tensor) => (reverse ? tf.reverse(t, 0) : t);
+    this.observed.push({ part, firstStep: 0, batch, means: inOrder(means), variances: inOrder(variances) });
   }
 
   ih(v: Tensor2D, step: number): Tensor2D {
@@ -417,13 +419,13 @@ class RecurrentBatchNorm implements LayerNorms {
   }
 
   private apply(part: string, v: Tensor2D, step: number): Tensor2D {
-    const row = Math.min(step, this.maxSteps - 1);
     let mean: Tensor;
     let variance: Tensor;
     if (this.training) {
       ({ mean, variance } = tf.moments(v, 0));
-      this.observed.push({ part, row, batch: v.shape[0], mean, variance });
+      this.observed.push({ part, firstStep: step, batch: v.shape[0], means: tf.expandDims(mean, 0), variances: tf.expandDims(variance, 0) });
     } else {
+      const row = Math.min(step, this.maxSteps - 1);
       mean = tf.gather(this.p[`${part}_running_mean`], row);
       variance = tf.gather(this.p[`${part}_running_var`], row);
     }
@@ -437,28 +439,37 @@ class RecurrentBatchNorm implements LayerNorms {
    */
   commit(): void {
     for (const part of new Set(this.observed.map((o) => o.part))) {
-      const observed = this.observed.filter((x) => x.part === part);
+      const blocks = this.observed.filter((x) => x.part === part);
       const meanBuf = this.p[`${part}_running_mean`];
       const varBuf = this.p[`${part}_running_var`];
+      const rows = blocks.flatMap((b) => Array.from({ length: b.means.shape[0] }, (_, i) => Math.min(b.firstStep + i, this.maxSteps - 1)));
       let k = 0;
-      while (k < observed.length && observed[k].row === k) k++;
+      while (k < rows.length && rows[k] === k) k++;
       tf.tidy(() => {
         const fold = (running: Tensor, stats: Tensor) => tf.add(tf.mul(running, 1 - BN_MOMENTUM), tf.mul(stats, BN_MOMENTUM));
-        const unbiased = (o: (typeof observed)[number]) => tf.mul(o.variance, o.batch / Math.max(o.batch - 1, 1));
+        const unbiased = (b: (typeof blocks)[number]) => tf.mul(b.variances, b.batch / Math.max(b.batch - 1, 1));
+        const all = (list: Tensor[]) => (list.length === 1 ? list[0] : tf.concat(list));
+        // Every step's statistics in processing order, one row a step (one multiply for the variances when the batches agree).
+        const stepMeans = all(blocks.map((b) => b.means));
+        const sameBatch = blocks.every((b) => b.batch === blocks[0].batch);
+        const stepVars = sameBatch ? unbiased({ ...blocks[0], variances: all(blocks.map((b) => b.variances)) }) : all(blocks.map(unbiased));
         let means = meanBuf as Tensor;
         let vars = varBuf as Tensor;
         if (k > 0) {
           const rest = (buf: Tensor) => (k < buf.shape[0] ? [tf.slice(buf, k)] : []);
-          means = tf.concat([fold(tf.slice(means, 0, k), tf.stack(observed.slice(0, k).map((o) => o.mean))), ...rest(means)]);
-          vars = tf.concat([fold(tf.slice(vars, 0, k), tf.stack(observed.slice(0, k).map(unbiased))), ...rest(vars)]);
+          const first = (t: Tensor) => (k === rows.length ? t : tf.slice(t, 0, k));
+          means = tf.concat([fold(tf.slice(means, 0, k), first(stepMeans)), ...rest(means)]);
+          vars = tf.concat([fold(tf.slice(vars, 0, k), first(stepVars)), ...rest(vars)]);
         }
-        if (k < observed.length) {
+        if (k < rows.length) {
           const meanRows = tf.unstack(means);
           const varRows = tf.unstack(vars);
-          for (const o of observed.slice(k)) {
-            meanRows[o.row] = fold(meanRows[o.row], o.mean);
-            varRows[o.row] = fold(varRows[o.row], unbiased(o));
-          }
+          const laterMeans = tf.unstack(tf.slice(stepMeans, k));
+          const laterVars = tf.unstack(tf.slice(stepVars, k));
+          rows.slice(k).forEach((row, i) => {
+            meanRows[row] = fold(meanRows[row], laterMeans[i]);
+            varRows[row] = fold(varRows[row], laterVars[i]);
+          });
           [means, vars] = [tf.stack(meanRows), tf.stack(varRows)];
         }
         meanBuf.assign(means);
