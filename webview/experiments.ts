@@ -336,7 +336,9 @@ const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-cha
 function seriesColour(f: ExperimentFigure, i: number): string {
   if (f.series[i].faint) return withAlpha('--vscode-descriptionForeground', 0.55);
   const k = f.series.slice(0, i).filter((sr) => !sr.faint).length;
-  return lineColour(PALETTE[k % PALETTE.length]);
+  // A figure with marks leaves red to them: six series would otherwise make the fifth line red.
+  const palette = f.marks?.length ? PALETTE.filter((c) => c !== '--vscode-charts-red') : PALETTE;
+  return lineColour(palette[k % palette.length]);
 }
 
 /** Units down, time along, the theme's blue from faint (smallest) to strong (largest); axes, their labels and a colour bar. */

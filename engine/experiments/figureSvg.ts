@@ -24,15 +24,21 @@ function captionLines(caption: string, x: number, y: number, width: number): { s
 /** Whether some series' band is wider than its line: a band of a single seed has no width, and no legend entry. */
 export const hasBandWidth = (f: Figure) => f.series.some((sr) => sr.band && sr.band.lower.some((lo, j) => lo !== sr.band!.upper[j]));
 
-/** A series' colour in an export: the palette in order of the series that are not faint; a faint one grey. */
+/**
+ * A series' colour in an export: the palette in order of the series that are not faint; a faint
+ * one grey. Red is the marks' colour: a figure with marks leaves it out of its lines (the adding
+ * problem's six cells made the LSTM's line red beside the red crossing marks of the other cells).
+ */
 export function exportColour(f: Figure, i: number): string {
   if (f.series[i].faint) return '#aaaaaa';
   const k = f.series.slice(0, i).filter((sr) => !sr.faint).length;
-  return EXPORT_COLOURS[k % EXPORT_COLOURS.length];
+  const palette = f.marks?.length ? EXPORT_COLOURS.filter((c) => c !== MARK_COLOUR) : EXPORT_COLOURS;
+  return palette[k % palette.length];
 }
 
 /** The exported figures' palette (matplotlib's): a white page, whatever the editor's theme. */
 export const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#d62728', '#8c564b', '#7f7f7f'];
+const MARK_COLOUR = '#d62728';
 
 
 /** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
@@ -82,7 +88,7 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
     if (!sr.band) return '';
     const both = f.x.map((x, j) => [x, tr(sr.band!.lower[j]), tr(sr.band!.upper[j])] as const).filter(([, lo, hi]) => lo !== null && hi !== null) as Array<readonly [number, number, number]>;
     const outline = [...both.map(([x, , hi]) => `${px(x).toFixed(1)},${py(hi).toFixed(1)}`), ...both.reverse().map(([x, lo]) => `${px(x).toFixed(1)},${py(lo).toFixed(1)}`)];
-    return `<polygon fill="${EXPORT_COLOURS[i % EXPORT_COLOURS.length]}" fill-opacity="0.18" stroke="none" points="${outline.join(' ')}"/>`;
+    return `<polygon fill="${exportColour(f, i)}" fill-opacity="0.18" stroke="none" points="${outline.join(' ')}"/>`;
   });
   const lines = f.series.map((sr, i) => {
     const colour = exportColour(f, i);
@@ -92,12 +98,19 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
       + `<line x1="${W - R + 10}" x2="${W - R + 34}" y1="${T + 18 * i + 6}" y2="${T + 18 * i + 6}" stroke="${colour}" stroke-width="2"${sr.dash ? ' stroke-dasharray="6 4"' : ''}/>`
       + `<text x="${W - R + 40}" y="${T + 18 * i + 10}" font-size="12">${escapeXml(sr.name)}</text>`;
   });
-  const refs = (f.references ?? []).map((r) => { const y = tr(r.y)!; return `<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#888" stroke-dasharray="4 4"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escapeXml(r.name)}</text>`; });
+  const refs = (f.references ?? []).map((r) => { const y = tr(r.y)!; return `<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#888" stroke-dasharray="4 4"/>`; });
+  // The reference lines' names over the series, on a white backdrop: the lines run along them (the adding problem's baseline).
+  const refNames = (f.references ?? []).map((r) => {
+    const y = tr(r.y)!;
+    return `<rect x="${L + 2}" y="${py(y) - 15}" width="${(r.name.length * 6.2 + 4).toFixed(1)}" height="13" fill="white" fill-opacity="0.85"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escapeXml(r.name)}</text>`;
+  });
   // The same placement as on screen (6.2 px a character at 11 px is the export font's average width).
   const markPoints = (f.marks ?? []).flatMap((m) => { const y = tr(m.y); return y === null ? [] : [{ x: px(m.x), y: py(y), label: m.label }]; });
   const marks = placeLabels(markPoints, { left: L, top: T, right: W - R, bottom: H - B }, (t) => t.length * 6.2, { lineHeight: 13, gap: 7, markerRadius: 5 }).map((l) =>
-    `<circle cx="${l.anchor.x}" cy="${l.anchor.y}" r="4" fill="none" stroke="#d62728" stroke-width="2"/>`
-    + l.lines.map((line, i) => `<text x="${l.left.toFixed(1)}" y="${(l.top + 10 + i * 13).toFixed(1)}" font-size="11" fill="#d62728">${escapeXml(line)}</text>`).join(''));
+    `<circle cx="${l.anchor.x}" cy="${l.anchor.y}" r="4" fill="none" stroke="${MARK_COLOUR}" stroke-width="2"/>`
+    // A white backdrop keeps the label legible over the lines it crosses, as on screen.
+    + `<rect x="${(l.left - 2).toFixed(1)}" y="${l.top.toFixed(1)}" width="${(l.width + 4).toFixed(1)}" height="${l.height.toFixed(1)}" fill="white" fill-opacity="0.85"/>`
+    + l.lines.map((line, i) => `<text x="${l.left.toFixed(1)}" y="${(l.top + 10 + i * 13).toFixed(1)}" font-size="11" fill="${MARK_COLOUR}">${escapeXml(line)}</text>`).join(''));
   const ticks = yTicks(f, range).map((v) => `<line x1="${L - 4}" x2="${L}" y1="${py(v)}" y2="${py(v)}" stroke="black"/><text x="${L - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11">${escapeXml(f.logY ? powerOfTen(v) : formatCell(v))}</text>`);
   const caption = captionLines(f.caption, L, H - 12, W - L - 10);
   const shaded = hasBandWidth(f);
@@ -109,7 +122,7 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
     + `<text x="${L}" y="${H - B + 16}" font-size="11">${x0}</text><text x="${W - R}" y="${H - B + 16}" text-anchor="end" font-size="11">${x1}</text>`
     + caption.svg
     + (shaded ? `<text x="${W - R + 10}" y="${T + 18 * f.series.length + 10}" font-size="11" fill="#444">${escapeXml(words('shaded: range over seeds', '阴影：各种子的范围'))}</text>` : '')
-    + ticks.join('') + refs.join('') + bands.join('') + lines.join('') + marks.join('') + '</svg>';
+    + ticks.join('') + refs.join('') + bands.join('') + lines.join('') + refNames.join('') + marks.join('') + '</svg>';
 }
 
 export const yAxisLabel = (f: Figure) => f.yLabel; // the title says "(log scale)" and the ticks are powers of ten
