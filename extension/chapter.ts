@@ -41,7 +41,7 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   if (quick === undefined) {
     const pick = await vscode.window.showQuickPick([
       { label: t('Quick check'), description: cachedCount(true) === needed.length ? t('kept from the last check: instant') : t('one seed per experiment, 2-3 minutes on 2 cores; the verdicts are preliminary'), quick: true },
-      { label: t('Full check'), description: cachedCount(false) === needed.length ? t('kept from the last check: instant') : t('3 seeds per experiment, 5-8 minutes on 2 cores'), quick: false },
+      { label: t('Full check'), description: cachedCount(false) === needed.length ? t('kept from the last check: instant') : t('3 seeds per experiment, 5-10 minutes on 2 cores'), quick: false },
     ], { placeHolder: t('Check the chapter\'s claims: how thoroughly?') });
     if (!pick) return undefined;
     quick = pick.quick;
