@@ -24,7 +24,7 @@ export const SETTING_HINTS: Record<string, Bilingual> = {
   steps: { en: 'Training steps of each run.', zh: '每次运行的训练步数。' },
   trainSteps: { en: 'Training steps before the second measurement ("after a little training").', zh: '第二次测量之前的训练步数（“少量训练之后”）。' },
   learningRate: { en: 'Learning rate of the optimiser.', zh: '优化器的学习率。' },
-  normalizedLearningRate: { en: 'The learning rate of the layer- and batch-normalised tanh RNNs (ln-rnn, bn-rnn). Measured over 3 seeds: at 3e-2 and 1e-2 neither goes below MSE 0.05 in every seed; at 3e-3 the batch-normalised one does, in training.', zh: '层归一化和批归一化 tanh RNN（ln-rnn、bn-rnn）的学习率。3 个种子上测得：3e-2 和 1e-2 时两者都不能在每个种子中低于 MSE 0.05；3e-3 时批归一化的那个在训练中可以。' },
+  normalizedLearningRate: { en: 'The learning rate of the layer- and batch-normalised tanh RNNs (ln-rnn, bn-rnn). Measured over 3 seeds: at 3e-2 neither goes below MSE 0.05; at 1e-2 and 3e-3 the batch-normalised one does in training (at 1e-2 in 2 or 3 of 3 seeds, with the float order), the layer-normalised one at none of the three.', zh: '层归一化和批归一化 tanh RNN（ln-rnn、bn-rnn）的学习率。3 个种子上测得：3e-2 时两者都不能低于 MSE 0.05；1e-2 和 3e-3 时批归一化的那个在训练中可以（1e-2 时随浮点运算顺序为 3 个种子中的 2 或 3 个），层归一化的那个在这三个学习率下都不能。' },
   irnnLearningRate: { en: 'The IRNN\'s own learning rate (Le et al. 2015 train it with a smaller one: at 1e-2 and above its ReLUs blow up).', zh: 'IRNN 单独的学习率（Le 等 2015 用更小的学习率训练它：1e-2 及以上时它的 ReLU 会爆炸）。' },
   optimizer: { en: 'torch.optim rule used for training.', zh: '训练使用的 torch.optim 规则。' },
   seeds: { en: 'How many seeds (new weights and data each): a claim must hold in every one; the figures show their range as a band.', zh: '种子数（每个种子权重和数据都不同）：结论要在每个种子中都成立；图中阴影为它们的范围。' },
