@@ -452,8 +452,8 @@ export const CLAIMS: Claim[] = [
       const verdict: Verdict = best === 'lstm' && lstmSolves && !others.length ? 'holds' : lstmSolves ? 'holds-with-conditions' : 'does-not-hold';
       const heldOut = (c: string) => {
         const own = runsOf(c).map((x) => x.testMseBatchStatistics).filter((v): v is number => v !== null && v !== undefined);
-        return tr(`${c} went below 0.05 in training in ${ofSeedsText(tr, runsOf(c).filter((x) => x.crossedAt !== null).length, n)}, but its test MSE is ${sig3(mse(c))}${own.length ? ` with its running statistics, ${sig3(meanOf(own))} with the batch's own: what it learned needs its batch's statistics` : ''}`,
-          `${c} 在训练中低于 0.05：${ofSeedsText(tr, runsOf(c).filter((x) => x.crossedAt !== null).length, n)}，但它的测试 MSE 为 ${sig3(mse(c))}${own.length ? `（用运行统计量），用该批自己的统计量时为 ${sig3(meanOf(own))}：它学到的东西依赖于批的统计量` : ''}`);
+        return tr(`${c} went below 0.05 in training in ${ofSeedsText(tr, a.solvedSeeds[c]?.[length] ?? 0, n)}, but its test MSE is ${sig3(mse(c))}${own.length ? ` with its running statistics, ${sig3(meanOf(own))} with the batch's own: what it learned needs its batch's statistics` : ''}`,
+          `${c} 在训练中低于 0.05：${ofSeedsText(tr, a.solvedSeeds[c]?.[length] ?? 0, n)}，但它的测试 MSE 为 ${sig3(mse(c))}${own.length ? `（用运行统计量），用该批自己的统计量时为 ${sig3(meanOf(own))}：它学到的东西依赖于批的统计量` : ''}`);
       };
       return {
         verdict,

@@ -39,6 +39,8 @@ export function exportColour(f: Figure, i: number): string {
 /** The exported figures' palette (matplotlib's): a white page, whatever the editor's theme. */
 export const EXPORT_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#d62728', '#8c564b', '#7f7f7f'];
 const MARK_COLOUR = '#d62728';
+/** A label's width at 11 px: 6.2 px a character, the export font's average (marks are placed as on screen). */
+const textWidth = (text: string) => text.length * 6.2;
 
 
 /** log10 for log figures (uPlot's own log scale fails on the 20+ decades vanishing gradients span), identity otherwise. */
@@ -102,11 +104,10 @@ export function figureSvg(f: Figure, range: [number, number] = figureYRanges([f]
   // The reference lines' names over the series, on a white backdrop: the lines run along them (the adding problem's baseline).
   const refNames = (f.references ?? []).map((r) => {
     const y = tr(r.y)!;
-    return `<rect x="${L + 2}" y="${py(y) - 15}" width="${(r.name.length * 6.2 + 4).toFixed(1)}" height="13" fill="white" fill-opacity="0.85"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escapeXml(r.name)}</text>`;
+    return `<rect x="${L + 2}" y="${py(y) - 15}" width="${(textWidth(r.name) + 4).toFixed(1)}" height="13" fill="white" fill-opacity="0.85"/><text x="${L + 4}" y="${py(y) - 4}" font-size="11" fill="#666">${escapeXml(r.name)}</text>`;
   });
-  // The same placement as on screen (6.2 px a character at 11 px is the export font's average width).
   const markPoints = (f.marks ?? []).flatMap((m) => { const y = tr(m.y); return y === null ? [] : [{ x: px(m.x), y: py(y), label: m.label }]; });
-  const marks = placeLabels(markPoints, { left: L, top: T, right: W - R, bottom: H - B }, (t) => t.length * 6.2, { lineHeight: 13, gap: 7, markerRadius: 5 }).map((l) =>
+  const marks = placeLabels(markPoints, { left: L, top: T, right: W - R, bottom: H - B }, textWidth, { lineHeight: 13, gap: 7, markerRadius: 5 }).map((l) =>
     `<circle cx="${l.anchor.x}" cy="${l.anchor.y}" r="4" fill="none" stroke="${MARK_COLOUR}" stroke-width="2"/>`
     // A white backdrop keeps the label legible over the lines it crosses, as on screen.
     + `<rect x="${(l.left - 2).toFixed(1)}" y="${l.top.toFixed(1)}" width="${(l.width + 4).toFixed(1)}" height="${l.height.toFixed(1)}" fill="white" fill-opacity="0.85"/>`
