@@ -15,6 +15,8 @@ import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
 import { ModelStore, ModelsTree } from './models';
 import { readSettings } from './settings';
 import { TRAINING_CHART_VIEW_TYPE, TrainingChartPanel, TrainingViewProvider } from './trainingView';
+import { restrictedSettings, TrustWatch } from './trust';
+import type { EngineChoice } from '../engine/core/names';
 
 /** What tests reach through `extension.exports` (not a public API). */
 export interface SeqLabApi {
@@ -32,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const tree = new ModelsTree(store, () => engine.activeModel?.dir);
   const torch = new TorchFinder(log);
   context.subscriptions.push(torch);
-  const trainingView = new TrainingViewProvider(context.extensionUri, engine, log, () => engineHint(torch));
+  const trainingView = new TrainingViewProvider(context.extensionUri, engine, log, () => engineHint(torch, settings().train.engine as EngineChoice));
   const runs = new RunRecords(path.join(context.globalStorageUri.fsPath, 'runs'));
   const commandContext = { context, engine, store, tree, log, settings, runs, torch };
   const status = vscode.window.createStatusBarItem('seqlab.status', vscode.StatusBarAlignment.Left, 10);
@@ -114,6 +116,15 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     }),
     ...registerCommands(commandContext),
   );
+  // Restricted Mode: the folder's restricted settings are ignored (said once); trust granted, they apply without a reload.
+  const trust = new TrustWatch(restrictedSettings(context.extension.packageJSON), log, () => {
+    torch.reset();
+    tree.refresh();
+    trainingView.refresh();
+    applyBackend();
+  });
+  context.subscriptions.push(trust);
+  trust.check();
   // Runs interrupted by a reload or a crash of an earlier window: offer to resume them. (This is
   // why SeqLab activates on startup: reading a few small records, no TensorFlow.js.)
   for (const record of runs.interrupted().slice(0, 3)) void offerResume(commandContext, record);

@@ -1,6 +1,7 @@
 /**
  * Where checkpoints live (the extension's global storage, or the workspace's .seqlab/
- * when `seqlab.storage.location` says so) and the Models tree view that lists them.
+ * when `seqlab.storage.location` says so, the window is trusted and .seqlab is a folder, not
+ * a link) and the Models tree view that lists them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -54,11 +55,34 @@ export class ModelStore {
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly location: () => 'global' | 'workspace') {}
 
-  /** The models folder; the workspace one only when the setting asks and a folder is open. */
+  /** The workspace's .seqlab that was refused (a link, a file), said once. */
+  private refusedWorkspaceDir: string | undefined;
+
+  /**
+   * The models folder: the workspace's `.seqlab/models` only when the setting asks, a folder
+   * is open, the window is trusted (in Restricted Mode nothing is written into the workspace)
+   * and `.seqlab` and `.seqlab/models` are folders where they exist (a link in a repository
+   * would send the models wherever it points); else SeqLab's own storage.
+   */
   root(): string {
+    const own = path.join(this.context.globalStorageUri.fsPath, 'models');
     const ws = vscode.workspace.workspaceFolders?.[0];
-    if (this.location() === 'workspace' && ws) return path.join(ws.uri.fsPath, '.seqlab', 'models');
-    return path.join(this.context.globalStorageUri.fsPath, 'models');
+    if (this.location() !== 'workspace' || !ws || ws.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return own;
+    const dotDir = path.join(ws.uri.fsPath, '.seqlab');
+    const models = path.join(dotDir, 'models');
+    const notAFolder = [dotDir, models].find((p) => {
+      try {
+        return !fs.lstatSync(p).isDirectory(); // a symbolic link is not a directory to lstat
+      } catch {
+        return false; // absent: made by the first save
+      }
+    });
+    if (notAFolder === undefined) return models;
+    if (this.refusedWorkspaceDir !== notAFolder) {
+      this.refusedWorkspaceDir = notAFolder;
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} is a link or a file, not a folder: SeqLab keeps models in its own storage instead of writing through it.', notAFolder));
+    }
+    return own;
   }
 
   /** A new model's folder, named by what it is: see `runName`. */

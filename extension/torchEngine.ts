@@ -3,13 +3,22 @@
  * Python extension's active environment, python3 / python / py -3 on PATH, in that order),
  * what it has (probed once, kept until a setting changes), and which engine a run uses.
  * The Python extension is optional: without it, its step is skipped.
+ *
+ * Every interpreter is the user's: seqlab.python is read from the user's settings only (it
+ * has `machine` scope: a folder's settings never name a program), and in Restricted Mode
+ * (trust.ts) neither the Python extension's environment (perhaps the repository's own
+ * `.venv`) nor any interpreter inside the workspace's folders is a candidate. Nothing is
+ * probed before the user asks for PyTorch: the engine setting auto or pytorch, Select
+ * Python, or a run that needs it.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
 import { decideEngine, type EngineDecision, type FoundTorch } from '../engine/torch/choose';
 import { describeTorch, pathPythons, probePython, pythonFromPath, type PythonCommand, type TorchProbe } from '../engine/torch/python';
 import type { EngineChoice } from '../engine/core/names';
 import type { TrainConfig } from '../engine/train/config';
+import { insideWorkspace } from './trust';
 
 const t = vscode.l10n.t;
 
@@ -27,12 +36,20 @@ async function pythonExtensionInterpreter(): Promise<PythonCommand | undefined> 
   }
 }
 
+/** The seqlab.python setting as the user set it (user or remote settings: never a folder's). */
+export function userPythonSetting(): string {
+  const value = vscode.workspace.getConfiguration('seqlab').inspect<string>('python')?.globalValue;
+  return typeof value === 'string' ? value.trim() : '';
+}
+
 /** Every interpreter to try, in order, without duplicates. */
 export async function pythonCandidates(): Promise<PythonCommand[]> {
-  const setting = vscode.workspace.getConfiguration('seqlab').get<string>('python', '').trim();
+  const trusted = vscode.workspace.isTrusted;
+  const setting = userPythonSetting();
   const list: PythonCommand[] = [];
   if (setting) list.push(pythonFromPath(setting, t('the seqlab.python setting')));
-  const fromExtension = await pythonExtensionInterpreter();
+  // The Python extension does not run in Restricted Mode, and its environment may be the repository's own.
+  const fromExtension = trusted ? await pythonExtensionInterpreter() : undefined;
   if (fromExtension) list.push(fromExtension);
   list.push(...pathPythons());
   const seen = new Set<string>();
@@ -40,7 +57,8 @@ export async function pythonCandidates(): Promise<PythonCommand[]> {
     const key = [p.command, ...p.args].join('\0');
     if (seen.has(key)) return false;
     seen.add(key);
-    return true;
+    // In Restricted Mode no program inside the workspace runs, wherever it was found.
+    return trusted || !(path.isAbsolute(p.command) && insideWorkspace(p.command));
   });
 }
 
@@ -51,8 +69,13 @@ export class TorchFinder implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('python')) this.probes.clear();
+      if (e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('python')) this.reset();
     });
+  }
+
+  /** Forgets every probe (a setting that names an interpreter changed, trust was granted). */
+  reset(): void {
+    this.probes.clear();
   }
 
   probe(python: PythonCommand): Promise<TorchProbe> {
@@ -129,8 +152,12 @@ export async function selectPython(finder: TorchFinder): Promise<void> {
   void vscode.window.showInformationMessage(t('SeqLab trains with {0} when the engine is pytorch or auto.', file));
 }
 
-/** The line under the form's engine field: the PyTorch a run would use, or what to do without one. */
-export async function engineHint(finder: TorchFinder): Promise<string> {
+/**
+ * The line under the form's engine field: the PyTorch a run would use, or what to do without
+ * one. With the engine `builtin` nothing is probed: no Python runs before the user asks for PyTorch.
+ */
+export async function engineHint(finder: TorchFinder, engine: EngineChoice): Promise<string> {
+  if (engine === 'builtin') return t('The built-in engine trains. To train with PyTorch, choose auto or pytorch here, or run "SeqLab: Select Python for PyTorch…".');
   const found = await finder.first();
   return found
     ? t('pytorch and auto train with {0}', describeTorch(found))

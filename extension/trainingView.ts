@@ -25,8 +25,15 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
     this.disposables.push(engine.onDidChangeState((state) => this.post({ type: 'state', state })));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.train')) this.post({ type: 'values', values: this.values() });
-      if (e.affectsConfiguration('seqlab.python') && this.formOpened) this.sendEngineHint();
+      // The engine chosen (builtin: a hint without a probe; auto or pytorch: the user asks for PyTorch) or its Python changed.
+      if ((e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('seqlab.train.engine')) && this.formOpened) this.sendEngineHint();
     }));
+  }
+
+  /** Sends the form's values and hint again (after trust is granted, the folder's settings apply). */
+  refresh(): void {
+    this.post({ type: 'values', values: this.values() });
+    if (this.formOpened) this.sendEngineHint();
   }
 
   private sendEngineHint(): void {
@@ -35,6 +42,7 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
+    this.formOpened = false; // a new page: its form asks for the hint when unfolded
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'training.js', 'SeqLab Training');
     view.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), undefined, this.disposables);
@@ -69,7 +77,9 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
       this.post({ type: 'init', strings: webviewStrings(), fields: trainFields(langOf(vscode.env.language)), values: this.values(), state: this.engine.state });
     } else if (m.type === 'formOpened') {
       // Only now: probing a Python imports torch (a second or two of a core), which a view that
-      // is merely shown, perhaps beside a run, should not cost.
+      // is merely shown, perhaps beside a run, should not cost. Once per view: folding and
+      // unfolding again shows the hint already there.
+      if (this.formOpened) return;
       this.formOpened = true;
       this.sendEngineHint();
     } else if (m.type === 'setValue') {

@@ -11,6 +11,7 @@ import { TrainConfigSchema, parseTrainConfig } from '../../engine/train/config';
 import { HAND_WRITTEN, formatJson, readManifestFiles, withSettings } from '../../scripts/settingsManifest';
 import { engineConfig, readSettings, settingValues, trainFields } from '../../extension/settings';
 import { buildProgram } from '../../engine/cli/main';
+import { jsoncToJson, keysSetIn, restrictedSettings } from '../../extension/settingsFiles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CJK = /[\u4e00-\u9fff]/;
@@ -87,5 +88,48 @@ describe('one schema per training setting', () => {
       if (f.default !== undefined) assert.ok(option!.description.includes(`default ${f.default}`), `--${flag} says its default: ${option!.description}`);
       assert.ok(help.includes(`--${flag}`));
     }
+  });
+});
+
+describe('Workspace Trust: the settings a cloned repository cannot use in Restricted Mode', () => {
+  const manifest = () => readManifestFiles(ROOT).packageJson as { capabilities: { untrustedWorkspaces: { supported: unknown; description?: string } }; contributes: { configuration: { properties: Record<string, { scope?: string }> } } };
+
+  it('declares limited support, with a description in both languages, and restricts every setting that names a program, a folder to write to, an engine or a number of processes', () => {
+    const pkg = manifest();
+    const files = readManifestFiles(ROOT);
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+    const key = /^%(.+)%$/.exec(pkg.capabilities.untrustedWorkspaces.description ?? '')?.[1];
+    assert.ok(key && files.nlsEn[key] && CJK.test(files.nlsZh[key]), 'the description is localised');
+    const restricted = restrictedSettings(pkg);
+    const settings = Object.keys(pkg.contributes.configuration.properties);
+    for (const k of restricted) assert.ok(settings.includes(k), `${k} is restricted but is no setting`);
+    // By name: what a setting names decides whether a repository may choose it.
+    const risky = settings.filter((k) => /python|engine|workers|processes|device|precision|backend|storage|location|path|folder|dir(ectory)?$|program|executable|command/i.test(k));
+    assert.deepEqual(risky.filter((k) => !restricted.includes(k)), [], 'settings that name a program, a folder, an engine or processes, not restricted');
+    for (const k of ['seqlab.python', 'seqlab.storage.location', 'seqlab.train.engine', 'seqlab.torch.device', 'seqlab.torch.processes', 'seqlab.torch.precision', 'seqlab.train.workers']) assert.ok(restricted.includes(k), k);
+    assert.equal(pkg.contributes.configuration.properties['seqlab.python'].scope, 'machine', 'a path to a program is read from the user\'s settings only');
+  });
+
+  it('keeps the restrictions when the training settings are generated again', () => {
+    const files = readManifestFiles(ROOT);
+    const generated = withSettings(files).packageJson as ReturnType<typeof manifest>;
+    assert.deepEqual(restrictedSettings(generated), restrictedSettings(files.packageJson));
+    assert.equal(generated.contributes.configuration.properties['seqlab.python'].scope, 'machine');
+  });
+
+  it('reads which restricted settings a folder\'s settings file sets: comments, trailing commas, nested sections; nothing from what is not JSON', () => {
+    const keys = ['seqlab.python', 'seqlab.train.engine', 'seqlab.storage.location'];
+    const text = `{
+      // "seqlab.storage.location": "workspace" (a comment, not a setting)
+      "seqlab.python": "./tools/python // not a comment", /* a block */
+      "seqlab": { "train.engine": "pytorch", },
+      "editor.fontSize": 14,
+    }`;
+    assert.deepEqual(JSON.parse(jsoncToJson(text))['seqlab.python'], './tools/python // not a comment');
+    assert.deepEqual(keysSetIn(text, keys), ['seqlab.python', 'seqlab.train.engine']);
+    assert.deepEqual(keysSetIn('{"seqlab.storage.location": "workspace"}', keys), ['seqlab.storage.location']);
+    assert.deepEqual(keysSetIn('{"a": "\\"seqlab.python\\": 1"}', keys), [], 'a key inside a string value is no key');
+    assert.deepEqual(keysSetIn('not json {', keys), []);
+    assert.deepEqual(keysSetIn('{"[python]": {"seqlab.python": "x"}}', keys), [], 'a language section does not set the setting');
   });
 });
