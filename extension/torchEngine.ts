@@ -62,14 +62,29 @@ export async function pythonCandidates(): Promise<PythonCommand[]> {
   });
 }
 
-/** Probes kept by interpreter until a setting that names one changes (importing torch takes seconds). */
+/** What the settings that name an interpreter say now (the user's seqlab.python, the Python extension's default). */
+function interpreterSettings(): string {
+  return JSON.stringify([userPythonSetting(), vscode.workspace.getConfiguration('python').get('defaultInterpreterPath')]);
+}
+
+/**
+ * Probes kept by interpreter until a setting that names one changes value (importing torch
+ * takes seconds). A change event alone is not a change: VS Code sends events that name
+ * every setting (a settings file read again, trust granted), and each one used to start
+ * every probe again.
+ */
 export class TorchFinder implements vscode.Disposable {
   private readonly probes = new Map<string, Promise<TorchProbe>>();
   private readonly listener: vscode.Disposable;
+  private named = interpreterSettings();
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('python')) this.reset();
+      if (!e.affectsConfiguration('seqlab.python') && !e.affectsConfiguration('python')) return;
+      const now = interpreterSettings();
+      if (now === this.named) return;
+      this.named = now;
+      this.reset();
     });
   }
 

@@ -26,6 +26,7 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('seqlab.train')) this.post({ type: 'values', values: this.values() });
       // The engine chosen (builtin: a hint without a probe; auto or pytorch: the user asks for PyTorch) or its Python changed.
+      // (From the kept probes: a new probe runs only when the interpreter setting's value changed.)
       if ((e.affectsConfiguration('seqlab.python') || e.affectsConfiguration('seqlab.train.engine')) && this.formOpened) this.sendEngineHint();
     }));
   }
