@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileRefusedError, READ_CHUNK, describeKind, openRegularFile, readAt } from '../io/files';
+import { FileRefusedError, MAX_NAME_BYTES, READ_CHUNK, WRITE_CHUNK, describeKind, nameBytes, openRegularFile, readAt, writeAll } from '../io/files';
 import { readSafetensorsFile } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
@@ -126,6 +126,17 @@ export function jsonNesting(text: string): number {
 
 type TargetState = 'absent' | 'empty' | 'checkpoint';
 
+/**
+ * The longest name a checkpoint folder may have: SeqLab names its lock, staging and leftover
+ * files after it (`NAME.lock.stale-<pid>-<hex>` is the longest, 28 bytes more), and the file
+ * system allows 255 bytes for a name.
+ */
+export const MAX_SAVED_NAME_BYTES = MAX_NAME_BYTES - 28;
+
+/** Why a folder name is too long, for messages. */
+export const tooLong = (target: string) =>
+  `its name is ${nameBytes(target)} bytes long, and SeqLab needs at most ${MAX_SAVED_NAME_BYTES} (the file system allows ${MAX_NAME_BYTES}, and SeqLab names its lock and staging files after the folder, adding up to ${MAX_NAME_BYTES - MAX_SAVED_NAME_BYTES})`;
+
 /** A folder name under `dir` that does not exist yet, for suggestions. */
 function freeChild(dir: string, base: string): string {
   for (let i = 1; ; i++) {
@@ -145,11 +156,13 @@ interface Refusal { why: string; suggestion: string }
 /** What is at `target`, or why SeqLab may not replace it (the ownership rule in the file comment). */
 function classifyTarget(target: string): TargetState | Refusal {
   if (isInside(process.cwd(), target)) return { why: 'it is the current folder or holds it, and saving replaces the folder it is given', suggestion: freeChild(process.cwd(), 'seqlab-model') };
+  if (nameBytes(target) > MAX_SAVED_NAME_BYTES) return { why: tooLong(target), suggestion: freeChild(path.dirname(target), 'seqlab-model') };
   let st: fs.Stats;
   try {
     st = fs.lstatSync(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return { why: 'a name in its path is longer than the file system allows (255 bytes)', suggestion: freeChild(process.cwd(), 'seqlab-model') };
     throw new CheckpointError(`cannot write a checkpoint to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (!st.isDirectory()) return { why: `it is ${describeKind(st)}, and a checkpoint is a folder`, suggestion: freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`) };
@@ -251,10 +264,11 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function writeFileSynced(file: string, data: Buffer | string): void {
+/** A new file, written in chunks (a tensor file of 2 GiB or more, such as a 3x4096 LSTM's Adam state) and synced. */
+export function writeFileSynced(file: string, data: Buffer | string, chunk = WRITE_CHUNK): void {
   const fd = fs.openSync(file, 'wx');
   try {
-    fs.writeFileSync(fd, data);
+    writeAll(fd, data, chunk);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -447,6 +461,8 @@ function explainWriteError(err: unknown, target: string): unknown {
     EROFS: 'the file system is read-only; save to another folder',
     EACCES: 'permission denied; save to a folder you can write to',
     EPERM: 'permission denied; save to a folder you can write to',
+    ENAMETOOLONG: 'a name in the path is longer than the file system allows; choose a shorter folder name',
+    ENOTDIR: 'a part of the path is a file, not a folder; choose another place',
     EBUSY: 'the folder is in use by the system (a mount point, or open elsewhere) and cannot be replaced; save to a new folder inside it',
   };
   if (!code || !why[code]) return err;

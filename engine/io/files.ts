@@ -3,10 +3,25 @@
  * seqlab.json, safetensors) comes through here. A FIFO would block a plain read for
  * ever and a symlink to /dev/zero would fill memory, so the file's kind and size are
  * checked before a single byte is read, on the open descriptor (no window between the
- * check and the read). New files the engine writes for the user (an exported script) go
- * through `writeNewFile`: never over an existing file, never seen half-written.
+ * check and the read).
+ *
+ * Writing, the `--out` rules for every file SeqLab writes where the user chose:
+ * - A new file the engine writes for the user (an exported script) goes through
+ *   `writeNewFile`: never over an existing file, never seen half-written.
+ * - A file SeqLab writes again on each run (`seqlab chapter --markdown FILE` and its
+ *   figures) goes through `writeOwnedFiles`: it replaces only a regular file that SeqLab
+ *   wrote and nobody edited since. SeqLab recognises its own output by its first line, an
+ *   HTML/XML comment (`ownedText`) holding the SHA-256 of the rest of the file: a Markdown
+ *   preview and an SVG viewer do not show it, and an edit anywhere below it makes the file
+ *   the user's. Anything else at the name (a file of the user's, an edited one, a folder, a
+ *   FIFO, a device, a symbolic link) is refused with a message, and nothing is written.
+ * - Both write under a short private temporary name in the target's folder (so a name near
+ *   the file system's 255-byte limit still works) with O_EXCL (never through a link put
+ *   there), in chunks (one write(2) of 2 GiB or more fails), and move it into place only
+ *   when every file is complete; on any failure the temporary files, and a folder the write
+ *   created, are removed. Each errno becomes a message that says what to do (`writeErrorText`).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -26,6 +41,17 @@ export function describeKind(st: fs.Stats): string {
   if (st.isSocket()) return 'a socket';
   if (st.isSymbolicLink()) return 'a symbolic link';
   return 'a regular file';
+}
+
+/** describeKind in Chinese. */
+export function describeKindZh(st: fs.Stats): string {
+  if (st.isDirectory()) return '文件夹';
+  if (st.isFIFO()) return 'FIFO（命名管道）';
+  if (st.isCharacterDevice()) return '字符设备';
+  if (st.isBlockDevice()) return '块设备';
+  if (st.isSocket()) return '套接字';
+  if (st.isSymbolicLink()) return '符号链接';
+  return '普通文件';
 }
 
 export function formatBytes(n: number): string {
@@ -100,28 +126,258 @@ export function readRegularFile(file: string, what: string, maxBytes: number): B
   }
 }
 
+/** One write(2) at most this long: fs.writeSync refuses lengths of 2 GiB and more ("length out of range"). */
+export const WRITE_CHUNK = READ_CHUNK;
+
+/** Writes all of `data` at the descriptor's position, in writes of at most `chunk` bytes (a file of any size). */
+export function writeAll(fd: number, data: Buffer | string, chunk = WRITE_CHUNK): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  for (let done = 0; done < buf.length;) done += fs.writeSync(fd, buf, done, Math.min(chunk, buf.length - done));
+}
+
+/** A file's last name component as the file system counts it (bytes, UTF-8), against its 255-byte limit. */
+export const MAX_NAME_BYTES = 255;
+export const nameBytes = (file: string) => Buffer.byteLength(path.basename(file), 'utf8');
+
+/** `.seqlab-<hex>.tmp` in `dir`: a private name of fixed length, whatever the target's name. */
+const temporaryIn = (dir: string) => path.join(dir, `.seqlab-${randomBytes(6).toString('hex')}.tmp`);
+
+/** Writes `data` to a new file `file` (O_EXCL: never an existing name, never through a link), in chunks, synced; on failure nothing is left. */
+function writeExclusive(file: string, data: Buffer | string, mode: number, chunk: number): void {
+  const fd = fs.openSync(file, 'wx', mode);
+  try {
+    writeAll(fd, data, chunk);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+}
+
+/** A file-system error of a write, refused with a message that says what to do. */
+export class WriteRefusedError extends Error {
+  override readonly name = 'WriteRefusedError';
+}
+
+type Tr = (en: string, zh: string) => string;
+const english: Tr = (en) => en;
+
+/**
+ * What went wrong writing `file`, said so that the user knows what to do, or undefined for an
+ * error that is not about the file system. `file` is the name the user gave (the error's own
+ * path may be a temporary name).
+ */
+export function writeErrorText(err: unknown, file: string, tr: Tr = english): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const dir = path.dirname(file);
+  switch (code) {
+    case 'EISDIR': return tr(`${file} is a folder: name a file, such as ${path.join(file, 'chapter.md')}`, `${file} 是文件夹：请给出文件名，例如 ${path.join(file, 'chapter.md')}`);
+    case 'EEXIST': return tr(`${file} was created by another program while SeqLab was writing it: choose a new name, or run again`, `SeqLab 写入时，另一个程序创建了 ${file}：请换一个名字，或重新运行`);
+    case 'ENAMETOOLONG': return tr(
+      `the name ${file} is too long for the file system (at most ${MAX_NAME_BYTES} bytes for each name in a path, and SeqLab adds up to 28 to names it derives from it): choose a shorter name`,
+      `名字 ${file} 对文件系统而言太长（路径中每个名字最多 ${MAX_NAME_BYTES} 字节，SeqLab 由它派生的名字还会多出最多 28 字节）：请换一个短一些的名字`);
+    case 'ENOSPC': return tr(`the disk is full: free some space or write ${path.basename(file)} to another disk`, `磁盘已满：请腾出空间，或把 ${path.basename(file)} 写到别的磁盘`);
+    case 'EDQUOT': return tr('the disk quota is used up: free some space or write elsewhere', '磁盘配额已用完：请腾出空间，或写到别处');
+    case 'EROFS': return tr(`${dir} is on a read-only file system: write to another folder`, `${dir} 位于只读文件系统：请写到别的文件夹`);
+    case 'EACCES':
+    case 'EPERM': return tr(`permission denied writing in ${dir}: choose a folder you can write to`, `没有在 ${dir} 中写入的权限：请选择你能写入的文件夹`);
+    case 'ENOENT': return tr(`the folder ${dir} does not exist: create it first, or choose another place`, `文件夹 ${dir} 不存在：请先创建它，或选择别的位置`);
+    case 'ENOTDIR': return tr(`a part of ${dir} is a file, not a folder: choose another place`, `${dir} 中有一部分是文件而不是文件夹：请选择别的位置`);
+    case 'ELOOP': return tr(`${file} goes through a loop of symbolic links: choose another place`, `${file} 经过循环的符号链接：请选择别的位置`);
+    default: return undefined;
+  }
+}
+
+/** `err` as a WriteRefusedError with its message (nothing was changed), or `err` itself when it is not about the file system. */
+function explainWrite(err: unknown, file: string, tr: Tr): unknown {
+  if (err instanceof WriteRefusedError) return err;
+  const text = writeErrorText(err, file, tr);
+  return text === undefined ? err : new WriteRefusedError(`${text}${tr('. Nothing was written', '。未写入任何内容')} (${(err as NodeJS.ErrnoException).code})`);
+}
+
+/** Throws unless the folder of `file` exists (a file's folder is the user's to create), with the message for it. */
+function checkParentFolder(file: string, tr: Tr): void {
+  const dir = path.dirname(file);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    throw explainWrite(err, file, tr);
+  }
+  if (!st) throw new WriteRefusedError(tr(`the folder ${dir} does not exist: create it first, or choose another place`, `文件夹 ${dir} 不存在：请先创建它，或选择别的位置`));
+  if (!st.isDirectory()) throw new WriteRefusedError(tr(`${dir} is ${describeKind(st)}, not a folder: choose another place`, `${dir} 是${describeKindZh(st)}，不是文件夹：请选择别的位置`));
+}
+
+/** Refuses a name longer than the file system takes, before anything is written. */
+function checkNameLength(file: string, tr: Tr): void {
+  if (nameBytes(file) > MAX_NAME_BYTES) throw explainWrite(Object.assign(new Error('name too long'), { code: 'ENAMETOOLONG' }), file, tr);
+}
+
 /**
  * Writes `text` to `file`, which must not exist: written beside it under a temporary name,
  * then linked into place (a link fails if the name was taken meanwhile, so nothing is ever
  * overwritten) and the temporary name removed. A reader never sees a half-written file.
  */
-export function writeNewFile(file: string, text: string, mode = 0o644): void {
+export function writeNewFile(file: string, text: string, mode = 0o644, tr: Tr = english, chunk = WRITE_CHUNK): void {
   const target = path.resolve(file);
-  const existing = fs.lstatSync(target, { throwIfNoEntry: false });
-  if (existing) throw new Error(`${file} already exists (${describeKind(existing)}): choose a new file name, or remove it first`);
-  const dir = path.dirname(target);
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`the folder ${dir} does not exist: create it first, or choose another place`);
-  const temporary = path.join(dir, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  fs.writeFileSync(temporary, text, { mode, flag: 'wx' });
+  checkNameLength(target, tr);
+  let existing: fs.Stats | undefined;
   try {
-    fs.linkSync(temporary, target);
+    existing = fs.lstatSync(target, { throwIfNoEntry: false });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new Error(`${file} was created while writing it: choose a new file name`);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
-    fs.copyFileSync(temporary, target, fs.constants.COPYFILE_EXCL); // a file system without hard links: an exclusive copy
-
+    throw explainWrite(err, target, tr);
+  }
+  if (existing) throw new WriteRefusedError(tr(`${file} already exists (${describeKind(existing)}): choose a new file name, or remove it first`, `${file} 已存在（${describeKindZh(existing)}）：请换一个文件名，或先删除它`));
+  checkParentFolder(target, tr);
+  const temporary = temporaryIn(path.dirname(target));
+  try {
+    writeExclusive(temporary, text, mode, chunk);
+    try {
+      fs.linkSync(temporary, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new WriteRefusedError(tr(`${file} was created while writing it: choose a new file name`, `写入时 ${file} 被创建了：请换一个文件名`));
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
+      fs.copyFileSync(temporary, target, fs.constants.COPYFILE_EXCL); // a file system without hard links: an exclusive copy
+    }
+  } catch (err) {
+    throw explainWrite(err, target, tr);
   } finally {
     fs.rmSync(temporary, { force: true });
+  }
+}
+
+/** The first line SeqLab puts in a text file it writes: the SHA-256 of the rest, so an edit shows. */
+const OWNED_LINE = /^<!-- written by SeqLab \(([^)\n]{1,80})\); sha256 ([0-9a-f]{64}); [^\n]*-->\n/;
+
+/** `body` with SeqLab's first line (see the file comment); `what` says which command wrote it. */
+export function ownedText(body: string, what: string): string {
+  const hash = createHash('sha256').update(body, 'utf8').digest('hex');
+  return `<!-- written by SeqLab (${what.replace(/[)\n]/g, ' ').replace(/-{2,}/g, '-').slice(0, 80)}); sha256 ${hash}; the next run replaces this file unless it was edited -->\n${body}`;
+}
+
+/** Whether `bytes` is a file SeqLab wrote with `ownedText` and nobody edited since. */
+export function isOwnedText(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8');
+  const m = OWNED_LINE.exec(text);
+  return m !== null && createHash('sha256').update(text.slice(m[0].length), 'utf8').digest('hex') === m[2];
+}
+
+/** SeqLab's own files are small (a Markdown report, an SVG figure): a larger file at the name is not one. */
+const MAX_OWNED_BYTES = 64 * 1024 * 1024;
+
+/** Why SeqLab may not replace what is at `file`, or null when nothing is there or it is SeqLab's own unedited file. */
+function refusalToReplace(file: string, tr: Tr): string | null {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    throw explainWrite(err, file, tr);
+  }
+  if (!st) return null;
+  if (st.isSymbolicLink()) return tr(`${file} is a symbolic link, and SeqLab does not write through links it did not make`, `${file} 是符号链接，SeqLab 不经由不是它创建的链接写入`);
+  if (!st.isFile()) return tr(`${file} is ${describeKind(st)}, and SeqLab replaces only regular files it wrote`, `${file} 是${describeKindZh(st)}，SeqLab 只替换它自己写的普通文件`);
+  let mine = false;
+  try {
+    mine = st.size <= MAX_OWNED_BYTES && isOwnedText(readRegularFile(file, 'the file', MAX_OWNED_BYTES));
+  } catch {
+    mine = false;
+  }
+  return mine ? null : tr(
+    `${file} exists and SeqLab did not write it, or it was edited since (SeqLab replaces only its own files, recognised by their first line)`,
+    `${file} 已存在，且不是 SeqLab 写的，或写后被编辑过（SeqLab 只替换自己的文件，以其第一行识别）`);
+}
+
+/** One file of a `writeOwnedFiles`: where, and what (use `ownedText` for the contents, so a later run recognises it). */
+export interface OwnedFile { file: string; data: string | Buffer }
+
+/** Refuses to write, saying why (a file that is not SeqLab's, a link, a folder...). */
+function refuse(why: string, tr: Tr): never {
+  throw new WriteRefusedError(tr(`will not write: ${why}. Choose a new name, or move that away first. Nothing was written`, `不写入：${why}。请换一个名字，或先把它移走。未写入任何内容`));
+}
+
+/**
+ * The checks of `writeOwnedFiles` without writing: for a command that takes long before it
+ * writes (the chapter check), so that a name it may not use is refused at once.
+ */
+export function checkOwnedFiles(files: readonly string[], options: { folder?: string; tr?: Tr } = {}): void {
+  const tr = options.tr ?? english;
+  const folder = options.folder;
+  for (const file of files) {
+    if (!folder || path.dirname(file) !== folder) checkParentFolder(file, tr);
+    checkNameLength(file, tr);
+  }
+  if (folder) {
+    checkParentFolder(folder, tr);
+    checkNameLength(folder, tr);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(folder, { throwIfNoEntry: false });
+    } catch (err) {
+      throw explainWrite(err, folder, tr);
+    }
+    if (st?.isSymbolicLink()) refuse(tr(`${folder} is a symbolic link, and SeqLab does not write through links it did not make`, `${folder} 是符号链接，SeqLab 不经由不是它创建的链接写入`), tr);
+    if (st && !st.isDirectory()) refuse(tr(`${folder} is ${describeKind(st)}, not a folder for the figures`, `${folder} 是${describeKindZh(st)}，不是存放图的文件夹`), tr);
+  }
+  for (const file of files) {
+    const why = refusalToReplace(file, tr);
+    if (why) refuse(why, tr);
+  }
+}
+
+/**
+ * Writes `files` (absolute paths) following the rules in the file comment: each may replace
+ * only SeqLab's own unedited file; `folder` (absolute), if given, is a folder SeqLab names
+ * after the user's file and puts some of them in: it may not be a link or anything but a
+ * folder, is created when missing, and removed again (with what was put in it) on failure.
+ * Every file is written whole under a temporary name first; then they are moved into place
+ * in the order given. Throws a WriteRefusedError (nothing written) or the error itself.
+ */
+export function writeOwnedFiles(files: readonly OwnedFile[], options: { folder?: string; tr?: Tr; chunk?: number } = {}): void {
+  const tr = options.tr ?? english;
+  const chunk = options.chunk ?? WRITE_CHUNK;
+  const folder = options.folder;
+  checkOwnedFiles(files.map((f) => f.file), options);
+  let createdFolder = false;
+  const staged: Array<{ temporary: string; file: string }> = [];
+  const placed: string[] = [];
+  let current = files[0]?.file ?? folder ?? '';
+  try {
+    if (folder) {
+      current = folder;
+      const st = fs.lstatSync(folder, { throwIfNoEntry: false }); // again, just before writing into it: never through a link
+      if (!st) {
+        fs.mkdirSync(folder); // not recursive: its parent was checked, and only this one folder is SeqLab's to remove again
+        createdFolder = true;
+      } else if (!st.isDirectory()) {
+        refuse(tr(`${folder} is ${describeKind(st)}, not a folder for the figures`, `${folder} 是${describeKindZh(st)}，不是存放图的文件夹`), tr);
+      }
+    }
+    for (const { file, data } of files) {
+      current = file;
+      const temporary = temporaryIn(path.dirname(file));
+      staged.push({ temporary, file });
+      writeExclusive(temporary, data, 0o644, chunk);
+    }
+    for (const { temporary, file } of staged) {
+      current = file;
+      const why = refusalToReplace(file, tr); // again: the name may have been taken while the files were written
+      if (why) refuse(why, tr);
+      fs.renameSync(temporary, file);
+      placed.push(file);
+    }
+  } catch (err) {
+    for (const { temporary } of staged) fs.rmSync(temporary, { force: true });
+    if (createdFolder && folder) {
+      for (const file of placed) if (path.dirname(file) === folder) fs.rmSync(file, { force: true });
+      try {
+        fs.rmdirSync(folder);
+      } catch {
+        // something else was put there meanwhile: it stays
+      }
+    }
+    throw explainWrite(err, current, tr);
   }
 }
