@@ -2,12 +2,13 @@
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { initBackend, type BackendName } from '../core/backend';
-import { inLang, langFromEnv, LANGS, type Lang } from '../core/lang';
+import { inLang, langFromEnv, LANGS, translator, type Lang, type Tr } from '../core/lang';
 import { readRegularFile } from '../io/files';
 import { terminalSafe } from '../io/safeText';
 import { EXPERIMENTS, experimentScript, findExperiment, runExperiment } from '../experiments';
 import { sig3 } from '../experiments/format';
-import type { ExperimentOutput } from '../experiments/types';
+import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
+import { gib } from '../experiments/bounds';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, workerCount } from './options';
 import { writeNewFile } from '../io/files';
@@ -69,6 +70,23 @@ function exportScript(name: string, config: Record<string, unknown>, file: strin
   process.stderr.write(`wrote ${terminalSafe(file)}: run it with python3 (it needs PyTorch; --help lists its options)\n`);
 }
 
+/** "about 40 s", "about 12 min", "about 3.5 h", "about 9 days": an estimate as a person says it. */
+function about(seconds: number, tr: Tr): string {
+  if (seconds < 90) return tr(`about ${Math.max(1, Math.round(seconds))} s`, `约 ${Math.max(1, Math.round(seconds))} 秒`);
+  if (seconds < 90 * 60) return tr(`about ${Math.round(seconds / 60)} min`, `约 ${Math.round(seconds / 60)} 分钟`);
+  if (seconds < 48 * 3600) return tr(`about ${(seconds / 3600).toFixed(1)} h`, `约 ${(seconds / 3600).toFixed(1)} 小时`);
+  return tr(`about ${Math.round(seconds / 86400)} days`, `约 ${Math.round(seconds / 86400)} 天`);
+}
+
+/** The plan, said before the first run: runs, threads, time and memory at the peak against the bound. */
+export function planText(plan: ExperimentPlan, tr: Tr): string {
+  const time = plan.estimateSeconds === null ? tr('time not estimated', '时间未估计') : about(plan.estimateSeconds, tr);
+  return tr(
+    `plan: ${plan.runs} run${plan.runs === 1 ? '' : 's'} on ${plan.threads} thread${plan.threads === 1 ? '' : 's'}, ${time}, about ${gib(plan.memoryBytes)} of memory at the peak (at most ${gib(plan.memoryBoundBytes)} here)`,
+    `计划：${plan.runs} 次运行，${plan.threads} 个线程，${time}，峰值内存约 ${gib(plan.memoryBytes)}（此处最多 ${gib(plan.memoryBoundBytes)}）`,
+  );
+}
+
 async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
   findExperiment(name);
   const config = configOf(flags);
@@ -76,10 +94,15 @@ async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
   const backend = await initBackend(flags.backend);
   process.stderr.write(`backend ${backend.name}${backend.kernels ? `; SeqLab wasm kernels ${backend.kernels}` : ''}\n`);
   const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: ' {bar} {percentage}% | {message}', hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
-  bar?.start(100, 0, { message: '' });
   const started = performance.now();
   const { config: used, output, runs, workers } = await runExperiment(name, config, {
     workers: flags.workers,
+    host: 'cli',
+    // The plan first (the bar starts after it): a refusal above the memory bound follows it, before any run.
+    plan: (plan) => {
+      process.stderr.write(`${planText(plan, translator(flags.lang))}\n`);
+      bar?.start(100, 0, { message: '' });
+    },
     signal: interruptSignal(),
     progress: (fraction, message) => bar?.update(Math.round(fraction * 100), { message }),
     lang: flags.lang,

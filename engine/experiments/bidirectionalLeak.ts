@@ -17,12 +17,13 @@ import { corpusIds, randomWindows } from './inputs';
 import { meanOf, meanPart, meanRange, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds } from '../core/lang';
 import { cancellationPoint, type Experiment } from './types';
+import { BUILT_IN_VOCAB, choiceList } from './bounds';
 
 export const LEAK_MODELS = ['uni', 'bi1', 'bi2', 'bi2-separate'] as const;
 export type LeakModelName = (typeof LEAK_MODELS)[number];
 
 const schema = z.object({
-  models: z.array(z.enum(LEAK_MODELS)).min(1).default([...LEAK_MODELS]),
+  models: choiceList(LEAK_MODELS).default([...LEAK_MODELS]),
   hidden: z.number().int().min(1).max(512).default(64),
   embed: z.number().int().min(1).max(512).default(32),
   seqLen: z.number().int().min(4).max(256).default(32),
@@ -148,6 +149,9 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
   plan(c, tr) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.models.map((model) => ({ label: tr(`${model}, seed ${seed}`, `${model}，种子 ${seed}`), cost: LEAK_COST[model] * (c.steps / 150) * (c.seqLen / 32) * (c.hidden / 64) * Math.sqrt(c.batch / 16), job: { model, seed } })));
   },
+  // uni: one LSTM layer; bi1: one bidirectional layer; bi2 and bi2-separate: two layers in each of two directions.
+  footprint: (c, { model }) => ({ cell: 'lstm', hidden: c.hidden, layers: model === 'uni' || model === 'bi1' ? 1 : 2, directions: model === 'uni' ? 1 : 2, input: c.embed, batch: c.batch, length: c.seqLen, vocab: BUILT_IN_VOCAB, embed: c.embed, optimizerSlots: 2 }),
+  memorySettings: ['batch', 'seqLen', 'hidden', 'embed'],
   async runOne(c, { model: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
     const every = Math.max(1, Math.floor(c.steps / 30));

@@ -106,6 +106,9 @@ export const cellWalkthrough: Experiment<typeof schema, WalkthroughResult, Recor
   schema,
   plan: (_c, tr) => [{ label: tr('walkthrough', '逐步演示'), cost: 1, job: {} }],
   summarize: (c, [result], tr) => walkthroughOutput(c, result, tr),
+  // The shape explorer's LSTM runs forward once on random input (the hand-stepped loop beside it is at most 64 x 64 x 256).
+  footprint: ({ explore: e }) => ({ cell: 'lstm', hidden: e.hiddenSize, layers: e.numLayers, directions: e.bidirectional ? 2 : 1, input: e.inputSize, batch: 0, evalBatch: e.batch, length: e.seqLen, vocab: 0, embed: 0, optimizerSlots: 0 }),
+  memorySettings: ['explore.batch', 'explore.seqLen', 'explore.hiddenSize', 'explore.numLayers', 'explore.inputSize'],
   async runOne(c, _job, ctx) {
     const steps: WalkthroughResult['steps'] = [];
     const diff = (layers: 1 | 2) => tf.tidy(() => {

@@ -6,10 +6,12 @@ import { round, sig3 } from './format';
 import { meanOf, SEEDS_DEFAULT, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds } from '../core/lang';
 import type { Experiment } from './types';
+import { BUILT_IN_VOCAB, settingList } from './bounds';
 import { banded, divergenceMarks, record, type Run } from './trainingRecorder';
 
 const explodingSchema = z.object({
-  clipNorms: z.array(z.number().min(0)).min(1).default([0, 1, 5]), // 0 = no clipping
+  // 0 = no clipping. Each is a line of the figures beside the others (up to 6: the palette's colours), and runs once per seed.
+  clipNorms: settingList(z.number().min(0), 6).default([0, 1, 5]),
   hidden: z.number().int().min(1).max(1024).default(128),
   seqLen: z.number().int().min(2).max(1000).default(100),
   steps: z.number().int().min(1).max(100_000).default(120),
@@ -57,6 +59,8 @@ export const explodingGradients: Experiment<typeof explodingSchema, ExplodingRes
   plan(c, tr) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => explodingConfigs(c).map((cfg) => ({ label: tr(`${cfg.name}, seed ${seed}`, `${cfg.name}，种子 ${seed}`), cost: (cfg.cell === 'rnn-relu' && !cfg.clip ? 0.5 : 1) * (c.steps / 120) * (c.seqLen / 100) * (c.hidden / 128), job: { ...cfg, seed } })));
   },
+  footprint: (c) => ({ cell: 'rnn', hidden: c.hidden, layers: 1, directions: 1, input: 32, batch: 16, length: c.seqLen, vocab: BUILT_IN_VOCAB, embed: 32, optimizerSlots: 1, textChars: 60_000 }),
+  memorySettings: ['seqLen', 'hidden'],
   async runOne(c, job, ctx) {
     return record(job.name, job.seed, generateCorpus(60_000), {
       cell: job.cell, hidden: c.hidden, embed: 32, seqLen: c.seqLen, batch: 16, steps: c.steps, optimizer: 'sgd', lr: c.learningRate,

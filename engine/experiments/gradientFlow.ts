@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { decayPerStep } from './decay';
 import { round } from './format';
 import { sig3 } from './format';
-import { FLOW_CELLS, FLOW_INITS, flowBackward, flowForward, gatesOf, type FlowCell, type FlowSettings } from './gradientFlowMath';
+import { FLOW_CELLS, FLOW_INITS, FLOW_INPUT_SIZE, flowBackward, flowForward, gatesOf, type FlowCell, type FlowSettings } from './gradientFlowMath';
 import { cancellationPoint, type Experiment, type ExperimentOutput, type Figure } from './types';
 import { seedBand, seedsFrom, meanRange } from './seeds';
 import { translator, type Lang, type Tr } from '../core/lang';
@@ -193,6 +193,9 @@ export const gradientFlow: Experiment<typeof schema, GradientFlowResult, { seed:
   },
   schema,
   plan: (c, tr) => seedsFrom(c.seed, c.seeds).map((seed) => ({ label: tr(`${c.cell}, hidden ${c.hidden}, length ${c.seqLen}, seed ${seed}`, `${c.cell}，隐藏 ${c.hidden}，长度 ${c.seqLen}，种子 ${seed}`), cost: (c.hidden / 64) ** 2 * (c.seqLen / 100) * gatesOf(c.cell), job: { seed } })),
+  // In float64 arrays, one sequence: each step's gates and states, forward and back (a few MB at the largest settings).
+  footprint: (c) => ({ cell: c.cell === 'lstm' ? 'lstm' : c.cell === 'gru' ? 'gru' : 'rnn', hidden: c.hidden, layers: 1, directions: 1, input: 2 * FLOW_INPUT_SIZE, batch: 2, length: c.seqLen, vocab: 1, embed: 0, optimizerSlots: 0 }),
+  memorySettings: ['hidden', 'seqLen'],
   async runOne(c, job, ctx) {
     ctx.progress(0, ctx.tr('computing', '计算中'));
     await cancellationPoint(ctx);

@@ -5,7 +5,10 @@ import { longRangeMemory } from './longRangeMemory';
 import { explodingGradients } from './explodingGradients';
 import { lstmVsGru } from './lstmVsGru';
 import { normalization } from './normalization';
-import { poolSize, runPlanned } from './pool';
+import { machineMemory, poolSize, runPlanned } from './pool';
+import { checkMemory, memoryBound, peakBytes, runBytes, WASM_HEAP_BYTES, type MemoryPlan } from './bounds';
+import { valueAt } from './settingFields';
+import { currentBackend } from '../core/backend';
 import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
 import { translator, type Lang } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput, Figure } from './types';
@@ -40,6 +43,18 @@ function configProblems(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ');
 }
 
+/**
+ * What `plan` would hold at its peak on `threads` threads (bounds.ts), against the bound: half of
+ * this process's memory unless `bound` says otherwise; on wasm each run also within one heap.
+ */
+export function memoryPlan(e: Experiment, config: unknown, plan: ReadonlyArray<{ job: unknown }>, threads: number, bound?: number): MemoryPlan {
+  const runs = plan.map((r) => runBytes(e.footprint(config, r.job)));
+  return {
+    peakBytes: peakBytes(runs, threads), largestRunBytes: Math.max(0, ...runs), boundBytes: bound ?? memoryBound(machineMemory()),
+    runBoundBytes: (currentBackend()?.name ?? 'wasm') === 'wasm' ? WASM_HEAP_BYTES : null,
+  };
+}
+
 /** Checks the config (unknown keys and bad values name the key), runs, and returns the config used with the output. */
 export async function runExperiment(name: string, config: unknown, ctx: ExperimentContext): Promise<{ name: string; config: unknown; output: ExperimentOutput<unknown>; runs: number; workers: number; figuresIn?: Partial<Record<Lang, Figure[]>> }> {
   const e = findExperiment(name);
@@ -53,7 +68,10 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const cliEstimate = estimateSeconds(e, plan, threads);
   const estimate = cliEstimate === null ? null : cliEstimate * (ctx.host === 'editor' ? IN_EDITOR_FACTOR : 1);
   const labels = plan.map((r) => r.label);
-  ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; ') });
+  const memory = memoryPlan(e, parsed.data, plan, threads, ctx.memoryBound);
+  ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; '), memoryBytes: memory.peakBytes, memoryBoundBytes: memory.boundBytes });
+  // Above the bound, refused here: after the plan is said (it shows why), before any run starts.
+  checkMemory(name, memory, threads, e.memorySettings.map((key) => [key, valueAt(parsed.data as Record<string, unknown>, key)]), { lang: ctx.lang, host: ctx.host });
   const started = performance.now();
   const progress: ExperimentContext['progress'] = (fraction, message) => ctx.progress(fraction, message, secondsLeft(fraction, (performance.now() - started) / 1000, estimate));
   // After each run but the last: what the finished runs show (an experiment whose summary needs every run shows nothing until the end).

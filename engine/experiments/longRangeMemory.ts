@@ -17,6 +17,7 @@ import { meanOf, meanRange, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds } from '../core/lang';
 import { cancellationPoint, type Experiment } from './types';
 import { ADDING_CELLS, type AddingCell } from '../core/names';
+import { choiceList, settingList } from './bounds';
 
 /**
  * ln-rnn and bn-rnn (tanh RNNs with layer norm, Ba et al. 2016, and recurrent batch norm,
@@ -26,9 +27,10 @@ import { ADDING_CELLS, type AddingCell } from '../core/names';
 const DEFAULT_CELLS: AddingCell[] = ['rnn-tanh', 'irnn', 'lstm', 'gru'];
 
 const schema = z.object({
-  cells: z.array(z.enum(ADDING_CELLS)).min(1).default([...DEFAULT_CELLS]),
-  // One length by default, to finish in a minute on two cores; lengths: [50, 100] shows both (about 80 s).
-  lengths: z.array(z.number().int().min(4).max(1000)).min(1).default([100]),
+  cells: choiceList(ADDING_CELLS).default([...DEFAULT_CELLS]),
+  // One length by default, to finish in a minute on two cores; lengths: [50, 100] shows both (about 80 s). Each length is a
+  // panel of the figure and costs about as much as all shorter ones together: 4 panels (e.g. 25, 50, 100, 200) is a chapter's worth.
+  lengths: settingList(z.number().int().min(4).max(1000), 4).default([100]),
   hidden: z.number().int().min(1).max(512).default(32),
   batch: z.number().int().min(1).max(512).default(64),
   steps: z.number().int().min(1).max(100_000).default(800),
@@ -151,6 +153,9 @@ export const longRangeMemory: Experiment<typeof schema, AddingResult, AddingJob,
       label: tr(`${cell}, length ${length}, seed ${seed}`, `${cell}，长度 ${length}，种子 ${seed}`), cost: CELL_COST[cell] * length * c.steps * (cell === 'gru' ? 0.4 : 1) * (c.hidden / 32) * Math.sqrt(c.batch / 64), job: { cell, length, seed },
     }))));
   },
+  // After training, a held-out batch of 512 goes through forward: at long lengths it, not training, is the peak.
+  footprint: (c, { cell, length }) => ({ cell: cell === 'lstm' || cell === 'gru' ? cell : cell === 'ln-rnn' || cell === 'bn-rnn' ? 'rnn-norm' : 'rnn', hidden: c.hidden, layers: 1, directions: 1, input: 2, batch: c.batch, length, vocab: 1, embed: 0, optimizerSlots: 2, evalBatch: 512 }),
+  memorySettings: ['lengths', 'hidden', 'batch'],
   async runOne(c, { cell, length: T, seed }, ctx) {
     const started = performance.now();
     const rng = new Random(seed);

@@ -11,6 +11,7 @@ import { oneLine, percent, round, sig3 } from './format';
 import { meanOf, meanPart, meanRange, SEEDS_DEFAULT, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds, type Bilingual } from '../core/lang';
 import type { Experiment } from './types';
+import { optimizerSlots } from './bounds';
 import { banded, byName, record, type Run } from './trainingRecorder';
 
 /** The text lstm-vs-gru trains on (its first `maxCharacters`), with its distinct characters and the share the vocabulary cap keeps. */
@@ -31,6 +32,14 @@ function textOf(c: { text?: string; corpus: BuiltInText; maxCharacters: number; 
   // A capped vocabulary keeps vocabMax - 1 characters and the unknown token (Vocabulary.fromText).
   const kept = counts.size <= c.vocabMax ? 1 : frequent.slice(0, c.vocabMax - 1).reduce((a, b) => a + b, 0) / length;
   return { text, distinct: counts.size, kept };
+}
+
+/** textOf's facts for a config, once: its memory is estimated run by run, and the text may be 50 million characters. */
+const factsOf = new WeakMap<object, ReturnType<typeof textOf>>();
+function textFacts(c: Parameters<typeof textOf>[0]): ReturnType<typeof textOf> {
+  let facts = factsOf.get(c);
+  if (!facts) factsOf.set(c, (facts = textOf(c)));
+  return facts;
 }
 
 /** The prompt the trained models continue: the setting, else the text's own opening. */
@@ -136,6 +145,12 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
     const size = (c.steps / 150) * (c.seqLen / 64) * (c.batch / 32) * (perPosition(c.hidden, vocabulary) / perPosition(128, BUILT_IN_VOCABULARY));
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => (['lstm', 'gru'] as const).map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: (cell === 'lstm' ? 1.2 : 1) * size, job: { cell, seed } })));
   },
+  footprint(c, { cell }) {
+    const { text, distinct } = textFacts(c);
+    // The vocabulary keeps vocabMax - 1 characters and the unknown token, or every character and that token.
+    return { cell, hidden: c.hidden, layers: c.layers, directions: 1, input: 32, batch: c.batch, length: c.seqLen, vocab: Math.min(c.vocabMax, distinct + 1), embed: 32, optimizerSlots: optimizerSlots(c.optimizer), textChars: text.length };
+  },
+  memorySettings: ['batch', 'seqLen', 'hidden', 'layers', 'vocabMax', 'maxCharacters'],
   async runOne(c, { cell, seed }, ctx) {
     const { text } = textOf(c);
     return record(cell, seed, text, {

@@ -7,16 +7,17 @@ import { round, sig3 } from './format';
 import { meanOf, meanPart, meanRange, SEEDS_DEFAULT, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds } from '../core/lang';
 import type { Experiment } from './types';
+import { BUILT_IN_VOCAB, choiceList } from './bounds';
 import { banded, byName, record, type Run } from './trainingRecorder';
 
 const normSchema = z.object({
   // The LSTM is Cooijmans et al.'s (2016) setting; the tanh RNN is a second panel.
-  cells: z.array(z.enum(CELL_TYPES)).min(1).default(['lstm', 'rnn-tanh']),
+  cells: choiceList(CELL_TYPES).default(['lstm', 'rnn-tanh']),
   hidden: z.number().int().min(1).max(1024).default(64),
   seqLen: z.number().int().min(2).max(1000).default(32),
   steps: z.number().int().min(1).max(100_000).default(100),
   learningRate: z.number().gt(0).max(10).default(3e-3),
-  normalizations: z.array(z.enum(NORMALIZATIONS)).min(1).default(['none', 'layer', 'batch']),
+  normalizations: choiceList(NORMALIZATIONS).default(['none', 'layer', 'batch']),
   // Recurrent batch norm's initial gain (gamma): Cooijmans et al. recommend 0.1; it decides the tanh RNN's result.
   bnGain: z.number().gt(0).max(10).default(0.1),
   // The chapter says batch norm makes training less sensitive to the initial weights: every W_ih and W_hh scaled by this at initialisation.
@@ -84,6 +85,9 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
       label: tr(`${cell}, ${norm}, seed ${seed}`, `${cell}，${norm}，种子 ${seed}`), cost: COST_OF_CELL(cell) * COST_OF_NORM[norm] * (c.steps / 100) * (c.seqLen / 32) * (c.hidden / 64), job: { cell, norm, seed },
     }))));
   },
+  // A normalised cell runs step by step through TensorFlow.js's taped ops, which keep more per step than the fused kernels.
+  footprint: (c, { cell, norm }) => ({ cell: norm === 'none' ? (cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : 'rnn') : cell === 'lstm' ? 'lstm-norm' : cell === 'gru' ? 'gru-norm' : 'rnn-norm', hidden: c.hidden, layers: 1, directions: 1, input: 32, batch: 16, length: c.seqLen, vocab: BUILT_IN_VOCAB, embed: 32, optimizerSlots: 2, textChars: 60_000 }),
+  memorySettings: ['seqLen', 'hidden'],
   async runOne(c, { cell, norm, seed }, ctx) {
     const { text, valFraction } = normalizationText(c.trainChars);
     return record(`${cell}/${norm}`, seed, text, {

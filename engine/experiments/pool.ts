@@ -11,6 +11,7 @@
  * instead of waiting for the slowest run of its own, and the threads start once.
  */
 import { setMaxListeners } from 'node:events';
+import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { currentBackend } from '../core/backend';
 import { bundledScript, coreCount } from '../core/threads';
@@ -18,6 +19,16 @@ import type { FromPoolWorker, RunRequest } from './poolProtocol';
 import { translator } from '../core/lang';
 import { estimateSeconds } from './estimate';
 import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun, type RunContext } from './types';
+
+/**
+ * Bytes this process may use: the machine's memory, or its container's limit when lower
+ * (process.constrainedMemory, Node 19.6+: 0 or a huge number when there is none).
+ */
+export function machineMemory(): number {
+  const total = os.totalmem();
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < total ? constrained : total;
+}
 
 /** Threads for `runs` runs when `requested` (undefined = one per core). */
 export function poolSize(runs: number, requested?: number): number {

@@ -12,8 +12,8 @@ interface FieldBase {
 export type SettingField = FieldBase & (
   | { kind: 'number'; integer: boolean; min?: number; max?: number; exclusiveMin?: number; default: number; slider: boolean }
   | { kind: 'enum'; options: string[]; default: string }
-  | { kind: 'choices'; options: string[]; minItems: number; default: string[] }
-  | { kind: 'numbers'; integer: boolean; min?: number; max?: number; minItems: number; default: number[] }
+  | { kind: 'choices'; options: string[]; minItems: number; maxItems?: number; default: string[] }
+  | { kind: 'numbers'; integer: boolean; min?: number; max?: number; minItems: number; maxItems?: number; default: number[] }
   | { kind: 'boolean'; default: boolean }
   | { kind: 'text'; maxLength?: number; default: string }
 );
@@ -53,7 +53,8 @@ export function fieldProblem(field: SettingField, value: unknown, tr: (en: strin
       return field.maxLength !== undefined && [...value].length > field.maxLength ? tr(`at most ${field.maxLength} characters`, `至多 ${field.maxLength} 个字符`) : null;
     case 'choices': {
       const list = Array.isArray(value) ? value : [];
-      return list.length < Math.max(1, field.minItems) ? tr('tick at least one', '至少勾选一项') : null;
+      if (list.length < Math.max(1, field.minItems)) return tr('tick at least one', '至少勾选一项');
+      return listProblem(list, field.maxItems, tr);
     }
     case 'numbers': {
       const list = Array.isArray(value) ? value : [];
@@ -62,9 +63,16 @@ export function fieldProblem(field: SettingField, value: unknown, tr: (en: strin
         const problem = checkNumber(v, field);
         if (problem) return `${v}: ${problem}`;
       }
-      return null;
+      return listProblem(list, field.maxItems, tr);
     }
   }
+}
+
+/** A list's problem beyond its entries: more than `maxItems`, or an entry twice (experiments/bounds.ts's settingList refuses both). */
+function listProblem(list: unknown[], maxItems: number | undefined, tr: (en: string, zh: string) => string): string | null {
+  if (maxItems !== undefined && list.length > maxItems) return tr(`at most ${maxItems}, each once`, `至多 ${maxItems} 个，每个只列一次`);
+  const twice = list.find((v, i) => list.indexOf(v) !== i);
+  return twice === undefined ? null : tr(`${String(twice)} is listed twice`, `${String(twice)} 列了两次`);
 }
 
 /** The words of a settings note in the reader's language: templates with {0}, {1}, {2}. */

@@ -64,6 +64,7 @@ interface JsonSchema {
   maximum?: number;
   exclusiveMinimum?: number;
   minItems?: number;
+  maxItems?: number;
   maxLength?: number;
 }
 
@@ -94,11 +95,11 @@ export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string
       } else if (p.type === 'boolean' && typeof fallback === 'boolean') {
         fields.push({ key, hint: hintOf(key), kind: 'boolean', default: fallback });
       } else if (p.type === 'array' && p.items?.enum && Array.isArray(fallback)) {
-        fields.push({ key, hint: hintOf(key), kind: 'choices', options: p.items.enum.map(String), minItems: p.minItems ?? 0, default: fallback.map(String) });
+        fields.push({ key, hint: hintOf(key), kind: 'choices', options: p.items.enum.map(String), minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback.map(String) });
       } else if (p.type === 'array' && (p.items?.type === 'number' || p.items?.type === 'integer') && Array.isArray(fallback)) {
         const i = p.items;
         fields.push({
-          key, hint: hintOf(key), kind: 'numbers', integer: i.type === 'integer', minItems: p.minItems ?? 0, default: fallback as number[],
+          key, hint: hintOf(key), kind: 'numbers', integer: i.type === 'integer', minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback as number[],
           ...(i.minimum !== undefined ? { min: i.minimum } : {}), ...(i.maximum !== undefined && i.maximum < NO_MAX ? { max: i.maximum } : {}),
         });
       }

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { Bilingual, Lang, Tr } from '../core/lang';
 import type { RunPool } from './pool';
+import type { RunShape } from './bounds';
 
 /** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
 export interface RunContext {
@@ -34,6 +35,8 @@ export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
   plan?(plan: ExperimentPlan): void;
   /** After each run but the last: the figures and tables of the runs finished so far. */
   partial?(output: ExperimentOutput<unknown>, done: number, total: number): void;
+  /** The most the experiment may take, in bytes (default: bounds.ts's memoryBound of this machine); above it, it is refused before its first run. */
+  memoryBound?: number;
   /** Also the figures in these languages (the chapter keeps a run's figures in every language, so a switch of language needs no run). */
   figuresIn?: readonly Lang[];
 }
@@ -46,6 +49,10 @@ export interface ExperimentPlan {
   estimateSeconds: number | null;
   /** "3 seeds x 6 cells" in the run's language: what the runs are. */
   summary: string;
+  /** About this many bytes at the peak: the process, its threads and the largest runs they hold at once (bounds.ts). */
+  memoryBytes: number;
+  /** The most an experiment may take here (bounds.ts's memoryBound): above it, it is refused before its first run. */
+  memoryBoundBytes: number;
 }
 
 /** One independent run of an experiment: plain JSON, so it can be done on any thread, in any order. */
@@ -117,6 +124,10 @@ export interface Experiment<S extends z.ZodType = z.ZodType, R = unknown, J = un
   schema: S;
   /** The independent runs, deterministic in the config (a worker re-plans and takes run i); labels in `tr`'s language. */
   plan(config: z.output<S>, tr: Tr): Array<PlannedRun<J>>;
+  /** What run `job` holds in memory: bounds.ts estimates its bytes, for the plan and its bound. */
+  footprint(config: z.output<S>, job: J): RunShape;
+  /** The settings that size a run's memory, most effective first: what a refusal asks to lower. */
+  memorySettings: readonly string[];
   /** Does one run; its outcome is plain JSON (it crosses a thread boundary). */
   runOne(config: z.output<S>, job: J, ctx: RunContext): Promise<O>;
   /** All runs' outcomes, in plan order, into the result, figures, table and headline, in `tr`'s language. */

@@ -12,9 +12,10 @@ import { charModel, corpusIds, randomWindows, windowsTensor } from './inputs';
 import { geometricMeanRange, lastStepsLoss, meanOf, meanPart, SEEDS_DEFAULT, seedBand, seedsFrom } from './seeds';
 import { meanOfSeeds, ofSeeds } from '../core/lang';
 import { cancellationPoint, type Experiment, type Figure } from './types';
+import { BUILT_IN_VOCAB, choiceList } from './bounds';
 
 const schema = z.object({
-  cells: z.array(z.enum([...CELL_TYPES, 'lstm-forget1'])).min(1).default(['rnn-sigmoid', 'rnn-tanh', 'rnn-relu', 'lstm', 'gru', 'lstm-forget1']),
+  cells: choiceList([...CELL_TYPES, 'lstm-forget1']).default(['rnn-sigmoid', 'rnn-tanh', 'rnn-relu', 'lstm', 'gru', 'lstm-forget1']),
   hidden: z.number().int().min(1).max(1024).default(128),
   seqLen: z.number().int().min(10).max(1000).default(100), // distances up to seqLen - 1
   batch: z.number().int().min(1).max(256).default(8),
@@ -74,6 +75,9 @@ export const vanishingGradients: Experiment<typeof schema, VanishingResult, { ce
   plan(c, tr) {
     return seedsFrom(c.seed, c.seeds).flatMap((seed) => c.cells.map((cell) => ({ label: tr(`${cell}, seed ${seed}`, `${cell}，种子 ${seed}`), cost: (COST[cell] ?? 1) * sizeOf(c), job: { cell, seed } })));
   },
+  // The probes take the gradient through time of c.batch windows of c.seqLen step by step on TensorFlow.js's tape (the training steps' 16 x 65 are smaller).
+  footprint: (c, { cell }) => ({ cell: cell.startsWith('lstm') ? 'lstm-steps' : cell === 'gru' ? 'gru-steps' : 'rnn-steps', hidden: c.hidden, layers: 1, directions: 1, input: 32, batch: c.batch, length: c.seqLen, vocab: BUILT_IN_VOCAB, embed: 32, optimizerSlots: 2 }),
+  memorySettings: ['batch', 'seqLen', 'hidden'],
   async runOne(c, { cell: name, seed }, ctx) {
     const { vocabulary, ids } = corpusIds();
     const rng = new Random(seed);

@@ -51,7 +51,7 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('whatDrove'), id: z.number().int(), text: z.string(), window: z.number().int().min(1).max(CONNECTIVITY_MAX_WINDOW).optional() }),
   /** Run an experiment by name with a config (defaults fill the rest); `experiment` events report progress. Cancel stops it. */
   /** `lang`: the language of everything it says (default English). */
-  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional(), figuresIn: z.array(z.enum(LANGS)).optional() }),
+  z.object({ type: z.literal('experiment'), id: z.number().int(), name: z.string(), config: z.record(z.string(), z.unknown()).optional(), lang: z.enum(LANGS).optional(), figuresIn: z.array(z.enum(LANGS)).max(LANGS.length).optional() }),
   /**
    * Check the chapter's claims (engine/chapter/check.ts): every experiment they need at once, a result
    * kept in `cacheDir` read instead of run; `chapter` events report progress. Cancel stops it (the
@@ -142,9 +142,11 @@ export type FromWorker = ReplyMessage | ErrorMessage | EventMessage | LogMessage
  * (experiments; a training run that is stopped replies with its summary instead);
  * `torch-failed`: the PyTorch engine could not start (no torch, no such device: `duringRun`
  * false, nothing was trained) or failed during the run (a crash, out of memory: its latest
- * checkpoint can be resumed); `failed`: the job itself failed.
+ * checkpoint can be resumed); `too-large`: an experiment was refused before its first run, its
+ * estimated peak memory above the bound (experiments/bounds.ts; the message names the settings
+ * to lower); `failed`: the job itself failed.
  */
-export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'text-too-short' | 'torch-failed' | 'cancelled' | 'failed';
+export type ErrorCode = 'bad-request' | 'busy' | 'no-model' | 'replica-failed' | 'text-too-short' | 'torch-failed' | 'too-large' | 'cancelled' | 'failed';
 
 /** What each code says besides its message. */
 export interface ErrorDetails {
@@ -152,6 +154,8 @@ export interface ErrorDetails {
   'text-too-short': { length: number; needed: number };
   /** The PyTorch engine's own code (engine/torch/protocol.ts), and whether the run had started. */
   'torch-failed': { torchCode: string; duringRun: boolean };
+  /** The estimated peak and the bound, in bytes, and the settings to lower (config keys, dotted). */
+  'too-large': { peakBytes: number; boundBytes: number; settings: string[] };
 }
 
 /** A failure as it crosses a boundary: a code to branch on, a message for the user, details for the remedy. */

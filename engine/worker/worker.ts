@@ -13,6 +13,7 @@ import { checkChapter, type ChapterProgress } from '../chapter/check';
 import { folderCache } from '../chapter/judge';
 import { exportTorchProject } from '../export/torchProject';
 import { ExperimentCancelled, throttledProgress } from '../experiments/types';
+import { ExperimentTooLarge } from '../experiments/bounds';
 import { TextTooShortError } from '../text/corpus';
 import { inLang } from '../core/lang';
 import { settingsForm } from '../experiments/settingsForm';
@@ -237,6 +238,7 @@ function failureOf(err: Error): EngineFailure {
   if (err instanceof ReplicaError) return { code: 'replica-failed', message };
   if (err instanceof TorchEngineError) return { code: 'torch-failed', message, details: { torchCode: err.code, duringRun: err.duringRun } };
   if (err instanceof ExperimentCancelled) return { code: 'cancelled', message };
+  if (err instanceof ExperimentTooLarge) return { code: 'too-large', message, details: err.details };
   return { code: 'failed', message };
 }
 
