@@ -9,11 +9,13 @@ import { EXPERIMENTS, experimentScript, findExperiment, runExperiment } from '..
 import { sig3 } from '../experiments/format';
 import type { ExperimentOutput, ExperimentPlan } from '../experiments/types';
 import { gib } from '../experiments/bounds';
+import { settingsForm, type SettingField } from '../experiments/settingsForm';
+import { formatSettingValue } from '../experiments/settingFields';
 import { interruptSignal, printJSON } from './output';
 import { backendOption, workerCount } from './options';
 import { writeNewFile } from '../io/files';
 
-interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; exportTorch?: string; workers?: number; backend?: BackendName; lang: Lang }
+interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; exportTorch?: string; settings?: boolean; workers?: number; backend?: BackendName; lang: Lang }
 
 /** An experiment's --config file: a JSON object, read bounded (1 MiB is far more than any config). */
 function readConfigFile(file: string): Record<string, unknown> {
@@ -87,8 +89,33 @@ export function planText(plan: ExperimentPlan, tr: Tr): string {
   );
 }
 
+/** What a setting takes, from the form (and so from the schema): "whole number 1-1024", "list of 1-4 of lstm, gru, each once". */
+function settingRange(f: SettingField, tr: Tr): string {
+  const bounds = (x: { min?: number; max?: number; exclusiveMin?: number }) => [x.min !== undefined ? `≥ ${x.min}` : '', x.exclusiveMin !== undefined ? `> ${x.exclusiveMin}` : '', x.max !== undefined ? `≤ ${x.max}` : ''].filter(Boolean).join(', ');
+  const count = (x: { minItems: number; maxItems?: number }) => `${Math.max(1, x.minItems)}-${x.maxItems ?? '…'}`;
+  switch (f.kind) {
+    case 'number': return [f.integer ? tr('whole number', '整数') : tr('number', '数'), bounds(f)].filter(Boolean).join(' ');
+    case 'enum': return tr(`one of ${f.options.join(', ')}`, `${f.options.join('、')} 之一`);
+    case 'boolean': return 'true | false';
+    case 'text': return f.maxLength !== undefined ? tr(`text of at most ${f.maxLength} characters`, `至多 ${f.maxLength} 个字符的文字`) : tr('text', '文字');
+    case 'choices': return tr(`list of ${count(f)} of ${f.options.join(', ')}, each once`, `${f.options.join('、')} 中的 ${count(f)} 个，每个只列一次`);
+    case 'numbers': return tr(`list of ${count(f)} ${f.integer ? 'whole numbers' : 'numbers'} ${bounds(f)}, each once`, `${count(f)} 个${f.integer ? '整数' : '数'} ${bounds(f)}，每个只列一次`);
+  }
+}
+
+/** --settings: each setting with what it takes, its default and its hint (the panel's form, as text). */
+function printSettings(name: string, lang: Lang): void {
+  const e = findExperiment(name);
+  const tr = translator(lang);
+  for (const f of settingsForm(e.schema, lang, e.hints)) {
+    console.log(`${f.key}: ${settingRange(f, tr)}${tr('; default ', '；默认 ')}${f.kind === 'text' ? JSON.stringify(f.default) : formatSettingValue(f.default)}${f.hint ? `\n    ${f.hint}` : ''}`);
+  }
+  console.log(tr(`Set with --set key=value (a list as JSON: --set 'cells=["lstm","gru"]').`, `用 --set key=value 设置（列表写成 JSON：--set 'cells=["lstm","gru"]'）。`));
+}
+
 async function runNamed(name: string, flags: ExperimentFlags): Promise<void> {
   findExperiment(name);
+  if (flags.settings) return printSettings(name, flags.lang);
   const config = configOf(flags);
   if (flags.exportTorch !== undefined) return exportScript(name, config, flags.exportTorch);
   const backend = await initBackend(flags.backend);
@@ -130,6 +157,7 @@ export function experimentCommand(): Command {
     .option('--config <file>', 'a JSON file with config values')
     .option('--json', 'print one JSON object (config, result, headline) as the last line of stdout')
     .option('--export-torch <file>', 'write the experiment as a standalone PyTorch script with these settings instead of running it (- for stdout)')
+    .option('--settings', 'list the experiment\'s settings with their ranges, list limits, defaults and hints, and do not run it')
     .option('--workers <n>', 'worker threads for the runs (default: one per core; 1 = all in this process); results do not depend on it', workerCount)
     .addOption(backendOption())
     .addOption(new Option('--lang <lang>', 'the language of titles, headlines, tables and figures (default: from LC_ALL, LC_MESSAGES or LANG)').choices([...LANGS]).default(langFromEnv(process.env)))

@@ -106,6 +106,26 @@ describe('list settings have a length limit', () => {
     }
   });
 
+  it('the command line\'s --settings says each list\'s limit, from the same form', async () => {
+    const { buildProgram } = await import('../../engine/cli/main');
+    const printed = async (...args: string[]) => {
+      const lines: string[] = [];
+      const log = console.log;
+      console.log = (line: string) => lines.push(line);
+      try {
+        await buildProgram().parseAsync(['node', 'seqlab', 'experiment', ...args]);
+      } finally {
+        console.log = log;
+      }
+      return lines;
+    };
+    const en = await printed('long-range-memory', '--settings', '--lang', 'en');
+    assert.ok(en.includes('lengths: list of 1-4 whole numbers ≥ 4, ≤ 1000, each once; default 100\n    Sequence lengths of the adding problem, one panel each (each length is as long as all the others together).'), en.join('\n'));
+    assert.ok(en.some((l) => l.startsWith('cells: list of 1-6 of rnn-tanh, irnn, ln-rnn, bn-rnn, lstm, gru, each once;')), en.join('\n'));
+    const zh = await printed('exploding-gradients', '--settings', '--lang', 'zh-cn');
+    assert.ok(zh.some((l) => l.startsWith('clipNorms: 1-6 个数 ≥ 0，每个只列一次；默认 0, 1, 5')), zh.join('\n'));
+  });
+
   it('the engine worker refuses a request asking for figures in more languages than there are', async () => {
     const { parseRequest } = await import('../../engine/worker/protocol');
     assert.ok(parseRequest({ type: 'experiment', id: 1, name: 'gradient-flow', figuresIn: ['en', 'zh-cn'] }).ok);
