@@ -12,6 +12,15 @@
  * locks would look live for ever. The host that ran it (EngineClient) knows the thread is
  * gone and calls `releaseLocksOfThread` for the folders of its jobs.
  *
+ * Which process wrote a lock: its pid, and `instance`, the process's start (on Linux the boot
+ * id and the start time in clock ticks from /proc/self/stat, else the wall-clock start in
+ * milliseconds). A pid alone is not enough: a container restarted after an out-of-memory kill
+ * runs SeqLab with the same pid again, and the lock left by the killed process then carries the
+ * new process's own pid. A lock with our pid is ours only if this process instance wrote it
+ * (its instance, or for a lock without one its start time, says so); any other with our pid
+ * is stale. A pid of 0 or below (or not a whole number) is no process at all: the lock file is
+ * damaged, and is treated as one SeqLab cannot read (refused, with the file to delete named).
+ *
  * A lock whose process is gone (same host, pid not running) is stale and recovered: it is
  * renamed to a private name, and only if what was renamed is still the stale lock (its
  * nonce) is it removed; a live lock that won the race in between is put back. A lock from
@@ -23,7 +32,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { CheckpointError, processAlive } from './folder';
+import { nameBytes } from '../io/files';
+import { CheckpointError, MAX_SAVED_NAME_BYTES, processAlive, tooLong } from './folder';
 
 export interface LockInfo {
   pid: number;
@@ -34,6 +44,8 @@ export interface LockInfo {
   purpose: string;
   started: string;
   nonce: string;
+  /** The process instance that wrote it (see the file comment); missing in locks of SeqLab before 0.5. */
+  instance?: string;
 }
 
 export class FolderLockedError extends CheckpointError {
@@ -63,7 +75,10 @@ function readLock(file: string): LockInfo | null | 'absent' {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.nonce === 'string') {
-      return { pid: v.pid, thread: typeof v.thread === 'number' ? v.thread : 0, host: v.host, purpose: String(v.purpose ?? 'a run'), started: String(v.started ?? ''), nonce: v.nonce };
+      return {
+        pid: v.pid, thread: typeof v.thread === 'number' ? v.thread : 0, host: v.host, purpose: String(v.purpose ?? 'a run'), started: String(v.started ?? ''), nonce: v.nonce,
+        ...(typeof v.instance === 'string' ? { instance: v.instance } : {}),
+      };
     }
   } catch {
     // unreadable: treated as held by an unknown process
@@ -71,7 +86,43 @@ function readLock(file: string): LockInfo | null | 'absent' {
   return null;
 }
 
-const isStale = (info: LockInfo) => info.host === os.hostname() && !processAlive(info.pid);
+/** A process id at all: a whole number above 0 (kill(0) and kill(-1) would signal groups, and "succeed"). */
+const validPid = (pid: number) => Number.isSafeInteger(pid) && pid > 0;
+
+/** The wall-clock time this process started, in milliseconds (the same in every thread of it). */
+const processStartMs = () => Date.now() - process.uptime() * 1000;
+/** Two readings of processStartMs differ by the clock's drift between them; more than this is another process. */
+const START_SLACK_MS = 2000;
+
+let ownInstance: string | undefined;
+/** This process's instance (see the file comment), read once per thread; the same in all threads of the process. */
+export function processInstance(): string {
+  if (ownInstance !== undefined) return ownInstance;
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
+    const starttime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    if (/^\d+$/.test(starttime) && boot) return (ownInstance = `linux:${boot}:${starttime}`);
+  } catch {
+    // not Linux: the wall clock below
+  }
+  return (ownInstance = `start:${Math.round(processStartMs())}`);
+}
+
+/** Whether a lock that carries this process's pid was written by this process instance (and not by an earlier one with the same pid). */
+export function writtenByThisProcess(info: LockInfo): boolean {
+  if (info.pid !== process.pid || info.host !== os.hostname()) return false;
+  const mine = processInstance();
+  if (info.instance?.startsWith('linux:') && mine.startsWith('linux:')) return info.instance === mine;
+  if (info.instance?.startsWith('start:') && mine.startsWith('start:')) return Math.abs(Number(info.instance.slice(6)) - Number(mine.slice(6))) <= START_SLACK_MS;
+  // An older lock (or one from another kind of system): ours only if taken after this process started.
+  const started = Date.parse(info.started);
+  return Number.isFinite(started) && started >= processStartMs() - START_SLACK_MS;
+}
+
+/** A lock of this host whose process is gone: another pid not running, or our pid written by an earlier process. A damaged pid is never stale (see the file comment). */
+const isStale = (info: LockInfo) => info.host === os.hostname() && validPid(info.pid) && (info.pid === process.pid ? !writtenByThisProcess(info) : !processAlive(info.pid));
 
 /**
  * Takes the stale lock away if it is still `stale`; says whether to try again. Exported for
@@ -99,6 +150,7 @@ export function recoverStaleLock(file: string, stale: LockInfo): boolean {
 
 function describeHolder(info: LockInfo | 'unreadable' | null): string {
   if (!info || info === 'unreadable') return 'a process SeqLab cannot identify (the lock file is unreadable)';
+  if (!validPid(info.pid)) return `a process SeqLab cannot identify (the lock file is damaged: its pid is ${JSON.stringify(info.pid)}, which is no process id)`;
   const since = info.started ? `, since ${info.started}` : '';
   return `process ${info.pid} on ${info.host === os.hostname() ? 'this machine' : `host ${info.host}`} (${info.purpose}${since})`;
 }
@@ -110,10 +162,12 @@ function describeHolder(info: LockInfo | 'unreadable' | null): string {
  */
 export function lockFolder(dir: string, purpose: string): FolderLock {
   const file = lockFileOf(dir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const info: LockInfo = { pid: process.pid, thread: threadId, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
-  const draft = `${file}.new-${process.pid}-${info.nonce}`;
+  if (nameBytes(path.resolve(dir)) > MAX_SAVED_NAME_BYTES) throw new CheckpointError(`will not use ${path.resolve(dir)}: ${tooLong(dir)}. Choose a shorter name`);
+  const info: LockInfo = { pid: process.pid, thread: threadId, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex'), instance: processInstance() };
+  // Short: NAME.lock.new-<pid>-<8 hex> stays within the 28 bytes that MAX_SAVED_NAME_BYTES leaves.
+  const draft = `${file}.new-${process.pid}-${info.nonce.slice(0, 8)}`;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(draft, JSON.stringify(info) + '\n', { flag: 'wx' });
   } catch (err) {
     throw explainLockError(err, dir);
@@ -136,7 +190,7 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
       const holder = readLock(file);
       if (holder === 'absent') continue; // released meanwhile
       if (holder !== null && isStale(holder) && recoverStaleLock(file, holder)) continue;
-      const other = holder !== null && holder.host !== os.hostname();
+      const other = holder !== null && (holder.host !== os.hostname() || !validPid(holder.pid));
       throw new FolderLockedError(
         `${path.resolve(dir)} is in use by another SeqLab run: ${describeHolder(holder)}. Wait for it to end or stop it, or choose another folder.` +
         (other || holder === null ? ` If that process is gone, delete ${file}.` : ''),
@@ -154,6 +208,8 @@ function explainLockError(err: unknown, dir: string): unknown {
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'EDQUOT') {
     return new CheckpointError(`cannot write beside ${path.resolve(dir)} (${code}): choose a folder on a disk you can write to, with space. Nothing was changed`);
   }
+  if (code === 'ENAMETOOLONG') return new CheckpointError(`cannot use ${path.resolve(dir)} (${code}): a name in its path is longer than the file system allows (255 bytes); choose a shorter name. Nothing was changed`);
+  if (code === 'ENOTDIR' || code === 'EEXIST') return new CheckpointError(`cannot use ${path.resolve(dir)} (${code}): a part of its path is a file, not a folder; choose another place. Nothing was changed`);
   return err;
 }
 
@@ -164,7 +220,7 @@ function explainLockError(err: unknown, dir: string): unknown {
 export function lockHolder(dir: string): LockInfo | 'unreadable' | null {
   const info = readLock(lockFileOf(dir));
   if (info === 'absent') return null;
-  if (info === null) return 'unreadable';
+  if (info === null || !validPid(info.pid)) return 'unreadable';
   return isStale(info) ? null : info;
 }
 
@@ -179,6 +235,6 @@ export function releaseLocksOfThread(dirs: readonly string[], thread: number): v
   for (const dir of dirs) {
     const file = lockFileOf(dir);
     const info = readLock(file);
-    if (info !== 'absent' && info !== null && info.pid === process.pid && info.thread === thread && info.host === os.hostname()) fs.rmSync(file, { force: true });
+    if (info !== 'absent' && info !== null && info.thread === thread && writtenByThisProcess(info)) fs.rmSync(file, { force: true });
   }
 }

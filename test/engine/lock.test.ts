@@ -8,7 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeHolder, FolderLockedError, lockFileOf, lockFolder, lockHolder, recoverStaleLock } from '../../engine/checkpoint/lock';
+import { describeHolder, FolderLockedError, lockFileOf, lockFolder, lockHolder, processInstance, recoverStaleLock, releaseLocksOfThread } from '../../engine/checkpoint/lock';
+import { MAX_SAVED_NAME_BYTES } from '../../engine/checkpoint/folder';
 import { readCheckpointMeta } from '../../engine/checkpoint/format';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -83,7 +84,8 @@ describe('folder lock', () => {
     lockFolder(dir, 'training').release();
     assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('e.')), [], 'no .stale- or .new- file left');
     // The race: between reading the stale lock and moving it aside, another process took the folder.
-    const live = { pid: process.pid, thread: 0, host: os.hostname(), purpose: 'export', started: 'now', nonce: 'live' };
+    // Live: the test runner that started this process (a lock with this process's own pid that this process did not write would be stale).
+    const live = { pid: process.ppid, thread: 0, host: os.hostname(), purpose: 'export', started: 'now', nonce: 'live' };
     fs.writeFileSync(file, JSON.stringify(live));
     assert.equal(recoverStaleLock(file, stale), true);
     assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), live, 'the live lock is back in place');
@@ -102,6 +104,74 @@ describe('folder lock', () => {
     twice.release();
     twice.release();
     assert.equal(fs.existsSync(twice.file), false);
+  });
+
+  it('a lock with our own pid is ours only if this process wrote it: one left by an earlier process with the same pid is stale', () => {
+    const dir = path.join(root, 'self');
+    const file = lockFileOf(dir);
+    const lock = (fields: Record<string, unknown>) => fs.writeFileSync(file, JSON.stringify({ pid: process.pid, thread: 0, host: os.hostname(), purpose: 'training', nonce: 'x', ...fields }));
+    const takes = () => {
+      const taken = lockFolder(dir, 'training');
+      assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).instance, processInstance());
+      taken.release();
+      assert.equal(fs.existsSync(file), false);
+    };
+    const refused = () => assert.throws(() => lockFolder(dir, 'training'), (e: Error) => e instanceof FolderLockedError && e.message.includes(`process ${process.pid} on this machine (training`));
+    // Written by this process (its instance): live, refused with our pid, and lockHolder names us.
+    const mine = lockFolder(dir, 'training');
+    refused();
+    assert.equal((lockHolder(dir) as { pid: number }).pid, process.pid);
+    mine.release();
+    lock({ started: new Date().toISOString(), instance: processInstance() });
+    refused();
+    // Our pid, another instance (a container restarted after an out-of-memory kill: same pid, an earlier start): stale, taken over.
+    const [kind, boot, ticks] = processInstance().split(':');
+    lock({ started: new Date().toISOString(), instance: kind === 'linux' ? `linux:${boot}:${Number(ticks) - 1}` : `start:${Number(boot) - 60_000}` });
+    assert.equal(lockHolder(dir), null);
+    takes();
+    // A lock of an older SeqLab (no instance): ours if taken after this process started, stale if before.
+    lock({ started: new Date().toISOString() });
+    refused();
+    lock({ started: new Date(Date.now() - process.uptime() * 1000 - 60_000).toISOString() });
+    takes();
+  });
+
+  it('a lock whose pid is 0, -1 or not a whole number is damaged: refused as unidentifiable, never as held by a process, and left as it was', () => {
+    const dir = path.join(root, 'badpid');
+    const file = lockFileOf(dir);
+    for (const pid of [0, -1, 1.5]) {
+      const text = JSON.stringify({ pid, thread: 0, host: os.hostname(), purpose: 'training', started: 'then', nonce: 'x' });
+      fs.writeFileSync(file, text);
+      assert.throws(() => lockFolder(dir, 'training'), (e: Error) =>
+        e.message.includes(`the lock file is damaged: its pid is ${pid}, which is no process id`) && e.message.includes(`delete ${file}`) && !/in use by another SeqLab run: process/.test(e.message));
+      assert.equal(lockHolder(dir), 'unreadable');
+      assert.equal(fs.readFileSync(file, 'utf8'), text);
+    }
+    fs.rmSync(file);
+    // A valid pid of a live process other than ours (the test runner) still holds it.
+    fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, thread: 0, host: os.hostname(), purpose: 'training', started: 'then', nonce: 'x' }));
+    assert.throws(() => lockFolder(dir, 'training'), new RegExp(`process ${process.ppid} on this machine`));
+    fs.rmSync(file);
+  });
+
+  it('releaseLocksOfThread removes the locks of that thread of this process only', () => {
+    const dirs = ['t1', 't2', 't3'].map((n) => path.join(root, n));
+    const write = (dir: string, fields: Record<string, unknown>) => fs.writeFileSync(lockFileOf(dir), JSON.stringify({ pid: process.pid, host: os.hostname(), purpose: 'training', started: new Date().toISOString(), nonce: 'n', instance: processInstance(), ...fields }));
+    write(dirs[0], { thread: 7 });
+    write(dirs[1], { thread: 8 });
+    write(dirs[2], { thread: 7, instance: 'linux:another-boot:1' });
+    releaseLocksOfThread(dirs, 7);
+    assert.deepEqual(dirs.map((d) => fs.existsSync(lockFileOf(d))), [false, true, true]);
+    for (const d of dirs) fs.rmSync(lockFileOf(d), { force: true });
+  });
+
+  it('a folder name is refused with a message above the length SeqLab can name its lock and staging files after, and works at it', () => {
+    const at = path.join(root, 'n'.repeat(MAX_SAVED_NAME_BYTES));
+    const lock = lockFolder(at, 'training');
+    lock.release();
+    const over = path.join(root, 'n'.repeat(MAX_SAVED_NAME_BYTES + 1));
+    assert.throws(() => lockFolder(over, 'training'), new RegExp(`its name is ${MAX_SAVED_NAME_BYTES + 1} bytes long, and SeqLab needs at most ${MAX_SAVED_NAME_BYTES}`));
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('nnnn')), []);
   });
 
   it('release leaves a lock that is no longer its own', () => {
