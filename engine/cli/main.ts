@@ -20,7 +20,8 @@ import { chapterCommand } from './chapter';
 import { demoCommand } from './demo';
 import { experimentCommand } from './experiment';
 import { exportTorchCommand } from './exportTorch';
-import { EXIT_FAILED, logLine, quietOnClosedPipe } from './output';
+import { EXIT_FAILED, guardStdout, logLine, quietOnClosedPipe } from './output';
+import { terminalSafe } from '../io/safeText';
 import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { trainCommand } from './train';
@@ -30,7 +31,8 @@ export function buildProgram(): Command {
   const program = new Command('seqlab')
     .description('Train, sample and inspect character-level RNN, LSTM and GRU models (PyTorch-compatible).')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(`seqlab: ${str.replace(/^error: /, '')}`) });
+    // An error names the argument it refuses, which may hold anything: its control characters are replaced.
+    .configureOutput({ outputError: (str, write) => write(`seqlab: ${terminalSafe(str.replace(/^error: /, ''))}`) });
   for (const command of [trainCommand(), demoCommand(), sampleCommand(), exportTorchCommand(), probeCommand(), experimentCommand(), chapterCommand()]) {
     // Each command reports its own errors as the program does.
     program.addCommand(command.showHelpAfterError('(run with --help for usage)').configureOutput(program.configureOutput()));
@@ -40,6 +42,7 @@ export function buildProgram(): Command {
 
 export async function main(argv = process.argv): Promise<void> {
   quietOnClosedPipe();
+  guardStdout();
   // The seqlab command owns its process: it may turn on relaxed SIMD for its wasm kernels (Node 20).
   allowRelaxedSimd();
   try {

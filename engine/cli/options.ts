@@ -12,6 +12,8 @@ import type { TrainConfigInput } from '../train/config';
 export const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  // 1e30 is a whole number to JavaScript, but not one it can count in: every integer above 2^53 is a rounded one.
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}.`);
   return n;
 };
 export const num = (name: string) => (v: string) => {
@@ -41,6 +43,20 @@ export const positive = (name: string, example: string) => (v: string) => {
 /** A folder name that is not empty (an empty --out would resolve to the current folder, or to no saving at all). */
 export const folderName = (name: string, example: string) => (v: string) => {
   if (!v.trim()) throw new InvalidArgumentError(`${name} needs a folder name, such as ${example}.`);
+  return v;
+};
+
+/** The largest seed: the training config's (a 31-bit whole number), so any seed works for both commands. */
+export const MAX_SEED = 2 ** 31 - 1;
+/** --seed: a whole number from 0 to MAX_SEED. */
+export const seedNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SEED) throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${MAX_SEED}, such as 1.`);
+  return n;
+};
+/** The path of a program (--python): not empty (an empty one would silently fall back to searching PATH). */
+export const programPath = (name: string, example: string) => (v: string) => {
+  if (!v.trim()) throw new InvalidArgumentError(`${name} needs the path of a program, such as ${example}; leave ${name} out to use the first one on PATH that has what is needed.`);
   return v;
 };
 

@@ -31,6 +31,19 @@ export function quietOnClosedPipe(): void {
   }
 }
 
+/**
+ * Everything the process writes to stdout, whoever writes it, has its control characters
+ * replaced (`terminalSafe`): a table title made from a prompt or a --config text, a name in a
+ * list, model text. One guard at the door rather than one per print, so a new print cannot
+ * forget it (an experiment's table title once printed `ESC]0;` from the prompt, which retitles
+ * the terminal window). What is already safe passes unchanged: model text, and JSON lines
+ * (JSON escapes C0 controls, `printJSON` the rest). Tab and newline stay. Installed by main().
+ */
+export function guardStdout(): void {
+  const write = process.stdout.write.bind(process.stdout) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? terminalSafe(chunk) : chunk, ...rest)) as typeof process.stdout.write;
+}
+
 /** A line on stderr; names and model text in it cannot drive the terminal. */
 export function logLine(line: string): void {
   process.stderr.write(terminalSafe(line) + '\n');

@@ -4,7 +4,7 @@ import { initBackend, type BackendName } from '../core/backend';
 import { sample } from '../model/sample';
 import { loadCheckpoint } from '../train/checkpointing';
 import { interruptSignal, logLine, writeOut } from './output';
-import { backendOption, int, intAtLeast, num } from './options';
+import { backendOption, int, intAtLeast, num, seedNumber } from './options';
 
 export function sampleCommand(): Command {
   return new Command('sample')
@@ -16,7 +16,7 @@ export function sampleCommand(): Command {
     .option('--top-k <n>', 'sample among the k most likely only (0 = all)', int('--top-k'), 0)
     .option('--top-p <x>', 'sample among the smallest set reaching this probability', num('--top-p'), 1)
     .option('--stop <text...>', 'stop before any of these strings')
-    .option('--seed <n>', 'random seed', int('--seed'))
+    .option('--seed <n>', 'random seed, a whole number from 0 to 2147483647 (the same seed and settings give the same text)', seedNumber('--seed'))
     .addOption(backendOption())
     .action(async (flags: { model: string; prompt: string; length: number; temperature: number; topK: number; topP: number; stop?: string[]; seed?: number; backend?: BackendName }) => {
       await initBackend(flags.backend);

@@ -8,7 +8,7 @@ import { trainFromRequest, type TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 import { OVERFITTING_RISES } from '../core/curve';
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
-import { addTrainConfigOptions, backendOption, folderName, intAtLeast, trainConfigOf, workersOption } from './options';
+import { addTrainConfigOptions, backendOption, folderName, intAtLeast, programPath, trainConfigOf, workersOption } from './options';
 import { TORCH_DEVICES, TORCH_PRECISIONS, type TorchDeviceChoice, type TorchPrecision } from '../core/names';
 import { decideEngine } from '../torch/choose';
 import { pathPythons, pythonFromPath } from '../torch/python';
@@ -111,7 +111,7 @@ export function trainCommand(): Command {
     .option('--workers <n>', 'data-parallel worker threads: "auto" (one per core, at most 8, at least 4 windows of the batch each) or a number; 1 = one thread. The same seed and workers give the same run', workersOption, 'auto')
     .addOption(new Option('--units <unit>', 'show losses in nats or bits per character (--json is always nats)').choices(['nats', 'bits']).default('nats'))
     .addOption(backendOption())
-    .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)')
+    .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)', programPath('--python', '/usr/bin/python3'))
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
     .option('--processes <n>', 'data-parallel PyTorch processes (torch.distributed: gloo on CPUs, nccl with a GPU each); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
     .addOption(new Option('--precision <p>', 'the PyTorch engine\'s arithmetic: fp32 (the built-in engine\'s), or mixed precision under autocast: bf16 (CUDA or CPU), fp16 (CUDA, with a gradient scaler); changes the losses slightly, see the README').choices(TORCH_PRECISIONS).default('fp32'))

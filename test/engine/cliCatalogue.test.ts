@@ -301,6 +301,87 @@ describe('the bad-input catalogue, through the real command line', () => {
     }
   });
 
+  it('smaller things refused or explained (issue 35): an empty --python, seeds out of range, --out names too long for the lock, damaged locks', () => {
+    const lock = (pid: number) => JSON.stringify({ pid, thread: 0, host: os.hostname(), purpose: 'training', started: '2020-01-01T00:00:00.000Z', nonce: 'x' });
+    write('zero-pid.lock', lock(0));
+    write('minus-pid.lock', lock(-1));
+    const limit = 227; // MAX_SAVED_NAME_BYTES: 255 less the 28 bytes of SeqLab's longest derived name (NAME.lock.stale-<pid>-<hex>)
+    const cases: Case[] = [
+      { name: '--python ""', args: ['train', 'english.txt', '--out', 'o', '--python', '', ...SMALL], code: 1, message: /--python needs the path of a program, such as \/usr\/bin\/python3; leave --python out to use the first one on PATH/ },
+      { name: '--python " "', args: ['train', 'english.txt', '--out', 'o', '--python', ' ', ...SMALL], code: 1, message: /--python needs the path of a program/ },
+      { name: 'sample --seed 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '1e30'], code: 1, message: /--seed must be a whole number from 0 to 2147483647, such as 1/ },
+      { name: 'sample --seed 2^31', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '2147483648'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
+      { name: 'sample --seed -1', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '-1'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
+      { name: 'sample --seed 1.5', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '1.5'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
+      { name: 'sample --top-k 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--top-k', '1e30'], code: 1, message: /--top-k must be a whole number between -9007199254740991 and 9007199254740991/ },
+      { name: 'sample --seed 2^31 - 1', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '2147483647', '--length', '5'], code: 0, message: /^(?![\s\S]*must be)/ },
+      { name: `--out of ${limit + 1} characters`, args: ['train', 'english.txt', '--out', 'o'.repeat(limit + 1), ...SMALL], code: 1, message: new RegExp(`its name is ${limit + 1} bytes long, and SeqLab needs at most ${limit} \\(the file system allows 255, and SeqLab names its lock and staging files after the folder`) },
+      { name: '--out of 255 characters', args: ['train', 'english.txt', '--out', 'o'.repeat(255), ...SMALL], code: 1, message: /its name is 255 bytes long, and SeqLab needs at most 227/ },
+      { name: `--out of ${limit} characters`, args: ['train', 'english.txt', '--out', 'o'.repeat(limit), ...SMALL], code: 0, message: /checkpoint: /, creates: ['o'.repeat(limit)] },
+      { name: 'a lock with pid 0', args: ['train', 'english.txt', '--out', 'zero-pid', ...SMALL], code: 1, message: /in use by another SeqLab run: a process SeqLab cannot identify \(the lock file is damaged: its pid is 0, which is no process id\).* If that process is gone, delete .*zero-pid\.lock/ },
+      { name: 'a lock with pid -1', args: ['train', 'english.txt', '--out', 'minus-pid', ...SMALL], code: 1, message: /the lock file is damaged: its pid is -1, which is no process id/ },
+    ];
+    for (const c of cases) check(c);
+  });
+
+  it('a stale lock that carries the new process\'s own pid (a container restarted after an out-of-memory kill) is recovered; one of a live process is not', (t) => {
+    // In a new pid namespace the CLI is pid 1, as the first process of a restarted container is.
+    const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '-e', 'process.exit(process.pid === 1 ? 0 : 1)']);
+    if (probe.status !== 0) {
+      t.skip('cannot start a process in a new pid namespace here (unshare --pid needs root)');
+      return;
+    }
+    const inNamespace = (args: string[]) => spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI, ...args], { cwd: ws, encoding: 'utf8', timeout: 60_000 });
+    // Left by the killed process: pid 1, started before the new one (and, on Linux, another start time).
+    write('restarted.lock', JSON.stringify({ pid: 1, thread: 0, host: os.hostname(), purpose: 'training', started: '2020-01-01T00:00:00.000Z', nonce: 'old', instance: 'linux:old-boot:1' }));
+    const r = inNamespace(['train', 'english.txt', '--out', 'restarted', ...SMALL]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /in use by/);
+    assert.ok(fs.existsSync(path.join(ws, 'restarted', 'seqlab.json')));
+    assert.equal(fs.existsSync(path.join(ws, 'restarted.lock')), false, 'released at the end');
+    // The other side: a lock of a live process on this machine (this test) is refused, naming it.
+    write('held.lock', JSON.stringify({ pid: process.pid, thread: 0, host: os.hostname(), purpose: 'training', started: new Date().toISOString(), nonce: 'live' }));
+    const outside = seqlab(['train', 'english.txt', '--out', 'held', ...SMALL]);
+    assert.equal(outside.code, 1, outside.stderr);
+    assert.match(outside.stderr, new RegExp(`in use by another SeqLab run: process ${process.pid} on this machine \\(training`));
+    fs.rmSync(path.join(ws, 'held.lock'));
+    fs.rmSync(path.join(ws, 'held'), { recursive: true, force: true });
+  });
+
+  it('control characters from a prompt or an argument never reach the terminal', () => {
+    const hostile = 'ab\u001b]0;pwned\u0007cd\u009b31m';
+    const r = seqlab(['experiment', 'lstm-vs-gru', '--workers', '1', ...['corpus=chinese-news', 'hidden=8', 'seqLen=8', 'batch=4', 'steps=3', 'seeds=1', 'sampleLength=4', `prompt=${hostile}`].flatMap((x) => ['--set', x])]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /after «ab\uFFFD\]0;pwned\uFFFDcd\uFFFD31m»/, 'the table title shows the prompt, its controls replaced');
+    for (const out of [r.stdout, r.stderr]) assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    const bad = seqlab(['sample', '--model', model, '--prompt', 'x', '--seed', hostile]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /argument 'ab\uFFFD\]0;pwned/);
+    assert.doesNotMatch(bad.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('chapter --markdown FILE refuses, before any run, what it may not write, and changes nothing', () => {
+    write('mine.md', '# my own notes\n');
+    write('figs.md-dir/.keep', '');
+    fs.mkdirSync(path.join(ws, 'elsewhere'), { recursive: true });
+    fs.symlinkSync(path.join(ws, 'elsewhere'), path.join(ws, 'linked-figures'));
+    write('filed-figures', 'a file where the figures folder goes');
+    const stem = 'c'.repeat(255 - '-figures'.length + 1);
+    const cases: Case[] = [
+      { name: 'a file of the user\'s', args: ['chapter', '--markdown', 'mine.md'], code: 1, message: /will not write: .*mine\.md exists and SeqLab did not write it, or it was edited since .*Nothing was written/ },
+      { name: 'a FIFO', args: ['chapter', '--markdown', 'fifo.txt'], code: 1, message: /fifo\.txt is a FIFO \(named pipe\), and SeqLab replaces only regular files it wrote/ },
+      { name: 'a link to a device', args: ['chapter', '--markdown', 'zero.txt'], code: 1, message: /zero\.txt is a symbolic link, and SeqLab does not write through links it did not make/ },
+      { name: 'a folder', args: ['chapter', '--markdown', 'notes'], code: 1, message: /notes is a directory, and SeqLab replaces only regular files it wrote/ },
+      { name: 'FILE-figures a link', args: ['chapter', '--markdown', 'linked.md'], code: 1, message: /linked-figures is a symbolic link, and SeqLab does not write through links it did not make/ },
+      { name: 'FILE-figures a file', args: ['chapter', '--markdown', 'filed.md'], code: 1, message: /filed-figures is a regular file, not a folder for the figures/ },
+      { name: 'a missing folder', args: ['chapter', '--markdown', 'no/such/folder/c.md'], code: 1, message: /the folder .*no\/such\/folder does not exist: create it first, or choose another place/ },
+      { name: 'a name too long for its figures folder', args: ['chapter', '--markdown', `${stem}.md`], code: 1, message: /is too long for the file system \(at most 255 bytes for each name.*choose a shorter name\. Nothing was written \(ENAMETOOLONG\)/ },
+      { name: 'in Chinese', args: ['chapter', '--markdown', 'mine.md', '--lang', 'zh-cn'], code: 1, message: /不写入：.*mine\.md 已存在，且不是 SeqLab 写的/ },
+    ];
+    for (const c of cases) check(c);
+    assert.deepEqual(fs.readdirSync(path.join(ws, 'elsewhere')), []);
+  });
+
   it('a closed pipe ends `sample` quietly with exit 0', async () => {
     const child = spawn(process.execPath, [CLI, 'sample', '--model', model, '--prompt', 'The', '--length', '1000000000'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
     let got = 0;
