@@ -44,7 +44,7 @@ describe('writing in chunks', () => {
       const file = path.join(root, 'chunked.bin');
       writeFileSynced(file, data, 64);
       assert.deepEqual(fs.readFileSync(file), data);
-      const lengths = spy.mock.calls.map((c) => c.arguments[3] as number);
+      const lengths = spy.mock.calls.map((c) => c.arguments[3] as unknown as number);
       assert.equal(lengths.length, Math.ceil(1000 / 64), `${lengths.length} writes`);
       assert.ok(lengths.every((n) => n <= 64));
       spy.mock.resetCalls();
