@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, type CheckpointFolderContents } from '../checkpoint/folder';
+import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, writeFileSynced, type CheckpointFolderContents } from '../checkpoint/folder';
 import { readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/format';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
@@ -72,19 +72,22 @@ function writeProject(contents: CheckpointFolderContents, meta: CheckpointMeta, 
   try {
     fs.mkdirSync(path.join(staging, 'checkpoint'), { recursive: true });
     for (const name of SCRIPTS) fs.copyFileSync(path.join(scripts, name), path.join(staging, name));
-    fs.writeFileSync(path.join(staging, 'checkpoint', MODEL_FILE), contents.model.bytes);
-    fs.writeFileSync(path.join(staging, 'checkpoint', OPTIMIZER_FILE), contents.optimizer.bytes);
-    fs.writeFileSync(path.join(staging, 'checkpoint', META_FILE), JSON.stringify(contents.meta, null, 2) + '\n');
-    fs.writeFileSync(path.join(staging, 'vocab.json'), JSON.stringify(meta.vocabulary, null, 1) + '\n');
-    fs.writeFileSync(path.join(staging, 'README.md'), readme(meta, path.basename(contents.dir)));
+    // In chunks: an optimizer state of 2 GiB or more (a 3x4096 LSTM's Adam) fails in one write.
+    writeFileSynced(path.join(staging, 'checkpoint', MODEL_FILE), contents.model.bytes);
+    writeFileSynced(path.join(staging, 'checkpoint', OPTIMIZER_FILE), contents.optimizer.bytes);
+    writeFileSynced(path.join(staging, 'checkpoint', META_FILE), JSON.stringify(contents.meta, null, 2) + '\n');
+    writeFileSynced(path.join(staging, 'vocab.json'), JSON.stringify(meta.vocabulary, null, 1) + '\n');
+    writeFileSynced(path.join(staging, 'README.md'), readme(meta, path.basename(contents.dir)));
     if (existing) fs.rmdirSync(target);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.renameSync(staging, target);
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EBUSY') {
-      const why = code === 'EBUSY' ? 'the folder is in use by the system, a mount point perhaps; export to a new folder inside it' : 'choose a folder on a disk you can write to, with space';
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EBUSY' || code === 'ENAMETOOLONG') {
+      const why = code === 'EBUSY' ? 'the folder is in use by the system, a mount point perhaps; export to a new folder inside it'
+        : code === 'ENAMETOOLONG' ? 'a name in the path is longer than the file system allows (255 bytes); choose a shorter folder name'
+        : 'choose a folder on a disk you can write to, with space';
       throw new ExportError(`cannot write ${target} (${code}): ${why}. Nothing was written`);
     }
     throw err instanceof CheckpointError ? new ExportError(err.message) : err;
