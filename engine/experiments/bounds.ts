@@ -18,8 +18,13 @@
  *   - the head's logits for HEAD_CHUNK_ROWS rows at a time (nn/ops.ts), and the text it trains on.
  * A worker thread's wasm heap grows to its largest run and never shrinks, so the peak of an
  * experiment is the process's base, plus for each of its parallel threads a thread's base and
- * the largest runs it may hold (the sum of the `threads` largest runs). The constants were fitted
- * to the maximum resident set of `seqlab experiment` runs (see MEASURED below).
+ * the largest runs it may hold (the sum of the `threads` largest runs).
+ *
+ * The constants were fitted to the maximum resident set (`/usr/bin/time -v node dist/cli.js
+ * experiment NAME --set ...`, 2 cores, wasm, 2026-12-07) of eleven runs that finished, from 0.57
+ * to 3.57 GiB: the estimate is 1.00-1.28 times the measurement (test/engine/experimentBounds.test.ts
+ * keeps them). Five runs that died in wasm ("memory access out of bounds", "Aborted()") at
+ * 4.1 GB are estimated above the 4 GiB heap, and refused.
  */
 import { z } from 'zod';
 import { HEAD_CHUNK_ROWS } from '../nn/ops';
