@@ -28,6 +28,12 @@ export const intAtLeast = (name: string, min: number) => (v: string) => {
   if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}.`);
   return n;
 };
+/** A whole number from `min` to `max`. */
+export const intBetween = (name: string, min: number, max: number) => (v: string) => {
+  const n = int(name)(v);
+  if (n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+};
 /** --workers of the experiment commands: a whole number of worker threads from 1 to 64. */
 export const workerCount = (v: string) => {
   const n = int('--workers')(v);

@@ -8,8 +8,8 @@ import { trainFromRequest, type TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
 import { OVERFITTING_RISES } from '../core/curve';
 import { EXIT_DIVERGED, EXIT_INTERRUPTED, formatSeconds, interruptSignal, logLine, printJSON, showLoss } from './output';
-import { addTrainConfigOptions, backendOption, folderName, intAtLeast, programPath, trainConfigOf, workersOption } from './options';
-import { TORCH_DEVICES, TORCH_PRECISIONS, type TorchDeviceChoice, type TorchPrecision } from '../core/names';
+import { addTrainConfigOptions, backendOption, folderName, intBetween, positive, programPath, trainConfigOf, workersOption } from './options';
+import { MAX_TORCH_PROCESSES, TORCH_DEVICES, TORCH_PRECISIONS, type TorchDeviceChoice, type TorchPrecision } from '../core/names';
 import { decideEngine } from '../torch/choose';
 import { pathPythons, pythonFromPath } from '../torch/python';
 import { parseTrainConfig } from '../train/config';
@@ -18,7 +18,7 @@ import { parseTrainConfig } from '../train/config';
 export interface RunFlags {
   out?: string; resume?: string; keep?: 'best' | 'last'; workers?: number | 'auto';
   backend?: BackendName; json?: boolean; units?: 'nats' | 'bits';
-  python?: string; device?: TorchDeviceChoice; processes?: number; precision?: TorchPrecision;
+  python?: string; device?: TorchDeviceChoice; processes?: number; precision?: TorchPrecision; torchTimeout?: number;
   /** The training config's flags, by commander's property names. */
   [configFlag: string]: unknown;
 }
@@ -31,7 +31,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   const pythons = flags.python ? [pythonFromPath(flags.python, '--python')] : pathPythons();
   const decision = await decideEngine(sized.engine, pythons);
   if (sized.engine !== 'builtin') logLine(decision.reason);
-  const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1, precision: flags.precision ?? 'fp32' } : undefined;
+  const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1, precision: flags.precision ?? 'fp32', ...(flags.torchTimeout ? { timeoutSeconds: flags.torchTimeout } : {}) } : undefined;
   const run = trainFromRequest({
     source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto', engine: decision.engine, torch,
   }, interruptSignal(), { onLog: (line) => logLine(`pytorch: ${line}`) });
@@ -113,7 +113,8 @@ export function trainCommand(): Command {
     .addOption(backendOption())
     .option('--python <path>', 'the Python with PyTorch for --engine pytorch or auto (default: the first python3, then python, on PATH that has PyTorch)', programPath('--python', '/usr/bin/python3'))
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
-    .option('--processes <n>', 'data-parallel PyTorch processes (torch.distributed: gloo on CPUs, nccl with a GPU each); the step is the full batch\'s whatever the count', intAtLeast('--processes', 1), 1)
+    .option('--processes <n>', `data-parallel PyTorch processes, 1 to ${MAX_TORCH_PROCESSES} (torch.distributed: gloo on CPUs, at most one per core; nccl with a GPU each); the step is the full batch's whatever the count`, intBetween('--processes', 1, MAX_TORCH_PROCESSES), 1)
+    .option('--torch-timeout <seconds>', 'give up on the PyTorch engine when it takes longer than this to start or to answer any request (default: 3 minutes to start, 10 minutes for the first request of a kind, then 20x the slowest seen and at least 1 minute)', positive('--torch-timeout', '120'))
     .addOption(new Option('--precision <p>', 'the PyTorch engine\'s arithmetic: fp32 (the built-in engine\'s), or mixed precision under autocast: bf16 (CUDA or CPU), fp16 (CUDA, with a gradient scaler); changes the losses slightly, see the README').choices(TORCH_PRECISIONS).default('fp32'))
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: RunFlags) => {

@@ -34,6 +34,12 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export type EngineName = Exclude<EngineChoice, 'auto'>;
 
 /** Where the PyTorch engine computes: `auto` is CUDA, then Apple's MPS, then the CPU. */
+/**
+ * Most data-parallel processes a PyTorch run may ask for (the setting, --processes, a worker
+ * request): each is a Python with torch loaded (~0.3 GB here); engine.py also refuses more
+ * processes than CPU cores on the CPU, or than GPUs with CUDA.
+ */
+export const MAX_TORCH_PROCESSES = 64;
 export const TORCH_DEVICES = ['auto', 'cpu', 'cuda', 'mps'] as const;
 export type TorchDeviceChoice = (typeof TORCH_DEVICES)[number];
 

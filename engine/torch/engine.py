@@ -19,20 +19,32 @@ averaged by one all-reduce as DistributedDataParallel averages them, weighted so
 the full batch's whatever N.
 
 It is shipped inside SeqLab and run from there; it writes only into the folders SeqLab names.
+SeqLab starts it in a private, empty working folder with PYTHONSAFEPATH=1, so it adds its own
+folder to sys.path itself and imports nothing from wherever the user happens to be.
+
+Nothing waits forever: the ranks meet within RENDEZVOUS_SECONDS or the engine says why and
+exits; rank 0 watches its helpers and reports a helper that died (a collective would otherwise
+wait for torch's 30-minute timeout); a helper whose parent is gone exits.
 """
 import argparse
 import base64
 import contextlib
+import datetime
 import json
 import math
 import os
 import platform
 import socket
 import sys
+import threading
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# model.py and train.py are the exported project's: beside this file when shipped, in ../export/torch in the source tree.
+# protocol.py is beside this file; model.py and train.py are the exported project's: beside it
+# when shipped, in ../export/torch in the source tree. Added by hand: under PYTHONSAFEPATH the
+# script's own folder is not on sys.path.
+sys.path.insert(0, HERE)
 for folder in (HERE, os.path.join(HERE, "..", "export", "torch")):
     if os.path.exists(os.path.join(folder, "model.py")):
         sys.path.insert(0, folder)
@@ -44,6 +56,8 @@ MIN_TORCH = (1, 10)
 # Logits computed at a time in the loss (see Step.step): chunks of at most 8 MB, in whole
 # multiples of 256 rows (the built-in engine's chunk), at least 256 rows.
 HEAD_CHUNK_BYTES = 8 * 2 ** 20
+# The ranks of --processes N must meet within this (torch's own default is 30 minutes).
+RENDEZVOUS_SECONDS = 60
 
 
 def head_rows(vocab_size):
@@ -225,13 +239,35 @@ class Step:
         write_safetensors(os.path.join(folder, "optimizer.safetensors"), optimizer_tensors(self.optimizer, self.model, name), {"optimizer": name})
 
 
-def helper(index, world, address, kind, threads):
+def exit_with_parent():
+    """A helper whose rank 0 is gone (killed by SeqLab after a timeout, or crashed) has no one to
+    wait for: it exits instead of holding its collective for torch's 30 minutes."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def join_group(torch, kind, port, rank, world):
+    """The process group over a TCP store on this machine that waits RENDEZVOUS_SECONDS for every rank."""
+    import torch.distributed as dist
+    store = dist.TCPStore("127.0.0.1", port, world, rank == 0, timeout=datetime.timedelta(seconds=RENDEZVOUS_SECONDS))
+    dist.init_process_group("nccl" if kind == "cuda" else "gloo", store=store, rank=rank, world_size=world)
+    return store
+
+
+def helper(index, world, port, kind, threads):
     """Ranks 1..N-1: join the group, build the same model, then take each step rank 0 hands over."""
+    exit_with_parent()
     import torch
     import torch.distributed as dist
     rank = index + 1
     torch.set_num_threads(threads)
-    dist.init_process_group("nccl" if kind == "cuda" else "gloo", init_method=address, rank=rank, world_size=world)
+    store = join_group(torch, kind, port, rank, world)  # noqa: F841 - the group keeps using it
     device = torch.device(f"cuda:{rank}" if kind == "cuda" else kind)
     stepper = None
     while True:
@@ -247,10 +283,28 @@ def helper(index, world, address, kind, threads):
     dist.destroy_process_group()
 
 
+def watch_helpers(helpers, send, done):
+    """Rank 0: a helper that ends before the run does (an out-of-memory kill, a crash) would leave
+    rank 0 in a collective until torch's timeout. Say so, and end the engine."""
+    def watch():
+        while not done.is_set():
+            for rank, process in enumerate(helpers.processes, start=1):
+                if process.exitcode is not None and not done.is_set():
+                    send({"type": "error", "id": None, "code": "failed", "fatal": True,
+                          "message": f"PyTorch helper process {rank} (of the {len(helpers.processes) + 1} data-parallel processes) ended with exit code {process.exitcode}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model"})
+                    os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve(channel, args):
+    lock = threading.Lock()  # the helpers' watchdog writes too
+
     def send(message):
-        channel.write(json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n")
-        channel.flush()
+        with lock:
+            channel.write(json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n")
+            channel.flush()
 
     try:
         import torch
@@ -267,25 +321,36 @@ def serve(channel, args):
             raise EngineError("no-device", "several processes on an Apple GPU are not supported by torch.distributed: use 1 process")
         if kind == "cuda" and world > torch.cuda.device_count():
             raise EngineError("no-device", f"{world} processes need {world} GPUs with nccl, and {torch.cuda.device_count()} is found: use at most that many processes, or device cpu")
+        cores = os.cpu_count() or 1
+        if kind == "cpu" and world > cores:
+            raise EngineError("no-device", f"{world} processes on the CPU would share {cores} core{'s' if cores != 1 else ''}: each process computes on at least one core, so more only add memory (each holds a copy of torch and the model); use at most {cores}")
         # A thread per core, shared between the processes (PyTorch's own default is one per physical
         # core: 1 on this 2-vCPU test machine, where 2 threads gave 12.4k chars/s against 10.9k on an
         # 8,000-character vocabulary and the same on config A). OMP_NUM_THREADS, when set, decides.
         threads = torch.get_num_threads() if "OMP_NUM_THREADS" in os.environ else max(1, (os.cpu_count() or 1) // world)
         torch.set_num_threads(threads)
         helpers = None
+        done = threading.Event()
         if world > 1:
-            import torch.distributed as dist
             import torch.multiprocessing as mp
             with socket.socket() as s:  # a free port for the group's rendezvous, on this machine only
                 s.bind(("127.0.0.1", 0))
-                address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
-            helpers = mp.start_processes(helper, args=(world, address, kind, threads), nprocs=world - 1, join=False, start_method="spawn")
-            dist.init_process_group("nccl" if kind == "cuda" else "gloo", init_method=address, rank=0, world_size=world)
+                port = s.getsockname()[1]
+            helpers = mp.start_processes(helper, args=(world, port, kind, threads), nprocs=world - 1, join=False, start_method="spawn")
+            watch_helpers(helpers, send, done)
+            try:
+                store = join_group(torch, kind, port, 0, world)  # noqa: F841 - the group keeps using it
+            except Exception as err:  # noqa: BLE001 - the ranks did not meet: say so, whatever torch raised
+                raise EngineError("failed", f"the {world} data-parallel processes did not meet within {RENDEZVOUS_SECONDS} s ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}): try --processes 1") from err
         device = torch.device("cuda:0" if kind == "cuda" else kind)
         send({"type": "hello", "python": platform.python_version(), "torch": torch.__version__, "device": kind,
               "deviceName": device_name(torch, kind), "processes": world, "threads": threads})
     except EngineError as err:
         send({"type": "error", "id": None, "code": err.code, "message": str(err), "fatal": True})
+        return 2
+    except Exception as err:  # noqa: BLE001 - a start-up failure is reported, not only printed
+        traceback.print_exc(file=sys.stderr)
+        send({"type": "error", "id": None, "code": "failed", "message": f"the PyTorch engine could not start: {type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}", "fatal": True})
         return 2
 
     def broadcast(req):
@@ -332,6 +397,7 @@ def serve(channel, args):
             send({"type": "error", "id": req_id, "code": "out-of-memory" if oom else "failed", "message": message, "fatal": True})
             code = 1
             break
+    done.set()
     if world > 1:
         try:
             torch.distributed.broadcast_object_list([{"type": "exit"}], src=0)

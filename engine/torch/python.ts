@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { privateWorkFolder, pythonEnvironment, removeWorkFolder } from './isolation';
 
 /** An interpreter as a command: the executable and its leading arguments (`py -3` on Windows). */
 export interface PythonCommand {
@@ -68,13 +69,57 @@ export const isOldTorch = (version: string) => {
   return major < MIN_TORCH[0] || (major === MIN_TORCH[0] && minor < MIN_TORCH[1]);
 };
 
-/** Runs the probe in `python` (importing torch can take seconds the first time). */
+/**
+ * Why `file` cannot be an interpreter before anything runs: a folder, or a file that is not
+ * executable. Null when it may be one (or is a bare command name, looked up on PATH).
+ */
+function notAProgram(file: string, name: string): string | null {
+  if (!path.isAbsolute(file) && !file.includes('/') && !file.includes('\\')) return null;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return null; // ENOENT is reported by the spawn as 'not found'
+  }
+  if (st.isDirectory()) return `${name} is a folder, not a program: choose the interpreter inside it (for a virtual environment, bin/python3 or Scripts\\python.exe)`;
+  if (!st.isFile()) return `${name} is not a regular file: choose a Python interpreter`;
+  if (process.platform !== 'win32') {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+    } catch {
+      return `${name} cannot be run (it is not executable: chmod +x it, or choose another Python)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Runs the probe in `python` (importing torch can take seconds the first time), from a private
+ * empty working folder (isolation.ts): nothing in the current folder is imported.
+ */
 export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<TorchProbe> {
-  return new Promise((resolve) => {
-    execFile(python.command, [...python.args, '-c', PROBE], { timeout: timeoutMs, windowsHide: true, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const name = [python.command, ...python.args].join(' ');
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+  const name = [python.command, ...python.args].join(' ');
+  const refused = notAProgram(python.command, name);
+  if (refused) return Promise.resolve({ ok: false, python, reason: 'crashed', message: refused });
+  let cwd: string;
+  try {
+    cwd = privateWorkFolder('py');
+  } catch (err) {
+    return Promise.resolve({ ok: false, python, reason: 'crashed', message: `${name} was not run: no private working folder could be made in the temp folder (${(err as Error).message})` });
+  }
+  return new Promise<TorchProbe>((resolve) => {
+    execFile(python.command, [...python.args, '-c', PROBE], { cwd, env: pythonEnvironment(), timeout: timeoutMs, windowsHide: true, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      if (code === 'ENOENT') {
         resolve({ ok: false, python, reason: 'no-python', message: `${name} was not found` });
+        return;
+      }
+      if (code === 'EACCES' || code === 'ENOEXEC' || code === 'EISDIR') {
+        resolve({ ok: false, python, reason: 'crashed', message: `${name} cannot be run (${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : 'not a program this system can start'}): choose a Python interpreter` });
+        return;
+      }
+      if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        resolve({ ok: false, python, reason: 'crashed', message: `${name} printed more than 1 MB instead of answering as Python does: is it a Python interpreter?` });
         return;
       }
       const line = stdout.trim().split('\n').pop() ?? '';
@@ -86,7 +131,10 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
         parsed = null;
       }
       if (!parsed) {
-        const why = err?.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : `failed${err ? ` (${err.code ?? err.signal ?? 'error'})` : ''}: ${(stderr || stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
+        const said = (stderr || stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300);
+        const why = err?.killed
+          ? `did not answer within ${Math.round(timeoutMs / 1000)} s`
+          : `did not answer as Python does (${err ? `exit ${err.code ?? err.signal ?? 'error'}` : 'exit 0'}; ${said ? `it printed: ${said}` : 'it printed nothing'}): is it a Python interpreter?`;
         resolve({ ok: false, python, reason: 'crashed', message: `${name} ${why}` });
         return;
       }
@@ -101,7 +149,7 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
       }
       resolve({ ok: true, python, ...known, torch: parsed.torch, cuda: parsed.cuda ?? null, devices: parsed.devices ?? [{ kind: 'cpu', name: 'CPU' }] });
     });
-  });
+  }).finally(() => removeWorkFolder(cwd));
 }
 
 /**
@@ -111,7 +159,8 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
 export function pathPythons(env: NodeJS.ProcessEnv = process.env): PythonCommand[] {
   const windows = process.platform === 'win32';
   const exts = windows ? (env.PATHEXT ?? '.EXE').split(';').filter(Boolean) : [''];
-  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  // Absolute folders only: an empty or relative entry ('.', 'bin') names the current folder, which may be a cloned repository's.
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter((dir) => dir && path.isAbsolute(dir));
   const found: PythonCommand[] = [];
   const seen = new Set<string>();
   for (const name of ['python3', 'python']) {

@@ -4,7 +4,7 @@
  * No TensorFlow.js here: the protocol file imports it.
  */
 import { z } from 'zod';
-import { TORCH_DEVICES, TORCH_PRECISIONS } from '../core/names';
+import { MAX_TORCH_PROCESSES, TORCH_DEVICES, TORCH_PRECISIONS } from '../core/names';
 import { CorpusSourceSchema } from '../text/corpus';
 import type { TrainConfigInput } from './config';
 
@@ -44,9 +44,11 @@ export const TrainRequestSchema = z.object({
     python: z.string().min(1),
     pythonArgs: z.array(z.string()).optional(),
     device: z.enum(TORCH_DEVICES).optional(),
-    processes: z.number().int().min(1).max(64).optional(),
+    processes: z.number().int().min(1).max(MAX_TORCH_PROCESSES).optional(),
     /** Mixed precision under autocast: off ('fp32') by default. */
     precision: z.enum(TORCH_PRECISIONS).optional(),
+    /** One limit, in seconds, for the engine's start and every reply (default: torchStepper.ts's DEFAULT_TORCH_TIMEOUTS, sized from the measured step). */
+    timeoutSeconds: z.number().min(0.1).max(86_400).optional(),
   }).optional(),
 });
 

@@ -11,11 +11,11 @@ import { DataParallelStepper, ReplicaError, workersFor } from './dataParallel';
 import { loadCorpus } from '../text/corpus';
 import { codePointCount } from '../text/codePoints';
 import { parseTrainConfig, type TrainConfig } from './config';
-import type { TrainRequest } from './request';
+import { TrainRequestSchema, type TrainRequest } from './request';
 import { prepareData } from './data';
 export type { TrainRequest } from './request';
 import { createOptimizer, LocalStepper, stepRulesOf, type Stepper } from './stepper';
-import { TorchEngineError, TorchStepper } from './torchStepper';
+import { TorchEngineError, TorchStepper, uniformTorchTimeouts } from './torchStepper';
 import { modelFor, trainModel, type TrainEvent, type TrainResult } from './trainer';
 
 export interface TrainSummary extends TrainResult {
@@ -55,6 +55,9 @@ export interface SessionHooks {
 }
 
 export async function* trainFromRequest(request: TrainRequest, signal?: AbortSignal, hooks: SessionHooks = {}): AsyncGenerator<TrainEvent, TrainSummary> {
+  // The worker checks its messages against this schema; the command line builds its request itself: one check for both.
+  const checked = TrainRequestSchema.safeParse(request);
+  if (!checked.success) throw new Error(`the training request is not valid: ${checked.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
   // Before any work: a folder that a save would refuse to replace is refused now, not minutes later.
   if (request.outDir) checkSaveTarget(request.outDir);
   if (request.lastDir && request.lastDir !== request.resumeFrom) checkSaveTarget(request.lastDir);
@@ -96,6 +99,7 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
       stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
         python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
         device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, precision: request.torch.precision ?? 'fp32', onLog: hooks.onLog, onProcess: hooks.onProcess,
+        signal, timeouts: request.torch.timeoutSeconds === undefined ? undefined : uniformTorchTimeouts(request.torch.timeoutSeconds),
       });
     } else {
       // Replicas take a second to start: not for a run that was stopped before it began.

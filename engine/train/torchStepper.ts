@@ -8,16 +8,23 @@
  * process starts from this model's weights and this optimiser's state (SeqLab's seeded
  * initial weights, or a resumed checkpoint's), so the first validation loss is the built-in
  * engine's, and `sync` brings the trained state back before a checkpoint or a sample.
+ *
+ * Every request settles: with its reply, the engine's error, the engine's exit, or a timeout
+ * (TorchTimeouts: generous until a request of that kind has been timed, then sized from the
+ * slowest one seen). A fatal error, a crash, a line that is not the protocol or a reply to
+ * another request ends the engine and fails every request waiting; the loop then stops and
+ * says which checkpoint is kept. The engine runs in a private working folder (isolation.ts),
+ * in a process group of its own on POSIX, so that its torch.distributed ranks end with it.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readLines } from '../io/lines';
 import { decodeSafetensors, encodeSafetensors, namedArrays } from '../checkpoint/safetensors';
 import type { TorchDeviceChoice, TorchPrecision } from '../core/names';
 import type { CharLM } from '../model/charlm';
 import { encodeWindows, parseTorchReply, torchRequestLine, type TorchErrorCode, type TorchReply, type TorchReplyOf, type TorchRequest } from '../torch/protocol';
+import { privateWorkFolder, pythonEnvironment, removeStaleWorkFolders, removeWorkFolder } from '../torch/isolation';
 import type { PythonCommand } from '../torch/python';
 import type { Optimizer } from './optim';
 import type { StepResult, StepRules, Stepper } from './stepper';
@@ -40,6 +47,34 @@ export const TORCH_ENVIRONMENT: Record<string, string> = {
   MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
 };
 
+/**
+ * How long the engine may take before SeqLab gives up on it. A request of a kind not yet
+ * timed gets `firstReplyMs` (the first step on a GPU includes its warm-up; the first save of
+ * a large model writes its whole optimiser state); after that `slowdown` x the slowest of
+ * its kind (per window for steps and evaluations), at least `minReplyMs`.
+ */
+export interface TorchTimeouts {
+  /** From start to hello: Python starts, imports torch (seconds on a cold disk), the ranks meet (rendezvous: 60 s in engine.py). */
+  startMs: number;
+  firstReplyMs: number;
+  minReplyMs: number;
+  slowdown: number;
+  /** After Stop, the request in flight may take this long, at least, to finish (5x the slowest of its kind, when more). */
+  stopGraceMs: number;
+}
+
+export const DEFAULT_TORCH_TIMEOUTS: TorchTimeouts = { startMs: 180_000, firstReplyMs: 600_000, minReplyMs: 60_000, slowdown: 20, stopGraceMs: 10_000 };
+
+/** One limit for everything (the CLI's --torch-timeout, the request's timeoutSeconds): start, every reply, the grace after Stop. */
+export function uniformTorchTimeouts(seconds: number): TorchTimeouts {
+  const ms = seconds * 1000;
+  return { startMs: ms, firstReplyMs: ms, minReplyMs: ms, slowdown: 1, stopGraceMs: Math.min(ms, DEFAULT_TORCH_TIMEOUTS.stopGraceMs) };
+}
+
+/** The longest stdout line the engine may write (its replies are a few hundred bytes), and the longest stderr line kept whole. */
+const MAX_REPLY_BYTES = 1 << 20;
+const MAX_LOG_LINE_BYTES = 64 << 10;
+
 export interface TorchEngineOptions {
   python: PythonCommand;
   device: TorchDeviceChoice;
@@ -47,9 +82,12 @@ export interface TorchEngineOptions {
   processes: number;
   /** 'fp32' (the built-in engine's arithmetic), or mixed precision: 'bf16', 'fp16' (CUDA). */
   precision?: TorchPrecision;
+  timeouts?: TorchTimeouts;
+  /** Stop: the request in flight gets `stopGraceMs` to finish, then the engine is ended. */
+  signal?: AbortSignal;
   /** Lines the engine writes to stderr (PyTorch's warnings, a traceback). */
   onLog?: (line: string) => void;
-  /** The engine's process started (`running` true) or ended: a host that may lose this thread ends it itself. */
+  /** The engine's process started (`running` true) or ended: a host that may lose this thread ends it (and its process group) itself. */
   onProcess?: (pid: number, running: boolean) => void;
 }
 
@@ -66,15 +104,16 @@ export interface TorchRuntime {
 }
 
 /**
- * The PyTorch engine failed: `code` says why (the engine's own codes, or `crashed` for a
- * process that ended without saying, `protocol` for a line that was not the protocol).
+ * The PyTorch engine failed: `code` says why (the engine's own codes, `crashed` for a process
+ * that ended without saying, `protocol` for a line that was not the protocol or a reply to
+ * another request, `timeout` for an engine that did not answer in time).
  */
 export class TorchEngineError extends Error {
   override readonly name = 'TorchEngineError';
   /** False when the engine failed to start (nothing was trained); true when it failed during the run. */
   duringRun = false;
 
-  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol', message: string) {
+  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol' | 'timeout', message: string) {
     super(message);
   }
 }
@@ -87,24 +126,85 @@ export function torchEngineScript(): string {
   throw new Error('the PyTorch engine (dist/torch-engine/engine.py) is missing: run `npm run build`');
 }
 
-type Waiter = { type: TorchReply['type']; resolve: (reply: TorchReply) => void; reject: (err: Error) => void };
+/** A request waiting for its reply: `id` null for hello (no request) and init. */
+interface Waiter {
+  type: TorchReply['type'];
+  id: number | null;
+  /** What the request is, for messages: "step 12", "the first evaluation". */
+  what: string;
+  /** Windows in the request (steps and evaluations are timed per window), or 1. */
+  rows: number;
+  sentAt: number;
+  timer: NodeJS.Timeout | null;
+  resolve: (reply: TorchReply) => void;
+  reject: (err: Error) => void;
+}
+
+let staleFoldersRemoved = false;
 
 export class TorchStepper implements Stepper {
-  readonly workers: number;
   private readonly waiting: Waiter[] = [];
   private nextId = 1;
   private failure: TorchEngineError | null = null;
   private readonly stderrTail: string[] = [];
+  /** The slowest reply seen of each kind, in ms per window. */
+  private readonly slowest = new Map<TorchReply['type'], number>();
+  private readonly timeouts: TorchTimeouts;
+  private exitedWith: string | null = null;
+  private stdoutEnded = false;
+  private readonly pythonName: string;
+  private runtimeInfo: TorchRuntime | null = null;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly model: CharLM,
     readonly optimizer: Optimizer,
     private readonly scratch: string,
-    readonly runtime: TorchRuntime,
-    private readonly onLog?: (line: string) => void,
+    private readonly options: TorchEngineOptions,
   ) {
-    this.workers = runtime.processes;
+    this.timeouts = options.timeouts ?? DEFAULT_TORCH_TIMEOUTS;
+    this.pythonName = [options.python.command, ...options.python.args].join(' ');
+    // A request written just as the engine dies fails with EPIPE on its stdin; unheard, that error
+    // would end SeqLab itself (CI saw the CLI exit 7 when the engine was killed). The engine's exit
+    // is what reports the failure (onExit), so the write error itself is dropped.
+    child.stdin.on('error', () => undefined);
+    readLines(child.stdout, {
+      maxBytes: MAX_REPLY_BYTES,
+      onLine: (line) => this.onLine(line),
+      onTooLong: (start) => this.fail(new TorchEngineError('protocol', `the PyTorch engine (${this.pythonName}) wrote a line longer than ${MAX_REPLY_BYTES >> 20} MB, which is not its protocol: ${start.slice(0, 200)}`)),
+      onEnd: () => {
+        this.stdoutEnded = true;
+        this.afterExit();
+      },
+    });
+    readLines(child.stderr, {
+      maxBytes: MAX_LOG_LINE_BYTES,
+      onLine: (line) => this.onStderr(line),
+      onTooLong: (start) => this.onStderr(`${start} [a line of more than ${MAX_LOG_LINE_BYTES >> 10} KB, cut here]`),
+    });
+    child.once('error', (e) => this.fail(new TorchEngineError('crashed', (e as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `${this.pythonName} was not found: set seqlab.python (or --python) to a Python with PyTorch`
+      : `${this.pythonName} could not be started: ${e.message}`)));
+    child.once('exit', (code, signal) => {
+      this.exitedWith = signal ? `signal ${signal}` : `exit code ${code}`;
+      // The last lines of stdout say why (a fatal error): read them first, but do not wait on a pipe a helper may still hold.
+      setTimeout(() => {
+        this.stdoutEnded = true;
+        this.afterExit();
+      }, 2000).unref();
+      this.afterExit();
+    });
+    options.signal?.addEventListener('abort', () => this.onStop(), { once: true });
+  }
+
+  /** What computes the run, as the engine said in its hello. */
+  get runtime(): TorchRuntime {
+    if (!this.runtimeInfo) throw new Error('the PyTorch engine has not started');
+    return this.runtimeInfo;
+  }
+
+  get workers(): number {
+    return this.runtime.processes;
   }
 
   /**
@@ -117,37 +217,35 @@ export class TorchStepper implements Stepper {
       throw new TorchEngineError('bad-request', `the PyTorch engine runs torch.nn's LSTM, GRU and RNN, which have no ${cfg.normalization} normalisation inside the cell: train this model with the built-in engine, or set normalization to none`);
     }
     const script = torchEngineScript();
-    const pythonName = [options.python.command, ...options.python.args].join(' ');
-    const child = spawn(options.python.command, [...options.python.args, script, '--device', options.device, '--processes', String(options.processes)], {
-      stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
-      env: { ...TORCH_ENVIRONMENT, ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
-    });
-    // A request written just as the engine dies fails with EPIPE on its stdin; unheard, that error
-    // would end SeqLab itself (CI saw the CLI exit 7 when the engine was killed). The engine's exit
-    // is what reports the failure (onExit), so the write error itself is dropped.
-    child.stdin.on('error', () => undefined);
+    if (!staleFoldersRemoved) {
+      staleFoldersRemoved = true;
+      removeStaleWorkFolders();
+    }
+    // The engine's private working folder: its cwd, and where the weights travel both ways.
+    const scratch = privateWorkFolder('torch');
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(options.python.command, [...options.python.args, script, '--device', options.device, '--processes', String(options.processes)], {
+        cwd: scratch, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, env: pythonEnvironment(TORCH_ENVIRONMENT),
+        // Its own process group (POSIX): ending the engine ends the ranks it spawned too, and a Ctrl+C in the terminal is SeqLab's to handle.
+        detached: process.platform !== 'win32',
+      });
+    } catch (err) {
+      removeWorkFolder(scratch);
+      throw new TorchEngineError('crashed', `${options.python.command} could not be started: ${(err as Error).message}`);
+    }
     if (child.pid !== undefined) {
       const pid = child.pid;
       options.onProcess?.(pid, true);
       child.once('exit', () => options.onProcess?.(pid, false));
     }
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-torch-'));
-    // The first line says what runs (or why nothing can); everything after it is a reply.
-    const early = new EarlyLines(child, pythonName, options.onLog);
-    let hello: TorchReplyOf<'hello'>;
+    const stepper = new TorchStepper(child, model, optimizer, scratch, options);
     try {
-      hello = await early.hello;
-    } catch (err) {
-      child.kill();
-      fs.rmSync(scratch, { recursive: true, force: true });
-      throw err;
-    }
-    const runtime: TorchRuntime = {
-      python: pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads, precision: options.precision ?? 'fp32',
-    };
-    const stepper = new TorchStepper(child, model, optimizer, scratch, runtime, options.onLog);
-    early.handOver((line) => stepper.onLine(line), (line) => stepper.onStderr(line), (why) => stepper.onExit(why));
-    try {
+      // The first line says what runs (or why nothing can); everything after it is a reply.
+      const hello = await stepper.expect<'hello'>('hello', null, 'at start (its hello)', 1, stepper.timeouts.startMs);
+      stepper.runtimeInfo = {
+        python: stepper.pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads, precision: options.precision ?? 'fp32',
+      };
       fs.writeFileSync(path.join(scratch, 'model.safetensors'), encodeSafetensors(namedArrays(model.stateDict())));
       fs.writeFileSync(path.join(scratch, 'optimizer.safetensors'), encodeSafetensors(namedArrays(optimizer.stateTensors())));
       await stepper.ask('ready', {
@@ -155,147 +253,198 @@ export class TorchStepper implements Stepper {
         numLayers: cfg.numLayers, dropout: cfg.dropout, optimizer: rules.optimizer.name, momentum: optimizer.settings.momentum,
         weightDecay: optimizer.settings.weightDecay, optimizerStep: optimizer.stepCount, clipNorm: rules.clip.clipNorm, clipValue: rules.clip.clipValue, seed,
         precision: options.precision ?? 'fp32',
-      });
+      }, 'init', 1);
     } catch (err) {
-      await stepper.dispose();
+      await stepper.end();
       throw err;
     }
     return stepper;
   }
 
   private onLine(line: string): void {
+    if (this.failure) return;
     const parsed = parseTorchReply(line);
     if (!parsed.ok) {
       this.fail(new TorchEngineError('protocol', `the PyTorch engine wrote a line that is not its protocol: ${parsed.message}`));
       return;
     }
     const reply = parsed.reply;
-    const waiter = this.waiting.shift();
+    const head = this.waiting[0];
+    const replyId = 'id' in reply ? reply.id : null;
     if (reply.type === 'error') {
       const err = new TorchEngineError(reply.code as TorchErrorCode, reply.message);
+      // An error names its request (null: the request had no id, or there was none, as at start-up).
+      if (!head || (replyId !== null && replyId !== head.id)) {
+        this.fail(reply.fatal ? err : new TorchEngineError('protocol', `the PyTorch engine answered request ${replyId ?? '(none)'} with an error where ${head ? head.what : 'no request'} was waiting: ${reply.message}`));
+        return;
+      }
+      this.settle(head);
+      head.reject(err);
       if (reply.fatal) this.fail(err);
-      else waiter?.reject(err);
       return;
     }
-    if (!waiter || waiter.type !== reply.type) {
-      this.fail(new TorchEngineError('protocol', `the PyTorch engine answered ${reply.type} where ${waiter?.type ?? 'nothing'} was expected`));
+    if (!head || head.type !== reply.type || replyId !== head.id) {
+      const named = (type: string, id: number | null) => `${type}${id !== null ? ` (request ${id})` : ''}`;
+      this.fail(new TorchEngineError('protocol', `the PyTorch engine answered ${named(reply.type, replyId)} where ${head ? `${named(head.type, head.id)} for ${head.what}` : 'nothing'} was expected`));
       return;
     }
-    waiter.resolve(reply);
+    const ms = this.settle(head);
+    this.slowest.set(head.type, Math.max(this.slowest.get(head.type) ?? 0, ms / head.rows));
+    head.resolve(reply);
+  }
+
+  /** Takes `waiter` off the queue and stops its clock; returns how long it took. */
+  private settle(waiter: Waiter): number {
+    const i = this.waiting.indexOf(waiter);
+    if (i >= 0) this.waiting.splice(i, 1);
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.timer = null;
+    return performance.now() - waiter.sentAt;
   }
 
   private onStderr(line: string): void {
     this.stderrTail.push(line);
     if (this.stderrTail.length > 20) this.stderrTail.shift();
-    this.onLog?.(line);
+    this.options.onLog?.(line);
   }
 
-  private onExit(why: string): void {
+  /** The process is gone and its output read: whatever is still waiting will never be answered. */
+  private afterExit(): void {
+    if (this.exitedWith === null || !this.stdoutEnded || this.failure) return;
     const tail = this.stderrTail.slice(-3).join(' ').slice(0, 400);
-    this.fail(new TorchEngineError('crashed', `the PyTorch engine (${this.runtime.python}) stopped (${why})${tail ? `: ${tail}` : ''}`));
+    const started = this.runtimeInfo !== null;
+    this.fail(new TorchEngineError('crashed', started
+      ? `the PyTorch engine (${this.pythonName}) stopped (${this.exitedWith})${tail ? `: ${tail}` : ''}`
+      : `${this.pythonName} ended before the PyTorch engine started (${this.exitedWith})${tail ? `: ${tail}` : ''}`));
   }
 
-  /** Every waiting request fails with `err`, and so does every later one. */
+  /** Stop: what is in flight gets its grace, then the engine is ended. */
+  private onStop(): void {
+    for (const w of this.waiting) this.arm(w, this.graceFor(w));
+  }
+
+  private graceFor(w: Waiter): number {
+    const slowest = this.slowest.get(w.type);
+    return Math.max(this.timeouts.stopGraceMs, slowest === undefined ? 0 : 5 * slowest * w.rows);
+  }
+
+  private timeoutFor(type: TorchReply['type'], rows: number): number {
+    const slowest = this.slowest.get(type);
+    const normal = slowest === undefined ? this.timeouts.firstReplyMs : Math.max(this.timeouts.minReplyMs, this.timeouts.slowdown * slowest * rows);
+    return this.options.signal?.aborted ? Math.min(normal, Math.max(this.timeouts.stopGraceMs, slowest === undefined ? normal : 5 * slowest * rows)) : normal;
+  }
+
+  private arm(w: Waiter, ms: number): void {
+    if (w.timer) clearTimeout(w.timer);
+    const afterStop = this.options.signal?.aborted === true;
+    w.timer = setTimeout(() => {
+      const seconds = Math.round(ms / 100) / 10;
+      this.fail(new TorchEngineError('timeout', `the PyTorch engine (${this.pythonName}) did not answer ${w.what.startsWith('at ') ? w.what : `for ${w.what}`} within ${seconds} s${afterStop ? ' after Stop' : ''}, so it was ended${this.slowest.size ? '' : ' (nothing had been timed yet: a first request may take long on a busy machine)'}`));
+    }, ms);
+    w.timer.unref?.();
+  }
+
+  /**
+   * Every waiting request fails with `err`, and so does every later one; the engine is ended
+   * (a fatal error ends it anyway; after a timeout or a line that is not the protocol its state
+   * is unknown).
+   */
   private fail(err: TorchEngineError): void {
-    this.failure ??= err;
-    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+    if (!this.failure) {
+      this.failure = err;
+      this.killGroup();
+    }
+    for (const w of this.waiting.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(this.failure);
+    }
   }
 
-  private ask<K extends TorchReply['type']>(type: K, request: TorchRequest): Promise<TorchReplyOf<K>> {
+  private killGroup(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const pid = this.child.pid;
+    try {
+      if (pid !== undefined && process.platform !== 'win32') process.kill(-pid, 'SIGKILL');
+      else this.child.kill('SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  /** Waits for a reply of `type` (a request, when given, is written first). */
+  private expect<K extends TorchReply['type']>(type: K, request: TorchRequest | null, what: string, rows: number, timeoutMs?: number): Promise<TorchReplyOf<K>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ type, resolve: resolve as (r: TorchReply) => void, reject });
-      this.child.stdin.write(torchRequestLine(request));
+      const id = request && 'id' in request ? request.id : null;
+      const w: Waiter = { type, id, what, rows, sentAt: performance.now(), timer: null, resolve: resolve as (r: TorchReply) => void, reject };
+      this.waiting.push(w);
+      this.arm(w, timeoutMs ?? this.timeoutFor(type, rows));
+      if (request) this.child.stdin.write(torchRequestLine(request));
     });
   }
 
+  private ask<K extends TorchReply['type']>(type: K, request: TorchRequest, what: string, rows: number): Promise<TorchReplyOf<K>> {
+    return this.expect(type, request, what, rows);
+  }
+
   async step(windows: Int32Array, rows: number, width: number, lr: number): Promise<StepResult> {
-    const reply = await this.ask('stepped', { type: 'step', id: this.nextId++, lr, rows, width, windows: encodeWindows(windows) });
+    const id = this.nextId++;
+    const reply = await this.ask('stepped', { type: 'step', id, lr, rows, width, windows: encodeWindows(windows) }, `step ${this.optimizer.stepCount + 1}`, rows);
     this.optimizer.stepCount++;
     return { loss: reply.loss ?? NaN, gradNorm: reply.gradNorm ?? NaN };
   }
 
   async evaluate(windows: Int32Array, rows: number, width: number, chunk: number): Promise<number> {
-    const reply = await this.ask('evaluated', { type: 'evaluate', id: this.nextId++, rows, width, chunk, windows: encodeWindows(windows) });
+    const id = this.nextId++;
+    const reply = await this.ask('evaluated', { type: 'evaluate', id, rows, width, chunk, windows: encodeWindows(windows) }, 'an evaluation', rows);
     return reply.loss ?? NaN;
   }
 
   async sync(): Promise<void> {
-    const reply = await this.ask('saved', { type: 'save', id: this.nextId++, dir: this.scratch });
+    const id = this.nextId++;
+    const reply = await this.ask('saved', { type: 'save', id, dir: this.scratch }, 'a save of the weights', 1);
     const weights = decodeSafetensors(fs.readFileSync(path.join(this.scratch, 'model.safetensors')), 'the PyTorch engine\'s weights').tensors;
     const state = decodeSafetensors(fs.readFileSync(path.join(this.scratch, 'optimizer.safetensors')), 'the PyTorch engine\'s optimiser state').tensors;
     this.model.loadStateDict(weights);
     this.optimizer.loadState(state, reply.optimizerStep);
   }
 
-  /** Ends the engine (asks it to exit; kills it if it has not within 10 s) and releases the optimiser. */
+  /** Ends the engine and releases the optimiser. */
   async dispose(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      try {
-        this.child.stdin.end(torchRequestLine({ type: 'exit' }));
-      } catch {
-        // already closed
+    await this.end();
+    this.optimizer.dispose();
+  }
+
+  /**
+   * Ends the engine: asks it to exit, ends its process group if it has not within 10 s (at
+   * once when it has failed), and removes its working folder.
+   */
+  private async end(): Promise<void> {
+    // A child that never started (spawn's ENOENT) has no pid and may never emit 'exit'.
+    const running = () => this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    if (running()) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      if (this.failure) this.killGroup();
+      else {
+        try {
+          this.child.stdin.end(torchRequestLine({ type: 'exit' }));
+        } catch {
+          // already closed
+        }
       }
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      const timer = setTimeout(() => this.killGroup(), 10_000);
+      if (running()) await exited;
       clearTimeout(timer);
     }
-    fs.rmSync(this.scratch, { recursive: true, force: true });
-    this.optimizer.dispose();
+    for (const w of this.waiting.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(this.failure ?? new TorchEngineError('crashed', 'the PyTorch engine was ended'));
+    }
+    removeWorkFolder(this.scratch);
   }
 
   /** For tests: the engine process dies as a crash would end it. */
   kill(): void {
     this.child.kill('SIGKILL');
-  }
-}
-
-/**
- * The engine's output until the stepper takes it over: the first stdout line must be hello
- * (or a fatal error); stderr lines are logged and kept for the message if it dies.
- */
-class EarlyLines {
-  readonly hello: Promise<TorchReplyOf<'hello'>>;
-  private onStdout: ((line: string) => void) | null = null;
-  private onStderr: ((line: string) => void) | null = null;
-  private readonly stderr: string[] = [];
-  private exitHandler: ((why: string) => void) | null = null;
-
-  constructor(child: ChildProcessWithoutNullStreams, pythonName: string, onLog?: (line: string) => void) {
-    const out = createInterface({ input: child.stdout });
-    const err = createInterface({ input: child.stderr });
-    err.on('line', (line) => {
-      if (this.onStderr) this.onStderr(line);
-      else {
-        this.stderr.push(line);
-        onLog?.(line);
-      }
-    });
-    this.hello = new Promise((resolve, reject) => {
-      const tail = () => this.stderr.slice(-3).join(' ').slice(0, 400);
-      out.once('line', (line) => {
-        const parsed = parseTorchReply(line);
-        if (parsed.ok && parsed.reply.type === 'hello') resolve(parsed.reply);
-        else if (parsed.ok && parsed.reply.type === 'error') reject(new TorchEngineError(parsed.reply.code as TorchErrorCode, parsed.reply.message));
-        else reject(new TorchEngineError('protocol', `${pythonName} did not start SeqLab's PyTorch engine: ${parsed.ok ? parsed.reply.type : parsed.message}`));
-        out.on('line', (next) => this.onStdout?.(next));
-      });
-      child.once('error', (e) => reject(new TorchEngineError('crashed', (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${pythonName} was not found: set seqlab.python (or --python) to a Python with PyTorch`
-        : `${pythonName} could not be started: ${e.message}`)));
-      this.exitHandler = (why) => reject(new TorchEngineError('crashed', `${pythonName} ended before the PyTorch engine started (${why})${tail() ? `: ${tail()}` : ''}`));
-    });
-    child.once('exit', (code, signal) => {
-      const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      // Let the last lines of output arrive first: they say why.
-      setImmediate(() => this.exitHandler?.(why));
-    });
-  }
-
-  /** From now on, stdout lines, stderr lines and the process's exit go to these. */
-  handOver(onStdout: (line: string) => void, onStderr: (line: string) => void, onExit: (why: string) => void): void {
-    this.onStdout = onStdout;
-    this.onStderr = onStderr;
-    this.exitHandler = onExit;
   }
 }

@@ -180,10 +180,14 @@ export class EngineClient {
   /** The processes a dead worker started (a PyTorch engine mid-run) would wait on their pipes until this process ends: end them. */
   private endChildProcesses(): void {
     for (const pid of this.childProcesses) {
-      try {
-        process.kill(pid);
-      } catch {
-        // already gone
+      // The engine leads a process group of its own on POSIX (torchStepper.ts): its ranks end with it.
+      for (const target of process.platform === 'win32' ? [pid] : [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+          break;
+        } catch {
+          // already gone, or not a group: try the process itself
+        }
       }
     }
     this.childProcesses.clear();

@@ -6,6 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,7 +52,17 @@ describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are she
 
     const crashed = await probePython(pythonFromPath(fakePython(dir, 'crash', 'Fatal Python error: init_fs_encoding', 1, 'ModuleNotFoundError: encodings'), 'test'));
     assert.ok(!crashed.ok && crashed.reason === 'crashed');
-    assert.match(crashed.message, /failed \(1\): .*encodings/);
+    assert.match(crashed.message, /did not answer as Python does \(exit 1; it printed: .*encodings\): is it a Python interpreter\?/);
+
+    // Not an interpreter at all: a folder, a file that cannot be run, a program that is not Python.
+    const folder = await probePython(pythonFromPath(dir, 'test'));
+    assert.ok(!folder.ok && /is a folder, not a program: choose the interpreter inside it/.test(folder.message), folder.ok ? '' : folder.message);
+    const plain = path.join(dir, 'notes.txt');
+    fs.writeFileSync(plain, 'hello');
+    const notExecutable = await probePython(pythonFromPath(plain, 'test'));
+    assert.ok(!notExecutable.ok && /cannot be run \(it is not executable/.test(notExecutable.message), notExecutable.ok ? '' : notExecutable.message);
+    const silent = await probePython(pythonFromPath(fakePython(dir, 'true-like', '', 0), 'test'));
+    assert.ok(!silent.ok && /did not answer as Python does \(exit 0; it printed nothing\)/.test(silent.message), silent.ok ? '' : silent.message);
 
     const missing = await probePython(pythonFromPath(path.join(dir, 'no-such-python'), 'test'));
     assert.ok(!missing.ok && missing.reason === 'no-python');
@@ -66,6 +77,35 @@ describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are she
     assert.ok(!probe.ok && probe.reason === 'crashed');
     assert.match(probe.message, /did not answer within 0 s|did not answer/);
     assert.ok(Date.now() - started < 5000);
+  });
+
+  it('runs the probe from a private empty folder: a platform.py where SeqLab runs is not imported', async (t) => {
+    const python = pathPythons().find((p) => p.command.endsWith('python3'));
+    if (!python) return t.skip('no python3 on PATH');
+    const repo = fs.mkdtempSync(path.join(dir, 'repo-'));
+    const marker = path.join(dir, 'platform-ran');
+    fs.writeFileSync(path.join(repo, 'platform.py'), `open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    // The trap is real: Python run with -c in that folder imports it.
+    spawnSync(python.command, ['-c', 'import platform'], { cwd: repo });
+    assert.ok(fs.existsSync(marker), 'python -c in the folder imports its platform.py');
+    fs.rmSync(marker);
+    const here = process.cwd();
+    process.chdir(repo);
+    try {
+      const probe = await probePython(python);
+      assert.ok(probe.ok || probe.reason === 'no-torch', probe.ok ? '' : probe.message);
+    } finally {
+      process.chdir(here);
+    }
+    assert.equal(fs.existsSync(marker), false, 'the probe imported the current folder\'s platform.py');
+    assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`seqlab-py-${process.pid}-`)), [], 'the probe\'s private folder is removed');
+  });
+
+  it('skips empty and relative folders of PATH: they name the current folder, which may be a repository', () => {
+    const a = fs.mkdtempSync(path.join(dir, 'abs-'));
+    const p3 = fakePython(a, 'python3', '{}');
+    const rel = path.relative(process.cwd(), a);
+    assert.deepEqual(pathPythons({ PATH: ['', '.', rel, a].join(path.delimiter) }).map((p) => p.command), [p3]);
   });
 
   it('lists python3 then python from every folder of PATH, each file once', () => {
