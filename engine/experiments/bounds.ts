@@ -21,8 +21,8 @@
  * the largest runs it may hold (the sum of the `threads` largest runs).
  *
  * The constants were fitted to the maximum resident set (`/usr/bin/time -v node dist/cli.js
- * experiment NAME --set ...`, 2 cores, wasm, 2026-12-07) of eleven runs that finished, from 0.57
- * to 3.57 GiB: the estimate is 1.00-1.28 times the measurement (test/engine/experimentBounds.test.ts
+ * experiment NAME --set ...`, 2 cores, wasm) of thirteen runs that finished, from 0.48 to
+ * 3.57 GiB: the estimate is 1.02-1.26 times the measurement (test/engine/experimentBounds.test.ts
  * keeps them). Five runs that died in wasm ("memory access out of bounds", "Aborted()") at
  * 4.1 GB are estimated above the 4 GiB heap, and refused.
  */
@@ -83,11 +83,11 @@ export interface RunShape {
  * output of every step, many times more. The taped and normalised ones are fitted to MEASURED.
  */
 export const FLOATS_PER_UNIT = {
-  lstm: 20, gru: 16, rnn: 6, 'rnn-norm': 14, 'lstm-steps': 130, 'gru-steps': 110, 'rnn-steps': 36, 'lstm-norm': 320, 'gru-norm': 260,
+  lstm: 20, gru: 16, rnn: 8, 'rnn-norm': 14, 'lstm-steps': 130, 'gru-steps': 110, 'rnn-steps': 36, 'lstm-norm': 320, 'gru-norm': 260,
 } as const;
 type CellKind = keyof typeof FLOATS_PER_UNIT;
 /** The same for a forward pass without gradients (the kernels still write their gates and states: LSTM 13 H, GRU 10 H, RNN 4 H). */
-const FORWARD_FLOATS_PER_UNIT: Record<CellKind, number> = { lstm: 13, gru: 10, rnn: 4, 'rnn-norm': 8, 'lstm-steps': 65, 'gru-steps': 55, 'rnn-steps': 18, 'lstm-norm': 160, 'gru-norm': 130 };
+const FORWARD_FLOATS_PER_UNIT: Record<CellKind, number> = { lstm: 13, gru: 10, rnn: 4, 'rnn-norm': 10, 'lstm-steps': 65, 'gru-steps': 55, 'rnn-steps': 18, 'lstm-norm': 160, 'gru-norm': 130 };
 /** Gate blocks per cell kind (PyTorch's layout: LSTM 4, GRU 3, RNN 1). */
 const GATES: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1, 'rnn-norm': 1, 'lstm-steps': 4, 'gru-steps': 3, 'rnn-steps': 1, 'lstm-norm': 4, 'gru-norm': 3 };
 /** The built-in English text's vocabulary (54 distinct characters, with room for the special tokens): the experiments that train on it. */
@@ -124,9 +124,9 @@ export function runBytes(s: RunShape): number {
   const width = s.hidden * s.directions;
   const bptt = positions * (s.layers * s.directions * FLOATS_PER_UNIT[s.cell] * s.hidden + s.input + 2 * width);
   const head = Math.min(positions, HEAD_CHUNK_ROWS) * s.vocab * 3;
-  // An evaluation batch larger than the training one: its forward pass, on top (the heap keeps what training grew it to).
+  // An evaluation batch larger than the training one: its forward pass reuses the heap training freed, so the larger of the two.
   const evaluation = (s.evalBatch ?? 0) > s.batch ? s.evalBatch! * s.length * (s.layers * s.directions * FORWARD_FLOATS_PER_UNIT[s.cell] * s.hidden + s.input + width) : 0;
-  return RUN_BASE_BYTES + HEAP_SLACK * 4 * (params + bptt + head + evaluation) + TEXT_BYTES_PER_CHAR * (s.textChars ?? 0);
+  return RUN_BASE_BYTES + HEAP_SLACK * 4 * (params + Math.max(bptt + head, evaluation)) + TEXT_BYTES_PER_CHAR * (s.textChars ?? 0);
 }
 
 /** Peak bytes of an experiment whose runs hold `runs` bytes each, on `threads` threads (1: in this thread). */

@@ -162,6 +162,8 @@ describe('the memory estimate', () => {
       ['vanishing-gradients', { cells: ['rnn-tanh'], hidden: 256, seqLen: 300, batch: 32, trainSteps: 1, seeds: 1 }, 2, 0.57],
       ['normalization', { cells: ['lstm'], normalizations: ['layer'], hidden: 256, seqLen: 200, steps: 2, seeds: 1 }, 2, 1.42],
       ['bidirectional-leak', { models: ['bi2-separate'], hidden: 256, seqLen: 128, batch: 64, steps: 2, seeds: 1, generateLength: 0 }, 2, 1.01],
+      ['exploding-gradients', { clipNorms: [0], hidden: 1024, seqLen: 1000, steps: 2, seeds: 1 }, 2, 1.90],
+      ['long-range-memory', { steps: 50 }, 2, 0.48],
     ];
     for (const [name, config, workers, gib] of measured) {
       const e = EXPERIMENTS.find((x) => x.name === name)!;
