@@ -54,24 +54,31 @@ export function fieldProblem(field: SettingField, value: unknown, tr: (en: strin
     case 'choices': {
       const list = Array.isArray(value) ? value : [];
       if (list.length < Math.max(1, field.minItems)) return tr('tick at least one', '至少勾选一项');
-      return listProblem(list, field.maxItems, tr);
+      return tooMany(list, field.maxItems, tr) ?? repeated(list, tr);
     }
     case 'numbers': {
       const list = Array.isArray(value) ? value : [];
       if (list.length < Math.max(1, field.minItems)) return tr('at least one number, separated by commas', '至少一个数，用逗号分隔');
+      const many = tooMany(list, field.maxItems, tr); // before the entries: a pasted list of thousands is refused at once
+      if (many) return many;
       for (const v of list) {
         const problem = checkNumber(v, field);
         if (problem) return `${v}: ${problem}`;
       }
-      return listProblem(list, field.maxItems, tr);
+      return repeated(list, tr);
     }
   }
 }
 
-/** A list's problem beyond its entries: more than `maxItems`, or an entry twice (experiments/bounds.ts's settingList refuses both). */
-function listProblem(list: unknown[], maxItems: number | undefined, tr: (en: string, zh: string) => string): string | null {
-  if (maxItems !== undefined && list.length > maxItems) return tr(`at most ${maxItems}, each once`, `至多 ${maxItems} 个，每个只列一次`);
-  const twice = list.find((v, i) => list.indexOf(v) !== i);
+/** A list longer than `maxItems` (experiments/bounds.ts's settingList refuses it, and an entry twice). */
+function tooMany(list: unknown[], maxItems: number | undefined, tr: (en: string, zh: string) => string): string | null {
+  return maxItems !== undefined && list.length > maxItems ? tr(`at most ${maxItems}, each once`, `至多 ${maxItems} 个，每个只列一次`) : null;
+}
+
+/** The first entry listed twice, said; null when each is once. */
+function repeated(list: unknown[], tr: (en: string, zh: string) => string): string | null {
+  const seen = new Set<unknown>();
+  const twice = list.find((v) => seen.has(v) || !seen.add(v));
   return twice === undefined ? null : tr(`${String(twice)} is listed twice`, `${String(twice)} 列了两次`);
 }
 
