@@ -36,10 +36,11 @@ import { translator, type Lang, type Tr } from '../core/lang';
  */
 export function settingList<T extends z.ZodType>(item: T, max: number, min = 1) {
   return z.array(item).min(min).max(max).superRefine((list, ctx) => {
+    if (list.length > max) return; // said by max: one message, not one per repeat of a long list
     const seen = new Set<string>();
     for (const v of list) {
       const key = JSON.stringify(v);
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `${key} is listed twice: each entry runs once` });
+      if (seen.has(key)) return ctx.addIssue({ code: 'custom', message: `${key} is listed twice: each entry runs once` });
       seen.add(key);
     }
   });

@@ -81,6 +81,9 @@ describe('list settings have a length limit', () => {
       assert.ok(!refused.success, `${e.name}.${key}: ${max + 1} entries were accepted`);
       assert.ok(refused.error.issues.some((i) => i.code === 'too_big' && i.path.join('.') === key), `${e.name}.${key}: refused for its length (${refused.error.message})`);
     }
+    // The audit's 100,000 entries by --config: one complaint about the length, not one per repeat.
+    const lengths = EXPERIMENTS.find((x) => x.name === 'long-range-memory')!.schema.safeParse({ lengths: Array(100_000).fill(100) });
+    assert.deepEqual(!lengths.success && lengths.error.issues.map((i) => [i.path.join('.'), i.code]), [['lengths', 'too_big']]);
   });
 
   it('refuses an entry twice, naming it (a repeat would run the same seeded runs again under the same name)', () => {
