@@ -10,7 +10,7 @@ import { BUILT_IN_VOCAB, settingList } from './bounds';
 import { banded, divergenceMarks, record, type Run } from './trainingRecorder';
 
 const explodingSchema = z.object({
-  // 0 = no clipping. Each is a line of the figures beside the others (up to 6: the palette's colours), and runs once per seed.
+  // 0 = no clipping. A handful to compare: each is a ReLU line of both figures (beside PyTorch's init and the tanh RNN) and a run per seed.
   clipNorms: settingList(z.number().min(0), 6).default([0, 1, 5]),
   hidden: z.number().int().min(1).max(1024).default(128),
   seqLen: z.number().int().min(2).max(1000).default(100),
