@@ -390,9 +390,14 @@ def serve(channel, args):
         except EngineError as err:
             send({"type": "error", "id": req_id, "code": err.code, "message": str(err), "fatal": False})
         except Exception as err:  # noqa: BLE001 - every failure is reported to the host, then the process ends
-            oom = "out of memory" in str(err).lower() or type(err).__name__ == "OutOfMemoryError"
+            text = str(err).lower()
+            # CUDA's "out of memory", the CPU allocator's "can't allocate memory" (errno 12), Python's own MemoryError.
+            oom = isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError" or any(
+                s in text for s in ("out of memory", "can't allocate memory", "cannot allocate memory"))
             traceback.print_exc(file=sys.stderr)
-            message = (f"the {kind} device ran out of memory ({str(err).splitlines()[0][:200]}): lower the batch size or the hidden size, or use device cpu"
+            first = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+            advice = "lower the batch size or the hidden size" + ("" if kind == "cpu" else ", or use device cpu")
+            message = (f"the {kind} device ran out of memory ({first}): {advice}"
                        if oom else f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}")
             send({"type": "error", "id": req_id, "code": "out-of-memory" if oom else "failed", "message": message, "fatal": True})
             code = 1

@@ -210,5 +210,7 @@ export function describeTorch(probe: Extract<TorchProbe, { ok: true }>): string 
 
 /** The user's own choice of interpreter (a setting, --python) as a command. */
 export function pythonFromPath(file: string, source: string): PythonCommand {
-  return { command: file, args: [], source };
+  // A path with a folder in it is made absolute here: the interpreter starts in a private working folder, where a relative one names nothing.
+  const command = /[\\/]/.test(file) ? path.resolve(file) : file;
+  return { command, args: [], source };
 }
