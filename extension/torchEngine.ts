@@ -69,9 +69,10 @@ function interpreterSettings(): string {
 
 /**
  * Probes kept by interpreter until a setting that names one changes value (importing torch
- * takes seconds). A change event alone is not a change: VS Code sends events that name
- * every setting (a settings file read again, trust granted), and each one used to start
- * every probe again.
+ * takes seconds): an event that names the setting without changing what it says starts no
+ * probe again. One unfolding of the form probes each candidate once, and the UI scenario
+ * counts it (the audit's "21 runs on one unfold" was one run, noted by a marker that wrote
+ * the probe's 21-line argument line by line).
  */
 export class TorchFinder implements vscode.Disposable {
   private readonly probes = new Map<string, Promise<TorchProbe>>();
