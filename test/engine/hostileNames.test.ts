@@ -125,6 +125,36 @@ describe('quoting and escaping (engine/io/safeText)', () => {
     assert.deepEqual(JSON.parse(json), { token: '\u009b\u001b\u202e' });
   });
 
+  it('each character of every class, one at a time: what each function does with it, and that nothing else changes', () => {
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
+    const c0 = range(0x00, 0x1f).filter((c) => c !== '\t' && c !== '\n');
+    const c1 = range(0x7f, 0x9f);
+    const bidi = [...range(0x202a, 0x202e), ...range(0x2066, 0x2069)];
+    const separators = ['\u2028', '\u2029'];
+    const quotes = ["'", ...range(0x2018, 0x201b)];
+    const ordinary = ['a', 'Z', '0', ' ', '中', '文', '😀', '"', '\u201c', '\u201d', '\u2017', '\u201f', '\u2065', '\u206a', '\u00a0', '$', '`', '\\'];
+    for (const c of [...c0, ...c1, ...bidi]) {
+      const code = `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      assert.equal(terminalSafe(`x${c}y`), 'x\uFFFDy', `terminalSafe lets ${code} through`);
+      assert.equal(isPrintableName(`x${c}y`), false, `isPrintableName accepts ${code}`);
+      const json = jsonForTerminal(JSON.stringify(`x${c}y`));
+      assert.doesNotMatch(json, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, `jsonForTerminal lets ${code} through`);
+      assert.equal(JSON.parse(json), `x${c}y`, `jsonForTerminal changes the value of ${code}`);
+    }
+    for (const c of ['\t', '\n']) assert.equal(terminalSafe(`x${c}y`), `x${c}y`, 'tab and newline stay in a terminal');
+    for (const c of ['\t', '\n', ...separators]) assert.equal(isPrintableName(`x${c}y`), false, 'a name is one line');
+    for (const q of quotes) {
+      const code = `U+${q.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      assert.equal(powershellQuote(`a${q}b`), `'a${q}${q}b'`, `powershellQuote does not double ${code}`);
+    }
+    for (const c of ordinary) {
+      const code = `U+${c.codePointAt(0)!.toString(16).padStart(4, '0')}`;
+      assert.equal(terminalSafe(`x${c}y`), `x${c}y`, `terminalSafe changes ${code}`);
+      assert.equal(isPrintableName(`x${c}y`), true, `isPrintableName refuses ${code}`);
+      if (c !== "'") assert.equal(powershellQuote(`a${c}b`), `'a${c}b'`, `powershellQuote changes ${code}`);
+    }
+  });
+
   it('markdownText renders as the text itself in VS Code\'s Markdown renderer (markdown-it), on one line', () => {
     const md = new MarkdownIt({ html: true, linkify: true });
     for (const name of HOSTILE) {

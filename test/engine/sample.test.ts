@@ -51,6 +51,20 @@ describe('sampling', () => {
     m.dispose();
   });
 
+  it('a prompt longer than the context keeps its end: the characters nearest the continuation', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const start = 'the lazy dog jumps';
+    const end = 'over the quick fox';
+    const long = start + end;
+    const cut = end.length; // the context: exactly the end's characters
+    const options = { length: 30, temperature: 0, maxPromptTokens: cut };
+    const fromLong = await sampleText(m, vocabulary, long, options);
+    assert.equal(fromLong, await sampleText(m, vocabulary, end, options), 'the continuation of the whole prompt is the continuation of its end');
+    // The other side: what the start alone continues to differs here, so keeping the start would be seen.
+    assert.notEqual(await sampleText(m, vocabulary, start, { ...options, maxPromptTokens: start.length }), fromLong);
+    m.dispose();
+  });
+
   it('stops before a stop string, holding back what might start one', async () => {
     const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
     const greedy = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 0 });

@@ -103,6 +103,87 @@ for (const variant of ['simd', 'relaxed-simd'] as KernelVariant[]) {
       }
     });
 
+    it('tanh and sigmoid relative to their value in both tails, as the header promises (sigmoid down to float32\'s smallest normal, tanh near 0)', () => {
+      const { k, alloc } = instantiate(variant);
+      // Sigmoid's lower tail is e^x: a bound of 1e-6 absolute lets 0 pass for x < -14; relative to the value it does not.
+      const xs = Float32Array.from([...Array.from({ length: 20001 }, (_, i) => -87 + i * (107 / 20000)), ...Array.from({ length: 300 }, (_, i) => -(10 ** (-30 + i * 0.1)))]);
+      const input = alloc(xs);
+      const out = alloc(xs.length);
+      for (const kind of [0, 2]) {
+        k.activate(kind, input.ptr, out.ptr, xs.length);
+        let worst = 0, at = 0;
+        for (let i = 0; i < xs.length; i++) {
+          const exact = EXACT[kind].f(xs[i]);
+          if (Math.abs(exact) < 1.1754944e-38) continue; // below float32's normals: checked in absolute terms above
+          const rel = Math.abs(out.view[i] - exact) / Math.abs(exact);
+          if (!(rel <= worst)) [worst, at] = [rel, xs[i]];
+        }
+        assert.ok(worst <= 1e-6, `${EXACT[kind].name}: relative error ${worst} at ${at}`);
+      }
+    });
+
+    it('the product at the sizes training calls it: K up to 8,000, rows 16 to 2,048, several column blocks, and around every blocking boundary', () => {
+      const { k, alloc, reset } = instantiate(variant);
+      let seed = 11;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+      // blockColumns = max(8, floor(4096 / K) * 8): the column blocks change at K = 4096 / n.
+      const boundaries = [511, 512, 513, 1023, 1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097].map((K) => [5, K, 3 * Math.max(8, Math.floor(4096 / K) * 8) + 5]);
+      const shapes = [
+        [16, 2048, 512], // a default run's weight gradient, A given transposed: (hidden x L*N) times (L*N x 4 hidden)
+        [16, 2500, 96], // the head's gradient on an English vocabulary
+        [20, 8000, 40], // a long reduction over several blocks
+        [2048, 128, 96], // the head's logits: L*N rows
+        [33, 128, 2409], // the Chinese vocabulary's head, a ragged row count
+        ...boundaries,
+      ];
+      for (const [M, K, P] of shapes) {
+        for (const mode of ['plain', 'packed', 'transposed'] as const) {
+          reset();
+          const a = alloc(Array.from({ length: M * K }, rand));
+          const b = alloc(Array.from({ length: K * P }, rand));
+          const c = alloc(M * P);
+          const guard = alloc([1234.5]);
+          if (mode === 'packed') {
+            const panels = alloc(Math.max(1, k.packedSize(K, P)));
+            k.packPanels(K, P, b.ptr, P, panels.ptr);
+            k.gemmPacked(M, K, P, a.ptr, K, 1, panels.ptr, b.ptr, P, 0, P, c.ptr, P);
+          } else if (mode === 'transposed') {
+            const at = alloc(M * K);
+            for (let i = 0; i < M; i++) for (let q = 0; q < K; q++) at.view[q * M + i] = a.view[i * K + q];
+            const bt = alloc(K * P);
+            for (let q = 0; q < K; q++) for (let j = 0; j < P; j++) bt.view[j * K + q] = b.view[q * P + j];
+            const panels = alloc(Math.max(1, k.packedSize(K, P)));
+            k.packPanelsT(K, P, bt.ptr, K, panels.ptr);
+            k.gemmPacked(M, K, P, at.ptr, 1, M, panels.ptr, 0, P, 0, P, c.ptr, P);
+          } else {
+            k.gemm(M, K, P, a.ptr, K, b.ptr, P, 0, P, c.ptr, P);
+          }
+          let worst = 0, where = '';
+          const s = new Float64Array(P), mag = new Float64Array(P);
+          for (let i = 0; i < M; i++) {
+            s.fill(0);
+            mag.fill(0);
+            for (let q = 0; q < K; q++) {
+              const aiq = a.view[i * K + q];
+              const row = q * P;
+              for (let j = 0; j < P; j++) {
+                const t = aiq * b.view[row + j];
+                s[j] += t;
+                mag[j] += Math.abs(t);
+              }
+            }
+            for (let j = 0; j < P; j++) {
+              // Float32 sums of K terms: an error relative to the sum of their magnitudes.
+              const err = Math.abs(c.view[i * P + j] - s[j]) / (mag[j] * 1e-6 + 1e-6);
+              if (!(err <= worst)) [worst, where] = [err, `C[${i}, ${j}] = ${c.view[i * P + j]}, expected ${s[j]}`];
+            }
+          }
+          assert.ok(worst <= 1, `M ${M} K ${K} P ${P} ${mode}: ${where}`);
+          assert.equal(guard.view[0], 1234.5, `M ${M} K ${K} P ${P} ${mode}: wrote past C`);
+        }
+      }
+    });
+
     it('the product C = X + A B matches a float64 reference for every tail of the 4x8 tiles, in place, with a broadcast row, from packed panels, and from A and B given transposed', () => {
       const { k, alloc, reset } = instantiate(variant);
       let seed = 7;

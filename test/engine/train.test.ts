@@ -223,6 +223,24 @@ describe('training', () => {
     await assert.rejects(drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { hidden: 32 }, resumeFrom: path.join(root, 'half') })), /different model shape \(hidden: 24 -> 32\)/);
   });
 
+  it('a resumed run goes on with the time it had used: the budget continues, it does not start again', async () => {
+    const root = tmp();
+    const cfg = { ...small, steps: 10, evalInterval: 10, sampleInterval: 0, minutes: 0 };
+    await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: cfg, outDir: path.join(root, 'half'), keep: 'last' }));
+    const used = readCheckpointMeta(path.join(root, 'half')).training.state.elapsedSeconds;
+    assert.ok(used > 0, `the checkpoint records the seconds used (${used})`);
+    // A budget of half the time already used: the resumed run is over budget before its first step.
+    const over = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { steps: 20, minutes: used / 2 / 60 }, resumeFrom: path.join(root, 'half'), outDir: path.join(root, 'over'), keep: 'last' }));
+    assert.equal(over.result.reason, 'time-budget');
+    assert.equal(over.result.steps, 10, 'no step after the budget was used up');
+    assert.ok(over.result.state.elapsedSeconds >= used, `elapsed ${over.result.state.elapsedSeconds} s goes on from ${used} s`);
+    // The other side: a budget well beyond the time used lets it go on to its steps.
+    const within = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { steps: 20, minutes: 60 }, resumeFrom: path.join(root, 'half'), outDir: path.join(root, 'within'), keep: 'last' }));
+    assert.equal(within.result.reason, 'completed');
+    assert.equal(within.result.steps, 20);
+    assert.ok(within.result.state.elapsedSeconds >= used);
+  });
+
   it('refuses damaged checkpoints with an error that names the problem', async () => {
     const dir = path.join(tmp(), 'm');
     await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 10, sampleInterval: 0 }, outDir: dir }));

@@ -5,8 +5,9 @@ engine's, computed by PyTorch.
   1. the two halves of the line protocol (engine/torch/protocol.py, engine/torch/protocol.ts)
      name the same messages, fields and types;
   2. the same text, seed and settings give the same validation curve on both engines, at
-     every evaluation of a 100-step run, within 1e-3 nats (float32 on the CPU), and the two
-     checkpoints continue a prompt with the same characters (`seqlab sample`, greedy);
+     every evaluation of a 100-step run, within 1e-3 nats (float32 on the CPU), each step
+     reports the same gradient norm, and the two checkpoints continue a prompt with the same
+     characters (`seqlab sample`, greedy);
   3. a run stopped with Ctrl+C ends at a step boundary with its checkpoint, and resumes from
      it on the PyTorch engine where it stopped;
   4. --processes 2 (data-parallel processes, gloo) gives the single process's curve and weights;
@@ -96,6 +97,11 @@ def main():
     greedy = [subprocess.run([*CLI, "sample", "--model", os.path.join(work, name), "--prompt", "The model ", "--temperature", "0", "--length", "80"],
                              capture_output=True, text=True, check=True).stdout for name in ("builtin", "torch")]
     expect(greedy[0] == greedy[1] and len(greedy[0]) > 80, f"the PyTorch-trained checkpoint samples as the built-in one: {greedy[1].strip()[:60]!r}")
+
+    # What each step reports besides the loss: the gradient norm before clipping (the chart's and the divergence check's).
+    norms = json.loads(subprocess.run([NODE, "--import", "tsx", os.path.join(ROOT, "test", "interop", "gradNorms.ts"), text, PYTHON], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    rel = [abs(x - y) / max(abs(x), 1e-12) for x, y in zip(norms["builtin"], norms["pytorch"])]
+    expect(len(norms["pytorch"]) == 20 and max(rel) < 1e-3, f"the gradient norm before clipping, at each of 20 steps (clipped at 1): largest relative difference {max(rel):.2e} (step 1: {norms['builtin'][0]:.4f} and {norms['pytorch'][0]:.4f})")
 
     # Mixed precision changes the arithmetic: its effect on the curve, measured (bf16 runs on the CPU too).
     bf16 = summary(train(text, os.path.join(work, "bf16"), *common, "--engine", "pytorch", "--precision", "bf16"))

@@ -1,0 +1,35 @@
+/**
+ * How a figure over seeds is written in tables and headlines: "mean (lowest–highest)", the
+ * geometric mean for gradient norms, one value when the seeds agree, a dash when none ran.
+ * Every experiment's table and the chapter's numbers go through these.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { geometricMean, geometricMeanRange, lastStepsLoss, meanOf, meanPart, meanRange } from '../../engine/experiments/seeds';
+
+describe('a figure over seeds', () => {
+  it('is the mean with its range, lowest first, whatever order the seeds ran in', () => {
+    assert.equal(meanRange([0.15, 0.101, 0.118]), '0.123 (0.101–0.15)');
+    assert.equal(meanRange([0.101, 0.15, 0.118]), '0.123 (0.101–0.15)');
+    assert.equal(meanPart(meanRange([0.15, 0.101, 0.118])), '0.123');
+  });
+
+  it('is one value when the seeds agree, and a dash when no seed gave a finite one', () => {
+    assert.equal(meanRange([2.5, 2.5]), '2.5');
+    assert.equal(meanRange([NaN, Infinity]), '–');
+    assert.equal(meanRange([NaN, 1, 3]), '2 (1–3)', 'a diverged seed is left out of the mean and the range');
+  });
+
+  it('uses the geometric mean for numbers that span decades, lowest first, and says 0 for gradients that vanished', () => {
+    assert.ok(Math.abs(geometricMean([1e-9, 1e-7]) - 1e-8) < 1e-20);
+    assert.equal(geometricMeanRange([1e-7, 1e-9]), '1.00e-8 (1.00e-9–1.00e-7)');
+    assert.equal(geometricMeanRange([0, 0]), '0');
+    assert.equal(geometricMeanRange([NaN]), '–');
+  });
+
+  it('averages the last 10 steps of a training curve (all of them when fewer)', () => {
+    assert.equal(lastStepsLoss([100, ...Array.from({ length: 10 }, (_, i) => i)]), 4.5);
+    assert.equal(lastStepsLoss([1, 2, 3]), 2);
+    assert.ok(Number.isNaN(meanOf([])));
+  });
+});
