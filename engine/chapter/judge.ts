@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularFile, writeAll } from '../io/files';
 import { translator, type Bilingual, type Lang, type Tr } from '../core/lang';
 import { cliCommand } from '../experiments/settingFields';
 import { scriptFileName } from '../export/experimentScript';
@@ -102,26 +103,48 @@ export function chapterFigures(claims: CheckedClaim[], runs: Record<string, Chap
 
 /**
  * A cache in a folder: one JSON file per result, written to a temporary name and renamed (a
- * crash mid-write leaves no half file); an unreadable file is a miss.
+ * crash mid-write leaves no half file); an unreadable file is a miss. The folder may be one the
+ * user named (--cache-dir), so it is read and written as the user's places are
+ * (engine/io/files.ts): regular files only, read bounded, written under a private name with
+ * O_EXCL, never over anything but a regular file. A result that cannot be kept (a full disk, a
+ * read-only folder) is not an error: the check has it, only the next one runs it again.
  */
 export function folderCache(dir: string): ChapterCache {
   return {
     get(key) {
       try {
-        return JSON.parse(fs.readFileSync(path.join(dir, `${key}.json`), 'utf8')) as unknown;
+        return JSON.parse(readRegularFile(path.join(dir, `${key}.json`), 'a kept result', MAX_KEPT_BYTES).toString('utf8')) as unknown;
       } catch {
         return undefined;
       }
     },
     set(key, value) {
-      fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${key}.json`);
-      const temporary = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, JSON.stringify(value));
-      fs.renameSync(temporary, file);
+      const temporary = path.join(dir, `.${key}.${process.pid}.tmp`);
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        const there = fs.lstatSync(file, { throwIfNoEntry: false });
+        if (there && !there.isFile()) return; // not SeqLab's to replace
+        const fd = fs.openSync(temporary, 'wx');
+        try {
+          writeAll(fd, JSON.stringify(value));
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(temporary, file);
+      } catch {
+        try {
+          fs.rmSync(temporary, { force: true });
+        } catch {
+          // its folder is not one (ENOTDIR): nothing was written
+        }
+      }
     },
   };
 }
+
+/** A kept result is a few hundred kilobytes; a larger file is not one. */
+const MAX_KEPT_BYTES = 256 * 1024 * 1024;
 
 export const cacheKey = (experiment: string, config: Record<string, unknown>) =>
   createHash('sha256').update(JSON.stringify({ v: CHAPTER_VERSION, experiment, config })).digest('hex').slice(0, 24);

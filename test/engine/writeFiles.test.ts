@@ -14,6 +14,7 @@ import { WRITE_CHUNK, isOwnedText, ownedText, writeAll, writeNewFile } from '../
 import { writeFileSynced } from '../../engine/checkpoint/folder';
 import { writeMarkdown } from '../../engine/cli/chapter';
 import type { Figure } from '../../engine/experiments/types';
+import { folderCache } from '../../engine/chapter/judge';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-write-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -181,5 +182,24 @@ describe('seqlab chapter --markdown FILE', () => {
     } finally {
       spawnSync('umount', [mount]);
     }
+  });
+});
+
+describe('the chapter\'s cache folder (--cache-dir may be a folder of the user\'s)', () => {
+  it('reads regular files only, never replaces anything else, and a result it cannot keep is no error and leaves nothing', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'cache-'));
+    const cache = folderCache(dir);
+    cache.set('a', { x: 1 });
+    assert.deepEqual(cache.get('a'), { x: 1 });
+    spawnSync('mkfifo', [path.join(dir, 'fifo.json')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.json'));
+    assert.equal(cache.get('fifo'), undefined, 'a FIFO is a miss, not a hang');
+    assert.equal(cache.get('zero'), undefined, 'a device is a miss, not a read of endless zeros');
+    cache.set('fifo', { x: 2 });
+    assert.ok(fs.lstatSync(path.join(dir, 'fifo.json')).isFIFO(), 'left as it was');
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+    const file = path.join(dir, 'a.json');
+    folderCache(file).set('b', { x: 3 }); // its "folder" is a file: not kept, no error
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), { x: 1 });
   });
 });
