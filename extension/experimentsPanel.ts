@@ -25,6 +25,8 @@ export const EXPERIMENTS_VIEW_TYPE = 'seqlab.experiments';
 /** The last finished experiment, kept by the host (never taken back from the webview), so exports after a reload write SeqLab's own numbers. */
 interface KeptResult { message: ExperimentMessage; result: ReplyMap['experiment'] }
 const KEPT_KEY = 'seqlab.experiments.last';
+/** The experiment whose settings the panel's playground computes in the webview as the sliders move. */
+const PLAYGROUND = 'gradient-flow';
 
 /** What runs an experiment from the panel's Run button (set at activation, so a panel revived after a reload can run too). */
 type ExperimentRunner = (preset: { name: string; config: Record<string, unknown> }) => Thenable<unknown>;
@@ -41,6 +43,8 @@ export class ExperimentsPanel {
 
   private last: ExperimentMessage | undefined;
   private result: ReplyMap['experiment'] | undefined;
+  /** The settings the playground shows now, when it has moved past the host's last result: an export runs them on the host first. */
+  private playground: Record<string, unknown> | undefined;
   /** The settings form shown, redrawn for a webview that loads again; its fields, for the CLI command. */
   private form: ExperimentFormMessage | undefined;
 
@@ -68,9 +72,15 @@ export class ExperimentsPanel {
         if (this.form?.name === m.name) this.form = { ...this.form, values: m.config };
         void ExperimentsPanel.runner?.({ name: m.name, config: m.config });
       } else if (m.type === 'playgroundShown') {
-        // What the playground drew in the panel: exports and a reload use it, as for a run's result.
-        if (this.form?.name === 'gradient-flow' && m.message.output) this.form = { ...this.form, values: m.message.output.config as Record<string, unknown> };
-        this.post(m.message, undefined, { echo: false });
+        // The playground computed and drew this in the webview: only its settings are taken (as a
+        // form's values, checked by the experiment's schema when they run). Its output is not kept
+        // as the export source; the result shown before it no longer matches the screen, so an
+        // export runs these settings on the host first (see export).
+        if (this.form?.name === PLAYGROUND && m.message.output && typeof m.message.output.config === 'object' && m.message.output.config !== null && !Array.isArray(m.message.output.config)) {
+          this.form = { ...this.form, values: m.message.output.config as Record<string, unknown> };
+          this.playground = { ...(m.message.output.config as Record<string, unknown>) };
+          this.result = undefined;
+        }
       } else if (m.type === 'openTorchScript') {
         await vscode.commands.executeCommand('seqlab.openTorchScript', { name: m.name, config: m.config });
       } else if (m.type === 'copyExperimentCommand') {
@@ -106,18 +116,21 @@ export class ExperimentsPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  /** `echo: false`: the webview drew it itself (the playground); keep it without sending it back. */
-  post(message: ExperimentMessage, result?: ReplyMap['experiment'], options: { echo?: boolean } = {}): void {
+  /** Shows a message made on the host (a run's progress or result, Compare Runs); the exports use its result. */
+  post(message: ExperimentMessage, result?: ReplyMap['experiment']): void {
     this.last = message;
+    this.playground = undefined;
     const o = message.output;
     // A message made on the host (Compare Runs) carries what the exports need itself.
     if (result) this.result = result;
     else if (o) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result ?? o.config } } as ReplyMap['experiment'];
     if (o && this.result) void ExperimentsPanel.memento?.update(KEPT_KEY, { message, result: this.result } satisfies KeptResult);
-    if (options.echo !== false) void this.panel.webview.postMessage(message);
+    void this.panel.webview.postMessage(message);
   }
 
   private async export(format: 'json' | 'csv' | 'png' | 'svg' | 'md', figureId?: string, data?: string): Promise<void> {
+    // Only results the host computed are exported: the playground's settings are run here first.
+    if (!this.result && this.playground) await ExperimentsPanel.runner?.({ name: PLAYGROUND, config: this.playground });
     if (!this.result) return;
     const base = `${this.result.name}${figureId ? `-${figureId}` : ''}`;
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', `${base}.${format}`)), filters: { [format.toUpperCase()]: [format] } });
