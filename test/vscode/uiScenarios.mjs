@@ -1045,6 +1045,22 @@ function hostileRepository() {
   return { workspace, outside, linkTarget, marker, userPython, lines, cleanup: () => fs.rmSync(outside, { recursive: true, force: true }) };
 }
 
+/**
+ * The working folders of the extension hosts running now (Linux): code-server started in the
+ * repository runs its extension host there, where a Python started with `-c` and no
+ * isolation would import the repository's platform.py; this says the check is not vacuous.
+ */
+function extensionHostFolders() {
+  if (!fs.existsSync('/proc/self/cwd')) return [];
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('--type=extensionHost') ? [fs.readlinkSync(`/proc/${p}/cwd`)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** The text of SeqLab's log (its output channel's file) in a running workbench. */
 function seqlabLog(server) {
   const logs = path.join(server.userData, 'logs');
@@ -1092,6 +1108,8 @@ await scenario('a hostile repository in Restricted Mode: its programs never run,
     // Workspace Trust on, the folder not trusted; code-server started inside the repository, as `code-server .` would be.
     await withWorkbench({ workspace: untrusted.workspace, workspaceTrust: true, cwd: untrusted.workspace }, async (page, _ws, server) => {
       await page.locator('.part.statusbar .statusbar-item, .part.banner').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });
+      const hosts = extensionHostFolders();
+      console.log(`  extension hosts' working folders: ${hosts.join(', ') || 'not found'}${hosts.includes(untrusted.workspace) ? ' (one is the repository: the platform.py check means something)' : ''}`);
       // Said once: which of the folder's settings SeqLab ignores here, with the button that manages trust.
       const notice = toast(page, 'SeqLab ignores its settings');
       await notice.waitFor({ timeout: 60_000 });
