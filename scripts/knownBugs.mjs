@@ -80,8 +80,13 @@ function main() {
       const started = Date.now();
       const r = run(bug.test);
       const seconds = Math.round((Date.now() - started) / 1000);
-      const failed = (r.stdout.match(/^# fail (\d+)/m) ?? [])[1];
-      results.push({ bug, outcome: r.status !== 0 ? `caught (${failed ? `${failed} test${failed === '1' ? '' : 's'} failed` : `exit ${r.status}`}, ${seconds} s)` : `PASSED ITS TESTS (${seconds} s)`, survived: r.status === 0 });
+      // Caught means a test ran and failed: a test file that is missing or does not load is no catch.
+      const failed = Number((r.stdout.match(/^# fail (\d+)/m) ?? [])[1] ?? NaN);
+      const python = bug.test[0].endsWith('python3');
+      const outcome = r.status === 0 ? `PASSED ITS TESTS (${seconds} s)`
+        : python ? (/\bFAIL\b/.test(r.stdout) ? `caught (${(r.stdout.match(/\bFAIL\b/g) ?? []).length} checks failed, ${seconds} s)` : `did not run: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`)
+          : failed > 0 ? `caught (${failed} test${failed === 1 ? '' : 's'} failed, ${seconds} s)` : `did not run: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`;
+      results.push({ bug, outcome, survived: r.status === 0 });
     } finally {
       restore();
       restore = null;
@@ -93,7 +98,7 @@ function main() {
   const caught = results.filter((r) => r.outcome.startsWith('caught')).length;
   console.log(`\n${caught} of ${results.length} known bugs caught; ${survived.length} passed their tests; ${results.length - caught - survived.length} skipped or not applied`);
   for (const r of results.filter((r) => !r.outcome.startsWith('caught'))) console.log(`- ${r.bug.name}: ${r.outcome}`);
-  process.exitCode = survived.length || results.some((r) => r.outcome.startsWith('not applied')) ? 1 : 0;
+  process.exitCode = survived.length || results.some((r) => r.outcome.startsWith('not applied') || r.outcome.startsWith('did not run')) ? 1 : 0;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) main();

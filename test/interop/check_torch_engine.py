@@ -11,7 +11,8 @@ engine's, computed by PyTorch.
   3. a run stopped with Ctrl+C ends at a step boundary with its checkpoint, and resumes from
      it on the PyTorch engine where it stopped;
   4. --processes 2 (data-parallel processes, gloo) gives the single process's curve and weights;
-  5. a PyTorch process that dies mid-run is reported, with the checkpoint to resume from kept;
+  5. a PyTorch process that dies mid-run (the engine, or one of --processes 2's helpers) is
+     reported, with the checkpoint to resume from kept, and no process is left behind;
   6. a Python without torch, a device that is not there and fp16 without CUDA get messages that
      say what to do; bf16 mixed precision (CPU autocast) trains, and its distance from the
      float32 curve is printed.
@@ -58,6 +59,33 @@ def history(folder):
     with open(os.path.join(folder, "seqlab.json"), encoding="utf-8") as f:
         meta = json.load(f)
     return meta, meta["training"]["state"]["history"]
+
+
+def read_cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def descendants(root):
+    """Every live process below `root` (from /proc: no psutil needed)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def protocol_agrees():
@@ -155,6 +183,28 @@ def main():
     out, err = proc.communicate(timeout=60)
     expect(len(engines) == 1 and proc.returncode == 1 and "stopped (signal SIGKILL)" in err and f"The checkpoint in {crashed}" in err,
            f"reported with the checkpoint kept (exit {proc.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
+
+    # A data-parallel helper that dies (an out-of-memory kill of one rank): rank 0 must not wait in its collective for torch's 30 minutes.
+    helper_died = os.path.join(work, "helper-died")
+    proc = subprocess.Popen([*CLI, "train", text, "--out", helper_died, "--engine", "pytorch", "--python", PYTHON, "--processes", "2",
+                             "--steps", "100000", "--minutes", "0", "--eval-interval", "10", "--seed", "7"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not os.path.exists(os.path.join(helper_died, "seqlab.json")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    helpers = [pid for pid in descendants(proc.pid) if b"multiprocessing.spawn" in read_cmdline(pid)]
+    for pid in helpers:
+        os.kill(pid, signal.SIGKILL)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    expect(len(helpers) == 1 and proc.returncode == 1 and f"The checkpoint in {helper_died}" in err,
+           f"a helper process killed mid-run is reported with the checkpoint kept (exit {proc.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
+    time.sleep(1)
+    left = [pid for pid in descendants(os.getpid()) if b"engine.py" in read_cmdline(pid) or b"multiprocessing" in read_cmdline(pid)]
+    expect(not left, f"no PyTorch process left behind ({left})")
 
     print("6. clear messages", flush=True)
     no_torch = os.path.join(work, "python-without-torch")
