@@ -161,6 +161,14 @@ export interface MemoryPlan {
   boundBytes: number;
   /** The heap limit of one run's thread (wasm), or null when the backend has none. */
   runBoundBytes: number | null;
+  /** The most threads whose runs side by side stay within the bound (0: not even one). */
+  fittingThreads: number;
+}
+
+/** The most of `threads` threads (counting down) on which `runs` stay within `bound`; 0 when one thread does not. */
+export function fittingThreads(runs: readonly number[], threads: number, bound: number): number {
+  for (let k = threads; k >= 1; k--) if (peakBytes(runs, k) <= bound) return k;
+  return 0;
 }
 
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 2 : 1)} GiB`;
@@ -175,7 +183,7 @@ export class ExperimentTooLarge extends Error {
 
 /**
  * Refuses (throws ExperimentTooLarge) a plan above the bound, in `lang`, naming the settings
- * to lower (`settings`: name and value) and, on the command line, fewer worker threads.
+ * to lower (`settings`: name and value) and, on the command line, the --workers that would fit.
  */
 export function checkMemory(name: string, memory: MemoryPlan, threads: number, settings: Array<[string, unknown]>, options: { lang?: Lang; host?: 'cli' | 'editor' } = {}): void {
   const tr: Tr = translator(options.lang ?? 'en');
@@ -189,9 +197,10 @@ export function checkMemory(name: string, memory: MemoryPlan, threads: number, s
   }
   if (memory.peakBytes <= memory.boundBytes) return;
   // Fewer threads help when the runs side by side are what is too much, and one of them alone fits.
-  const fewer = threads > 1 && options.host === 'cli' && peakBytes([memory.largestRunBytes], 1) <= memory.boundBytes;
+  const k = memory.fittingThreads;
+  const fewer = options.host === 'cli' && k >= 1 && k < threads;
   throw new ExperimentTooLarge(tr(
-    `${name} was not started: it would need about ${gib(memory.peakBytes)} of memory at its peak (${threads} run${threads === 1 ? '' : 's'} at once, the largest about ${gib(memory.largestRunBytes)}), more than the ${gib(memory.boundBytes)} allowed (half of this machine's memory). Lower ${list}${fewer ? ', or run one at a time with --workers 1' : ''}.`,
-    `${name} 未启动：它在峰值时约需 ${gib(memory.peakBytes)} 内存（同时 ${threads} 次运行，最大的一次约 ${gib(memory.largestRunBytes)}），超过允许的 ${gib(memory.boundBytes)}（本机内存的一半）。请调低 ${list}${fewer ? '，或用 --workers 1 一次只运行一个' : ''}。`,
+    `${name} was not started: it would need about ${gib(memory.peakBytes)} of memory at its peak (${threads} run${threads === 1 ? '' : 's'} at once, the largest about ${gib(memory.largestRunBytes)}), more than the ${gib(memory.boundBytes)} allowed (half of this machine's memory). Lower ${list}${fewer ? `, or run ${k === 1 ? 'one at a time' : `${k} at a time`} with --workers ${k}` : ''}.`,
+    `${name} 未启动：它在峰值时约需 ${gib(memory.peakBytes)} 内存（同时 ${threads} 次运行，最大的一次约 ${gib(memory.largestRunBytes)}），超过允许的 ${gib(memory.boundBytes)}（本机内存的一半）。请调低 ${list}${fewer ? `，或用 --workers ${k} 一次只运行 ${k} 个` : ''}。`,
   ), { peakBytes: memory.peakBytes, boundBytes: memory.boundBytes, settings: keys });
 }

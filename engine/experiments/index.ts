@@ -6,9 +6,10 @@ import { explodingGradients } from './explodingGradients';
 import { lstmVsGru } from './lstmVsGru';
 import { normalization } from './normalization';
 import { machineMemory, poolSize, runPlanned } from './pool';
-import { checkMemory, memoryBound, peakBytes, runBytes, WASM_HEAP_BYTES, type MemoryPlan } from './bounds';
+import { checkMemory, fittingThreads, memoryBound, peakBytes, runBytes, WASM_HEAP_BYTES, type MemoryPlan } from './bounds';
 import { valueAt } from './settingFields';
 import { currentBackend } from '../core/backend';
+import { coreCount } from '../core/threads';
 import { estimateSeconds, IN_EDITOR_FACTOR, secondsLeft } from './estimate';
 import { translator, type Lang } from '../core/lang';
 import type { Experiment, ExperimentContext, ExperimentOutput, Figure } from './types';
@@ -49,9 +50,10 @@ function configProblems(issues: z.core.$ZodIssue[]): string {
  */
 export function memoryPlan(e: Experiment, config: unknown, plan: ReadonlyArray<{ job: unknown }>, threads: number, bound?: number): MemoryPlan {
   const runs = plan.map((r) => runBytes(e.footprint(config, r.job)));
+  const boundBytes = bound ?? memoryBound(machineMemory());
   return {
-    peakBytes: peakBytes(runs, threads), largestRunBytes: Math.max(0, ...runs), boundBytes: bound ?? memoryBound(machineMemory()),
-    runBoundBytes: (currentBackend()?.name ?? 'wasm') === 'wasm' ? WASM_HEAP_BYTES : null,
+    peakBytes: peakBytes(runs, threads), largestRunBytes: Math.max(0, ...runs), boundBytes,
+    runBoundBytes: (currentBackend()?.name ?? 'wasm') === 'wasm' ? WASM_HEAP_BYTES : null, fittingThreads: fittingThreads(runs, threads, boundBytes),
   };
 }
 
@@ -65,7 +67,8 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const tr = translator(ctx.lang ?? 'en');
   const plan = e.plan(parsed.data, tr);
   const threads = poolSize(plan.length, ctx.pool?.threads ?? ctx.workers);
-  const cliEstimate = estimateSeconds(e, plan, threads);
+  // More threads than cores run no faster: the estimate counts the cores they share.
+  const cliEstimate = estimateSeconds(e, plan, Math.min(threads, coreCount()));
   const estimate = cliEstimate === null ? null : cliEstimate * (ctx.host === 'editor' ? IN_EDITOR_FACTOR : 1);
   const labels = plan.map((r) => r.label);
   const memory = memoryPlan(e, parsed.data, plan, threads, ctx.memoryBound);

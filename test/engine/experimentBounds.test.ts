@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { EXPERIMENTS, memoryPlan, runExperiment } from '../../engine/experiments';
-import { checkMemory, ExperimentTooLarge, memoryBound, peakBytes, PROCESS_BASE_BYTES, runBytes, WASM_HEAP_BYTES, type RunShape } from '../../engine/experiments/bounds';
+import { checkMemory, ExperimentTooLarge, fittingThreads, memoryBound, peakBytes, PROCESS_BASE_BYTES, runBytes, THREAD_BASE_BYTES, WASM_HEAP_BYTES, type RunShape } from '../../engine/experiments/bounds';
 import { settingsForm } from '../../engine/experiments/settingsForm';
 import { fieldProblem } from '../../engine/experiments/settingFields';
 import { chapterRun, chapterRuns } from '../../engine/chapter/judge';
@@ -212,7 +212,7 @@ describe('the memory estimate', () => {
   });
 
   it('a refusal names the settings to lower and the figures, in both languages; fewer threads only where one run fits', () => {
-    const plan = { peakBytes: 9 * 2 ** 30, largestRunBytes: 3 * 2 ** 30, boundBytes: 8 * 2 ** 30, runBoundBytes: WASM_HEAP_BYTES };
+    const plan = { peakBytes: 9 * 2 ** 30, largestRunBytes: 3 * 2 ** 30, boundBytes: 8 * 2 ** 30, runBoundBytes: WASM_HEAP_BYTES, fittingThreads: 1 };
     const settings: Array<[string, unknown]> = [['lengths', [1000]], ['hidden', 512]];
     const refusal = (o: Parameters<typeof checkMemory>[4], p = plan) => assert.throws(() => checkMemory('long-range-memory', p, 3, settings, o), ExperimentTooLarge);
     refusal({ lang: 'en', host: 'cli' });
@@ -230,6 +230,11 @@ describe('the memory estimate', () => {
         assert.match((err as Error).message, pattern);
       }
     }
+    // Two of three threads would fit: the command line says --workers 2.
+    assert.throws(() => checkMemory('x', { ...plan, fittingThreads: 2 }, 3, settings, { host: 'cli' }), /or run 2 at a time with --workers 2\.$/);
+    assert.throws(() => checkMemory('x', { ...plan, fittingThreads: 0 }, 3, settings, { host: 'cli' }), /hidden \(512\)\.$/);
+    assert.equal(fittingThreads([3, 3, 3].map((g) => g * 2 ** 30), 3, PROCESS_BASE_BYTES + 3 * THREAD_BASE_BYTES + 6 * 2 ** 30), 2);
+    assert.equal(fittingThreads([5 * 2 ** 30], 2, 4 * 2 ** 30), 0);
     // At the bound it runs; one run above the wasm heap is refused whatever the machine.
     assert.doesNotThrow(() => checkMemory('x', { ...plan, peakBytes: plan.boundBytes }, 3, settings));
     assert.throws(() => checkMemory('x', { ...plan, peakBytes: 5 * 2 ** 30, largestRunBytes: WASM_HEAP_BYTES + 1, boundBytes: 1e15 }, 1, settings), /wasm memory cannot grow past 4\.00 GiB/);
