@@ -74,6 +74,19 @@ export function processAlive(pid: number | null): boolean {
   }
 }
 
+/**
+ * Whether the save that left `l` may still be under way. A leftover that carries our own pid
+ * was made by this process only if it was last changed after this process started: a
+ * container restarted after an out-of-memory kill runs SeqLab with the same pid again, and the
+ * killed save's leftovers would otherwise look live for ever (never cleaned, each read waiting
+ * for a save that will not end).
+ */
+function leftoverLive(l: Leftover): boolean {
+  if (l.pid !== process.pid) return processAlive(l.pid);
+  const changed = fs.statSync(l.dir, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return changed >= Date.now() - process.uptime() * 1000 - 2000;
+}
+
 /** Reads seqlab.json (bounded) and parses it; the result is unchecked JSON. */
 export function readMetaJSON(folder: string): unknown {
   let bytes: Buffer;
@@ -355,7 +368,7 @@ function createdOf(folder: string): string {
  */
 export function recoverCheckpointFolder(dir: string): void {
   const target = path.resolve(dir);
-  const stale = leftoversOf(target).filter((l) => !processAlive(l.pid));
+  const stale = leftoversOf(target).filter((l) => !leftoverLive(l));
   if (stale.length === 0) return;
   try {
     if (!fs.existsSync(target)) {
@@ -409,7 +422,7 @@ export function readCheckpointFolder(dir: string, checkHeader?: HeaderCheck): Ch
     try {
       return readFolderOnce(resolveCheckpointDir(target), checkHeader);
     } catch (err) {
-      const raced = folderSnapshot(target) !== before || leftoversOf(target).some((l) => processAlive(l.pid));
+      const raced = folderSnapshot(target) !== before || leftoversOf(target).some(leftoverLive);
       if (!raced || attempt >= 20) throw err;
       sleep(5 * (attempt + 1));
     }

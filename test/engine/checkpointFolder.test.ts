@@ -179,6 +179,23 @@ describe('checkpoint folders: interrupted saves', () => {
     assert.deepEqual(siblings(target), [], 'and removed the old one');
   });
 
+  it('a leftover with our own pid is stale if it was made before this process started (a restarted container), live if after', () => {
+    const base = tmp();
+    const target = path.join(base, 'model');
+    writeCheckpointFolder(target, syntheticCheckpoint(1));
+    const before = `${target}.tmp-${process.pid}-0000000a`; // the killed process, same pid
+    fs.mkdirSync(before);
+    fs.writeFileSync(path.join(before, 'model.safetensors'), Buffer.alloc(100));
+    const started = (Date.now() - process.uptime() * 1000) / 1000;
+    fs.utimesSync(before, started - 60, started - 60);
+    const ours = `${target}.tmp-${process.pid}-0000000f`; // a save of this process under way
+    fs.mkdirSync(ours);
+    fs.writeFileSync(path.join(ours, 'model.safetensors'), Buffer.alloc(100));
+    writeCheckpointFolder(target, syntheticCheckpoint(2));
+    assert.deepEqual(siblings(target), [path.basename(ours)]);
+    assert.equal(serialOf(target), 2);
+  });
+
   it('removes incomplete and stale leftovers at the next save, but not those of a live process or holding other files', () => {
     const base = tmp();
     const target = path.join(base, 'model');
