@@ -4,6 +4,7 @@
  * trust.ts, which reads a folder's settings itself in Restricted Mode because VS Code drops
  * their values before the extension host sees them.
  */
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 
 /** The restricted settings as the manifest lists them: package.json is the one list. */
 export function restrictedSettings(packageJSON: unknown): string[] {
@@ -12,45 +13,14 @@ export function restrictedSettings(packageJSON: unknown): string[] {
 }
 
 /**
- * JSON with comments and trailing commas (VS Code's settings files) as plain JSON: comments
- * become spaces and a comma before `}` or `]` goes; strings are kept as they are.
+ * A settings file's text (JSON with comments and trailing commas, as VS Code reads it) as a
+ * value, through jsonc-parser (the parser VS Code's own JSON support uses); undefined when it
+ * is not one.
  */
-export function jsoncToJson(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-      out += ' ';
-    } else if (c === ',') {
-      let j = i + 1;
-      // Skip what follows that is not JSON (spaces, comments) to see whether the comma closes a list.
-      for (;;) {
-        while (j < text.length && /\s/.test(text[j])) j++;
-        if (text.startsWith('//', j)) {
-          while (j < text.length && text[j] !== '\n') j++;
-        } else if (text.startsWith('/*', j)) {
-          const end = text.indexOf('*/', j + 2);
-          j = end < 0 ? text.length : end + 2;
-        } else break;
-      }
-      if (text[j] !== '}' && text[j] !== ']') out += c;
-      i++;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
+export function parseSettingsText(text: string): unknown {
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  return errors.length ? undefined : value;
 }
 
 /** The dotted keys a settings object sets (`{"seqlab": {"python": …}}` sets `seqlab.python` too). */
@@ -64,13 +34,7 @@ export function settingKeys(settings: unknown, prefix = ''): string[] {
 
 /** Which of `keys` a settings file's text sets (none when it cannot be read as JSON). */
 export function keysSetIn(text: string, keys: readonly string[]): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(jsoncToJson(text));
-  } catch {
-    return [];
-  }
-  const set = new Set(settingKeys(parsed));
+  const set = new Set(settingKeys(parseSettingsText(text)));
   return keys.filter((k) => set.has(k));
 }
 

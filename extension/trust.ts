@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { jsoncToJson, keysSetIn, settingKeys } from './settingsFiles';
+import { keysSetIn, parseSettingsText, settingKeys } from './settingsFiles';
 
 export { restrictedSettings } from './settingsFiles';
 
@@ -66,13 +66,10 @@ export function restrictedValuesInWorkspace(keys: readonly string[]): string[] {
   if (workspaceFile?.scheme === 'file') {
     const text = readSmallFile(workspaceFile.fsPath);
     if (text !== undefined) {
-      try {
-        const settings = (JSON.parse(jsoncToJson(text)) as { settings?: unknown }).settings;
-        const set = new Set(settingKeys(settings));
-        for (const k of keys) if (set.has(k)) found.add(k);
-      } catch {
-        // not JSON: VS Code reads none of it either
-      }
+      // Not JSON: VS Code reads none of it either.
+      const settings = (parseSettingsText(text) as { settings?: unknown } | undefined)?.settings;
+      const set = new Set(settingKeys(settings));
+      for (const k of keys) if (set.has(k)) found.add(k);
     }
   }
   return keys.filter((k) => found.has(k));

@@ -97,6 +97,9 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // jsonc-parser's "main" is a UMD build whose requires esbuild cannot see (the bundle then fails
+  // with "Cannot find module './impl/format'"): its ES module build bundles as it should.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   // tfjs-node is an optional native package: resolved at run time when installed.
   external: ['vscode', '@tensorflow/tfjs-node'],
   plugins: [problemMatcher],

@@ -11,7 +11,7 @@ import { TrainConfigSchema, parseTrainConfig } from '../../engine/train/config';
 import { HAND_WRITTEN, formatJson, readManifestFiles, withSettings } from '../../scripts/settingsManifest';
 import { engineConfig, readSettings, settingValues, trainFields } from '../../extension/settings';
 import { buildProgram } from '../../engine/cli/main';
-import { jsoncToJson, keysSetIn, restrictedSettings } from '../../extension/settingsFiles';
+import { keysSetIn, parseSettingsText, restrictedSettings } from '../../extension/settingsFiles';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CJK = /[\u4e00-\u9fff]/;
@@ -125,7 +125,7 @@ describe('Workspace Trust: the settings a cloned repository cannot use in Restri
       "seqlab": { "train.engine": "pytorch", },
       "editor.fontSize": 14,
     }`;
-    assert.deepEqual(JSON.parse(jsoncToJson(text))['seqlab.python'], './tools/python // not a comment');
+    assert.deepEqual((parseSettingsText(text) as Record<string, unknown>)['seqlab.python'], './tools/python // not a comment');
     assert.deepEqual(keysSetIn(text, keys), ['seqlab.python', 'seqlab.train.engine']);
     assert.deepEqual(keysSetIn('{"seqlab.storage.location": "workspace"}', keys), ['seqlab.storage.location']);
     assert.deepEqual(keysSetIn('{"a": "\\"seqlab.python\\": 1"}', keys), [], 'a key inside a string value is no key');
