@@ -176,8 +176,8 @@ export function writeErrorText(err: unknown, file: string, tr: Tr = english): st
     case 'EISDIR': return tr(`${file} is a folder: name a file, such as ${path.join(file, 'chapter.md')}`, `${file} 是文件夹：请给出文件名，例如 ${path.join(file, 'chapter.md')}`);
     case 'EEXIST': return tr(`${file} was created by another program while SeqLab was writing it: choose a new name, or run again`, `SeqLab 写入时，另一个程序创建了 ${file}：请换一个名字，或重新运行`);
     case 'ENAMETOOLONG': return tr(
-      `the name ${file} is too long for the file system (at most ${MAX_NAME_BYTES} bytes for each name in a path, and SeqLab adds up to 28 to names it derives from it): choose a shorter name`,
-      `名字 ${file} 对文件系统而言太长（路径中每个名字最多 ${MAX_NAME_BYTES} 字节，SeqLab 由它派生的名字还会多出最多 28 字节）：请换一个短一些的名字`);
+      `the name ${file} is too long for the file system (at most ${MAX_NAME_BYTES} bytes for each name in a path, counting what SeqLab adds to the names it derives, such as -figures): choose a shorter name`,
+      `名字 ${file} 对文件系统而言太长（路径中每个名字最多 ${MAX_NAME_BYTES} 字节，包括 SeqLab 为派生名字添加的部分，例如 -figures）：请换一个短一些的名字`);
     case 'ENOSPC': return tr(`the disk is full: free some space or write ${path.basename(file)} to another disk`, `磁盘已满：请腾出空间，或把 ${path.basename(file)} 写到别的磁盘`);
     case 'EDQUOT': return tr('the disk quota is used up: free some space or write elsewhere', '磁盘配额已用完：请腾出空间，或写到别处');
     case 'EROFS': return tr(`${dir} is on a read-only file system: write to another folder`, `${dir} 位于只读文件系统：请写到别的文件夹`);
