@@ -133,7 +133,7 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
       if (!parsed) {
         const said = (stderr || stdout).trim().split('\n').slice(-2).join(' ').slice(0, 300);
         const why = err?.killed
-          ? `did not answer within ${Math.round(timeoutMs / 1000)} s`
+          ? `did not answer within ${timeoutMs < 10_000 ? Math.round(timeoutMs / 100) / 10 : Math.round(timeoutMs / 1000)} s`
           : `did not answer as Python does (${err ? `exit ${err.code ?? err.signal ?? 'error'}` : 'exit 0'}; ${said ? `it printed: ${said}` : 'it printed nothing'}): is it a Python interpreter?`;
         resolve({ ok: false, python, reason: 'crashed', message: `${name} ${why}` });
         return;

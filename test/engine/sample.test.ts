@@ -46,7 +46,10 @@ describe('sampling', () => {
     const greedy = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 0 });
     assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1.5, topK: 1, seed: 9 }), greedy);
     const a = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 4 });
-    assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 4 }), a);
+    assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 4 }), a, 'a seed repeats a sample');
+    assert.notEqual(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 1, topP: 0.9, seed: 5 }), a, 'another seed draws another');
+    // A nucleus so small that only the most likely character is in it: greedy, whatever the seed and temperature.
+    assert.equal(await sampleText(m, vocabulary, 'the', { length: 30, temperature: 2, topP: 1e-9, seed: 4 }), greedy);
     assert.equal(tf.memory().numTensors, before);
     m.dispose();
   });

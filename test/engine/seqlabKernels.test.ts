@@ -267,9 +267,9 @@ describe('the engine and the wasm kernels', () => {
     });
   }
 
-  it('the kernels are used: a layer\'s forward and backward is two TensorFlow.js calls for the time loop, not ~24 per step', async () => {
+  it('the kernels are used: a layer\'s forward and backward is two TensorFlow.js calls for the time loop, not ~24 per step', async (t) => {
     await initBackend('wasm');
-    if (kernelsInfo().variant === 'off') return; // SEQLAB_WASM_KERNELS=off: nothing to count
+    if (kernelsInfo().variant === 'off') return t.skip('SEQLAB_WASM_KERNELS=off: no kernels to count');
     const { LSTM } = await import('../../engine');
     const m = new LSTM({ inputSize: 3, hiddenSize: 8, seed: 1 });
     const x = tf.randomNormal([20, 2, 3]);
@@ -336,9 +336,9 @@ describe('a normalised plain RNN in the wasm kernels', () => {
   };
 
   for (const c of configs) {
-    it(`equals the step-by-step path (TensorFlow.js ops, cpu): ${c.normalization} norm, ${c.nonlinearity}, ${c.numLayers} layer(s)${c.bidirectional ? ', bidirectional' : ''}${c.bias ? '' : ', no bias'}, loss on ${c.lossOnLastState ? 'h_n only' : 'every output'}`, async () => {
+    it(`equals the step-by-step path (TensorFlow.js ops, cpu): ${c.normalization} norm, ${c.nonlinearity}, ${c.numLayers} layer(s)${c.bidirectional ? ', bidirectional' : ''}${c.bias ? '' : ', no bias'}, loss on ${c.lossOnLastState ? 'h_n only' : 'every output'}`, async (t) => {
       await initBackend('wasm');
-      if (kernelsInfo().variant === 'off') return;
+      if (kernelsInfo().variant === 'off') return t.skip('SEQLAB_WASM_KERNELS=off: no kernels to compare');
       const H = 9; // not a multiple of 4: the kernels' last columns go through lane 0
       const fast = await measure('wasm', c, H);
       const reference = await measure('cpu', c, H);

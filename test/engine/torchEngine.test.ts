@@ -72,11 +72,10 @@ describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are she
     const file = path.join(dir, 'hang');
     fs.writeFileSync(file, '#!/bin/sh\nsleep 30\n');
     fs.chmodSync(file, 0o755);
-    const started = Date.now();
+    // Had the timeout not worked, the script would end after 30 s saying nothing: another message.
     const probe = await probePython(pythonFromPath(file, 'test'), 300);
     assert.ok(!probe.ok && probe.reason === 'crashed');
-    assert.match(probe.message, /did not answer within 0 s|did not answer/);
-    assert.ok(Date.now() - started < 5000);
+    assert.match(probe.message, /did not answer within 0\.3 s$/);
   });
 
   it('runs the probe from a private empty folder: a platform.py where SeqLab runs is not imported', async (t) => {

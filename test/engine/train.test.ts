@@ -66,7 +66,8 @@ describe('training', () => {
     // The chart's training curve is kept for redrawing: increasing steps, finite mean losses, and the evaluations' times.
     const curve = a.result.state.trainCurve!;
     assert.ok(curve.length > 0 && curve.every(([step, secs, loss], i) => Number.isFinite(loss) && secs >= 0 && (i === 0 || step > curve[i - 1][0])));
-    assert.ok(a.result.state.history.every((h) => typeof h.seconds === 'number'));
+    const seconds = a.result.state.history.map((h) => h.seconds ?? NaN);
+    assert.ok(seconds.every((s, i) => Number.isFinite(s) && s >= 0 && (i === 0 || s >= seconds[i - 1])), `evaluation times ${seconds}`);
     const last = progress[progress.length - 1];
     assert.ok(last.kind === 'progress' && last.charsPerSecond > 0 && Math.abs(last.bitsPerChar - last.valLoss! / Math.LN2) < 1e-9);
   });
