@@ -190,7 +190,14 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
       const holder = readLock(file);
       if (holder === 'absent') continue; // released meanwhile
       if (holder !== null && isStale(holder) && recoverStaleLock(file, holder)) continue;
-      const other = holder !== null && (holder.host !== os.hostname() || !validPid(holder.pid));
+      if (holder !== null && !validPid(holder.pid)) {
+        throw new FolderLockedError(
+          `${path.resolve(dir)} is locked, but its lock file is damaged: its pid is ${JSON.stringify(holder.pid)}, which is no process id, so SeqLab cannot tell whether a run holds it. ` +
+          `If no SeqLab run is using the folder, delete ${file}; or choose another folder.`,
+          null,
+        );
+      }
+      const other = holder !== null && holder.host !== os.hostname();
       throw new FolderLockedError(
         `${path.resolve(dir)} is in use by another SeqLab run: ${describeHolder(holder)}. Wait for it to end or stop it, or choose another folder.` +
         (other || holder === null ? ` If that process is gone, delete ${file}.` : ''),
