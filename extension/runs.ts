@@ -102,13 +102,17 @@ export class RunRecords {
     return fs.readdirSync(this.root).filter((f) => RECORD.exec(f)?.[1] === name);
   }
 
-  /** Records whose extension host is gone, newest first; unreadable records are skipped. */
+  /**
+   * Records whose extension host is gone, newest first; unreadable records are skipped. For
+   * activation, before this host starts a run: a record with this host's own pid is an earlier
+   * host's (a container restarted after an out-of-memory kill runs it with the same pid again).
+   */
   interrupted(): RunRecord[] {
     if (!fs.existsSync(this.root)) return [];
     const out: RunRecord[] = [];
     for (const f of fs.readdirSync(this.root)) {
       const m = RECORD.exec(f);
-      if (!m || processAlive(Number(m[2]))) continue; // a live run: not read at all
+      if (!m || (Number(m[2]) !== process.pid && processAlive(Number(m[2])))) continue; // a live run: not read at all
       try {
         const r = JSON.parse(readRegularFile(path.join(this.root, f), 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
         if (typeof r.name === 'string' && typeof r.pid === 'number') out.push(r);

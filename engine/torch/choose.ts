@@ -19,7 +19,11 @@ export interface EngineDecision {
 export class NoTorchError extends Error {
   override readonly name = 'NoTorchError';
   constructor(readonly probes: TorchProbe[]) {
-    super(`no Python with PyTorch ${'>= 1.10'} was found${probes.length ? ` (${probes.map((p) => (p.ok ? describeTorch(p) : p.message)).join('; ')})` : ''}: install PyTorch (pip install torch; pytorch.org lists the command for your GPU), or name the Python that has it (the seqlab.python setting, or --python)`);
+    // One interpreter the user named (--python, the setting): its own reason is the message; a search lists what it tried.
+    const named = probes.length === 1 && !probes[0].ok && probes[0].python.source !== 'PATH' ? probes[0] : null;
+    super(named
+      ? `${named.message} (${named.python.source})`
+      : `no Python with PyTorch ${'>= 1.10'} was found${probes.length ? ` (${probes.map((p) => (p.ok ? describeTorch(p) : p.message)).join('; ')})` : ''}: install PyTorch (pip install torch; pytorch.org lists the command for your GPU), or name the Python that has it (the seqlab.python setting, or --python)`);
   }
 }
 

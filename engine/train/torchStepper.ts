@@ -19,8 +19,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAll } from '../io/files';
 import { readLines } from '../io/lines';
-import { decodeSafetensors, encodeSafetensors, namedArrays } from '../checkpoint/safetensors';
+import { decodeSafetensors, encodeSafetensors, namedArrays, readSafetensorsFile } from '../checkpoint/safetensors';
 import type { TorchDeviceChoice, TorchPrecision } from '../core/names';
 import type { CharLM } from '../model/charlm';
 import { encodeWindows, parseTorchReply, torchRequestLine, type TorchErrorCode, type TorchReply, type TorchReplyOf, type TorchRequest } from '../torch/protocol';
@@ -142,6 +143,16 @@ interface Waiter {
 
 let staleFoldersRemoved = false;
 
+/** A new file in the engine's private folder, written in chunks (any size). */
+function writeNewFile(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, 'wx', 0o600);
+  try {
+    writeAll(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class TorchStepper implements Stepper {
   private readonly waiting: Waiter[] = [];
   private nextId = 1;
@@ -246,8 +257,9 @@ export class TorchStepper implements Stepper {
       stepper.runtimeInfo = {
         python: stepper.pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads, precision: options.precision ?? 'fp32',
       };
-      fs.writeFileSync(path.join(scratch, 'model.safetensors'), encodeSafetensors(namedArrays(model.stateDict())));
-      fs.writeFileSync(path.join(scratch, 'optimizer.safetensors'), encodeSafetensors(namedArrays(optimizer.stateTensors())));
+      // In chunks both ways (writeAll, readSafetensorsFile): an optimiser state of 2 GiB or more is one call too many for fs.
+      writeNewFile(path.join(scratch, 'model.safetensors'), encodeSafetensors(namedArrays(model.stateDict())));
+      writeNewFile(path.join(scratch, 'optimizer.safetensors'), encodeSafetensors(namedArrays(optimizer.stateTensors())));
       await stepper.ask('ready', {
         type: 'init', checkpoint: scratch, cell: cfg.cell, vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize,
         numLayers: cfg.numLayers, dropout: cfg.dropout, optimizer: rules.optimizer.name, momentum: optimizer.settings.momentum,
@@ -403,8 +415,9 @@ export class TorchStepper implements Stepper {
   async sync(): Promise<void> {
     const id = this.nextId++;
     const reply = await this.ask('saved', { type: 'save', id, dir: this.scratch }, 'a save of the weights', 1);
-    const weights = decodeSafetensors(fs.readFileSync(path.join(this.scratch, 'model.safetensors')), 'the PyTorch engine\'s weights').tensors;
-    const state = decodeSafetensors(fs.readFileSync(path.join(this.scratch, 'optimizer.safetensors')), 'the PyTorch engine\'s optimiser state').tensors;
+    const read = (file: string, what: string) => decodeSafetensors(readSafetensorsFile(path.join(this.scratch, file), what).bytes, what).tensors;
+    const weights = read('model.safetensors', 'the PyTorch engine\'s weights');
+    const state = read('optimizer.safetensors', 'the PyTorch engine\'s optimiser state');
     this.model.loadStateDict(weights);
     this.optimizer.loadState(state, reply.optimizerStep);
   }

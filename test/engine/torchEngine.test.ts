@@ -121,7 +121,11 @@ describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are she
     const none = pythonFromPath(fakePython(dir, 'none2', probeLine({ error: 'ModuleNotFoundError' })), 'test');
     assert.equal((await decideEngine('auto', [none])).engine, 'builtin');
     assert.equal((await decideEngine('builtin', [none])).engine, 'builtin');
-    await assert.rejects(decideEngine('pytorch', [none]), (err: Error) => err instanceof NoTorchError && /has no PyTorch/.test(err.message) && /seqlab\.python/.test(err.message));
+    // The one interpreter the user named: its own reason leads, not a search's advice.
+    await assert.rejects(decideEngine('pytorch', [none]), (err: Error) => err instanceof NoTorchError && /^Python 3\.12\.1 at .* has no PyTorch .*\(test\)$/.test(err.message));
+    // A search over PATH: what it tried, and how to name the one that has it.
+    const fromPath = { ...none, source: 'PATH' };
+    await assert.rejects(decideEngine('pytorch', [fromPath, { ...fromPath, command: fromPath.command + '-again' }]), (err: Error) => err instanceof NoTorchError && /^no Python with PyTorch >= 1\.10 was found \(.*has no PyTorch/.test(err.message) && /seqlab\.python/.test(err.message));
     const cpu = pythonFromPath(fakePython(dir, 'cpu', probeLine({ torch: '2.1.0', cuda: null, devices: [{ kind: 'cpu', name: 'x86_64' }] })), 'test');
     const decided = await decideEngine('auto', [none, cpu]);
     assert.equal(decided.engine, 'pytorch', decided.reason);
