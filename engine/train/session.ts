@@ -66,6 +66,13 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
   try {
     for (const dir of new Set([request.outDir, request.lastDir].filter((d): d is string => !!d).map((d) => path.resolve(d)))) locks.push(lockFolder(dir, 'training'));
     return yield* trainLocked(request, signal, hooks);
+  } catch (err) {
+    // A trap in the wasm backend (a thread's heap is at most 4 GiB): what to change, not only "memory access out of bounds".
+    if (err instanceof WebAssembly.RuntimeError) {
+      const c = parseTrainConfig(request.config);
+      throw new Error(`training stopped: the wasm backend failed (${err.message}). Its memory is at most 4 GiB per thread, and a model of hidden ${c.hidden} x ${c.layers} layer${c.layers === 1 ? '' : 's'} at batch ${c.batch} and sequence length ${c.seqLen} may need more: lower them, or train with the PyTorch engine (--engine pytorch; seqlab.train.engine in VS Code)`);
+    }
+    throw err;
   } finally {
     for (const lock of locks.reverse()) lock.release();
   }
