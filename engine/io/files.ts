@@ -32,26 +32,33 @@ export class FileRefusedError extends Error {
   }
 }
 
+/** What is at `file` now (undefined: nothing), for a write about to be made there; an error says why it cannot be looked at. */
+function lstatForWrite(file: string, tr: Tr): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    throw explainWrite(err, file, tr);
+  }
+}
+
+/** What a file system entry is, in English and Chinese, for messages: "a FIFO", "a directory", ... */
+const KINDS: Array<[(st: fs.Stats) => boolean, string, string]> = [
+  [(st) => st.isDirectory(), 'a directory', '文件夹'],
+  [(st) => st.isFIFO(), 'a FIFO (named pipe)', 'FIFO（命名管道）'],
+  [(st) => st.isCharacterDevice(), 'a character device', '字符设备'],
+  [(st) => st.isBlockDevice(), 'a block device', '块设备'],
+  [(st) => st.isSocket(), 'a socket', '套接字'],
+  [(st) => st.isSymbolicLink(), 'a symbolic link', '符号链接'],
+];
+
 /** "a FIFO", "a directory", ... for messages. */
 export function describeKind(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  if (st.isSymbolicLink()) return 'a symbolic link';
-  return 'a regular file';
+  return KINDS.find(([is]) => is(st))?.[1] ?? 'a regular file';
 }
 
 /** describeKind in Chinese. */
 export function describeKindZh(st: fs.Stats): string {
-  if (st.isDirectory()) return '文件夹';
-  if (st.isFIFO()) return 'FIFO（命名管道）';
-  if (st.isCharacterDevice()) return '字符设备';
-  if (st.isBlockDevice()) return '块设备';
-  if (st.isSocket()) return '套接字';
-  if (st.isSymbolicLink()) return '符号链接';
-  return '普通文件';
+  return KINDS.find(([is]) => is(st))?.[2] ?? '普通文件';
 }
 
 export function formatBytes(n: number): string {
@@ -223,12 +230,7 @@ function checkNameLength(file: string, tr: Tr): void {
 export function writeNewFile(file: string, text: string, mode = 0o644, tr: Tr = english, chunk = WRITE_CHUNK): void {
   const target = path.resolve(file);
   checkNameLength(target, tr);
-  let existing: fs.Stats | undefined;
-  try {
-    existing = fs.lstatSync(target, { throwIfNoEntry: false });
-  } catch (err) {
-    throw explainWrite(err, target, tr);
-  }
+  const existing = lstatForWrite(target, tr);
   if (existing) throw new WriteRefusedError(tr(`${file} already exists (${describeKind(existing)}): choose a new file name, or remove it first`, `${file} 已存在（${describeKindZh(existing)}）：请换一个文件名，或先删除它`));
   checkParentFolder(target, tr);
   const temporary = temporaryIn(path.dirname(target));
@@ -270,12 +272,7 @@ const MAX_OWNED_BYTES = 64 * 1024 * 1024;
 
 /** Why SeqLab may not replace what is at `file`, or null when nothing is there or it is SeqLab's own unedited file. */
 function refusalToReplace(file: string, tr: Tr): string | null {
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.lstatSync(file, { throwIfNoEntry: false });
-  } catch (err) {
-    throw explainWrite(err, file, tr);
-  }
+  const st = lstatForWrite(file, tr);
   if (!st) return null;
   if (st.isSymbolicLink()) return tr(`${file} is a symbolic link, and SeqLab does not write through links it did not make`, `${file} 是符号链接，SeqLab 不经由不是它创建的链接写入`);
   if (!st.isFile()) return tr(`${file} is ${describeKind(st)}, and SeqLab replaces only regular files it wrote`, `${file} 是${describeKindZh(st)}，SeqLab 只替换它自己写的普通文件`);
@@ -312,12 +309,7 @@ export function checkOwnedFiles(files: readonly string[], options: { folder?: st
   if (folder) {
     checkParentFolder(folder, tr);
     checkNameLength(folder, tr);
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(folder, { throwIfNoEntry: false });
-    } catch (err) {
-      throw explainWrite(err, folder, tr);
-    }
+    const st = lstatForWrite(folder, tr);
     if (st?.isSymbolicLink()) refuse(tr(`${folder} is a symbolic link, and SeqLab does not write through links it did not make`, `${folder} 是符号链接，SeqLab 不经由不是它创建的链接写入`), tr);
     if (st && !st.isDirectory()) refuse(tr(`${folder} is ${describeKind(st)}, not a folder for the figures`, `${folder} 是${describeKindZh(st)}，不是存放图的文件夹`), tr);
   }
