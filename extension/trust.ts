@@ -93,7 +93,7 @@ export function insideWorkspace(file: string): boolean {
     }
     for (const candidate of [path.resolve(file), real]) {
       const rel = path.relative(root, candidate);
-      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return true;
+      if (rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))) return true; // '..venv' is inside
     }
     return false;
   });

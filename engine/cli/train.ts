@@ -25,6 +25,8 @@ export interface RunFlags {
 
 /** Runs training with a progress bar (a terminal) or a line per evaluation (a pipe); returns the summary. */
 export async function runTraining(source: CorpusSource, flags: RunFlags): Promise<TrainSummary> {
+  // First: a Ctrl+C while the backend starts or a Python is probed stops the run, rather than killing the process mid-way.
+  const signal = interruptSignal();
   const backend = await initBackend(flags.backend);
   const config = trainConfigOf(flags);
   const sized = parseTrainConfig(config);
@@ -34,7 +36,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
   const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: flags.device ?? 'auto', processes: flags.processes ?? 1, precision: flags.precision ?? 'fp32', ...(flags.torchTimeout ? { timeoutSeconds: flags.torchTimeout } : {}) } : undefined;
   const run = trainFromRequest({
     source, config, outDir: flags.out, keep: flags.keep, resumeFrom: flags.resume, workers: flags.workers ?? 'auto', engine: decision.engine, torch,
-  }, interruptSignal(), { onLog: (line) => logLine(`pytorch: ${line}`) });
+  }, signal, { onLog: (line) => logLine(`pytorch: ${line}`) });
   // The bar measures time against the budget when there is one (the budget, or patience, ends a default run), else steps.
   const bar = process.stderr.isTTY && !flags.json
     ? new SingleBar({ format: ' {bar} {percentage}% | step {step} | loss {loss} | val {val} | {cps} chars/s | {pass} | at most {eta} left', hideCursor: true, stream: process.stderr }, Presets.shades_classic)

@@ -241,11 +241,18 @@ class Step:
 
 def exit_with_parent():
     """A helper whose rank 0 is gone (killed by SeqLab after a timeout, or crashed) has no one to
-    wait for: it exits instead of holding its collective for torch's 30 minutes."""
-    parent = os.getppid()
+    wait for: it exits instead of holding its collective for torch's 30 minutes. The parent's
+    sentinel (multiprocessing.parent_process, Python 3.8+) says so on Windows too, where
+    os.getppid() keeps the dead parent's id."""
+    import multiprocessing
+    parent = multiprocessing.parent_process()
+    ppid = os.getppid()
+
+    def alive():
+        return parent.is_alive() if parent is not None else os.getppid() == ppid
 
     def watch():
-        while os.getppid() == parent:
+        while alive():
             time.sleep(0.5)
         os._exit(1)
 
@@ -290,9 +297,11 @@ def watch_helpers(helpers, send, done):
         while not done.is_set():
             for rank, process in enumerate(helpers.processes, start=1):
                 if process.exitcode is not None and not done.is_set():
-                    send({"type": "error", "id": None, "code": "failed", "fatal": True,
-                          "message": f"PyTorch helper process {rank} (of the {len(helpers.processes) + 1} data-parallel processes) ended with exit code {process.exitcode}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model"})
-                    os._exit(1)
+                    try:
+                        send({"type": "error", "id": None, "code": "failed", "fatal": True,
+                              "message": f"PyTorch helper process {rank} (of the {len(helpers.processes) + 1} data-parallel processes) ended with exit code {process.exitcode}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model"})
+                    finally:
+                        os._exit(1)  # even when SeqLab's end of the pipe is gone
             time.sleep(0.5)
 
     threading.Thread(target=watch, daemon=True).start()

@@ -7,8 +7,9 @@
  * The rules, stated once:
  * - the working folder is `<tmp>/seqlab-<kind>-<pid>-XXXXXX`, made with mkdtemp (mode 0700,
  *   a fresh name) and removed when the child is done, on every exit path this process sees;
- * - folders of that shape whose pid is no longer a live process (a SeqLab that was killed)
- *   are removed at the next start; nothing else in the temp folder is touched;
+ * - folders of that shape whose pid is no longer a live process (a SeqLab that was killed),
+ *   or is this process's but older than it, are removed at the next start; nothing else in
+ *   the temp folder is touched;
  * - PYTHONSAFEPATH=1 (Python 3.11+; older ones ignore it) keeps even the script's own or the
  *   working folder off sys.path, and SeqLab's engine adds its own folder itself. Unlike `-I`,
  *   this keeps the user's site-packages, user site included, where their PyTorch lives.
@@ -34,6 +35,9 @@ export function removeWorkFolder(folder: string): void {
     // already gone, or the temp folder went read-only: nothing to lose
   }
 }
+
+/** When this process started, in wall-clock milliseconds. */
+const startedAt = Date.now() - process.uptime() * 1000;
 
 /** Whether `pid` names a live process (EPERM: alive, someone else's). */
 function alive(pid: number): boolean {
@@ -63,14 +67,16 @@ export function removeStaleWorkFolders(tmp = os.tmpdir()): string[] {
     const m = WORK_FOLDER.exec(name);
     if (!m) continue;
     const pid = Number(m[2]);
-    if (pid === process.pid || alive(pid)) continue;
     const folder = path.join(tmp, name);
+    let st: fs.Stats;
     try {
-      const st = fs.lstatSync(folder);
+      st = fs.lstatSync(folder);
       if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
     } catch {
       continue;
     }
+    // Our own pid: ours if made since this process started; older, an earlier process's (a container restarted with the same pid).
+    if (pid === process.pid ? st.mtimeMs >= startedAt : alive(pid)) continue;
     removeWorkFolder(folder);
     removed.push(folder);
   }

@@ -99,15 +99,28 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
   const rules = stepRulesOf(config);
   const optimizer = createOptimizer(model, rules.optimizer);
   let stepper: Stepper;
+  // A PyTorch run stopped before its engine started ends through a built-in stepper that takes no step: said so, not "the built-in engine".
+  let stoppedBeforeEngine = false;
   try {
     if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
-    if (request.engine === 'pytorch') {
+    if (request.engine === 'pytorch' && !signal?.aborted) {
       if (!request.torch) throw new TorchEngineError('bad-request', 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)');
-      stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
-        python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
-        device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, precision: request.torch.precision ?? 'fp32', onLog: hooks.onLog, onProcess: hooks.onProcess,
-        signal, timeouts: request.torch.timeoutSeconds === undefined ? undefined : uniformTorchTimeouts(request.torch.timeoutSeconds),
-      });
+      try {
+        stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
+          python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
+          device: request.torch.device ?? 'auto', processes: request.torch.processes ?? 1, precision: request.torch.precision ?? 'fp32', onLog: hooks.onLog, onProcess: hooks.onProcess,
+          signal, timeouts: request.torch.timeoutSeconds === undefined ? undefined : uniformTorchTimeouts(request.torch.timeoutSeconds),
+        });
+      } catch (err) {
+        if (!(err instanceof TorchEngineError && err.code === 'cancelled')) throw err;
+        // Stopped while the engine was starting: the loop below ends at once, as for any Stop before the first step.
+        stepper = new LocalStepper(model, optimizer, rules.clip);
+        stoppedBeforeEngine = true;
+      }
+    } else if (request.engine === 'pytorch') {
+      // Stopped before it began: no Python is started for a run that ends before its first step.
+      stepper = new LocalStepper(model, optimizer, rules.clip);
+      stoppedBeforeEngine = true;
     } else {
       // Replicas take a second to start: not for a run that was stopped before it began.
       const workers = signal?.aborted ? 1 : workersFor(request.workers ?? 1, config.batch);
@@ -138,9 +151,11 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
       // no best kept yet
     }
   }
-  const engine = engineOf(stepper);
+  const engine: RunEngine = stoppedBeforeEngine
+    ? { name: 'pytorch', device: request.torch?.device ?? 'auto', processes: request.torch?.processes ?? 1, description: 'the PyTorch engine, stopped before it started' }
+    : engineOf(stepper);
   // seqlab.json's `backend` says what computed the weights: "wasm", or "pytorch 2.4.0 cuda" (Compare Runs shows it).
-  const backend = engine.name === 'pytorch' ? `pytorch ${(stepper as TorchStepper).runtime.torch} ${engine.device}` : currentBackend()?.name ?? 'unknown';
+  const backend = stepper instanceof TorchStepper ? `pytorch ${stepper.runtime.torch} ${engine.device}` : currentBackend()?.name ?? 'unknown';
   const saveTo = (dir: string, state: Parameters<typeof saveCheckpoint>[1]['state']) => saveCheckpoint(dir, {
     model, optimizer, vocabulary: data.vocabulary, config, state, backend, corpus: origin, baselines: data.baselines,
   });

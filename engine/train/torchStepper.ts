@@ -107,14 +107,15 @@ export interface TorchRuntime {
 /**
  * The PyTorch engine failed: `code` says why (the engine's own codes, `crashed` for a process
  * that ended without saying, `protocol` for a line that was not the protocol or a reply to
- * another request, `timeout` for an engine that did not answer in time).
+ * another request, `timeout` for an engine that did not answer in time, `cancelled` for a Stop
+ * before the engine had started: nothing was trained).
  */
 export class TorchEngineError extends Error {
   override readonly name = 'TorchEngineError';
   /** False when the engine failed to start (nothing was trained); true when it failed during the run. */
   duringRun = false;
 
-  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol' | 'timeout', message: string) {
+  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol' | 'timeout' | 'cancelled', message: string) {
     super(message);
   }
 }
@@ -142,6 +143,29 @@ interface Waiter {
 }
 
 let staleFoldersRemoved = false;
+
+/**
+ * The engines' process groups still running: ended when this process exits. An engine leads
+ * a group of its own, which a terminal's Ctrl+C no longer reaches, and one stuck in a request
+ * never reads the end of its stdin: a second Ctrl+C (process.exit) must not leave it behind.
+ */
+const liveGroups = new Set<number>();
+let endGroupsOnExit = false;
+function trackGroup(pid: number): void {
+  if (process.platform === 'win32') return;
+  liveGroups.add(pid);
+  if (endGroupsOnExit) return;
+  endGroupsOnExit = true;
+  process.once('exit', () => {
+    for (const group of liveGroups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+}
 
 /** A new file in the engine's private folder, written in chunks (any size). */
 function writeNewFile(file: string, data: Buffer): void {
@@ -247,6 +271,7 @@ export class TorchStepper implements Stepper {
     }
     if (child.pid !== undefined) {
       const pid = child.pid;
+      trackGroup(pid);
       options.onProcess?.(pid, true);
       child.once('exit', () => options.onProcess?.(pid, false));
     }
@@ -330,8 +355,16 @@ export class TorchStepper implements Stepper {
       : `${this.pythonName} ended before the PyTorch engine started (${this.exitedWith})${tail ? `: ${tail}` : ''}`));
   }
 
-  /** Stop: what is in flight gets its grace, then the engine is ended. */
+  /**
+   * Stop: what is in flight gets its grace, then the engine is ended. Before the engine has
+   * started (importing torch, the ranks meeting: a minute or more) there is nothing to finish:
+   * it is ended at once.
+   */
   private onStop(): void {
+    if (this.runtimeInfo === null) {
+      this.fail(new TorchEngineError('cancelled', 'stopped on request before the PyTorch engine started; nothing was trained or saved'));
+      return;
+    }
     for (const w of this.waiting) this.arm(w, this.graceFor(w));
   }
 
@@ -373,14 +406,17 @@ export class TorchStepper implements Stepper {
   }
 
   private killGroup(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const pid = this.child.pid;
-    try {
-      if (pid !== undefined && process.platform !== 'win32') process.kill(-pid, 'SIGKILL');
-      else this.child.kill('SIGKILL');
-    } catch {
-      this.child.kill('SIGKILL');
+    if (pid !== undefined && process.platform !== 'win32') {
+      // The group, even when rank 0 has gone already: its helpers may not have.
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // no such group any more
+      }
+      return;
     }
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
   /** Waits for a reply of `type` (a request, when given, is written first). */
@@ -453,6 +489,7 @@ export class TorchStepper implements Stepper {
       if (w.timer) clearTimeout(w.timer);
       w.reject(this.failure ?? new TorchEngineError('crashed', 'the PyTorch engine was ended'));
     }
+    if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
     removeWorkFolder(this.scratch);
   }
 

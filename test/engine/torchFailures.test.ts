@@ -132,6 +132,14 @@ describe('the PyTorch engine failing, through the command line', { skip: !posix 
     assertClean(run.out);
   });
 
+  it('Ctrl+C while the engine is still starting ends the run at once: nothing trained, exit 130', async () => {
+    const run = await train('no-hello', { interruptAfter: /PyTorch was chosen/, extra: ['--torch-timeout', '600'] });
+    assert.equal(run.code, 130, run.stderr);
+    assert.match(run.stderr, /stopped on request before the first step; nothing was trained or saved/);
+    assert.equal(fs.existsSync(run.out), false, 'nothing written');
+    assertClean(run.out);
+  });
+
   it('--processes and --torch-timeout are bounded on the command line as in the worker', async () => {
     for (const [flags, message] of [[['--processes', '1000'], /--processes must be a whole number from 1 to 64/], [['--torch-timeout', '0'], /--torch-timeout must be more than 0/]] as const) {
       const run = await train('ok', { extra: [...flags] });
@@ -143,9 +151,13 @@ describe('the PyTorch engine failing, through the command line', { skip: !posix 
   it('scratch folders of dead SeqLab processes are removed at start, and nothing else', () => {
     const dead = path.join(tmp, 'seqlab-torch-999999999-abcdef');
     const live = path.join(tmp, `seqlab-torch-${process.pid}-ghijkl`);
+    // Our pid, but older than this process: an earlier process's (a container restarted with the same pid).
+    const earlier = path.join(tmp, `seqlab-py-${process.pid}-mnopqr`);
     const other = path.join(tmp, 'seqlab-torch-notapid');
-    for (const dir of [dead, live, other]) fs.mkdirSync(dir);
-    assert.deepEqual(removeStaleWorkFolders(tmp), [dead]);
+    for (const dir of [dead, live, earlier, other]) fs.mkdirSync(dir);
+    const before = new Date(Date.now() - process.uptime() * 1000 - 3_600_000);
+    fs.utimesSync(earlier, before, before);
+    assert.deepEqual(removeStaleWorkFolders(tmp).sort(), [dead, earlier].sort());
     assert.ok(fs.existsSync(live) && fs.existsSync(other));
     for (const dir of [live, other]) fs.rmSync(dir, { recursive: true });
   });
@@ -170,6 +182,20 @@ describe('the PyTorch engine failing, through the worker', { skip: !posix && 'th
     const next = await client.request('train', request('ok'));
     assert.equal(next.reason, 'completed');
     assert.equal(next.steps, 6);
+  });
+
+  it('Stop while the engine is still starting ends the run at once as cancelled, nothing trained', async () => {
+    const outDir = path.join(root, 'worker-stop-at-start');
+    const job = client.start('train', { ...request('no-hello', { timeoutSeconds: 600 }), outDir });
+    // The engine never says hello: whenever the Stop lands (before or during its start), nothing can have been trained.
+    await new Promise((r) => setTimeout(r, 300));
+    await job.cancel();
+    const summary = await job.result;
+    assert.equal(summary.reason, 'cancelled', summary.message);
+    assert.equal(summary.steps, 0);
+    assert.match(summary.message, /before the first step; nothing was trained or saved/);
+    assert.equal(summary.engine.name, 'pytorch');
+    assert.equal(fs.existsSync(outDir), false);
   });
 
   it('Stop while the engine hangs ends the run after the grace, with the checkpoint named', async () => {
