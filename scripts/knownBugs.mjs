@@ -1,4 +1,5 @@
-// The realistic bugs a review once made in SeqLab's code (issue 36), applied one at a time:
+// The realistic bugs a review once made in SeqLab's code (issue 36), and one it described (an
+// optimiser setting left out of engine.py), applied one at a time:
 // each must fail at least one of the tests named beside it. A bug that passes them is a gap
 // in the tests, not in the code. The source is restored after each bug, also on Ctrl+C.
 //
@@ -27,6 +28,7 @@ export const KNOWN_BUGS = [
   { name: 'bidi isolates U+2066-2069 let through', file: 'engine/io/safeText.ts', find: 'const BIDI = /[\\u202a-\\u202e\\u2066-\\u2069]/g;', replace: 'const BIDI = /[\\u202a-\\u202e]/g;', test: unit(['hostileNames']) },
   { name: 'the PyTorch engine sends the loss as the gradient norm', file: 'engine/torch/engine.py', find: '"gradNorm": finite(norm)', replace: '"gradNorm": finite(loss)', test: interop('check_torch_engine'), torch: true, build: true },
   { name: 'the PyTorch engine\'s replies all carry id 0', file: 'engine/torch/engine.py', find: 'send({"type": "stepped", "id": req_id,', replace: 'send({"type": "stepped", "id": 0,', test: interop('check_torch_engine'), torch: true, build: true },
+  { name: 'the PyTorch engine leaves out an optimiser setting (weight decay: it trains with the default)', file: 'engine/torch/engine.py', find: ', "weightDecay": init["weightDecay"]}', replace: '}', test: interop('check_torch_engine'), torch: true, build: true },
   { name: 'seed ranges printed high-low', file: 'engine/experiments/seeds.ts', find: 'const [lo, hi] = [Math.min(...kept), Math.max(...kept)];', replace: 'const [lo, hi] = [Math.max(...kept), Math.min(...kept)];', test: unit(['seedRanges']) },
   { name: 'resume forgets the elapsed time (the budget restarts)', file: 'engine/train/trainer.ts', find: 'const elapsedBefore = state.elapsedSeconds;', replace: 'const elapsedBefore = 0;', test: unit(['train'], 'resume|Resume') },
   { name: 'a long prompt keeps its start instead of its end', file: 'engine/model/sample.ts', find: 'ids = ids.slice(ids.length - o.maxPromptTokens);', replace: 'ids = ids.slice(0, o.maxPromptTokens);', test: unit(['sample']) },
@@ -84,7 +86,8 @@ function main() {
       const failed = Number((r.stdout.match(/^# fail (\d+)/m) ?? [])[1] ?? NaN);
       const python = bug.test[0].endsWith('python3');
       const outcome = r.status === 0 ? `PASSED ITS TESTS (${seconds} s)`
-        : python ? (/\bFAIL\b/.test(r.stdout) ? `caught (${(r.stdout.match(/\bFAIL\b/g) ?? []).length} checks failed, ${seconds} s)` : `did not run: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`)
+        // A check script that ran (it printed a passing check) and then failed: a check said FAIL, or a run it made failed.
+        : python ? (/^\s+ok\s/m.test(r.stdout) ? `caught (${/\bFAIL\b/.test(r.stdout) ? `${(r.stdout.match(/\bFAIL\b/g) ?? []).length} checks failed` : `a run failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0].slice(0, 160)}`}, ${seconds} s)` : `did not run: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`)
           : failed > 0 ? `caught (${failed} test${failed === 1 ? '' : 's'} failed, ${seconds} s)` : `did not run: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`;
       results.push({ bug, outcome, survived: r.status === 0 });
     } finally {

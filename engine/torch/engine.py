@@ -64,6 +64,30 @@ def head_rows(vocab_size):
     return max(256, HEAD_CHUNK_BYTES // (4 * vocab_size) // 256 * 256)
 
 
+class Request(dict):
+    """A request whose fields are counted as they are read: a field SeqLab sends and the engine
+    never reads (a new optimiser setting whose line was left out here) would otherwise train
+    with a default, silently, while both halves of the protocol still agree on paper."""
+
+    def __init__(self, fields):
+        super().__init__(fields)
+        self.read = {"type"}
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def check_all_read(self):
+        unread = sorted(set(self) - self.read)
+        if unread:
+            raise RuntimeError(f"SeqLab's PyTorch engine did not use the {self.get('type')} request's field{'s' if len(unread) > 1 else ''} "
+                               f"{', '.join(unread)}: it would train without {'them' if len(unread) > 1 else 'it'} (a bug in SeqLab's engine.py)")
+
+
 class EngineError(Exception):
     def __init__(self, code, message):
         assert code in ERROR_CODES
@@ -364,7 +388,7 @@ def serve(channel, args):
 
     def broadcast(req):
         if world > 1:
-            torch.distributed.broadcast_object_list([req], src=0)
+            torch.distributed.broadcast_object_list([dict(req)], src=0)
 
     stepper = None
     code = 0
@@ -373,7 +397,7 @@ def serve(channel, args):
             continue
         req_id = None
         try:
-            req = json.loads(line)
+            req = Request(json.loads(line))
             kind_of = req.get("type")
             req_id = req.get("id")
             if kind_of == "exit":
@@ -381,18 +405,22 @@ def serve(channel, args):
             if kind_of == "init":
                 broadcast(req)
                 stepper = Step(torch, req, device, 0, world)
+                req.check_all_read()
                 send({"type": "ready", "parameters": stepper.parameters()})
             elif stepper is None:
                 raise EngineError("bad-request", f"{kind_of!r} before init")
             elif kind_of == "step":
                 broadcast(req)
                 loss, norm = stepper.step(decode_windows(req, torch, device), float(req["lr"]))
+                req.check_all_read()
                 send({"type": "stepped", "id": req_id, "loss": finite(loss), "gradNorm": finite(norm)})
             elif kind_of == "evaluate":
                 loss = stepper.evaluate(decode_windows(req, torch, device), max(1, int(req["chunk"])))
+                req.check_all_read()
                 send({"type": "evaluated", "id": req_id, "loss": finite(loss)})
             elif kind_of == "save":
                 stepper.save(req["dir"])
+                req.check_all_read()
                 send({"type": "saved", "id": req_id, "optimizerStep": stepper.optimizer_step})
             else:
                 raise EngineError("bad-request", f"unknown request {kind_of!r}")
