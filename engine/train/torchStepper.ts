@@ -285,7 +285,7 @@ export class TorchStepper implements Stepper {
       // In chunks both ways (writeAll, readSafetensorsFile): an optimiser state of 2 GiB or more is one call too many for fs.
       writeNewFile(path.join(scratch, 'model.safetensors'), encodeSafetensors(namedArrays(model.stateDict())));
       writeNewFile(path.join(scratch, 'optimizer.safetensors'), encodeSafetensors(namedArrays(optimizer.stateTensors())));
-      await stepper.ask('ready', {
+      await stepper.expect('ready', {
         type: 'init', checkpoint: scratch, cell: cfg.cell, vocabSize: cfg.vocabSize, embeddingSize: cfg.embeddingSize, hiddenSize: cfg.hiddenSize,
         numLayers: cfg.numLayers, dropout: cfg.dropout, optimizer: rules.optimizer.name, momentum: optimizer.settings.momentum,
         weightDecay: optimizer.settings.weightDecay, optimizerStep: optimizer.stepCount, clipNorm: rules.clip.clipNorm, clipValue: rules.clip.clipValue, seed,
@@ -365,18 +365,21 @@ export class TorchStepper implements Stepper {
       this.fail(new TorchEngineError('cancelled', 'stopped on request before the PyTorch engine started; nothing was trained or saved'));
       return;
     }
-    for (const w of this.waiting) this.arm(w, this.graceFor(w));
+    for (const w of this.waiting) this.arm(w, this.graceFor(w.type, w.rows));
   }
 
-  private graceFor(w: Waiter): number {
-    const slowest = this.slowest.get(w.type);
-    return Math.max(this.timeouts.stopGraceMs, slowest === undefined ? 0 : 5 * slowest * w.rows);
+  /** What a request may still take after Stop: stopGraceMs, or 5x the slowest of its kind when more. */
+  private graceFor(type: TorchReply['type'], rows: number): number {
+    const slowest = this.slowest.get(type);
+    return Math.max(this.timeouts.stopGraceMs, slowest === undefined ? 0 : 5 * slowest * rows);
   }
 
+  /** A new request's limit; after Stop no more than its grace, unless its kind was never timed (a first save may be large). */
   private timeoutFor(type: TorchReply['type'], rows: number): number {
     const slowest = this.slowest.get(type);
-    const normal = slowest === undefined ? this.timeouts.firstReplyMs : Math.max(this.timeouts.minReplyMs, this.timeouts.slowdown * slowest * rows);
-    return this.options.signal?.aborted ? Math.min(normal, Math.max(this.timeouts.stopGraceMs, slowest === undefined ? normal : 5 * slowest * rows)) : normal;
+    if (slowest === undefined) return this.timeouts.firstReplyMs;
+    const normal = Math.max(this.timeouts.minReplyMs, this.timeouts.slowdown * slowest * rows);
+    return this.options.signal?.aborted ? Math.min(normal, this.graceFor(type, rows)) : normal;
   }
 
   private arm(w: Waiter, ms: number): void {
@@ -419,7 +422,7 @@ export class TorchStepper implements Stepper {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
-  /** Waits for a reply of `type` (a request, when given, is written first). */
+  /** Writes `request` (none for hello) and waits for its reply of `type`, under its timeout. */
   private expect<K extends TorchReply['type']>(type: K, request: TorchRequest | null, what: string, rows: number, timeoutMs?: number): Promise<TorchReplyOf<K>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -431,26 +434,22 @@ export class TorchStepper implements Stepper {
     });
   }
 
-  private ask<K extends TorchReply['type']>(type: K, request: TorchRequest, what: string, rows: number): Promise<TorchReplyOf<K>> {
-    return this.expect(type, request, what, rows);
-  }
-
   async step(windows: Int32Array, rows: number, width: number, lr: number): Promise<StepResult> {
     const id = this.nextId++;
-    const reply = await this.ask('stepped', { type: 'step', id, lr, rows, width, windows: encodeWindows(windows) }, `step ${this.optimizer.stepCount + 1}`, rows);
+    const reply = await this.expect('stepped', { type: 'step', id, lr, rows, width, windows: encodeWindows(windows) }, `step ${this.optimizer.stepCount + 1}`, rows);
     this.optimizer.stepCount++;
     return { loss: reply.loss ?? NaN, gradNorm: reply.gradNorm ?? NaN };
   }
 
   async evaluate(windows: Int32Array, rows: number, width: number, chunk: number): Promise<number> {
     const id = this.nextId++;
-    const reply = await this.ask('evaluated', { type: 'evaluate', id, rows, width, chunk, windows: encodeWindows(windows) }, 'an evaluation', rows);
+    const reply = await this.expect('evaluated', { type: 'evaluate', id, rows, width, chunk, windows: encodeWindows(windows) }, 'an evaluation', rows);
     return reply.loss ?? NaN;
   }
 
   async sync(): Promise<void> {
     const id = this.nextId++;
-    const reply = await this.ask('saved', { type: 'save', id, dir: this.scratch }, 'a save of the weights', 1);
+    const reply = await this.expect('saved', { type: 'save', id, dir: this.scratch }, 'a save of the weights', 1);
     const read = (file: string, what: string) => decodeSafetensors(readSafetensorsFile(path.join(this.scratch, file), what).bytes, what).tensors;
     const weights = read('model.safetensors', 'the PyTorch engine\'s weights');
     const state = read('optimizer.safetensors', 'the PyTorch engine\'s optimiser state');
