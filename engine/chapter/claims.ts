@@ -580,6 +580,35 @@ export const CLAIMS: Claim[] = [
     },
   },
   {
+    id: 'lstm-state-layout', section: '3.4',
+    statement: { zh: '书中两次说：batch_first=True 时，H 和 C 的格式也要随之改变（批次在前）。', en: 'The chapter says twice that with batch_first=True the format of H and C must change too (batch first).' },
+    rule: { zh: '用 batch_first=True 的 nn.LSTM（批次 3，D * num_layers 为 4）：若 h_0、c_0、h_n、c_n 保持 (D * num_layers, N, H)，且按批次在前排列的 h_0 会被拒绝，这句话不成立；若它们变为批次在前 (N, D * num_layers, H)，则成立；其余情况为有条件成立。', en: 'An nn.LSTM with batch_first=True (batch 3, D * num_layers 4): does not hold if h_0, c_0, h_n and c_n keep (D * num_layers, N, H) and an h_0 laid out batch first is refused; holds if they become batch first, (N, D * num_layers, H); holds with conditions otherwise.' },
+    runs: ['cell-walkthrough'],
+    judge(r, tr) {
+      const w = r['cell-walkthrough'];
+      const bf = w.batchFirst.shapes;
+      const N = bf.input[0];
+      const states = [bf.h0, bf.c0, bf.hN, bf.cN];
+      const f = (v: number[]) => `(${v.join(', ')})`;
+      // Told apart by the batch (3) against D * num_layers (4): which of the first two dimensions is the batch.
+      const kept = N !== bf.hN[0] && states.every((s) => s.length === 3 && s[1] === N && s[0] === bf.hN[0]);
+      const batchFirst = states.every((s) => s.length === 3 && s[0] === N && s[1] !== N);
+      const refused = w.batchFirst.batchFirstH0Error !== null;
+      const verdict: Verdict = kept && refused ? 'does-not-hold' : batchFirst ? 'holds' : 'holds-with-conditions';
+      const error = w.batchFirst.batchFirstH0Error ?? tr('accepted', '被接受');
+      return {
+        verdict,
+        conditions: verdict === 'does-not-hold'
+          ? [tr(`with batch_first=True only input and output are batch first (input ${f(bf.input)}, output ${f(bf.output)}); h_0, c_0, h_n and c_n keep (D * num_layers, N, H) = ${f(bf.hN)}, as in PyTorch, and an h_0 laid out batch first is refused ("${error}")`,
+            `batch_first=True 时只有 input 和 output 变为批次在前（input ${f(bf.input)}，output ${f(bf.output)}）；h_0、c_0、h_n、c_n 仍是 (D * num_layers, N, H) = ${f(bf.hN)}，与 PyTorch 相同；按批次在前排列的 h_0 会被拒绝（“${error}”）`)]
+          : verdict === 'holds-with-conditions' ? [tr(`the states are neither kept nor batch first throughout, or a batch-first h_0 was accepted: h_0 ${f(bf.h0)}, h_n ${f(bf.hN)}, c_n ${f(bf.cN)}; h_0 laid out batch first: ${error}`, `状态既没有一律保持，也没有一律变为批次在前，或按批次在前排列的 h_0 被接受：h_0 ${f(bf.h0)}，h_n ${f(bf.hN)}，c_n ${f(bf.cN)}；按批次在前排列的 h_0：${error}`)] : [],
+        numbers: { 'batch_first=True: input': f(bf.input), 'batch_first=True: h_0': f(bf.h0), 'batch_first=True: c_0': f(bf.c0), 'batch_first=True: h_n': f(bf.hN), 'batch_first=True: c_n': f(bf.cN), 'batch_first=True, h_0 given as (N, D * num_layers, H)': error },
+        evidence: tr(`SeqLab's nn.LSTM(10, 20, num_layers=2, bidirectional=True, batch_first=True) on a batch of ${N}: input ${f(bf.input)}, h_0 ${f(bf.h0)}, h_n ${f(bf.hN)}, c_n ${f(bf.cN)}; an h_0 of shape (N, D * num_layers, H): ${error}.`,
+          `SeqLab 的 nn.LSTM(10, 20, num_layers=2, bidirectional=True, batch_first=True)，批次 ${N}：input ${f(bf.input)}，h_0 ${f(bf.h0)}，h_n ${f(bf.hN)}，c_n ${f(bf.cN)}；形状为 (N, D * num_layers, H) 的 h_0：${error}。`),
+      };
+    },
+  },
+  {
     id: 'output-is-every-step', section: '3.5',
     statement: { zh: '书中说：nn.LSTM 返回的 output 是“最后一个状态的隐藏输出”。', en: 'The chapter says the `output` nn.LSTM returns is "the hidden output of the last state".' },
     rule: { zh: 'output 的第一维等于序列长度（每一步一个 h_t）时，这句话不成立。', en: 'Does not hold when output\'s first dimension is the sequence length (one h_t per step).' },

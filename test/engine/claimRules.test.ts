@@ -523,6 +523,28 @@ const TABLE: Entry[] = [
     },
   },
   {
+    id: 'lstm-state-layout', states: 'the states\' shape (D * num_layers, N, H) kept against batch first (N, D * num_layers, H), and the refused h_0',
+    cases(rule): Case[] {
+      says(rule, /does not hold if h_0, c_0, h_n and c_n keep \(D \* num_layers, N, H\) and an h_0 laid out batch first is refused; holds if they become batch first, \(N, D \* num_layers, H\)/,
+        /若 h_0、c_0、h_n、c_n 保持 \(D \* num_layers, N, H\)，且按批次在前排列的 h_0 会被拒绝，这句话不成立；若它们变为批次在前 \(N, D \* num_layers, H\)，则成立/);
+      // The batch (3) is not D * num_layers (4), so which dimension is the batch can be told apart.
+      assert.match(rule.en, new RegExp(`batch ${BATCH_FIRST.input[0]}, D \\* num_layers ${BATCH_FIRST.h0[0]}`));
+      const w = (o: Parameters<typeof walkthrough>[0]) => ({ 'cell-walkthrough': walkthrough(o) });
+      const batchFirstStates: Partial<Shapes> = { h0: [3, 4, 20], c0: [3, 4, 20], hN: [3, 4, 20], cN: [3, 4, 20] };
+      return [
+        {
+          what: 'PyTorch\'s layout: the states keep (4, 3, 20), a batch-first h_0 refused (the chapter is wrong)', runs: w({}), verdict: 'does-not-hold',
+          conditions: [/^with batch_first=True only input and output are batch first \(input \(3, 7, 10\), output \(3, 7, 40\)\); h_0, c_0, h_n and c_n keep \(D \* num_layers, N, H\) = \(4, 3, 20\), as in PyTorch, and an h_0 laid out batch first is refused \("Expected/],
+          numbers: { 'batch_first=True: h_n': '(4, 3, 20)' },
+        },
+        { what: 'every state batch first (3, 4, 20), a batch-first h_0 accepted: as the chapter says', runs: w({ batchFirst: batchFirstStates, h0Error: null }), verdict: 'holds' },
+        { what: 'the states kept, but a batch-first h_0 accepted', runs: w({ h0Error: null }), verdict: 'holds-with-conditions', conditions: [/^the states are neither kept nor batch first throughout, or a batch-first h_0 was accepted/] },
+        { what: 'h_n batch first, h_0 kept (mixed)', runs: w({ batchFirst: { hN: [3, 4, 20], cN: [3, 4, 20] } }), verdict: 'holds-with-conditions' },
+        { what: 'c_0 of another hidden size: the rule reads the first two dimensions only', runs: w({ batchFirst: { c0: [4, 3, 40] } }), verdict: 'does-not-hold' },
+      ];
+    },
+  },
+  {
     id: 'output-is-every-step', states: 'output\'s first dimension against the sequence length',
     cases(rule): Case[] {
       says(rule, /Does not hold when output's first dimension is the sequence length/, /output 的第一维等于序列长度/);
