@@ -11,29 +11,31 @@ import { editorOrWarn, reg, showError, t, type CommandContext } from './context'
 /** The model reads this many UTF-16 units before the explained character (for its state); the window shades the last 100 of them. */
 export const DRIVERS_CONTEXT = 2000;
 /** Shades of the same hue, weakest to strongest: a student compares them; exact values are in the hover. */
-const LEVELS = [0.1, 0.2, 0.32, 0.46, 0.62, 0.8];
+const LEVELS = [0.2, 0.32, 0.44, 0.56, 0.68, 0.8]; // the weakest was 0.1, too faint to see on a light theme
 /** Orange reads on light, dark and high-contrast backgrounds alike, and is not the selection's blue. */
 const HUE = '255, 140, 0';
 
 let levels: vscode.TextEditorDecorationType[] | undefined;
 let targetMark: vscode.TextEditorDecorationType | undefined;
+/** The one-line summary, at the end of the target's line: inline after the character it pushed the rest of the line past the editor's edge. */
+let lineNote: vscode.TextEditorDecorationType | undefined;
 /** The editor shaded now, and the listener that clears it on an edit. */
 let shown: { editor: vscode.TextEditor; onEdit: vscode.Disposable; status: vscode.Disposable } | undefined;
 
-function decorationTypes(): { levels: vscode.TextEditorDecorationType[]; target: vscode.TextEditorDecorationType } {
+function decorationTypes(): { levels: vscode.TextEditorDecorationType[]; target: vscode.TextEditorDecorationType; note: vscode.TextEditorDecorationType } {
   levels ??= LEVELS.map((alpha) => vscode.window.createTextEditorDecorationType({ backgroundColor: `rgba(${HUE}, ${alpha})`, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }));
-  targetMark ??= vscode.window.createTextEditorDecorationType({
-    border: `2px solid rgb(${HUE})`, borderRadius: '2px',
-    after: { margin: '0 0 0 0.6em', color: new vscode.ThemeColor('editorCodeLens.foreground') },
+  targetMark ??= vscode.window.createTextEditorDecorationType({ border: `2px solid rgb(${HUE})`, borderRadius: '2px' });
+  lineNote ??= vscode.window.createTextEditorDecorationType({
+    after: { margin: '0 0 0 1.5em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
   });
-  return { levels, target: targetMark };
+  return { levels, target: targetMark, note: lineNote };
 }
 
 /** Clears the shading; says whether there was any (the tests read it). */
 export function hideDrivers(): boolean {
   const was = shown !== undefined;
-  if (shown && levels && targetMark) {
-    for (const d of [...levels, targetMark]) shown.editor.setDecorations(d, []);
+  if (shown && levels && targetMark && lineNote) {
+    for (const d of [...levels, targetMark, lineNote]) shown.editor.setDecorations(d, []);
     shown.onEdit.dispose();
     shown.status.dispose();
   }
@@ -55,7 +57,7 @@ export interface DriversShown { target: { start: number; end: number; text: stri
 /** Shades what drove the character that ends at `end` in `editor`, reading `text` (ending there). */
 function showDrivers(editor: vscode.TextEditor, textStart: number, drove: Drivers): DriversShown {
   hideDrivers();
-  const { levels: shades, target } = decorationTypes();
+  const { levels: shades, target, note } = decorationTypes();
   const doc = editor.document;
   const at = (offset: number) => doc.positionAt(textStart + offset);
   const strongest = Math.max(...drove.drivers.map((d) => d.value), 0);
@@ -73,6 +75,10 @@ function showDrivers(editor: vscode.TextEditor, textStart: number, drove: Driver
   editor.setDecorations(target, [{
     range: new vscode.Range(at(drove.target.start), at(drove.target.end)),
     hoverMessage: new vscode.MarkdownString().appendText(t('The model gave {0} a probability of {1} here. The shaded characters before it are what moved that probability, darker for more (the norm of the gradient of log p with respect to each character\'s embedding, up to {2} characters back). Esc clears the shading.', JSON.stringify(drove.target.text), drove.target.probability.toFixed(3), drove.window)),
+  }]);
+  const lineEnd = doc.lineAt(at(drove.target.end).line).range.end;
+  editor.setDecorations(note, [{
+    range: new vscode.Range(lineEnd, lineEnd),
     renderOptions: { after: { contentText: t('← p = {0}; strongest: {1} (Esc clears)', drove.target.probability.toFixed(2), top) } },
   }]);
   const onEdit = vscode.workspace.onDidChangeTextDocument((e) => {
