@@ -39,10 +39,21 @@ export function meanOf(values: number[]): number {
   return finite.length ? finite.reduce((a, v) => a + v, 0) / finite.length : NaN;
 }
 
-/** "centre (lowest–highest)" of the values kept, or the one value when they agree. */
+/**
+ * "lowest–highest" of values as written by `show`, or the one value when both ends read the
+ * same ("at step 80", "2.56 times": one seed, or seeds that agree to the digits shown, never
+ * "80–80"). Empty for no values. What every range in a sentence or a cell goes through.
+ */
+export function spanText(values: number[], show: (v: number) => string = sig3): string {
+  if (!values.length) return '';
+  const [lo, hi] = [show(Math.min(...values)), show(Math.max(...values))];
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+
+/** "centre (lowest–highest)" of the values kept, or the one value when they agree to the digits shown. */
 function withRange(kept: number[], centre: (values: number[]) => number): string {
-  const [lo, hi] = [Math.min(...kept), Math.max(...kept)];
-  return lo === hi ? sig3(lo) : `${sig3(centre(kept))} (${sig3(lo)}–${sig3(hi)})`;
+  const span = spanText(kept);
+  return span.includes('–') ? `${sig3(centre(kept))} (${span})` : span;
 }
 
 /** "0.123 (0.101–0.150)": a mean over seeds with its range, for tables. */

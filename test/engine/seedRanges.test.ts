@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { geometricMean, geometricMeanRange, lastStepsLoss, meanOf, meanPart, meanRange } from '../../engine/experiments/seeds';
+import { geometricMean, geometricMeanRange, lastStepsLoss, meanOf, meanPart, meanRange, spanText } from '../../engine/experiments/seeds';
 
 describe('a figure over seeds', () => {
   it('is the mean with its range, lowest first, whatever order the seeds ran in', () => {
@@ -18,6 +18,16 @@ describe('a figure over seeds', () => {
     assert.equal(meanRange([2.5, 2.5]), '2.5');
     assert.equal(meanRange([NaN, Infinity]), '–');
     assert.equal(meanRange([NaN, 1, 3]), '2 (1–3)', 'a diverged seed is left out of the mean and the range');
+    assert.equal(meanRange([2.561, 2.5612]), '2.56', 'seeds that agree to the digits shown are one value, not "2.56 (2.56–2.56)"');
+  });
+
+  it('writes a range as one value when its ends read the same (one seed: "at step 80", never "80–80")', () => {
+    assert.equal(spanText([80]), '80');
+    assert.equal(spanText([80, 80, 80]), '80');
+    assert.equal(spanText([2.561, 2.559]), '2.56');
+    assert.equal(spanText([100, 80, 120]), '80–120', 'lowest first');
+    assert.equal(spanText([0.5, 0.25], (v) => `${v * 100}%`), '25%–50%', 'in the caller\'s own format');
+    assert.equal(spanText([]), '');
   });
 
   it('uses the geometric mean for numbers that span decades, lowest first, and says 0 for gradients that vanished', () => {
