@@ -31,8 +31,8 @@ export interface ChapterCache {
 export interface CheckedClaim {
   id: string;
   section: string;
-  /** The claim as the chapter states it (SeqLab's paraphrase, in Chinese) and its English gloss. */
-  quote: string;
+  /** What the chapter says, in SeqLab's words (Chinese; never the book's text) and its English gloss: a paraphrase, not a quotation. */
+  paraphrase: string;
   gloss: string;
   rule: string;
   verdict: Verdict;
@@ -66,7 +66,7 @@ export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang)
   return CLAIMS.map((c): CheckedClaim => {
     const j = c.judge(results, tr);
     return {
-      id: c.id, section: c.section, quote: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
+      id: c.id, section: c.section, paraphrase: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
       verdict: j.verdict, conditions: j.conditions, numbers: j.numbers, evidence: j.evidence,
       figures: (c.figures ?? []).map((f) => pageFigureId(f.run, f.id)),
       ...(() => {
@@ -192,7 +192,7 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     '', md(tr('The claims are SeqLab\'s paraphrases of the chapter (sections 3.4-3.7) in Chinese, with an English gloss; each verdict is computed from the runs by the rule beside it.', '论断是 SeqLab 对本章（3.4-3.7 节）的中文转述，附英文释义；每个结论都按旁边的规则由运行结果算出。')),
   ];
   for (const c of claims) {
-    lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(verdictWord(c.verdict, tr))}`, '', `> ${md(c.quote)}`, '>', `> *${md(c.gloss)}*`, '',
+    lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(verdictWord(c.verdict, tr))}`, '', `> ${md(c.paraphrase)}`, '>', `> *${md(c.gloss)}*`, '',
       `**${tr('Rule', '规则')}:** ${md(c.rule)}`, '', `**${tr('Measured', '测量')}:** ${md(c.evidence)}`);
     if (c.conditions.length) lines.push('', ...c.conditions.map((x) => `- ${md(x)}`));
     for (const f of (figures?.figures ?? []).filter((x) => c.figures.includes(x.id))) {

@@ -20,7 +20,7 @@ function printReport(check: ChapterCheck, lang: Lang): void {
   const tr = translator(lang);
   for (const c of check.claims) {
     console.log(terminalSafe(`\n${c.section}  ${c.id}: ${verdictWord(c.verdict, tr).toUpperCase()}${check.quick ? tr(' (preliminary)', '（初步）') : ''}`));
-    console.log(terminalSafe(`  ${c.quote}`));
+    console.log(terminalSafe(`  ${c.paraphrase}`));
     console.log(terminalSafe(`  ${c.gloss}`));
     console.log(terminalSafe(`  ${c.evidence}`));
     for (const condition of c.conditions) console.log(terminalSafe(`  - ${condition}`));
@@ -50,7 +50,7 @@ export function chapterCommand(): Command {
   return new Command('chapter')
     .description('check every claim of the chapter (sections 3.4-3.7) with the experiments, across seeds, with a verdict')
     .option('--quick', 'one seed per experiment (about 2 minutes on 2 cores): the verdicts are preliminary')
-    .option('--json', 'print one JSON object { claims: [{ id, section, quote, gloss, verdict, conditions, numbers, experiment }] } as the last line of stdout')
+    .option('--json', 'print one JSON object { claims: [{ id, section, paraphrase, gloss, verdict, conditions, numbers, experiment }] } as the last line of stdout')
     .option('--markdown [file]', 'the check as a Markdown document: printed, or written to FILE with its figures as SVG files in the folder FILE-figures beside it (a FILE that exists is replaced only if an earlier check wrote it and it was not edited since)')
     .option('--no-cache', 'run every experiment again, not reading kept results (the new ones are kept)')
     .option('--cache-dir <dir>', 'where results are kept (default: $XDG_CACHE_HOME/seqlab/chapter or ~/.cache/seqlab/chapter)')

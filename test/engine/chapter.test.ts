@@ -57,7 +57,7 @@ describe('the chapter, claim by claim', () => {
       // (Which verdict follows from which numbers is claimRules.test.ts's: every rule on both sides of its thresholds.)
       assert.ok(Object.keys(c.numbers).length > 0, `${c.id} has numbers`);
       assert.match(c.section, /^3\.[4-7]$/);
-      assert.match(c.quote, /[\u3400-\u9fff]/, `${c.id}: the claim in Chinese`);
+      assert.match(c.paraphrase, /[\u3400-\u9fff]/, `${c.id}: the claim in Chinese`);
       assert.ok(c.gloss.length > 20 && !/[\u3400-\u9fff]/.test(c.gloss), `${c.id}: an English gloss`);
       assert.match(zh[i].evidence, /[\u3400-\u9fff]/, `${c.id}: evidence in Chinese`);
       assert.equal(zh[i].verdict, c.verdict, `${c.id}: the verdict does not depend on the language`);
