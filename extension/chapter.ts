@@ -21,7 +21,7 @@ function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr): Array<Arra
   return [
     [t('section'), t('claim'), t('verdict'), t('what was measured'), t('experiment')],
     ...claims.map((c) => [
-      c.section, `${c.quote}\n${c.gloss}`, `${verdictWord(c.verdict, tr)}${quick ? ` (${t('preliminary')})` : ''}`,
+      c.section, `${c.paraphrase}\n${c.gloss}`, `${verdictWord(c.verdict, tr)}${quick ? ` (${t('preliminary')})` : ''}`,
       [c.evidence, ...c.conditions.map((x) => `• ${x}`), t('Rule: {0}', c.rule)].join('\n'), c.experiment,
     ]),
   ];
