@@ -137,13 +137,18 @@ export class TorchFinder implements vscode.Disposable {
 export async function selectPython(finder: TorchFinder): Promise<void> {
   const probes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Looking for Python interpreters with PyTorch…') }, () => finder.all());
   type Item = vscode.QuickPickItem & { file?: string; browse?: boolean };
-  const items: Item[] = probes.map((p) => ({
+  const item = (p: TorchProbe): Item => ({
     label: `${p.ok ? '$(check)' : '$(circle-slash)'} ${p.executable ?? [p.python.command, ...p.python.args].join(' ')}`,
     description: p.ok ? `PyTorch ${p.torch} · Python ${p.pythonVersion}` : p.pythonVersion ? `Python ${p.pythonVersion}` : '',
     detail: p.ok ? t('{0}; found through {1}', p.devices.map((d) => `${d.kind}: ${d.name}`).join(', '), p.python.source) : p.message,
     file: p.ok ? p.executable : undefined,
-  }));
-  items.push({ label: `$(folder-opened) ${t('Browse for a Python interpreter…')}`, browse: true });
+  });
+  // The highlighted first row is one that works: Pythons with PyTorch first, then Browse, then the
+  // ones found without a usable PyTorch under their own heading (shown, so the student sees why).
+  const usable = probes.filter((p) => p.ok);
+  const unusable = probes.filter((p) => !p.ok);
+  const items: Item[] = [...usable.map(item), { label: `$(folder-opened) ${t('Browse for a Python interpreter…')}`, browse: true }];
+  if (unusable.length) items.push({ label: t('Found without a usable PyTorch'), kind: vscode.QuickPickItemKind.Separator }, ...unusable.map(item));
   const pick = await vscode.window.showQuickPick(items, {
     title: t('Select Python for PyTorch'),
     placeHolder: probes.some((p) => p.ok) ? t('The PyTorch engine runs in the Python you pick') : t('No Python with PyTorch 1.10 or newer was found: install it (pip install torch), or browse for one'),
