@@ -119,12 +119,19 @@ export const TrainConfigSchema = z.object({
   // An evaluation costs about one training step: 4%.
   evalInterval: describe(z._default(int(1, 1_000_000), 25), { en: 'Steps between validation passes.', zh: '两次验证之间的步数。' }),
   checkpointEvery: describe(z._default(int(0, 100_000_000), 100), {
-    en: 'Save the latest weights beside the run (as <run>-last) every this many steps, so that a window reload or a crash loses at most that much: SeqLab then offers to resume. 0 = only when you stop the run.',
-    zh: '每隔这么多步把最新的权重保存在训练旁边（<run>-last），这样窗口重新加载或崩溃最多损失这么多：SeqLab 随后会提示继续训练。0 表示只在你停止训练时保存。',
+    en: 'Save the latest weights beside the run (as <run>-last) every this many steps, or every `checkpointSeconds` seconds if that comes first, so that a window reload or a crash loses little: SeqLab then offers to resume. 0 = by time only.',
+    zh: '每隔这么多步（或每隔 checkpointSeconds 秒，以先到者为准）把最新的权重保存在训练旁边（<run>-last），这样窗口重新加载或崩溃损失很少：SeqLab 随后会提示继续训练。0 表示只按时间保存。',
     // The command line keeps no <run>-last folder: Ctrl+C saves the weights as they are.
     setting: 'checkpointEvery', label: { en: 'save the latest weights every (steps)', zh: '每隔多少步保存最新权重' }, flag: null,
   }),
   evalWindows: describe(z._default(int(1, 100_000), 64), { en: 'Validation windows per evaluation (contiguous, the same every time).', zh: '每次评估使用的验证窗口数（连续，每次相同）。' }),
+  // A slow run (a busy machine, a large model) may take minutes for 100 steps; a reload then lost it all. A save
+  // costs ~45 ms at the default size (bench/checkpointCost.mts: half a step), 0.15% of a run at one every 30 s.
+  checkpointSeconds: describe(z._default(int(0, 86_400), 30), {
+    en: 'Also save the latest weights (as <run>-last) when this many seconds have passed since the last save, whatever the steps: a slow run is never more than this far from a checkpoint. 0 = by steps only (`checkpointEvery`); with both 0, only when you stop the run.',
+    zh: '距上次保存已过这么多秒时也保存最新权重（<run>-last），不论步数：慢的训练离检查点永远不超过这么久。0 表示只按步数保存（checkpointEvery）；两者都为 0 时只在你停止训练时保存。',
+    setting: 'checkpointSeconds', label: { en: 'save the latest weights every (seconds)', zh: '每隔多少秒保存最新权重' }, flag: null,
+  }),
   sampleInterval: describe(z._default(int(0, 1_000_000), 100), { en: 'Steps between samples while training (0 = none).', zh: '训练中两次采样之间的步数（0 表示不采样）。' }),
   sampleLength: describe(z._default(int(1, 10_000), 120), { en: 'Characters per sample while training.', zh: '训练中每次采样的字符数。' }),
   // At most ~4 progress events a second; 0: every step, for experiments.

@@ -21,7 +21,7 @@ export const TrainRequestSchema = z.object({
   /** A checkpoint folder to continue from: its model, vocabulary, optimiser and step. */
   resumeFrom: z.string().optional(),
   /**
-   * With keep 'best': a folder for the latest weights, written every `checkpointEvery` steps
+   * With keep 'best': a folder for the latest weights, written every `checkpointEvery` steps or `checkpointSeconds` seconds
    * (so a crash loses at most that much) and when the run is stopped; removed when the run
    * ends normally, since the best checkpoint is what is kept then.
    */

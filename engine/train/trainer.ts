@@ -86,7 +86,8 @@ export interface TrainResult {
 export interface TrainingHooks {
   /**
    * Writes a checkpoint of the model as it is now; awaited before training goes on. 'best'
-   * after a new best validation loss, 'periodic' every `checkpointEvery` steps, 'last' at the
+   * after a new best validation loss, 'periodic' every `checkpointEvery` steps or `checkpointSeconds`
+   * seconds (whichever comes first), 'last' at the
    * end with the reason it ended (not after a divergence).
    */
   saveCheckpoint?: (which: 'best' | 'last' | 'periodic', state: TrainingState, reason?: StopReason) => Promise<void> | void;
@@ -143,6 +144,12 @@ export async function* trainModel(
   let lossCount = 0;
   let curve: Array<[number, number, number]> = [...(state.trainCurve ?? [])];
   let message = '';
+  // The latest weights are saved by steps or by time, whichever comes first: by steps alone, a slow run
+  // (a busy machine) could go minutes without a checkpoint, and a reload would lose all of it.
+  let lastPeriodicSave = performance.now();
+  const periodicSaveDue = () =>
+    (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) ||
+    (config.checkpointSeconds > 0 && performance.now() - lastPeriodicSave >= config.checkpointSeconds * 1000);
   const seconds = () => elapsedBefore + (performance.now() - startedAt) / 1000;
   const charsPerSecond = () => ((state.step - stepAtStart) * config.batch * config.seqLen) / Math.max(1e-9, seconds() - elapsedBefore);
   const passes = () => (state.step * config.batch * config.seqLen) / data.train.length;
@@ -226,9 +233,10 @@ export async function* trainModel(
       lastProgress = now;
       yield progress(evalNow);
     }
-    if (hooks.saveCheckpoint && config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) {
+    if (hooks.saveCheckpoint && periodicSaveDue()) {
       await stepper.sync();
       await hooks.saveCheckpoint('periodic', snapshot());
+      lastPeriodicSave = performance.now();
       yield { kind: 'checkpoint', step: state.step, which: 'periodic', valLoss: state.valLoss };
     }
     if (evalNow && state.bestStep !== state.step && config.patience > 0 && ++evalsWithoutBest >= config.patience) {

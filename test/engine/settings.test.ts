@@ -79,7 +79,7 @@ describe('one schema per training setting', () => {
   it('offers every field on `seqlab train` but two that mean nothing there, with the schema\'s default in its help', () => {
     const train = buildProgram().commands.find((c) => c.name() === 'train')!;
     const help = train.helpInformation();
-    assert.deepEqual(CONFIG_FIELDS.filter((f) => flagOf(f) === null).map((f) => f.key), ['checkpointEvery', 'progressIntervalMs']);
+    assert.deepEqual(CONFIG_FIELDS.filter((f) => flagOf(f) === null).map((f) => f.key), ['checkpointEvery', 'checkpointSeconds', 'progressIntervalMs']);
     for (const f of CONFIG_FIELDS) {
       const flag = flagOf(f);
       if (flag === null) continue;

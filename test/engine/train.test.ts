@@ -170,6 +170,36 @@ describe('training', () => {
     loadCheckpoint(path.join(root, 'cli')).model.dispose();
   });
 
+  it('saves the latest weights by time as well as by steps: a slow run is never far from a checkpoint', async () => {
+    const root = tmp();
+    const outDir = path.join(root, 'run');
+    const lastDir = path.join(root, 'run-last');
+    // By time alone (no step rule): the first periodic save comes once a second has passed, at whatever step that is.
+    const controller = new AbortController();
+    let savedAt: { step: number; seconds: number } | undefined;
+    let seconds = 0;
+    const timed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir, lastDir, config: { ...small, steps: 1_000_000, evalInterval: 1_000_000, checkpointEvery: 0, checkpointSeconds: 1, sampleInterval: 0, progressIntervalMs: 0 } }, controller.signal), (e) => {
+      if (e.kind === 'progress') seconds = e.elapsedSeconds;
+      // Bounded in steps: a second is a few hundred steps of this model; a broken time rule fails here instead of running on.
+      if (e.kind === 'progress' && e.step >= 20_000) controller.abort();
+      if (e.kind === 'checkpoint' && e.which === 'periodic' && !savedAt) {
+        savedAt = { step: e.step, seconds };
+        controller.abort();
+      }
+    });
+    assert.ok(savedAt, 'a periodic save came by time');
+    assert.ok(savedAt.seconds >= 1, `not before its second: saved at ${savedAt.seconds} s`);
+    assert.equal(timed.result.reason, 'cancelled');
+    assert.ok(timed.result.steps >= savedAt.step);
+    // Neither rule: no periodic save at all, only the one at Stop.
+    const none = new AbortController();
+    const untimed = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, outDir: path.join(root, 'b'), lastDir: path.join(root, 'b-last'), config: { ...small, steps: 1_000_000, evalInterval: 1_000_000, checkpointEvery: 0, checkpointSeconds: 0, sampleInterval: 0, progressIntervalMs: 0 } }, none.signal), (e) => {
+      if (e.kind === 'progress' && e.step >= 40) none.abort();
+    });
+    assert.deepEqual(untimed.events.filter((e) => e.kind === 'checkpoint').map((e) => e.kind === 'checkpoint' && e.which), ['last']);
+    assert.equal(readCheckpointMeta(path.join(root, 'b-last')).training.state.step, untimed.result.steps);
+  });
+
   it('a resumed run keeps beating the best its outDir holds, whether the latest weights knew of it or not', async () => {
     const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
     for (const kept of [0.001, 99]) {
