@@ -13,6 +13,8 @@ import { scriptFileName } from '../export/experimentScript';
 import { figureSvg } from '../experiments/figureSvg';
 import type { Figure } from '../experiments/types';
 import { CHAPTER_RUNS, CLAIMS, type ChapterResults, type ChapterRunId, type Verdict } from './claims';
+import { vocabularyLegend } from './vocabulary';
+export { vocabularyLegend } from './vocabulary';
 
 /** Bump when a rule or an experiment changes what a cached result means. */
 export const CHAPTER_VERSION = 5;
@@ -190,6 +192,8 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     `# ${tr('The chapter, claim by claim', '本章，逐条论断')}`, '',
     md(chapterSummary(claims, quick, tr)),
     '', md(tr('The claims are SeqLab\'s paraphrases of the chapter (sections 3.4-3.7) in Chinese, with an English gloss; each verdict is computed from the runs by the rule beside it.', '论断是 SeqLab 对本章（3.4-3.7 节）的中文转述，附英文释义；每个结论都按旁边的规则由运行结果算出。')),
+    // The words the rules use, each defined once (vocabulary.ts).
+    '', `**${tr('Words', '用语')}**`, '', ...vocabularyLegend(tr).map((x) => `- ${md(x)}`),
   ];
   for (const c of claims) {
     lines.push('', `## ${md(c.section)} · ${md(c.id)}: ${md(verdictWord(c.verdict, tr))}`, '', `> ${md(c.paraphrase)}`, '>', `> *${md(c.gloss)}*`, '',

@@ -25,7 +25,8 @@ import type { VersusResult } from '../../engine/experiments/lstmVsGru';
 import type { WalkthroughResult } from '../../engine/experiments/cellWalkthrough';
 import { LEAK_MODELS, type LeakModelName, type LeakResult } from '../../engine/experiments/bidirectionalLeak';
 import { gradientFlow, type GradientFlowResult } from '../../engine/experiments/gradientFlow';
-import { TERMS } from '../../engine/chapter/vocabulary';
+import { TERMS, vocabularyLegend } from '../../engine/chapter/vocabulary';
+import { claimsMarkdown } from '../../engine/chapter/judge';
 
 const EN: Tr = (en) => en;
 const ZH: Tr = (_en, zh) => zh;
@@ -445,6 +446,7 @@ const TABLE: Entry[] = [
       assert.equal(stated(rule, /the IRNN at (\S+) as Le/, /IRNN 按 Le 等用 (\S+)，/), ADDING_DEFAULTS.irnnLearningRate);
       const solvedAt = stated(rule, /training MSE goes below (\S+) and/, /训练 MSE 低于 (\S+)，/);
       assert.equal(stated(rule, /is below (\S+) too/, /也低于 (\S+)。/), solvedAt, 'one threshold for training and test');
+      assert.equal(solvedAt, TERMS.solved.threshold, '"solved" is the vocabulary\'s');
       says(rule, /Holds if the LSTM has the lowest mean MSE and solves it in every seed/, /LSTM 的平均 MSE 最低且在每个种子中都解决则成立/);
       // Solved seeds: crossed below the threshold in training at some step, test MSE 0.01. The tanh RNN stays at the baseline (0.17).
       const solved: [number, number] = [500, 0.01];
@@ -704,6 +706,34 @@ describe('every claim\'s verdict rule, on both sides of its thresholds and at th
       for (const c of cases) {
         it(c.what, c.todo ? { todo: c.todo } : {}, () => check(entry.id, c));
       }
+    });
+  }
+});
+
+describe('one vocabulary: each word the rules use defined once, its number in its legend, the legend on the page', () => {
+  const printed = (v: number) => (v === TERMS.exploded.threshold ? '3.4e38' : v < 0.01 ? v.toExponential().replace('e-', 'e-') : String(v));
+  it('each term states its threshold in both languages of its legend', () => {
+    for (const [name, term] of Object.entries(TERMS)) {
+      const text = printed(term.threshold);
+      assert.ok(term.legend.en.includes(text), `${name}: the English legend states ${text}: ${term.legend.en}`);
+      assert.ok(term.legend.zh.includes(text), `${name}: the Chinese legend states ${text}: ${term.legend.zh}`);
+      assert.equal(term.relative, 'of' in term, `${name}: a relative threshold says what it is a share of`);
+      if (term.relative) assert.match(term.legend.en, /relative/);
+    }
+  });
+  it('"solved" is the adding problem experiment\'s own crossing (0.05, averaged over 25 steps)', () => {
+    assert.match(longRangeMemory.description.en, new RegExp(`first goes below ${TERMS.solved.threshold} \\(averaged over 25 steps\\)`));
+    assert.match(TERMS.solved.legend.en, /averaged over 25 steps/);
+  });
+  it('lstm-generates-chinese says "learns" as the vocabulary does: below the frequency-only model', () => {
+    const rule = CLAIMS.find((c) => c.id === 'lstm-generates-chinese')!.rule;
+    assert.equal(TERMS.learns.threshold, 1);
+    says(rule, /its validation loss ends below a model that knows only how often each character occurs/, /验证损失都低于只知道字符频率的模型/);
+  });
+  for (const lang of ['en', 'zh-cn'] as const) {
+    it(`the Markdown page prints the legend (${lang})`, () => {
+      const page = claimsMarkdown([], false, lang).replace(/\\/g, '');
+      for (const line of vocabularyLegend(lang === 'en' ? EN : ZH)) assert.ok(page.includes(`- ${line}`), `the page has: ${line}`);
     });
   }
 });
