@@ -16,6 +16,8 @@ import type { ExperimentOutput, ExperimentPlan } from '../engine/experiments/typ
 export class EngineHost implements vscode.Disposable {
   private readonly client: EngineClient;
   private trainingJob: Job<'train'> | undefined;
+  /** Set while a closing window stops the run: the worker is terminated only once it settles. */
+  private shutdownStop: Promise<void> | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<TrainingStatePayload>();
   /** Fires when the training state changes (a few times a second while training). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -84,7 +86,7 @@ export class EngineHost implements vscode.Disposable {
         corpus: { origin: summary.corpus, characters: summary.corpusCharacters, vocabSize: summary.vocabSize, reason: summary.vocabularyReason },
       });
       const kept = summary.checkpoint ?? summary.lastCheckpoint;
-      if (kept) await this.load(kept);
+      if (kept && !this.shutdownStop) await this.load(kept);
       return summary;
     } catch (err) {
       const text = (err as Error).message;
@@ -106,6 +108,56 @@ export class EngineHost implements vscode.Disposable {
     } else if (e.kind === 'sample') {
       this.setState({ sample: e.text });
     }
+  }
+
+  /**
+   * The window is closing: stops the run as Stop does (its weights saved as they are) and
+   * waits for it, at most `timeoutMs`; the worker is terminated after that, not before.
+   */
+  stopForShutdown(timeoutMs: number): Promise<void> {
+    const job = this.trainingJob;
+    if (!job) return Promise.resolve();
+    const ended = job.result.then(() => undefined, () => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    this.shutdownStop = Promise.race([
+      job.cancel().then(() => ended, () => undefined),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    ]).finally(() => clearTimeout(timer));
+    return this.shutdownStop;
+  }
+
+  /**
+   * After a reload, while the offer to resume waits: the interrupted run's curves (from its
+   * latest weights) and, in the outcome card, the same choice as the offer. Not while a run runs.
+   */
+  showInterrupted(name: string, lastDir: string, text: string): void {
+    if (this.trainingJob) return;
+    let meta: ReturnType<typeof readCheckpointMeta>;
+    try {
+      meta = readCheckpointMeta(lastDir);
+    } catch {
+      return;
+    }
+    const state = meta.training.state;
+    this.setState({
+      ...curvesOf({ dir: lastDir, meta, parameters: 0 }), running: false, last: null, sample: null, message: null,
+      corpus: meta.training.corpus ? { origin: meta.training.corpus, characters: 0, vocabSize: meta.model.vocabSize, reason: null } : this.state.corpus,
+      outcome: { reason: 'interrupted', text, steps: state.step, bestValLoss: state.bestValLoss, bestStep: state.bestStep, checkpoint: null, resumable: name },
+    });
+  }
+
+  /** The last run (stopped with its weights saved) can be resumed: the outcome card offers it. */
+  markResumable(name: string): void {
+    if (this.state.outcome && !this.trainingJob) this.setState({ outcome: { ...this.state.outcome, resumable: name } });
+  }
+
+  /** The run `name` was discarded (or resumed elsewhere): the card no longer offers it. */
+  clearResumable(name: string): void {
+    const o = this.state.outcome;
+    if (o?.resumable !== name) return;
+    // An interrupted run shown only for its offer goes from the view; a stopped run's card stays, without the button.
+    if (o.reason === 'interrupted') this.setState({ outcome: null, train: [], val: [] });
+    else this.setState({ outcome: { ...o, resumable: undefined } });
   }
 
   async stopTraining(): Promise<boolean> {
@@ -220,7 +272,9 @@ export class EngineHost implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.client.dispose();
+    // VS Code disposes right after `deactivate`, which asked a running run to stop and save: end the worker after that.
+    if (this.shutdownStop) void this.shutdownStop.then(() => this.client.dispose());
+    else void this.client.dispose();
     this.stateEmitter.dispose();
     this.modelEmitter.dispose();
   }

@@ -7,7 +7,7 @@ import { readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint/fo
 import { inUnit, unitLabel } from '../engine/core/curve';
 import * as vscode from 'vscode';
 import { offerResume, registerCommands } from './commands';
-import { RunRecords } from './runs';
+import { RunRecords, type RunRecord } from './runs';
 import { engineHint, TorchFinder } from './torchEngine';
 import { EngineHost } from './engineHost';
 import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
@@ -31,12 +31,14 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   const settings = () => readSettings((key) => vscode.workspace.getConfiguration('seqlab').get(key));
   const engine = new EngineHost(log, path.join(context.extensionPath, 'dist', 'worker.js'));
   const store = new ModelStore(context, () => settings().storage);
-  const tree = new ModelsTree(store, () => engine.activeModel?.dir);
+  const runs = new RunRecords(path.join(context.globalStorageUri.fsPath, 'runs'));
+  const runState: { current: RunRecord | undefined; closing: boolean } = { current: undefined, closing: false };
+  // A run's folders can be resumed from the Models view while its record says so (stopped, or interrupted and not this window's run).
+  const tree = new ModelsTree(store, () => engine.activeModel?.dir, () => new Set(runs.resumable(runState.current?.name).flatMap((r) => [path.resolve(r.outDir), path.resolve(r.lastDir)])));
   const torch = new TorchFinder(log);
   context.subscriptions.push(torch);
   const trainingView = new TrainingViewProvider(context.extensionUri, engine, log, () => engineHint(torch, settings().train.engine as EngineChoice));
-  const runs = new RunRecords(path.join(context.globalStorageUri.fsPath, 'runs'));
-  const commandContext = { context, engine, store, tree, log, settings, runs, torch };
+  const commandContext = { context, engine, store, tree, log, settings, runs, torch, runState };
   const status = vscode.window.createStatusBarItem('seqlab.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'SeqLab';
   status.command = 'seqlab.trainingView.focus';
@@ -127,7 +129,15 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
   trust.check();
   // Runs interrupted by a reload or a crash of an earlier window: offer to resume them. (This is
   // why SeqLab activates on startup: reading a few small records, no TensorFlow.js.)
-  for (const record of runs.interrupted().slice(0, 3)) void offerResume(commandContext, record);
+  const scan = runs.scan();
+  for (const record of scan.interrupted.slice(0, 3)) void offerResume(commandContext, record);
+  context.subscriptions.push(watchHostsGoingDown(commandContext, scan.alive));
+  // The window closing (a reload): the run is stopped and its weights saved as they are, the record kept for the next window.
+  closeWindow = () => {
+    runState.closing = true;
+    if (runState.current) runs.markClosed(runState.current);
+    return engine.stopForShutdown(SHUTDOWN_STOP_MS);
+  };
   if (settings().backend !== 'auto') applyBackend();
   engine.setUnits(settings().units);
   return { engine, store, runs };
@@ -142,6 +152,44 @@ function readMeta(dir: string): CheckpointMeta | undefined {
   }
 }
 
-export function deactivate(): void {
-  // Disposables (the engine worker among them) are disposed by VS Code.
+/**
+ * How long a closing window waits for the run to stop and save: VS Code gives `deactivate`
+ * 5 s (and disposes everything right after calling it, so the worker's end waits for this).
+ */
+const SHUTDOWN_STOP_MS = 3500;
+/** How long startup watches runs whose extension host is still alive: a reload's old host goes down within 5 s. */
+const WATCH_HOSTS_MS = 30_000;
+let closeWindow: (() => Promise<void>) | undefined;
+
+export function deactivate(): Promise<void> | undefined {
+  // Everything else (the engine worker among it) is disposed by VS Code right after this call.
+  return closeWindow?.();
+}
+
+/**
+ * A reload starts this extension host while the old one may still be going down, so a run it
+ * trained still has a live pid at activation. Those runs are looked at again every second for
+ * a while, and offered once their host has gone; one whose host said it was closing but is
+ * still alive after the watch (its pid reused) is offered too. A run alive in another window
+ * without that mark is left alone.
+ */
+function watchHostsGoingDown(c: Parameters<typeof offerResume>[0], alive: Array<{ name: string; closing: boolean }>): vscode.Disposable {
+  const pending = new Map(alive.map((a) => [a.name, a.closing]));
+  if (!pending.size) return new vscode.Disposable(() => undefined);
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const scan = c.runs.scan();
+    for (const record of scan.interrupted) {
+      if (!pending.has(record.name) || record.name === c.runState.current?.name) continue;
+      pending.delete(record.name);
+      void offerResume(c, record);
+    }
+    for (const a of scan.alive) if (a.closing && pending.has(a.name)) pending.set(a.name, true);
+    if (Date.now() - started >= WATCH_HOSTS_MS) {
+      for (const record of c.runs.read([...pending].filter(([, closing]) => closing).map(([name]) => name))) void offerResume(c, record);
+      pending.clear();
+    }
+    if (!pending.size) clearInterval(timer);
+  }, 1000);
+  return new vscode.Disposable(() => clearInterval(timer));
 }

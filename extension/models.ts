@@ -144,9 +144,10 @@ export class ModelStore {
 }
 
 export class ModelItem extends vscode.TreeItem {
-  constructor(readonly entry: ModelEntry, active: boolean) {
+  constructor(readonly entry: ModelEntry, active: boolean, resumable = false) {
     super(entry.name, vscode.TreeItemCollapsibleState.None);
-    this.contextValue = 'seqlabModel';
+    // `seqlabModel.resumable`: a stopped or interrupted run's folder, whose menu adds Resume Training.
+    this.contextValue = resumable ? 'seqlabModel.resumable' : 'seqlabModel';
     this.description = entry.damaged
       ? vscode.l10n.t('damaged')
       : `${entry.cell} ${entry.numLayers}x${entry.hiddenSize}${entry.valLoss !== null ? ` · val ${entry.valLoss.toFixed(3)}` : ''}${active ? ' · ' + vscode.l10n.t('active') : ''}`;
@@ -183,7 +184,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
     return [...this.tickedDirs];
   }
 
-  constructor(private readonly store: ModelStore, private readonly activeDir: () => string | undefined) {}
+  constructor(private readonly store: ModelStore, private readonly activeDir: () => string | undefined, private readonly resumableDirs: () => Set<string> = () => new Set()) {}
 
   refresh(): void {
     this.emitter.fire();
@@ -201,8 +202,9 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelItem> {
       const outside = this.store.entryFor(active);
       if (outside) entries.unshift(outside);
     }
+    const resumable = this.resumableDirs();
     return entries.map((e) => {
-      const item = new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir));
+      const item = new ModelItem(e, active !== undefined && path.resolve(active) === path.resolve(e.dir), !e.damaged && resumable.has(path.resolve(e.dir)));
       // A check box per run, to tick runs for Compare Runs.
       if (!e.damaged) item.checkboxState = this.tickedDirs.has(e.dir) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
       return item;

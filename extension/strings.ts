@@ -91,6 +91,7 @@ export function webviewStrings(): Record<string, string> {
     bestAt: vscode.l10n.t('Best validation loss {0} {1} at step {2}'),
     savedAs: vscode.l10n.t('Saved as {0} (Models view)'),
     nextGenerate: vscode.l10n.t('Generate Continuation'), nextInspect: vscode.l10n.t('Inspect Gates'), nextCompare: vscode.l10n.t('Compare Runs'),
+    resume: vscode.l10n.t('Resume'), discard: vscode.l10n.t('Discard'), // a stopped or interrupted run's card
     openChart: vscode.l10n.t('Open chart in a tab'), openChartHint: vscode.l10n.t('Open the loss chart in an editor tab, large and resizable'),
     trainingChart: vscode.l10n.t('SeqLab training chart'),
     planLine: vscode.l10n.t('{0} runs on {1} worker threads; about {2} on this machine (estimated from the defaults measured on a 2-core machine, scaled by these settings; corrected from the pace once the runs are under way).'),

@@ -91,7 +91,7 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
       }
       await vscode.workspace.getConfiguration('seqlab').update(`train.${m.key}`, m.value, vscode.ConfigurationTarget.Global);
     } else if (m.type === 'command') {
-      await runViewCommand(m.command);
+      await runViewCommand(m.command, this.engine);
     }
   }
 
@@ -101,7 +101,8 @@ export class TrainingViewProvider implements vscode.WebviewViewProvider, vscode.
 }
 
 /** What a button of the Training view (or its chart tab) does. */
-async function runViewCommand(command: TrainingViewCommand): Promise<void> {
+async function runViewCommand(command: TrainingViewCommand, engine: EngineHost): Promise<void> {
+  const resumable = engine.state.outcome?.resumable;
   const commands: Record<TrainingViewCommand, [string, ...unknown[]]> = {
     start: ['seqlab.trainOnFile'],
     stop: ['seqlab.stopTraining'],
@@ -111,6 +112,9 @@ async function runViewCommand(command: TrainingViewCommand): Promise<void> {
     inspect: ['seqlab.inspectSelection', { wholeTextIfEmpty: true }],
     compare: ['seqlab.compareRuns'],
     openChart: ['seqlab.openTrainingChart'],
+    // The run the outcome card offers to resume (stopped, or interrupted by a reload): by name, as the offer's record may be gone.
+    resume: ['seqlab.resumeRun', resumable],
+    discard: ['seqlab.discardRun', resumable],
   };
   const [id, ...args] = commands[command];
   await vscode.commands.executeCommand(id, ...args);
@@ -136,7 +140,7 @@ export class TrainingChartPanel {
         } else if (m.type === 'ready') {
           void panel.webview.postMessage({ type: 'init', strings: webviewStrings(), fields: [], values: {}, state: engine.state, layout: 'panel' } satisfies ToWebview);
         } else if (m.type === 'command') {
-          await runViewCommand(m.command);
+          await runViewCommand(m.command, engine);
         }
       }),
     );

@@ -44,7 +44,13 @@ export interface TrainingStatePayload {
    * How the last run ended, for the view's outcome card: the end reason in the user's
    * language, the best validation loss and its step, and the checkpoint kept (its folder name).
    */
-  outcome: { reason: 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged' | 'failed'; text: string; steps: number; bestValLoss: number | null; bestStep: number | null; checkpoint: string | null } | null;
+  outcome: {
+    /** `interrupted`: a run an earlier window trained, shown while the offer to resume it waits. */
+    reason: 'completed' | 'time-budget' | 'plateau' | 'cancelled' | 'diverged' | 'failed' | 'interrupted';
+    text: string; steps: number; bestValLoss: number | null; bestStep: number | null; checkpoint: string | null;
+    /** The run's name when it can be resumed (stopped with its weights saved, or interrupted): the card offers Resume. */
+    resumable?: string;
+  } | null;
 }
 
 export interface ProbeMatrix { rows: number; cols: number; data: Float32Array }
@@ -128,7 +134,7 @@ export interface ReadyMessage { type: 'ready' }
 export interface SetValueMessage { type: 'setValue'; key: string; value: unknown }
 /** Start or Stop pressed, the "All settings…" link, or a next step offered after a run. */
 export interface CommandMessage { type: 'command'; command: TrainingViewCommand }
-export const TRAINING_VIEW_COMMANDS = ['start', 'stop', 'openSettings', 'generate', 'inspect', 'compare', 'openChart'] as const;
+export const TRAINING_VIEW_COMMANDS = ['start', 'stop', 'openSettings', 'generate', 'inspect', 'compare', 'openChart', 'resume', 'discard'] as const;
 export type TrainingViewCommand = typeof TRAINING_VIEW_COMMANDS[number];
 /** Inspector, after a window reload: the text it showed, to probe again. */
 export interface RestoreMessage { type: 'restore'; text: string; title: string }

@@ -202,12 +202,27 @@ function drawOutcome(state: TrainingStatePayload): void {
     parts.push(el('div', { id: 'live' }, state.last ? liveLine(state) : (strings.starting ?? 'Starting…')));
   } else if (state.outcome) {
     const o = state.outcome;
-    card.classList.add(o.reason === 'diverged' || o.reason === 'failed' ? 'failed' : 'done');
+    card.classList.add(o.reason === 'diverged' || o.reason === 'failed' ? 'failed' : o.reason === 'interrupted' ? 'interrupted' : 'done');
     parts.push(el('div', { id: 'end-reason', class: 'end-reason' }, o.text));
     if (o.bestValLoss !== null) {
       parts.push(el('div', { id: 'best' }, (strings.bestAt ?? 'Best validation loss {0} {1} at step {2}').replace('{0}', inUnit(o.bestValLoss, state.units).toFixed(3)).replace('{1}', unit).replace('{2}', String(o.bestStep ?? 0))));
     }
     if (o.checkpoint) parts.push(el('div', { id: 'saved', class: 'label' }, (strings.savedAs ?? 'Saved as {0} (Models view)').replace('{0}', o.checkpoint)));
+    if (o.resumable) {
+      // Stopped or interrupted with its weights saved: it goes on from there (an interrupted one can also be discarded).
+      const resume = el('vscode-button', { id: 'resume-run' }, strings.resume ?? 'Resume');
+      resume.addEventListener('click', () => command('resume'));
+      const row = el('div', { class: 'next-steps', id: 'resume-row' }, resume);
+      if (o.reason === 'interrupted') {
+        const discard = el('a', { href: '#', id: 'discard-run' }, strings.discard ?? 'Discard');
+        discard.addEventListener('click', (e) => {
+          e.preventDefault();
+          command('discard');
+        });
+        row.append(el('span', { class: 'links' }, discard));
+      }
+      parts.push(row);
+    }
     // The model's last sample, a few lines of it: what the numbers mean, in text.
     if (state.sample && layout === 'sidebar') parts.push(el('div', { class: 'label' }, strings.latestSample), el('pre', { id: 'outcome-sample', class: 'clamped' }, state.sample));
     if (o.checkpoint && layout === 'sidebar') {

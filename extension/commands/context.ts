@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from '../engineHost';
 import type { ModelStore, ModelsTree } from '../models';
-import type { RunRecords } from '../runs';
+import type { RunRecord, RunRecords } from '../runs';
 import type { Settings } from '../settings';
 import type { TorchFinder } from '../torchEngine';
 
@@ -14,6 +14,8 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   settings: () => Settings;
   runs: RunRecords;
+  /** The run this window trains now, and whether the window is closing (then a run's end keeps its record for the next window). */
+  runState: { current: RunRecord | undefined; closing: boolean };
   /** Finds the Python for the PyTorch engine and decides a run's engine. */
   torch: TorchFinder;
 }

@@ -30,7 +30,9 @@ export async function train(c: CommandContext, source: RunSource, origin: string
   const workers = resume ? (resume.workers ?? 1) : s.workers;
   const record: RunRecord = { name: path.basename(outDir), outDir, lastDir, source, origin, characters, config, workers, pid: process.pid, started: resume?.started ?? new Date().toISOString() };
   c.runs.write(record);
-  let interrupted = false;
+  c.runState.current = record;
+  // The record stays when the run can be resumed: interrupted (a crash, the window closing) or stopped with its weights saved.
+  let keepRecord = false;
   c.log.info(`${resume ? 'resuming' : 'training'} on ${origin} (${characters} characters) into ${outDir}`);
   // Show the view before the run starts: creating a webview costs the extension host
   // about 100 ms once (measured), which should not land in the middle of training.
@@ -62,21 +64,41 @@ export async function train(c: CommandContext, source: RunSource, origin: string
         title: t('Lower Learning Rate'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.lr / 2, vscode.ConfigurationTarget.Global),
       });
+    } else if (summary.reason === 'cancelled' && c.runState.closing) {
+      // The window is closing (a reload): Stop saved the weights as they are; the next window offers to resume.
+      keepRecord = true;
     } else if (summary.reason === 'cancelled') {
       const name = (dir: string | null) => (dir ? path.basename(dir) : '');
       const units = c.settings().units;
-      void vscode.window.showInformationMessage(summary.checkpoint && summary.lastCheckpoint && summary.bestValLoss !== null
+      // Stopped with its latest weights saved beside it: it can go on later, from the message, the card or the Models view.
+      const resumable = summary.lastCheckpoint !== null && summary.lastCheckpoint === lastDir && summary.steps < parseTrainConfig(config).steps;
+      if (resumable) {
+        c.runs.markStopped(record);
+        keepRecord = true;
+        c.engine.markResumable(record.name);
+        c.tree.refresh();
+      }
+      const text = summary.checkpoint && summary.lastCheckpoint && summary.bestValLoss !== null
         ? t('Training stopped at step {0}. The best weights (validation loss {1} {2} at step {3}) are in {4}; the weights as they are, in {5}.', summary.steps, inUnit(summary.bestValLoss, units).toFixed(3), unitLabel(units), summary.bestStep ?? 0, name(summary.checkpoint), name(summary.lastCheckpoint))
         : summary.lastCheckpoint
           ? t('Training stopped at step {0}, before its first evaluation: the weights as they are are saved in {1}.', summary.steps, name(summary.lastCheckpoint))
-          : t('Training stopped at step {0}; nothing could be saved yet.', summary.steps));
+          : t('Training stopped at step {0}; nothing could be saved yet.', summary.steps);
+      const resume = t('Resume');
+      void (resumable ? vscode.window.showInformationMessage(text, resume) : vscode.window.showInformationMessage(text)).then((pick) => {
+        if (pick === resume) void vscode.commands.executeCommand('seqlab.resumeRun', record.name);
+      });
     }
     return summary;
   } catch (err) {
     const message = (err as Error).message;
+    if (c.runState.closing) {
+      // The window is closing: whatever ended the run, its record stays for the next window's offer (nothing can be shown now).
+      keepRecord = true;
+      return undefined;
+    }
     const torchDuringRun = err instanceof EngineError && err.code === 'torch-failed' && (err.details as { duringRun?: boolean } | undefined)?.duringRun === true;
     if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed' || torchDuringRun)) {
-      interrupted = true; // the record stays: the run can resume from its latest checkpoint
+      keepRecord = true; // the run can resume from its latest checkpoint
       if (err.code !== 'crashed') c.log.error(message);
       void offerResume(c, record);
     } else if (err instanceof NoTorchError || (err instanceof EngineError && err.code === 'torch-failed')) {
@@ -98,7 +120,8 @@ export async function train(c: CommandContext, source: RunSource, origin: string
   } finally {
     notingSteps.dispose();
     await noting; // a note still being written would otherwise outlive its record
-    if (!interrupted) c.runs.remove(record.name);
+    if (c.runState.current === record) c.runState.current = undefined;
+    if (!keepRecord) c.runs.remove(record.name);
   }
 }
 
@@ -122,9 +145,12 @@ export async function offerResume(c: CommandContext, record: RunRecord): Promise
   const resume = t('Resume');
   const discard = t('Discard');
   const reached = c.runs.reachedStep(record);
-  const pick = await vscode.window.showWarningMessage(reached !== undefined && reached > step
+  const text = reached !== undefined && reached > step
     ? t('Training of {0} was interrupted at step {1}. Resume continues from its last checkpoint, step {2}.', record.name, reached, step)
-    : t('Training of {0} was interrupted at step {1}.', record.name, step), resume, discard);
+    : t('Training of {0} was interrupted at step {1}.', record.name, step);
+  // While the offer waits, the Training view shows the interrupted run: its curves so far and the same choice.
+  c.engine.showInterrupted(record.name, record.lastDir, text);
+  const pick = await vscode.window.showWarningMessage(text, resume, discard);
   if (pick === resume) {
     await vscode.commands.executeCommand('seqlab.resumeRun', record);
   } else if (pick === discard) {
@@ -132,9 +158,37 @@ export async function offerResume(c: CommandContext, record: RunRecord): Promise
   }
 }
 
+/** The record a Resume or Discard names: itself, a run's name, or a Models view item whose folder is a resumable run's. */
+function recordOf(c: CommandContext, which: RunRecord | string | { entry: { dir: string } } | undefined): RunRecord | undefined {
+  if (!which) return undefined;
+  if (typeof which === 'string') return c.runs.get(which);
+  if ('entry' in which) return c.runs.resumableAt(which.entry.dir, c.runState.current?.name);
+  return which;
+}
+
+/** From the palette: the runs that can be resumed, newest first, or a message when there are none. */
+async function pickResumable(c: CommandContext): Promise<RunRecord | undefined> {
+  const runs = c.runs.resumable(c.runState.current?.name);
+  if (!runs.length) {
+    void vscode.window.showInformationMessage(t('No run can be resumed: a run is resumable after Stop, or after a reload or crash interrupted it.'));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(runs.map((r) => {
+    let step: number | undefined;
+    try {
+      step = readCheckpointMeta(r.lastDir).training.state.step;
+    } catch {
+      step = undefined;
+    }
+    return { label: r.name, description: step !== undefined ? t('from step {0}', step) : '', detail: r.origin, record: r };
+  }), { placeHolder: t('Resume which run?') });
+  return picked?.record;
+}
+
 /** Discard of an interrupted run: its record goes, its latest weights go to the trash (under the ownership rule), its best checkpoint stays. */
 async function discardRun(c: CommandContext, record: RunRecord): Promise<string | undefined> {
   c.runs.remove(record.name);
+  c.engine.clearResumable(record.name);
   const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
   if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
   c.tree.refresh();
@@ -172,8 +226,20 @@ export function registerTrainingCommands(c: CommandContext): vscode.Disposable[]
       }
       return train(c, { kind: 'files', patterns: files.map((f) => f.fsPath) }, files.length === 1 ? t('1 file') : t('{0} files', files.length), 0);
     }),
-    reg('seqlab.resumeRun', (record: RunRecord) => train(c, record.source, record.origin, record.characters, {}, record)),
-    reg('seqlab.discardRun', (record: RunRecord) => discardRun(c, record)),
+    // From the offer (a record), the Stop message and the Training view (a run's name), the Models view (an item).
+    reg('seqlab.resumeRun', async (which?: RunRecord | string | { entry: { dir: string } }) => {
+      const record = which ? recordOf(c, which) : await pickResumable(c);
+      if (!which && !record) return undefined;
+      if (!record) {
+        void vscode.window.showInformationMessage(t('There is no run to resume here: it ended, or its latest weights were removed.'));
+        return undefined;
+      }
+      return train(c, record.source, record.origin, record.characters, {}, record);
+    }),
+    reg('seqlab.discardRun', (which: RunRecord | string) => {
+      const record = recordOf(c, which);
+      return record ? discardRun(c, record) : undefined;
+    }),
     reg('seqlab.stopTraining', async () => {
       if (!(await c.engine.stopTraining())) void vscode.window.showInformationMessage(t('No training is running.'));
     }),
