@@ -1,38 +1,35 @@
 /**
- * How a training run ended, as one sentence in the user's language. The engine's own
- * message stays English (it is also the command line's and the log's); the views compose
- * theirs from the summary's structured fields, so every reason exists in every language.
+ * How a training run ended, as one sentence in the user's language: the catalogue's end
+ * reasons (engine/core/messages.ts, codes end-*) with the summary's structured fields. The
+ * engine's own summary message stays English (the command line's and the log's).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ReplyMap } from '../engine/worker/protocol';
+import { langOf, type Lang } from '../engine/core/lang';
+import { message, renderMessage, type EngineMessage } from '../engine/core/messages';
 import type { TrainingStatePayload } from '../webview/protocol';
-
-const t = vscode.l10n.t;
 
 type Summary = Pick<ReplyMap['train'], 'reason' | 'steps' | 'bestValLoss' | 'bestStep' | 'checkpoint' | 'lastCheckpoint'> & Partial<Pick<ReplyMap['train'], 'passes' | 'passSeconds'>> & { config: { minutes: number; patience: number; evalInterval: number; lr: number; clipNorm: number } };
 
-export function endReason(s: Summary, resumedAt = 0): string {
+export function endReason(s: Summary, resumedAt = 0, lang: Lang = langOf(vscode.env.language)): string {
+  const say = (m: EngineMessage) => renderMessage(m, lang);
   switch (s.reason) {
     case 'completed':
-      return t('Trained all {0} steps.', s.steps);
+      return say(message('end-completed', { steps: s.steps }));
     case 'time-budget': {
-      const ended = s.config.minutes === 1
-        ? t('Stopped at step {0}: the time budget of 1 minute is used up.', s.steps)
-        : t('Stopped at step {0}: the time budget of {1} minutes is used up.', s.steps, s.config.minutes);
+      const ended = say(message('end-time-budget', { steps: s.steps, minutes: s.config.minutes }));
       // A large text: say how little of it the run saw, and what a longer budget would give.
       return s.passes !== undefined && s.passes < 1 && s.passSeconds
-        ? `${ended} ${t('It trained on {0}% of the text once; one pass takes about {1} minutes at this speed (a larger time budget, or the PyTorch engine, sees more of it).', (100 * s.passes).toFixed(s.passes < 0.1 ? 1 : 0), Math.ceil(s.passSeconds / 60))}`
+        ? `${ended}${lang === 'zh-cn' ? '' : ' '}${say(message('end-time-budget-pass', { percent: (100 * s.passes).toFixed(s.passes < 0.1 ? 1 : 0), minutes: Math.ceil(s.passSeconds / 60) }))}`
         : ended;
     }
     case 'plateau':
-      return t('Stopped at step {0}: the validation loss has not improved for {1} evaluations ({2} steps).', s.steps, s.config.patience, s.config.patience * s.config.evalInterval);
+      return say(message('end-plateau', { steps: s.steps, patience: s.config.patience, evalSteps: s.config.patience * s.config.evalInterval }));
     case 'cancelled':
-      return s.steps > resumedAt
-        ? t('Stopped at step {0} on request.', s.steps)
-        : t('Stopped before the first step: nothing was trained or saved.');
+      return s.steps > resumedAt ? say(message('end-cancelled', { steps: s.steps })) : say(message('end-cancelled-before', {}));
     case 'diverged':
-      return t('Training diverged at step {0}: the loss is no longer a finite number. Lower the learning rate (now {1}) or clip gradients (gradient clip {2}; try 1).', s.steps + 1, s.config.lr, s.config.clipNorm || t('off'));
+      return say(message('end-diverged', { step: s.steps + 1, lr: s.config.lr, clip: s.config.clipNorm }));
   }
 }
 

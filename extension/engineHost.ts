@@ -10,6 +10,7 @@ import { MAX_CURVE_POINTS, mergeCurvePoints, thinCurve } from '../engine/core/cu
 import { readCheckpointMeta } from '../engine/checkpoint/format';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
+import { langOf } from '../engine/core/lang';
 import type { Lang } from '../engine/core/lang';
 import type { ExperimentOutput, ExperimentPlan } from '../engine/experiments/types';
 
@@ -33,6 +34,7 @@ export class EngineHost implements vscode.Disposable {
   constructor(log: vscode.LogOutputChannel, workerScript: string) {
     this.client = new EngineClient({
       workerScript,
+      lang: langOf(vscode.env.language), // the engine's catalogued failures in the display language
       onLog: (level, message) => {
         if (level === 'warn') log.warn(message);
         else log.info(message);

@@ -26,6 +26,15 @@ import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { trainCommand } from './train';
 import { allowRelaxedSimd } from '../core/seqlabKernels';
+import { langFromEnv, langOf, type Lang } from '../core/lang';
+import { errorText } from '../core/messages';
+
+/** The language of the command's messages: its `--lang` (chapter, experiment), else the environment's. */
+function cliLang(argv: string[]): Lang {
+  const i = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  const value = i < 0 ? undefined : argv[i].startsWith('--lang=') ? argv[i].slice('--lang='.length) : argv[i + 1];
+  return value ? langOf(value) : langFromEnv(process.env);
+}
 
 export function buildProgram(): Command {
   const program = new Command('seqlab')
@@ -48,7 +57,8 @@ export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    logLine(`seqlab: ${(err as Error).message}`);
+    // A catalogued message (engine/core/messages.ts) in the command's --lang, else LC_ALL / LC_MESSAGES / LANG.
+    logLine(`seqlab: ${errorText(err, cliLang(argv))}`);
     process.exitCode = EXIT_FAILED;
   }
 }

@@ -28,7 +28,8 @@
  */
 import { z } from 'zod';
 import { HEAD_CHUNK_ROWS } from '../nn/ops';
-import { translator, type Lang, type Tr } from '../core/lang';
+import type { Bilingual, Lang } from '../core/lang';
+import { gib, message, renderMessage, type EngineMessage } from '../core/messages';
 
 /**
  * A list setting of `item`s: at least `min` entries, at most `max`, none twice (a repeat is
@@ -171,36 +172,37 @@ export function fittingThreads(runs: readonly number[], threads: number, bound: 
   return 0;
 }
 
-export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 2 : 1)} GiB`;
+export { gib };
 
-/** An experiment refused before its first run: it would take more memory than the bound. */
+/** An experiment refused before its first run: it would take more memory than the bound. Code 'too-large' (or 'too-large-run') in the catalogue. */
 export class ExperimentTooLarge extends Error {
   override readonly name = 'ExperimentTooLarge';
-  constructor(message: string, readonly details: { peakBytes: number; boundBytes: number; settings: string[] }) {
-    super(message);
+  readonly engineMessage?: EngineMessage;
+  constructor(m: string | EngineMessage, readonly details: { peakBytes: number; boundBytes: number; settings: string[] }, lang: Lang = 'en') {
+    super(typeof m === 'string' ? m : renderMessage(m, lang));
+    if (typeof m !== 'string') this.engineMessage = m;
   }
 }
 
 /**
- * Refuses (throws ExperimentTooLarge) a plan above the bound, in `lang`, naming the settings
- * to lower (`settings`: name and value) and, on the command line, the --workers that would fit.
+ * Refuses (throws ExperimentTooLarge) a plan above the bound, its message in `lang` (the catalogue
+ * message travels too), naming the settings to lower (`settings`: name and value) and, on the
+ * command line, the --workers that would fit. `name`: the experiment's title (or its name).
  */
-export function checkMemory(name: string, memory: MemoryPlan, threads: number, settings: Array<[string, unknown]>, options: { lang?: Lang; host?: 'cli' | 'editor' } = {}): void {
-  const tr: Tr = translator(options.lang ?? 'en');
-  const list = settings.map(([k, v]) => `${k} (${Array.isArray(v) ? v.join(', ') : String(v)})`).join(tr(', ', '、'));
+export function checkMemory(name: string | Bilingual, memory: MemoryPlan, threads: number, settings: Array<[string, unknown]>, options: { lang?: Lang; host?: 'cli' | 'editor' } = {}): void {
+  const lang = options.lang ?? 'en';
+  const list = (l: Lang) => settings.map(([k, v]) => `${k} (${Array.isArray(v) ? v.join(', ') : String(v)})`).join(l === 'zh-cn' ? '、' : ', ');
+  const title: Bilingual = typeof name === 'string' ? { en: name, zh: name } : name;
   const keys = settings.map(([k]) => k);
   if (memory.runBoundBytes !== null && memory.largestRunBytes > memory.runBoundBytes) {
-    throw new ExperimentTooLarge(tr(
-      `${name} was not started: its largest run would need about ${gib(memory.largestRunBytes)}, and one run's wasm memory cannot grow past ${gib(memory.runBoundBytes)}. Lower ${list}.`,
-      `${name} 未启动：其中最大的一次运行约需 ${gib(memory.largestRunBytes)}，而一次运行的 wasm 内存最多只能增长到 ${gib(memory.runBoundBytes)}。请调低 ${list}。`,
-    ), { peakBytes: memory.peakBytes, boundBytes: memory.runBoundBytes, settings: keys });
+    throw new ExperimentTooLarge(message('too-large-run', { title, largest: memory.largestRunBytes, bound: memory.runBoundBytes, settings: { en: list('en'), zh: list('zh-cn') } }),
+      { peakBytes: memory.peakBytes, boundBytes: memory.runBoundBytes, settings: keys }, lang);
   }
   if (memory.peakBytes <= memory.boundBytes) return;
   // Fewer threads help when the runs side by side are what is too much, and one of them alone fits.
   const k = memory.fittingThreads;
   const fewer = options.host === 'cli' && k >= 1 && k < threads;
-  throw new ExperimentTooLarge(tr(
-    `${name} was not started: it would need about ${gib(memory.peakBytes)} of memory at its peak (${threads} run${threads === 1 ? '' : 's'} at once, the largest about ${gib(memory.largestRunBytes)}), more than the ${gib(memory.boundBytes)} allowed (half of this machine's memory). Lower ${list}${fewer ? `, or run ${k === 1 ? 'one at a time' : `${k} at a time`} with --workers ${k}` : ''}.`,
-    `${name} 未启动：它在峰值时约需 ${gib(memory.peakBytes)} 内存（同时 ${threads} 次运行，最大的一次约 ${gib(memory.largestRunBytes)}），超过允许的 ${gib(memory.boundBytes)}（本机内存的一半）。请调低 ${list}${fewer ? `，或用 --workers ${k} 一次只运行 ${k} 个` : ''}。`,
-  ), { peakBytes: memory.peakBytes, boundBytes: memory.boundBytes, settings: keys });
+  throw new ExperimentTooLarge(message('too-large', {
+    title, peak: memory.peakBytes, bound: memory.boundBytes, threads, largest: memory.largestRunBytes, settings: { en: list('en'), zh: list('zh-cn') }, fewer: fewer ? k : null,
+  }), { peakBytes: memory.peakBytes, boundBytes: memory.boundBytes, settings: keys }, lang);
 }

@@ -17,6 +17,7 @@ import { vanishingGradients } from './vanishingGradients';
 import { gradientFlow } from './gradientFlow';
 import type { z } from 'zod';
 import { experimentScriptText } from '../export/experimentScript';
+import { CataloguedError, message } from '../core/messages';
 
 export const EXPERIMENTS: Experiment[] = [
   vanishingGradients, explodingGradients, normalization, longRangeMemory, lstmVsGru, cellWalkthrough, bidirectionalLeak, gradientFlow,
@@ -24,7 +25,7 @@ export const EXPERIMENTS: Experiment[] = [
 
 export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);
-  if (!e) throw new Error(`no experiment named "${name}"; the experiments are: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
+  if (!e) throw new CataloguedError(message('experiment-unknown', { name, names: EXPERIMENTS.map((x) => x.name) }));
   return e;
 }
 
@@ -74,7 +75,7 @@ export async function runExperiment(name: string, config: unknown, ctx: Experime
   const memory = memoryPlan(e, parsed.data, plan, threads, ctx.memoryBound);
   ctx.plan?.({ runs: plan.length, threads, estimateSeconds: estimate, summary: labels.length > 6 ? `${labels.slice(0, 6).join('; ')}; …` : labels.join('; '), memoryBytes: memory.peakBytes, memoryBoundBytes: memory.boundBytes });
   // Above the bound, refused here: after the plan is said (it shows why), before any run starts.
-  checkMemory(name, memory, threads, e.memorySettings.map((key) => [key, valueAt(parsed.data as Record<string, unknown>, key)]), { lang: ctx.lang, host: ctx.host });
+  checkMemory(ctx.host === 'cli' ? name : e.title, memory, threads, e.memorySettings.map((key) => [key, valueAt(parsed.data as Record<string, unknown>, key)]), { lang: ctx.lang, host: ctx.host });
   const started = performance.now();
   const progress: ExperimentContext['progress'] = (fraction, message) => ctx.progress(fraction, message, secondsLeft(fraction, (performance.now() - started) / 1000, estimate));
   // After each run but the last: what the finished runs show (an experiment whose summary needs every run shows nothing until the end).

@@ -12,8 +12,9 @@ import { CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, writeFileSynced
 import { readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/format';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
+import { CataloguedError, message } from '../core/messages';
 
-export class ExportError extends Error {
+export class ExportError extends CataloguedError {
   override readonly name = 'ExportError';
 }
 
@@ -41,13 +42,13 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
   const contents = readCheckedCheckpointFolder(modelDir); // shapes and hashes checked, a consistent read
   const meta = contents.checkedMeta;
   if (meta.model.normalization !== 'none') {
-    throw new ExportError(`${modelDir} uses ${meta.model.normalization} normalisation inside its cells, which torch.nn.LSTM, GRU and RNN have no twin for; export a model trained with normalization "none"`);
+    throw new ExportError(message('export-normalization', { model: modelDir, normalization: meta.model.normalization }));
   }
-  if (!outDir.trim()) throw new ExportError('the project folder is empty: name a new folder, such as my-model-pytorch');
+  if (!outDir.trim()) throw new ExportError(message('export-no-folder', {}));
   const target = path.resolve(outDir);
   const rel = path.relative(target, process.cwd());
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    throw new ExportError(`will not export into ${target}: it is the current folder or holds it, and the export puts a new folder in its place. Name a new folder, such as ${path.join(process.cwd(), 'model-pytorch')}`);
+    throw new ExportError(message('export-into-cwd', { target, example: path.join(process.cwd(), 'model-pytorch') }));
   }
   let lock: FolderLock;
   try {
@@ -65,7 +66,7 @@ export function exportTorchProject(modelDir: string, outDir: string): TorchExpor
 function writeProject(contents: CheckpointFolderContents, meta: CheckpointMeta, target: string): TorchExport {
   const existing = fs.lstatSync(target, { throwIfNoEntry: false });
   if (existing && !(existing.isDirectory() && fs.readdirSync(target).length === 0)) {
-    throw new ExportError(`${target} already exists${existing.isDirectory() ? ' and is not empty' : ''}: export to a new folder, such as ${target}-2`);
+    throw new ExportError(message('export-exists', { target, notEmpty: existing.isDirectory() }));
   }
   const staging = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const scripts = scriptFolder();
@@ -85,10 +86,10 @@ function writeProject(contents: CheckpointFolderContents, meta: CheckpointMeta, 
     fs.rmSync(staging, { recursive: true, force: true });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EBUSY' || code === 'ENAMETOOLONG') {
-      const why = code === 'EBUSY' ? 'the folder is in use by the system, a mount point perhaps; export to a new folder inside it'
-        : code === 'ENAMETOOLONG' ? 'a name in the path is longer than the file system allows (255 bytes); choose a shorter folder name'
-        : 'choose a folder on a disk you can write to, with space';
-      throw new ExportError(`cannot write ${target} (${code}): ${why}. Nothing was written`);
+      const why = code === 'EBUSY' ? { en: 'the folder is in use by the system, a mount point perhaps; export to a new folder inside it', zh: '该文件夹正被系统使用（也许是挂载点）；请导出到它里面的一个新文件夹' }
+        : code === 'ENAMETOOLONG' ? { en: 'a name in the path is longer than the file system allows (255 bytes); choose a shorter folder name', zh: '路径中有一个名字超过了文件系统允许的长度（255 字节）；请换一个短一些的文件夹名' }
+        : { en: 'choose a folder on a disk you can write to, with space', zh: '请选择一个可写入且有空间的磁盘上的文件夹' };
+      throw new ExportError(message('export-cannot-write', { target, code, why }));
     }
     throw err instanceof CheckpointError ? new ExportError(err.message) : err;
   }

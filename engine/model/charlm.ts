@@ -16,6 +16,7 @@ import { headCrossEntropy, linear } from '../nn/ops';
 import { GRU, LSTM, RNN, type ForwardOptions, type Normalization, type RNNBase, type RecurrentOutput } from '../nn/recurrent';
 
 import { CELL_TYPES, type CellType } from '../core/names';
+import { CataloguedError, message } from '../core/messages';
 
 export { CELL_TYPES, type CellType };
 
@@ -73,7 +74,7 @@ export class CharLM extends Module {
     super();
     checkKnownKeys('CharLM', config, CONFIG_KEYS);
     const cell = config.cell ?? 'lstm';
-    if (!CELL_TYPES.includes(cell)) throw new Error(`cell must be one of ${CELL_TYPES.join(', ')}, got '${String(cell)}'`);
+    if (!CELL_TYPES.includes(cell)) throw new CataloguedError(message('cell-type', { got: String(cell), allowed: [...CELL_TYPES] }));
     this.config = {
       vocabSize: checkPositiveInt('vocabSize', config.vocabSize),
       embeddingSize: checkPositiveInt('embeddingSize', config.embeddingSize),

@@ -19,6 +19,7 @@ import type { CharLM } from './charlm';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
 
 import { CONNECTIVITY_WINDOW, type ConnectivityMatrix, type Drivers } from './connectivityTypes';
+import { CataloguedError, message } from '../core/messages';
 
 export { CONNECTIVITY_WINDOW, CONNECTIVITY_MAX_WINDOW, type ConnectivityMatrix, type Drivers } from './connectivityTypes';
 
@@ -47,7 +48,7 @@ export function recordStates(model: CharLM, inputs: number[]): RecordedStates {
 export function connectivity(model: CharLM, inputs: number[], targets: number[], window = CONNECTIVITY_WINDOW, states?: RecordedStates, only?: number[]): ConnectivityMatrix {
   const L = inputs.length;
   if (targets.length !== L) throw new Error(`connectivity needs a target for every input (${L} inputs, ${targets.length} targets)`);
-  if (!Number.isInteger(window) || window < 1) throw new Error(`the connectivity window must be a whole number of characters, at least 1 (got ${window})`);
+  if (!Number.isInteger(window) || window < 1) throw new CataloguedError(message('connectivity-window', { got: String(window) }));
   const W = Math.min(window, L); // every row has this many steps
   const H = model.config.hiddenSize;
   const layers = model.config.numLayers;
@@ -128,8 +129,8 @@ export function whatDrove(model: CharLM, vocabulary: Vocabulary, text: string, w
   if (skipped.size) warnings.push(`characters not in the model's vocabulary were skipped: ${describeCharacters(skipped)}`);
   const ids = characters.flatMap((c) => c.ids);
   const last = characters.at(-1);
-  if (!last || !last.ids.length) throw new Error('the character to explain is not in the model\'s vocabulary: put the cursor after one it knows');
-  if (ids.length < 2) throw new Error('there is nothing before this character to have driven it: put the cursor further into the text');
+  if (!last || !last.ids.length) throw new CataloguedError(message('drove-unknown-char', {}));
+  if (ids.length < 2) throw new CataloguedError(message('drove-nothing-before', {}));
   const inputs = ids.slice(0, -1);
   const targets = ids.slice(1);
   const t = inputs.length - 1; // the prediction of the last token

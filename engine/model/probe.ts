@@ -13,6 +13,7 @@ import { stableNorm } from '../nn/ops';
 import type { CharLM } from './charlm';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
 import { connectivity, type ConnectivityMatrix } from './connectivity';
+import { CataloguedError, message } from '../core/messages';
 
 export interface Matrix { rows: number; cols: number; data: Float32Array }
 
@@ -122,7 +123,7 @@ export function probe(model: CharLM, vocabulary: Vocabulary, text: string, optio
     warnings.push(`the text was cut to its first ${maxLength + 1} tokens`);
     ids = ids.slice(0, maxLength + 1);
   }
-  if (ids.length < 2) throw new Error('probing needs at least two characters the model knows (one to read, one to predict)');
+  if (ids.length < 2) throw new CataloguedError(message('probe-too-few', {}));
   const inputs = ids.slice(0, -1);
   const targets = ids.slice(1);
   const L = inputs.length;

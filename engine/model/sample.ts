@@ -12,6 +12,7 @@ import { tf } from '../core/backend';
 import type { CharLM } from './charlm';
 import { Random, freshSeed } from '../core/random';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
+import { CataloguedError, message } from '../core/messages';
 
 export interface SampleOptions {
   /** Maximum number of tokens to generate (default 200). */
@@ -47,7 +48,7 @@ export interface SampleSummary {
   tokensPerSecond: number | null;
 }
 
-export class SampleError extends Error {
+export class SampleError extends CataloguedError {
   override readonly name = 'SampleError';
 }
 
@@ -181,10 +182,10 @@ export async function* sample(
     length: options.length ?? 200, temperature: options.temperature ?? 0.8, topK: options.topK ?? 0, topP: options.topP ?? 1,
     stop: (options.stop ?? []).filter((s) => s.length > 0), maxPromptTokens: options.maxPromptTokens ?? 2048,
   };
-  if (!Number.isInteger(o.length) || o.length < 1) throw new SampleError(`length must be a positive integer, got ${o.length}`);
-  if (!(o.temperature >= 0)) throw new SampleError(`temperature must be 0 or more, got ${o.temperature}`);
-  if (!Number.isInteger(o.topK) || o.topK < 0) throw new SampleError(`topK must be a whole number, 0 for all, got ${o.topK}`);
-  if (!(o.topP > 0 && o.topP <= 1)) throw new SampleError(`topP must be in (0, 1], got ${o.topP}`);
+  if (!Number.isInteger(o.length) || o.length < 1) throw new SampleError(message('sample-length', { got: String(o.length) }));
+  if (!(o.temperature >= 0)) throw new SampleError(message('sample-temperature', { got: String(o.temperature) }));
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new SampleError(message('sample-top-k', { got: String(o.topK) }));
+  if (!(o.topP > 0 && o.topP <= 1)) throw new SampleError(message('sample-top-p', { got: String(o.topP) }));
   const rng = new Random(options.seed ?? freshSeed());
   const warnings: string[] = [];
   const encoded = vocabulary.encode(prompt, { onUnknown: options.onUnknown ?? 'unk' });

@@ -11,6 +11,7 @@ import { FileRefusedError, formatBytes, readRegularFile } from '../io/files';
 import { shellCommand } from '../io/safeText';
 import { codePointCount } from './codePoints';
 import type { TokenIds } from './vocabulary';
+import { CataloguedError, message, type EngineMessage } from '../core/messages';
 
 /** Text given as it is (a selection: `name` says where from), or files by glob patterns. */
 export const CorpusSourceSchema = z.discriminatedUnion('kind', [
@@ -31,14 +32,15 @@ export interface Corpus {
 /** Default limit on the text held for training: 50 million characters (about 200 MB as tokens and strings). */
 export const DEFAULT_MAX_CHARACTERS = 50_000_000;
 
-export class CorpusError extends Error {
+/** The text cannot be trained on; `engineMessage`: the catalogue message (engine/core/messages.ts), when it has one. */
+export class CorpusError extends CataloguedError {
   override readonly name = 'CorpusError';
 }
 
 /** The text is too short for the sequence length: lowering it (or more text) is the remedy. */
 export class TextTooShortError extends CorpusError {
-  constructor(message: string, readonly details: { length: number; needed: number }) {
-    super(message);
+  constructor(m: string | EngineMessage, readonly details: { length: number; needed: number }) {
+    super(m);
   }
 }
 
@@ -56,19 +58,19 @@ export function readTextFile(file: string, maxCharacters = DEFAULT_MAX_CHARACTER
     bytes = readRegularFile(file, 'the training file', 3 * maxCharacters);
   } catch (err) {
     if (err instanceof FileRefusedError && err.code === 'too-large') {
-      throw new CorpusError(`${file} is larger than the limit of ${maxCharacters.toLocaleString('en')} characters (${formatBytes(3 * maxCharacters)} of UTF-8); train on a part of it`);
+      throw new CorpusError(message('file-too-large', { file, limit: maxCharacters, bytes: formatBytes(3 * maxCharacters) }));
     }
     throw new CorpusError(err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}`);
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     const converted = `${path.basename(file, path.extname(file))}-utf8${path.extname(file)}`;
-    throw new CorpusError(`${file} is UTF-16 text; SeqLab reads UTF-8: convert it first (e.g. ${shellCommand(['iconv', '-f', 'UTF-16', '-t', 'UTF-8', path.basename(file)])} > ${shellCommand([converted])})`);
+    throw new CorpusError(message('file-utf16', { file, command: `${shellCommand(['iconv', '-f', 'UTF-16', '-t', 'UTF-8', path.basename(file)])} > ${shellCommand([converted])}` }));
   }
-  if (bytes.includes(0)) throw new CorpusError(`${file} looks binary (it contains NUL bytes); train on text files only`);
+  if (bytes.includes(0)) throw new CorpusError(message('file-binary', { file }));
   try {
     return fatalUtf8.decode(bytes).replace(/^\uFEFF/, '');
   } catch {
-    throw new CorpusError(`${file} is not valid UTF-8 text; convert it to UTF-8 first (e.g. iconv -f GB18030 -t UTF-8)`);
+    throw new CorpusError(message('file-not-utf8', { file }));
   }
 }
 
@@ -77,7 +79,7 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
   const max = options.maxCharacters ?? DEFAULT_MAX_CHARACTERS;
   let corpus: Corpus;
   if (source.kind === 'text') {
-    if (source.text.includes('\0')) throw new CorpusError('the text contains NUL characters: it looks binary');
+    if (source.text.includes('\0')) throw new CorpusError(message('text-binary', {}));
     corpus = { text: source.text, origin: source.name ?? 'text', files: [] };
   } else {
     const cwd = source.cwd ?? process.cwd();
@@ -86,14 +88,14 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
       const absolute = path.resolve(cwd, pattern);
       const st = fs.statSync(absolute, { throwIfNoEntry: false });
       if (st?.isDirectory()) {
-        throw new CorpusError(`${absolute} is a folder; name the files to train on, or a glob such as "${path.join(pattern, '**', '*.md')}"`);
+        throw new CorpusError(message('file-is-folder', { path: absolute, glob: path.join(pattern, '**', '*.md') }));
       }
       if (st) {
         files.push(absolute); // readTextFile refuses FIFOs, devices and sockets with a message
         continue;
       }
       const matched = await glob(pattern, { cwd, absolute: true, onlyFiles: true });
-      if (matched.length === 0) throw new CorpusError(`no file matches ${JSON.stringify(pattern)} (in ${cwd})`);
+      if (matched.length === 0) throw new CorpusError(message('file-no-match', { pattern, cwd }));
       files.push(...matched.sort());
     }
     const unique = [...new Set(files)];
@@ -105,8 +107,8 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
       total += text.length;
       if (total > max) {
         throw new CorpusError(unique.length === 1
-          ? `${file} has ${text.length.toLocaleString('en')} characters, more than the limit of ${max.toLocaleString('en')}; train on a part of it`
-          : `the files hold more than ${max.toLocaleString('en')} characters, the limit; train on fewer files`);
+          ? message('file-has-too-many', { file, length: text.length, limit: max })
+          : message('files-too-many', { limit: max }));
       }
       parts.push(text);
       list.push({ path: file, characters: codePointCount(text) });
@@ -124,13 +126,13 @@ export async function loadCorpus(source: CorpusSource, options: { minLength: num
 
 /** Throws a CorpusError that says what to do when the text cannot be trained on. */
 export function checkText(text: string, minLength: number, maxCharacters = DEFAULT_MAX_CHARACTERS): void {
-  if (text.trim().length === 0) throw new CorpusError('the text is empty: select or open some text to train on');
+  if (text.trim().length === 0) throw new CorpusError(message('text-empty', {}));
   if (text.length > maxCharacters) {
-    throw new CorpusError(`the text has ${text.length.toLocaleString('en')} characters, more than the limit of ${maxCharacters.toLocaleString('en')}; train on a part of it`);
+    throw new CorpusError(message('text-too-long', { length: text.length, limit: maxCharacters }));
   }
   const length = codePointCount(text);
   if (length < minLength) {
-    throw new TextTooShortError(`the text has ${length} character${length === 1 ? '' : 's'}, but training needs at least ${minLength} (one window of the sequence length plus one, and some for validation); select more text or lower the sequence length`, { length, needed: minLength });
+    throw new TextTooShortError(message('text-too-short', { length, needed: minLength }), { length, needed: minLength });
   }
 }
 
@@ -138,7 +140,7 @@ export function checkText(text: string, minLength: number, maxCharacters = DEFAU
 export function splitIds<T extends TokenIds>(ids: T, valFraction: number, minPart: number): { train: T; validation: T } {
   const valLength = Math.max(minPart, Math.round(ids.length * valFraction));
   if (ids.length - valLength < minPart) {
-    throw new TextTooShortError(`the text has ${ids.length} tokens: too short to hold out ${valLength} for validation and still train on a window of ${minPart}; select more text or lower the sequence length`, { length: ids.length, needed: valLength + minPart });
+    throw new TextTooShortError(message('text-too-short-split', { length: ids.length, held: valLength, window: minPart }), { length: ids.length, needed: valLength + minPart });
   }
   return { train: ids.subarray(0, ids.length - valLength) as T, validation: ids.subarray(ids.length - valLength) as T };
 }

@@ -7,6 +7,7 @@
  * character vocabulary would dominate the model (char-rnn users have met 180,000-symbol
  * vocabularies); its output is decoded as UTF-8 once the bytes of a character are all there.
  */
+import { CataloguedError, message } from '../core/messages';
 export type VocabularyMode = 'char' | 'byte';
 export type VocabularyChoice = VocabularyMode | 'auto';
 
@@ -51,7 +52,7 @@ export class Vocabulary {
   static fromText(text: string, options: VocabularyOptions = {}): { vocabulary: Vocabulary; reason: string } {
     const choice = options.mode ?? 'auto';
     if (options.maxSize !== undefined && (!Number.isInteger(options.maxSize) || options.maxSize < 2)) {
-      throw new Error(`vocabulary maxSize must be an integer of at least 2, got ${options.maxSize}`);
+      throw new CataloguedError(message('vocab-max-size', { got: String(options.maxSize) }));
     }
     if (choice === 'byte') return { vocabulary: Vocabulary.bytes(), reason: 'byte level requested: 256 UTF-8 byte tokens' };
     const counts = new Map<string, number>();

@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { Bilingual } from '../core/lang';
+import { message, renderMessage, type EngineMessage } from '../core/messages';
 import { CELL_TYPES, ENGINE_CHOICES, MODEL_LIMITS, NORMALIZATIONS, OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../core/names';
 
 z.config(en()); // parseTrainConfig's messages ("Too big: expected number to be <=8")
@@ -155,8 +156,32 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid training configuration: ${problems.join('; ')}`);
+  /** The problems as catalogue messages (engine/core/messages.ts), for the student's language. */
+  readonly engineMessage: EngineMessage<'bad-settings'>;
+  readonly problems: string[];
+  constructor(problems: EngineMessage[]) {
+    const m = message('bad-settings', { problems });
+    super(renderMessage(m, 'en'));
+    this.engineMessage = m;
+    this.problems = problems.map((p) => renderMessage(p, 'en'));
+  }
+}
+
+/** One zod problem of a training config as a catalogue message naming the setting (its label in Chinese). */
+function settingProblem(issue: z.core.$ZodIssue, raw: unknown): EngineMessage {
+  if (issue.code === 'unrecognized_keys') return message('setting-unknown', { keys: issue.keys });
+  const key = issue.path.join('.') || '(config)';
+  const field = TrainConfigSchema.shape[issue.path[0] as keyof typeof TrainConfigSchema.shape];
+  const label = (field && (z.globalRegistry.get(field) as FieldMeta | undefined)?.label) || undefined;
+  const given = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);
+  const base = { key, ...(label ? { label } : {}), got: JSON.stringify(given) ?? 'undefined' };
+  switch (issue.code) {
+    case 'too_big': return message('setting-too-big', { ...base, max: Number(issue.maximum), inclusive: issue.inclusive !== false });
+    case 'too_small': return message('setting-too-small', { ...base, min: Number(issue.minimum), inclusive: issue.inclusive !== false });
+    case 'invalid_value': return message('setting-not-one-of', { ...base, values: issue.values.map(String) });
+    case 'invalid_type': return issue.expected === 'int' ? message('setting-not-integer', base) : issue.expected === 'number' ? message('setting-not-number', base) : message('setting-invalid', base);
+    case 'invalid_format': return issue.format === 'safeint' ? message('setting-not-integer', base) : message('setting-invalid', base);
+    default: return message('setting-invalid', base);
   }
 }
 
@@ -164,13 +189,7 @@ export class ConfigError extends Error {
 export function parseTrainConfig(raw: unknown): TrainConfig {
   const result = StrictTrainConfig.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    const key = issue.path.join('.') || '(config)';
-    const given = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], raw);
-    return `${key}: ${issue.message.replace(/^Invalid input: /, '')}, got ${JSON.stringify(given)}`;
-  });
-  throw new ConfigError(problems);
+  throw new ConfigError(result.error.issues.map((issue) => settingProblem(issue, raw)));
 }
 
 /**

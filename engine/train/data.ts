@@ -6,6 +6,7 @@ import { splitIds, TextTooShortError } from '../text/corpus';
 import { Vocabulary, type TokenIds } from '../text/vocabulary';
 import type { TrainConfig } from './config';
 import { lossBaselines, type LossBaselines } from '../core/curve';
+import { message } from '../core/messages';
 
 export interface TrainData {
   vocabulary: Vocabulary;
@@ -24,7 +25,7 @@ export function prepareData(text: string, config: TrainConfig, vocabulary?: Voca
   const { ids } = built.vocabulary.encodeText(text);
   const window = config.seqLen + 1;
   if (ids.length < 2 * window) {
-    throw new TextTooShortError(`the text has ${ids.length} tokens, but training with sequence length ${config.seqLen} needs at least ${2 * window} (a window to train on and one to validate); select more text or lower the sequence length`, { length: ids.length, needed: 2 * window });
+    throw new TextTooShortError(message('text-too-short-window', { length: ids.length, seqLen: config.seqLen, needed: 2 * window }), { length: ids.length, needed: 2 * window });
   }
   const { train, validation } = splitIds(ids, config.valFraction, window);
   return { vocabulary: built.vocabulary, vocabularyReason: built.reason, train, validation, baselines: lossBaselines(train, validation, built.vocabulary.size) };

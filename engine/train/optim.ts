@@ -12,6 +12,7 @@
  */
 import { tf } from '../core/backend';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../core/names';
+import { CataloguedError, message } from '../core/messages';
 
 export { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName };
 
@@ -41,7 +42,7 @@ export class Optimizer {
 
   constructor(private readonly params: Array<[string, tf.Variable]>, settings: OptimizerSettings) {
     const name = settings.name;
-    if (!OPTIMIZER_NAMES.includes(name)) throw new Error(`optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got '${String(name)}'`);
+    if (!OPTIMIZER_NAMES.includes(name)) throw new CataloguedError(message('optimizer-name', { got: String(name), allowed: [...OPTIMIZER_NAMES] }));
     this.settings = {
       name,
       momentum: settings.momentum ?? 0.9,

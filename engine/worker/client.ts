@@ -7,12 +7,18 @@
 import { Worker } from 'node:worker_threads';
 import { bundledScript, RequestChannel } from '../core/threads';
 import { releaseLocksOfThread } from '../checkpoint/lock';
+import type { Lang } from '../core/lang';
+import { isMessageCode, renderMessage, type EngineMessage } from '../core/messages';
 import type { BackendMessage, EngineFailure, ErrorCode, ErrorDetails, ErrorMessage, FromWorker, ReplyMap, ReplyMessage, RequestOf, RequestType, WorkerEvent } from './protocol';
 
-/** A request failed: `code` says how (the protocol's codes, or `crashed` when the worker died), `details` what the remedy needs. */
+/**
+ * A request failed: `code` says how (the protocol's codes, or `crashed` when the worker died),
+ * `details` what the remedy needs, `engineMessage` the catalogue's message (engine/core/messages.ts)
+ * when the text is in it; `message` is then that text in the client's language.
+ */
 export class EngineError extends Error {
   override readonly name = 'EngineError';
-  constructor(message: string, readonly code: ErrorCode | 'crashed', readonly details?: EngineFailure['details']) {
+  constructor(message: string, readonly code: ErrorCode | 'crashed', readonly details?: EngineFailure['details'], readonly engineMessage?: EngineMessage) {
     super(message);
   }
 
@@ -36,6 +42,8 @@ export interface EngineClientOptions {
   execArgv?: string[];
   /** The worker chose a backend (on its first job, and after a change or a restart). */
   onBackend?: (backend: Omit<BackendMessage, 'type'>) => void;
+  /** The language of the failures' messages that are in the catalogue (VS Code's display language); default English. */
+  lang?: Lang;
 }
 
 /** A request without its id (the client assigns ids). */
@@ -114,7 +122,8 @@ export class EngineClient {
     } else if (msg.type === 'event') {
       this.channel.extraOf(msg.requestId)?.onEvent?.(msg.event);
     } else if (msg.type === 'error') {
-      if (!this.channel.settle(msg, new EngineError(msg.message, msg.code, msg.details))) this.options.onLog?.('warn', `engine worker: ${msg.message}`);
+      const text = msg.engineMessage && isMessageCode(msg.engineMessage.code) ? renderMessage(msg.engineMessage, this.options.lang ?? 'en') : msg.message;
+      if (!this.channel.settle(msg, new EngineError(text, msg.code, msg.details, msg.engineMessage))) this.options.onLog?.('warn', `engine worker: ${msg.message}`);
     } else {
       if (this.channel.isPending(msg.inReplyTo) && (msg.request === 'load' || (msg.request === 'train' && (msg.result as ReplyMap['train']).checkpoint))) {
         this.activeDir = msg.request === 'load' ? (msg.result as ReplyMap['load']).dir : (msg.result as ReplyMap['train']).checkpoint!;

@@ -15,6 +15,7 @@ import type { CheckpointMeta } from '../checkpoint/format';
 import type { ExperimentOutput, ExperimentPlan, Figure } from '../experiments/types';
 import type { SettingField } from '../experiments/settingFields';
 import { LANGS, type Lang } from '../core/lang';
+import type { EngineMessage } from '../core/messages';
 import type { ProbeResult } from '../model/probe';
 import { CONNECTIVITY_MAX_WINDOW, type Drivers } from '../model/connectivityTypes';
 import type { SampleSummary } from '../model/sample';
@@ -158,8 +159,12 @@ export interface ErrorDetails {
   'too-large': { peakBytes: number; boundBytes: number; settings: string[] };
 }
 
-/** A failure as it crosses a boundary: a code to branch on, a message for the user, details for the remedy. */
-export interface EngineFailure { code: ErrorCode; message: string; details?: ErrorDetails[keyof ErrorDetails] }
+/**
+ * A failure as it crosses a boundary: a code to branch on, a message (English: logs, the command
+ * line), details for the remedy, and `engineMessage`, the catalogue's code and parameters
+ * (engine/core/messages.ts) when the text is in it: the host shows that in the display language.
+ */
+export interface EngineFailure { code: ErrorCode; message: string; details?: ErrorDetails[keyof ErrorDetails]; engineMessage?: EngineMessage }
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number; message: string };
 

@@ -16,6 +16,7 @@ import { ExperimentCancelled, throttledProgress } from '../experiments/types';
 import { ExperimentTooLarge } from '../experiments/bounds';
 import { TextTooShortError } from '../text/corpus';
 import { inLang } from '../core/lang';
+import { CataloguedError, message, messageOf, type EngineMessage } from '../core/messages';
 import { settingsForm } from '../experiments/settingsForm';
 import { probe } from '../model/probe';
 import { whatDrove } from '../model/connectivity';
@@ -31,9 +32,9 @@ import { parseRequest, type EngineFailure, type ErrorCode, type ErrorDetails, ty
 if (!parentPort) throw new Error('engine/worker/worker.ts runs as a worker thread (new Worker(...)), not as a script');
 const port = parentPort;
 
-class JobError extends Error {
-  constructor(readonly code: Exclude<ErrorCode, keyof ErrorDetails>, message: string) {
-    super(message);
+class JobError extends CataloguedError {
+  constructor(readonly code: Exclude<ErrorCode, keyof ErrorDetails>, m: EngineMessage) {
+    super(m);
   }
 }
 
@@ -70,7 +71,7 @@ function activate(dir: string): ModelInfo {
 
 async function requireModel(): Promise<ActiveModel> {
   await loading.catch(() => undefined);
-  if (!active) throw new JobError('no-model', 'no model is loaded: train one or load a checkpoint first');
+  if (!active) throw new JobError('no-model', message('no-model', {}));
   return active;
 }
 
@@ -92,7 +93,7 @@ function probeBuffers(result: ReplyMap['probe']): ArrayBuffer[] {
  * ends it before its first step.
  */
 async function heavyJob<T>(id: number, job: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (training) throw new JobError('busy', `a training run (request ${training.id}) is in progress: stop it first`);
+  if (training) throw new JobError('busy', message('busy-training', { request: training.id }));
   const controller = new AbortController();
   training = { id, controller };
   try {
@@ -223,7 +224,7 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
   },
 
   async setBackend(r) {
-    if (training) throw new JobError('busy', 'the backend cannot change while training: stop it first');
+    if (training) throw new JobError('busy', message('busy-backend', {}));
     preferredBackend = r.name;
     const info = await initBackend(r.name);
     return { name: info.name, reason: info.reason };
@@ -232,6 +233,12 @@ const handlers: { [T in RequestType]: (r: RequestOf<T>) => Promise<ReplyMap[T]> 
 
 /** The typed failure a host branches on, for an error a job threw. */
 function failureOf(err: Error): EngineFailure {
+  const engineMessage = messageOf(err);
+  const failure = failureCodeOf(err);
+  return engineMessage ? { ...failure, engineMessage } : failure;
+}
+
+function failureCodeOf(err: Error): EngineFailure {
   const { message } = err;
   if (err instanceof JobError) return { code: err.code, message };
   if (err instanceof TextTooShortError) return { code: 'text-too-short', message, details: err.details };
