@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentFigure, ExperimentMessage } from '../webview/protocol';
 import { inUnit, smooth, unitLabel, type LossUnit } from '../engine/core/curve';
+import { langOf } from '../engine/core/lang';
 import { readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint/format';
 
 /** "lstm 1×128, lr 0.003": what tells runs apart at a glance. */
@@ -45,7 +46,7 @@ export function compareRunsMessage(dirs: string[], unit: LossUnit, t: (s: string
     return { name: path.basename(dir), dir, meta, label: `${path.basename(dir)} (${configSummary(meta)})` };
   });
   const u = (v: number) => inUnit(v, unit);
-  const unitText = unitLabel(unit);
+  const unitText = unitLabel(unit, langOf(vscode.env.language));
   // The whole run, to its end, when the checkpoint keeps it (a best checkpoint); else up to the checkpoint's own step.
   const whole = (r: (typeof runs)[number]) => r.meta.training.run ?? r.meta.training.state;
   const val = (byTime: boolean) => runs.map((r) => ({

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { readCheckpointMeta, type CheckpointMeta } from '../engine/checkpoint/format';
 import { inUnit, unitLabel } from '../engine/core/curve';
+import { langOf } from '../engine/core/lang';
 import * as vscode from 'vscode';
 import { offerResume, registerCommands } from './commands';
 import { RunRecords, type RunRecord } from './runs';
@@ -49,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
     if (s.running && s.last) {
       // The same number and unit as the Training view's legend: the latest validation loss, else the training loss.
       const loss = s.val.at(-1)?.loss ?? s.train.at(-1)?.loss;
-      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('step {0}', s.last.step)}${loss !== undefined ? ` · ${inUnit(loss, s.units).toFixed(3)} ${unitLabel(s.units)}` : ''}`;
+      status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('step {0}', s.last.step)}${loss !== undefined ? ` · ${inUnit(loss, s.units).toFixed(3)} ${unitLabel(s.units, langOf(vscode.env.language))}` : ''}`;
     } else if (s.running) {
       status.text = `$(loading~spin) SeqLab ${vscode.l10n.t('starting')}`;
     } else {

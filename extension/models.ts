@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpointMeta } from '../engine/checkpoint/format';
+import { langOf } from '../engine/core/lang';
+import { unitLabel } from '../engine/core/curve';
 
 export interface RunNameParts { cell: string; layers: number; hiddenSize: number; text: string; date?: Date }
 
@@ -154,7 +156,7 @@ export class ModelItem extends vscode.TreeItem {
     // What the run is first; where it lives last.
     this.tooltip = entry.damaged ?? [
       entry.name,
-      `${entry.cell} ${entry.numLayers}×${entry.hiddenSize}${entry.valLoss !== null ? ` · ${vscode.l10n.t('best validation loss')} ${entry.valLoss.toFixed(3)} nats/char` : ''}`,
+      `${entry.cell} ${entry.numLayers}×${entry.hiddenSize}${entry.valLoss !== null ? ` · ${vscode.l10n.t('best validation loss')} ${entry.valLoss.toFixed(3)} ${unitLabel('nats', langOf(vscode.env.language))}` : ''}`,
       ...(entry.corpus ? [vscode.l10n.t('Trained on {0}', entry.corpus)] : []),
       vscode.l10n.t('Created {0}', new Date(entry.created).toLocaleString(vscode.env.language)),
       vscode.l10n.t('Folder: {0}', entry.dir),

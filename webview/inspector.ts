@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uPlot from 'uplot';
 import type { ConnectivityMessage, ProbePayload } from './protocol';
-import { columnLabel, connectivityRow, dataRangeOf, formatValue, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
+import { columnLabel, connectivityRow, dataRangeOf, formatValue, quantitiesFor, rangeOf, readableNumber, saturation, scaled, unitOrder, type Grid, type QuantitySpec, type SortMode } from './inspectorModel';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
@@ -418,9 +418,10 @@ function render(): void {
       return;
     }
     const row = Array.from(grid.data as Float64Array, (v, i) => [v, i] as const).filter(([v]) => !Number.isNaN(v)).sort((a, b) => b[0] - a[0]).slice(0, 3);
-    const top = row.map(([v, i]) => `${JSON.stringify(r.tokens[i])} (${target - i} ${s('plotXBack')}, ${Math.round(v * 100)}%)`).join(', ');
+    // "' ' (1 character back, 100%)" / "' '（往回 1 个字符，100%）": each driver, its distance and its share, in the display language.
+    const top = row.map(([v, i]) => s(target - i === 1 ? 'droveItemOne' : 'droveItem', JSON.stringify(r.tokens[i]), target - i, Math.round(v * 100))).join(s('lang') === 'zh-cn' ? '，' : ', ');
     const probability = r.surprisal[target - 1]?.probability;
-    droveLine.textContent = `${s('droveLine', JSON.stringify(r.tokens[target]), target + 1, probability !== undefined ? probability.toFixed(3) : '–', top)}. ${state.target !== undefined ? s('drovePinned') : s('droveHint')}`;
+    droveLine.textContent = s('droveSentence', JSON.stringify(r.tokens[target]), target + 1, probability !== undefined ? probability.toFixed(3) : '–', top, state.target !== undefined ? s('drovePinned') : s('droveHint'));
     if (linePlot && plotTitleEl) {
       const back = connectivityBack();
       linePlot.setData([back.x, back.y as unknown as number[]]);
@@ -447,7 +448,8 @@ function render(): void {
   // Saturated units of each 0..1 gate (Karpathy et al. 2015), clickable.
   const rows: HTMLElement[] = [];
   if (!single) {
-    for (const q of specs.filter((x) => x.scale === 'sequential' && x.range && x.key !== 'surprisal' && x.key !== 'h')) {
+    // Gates only: connectivity is a per-character quantity, not a unit's (its one column is no unit).
+    for (const q of specs.filter((x) => x.scale === 'sequential' && x.range && x.key !== 'surprisal' && x.key !== 'h' && x.key !== 'connectivity')) {
       const g = gridFor(q, r, layerIndex);
       const sat = saturation(g);
       const top = Array.from(sat, (v, u) => [v, u] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
@@ -490,7 +492,7 @@ function render(): void {
       const back = connectivityBack();
       linePlot = new uPlot({
         width: Math.max(280, root.clientWidth - 16), height: 180, legend: { show: false }, scales: { x: { time: false }, y: { auto: true } },
-        axes: [{ ...axisC, label: s('plotXBack') }, { ...axisC, label: s('plotYInfluence'), size: 64, values: (_u, splits) => splits.map((v) => (v === 0 ? '0' : v.toExponential(0))) }],
+        axes: [{ ...axisC, label: s('plotXBack') }, { ...axisC, label: s('plotYInfluence'), size: 64, values: (_u, splits) => splits.map(readableNumber) }],
         series: [{ label: s('plotXBack') }, { label: s('plotYInfluence'), stroke: lineColour('--vscode-charts-orange'), width: 2, points: { show: (drove.window ?? 0) <= 60 } }],
       }, [back.x, back.y as unknown as number[]], plotHost);
       showDrove();

@@ -39,7 +39,7 @@ const GRU: QuantitySpec[] = [
 const SURPRISAL: QuantitySpec = { key: 'surprisal', nameKey: 'q.surprisal', meaningKey: 'm.surprisal', equation: 'surprisal_t = −log₂ p(x_{t+1} | x_{≤t})', scale: 'sequential' };
 
 /** Connectivity (engine/model/connectivity.ts): per character pointed at, each earlier character's influence relative to the strongest. */
-export const CONNECTIVITY: QuantitySpec = { key: 'connectivity', nameKey: 'q.connectivity', meaningKey: 'm.connectivity', equation: '‖∂ log p(x_t | x_<t) / ∂ e_s‖ / max over s, for s = t−1 … t−window', scale: 'sequential', range: [0, 1] };
+export const CONNECTIVITY: QuantitySpec = { key: 'connectivity', nameKey: 'q.connectivity', meaningKey: 'm.connectivity', equation: '‖∂ log p(x_t | x_<t) / ∂ e_s‖ / max_s′ ‖∂ log p(x_t | x_<t) / ∂ e_s′‖,  t − W ≤ s < t', scale: 'sequential', range: [0, 1] };
 
 /**
  * Row `target` of the inspector's connectivity: for each character s of the text, the
@@ -200,6 +200,22 @@ export function formatValue(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(3)));
   return v.toExponential(2);
+}
+
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * An axis number as a student reads it: 0.2, 0.05, 1.5×10⁻⁵ (never "2e-1"): plain decimals
+ * from 0.001 to 10,000, else a mantissa times a power of ten.
+ */
+export function readableNumber(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(2)));
+  const [mantissa, exponent] = v.toExponential(1).split('e');
+  const m = mantissa.replace(/\.0$/, '');
+  return `${m === '1' ? '' : m === '-1' ? '-' : `${m}×`}10${exponent.replace('+', '').split('').map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
 }
 
 /** How a character is drawn as a column label: whitespace made visible. */

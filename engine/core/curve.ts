@@ -3,6 +3,7 @@
  * extension host (what it sends and exports) and the chart webview; no DOM, no TensorFlow.js:
  * TensorBoard's smoothing, the unit of a loss, and the thinning of a long curve.
  */
+import { langOf, type Lang } from './lang';
 
 /**
  * TensorBoard's scalar smoothing: an exponential moving average with weight `w` in [0, 1),
@@ -26,8 +27,18 @@ export type LossUnit = 'nats' | 'bits';
 /** A loss in nats per character, in the chosen unit. */
 export const inUnit = (nats: number, unit: LossUnit) => (unit === 'bits' ? nats / Math.LN2 : nats);
 
-/** "nats/char" or "bits/char". */
-export const unitLabel = (unit: LossUnit) => `${unit}/char`;
+/**
+ * "nats/char" or "bits/char", "纳特/字符" or "比特/字符": one term per language everywhere (the
+ * Training view, the status bar, the experiments' axes, the chapter page). `lang` defaults to
+ * the page's own (`<html lang>`, which the extension sets to the display language) in a webview,
+ * English elsewhere.
+ */
+export const unitLabel = (unit: LossUnit, lang: Lang = pageLang()) => (lang === 'zh-cn' ? (unit === 'bits' ? '比特/字符' : '纳特/字符') : `${unit}/char`);
+
+/** A webview's language, from its <html lang>; English outside a page. */
+function pageLang(): Lang {
+  return langOf((globalThis as { document?: { documentElement?: { lang?: string } } }).document?.documentElement?.lang);
+}
 
 export interface CurvePoint { step: number; seconds: number; loss: number }
 

@@ -244,7 +244,7 @@ export const bidirectionalLeak: Experiment<typeof schema, LeakResult, { model: L
       result,
       figures: [
         {
-          id: 'loss', title: tr(`Training loss (${meanOfSeeds(tr, seeds.length)})`, `训练损失（${meanOfSeeds(tr, seeds.length)}）`), xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（nats/字符）'), x: result.steps,
+          id: 'loss', title: tr(`Training loss (${meanOfSeeds(tr, seeds.length)})`, `训练损失（${meanOfSeeds(tr, seeds.length)}）`), xLabel: tr('step', '步'), yLabel: tr('training loss (nats/char)', '训练损失（纳特/字符）'), x: result.steps,
           caption: tr('uni predicts the next character honestly. bi1 and bi2-separate read both neighbours of a position, as a gap-filling model may, so their loss is lower without cheating; bi2 reads the very character it predicts, and its loss collapses towards 0.',
             'uni 诚实地预测下一个字符。bi1 和 bi2-separate 读取一个位置两边的邻居（填空模型可以这样做），所以它们的损失更低但没有作弊；bi2 读取了它要预测的那个字符本身，损失一路降向 0。'),
           series: c.models.map((n) => ({ name: n, ...seedBand(of(n).map((r) => r.lossCurve)) })),

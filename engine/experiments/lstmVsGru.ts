@@ -181,7 +181,7 @@ export const lstmVsGru: Experiment<typeof versusSchema, VersusResult, { cell: 'l
     // Seeds where both cells have run (all of them once the experiment is done).
     const bothRan = seeds.filter((seed) => Number.isFinite(f('gru', seed)) && Number.isFinite(f('lstm', seed)));
     const gruBetter = bothRan.filter((seed) => f('gru', seed) < f('lstm', seed)).length;
-    const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
+    const valLabel = tr('validation loss (nats/char)', '验证损失（纳特/字符）');
     const shareText = (cell: string) => percent(meanOf(result.runs.filter((r) => r.cell === cell).map((r) => r.pairShare)));
     const finalText = new Map(groups.map(([name, rs]) => [name, meanRange(rs.map((r) => r.valLoss.at(-1)!))]));
     // What was trained on, said where the student looks: the text's size, its alphabet, and what the cap kept.

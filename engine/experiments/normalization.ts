@@ -126,7 +126,7 @@ export const normalization: Experiment<typeof normSchema, NormalizationResult, {
     }
     const ofCell = (cell: string) => runs.filter((r) => r.name.startsWith(`${cell}/`)).map((r) => ({ ...r, name: r.name.split('/')[1] }));
     const claims = c.normalizations.includes('none') ? c.cells.map((cell) => `${cell}: ${Object.entries(result.beatsNone[cell]).map(([n, k]) => tr(`${n} norm below none in ${ofSeeds(tr, k, compared[cell][n])}`, `${n} 归一化低于不归一化：${ofSeeds(tr, k, compared[cell][n])}`)).join(tr(', ', '，'))}`).filter((v) => !v.endsWith(': ')) : [];
-    const valLabel = tr('validation loss (nats/char)', '验证损失（nats/字符）');
+    const valLabel = tr('validation loss (nats/char)', '验证损失（纳特/字符）');
     // The headline's numbers are the table's: the mean part of each "mean (range)".
     const finalText = new Map(byName(runs).map(([name, rs]) => [name, meanRange(rs.map(final))]));
     const finals = [...finalText].map(([k, v]) => `${k} ${meanPart(v)}`).join(tr(', ', '，'));

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineError } from '../../engine/worker/client';
 import { inUnit, unitLabel } from '../../engine/core/curve';
+import { langOf } from '../../engine/core/lang';
 import { refusalToRemove, removeCheckpoint } from '../../engine/checkpoint/folder';
 import { describeHolder, lockHolder } from '../../engine/checkpoint/lock';
 import { ModelItem, refusalOfName } from '../models';
@@ -77,7 +78,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
         c.tree.refresh();
         const best = info.meta.training.state.bestValLoss;
         void vscode.window.showInformationMessage(best !== null
-          ? t('Loaded {0} ({1}, best validation loss {2} {3}): it is now the active model.', path.basename(info.dir), info.meta.model.cell, inUnit(best, c.settings().units).toFixed(3), unitLabel(c.settings().units))
+          ? t('Loaded {0} ({1}, best validation loss {2} {3}): it is now the active model.', path.basename(info.dir), info.meta.model.cell, inUnit(best, c.settings().units).toFixed(3), unitLabel(c.settings().units, langOf(vscode.env.language)))
           : t('Loaded {0} ({1}): it is now the active model.', path.basename(info.dir), info.meta.model.cell));
       } catch (err) {
         showError(c, t('Cannot load the model: {0}', (err as Error).message));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { formatCell, powerOfTen, significantDigits } from '../../webview/format';
 import { placeLabels, type PlacedLabel } from '../../engine/experiments/markLabels';
 import { inUnit, lossBaselines, mergeCurvePoints, overfittingFrom, smooth, thinCurve, unitLabel } from '../../engine/core/curve';
-import { columnLabel, connectivityRow, dataRangeOf, formatValue, niceCeil, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
+import { columnLabel, connectivityRow, dataRangeOf, formatValue, niceCeil, readableNumber, quantitiesFor, rangeOf, saturation, scaled, unitOrder, type Grid } from '../../webview/inspectorModel';
 
 describe('experiments panel formatting', () => {
   it('shows table numbers with 3 significant digits, counts whole', () => {
@@ -105,6 +105,15 @@ describe('training chart model', () => {
     assert.equal(inUnit(Math.LN2, 'bits'), 1);
     assert.equal(inUnit(2.5, 'nats'), 2.5);
     assert.equal(unitLabel('bits'), 'bits/char');
+    // One term per language everywhere: the Training view, the status bar, the chapter page.
+    assert.equal(unitLabel('nats', 'zh-cn'), '纳特/字符');
+    assert.equal(unitLabel('bits', 'zh-cn'), '比特/字符');
+  });
+
+  it('writes axis numbers as a student reads them, never as 2e-1', () => {
+    assert.deepEqual([0.2, 0.1, 0.05, 0.0015, 1, 250].map(readableNumber), ['0.2', '0.1', '0.05', '0.0015', '1', '250']);
+    assert.deepEqual([1e-5, 1.5e-5, -2e-7, 3e5].map(readableNumber), ['10⁻⁵', '1.5×10⁻⁵', '-2×10⁻⁷', '3×10⁵']);
+    for (const v of [2e-1, 1e-1, 3e-9, 7e12]) assert.doesNotMatch(readableNumber(v), /e/, `${v}`);
   });
 
   it('thins a long curve to its cap, merging the oldest points first', () => {
