@@ -58,11 +58,22 @@ export function estimateSeconds(e: Experiment, plan: ReadonlyArray<PlannedRun<un
 }
 
 /**
- * Seconds left, from the share done so far: the estimate while too little is done to
- * measure (under 5% or 3 s), then the pace so far.
+ * Seconds left, from the plan's estimate and the pace so far, the pace trusted more as more
+ * of the work is measured (at 2% done it has half the say, at 10% five sixths): the plan
+ * alone counted down to zero on a busy machine and then jumped 4-10x (0:14 -> 2:35) when
+ * 5% was reached. With nothing measured and the plan's time used up, it is unknown (null),
+ * never a countdown that has run out. `fraction`: the work done, each run's steps counted.
  */
 export function secondsLeft(fraction: number, elapsed: number, estimate: number | null): number | null {
   if (fraction >= 1) return 0;
-  if (fraction < 0.05 || elapsed < 3) return estimate === null ? null : Math.max(0, estimate - elapsed);
-  return (elapsed * (1 - fraction)) / fraction;
+  const paceTotal = fraction > 0 ? elapsed / fraction : Infinity;
+  if (estimate === null) return fraction >= PACE_HALF_WEIGHT && elapsed >= 1 ? paceTotal - elapsed : null;
+  if (fraction <= 0) return elapsed < estimate ? estimate - elapsed : null;
+  const paceWeight = fraction / (fraction + PACE_HALF_WEIGHT);
+  const total = paceWeight * paceTotal + (1 - paceWeight) * estimate;
+  // Behind the plan (the blend still below the time spent): what is left follows the pace alone.
+  return Math.max(0, total > elapsed ? total - elapsed : paceTotal - elapsed);
 }
+
+/** The share of the work done at which the pace so far and the plan's estimate weigh the same. */
+const PACE_HALF_WEIGHT = 0.02;
