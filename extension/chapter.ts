@@ -17,12 +17,12 @@ import { ExperimentsPanel } from './experimentsPanel';
 const t = vscode.l10n.t;
 
 /** The claims as the panel's table: section, the claim (Chinese, as paraphrased, and its English gloss), verdict, what was measured, experiment. */
-function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr): Array<Array<string | number>> {
+function claimsTable(claims: CheckedClaim[], quick: boolean, tr: Tr, titleOf: (name: string) => string): Array<Array<string | number>> {
   return [
     [t('section'), t('claim'), t('verdict'), t('what was measured'), t('experiment')],
     ...claims.map((c) => [
       c.section, `${c.paraphrase}\n${c.gloss}`, `${verdictWord(c.verdict, tr)}${quick ? ` (${t('preliminary')})` : ''}`,
-      [c.evidence, ...c.conditions.map((x) => `• ${x}`), t('Rule: {0}', c.rule)].join('\n'), c.experiment,
+      [c.evidence, ...c.conditions.map((x) => `• ${x}`), t('Rule: {0}', c.rule)].join('\n'), titleOf(c.experiment),
     ]),
   ];
 }
@@ -79,14 +79,17 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
     }
     const claims = check.claims;
     const tr = translator(lang);
+    // Experiments by their titles in the user's language ("Run The vanishing gradient…", never "Run vanishing-gradients").
+    const titles = new Map((await engine.listExperiments(lang).catch(() => [])).map((e) => [e.name, e.title]));
+    const titleOf = (name: string) => titles.get(name) ?? name;
     const headline = chapterSummary(claims, quick!, tr);
     panel.post({
       ...base, running: false,
       output: {
-        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr), figures: check.figures, result: { claims },
+        name: 'chapter', config: { quick }, headline, table: claimsTable(claims, quick!, tr, titleOf), figures: check.figures, result: { claims },
         verdicts: { column: 2, rows: claims.map((c) => c.verdict) },
         // Each claim's experiments, run from the page with the check's settings: their figures and tables in full.
-        rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label, torchScript: hasTorchScript(r.experiment) }))),
+        rowRuns: claims.map((c) => c.runs.map((r) => ({ name: r.experiment, config: r.config, label: r.label === r.experiment ? titleOf(r.experiment) : r.label, torchScript: hasTorchScript(r.experiment) }))),
       },
     });
     log.info(`chapter: ${headline}`);

@@ -273,4 +273,4 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
 
 /** "Made with the default settings." or "Made with hidden 64 (default 128), seqLen 200 (default 100)." */
 const madeWith = (fields: SettingField[], config: Record<string, unknown>) =>
-  settingsNote(fields, config, { made: t('Made with {0}.'), item: t('{0} {1} (default {2})'), defaults: t('Made with the default settings.') });
+  settingsNote(fields, config, { made: t('Made with {0}.'), item: t('{0} {1} (default {2})'), defaults: t('Made with the default settings.'), separator: langOf(vscode.env.language) === 'zh-cn' ? '，' : ', ' });

@@ -170,7 +170,7 @@ function previewArrived(m: FlowWorkerReply): void {
     if (gradient && shownCurve && shownCurve.state !== state) previousCurve = shownCurve;
     if (gradient) shownCurve = { y: gradient.series[0].y, state };
     // Each caption ends with the settings that made it, as a run's captions do (the host adds it there).
-    const made = form ? settingsNote(form.fields, form.values, { made: strings.madeWith ?? 'Made with {0}.', item: strings.madeWithItem ?? '{0} {1} (default {2})', defaults: strings.madeWithDefaults ?? 'Made with the default settings.' }) : '';
+    const made = form ? settingsNote(form.fields, form.values, { made: strings.madeWith ?? 'Made with {0}.', item: strings.madeWithItem ?? '{0} {1} (default {2})', defaults: strings.madeWithDefaults ?? 'Made with the default settings.', separator: strings.lang === 'zh-cn' ? '，' : ', ' }) : '';
     const withNote = { ...m.output, figures: m.output.figures.map((f) => ({ ...f, caption: `${f.caption} ${made}` })) };
     const output = previousCurve && gradient && previousCurve.state !== state
       ? { ...withNote, figures: withNote.figures.map((f) => (f.id === 'gradient' ? { ...f, series: [{ name: `${strings.previousSetting ?? 'previous setting'} (${previousCurve!.state})`, y: previousCurve!.y, faint: true }, ...f.series] } : f)) }
@@ -250,7 +250,7 @@ function updateChanged(): void {
   const line = document.getElementById('changed-line');
   if (line) {
     line.textContent = changed.size
-      ? `${strings.changedSettings ?? 'Changed from the defaults:'} ${[...changed].map(([k, v]) => `${k} ${fmt(v)} (${strings.defaultWas ?? 'default'} ${fmt(form!.fields.find((f) => f.key === k)!.default)})`).join(' · ')}`
+      ? `${strings.changedSettings ?? 'Changed from the defaults:'} ${[...changed].map(([k, v]) => { const f = form!.fields.find((x) => x.key === k)!; return (strings.madeWithItem ?? '{0} {1} (default {2})').replace('{0}', f.label || k).replace('{1}', fmt(v)).replace('{2}', fmt(f.default)); }).join(' · ')}`
       : (strings.defaultSettings ?? 'Default settings.');
   }
 }
@@ -271,7 +271,9 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
     requestPreview();
   };
   const range = f.kind === 'number' || f.kind === 'numbers' ? [f.min !== undefined ? `≥ ${f.min}` : '', f.kind === 'number' && f.exclusiveMin !== undefined ? `> ${f.exclusiveMin}` : '', f.max !== undefined ? `≤ ${f.max}` : ''].filter(Boolean).join(', ') : '';
-  const label = el('label', { for: id, class: 'setting-name' }, f.key, el('span', { class: 'changed-dot', title: strings.changedMark ?? 'changed' }, ' ●'), range ? el('span', { class: 'label' }, ` (${range})`) : '');
+  // The setting by its name in the student's language, its unit and range beside it; the key (for --set and the state string) on hover.
+  const reading = [f.unit, range].filter(Boolean).join(strings.lang === 'zh-cn' ? '，' : ', ');
+  const label = el('label', { for: id, class: 'setting-name', title: f.key }, f.label || f.key, el('span', { class: 'changed-dot', title: strings.changedMark ?? 'changed' }, ' ●'), reading ? el('span', { class: 'label setting-unit' }, strings.lang === 'zh-cn' ? `（${reading}）` : ` (${reading})`) : '');
   let input: HTMLElement;
   if (f.kind === 'number') {
     // A whole number is an <input type=number> with step 1; a fraction is text typed as decimals: vscode-textfield
@@ -280,7 +282,7 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
     const read = (raw: string) => (raw.trim() === '' ? NaN : Number(raw));
     if (f.slider) {
       const lo = f.min ?? f.exclusiveMin ?? 0;
-      const slider = el('input', { type: 'range', id: `${id}-slider`, min: String(lo), max: String(f.max), step: f.integer ? '1' : String((f.max! - lo) / 200), value: String(value), 'aria-label': f.key }) as HTMLInputElement;
+      const slider = el('input', { type: 'range', id: `${id}-slider`, min: String(lo), max: String(f.max), step: f.integer ? '1' : String((f.max! - lo) / 200), value: String(value), 'aria-label': f.label || f.key }) as HTMLInputElement;
       slider.addEventListener('input', () => {
         field.value = slider.value;
         set(Number(slider.value));
@@ -302,7 +304,7 @@ function fieldGroup(f: SettingField, value: unknown): HTMLElement {
     select.addEventListener('change', () => set(select.value));
     input = select;
   } else if (f.kind === 'boolean') {
-    const box = el('vscode-checkbox', { id, label: f.key, ...(value ? { checked: '' } : {}) }) as HTMLElement & { checked: boolean };
+    const box = el('vscode-checkbox', { id, label: f.label || f.key, ...(value ? { checked: '' } : {}) }) as HTMLElement & { checked: boolean };
     box.addEventListener('change', () => set(box.checked));
     input = box;
   } else if (f.kind === 'choices') {

@@ -6,6 +6,10 @@
 interface FieldBase {
   /** The setting's path in the config, dotted: "hidden", "explore.seqLen". */
   key: string;
+  /** What the form calls it, in the student's language ("sequence length", "序列长度"); the key when none is written. */
+  label: string;
+  /** Its unit or reading, in the student's language ("time steps", "时间步"); '' when it has none. */
+  unit: string;
   /** What the field means and does, in the student's language; '' when no hint is written. */
   hint: string;
 }
@@ -83,18 +87,19 @@ function repeated(list: unknown[], tr: (en: string, zh: string) => string): stri
 }
 
 /** The words of a settings note in the reader's language: templates with {0}, {1}, {2}. */
-export interface NoteWords { made: string; item: string; defaults: string }
+export interface NoteWords { made: string; item: string; defaults: string; /** Between the settings: ', ', or '，' in Chinese. */ separator?: string }
 
 /**
- * "Made with hidden 64 (default 128), seqLen 200 (default 100)." or "Made with the default
- * settings.": what ends every figure's caption, written by the host for a run and by the
- * panel for the playground's live pictures.
+ * "Made with hidden size 64 (default 128), sequence length 200 (default 100)." or "Made with
+ * the default settings.": what ends every figure's caption, each setting by its label in the
+ * reader's language, written by the host for a run and by the panel for the playground's live
+ * pictures.
  */
 export function settingsNote(fields: readonly SettingField[], config: Record<string, unknown>, words: NoteWords): string {
   const changed = changedSettings(fields, config);
   const fill = (template: string, ...args: string[]) => template.replace(/\{(\d)\}/g, (_, i) => args[Number(i)] ?? '');
   return changed.length
-    ? fill(words.made, changed.map(([key, value]) => fill(words.item, key, formatSettingValue(value), formatSettingValue(fields.find((f) => f.key === key)!.default))).join(', '))
+    ? fill(words.made, changed.map(([key, value]) => { const f = fields.find((x) => x.key === key)!; return fill(words.item, f.label || key, formatSettingValue(value), formatSettingValue(f.default)); }).join(words.separator ?? ', '))
     : words.defaults;
 }
 

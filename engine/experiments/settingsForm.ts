@@ -50,6 +50,59 @@ export const SETTING_HINTS: Record<string, Bilingual> = {
   bnGain: { en: 'Recurrent batch norm\'s initial gain gamma (Cooijmans et al. recommend 0.1).', zh: '循环批归一化的初始增益 gamma（Cooijmans 等建议 0.1）。' },
 };
 
+/**
+ * What the form calls each setting (its config key stays the name on the command line and in
+ * `--set`), and its unit, by setting name: every field has both, in both languages
+ * (test/engine/settingsForm.test.ts). An experiment's own `labels` come first.
+ */
+export const SETTING_LABELS: Record<string, { label: Bilingual; unit?: Bilingual }> = {
+  batch: { label: { en: 'batch size', zh: '批大小' }, unit: { en: 'sequences per step', zh: '每步的序列数' } },
+  batchFirst: { label: { en: 'batch first', zh: '批维度在前' } },
+  bidirectional: { label: { en: 'bidirectional', zh: '双向' } },
+  bnGain: { label: { en: 'batch norm gain', zh: '批归一化增益' } },
+  cell: { label: { en: 'cell', zh: '单元类型' } },
+  cells: { label: { en: 'cells to compare', zh: '要比较的单元' } },
+  clip: { label: { en: 'gradient clip', zh: '梯度裁剪' }, unit: { en: 'gradient norm, 0 = off', zh: '梯度范数，0 为关闭' } },
+  clipNorm: { label: { en: 'gradient clip', zh: '梯度裁剪' }, unit: { en: 'gradient norm, 0 = off', zh: '梯度范数，0 为关闭' } },
+  clipNorms: { label: { en: 'gradient clips to compare', zh: '要比较的梯度裁剪' }, unit: { en: 'gradient norms, 0 = off', zh: '梯度范数，0 为关闭' } },
+  corpus: { label: { en: 'training text', zh: '训练文本' } },
+  embed: { label: { en: 'embedding size', zh: '嵌入维度' }, unit: { en: 'numbers per character', zh: '每个字符的数值个数' } },
+  forgetBias: { label: { en: 'forget gate bias', zh: '遗忘门偏置' } },
+  gain: { label: { en: 'initial gain', zh: '初始增益' } },
+  generateLength: { label: { en: 'generated text', zh: '生成文本长度' }, unit: { en: 'characters', zh: '字符' } },
+  hidden: { label: { en: 'hidden size', zh: '隐藏层大小' }, unit: { en: 'units', zh: '个单元' } },
+  hiddenSize: { label: { en: 'hidden size', zh: '隐藏层大小' }, unit: { en: 'units', zh: '个单元' } },
+  influenceLength: { label: { en: 'influence positions', zh: '影响矩阵位置数' }, unit: { en: 'time steps', zh: '时间步' } },
+  init: { label: { en: 'initialisation', zh: '初始化方式' } },
+  initScale: { label: { en: 'initial weight scale', zh: '初始权重缩放' }, unit: { en: 'times PyTorch\'s', zh: '乘以 PyTorch 默认值' } },
+  inputScale: { label: { en: 'input scale', zh: '输入缩放' } },
+  inputSize: { label: { en: 'input size', zh: '输入维度' }, unit: { en: 'features', zh: '个特征' } },
+  irnnLearningRate: { label: { en: 'IRNN learning rate', zh: 'IRNN 学习率' } },
+  layers: { label: { en: 'layers', zh: '层数' } },
+  learningRate: { label: { en: 'learning rate', zh: '学习率' } },
+  lengths: { label: { en: 'sequence lengths', zh: '序列长度' }, unit: { en: 'time steps, comma-separated', zh: '时间步，用逗号分隔' } },
+  maxCharacters: { label: { en: 'text used', zh: '使用的文本' }, unit: { en: 'characters', zh: '字符' } },
+  models: { label: { en: 'models to compare', zh: '要比较的模型' } },
+  normalization: { label: { en: 'normalisation', zh: '归一化' } },
+  normalizations: { label: { en: 'normalisations to compare', zh: '要比较的归一化' } },
+  normalizedLearningRate: { label: { en: 'learning rate of the normalised RNNs', zh: '归一化 RNN 的学习率' } },
+  numLayers: { label: { en: 'layers', zh: '层数' } },
+  optimizer: { label: { en: 'optimiser', zh: '优化器' } },
+  prompt: { label: { en: 'prompt', zh: '开头文本' } },
+  reluRecurrentScale: { label: { en: 'ReLU recurrent weight scale', zh: 'ReLU 循环权重缩放' }, unit: { en: 'times W_hh', zh: '乘以 W_hh' } },
+  sampleLength: { label: { en: 'sample length', zh: '采样长度' }, unit: { en: 'characters', zh: '字符' } },
+  seed: { label: { en: 'first seed', zh: '起始种子' } },
+  seeds: { label: { en: 'seeds', zh: '种子数' }, unit: { en: 'runs per setting', zh: '每种设置的运行次数' } },
+  seqLen: { label: { en: 'sequence length', zh: '序列长度' }, unit: { en: 'time steps', zh: '时间步' } },
+  solvedBelow: { label: { en: 'solved below', zh: '视为解决的误差' }, unit: { en: 'MSE, 0 = never stop early', zh: 'MSE，0 为不提前停止' } },
+  steps: { label: { en: 'training steps', zh: '训练步数' }, unit: { en: 'steps per run', zh: '每次运行的步数' } },
+  tanhRecurrentScale: { label: { en: 'tanh recurrent weight scale', zh: 'tanh 循环权重缩放' }, unit: { en: 'times W_hh', zh: '乘以 W_hh' } },
+  temperature: { label: { en: 'temperature', zh: '温度' } },
+  trainChars: { label: { en: 'training text', zh: '训练文本' }, unit: { en: 'characters, 0 = all', zh: '字符，0 为全部' } },
+  trainSteps: { label: { en: 'training steps', zh: '训练步数' }, unit: { en: 'steps before the second measurement', zh: '第二次测量前的步数' } },
+  vocabMax: { label: { en: 'vocabulary size', zh: '词表大小' }, unit: { en: 'characters', zh: '字符' } },
+};
+
 /** A slider is offered where a range is bounded and small enough to drag through. */
 const SLIDER_SPAN = 100_000;
 const NO_MAX = Number.MAX_SAFE_INTEGER;
@@ -75,6 +128,11 @@ export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string
     const h = hints[key] ?? SETTING_HINTS[key.split('.').pop()!];
     return h ? inLang(h, lang) : '';
   };
+  // The label and unit of a field; a setting without one in SETTING_LABELS shows its key (the test lists none such).
+  const named = (key: string) => {
+    const l = SETTING_LABELS[key.split('.').pop()!];
+    return { label: l ? inLang(l.label, lang) : key, unit: l?.unit ? inLang(l.unit, lang) : '' };
+  };
   const fields: SettingField[] = [];
   const walk = (props: Record<string, JsonSchema>, prefix: string, defaults: Record<string, unknown>) => {
     for (const [name, p] of Object.entries(props)) {
@@ -87,19 +145,19 @@ export function settingsForm(schema: z.ZodType, lang: Lang, hints: Record<string
         const lo = bounds.min ?? bounds.exclusiveMin;
         // A slider where the range can be dragged through: whole numbers in a bounded range, or decimals between inclusive bounds.
         const slider = bounds.max !== undefined && (p.type === 'integer' ? lo !== undefined && bounds.max - lo <= SLIDER_SPAN : bounds.min !== undefined);
-        fields.push({ key, hint: hintOf(key), kind: 'number', integer: p.type === 'integer', ...bounds, default: fallback, slider });
+        fields.push({ key, ...named(key), hint: hintOf(key), kind: 'number', integer: p.type === 'integer', ...bounds, default: fallback, slider });
       } else if (p.enum && typeof fallback === 'string') {
-        fields.push({ key, hint: hintOf(key), kind: 'enum', options: p.enum.map(String), default: fallback });
+        fields.push({ key, ...named(key), hint: hintOf(key), kind: 'enum', options: p.enum.map(String), default: fallback });
       } else if (p.type === 'string' && typeof fallback === 'string') {
-        fields.push({ key, hint: hintOf(key), kind: 'text', ...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {}), default: fallback });
+        fields.push({ key, ...named(key), hint: hintOf(key), kind: 'text', ...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {}), default: fallback });
       } else if (p.type === 'boolean' && typeof fallback === 'boolean') {
-        fields.push({ key, hint: hintOf(key), kind: 'boolean', default: fallback });
+        fields.push({ key, ...named(key), hint: hintOf(key), kind: 'boolean', default: fallback });
       } else if (p.type === 'array' && p.items?.enum && Array.isArray(fallback)) {
-        fields.push({ key, hint: hintOf(key), kind: 'choices', options: p.items.enum.map(String), minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback.map(String) });
+        fields.push({ key, ...named(key), hint: hintOf(key), kind: 'choices', options: p.items.enum.map(String), minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback.map(String) });
       } else if (p.type === 'array' && (p.items?.type === 'number' || p.items?.type === 'integer') && Array.isArray(fallback)) {
         const i = p.items;
         fields.push({
-          key, hint: hintOf(key), kind: 'numbers', integer: i.type === 'integer', minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback as number[],
+          key, ...named(key), hint: hintOf(key), kind: 'numbers', integer: i.type === 'integer', minItems: p.minItems ?? 0, ...(p.maxItems !== undefined ? { maxItems: p.maxItems } : {}), default: fallback as number[],
           ...(i.minimum !== undefined ? { min: i.minimum } : {}), ...(i.maximum !== undefined && i.maximum < NO_MAX ? { max: i.maximum } : {}),
         });
       }

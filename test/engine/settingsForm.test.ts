@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { EXPERIMENTS } from '../../engine/experiments';
-import { settingsForm, SETTING_HINTS } from '../../engine/experiments/settingsForm';
+import { settingsForm, SETTING_HINTS, SETTING_LABELS } from '../../engine/experiments/settingsForm';
 import { changedSettings, cliCommand, fieldProblem, parseStateString, settingsNote, stateString, valueAt } from '../../engine/experiments/settingFields';
 import { translator } from '../../engine/core/lang';
 
@@ -23,6 +23,10 @@ describe('experiment settings as a form', () => {
         assert.deepEqual(f.default, valueAt(defaults, f.key), `${e.name}.${f.key}: the field's default is the schema's`);
         assert.equal(fieldProblem(f, f.default, en), null, `${e.name}.${f.key}: the default passes the field's own check`);
         assert.ok(f.hint.length > 10 && zh[i].hint.length > 3 && f.hint !== zh[i].hint, `${e.name}.${f.key}: a hint in English and Chinese`);
+        // A label a student reads (not the config key), and its Chinese is Chinese; a unit, when it has one, in both.
+        assert.ok(SETTING_LABELS[f.key.split('.').pop()!], `${e.name}.${f.key}: no label in SETTING_LABELS (the form would show the key)`);
+        assert.match(zh[i].label, /\p{Script=Han}/u, `${e.name}.${f.key}: the Chinese label "${zh[i].label}" has no Chinese`);
+        assert.equal(Boolean(f.unit), Boolean(zh[i].unit), `${e.name}.${f.key}: a unit in one language only`);
       }
     }
     assert.ok(Object.values(SETTING_HINTS).every((h) => h.en && h.zh));
@@ -88,7 +92,7 @@ describe('the playground\'s state string', () => {
     assert.deepEqual(parseStateString(fields, 'defaults', en), { values: defaults });
     // The same settings as the captions' note (host and playground write it with one function).
     const words = { made: 'Made with {0}.', item: '{0} {1} (default {2})', defaults: 'Made with the default settings.' };
-    assert.equal(settingsNote(fields, changed, words), 'Made with cell lstm (default rnn-tanh), gain 1.25 (default 1), forgetBias 2 (default 0).');
+    assert.equal(settingsNote(fields, changed, words), 'Made with cell lstm (default rnn-tanh), initial gain 1.25 (default 1), forget gate bias 2 (default 0).');
     assert.equal(settingsNote(fields, defaults, words), 'Made with the default settings.');
     // A leading ? (pasted from a URL) and spaces around it are fine.
     assert.deepEqual(parseStateString(fields, '  ?cell=lstm&gain=1.25&forgetBias=2 ', en), { values: changed });

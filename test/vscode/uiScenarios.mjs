@@ -745,10 +745,10 @@ async function askWhatIf(page, panel) {
   await dragSetting(panel, 'trainSteps', 0);
   await panel.locator('#group-hidden.changed').waitFor({ timeout: 5_000 });
   const changed = await panel.locator('#changed-line').innerText();
-  if (!/hidden 32 \(default 128\)/.test(changed)) throw new Error(`the form does not say what changed: ${changed}`);
+  if (!/hidden size 32 \(default 128\)/.test(changed)) throw new Error(`the form does not say what changed: ${changed}`);
   await page.screenshot({ path: path.join(SHOTS, 'experiment-settings-form-changed.png') });
   await panel.locator('#run-experiment').click();
-  await panel.locator('.caption', { hasText: 'hidden 32 (default 128)' }).first().waitFor({ timeout: 60_000 });
+  await panel.locator('.caption', { hasText: 'hidden size 32 (default 128)' }).first().waitFor({ timeout: 60_000 });
   const after = await panel.locator('#headline').innerText();
   if (after === before || !/1 seed/.test(after)) throw new Error(`the headline did not follow the settings: ${after}`);
   await page.screenshot({ path: path.join(SHOTS, 'experiment-settings-form-result.png') });
