@@ -277,7 +277,10 @@ describe('SeqLab in VS Code', function () {
     assert.match(keybinding?.when ?? '', /seqlab\.generating/);
     const started = Date.now();
     const generating = vscode.commands.executeCommand('seqlab.generateContinuation');
-    await waitFor('the first characters', () => editor.document.getText().length > original.length + 20);
+    // The pieces stream into a preview (generation.ts says why) and land as one edit at the end.
+    let previewed = 0;
+    for (const t0 = Date.now(); previewed <= 20 && Date.now() - t0 < 60_000; await sleep(50)) previewed = (await vscode.commands.executeCommand<{ text: string } | undefined>('seqlab.generationPreview'))?.text.length ?? 0;
+    assert.equal(editor.document.getText(), original, 'nothing in the document while it previews');
     await vscode.commands.executeCommand('seqlab.cancelGeneration'); // what Esc runs while generating
     await generating;
     const written = editor.document.getText().length - original.length;
