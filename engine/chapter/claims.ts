@@ -21,6 +21,7 @@ import { oneLine, percent, sig3 } from '../experiments/format';
 import { geometricMean, lastStepsLoss, meanOf } from '../experiments/seeds';
 import { flowForward } from '../experiments/gradientFlowMath';
 import { ADDING_CELLS } from '../core/names';
+import { cellMeasurements, SAME_OUTPUT, type CellMeasurements } from '../experiments/cellStatements';
 import { learns, solved as solvedRun, TERMS, vanished } from './vocabulary';
 
 export const VERDICTS = ['holds', 'holds-with-conditions', 'does-not-hold'] as const;
@@ -99,11 +100,14 @@ export interface Claim {
   rule: Bilingual;
   /** The runs its rule reads (none: it computes what it needs itself). */
   runs: ChapterRunId[];
+  /** The one-cell measurements it computes itself (cellStatements.ts), when it needs them: given to `judge` as its third argument. */
+  measures?: Array<keyof CellMeasurements>;
   /** What the page offers to run for it, when not the runs it reads: experiments and their settings. */
   shows?: Array<{ experiment: string; config: Record<string, unknown> }>;
   /** The figures of its runs that show it (by run and figure id), on the page and in the Markdown. */
   figures?: Array<{ run: ChapterRunId; id: string }>;
-  judge(r: ChapterResults, tr: Tr): Judgement;
+  /** `m`: the one-cell measurements it names in `measures` (computed when not given). */
+  judge(r: ChapterResults, tr: Tr, m?: CellMeasurements): Judgement;
 }
 
 const DISTANCE = 30;
@@ -130,6 +134,11 @@ const g = (values: number[]) => sig3(geometricMean(values));
 const ofSeedsText = (tr: Tr, k: number, n: number) => tr(`${k} of ${n} seed${n === 1 ? '' : 's'}`, `${n} 个种子中的 ${k} 个`);
 /** "3 seeds" / "1 seed". */
 const seedsWord = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
+
+/** Equal up to float64 rounding: the measurements of cellStatements.ts are exact computations. */
+const EXACT = 1e-12;
+/** A change that matters: at least this share. */
+const MATTERS = 1e-3;
 
 export const CLAIMS: Claim[] = [
   {
@@ -230,6 +239,29 @@ export const CLAIMS: Claim[] = [
         },
         evidence: tr(`At PyTorch's default initialisation ReLU's gradient 30 steps back is ${g(relu)} of its value at the last step, tanh's ${g(tanh)} ("vanished": below ${TERMS.vanished.threshold}): a derivative of 1 does not help when W_hh shrinks the gradient at every step.${training && verdict === 'holds' ? ` After training: ${training}.` : ''}`,
           `在 PyTorch 默认初始化下，ReLU 往回 30 步的梯度为最后一步的 ${g(relu)}，tanh 为 ${g(tanh)}（低于 ${TERMS.vanished.threshold} 即“消失”）：当 W_hh 每一步都在缩小梯度时，导数为 1 也无济于事。${training && verdict === 'holds' ? `训练后：${training}。` : ''}`),
+      };
+    },
+  },
+  {
+    id: 'relu-zero-derivative', section: '3.4',
+    statement: { zh: '书中说：ReLU 的导数是 1，所以导数连乘不会让梯度变小。', en: 'The chapter says ReLU\'s derivative is 1, so the product of derivatives does not shrink the gradient.' },
+    rule: { zh: '在 PyTorch 初始化下的 ReLU RNN（隐藏 64，100 步随机输入，3 个种子，float64）：若每个种子中预激活值小于等于 0（ReLU 在那里的导数为 0）的单元-步都少于 1%，则成立；否则不成立，并给出这一比例和每一步都为 0 的单元（死亡单元）。', en: 'A ReLU RNN at PyTorch\'s initialisation (hidden 64, 100 steps of random input, 3 seeds, float64): holds if, in every seed, fewer than 1% of the unit-steps have a pre-activation at or below 0 (where ReLU\'s derivative is 0); does not hold otherwise, with that share and the units that are 0 at every step (dying units).' },
+    runs: [],
+    measures: ['reluDerivatives'],
+    shows: [{ experiment: 'gradient-flow', config: { cell: 'rnn-relu' } }],
+    judge(_r, tr, m = cellMeasurements()) {
+      const x = m.reluDerivatives;
+      const shares = x.seeds.map((s) => s.zeroShare);
+      const dead = x.seeds.map((s) => s.deadUnits);
+      const ones = x.seeds.length > 0 && shares.every((s) => s < 0.01);
+      const range = `${percent(Math.min(...shares))}–${percent(Math.max(...shares))}`;
+      return {
+        verdict: ones ? 'holds' : 'does-not-hold',
+        conditions: ones ? [] : [tr(`ReLU's derivative is 1 only where its input is positive, and 0 at or below 0: at initialisation ${range} of the unit-steps have derivative 0 (${ofSeedsText(tr, shares.filter((s) => s >= 0.01).length, shares.length)}), so every product of derivatives through time passes through zeros; ${dead.join(', ')} of ${x.hidden} units were 0 at every one of ${x.steps} steps (a unit that stays at 0 gets no gradient at all: a dying unit, more common after large updates than at initialisation)`,
+          `ReLU 的导数只在输入为正时是 1，输入小于等于 0 时为 0：初始化时 ${range} 的单元-步导数为 0（${ofSeedsText(tr, shares.filter((s) => s >= 0.01).length, shares.length)}），所以每条随时间连乘的导数都会经过 0；${x.hidden} 个单元中有 ${dead.join('、')} 个在全部 ${x.steps} 步都为 0（一直为 0 的单元完全得不到梯度：死亡单元，在大幅更新之后比初始化时更常见）`)],
+        numbers: { 'unit-steps with derivative 0': range, [`units 0 at every step (of ${x.hidden})`]: dead.join(', '), seeds: x.seeds.length },
+        evidence: tr(`A ReLU RNN at PyTorch's initialisation (hidden ${x.hidden}, ${x.steps} steps of random input): ${range} of the pre-activations are at or below 0, where ReLU's derivative is 0 (seeds ${x.seeds.map((_, i) => i + 1).join(', ')}).`,
+          `PyTorch 初始化下的 ReLU RNN（隐藏 ${x.hidden}，${x.steps} 步随机输入）：${range} 的预激活值小于等于 0，ReLU 在那里的导数为 0（种子 ${x.seeds.map((_, i) => i + 1).join('、')}）。`),
       };
     },
   },
@@ -629,6 +661,28 @@ export const CLAIMS: Claim[] = [
     },
   },
   {
+    id: 'random-initial-state', section: '3.4',
+    statement: { zh: '书中的示例用随机数（torch.randn）初始化 h0 和 c0。', en: 'The chapter\'s example initialises h0 and c0 with random numbers (torch.randn).' },
+    rule: { zh: '一个 LSTM（隐藏 16，PyTorch 初始化，float64）从两个按 torch.randn 抽取的随机初始状态出发，读同样的 100 步随机输入：若两者的输出 h_t 从第一步起就相差不到 1e-6（抽到什么无关紧要），则成立；若一开始不同、从某一步起相差不到 1e-6，则为有条件成立；若到最后一步仍然不同，则不成立。', en: 'An LSTM (hidden 16, PyTorch\'s initialisation, float64) reads the same 100 random inputs from two random initial states drawn as torch.randn: holds (the draw does not matter) if the two outputs h_t are within 1e-6 from the first step on; holds with conditions if they differ at first and are within 1e-6 from some step on; does not hold if they still differ at the last step.' },
+    runs: [],
+    measures: ['randomInitialState'],
+    judge(_r, tr, m = cellMeasurements()) {
+      const x = m.randomInitialState;
+      const verdict: Verdict = x.firstStep < SAME_OUTPUT ? 'holds' : x.lastStep < SAME_OUTPUT && x.agreeFromStep !== null ? 'holds-with-conditions' : 'does-not-hold';
+      const advice = tr('PyTorch starts from zeros when h_0 and c_0 are not given; use zeros (or a learned initial state) when training and generating', '不给 h_0 和 c_0 时 PyTorch 从零开始；训练和生成时用零（或学习得到的初始状态）');
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
+          ? [tr(`the first outputs depend on the draw: the two draws' h_1 differ by up to ${sig3(x.firstStep)} (a random start moves h_1 by up to ${sig3(x.firstStepFromZeros)} from PyTorch's zeros), until step ${x.agreeFromStep} of ${x.steps}, from which the LSTM has forgotten its start: its first predictions carry noise it was not trained with; ${advice}`,
+            `最初的输出取决于抽到的随机数：两次抽取的 h_1 最多相差 ${sig3(x.firstStep)}（随机初始状态让 h_1 与 PyTorch 的零初始状态最多相差 ${sig3(x.firstStepFromZeros)}），直到第 ${x.agreeFromStep} 步（共 ${x.steps} 步），此后 LSTM 已忘记初始状态：它最初的预测带着训练时没有见过的噪声；${advice}`)]
+          : [tr(`the outputs still depend on the draw at step ${x.steps} (they differ by ${sig3(x.lastStep)}); ${advice}`, `到第 ${x.steps} 步输出仍取决于抽到的随机数（相差 ${sig3(x.lastStep)}）；${advice}`)],
+        numbers: { 'max |h_1(draw 1) - h_1(draw 2)|': sig3(x.firstStep), [`max |h_${x.steps}(draw 1) - h_${x.steps}(draw 2)|`]: sig3(x.lastStep), 'outputs agree (within 1e-6) from step': x.agreeFromStep ?? tr('never', '从未'), 'max |h_1(random) - h_1(zeros)|': sig3(x.firstStepFromZeros) },
+        evidence: tr(`An LSTM (hidden ${x.hidden}) from two torch.randn initial states: its outputs differ by up to ${sig3(x.firstStep)} at step 1 and ${sig3(x.lastStep)} at step ${x.steps}${x.agreeFromStep !== null ? `; they agree within 1e-6 from step ${x.agreeFromStep}` : ''}.`,
+          `LSTM（隐藏 ${x.hidden}）从两个 torch.randn 初始状态出发：输出在第 1 步最多相差 ${sig3(x.firstStep)}，第 ${x.steps} 步相差 ${sig3(x.lastStep)}${x.agreeFromStep !== null ? `；从第 ${x.agreeFromStep} 步起相差不到 1e-6` : ''}。`),
+      };
+    },
+  },
+  {
     id: 'output-is-every-step', section: '3.4',
     statement: { zh: '书中说：nn.LSTM 返回的 output 是“最后一个状态的隐藏输出”。', en: 'The chapter says the `output` nn.LSTM returns is "the hidden output of the last state".' },
     rule: { zh: 'output 的第一维等于序列长度（每一步一个 h_t）时，这句话不成立。', en: 'Does not hold when output\'s first dimension is the sequence length (one h_t per step).' },
@@ -734,6 +788,53 @@ export const CLAIMS: Claim[] = [
     },
   },
   {
+    id: 'gru-reset-gate-role', section: '3.6',
+    statement: { zh: '与 LSTM 相比，GRU 的重置门决定是否保留过去的隐藏状态，而新输入不再受到限制。', en: 'Compared with the LSTM, the GRU\'s reset gate decides whether to keep the past hidden state, and new input is no longer limited.' },
+    rule: { zh: 'PyTorch 的 GRU 走一步（隐藏 16，float64），强制设定门的值：若更新门 z = 1（PyTorch 的 z：保留旧状态的份额）时，不论 r = 0 还是 r = 1，h_t 都等于 h_(t−1)，并且换一个输入 h_t 也不变（两者都在 1e-12 以内：保留旧状态的是更新门而不是重置门，它同时也挡住了新输入），这句话不成立；若 r = 0 在 z = 1 时仍丢掉旧状态、且 z = 1 时输入仍能进入，则成立；其余情况为有条件成立。', en: 'One step of PyTorch\'s GRU (hidden 16, float64) with its gates forced: does not hold if, with the update gate z = 1 (PyTorch\'s z, the share of the old state kept), h_t equals h_(t−1) for r = 0 and for r = 1 alike and does not change with the input (both within 1e-12: the update gate, not the reset gate, keeps the old state, and it shuts out new input too); holds if r = 0 drops the old state even at z = 1 and the input still gets in at z = 1; holds with conditions otherwise.' },
+    runs: [],
+    measures: ['gruGates'],
+    shows: [{ experiment: 'gradient-flow', config: { cell: 'gru' } }],
+    judge(_r, tr, m = cellMeasurements()) {
+      const x = m.gruGates;
+      const keptByZ = x.keptWhateverR < EXACT;
+      const inputShut = x.inputAtZ1 < EXACT;
+      const verdict: Verdict = keptByZ && inputShut ? 'does-not-hold' : !keptByZ && !inputShut ? 'holds' : 'holds-with-conditions';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [verdict === 'does-not-hold'
+          ? tr(`the update gate does both: with z = 1 (PyTorch's convention; the chapter's z is 1 − z) h_t is h_(t−1) whether r is 0 or 1 (largest difference ${x.keptWhateverR}) and whatever the input (${x.inputAtZ1}); new input enters only through (1 − z) ⊙ n, so z limits it. The reset gate only decides how much of h_(t−1) goes into the candidate n: forcing r = 0 with z free changes h_t by up to ${sig3(x.rChanges)}`,
+            `两件事都由更新门决定：z = 1 时（PyTorch 的约定；书中的 z 是 1 − z），不论 r 是 0 还是 1，h_t 都等于 h_(t−1)（最大差异 ${x.keptWhateverR}），与输入无关（${x.inputAtZ1}）；新输入只经由 (1 − z) ⊙ n 进入，所以受 z 限制。重置门只决定 h_(t−1) 有多少进入候选状态 n：z 不固定时强制 r = 0，h_t 最多变化 ${sig3(x.rChanges)}`)
+          : tr(`with z = 1, h_t differs from h_(t−1) by up to ${sig3(x.keptWhateverR)} over r = 0 and 1, and changes by ${sig3(x.inputAtZ1)} with the input: see the numbers`, `z = 1 时，在 r = 0 和 1 下 h_t 与 h_(t−1) 最多相差 ${sig3(x.keptWhateverR)}，换输入时变化 ${sig3(x.inputAtZ1)}：见数字`)],
+        numbers: { 'z = 1: max |h_t - h_(t-1)|, r = 0 and r = 1': x.keptWhateverR, 'z = 1: max change of h_t with another input': x.inputAtZ1, 'z free: max |h_t(r = 0) - h_t|': sig3(x.rChanges), 'z at that step, lowest / highest': `${sig3(x.zLow)} / ${sig3(x.zHigh)}` },
+        evidence: tr(`PyTorch's GRU, one step (hidden ${x.hidden}), h_t = (1 − z) ⊙ n + z ⊙ h_(t−1) with n = tanh(W_in x + b_in + r ⊙ (W_hn h_(t−1) + b_hn)): z weighs the old state against the candidate, r acts inside the candidate only.`,
+          `PyTorch 的 GRU 走一步（隐藏 ${x.hidden}），h_t = (1 − z) ⊙ n + z ⊙ h_(t−1)，其中 n = tanh(W_in x + b_in + r ⊙ (W_hn h_(t−1) + b_hn))：z 在旧状态与候选状态之间分配权重，r 只作用于候选状态内部。`),
+      };
+    },
+  },
+  {
+    id: 'gru-reset-to-input', section: '3.6',
+    statement: { zh: '书中说：r 趋近 0 时，h_t 被重置为只由当前输入决定。', en: 'The chapter says that as r → 0, h_t is reset to the current input alone.' },
+    rule: { zh: 'PyTorch 的 GRU 走一步（隐藏 16，float64），r = 0，从两个不同的旧状态出发：若候选状态 n 相同（1e-12 以内）而 h_t 的差异至少是旧状态差异的 1e-3（h_t = (1 − z) n + z h_(t−1) 仍带着旧状态），这句话不成立；若 h_t 相同（1e-12 以内），则成立；其余情况为有条件成立。', en: 'One step of PyTorch\'s GRU (hidden 16, float64) with r = 0, from two different old states: does not hold if the candidate n is the same for both (within 1e-12) but h_t differs by at least 1e-3 of the old states\' difference (h_t = (1 − z) n + z h_(t−1) still carries the old state); holds if h_t is the same for both (within 1e-12); holds with conditions otherwise.' },
+    runs: [],
+    measures: ['gruGates'],
+    shows: [{ experiment: 'gradient-flow', config: { cell: 'gru' } }],
+    judge(_r, tr, m = cellMeasurements()) {
+      const x = m.gruGates;
+      const candidateReset = x.candidateChangeR0 < EXACT;
+      const stateCarried = x.newStateChangeR0 >= MATTERS * x.stateChange;
+      const verdict: Verdict = x.newStateChangeR0 < EXACT ? 'holds' : candidateReset && stateCarried ? 'does-not-hold' : 'holds-with-conditions';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [verdict === 'does-not-hold'
+          ? tr(`only the candidate is reset: with r = 0, n depends on the input alone (it changes by ${x.candidateChangeR0} when h_(t−1) changes by ${sig3(x.stateChange)}), but h_t = (1 − z) ⊙ n + z ⊙ h_(t−1) still keeps z of the old state and changes by ${sig3(x.newStateChangeR0)} (z from ${sig3(x.zLow)} to ${sig3(x.zHigh)} at that step); h_t is the input's alone only when z = 0 too`,
+            `被重置的只是候选状态：r = 0 时 n 只取决于输入（h_(t−1) 变化 ${sig3(x.stateChange)} 时它变化 ${x.candidateChangeR0}），但 h_t = (1 − z) ⊙ n + z ⊙ h_(t−1) 仍保留 z 份旧状态，变化 ${sig3(x.newStateChangeR0)}（这一步 z 从 ${sig3(x.zLow)} 到 ${sig3(x.zHigh)}）；只有 z 也为 0 时 h_t 才只由输入决定`)
+          : tr(`with r = 0 the candidate changes by ${sig3(x.candidateChangeR0)} and h_t by ${sig3(x.newStateChangeR0)} when h_(t−1) changes by ${sig3(x.stateChange)}: see the numbers`, `r = 0 时，h_(t−1) 变化 ${sig3(x.stateChange)}，候选状态变化 ${sig3(x.candidateChangeR0)}，h_t 变化 ${sig3(x.newStateChangeR0)}：见数字`)],
+        numbers: { 'max change of h_(t-1)': sig3(x.stateChange), 'r = 0: max change of n': x.candidateChangeR0, 'r = 0: max change of h_t': sig3(x.newStateChangeR0) },
+        evidence: tr(`With r = 0 and two old states ${sig3(x.stateChange)} apart, the candidate n changes by ${x.candidateChangeR0} and h_t by ${sig3(x.newStateChangeR0)}.`, `r = 0，两个旧状态相差 ${sig3(x.stateChange)}：候选状态 n 变化 ${x.candidateChangeR0}，h_t 变化 ${sig3(x.newStateChangeR0)}。`),
+      };
+    },
+  },
+  {
     id: 'gru-simpler', section: '3.6',
     statement: { zh: 'GRU 是 LSTM 的简化：门更少，参数更少。', en: 'The GRU is a simplification of the LSTM: fewer gates, fewer parameters.' },
     rule: { zh: '同样大小（隐藏、层数、词表）的 GRU 参数少于 LSTM 则成立。两者在中文类新闻文本上的验证损失只作为参考列出：书中没有说 GRU 更快或学得一样好，这里也不据此判断。', en: 'Holds if the GRU has fewer parameters than an LSTM of the same size (hidden, layers, vocabulary). Their validation losses on Chinese news-like text are shown for reference only: the chapter does not say the GRU is faster or learns as well, and the verdict does not rest on it.' },
@@ -755,11 +856,12 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'bidirectional-separate', section: '3.7',
-    statement: { zh: '双向 RNN 的两个方向各自独立计算，只在输出处合并。', en: 'A bidirectional RNN\'s two directions are computed separately and joined only at the output.' },
-    rule: { zh: '每个方向都有自己的参数（PyTorch 名称带 _reverse 的一组），两者没有共享的参数；并且一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测，则成立。', en: 'Holds if each direction has its own parameters (PyTorch\'s names, one set with _reverse) and shares none with the other, and, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top.' },
+    statement: { zh: '双向 RNN 的两个方向是分开训练的，只在输出处合并。', en: 'A bidirectional RNN\'s two directions are trained separately and joined only at the output.' },
+    rule: { zh: '每个方向都有自己的参数（PyTorch 名称带 _reverse 的一组），两者没有共享的参数；一层双向 RNN 和两条分开的单向栈在顶部合并时，x_t 在每个种子中都影响不到它自己的预测（分开计算）；并且只换反向方向的权重时，到达正向方向的梯度（相对）变化小于 1e-12（分开训练，按 bidirectional-losses-added 的测量），则成立。若计算是分开的，但梯度变化至少 1e-3（一个损失同时训练两个方向），则不成立，并说明哪一半成立；计算不分开时也不成立。', en: 'Holds if each direction has its own parameters (PyTorch\'s names, one set with _reverse) and shares none with the other, in every seed x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks joined at the top (computed separately), and the gradient reaching the forward direction changes by less than 1e-12 (relative) when only the backward direction\'s weights change (trained separately, as bidirectional-losses-added measures). Does not hold, saying which half holds, if they are computed separately but that gradient changes by at least 1e-3 (one loss trains both); does not hold either if they are not computed separately.' },
     runs: ['bidirectional-leak', 'cell-walkthrough'],
+    measures: ['bidirectionalCoupling'],
     figures: [{ run: 'bidirectional-leak', id: 'loss' }],
-    judge(r, tr) {
+    judge(r, tr, m = cellMeasurements()) {
       const b = r['bidirectional-leak'];
       const n = b.seeds.length;
       const models = ['bi1', 'bi2-separate'].filter((m) => m in b.leakingSeeds);
@@ -771,17 +873,42 @@ export const CLAIMS: Claim[] = [
       const size = (ps: typeof params) => ps.reduce((sum, p) => sum + p.shape.reduce((a, x) => a * x, 1), 0);
       const twins = forward.length === reverse.length && forward.every((p) => reverse.some((q) => q.name === `${p.name}_reverse` && q.shape.join() === p.shape.join()));
       const upper = params.find((p) => p.name === 'weight_ih_l1');
-      const ok = clean && twins;
+      const computedApart = clean && twins;
+      const change = m.bidirectionalCoupling.forwardGradientChange;
+      const verdict: Verdict = computedApart && change < EXACT ? 'holds' : computedApart && change < MATTERS ? 'holds-with-conditions' : 'does-not-hold';
       return {
-        verdict: ok ? 'holds' : 'does-not-hold',
-        conditions: ok ? [] : [twins ? tr('a model that keeps the directions apart still reached x_t: see the numbers', '保持两个方向分开的模型仍然读到了 x_t：见数字') : tr('the two directions do not have parameters of their own: see the numbers', '两个方向没有各自的参数：见数字')],
+        verdict,
+        conditions: verdict === 'holds' ? [] : [!computedApart
+          ? (twins ? tr('a model that keeps the directions apart still reached x_t: see the numbers', '保持两个方向分开的模型仍然读到了 x_t：见数字') : tr('the two directions do not have parameters of their own: see the numbers', '两个方向没有各自的参数：见数字'))
+          : tr(`computed separately, but not trained separately: each direction has its own parameters, none shared, and x_t does not reach its own prediction; yet one loss over the joined output trains both, and the gradient reaching the forward direction changes by ${sig3(change)} of its size when only the backward direction's weights change (bidirectional-losses-added)`,
+            `分开计算，但不是分开训练：每个方向都有自己的参数，没有共享，x_t 也影响不到它自己的预测；但同一个损失作用在合并后的输出上，同时训练两个方向，只换反向方向的权重时，到达正向方向的梯度变化了其大小的 ${sig3(change)}（见 bidirectional-losses-added）`)],
         numbers: {
           ...Object.fromEntries(models.map((m) => [`${m}: x_t reaches its prediction in`, ofSeedsText(tr, b.leakingSeeds[m], n)])),
+          'change of dL/dh_fwd (relative) with other backward weights': sig3(change),
           'parameters, forward direction': size(forward), 'parameters, backward direction (_reverse)': size(reverse), 'parameters shared': twins ? 0 : tr('see the names', '见名称'),
           ...(upper ? { 'weight_ih_l1 (layer 2 reads both directions of layer 1)': `(${upper.shape.join(', ')})` } : {}),
         },
         evidence: tr(`In nn.LSTM(10, 20, num_layers=2, bidirectional=True) each direction has its own ${forward.length} tensors (${size(forward)} numbers; the backward ones named _reverse) and none is shared: the two directions share only the input they read and the loss that trains them both. x_t's relative influence on its own prediction: ${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join(', ')} (means of ${seedsWord(n)}; a leak is above 0.01).`,
           `在 nn.LSTM(10, 20, num_layers=2, bidirectional=True) 中，每个方向都有自己的 ${forward.length} 个张量（${size(forward)} 个数；反向的名称带 _reverse），没有任何共享：两个方向只共享它们读取的输入和同时训练它们的损失。x_t 对自己预测的相对影响：${models.map((m) => `${m} ${sig3(b.diagonalInfluence[m])}`).join('，')}（${n} 个种子的平均；高于 0.01 为泄漏）。`),
+      };
+    },
+  },
+  {
+    id: 'bidirectional-losses-added', section: '3.7',
+    statement: { zh: '书中说：双向 RNN 的损失是两个方向各自损失之和。', en: 'The chapter says a bidirectional RNN\'s loss is the sum of its two directions\' losses.' },
+    rule: { zh: '一个双向 tanh RNN（每个方向隐藏 8，12 步，float64），一个输出层读取拼接后的两个方向的输出，每一步一个交叉熵损失，即 nn.RNN(bidirectional=True) 加 nn.Linear(2H, V)：若只换反向方向的权重时，到达正向方向输出的梯度（相对）变化至少 1e-3，这句话不成立（若损失是每个方向各一个再相加，它不可能变）；若变化小于 1e-12，则成立；介于两者之间为有条件成立。', en: 'A bidirectional tanh RNN (hidden 8 a direction, 12 steps, float64) with one output layer over the joined outputs and a cross-entropy loss at every step, as nn.RNN(bidirectional=True) with nn.Linear(2H, V): does not hold if the gradient reaching the forward direction\'s outputs changes by at least 1e-3 (relative) when only the backward direction\'s weights change (with one loss per direction, added, it could not change); holds if it changes by less than 1e-12; holds with conditions in between.' },
+    runs: [],
+    measures: ['bidirectionalCoupling'],
+    judge(_r, tr, m = cellMeasurements()) {
+      const x = m.bidirectionalCoupling;
+      const verdict: Verdict = x.forwardGradientChange >= MATTERS ? 'does-not-hold' : x.forwardGradientChange < EXACT ? 'holds' : 'holds-with-conditions';
+      return {
+        verdict,
+        conditions: verdict === 'holds' ? [] : [tr(`one loss over the joined outputs: the logits are W_fwd h_fwd + W_bwd h_bwd + b, and the softmax of that sum is not a sum of two losses; the gradient reaching the forward direction changes by ${sig3(x.forwardGradientChange)} of its size when only the backward direction's weights change, so each direction is trained through the other`,
+          `只有一个损失，作用在拼接后的输出上：logits 为 W_fwd h_fwd + W_bwd h_bwd + b，对这个和取 softmax 并不是两个损失之和；只换反向方向的权重时，到达正向方向的梯度变化了其大小的 ${sig3(x.forwardGradientChange)}，所以每个方向都通过另一个方向受到训练`)],
+        numbers: { 'change of dL/dh_fwd (relative) with other backward weights': sig3(x.forwardGradientChange), 'loss, backward weights 1 / 2': `${sig3(x.lossOne)} / ${sig3(x.lossTwo)}` },
+        evidence: tr(`A bidirectional tanh RNN (hidden ${x.hidden} a direction, ${x.steps} steps, ${x.classes} classes) with one output layer over [h_fwd; h_bwd]: the gradient at the forward direction's outputs changes by ${sig3(x.forwardGradientChange)} (relative) when only the backward direction's weights are drawn again.`,
+          `双向 tanh RNN（每个方向隐藏 ${x.hidden}，${x.steps} 步，${x.classes} 类），一个输出层读取 [h_fwd; h_bwd]：只重新抽取反向方向的权重时，正向方向输出处的梯度（相对）变化 ${sig3(x.forwardGradientChange)}。`),
       };
     },
   },

@@ -14,6 +14,7 @@ import { figureSvg } from '../experiments/figureSvg';
 import type { Figure } from '../experiments/types';
 import { CHAPTER_RUNS, CLAIMS, type ChapterResults, type ChapterRunId, type Verdict } from './claims';
 import { vocabularyLegend } from './vocabulary';
+import { cellMeasurements } from '../experiments/cellStatements';
 export { vocabularyLegend } from './vocabulary';
 
 /** Bump when a rule or an experiment changes what a cached result means. */
@@ -65,8 +66,10 @@ export const runLabel = (id: ChapterRunId, lang: Lang): string => {
 /** Every claim's verdict from the experiments' results, in `lang`. */
 export function judgeClaims(results: ChapterResults, quick: boolean, lang: Lang): CheckedClaim[] {
   const tr = translator(lang);
+  // The one-cell measurements some claims compute themselves: each once, when a claim first reads it.
+  const measured = cellMeasurements();
   return CLAIMS.map((c): CheckedClaim => {
-    const j = c.judge(results, tr);
+    const j = c.judge(results, tr, measured);
     return {
       id: c.id, section: c.section, paraphrase: c.statement.zh, gloss: c.statement.en, rule: lang === 'zh-cn' ? c.rule.zh : c.rule.en,
       verdict: j.verdict, conditions: j.conditions, numbers: j.numbers, evidence: j.evidence,

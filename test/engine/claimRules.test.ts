@@ -26,6 +26,7 @@ import type { WalkthroughResult } from '../../engine/experiments/cellWalkthrough
 import { LEAK_MODELS, type LeakModelName, type LeakResult } from '../../engine/experiments/bidirectionalLeak';
 import { gradientFlow, type GradientFlowResult } from '../../engine/experiments/gradientFlow';
 import { TERMS, vocabularyLegend } from '../../engine/chapter/vocabulary';
+import { CELL_HIDDEN, RELU_HIDDEN, RELU_STEPS, SAME_OUTPUT, STATE_STEPS, type CellMeasurements } from '../../engine/experiments/cellStatements';
 import { claimsMarkdown } from '../../engine/chapter/judge';
 
 const EN: Tr = (en) => en;
@@ -59,6 +60,16 @@ function only(runs: Partial<ChapterResults>): ChapterResults {
       return Reflect.get(target, key);
     },
   }) as ChapterResults;
+}
+
+/** The same for the one-cell measurements: reading one the claim does not name throws (it would otherwise be computed for real). */
+function onlyMeasured(measured: Partial<CellMeasurements>): CellMeasurements {
+  return new Proxy(measured, {
+    get(target, key) {
+      if (typeof key === 'string' && !(key in target)) throw new Error(`the rule read the measurement ${key}, which it does not name`);
+      return Reflect.get(target, key);
+    },
+  }) as CellMeasurements;
 }
 
 /** The numbers a rule states: `en`'s groups in its English text, and the same numbers at `zh`'s groups in its Chinese text. */
@@ -221,6 +232,16 @@ function flow(o: { seedDecays?: number[]; conveyor?: GradientFlowResult['conveyo
   };
 }
 
+/** reluDerivatives: each seed's share of unit-steps with derivative 0, and its units 0 at every step. */
+const reluDerivatives = (zeroShare: PerSeed, dead: PerSeed = all(0)): Partial<CellMeasurements> => ({ reluDerivatives: { hidden: RELU_HIDDEN, steps: RELU_STEPS, seeds: zeroShare.map((z, i) => ({ zeroShare: z, deadUnits: dead[i] })) } });
+/** randomInitialState: how far apart two random starts' outputs are at step 1 and at the last step, and from which step they agree. */
+const initialState = (firstStep: number, lastStep: number, agreeFromStep: number | null): Partial<CellMeasurements> => ({ randomInitialState: { hidden: CELL_HIDDEN, steps: STATE_STEPS, firstStep, lastStep, agreeFromStep, firstStepFromZeros: 0.5 } });
+/** gruGates as measured (hidden 16): z = 1 keeps h_(t-1) exactly and shuts out the input; r = 0 resets n only. Old states 0.5 apart. */
+const GRU_GATES: CellMeasurements['gruGates'] = { hidden: CELL_HIDDEN, keptWhateverR: 0, inputAtZ1: 0, rChanges: 0.19, stateChange: 0.5, candidateChangeR0: 0, newStateChangeR0: 0.25, zLow: 0.25, zHigh: 0.75 };
+const gruGates = (o: Partial<CellMeasurements['gruGates']> = {}): Partial<CellMeasurements> => ({ gruGates: { ...GRU_GATES, ...o } });
+/** bidirectionalCoupling: the relative change of the gradient at the forward direction when the backward direction's weights change. */
+const coupling = (forwardGradientChange: number): Partial<CellMeasurements> => ({ bidirectionalCoupling: { hidden: 8, steps: 12, classes: 5, forwardGradientChange, lossOne: 20, lossTwo: 21 } });
+
 // ---------------------------------------------------------------------------------------------
 // The table: for each claim, what its rule states, and its cases.
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +259,8 @@ interface Case {
   evidence?: RegExp;
   /** Numbers the judgement gives (those named). */
   numbers?: Judgement['numbers'];
+  /** The one-cell measurements the claim computes itself (claims.ts `measures`), as synthetic values. */
+  measured?: Partial<CellMeasurements>;
   /** Where the code does otherwise than the rule's text says: what the case checks is the text's reading. */
   todo?: string;
 }
@@ -334,6 +357,25 @@ const TABLE: Entry[] = [
         {
           what: 'vanished; an IRNN seed below 0.05 in training but not at test is not solved (the vocabulary\'s "solved", as lstm-best-long-range)',
           runs: runs(all(1e-12), { irnn: [[929, 0.01], [979, 0.01], [900, 0.2]] }), verdict: 'does-not-hold', numbers: { 'IRNN solved (adding problem)': '2 of 3 seeds' },
+        },
+      ];
+    },
+  },
+  {
+    id: 'relu-zero-derivative', states: 'its measurement (hidden 64, 100 steps), fewer than 1% of the unit-steps at derivative 0',
+    cases(rule): Case[] {
+      assert.equal(stated(rule, /hidden (\d+), 100 steps/, /隐藏 (\d+)，100 步/), RELU_HIDDEN);
+      assert.equal(stated(rule, /hidden 64, (\d+) steps of random input/, /隐藏 64，(\d+) 步随机输入/), RELU_STEPS);
+      const limit = stated(rule, /fewer than (\d+)% of the unit-steps/, /都少于 (\d+)%/) / 100;
+      const r = (shares: PerSeed, dead?: PerSeed): Case['measured'] => reluDerivatives(shares, dead);
+      return [
+        { what: 'no unit-step at or below 0 in any seed', runs: {}, measured: r(all(0)), verdict: 'holds' },
+        { what: 'just under the limit (0.99 of 1%) in every seed', runs: {}, measured: r(all(0.99 * limit)), verdict: 'holds' },
+        { what: 'one seed exactly at the limit (not fewer)', runs: {}, measured: r(butLast(0, limit)), verdict: 'does-not-hold' },
+        {
+          what: 'half of the unit-steps at derivative 0 (as measured), dying units 2, 0, 1', runs: {}, measured: r(all(0.5), [2, 0, 1]), verdict: 'does-not-hold',
+          conditions: [/^ReLU's derivative is 1 only where its input is positive, and 0 at or below 0: at initialisation 50\.0%–50\.0% of the unit-steps have derivative 0 \(3 of 3 seeds\).*; 2, 0, 1 of 64 units were 0 at every one of 100 steps/],
+          numbers: { 'units 0 at every step (of 64)': '2, 0, 1', 'unit-steps with derivative 0': '50.0%–50.0%' },
         },
       ];
     },
@@ -568,6 +610,25 @@ const TABLE: Entry[] = [
     },
   },
   {
+    id: 'random-initial-state', states: 'its measurement (100 steps), outputs within 1e-6',
+    cases(rule): Case[] {
+      assert.equal(stated(rule, /the same (\d+) random inputs/, /读同样的 (\d+) 步随机输入/), STATE_STEPS);
+      assert.equal(stated(rule, /hidden (\d+), PyTorch/, /隐藏 (\d+)，PyTorch/), CELL_HIDDEN);
+      const same = stated(rule, /are within (\S+) from the first step on/, /从第一步起就相差不到 (\S+)（/);
+      assert.equal(same, SAME_OUTPUT);
+      return [
+        {
+          what: 'apart by 0.5 at step 1, agreeing from step 24 (as measured)', runs: {}, measured: initialState(0.5, 0, 24), verdict: 'holds-with-conditions',
+          conditions: [/^the first outputs depend on the draw: the two draws' h_1 differ by up to 0\.5 .*until step 24 of 100.*PyTorch starts from zeros when h_0 and c_0 are not given/],
+        },
+        { what: 'within the limit (0.99 of it) from step 1: the draw does not matter', runs: {}, measured: initialState(0.99 * same, 0, 1), verdict: 'holds' },
+        { what: 'exactly at the limit at step 1 (not within), agreeing from step 2', runs: {}, measured: initialState(same, 0, 2), verdict: 'holds-with-conditions' },
+        { what: 'just within the limit at the last step, agreeing from step 90', runs: {}, measured: initialState(0.5, 0.99 * same, 90), verdict: 'holds-with-conditions' },
+        { what: 'exactly at the limit at the last step: they still differ', runs: {}, measured: initialState(0.5, same, null), verdict: 'does-not-hold', conditions: [/^the outputs still depend on the draw at step 100/] },
+      ];
+    },
+  },
+  {
     id: 'output-is-every-step', states: 'output\'s first dimension against the sequence length',
     cases(rule): Case[] {
       says(rule, /Does not hold when output's first dimension is the sequence length/, /output 的第一维等于序列长度/);
@@ -618,6 +679,36 @@ const TABLE: Entry[] = [
     },
   },
   {
+    id: 'gru-reset-gate-role', states: 'exact (1e-12): z = 1 keeps h_(t-1) whatever r and shuts out the input',
+    cases(rule): Case[] {
+      const exact = stated(rule, /both within (\S+): the update gate/, /两者都在 (\S+) 以内/);
+      assert.equal(stated(rule, /GRU \(hidden (\d+), float64\)/, /GRU 走一步（隐藏 (\d+)，float64）/), CELL_HIDDEN);
+      return [
+        { what: 'as measured: z = 1 keeps h_(t-1) exactly for r = 0 and 1, and no input gets in', runs: {}, measured: gruGates(), verdict: 'does-not-hold', conditions: [/^the update gate does both: with z = 1 .*h_t is h_\(t−1\) whether r is 0 or 1 \(largest difference 0\) and whatever the input \(0\).*forcing r = 0 with z free changes h_t by up to 0\.19$/] },
+        { what: 'both just within the limit (0.99 of it)', runs: {}, measured: gruGates({ keptWhateverR: 0.99 * exact, inputAtZ1: 0.99 * exact }), verdict: 'does-not-hold' },
+        { what: 'r = 0 moves h_t from h_(t-1) at z = 1 by exactly the limit; the input shut out', runs: {}, measured: gruGates({ keptWhateverR: exact }), verdict: 'holds-with-conditions', conditions: [/^with z = 1, h_t differs from h_\(t−1\)/] },
+        { what: 'the input gets in at z = 1 by exactly the limit; h_(t-1) kept', runs: {}, measured: gruGates({ inputAtZ1: exact }), verdict: 'holds-with-conditions' },
+        { what: 'r = 0 drops the old state at z = 1 and the input gets in: as the chapter says', runs: {}, measured: gruGates({ keptWhateverR: 0.5, inputAtZ1: 0.5 }), verdict: 'holds' },
+      ];
+    },
+  },
+  {
+    id: 'gru-reset-to-input', states: 'exact (1e-12) for n and for h_t, and 1e-3 of the old states\' difference',
+    cases(rule): Case[] {
+      const exact = stated(rule, /the same for both \(within (\S+)\) but/, /候选状态 n 相同（(\S+) 以内）/);
+      const matters = stated(rule, /differs by at least (\S+) of the old states/, /差异至少是旧状态差异的 (\S+)（/);
+      const apart = GRU_GATES.stateChange;
+      return [
+        { what: 'as measured: n the same, h_t apart by half the old states\' difference', runs: {}, measured: gruGates(), verdict: 'does-not-hold', conditions: [/^only the candidate is reset: with r = 0, n depends on the input alone \(it changes by 0 when h_\(t−1\) changes by 0\.5\), but h_t .* changes by 0\.25 \(z from 0\.25 to 0\.75 at that step\)/] },
+        { what: 'h_t apart by exactly 1e-3 of the old states\' difference ("at least")', runs: {}, measured: gruGates({ newStateChangeR0: matters * apart }), verdict: 'does-not-hold' },
+        { what: 'h_t apart by 0.99 of that', runs: {}, measured: gruGates({ newStateChangeR0: 0.99 * matters * apart }), verdict: 'holds-with-conditions', conditions: [/^with r = 0 the candidate changes by/] },
+        { what: 'the candidate apart by exactly the limit (not the same)', runs: {}, measured: gruGates({ candidateChangeR0: exact }), verdict: 'holds-with-conditions' },
+        { what: 'h_t the same within the limit (0.99 of it): reset to the input, as the chapter says', runs: {}, measured: gruGates({ newStateChangeR0: 0.99 * exact }), verdict: 'holds' },
+        { what: 'h_t apart by exactly the exact limit: not the same', runs: {}, measured: gruGates({ newStateChangeR0: exact }), verdict: 'holds-with-conditions' },
+      ];
+    },
+  },
+  {
     id: 'gru-simpler', states: 'fewer parameters only; the losses for reference, not judged',
     cases(rule): Case[] {
       says(rule, /Holds if the GRU has fewer parameters than an LSTM of the same size/, /同样大小（隐藏、层数、词表）的 GRU 参数少于 LSTM 则成立/);
@@ -633,18 +724,41 @@ const TABLE: Entry[] = [
     },
   },
   {
-    id: 'bidirectional-separate', states: 'its own _reverse parameters, no leak in bi1 nor in bi2-separate in any seed',
+    id: 'bidirectional-separate', states: 'its own _reverse parameters, no leak in bi1 nor in bi2-separate in any seed, trained apart (below 1e-12) or together (at least 1e-3)',
     cases(rule): Case[] {
-      says(rule, /one set with _reverse\) and shares none with the other, and, in every seed, x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks/, /_reverse 的一组.*没有共享的参数.*在每个种子中都影响不到它自己的预测/);
-      // The stacked bidirectional model (bi2) leaks, as it should: not read here.
+      says(rule, /one set with _reverse\) and shares none with the other, in every seed x_t does not reach its own prediction in one bidirectional layer nor in two separate stacks/, /_reverse 的一组.*没有共享的参数.*在每个种子中都影响不到它自己的预测/);
+      const exact = stated(rule, /changes by less than (\S+) \(relative\)/, /（相对）变化小于 (\S+)（/);
+      const matters = stated(rule, /that gradient changes by at least (\S+) \(one loss/, /但梯度变化至少 (\S+)（/);
+      // The stacked bidirectional model (bi2) leaks, as it should: not read here. The directions trained apart unless `change` says otherwise.
       const b = (leaking: Partial<Record<LeakModelName, number>>, parameters = PARAMETERS) => ({ 'bidirectional-leak': leak(leaking), 'cell-walkthrough': walkthrough({ parameters }) });
-      return [
-        { what: 'neither leaks, each direction its own tensors', runs: b({ uni: 0, bi1: 0, bi2: 3, 'bi2-separate': 0 }), verdict: 'holds', numbers: { 'parameters, forward direction': 7520, 'parameters, backward direction (_reverse)': 7520, 'parameters shared': 0, 'bi1: x_t reaches its prediction in': '0 of 3 seeds' } },
+      const apart = { uni: 0, bi1: 0, bi2: 3, 'bi2-separate': 0 };
+      const cases: Array<Omit<Case, 'measured'> & { change?: number }> = [
+        { what: 'neither leaks, each direction its own tensors, trained apart', runs: b(apart), verdict: 'holds', numbers: { 'parameters, forward direction': 7520, 'parameters, backward direction (_reverse)': 7520, 'parameters shared': 0, 'bi1: x_t reaches its prediction in': '0 of 3 seeds' } },
+        { what: 'computed apart, but one loss trains both (the gradient changes by 0.228, as measured)', runs: b(apart), change: 0.228, verdict: 'does-not-hold', conditions: [/^computed separately, but not trained separately: .*changes by 0\.228 of its size when only the backward direction's weights change/] },
+        { what: 'computed apart, the gradient changes by exactly 1e-3 ("at least")', runs: b(apart), change: matters, verdict: 'does-not-hold' },
+        { what: 'computed apart, the gradient changes by just under 1e-3', runs: b(apart), change: 0.99 * matters, verdict: 'holds-with-conditions' },
+        { what: 'computed apart, the gradient changes by exactly the exact limit (not less)', runs: b(apart), change: exact, verdict: 'holds-with-conditions' },
+        { what: 'computed apart, the gradient changes by just under the exact limit', runs: b(apart), change: 0.99 * exact, verdict: 'holds' },
         { what: 'bi1 leaks in one seed', runs: b({ uni: 0, bi1: 1, bi2: 3, 'bi2-separate': 0 }), verdict: 'does-not-hold', conditions: [/^a model that keeps the directions apart still reached x_t/] },
         { what: 'bi2-separate leaks in one seed', runs: b({ uni: 0, bi1: 0, bi2: 3, 'bi2-separate': 1 }), verdict: 'does-not-hold' },
         { what: 'neither model measured', runs: b({ uni: 0, bi2: 3 }), verdict: 'does-not-hold' },
         { what: 'weight_hh_l1_reverse missing (shared with the forward direction)', runs: b({ bi1: 0, 'bi2-separate': 0 }, PARAMETERS.filter((p) => p.name !== 'weight_hh_l1_reverse')), verdict: 'does-not-hold', conditions: [/^the two directions do not have parameters of their own/] },
         { what: 'weight_ih_l1_reverse of another shape', runs: b({ bi1: 0, 'bi2-separate': 0 }, PARAMETERS.map((p) => (p.name === 'weight_ih_l1_reverse' ? { ...p, shape: [80, 20] } : p))), verdict: 'does-not-hold' },
+      ];
+      return cases.map(({ change, ...c }) => ({ ...c, measured: coupling(change ?? 0) }));
+    },
+  },
+  {
+    id: 'bidirectional-losses-added', states: 'the coupling: at least 1e-3 (relative) does not hold, below 1e-12 holds',
+    cases(rule): Case[] {
+      const matters = stated(rule, /changes by at least (\S+) \(relative\)/, /变化至少 (\S+)，这句话不成立/);
+      const exact = stated(rule, /holds if it changes by less than (\S+);/, /若变化小于 (\S+)，则成立/);
+      return [
+        { what: 'as measured: the forward direction\'s gradient changes by 0.228', runs: {}, measured: coupling(0.228), verdict: 'does-not-hold', conditions: [/^one loss over the joined outputs: .*changes by 0\.228 of its size when only the backward direction's weights change/] },
+        { what: 'exactly 1e-3 ("at least")', runs: {}, measured: coupling(matters), verdict: 'does-not-hold' },
+        { what: 'just under 1e-3', runs: {}, measured: coupling(0.99 * matters), verdict: 'holds-with-conditions' },
+        { what: 'exactly the exact limit (not less)', runs: {}, measured: coupling(exact), verdict: 'holds-with-conditions' },
+        { what: 'below the exact limit: the directions trained apart, as with added losses', runs: {}, measured: coupling(0.99 * exact), verdict: 'holds' },
       ];
     },
   },
@@ -667,8 +781,9 @@ const TABLE: Entry[] = [
 function check(id: string, c: Case): void {
   const claim = CLAIMS.find((x) => x.id === id)!;
   assert.deepEqual(Object.keys(c.runs).sort(), [...claim.runs].sort(), 'the case gives exactly the runs the claim names');
-  const en = claim.judge(only(c.runs), EN);
-  const zh = claim.judge(only(c.runs), ZH);
+  assert.deepEqual(Object.keys(c.measured ?? {}).sort(), [...(claim.measures ?? [])].sort(), 'the case gives exactly the measurements the claim names');
+  const en = claim.judge(only(c.runs), EN, onlyMeasured(c.measured ?? {}));
+  const zh = claim.judge(only(c.runs), ZH, onlyMeasured(c.measured ?? {}));
   const seen = `conditions ${JSON.stringify(en.conditions)}, numbers ${JSON.stringify(en.numbers)}`;
   assert.equal(en.verdict, c.verdict, seen);
   assert.equal(zh.verdict, en.verdict, 'the verdict does not depend on the language');
