@@ -69,6 +69,13 @@ export const MESSAGES = {
   'files-too-many': entry<{ limit: number }>(
     (p) => `the files hold more than ${n(p.limit)} characters, the limit; train on fewer files`,
     (p) => `这些文件合计超过 ${n(p.limit)} 个字符的上限；请用少一些的文件来训练`),
+  'file-missing': entry<{ file: string }>(
+    (p) => `the training file ${p.file} does not exist`,
+    (p) => `训练文件 ${p.file} 不存在`),
+  /** `said`: the file layer's own English (io/files.ts: a device, a folder, no permission...). */
+  'file-unreadable': entry<{ file: string; said: string }>(
+    (p) => p.said,
+    (p) => `无法读取训练文件 ${p.file}：SeqLab 只读取有读取权限的普通文件`),
   'file-utf16': entry<{ file: string; command: string }>(
     (p) => `${p.file} is UTF-16 text; SeqLab reads UTF-8: convert it first (e.g. ${p.command})`,
     (p) => `${p.file} 是 UTF-16 编码的文本，而 SeqLab 读取 UTF-8：请先转换（例如 ${p.command}）`),

@@ -60,7 +60,8 @@ export function readTextFile(file: string, maxCharacters = DEFAULT_MAX_CHARACTER
     if (err instanceof FileRefusedError && err.code === 'too-large') {
       throw new CorpusError(message('file-too-large', { file, limit: maxCharacters, bytes: formatBytes(3 * maxCharacters) }));
     }
-    throw new CorpusError(err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}`);
+    if (err instanceof FileRefusedError && err.code === 'missing') throw new CorpusError(message('file-missing', { file }));
+    throw new CorpusError(message('file-unreadable', { file, said: err instanceof FileRefusedError ? err.message : `cannot read ${file}: ${(err as Error).message}` }));
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     const converted = `${path.basename(file, path.extname(file))}-utf8${path.extname(file)}`;

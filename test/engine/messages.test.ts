@@ -30,6 +30,7 @@ const SAMPLE_PARAMS: { [C in MessageCode]: Parameters<(typeof MESSAGES)[C]['en']
   'file-has-too-many': { file: 'poems.txt', length: 60_000_000, limit: 50_000_000 },
   'files-too-many': { limit: 50_000_000 },
   'file-utf16': { file: 'poems.txt', command: 'iconv -f UTF-16 -t UTF-8 poems.txt > poems-utf8.txt' },
+  'file-missing': { file: 'poems.txt' }, 'file-unreadable': { file: '/dev/zero', said: 'the training file /dev/zero is a character device, not a regular file; SeqLab reads regular files only' },
   'file-binary': { file: 'a.bin' }, 'file-not-utf8': { file: 'gbk.txt' },
   'file-is-folder': { path: '/home/s/poems', glob: 'poems/**/*.md' },
   'file-no-match': { pattern: '*.md', cwd: '/home/s' },
@@ -109,7 +110,7 @@ describe('the message catalogue', () => {
     const plan = { peakBytes: 9 * 2 ** 30, largestRunBytes: 3 * 2 ** 30, boundBytes: 8 * 2 ** 30, runBoundBytes: null, fittingThreads: 1 };
     assert.throws(() => checkMemory({ en: 'Long-range memory', zh: '长程记忆' }, plan, 3, [['hidden', 512]], { lang: 'en', host: 'editor' }), (err: Error) => {
       assert.equal(messageOf(err)?.code, 'too-large');
-      assert.match(err.message, /^Long-range memory was not started/);
+      assert.match(err.message, /^"Long-range memory" was not started/);
       assert.match(errorText(err, 'zh-cn'), /^“长程记忆”未启动/);
       return true;
     });
