@@ -135,6 +135,8 @@ const ofSeedsText = (tr: Tr, k: number, n: number) => tr(`${k} of ${n} seed${n =
 /** "3 seeds" / "1 seed". */
 const seedsWord = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
 
+/** A learning rate is usable when its loss is within this factor of the well-trained baseline's (batchnorm-larger-learning-rate). */
+const USABLE_WITHIN = 1.05;
 /** Equal up to float64 rounding: the measurements of cellStatements.ts are exact computations. */
 const EXACT = 1e-12;
 /** A change that matters: at least this share. */
@@ -382,8 +384,8 @@ export const CLAIMS: Claim[] = [
     id: 'batchnorm-larger-learning-rate', section: '3.4',
     statement: { zh: '用了批归一化，就可以使用更大的学习率。', en: 'With batch normalisation, larger learning rates can be used.' },
     rule: {
-      zh: '学习率扫过 3e-3（默认）、3e-2 和 3e-1（1、10、100 倍）。若某学习率下的最终验证损失在每个种子中都不高于默认学习率下的，则该学习率可用。分别对 LSTM 和 tanh RNN：批归一化的最大可用学习率大于不归一化的，则对该单元成立；两者都能用到 3e-1 且批归一化在那里每个种子都更低，或只有一个单元成立时，为有条件成立。',
-      en: 'The learning rate swept over 3e-3 (the default), 3e-2 and 3e-1 (1x, 10x, 100x). A rate is usable when the final validation loss there is no higher than at the default in every seed. For the LSTM and for a tanh RNN: holds where batch norm\'s largest usable rate is larger than no normalisation\'s; holds with conditions when only one cell\'s is, or when both reach 3e-1 and batch norm ends lower there in every seed.',
+      zh: '学习率扫过 3e-3（默认）、3e-2 和 3e-1（1、10、100 倍）。若某学习率下的最终验证损失在每个种子中都不超过训练得好的基线的 105%（基线：不归一化在整个扫描中达到的最低损失），则该学习率可用：与训练不足的运行比较不算数。分别对 LSTM 和 tanh RNN：批归一化的最大可用学习率大于不归一化的，则对该单元成立；两者都能用到 3e-1 且批归一化在那里每个种子都更低，或只有一个单元成立时，为有条件成立。',
+      en: 'The learning rate swept over 3e-3 (the default), 3e-2 and 3e-1 (1x, 10x, 100x). A rate is usable when the final validation loss there is within 5% of a well-trained baseline in every seed (the baseline: the lowest loss no normalisation reaches at any rate of the sweep), not when it merely beats an undertrained run. For the LSTM and for a tanh RNN: holds where batch norm\'s largest usable rate is larger than no normalisation\'s; holds with conditions when only one cell\'s is, or when both reach 3e-1 and batch norm ends lower there in every seed.',
     },
     runs: ['normalization', 'normalization-lr-10x', 'normalization-fast'],
     figures: [{ run: 'normalization-fast', id: 'lstm-steps' }, { run: 'normalization-fast', id: 'rnn-tanh-steps' }],
@@ -393,13 +395,17 @@ export const CLAIMS: Claim[] = [
       const seeds = r.normalization.seeds.filter((seed) => sweep.every(([, nr]) => nr.seeds.includes(seed)));
       const n = seeds.length;
       const cells = Object.keys(top[1].beatsNone);
-      const usable = (cell: string, norm: string) => sweep.filter(([, nr]) => n > 0 && seeds.every((seed) => finalLoss(nr, cell, norm, seed) <= finalLoss(r.normalization, cell, norm, seed))).map(([rate]) => rate);
+      // The well-trained baseline of a seed: the lowest loss no normalisation reaches over the sweep (an undertrained run is no bar).
+      const baseline = (cell: string, seed: number) => Math.min(...sweep.map(([, nr]) => finalLoss(nr, cell, 'none', seed)));
+      const usable = (cell: string, norm: string) => sweep.filter(([, nr]) => n > 0 && seeds.every((seed) => finalLoss(nr, cell, norm, seed) <= USABLE_WITHIN * baseline(cell, seed))).map(([rate]) => rate);
+      // -Infinity: no rate of the sweep is usable.
       const largest = (cell: string, norm: string) => Math.max(...usable(cell, norm));
       const extends_ = (cell: string) => largest(cell, 'batch') > largest(cell, 'none');
       const lowerAtTop = (cell: string) => largest(cell, 'batch') === top[0] && largest(cell, 'none') === top[0] && top[1].beatsNone[cell].batch === n && n > 0;
       const helped = cells.filter(extends_);
       const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length || cells.some(lowerAtTop) ? 'holds-with-conditions' : 'does-not-hold';
-      const rate = (v: number) => v.toExponential(0);
+      const rate = (v: number) => (Number.isFinite(v) ? v.toExponential(0) : tr('no rate of the sweep', '扫描中没有'));
+      const baselineText = (cell: string) => sig3(meanOf(seeds.map((seed) => baseline(cell, seed))));
       const at = (cell: string, norm: string) => sweep.map(([, nr]) => sig3(nr.finalValLoss[`${cell}/${norm}`])).join(' / ');
       // Where the sweep's lowest loss is: a larger usable rate is not a better one.
       const bestRate = (cell: string, norm: string) => sweep.reduce((b, x) => (x[1].finalValLoss[`${cell}/${norm}`] < b[1].finalValLoss[`${cell}/${norm}`] ? x : b))[0];
@@ -417,7 +423,7 @@ export const CLAIMS: Claim[] = [
         ? tr(`for ${cell} batch norm trains up to ${rate(largest(cell, 'batch'))}, no normalisation up to ${rate(largest(cell, 'none'))}`, `对 ${cell}，批归一化可用到 ${rate(largest(cell, 'batch'))}，不归一化只到 ${rate(largest(cell, 'none'))}`)
         : lowerAtTop(cell)
           ? tr(`for ${cell} both train at ${rate(top[0])} (no normalisation too: ${at(cell, 'none')} at the three rates), batch norm ending lower there in every seed (${at(cell, 'batch')})`, `对 ${cell}，两者在 ${rate(top[0])} 都能训练（不归一化也可以：三个学习率下 ${at(cell, 'none')}），批归一化在那里每个种子都更低（${at(cell, 'batch')}）`)
-          : tr(`for ${cell} batch norm's largest usable rate is ${rate(largest(cell, 'batch'))}, no normalisation's ${rate(largest(cell, 'none'))}`, `对 ${cell}，批归一化的最大可用学习率为 ${rate(largest(cell, 'batch'))}，不归一化为 ${rate(largest(cell, 'none'))}`));
+          : tr(`for ${cell} batch norm's largest usable rate (reaching the baseline's ${baselineText(cell)} within 5%) is ${rate(largest(cell, 'batch'))}, no normalisation's ${rate(largest(cell, 'none'))}`, `对 ${cell}，批归一化的最大可用学习率（达到基线 ${baselineText(cell)} 的 105% 以内）为 ${rate(largest(cell, 'batch'))}，不归一化为 ${rate(largest(cell, 'none'))}`));
       return {
         verdict,
         conditions: verdict === 'holds' ? [] : [cells.map(whatHappened).join(tr('; ', '；'))],
@@ -425,6 +431,7 @@ export const CLAIMS: Claim[] = [
           [`${cell}: none at 3e-3 / 3e-2 / 3e-1`, at(cell, 'none')],
           [`${cell}: batch at 3e-3 / 3e-2 / 3e-1`, at(cell, 'batch')],
           [`${cell}: largest usable rate, none / batch`, `${rate(largest(cell, 'none'))} / ${rate(largest(cell, 'batch'))}`],
+          [`${cell}: well-trained baseline (none's lowest)`, baselineText(cell)],
           [`${cell}: batch lower at 3e-1 in`, ofSeedsText(tr, top[1].beatsNone[cell].batch ?? 0, n)],
         ])),
         evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}) at learning rates 3e-3 / 3e-2 / 3e-1: ${cells.map((cell) => `${cell} ${at(cell, 'none')} without batch norm, ${at(cell, 'batch')} with it`).join('; ')}. The lowest loss of the sweep is ${where}${moral}.`,
