@@ -45,3 +45,21 @@ export const percent = (share: number): string => (Number.isFinite(share) ? `${(
 
 /** Generated text on one line of a table or a sentence: a line break shown as ↵. */
 export const oneLine = (text: string): string => text.replace(/\n/g, ' ↵ ');
+
+/**
+ * Text for a Markdown document, escaped only where Markdown would read it as markup, so the
+ * file reads as prose ("3.4 · products-vanish", "h_t", "||dL/dc_t||", not "3\.4 · products\-vanish"):
+ * backslashes, backticks, asterisks, brackets, "<" and "~" everywhere; "_" at a word's edge
+ * (inside a word it is not emphasis); "&" before an entity name; "|" in a table cell (a
+ * `tableCell`); at the start, only what would begin a block ("# ", ">", "- ", "---", "1. "). Line
+ * breaks become spaces: each call is one line's text.
+ */
+export function markdownText(text: string, options: { tableCell?: boolean } = {}): string {
+  let out = text.replace(/\r?\n/g, ' ')
+    .replace(/[\\`*[\]<~]/g, '\\$&')
+    .replace(/_/g, (u, at: number, s: string) => (/[\p{L}\p{N}]/u.test(s[at - 1] ?? '') && /[\p{L}\p{N}]/u.test(s[at + 1] ?? '') ? u : '\\_'))
+    .replace(/&(?=#?[a-z0-9]+;)/gi, '\\&');
+  if (options.tableCell) out = out.replace(/\|/g, '\\|');
+  // A block's start only where Markdown starts one: "# " (not "#tag"), "- " / "---" (not "-1.5"), ">", "1. " (not "3.4").
+  return out.replace(/^(\s*)(#{1,6}(?=\s|$)|>|([-+=])(?=\s|$|\3)|\d{1,9}(?=[.)](?:\s|$)))/, (m, space: string, lead: string) => (/\d/.test(lead) ? `${space}${lead}\\` : `${space}\\${lead}`));
+}
