@@ -61,5 +61,5 @@ export function markdownText(text: string, options: { tableCell?: boolean } = {}
     .replace(/&(?=#?[a-z0-9]+;)/gi, '\\&');
   if (options.tableCell) out = out.replace(/\|/g, '\\|');
   // A block's start only where Markdown starts one: "# " (not "#tag"), "- " / "---" (not "-1.5"), ">", "1. " (not "3.4").
-  return out.replace(/^(\s*)(#{1,6}(?=\s|$)|>|([-+=])(?=\s|$|\3)|\d{1,9}(?=[.)](?:\s|$)))/, (m, space: string, lead: string) => (/\d/.test(lead) ? `${space}${lead}\\` : `${space}\\${lead}`));
+  return out.replace(/^(\s*)(#{1,6}(?=\s|$)|>|([-+=])(?=\s|$|\3)|\d{1,9}(?=[.)](?:\s|$)))/, (_m, space: string, lead: string) => (/\d/.test(lead) ? `${space}${lead}\\` : `${space}\\${lead}`));
 }
