@@ -5,6 +5,7 @@
  * copy the settings as a `seqlab experiment` command line; export the result as JSON or CSV
  * and each figure as PNG or SVG.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { langOf } from '../engine/core/lang';
@@ -13,7 +14,7 @@ import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type
 import { EngineError } from '../engine/worker/client';
 import { chapterFigureFiles, claimsMarkdown, figureFolderFor, type CheckedClaim } from '../engine/chapter/judge';
 import { changedSettings, cliCommand, settingsNote, type SettingField } from '../engine/experiments/settingFields';
-import { experimentScriptText, hasTorchScript } from '../engine/export/experimentScript';
+import { EXPERIMENT_SCRIPTS, experimentScriptText, hasTorchScript } from '../engine/export/experimentScript';
 import type { EngineHost } from './engineHost';
 import { targetEditor } from './commands/context';
 import { webviewStrings } from './strings';
@@ -159,9 +160,19 @@ export class ExperimentsPanel {
       const r = this.result.output.result as { claims?: CheckedClaim[] };
       const quick = (this.result.config as { quick?: boolean } | undefined)?.quick === true;
       // Its figures as SVG files in a folder beside it, named after it (only those files are replaced there).
+      // The save dialog asked about the document itself; files of the same names in that folder are asked about here, before anything is written.
       const folder = figureFolderFor(target.path);
       const figures = this.result.output.figures;
-      for (const f of chapterFigureFiles(figures, langOf(vscode.env.language))) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(target, '..', folder, f.name), Buffer.from(f.svg));
+      const files = chapterFigureFiles(figures, langOf(vscode.env.language)).map((f) => ({ uri: vscode.Uri.joinPath(target, '..', folder, f.name), svg: f.svg }));
+      const there: string[] = [];
+      for (const f of files) await vscode.workspace.fs.stat(f.uri).then(() => there.push(path.posix.basename(f.uri.path)), () => undefined);
+      if (there.length) {
+        const replace = t('Replace');
+        const shown = there.slice(0, 3).join(', ') + (there.length > 3 ? ', …' : '');
+        const pick = await vscode.window.showWarningMessage(t('The folder {0} beside it already holds {1} files with the names of these figures ({2}). Replace them?', folder, there.length, shown), { modal: true }, replace);
+        if (pick !== replace) return;
+      }
+      for (const f of files) await vscode.workspace.fs.writeFile(f.uri, Buffer.from(f.svg));
       bytes = Buffer.from(claimsMarkdown(r.claims ?? [], quick, langOf(vscode.env.language), { figures, folder }));
     } else if (format === 'png') {
       bytes = Buffer.from((data ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
@@ -174,9 +185,31 @@ export class ExperimentsPanel {
 }
 
 /**
- * "Open as PyTorch Script": the experiment with these settings as an untitled Python document
- * (nothing is written until the student saves it, where they choose). A setting the script
- * cannot take is said, and nothing opens.
+ * Where "Open as PyTorch Script" proposes to save: the script's own file name (the one its
+ * docstring tells to run, "python3 long_range_memory.py") in the workspace folder, or the home
+ * folder without one; "_2", "_3", ... when that file exists or is already open unsaved.
+ */
+async function scriptTarget(file: string): Promise<vscode.Uri> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.path));
+  const stem = file.replace(/\.py$/, '');
+  for (let k = 1; ; k++) {
+    const uri = vscode.Uri.joinPath(folder, k === 1 ? file : `${stem}_${k}.py`);
+    if (open.has(uri.path)) continue;
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      return uri;
+    }
+  }
+}
+
+/**
+ * "Open as PyTorch Script": the experiment with these settings as an unsaved Python document
+ * named as its docstring says to run it (an untitled Untitled-1 said "python3
+ * long_range_memory.py" with no such file): nothing is written until the student saves it,
+ * and Save writes it under that name in the workspace folder (scriptTarget). A setting the
+ * script cannot take is said, and nothing opens.
  */
 export async function openTorchScript(engine: EngineHost, name: string, config: Record<string, unknown>, log: vscode.LogOutputChannel): Promise<vscode.TextEditor | undefined> {
   let content: string;
@@ -189,9 +222,16 @@ export async function openTorchScript(engine: EngineHost, name: string, config: 
     void vscode.window.showErrorMessage(t('SeqLab could not write {0} as a PyTorch script: {1}', name, (err as Error).message));
     return undefined;
   }
-  const document = await vscode.workspace.openTextDocument({ language: 'python', content });
-  log.info(`opened ${name} as a PyTorch script (${content.length} characters)`);
-  return vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Active });
+  const file = EXPERIMENT_SCRIPTS[name];
+  const target = await scriptTarget(file);
+  const chosen = path.posix.basename(target.path);
+  if (chosen !== file) content = content.split(file).join(chosen); // the docstring's "python3 NAME.py" names the file it will be
+  const document = await vscode.workspace.openTextDocument(target.with({ scheme: 'untitled' }));
+  const editor = await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.Active });
+  await editor.edit((b) => b.insert(new vscode.Position(0, 0), content));
+  editor.selection = new vscode.Selection(0, 0, 0, 0);
+  log.info(`opened ${name} as a PyTorch script (${content.length} characters), unsaved; Save writes ${target.fsPath}`);
+  return editor;
 }
 
 /**
