@@ -83,7 +83,7 @@ describe('the chapter, claim by claim', () => {
     assert.equal(by['batchnorm-larger-learning-rate'].experiment, 'normalization');
   });
 
-  it('decides by every seed: ReLU smaller than tanh in every seed does not hold, larger in every seed holds, mixed holds with conditions', () => {
+  it('decides by every seed: ReLU\'s gradient vanished (below 1e-3 of the last step\'s) in every seed does not hold, in none holds, mixed holds with conditions', () => {
     const claim = CLAIMS.find((c) => c.id === 'relu-avoids-vanishing')!;
     const tr = (en: string) => en;
     const withNorms = (relu: number[], tanh: number[]) => {
@@ -92,8 +92,8 @@ describe('the chapter, claim by claim', () => {
       return { ...results, 'vanishing-gradients': { ...results['vanishing-gradients'], runs } } as unknown as ChapterResults;
     };
     assert.equal(claim.judge(withNorms([1e-13, 2e-13, 3e-13], [1e-9, 2e-9, 3e-9]), tr).verdict, 'does-not-hold');
-    assert.equal(claim.judge(withNorms([1e-8, 2e-8, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
-    assert.equal(claim.judge(withNorms([1e-8, 2e-13, 3e-8], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
+    assert.equal(claim.judge(withNorms([1e-2, 2e-2, 3e-2], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds');
+    assert.equal(claim.judge(withNorms([1e-2, 2e-13, 3e-2], [1e-9, 2e-9, 3e-9]), tr).verdict, 'holds-with-conditions');
     assert.match(claim.judge(withNorms([1e-13], [1e-9]), tr).conditions[0], /identity initialisation of W_hh \(IRNN, Le et al\. 2015\) the gradient keeps its size at initialisation: x[\d.]+, x[\d.]+ per step/);
   });
 
@@ -212,7 +212,7 @@ describe('the chapter, claim by claim', () => {
     assert.equal(doc.match(/^## /gm)?.length, claims.length);
     assert.match(doc, /^# The chapter, claim by claim$/m);
     assert.ok(doc.includes('Quick check \\(one seed\\): the verdicts are preliminary\\.'), 'the quick check says its verdicts are preliminary');
-    assert.ok(doc.includes('\n## 3\\.5 · c\\-n\\-is\\-cell\\-state: does not hold here\n'));
+    assert.ok(doc.includes('\n## 3\\.4 · c\\-n\\-is\\-cell\\-state: does not hold here\n'));
     assert.ok(doc.includes('Experiments: `seqlab experiment cell-walkthrough`'));
     assert.ok(doc.includes('As PyTorch scripts: `seqlab experiment cell-walkthrough --export-torch cell_walkthrough.py`'), 'each claim says how to have its runs as PyTorch scripts');
     assert.ok(doc.includes('`seqlab experiment vanishing-gradients --set seeds=1`'));

@@ -419,6 +419,7 @@ const TABLE: Entry[] = [
       assert.equal(stated(rule, /\((\d+) steps at/, /（(\d+) 步/), NORMALIZATION_DEFAULTS.steps);
       assert.equal(stated(rule, /steps at (\S+), enough to overfit/, /学习率 (\S+)，足以过拟合/), run.learningRate);
       says(rule, /its gap is smaller in every seed and its validation loss is not higher/, /差距在每个种子中都更小，且验证损失不更高/);
+      says(rule, /A larger gap with a lower training-text loss and a validation loss not higher in every seed \(fitting faster\) is not more overfitting/, /差距更大、但训练文本损失更低且验证损失不更高时（拟合得更快），并不说明过拟合更多/);
       // No normalisation: validation 2, training text 1 (gap 1). Batch norm: validation 1.5, training text 1.25 (gap 0.25).
       const o = (lstmVal: PerSeed, lstmText: PerSeed, tanhVal: PerSeed = all(1.5), tanhText: PerSeed = all(1.25)) => ({
         'normalization-overfit': norm(
@@ -431,6 +432,10 @@ const TABLE: Entry[] = [
         { what: 'LSTM: the gap equal to none\'s in one seed (validation 1.75, training text 0.75)', runs: o(butLast(1.5, 1.75), butLast(1.25, 0.75)), verdict: 'holds-with-conditions', conditions: [/^for rnn-tanh; for lstm batch norm's gap was larger .*smaller in 2 of 3 seeds/] },
         { what: 'LSTM: gap smaller but validation higher in one seed (it learned less: 2.5 and 2.25)', runs: o(butLast(1.5, 2.5), butLast(1.25, 2.25)), verdict: 'holds-with-conditions', conditions: [/^for rnn-tanh; for lstm batch norm's gap was smaller .* but its validation loss higher .*in 1 of 3 seeds/] },
         { what: 'both cells: batch norm\'s gap larger in every seed', runs: o(all(1.5), all(0.25), all(1.5), all(0.25)), verdict: 'does-not-hold', conditions: [/^for lstm batch norm's gap was larger .*; for rnn-tanh batch norm's gap was larger/] },
+        { what: 'LSTM: gap larger because it fit the training text further (0.25 against 1), validation lower: fitting faster, said so', runs: o(all(1.5), all(0.25)), verdict: 'holds-with-conditions', conditions: [/^for rnn-tanh; for lstm batch norm's gap was larger \(1\.25 against 1\), but because it fit the training text further \(0\.25 against 1, in every seed\) while its validation loss was not higher \(1\.5 against 2\): fitting faster, which is not more overfitting; the gaps were not compared at equal training loss/] },
+        { what: 'LSTM: gap larger, validation equal to none\'s ("not higher"), training text lower: fitting faster', runs: o(all(2), all(0.5)), verdict: 'holds-with-conditions', conditions: [/fitting faster, which is not more overfitting/] },
+        { what: 'LSTM: gap larger and validation higher (2.25): more overfitting, not fitting faster', runs: o(all(2.25), all(0.25)), verdict: 'holds-with-conditions', conditions: [/^for rnn-tanh; for lstm batch norm's gap was larger \(2 against 1; smaller in 0 of 3 seeds\)/], notConditions: /fitting faster/ },
+        { what: 'LSTM: one seed\'s gap equal, its training text not lower (1 against 1): not fitting faster', runs: o(butLast(1.5, 2), butLast(0.25, 1)), verdict: 'holds-with-conditions', notConditions: /fitting faster/ },
       ];
     },
   },
