@@ -45,6 +45,8 @@ export const CHAPTER_RUNS = {
   // The initial weights swept over two decades (with the default run, x1): is training with batch norm less sensitive to them?
   'normalization-init-small': { experiment: 'normalization', label: { en: 'normalization, initial weights x0.1', zh: 'normalization，初始权重 x0.1' }, full: { initScale: 0.1, normalizations: ['none', 'batch'] }, quick: { initScale: 0.1, normalizations: ['none', 'batch'], seeds: 1 } },
   'normalization-init-large': { experiment: 'normalization', label: { en: 'normalization, initial weights x10', zh: 'normalization，初始权重 x10' }, full: { initScale: 10, normalizations: ['none', 'batch'] }, quick: { initScale: 10, normalizations: ['none', 'batch'], seeds: 1 } },
+  // Batch norm's initial gain gamma at 1 instead of Cooijmans et al.'s 0.1 (the default), for the tanh RNN: the gain, not the recurrent weights, decides its result.
+  'normalization-gain1': { experiment: 'normalization', label: { en: 'normalization, batch norm gain 1', zh: 'normalization，批归一化增益 1' }, full: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'] }, quick: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'], seeds: 1 } },
   // Trained on 2,000 characters only, at 1e-2, so that 100 steps overfit: does batch norm overfit less?
   'normalization-overfit': { experiment: 'normalization', label: { en: 'normalization on 2,000 characters', zh: 'normalization，只用 2,000 个字符' }, full: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'] }, quick: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'], seeds: 1 } },
   // Every remedy of the chapter on one task: the experiment's four cells and the layer- and batch-normalised tanh RNNs.
@@ -72,6 +74,7 @@ export interface ChapterResults {
   'normalization-init-small': NormalizationResult;
   'normalization-init-large': NormalizationResult;
   'normalization-overfit': NormalizationResult;
+  'normalization-gain1': NormalizationResult;
   'long-range-memory': AddingResult;
   'lstm-vs-gru': VersusResult;
   'cell-walkthrough': WalkthroughResult;
@@ -296,8 +299,8 @@ export const CLAIMS: Claim[] = [
   {
     id: 'batchnorm-helps', section: '3.4',
     statement: { zh: '批归一化让训练收敛得更快、更好。', en: 'Batch normalisation makes training converge faster and better.' },
-    rule: { zh: '分别对 LSTM 和 tanh RNN：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。', en: 'For the LSTM and for a tanh RNN: holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does.' },
-    runs: ['normalization'],
+    rule: { zh: '分别对 LSTM 和 tanh RNN，批归一化的初始增益 γ 为 0.1（Cooijmans 等的建议，实验的默认值）：批归一化的最终验证损失在每个种子中都低于不归一化则成立；只对其一成立时为有条件成立。对不成立的 tanh RNN，再用 γ = 1 运行一次，条件中给出此时批归一化在几个种子中更低。', en: 'For the LSTM and for a tanh RNN, batch norm\'s initial gain γ at 0.1 (Cooijmans et al.\'s, the experiment\'s default): holds where batch norm ends with a lower validation loss than no normalisation in every seed; holds with conditions when only one of them does. Where the tanh RNN does not, it is run again with γ = 1, and the condition says in how many seeds batch norm then ends lower.' },
+    runs: ['normalization', 'normalization-gain1'],
     figures: [{ run: 'normalization', id: 'lstm-steps' }, { run: 'normalization', id: 'rnn-tanh-steps' }],
     judge(r, tr) {
       const nr = r.normalization;
@@ -306,6 +309,10 @@ export const CLAIMS: Claim[] = [
       const helped = cells.filter((cell) => nr.beatsNone[cell].batch === n);
       const verdict: Verdict = helped.length === cells.length ? 'holds' : helped.length ? 'holds-with-conditions' : 'does-not-hold';
       const lossOf = (cell: string, norm: string) => sig3(nr.finalValLoss[`${cell}/${norm}`]);
+      // The run with batch norm's gain at 1 (the tanh RNN): what the gain does, for the cells where γ = 0.1 did not help.
+      const gain1 = r['normalization-gain1'];
+      const gainText = (failed: string[]) => failed.filter((cell) => cell in gain1.beatsNone).map((cell) => tr(`; with γ = 1 batch norm ends lower for ${cell} in ${ofSeedsText(tr, gain1.beatsNone[cell].batch ?? 0, gain1.seeds.length)} (${sig3(gain1.finalValLoss[`${cell}/batch`])} against ${sig3(gain1.finalValLoss[`${cell}/none`])})${gain1.beatsNone[cell].batch === gain1.seeds.length && gain1.seeds.length > 0 ? ': the gain decides it' : ''}`,
+        `；γ = 1 时，批归一化对 ${cell} 在${ofSeedsText(tr, gain1.beatsNone[cell].batch ?? 0, gain1.seeds.length)}中更低（${sig3(gain1.finalValLoss[`${cell}/batch`])}，不归一化 ${sig3(gain1.finalValLoss[`${cell}/none`])}）${gain1.beatsNone[cell].batch === gain1.seeds.length && gain1.seeds.length > 0 ? '：起决定作用的是增益' : ''}`)).join('');
       // Faster: the step at which batch norm first reached the loss no normalisation ended with, in each seed (none: never).
       const reachedAt = (cell: string) => nr.seeds.map((seed) => {
         const none = normRun(nr, cell, 'none', seed);
@@ -322,10 +329,13 @@ export const CLAIMS: Claim[] = [
       return {
         verdict,
         conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
-          ? [tr(`for ${helped.join(', ')}, not for ${cells.filter((c) => !helped.includes(c)).join(', ')} (its recurrent weights at gain 0.1)`, `对 ${helped.join('、')} 成立，对 ${cells.filter((c) => !helped.includes(c)).join('、')} 不成立（其循环权重增益为 0.1）`)]
-          : [tr('batch norm did not end lower for any cell here', '这里批归一化对任何单元都没有得到更低的损失')],
-        numbers: Object.fromEntries(cells.flatMap((cell) => [[`${cell}: none`, lossOf(cell, 'none')], [`${cell}: batch`, lossOf(cell, 'batch')], [`${cell}: batch lower in`, ofSeedsText(tr, nr.beatsNone[cell].batch ?? 0, n)],
-          [`${cell}: batch reaches none's final loss`, reachedText(cell)]])),
+          ? [tr(`for ${helped.join(', ')}, not for ${cells.filter((c) => !helped.includes(c)).join(', ')} with batch norm's initial gain γ = 0.1`, `对 ${helped.join('、')} 成立，对 ${cells.filter((c) => !helped.includes(c)).join('、')} 在批归一化初始增益 γ = 0.1 时不成立`) + gainText(cells.filter((c) => !helped.includes(c)))]
+          : [tr('batch norm did not end lower for any cell here (γ = 0.1)', '这里批归一化（γ = 0.1）对任何单元都没有得到更低的损失') + gainText(cells)],
+        numbers: {
+          ...Object.fromEntries(cells.flatMap((cell) => [[`${cell}: none`, lossOf(cell, 'none')], [`${cell}: batch`, lossOf(cell, 'batch')], [`${cell}: batch lower in`, ofSeedsText(tr, nr.beatsNone[cell].batch ?? 0, n)],
+            [`${cell}: batch reaches none's final loss`, reachedText(cell)]])),
+          ...Object.fromEntries(Object.keys(gain1.beatsNone).flatMap((cell) => [[`${cell}, γ = 1: none / batch`, `${sig3(gain1.finalValLoss[`${cell}/none`])} / ${sig3(gain1.finalValLoss[`${cell}/batch`])}`], [`${cell}, γ = 1: batch lower in`, ofSeedsText(tr, gain1.beatsNone[cell].batch ?? 0, gain1.seeds.length)]])),
+        },
         evidence: tr(`Final validation loss (nats/char, mean of ${seedsWord(n)}): ${cells.map((cell) => `${cell} ${lossOf(cell, 'none')} without, ${lossOf(cell, 'batch')} with batch norm (which reached the loss no normalisation ended with ${reachedText(cell)})`).join('; ')}.`,
           `最终验证损失（纳特/字符，${n} 个种子的平均）：${cells.map((cell) => `${cell} 不归一化 ${lossOf(cell, 'none')}，批归一化 ${lossOf(cell, 'batch')}（达到不归一化最终损失：${reachedText(cell)}）`).join('；')}。`),
       };

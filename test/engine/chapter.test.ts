@@ -26,6 +26,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'normalization-init-small': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 0.1, normalizations: ['none', 'batch'] },
   'normalization-init-large': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, initScale: 10, normalizations: ['none', 'batch'] },
   'normalization-overfit': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, trainChars: 1000, learningRate: 1e-2, normalizations: ['none', 'batch'] },
+  'normalization-gain1': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8, cells: [...ADDING_CELLS] },
   'lstm-vs-gru': { corpus: 'chinese-news', hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2, sampleLength: 12 },
   'cell-walkthrough': {},
