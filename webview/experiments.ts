@@ -81,7 +81,8 @@ function drawForm(m: ExperimentFormMessage): void {
   copy.addEventListener('click', () => form && api.postMessage({ type: 'copyExperimentCommand', name: form.name, config: form.values }));
   const torch = el('vscode-button', { id: 'open-torch-script', secondary: '', title: strings.openTorchScriptHint ?? '' }, strings.openTorchScript ?? 'Open as PyTorch Script');
   torch.addEventListener('click', () => form && !problems.size && api.postMessage({ type: 'openTorchScript', name: form.name, config: form.values }));
-  const box = el('vscode-collapsible', { id: 'settings-box', title: (strings.experimentSettings ?? 'Settings of {0}').replace('{0}', m.name), open: '' },
+  // Named by its title in the student's language ("梯度随时间消失 的设置"), its name kept for scripts and tests.
+  const box = el('vscode-collapsible', { id: 'settings-box', 'data-experiment': m.name, title: (strings.experimentSettings ?? 'Settings of {0}').replace('{0}', m.title || m.name), open: '' },
     el('p', { class: 'form-help' }, strings.settingsHelp ?? ''),
     el('div', { class: 'settings-grid' }, ...groups),
     el('p', { id: 'changed-line', class: 'label' }),

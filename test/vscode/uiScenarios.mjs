@@ -130,7 +130,7 @@ async function pickExperiment(page, name) {
 /** Runs the picked experiment from its settings form in the Experiments panel (as it stands: the defaults unless changed). */
 async function runFromForm(page, name) {
   const panel = await webviewWith(page, '#run-experiment');
-  await panel.locator(`#settings-box[title="Settings of ${name}"]`).waitFor({ timeout: 60_000 });
+  await panel.locator(`#settings-box[data-experiment="${name}"]`).waitFor({ timeout: 60_000 });
   await panel.locator('#run-experiment').click();
   return panel;
 }
@@ -1379,7 +1379,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     await page.locator('.quick-input-widget input').fill('cell-walkthrough');
     await page.keyboard.press('Enter');
     // Its settings form in Chinese: the section's title and every hint.
-    const form = await webviewWith(page, '#settings-box[title="cell-walkthrough 的设置"]');
+    const form = await webviewWith(page, '#settings-box[data-experiment="cell-walkthrough"][title$="的设置"]');
     const hints = await form.locator('.setting .hint').allInnerTexts();
     const english = hints.filter((h) => !/[\u3400-\u9fff]/.test(h));
     if (!hints.length || english.length) throw new Error(`the settings form's hints are not Chinese: ${english.join(' | ')}`);
@@ -1402,6 +1402,121 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     await page.screenshot({ path: path.join(SHOTS, 'experiment-cell-walkthrough-zh-cn.png'), fullPage: true });
   });
 });
+
+/**
+ * Issue 38: the Chinese UI has no English sentence in it. What a screen reader reads of every
+ * SeqLab webview (its accessibility tree, `ariaSnapshot`) and of every toast shown is collected
+ * at each step of a Chinese session (a refused training, a run, its outcome, the inspector's
+ * "what drove", an experiment's settings form); a run of three Latin words in it fails, once
+ * the names a Chinese text keeps are taken out. The allow-list, precisely: cell types (lstm,
+ * gru, rnn, irnn, with their variants such as rnn-tanh and lstm-forget1); SeqLab, PyTorch,
+ * TensorFlow.js, torch, Adam, SGD, ReLU, tanh, sigmoid, Esc, CPU, GPU, wasm, MSE, ln V, UTF-8;
+ * units (nats, bits, GiB, MB, ms, s); identifiers and file names (anything with a . _ / or a
+ * digit in it: notes.txt, W_hh, hidden_size, torch.nn.LSTM, x0.1); model text (the samples).
+ */
+const ZH_ALLOWED = [
+  /\b(?:lstm|gru|i?rnn)(?:-[a-z0-9]+)*\b/gi,
+  /\b(?:SeqLab|PyTorch|TensorFlow\.js|torch|Adam|SGD|ReLU|tanh|sigmoid|Esc|CPU|GPU|wasm|MSE|ln V|UTF-8|nats|bits|GiB|MB|ms|s)\b/g,
+  /[^\s"“”'‘’()（），,：:；;。]*[._/\\\d][^\s"“”'‘’()（），,：:；;。]*/g,
+];
+const LATIN_SENTENCE = /\b[A-Za-z]{2,}(?:[ \t]+[A-Za-z]{2,}){2,}\b/;
+
+/** The names and texts in an ARIA snapshot (`- button "运行": …`), without its role words. */
+function snapshotTexts(snapshot) {
+  const texts = [];
+  for (const line of snapshot.split('\n')) {
+    if (/^\s*- \//.test(line)) continue; // - /url: …, - /placeholder: …
+    for (const m of line.matchAll(/"((?:\\.|[^"\\])*)"/g)) texts.push(m[1].replace(/\\(.)/g, '$1'));
+    const after = /^\s*- [\w-]+(?: "(?:\\.|[^"\\])*")?(?: \[[^\]]*\])*: (.*)$/.exec(line);
+    if (after) texts.push(after[1]);
+  }
+  return texts;
+}
+
+/** The English sentences in `texts` once the allowed names are out (an empty list: all Chinese). */
+function englishSentences(texts) {
+  return texts.flatMap((t) => {
+    const cleaned = ZH_ALLOWED.reduce((x, re) => x.replace(re, ' '), t);
+    const m = LATIN_SENTENCE.exec(cleaned);
+    return m ? [`"${m[0]}" in "${t.slice(0, 160)}"`] : [];
+  });
+}
+
+/** Reads every SeqLab webview's accessible text and every toast's now, under `moment`, into `seen`. */
+async function collectShownText(page, moment, seen) {
+  const frames = await page.locator('iframe.webview[src*="extensionId=seqlab.seqlab"]').count();
+  for (let i = 0; i < frames; i++) {
+    const body = webview(page, i).locator('body');
+    const snapshot = await body.ariaSnapshot({ timeout: 5_000 }).catch(() => '');
+    // The model's own text (a sample, a continuation) is not the UI's: it is what the student trained on.
+    const samples = await webview(page, i).locator('#sample, .sample, pre').allInnerTexts().catch(() => []);
+    const texts = snapshotTexts(snapshot).filter((t) => !samples.some((x) => x && (x.includes(t) || t.includes(x))));
+    seen.push(...texts.map((text) => ({ where: `${moment}, webview ${i}`, text })));
+  }
+  for (const text of await page.locator('.notifications-toasts .notification-toast').allInnerTexts()) seen.push({ where: `${moment}, toast`, text });
+}
+
+/** A Chinese text to train on (repeated lines of a poem: a run of SETTINGS learns it quickly). */
+const ZH_TEXT = Array.from({ length: 12 }, () => '床前明月光，疑是地上霜。举头望明月，低头思故乡。春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。').join('\n');
+
+async function chineseSessionHasNoEnglish() {
+  await withWorkbench({ locale: 'zh-cn', files: { 'poem-zh.txt': ZH_TEXT } }, async (page) => {
+    const seen = [];
+    await openFile(page, 'poem-zh.txt');
+    // 1. Too little text: the refusal, in the toast and on the outcome card.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await contextMenu(page, selectionStart(page), '在选区上训练');
+    await toast(page, '无法训练').waitFor({ timeout: 120_000 });
+    await collectShownText(page, 'refused training', seen);
+    const refusal = await toast(page, '无法训练').innerText();
+    if (!/文本只有 2 个字符/.test(refusal)) throw new Error(`the refusal is not the catalogue's Chinese: ${refusal}`);
+    await page.screenshot({ path: path.join(SHOTS, 'zh-cn-no-english-refusal.png') });
+    // 2. A run on the whole text: progress, then the outcome card with its end reason.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, selectionStart(page), '在选区上训练');
+    const view = await webviewWith(page, '#status');
+    await view.locator('#status', { hasText: '当前模型' }).waitFor({ timeout: 240_000 });
+    await collectShownText(page, 'trained', seen);
+    await page.screenshot({ path: path.join(SHOTS, 'zh-cn-no-english-trained.png') });
+    // 3. The inspector on the selection, its "what drove each character".
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await contextMenu(page, selectionStart(page), '查看门控');
+    const inspector = await webviewWith(page, '#heatmap[data-drawn-labels]');
+    await collectShownText(page, 'inspector', seen);
+    await inspector.locator('#quantity').evaluate((el) => { el.value = 'connectivity'; el.dispatchEvent(new Event('change')); });
+    await inspector.locator('#drove-line', { hasText: /最强的驱动/ }).waitFor({ timeout: 60_000 });
+    const drove = await inspector.locator('#drove-line').innerText();
+    if (/往回的字符数|p = /.test(drove)) throw new Error(`the what-drove line is not Chinese: ${drove}`);
+    const saturated = await inspector.locator('table.saturated').allInnerTexts();
+    if (saturated.some((t) => /连通性/.test(t))) throw new Error('the saturated-units table lists connectivity as a unit');
+    await collectShownText(page, 'inspector, what drove', seen);
+    await page.screenshot({ path: path.join(SHOTS, 'zh-cn-no-english-what-drove.png') });
+    // 4. An experiment's settings form: labelled settings, units.
+    await runCommand(page, 'SeqLab: 运行实验…');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await page.locator('.quick-input-widget input').fill('vanishing-gradients');
+    await page.keyboard.press('Enter');
+    const form = await webviewWith(page, '#settings-box');
+    const names = await form.locator('.setting-name').allInnerTexts();
+    if (!names.some((n) => n.includes('序列长度'))) throw new Error(`the form's settings are not labelled in Chinese: ${names.join(' | ')}`);
+    const boxTitle = await form.locator('#settings-box').getAttribute('title');
+    if (!/梯度随时间消失/.test(boxTitle ?? '')) throw new Error(`the settings box is not named by the experiment's title: ${boxTitle}`);
+    await collectShownText(page, 'experiment form', seen);
+    await page.screenshot({ path: path.join(SHOTS, 'zh-cn-no-english-experiment-form.png') });
+
+    const english = englishSentences(seen.map((s) => s.text)).map((e, i) => e);
+    const where = seen.filter((s) => englishSentences([s.text]).length).map((s) => `${s.where}: ${englishSentences([s.text])[0]}`);
+    console.log(`  Chinese session: ${seen.length} texts read, ${english.length} with an English sentence`);
+    if (where.length) throw new Error(`English in the Chinese UI:\n${[...new Set(where)].join('\n')}`);
+  });
+}
+
+await scenario('zh-CN: no English sentence in the webviews and toasts', chineseSessionHasNoEnglish);
 
 const passed = results.filter(([, ok]) => ok).length;
 console.log(`scenarios: ${passed} passed, ${results.length - passed} failed`);
