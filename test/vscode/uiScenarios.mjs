@@ -464,6 +464,89 @@ await scenario('a default run on a 27k-character Chinese text: budget, ETA, live
   });
 });
 
+/**
+ * The Training view at a 260 px side bar, measured (issue 38, item 5): `minChart` px of the
+ * chart's canvas in view without scrolling, at least 3 x ticks, and every form field's right
+ * edge within the view. Returns what it measured, for the log.
+ */
+async function expectRoomyNarrowView(view, what, { minChart = 100, form = false } = {}) {
+  const seen = await view.locator('body').evaluate((body, withForm) => {
+    const canvas = document.querySelector('#chart canvas');
+    const r = canvas?.getBoundingClientRect();
+    const right = document.documentElement.clientWidth;
+    const fields = withForm ? [...document.querySelectorAll('.form vscode-textfield, .form vscode-single-select')].map((f) => ({ id: f.id, right: Math.round(f.getBoundingClientRect().right) })) : [];
+    return {
+      height: window.innerHeight, scrolled: document.scrollingElement.scrollTop, right, pageWidth: document.scrollingElement.scrollWidth,
+      chartTop: r ? Math.round(r.top) : null, chartVisible: r ? Math.round(Math.min(r.bottom, window.innerHeight) - Math.max(r.top, 0)) : 0,
+      xTicks: Number(document.getElementById('chart')?.dataset.xTicks ?? 0), folded: document.getElementById('chart')?.dataset.folded ?? '',
+      fields, spill: fields.filter((f) => f.right > right + 1),
+    };
+  }, form);
+  if (seen.chartVisible < minChart) throw new Error(`${what}: ${seen.chartVisible} px of the chart in view without scrolling (its top at ${seen.chartTop} of ${seen.height}), not ${minChart}`);
+  if (seen.xTicks < 3) throw new Error(`${what}: the chart's x axis has ${seen.xTicks} ticks`);
+  if (form && !seen.fields.length) throw new Error(`${what}: no form fields found`);
+  if (seen.spill.length || seen.pageWidth > seen.right + 1) throw new Error(`${what}: fields past the view's right edge (${seen.right} px; page ${seen.pageWidth} px wide): ${JSON.stringify(seen.spill)}`);
+  return seen;
+}
+
+await scenario('the Training view at 260 px: the chart in view above the folded card, three x ticks, fields within the view; runs told apart in the Models view', async () => {
+  // A short text and a run long enough to overfit it: the card then has its sample and, often, the overfitting note.
+  const settings = { ...SETTINGS, 'seqlab.train.hiddenSize': 128, 'seqlab.train.embeddingSize': 16, 'seqlab.train.seqLen': 32, 'seqlab.train.steps': 400, 'seqlab.train.patience': 0 };
+  await withWorkbench({ settings, files: { 'short-poems.txt': chineseText({ length: 3000 }) } }, async (page) => {
+    await runCommand(page, 'SeqLab: Focus on Training View');
+    const view = await webviewWith(page, '#summary-text');
+    await setSidebarWidth(page, 260);
+    await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+    await view.locator('#field-weightDecay').waitFor({ state: 'visible', timeout: 10_000 });
+    for (const width of [260, 300]) {
+      await setSidebarWidth(page, width);
+      const fields = await view.locator('body').evaluate(() => {
+        const right = document.documentElement.clientWidth;
+        const all = [...document.querySelectorAll('.form vscode-textfield, .form vscode-single-select')].map((f) => ({ id: f.id, right: Math.round(f.getBoundingClientRect().right) }));
+        return { right, count: all.length, spill: all.filter((f) => f.right > right + 1) };
+      });
+      if (!fields.count || fields.spill.length) throw new Error(`${width} px: form fields past the view's right edge (${fields.right} px): ${JSON.stringify(fields.spill)} of ${fields.count}`);
+      await page.screenshot({ path: path.join(SHOTS, `narrow-${width}-form.png`) });
+    }
+    await view.locator('#settings').click({ position: { x: 40, y: 10 } });
+    await setSidebarWidth(page, 260);
+
+    for (const run of [1, 2]) {
+      await openFile(page, 'short-poems.txt');
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+A');
+      await contextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Train on Selection');
+      await view.locator('#live').waitFor({ timeout: 60_000 });
+      await view.locator('#end-reason').waitFor({ timeout: 240_000 });
+      await view.locator('#status', { hasText: 'Active model: lstm' }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(500);
+      if (run === 2) break;
+      for (const width of [260, 300]) {
+        await setSidebarWidth(page, width);
+        for (const expanded of [true, false]) {
+          await setModelsExpanded(page, expanded);
+          const seen = await expectRoomyNarrowView(view, `after the run, ${width} px, Models ${expanded ? 'expanded' : 'collapsed'}`);
+          console.log(`  ${width} px, Models ${expanded ? 'expanded' : 'collapsed'}: ${seen.chartVisible} px of the chart in view (view ${seen.height} px high), ${seen.xTicks} x ticks, folded: ${seen.folded || 'nothing'}; overfitting note: ${await view.locator('#overfitting').count() ? 'yes' : 'no'}`);
+          await page.screenshot({ path: path.join(SHOTS, `narrow-${width}-models-${expanded ? 'open' : 'closed'}-after.png`) });
+        }
+      }
+      await setModelsExpanded(page, true);
+      await setSidebarWidth(page, 260);
+    }
+    // Two runs of the same text within minutes: their rows differ in what is shown first.
+    const rows = page.locator('.part.sidebar .pane', { hasText: 'Models' }).locator('.monaco-list-row');
+    await rows.nth(1).waitFor({ timeout: 30_000 });
+    const labels = await page.locator('.part.sidebar .monaco-list-row .label-name').allInnerTexts();
+    const runs = labels.filter((l) => /^short-poems /.test(l));
+    console.log(`  Models view at 260 px: ${labels.join(' | ')}`);
+    if (runs.length < 2 || new Set(runs).size !== runs.length) throw new Error(`the Models view's rows do not tell the runs apart: ${labels.join(' | ')}`);
+    // A run's label ends inside its row (the description after it may be cut; the label is what tells runs apart).
+    const cut = await page.locator('.part.sidebar .monaco-list-row .label-name').evaluateAll((els) => els.filter((e) => /^short-poems /.test(e.textContent) && e.getBoundingClientRect().right > e.closest('.monaco-list-row').getBoundingClientRect().right).map((e) => e.textContent));
+    if (cut.length) throw new Error(`model names cut at 260 px: ${cut.join(' | ')}`);
+    await page.screenshot({ path: path.join(SHOTS, 'narrow-260-models.png') });
+  });
+});
+
 /** The step shown in the Training view's status ("step 41 · …"), or -1. */
 /**
  * The step of the run under way, from the label beside the chart that is shown only while a
@@ -517,7 +600,7 @@ await scenario('Stop saves, says where and offers Resume; a reload mid-run at th
     // The closing window stopped the run and saved it where it was: the offer names that step (or the step reached and an earlier save's).
     const offered = await offer.innerText();
     const at = Number((/last checkpoint, step (\d+)/.exec(offered) ?? /interrupted at step (\d+)/.exec(offered))[1]);
-    console.log(`  reloaded at step ${reloadedAt}; the offer: ${offered.split('\n')[0]}`);
+    console.log(`  reloaded at step ${reloadedAt}; the offer: ${/Training of .*/.exec(offered)?.[0]}`);
     if (at < reloadedAt) throw new Error(`the interrupted run was saved at step ${at}, before the reload at step ${reloadedAt}: ${offered}`);
     // While the offer waits, the Training view shows the interrupted run: its curve and the same choice.
     view = await webviewWith(page, '#summary-text');
@@ -547,12 +630,15 @@ await scenario('Stop saves, says where and offers Resume; a reload mid-run at th
     const resumable = await page.locator('.quick-input-list .monaco-list-row').count();
     if (resumable !== 2) throw new Error(`the palette offers ${resumable} runs to resume, not the 2 stopped ones`);
     await page.keyboard.press('Escape');
+    // Gone before the next pick opens: the same widget would show this pick's rows under the next one's title for a moment.
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 
     // Runs compared: tick both runs in the palette's pick, and see their curves overlaid, both named.
     await runCommand(page, 'SeqLab: Compare Runs…');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Compare Runs' }).waitFor({ timeout: 30_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lstm-' }).first().waitFor({ timeout: 30_000 });
-    const names = (await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts()).filter((n) => !n.endsWith('-last'));
+    // Run folders only (rows of an earlier pick can linger in the list's DOM: the Resume pick's detail names the text).
+    const names = (await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts()).filter((n) => /^lstm-/.test(n) && !n.endsWith('-last'));
     for (const name of names) {
       await page.locator('.quick-input-widget input').fill(name);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click();
