@@ -28,6 +28,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   'normalization-overfit': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, trainChars: 1000, learningRate: 1e-2, normalizations: ['none', 'batch'] },
   'normalization-gain1': { steps: 3, seeds: 2, hidden: 8, seqLen: 8, bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'] },
   'long-range-memory': { steps: 20, lengths: [8], seeds: 2, hidden: 8, batch: 8, cells: [...ADDING_CELLS] },
+  'long-range-memory-2x': { steps: 40, lengths: [8], seeds: 2, hidden: 8, batch: 8, cells: [...ADDING_CELLS] },
   'lstm-vs-gru': { corpus: 'chinese-news', hidden: 8, seqLen: 8, batch: 4, steps: 3, seeds: 2, sampleLength: 12 },
   'cell-walkthrough': {},
   'bidirectional-leak': { hidden: 8, embed: 4, seqLen: 8, batch: 4, steps: 3, influenceLength: 6, generateLength: 3, seeds: 2 },
@@ -105,7 +106,9 @@ describe('the chapter, claim by claim', () => {
       const runs = Object.entries(cells).flatMap(([cell, seeds]) => seeds.map(([crossedAt, testMse, own], i) => ({ cell, length: 100, seed: i + 1, curve: [], steps: [], crossedAt, solvedAt: null, testMse, testMseBatchStatistics: own, seconds: 1 })));
       const finalMse = Object.fromEntries(Object.entries(cells).map(([cell, seeds]) => [cell, { 100: seeds.reduce((a, [, m]) => a + m, 0) / seeds.length }]));
       const solvedSeeds = Object.fromEntries(Object.entries(cells).map(([cell, seeds]) => [cell, { 100: seeds.filter(([c]) => c !== null).length }]));
-      return { ...results, 'long-range-memory': { finalMse, solvedSeeds, seeds: [1, 2, 3], runs, baseline: 1 / 6 } } as unknown as ChapterResults;
+      const result = { finalMse, solvedSeeds, seeds: [1, 2, 3], runs, baseline: 1 / 6 };
+      // The same at both budgets (claimRules.test.ts has them differ).
+      return { ...results, 'long-range-memory': result, 'long-range-memory-2x': result } as unknown as ChapterResults;
     };
     const lstm: Array<[number | null, number, null]> = [[500, 0.008, null], [600, 0.009, null], [650, 0.01, null]];
     // bn-rnn below 0.05 in training in every seed, its test MSE high with its running statistics: not solved.
@@ -114,10 +117,12 @@ describe('the chapter, claim by claim', () => {
     assert.equal(j.verdict, 'holds');
     assert.equal(j.numbers['bn-rnn: solved'], '0 of 3 seeds');
     const gru: Array<[number, number, null]> = [[110, 0.005, null], [120, 0.004, null], [130, 0.006, null]];
+    // The GRU, the LSTM's variant, is not one of the remedies: shown, not judged.
     const k = claim.judge(adding({ 'bn-rnn': bnTrainingOnly, lstm, gru }), tr);
-    assert.equal(k.verdict, 'holds-with-conditions');
-    assert.match(k.conditions[0], /^gru also solves it in every seed; the lowest MSE is gru's$/);
-    assert.match(k.conditions[1], /^bn-rnn went below 0\.05 in training in 3 of 3 seeds, but its test MSE is 0\.53 with its running statistics, 0\.0193 with the batch's own/);
+    assert.equal(k.verdict, 'holds');
+    assert.match(k.evidence, /For comparison, not judged: the GRU solved it in 3 of 3 seeds at 800 steps/);
+    const failing = claim.judge(adding({ 'bn-rnn': bnTrainingOnly, lstm: [[500, 0.008, null], [null, 0.17, null], [650, 0.01, null]] }), tr);
+    assert.match(failing.conditions[1], /^at 800 steps: bn-rnn went below 0\.05 in training in 3 of 3 seeds, but its test MSE is 0\.53 with its running statistics, 0\.0193 with the batch's own/);
     assert.equal(claim.judge(adding({ lstm: [[500, 0.008, null], [null, 0.17, null], [650, 0.01, null]], gru }), tr).verdict, 'does-not-hold');
   });
 
@@ -230,11 +235,11 @@ describe('the chapter, claim by claim', () => {
     assert.ok(figures.some((f) => f.id === 'normalization-fast-lstm-steps' && /\(normalization at 100x the learning rate\)\. /.test(f.caption)), 'a figure of a run with its own settings says which run');
     assert.equal(new Set(figures.map((f) => f.id)).size, figures.length, 'each figure once');
     // The tiny adding problem ran at length 8, so its length-100 figure is left out, not drawn empty.
-    assert.ok(!figures.some((f) => f.id === 'long-range-memory-length-100'));
+    assert.ok(!figures.some((f) => /^long-range-memory(-2x)?-length-100$/.test(f.id)));
     const init = figures.find((f) => f.id === 'vanishing-gradients-init');
     assert.ok(init, figures.map((f) => f.id).join(', '));
     assert.match(init.caption, /^Shows the claims products-vanish, tanh-over-sigmoid, conveyor-belt \(vanishing-gradients\)\. /);
-    for (const c of claims) for (const id of c.figures.filter((x) => x !== 'long-range-memory-length-100')) assert.ok(figures.some((f) => f.id === id), `${c.id}: ${id}`);
+    for (const c of claims) for (const id of c.figures.filter((x) => !/^long-range-memory(-2x)?-length-100$/.test(x))) assert.ok(figures.some((f) => f.id === id), `${c.id}: ${id}`);
     assert.match(chapterFigures(judgeClaims(results, true, 'zh-cn'), runs, 'zh-cn')[0].caption, /^对应论断 /);
     const files = chapterFigureFiles(figures, 'en');
     assert.ok(chapterFigureFiles(chapterFigures(judgeClaims(results, true, 'zh-cn'), runs, 'zh-cn'), 'zh-cn').some((f) => f.svg.includes('阴影：各种子的范围')), 'the SVG\'s own words in Chinese');
