@@ -6,7 +6,7 @@ import { initBackend, type BackendName } from '../core/backend';
 import { langFromEnv, LANGS, translator, type Lang } from '../core/lang';
 import { terminalSafe } from '../io/safeText';
 import { checkChapter, type ChapterCheck } from '../chapter/check';
-import { chapterFigureFiles, chapterSummary, claimsMarkdown, figureFolderFor, folderCache, verdictWord } from '../chapter/judge';
+import { chapterFigureFiles, chapterSummary, claimsMarkdown, figureFolderFor, folderCache, verdictWord, vocabularyLegend } from '../chapter/judge';
 import { checkOwnedFiles, ownedText, writeOwnedFiles } from '../io/files';
 import { interruptSignal, logLine, printJSON } from './output';
 import { backendOption, workerCount } from './options';
@@ -25,6 +25,9 @@ function printReport(check: ChapterCheck, lang: Lang): void {
     console.log(terminalSafe(`  ${c.evidence}`));
     for (const condition of c.conditions) console.log(terminalSafe(`  - ${condition}`));
   }
+  // The words the rules use, each defined once (engine/chapter/vocabulary.ts).
+  console.log(`\n${tr('Words:', '用语：')}`);
+  for (const line of vocabularyLegend(tr)) console.log(`  ${line}`);
   console.log(`\n${chapterSummary(check.claims, check.quick, tr)}`);
 }
 
