@@ -252,8 +252,8 @@ def main():
         size = {e: max(max(abs(v) for v in c), w if w is not None else float("inf")) for e, c, w in (("builtin", cb, wb), ("pytorch", ct, wt))}
         alike = max(abs(x - y) for x, y in zip(cb, ct))
         ok_ii = size["builtin"] > CHANGED and size["pytorch"] > CHANGED and (alike < (DROPOUT_TOL if dropout else LOSS_TOL))
-        shape = "shapes differ" if wb is None else f"weights by {wb:.1e}"
-        expect(ok_ii, f"{name}: (ii) changed the run on both engines (losses by up to {max(abs(v) for v in cb):.1e}, {shape}), alike within {alike:.1e}"
+        moved = "; ".join(f"{e} losses by up to {max(abs(v) for v in c):.1e}, " + ("shapes differ" if w is None else f"weights by {w:.1e}") for e, c, w in (("builtin", cb, wb), ("pytorch", ct, wt)))
+        expect(ok_ii, f"{name}: (ii) changed the run on both engines ({moved}), alike within {alike:.1e}"
                + (f" [{steps} steps: {why}]" if why else ""))
         rows.append((name, steps, b["train"][0], t["train"][0], b["val"][0], t["val"][0], base["builtin"]["val"][0], dloss, dw))
 
