@@ -49,7 +49,11 @@ function shifted(offset: number, changes: readonly vscode.TextDocumentContentCha
 
 /** Inserts `text` at `offset` of `doc` as one edit with an undo stop before and after. */
 async function insertOnce(doc: vscode.TextDocument, offset: () => number, text: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) { // an edit the user made at that moment changes the version: retry at the moved offset
+  // An edit the user makes at that moment wins (the document's version changed under ours): wait
+  // for it to arrive and retry at the moved offset. Three immediate retries all lost to a test typing every 20 ms.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 50));
+    if (doc.isClosed && attempt) break;
     const at = doc.positionAt(offset());
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (editor) {
@@ -63,8 +67,8 @@ async function insertOnce(doc: vscode.TextDocument, offset: () => number, text: 
   return false;
 }
 
-/** Streams a continuation at `position` into a preview, then writes it into the document as one undoable edit. */
-async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: string, position: vscode.Position): Promise<void> {
+/** Streams a continuation at `position` into a preview, then writes it into the document as one undoable edit; says how many characters it wrote. */
+async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: string, position: vscode.Position): Promise<number> {
   const s = c.settings().generate;
   const doc = editor.document;
   await vscode.commands.executeCommand('setContext', 'seqlab.generating', true);
@@ -118,6 +122,7 @@ async function generate(c: CommandContext, editor: vscode.TextEditor, prompt: st
         }
       }
     });
+    return codePointCount(state.text);
   } finally {
     clearPreview();
     follow.dispose();
@@ -149,10 +154,12 @@ export function registerGenerationCommands(c: CommandContext): vscode.Disposable
           if (!c.engine.activeModel) return;
         }
       }
+      // What happened, for the tests (a failure is also shown to the user).
       try {
-        await generate(c, editor, prompt, position);
+        return { written: await generate(c, editor, prompt, position) };
       } catch (err) {
         showError(c, t('Generate Continuation failed: {0}', (err as Error).message));
+        return { error: (err as Error).message };
       }
     }),
   ];
