@@ -145,9 +145,20 @@ export class ModelStore {
   }
 }
 
+/**
+ * A run's name as the Models view shows it, the part that tells runs apart first: runName's
+ * `lstm-1x128-poems-20261207-0801` reads "poems 12-07 08:01" (the cell and size go in the
+ * description beside it, the whole name in the tooltip). At 260 px every row read
+ * "lstm-1x128-poems-20261..."; a name the student gave, or any other, is shown as it is.
+ */
+export function shownName(name: string): string {
+  const m = /^[a-z]+-\d+x\d+-(.+)-\d{4}(\d{2})(\d{2})-(\d{2})(\d{2})(?:-(\d+))?$/u.exec(name);
+  return m ? `${m[1]} ${m[2]}-${m[3]} ${m[4]}:${m[5]}${m[6] ? ` (${m[6]})` : ''}` : name;
+}
+
 export class ModelItem extends vscode.TreeItem {
   constructor(readonly entry: ModelEntry, active: boolean, resumable = false) {
-    super(entry.name, vscode.TreeItemCollapsibleState.None);
+    super(shownName(entry.name), vscode.TreeItemCollapsibleState.None);
     // `seqlabModel.resumable`: a stopped or interrupted run's folder, whose menu adds Resume Training.
     this.contextValue = resumable ? 'seqlabModel.resumable' : 'seqlabModel';
     this.description = entry.damaged
