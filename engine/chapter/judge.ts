@@ -206,6 +206,11 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
       lines.push('', `![${md(f.title)}](${linkPath(figures!.folder)}/${linkPath(`${f.id}.svg`)})`, '', `*${md(f.caption)}*`);
     }
     lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
+    if (!c.runs.length) {
+      // A claim that measures for itself (one cell, float64, when the check runs): nothing to run or export.
+      lines.push('', md(tr('Computed on one cell in float64 when the check runs: no experiment to run.', '检查时在一个单元上用 float64 直接计算：没有要运行的实验。')));
+      continue;
+    }
     // The commands as "Copy as CLI command" writes them: each argument quoted for a POSIX shell.
     lines.push('', `${tr('Experiments', '实验')}: ${c.runs.map((r) => `\`${cliCommand(r.experiment, Object.entries(r.config))}\``).join(', ')}`);
     // The same runs as standalone PyTorch scripts (the settings become the script's defaults).

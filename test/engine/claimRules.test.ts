@@ -27,7 +27,7 @@ import { LEAK_MODELS, type LeakModelName, type LeakResult } from '../../engine/e
 import { gradientFlow, type GradientFlowResult } from '../../engine/experiments/gradientFlow';
 import { TERMS, vocabularyLegend } from '../../engine/chapter/vocabulary';
 import { CELL_HIDDEN, RELU_HIDDEN, RELU_STEPS, SAME_OUTPUT, STATE_STEPS, type CellMeasurements } from '../../engine/experiments/cellStatements';
-import { claimsMarkdown } from '../../engine/chapter/judge';
+import { claimsMarkdown, type CheckedClaim } from '../../engine/chapter/judge';
 
 const EN: Tr = (en) => en;
 const ZH: Tr = (_en, zh) => zh;
@@ -885,6 +885,12 @@ describe('one vocabulary: each word the rules use defined once, its number in it
     const rule = CLAIMS.find((c) => c.id === 'lstm-generates-chinese')!.rule;
     assert.equal(TERMS.learns.threshold, 1);
     says(rule, /its validation loss ends below a model that knows only how often each character occurs/, /验证损失都低于只知道字符频率的模型/);
+  });
+  it('a claim that measures for itself (no run) says so on the page, with no empty command lines', () => {
+    const claim: CheckedClaim = { id: 'random-initial-state', section: '3.4', paraphrase: '书中', gloss: 'the chapter', rule: 'r', verdict: 'holds', conditions: [], numbers: { a: 1 }, evidence: 'e', experiment: '', runs: [], figures: [] };
+    const page = claimsMarkdown([claim], false, 'en');
+    assert.match(page, /Computed on one cell in float64 when the check runs: no experiment to run\\\./);
+    assert.doesNotMatch(page, /^Experiments:|^As PyTorch scripts:/m);
   });
   for (const lang of ['en', 'zh-cn'] as const) {
     it(`the Markdown page prints the legend (${lang})`, () => {
