@@ -22,7 +22,7 @@ import { clock } from './format';
 import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, withAlpha } from './themeColours';
 
-interface ViewState { collapsed?: boolean; smoothing?: number; xAxis?: 'step' | 'time'; logY?: boolean }
+interface ViewState { collapsed?: boolean; smoothing?: number; xAxis?: 'step' | 'time'; logY?: boolean; folds?: Record<string, boolean> }
 
 let strings: Record<string, string> = {};
 let chart: uPlot | undefined;
@@ -161,7 +161,8 @@ function render(fields: FieldSpec[], values: Record<string, unknown>): void {
   } else {
     // What a glance must find comes first (the outcome, then the chart): the side bar is narrow
     // and shared with the Models view, so the details and the sample come last.
-    root.append(controls, summary, settings, outcome, el('div', { id: 'legend', class: 'legend' }), chartHost, chartControls, status, el('section', { id: 'sample' }));
+    // The legend goes under the chart here: at 260 px it wraps to four lines that pushed the chart below the fold.
+    root.append(controls, summary, settings, outcome, chartHost, el('div', { id: 'legend', class: 'legend' }), chartControls, status, el('section', { id: 'sample' }));
   }
   updateSummary();
 }
@@ -223,8 +224,6 @@ function drawOutcome(state: TrainingStatePayload): void {
       }
       parts.push(row);
     }
-    // The model's last sample, a few lines of it: what the numbers mean, in text.
-    if (state.sample && layout === 'sidebar') parts.push(el('div', { class: 'label' }, strings.latestSample), el('pre', { id: 'outcome-sample', class: 'clamped' }, state.sample));
     if (o.checkpoint && layout === 'sidebar') {
       // One button for the main next step, links for the others: three buttons stack into a column in a narrow side bar.
       const generate = el('vscode-button', { id: 'next-generate' }, strings.nextGenerate ?? 'Generate Continuation');
@@ -240,6 +239,8 @@ function drawOutcome(state: TrainingStatePayload): void {
       parts.push(el('div', { class: 'next-steps', id: 'next-steps' }, generate,
         el('span', { class: 'links' }, link('inspect', strings.nextInspect ?? 'Inspect Gates'), ' · ', link('compare', strings.nextCompare ?? 'Compare Runs'))));
     }
+    // The model's last sample, a few lines of it: what the numbers mean, in text. Optional: it folds when the chart needs the room (foldForChart).
+    if (state.sample && layout === 'sidebar') parts.push(fold('outcome-sample-fold', strings.latestSample, el('pre', { id: 'outcome-sample', class: 'clamped' }, state.sample)));
   } else if (!state.model) {
     parts.push(el('div', { class: 'hint' }, strings.noCorpus));
   } else {
@@ -256,12 +257,72 @@ function drawOutcome(state: TrainingStatePayload): void {
   // Last in the card (the next steps stay in view): overfitting, with what helps folded under it.
   if (overfitting) {
     // One line folded: in a narrow side bar the explanation would push the chart out of view.
-    parts.push(el('details', { id: 'overfitting', class: 'warning' },
-      el('summary', {}, (strings.overfittingSummary ?? 'Overfitting from step {0}: why, and what helps').replace('{0}', String(overfitting.fromStep))),
-      `${(strings.overfittingAdvice ?? '').replace('{0}', String(overfitting.fromStep)).replace('{1}', String(OVERFITTING_RISES))} ${strings.overfittingHelps ?? ''}`));
+    const said = (strings.overfittingSummary ?? 'Overfitting from step {0}: why, and what helps').replace('{0}', String(overfitting.fromStep));
+    const note = el('details', { id: 'overfitting', class: 'warning fold one-line' },
+      el('summary', { title: said }, said),
+      `${(strings.overfittingAdvice ?? '').replace('{0}', String(overfitting.fromStep)).replace('{1}', String(OVERFITTING_RISES))} ${strings.overfittingHelps ?? ''}`) as HTMLDetailsElement;
+    note.open = view().folds?.overfitting === true;
+    rememberToggle(note);
+    parts.push(note);
   }
   if (state.message) parts.push(el('div', { class: 'warning' }, state.message));
   card.replaceChildren(...parts);
+  foldForChart();
+}
+
+/** At least this much of the chart is in view without scrolling in the side bar: the card's optional parts fold to make room. */
+const CHART_MIN_VISIBLE = 110;
+
+/** A folding part of the card: one summary line; open unless the chart needs the room or the student closed it. */
+function fold(id: string, title: string, ...content: Node[]): HTMLDetailsElement {
+  const d = el('details', { id, class: 'fold' }, el('summary', { class: 'label', title }, title), ...content) as HTMLDetailsElement;
+  d.open = view().folds?.[id] ?? true;
+  rememberToggle(d);
+  return d;
+}
+
+/** The student's own open or close is kept (and then never undone by foldForChart). */
+function rememberToggle(d: HTMLDetailsElement): void {
+  d.querySelector('summary')!.addEventListener('click', () => setView({ folds: { ...view().folds, [d.id]: !d.open } }));
+}
+
+/**
+ * Folds the card's optional parts, last first, until CHART_MIN_VISIBLE px of the chart are in
+ * view (at 260 px the sample and the overfitting note pushed it below the fold), and opens
+ * them again when there is room; a part the student opened or closed stays as they left it.
+ */
+function foldForChart(): void {
+  const host = document.getElementById('chart');
+  if (layout !== 'sidebar' || !host) return;
+  const auto = [...document.querySelectorAll<HTMLDetailsElement>('#outcome details.fold')].filter((d) => view().folds?.[d.id] === undefined && d.id !== 'overfitting');
+  for (const d of auto) d.open = true;
+  for (const d of auto.reverse()) {
+    if (host.getBoundingClientRect().top + CHART_MIN_VISIBLE <= window.innerHeight) break;
+    d.open = false;
+  }
+  host.dataset.folded = auto.filter((d) => !d.open).map((d) => d.id).join(' ');
+}
+
+/**
+ * The x axis's ticks: the largest round increment (1, 2, 2.5 or 5 times a power of ten) that
+ * puts at least 3 ticks in view, more (up to one per 60 px) when the chart is wide. uPlot's
+ * own choice keeps 50 px between ticks, which left one tick at 260 px.
+ */
+function xSplits(u: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(max > min)) return [min];
+  const want = Math.max(3, Math.min(8, Math.floor(u.bbox.width / (window.devicePixelRatio || 1) / 60)));
+  let best: number[] = [min, (min + max) / 2, max];
+  for (let power = Math.floor(Math.log10(max - min)); power > Math.floor(Math.log10(max - min)) - 4; power--) {
+    for (const m of [5, 2.5, 2, 1]) {
+      const incr = m * 10 ** power;
+      const first = Math.ceil(min / incr - 1e-9) * incr;
+      const ticks: number[] = [];
+      for (let x = first; x <= max + incr * 1e-9; x += incr) ticks.push(Number(x.toPrecision(12)));
+      if (ticks.length >= want) return ticks;
+      best = ticks.length >= 3 ? ticks : best;
+    }
+  }
+  return best;
 }
 
 /** How the best validation loss compares with the baselines: "2.859 below the unigram baseline (6.366), 4.280 below uniform (7.787)". */
@@ -392,8 +453,13 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
     chart = new uPlot({
       width, height: chartHeight(),
       legend: { show: false },
-      scales: { x: { time: false }, y: v.logY ? { distr: 3 } : {} },
-      axes: [{ ...axis, label: byTime ? (strings.seconds ?? 'seconds') : strings.step }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
+      // x from 0: the run starts there (and the initial validation loss is at step 0).
+      scales: { x: { time: false, range: (_u, _min, max) => [0, max > 0 ? max : 1] }, y: v.logY ? { distr: 3 } : {} },
+      axes: [{ ...axis, label: byTime ? (strings.seconds ?? 'seconds') : strings.step, space: 30, splits: (u, i, min, max) => {
+        const ticks = xSplits(u, i, min, max);
+        host.dataset.xTicks = String(ticks.length);
+        return ticks;
+      } }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
       series: [
         {},
         { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha('--vscode-charts-blue', 0.3), width: 1, spanGaps: true, points: { show: false } },
@@ -442,7 +508,10 @@ let observed: HTMLElement | undefined;
 function observeSize(host: HTMLElement): void {
   if (observed === host) return;
   observed = host;
-  const fit = () => chart?.setSize({ width: Math.max(200, host.clientWidth), height: chartHeight() });
+  const fit = () => {
+    foldForChart();
+    chart?.setSize({ width: Math.max(200, host.clientWidth), height: chartHeight() });
+  };
   new ResizeObserver(fit).observe(host);
   window.addEventListener('resize', fit);
 }
