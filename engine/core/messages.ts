@@ -35,6 +35,8 @@ const sub = (list: MessageRef[] | undefined, lang: Lang, sep: string): string =>
 const setting = (p: { key: string; label?: Bilingual }, lang: Lang) => (lang === 'zh-cn' ? (p.label ? `${p.label.zh}（${p.key}）` : p.key) : p.key);
 /** A title in quotes ("The adding problem: …"), a name as it is (long-range-memory). */
 const quoted = (t: string) => (/\s/.test(t) ? `"${t}"` : t);
+/** The same in Chinese: a title in Chinese quotes (“梯度随时间消失”), a name followed by a space (long-range-memory 未启动). */
+const quotedZh = (t: string) => (/^[\w.-]+$/.test(t) ? `${t} ` : `“${t}”`);
 const got = (v: string | undefined) => (v === undefined ? '' : v);
 
 /** 2.50 GiB: a memory size as the refusals write it. */
@@ -182,10 +184,10 @@ export const MESSAGES = {
   // ---- experiments ----
   'too-large-run': entry<{ title: Bilingual; largest: number; bound: number; settings: Bilingual }>(
     (p, lang) => `${quoted(bi(p.title, lang))} was not started: its largest run would need about ${gib(p.largest)}, and one run's wasm memory cannot grow past ${gib(p.bound)}. Lower ${bi(p.settings, lang)}.`,
-    (p, lang) => `“${bi(p.title, lang)}”未启动：其中最大的一次运行约需 ${gib(p.largest)}，而一次运行的 wasm 内存最多只能增长到 ${gib(p.bound)}。请调低 ${bi(p.settings, lang)}。`),
+    (p, lang) => `${quotedZh(bi(p.title, lang))}未启动：其中最大的一次运行约需 ${gib(p.largest)}，而一次运行的 wasm 内存最多只能增长到 ${gib(p.bound)}。请调低 ${bi(p.settings, lang)}。`),
   'too-large': entry<{ title: Bilingual; peak: number; bound: number; threads: number; largest: number; settings: Bilingual; fewer: number | null }>(
     (p, lang) => `${quoted(bi(p.title, lang))} was not started: it would need about ${gib(p.peak)} of memory at its peak (${p.threads} run${s(p.threads)} at once, the largest about ${gib(p.largest)}), more than the ${gib(p.bound)} allowed (half of this machine's memory). Lower ${bi(p.settings, lang)}${p.fewer !== null ? `, or run ${p.fewer === 1 ? 'one at a time' : `${p.fewer} at a time`} with --workers ${p.fewer}` : ''}.`,
-    (p, lang) => `“${bi(p.title, lang)}”未启动：它在峰值时约需 ${gib(p.peak)} 内存（同时 ${p.threads} 次运行，最大的一次约 ${gib(p.largest)}），超过允许的 ${gib(p.bound)}（本机内存的一半）。请调低 ${bi(p.settings, lang)}${p.fewer !== null ? `，或用 --workers ${p.fewer} 一次只运行 ${p.fewer} 个` : ''}。`),
+    (p, lang) => `${quotedZh(bi(p.title, lang))}未启动：它在峰值时约需 ${gib(p.peak)} 内存（同时 ${p.threads} 次运行，最大的一次约 ${gib(p.largest)}），超过允许的 ${gib(p.bound)}（本机内存的一半）。请调低 ${bi(p.settings, lang)}${p.fewer !== null ? `，或用 --workers ${p.fewer} 一次只运行 ${p.fewer} 个` : ''}。`),
   'experiment-unknown': entry<{ name: string; names: string[] }>(
     (p) => `no experiment named "${p.name}"; the experiments are: ${p.names.join(', ')}`,
     (p) => `没有名为“${p.name}”的实验；现有的实验是：${p.names.join('、')}`),
