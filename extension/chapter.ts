@@ -46,7 +46,7 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
     if (!pick) return undefined;
     quick = pick.quick;
   }
-  const panel = ExperimentsPanel.show(extensionUri, log);
+  const panel = ExperimentsPanel.show(extensionUri, log, 'chapter');
   const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.')
     // The words the rules use, each defined once in the engine (engine/chapter/vocabulary.ts), in the user's language.
     + ` ${vocabularyLegend(translator(lang)).join(' ')}` };

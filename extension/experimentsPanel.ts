@@ -21,11 +21,21 @@ import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 const t = vscode.l10n.t;
-export const EXPERIMENTS_VIEW_TYPE = 'seqlab.experiments';
 
-/** The last finished experiment, kept by the host (never taken back from the webview), so exports after a reload write SeqLab's own numbers. */
+/**
+ * What a panel shows: an experiment (its form and result), the chapter page, or runs
+ * compared. Each kind has its own editor tab, opened full width in the active editor group:
+ * sharing one panel put the chapter page beside a leftover experiment form, in a narrow
+ * third column.
+ */
+export type PanelKind = 'experiments' | 'chapter' | 'compare';
+export const PANEL_VIEW_TYPES: Record<PanelKind, string> = { experiments: 'seqlab.experiments', chapter: 'seqlab.chapter', compare: 'seqlab.compareRuns' };
+export const EXPERIMENTS_VIEW_TYPE = PANEL_VIEW_TYPES.experiments;
+const panelTitle = (kind: PanelKind) => (kind === 'chapter' ? t('SeqLab: The Chapter, Claim by Claim') : kind === 'compare' ? t('SeqLab: Runs Compared') : t('SeqLab: Experiments'));
+
+/** The last finished result of each kind, kept by the host (never taken back from the webview), so exports after a reload write SeqLab's own numbers. */
 interface KeptResult { message: ExperimentMessage; result: ReplyMap['experiment'] }
-const KEPT_KEY = 'seqlab.experiments.last';
+const keptKey = (kind: PanelKind) => (kind === 'experiments' ? 'seqlab.experiments.last' : `seqlab.${kind}.last`);
 /** The experiment whose settings the panel's playground computes in the webview as the sliders move. */
 const PLAYGROUND = 'gradient-flow';
 
@@ -33,7 +43,7 @@ const PLAYGROUND = 'gradient-flow';
 type ExperimentRunner = (preset: { name: string; config: Record<string, unknown> }) => Thenable<unknown>;
 
 export class ExperimentsPanel {
-  private static current: ExperimentsPanel | undefined;
+  private static readonly open = new Map<PanelKind, ExperimentsPanel>();
   static runner: ExperimentRunner | undefined;
   /** Where the last result survives a window reload (the workspace's state). */
   private static memento: vscode.Memento | undefined;
@@ -49,14 +59,14 @@ export class ExperimentsPanel {
   /** The settings form shown, redrawn for a webview that loads again; its fields, for the CLI command. */
   private form: ExperimentFormMessage | undefined;
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel) {
-    const kept = ExperimentsPanel.memento?.get<KeptResult>(KEPT_KEY);
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel, private readonly kind: PanelKind) {
+    const kept = ExperimentsPanel.memento?.get<KeptResult>(keptKey(kind));
     if (kept) {
       this.last = kept.message;
       this.result = kept.result;
     }
     panel.onDidDispose(() => {
-      if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
+      if (ExperimentsPanel.open.get(kind) === this) ExperimentsPanel.open.delete(kind);
     });
     panel.webview.onDidReceiveMessage(async (m: unknown) => {
       if (!isFromWebview(m)) {
@@ -94,21 +104,24 @@ export class ExperimentsPanel {
   }
 
   /** After a window reload: VS Code hands back the panel; the webview redraws its last result from its own state. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): void {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: vscode.LogOutputChannel, kind: PanelKind = 'experiments'): void {
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments', { worker: 'flowWorker.js' });
-    ExperimentsPanel.current = new ExperimentsPanel(panel, log);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', panelTitle(kind), { worker: 'flowWorker.js' });
+    ExperimentsPanel.open.set(kind, new ExperimentsPanel(panel, log, kind));
   }
 
-  static show(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): ExperimentsPanel {
-    if (ExperimentsPanel.current) {
-      ExperimentsPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
-      return ExperimentsPanel.current;
+  /** The panel of `kind`, brought to the front where it is, or opened as a tab of the active editor group (full width). */
+  static show(extensionUri: vscode.Uri, log: vscode.LogOutputChannel, kind: PanelKind = 'experiments'): ExperimentsPanel {
+    const open = ExperimentsPanel.open.get(kind);
+    if (open) {
+      open.panel.reveal(undefined, true);
+      return open;
     }
-    const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, t('SeqLab: Experiments'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', 'SeqLab Experiments', { worker: 'flowWorker.js' });
-    ExperimentsPanel.current = new ExperimentsPanel(panel, log);
-    return ExperimentsPanel.current;
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPES[kind], panelTitle(kind), { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'experiments.js', panelTitle(kind), { worker: 'flowWorker.js' });
+    const shown = new ExperimentsPanel(panel, log, kind);
+    ExperimentsPanel.open.set(kind, shown);
+    return shown;
   }
 
   /** Shows an experiment's settings as a form, filled with `values`. */
@@ -125,7 +138,7 @@ export class ExperimentsPanel {
     // A message made on the host (Compare Runs) carries what the exports need itself.
     if (result) this.result = result;
     else if (o) this.result = { name: o.name, config: o.config, output: { headline: o.headline, table: o.table, figures: o.figures, result: o.result ?? o.config } } as ReplyMap['experiment'];
-    if (o && this.result) void ExperimentsPanel.memento?.update(KEPT_KEY, { message, result: this.result } satisfies KeptResult);
+    if (o && this.result) void ExperimentsPanel.memento?.update(keptKey(this.kind), { message, result: this.result } satisfies KeptResult);
     void this.panel.webview.postMessage(message);
   }
 

@@ -11,7 +11,7 @@ import { offerResume, registerCommands } from './commands';
 import { RunRecords, type RunRecord } from './runs';
 import { engineHint, TorchFinder } from './torchEngine';
 import { EngineHost } from './engineHost';
-import { EXPERIMENTS_VIEW_TYPE, ExperimentsPanel } from './experimentsPanel';
+import { ExperimentsPanel, PANEL_VIEW_TYPES, type PanelKind } from './experimentsPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector';
 import { ModelStore, ModelsTree } from './models';
 import { readSettings } from './settings';
@@ -96,11 +96,11 @@ export function activate(context: vscode.ExtensionContext): SeqLabApi {
       const view = vscode.window.createTreeView('seqlab.modelsView', { treeDataProvider: tree, canSelectMany: true, manageCheckboxStateManually: true });
       return [view, tree.track(view)];
     })(),
-    vscode.window.registerWebviewPanelSerializer(EXPERIMENTS_VIEW_TYPE, {
+    ...(Object.entries(PANEL_VIEW_TYPES) as Array<[PanelKind, string]>).map(([kind, viewType]) => vscode.window.registerWebviewPanelSerializer(viewType, {
       async deserializeWebviewPanel(panel) {
-        ExperimentsPanel.revive(panel, context.extensionUri, log);
+        ExperimentsPanel.revive(panel, context.extensionUri, log, kind);
       },
-    }),
+    })),
     vscode.window.registerWebviewPanelSerializer(TRAINING_CHART_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
         TrainingChartPanel.revive(panel, context.extensionUri, engine, log);

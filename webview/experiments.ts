@@ -68,6 +68,11 @@ function drawForm(m: ExperimentFormMessage): void {
   run.addEventListener('click', () => {
     if (!form || problems.size || shown?.running) return;
     api.postMessage({ type: 'runExperiment', name: form.name, config: form.values });
+    // The settings fold away and the progress, then the result, come into view (the playground keeps its form beside its figures).
+    if (form.name !== PLAYGROUND) {
+      box.removeAttribute('open');
+      revealResult = true;
+    }
   });
   const reset = el('vscode-button', { id: 'reset-settings', secondary: '' }, strings.resetDefaults ?? 'Reset to defaults');
   reset.addEventListener('click', () => {
@@ -522,7 +527,18 @@ function tableCell(tag: 'th' | 'td', v: string | number, extra?: string): HTMLEl
     : extra ? { class: extra } : tag === 'td' && (v.includes('\n') || v.length > 60) ? { class: 'prose' } : {}, formatCell(v));
 }
 
+/** Set by Run: the progress and then the result are scrolled into view as they come. */
+let revealResult = false;
+
 function render(m: ExperimentMessage): void {
+  renderMessage(m);
+  if (!revealResult) return;
+  const target = document.getElementById(m.running ? 'progress-message' : 'headline');
+  target?.scrollIntoView({ block: m.running ? 'nearest' : 'start' });
+  if (!m.running && m.output) revealResult = false;
+}
+
+function renderMessage(m: ExperimentMessage): void {
   shown = m;
   const key = drawnKeyOf(m);
   const bar = document.getElementById('progress') as (HTMLElement & { value: number }) | null;

@@ -25,7 +25,7 @@ export function registerExperimentCommands(c: CommandContext): vscode.Disposable
       }
       try {
         const message = compareRunsMessage(dirs, c.settings().units, t);
-        ExperimentsPanel.show(c.context.extensionUri, c.log).post(message);
+        ExperimentsPanel.show(c.context.extensionUri, c.log, 'compare').post(message);
         return message;
       } catch (err) {
         showError(c, t('Cannot compare the runs: {0}', (err as Error).message));
