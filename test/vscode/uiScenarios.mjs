@@ -532,6 +532,14 @@ await scenario('the Training view at 260 px: the chart in view above the folded 
       }
       await setModelsExpanded(page, true);
       await setSidebarWidth(page, 260);
+      // A shorter window: the card's latest sample folds so that the chart keeps its room.
+      await page.setViewportSize({ width: 1400, height: 780 });
+      await page.waitForTimeout(800);
+      const short = await expectRoomyNarrowView(view, 'after the run, 260 px, a 780 px window, Models expanded');
+      console.log(`  260 px in a 780 px window: ${short.chartVisible} px of the chart in view (view ${short.height} px high), folded: ${short.folded || 'nothing'}`);
+      await page.screenshot({ path: path.join(SHOTS, 'narrow-260-short-window-after.png') });
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.waitForTimeout(800);
     }
     // Two runs of the same text within minutes: their rows differ in what is shown first.
     const rows = page.locator('.part.sidebar .pane', { hasText: 'Models' }).locator('.monaco-list-row');
