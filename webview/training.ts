@@ -459,7 +459,7 @@ function drawChart(state: TrainingStatePayload, rebuild = false): void {
         const ticks = xSplits(u, i, min, max);
         host.dataset.xTicks = String(ticks.length);
         return ticks;
-      } }, { ...axis, label: `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }],
+      } }, { ...axis, label: chartHeight() < 170 ? (strings.loss ?? 'loss') : `${strings.loss ?? 'loss'} (${unitLabel(unit)})`, size: 50 }], // a short chart clipped "loss (nats/char)"; the legend under it names the unit
       series: [
         {},
         { label: `${strings.trainLoss} (${strings.raw ?? 'raw'})`, stroke: withAlpha('--vscode-charts-blue', 0.3), width: 1, spanGaps: true, points: { show: false } },
