@@ -6,6 +6,8 @@
  * Experiments panel shows them: a table of claims with their verdicts, numbers and conditions.
  */
 import * as vscode from 'vscode';
+import { secondsLeft } from '../engine/experiments/estimate';
+import { clock } from '../engine/experiments/format';
 import { langOf, translator, type Tr } from '../engine/core/lang';
 import { hasTorchScript } from '../engine/export/experimentScript';
 import { cacheKey, chapterRun, chapterRuns, chapterSummary, folderCache, keptRun, verdictWord, vocabularyLegend, type CheckedClaim } from '../engine/chapter/judge';
@@ -57,9 +59,15 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
       panel.post({ ...base, running: true, progress: { fraction, message: line } } satisfies ExperimentMessage);
     };
     say(0, t('starting'));
+    const started = Date.now();
     const job = engine.checkChapter(quick!, lang, cacheDir, (p) => {
       const underWay = p.experiments.filter((e) => e.fraction > 0 && e.fraction < 1).map((e) => `${e.label} ${Math.floor(e.fraction * 100)}%`);
-      say(p.fraction, [t('{0} of {1} experiments done', p.done, p.total), ...underWay].join(' · '));
+      // The experiments run at once and end late together: the share of all their steps done, and the time left at that pace, say more than "0 of 14".
+      const left = secondsLeft(p.fraction, (Date.now() - started) / 1000, null);
+      const overall = left === null
+        ? t('{0}% of the work done', Math.floor(p.fraction * 100))
+        : t('{0}% of the work done, about {1} left at the pace so far', Math.floor(p.fraction * 100), clock(left));
+      say(p.fraction, [overall, t('{0} of {1} experiments done', p.done, p.total), ...underWay].join(' · '));
     });
     const stop = token.onCancellationRequested(() => void job.cancel());
     let check;
@@ -96,3 +104,4 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
     return claims;
   });
 }
+

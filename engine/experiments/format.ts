@@ -63,3 +63,10 @@ export function markdownText(text: string, options: { tableCell?: boolean } = {}
   // A block's start only where Markdown starts one: "# " (not "#tag"), "- " / "---" (not "-1.5"), ">", "1. " (not "3.4").
   return out.replace(/^(\s*)(#{1,6}(?=\s|$)|>|([-+=])(?=\s|$|\3)|\d{1,9}(?=[.)](?:\s|$)))/, (_m, space: string, lead: string) => (/\d/.test(lead) ? `${space}${lead}\\` : `${space}\\${lead}`));
 }
+
+/** Seconds as m:ss ("1:05"), or h:mm:ss from an hour ("2:45:10"), for budgets, estimates and time left. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const mmss = `${String(Math.floor(s / 60) % 60).padStart(s >= 3600 ? 2 : 1, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
