@@ -41,6 +41,26 @@ describe('engine worker', () => {
     });
   });
 
+  it('carries a catalogued failure as code and parameters; a client in Chinese shows it in Chinese (a student saw 无法训练：the text has 35 characters)', async () => {
+    const zh = new EngineClient({ lang: 'zh-cn' });
+    try {
+      await assert.rejects(zh.request('train', { source: { kind: 'text', text: 'abcdefghij'.repeat(3) }, config: { ...small, seqLen: 64 } }), (e: EngineError) => {
+        assert.equal(e.code, 'text-too-short');
+        assert.deepEqual(e.engineMessage, { code: 'text-too-short', params: { length: 30, needed: 130 } });
+        assert.match(e.message, /^文本只有 30 个字符，而训练至少需要 130 个/);
+        return true;
+      });
+      // A bad setting: each problem by its Chinese label.
+      await assert.rejects(zh.request('train', { source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, layers: 100 } }), (e: EngineError) => {
+        assert.equal(e.engineMessage?.code, 'bad-settings');
+        assert.match(e.message, /^训练设置有误：层数（layers）：太大，应不超过 8，实际为 100/);
+        return true;
+      });
+    } finally {
+      zh.dispose();
+    }
+  });
+
   it('streams a sample token by token, and probes', async () => {
     const tokens: string[] = [];
     const s = await client.request('sample', { prompt: 'The cell', options: { length: 40, seed: 1 } }, (e) => {
