@@ -287,6 +287,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   let partial: { output: NonNullable<ExperimentMessage['output']>; done: number; total: number } | undefined;
   const postRunning = () => panel.post({ ...base, running: true, progress: progressShown, ...(plan ? { plan } : {}), ...(partial ? { output: partial.output, partial: { done: partial.done, total: partial.total } } : {}) });
   postRunning();
+  const started = Date.now();
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: {0}', picked.title), cancellable: true }, async (progress, token) => {
     let reported = 0;
     const job = engine.runExperiment(picked.name, config, lang, {
@@ -308,7 +309,8 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
     token.onCancellationRequested(() => void job.cancel());
     try {
       const r = await job.result;
-      panel.post({ ...base, running: false, ...(plan ? { plan } : {}), output: shown(r) }, r);
+      // The finished page says how long it took, not the estimate any more.
+      panel.post({ ...base, running: false, ...(plan ? { plan: { ...plan, tookSeconds: (Date.now() - started) / 1000 } } : {}), output: shown(r) }, r);
       log.info(`${picked.name}: ${r.output.headline}`);
       return r;
     } catch (err) {

@@ -99,6 +99,8 @@ export function webviewStrings(): Record<string, string> {
     planOne: vscode.l10n.t('One run; about {3} on this machine.'),
     planOneNoEstimate: vscode.l10n.t('One run.'),
     planOneQuick: vscode.l10n.t('One run, under a second.'),
+    planDone: vscode.l10n.t('{0} runs on {1} worker threads; took {2} (estimated {3} before it started).'), planDoneNoEstimate: vscode.l10n.t('{0} runs on {1} worker threads; took {2}.'),
+    planOneDone: vscode.l10n.t('One run; took {2}.'),
     aboutLeft: vscode.l10n.t('about {0} left'),
     partialNote: vscode.l10n.t('Partial: the figures and tables show the {0} of {1} runs finished so far.'),
     cancelledNote: vscode.l10n.t('Stopped after {0} of {1} runs: the figures and tables show only those.'),

@@ -505,6 +505,10 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
 /** "18 runs on 2 worker threads; about 0:13 on this machine (…)": what will run and about how long. */
 function planLine(m: ExperimentMessage): string {
   const p = m.plan!;
+  if (p.tookSeconds !== undefined) {
+    const done = p.runs === 1 ? strings.planOneDone : p.estimateSeconds === null ? strings.planDoneNoEstimate : strings.planDone;
+    return (done ?? '').replace('{0}', String(p.runs)).replace('{1}', String(p.threads)).replace('{2}', clock(p.tookSeconds)).replace('{3}', clock(p.estimateSeconds ?? 0));
+  }
   const template = p.runs === 1
     ? (p.estimateSeconds === null ? strings.planOneNoEstimate : p.estimateSeconds < 1 ? strings.planOneQuick : strings.planOne)
     : (p.estimateSeconds === null ? strings.planNoEstimate : strings.planLine);

@@ -90,7 +90,8 @@ export interface ExperimentMessage {
   running: boolean;
   progress?: { fraction: number; message: string; secondsLeft?: number | null };
   /** What runs, on how many threads, about how long (before and while it runs). */
-  plan?: { runs: number; threads: number; estimateSeconds: number | null; summary: string };
+  /** `tookSeconds`: set once the experiment has ended, which the finished page says instead of the estimate. */
+  plan?: { runs: number; threads: number; estimateSeconds: number | null; summary: string; tookSeconds?: number };
   /** While running: the output is the runs finished so far (`done` of `total`); after a cancel, what had finished. */
   partial?: { done: number; total: number; cancelled?: boolean };
   output?: {
