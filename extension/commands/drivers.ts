@@ -47,7 +47,10 @@ export function hideDrivers(): boolean {
 /** "“a”, 3 characters back: 0.42 of the strongest (‖∂ log p / ∂ embedding‖ = 1.2e-2)", as text (never Markdown from the document). */
 function hoverOf(d: Drivers['drivers'][number], back: number, strongest: number, target: Drivers['target']): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendText(t('{0}, {1} characters before {2}: {3} of the strongest influence (gradient norm {4})', JSON.stringify(d.text), back, JSON.stringify(target.text), (d.value / strongest).toFixed(2), d.value.toExponential(2)));
+  const args = [JSON.stringify(d.text), back, JSON.stringify(target.text), (d.value / strongest).toFixed(2), d.value.toExponential(2)] as const;
+  md.appendText(back === 1
+    ? t('{0}, {1} character before {2}: {3} of the strongest influence (gradient norm {4})', ...args)
+    : t('{0}, {1} characters before {2}: {3} of the strongest influence (gradient norm {4})', ...args));
   return md;
 }
 
