@@ -540,6 +540,12 @@ await scenario('the Training view at 260 px: the chart in view above the folded 
       await page.screenshot({ path: path.join(SHOTS, 'narrow-260-short-window-after.png') });
       await page.setViewportSize({ width: 1400, height: 900 });
       await page.waitForTimeout(800);
+      // The same in the dark theme: the folded summaries, the chart and its ticks readable.
+      await setTheme(page, 'Dark Modern', 'vs-dark');
+      await expectThemedView(view, 'dark', { chart: true, what: 'the Training view at 260 px, dark' });
+      await expectRoomyNarrowView(view, 'after the run, 260 px, dark');
+      await page.screenshot({ path: path.join(SHOTS, 'narrow-260-dark-after.png') });
+      await setTheme(page, 'Light Modern', 'vs');
     }
     // Two runs of the same text within minutes: their rows differ in what is shown first.
     const rows = page.locator('.part.sidebar .pane', { hasText: 'Models' }).locator('.monaco-list-row');
