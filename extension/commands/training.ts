@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import { EngineError } from '../../engine/worker/client';
 import type { ReplyMap } from '../../engine/worker/protocol';
 import { inUnit, unitLabel } from '../../engine/core/curve';
+import { langOf } from '../../engine/core/lang';
+import { errorText } from '../../engine/core/messages';
+import { endReason } from '../endReason';
 import { readCheckpointMeta } from '../../engine/checkpoint/format';
 import { codePointCount } from '../../engine/text/codePoints';
 import { type RunRecord, type RunSource } from '../runs';
@@ -60,7 +63,8 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     c.tree.refresh();
     c.log.info(`${summary.message}; validation loss ${summary.initialValLoss?.toFixed(3) ?? "-"} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {
-      showError(c, t('Training diverged: {0}', summary.message), {
+      // The end reason in the student's language (the engine's own summary message is English, for the log).
+      showError(c, endReason({ ...summary, config: parseTrainConfig(config) }), {
         title: t('Lower Learning Rate'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.lr / 2, vscode.ConfigurationTarget.Global),
       });
@@ -79,7 +83,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
         c.tree.refresh();
       }
       const text = summary.checkpoint && summary.lastCheckpoint && summary.bestValLoss !== null
-        ? t('Training stopped at step {0}. The best weights (validation loss {1} {2} at step {3}) are in {4}; the weights as they are, in {5}.', summary.steps, inUnit(summary.bestValLoss, units).toFixed(3), unitLabel(units), summary.bestStep ?? 0, name(summary.checkpoint), name(summary.lastCheckpoint))
+        ? t('Training stopped at step {0}. The best weights (validation loss {1} {2} at step {3}) are in {4}; the weights as they are, in {5}.', summary.steps, inUnit(summary.bestValLoss, units).toFixed(3), unitLabel(units, langOf(vscode.env.language)), summary.bestStep ?? 0, name(summary.checkpoint), name(summary.lastCheckpoint))
         : summary.lastCheckpoint
           ? t('Training stopped at step {0}, before its first evaluation: the weights as they are are saved in {1}.', summary.steps, name(summary.lastCheckpoint))
           : t('Training stopped at step {0}; nothing could be saved yet.', summary.steps);
@@ -90,7 +94,8 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     }
     return summary;
   } catch (err) {
-    const message = (err as Error).message;
+    // A catalogued engine error (a bad setting, a text too short) in the student's language; others as they are.
+    const message = errorText(err, langOf(vscode.env.language));
     if (c.runState.closing) {
       // The window is closing: whatever ended the run, its record stays for the next window's offer (nothing can be shown now).
       keepRecord = true;
