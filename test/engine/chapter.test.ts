@@ -81,7 +81,7 @@ describe('the chapter, claim by claim', () => {
     // A claim that reads several runs of one experiment offers each, named: the learning-rate sweep.
     assert.deepEqual(by['batchnorm-larger-learning-rate'].runs.map((r) => [r.experiment, r.label, r.config.learningRate]),
       [['normalization', 'normalization', undefined], ['normalization', 'normalization at 10x the learning rate', 3e-2], ['normalization', 'normalization at 100x the learning rate', 3e-1]]);
-    assert.match(by['batchnorm-larger-learning-rate'].numbers['lstm: largest usable rate, none / batch'] as string, /^3e-[123] \/ 3e-[123]$/);
+    assert.match(by['batchnorm-larger-learning-rate'].numbers['lstm: largest usable rate, none / batch'] as string, /^(3e-[123]|no rate of the sweep) \/ (3e-[123]|no rate of the sweep)$/);
     assert.equal(by['batchnorm-larger-learning-rate'].experiment, 'normalization');
   });
 
@@ -115,7 +115,7 @@ describe('the chapter, claim by claim', () => {
     const bnTrainingOnly: Array<[number, number, number]> = [[229, 0.9, 0.019], [300, 0.19, 0.017], [420, 0.5, 0.022]];
     const j = claim.judge(adding({ 'rnn-tanh': [[null, 0.2, null], [null, 0.17, null], [null, 0.19, null]], 'bn-rnn': bnTrainingOnly, lstm }), tr);
     assert.equal(j.verdict, 'holds');
-    assert.equal(j.numbers['bn-rnn: solved'], '0 of 3 seeds');
+    assert.equal(j.numbers['bn-rnn, 800 steps: solved'], '0 of 3 seeds');
     const gru: Array<[number, number, null]> = [[110, 0.005, null], [120, 0.004, null], [130, 0.006, null]];
     // The GRU, the LSTM's variant, is not one of the remedies: shown, not judged.
     const k = claim.judge(adding({ 'bn-rnn': bnTrainingOnly, lstm, gru }), tr);
