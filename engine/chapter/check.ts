@@ -56,7 +56,7 @@ export async function checkChapter(options: ChapterOptions = {}): Promise<Chapte
   const kept: Record<string, ChapterRun> = {};
   const runs: ChapterCheck['runs'] = [];
   const toRun: Array<{ id: ReturnType<typeof chapterRuns>[number]; label: string; key: string; slot: number } & ReturnType<typeof chapterRun>> = [];
-  for (const id of chapterRuns()) {
+  for (const id of chapterRuns(quick)) {
     const { experiment, config } = chapterRun(id, quick);
     const label = runLabel(id, lang);
     const key = cacheKey(experiment, config);

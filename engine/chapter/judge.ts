@@ -50,12 +50,12 @@ export interface CheckedClaim {
   figures: string[];
 }
 
-/** The runs every claim together needs, in the order the claims first name them. */
-export const chapterRuns = (): ChapterRunId[] => [...new Set(CLAIMS.flatMap((c) => c.runs))];
+/** The runs every claim together needs, in the order the claims first name them; with `quick` true, those the quick check runs (not a run whose quick settings are null). */
+export const chapterRuns = (quick?: boolean): ChapterRunId[] => [...new Set(CLAIMS.flatMap((c) => c.runs))].filter((id) => !quick || CHAPTER_RUNS[id].quick !== null);
 
-/** The experiment a run is, and the settings it runs with for the check. */
+/** The experiment a run is, and the settings it runs with for the check (a run the quick check leaves out: its full settings, what its Run button offers). */
 export const chapterRun = (id: ChapterRunId, quick: boolean): { experiment: string; config: Record<string, unknown> } =>
-  ({ experiment: CHAPTER_RUNS[id].experiment, config: structuredClone(CHAPTER_RUNS[id][quick ? 'quick' : 'full']) as Record<string, unknown> });
+  ({ experiment: CHAPTER_RUNS[id].experiment, config: structuredClone((quick ? CHAPTER_RUNS[id].quick : null) ?? CHAPTER_RUNS[id].full) as Record<string, unknown> });
 
 /** A run as the progress line, the figures' captions and the Run buttons name it: its experiment, or its own label ("normalization at 10x the learning rate"). */
 export const runLabel = (id: ChapterRunId, lang: Lang): string => {

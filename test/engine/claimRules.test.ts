@@ -356,6 +356,10 @@ const TABLE: Entry[] = [
         { what: 'ReLU far below the limit in every seed (PyTorch\'s init shrinks it), training faster than tanh', runs: runs(all(1e-12)), verdict: 'does-not-hold', conditions: instead, numbers: { 'IRNN solved (adding problem)': '0 of 3 seeds', 'ReLU lower in': '3 of 3 seeds' } },
         { what: 'vanished; ReLU\'s loss equal to tanh\'s in one seed: "faster" not said', runs: runs(all(1e-12), { reluLoss: butLast(2, 2.25) }), verdict: 'does-not-hold', conditions: [instead[0], instead[1], /lower in 2 of 3 seeds$/] },
         {
+          what: 'vanished; the quick check (no 1600-step run): the IRNN at 800 steps only, said so', runs: { ...runs(all(1e-12)), 'long-range-memory-2x': undefined }, verdict: 'does-not-hold',
+          conditions: [instead[0], /^trained on the adding problem at length 100 for 800 steps \(the quick check does not run 1600\), that IRNN solved it in 0 of 3 seeds/],
+        },
+        {
           what: 'vanished; the IRNN solves it in 2 of 3 seeds at twice the steps only (as Le et al. with a longer budget): said, with its steps',
           runs: runs(all(1e-12), { irnn2x: [[929, 0.01], [979, 0.01], [null, 0.17]] }), verdict: 'does-not-hold', conditions: [instead[0], /IRNN solved it in 0 of 3 seeds .*; at 1600 steps the IRNN solved it in 2 of 3 seeds \(below 0\.05 at steps 929, 979, never\).*depends on the budget$/],
           numbers: { 'IRNN solved (adding problem)': '0 of 3 seeds', 'IRNN solved (adding problem, 1600 steps)': '2 of 3 seeds' },
@@ -519,6 +523,8 @@ const TABLE: Entry[] = [
       assert.equal(solvedAt, TERMS.solved.threshold, '"solved" is the vocabulary\'s');
       const budgets = statedAll(rule, /Judged at (\d+) steps and at (\d+) \(2x\)/, /在 (\d+) 步和 (\d+) 步（2 倍）下各判断一次/);
       assert.deepEqual(budgets, [ADDING_DEFAULTS.steps, CHAPTER_RUNS['long-range-memory-2x'].full.steps]);
+      assert.equal(CHAPTER_RUNS['long-range-memory-2x'].quick, null, 'the quick check judges at 800 steps only, as the rule says');
+      says(rule, /\(the quick check judges at 800 only\)/, /（快速检查只在 800 步下判断）/);
       assert.equal(ADDING_STEPS, ADDING_DEFAULTS.steps);
       says(rule, /At a budget: holds if the LSTM has the lowest mean MSE and solves it in every seed/, /在一个预算下：LSTM 的平均 MSE 最低且在每个种子中都解决则成立/);
       says(rule, /the GRU, the LSTM's variant rather than a remedy, is shown on its own and not judged/, /GRU 是 LSTM 的变体而不是一种改进办法，单独列出，不参与判断/);
@@ -553,6 +559,11 @@ const TABLE: Entry[] = [
         },
         { what: 'budget-sensitive the other way: holds at 800, and at 1600 ln-rnn solves it too', runs: a({ lstm: Array(3).fill(solved) }, { lstm: Array(3).fill(solved), 'ln-rnn': Array(3).fill([1200, 0.03]) }), verdict: 'holds-with-conditions', conditions: [/^the verdict depends on the budget: at 800 steps holds, .*; at 1600 steps holds with conditions/, /^at 1600 steps: ln-rnn also solves it in every seed$/] },
         { what: 'the LSTM fails at both budgets', runs: a({ lstm: tanh }), verdict: 'does-not-hold' },
+        {
+          what: 'the quick check (no 1600-step run): judged at 800 steps alone, and it says so', runs: { 'long-range-memory': adding({ 'rnn-tanh': tanh, lstm: [solved, solved, [null, 0.17]] }, length), 'long-range-memory-2x': undefined },
+          verdict: 'does-not-hold', conditions: [/^at 800 steps: the LSTM solved it in 2 of 3 seeds/], evidence: /Judged at 800 steps only: the quick check does not run 1600\.$/,
+        },
+        { what: 'the quick check, the LSTM solving every seed at 800', runs: { 'long-range-memory': adding({ 'rnn-tanh': tanh, lstm: Array(3).fill(solved) }, length), 'long-range-memory-2x': undefined }, verdict: 'holds' },
       ];
     },
   },
