@@ -57,7 +57,7 @@ export async function runTraining(source: CorpusSource, flags: RunFlags): Promis
         budget = e.budgetSeconds ?? 0;
         bar?.start(budget > 0 ? budget : e.totalSteps, 0, { step: 0, loss: '-', val: '-', cps: '-', pass: '-', eta: '--' });
       }
-      const payload = { step: e.step, loss: showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), pass: passText(e.passes), eta: formatSeconds(e.etaSeconds) };
+      const payload = { step: e.step, loss: e.step === 0 ? '-' : showLoss(e.trainLossMean, flags.units), val: showLoss(e.valLoss, flags.units), cps: Math.round(e.charsPerSecond), pass: passText(e.passes), eta: formatSeconds(e.etaSeconds) };
       if (bar) {
         bar.update(budget > 0 ? Math.min(budget, Math.round(e.elapsedSeconds)) : e.step, payload);
       } else if (e.evaluated && !flags.json) {

@@ -182,6 +182,8 @@ export async function* trainModel(
   if (state.initialValLoss === null && !signal?.aborted) {
     state.initialValLoss = await evaluate();
     state.valLoss = state.initialValLoss;
+    // The validation curve starts where the model does, at step 0 (the chart's first point was step 25).
+    yield progress(true);
   }
   while (state.step < config.steps) {
     await nextTurn(); // lets a cancel message in

@@ -170,6 +170,17 @@ describe('training', () => {
     loadCheckpoint(path.join(root, 'cli')).model.dispose();
   });
 
+  it('the validation curve starts at step 0: the first progress event is the untrained model\'s evaluation', async () => {
+    const { events, result } = await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 12, evalInterval: 10, sampleInterval: 0 } }));
+    const first = events.find((e) => e.kind === 'progress');
+    assert.ok(first && first.kind === 'progress');
+    assert.equal(first.step, 0);
+    assert.equal(first.evaluated, true);
+    assert.equal(first.valLoss, result.initialValLoss);
+    // A resumed run has its step-0 point already: it does not evaluate again before its first step.
+    assert.equal(events.filter((e) => e.kind === 'progress' && e.step === 0).length, 1);
+  });
+
   it('saves the latest weights by time as well as by steps: a slow run is never far from a checkpoint', async () => {
     const root = tmp();
     const outDir = path.join(root, 'run');
