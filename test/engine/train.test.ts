@@ -177,7 +177,7 @@ describe('training', () => {
     assert.equal(first.step, 0);
     assert.equal(first.evaluated, true);
     assert.equal(first.valLoss, result.initialValLoss);
-    // A resumed run has its step-0 point already: it does not evaluate again before its first step.
+    // One step-0 point, not one per progress tick before the first step.
     assert.equal(events.filter((e) => e.kind === 'progress' && e.step === 0).length, 1);
   });
 
