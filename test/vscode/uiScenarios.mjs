@@ -880,9 +880,13 @@ async function expectTorchScript(page, button, expected, shot) {
   await editor.waitFor({ timeout: 30_000 });
   const language = await page.locator('.statusbar-item[id$="status.editor.mode"]').innerText();
   if (!/Python/.test(language)) throw new Error(`the script opened as ${language}, not Python`);
-  // Each editor group has an active tab: the script's is an untitled one (named after its first line).
-  const untitled = await page.locator('.tab.active[data-resource-name^="Untitled-"]').count();
-  if (untitled !== 1) throw new Error(`the script did not open as an untitled editor (${await page.locator('.tab.active').allInnerTexts()})`);
+  // Each editor group has an active tab: the script's is an unsaved document named as its docstring says to run it
+  // (long_range_memory.py, or _2 beside an existing one), nothing written until the student saves.
+  const scriptTab = page.locator('.tab.active.dirty[data-resource-name$=".py"]');
+  if ((await scriptTab.count()) !== 1) throw new Error(`the script did not open as an unsaved .py document (${await page.locator('.tab.active').allInnerTexts()})`);
+  const fileName = await scriptTab.getAttribute('data-resource-name');
+  const docstring = await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: `python3 ${fileName}` }).count();
+  if (!docstring) throw new Error(`the script's docstring does not say to run ${fileName}`);
   // The settings line is far down (the shared part comes first): find it with the editor's own search.
   await page.keyboard.press('Control+F');
   await page.keyboard.type('EXPORTED = {');
@@ -892,8 +896,8 @@ async function expectTorchScript(page, button, expected, shot) {
   if (!expected.test(line.replace(/\u00a0/g, ' '))) throw new Error(`the script's settings line: ${line}`);
   await page.screenshot({ path: path.join(SHOTS, shot) });
   await runCommand(page, 'View: Revert and Close Editor');
-  await page.locator('.tab[data-resource-name^="Untitled-"]').waitFor({ state: 'detached', timeout: 10_000 });
-  console.log(`  Open as PyTorch Script: an untitled Python editor; ${line.replace(/\u00a0/g, ' ').slice(0, 100)}…`);
+  await page.locator(`.tab[data-resource-name="${fileName}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+  console.log(`  Open as PyTorch Script: an unsaved ${fileName}; ${line.replace(/\u00a0/g, ' ').slice(0, 100)}…`);
 }
 
 const experimentTimes = {};
