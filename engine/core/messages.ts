@@ -141,6 +141,13 @@ export const MESSAGES = {
     (p) => `topP must be in (0, 1], got ${p.got}`,
     (p) => `top-p 必须在 (0, 1] 之间，实际为 ${p.got}`),
 
+  // ---- training itself (the model does not fit, a resume that cannot continue) ----
+  'wasm-memory': entry<{ reason: string; hidden: number; layers: number; batch: number; seqLen: number }>(
+    (p) => `training stopped: the wasm backend failed (${p.reason}). Its memory is at most 4 GiB per thread, and a model of hidden ${p.hidden} x ${p.layers} layer${s(p.layers)} at batch ${p.batch} and sequence length ${p.seqLen} may need more: lower them, or train with the PyTorch engine (--engine pytorch; seqlab.train.engine in VS Code)`,
+    (p) => `训练已停止：wasm 后端出错（${p.reason}）。它每个线程最多只有 4 GiB 内存，隐藏层 ${p.hidden}、${p.layers} 层、批大小 ${p.batch}、序列长度 ${p.seqLen} 的模型可能需要更多：请调低它们，或用 PyTorch 引擎训练（命令行 --engine pytorch；VS Code 中的 seqlab.train.engine）`),
+  'resume-shape-changed': entry<{ dir: string; changes: string }>(
+    (p) => `cannot resume ${p.dir} with a different model shape (${p.changes}); start a new model instead`,
+    (p) => `无法用不同的模型形状继续训练 ${p.dir}（${p.changes}）；请改为训练一个新模型`),
   // ---- the model (a selection in the editor: inspect, what drove) ----
   'no-model': entry<{}>(
     () => 'no model is loaded: train one or load a checkpoint first',

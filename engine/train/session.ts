@@ -2,6 +2,7 @@
  * Training as the worker and the command line run it: text from a source, a checked
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
+import { CataloguedError, message } from '../core/messages';
 import * as path from 'node:path';
 import { currentBackend } from '../core/backend';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
@@ -70,7 +71,7 @@ export async function* trainFromRequest(request: TrainRequest, signal?: AbortSig
     // A trap in the wasm backend (a thread's heap is at most 4 GiB): what to change, not only "memory access out of bounds".
     if (err instanceof WebAssembly.RuntimeError) {
       const c = parseTrainConfig(request.config);
-      throw new Error(`training stopped: the wasm backend failed (${err.message}). Its memory is at most 4 GiB per thread, and a model of hidden ${c.hidden} x ${c.layers} layer${c.layers === 1 ? '' : 's'} at batch ${c.batch} and sequence length ${c.seqLen} may need more: lower them, or train with the PyTorch engine (--engine pytorch; seqlab.train.engine in VS Code)`);
+      throw new CataloguedError(message('wasm-memory', { reason: err.message, hidden: c.hidden, layers: c.layers, batch: c.batch, seqLen: c.seqLen }));
     }
     throw err;
   } finally {
@@ -86,7 +87,7 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
     const changed = MODEL_KEYS.filter((k) => saved[k] !== undefined && saved[k] !== config[k]);
     if (changed.length) {
       resumed.model.dispose();
-      throw new Error(`cannot resume ${request.resumeFrom} with a different model shape (${changed.map((k) => `${k}: ${saved[k]} -> ${config[k]}`).join(', ')}); start a new model instead`);
+      throw new CataloguedError(message('resume-shape-changed', { dir: request.resumeFrom ?? '', changes: changed.map((k) => `${k}: ${saved[k]} -> ${config[k]}`).join(', ') }));
     }
   }
   // The text is needed only until it is token ids: nothing below keeps it (a 24M-character text is 48 MB as a string, 48 MB as ids).

@@ -49,6 +49,8 @@ const SAMPLE_PARAMS: { [C in MessageCode]: Parameters<(typeof MESSAGES)[C]['en']
   'no-model': {}, 'busy-training': { request: 3 }, 'busy-backend': {},
   'probe-too-few': {}, 'drove-unknown-char': {}, 'drove-nothing-before': {}, 'connectivity-window': { got: '0' },
   'export-normalization': { model: 'lstm-1x128', normalization: 'layer' },
+  'wasm-memory': { reason: 'Aborted(OOM)', hidden: 1024, layers: 4, batch: 256, seqLen: 512 },
+  'resume-shape-changed': { dir: '/home/s/lstm-1x128-poems-last', changes: 'hidden: 128 -> 256' },
   'export-no-folder': {}, 'export-into-cwd': { target: '/home/s', example: '/home/s/model-pytorch' },
   'export-exists': { target: '/home/s/out', notEmpty: true },
   'export-cannot-write': { target: '/home/s/out', code: 'EACCES', why: { en: 'choose a folder on a disk you can write to, with space', zh: '请选择一个可写入且有空间的磁盘上的文件夹' } },
