@@ -329,7 +329,7 @@ export const CLAIMS: Claim[] = [
   {
     id: 'clipping-fixes-exploding', section: '3.4',
     statement: { zh: '导数大于 1 时梯度会爆炸；设一个阈值把梯度裁剪下来就能解决。', en: 'Derivatives above 1 make the gradient explode; clipping it at a threshold fixes that.' },
-    rule: { zh: '若 W_hh 放大后的 ReLU RNN 不裁剪时在每个种子中都发散，而每个裁剪设置都不发散，则成立。', en: 'Holds if the ReLU RNN with an enlarged W_hh diverges without clipping in every seed, and with every clipping threshold in none.' },
+    rule: { zh: '若 W_hh 放大后的 ReLU RNN 不裁剪时在每个种子中都发散，而每个裁剪设置都不发散，则成立（“爆炸”即发散：训练损失或梯度范数不再是有限的 float32 数，超过 3.4e38 或为 NaN）。', en: 'Holds if the ReLU RNN with an enlarged W_hh diverges without clipping in every seed, and with every clipping threshold in none ("exploded" is diverged: the training loss or the gradient norm is no longer a finite float32 number, above 3.4e38 or NaN).' },
     runs: ['exploding-gradients'],
     figures: [{ run: 'exploding-gradients', id: 'loss' }],
     judge(r, tr) {

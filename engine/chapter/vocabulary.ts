@@ -73,8 +73,7 @@ export type TermName = keyof typeof TERMS;
 /** Has the gradient vanished: its norm `back` steps back against its norm at the last step. Not a number is not vanished (it was not measured). */
 export const vanished = (back: number, last: number): boolean => back < TERMS.vanished.threshold * last;
 
-/** Has a run exploded: its loss or gradient norm past float32 or NaN. */
-export const exploded = (value: number): boolean => !(Math.abs(value) <= TERMS.exploded.threshold);
+/* "exploded" is decided by the training loop itself (engine/train/trainer.ts: a loss or gradient norm that is not finite ends the run as diverged, which is what float32 makes of anything above 3.4e38); the experiments count those runs and clipping-fixes-exploding reads the counts. */
 
 /** Has a seed solved the adding problem: below the threshold in training (`crossedAt`, the step, or null) and at test. */
 export const solved = (run: { crossedAt: number | null; testMse: number }): boolean => run.crossedAt !== null && run.testMse < TERMS.solved.threshold;

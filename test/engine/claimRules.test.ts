@@ -394,6 +394,9 @@ const TABLE: Entry[] = [
     id: 'clipping-fixes-exploding', states: 'diverging without clipping in every seed, with clipping in none',
     cases(rule): Case[] {
       says(rule, /diverges without clipping in every seed, and with every clipping threshold in none/, /不裁剪时在每个种子中都发散，而每个裁剪设置都不发散/);
+      // "Exploded" as the vocabulary defines it, the same words in the rule and the legend.
+      assert.ok(rule.en.includes('no longer a finite float32 number, above 3.4e38 or NaN') && TERMS.exploded.legend.en.includes('no longer a finite float32 number (above 3.4e38, or NaN)'));
+      assert.ok(rule.zh.includes('不再是有限的 float32 数，超过 3.4e38 或为 NaN') && TERMS.exploded.legend.zh.includes('不再是有限的 float32 数（超过 3.4e38，或为 NaN）'));
       // The PyTorch-init ReLU and the tanh RNN are not read: they diverge the other way from the ReLU they would be mistaken for.
       const e = (unclipped: number, clip1: number, clip5: number) => ({ 'exploding-gradients': exploding({ [RELU]: unclipped, [RELU_CLIP1]: clip1, [RELU_CLIP5]: clip5, [RELU_PYTORCH]: 0, [TANH]: 0, [TANH_CLIP1]: 2 }) });
       return [
