@@ -11,6 +11,7 @@ import { translator, type Bilingual, type Lang, type Tr } from '../core/lang';
 import { cliCommand } from '../experiments/settingFields';
 import { scriptFileName } from '../export/experimentScript';
 import { figureSvg } from '../experiments/figureSvg';
+import { markdownText } from '../experiments/format';
 import type { Figure } from '../experiments/types';
 import { CHAPTER_RUNS, CLAIMS, type ChapterResults, type ChapterRunId, type Verdict } from './claims';
 import { vocabularyLegend } from './vocabulary';
@@ -171,8 +172,10 @@ export function chapterSummary(claims: CheckedClaim[], quick: boolean, tr: Tr): 
     + (quick ? ` ${tr('Quick check (one seed): the verdicts are preliminary.', '快速检查（一个种子）：结论是初步的。')}` : '');
 }
 
-/** Markdown's special characters escaped: a claim, a number or a condition is text, never markup. */
-const md = (text: string) => text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1').replace(/\n/g, ' ');
+/** A claim, a number or a condition as Markdown text, never markup, escaped only where Markdown would read markup (so it reads "3.4 · products-vanish", not "3\\.4 · products\\-vanish"). */
+const md = (text: string) => markdownText(text);
+/** The same in a table cell, where "|" would end the cell. */
+const cell = (text: string) => markdownText(text, { tableCell: true });
 
 /** Where the Markdown's figures go: a folder beside the document, named after it. */
 export const figureFolderFor = (markdownFile: string) => `${path.basename(markdownFile).replace(/\.(md|markdown)$/i, '')}-figures`;
@@ -205,7 +208,7 @@ export function claimsMarkdown(claims: CheckedClaim[], quick: boolean, lang: Lan
     for (const f of (figures?.figures ?? []).filter((x) => c.figures.includes(x.id))) {
       lines.push('', `![${md(f.title)}](${linkPath(figures!.folder)}/${linkPath(`${f.id}.svg`)})`, '', `*${md(f.caption)}*`);
     }
-    lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${md(k)} | ${md(String(v))} |`));
+    lines.push('', `| ${tr('number', '数值')} | ${tr('value', '值')} |`, '|---|---|', ...Object.entries(c.numbers).map(([k, v]) => `| ${cell(k)} | ${cell(String(v))} |`));
     if (!c.runs.length) {
       // A claim that measures for itself (one cell, float64, when the check runs): nothing to run or export.
       lines.push('', md(tr('Computed on one cell in float64 when the check runs: no experiment to run.', '检查时在一个单元上用 float64 直接计算：没有要运行的实验。')));

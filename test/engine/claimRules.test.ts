@@ -28,6 +28,7 @@ import { gradientFlow, type GradientFlowResult } from '../../engine/experiments/
 import { TERMS, vocabularyLegend } from '../../engine/chapter/vocabulary';
 import { CELL_HIDDEN, RELU_HIDDEN, RELU_STEPS, SAME_OUTPUT, STATE_STEPS, type CellMeasurements } from '../../engine/experiments/cellStatements';
 import { claimsMarkdown, type CheckedClaim } from '../../engine/chapter/judge';
+import MarkdownIt from 'markdown-it';
 
 const EN: Tr = (en) => en;
 const ZH: Tr = (_en, zh) => zh;
@@ -900,10 +901,18 @@ describe('one vocabulary: each word the rules use defined once, its number in it
     assert.equal(TERMS.learns.threshold, 1);
     says(rule, /its validation loss ends below a model that knows only how often each character occurs/, /验证损失都低于只知道字符频率的模型/);
   });
+  it('the page shows each claim\'s texts exactly as they are, rendered (escaped only where Markdown would read markup)', () => {
+    const texts = { gloss: 'The GRU: h_t = (1 − z) * n + z * h_(t−1), 3.4 · products-vanish', rule: '- not a list; [a](b) | ||dL/dc_t||', evidence: '1. not a list: `x` <b> ~0.5', condition: '# not a heading_', key: 'x|y (30 back)', value: '0.42 (0.30–0.51)' };
+    const claim: CheckedClaim = { id: 'products-vanish', section: '3.4', paraphrase: '往回 30 步时 *梯度* 消失', gloss: texts.gloss, rule: texts.rule, verdict: 'holds-with-conditions', conditions: [texts.condition], numbers: { [texts.key]: texts.value }, evidence: texts.evidence, experiment: '', runs: [], figures: [] };
+    const html = new MarkdownIt().render(claimsMarkdown([claim], false, 'en'));
+    const seen = html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    for (const text of [claim.paraphrase, ...Object.values(texts)]) assert.ok(seen.includes(text), `${text} shown as it is`);
+    assert.ok(claimsMarkdown([claim], false, 'en').includes('## 3.4 · products-vanish: holds with conditions'), 'prose, not 3\\.4 · products\\-vanish');
+  });
   it('a claim that measures for itself (no run) says so on the page, with no empty command lines', () => {
     const claim: CheckedClaim = { id: 'random-initial-state', section: '3.4', paraphrase: '书中', gloss: 'the chapter', rule: 'r', verdict: 'holds', conditions: [], numbers: { a: 1 }, evidence: 'e', experiment: '', runs: [], figures: [] };
     const page = claimsMarkdown([claim], false, 'en');
-    assert.match(page, /Computed on one cell in float64 when the check runs: no experiment to run\\\./);
+    assert.match(page, /Computed on one cell in float64 when the check runs: no experiment to run\./);
     assert.doesNotMatch(page, /^Experiments:|^As PyTorch scripts:/m);
   });
   for (const lang of ['en', 'zh-cn'] as const) {
