@@ -144,6 +144,7 @@ export function webviewStrings(): Record<string, string> {
     'q.connectivity': vscode.l10n.t("what drove each character (connectivity)"),
     'm.connectivity': vscode.l10n.t("Point at a character: the characters before it are shaded by how strongly each moved the model's probability of it (the norm of the gradient of log p with respect to their embeddings), relative to the strongest; click to keep one."),
     connectivityComputing: vscode.l10n.t("Computing what drove each character of the first {0} characters… (about {1} s on a 2-core machine)"),
+    connectivityComputingPace: vscode.l10n.t('Computing what drove each character of the first {0} characters… (about {1} s at the pace the last one took on this machine)'),
     connectivityLimited: vscode.l10n.t("Computed for the first {0} of the {1} characters."),
     connectivityFailed: vscode.l10n.t("Could not compute what drove each character: {0}"),
     droveSentence: vscode.l10n.t("{0} (character {1}, p = {2}): strongest drivers {3} (percent of the strongest). {4}"),

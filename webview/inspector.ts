@@ -17,7 +17,11 @@ import { connect, el } from './vscodeApi';
 import { css, forgetThemeColours, lineColour, themeRgb } from './themeColours';
 
 /** `target`: the character whose drivers the connectivity quantity shows, kept by a click (else the one pointed at). */
-interface ViewState { text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number]; contrast?: 'fixed' | 'stretched'; target?: number }
+interface ViewState {
+  text: string; title: string; layer: number; quantity: string; unit: number; sort: SortMode; span?: [number, number]; contrast?: 'fixed' | 'stretched'; target?: number;
+  /** Characters a second the last "what drove each character" took on this machine: the next estimate's pace. */
+  connectivityRate?: number;
+}
 
 let strings: Record<string, string> = {};
 let result: ProbePayload | undefined;
@@ -26,6 +30,10 @@ let connectivity: ConnectivityMessage | undefined;
 /** The latest request's number; a new probe makes any answer to an earlier one stale. */
 let connectivityRequest = 0;
 let connectivityAsked = false;
+/** When the current request for connectivity was sent (its time taken teaches the next estimate). */
+let connectivityAskedAt = 0;
+/** Characters a second of "what drove each character" measured on a 2-core machine (bench/connectivity.mts), before this machine's own pace is known. */
+const CONNECTIVITY_MEASURED_RATE = 320;
 let title = '';
 let linePlot: uPlot | undefined;
 /** Fits the shown heatmap's rows to the view again (set by each render; called when the page's layout changes). */
@@ -63,6 +71,9 @@ const api = connect<ViewState>((m) => {
   } else if (m.type === 'connectivity') {
     if (result && m.request === connectivityRequest) {
       connectivity = m;
+      // This machine's pace, for the next estimate (a busy machine took 4x the 2-core figure).
+      const seconds = (performance.now() - connectivityAskedAt) / 1000;
+      if (m.matrix && m.characters > 0 && seconds > 0.05) api.setState({ ...api.getState()!, connectivityRate: m.characters / seconds });
       render();
     }
   }
@@ -107,6 +118,7 @@ function render(): void {
   const drove = spec.key === 'connectivity' ? connectivity : undefined;
   if (spec.key === 'connectivity' && !drove && !connectivityAsked) {
     connectivityAsked = true;
+    connectivityAskedAt = performance.now();
     api.postMessage({ type: 'wantConnectivity', request: connectivityRequest });
   }
   const lastCovered = drove ? Math.min(r.tokens.length, drove.characters) - 1 : r.tokens.length - 1;
@@ -405,7 +417,10 @@ function render(): void {
   if (spec.key === 'connectivity') {
     if (!drove) {
       const n = Math.min(r.tokens.length, 2000);
-      connectivityNotes.push(el('p', { class: 'note', id: 'connectivity-status' }, s('connectivityComputing', n, Math.max(1, Math.round(n / 320)))));
+      const rate = state.connectivityRate;
+      connectivityNotes.push(el('p', { class: 'note', id: 'connectivity-status' }, rate
+        ? s('connectivityComputingPace', n, Math.max(1, Math.round(n / rate)))
+        : s('connectivityComputing', n, Math.max(1, Math.round(n / CONNECTIVITY_MEASURED_RATE)))));
     } else if (drove.error || !drove.matrix) {
       connectivityNotes.push(el('p', { class: 'warning', id: 'connectivity-status' }, s('connectivityFailed', drove.error ?? '')));
     } else if (drove.characters < r.tokens.length) {
