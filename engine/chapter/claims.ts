@@ -700,8 +700,8 @@ export const CLAIMS: Claim[] = [
           'batch_first=True: input': f(bf.input), 'batch_first=True: output': f(bf.output), 'batch_first=True: h_0, h_n, c_n': f(bf.hN),
           'batch_first=True, h_0 given as (N, D * num_layers, H)': w.batchFirst.batchFirstH0Error ?? tr('accepted', '被接受'),
         },
-        evidence: tr(`input (${s.input.join(', ')}), h_0 and c_0 (${s.h0.join(', ')}), output (${s.output.join(', ')}), h_n and c_n (${s.hN.join(', ')}). With batch_first=True (batch ${bN}, ${bL} steps): input ${f(bf.input)} and output ${f(bf.output)}, but h_0, c_0, h_n and c_n stay ${f(bf.hN)}; h_0 laid out batch first is refused ("${w.batchFirst.batchFirstH0Error ?? 'accepted'}").`,
-          `input (${s.input.join(', ')})，h_0 和 c_0 (${s.h0.join(', ')})，output (${s.output.join(', ')})，h_n 和 c_n (${s.hN.join(', ')})。batch_first=True 时（批次 ${bN}，${bL} 步）：input 为 ${f(bf.input)}，output 为 ${f(bf.output)}，但 h_0、c_0、h_n、c_n 仍是 ${f(bf.hN)}；按批次在前排列的 h_0 会被拒绝（“${w.batchFirst.batchFirstH0Error ?? '被接受'}”）。`),
+        evidence: tr(`input (${s.input.join(', ')}), h_0 and c_0 (${s.h0.join(', ')}), output (${s.output.join(', ')}), h_n and c_n (${s.hN.join(', ')}). With batch_first=True (batch ${bN}, ${bL} steps): input ${f(bf.input)} and output ${f(bf.output)}, but h_0, c_0, h_n and c_n stay ${f(bf.hN)}; h_0 laid out batch first is refused ("${w.batchFirst.batchFirstH0Error ?? 'accepted'}"). The chapter's sentence that h and c change layout with batch_first is judged on its own: lstm-state-layout.`,
+          `input (${s.input.join(', ')})，h_0 和 c_0 (${s.h0.join(', ')})，output (${s.output.join(', ')})，h_n 和 c_n (${s.hN.join(', ')})。batch_first=True 时（批次 ${bN}，${bL} 步）：input 为 ${f(bf.input)}，output 为 ${f(bf.output)}，但 h_0、c_0、h_n、c_n 仍是 ${f(bf.hN)}；按批次在前排列的 h_0 会被拒绝（“${w.batchFirst.batchFirstH0Error ?? '被接受'}”）。书中说 batch_first 时 h 和 c 的格式也要改变，这句话单独判断：见 lstm-state-layout。`),
       };
     },
   },
