@@ -125,7 +125,6 @@ export const TrainConfigSchema = z.object({
     // The command line keeps no <run>-last folder: Ctrl+C saves the weights as they are.
     setting: 'checkpointEvery', label: { en: 'save the latest weights every (steps)', zh: '每隔多少步保存最新权重' }, flag: null,
   }),
-  evalWindows: describe(z._default(int(1, 100_000), 64), { en: 'Validation windows per evaluation (contiguous, the same every time).', zh: '每次评估使用的验证窗口数（连续，每次相同）。' }),
   // A slow run (a busy machine, a large model) may take minutes for 100 steps; a reload then lost it all. A save
   // costs ~45 ms at the default size (bench/checkpointCost.mts: half a step), 0.15% of a run at one every 30 s.
   checkpointSeconds: describe(z._default(int(0, 86_400), 30), {
@@ -133,6 +132,7 @@ export const TrainConfigSchema = z.object({
     zh: '距上次保存已过这么多秒时也保存最新权重（<run>-last），不论步数：慢的训练离检查点永远不超过这么久。0 表示只按步数保存（checkpointEvery）；两者都为 0 时只在你停止训练时保存。',
     setting: 'checkpointSeconds', label: { en: 'save the latest weights every (seconds)', zh: '每隔多少秒保存最新权重' }, flag: null,
   }),
+  evalWindows: describe(z._default(int(1, 100_000), 64), { en: 'Validation windows per evaluation (contiguous, the same every time).', zh: '每次评估使用的验证窗口数（连续，每次相同）。' }),
   sampleInterval: describe(z._default(int(0, 1_000_000), 100), { en: 'Steps between samples while training (0 = none).', zh: '训练中两次采样之间的步数（0 表示不采样）。' }),
   sampleLength: describe(z._default(int(1, 10_000), 120), { en: 'Characters per sample while training.', zh: '训练中每次采样的字符数。' }),
   // At most ~4 progress events a second; 0: every step, for experiments.
