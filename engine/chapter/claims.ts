@@ -18,7 +18,7 @@ import type { WalkthroughResult } from '../experiments/cellWalkthrough';
 import type { LeakResult } from '../experiments/bidirectionalLeak';
 import type { GradientFlowResult } from '../experiments/gradientFlow';
 import { oneLine, percent, sig3 } from '../experiments/format';
-import { geometricMean, lastStepsLoss, meanOf } from '../experiments/seeds';
+import { geometricMean, lastStepsLoss, meanOf, spanText } from '../experiments/seeds';
 import { flowForward } from '../experiments/gradientFlowMath';
 import { ADDING_CELLS } from '../core/names';
 import { cellMeasurements, SAME_OUTPUT, type CellMeasurements } from '../experiments/cellStatements';
@@ -315,7 +315,7 @@ export const CLAIMS: Claim[] = [
       const shares = x.seeds.map((s) => s.zeroShare);
       const dead = x.seeds.map((s) => s.deadUnits);
       const ones = x.seeds.length > 0 && shares.every((s) => s < 0.01);
-      const range = `${percent(Math.min(...shares))}–${percent(Math.max(...shares))}`;
+      const range = spanText(shares, percent); // one value when the seeds agree to the digits shown
       return {
         verdict: ones ? 'holds' : 'does-not-hold',
         conditions: ones ? [] : [tr(`ReLU's derivative is 1 only where its input is positive, and 0 at or below 0: at initialisation ${range} of the unit-steps have derivative 0 (${ofSeedsText(tr, shares.filter((s) => s >= 0.01).length, shares.length)}), so every product of derivatives through time passes through zeros; ${dead.join(', ')} of ${x.hidden} units were 0 at every one of ${x.steps} steps (a unit that stays at 0 gets no gradient at all: a dying unit, more common after large updates than at initialisation)`,
@@ -379,7 +379,7 @@ export const CLAIMS: Claim[] = [
       const reachedText = (cell: string) => {
         const steps = reachedAt(cell);
         const reached = steps.filter((x): x is number => x !== null);
-        return reached.length === steps.length ? tr(`at step ${Math.min(...reached)}–${Math.max(...reached)} of ${nr.runs[0]?.valSteps.at(-1) ?? '?'}`, `第 ${Math.min(...reached)}–${Math.max(...reached)} 步（共 ${nr.runs[0]?.valSteps.at(-1) ?? '?'} 步）`)
+        return reached.length === steps.length ? tr(`at step ${spanText(reached, String)} of ${nr.runs[0]?.valSteps.at(-1) ?? '?'}`, `第 ${spanText(reached, String)} 步（共 ${nr.runs[0]?.valSteps.at(-1) ?? '?'} 步）`)
           : tr(`in ${ofSeedsText(tr, reached.length, steps.length)}`, `${ofSeedsText(tr, reached.length, steps.length)}中达到`);
       };
       return {
@@ -639,8 +639,9 @@ export const CLAIMS: Claim[] = [
       const beltMost = n > 0 && shares.every((x) => x >= 0.5);
       const largestAtC = n > 0 && ratios.every((x) => x > 1);
       const verdict: Verdict = beltMost ? 'holds' : largestAtC ? 'holds-with-conditions' : 'does-not-hold';
-      const percent = (xs: number[]) => `${sig3(100 * Math.min(...xs))}-${sig3(100 * Math.max(...xs))}%`;
-      const times = (xs: number[]) => `${sig3(Math.min(...xs))}-${sig3(Math.max(...xs))}`;
+      // One value when the seeds agree to the digits shown ("at step 80-80" read as a range of one).
+      const percent = (xs: number[]) => `${spanText(xs.map((x) => 100 * x))}%`;
+      const times = (xs: number[]) => spanText(xs);
       return {
         verdict,
         conditions: verdict === 'holds' ? [] : verdict === 'holds-with-conditions'
@@ -811,7 +812,10 @@ export const CLAIMS: Claim[] = [
         numbers: {
           'LSTM: validation loss': sig3(meanOf(lstm.map((run) => run.finalValLoss))),
           'characters by frequency only: validation loss': sig3(x.unigramLoss),
-          'LSTM: character pairs found in the text': `${percent(meanOf(shares))} (${percent(Math.min(...shares))}–${percent(Math.max(...shares))})`,
+          'LSTM: character pairs found in the text': (() => {
+            const span = spanText(shares, percent);
+            return span.includes('–') ? `${percent(meanOf(shares))} (${span})` : span;
+          })(),
           'characters by frequency only: pairs found': percent(x.unigramPairShare),
           ...(first ? { [`LSTM, seed ${first.seed}: «${x.prompt}» continued`]: oneLine(first.sample) } : {}),
         },

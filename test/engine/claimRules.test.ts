@@ -385,8 +385,8 @@ const TABLE: Entry[] = [
         { what: 'one seed exactly at the limit (not fewer)', runs: {}, measured: r(butLast(0, limit)), verdict: 'does-not-hold' },
         {
           what: 'half of the unit-steps at derivative 0 (as measured), dying units 2, 0, 1', runs: {}, measured: r(all(0.5), [2, 0, 1]), verdict: 'does-not-hold',
-          conditions: [/^ReLU's derivative is 1 only where its input is positive, and 0 at or below 0: at initialisation 50\.0%–50\.0% of the unit-steps have derivative 0 \(3 of 3 seeds\).*; 2, 0, 1 of 64 units were 0 at every one of 100 steps/],
-          numbers: { 'units 0 at every step (of 64)': '2, 0, 1', 'unit-steps with derivative 0': '50.0%–50.0%' },
+          conditions: [/^ReLU's derivative is 1 only where its input is positive, and 0 at or below 0: at initialisation 50\.0% of the unit-steps have derivative 0 \(3 of 3 seeds\).*; 2, 0, 1 of 64 units were 0 at every one of 100 steps/],
+          numbers: { 'units 0 at every step (of 64)': '2, 0, 1', 'unit-steps with derivative 0': '50.0%' },
         },
       ];
     },
@@ -601,11 +601,11 @@ const TABLE: Entry[] = [
       const c = (seeds: Array<{ dh: number; dc: number; belt: number }>) => ({ 'gradient-flow-lstm': flow({ conveyor: { distance: d, seeds } }) });
       const s = { dh: 1, dc: 2, belt: 1.5 };
       return [
-        { what: 'c alone carries three quarters in every seed', runs: c([s, s, s]), verdict: 'holds', numbers: { '||dL/dc_t|| / ||dL/dh_t||, 30 back': '2-2', 'c alone / ||dL/dc_t||, 30 back': '75-75%', seeds: 3 } },
+        { what: 'c alone carries three quarters in every seed', runs: c([s, s, s]), verdict: 'holds', numbers: { '||dL/dc_t|| / ||dL/dh_t||, 30 back': '2', 'c alone / ||dL/dc_t||, 30 back': '75%', seeds: 3 } },
         { what: 'c alone carries exactly half in one seed ("at least half")', runs: c([s, s, { ...s, belt: half * s.dc }]), verdict: 'holds' },
         { what: 'c alone carries just under half (0.99 of half) in one seed', runs: c([s, s, { ...s, belt: 0.99 * half * s.dc }]), verdict: 'holds-with-conditions' },
-        { what: 'c alone carries a quarter in one seed, the gradient larger at c', runs: c([s, s, { ...s, belt: 0.5 }]), verdict: 'holds-with-conditions', conditions: [/^the gradient is largest at the cell state \(2-2 times \|\|dL\/dh_t\|\|, 30 steps back\), but c alone carries only 25-75% of it/] },
-        { what: 'a quarter along c, and the gradient equal at c and h in one seed', runs: c([{ ...s, belt: 0.5 }, { ...s, belt: 0.5 }, { dh: 2, dc: 2, belt: 0.5 }]), verdict: 'does-not-hold', conditions: [/^the gradient at c_t is not larger than at h_t in every seed \(1-2 times\)$/] },
+        { what: 'c alone carries a quarter in one seed, the gradient larger at c', runs: c([s, s, { ...s, belt: 0.5 }]), verdict: 'holds-with-conditions', conditions: [/^the gradient is largest at the cell state \(2 times \|\|dL\/dh_t\|\|, 30 steps back\), but c alone carries only 25–75% of it/] },
+        { what: 'a quarter along c, and the gradient equal at c and h in one seed', runs: c([{ ...s, belt: 0.5 }, { ...s, belt: 0.5 }, { dh: 2, dc: 2, belt: 0.5 }]), verdict: 'does-not-hold', conditions: [/^the gradient at c_t is not larger than at h_t in every seed \(1–2 times\)$/] },
         { what: 'a quarter along c, the gradient smaller at c in every seed', runs: c(Array(3).fill({ dh: 4, dc: 2, belt: 0.5 })), verdict: 'does-not-hold' },
         { what: 'no conveyor measured (not an LSTM)', runs: { 'gradient-flow-lstm': flow() }, verdict: 'does-not-hold' },
       ];
@@ -718,7 +718,7 @@ const TABLE: Entry[] = [
       // The frequency-only model's loss is 5; the LSTM ends at 2.5 with 90% of its pairs found. The GRU (not read) learned nothing.
       const x = (loss: PerSeed, pairShare: PerSeed) => ({ 'lstm-vs-gru': versus({ lstm: loss, gru: all(9) }, { pairShare }) });
       return [
-        { what: 'below the frequency-only loss, 90% of pairs, every seed', runs: x(all(2.5), all(0.9)), verdict: 'holds', numbers: { 'LSTM: character pairs found in the text': '90.0% (90.0%–90.0%)', 'LSTM, seed 1: «新华社北京» continued': '3月5日电（记者王伟）' } },
+        { what: 'below the frequency-only loss, 90% of pairs, every seed', runs: x(all(2.5), all(0.9)), verdict: 'holds', numbers: { 'LSTM: character pairs found in the text': '90.0%', 'LSTM, seed 1: «新华社北京» continued': '3月5日电（记者王伟）' } },
         { what: 'one seed with exactly 80% of pairs ("at least")', runs: x(all(2.5), butLast(0.9, share)), verdict: 'holds' },
         { what: 'one seed just short of 80% (79%)', runs: x(all(2.5), butLast(0.9, share - 0.01)), verdict: 'holds-with-conditions', conditions: [/^in 2 of 3 seeds only/] },
         { what: 'one seed with its loss equal to the frequency-only model\'s', runs: x(butLast(2.5, 5), all(0.9)), verdict: 'holds-with-conditions' },
