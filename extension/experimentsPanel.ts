@@ -16,7 +16,7 @@ import { chapterFigureFiles, claimsMarkdown, figureFolderFor, type CheckedClaim 
 import { changedSettings, cliCommand, settingsNote, type SettingField } from '../engine/experiments/settingFields';
 import { EXPERIMENT_SCRIPTS, experimentScriptText, hasTorchScript } from '../engine/export/experimentScript';
 import type { EngineHost } from './engineHost';
-import { targetEditor } from './commands/context';
+import { targetText } from './commands/context';
 import { webviewStrings } from './strings';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -269,7 +269,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   // The editor's text stands in for the English built-in text only: a chosen Chinese news-like text is what the student asked for.
   if (picked.name === 'lstm-vs-gru' && !config.text && config.corpus !== 'chinese-news') {
     // Run pressed in the Experiments panel leaves no active text editor (the panel has the focus): the one last focused is the student's.
-    const editor = targetEditor();
+    const editor = targetText();
     const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
     if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise
   }

@@ -55,6 +55,16 @@ export function targetEditor(): vscode.TextEditor | undefined {
   return visible.length === 1 ? visible[0] : undefined;
 }
 
+/**
+ * The text the student was working on, for reading only: the editor `targetEditor` finds, else
+ * the last focused one whose document is still open though its tab is behind another (an
+ * experiment's panel opens as a tab of the same group).
+ */
+export function targetText(): { document: vscode.TextDocument; selection: vscode.Selection } | undefined {
+  const editor = targetEditor() ?? (lastTextEditor && !lastTextEditor.document.isClosed ? lastTextEditor : undefined);
+  return editor ? { document: editor.document, selection: editor.selection } : undefined;
+}
+
 export function editorOrWarn(): vscode.TextEditor | undefined {
   const editor = targetEditor();
   if (!editor) {
