@@ -269,8 +269,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
   // The editor's text stands in for the English built-in text only: a chosen Chinese news-like text is what the student asked for.
   if (picked.name === 'lstm-vs-gru' && !config.text && config.corpus !== 'chinese-news') {
     // Run pressed in the Experiments panel leaves no active text editor (the panel has the focus): the one last focused is the student's.
-    const editor = targetText();
-    const text = editor ? (editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection)) : '';
+    const text = (await targetText()) ?? '';
     if (text.trim()) config.text = text; // the user's text; the built-in corpus otherwise
   }
   const made = madeWith(picked.form, config);

@@ -56,13 +56,26 @@ export function targetEditor(): vscode.TextEditor | undefined {
 }
 
 /**
- * The text the student was working on, for reading only: the editor `targetEditor` finds, else
- * the last focused one whose document is still open though its tab is behind another (an
- * experiment's panel opens as a tab of the same group).
+ * The text the student was working on, for reading only: the selection of the editor
+ * `targetEditor` finds, else of the last focused one, whose tab may now be behind another (an
+ * experiment's panel opens as a tab of the same group). VS Code may have released a hidden
+ * editor's document, so it is opened again by its URI; the whole text when nothing is selected.
  */
-export function targetText(): { document: vscode.TextDocument; selection: vscode.Selection } | undefined {
-  const editor = targetEditor() ?? (lastTextEditor && !lastTextEditor.document.isClosed ? lastTextEditor : undefined);
-  return editor ? { document: editor.document, selection: editor.selection } : undefined;
+export async function targetText(): Promise<string | undefined> {
+  const editor = targetEditor() ?? lastTextEditor;
+  if (!editor) return undefined;
+  let selection: vscode.Selection | undefined;
+  try {
+    selection = editor.selection;
+  } catch {
+    selection = undefined; // a disposed editor: its document's whole text
+  }
+  try {
+    const document = editor.document.isClosed ? await vscode.workspace.openTextDocument(editor.document.uri) : editor.document;
+    return !selection || selection.isEmpty ? document.getText() : document.getText(selection);
+  } catch {
+    return undefined; // the file is gone
+  }
 }
 
 export function editorOrWarn(): vscode.TextEditor | undefined {
