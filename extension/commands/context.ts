@@ -33,11 +33,16 @@ export function showError(c: CommandContext, message: string, ...actions: Array<
 
 /** The text editor last focused, remembered while focus is elsewhere (the side bar, a panel). */
 let lastTextEditor: vscode.TextEditor | undefined;
+/** The text editors last focused, newest first (one per document): the text a student worked on, when its tab is behind a panel. */
+let recentEditors: vscode.TextEditor[] = [];
 
 export function trackTextEditors(): vscode.Disposable {
   lastTextEditor = vscode.window.activeTextEditor;
+  recentEditors = lastTextEditor ? [lastTextEditor] : [];
   return vscode.window.onDidChangeActiveTextEditor((e) => {
-    if (e) lastTextEditor = e;
+    if (!e) return;
+    lastTextEditor = e;
+    recentEditors = [e, ...recentEditors.filter((r) => r.document.uri.toString() !== e.document.uri.toString())].slice(0, 10);
   });
 }
 
@@ -62,7 +67,9 @@ export function targetEditor(): vscode.TextEditor | undefined {
  * editor's document, so it is opened again by its URI; the whole text when nothing is selected.
  */
 export async function targetText(): Promise<string | undefined> {
-  const editor = targetEditor() ?? lastTextEditor;
+  // The newest editor whose document still has a tab of its own (a closed PyTorch script is not the student's text).
+  const inTabs = new Set(vscode.window.tabGroups.all.flatMap((g) => g.tabs).flatMap((t) => (t.input instanceof vscode.TabInputText ? [t.input.uri.toString()] : [])));
+  const editor = targetEditor() ?? recentEditors.find((e) => inTabs.has(e.document.uri.toString()));
   if (!editor) return undefined;
   let selection: vscode.Selection | undefined;
   try {
