@@ -506,6 +506,7 @@ function marksPlugin(f: ExperimentFigure): uPlot.Plugin {
 function planLine(m: ExperimentMessage): string {
   const p = m.plan!;
   if (p.tookSeconds !== undefined) {
+    if (p.runs === 1 && p.tookSeconds < 1) return strings.planOneQuick ?? ''; // "took 0:00" says less than "under a second"
     const done = p.runs === 1 ? strings.planOneDone : p.estimateSeconds === null ? strings.planDoneNoEstimate : strings.planDone;
     return (done ?? '').replace('{0}', String(p.runs)).replace('{1}', String(p.threads)).replace('{2}', clock(p.tookSeconds)).replace('{3}', clock(p.estimateSeconds ?? 0));
   }
