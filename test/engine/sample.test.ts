@@ -95,6 +95,15 @@ describe('sampling', () => {
     m.dispose();
   });
 
+  it('says when its first token came, within the time the whole sample took (a survivor of the mutation run)', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const started = performance.now();
+    const { summary } = await collect(sample(m, vocabulary, 'the', { length: 5 }));
+    const elapsed = performance.now() - started;
+    assert.ok(summary.firstTokenMs !== null && summary.firstTokenMs >= 0 && summary.firstTokenMs <= elapsed, `first token at ${summary.firstTokenMs} ms of ${elapsed}`);
+    m.dispose();
+  });
+
   it('is cancelled between tokens', async () => {
     const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
     const controller = new AbortController();
