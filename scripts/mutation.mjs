@@ -93,7 +93,7 @@ try {
     const baseline = run(folder.test, 1_800_000);
     if (!baseline.ok) throw new Error(`${folder.name}: the tests fail before any mutation:\n${baseline.output.slice(-3000)}`);
     // A mutant that makes the tests hang is killed by a timeout of three times the clean run (the suite's own bounds are in steps).
-    const timeout = Math.max(60_000, 3 * baseline.seconds * 1000);
+    const timeout = Math.round(Math.max(60_000, 3 * baseline.seconds * 1000));
     console.log(`${folder.name}: ${all.length} mutants, ${chosen.length} sampled; the clean tests take ${baseline.seconds.toFixed(0)} s`);
     const results = [];
     for (const m of chosen) {
