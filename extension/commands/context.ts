@@ -31,17 +31,17 @@ export function showError(c: CommandContext, message: string, ...actions: Array<
   void vscode.window.showErrorMessage(message, ...all.map((a) => a.title)).then((pick) => all.find((a) => a.title === pick)?.run());
 }
 
-/** The text editor last focused, remembered while focus is elsewhere (the side bar, a panel). */
-let lastTextEditor: vscode.TextEditor | undefined;
-/** The text editors last focused, newest first (one per document): the text a student worked on, when its tab is behind a panel. */
+/**
+ * The text editors last focused, newest first (one per document), remembered while focus is
+ * elsewhere (the side bar, a panel): the first is the one commands act on, the others the text
+ * a student worked on when its tab is behind a panel.
+ */
 let recentEditors: vscode.TextEditor[] = [];
 
 export function trackTextEditors(): vscode.Disposable {
-  lastTextEditor = vscode.window.activeTextEditor;
-  recentEditors = lastTextEditor ? [lastTextEditor] : [];
+  recentEditors = vscode.window.activeTextEditor ? [vscode.window.activeTextEditor] : [];
   return vscode.window.onDidChangeActiveTextEditor((e) => {
     if (!e) return;
-    lastTextEditor = e;
     recentEditors = [e, ...recentEditors.filter((r) => r.document.uri.toString() !== e.document.uri.toString())].slice(0, 10);
   });
 }
@@ -54,8 +54,9 @@ export function targetEditor(): vscode.TextEditor | undefined {
   const active = vscode.window.activeTextEditor;
   if (active) return active;
   const visible = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme !== 'output');
-  if (lastTextEditor && visible.includes(lastTextEditor)) return lastTextEditor;
-  const byDocument = lastTextEditor && visible.find((e) => e.document === lastTextEditor!.document);
+  const last = recentEditors[0];
+  if (last && visible.includes(last)) return last;
+  const byDocument = last && visible.find((e) => e.document === last.document);
   if (byDocument) return byDocument;
   return visible.length === 1 ? visible[0] : undefined;
 }

@@ -52,7 +52,8 @@ export async function train(c: CommandContext, source: RunSource, origin: string
   });
   try {
     // Which engine computes the steps: the setting's choice made concrete (PyTorch's Python is found and probed here, once).
-    const decision = await c.torch.decide(parseTrainConfig(config));
+    const parsed = parseTrainConfig(config);
+    const decision = await c.torch.decide(parsed);
     c.log.info(`engine: ${decision.reason}`);
     const torch = decision.torch ? { python: decision.torch.python.command, pythonArgs: decision.torch.python.args, device: s.torch.device, processes: s.torch.processes, precision: s.torch.precision } : undefined;
     const engineLabel = decision.torch ? `PyTorch ${decision.torch.torch}${s.torch.processes > 1 ? ` × ${s.torch.processes}` : ''}` : null;
@@ -64,7 +65,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     c.log.info(`${summary.message}; validation loss ${summary.initialValLoss?.toFixed(3) ?? "-"} -> best ${summary.bestValLoss?.toFixed(3)} (step ${summary.bestStep}); ${Math.round(summary.charsPerSecond)} chars/s`);
     if (summary.reason === 'diverged') {
       // The end reason in the student's language (the engine's own summary message is English, for the log).
-      showError(c, endReason({ ...summary, config: parseTrainConfig(config) }), {
+      showError(c, endReason({ ...summary, config: parsed }), {
         title: t('Lower Learning Rate'),
         run: () => vscode.workspace.getConfiguration('seqlab').update('train.learningRate', s.train.lr / 2, vscode.ConfigurationTarget.Global),
       });
@@ -75,7 +76,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
       const name = (dir: string | null) => (dir ? path.basename(dir) : '');
       const units = c.settings().units;
       // Stopped with its latest weights saved beside it: it can go on later, from the message, the card or the Models view.
-      const resumable = summary.lastCheckpoint !== null && summary.lastCheckpoint === lastDir && summary.steps < parseTrainConfig(config).steps;
+      const resumable = summary.lastCheckpoint !== null && summary.lastCheckpoint === lastDir && summary.steps < parsed.steps;
       if (resumable) {
         c.runs.markStopped(record);
         keepRecord = true;
