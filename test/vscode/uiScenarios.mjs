@@ -105,22 +105,30 @@ async function setTheme(page, label, workbenchClass) {
 }
 
 /**
- * Picks an experiment from "SeqLab: Run Experiment…". Once in CI the picker's input stayed
- * inert for 30 s after a theme switch (a cause not found; a screenshot is kept): a pick that
- * cannot type is closed and asked for again, at most three times.
+ * Picks an experiment from "SeqLab: Run Experiment…" (or its Chinese title). Twice in CI the
+ * picker closed or stayed inert right after it opened, once after a theme switch and once after a
+ * click in the Training view (a webview's focus reaches the workbench late on a loaded machine and
+ * takes the focus from the picker): a pick that cannot type is closed and asked for again, at
+ * most three times, with a screenshot of each failed attempt.
  */
-async function pickExperiment(page, name) {
+async function pickExperiment(page, name, { command = 'SeqLab: Run Experiment', row = name, shot } = {}) {
+  await pickFromCommand(page, { command, row, fill: name, shot, what: name });
+}
+
+/** Runs a command that opens a pick, waits for the row `row`, types `fill` and presses Enter, retrying as above. */
+async function pickFromCommand(page, { command, row, fill, shot, what = fill }) {
   for (let attempt = 1; ; attempt++) {
     try {
-      await runCommand(page, 'SeqLab: Run Experiment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 60_000 });
-      await page.locator('.quick-input-widget input').fill(name, { timeout: 10_000 });
+      await runCommand(page, command);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 60_000 });
+      if (shot) await page.screenshot({ path: path.join(SHOTS, shot) });
+      await page.locator('.quick-input-widget input').fill(fill, { timeout: 10_000 });
       await page.keyboard.press('Enter');
       return;
     } catch (err) {
-      await page.screenshot({ path: path.join(SHOTS, `experiment-pick-${name}-attempt-${attempt}.png`) });
+      await page.screenshot({ path: path.join(SHOTS, `pick-${what.replace(/[^\w-]+/g, '_')}-attempt-${attempt}.png`) });
       if (attempt >= 3) throw err;
-      console.log(`  picking ${name}: ${err.message.split('\n')[0]}; closing the picker and asking again`);
+      console.log(`  picking ${what}: ${err.message.split('\n')[0]}; closing the picker and asking again`);
       await page.keyboard.press('Escape');
       await page.waitForTimeout(1000);
     }
@@ -1414,10 +1422,7 @@ let chapterKept;
 
 await scenario('the chapter, claim by claim: a quick check in VS Code with progress, instant the second time, verdicts coloured, light and dark', async () => {
   await withWorkbench({}, async (page, _workspace, server) => {
-    await runCommand(page, 'SeqLab: Check the Chapter\'s Claims');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Quick check' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.quick-input-widget input').fill('Quick check');
-    await page.keyboard.press('Enter');
+    await pickFromCommand(page, { command: 'SeqLab: Check the Chapter\'s Claims', row: 'Quick check', fill: 'Quick check' });
     const started = Date.now();
     const panel = await webviewWith(page, '#root h2');
     // The share of all the steps done and the time left at that pace lead (the experiments end late together), then how many are done.
@@ -1474,11 +1479,8 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     await page.screenshot({ path: path.join(SHOTS, 'chapter-dark.png') });
     await setTheme(page, 'Light Modern', 'vs');
     // A second check reads what the first kept: no experiment runs.
-    await runCommand(page, 'SeqLab: Check the Chapter\'s Claims');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kept from the last check: instant' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.quick-input-widget input').fill('Quick check');
     const again = Date.now();
-    await page.keyboard.press('Enter');
+    await pickFromCommand(page, { command: 'SeqLab: Check the Chapter\'s Claims', row: 'kept from the last check: instant', fill: 'Quick check', what: 'second-check' });
     await page.waitForTimeout(500);
     await panel.locator('#headline', { hasText: `${CLAIM_COUNT} claims` }).waitFor({ timeout: 10_000 });
     console.log(`  chapter, second check: ${((Date.now() - again) / 1000).toFixed(1)} s`);
@@ -1491,10 +1493,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
   await withWorkbench({ locale: 'zh-cn', globalStorage: chapterKept ? { 'seqlab.seqlab/chapter': chapterKept } : {} }, async (page) => {
     // The chapter's claims in Chinese, from what the English session kept (when it ran): the page reads in Chinese.
     if (chapterKept) {
-      await runCommand(page, 'SeqLab: 检查本章的论断');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: '快速检查' }).first().waitFor({ timeout: 30_000 });
-      await page.locator('.quick-input-widget input').fill('快速检查');
-      await page.keyboard.press('Enter');
+      await pickFromCommand(page, { command: 'SeqLab: 检查本章的论断', row: '快速检查', fill: '快速检查', what: 'quick-check-zh' });
       const chapter = await webviewWith(page, '#headline');
       await chapter.locator('#headline', { hasText: `${CLAIM_COUNT} 条论断` }).waitFor({ timeout: 30_000 });
       const cells = await chapter.locator('#results td[class^="verdict-"]').allInnerTexts();
@@ -1528,11 +1527,7 @@ await scenario('zh-CN locale shows Chinese titles', async () => {
     await training.locator('#settings').click({ position: { x: 40, y: 10 } });
 
     // The experiments speak Chinese too: the picker, the panel's title, description, headline, tables and figure.
-    await runCommand(page, 'SeqLab: 运行实验…');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: '手动逐步运行 LSTMCell' }).first().waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: path.join(SHOTS, 'experiment-picker-zh-cn.png') });
-    await page.locator('.quick-input-widget input').fill('cell-walkthrough');
-    await page.keyboard.press('Enter');
+    await pickExperiment(page, 'cell-walkthrough', { command: 'SeqLab: 运行实验…', row: '手动逐步运行 LSTMCell', shot: 'experiment-picker-zh-cn.png' });
     // Its settings form in Chinese: the section's title and every hint.
     const form = await webviewWith(page, '#settings-box[data-experiment="cell-walkthrough"][title$="的设置"]');
     const hints = await form.locator('.setting .hint').allInnerTexts();
@@ -1654,10 +1649,7 @@ async function chineseSessionHasNoEnglish() {
     await collectShownText(page, 'inspector, what drove', seen);
     await page.screenshot({ path: path.join(SHOTS, 'zh-cn-no-english-what-drove.png') });
     // 4. An experiment's settings form: labelled settings, units.
-    await runCommand(page, 'SeqLab: 运行实验…');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 60_000 });
-    await page.locator('.quick-input-widget input').fill('vanishing-gradients');
-    await page.keyboard.press('Enter');
+    await pickExperiment(page, 'vanishing-gradients', { command: 'SeqLab: 运行实验…', row: '' });
     const form = await webviewWith(page, '#settings-box');
     const names = await form.locator('.setting-name').allInnerTexts();
     if (!names.some((n) => n.includes('序列长度'))) throw new Error(`the form's settings are not labelled in Chinese: ${names.join(' | ')}`);
