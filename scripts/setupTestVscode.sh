@@ -4,7 +4,7 @@
 #   native modules), then Node 24 and code-server (a real VS Code workbench with a Node
 #   extension host) into ~/.cache/seqlab/vscode-<version>/, reused by later runs.
 # Prints the folder. @vscode/test-electron cannot download VS Code on machines without
-# internet; see README.md, "Tests in a real VS Code".
+# internet; see docs/testing.md, "Tests in a real VS Code".
 set -euo pipefail
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
 CACHE="${SEQLAB_CACHE:-$HOME/.cache/seqlab}/vscode-${CODE_SERVER_VERSION}"

@@ -117,7 +117,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--device <name>', 'where PyTorch computes: auto (CUDA, then Apple MPS, then CPU), cpu, cuda or mps').choices(TORCH_DEVICES).default('auto'))
     .option('--processes <n>', `data-parallel PyTorch processes, 1 to ${MAX_TORCH_PROCESSES} (torch.distributed: gloo on CPUs, at most one per core; nccl with a GPU each); the step is the full batch's whatever the count`, intBetween('--processes', 1, MAX_TORCH_PROCESSES), 1)
     .option('--torch-timeout <seconds>', 'give up on the PyTorch engine when it takes longer than this to start or to answer any request (default: 3 minutes to start, 10 minutes for the first request of a kind, then 20x the slowest seen and at least 1 minute)', positive('--torch-timeout', '120'))
-    .addOption(new Option('--precision <p>', 'the PyTorch engine\'s arithmetic: fp32 (the built-in engine\'s), or mixed precision under autocast: bf16 (CUDA or CPU), fp16 (CUDA, with a gradient scaler); changes the losses slightly, see the README').choices(TORCH_PRECISIONS).default('fp32'))
+    .addOption(new Option('--precision <p>', 'the PyTorch engine\'s arithmetic: fp32 (the built-in engine\'s), or mixed precision under autocast: bf16 (CUDA or CPU), fp16 (CUDA, with a gradient scaler); changes the losses slightly, see docs/guide.md').choices(TORCH_PRECISIONS).default('fp32'))
     .option('--json', 'print one JSON object with the results as the last line of stdout')
     .action(async (files: string[], flags: RunFlags) => {
       reportTraining(await runTraining({ kind: 'files', patterns: files }, flags), flags.json === true, true, flags.units);

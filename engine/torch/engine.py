@@ -160,7 +160,7 @@ class Step:
         self.clip_norm, self.clip_value = float(init["clipNorm"]), float(init["clipValue"])
         self.head_rows = head_rows(int(init["vocabSize"]))
         # Mixed precision (off by default): the forward under autocast, fp16 with a gradient scaler.
-        # The run is then no longer the built-in engine's to the last digits: see the README.
+        # The run is then no longer the built-in engine's to the last digits: see docs/guide.md.
         precision = init.get("precision", "fp32")
         if precision != "fp32" and (device.type == "mps" or (precision == "fp16" and device.type != "cuda")):
             raise EngineError("no-device", f"precision {precision} needs {'CUDA' if precision == 'fp16' else 'CUDA or the CPU'} here ({device.type}): use fp32" + (" or bf16" if device.type == "cpu" else ""))

@@ -1,6 +1,6 @@
 // Starts code-server (a real VS Code workbench with a Node extension host) and Debian's
 // Chromium through playwright-core, for the extension-host tests and the UI scenarios.
-// See ../../README.md, "Tests in a real VS Code".
+// See ../../docs/testing.md, "Tests in a real VS Code".
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
