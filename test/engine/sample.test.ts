@@ -80,6 +80,38 @@ describe('sampling', () => {
     m.dispose();
   });
 
+  it('holds back exactly a stop string\'s length less one character: the stream lags the tokens by that much, no more', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const greedy = await sampleText(m, vocabulary, 'the', { length: 30, temperature: 0 });
+    // No stop string: every token is yielded as it comes, one character each.
+    const free = await collect(sample(m, vocabulary, 'the', { length: 30, temperature: 0 }));
+    assert.deepEqual(free.pieces, [...greedy]);
+    // Stop strings of 3 and 1 characters that never come (Q is not in the vocabulary): the longest decides, 2 are held back.
+    // The first piece comes with the third token, one character a token after it, and the last 2 when the sample ends.
+    const held = await collect(sample(m, vocabulary, 'the', { length: 30, temperature: 0, stop: ['QQQ', 'Q'] }));
+    assert.deepEqual(held.pieces, [...[...greedy].slice(0, 28), greedy.slice(28)]);
+    assert.equal(held.summary.stopReason, 'length');
+    assert.equal(held.summary.text, greedy);
+    // A stop string of one character holds nothing back.
+    assert.deepEqual((await collect(sample(m, vocabulary, 'the', { length: 30, temperature: 0, stop: ['Q'] }))).pieces, [...greedy]);
+    m.dispose();
+  });
+
+  it('counts the prompt\'s known characters with a capped vocabulary, whether unknown ones map to its unknown token or are skipped', async () => {
+    // Capped at 6: the unknown token and the 5 most frequent characters (" ", "e", "h", "o", "r"); "the ZEBRA" has 3 of them.
+    const capped = Vocabulary.fromText(TEXT, { maxSize: 6 }).vocabulary;
+    assert.ok(capped.capped);
+    const m = new CharLM({ vocabSize: capped.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const unk = await collect(sample(m, capped, 'the ZEBRA', { length: 3 }));
+    assert.equal(unk.summary.knownCharacters, 3, 'the 6 unknown characters became unknown tokens: 9 ids, 3 known');
+    assert.match(unk.summary.warnings[0], /were mapped to the unknown token: /);
+    const skip = await collect(sample(m, capped, 'the ZEBRA', { length: 3, onUnknown: 'skip' }));
+    assert.equal(skip.summary.knownCharacters, 3, 'the 6 unknown characters were skipped: 3 ids, 3 known');
+    assert.match(skip.summary.warnings[0], /were skipped: /);
+    assert.deepEqual([...skip.summary.unknownCharacters].sort(), ['A', 'B', 'E', 'R', 'Z', 't']);
+    m.dispose();
+  });
+
   it('names prompt characters outside the vocabulary instead of failing', async () => {
     const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
     const { summary } = await collect(sample(m, vocabulary, 'the ZEBRA', { length: 3 }));
