@@ -2,7 +2,7 @@
  * `seqlab`: the engine on the command line. Runs in-process (no worker thread needed).
  * One file per command in this folder; this one joins them.
  *
- *   seqlab demo                       train on the built-in corpus for about a minute, then continue a prompt
+ *   seqlab demo                       train on the built-in corpus for 200 steps, then continue a prompt
  *   seqlab train FILE|GLOB... --out DIR [options]
  *   seqlab sample --model DIR --prompt TEXT [options]
  *   seqlab probe --model DIR --text TEXT [--json]

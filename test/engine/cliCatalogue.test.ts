@@ -223,7 +223,7 @@ describe('the bad-input catalogue, through the real command line', () => {
       { name: 'export-torch --out ..', args: ['export-torch', '--model', model, '--out', '..'], code: 1, message: /will not export into .*: it is the current folder or holds it/ },
       { name: 'bench --rounds 0', args: ['bench', '--rounds', '0'], code: 1, message: /--rounds must be at least 1/ },
       { name: 'bench --steps 0', args: ['bench', '--steps', '0'], code: 1, message: /--steps must be at least 1/ },
-      { name: 'demo --minutes 0', args: ['demo', '--minutes', '0'], code: 1, message: /--minutes must be more than 0, such as 1/ },
+      { name: 'demo --steps 0', args: ['demo', '--steps', '0'], code: 1, message: /--steps must be at least 1/ },
       { name: 'sample --length 0', args: ['sample', '--model', model, '--prompt', 'x', '--length', '0'], code: 1, message: /--length must be at least 1/ },
       {
         name: 'version -1', code: 1, message: /seqlab.json in .* is damaged: version: Too small: expected number to be >=1/,
