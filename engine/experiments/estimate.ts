@@ -8,21 +8,23 @@
  */
 import type { Experiment, PlannedRun } from './types';
 import { translator } from '../core/lang';
+import measured from './measuredSeconds.json';
 
 /**
- * Seconds for the defaults (lstm-vs-gru on the built-in corpus), measured one at a time with
- * `node dist/cli.js experiment NAME --json` on a 2-core machine, wasm (the README's table).
+ * Seconds for the defaults (lstm-vs-gru on the built-in corpus), each experiment alone through
+ * the command line on a 2-core machine, wasm, 2 worker threads: written by
+ * `node bench/experimentTimes.mjs --repeat 3 --write`, with the date and the machine.
  */
-export const MEASURED_SECONDS: Record<string, number> = {
-  'vanishing-gradients': 11, 'exploding-gradients': 16, normalization: 39, 'long-range-memory': 31, 'lstm-vs-gru': 22, 'cell-walkthrough': 0.3, 'bidirectional-leak': 18, 'gradient-flow': 0.3,
-};
+export const MEASURED_SECONDS: Readonly<Record<string, number>> = measured.seconds;
+/** When and where MEASURED_SECONDS were measured (said in the estimate's explanation). */
+export const MEASURED_ON: { date: string; machine: string } = { date: measured.measured, machine: measured.machine };
 /**
  * In VS Code the same runs share the two cores with the editor, its extension host and the
  * webviews: measured there (npm run test:ui, from the plan to the headline). Before SeqLab's
  * own wasm kernels the defaults took 1.14-1.35 times their command-line time; with them the
- * runs are shorter and the editor's share is not, and two UI runs of 2026-12-03 measured
- * 1.6-2.8 times (vanishing-gradients 29-31 s against 11, long-range-memory 54-68 against 31,
- * bidirectional-leak 38-39 against 18, normalization 63-82 against 39): 2, the middle.
+ * runs are shorter and the editor's share is not. Two UI runs of 2026-12-03 measured 1.6-2.8
+ * times; one of 2026-12-07 against the command line the same day, 1.76 (vanishing-gradients,
+ * 37 s against 21) and 2.2 (normalization, 116 s against 52): 2, the middle.
  */
 export const IN_EDITOR_FACTOR = 2;
 
