@@ -16,8 +16,6 @@ import measured from './measuredSeconds.json';
  * `node bench/experimentTimes.mjs --repeat 3 --write`, with the date and the machine.
  */
 export const MEASURED_SECONDS: Readonly<Record<string, number>> = measured.seconds;
-/** When and where MEASURED_SECONDS were measured (said in the estimate's explanation). */
-export const MEASURED_ON: { date: string; machine: string } = { date: measured.measured, machine: measured.machine };
 /**
  * In VS Code the same runs share the two cores with the editor, its extension host and the
  * webviews: measured there (npm run test:ui, from the plan to the headline). Before SeqLab's
