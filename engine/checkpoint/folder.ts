@@ -18,7 +18,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileRefusedError, MAX_NAME_BYTES, READ_CHUNK, WRITE_CHUNK, describeKind, nameBytes, openRegularFile, readAt, writeAll } from '../io/files';
+import { CataloguedError, SAVE_ERRNOS, message, messageOf, renderMessage, type EngineMessage } from '../core/messages';
+import { FileRefusedError, MAX_NAME_BYTES, READ_CHUNK, WRITE_CHUNK, kindOf, nameBytes, openRegularFile, readAt, writeAll } from '../io/files';
 import { readSafetensorsFile } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
@@ -29,7 +30,8 @@ const OWNED_FILES: readonly string[] = [MODEL_FILE, OPTIMIZER_FILE, META_FILE];
 /** seqlab.json holds the config, the vocabulary and the loss history: well under a megabyte in practice. */
 export const MAX_META_BYTES = 16 * 1024 * 1024;
 
-export class CheckpointError extends Error {
+/** A checkpoint that cannot be read, or a folder a save may not use: its catalogue message (`ckpt-*`) says why. */
+export class CheckpointError extends CataloguedError {
   override readonly name = 'CheckpointError';
 }
 
@@ -87,6 +89,9 @@ function leftoverLive(l: Leftover): boolean {
   return changed >= Date.now() - process.uptime() * 1000 - 2000;
 }
 
+/** "model.safetensors in /home/s/m" in both languages: a file of a checkpoint, as messages name it. */
+export const fileIn = (file: string, folder: string) => ({ en: `${file} in ${folder}`, zh: `${folder} 中的 ${file}` });
+
 /** Reads seqlab.json (bounded) and parses it; the result is unchecked JSON. */
 export function readMetaJSON(folder: string): unknown {
   let bytes: Buffer;
@@ -98,18 +103,18 @@ export function readMetaJSON(folder: string): unknown {
       fs.closeSync(fd);
     }
   } catch (err) {
-    if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${folder} is not a SeqLab checkpoint: ${META_FILE} is missing`);
-    throw new CheckpointError(err instanceof FileRefusedError ? err.message : `cannot read ${META_FILE} in ${folder}: ${(err as Error).message}`);
+    if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(message('ckpt-no-meta', { folder, file: META_FILE }));
+    throw new CheckpointError(messageOf(err) ?? message('ckpt-cannot-read', { folder, file: META_FILE, said: (err as Error).message }));
   }
   const text = bytes.toString('utf8');
   const depth = jsonNesting(text);
   if (depth > MAX_META_NESTING) {
-    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: its values nest ${depth} levels deep, and a SeqLab checkpoint needs at most ${MAX_META_NESTING}`);
+    throw new CheckpointError(message('ckpt-meta-nesting', { folder, file: META_FILE, depth, max: MAX_META_NESTING }));
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CheckpointError(`${META_FILE} in ${folder} is not valid JSON (${(err as Error).message}); the file is damaged`);
+    throw new CheckpointError(message('ckpt-meta-not-json', { folder, file: META_FILE, said: (err as Error).message }));
   }
 }
 
@@ -147,8 +152,7 @@ type TargetState = 'absent' | 'empty' | 'checkpoint';
 export const MAX_SAVED_NAME_BYTES = MAX_NAME_BYTES - 28;
 
 /** Why a folder name is too long, for messages. */
-export const tooLong = (target: string) =>
-  `its name is ${nameBytes(target)} bytes long, and SeqLab needs at most ${MAX_SAVED_NAME_BYTES} (the file system allows ${MAX_NAME_BYTES}, and SeqLab names its lock and staging files after the folder, adding up to ${MAX_NAME_BYTES - MAX_SAVED_NAME_BYTES})`;
+export const tooLong = (target: string) => message('ckpt-why-name-too-long', { bytes: nameBytes(target), max: MAX_SAVED_NAME_BYTES, fsMax: MAX_NAME_BYTES });
 
 /** A folder name under `dir` that does not exist yet, for suggestions. */
 function freeChild(dir: string, base: string): string {
@@ -163,29 +167,27 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Why a folder may not be replaced or removed, and a folder that may be used instead. */
-interface Refusal { why: string; suggestion: string }
+/** Why a folder may not be replaced or removed (a `ckpt-why-*` message), and a folder that may be used instead. */
+interface Refusal { why: EngineMessage; suggestion: string }
 
-/** What is at `target`, or why SeqLab may not replace it (the ownership rule in the file comment). */
-function classifyTarget(target: string): TargetState | Refusal {
-  if (isInside(process.cwd(), target)) return { why: 'it is the current folder or holds it, and saving replaces the folder it is given', suggestion: freeChild(process.cwd(), 'seqlab-model') };
+/** What is at `target`, or why SeqLab may not replace it (`removing`: remove it) (the ownership rule in the file comment). */
+function classifyTarget(target: string, removing = false): TargetState | Refusal {
+  if (isInside(process.cwd(), target)) return { why: message('ckpt-why-cwd', {}), suggestion: freeChild(process.cwd(), 'seqlab-model') };
   if (nameBytes(target) > MAX_SAVED_NAME_BYTES) return { why: tooLong(target), suggestion: freeChild(path.dirname(target), 'seqlab-model') };
   let st: fs.Stats;
   try {
     st = fs.lstatSync(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return { why: 'a name in its path is longer than the file system allows (255 bytes)', suggestion: freeChild(process.cwd(), 'seqlab-model') };
-    throw new CheckpointError(`cannot write a checkpoint to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return { why: message('ckpt-why-path-too-long', {}), suggestion: freeChild(process.cwd(), 'seqlab-model') };
+    throw new CheckpointError(message('ckpt-cannot-write', { folder: target, code: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
   }
-  if (!st.isDirectory()) return { why: `it is ${describeKind(st)}, and a checkpoint is a folder`, suggestion: freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`) };
+  if (!st.isDirectory()) return { why: message('ckpt-why-kind', { kind: kindOf(st) }), suggestion: freeChild(path.dirname(target), `${path.basename(target, path.extname(target))}-model`) };
   const entries = fs.readdirSync(target).sort(); // sorted: messages name the same files on every file system
   if (entries.length === 0) return 'empty';
   const foreign = entries.filter((e) => !OWNED_FILES.includes(e) || !fs.lstatSync(path.join(target, e)).isFile());
-  const why = (what: string) => `${what}; SeqLab replaces only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`;
   if (foreign.length) {
-    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
-    return { why: why(`the folder holds files that are not SeqLab's (${shown})`), suggestion: freeChild(target, 'seqlab-model') };
+    return { why: message('ckpt-why-foreign', { shown: foreign.slice(0, 3), more: Math.max(0, foreign.length - 3), removing }), suggestion: freeChild(target, 'seqlab-model') };
   }
   let meta: unknown;
   try {
@@ -194,7 +196,7 @@ function classifyTarget(target: string): TargetState | Refusal {
     meta = undefined;
   }
   if ((meta as { format?: unknown } | undefined)?.format !== CHECKPOINT_FORMAT) {
-    return { why: why(`the folder has no readable ${META_FILE} of SeqLab's, so it is not recognisably a checkpoint`), suggestion: freeChild(target, 'seqlab-model') };
+    return { why: message('ckpt-why-unrecognised', { file: META_FILE, removing }), suggestion: freeChild(target, 'seqlab-model') };
   }
   return 'checkpoint';
 }
@@ -206,26 +208,32 @@ function classifyTarget(target: string): TargetState | Refusal {
 function inspectTarget(target: string): TargetState {
   const state = classifyTarget(target);
   if (typeof state === 'string') return state;
-  throw new CheckpointError(`will not write a checkpoint to ${target}: ${state.why}. Choose a new folder, such as ${state.suggestion}`);
+  throw new CheckpointError(message('ckpt-will-not-write', { folder: target, why: [state.why], suggestion: state.suggestion }));
 }
 
 /**
- * Why SeqLab may not remove `dir`, or null when it is a checkpoint SeqLab recognises (the
- * ownership rule). For a removal done by someone else (VS Code's trash), which must follow
- * the same rule.
+ * Why SeqLab may not remove `dir` (a catalogue message), or null when it is a checkpoint SeqLab
+ * recognises (the ownership rule). For a removal done by someone else (VS Code's trash), which
+ * must follow the same rule.
  */
-export function refusalToRemove(dir: string): string | null {
+export function refusalToRemoveMessage(dir: string): EngineMessage | null {
   const target = path.resolve(dir);
   let state: TargetState | Refusal;
   try {
-    state = classifyTarget(target);
+    state = classifyTarget(target, true);
   } catch (err) {
-    return (err as Error).message;
+    return messageOf(err) ?? message('ckpt-cannot-write', { folder: target, code: (err as Error).message });
   }
   if (state === 'checkpoint') return null;
-  if (state === 'absent') return `${target} does not exist`;
-  if (state === 'empty') return `${target} is an empty folder, not a checkpoint`;
-  return `will not remove ${target}: ${state.why.replace('SeqLab replaces only', 'SeqLab removes only')}`;
+  if (state === 'absent') return message('remove-absent', { folder: target });
+  if (state === 'empty') return message('remove-empty', { folder: target });
+  return message('remove-refused', { folder: target, why: [state.why] });
+}
+
+/** refusalToRemoveMessage's text in English (for logs and the command line). */
+export function refusalToRemove(dir: string): string | null {
+  const m = refusalToRemoveMessage(dir);
+  return m && renderMessage(m, 'en');
 }
 
 /** Throws a CheckpointError unless a save may write to `dir`; returns the absolute path. */
@@ -292,15 +300,15 @@ export function writeFileSynced(file: string, data: Buffer | string, chunk = WRI
 export function checkFormatTag(meta: unknown, folder: string): void {
   const format = (typeof meta === 'object' && meta !== null ? meta as { format?: unknown } : {}).format;
   if (format === CHECKPOINT_FORMAT) return;
-  const found = format === undefined ? 'it has no "format" entry' : `its "format" is ${JSON.stringify(format).slice(0, 40)}`;
-  throw new CheckpointError(`${folder} is not a SeqLab checkpoint: ${META_FILE} should say "format": "${CHECKPOINT_FORMAT}", but ${found}`);
+  const found = format === undefined ? null : JSON.stringify(format).slice(0, 40);
+  throw new CheckpointError(message('ckpt-format-tag', { folder, file: META_FILE, format: CHECKPOINT_FORMAT, found }));
 }
 
 /** A checkpoint's hashes: seqlab.json's "files" entry, checked to be names -> hex strings. */
 function hashesOf(meta: unknown, folder: string): Record<string, string> {
   const files = (meta as { files?: unknown } | null)?.files;
   if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((v) => typeof v === 'string')) {
-    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: files: expected the SHA-256 of each tensor file`);
+    throw new CheckpointError(message('ckpt-meta-no-hashes', { folder, file: META_FILE }));
   }
   return files as Record<string, string>;
 }
@@ -328,13 +336,13 @@ function readFolderOnce(folder: string, checkHeader?: HeaderCheck): CheckpointFo
     const p = path.join(folder, file);
     let contents: { bytes: Buffer; shapes: Record<string, number[]> };
     try {
-      contents = readSafetensorsFile(p, `${file} in ${folder}`, checkHeader && ((shapes) => checkHeader(meta, file, shapes, folder)));
+      contents = readSafetensorsFile(p, fileIn(file, folder), checkHeader && ((shapes) => checkHeader(meta, file, shapes, folder)));
     } catch (err) {
-      if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(`${file} is missing from ${folder}`);
+      if (err instanceof FileRefusedError && err.code === 'missing') throw new CheckpointError(message('ckpt-file-missing', { folder, file }));
       throw err;
     }
     if (hashes[file] !== sha256(contents.bytes)) {
-      throw new CheckpointError(`${file} in ${folder} does not match ${META_FILE} (its SHA-256 differs): the file was truncated, edited or comes from another checkpoint`);
+      throw new CheckpointError(message('ckpt-hash-mismatch', { folder, file, meta: META_FILE }));
     }
     return contents;
   };
@@ -387,9 +395,9 @@ export function resolveCheckpointDir(dir: string): string {
   if (fs.existsSync(path.join(target, META_FILE))) return target;
   const complete = leftoversOf(target).filter((l) => isComplete(l.dir)).sort((a, b) => createdOf(b.dir).localeCompare(createdOf(a.dir)));
   if (complete.length) return complete[0].dir;
-  if (!fs.existsSync(target)) throw new CheckpointError(`no checkpoint at ${target}: the folder does not exist`);
-  if (!fs.statSync(target).isDirectory()) throw new CheckpointError(`${target} is not a SeqLab checkpoint: it is not a folder`);
-  throw new CheckpointError(`${target} is not a SeqLab checkpoint: ${META_FILE} is missing`);
+  if (!fs.existsSync(target)) throw new CheckpointError(message('ckpt-no-folder', { folder: target }));
+  if (!fs.statSync(target).isDirectory()) throw new CheckpointError(message('ckpt-not-folder', { folder: target }));
+  throw new CheckpointError(message('ckpt-no-meta', { folder: target, file: META_FILE }));
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -468,16 +476,6 @@ export function writeCheckpointFolder(dir: string, files: ReadonlyArray<[string,
 /** A file-system error of a save, said so that the user knows what to do; other errors pass through. */
 function explainWriteError(err: unknown, target: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  const why: Record<string, string> = {
-    ENOSPC: 'the disk is full; free some space or save to another disk',
-    EDQUOT: 'the disk quota is used up; free some space or save elsewhere',
-    EROFS: 'the file system is read-only; save to another folder',
-    EACCES: 'permission denied; save to a folder you can write to',
-    EPERM: 'permission denied; save to a folder you can write to',
-    ENAMETOOLONG: 'a name in the path is longer than the file system allows; choose a shorter folder name',
-    ENOTDIR: 'a part of the path is a file, not a folder; choose another place',
-    EBUSY: 'the folder is in use by the system (a mount point, or open elsewhere) and cannot be replaced; save to a new folder inside it',
-  };
-  if (!code || !why[code]) return err;
-  return new CheckpointError(`cannot save the checkpoint to ${target}: ${why[code]} (${code}). Nothing was changed there`);
+  if (!code || !SAVE_ERRNOS.includes(code)) return err;
+  return new CheckpointError(message('ckpt-save-failed', { folder: target, code }));
 }

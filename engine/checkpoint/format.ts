@@ -21,9 +21,10 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { CELL_TYPES, MODEL_LIMITS, NORMALIZATIONS } from '../core/names';
 import {
-  CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
+  CHECKPOINT_FORMAT, CheckpointError, META_FILE, MODEL_FILE, OPTIMIZER_FILE, checkFormatTag, fileIn, readCheckpointFolder, readMetaJSON, resolveCheckpointDir,
   sha256, writeCheckpointFolder, type CheckpointFolderContents, type HeaderCheck,
 } from './folder';
+import { message } from '../core/messages';
 import { truncate } from '../io/safeText';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
@@ -170,15 +171,17 @@ export function checkMeta(raw: unknown, folder: string): CheckpointMeta {
   checkFormatTag(raw, folder);
   const version = (raw as { version?: unknown }).version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${folder} was written by a newer SeqLab (checkpoint format ${version}; this one reads up to ${CHECKPOINT_VERSION}); update SeqLab`);
+    throw new CheckpointError(message('ckpt-newer', { folder, version, reads: CHECKPOINT_VERSION }));
   }
   const parsed = MetaSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((i) => {
-      const message = i.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, ', but it is missing');
-      return `${i.path.join('.') || '(top level)'}: ${message}`;
+    const issues = parsed.error.issues.slice(0, 5);
+    const problems = issues.map((i) => {
+      const said = i.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, ', but it is missing');
+      return `${i.path.join('.') || '(top level)'}: ${said}`;
     });
-    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: ${problems.join('; ')}`);
+    const fields = issues.map((i) => i.path.join('.') || '(top level)');
+    throw new CheckpointError(message('ckpt-meta-damaged', { folder, file: META_FILE, said: problems.join('; '), fields }));
   }
   return parsed.data;
 }
@@ -198,17 +201,17 @@ function checkShapes(shapes: Record<string, number[]>, model: CheckpointMeta['mo
   for (let k = 0; k < L; k++) expected.push([`rnn.weight_ih_l${k}`, [G * H, k === 0 ? E : H]], [`rnn.weight_hh_l${k}`, [G * H, H]]);
   for (const [name, shape] of expected) {
     const got = shapes[name];
-    if (!got) throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: it has no tensor ${name}`);
+    if (!got) throw new CheckpointError(message('ckpt-misfit', { folder, file: MODEL_FILE, meta: META_FILE, how: [message('misfit-no-tensor', { name })] }));
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: ${name} has shape [${got}] in the file, the model needs [${shape}]`);
+      throw new CheckpointError(message('ckpt-misfit', { folder, file: MODEL_FILE, meta: META_FILE, how: [message('misfit-shape', { name, got: String(got), needed: String(shape) })] }));
     }
   }
-  if (shapes[`rnn.weight_ih_l${L}`]) throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: the file has more than ${L} layers`);
+  if (shapes[`rnn.weight_ih_l${L}`]) throw new CheckpointError(message('ckpt-misfit', { folder, file: MODEL_FILE, meta: META_FILE, how: [message('misfit-layers', { layers: L })] }));
   // Biases and normalisation parameters are small beside the weights: anything much larger is not this model.
   const needed = expected.reduce((sum, [, shape]) => sum + elements(shape), 0);
   const held = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
   if (held > 2 * needed + 1_000_000) {
-    throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: it holds ${held.toLocaleString('en')} numbers, the model has about ${needed.toLocaleString('en')}`);
+    throw new CheckpointError(message('ckpt-misfit', { folder, file: MODEL_FILE, meta: META_FILE, how: [message('misfit-size', { held, needed })] }));
   }
 }
 
@@ -230,7 +233,7 @@ function headerCheck(checked: (raw: unknown, folder: string) => CheckpointMeta):
     } else if (file === OPTIMIZER_FILE) {
       const held = Object.values(shapes).reduce((sum, shape) => sum + elements(shape), 0);
       if (held > 3 * modelElements + 1000) {
-        throw new CheckpointError(`${OPTIMIZER_FILE} in ${folder} does not fit the model in ${META_FILE}: it holds ${held.toLocaleString('en')} numbers for a model of ${modelElements.toLocaleString('en')}`);
+        throw new CheckpointError(message('ckpt-misfit', { folder, file: OPTIMIZER_FILE, meta: META_FILE, how: [message('misfit-optimizer-size', { held, model: modelElements })] }));
       }
     }
   };
@@ -266,7 +269,7 @@ export function readCheckpoint(dir: string): ReadCheckpoint {
   const contents = readCheckedCheckpointFolder(dir);
   const folder = contents.dir;
   const meta = contents.checkedMeta;
-  const weights = decodeSafetensors(contents.model.bytes, `${MODEL_FILE} in ${folder}`).tensors;
-  const optimizerState = decodeSafetensors(contents.optimizer.bytes, `${OPTIMIZER_FILE} in ${folder}`).tensors;
+  const weights = decodeSafetensors(contents.model.bytes, fileIn(MODEL_FILE, folder)).tensors;
+  const optimizerState = decodeSafetensors(contents.optimizer.bytes, fileIn(OPTIMIZER_FILE, folder)).tensors;
   return { dir: folder, meta, weights, optimizerState };
 }

@@ -32,6 +32,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { message, renderMessage, type EngineMessage } from '../core/messages';
 import { nameBytes } from '../io/files';
 import { CheckpointError, MAX_SAVED_NAME_BYTES, processAlive, tooLong } from './folder';
 
@@ -48,9 +49,10 @@ export interface LockInfo {
   instance?: string;
 }
 
+/** The folder is locked by another run (`lock-held`), or its lock cannot be read (`lock-damaged`, `lock-contended`). */
 export class FolderLockedError extends CheckpointError {
-  constructor(message: string, readonly holder: LockInfo | null) {
-    super(message);
+  constructor(m: EngineMessage, readonly holder: LockInfo | null) {
+    super(m);
   }
 }
 
@@ -148,12 +150,15 @@ export function recoverStaleLock(file: string, stale: LockInfo): boolean {
   return true;
 }
 
-function describeHolder(info: LockInfo | 'unreadable' | null): string {
-  if (!info || info === 'unreadable') return 'a process SeqLab cannot identify (the lock file is unreadable)';
-  if (!validPid(info.pid)) return `a process SeqLab cannot identify (the lock file is damaged: its pid is ${JSON.stringify(info.pid)}, which is no process id)`;
-  const since = info.started ? `, since ${info.started}` : '';
-  return `process ${info.pid} on ${info.host === os.hostname() ? 'this machine' : `host ${info.host}`} (${info.purpose}${since})`;
+/** Who holds a lock, as a catalogue message (`holder-*`). */
+function holderMessage(info: LockInfo | 'unreadable' | null): EngineMessage {
+  if (!info || info === 'unreadable') return message('holder-unknown', {});
+  if (!validPid(info.pid)) return message('holder-damaged', { pid: String(JSON.stringify(info.pid)) });
+  return message('holder-process', { pid: info.pid, host: info.host === os.hostname() ? null : info.host, purpose: info.purpose, since: info.started });
 }
+
+/** Who holds a lock, in English (logs). */
+const describeHolder = (info: LockInfo | 'unreadable' | null): string => renderMessage(holderMessage(info), 'en');
 
 /**
  * Locks `dir` (which need not exist) for `purpose`, or throws a FolderLockedError naming
@@ -162,7 +167,7 @@ function describeHolder(info: LockInfo | 'unreadable' | null): string {
  */
 export function lockFolder(dir: string, purpose: string): FolderLock {
   const file = lockFileOf(dir);
-  if (nameBytes(path.resolve(dir)) > MAX_SAVED_NAME_BYTES) throw new CheckpointError(`will not use ${path.resolve(dir)}: ${tooLong(dir)}. Choose a shorter name`);
+  if (nameBytes(path.resolve(dir)) > MAX_SAVED_NAME_BYTES) throw new CheckpointError(message('lock-name-too-long', { folder: path.resolve(dir), why: [tooLong(dir)] }));
   const info: LockInfo = { pid: process.pid, thread: threadId, host: os.hostname(), purpose, started: new Date().toISOString(), nonce: randomBytes(8).toString('hex'), instance: processInstance() };
   // Short: NAME.lock.new-<pid>-<8 hex> stays within the 28 bytes that MAX_SAVED_NAME_BYTES leaves.
   const draft = `${file}.new-${process.pid}-${info.nonce.slice(0, 8)}`;
@@ -191,20 +196,12 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
       if (holder === 'absent') continue; // released meanwhile
       if (holder !== null && isStale(holder) && recoverStaleLock(file, holder)) continue;
       if (holder !== null && !validPid(holder.pid)) {
-        throw new FolderLockedError(
-          `${path.resolve(dir)} is locked, but its lock file is damaged: its pid is ${JSON.stringify(holder.pid)}, which is no process id, so SeqLab cannot tell whether a run holds it. ` +
-          `If no SeqLab run is using the folder, delete ${file}; or choose another folder.`,
-          null,
-        );
+        throw new FolderLockedError(message('lock-damaged', { folder: path.resolve(dir), pid: String(JSON.stringify(holder.pid)), file }), null);
       }
       const other = holder !== null && holder.host !== os.hostname();
-      throw new FolderLockedError(
-        `${path.resolve(dir)} is in use by another SeqLab run: ${describeHolder(holder)}. Wait for it to end or stop it, or choose another folder.` +
-        (other || holder === null ? ` If that process is gone, delete ${file}.` : ''),
-        holder,
-      );
+      throw new FolderLockedError(message('lock-held', { folder: path.resolve(dir), holder: [holderMessage(holder)], file: other || holder === null ? file : null }), holder);
     }
-    throw new FolderLockedError(`${path.resolve(dir)} is being locked and unlocked by other processes again and again; try again, or choose another folder`, null);
+    throw new FolderLockedError(message('lock-contended', { folder: path.resolve(dir) }), null);
   } finally {
     fs.rmSync(draft, { force: true });
   }
@@ -213,10 +210,10 @@ export function lockFolder(dir: string, purpose: string): FolderLock {
 function explainLockError(err: unknown, dir: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'EDQUOT') {
-    return new CheckpointError(`cannot write beside ${path.resolve(dir)} (${code}): choose a folder on a disk you can write to, with space. Nothing was changed`);
+    return new CheckpointError(message('lock-cannot-write', { folder: path.resolve(dir), code }));
   }
-  if (code === 'ENAMETOOLONG') return new CheckpointError(`cannot use ${path.resolve(dir)} (${code}): a name in its path is longer than the file system allows (255 bytes); choose a shorter name. Nothing was changed`);
-  if (code === 'ENOTDIR' || code === 'EEXIST') return new CheckpointError(`cannot use ${path.resolve(dir)} (${code}): a part of its path is a file, not a folder; choose another place. Nothing was changed`);
+  if (code === 'ENAMETOOLONG') return new CheckpointError(message('lock-name-too-long-fs', { folder: path.resolve(dir), code }));
+  if (code === 'ENOTDIR' || code === 'EEXIST') return new CheckpointError(message('lock-path-not-folder', { folder: path.resolve(dir), code }));
   return err;
 }
 
@@ -232,7 +229,7 @@ export function lockHolder(dir: string): LockInfo | 'unreadable' | null {
 }
 
 /** "process 123 on this machine (training, since ...)", for messages. */
-export { describeHolder };
+export { describeHolder, holderMessage };
 
 /**
  * Removes the locks on `dirs` that the worker thread `thread` of this process held: for a host

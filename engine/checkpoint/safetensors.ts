@@ -6,6 +6,7 @@
  * test/interop/seqlab_torch.py. Only float32 tensors are written and read here.
  */
 import * as fs from 'node:fs';
+import { CataloguedError, message, type Named } from '../core/messages';
 import { openRegularFile, readAt } from '../io/files';
 
 export interface NamedArray { shape: number[]; data: Float32Array }
@@ -15,7 +16,12 @@ export function namedArrays(tensors: Record<string, { shape: readonly number[]; 
   return Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], data: t.dataSync() as Float32Array }]));
 }
 
-export class SafetensorsError extends Error {
+/**
+ * A damaged or foreign tensor file: its catalogue message (`st-*`) says what is wrong. (Two
+ * texts stay plain English: encoding SeqLab's own tensors with a wrong length, a bug; and a
+ * big-endian machine, which Node no longer runs on.)
+ */
+export class SafetensorsError extends CataloguedError {
   override readonly name = 'SafetensorsError';
 }
 
@@ -62,60 +68,60 @@ interface TensorEntry { name: string; shape: number[]; begin: number; end: numbe
  * offsets inside the data, no overlaps and no holes (the format's own rule). Nothing is
  * allocated for the tensors before this passes.
  */
-function checkHeader(header: unknown, dataLength: number, what: string): { entries: TensorEntry[]; metadata: Record<string, string> } {
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(`${what} has a damaged header (not an object)`);
+function checkHeader(header: unknown, dataLength: number, what: Named): { entries: TensorEntry[]; metadata: Record<string, string> } {
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(message('st-header-not-object', { what }));
   const record = header as Record<string, unknown>;
   const rawMetadata = record.__metadata__ ?? {};
   if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata) || !Object.values(rawMetadata).every((v) => typeof v === 'string')) {
-    throw new SafetensorsError(`${what} has a damaged header (__metadata__ must map names to strings)`);
+    throw new SafetensorsError(message('st-header-metadata', { what }));
   }
   const entries: TensorEntry[] = [];
   for (const [name, raw] of Object.entries(record)) {
     if (name === '__metadata__') continue;
     const info = (typeof raw === 'object' && raw !== null ? raw : {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (info.dtype !== 'F32') {
-      throw new SafetensorsError(`${what}: tensor "${name}" ${info.dtype === undefined ? 'has no dtype' : `has dtype ${JSON.stringify(info.dtype)}`}; only F32 is supported`);
+      throw new SafetensorsError(message('st-dtype', { what, name, dtype: info.dtype === undefined ? null : String(JSON.stringify(info.dtype)) }));
     }
     const shape = info.shape;
     const offsets = info.data_offsets;
-    if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`${what}: tensor "${name}" has an invalid shape`);
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(message('st-shape', { what, name }));
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new SafetensorsError(`${what}: tensor "${name}" has invalid data_offsets`);
+      throw new SafetensorsError(message('st-offsets', { what, name }));
     }
     const [begin, end] = offsets as number[];
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end - begin !== size * 4) throw new SafetensorsError(`${what}: tensor "${name}" of shape [${shape}] needs ${size * 4} bytes, its offsets give ${end - begin}`);
-    if (end > dataLength) throw new SafetensorsError(`${what} is truncated: tensor "${name}" ends at byte ${end} of the data, which has ${dataLength}`);
+    if (end - begin !== size * 4) throw new SafetensorsError(message('st-size', { what, name, shape: String(shape), needs: size * 4, gives: end - begin }));
+    if (end > dataLength) throw new SafetensorsError(message('st-tensor-truncated', { what, name, end, length: dataLength }));
     entries.push({ name, shape: shape as number[], begin, end });
   }
   const spans = [...entries].sort((a, b) => a.begin - b.begin);
   let covered = 0;
   for (const span of spans) {
-    if (span.begin < covered) throw new SafetensorsError(`${what}: tensor "${span.name}" overlaps the one before it`);
-    if (span.begin > covered) throw new SafetensorsError(`${what} is damaged: bytes ${covered}-${span.begin} of the data belong to no tensor`);
+    if (span.begin < covered) throw new SafetensorsError(message('st-overlap', { what, name: span.name }));
+    if (span.begin > covered) throw new SafetensorsError(message('st-hole', { what, from: covered, to: span.begin }));
     covered = span.end;
   }
-  if (covered !== dataLength) throw new SafetensorsError(`${what} is damaged: it has ${dataLength - covered} bytes after the last tensor`);
+  if (covered !== dataLength) throw new SafetensorsError(message('st-trailing', { what, bytes: dataLength - covered }));
   return { entries, metadata: rawMetadata as Record<string, string> };
 }
 
-function parseHeaderJSON(bytes: Buffer, what: string): unknown {
+function parseHeaderJSON(bytes: Buffer, what: Named): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new SafetensorsError(`${what} has a damaged header (not JSON)`);
+    throw new SafetensorsError(message('st-header-not-json', { what }));
   }
 }
 
-function checkHeaderLength(headerLength: number, fileLength: number, what: string): void {
+function checkHeaderLength(headerLength: number, fileLength: number, what: Named): void {
   if (headerLength > MAX_HEADER || 8 + headerLength > fileLength) {
-    throw new SafetensorsError(`${what} is truncated or damaged: its header claims ${headerLength} bytes, the file has ${fileLength}`);
+    throw new SafetensorsError(message('st-header-length', { what, claims: headerLength, has: fileLength }));
   }
 }
 
 /** Parses and checks a safetensors buffer; every problem is an error naming it. */
-export function decodeSafetensors(buf: Buffer, what = 'safetensors file'): { tensors: Record<string, NamedArray>; metadata: Record<string, string> } {
-  if (buf.length < 8) throw new SafetensorsError(`${what} is truncated: ${buf.length} bytes, not even a header length`);
+export function decodeSafetensors(buf: Buffer, what: Named = { en: 'safetensors file', zh: 'safetensors 文件' }): { tensors: Record<string, NamedArray>; metadata: Record<string, string> } {
+  if (buf.length < 8) throw new SafetensorsError(message('st-too-short', { what, bytes: buf.length }));
   const headerLength = Number(buf.readBigUInt64LE(0));
   checkHeaderLength(headerLength, buf.length, what);
   const dataStart = 8 + headerLength;
@@ -135,17 +141,17 @@ export function decodeSafetensors(buf: Buffer, what = 'safetensors file'): { ten
  * without allocating what it claims. Returns the whole file's bytes (for hashing) and
  * the tensor names and shapes.
  */
-export function readSafetensorsFile(file: string, what: string, checkShapes?: (shapes: Record<string, number[]>) => void): { bytes: Buffer; shapes: Record<string, number[]> } {
+export function readSafetensorsFile(file: string, what: Named, checkShapes?: (shapes: Record<string, number[]>) => void): { bytes: Buffer; shapes: Record<string, number[]> } {
   const { fd, size } = openRegularFile(file, what, MAX_FILE);
   try {
-    if (size < 8) throw new SafetensorsError(`${what} is truncated: ${size} bytes, not even a header length`);
+    if (size < 8) throw new SafetensorsError(message('st-too-short', { what, bytes: size }));
     const headerLength = Number(readAt(fd, 8, 0).readBigUInt64LE(0));
     checkHeaderLength(headerLength, size, what);
     const { entries } = checkHeader(parseHeaderJSON(readAt(fd, headerLength, 8), what), size - 8 - headerLength, what);
     const shapes = Object.fromEntries(entries.map((e) => [e.name, e.shape]));
     checkShapes?.(shapes); // before the data: a file that does not fit is refused unread
     const bytes = readAt(fd, size, 0);
-    if (bytes.length !== size) throw new SafetensorsError(`${what} changed while it was read (${bytes.length} of ${size} bytes)`);
+    if (bytes.length !== size) throw new SafetensorsError(message('st-changed', { what, got: bytes.length, size }));
     return { bytes, shapes };
   } finally {
     fs.closeSync(fd);

@@ -39,6 +39,32 @@ const quoted = (t: string) => (/\s/.test(t) ? `"${t}"` : t);
 const quotedZh = (t: string) => (/^[\w.-]+$/.test(t) ? `${t} ` : `“${t}”`);
 const got = (v: string | undefined) => (v === undefined ? '' : v);
 
+/** A file named for a message: a name as it is ("seqlab.json"), or a description in both languages ("the training file"). */
+export type Named = string | Bilingual;
+const en = (t: Named) => bi(t, 'en');
+const zh = (t: Named) => bi(t, 'zh-cn');
+/** A Chinese name after a Chinese word: a space before a Latin one ("无法读取 seqlab.json"). */
+const zhAfter = (t: Named) => (/^[\x21-\x7e]/.test(zh(t)) ? ` ${zh(t)}` : zh(t));
+/** "143 bytes" in Chinese ("143 字节"); KiB and the like stay. */
+const zhBytes = (size: string) => size.replace(/ bytes$/, ' 字节');
+/** "exit code 1" / "signal SIGKILL" in Chinese. */
+const exitZh = (exit: string) => exit.replace(/^exit code /, '退出码 ').replace(/^signal /, '信号 ');
+/** What holds a folder's lock, in Chinese. */
+const PURPOSE_ZH: Record<string, string> = { training: '训练', export: '导出', 'a run': '一次运行', resume: '继续训练' };
+/** Why a save failed, by errno (checkpoint/folder.ts). */
+const SAVE_WHY: Record<string, Bilingual> = {
+  ENOSPC: { en: 'the disk is full; free some space or save to another disk', zh: '磁盘已满；请腾出空间，或保存到别的磁盘' },
+  EDQUOT: { en: 'the disk quota is used up; free some space or save elsewhere', zh: '磁盘配额已用完；请腾出空间，或保存到别处' },
+  EROFS: { en: 'the file system is read-only; save to another folder', zh: '文件系统是只读的；请保存到别的文件夹' },
+  EACCES: { en: 'permission denied; save to a folder you can write to', zh: '没有权限；请保存到你能写入的文件夹' },
+  EPERM: { en: 'permission denied; save to a folder you can write to', zh: '没有权限；请保存到你能写入的文件夹' },
+  ENAMETOOLONG: { en: 'a name in the path is longer than the file system allows; choose a shorter folder name', zh: '路径中有一个名字超过了文件系统允许的长度；请换一个短一些的文件夹名' },
+  ENOTDIR: { en: 'a part of the path is a file, not a folder; choose another place', zh: '路径中有一部分是文件而不是文件夹；请选择别的位置' },
+  EBUSY: { en: 'the folder is in use by the system (a mount point, or open elsewhere) and cannot be replaced; save to a new folder inside it', zh: '这个文件夹正被系统使用（是挂载点，或在别处打开着），无法替换；请保存到它里面的一个新文件夹' },
+};
+/** The errnos a save explains (`ckpt-save-failed`); others pass through as they are. */
+export const SAVE_ERRNOS: readonly string[] = Object.keys(SAVE_WHY);
+
 /** 2.50 GiB: a memory size as the refusals write it. */
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 2 : 1)} GiB`;
 
@@ -221,6 +247,377 @@ export const MESSAGES = {
   'end-diverged': entry<{ step: number; lr: number; clip: number }>(
     (p) => `Training diverged at step ${p.step}: the loss is no longer a finite number. Lower the learning rate (now ${p.lr}) or clip gradients (gradient clip ${p.clip || 'off'}; try 1).`,
     (p) => `训练在第 ${p.step} 步发散：损失已不再是有限的数。请调低学习率（当前为 ${p.lr}），或裁剪梯度（梯度裁剪${p.clip ? `为 ${p.clip}` : '已关闭'}；可试试 1）。`),
+  // ---- reading a file (io/files.ts: the training text, seqlab.json, a tensor file...) ----
+  // `what` says which file ("the training file"); `kind` what is there instead ("a FIFO (named pipe)").
+  'read-missing': entry<{ what: Named; file: string }>(
+    (p) => `${en(p.what)} ${p.file} does not exist`,
+    (p) => `${zh(p.what)} ${p.file} 不存在`),
+  'read-failed': entry<{ what: Named; file: string; code: string }>(
+    (p) => `cannot read ${en(p.what)} ${p.file}: ${p.code}`,
+    (p) => `无法读取${zhAfter(p.what)} ${p.file}（${p.code}）`),
+  'read-not-regular': entry<{ what: Named; file: string; kind: Bilingual }>(
+    (p) => `${en(p.what)} ${p.file} is ${p.kind.en}, not a regular file; SeqLab reads regular files only`,
+    (p) => `${zh(p.what)} ${p.file} 是${p.kind.zh}，不是普通文件；SeqLab 只读取普通文件`),
+  'read-too-large': entry<{ what: Named; file: string; size: string; limit: string }>(
+    (p) => `${en(p.what)} ${p.file} is ${p.size}, more than the ${p.limit} SeqLab reads for it`,
+    (p) => `${zh(p.what)} ${p.file} 有 ${zhBytes(p.size)}，超过了 SeqLab 为它读取的上限 ${zhBytes(p.limit)}`),
+
+  // ---- writing a file the user named (io/files.ts: a PyTorch script, the chapter's Markdown and figures) ----
+  'write-is-folder': entry<{ file: string; example: string }>(
+    (p) => `${p.file} is a folder: name a file, such as ${p.example}`,
+    (p) => `${p.file} 是文件夹：请给出文件名，例如 ${p.example}`),
+  'write-taken': entry<{ file: string }>(
+    (p) => `${p.file} was created by another program while SeqLab was writing it: choose a new name, or run again`,
+    (p) => `SeqLab 写入时，另一个程序创建了 ${p.file}：请换一个名字，或重新运行`),
+  'write-name-too-long': entry<{ file: string; max: number }>(
+    (p) => `the name ${p.file} is too long for the file system (at most ${p.max} bytes for each name in a path, counting what SeqLab adds to the names it derives, such as -figures): choose a shorter name`,
+    (p) => `名字 ${p.file} 对文件系统而言太长（路径中每个名字最多 ${p.max} 字节，包括 SeqLab 为派生名字添加的部分，例如 -figures）：请换一个短一些的名字`),
+  'write-disk-full': entry<{ name: string }>(
+    (p) => `the disk is full: free some space or write ${p.name} to another disk`,
+    (p) => `磁盘已满：请腾出空间，或把 ${p.name} 写到别的磁盘`),
+  'write-quota': entry<{}>(
+    () => 'the disk quota is used up: free some space or write elsewhere',
+    () => '磁盘配额已用完：请腾出空间，或写到别处'),
+  'write-read-only': entry<{ dir: string }>(
+    (p) => `${p.dir} is on a read-only file system: write to another folder`,
+    (p) => `${p.dir} 位于只读文件系统：请写到别的文件夹`),
+  'write-permission': entry<{ dir: string }>(
+    (p) => `permission denied writing in ${p.dir}: choose a folder you can write to`,
+    (p) => `没有在 ${p.dir} 中写入的权限：请选择你能写入的文件夹`),
+  'write-no-folder': entry<{ dir: string }>(
+    (p) => `the folder ${p.dir} does not exist: create it first, or choose another place`,
+    (p) => `文件夹 ${p.dir} 不存在：请先创建它，或选择别的位置`),
+  'write-path-not-folder': entry<{ dir: string }>(
+    (p) => `a part of ${p.dir} is a file, not a folder: choose another place`,
+    (p) => `${p.dir} 中有一部分是文件而不是文件夹：请选择别的位置`),
+  'write-link-loop': entry<{ file: string }>(
+    (p) => `${p.file} goes through a loop of symbolic links: choose another place`,
+    (p) => `${p.file} 经过循环的符号链接：请选择别的位置`),
+  /** One of the `write-*` reasons above, from an errno: nothing was written. */
+  'write-failed': entry<{ reason: MessageRef[]; code: string }>(
+    (p, lang) => `${sub(p.reason, lang, '')}. Nothing was written (${p.code})`,
+    (p, lang) => `${sub(p.reason, lang, '')}。未写入任何内容 (${p.code})`),
+  'write-parent-not-folder': entry<{ dir: string; kind: Bilingual }>(
+    (p) => `${p.dir} is ${p.kind.en}, not a folder: choose another place`,
+    (p) => `${p.dir} 是${p.kind.zh}，不是文件夹：请选择别的位置`),
+  'write-exists': entry<{ file: string; kind: Bilingual }>(
+    (p) => `${p.file} already exists (${p.kind.en}): choose a new file name, or remove it first`,
+    (p) => `${p.file} 已存在（${p.kind.zh}）：请换一个文件名，或先删除它`),
+  'write-created-meanwhile': entry<{ file: string }>(
+    (p) => `${p.file} was created while writing it: choose a new file name`,
+    (p) => `写入时 ${p.file} 被创建了：请换一个文件名`),
+  /** A name SeqLab may not replace; `why` is one of the `write-why-*` below. */
+  'write-refused': entry<{ why: MessageRef[] }>(
+    (p, lang) => `will not write: ${sub(p.why, lang, '')}. Choose a new name, or move that away first. Nothing was written`,
+    (p, lang) => `不写入：${sub(p.why, lang, '')}。请换一个名字，或先把它移走。未写入任何内容`),
+  'write-why-link': entry<{ file: string }>(
+    (p) => `${p.file} is a symbolic link, and SeqLab does not write through links it did not make`,
+    (p) => `${p.file} 是符号链接，SeqLab 不经由不是它创建的链接写入`),
+  'write-why-kind': entry<{ file: string; kind: Bilingual }>(
+    (p) => `${p.file} is ${p.kind.en}, and SeqLab replaces only regular files it wrote`,
+    (p) => `${p.file} 是${p.kind.zh}，SeqLab 只替换它自己写的普通文件`),
+  'write-why-not-ours': entry<{ file: string }>(
+    (p) => `${p.file} exists and SeqLab did not write it, or it was edited since (SeqLab replaces only its own files, recognised by their first line)`,
+    (p) => `${p.file} 已存在，且不是 SeqLab 写的，或写后被编辑过（SeqLab 只替换自己的文件，以其第一行识别）`),
+  'write-why-figures-folder': entry<{ folder: string; kind: Bilingual }>(
+    (p) => `${p.folder} is ${p.kind.en}, not a folder for the figures`,
+    (p) => `${p.folder} 是${p.kind.zh}，不是存放图的文件夹`),
+
+  // ---- checkpoint folders (checkpoint/folder.ts, format.ts, train/checkpointing.ts) ----
+  // `file` is seqlab.json, model.safetensors or optimizer.safetensors; `folder` the checkpoint's folder.
+  'ckpt-no-folder': entry<{ folder: string }>(
+    (p) => `no checkpoint at ${p.folder}: the folder does not exist`,
+    (p) => `${p.folder} 处没有检查点：这个文件夹不存在`),
+  'ckpt-not-folder': entry<{ folder: string }>(
+    (p) => `${p.folder} is not a SeqLab checkpoint: it is not a folder`,
+    (p) => `${p.folder} 不是 SeqLab 检查点：它不是文件夹`),
+  'ckpt-no-meta': entry<{ folder: string; file: string }>(
+    (p) => `${p.folder} is not a SeqLab checkpoint: ${p.file} is missing`,
+    (p) => `${p.folder} 不是 SeqLab 检查点：缺少 ${p.file}`),
+  'ckpt-format-tag': entry<{ folder: string; file: string; format: string; found: string | null }>(
+    (p) => `${p.folder} is not a SeqLab checkpoint: ${p.file} should say "format": "${p.format}", but ${p.found === null ? 'it has no "format" entry' : `its "format" is ${p.found}`}`,
+    (p) => `${p.folder} 不是 SeqLab 检查点：${p.file} 应写有 "format": "${p.format}"，但${p.found === null ? '其中没有 "format" 条目' : `其 "format" 是 ${p.found}`}`),
+  'ckpt-cannot-read': entry<{ folder: string; file: string; said: string }>(
+    (p) => `cannot read ${p.file} in ${p.folder}: ${p.said}`,
+    (p) => `无法读取 ${p.folder} 中的 ${p.file}`),
+  'ckpt-meta-nesting': entry<{ folder: string; file: string; depth: number; max: number }>(
+    (p) => `${p.file} in ${p.folder} is damaged: its values nest ${p.depth} levels deep, and a SeqLab checkpoint needs at most ${p.max}`,
+    (p) => `${p.folder} 中的 ${p.file} 已损坏：其中的值嵌套了 ${p.depth} 层，而 SeqLab 检查点最多只需要 ${p.max} 层`),
+  /** `said`: JSON.parse's own English, left out of the Chinese. */
+  'ckpt-meta-not-json': entry<{ folder: string; file: string; said: string }>(
+    (p) => `${p.file} in ${p.folder} is not valid JSON (${p.said}); the file is damaged`,
+    (p) => `${p.folder} 中的 ${p.file} 不是有效的 JSON；文件已损坏`),
+  /** `said` the problems as checked (English); `fields` the entries at fault, for the Chinese; or `cause`, a catalogued problem. */
+  'ckpt-meta-damaged': entry<{ folder: string; file: string; said: string; fields?: string[]; cause?: MessageRef[] }>(
+    (p) => `${p.file} in ${p.folder} is damaged: ${p.said}`,
+    (p, lang) => `${p.folder} 中的 ${p.file} 已损坏${p.cause?.length ? `：${sub(p.cause, lang, '')}` : p.fields?.length ? `：这些条目有误：${p.fields.join('、')}` : ''}`),
+  'ckpt-meta-no-hashes': entry<{ folder: string; file: string }>(
+    (p) => `${p.file} in ${p.folder} is damaged: files: expected the SHA-256 of each tensor file`,
+    (p) => `${p.folder} 中的 ${p.file} 已损坏：files 条目应给出每个张量文件的 SHA-256`),
+  'ckpt-newer': entry<{ folder: string; version: number; reads: number }>(
+    (p) => `${p.folder} was written by a newer SeqLab (checkpoint format ${p.version}; this one reads up to ${p.reads}); update SeqLab`,
+    (p) => `${p.folder} 由更新版本的 SeqLab 写成（检查点格式 ${p.version}；这个版本最多读取格式 ${p.reads}）；请更新 SeqLab`),
+  'ckpt-file-missing': entry<{ folder: string; file: string }>(
+    (p) => `${p.file} is missing from ${p.folder}`,
+    (p) => `${p.folder} 中缺少 ${p.file}`),
+  'ckpt-hash-mismatch': entry<{ folder: string; file: string; meta: string }>(
+    (p) => `${p.file} in ${p.folder} does not match ${p.meta} (its SHA-256 differs): the file was truncated, edited or comes from another checkpoint`,
+    (p) => `${p.folder} 中的 ${p.file} 与 ${p.meta} 不符（SHA-256 不同）：这个文件被截断、被编辑过，或来自另一个检查点`),
+  'ckpt-vocab-mismatch': entry<{ folder: string; file: string; size: number; expected: number }>(
+    (p) => `${p.file} in ${p.folder}: the vocabulary has ${p.size} tokens but the model expects ${p.expected}`,
+    (p) => `${p.folder} 中的 ${p.file}：词表有 ${p.size} 个词元，而模型需要 ${p.expected} 个`),
+  /** The tensor file `file` does not hold the model seqlab.json (`meta`) describes; `how` is one of the `misfit-*` below. */
+  'ckpt-misfit': entry<{ folder: string; file: string; meta: string; how: MessageRef[] }>(
+    (p, lang) => `${p.file} in ${p.folder} does not fit the model in ${p.meta}: ${sub(p.how, lang, '')}`,
+    (p, lang) => `${p.folder} 中的 ${p.file} 与 ${p.meta} 描述的模型不符：${sub(p.how, lang, '')}`),
+  'misfit-no-tensor': entry<{ name: string }>(
+    (p) => `it has no tensor ${p.name}`,
+    (p) => `其中没有张量 ${p.name}`),
+  'misfit-shape': entry<{ name: string; got: string; needed: string }>(
+    (p) => `${p.name} has shape [${p.got}] in the file, the model needs [${p.needed}]`,
+    (p) => `文件中 ${p.name} 的形状是 [${p.got}]，而模型需要 [${p.needed}]`),
+  'misfit-layers': entry<{ layers: number }>(
+    (p) => `the file has more than ${p.layers} layers`,
+    (p) => `文件中的层数多于 ${p.layers}`),
+  'misfit-size': entry<{ held: number; needed: number }>(
+    (p) => `it holds ${n(p.held)} numbers, the model has about ${n(p.needed)}`,
+    (p) => `其中有 ${n(p.held)} 个数，而模型约有 ${n(p.needed)} 个`),
+  'misfit-optimizer-size': entry<{ held: number; model: number }>(
+    (p) => `it holds ${n(p.held)} numbers for a model of ${n(p.model)}`,
+    (p) => `其中有 ${n(p.held)} 个数，而模型只有 ${n(p.model)} 个`),
+  /** `said`: the loader's own English, left out of the Chinese. */
+  'misfit-load': entry<{ said: string }>(
+    (p) => p.said,
+    () => '无法把其中的权重装入模型'),
+  'ckpt-cannot-write': entry<{ folder: string; code: string }>(
+    (p) => `cannot write a checkpoint to ${p.folder}: ${p.code}`,
+    (p) => `无法把检查点写入 ${p.folder}（${p.code}）`),
+  /** A folder a save may not replace; `why` is one of the `ckpt-why-*` below. */
+  'ckpt-will-not-write': entry<{ folder: string; why: MessageRef[]; suggestion: string }>(
+    (p, lang) => `will not write a checkpoint to ${p.folder}: ${sub(p.why, lang, '')}. Choose a new folder, such as ${p.suggestion}`,
+    (p, lang) => `不会把检查点写入 ${p.folder}：${sub(p.why, lang, '')}。请选择一个新文件夹，例如 ${p.suggestion}`),
+  'ckpt-why-cwd': entry<{}>(
+    () => 'it is the current folder or holds it, and saving replaces the folder it is given',
+    () => '它就是当前文件夹或包含当前文件夹，而保存会替换给定的文件夹'),
+  'ckpt-why-name-too-long': entry<{ bytes: number; max: number; fsMax: number }>(
+    (p) => `its name is ${p.bytes} bytes long, and SeqLab needs at most ${p.max} (the file system allows ${p.fsMax}, and SeqLab names its lock and staging files after the folder, adding up to ${p.fsMax - p.max})`,
+    (p) => `它的名字长 ${p.bytes} 字节，而 SeqLab 最多只能用 ${p.max} 字节（文件系统允许 ${p.fsMax} 字节，SeqLab 还要以这个文件夹的名字给它的锁文件和暂存文件命名，最多再加 ${p.fsMax - p.max} 字节）`),
+  'ckpt-why-path-too-long': entry<{}>(
+    () => 'a name in its path is longer than the file system allows (255 bytes)',
+    () => '它的路径中有一个名字超过了文件系统允许的长度（255 字节）'),
+  'ckpt-why-kind': entry<{ kind: Bilingual }>(
+    (p) => `it is ${p.kind.en}, and a checkpoint is a folder`,
+    (p) => `它是${p.kind.zh}，而检查点是一个文件夹`),
+  /** `removing`: said for a removal (the Models view's Delete), else for a save. */
+  'ckpt-why-foreign': entry<{ shown: string[]; more: number; removing: boolean }>(
+    (p) => `the folder holds files that are not SeqLab's (${p.shown.join(', ')}${p.more > 0 ? ` and ${p.more} more` : ''}); SeqLab ${p.removing ? 'removes' : 'replaces'} only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`,
+    (p) => `这个文件夹中有不属于 SeqLab 的文件（${p.shown.join('、')}${p.more > 0 ? `，另有 ${p.more} 个` : ''}）；SeqLab 只${p.removing ? '删除' : '替换'}只含一个 SeqLab 检查点、别无他物的文件夹，所以那里的文件保持原样`),
+  'ckpt-why-unrecognised': entry<{ file: string; removing: boolean }>(
+    (p) => `the folder has no readable ${p.file} of SeqLab's, so it is not recognisably a checkpoint; SeqLab ${p.removing ? 'removes' : 'replaces'} only a folder that holds a SeqLab checkpoint and nothing else, so the files there stay as they are`,
+    (p) => `这个文件夹中没有 SeqLab 能读取的 ${p.file}，所以无法认定它是检查点；SeqLab 只${p.removing ? '删除' : '替换'}只含一个 SeqLab 检查点、别无他物的文件夹，所以那里的文件保持原样`),
+  'ckpt-save-failed': entry<{ folder: string; code: string }>(
+    (p) => `cannot save the checkpoint to ${p.folder}: ${SAVE_WHY[p.code]?.en ?? p.code} (${p.code}). Nothing was changed there`,
+    (p) => `无法把检查点保存到 ${p.folder}：${SAVE_WHY[p.code]?.zh ?? p.code}（${p.code}）。那里没有任何改动`),
+  'remove-absent': entry<{ folder: string }>(
+    (p) => `${p.folder} does not exist`,
+    (p) => `${p.folder} 不存在`),
+  'remove-empty': entry<{ folder: string }>(
+    (p) => `${p.folder} is an empty folder, not a checkpoint`,
+    (p) => `${p.folder} 是一个空文件夹，不是检查点`),
+  'remove-refused': entry<{ folder: string; why: MessageRef[] }>(
+    (p, lang) => `will not remove ${p.folder}: ${sub(p.why, lang, '')}`,
+    (p, lang) => `不会删除 ${p.folder}：${sub(p.why, lang, '')}`),
+
+  // ---- the lock beside a checkpoint folder (checkpoint/lock.ts) ----
+  'lock-name-too-long': entry<{ folder: string; why: MessageRef[] }>(
+    (p, lang) => `will not use ${p.folder}: ${sub(p.why, lang, '')}. Choose a shorter name`,
+    (p, lang) => `不会使用 ${p.folder}：${sub(p.why, lang, '')}。请换一个短一些的名字`),
+  'lock-damaged': entry<{ folder: string; pid: string; file: string }>(
+    (p) => `${p.folder} is locked, but its lock file is damaged: its pid is ${p.pid}, which is no process id, so SeqLab cannot tell whether a run holds it. If no SeqLab run is using the folder, delete ${p.file}; or choose another folder.`,
+    (p) => `${p.folder} 已被锁定，但它的锁文件已损坏：其中的 pid 是 ${p.pid}，不是进程号，所以 SeqLab 无法判断是否有运行占用它。如果没有 SeqLab 运行在使用这个文件夹，请删除 ${p.file}；或选择别的文件夹。`),
+  /** `holder` is one of the `holder-*` below; `file` is named when SeqLab cannot tell whether the holder is gone. */
+  'lock-held': entry<{ folder: string; holder: MessageRef[]; file: string | null }>(
+    (p, lang) => `${p.folder} is in use by another SeqLab run: ${sub(p.holder, lang, '')}. Wait for it to end or stop it, or choose another folder.${p.file !== null ? ` If that process is gone, delete ${p.file}.` : ''}`,
+    (p, lang) => `${p.folder} 正被另一次 SeqLab 运行使用：${sub(p.holder, lang, '')}。请等它结束或停止它，或选择别的文件夹。${p.file !== null ? `如果那个进程已不在，请删除 ${p.file}。` : ''}`),
+  'holder-unknown': entry<{}>(
+    () => 'a process SeqLab cannot identify (the lock file is unreadable)',
+    () => '一个 SeqLab 无法识别的进程（锁文件无法读取）'),
+  'holder-damaged': entry<{ pid: string }>(
+    (p) => `a process SeqLab cannot identify (the lock file is damaged: its pid is ${p.pid}, which is no process id)`,
+    (p) => `一个 SeqLab 无法识别的进程（锁文件已损坏：其中的 pid 是 ${p.pid}，不是进程号）`),
+  /** `host` null: this machine; `purpose` what holds it (training, export). */
+  'holder-process': entry<{ pid: number; host: string | null; purpose: string; since: string }>(
+    (p) => `process ${p.pid} on ${p.host === null ? 'this machine' : `host ${p.host}`} (${p.purpose}${p.since ? `, since ${p.since}` : ''})`,
+    (p) => `${p.host === null ? '本机' : `主机 ${p.host} 上`}的进程 ${p.pid}（${PURPOSE_ZH[p.purpose] ?? p.purpose}${p.since ? `，始于 ${p.since}` : ''}）`),
+  'lock-contended': entry<{ folder: string }>(
+    (p) => `${p.folder} is being locked and unlocked by other processes again and again; try again, or choose another folder`,
+    (p) => `${p.folder} 正被其他进程反复加锁和解锁；请再试一次，或选择别的文件夹`),
+  'lock-cannot-write': entry<{ folder: string; code: string }>(
+    (p) => `cannot write beside ${p.folder} (${p.code}): choose a folder on a disk you can write to, with space. Nothing was changed`,
+    (p) => `无法在 ${p.folder} 旁边写入（${p.code}）：请选择一个可写入且有空间的磁盘上的文件夹。没有任何改动`),
+  'lock-name-too-long-fs': entry<{ folder: string; code: string }>(
+    (p) => `cannot use ${p.folder} (${p.code}): a name in its path is longer than the file system allows (255 bytes); choose a shorter name. Nothing was changed`,
+    (p) => `无法使用 ${p.folder}（${p.code}）：它的路径中有一个名字超过了文件系统允许的长度（255 字节）；请换一个短一些的名字。没有任何改动`),
+  'lock-path-not-folder': entry<{ folder: string; code: string }>(
+    (p) => `cannot use ${p.folder} (${p.code}): a part of its path is a file, not a folder; choose another place. Nothing was changed`,
+    (p) => `无法使用 ${p.folder}（${p.code}）：它的路径中有一部分是文件而不是文件夹；请选择别的位置。没有任何改动`),
+
+  // ---- tensor files (checkpoint/safetensors.ts); `what` names the file ("model.safetensors in /home/s/m") ----
+  'st-header-not-object': entry<{ what: Named }>(
+    (p) => `${en(p.what)} has a damaged header (not an object)`,
+    (p) => `${zh(p.what)} 的文件头已损坏（不是对象）`),
+  'st-header-metadata': entry<{ what: Named }>(
+    (p) => `${en(p.what)} has a damaged header (__metadata__ must map names to strings)`,
+    (p) => `${zh(p.what)} 的文件头已损坏（__metadata__ 应把名字映射到字符串）`),
+  'st-header-not-json': entry<{ what: Named }>(
+    (p) => `${en(p.what)} has a damaged header (not JSON)`,
+    (p) => `${zh(p.what)} 的文件头已损坏（不是 JSON）`),
+  /** `dtype` as JSON, or null when it has none. */
+  'st-dtype': entry<{ what: Named; name: string; dtype: string | null }>(
+    (p) => `${en(p.what)}: tensor "${p.name}" ${p.dtype === null ? 'has no dtype' : `has dtype ${p.dtype}`}; only F32 is supported`,
+    (p) => `${zh(p.what)}：张量“${p.name}”${p.dtype === null ? '没有 dtype' : `的 dtype 是 ${p.dtype}`}；只支持 F32`),
+  'st-shape': entry<{ what: Named; name: string }>(
+    (p) => `${en(p.what)}: tensor "${p.name}" has an invalid shape`,
+    (p) => `${zh(p.what)}：张量“${p.name}”的形状无效`),
+  'st-offsets': entry<{ what: Named; name: string }>(
+    (p) => `${en(p.what)}: tensor "${p.name}" has invalid data_offsets`,
+    (p) => `${zh(p.what)}：张量“${p.name}”的 data_offsets 无效`),
+  'st-size': entry<{ what: Named; name: string; shape: string; needs: number; gives: number }>(
+    (p) => `${en(p.what)}: tensor "${p.name}" of shape [${p.shape}] needs ${p.needs} bytes, its offsets give ${p.gives}`,
+    (p) => `${zh(p.what)}：形状为 [${p.shape}] 的张量“${p.name}”需要 ${p.needs} 字节，而它的偏移量给出 ${p.gives} 字节`),
+  'st-tensor-truncated': entry<{ what: Named; name: string; end: number; length: number }>(
+    (p) => `${en(p.what)} is truncated: tensor "${p.name}" ends at byte ${p.end} of the data, which has ${p.length}`,
+    (p) => `${zh(p.what)} 已被截断：张量“${p.name}”结束于数据的第 ${p.end} 字节，而数据只有 ${p.length} 字节`),
+  'st-overlap': entry<{ what: Named; name: string }>(
+    (p) => `${en(p.what)}: tensor "${p.name}" overlaps the one before it`,
+    (p) => `${zh(p.what)}：张量“${p.name}”与前一个张量重叠`),
+  'st-hole': entry<{ what: Named; from: number; to: number }>(
+    (p) => `${en(p.what)} is damaged: bytes ${p.from}-${p.to} of the data belong to no tensor`,
+    (p) => `${zh(p.what)} 已损坏：数据的第 ${p.from}-${p.to} 字节不属于任何张量`),
+  'st-trailing': entry<{ what: Named; bytes: number }>(
+    (p) => `${en(p.what)} is damaged: it has ${p.bytes} bytes after the last tensor`,
+    (p) => `${zh(p.what)} 已损坏：最后一个张量之后还有 ${p.bytes} 字节`),
+  'st-header-length': entry<{ what: Named; claims: number; has: number }>(
+    (p) => `${en(p.what)} is truncated or damaged: its header claims ${p.claims} bytes, the file has ${p.has}`,
+    (p) => `${zh(p.what)} 已被截断或损坏：它的文件头声称有 ${p.claims} 字节，而文件只有 ${p.has} 字节`),
+  'st-too-short': entry<{ what: Named; bytes: number }>(
+    (p) => `${en(p.what)} is truncated: ${p.bytes} bytes, not even a header length`,
+    (p) => `${zh(p.what)} 已被截断：只有 ${p.bytes} 字节，连文件头的长度都放不下`),
+  'st-changed': entry<{ what: Named; got: number; size: number }>(
+    (p) => `${en(p.what)} changed while it was read (${p.got} of ${p.size} bytes)`,
+    (p) => `${zh(p.what)} 在读取时被改动了（读到 ${p.size} 字节中的 ${p.got} 字节）`),
+
+  // ---- the PyTorch engine (torch/choose.ts, train/torchStepper.ts, torch/engine.py) ----
+  /** One interpreter the user named: its probe's own text (`said`, English; `say`, catalogued when it is) and where it was named. */
+  'no-torch-named': entry<{ said: string; say?: MessageRef[]; source: string }>(
+    (p) => `${p.said} (${p.source})`,
+    (p, lang) => `${p.say?.length ? sub(p.say, lang, '') : '这个 Python 无法运行 PyTorch 引擎'}（${p.source}）`),
+  /** A search: what it tried (`tried`, English; `found` the interpreters that were probed, by name). */
+  'no-torch': entry<{ tried: string[]; found: string[] }>(
+    (p) => `no Python with PyTorch >= 1.10 was found${p.tried.length ? ` (${p.tried.join('; ')})` : ''}: install PyTorch (pip install torch; pytorch.org lists the command for your GPU), or name the Python that has it (the seqlab.python setting, or --python)`,
+    (p) => `没有找到装有 PyTorch（>= 1.10）的 Python${p.found.length ? `（试过 ${p.found.join('、')}）` : ''}：请安装 PyTorch（pip install torch；pytorch.org 列出了适合你的 GPU 的命令），或指明装有它的 Python（seqlab.python 设置，或 --python）`),
+  'probe-not-found': entry<{ python: string }>(
+    (p) => `${p.python} was not found`,
+    (p) => `找不到 ${p.python}`),
+  'probe-no-torch': entry<{ version: string; executable: string; error: string }>(
+    (p) => `Python ${p.version} at ${p.executable} has no PyTorch (${p.error}): install it (pip install torch, see pytorch.org for your GPU) or choose another Python`,
+    (p) => `${p.executable} 处的 Python ${p.version} 没有 PyTorch：请安装它（pip install torch，适合你的 GPU 的命令见 pytorch.org），或选择别的 Python`),
+  'probe-old-torch': entry<{ torch: string; executable: string; min: string }>(
+    (p) => `PyTorch ${p.torch} at ${p.executable} is older than ${p.min}: upgrade it (pip install -U torch) or choose another Python`,
+    (p) => `${p.executable} 处的 PyTorch ${p.torch} 早于 ${p.min}：请升级它（pip install -U torch），或选择别的 Python`),
+  'torch-no-python': entry<{}>(
+    () => 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)',
+    () => 'PyTorch 引擎需要一个 Python：请给出它的路径（seqlab.python 或 --python）'),
+  'torch-python-not-found': entry<{ python: string }>(
+    (p) => `${p.python} was not found: set seqlab.python (or --python) to a Python with PyTorch`,
+    (p) => `找不到 ${p.python}：请把 seqlab.python（或 --python）设为一个装有 PyTorch 的 Python`),
+  /** `said`: the system's own English, left out of the Chinese. */
+  'torch-cannot-start': entry<{ python: string; said: string }>(
+    (p) => `${p.python} could not be started: ${p.said}`,
+    (p) => `无法启动 ${p.python}`),
+  'torch-normalization': entry<{ normalization: string }>(
+    (p) => `the PyTorch engine runs torch.nn's LSTM, GRU and RNN, which have no ${p.normalization} normalisation inside the cell: train this model with the built-in engine, or set normalization to none`,
+    (p) => `PyTorch 引擎运行的是 torch.nn 的 LSTM、GRU 和 RNN，它们的单元内部没有 ${p.normalization} 归一化：请用内置引擎训练这个模型，或把 normalization 设为 none`),
+  /** The process ended; `exit` "exit code 1" or "signal SIGKILL"; `tail` the last lines it wrote to stderr (its own words). */
+  'torch-stopped': entry<{ python: string; started: boolean; exit: string; tail: string }>(
+    (p) => p.started
+      ? `the PyTorch engine (${p.python}) stopped (${p.exit})${p.tail ? `: ${p.tail}` : ''}`
+      : `${p.python} ended before the PyTorch engine started (${p.exit})${p.tail ? `: ${p.tail}` : ''}`,
+    (p) => `${p.started ? `PyTorch 引擎（${p.python}）停止了` : `${p.python} 在 PyTorch 引擎启动之前就结束了`}（${exitZh(p.exit)}）${p.tail ? `。它最后的输出：${p.tail}` : ''}`),
+  'torch-cancelled-before': entry<{}>(
+    () => 'stopped on request before the PyTorch engine started; nothing was trained or saved',
+    () => '在 PyTorch 引擎启动之前应要求停止；没有训练，也没有保存任何内容'),
+  /** `what` the request waited for; `untimed`: no request had been timed yet. */
+  'torch-timeout': entry<{ python: string; what: Bilingual; seconds: number; afterStop: boolean; untimed: boolean }>(
+    (p) => `the PyTorch engine (${p.python}) did not answer ${p.what.en.startsWith('at ') ? p.what.en : `for ${p.what.en}`} within ${p.seconds} s${p.afterStop ? ' after Stop' : ''}, so it was ended${p.untimed ? ' (nothing had been timed yet: a first request may take long on a busy machine)' : ''}`,
+    (p) => `PyTorch 引擎（${p.python}）在${p.afterStop ? '停止后的' : ''} ${p.seconds} 秒内没有回应${p.what.zh}，所以已被结束${p.untimed ? '（还没有任何请求计过时：在繁忙的机器上，第一个请求可能要很久）' : ''}`),
+  'torch-line-too-long': entry<{ python: string; mb: number; start: string }>(
+    (p) => `the PyTorch engine (${p.python}) wrote a line longer than ${p.mb} MB, which is not its protocol: ${p.start}`,
+    (p) => `PyTorch 引擎（${p.python}）写出了一行超过 ${p.mb} MB 的内容，这不符合它的协议`),
+  'torch-not-protocol': entry<{ said: string }>(
+    (p) => `the PyTorch engine wrote a line that is not its protocol: ${p.said}`,
+    () => 'PyTorch 引擎写出了一行不符合其协议的内容'),
+  'torch-helper-ended': entry<{ rank: number; processes: number; code: number }>(
+    (p) => `PyTorch helper process ${p.rank} (of the ${p.processes} data-parallel processes) ended with exit code ${p.code}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model`,
+    (p) => `PyTorch 辅助进程 ${p.rank}（共 ${p.processes} 个数据并行进程）以退出码 ${p.code} 结束：这一步无法继续；请减少进程数（--processes，seqlab.torch.processes），或用小一些的模型`),
+  'torch-ended': entry<{}>(
+    () => 'the PyTorch engine was ended',
+    () => 'PyTorch 引擎已被结束'),
+  // The engine's own refusals (engine.py sends the code and its parameters beside its English).
+  'torch-no-import': entry<{ python: string; said: string }>(
+    (p) => `${p.python} cannot import torch (${p.said}): install PyTorch for it (pip install torch) or choose another Python`,
+    (p) => `${p.python} 无法导入 torch：请为它安装 PyTorch（pip install torch），或选择别的 Python`),
+  'torch-old': entry<{ torch: string }>(
+    (p) => `PyTorch ${p.torch} is older than 1.10, which SeqLab's PyTorch engine needs: upgrade it (pip install -U torch) or choose another Python`,
+    (p) => `PyTorch ${p.torch} 早于 SeqLab 的 PyTorch 引擎所需的 1.10：请升级它（pip install -U torch），或选择别的 Python`),
+  /** `hint` the engine's English for why CUDA is not there, left out of the Chinese. */
+  'torch-no-cuda': entry<{ hint: string }>(
+    (p) => `device cuda was asked for, but ${p.hint}; choose device auto or cpu`,
+    () => '要求使用 cuda 设备，但这里无法使用 CUDA；请选择 auto 或 cpu 设备'),
+  'torch-no-mps': entry<{}>(
+    () => 'device mps (Apple GPU) was asked for, but this PyTorch has no MPS device (it needs PyTorch 1.12+ on an Apple-silicon Mac); choose device auto or cpu',
+    () => '要求使用 mps 设备（Apple GPU），但这个 PyTorch 没有 MPS 设备（它需要 Apple 芯片 Mac 上的 PyTorch 1.12+）；请选择 auto 或 cpu 设备'),
+  'torch-precision': entry<{ precision: string; device: string; suggest: string }>(
+    (p) => `precision ${p.precision} needs ${p.precision === 'fp16' ? 'CUDA' : 'CUDA or the CPU'} here (${p.device}): use ${p.suggest}`,
+    (p) => `精度 ${p.precision} 需要 ${p.precision === 'fp16' ? 'CUDA' : 'CUDA 或 CPU'}，而这里是 ${p.device}：请使用 ${p.suggest.replace(' or ', ' 或 ')}`),
+  'torch-mps-processes': entry<{}>(
+    () => 'several processes on an Apple GPU are not supported by torch.distributed: use 1 process',
+    () => 'torch.distributed 不支持在 Apple GPU 上运行多个进程：请只用 1 个进程'),
+  'torch-gpus': entry<{ world: number; found: number }>(
+    (p) => `${p.world} processes need ${p.world} GPUs with nccl, and ${p.found} is found: use at most that many processes, or device cpu`,
+    (p) => `${p.world} 个进程需要 ${p.world} 块支持 nccl 的 GPU，而只找到 ${p.found} 块：请最多用这么多个进程，或使用 cpu 设备`),
+  'torch-cores': entry<{ world: number; cores: number }>(
+    (p) => `${p.world} processes on the CPU would share ${p.cores} core${s(p.cores)}: each process computes on at least one core, so more only add memory (each holds a copy of torch and the model); use at most ${p.cores}`,
+    (p) => `CPU 上的 ${p.world} 个进程将共用 ${p.cores} 个核心：每个进程至少占用一个核心来计算，更多进程只会增加内存（每个进程都有一份 torch 和模型）；请最多用 ${p.cores} 个`),
+  'torch-rendezvous': entry<{ world: number; seconds: number; said: string }>(
+    (p) => `the ${p.world} data-parallel processes did not meet within ${p.seconds} s (${p.said}): try --processes 1`,
+    (p) => `${p.world} 个数据并行进程在 ${p.seconds} 秒内没能会合：请试试 --processes 1`),
+  'torch-could-not-start': entry<{ said: string }>(
+    (p) => `the PyTorch engine could not start: ${p.said}`,
+    () => 'PyTorch 引擎无法启动'),
+  /** A step failed in the engine: `said` its English (out of memory: what to lower). */
+  'torch-failed': entry<{ said: string; oom: boolean; device: string }>(
+    (p) => p.said,
+    (p) => (p.oom ? `${p.device} 设备的内存不足：请调低批大小或隐藏层大小${p.device === 'cpu' ? '' : '，或改用 cpu 设备'}` : 'PyTorch 引擎在运行中出错（详情见日志）')),
+
+  // ---- a run that stopped on an engine's failure (train/session.ts, train/dataParallel.ts) ----
+  /** `said` the failure's English (as the log has it), `cause` its catalogue message when it has one; `kept` the checkpoint to resume from. */
+  'run-failed': entry<{ cause?: MessageRef[]; said: string; kept: string | null }>(
+    (p) => `${p.said}; training stopped. ${p.kept ? `The checkpoint in ${p.kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`,
+    (p, lang) => `${p.cause?.length ? sub(p.cause, lang, '') : p.said}；训练已停止。${p.kept ? `${p.kept} 中的检查点已保留：从它继续训练即可。` : '还没有写入任何检查点。'}`),
+  /** A replica thread of the data-parallel engine (`index` of `count`); `said` what it reported (its own English, in the log). */
+  'replica-failed': entry<{ index: number; count: number; said: string }>(
+    (p) => `replica ${p.index} of ${p.count} failed: ${p.said}`,
+    (p) => `数据并行线程 ${p.index}/${p.count} 出错（详情见日志）`),
+  'replica-crashed': entry<{ index: number; count: number; said: string }>(
+    (p) => `replica ${p.index} of ${p.count} crashed: ${p.said}`,
+    (p) => `数据并行线程 ${p.index}/${p.count} 崩溃了（详情见日志）`),
+  'replica-stopped': entry<{ index: number; count: number; code: number }>(
+    (p) => `replica ${p.index} of ${p.count} stopped (thread exit code ${p.code})`,
+    (p) => `数据并行线程 ${p.index}/${p.count} 停止了（线程退出码 ${p.code}）`),
+  'replica-shut-down': entry<{ index: number; count: number }>(
+    (p) => `replica ${p.index} of ${p.count} was shut down`,
+    (p) => `数据并行线程 ${p.index}/${p.count} 已被关闭`),
 } as const satisfies Record<string, Entry<never>>;
 
 export type MessageCode = keyof typeof MESSAGES;
@@ -246,7 +643,8 @@ function renderRef(m: MessageRef, lang: Lang): string {
 
 /**
  * An error whose text is a catalogue message: `message` is its English, `engineMessage` travels.
- * (A plain string is accepted for the texts not in the catalogue: damaged files, internal states.)
+ * (A plain string is accepted only for internal states no student can reach: a bug's assertion,
+ * a reply of the PyTorch engine to a request nobody sent.)
  */
 export class CataloguedError extends Error {
   readonly engineMessage?: EngineMessage;

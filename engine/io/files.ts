@@ -24,11 +24,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Bilingual } from '../core/lang';
+import { CataloguedError, message, renderMessage, type EngineMessage, type Named } from '../core/messages';
 
-export class FileRefusedError extends Error {
+/** A file the engine will not read, with the catalogue message that says why (`read-*`). */
+export class FileRefusedError extends CataloguedError {
   override readonly name = 'FileRefusedError';
-  constructor(message: string, readonly code: 'missing' | 'not-regular' | 'too-large' | 'unreadable') {
-    super(message);
+  constructor(m: EngineMessage, readonly code: 'missing' | 'not-regular' | 'too-large' | 'unreadable') {
+    super(m);
   }
 }
 
@@ -61,6 +64,9 @@ export function describeKindZh(st: fs.Stats): string {
   return KINDS.find(([is]) => is(st))?.[2] ?? '普通文件';
 }
 
+/** describeKind in both languages, for a catalogue message's parameters. */
+export const kindOf = (st: fs.Stats): Bilingual => ({ en: describeKind(st), zh: describeKindZh(st) });
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -78,28 +84,28 @@ export function formatBytes(n: number): string {
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** An open regular file: its descriptor and size, checked. Close it with `fs.closeSync`. */
-export function openRegularFile(file: string, what: string, maxBytes: number): { fd: number; size: number } {
+export function openRegularFile(file: string, what: Named, maxBytes: number): { fd: number; size: number } {
   let st: fs.Stats;
   try {
     st = fs.statSync(file); // follows symlinks: a link to /dev/zero is a character device here
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FileRefusedError(`${what} ${file} does not exist`, 'missing');
-    throw new FileRefusedError(`cannot read ${what} ${file}: ${code ?? (err as Error).message}`, 'unreadable');
+    if (code === 'ENOENT') throw new FileRefusedError(message('read-missing', { what, file }), 'missing');
+    throw new FileRefusedError(message('read-failed', { what, file, code: code ?? (err as Error).message }), 'unreadable');
   }
-  if (!st.isFile()) throw new FileRefusedError(`${what} ${file} is ${describeKind(st)}, not a regular file; SeqLab reads regular files only`, 'not-regular');
+  if (!st.isFile()) throw new FileRefusedError(message('read-not-regular', { what, file, kind: kindOf(st) }), 'not-regular');
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_FLAGS);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FileRefusedError(`cannot read ${what} ${file}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? 'missing' : 'unreadable');
+    throw new FileRefusedError(message('read-failed', { what, file, code: code ?? (err as Error).message }), code === 'ENOENT' ? 'missing' : 'unreadable');
   }
   try {
     const opened = fs.fstatSync(fd); // the file itself, in case the path changed since the stat
-    if (!opened.isFile()) throw new FileRefusedError(`${what} ${file} is ${describeKind(opened)}, not a regular file; SeqLab reads regular files only`, 'not-regular');
+    if (!opened.isFile()) throw new FileRefusedError(message('read-not-regular', { what, file, kind: kindOf(opened) }), 'not-regular');
     if (opened.size > maxBytes) {
-      throw new FileRefusedError(`${what} ${file} is ${formatBytes(opened.size)}, more than the ${formatBytes(maxBytes)} SeqLab reads for it`, 'too-large');
+      throw new FileRefusedError(message('read-too-large', { what, file, size: formatBytes(opened.size), limit: formatBytes(maxBytes) }), 'too-large');
     }
     return { fd, size: opened.size };
   } catch (err) {
@@ -124,7 +130,7 @@ export function readAt(fd: number, length: number, position: number, chunk = REA
 }
 
 /** The whole of a regular file of at most `maxBytes` bytes. */
-export function readRegularFile(file: string, what: string, maxBytes: number): Buffer {
+export function readRegularFile(file: string, what: Named, maxBytes: number): Buffer {
   const { fd, size } = openRegularFile(file, what, maxBytes);
   try {
     return readAt(fd, size, 0);
@@ -163,45 +169,57 @@ function writeExclusive(file: string, data: Buffer | string, mode: number, chunk
   }
 }
 
-/** A file-system error of a write, refused with a message that says what to do. */
-export class WriteRefusedError extends Error {
-  override readonly name = 'WriteRefusedError';
-}
-
 type Tr = (en: string, zh: string) => string;
 const english: Tr = (en) => en;
 
 /**
- * What went wrong writing `file`, said so that the user knows what to do, or undefined for an
- * error that is not about the file system. `file` is the name the user gave (the error's own
+ * A file-system error of a write, refused with a message that says what to do. It carries its
+ * catalogue message (`write-*`); its `message` is in the language of the `tr` it was made with
+ * (the command line's --lang), English by default.
+ */
+export class WriteRefusedError extends CataloguedError {
+  override readonly name = 'WriteRefusedError';
+  constructor(m: EngineMessage, tr: Tr = english) {
+    super(m);
+    this.message = tr(this.message, renderMessage(m, 'zh-cn'));
+  }
+}
+
+/**
+ * What went wrong writing `file`, as a catalogue message that says what to do, or undefined for
+ * an error that is not about the file system. `file` is the name the user gave (the error's own
  * path may be a temporary name).
  */
-export function writeErrorText(err: unknown, file: string, tr: Tr = english): string | undefined {
+export function writeErrorMessage(err: unknown, file: string): EngineMessage | undefined {
   const code = (err as NodeJS.ErrnoException).code;
   const dir = path.dirname(file);
   switch (code) {
-    case 'EISDIR': return tr(`${file} is a folder: name a file, such as ${path.join(file, 'chapter.md')}`, `${file} 是文件夹：请给出文件名，例如 ${path.join(file, 'chapter.md')}`);
-    case 'EEXIST': return tr(`${file} was created by another program while SeqLab was writing it: choose a new name, or run again`, `SeqLab 写入时，另一个程序创建了 ${file}：请换一个名字，或重新运行`);
-    case 'ENAMETOOLONG': return tr(
-      `the name ${file} is too long for the file system (at most ${MAX_NAME_BYTES} bytes for each name in a path, counting what SeqLab adds to the names it derives, such as -figures): choose a shorter name`,
-      `名字 ${file} 对文件系统而言太长（路径中每个名字最多 ${MAX_NAME_BYTES} 字节，包括 SeqLab 为派生名字添加的部分，例如 -figures）：请换一个短一些的名字`);
-    case 'ENOSPC': return tr(`the disk is full: free some space or write ${path.basename(file)} to another disk`, `磁盘已满：请腾出空间，或把 ${path.basename(file)} 写到别的磁盘`);
-    case 'EDQUOT': return tr('the disk quota is used up: free some space or write elsewhere', '磁盘配额已用完：请腾出空间，或写到别处');
-    case 'EROFS': return tr(`${dir} is on a read-only file system: write to another folder`, `${dir} 位于只读文件系统：请写到别的文件夹`);
+    case 'EISDIR': return message('write-is-folder', { file, example: path.join(file, 'chapter.md') });
+    case 'EEXIST': return message('write-taken', { file });
+    case 'ENAMETOOLONG': return message('write-name-too-long', { file, max: MAX_NAME_BYTES });
+    case 'ENOSPC': return message('write-disk-full', { name: path.basename(file) });
+    case 'EDQUOT': return message('write-quota', {});
+    case 'EROFS': return message('write-read-only', { dir });
     case 'EACCES':
-    case 'EPERM': return tr(`permission denied writing in ${dir}: choose a folder you can write to`, `没有在 ${dir} 中写入的权限：请选择你能写入的文件夹`);
-    case 'ENOENT': return tr(`the folder ${dir} does not exist: create it first, or choose another place`, `文件夹 ${dir} 不存在：请先创建它，或选择别的位置`);
-    case 'ENOTDIR': return tr(`a part of ${dir} is a file, not a folder: choose another place`, `${dir} 中有一部分是文件而不是文件夹：请选择别的位置`);
-    case 'ELOOP': return tr(`${file} goes through a loop of symbolic links: choose another place`, `${file} 经过循环的符号链接：请选择别的位置`);
+    case 'EPERM': return message('write-permission', { dir });
+    case 'ENOENT': return message('write-no-folder', { dir });
+    case 'ENOTDIR': return message('write-path-not-folder', { dir });
+    case 'ELOOP': return message('write-link-loop', { file });
     default: return undefined;
   }
+}
+
+/** writeErrorMessage's text in the language `tr` picks. */
+export function writeErrorText(err: unknown, file: string, tr: Tr = english): string | undefined {
+  const m = writeErrorMessage(err, file);
+  return m && tr(renderMessage(m, 'en'), renderMessage(m, 'zh-cn'));
 }
 
 /** `err` as a WriteRefusedError with its message (nothing was changed), or `err` itself when it is not about the file system. */
 function explainWrite(err: unknown, file: string, tr: Tr): unknown {
   if (err instanceof WriteRefusedError) return err;
-  const text = writeErrorText(err, file, tr);
-  return text === undefined ? err : new WriteRefusedError(`${text}${tr('. Nothing was written', '。未写入任何内容')} (${(err as NodeJS.ErrnoException).code})`);
+  const reason = writeErrorMessage(err, file);
+  return reason === undefined ? err : new WriteRefusedError(message('write-failed', { reason: [reason], code: String((err as NodeJS.ErrnoException).code) }), tr);
 }
 
 /** Throws unless the folder of `file` exists (a file's folder is the user's to create), with the message for it. */
@@ -213,8 +231,8 @@ function checkParentFolder(file: string, tr: Tr): void {
   } catch (err) {
     throw explainWrite(err, file, tr);
   }
-  if (!st) throw new WriteRefusedError(tr(`the folder ${dir} does not exist: create it first, or choose another place`, `文件夹 ${dir} 不存在：请先创建它，或选择别的位置`));
-  if (!st.isDirectory()) throw new WriteRefusedError(tr(`${dir} is ${describeKind(st)}, not a folder: choose another place`, `${dir} 是${describeKindZh(st)}，不是文件夹：请选择别的位置`));
+  if (!st) throw new WriteRefusedError(message('write-no-folder', { dir }), tr);
+  if (!st.isDirectory()) throw new WriteRefusedError(message('write-parent-not-folder', { dir, kind: kindOf(st) }), tr);
 }
 
 /** Refuses a name longer than the file system takes, before anything is written. */
@@ -231,7 +249,7 @@ export function writeNewFile(file: string, text: string, mode = 0o644, tr: Tr = 
   const target = path.resolve(file);
   checkNameLength(target, tr);
   const existing = lstatForWrite(target, tr);
-  if (existing) throw new WriteRefusedError(tr(`${file} already exists (${describeKind(existing)}): choose a new file name, or remove it first`, `${file} 已存在（${describeKindZh(existing)}）：请换一个文件名，或先删除它`));
+  if (existing) throw new WriteRefusedError(message('write-exists', { file, kind: kindOf(existing) }), tr);
   checkParentFolder(target, tr);
   const temporary = temporaryIn(path.dirname(target));
   try {
@@ -240,7 +258,7 @@ export function writeNewFile(file: string, text: string, mode = 0o644, tr: Tr = 
       fs.linkSync(temporary, target);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new WriteRefusedError(tr(`${file} was created while writing it: choose a new file name`, `写入时 ${file} 被创建了：请换一个文件名`));
+      if (code === 'EEXIST') throw new WriteRefusedError(message('write-created-meanwhile', { file }), tr);
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
       fs.copyFileSync(temporary, target, fs.constants.COPYFILE_EXCL); // a file system without hard links: an exclusive copy
     }
@@ -271,28 +289,26 @@ export function isOwnedText(bytes: Buffer): boolean {
 const MAX_OWNED_BYTES = 64 * 1024 * 1024;
 
 /** Why SeqLab may not replace what is at `file`, or null when nothing is there or it is SeqLab's own unedited file. */
-function refusalToReplace(file: string, tr: Tr): string | null {
+function refusalToReplace(file: string, tr: Tr): EngineMessage | null {
   const st = lstatForWrite(file, tr);
   if (!st) return null;
-  if (st.isSymbolicLink()) return tr(`${file} is a symbolic link, and SeqLab does not write through links it did not make`, `${file} 是符号链接，SeqLab 不经由不是它创建的链接写入`);
-  if (!st.isFile()) return tr(`${file} is ${describeKind(st)}, and SeqLab replaces only regular files it wrote`, `${file} 是${describeKindZh(st)}，SeqLab 只替换它自己写的普通文件`);
+  if (st.isSymbolicLink()) return message('write-why-link', { file });
+  if (!st.isFile()) return message('write-why-kind', { file, kind: kindOf(st) });
   let mine = false;
   try {
-    mine = st.size <= MAX_OWNED_BYTES && isOwnedText(readRegularFile(file, 'the file', MAX_OWNED_BYTES));
+    mine = st.size <= MAX_OWNED_BYTES && isOwnedText(readRegularFile(file, { en: 'the file', zh: '文件' }, MAX_OWNED_BYTES));
   } catch {
     mine = false;
   }
-  return mine ? null : tr(
-    `${file} exists and SeqLab did not write it, or it was edited since (SeqLab replaces only its own files, recognised by their first line)`,
-    `${file} 已存在，且不是 SeqLab 写的，或写后被编辑过（SeqLab 只替换自己的文件，以其第一行识别）`);
+  return mine ? null : message('write-why-not-ours', { file });
 }
 
 /** One file of a `writeOwnedFiles`: where, and what (use `ownedText` for the contents, so a later run recognises it). */
 export interface OwnedFile { file: string; data: string | Buffer }
 
 /** Refuses to write, saying why (a file that is not SeqLab's, a link, a folder...). */
-function refuse(why: string, tr: Tr): never {
-  throw new WriteRefusedError(tr(`will not write: ${why}. Choose a new name, or move that away first. Nothing was written`, `不写入：${why}。请换一个名字，或先把它移走。未写入任何内容`));
+function refuse(why: EngineMessage, tr: Tr): never {
+  throw new WriteRefusedError(message('write-refused', { why: [why] }), tr);
 }
 
 /**
@@ -310,8 +326,8 @@ export function checkOwnedFiles(files: readonly string[], options: { folder?: st
     checkParentFolder(folder, tr);
     checkNameLength(folder, tr);
     const st = lstatForWrite(folder, tr);
-    if (st?.isSymbolicLink()) refuse(tr(`${folder} is a symbolic link, and SeqLab does not write through links it did not make`, `${folder} 是符号链接，SeqLab 不经由不是它创建的链接写入`), tr);
-    if (st && !st.isDirectory()) refuse(tr(`${folder} is ${describeKind(st)}, not a folder for the figures`, `${folder} 是${describeKindZh(st)}，不是存放图的文件夹`), tr);
+    if (st?.isSymbolicLink()) refuse(message('write-why-link', { file: folder }), tr);
+    if (st && !st.isDirectory()) refuse(message('write-why-figures-folder', { folder, kind: kindOf(st) }), tr);
   }
   for (const file of files) {
     const why = refusalToReplace(file, tr);
@@ -344,7 +360,7 @@ export function writeOwnedFiles(files: readonly OwnedFile[], options: { folder?:
         fs.mkdirSync(folder); // not recursive: its parent was checked, and only this one folder is SeqLab's to remove again
         createdFolder = true;
       } else if (!st.isDirectory()) {
-        refuse(tr(`${folder} is ${describeKind(st)}, not a folder for the figures`, `${folder} 是${describeKindZh(st)}，不是存放图的文件夹`), tr);
+        refuse(message('write-why-figures-folder', { folder, kind: kindOf(st) }), tr);
       }
     }
     for (const { file, data } of files) {

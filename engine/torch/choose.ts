@@ -2,6 +2,7 @@
  * Which engine computes a run: the setting's (or --engine's) choice made concrete. No
  * TensorFlow.js, no vscode: the extension host and the command line both decide here.
  */
+import { CataloguedError, message } from '../core/messages';
 import type { EngineChoice, EngineName } from '../core/names';
 import { describeTorch, findTorch, type PythonCommand, type TorchProbe } from './python';
 
@@ -16,14 +17,14 @@ export interface EngineDecision {
 }
 
 /** PyTorch was asked for and no interpreter has it: the message lists what was tried and why each failed. */
-export class NoTorchError extends Error {
+export class NoTorchError extends CataloguedError {
   override readonly name = 'NoTorchError';
   constructor(readonly probes: TorchProbe[]) {
     // One interpreter the user named (--python, the setting): its own reason is the message; a search lists what it tried.
     const named = probes.length === 1 && !probes[0].ok && probes[0].python.source !== 'PATH' ? probes[0] : null;
     super(named
-      ? `${named.message} (${named.python.source})`
-      : `no Python with PyTorch ${'>= 1.10'} was found${probes.length ? ` (${probes.map((p) => (p.ok ? describeTorch(p) : p.message)).join('; ')})` : ''}: install PyTorch (pip install torch; pytorch.org lists the command for your GPU), or name the Python that has it (the seqlab.python setting, or --python)`);
+      ? message('no-torch-named', { said: named.message, source: named.python.source, ...(named.say ? { say: [named.say] } : {}) })
+      : message('no-torch', { tried: probes.map((p) => (p.ok ? describeTorch(p) : p.message)), found: probes.map((p) => [p.python.command, ...p.python.args].join(' ')) }));
   }
 }
 

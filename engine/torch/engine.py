@@ -89,10 +89,21 @@ class Request(dict):
 
 
 class EngineError(Exception):
-    def __init__(self, code, message):
+    """A refusal with its code; `say`, the same message as SeqLab's catalogue code and parameters
+    (engine/core/messages.ts: the English there must read exactly as `message`)."""
+    def __init__(self, code, message, say=None, **params):
         assert code in ERROR_CODES
         super().__init__(message)
         self.code = code
+        self.say = {"code": say, "params": params} if say else None
+
+
+def error_reply(req_id, code, message, fatal, say=None):
+    """An `error` reply; `say` ({"code", "params"}) when the message is in SeqLab's catalogue."""
+    reply = {"type": "error", "id": req_id, "code": code, "message": message, "fatal": fatal}
+    if say:
+        reply["say"] = say
+    return reply
 
 
 def open_channel():
@@ -123,9 +134,9 @@ def pick_device(torch, wanted):
     if wanted == "cuda" and not cuda:
         built = torch.version.cuda
         hint = f"this PyTorch is built for CUDA {built} but finds no GPU (driver, or CUDA_VISIBLE_DEVICES?)" if built else "this PyTorch is built without CUDA (a CPU-only build)"
-        raise EngineError("no-device", f"device cuda was asked for, but {hint}; choose device auto or cpu")
+        raise EngineError("no-device", f"device cuda was asked for, but {hint}; choose device auto or cpu", "torch-no-cuda", hint=hint)
     if wanted == "mps" and not mps:
-        raise EngineError("no-device", "device mps (Apple GPU) was asked for, but this PyTorch has no MPS device (it needs PyTorch 1.12+ on an Apple-silicon Mac); choose device auto or cpu")
+        raise EngineError("no-device", "device mps (Apple GPU) was asked for, but this PyTorch has no MPS device (it needs PyTorch 1.12+ on an Apple-silicon Mac); choose device auto or cpu", "torch-no-mps")
     if wanted == "cuda" or (wanted == "auto" and cuda):
         return "cuda"
     if wanted == "mps" or (wanted == "auto" and mps):
@@ -163,7 +174,9 @@ class Step:
         # The run is then no longer the built-in engine's to the last digits: see docs/guide.md.
         precision = init.get("precision", "fp32")
         if precision != "fp32" and (device.type == "mps" or (precision == "fp16" and device.type != "cuda")):
-            raise EngineError("no-device", f"precision {precision} needs {'CUDA' if precision == 'fp16' else 'CUDA or the CPU'} here ({device.type}): use fp32" + (" or bf16" if device.type == "cpu" else ""))
+            suggest = "fp32" + (" or bf16" if device.type == "cpu" else "")
+            raise EngineError("no-device", f"precision {precision} needs {'CUDA' if precision == 'fp16' else 'CUDA or the CPU'} here ({device.type}): use {suggest}",
+                              "torch-precision", precision=precision, device=device.type, suggest=suggest)
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         self.autocast = (lambda: torch.autocast(device_type=device.type, dtype=dtype)) if dtype else contextlib.nullcontext
         self.scaler = torch.cuda.amp.GradScaler() if precision == "fp16" else None
@@ -322,8 +335,8 @@ def watch_helpers(helpers, send, done):
             for rank, process in enumerate(helpers.processes, start=1):
                 if process.exitcode is not None and not done.is_set():
                     try:
-                        send({"type": "error", "id": None, "code": "failed", "fatal": True,
-                              "message": f"PyTorch helper process {rank} (of the {len(helpers.processes) + 1} data-parallel processes) ended with exit code {process.exitcode}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model"})
+                        send(error_reply(None, "failed", f"PyTorch helper process {rank} (of the {len(helpers.processes) + 1} data-parallel processes) ended with exit code {process.exitcode}: the step cannot go on; try fewer processes (--processes, seqlab.torch.processes) or a smaller model", True,
+                                         {"code": "torch-helper-ended", "params": {"rank": rank, "processes": len(helpers.processes) + 1, "code": process.exitcode}}))
                     finally:
                         os._exit(1)  # even when SeqLab's end of the pipe is gone
             time.sleep(0.5)
@@ -342,21 +355,25 @@ def serve(channel, args):
     try:
         import torch
     except ImportError as err:
-        send({"type": "error", "id": None, "code": "failed", "message": f"{sys.executable} cannot import torch ({err}): install PyTorch for it (pip install torch) or choose another Python", "fatal": True})
+        send(error_reply(None, "failed", f"{sys.executable} cannot import torch ({err}): install PyTorch for it (pip install torch) or choose another Python", True,
+                         {"code": "torch-no-import", "params": {"python": sys.executable, "said": str(err)}}))
         return 3
     try:
         version = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
         if version < MIN_TORCH:
-            raise EngineError("old-torch", f"PyTorch {torch.__version__} is older than 1.10, which SeqLab's PyTorch engine needs: upgrade it (pip install -U torch) or choose another Python")
+            raise EngineError("old-torch", f"PyTorch {torch.__version__} is older than 1.10, which SeqLab's PyTorch engine needs: upgrade it (pip install -U torch) or choose another Python",
+                              "torch-old", torch=torch.__version__)
         kind = pick_device(torch, args.device)
         world = args.processes
         if kind == "mps" and world > 1:
-            raise EngineError("no-device", "several processes on an Apple GPU are not supported by torch.distributed: use 1 process")
+            raise EngineError("no-device", "several processes on an Apple GPU are not supported by torch.distributed: use 1 process", "torch-mps-processes")
         if kind == "cuda" and world > torch.cuda.device_count():
-            raise EngineError("no-device", f"{world} processes need {world} GPUs with nccl, and {torch.cuda.device_count()} is found: use at most that many processes, or device cpu")
+            raise EngineError("no-device", f"{world} processes need {world} GPUs with nccl, and {torch.cuda.device_count()} is found: use at most that many processes, or device cpu",
+                              "torch-gpus", world=world, found=torch.cuda.device_count())
         cores = os.cpu_count() or 1
         if kind == "cpu" and world > cores:
-            raise EngineError("no-device", f"{world} processes on the CPU would share {cores} core{'s' if cores != 1 else ''}: each process computes on at least one core, so more only add memory (each holds a copy of torch and the model); use at most {cores}")
+            raise EngineError("no-device", f"{world} processes on the CPU would share {cores} core{'s' if cores != 1 else ''}: each process computes on at least one core, so more only add memory (each holds a copy of torch and the model); use at most {cores}",
+                              "torch-cores", world=world, cores=cores)
         # A thread per core, shared between the processes (PyTorch's own default is one per physical
         # core: 1 on this 2-vCPU test machine, where 2 threads gave 12.4k chars/s against 10.9k on an
         # 8,000-character vocabulary and the same on config A). OMP_NUM_THREADS, when set, decides.
@@ -374,16 +391,19 @@ def serve(channel, args):
             try:
                 store = join_group(torch, kind, port, 0, world)  # noqa: F841 - the group keeps using it
             except Exception as err:  # noqa: BLE001 - the ranks did not meet: say so, whatever torch raised
-                raise EngineError("failed", f"the {world} data-parallel processes did not meet within {RENDEZVOUS_SECONDS} s ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}): try --processes 1") from err
+                said = f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
+                raise EngineError("failed", f"the {world} data-parallel processes did not meet within {RENDEZVOUS_SECONDS} s ({said}): try --processes 1",
+                                  "torch-rendezvous", world=world, seconds=RENDEZVOUS_SECONDS, said=said) from err
         device = torch.device("cuda:0" if kind == "cuda" else kind)
         send({"type": "hello", "python": platform.python_version(), "torch": torch.__version__, "device": kind,
               "deviceName": device_name(torch, kind), "processes": world, "threads": threads})
     except EngineError as err:
-        send({"type": "error", "id": None, "code": err.code, "message": str(err), "fatal": True})
+        send(error_reply(None, err.code, str(err), True, err.say))
         return 2
     except Exception as err:  # noqa: BLE001 - a start-up failure is reported, not only printed
         traceback.print_exc(file=sys.stderr)
-        send({"type": "error", "id": None, "code": "failed", "message": f"the PyTorch engine could not start: {type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}", "fatal": True})
+        said = f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}"
+        send(error_reply(None, "failed", f"the PyTorch engine could not start: {said}", True, {"code": "torch-could-not-start", "params": {"said": said}}))
         return 2
 
     def broadcast(req):
@@ -425,7 +445,7 @@ def serve(channel, args):
             else:
                 raise EngineError("bad-request", f"unknown request {kind_of!r}")
         except EngineError as err:
-            send({"type": "error", "id": req_id, "code": err.code, "message": str(err), "fatal": False})
+            send(error_reply(req_id, err.code, str(err), False, err.say))
         except Exception as err:  # noqa: BLE001 - every failure is reported to the host, then the process ends
             text = str(err).lower()
             # CUDA's "out of memory", the CPU allocator's "can't allocate memory" (errno 12), Python's own MemoryError.
@@ -436,7 +456,7 @@ def serve(channel, args):
             advice = "lower the batch size or the hidden size" + ("" if kind == "cpu" else ", or use device cpu")
             message = (f"the {kind} device ran out of memory ({first}): {advice}"
                        if oom else f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}")
-            send({"type": "error", "id": req_id, "code": "out-of-memory" if oom else "failed", "message": message, "fatal": True})
+            send(error_reply(req_id, "out-of-memory" if oom else "failed", message, True, {"code": "torch-failed", "params": {"said": message, "oom": oom, "device": kind}}))
             code = 1
             break
     done.set()

@@ -43,7 +43,9 @@ REPLIES = {
     "evaluated": {"id": "int", "loss": "number|null"},
     "saved": {"id": "int", "optimizerStep": "int"},
     # A request failed (id null: no request, e.g. at start-up). The process exits after a fatal one.
-    "error": {"id": "int|null", "code": "string", "message": "string", "fatal": "bool"},
+    # `say`, when there: the message as SeqLab's catalogue code and parameters ({"code", "params"},
+    # engine/core/messages.ts), so that the host says it in the student's language.
+    "error": {"id": "int|null", "code": "string", "message": "string", "fatal": "bool", "say": "object?"},
 }
 
 # Why a request failed, for the host to branch on.

@@ -45,7 +45,11 @@ export const TORCH_REPLIES = {
   evaluated: z.object({ id: int(), loss: nullableNumber() }),
   saved: z.object({ id: int(), optimizerStep: int() }),
   /** A request failed (`id` null: none, as at start-up); after a `fatal` one the engine exits. */
-  error: z.object({ id: z.nullable(int()), code: z.string(), message: z.string(), fatal: z.boolean() }),
+  error: z.object({
+    id: z.nullable(int()), code: z.string(), message: z.string(), fatal: z.boolean(),
+    /** The message as the catalogue's code and parameters (engine/core/messages.ts), so the host can say it in the student's language. */
+    say: z.optional(z.object({ code: z.string(), params: z.record(z.string(), z.unknown()) })),
+  }),
 };
 
 /** Why the engine failed, for the host to branch on. */

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { message, renderMessage, type EngineMessage } from '../core/messages';
 import { privateWorkFolder, pythonEnvironment, removeWorkFolder } from './isolation';
 
 /** An interpreter as a command: the executable and its leading arguments (`py -3` on Windows). */
@@ -18,13 +19,16 @@ export interface PythonCommand {
   source: string;
 }
 
+/** A probe's text: its catalogue message (`say`) and its English (`message`, for logs). */
+const said = (m: EngineMessage) => ({ message: renderMessage(m, 'en'), say: m });
+
 /** Oldest PyTorch the engine runs on (engine/torch/engine.py says the same). */
 export const MIN_TORCH = [1, 10] as const;
 
 /** What an interpreter has, as the probe found it. */
 export type TorchProbe =
   | { ok: true; python: PythonCommand; executable: string; pythonVersion: string; torch: string; cuda: string | null; devices: TorchDevice[] }
-  | { ok: false; python: PythonCommand; reason: 'no-python' | 'no-torch' | 'old-torch' | 'crashed'; message: string; executable?: string; pythonVersion?: string; torch?: string };
+  | { ok: false; python: PythonCommand; reason: 'no-python' | 'no-torch' | 'old-torch' | 'crashed'; message: string; say?: EngineMessage; executable?: string; pythonVersion?: string; torch?: string };
 
 export interface TorchDevice {
   kind: 'cpu' | 'cuda' | 'mps';
@@ -111,7 +115,7 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
     execFile(python.command, [...python.args, '-c', PROBE], { cwd, env: pythonEnvironment(), timeout: timeoutMs, windowsHide: true, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       if (code === 'ENOENT') {
-        resolve({ ok: false, python, reason: 'no-python', message: `${name} was not found` });
+        resolve({ ok: false, python, reason: 'no-python', ...said(message('probe-not-found', { python: name })) });
         return;
       }
       if (code === 'EACCES' || code === 'ENOEXEC' || code === 'EISDIR') {
@@ -140,11 +144,11 @@ export function probePython(python: PythonCommand, timeoutMs = 60_000): Promise<
       }
       const known = { executable: parsed.executable, pythonVersion: parsed.python };
       if (parsed.torch === undefined) {
-        resolve({ ok: false, python, reason: 'no-torch', ...known, message: `Python ${parsed.python} at ${parsed.executable} has no PyTorch (${parsed.error ?? 'import torch failed'}): install it (pip install torch, see pytorch.org for your GPU) or choose another Python` });
+        resolve({ ok: false, python, reason: 'no-torch', ...known, ...said(message('probe-no-torch', { version: parsed.python, executable: parsed.executable, error: parsed.error ?? 'import torch failed' })) });
         return;
       }
       if (isOldTorch(parsed.torch)) {
-        resolve({ ok: false, python, reason: 'old-torch', ...known, torch: parsed.torch, message: `PyTorch ${parsed.torch} at ${parsed.executable} is older than ${MIN_TORCH.join('.')}: upgrade it (pip install -U torch) or choose another Python` });
+        resolve({ ok: false, python, reason: 'old-torch', ...known, torch: parsed.torch, ...said(message('probe-old-torch', { torch: parsed.torch, executable: parsed.executable, min: MIN_TORCH.join('.') })) });
         return;
       }
       resolve({ ok: true, python, ...known, torch: parsed.torch, cuda: parsed.cuda ?? null, devices: parsed.devices ?? [{ kind: 'cpu', name: 'CPU' }] });

@@ -3,6 +3,7 @@
  * folder and back. The format itself (seqlab.json's schema, the checks, the atomic folder)
  * is engine/checkpoint/, which knows no model; this file is where TensorFlow.js meets it.
  */
+import { message, messageOf } from '../core/messages';
 import { CharLM, type CharLMConfig } from '../model/charlm';
 import { CheckpointError, META_FILE, MODEL_FILE, readCheckpoint, writeCheckpoint, type CheckpointMeta, type SavedOptimizerState, type TrainingState } from '../checkpoint/format';
 import { namedArrays, type NamedArray } from '../checkpoint/safetensors';
@@ -62,17 +63,18 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     config = savedTrainConfig(meta.training.config);
     vocabulary = Vocabulary.fromJSON(meta.vocabulary as VocabularyJSON);
   } catch (err) {
-    throw new CheckpointError(`${META_FILE} in ${folder} is damaged: ${(err as Error).message}`);
+    const cause = messageOf(err);
+    throw new CheckpointError(message('ckpt-meta-damaged', { folder, file: META_FILE, said: (err as Error).message, ...(cause ? { cause: [cause] } : {}) }));
   }
   if (vocabulary.size !== meta.model.vocabSize) {
-    throw new CheckpointError(`${META_FILE} in ${folder}: the vocabulary has ${vocabulary.size} tokens but the model expects ${meta.model.vocabSize}`);
+    throw new CheckpointError(message('ckpt-vocab-mismatch', { folder, file: META_FILE, size: vocabulary.size, expected: meta.model.vocabSize }));
   }
   const model = new CharLM({ ...(meta.model as CharLMConfig), seed: 0 });
   try {
     model.loadStateDict(weights);
   } catch (err) {
     model.dispose();
-    throw new CheckpointError(`${MODEL_FILE} in ${folder} does not fit the model in ${META_FILE}: ${(err as Error).message}`);
+    throw new CheckpointError(message('ckpt-misfit', { folder, file: MODEL_FILE, meta: META_FILE, how: [message('misfit-load', { said: (err as Error).message })] }));
   }
   model.eval();
   return { dir: folder, meta, config, model, vocabulary, optimizerState };

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../core/backend';
+import { CataloguedError, message, messageOf } from '../core/messages';
 import { bundledScript, coreCount, RequestChannel } from '../core/threads';
 import type { CharLM } from '../model/charlm';
 import type { Optimizer } from './optim';
@@ -34,7 +35,7 @@ export function workersFor(requested: number | 'auto', batch: number): number {
 }
 
 /** A replica failed: the weights may differ between replicas now, so the run stops. */
-export class ReplicaError extends Error {
+export class ReplicaError extends CataloguedError {
   override readonly name = 'ReplicaError';
 }
 
@@ -44,12 +45,13 @@ class Replica {
   private readonly worker: Worker;
   private readonly channel: RequestChannel<FromReplica>;
 
-  constructor(script: string, readonly name: string) {
+  /** Replica `index` of `count` (from 1), as its messages name it. */
+  constructor(script: string, readonly index: number, readonly count: number) {
     this.worker = new Worker(script);
     this.channel = new RequestChannel((message, transfer) => this.worker.postMessage(message, transfer as never));
-    this.worker.on('message', (m: FromReplica) => this.channel.settle(m, m.type === 'error' ? new ReplicaError(`${this.name} failed: ${m.message}`) : undefined));
-    this.worker.on('error', (err) => this.channel.close(new ReplicaError(`${this.name} crashed: ${err.message}`)));
-    this.worker.on('exit', (code) => this.channel.close(new ReplicaError(`${this.name} stopped (thread exit code ${code})`)));
+    this.worker.on('message', (m: FromReplica) => this.channel.settle(m, m.type === 'error' ? new ReplicaError(message('replica-failed', { index, count, said: m.message })) : undefined));
+    this.worker.on('error', (err) => this.channel.close(new ReplicaError(message('replica-crashed', { index, count, said: err.message }))));
+    this.worker.on('exit', (code) => this.channel.close(new ReplicaError(message('replica-stopped', { index, count, code }))));
   }
 
   request<T extends FromReplica['type']>(msg: Omit<ToReplica, 'id'>, transfer: ArrayBuffer[] = []): Promise<Reply<T>> {
@@ -62,7 +64,7 @@ class Replica {
   }
 
   terminate(): Promise<number> {
-    this.channel.close(new ReplicaError(`${this.name} was shut down`));
+    this.channel.close(new ReplicaError(message('replica-shut-down', { index: this.index, count: this.count })));
     return this.worker.terminate();
   }
 }
@@ -93,7 +95,7 @@ export class DataParallelStepper implements Stepper {
     const script = bundledScript('parallel-replica.js', 'the data-parallel replica bundle');
     const weights = namedArrays(model.stateDict());
     const optimizerState = namedArrays(optimizer.stateTensors());
-    const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, `replica ${i + 1} of ${options.workers}`));
+    const replicas = Array.from({ length: options.workers }, (_, i) => new Replica(script, i + 1, options.workers));
     try {
       const ready = await Promise.all(replicas.map((r) => r.request<'ready'>({
         type: 'init', backend: options.backend, model: { ...model.config }, rules, weights, optimizerState, optimizerStep: optimizer.stepCount,
@@ -115,7 +117,7 @@ export class DataParallelStepper implements Stepper {
     try {
       return await work();
     } catch (err) {
-      this.failure = err instanceof ReplicaError ? err : new ReplicaError((err as Error).message);
+      this.failure = err instanceof ReplicaError ? err : new ReplicaError(messageOf(err) ?? (err as Error).message);
       throw this.failure;
     }
   }

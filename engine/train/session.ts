@@ -2,7 +2,7 @@
  * Training as the worker and the command line run it: text from a source, a checked
  * config, an optional checkpoint to resume, checkpoints written to a folder.
  */
-import { CataloguedError, message } from '../core/messages';
+import { CataloguedError, message, messageOf } from '../core/messages';
 import * as path from 'node:path';
 import { currentBackend } from '../core/backend';
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
@@ -105,7 +105,7 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
   try {
     if (resumed) optimizer.loadState(resumed.optimizerState, resumed.meta.training.state.optimizerStep);
     if (request.engine === 'pytorch' && !signal?.aborted) {
-      if (!request.torch) throw new TorchEngineError('bad-request', 'the PyTorch engine needs a Python: give its path (seqlab.python, or --python)');
+      if (!request.torch) throw new TorchEngineError('bad-request', message('torch-no-python', {}));
       try {
         stepper = await TorchStepper.create(model, optimizer, rules, config.seed, {
           python: { command: request.torch.python, args: request.torch.pythonArgs ?? [], source: 'request' },
@@ -189,9 +189,10 @@ async function* trainLocked(request: TrainRequest, signal: AbortSignal | undefin
     if (!(err instanceof ReplicaError) && !(err instanceof TorchEngineError)) throw err;
     // The replicas (or the PyTorch process) may hold other weights than this thread now: stop, and say what is kept to resume from.
     const kept = lastCheckpoint ?? checkpoint;
-    const message = `${err.message}; training stopped. ${kept ? `The checkpoint in ${kept} is kept: resume from it to go on.` : 'No checkpoint had been written yet.'}`;
-    if (!(err instanceof TorchEngineError)) throw new ReplicaError(message);
-    const during = new TorchEngineError(err.code, message);
+    const cause = messageOf(err);
+    const stopped = message('run-failed', { said: err.message, kept: kept ?? null, ...(cause ? { cause: [cause] } : {}) });
+    if (!(err instanceof TorchEngineError)) throw new ReplicaError(stopped);
+    const during = new TorchEngineError(err.code, stopped);
     during.duringRun = true;
     throw during;
   } finally {

@@ -19,6 +19,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Bilingual } from '../core/lang';
+import { CataloguedError, isMessageCode, message, type EngineMessage } from '../core/messages';
 import { writeAll } from '../io/files';
 import { readLines } from '../io/lines';
 import { decodeSafetensors, encodeSafetensors, namedArrays, readSafetensorsFile } from '../checkpoint/safetensors';
@@ -110,13 +112,17 @@ export interface TorchRuntime {
  * another request, `timeout` for an engine that did not answer in time, `cancelled` for a Stop
  * before the engine had started: nothing was trained).
  */
-export class TorchEngineError extends Error {
+export class TorchEngineError extends CataloguedError {
   override readonly name = 'TorchEngineError';
   /** False when the engine failed to start (nothing was trained); true when it failed during the run. */
   duringRun = false;
 
-  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol' | 'timeout' | 'cancelled', message: string) {
-    super(message);
+  /**
+   * `m`: the catalogue message (`torch-*`); a plain string only for the protocol's internal
+   * states (a reply to a request nobody sent), which no student setting can cause.
+   */
+  constructor(readonly code: TorchErrorCode | 'crashed' | 'protocol' | 'timeout' | 'cancelled', m: string | EngineMessage) {
+    super(m);
   }
 }
 
@@ -132,8 +138,8 @@ export function torchEngineScript(): string {
 interface Waiter {
   type: TorchReply['type'];
   id: number | null;
-  /** What the request is, for messages: "step 12", "the first evaluation". */
-  what: string;
+  /** What the request is, for messages: "step 12", "an evaluation". */
+  what: Bilingual;
   /** Windows in the request (steps and evaluations are timed per window), or 1. */
   rows: number;
   sentAt: number;
@@ -206,7 +212,7 @@ export class TorchStepper implements Stepper {
     readLines(child.stdout, {
       maxBytes: MAX_REPLY_BYTES,
       onLine: (line) => this.onLine(line),
-      onTooLong: (start) => this.fail(new TorchEngineError('protocol', `the PyTorch engine (${this.pythonName}) wrote a line longer than ${MAX_REPLY_BYTES >> 20} MB, which is not its protocol: ${start.slice(0, 200)}`)),
+      onTooLong: (start) => this.fail(new TorchEngineError('protocol', message('torch-line-too-long', { python: this.pythonName, mb: MAX_REPLY_BYTES >> 20, start: start.slice(0, 200) }))),
       onEnd: () => {
         this.stdoutEnded = true;
         this.afterExit();
@@ -218,8 +224,8 @@ export class TorchStepper implements Stepper {
       onTooLong: (start) => this.onStderr(`${start} [a line of more than ${MAX_LOG_LINE_BYTES >> 10} KB, cut here]`),
     });
     child.once('error', (e) => this.fail(new TorchEngineError('crashed', (e as NodeJS.ErrnoException).code === 'ENOENT'
-      ? `${this.pythonName} was not found: set seqlab.python (or --python) to a Python with PyTorch`
-      : `${this.pythonName} could not be started: ${e.message}`)));
+      ? message('torch-python-not-found', { python: this.pythonName })
+      : message('torch-cannot-start', { python: this.pythonName, said: e.message }))));
     child.once('exit', (code, signal) => {
       this.exitedWith = signal ? `signal ${signal}` : `exit code ${code}`;
       // The last lines of stdout say why (a fatal error): read them first, but do not wait on a pipe a helper may still hold.
@@ -249,7 +255,7 @@ export class TorchStepper implements Stepper {
   static async create(model: CharLM, optimizer: Optimizer, rules: StepRules, seed: number, options: TorchEngineOptions): Promise<TorchStepper> {
     const cfg = model.config;
     if (cfg.normalization !== 'none') {
-      throw new TorchEngineError('bad-request', `the PyTorch engine runs torch.nn's LSTM, GRU and RNN, which have no ${cfg.normalization} normalisation inside the cell: train this model with the built-in engine, or set normalization to none`);
+      throw new TorchEngineError('bad-request', message('torch-normalization', { normalization: cfg.normalization }));
     }
     const script = torchEngineScript();
     if (!staleFoldersRemoved) {
@@ -267,7 +273,7 @@ export class TorchStepper implements Stepper {
       });
     } catch (err) {
       removeWorkFolder(scratch);
-      throw new TorchEngineError('crashed', `${options.python.command} could not be started: ${(err as Error).message}`);
+      throw new TorchEngineError('crashed', message('torch-cannot-start', { python: options.python.command, said: (err as Error).message }));
     }
     if (child.pid !== undefined) {
       const pid = child.pid;
@@ -278,7 +284,7 @@ export class TorchStepper implements Stepper {
     const stepper = new TorchStepper(child, model, optimizer, scratch, options);
     try {
       // The first line says what runs (or why nothing can); everything after it is a reply.
-      const hello = await stepper.expect<'hello'>('hello', null, 'at start (its hello)', 1, stepper.timeouts.startMs);
+      const hello = await stepper.expect<'hello'>('hello', null, { en: 'at start (its hello)', zh: '启动时的问候（hello）' }, 1, stepper.timeouts.startMs);
       stepper.runtimeInfo = {
         python: stepper.pythonName, pythonVersion: hello.python, torch: hello.torch, device: hello.device, deviceName: hello.deviceName, processes: hello.processes, threads: hello.threads, precision: options.precision ?? 'fp32',
       };
@@ -290,7 +296,7 @@ export class TorchStepper implements Stepper {
         numLayers: cfg.numLayers, dropout: cfg.dropout, optimizer: rules.optimizer.name, momentum: optimizer.settings.momentum,
         weightDecay: optimizer.settings.weightDecay, optimizerStep: optimizer.stepCount, clipNorm: rules.clip.clipNorm, clipValue: rules.clip.clipValue, seed,
         precision: options.precision ?? 'fp32',
-      }, 'init', 1);
+      }, { en: 'init', zh: '初始化请求（init）' }, 1);
     } catch (err) {
       await stepper.end();
       throw err;
@@ -302,17 +308,20 @@ export class TorchStepper implements Stepper {
     if (this.failure) return;
     const parsed = parseTorchReply(line);
     if (!parsed.ok) {
-      this.fail(new TorchEngineError('protocol', `the PyTorch engine wrote a line that is not its protocol: ${parsed.message}`));
+      this.fail(new TorchEngineError('protocol', message('torch-not-protocol', { said: parsed.message })));
       return;
     }
     const reply = parsed.reply;
     const head = this.waiting[0];
     const replyId = 'id' in reply ? reply.id : null;
     if (reply.type === 'error') {
-      const err = new TorchEngineError(reply.code as TorchErrorCode, reply.message);
+      // The engine's own words: its catalogue message when it sends one (engine.py `say`), its English otherwise.
+      const say = reply.say && isMessageCode(reply.say.code) ? (reply.say as EngineMessage) : undefined;
+      const err = new TorchEngineError(reply.code as TorchErrorCode, say ?? reply.message);
+      err.message = reply.message;
       // An error names its request (null: the request had no id, or there was none, as at start-up).
       if (!head || (replyId !== null && replyId !== head.id)) {
-        this.fail(reply.fatal ? err : new TorchEngineError('protocol', `the PyTorch engine answered request ${replyId ?? '(none)'} with an error where ${head ? head.what : 'no request'} was waiting: ${reply.message}`));
+        this.fail(reply.fatal ? err : new TorchEngineError('protocol', `the PyTorch engine answered request ${replyId ?? '(none)'} with an error where ${head ? head.what.en : 'no request'} was waiting: ${reply.message}`));
         return;
       }
       this.settle(head);
@@ -322,7 +331,7 @@ export class TorchStepper implements Stepper {
     }
     if (!head || head.type !== reply.type || replyId !== head.id) {
       const named = (type: string, id: number | null) => `${type}${id !== null ? ` (request ${id})` : ''}`;
-      this.fail(new TorchEngineError('protocol', `the PyTorch engine answered ${named(reply.type, replyId)} where ${head ? `${named(head.type, head.id)} for ${head.what}` : 'nothing'} was expected`));
+      this.fail(new TorchEngineError('protocol', `the PyTorch engine answered ${named(reply.type, replyId)} where ${head ? `${named(head.type, head.id)} for ${head.what.en}` : 'nothing'} was expected`));
       return;
     }
     const ms = this.settle(head);
@@ -350,9 +359,7 @@ export class TorchStepper implements Stepper {
     if (this.exitedWith === null || !this.stdoutEnded || this.failure) return;
     const tail = this.stderrTail.slice(-3).join(' ').slice(0, 400);
     const started = this.runtimeInfo !== null;
-    this.fail(new TorchEngineError('crashed', started
-      ? `the PyTorch engine (${this.pythonName}) stopped (${this.exitedWith})${tail ? `: ${tail}` : ''}`
-      : `${this.pythonName} ended before the PyTorch engine started (${this.exitedWith})${tail ? `: ${tail}` : ''}`));
+    this.fail(new TorchEngineError('crashed', message('torch-stopped', { python: this.pythonName, started, exit: this.exitedWith, tail })));
   }
 
   /**
@@ -362,7 +369,7 @@ export class TorchStepper implements Stepper {
    */
   private onStop(): void {
     if (this.runtimeInfo === null) {
-      this.fail(new TorchEngineError('cancelled', 'stopped on request before the PyTorch engine started; nothing was trained or saved'));
+      this.fail(new TorchEngineError('cancelled', message('torch-cancelled-before', {})));
       return;
     }
     for (const w of this.waiting) this.arm(w, this.graceFor(w.type, w.rows));
@@ -387,7 +394,7 @@ export class TorchStepper implements Stepper {
     const afterStop = this.options.signal?.aborted === true;
     w.timer = setTimeout(() => {
       const seconds = Math.round(ms / 100) / 10;
-      this.fail(new TorchEngineError('timeout', `the PyTorch engine (${this.pythonName}) did not answer ${w.what.startsWith('at ') ? w.what : `for ${w.what}`} within ${seconds} s${afterStop ? ' after Stop' : ''}, so it was ended${this.slowest.size ? '' : ' (nothing had been timed yet: a first request may take long on a busy machine)'}`));
+      this.fail(new TorchEngineError('timeout', message('torch-timeout', { python: this.pythonName, what: w.what, seconds, afterStop, untimed: this.slowest.size === 0 })));
     }, ms);
     w.timer.unref?.();
   }
@@ -423,7 +430,7 @@ export class TorchStepper implements Stepper {
   }
 
   /** Writes `request` (none for hello) and waits for its reply of `type`, under its timeout. */
-  private expect<K extends TorchReply['type']>(type: K, request: TorchRequest | null, what: string, rows: number, timeoutMs?: number): Promise<TorchReplyOf<K>> {
+  private expect<K extends TorchReply['type']>(type: K, request: TorchRequest | null, what: Bilingual, rows: number, timeoutMs?: number): Promise<TorchReplyOf<K>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const id = request && 'id' in request ? request.id : null;
@@ -436,23 +443,23 @@ export class TorchStepper implements Stepper {
 
   async step(windows: Int32Array, rows: number, width: number, lr: number): Promise<StepResult> {
     const id = this.nextId++;
-    const reply = await this.expect('stepped', { type: 'step', id, lr, rows, width, windows: encodeWindows(windows) }, `step ${this.optimizer.stepCount + 1}`, rows);
+    const reply = await this.expect('stepped', { type: 'step', id, lr, rows, width, windows: encodeWindows(windows) }, { en: `step ${this.optimizer.stepCount + 1}`, zh: `第 ${this.optimizer.stepCount + 1} 步` }, rows);
     this.optimizer.stepCount++;
     return { loss: reply.loss ?? NaN, gradNorm: reply.gradNorm ?? NaN };
   }
 
   async evaluate(windows: Int32Array, rows: number, width: number, chunk: number): Promise<number> {
     const id = this.nextId++;
-    const reply = await this.expect('evaluated', { type: 'evaluate', id, rows, width, chunk, windows: encodeWindows(windows) }, 'an evaluation', rows);
+    const reply = await this.expect('evaluated', { type: 'evaluate', id, rows, width, chunk, windows: encodeWindows(windows) }, { en: 'an evaluation', zh: '一次评估' }, rows);
     return reply.loss ?? NaN;
   }
 
   async sync(): Promise<void> {
     const id = this.nextId++;
-    const reply = await this.expect('saved', { type: 'save', id, dir: this.scratch }, 'a save of the weights', 1);
-    const read = (file: string, what: string) => decodeSafetensors(readSafetensorsFile(path.join(this.scratch, file), what).bytes, what).tensors;
-    const weights = read('model.safetensors', 'the PyTorch engine\'s weights');
-    const state = read('optimizer.safetensors', 'the PyTorch engine\'s optimiser state');
+    const reply = await this.expect('saved', { type: 'save', id, dir: this.scratch }, { en: 'a save of the weights', zh: '一次权重保存' }, 1);
+    const read = (file: string, what: Bilingual) => decodeSafetensors(readSafetensorsFile(path.join(this.scratch, file), what).bytes, what).tensors;
+    const weights = read('model.safetensors', { en: 'the PyTorch engine\'s weights', zh: 'PyTorch 引擎的权重' });
+    const state = read('optimizer.safetensors', { en: 'the PyTorch engine\'s optimiser state', zh: 'PyTorch 引擎的优化器状态' });
     this.model.loadStateDict(weights);
     this.optimizer.loadState(state, reply.optimizerStep);
   }
@@ -486,7 +493,7 @@ export class TorchStepper implements Stepper {
     }
     for (const w of this.waiting.splice(0)) {
       if (w.timer) clearTimeout(w.timer);
-      w.reject(this.failure ?? new TorchEngineError('crashed', 'the PyTorch engine was ended'));
+      w.reject(this.failure ?? new TorchEngineError('crashed', message('torch-ended', {})));
     }
     if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
     removeWorkFolder(this.scratch);
