@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { secondsLeft } from '../engine/experiments/estimate';
 import { clock } from '../engine/experiments/format';
 import { langOf, translator, type Tr } from '../engine/core/lang';
+import { errorText } from '../engine/core/messages';
 import { hasTorchScript } from '../engine/export/experimentScript';
 import { cacheKey, chapterRun, chapterRuns, chapterSummary, folderCache, keptRun, verdictWord, vocabularyLegend, type CheckedClaim } from '../engine/chapter/judge';
 import { EngineError } from '../engine/worker/client';
@@ -75,7 +76,7 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
       check = await job.result;
     } catch (err) {
       const cancelled = err instanceof EngineError && err.code === 'cancelled';
-      const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : (err as Error).message;
+      const message = cancelled ? t('Stopped on request. The experiments finished so far are kept: the next check starts after them.') : errorText(err, lang);
       panel.post({ ...base, running: false, progress: { fraction: 0, message } });
       if (!cancelled) {
         log.error(`chapter check: ${message}`);

@@ -11,6 +11,7 @@ import { readCheckpointMeta } from '../engine/checkpoint/format';
 import type { TrainingStatePayload } from '../webview/protocol';
 import { outcomeOf } from './endReason';
 import { langOf } from '../engine/core/lang';
+import { errorText } from '../engine/core/messages';
 import type { Lang } from '../engine/core/lang';
 import type { ExperimentOutput, ExperimentPlan } from '../engine/experiments/types';
 
@@ -91,7 +92,7 @@ export class EngineHost implements vscode.Disposable {
       if (kept && !this.shutdownStop) await this.load(kept);
       return summary;
     } catch (err) {
-      const text = (err as Error).message;
+      const text = errorText(err, langOf(vscode.env.language)); // the engine's catalogued failures in the display language
       this.setState({ running: false, outcome: { reason: 'failed', text, steps: this.state.last?.step ?? 0, bestValLoss: null, bestStep: null, checkpoint: null } });
       throw err;
     } finally {

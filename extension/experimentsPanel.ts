@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { langOf } from '../engine/core/lang';
+import { errorText } from '../engine/core/messages';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ExperimentFormMessage, type ExperimentMessage, type ToWebview } from '../webview/protocol';
 import { EngineError } from '../engine/worker/client';
@@ -232,7 +233,7 @@ export async function openTorchScript(engine: EngineHost, name: string, config: 
     if (!defaults) throw new Error(`no experiment named "${name}"`);
     content = experimentScriptText(name, { ...defaults, ...config });
   } catch (err) {
-    void vscode.window.showErrorMessage(t('SeqLab could not write {0} as a PyTorch script: {1}', name, (err as Error).message));
+    void vscode.window.showErrorMessage(t('SeqLab could not write {0} as a PyTorch script: {1}', name, errorText(err, langOf(vscode.env.language))));
     return undefined;
   }
   const file = EXPERIMENT_SCRIPTS[name];
@@ -313,7 +314,7 @@ export async function runExperimentCommand(engine: EngineHost, extensionUri: vsc
       log.info(`${picked.name}: ${r.output.headline}`);
       return r;
     } catch (err) {
-      const message = (err as Error).message;
+      const message = errorText(err, langOf(vscode.env.language));
       const cancelled = err instanceof EngineError && err.code === 'cancelled';
       // A cancel keeps what had finished: the figures of those runs stay, said to be partial.
       panel.post({ ...base, running: false, progress: { fraction: 0, message: cancelled ? t('Stopped on request.') : message }, ...(plan ? { plan } : {}),

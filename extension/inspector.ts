@@ -5,6 +5,8 @@
  * the webview keeps the probed text in its state and the host probes it again.
  */
 import * as vscode from 'vscode';
+import { langOf } from '../engine/core/lang';
+import { errorText } from '../engine/core/messages';
 import type { ReplyMap } from '../engine/worker/protocol';
 import { isFromWebview, type ProbePayload, type ToWebview } from '../webview/protocol';
 import type { EngineHost } from './engineHost';
@@ -96,7 +98,7 @@ export class InspectorPanel {
       await this.panel.webview.postMessage({ type: 'connectivity', request, window, characters, matrix } satisfies ToWebview);
     } catch (err) {
       this.log.error(`inspector connectivity: ${(err as Error).message}`);
-      await this.panel.webview.postMessage({ type: 'connectivity', request, window, characters, matrix: null, error: (err as Error).message } satisfies ToWebview);
+      await this.panel.webview.postMessage({ type: 'connectivity', request, window, characters, matrix: null, error: errorText(err, langOf(vscode.env.language)) } satisfies ToWebview);
     }
   }
 
@@ -110,7 +112,7 @@ export class InspectorPanel {
       await this.panel.webview.postMessage({ type: 'probe', title, result: toPayload(result, cell) } satisfies ToWebview);
     } catch (err) {
       this.log.error(`inspector: ${(err as Error).message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Inspect Gates failed: {0}', (err as Error).message), vscode.l10n.t('Open Log')).then((pick) => pick && this.log.show());
+      void vscode.window.showErrorMessage(vscode.l10n.t('Inspect Gates failed: {0}', errorText(err, langOf(vscode.env.language))), vscode.l10n.t('Open Log')).then((pick) => pick && this.log.show());
     }
   }
 }

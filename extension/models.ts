@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readCheckpointMeta } from '../engine/checkpoint/format';
 import { langOf } from '../engine/core/lang';
+import { errorText } from '../engine/core/messages';
 import { unitLabel } from '../engine/core/curve';
 
 export interface RunNameParts { cell: string; layers: number; hiddenSize: number; text: string; date?: Date }
@@ -140,7 +141,7 @@ export class ModelStore {
         ...(meta.training.corpus !== undefined ? { corpus: meta.training.corpus } : {}),
       };
     } catch (err) {
-      return { name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: (err as Error).message };
+      return { name, dir, cell: '?', hiddenSize: 0, numLayers: 0, valLoss: null, created: '', damaged: errorText(err, langOf(vscode.env.language)) };
     }
   }
 }

@@ -16,6 +16,8 @@ import * as vscode from 'vscode';
 import { PythonExtension } from '@vscode/python-extension';
 import { decideEngine, type EngineDecision, type FoundTorch } from '../engine/torch/choose';
 import { describeTorch, pathPythons, probePython, pythonFromPath, type PythonCommand, type TorchProbe } from '../engine/torch/python';
+import { langOf } from '../engine/core/lang';
+import { renderMessage } from '../engine/core/messages';
 import type { EngineChoice } from '../engine/core/names';
 import type { TrainConfig } from '../engine/train/config';
 import { insideWorkspace } from './trust';
@@ -140,7 +142,7 @@ export async function selectPython(finder: TorchFinder): Promise<void> {
   const item = (p: TorchProbe): Item => ({
     label: `${p.ok ? '$(check)' : '$(circle-slash)'} ${p.executable ?? [p.python.command, ...p.python.args].join(' ')}`,
     description: p.ok ? `PyTorch ${p.torch} · Python ${p.pythonVersion}` : p.pythonVersion ? `Python ${p.pythonVersion}` : '',
-    detail: p.ok ? t('{0}; found through {1}', p.devices.map((d) => `${d.kind}: ${d.name}`).join(', '), p.python.source) : p.message,
+    detail: p.ok ? t('{0}; found through {1}', p.devices.map((d) => `${d.kind}: ${d.name}`).join(', '), p.python.source) : probeText(p),
     file: p.ok ? p.executable : undefined,
   });
   // The highlighted first row is one that works: Pythons with PyTorch first, then Browse, then the
@@ -160,7 +162,7 @@ export async function selectPython(finder: TorchFinder): Promise<void> {
     if (!uri?.[0]) return;
     const probe = await finder.probe(pythonFromPath(uri[0].fsPath, t('the seqlab.python setting')));
     if (!probe.ok) {
-      void vscode.window.showErrorMessage(probe.message);
+      void vscode.window.showErrorMessage(probeText(probe));
       return;
     }
     file = probe.executable;
@@ -183,4 +185,9 @@ export async function engineHint(finder: TorchFinder, engine: EngineChoice): Pro
   return found
     ? t('pytorch and auto train with {0}', describeTorch(found))
     : t('No Python with PyTorch 1.10 or newer was found: the built-in engine trains. To use PyTorch, install it (pip install torch) and run "SeqLab: Select Python for PyTorch…".');
+}
+
+/** Why a Python cannot run the PyTorch engine, in the display language when the probe's message is catalogued. */
+function probeText(p: Extract<TorchProbe, { ok: false }>): string {
+  return p.say ? renderMessage(p.say, langOf(vscode.env.language)) : p.message;
 }

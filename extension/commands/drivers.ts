@@ -5,6 +5,8 @@
  * is editor decorations, removed with Esc, on any edit of the document, or by the next call.
  */
 import * as vscode from 'vscode';
+import { langOf } from '../../engine/core/lang';
+import { errorText } from '../../engine/core/messages';
 import type { Drivers } from '../../engine/model/connectivityTypes';
 import { editorOrWarn, reg, showError, t, type CommandContext } from './context';
 
@@ -126,7 +128,7 @@ export function registerDriverCommands(c: CommandContext): vscode.Disposable[] {
         if (doc.version !== version) return undefined; // edited meanwhile: the offsets are stale
         return showDrivers(editor, start, drove);
       } catch (err) {
-        showError(c, t('Show What Drove This Character failed: {0}', (err as Error).message));
+        showError(c, t('Show What Drove This Character failed: {0}', errorText(err, langOf(vscode.env.language))));
         return undefined;
       }
     }),

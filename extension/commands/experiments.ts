@@ -4,6 +4,7 @@ import { compareRunsMessage, pickRuns } from '../compareRuns';
 import { ExperimentsPanel, openTorchScript, runExperimentCommand } from '../experimentsPanel';
 import { hasTorchScript } from '../../engine/export/experimentScript';
 import { langOf } from '../../engine/core/lang';
+import { errorText } from '../../engine/core/messages';
 import { checkChapterCommand } from '../chapter';
 import type { ModelItem } from '../models';
 import { reg, showError, t, type CommandContext } from './context';
@@ -28,7 +29,7 @@ export function registerExperimentCommands(c: CommandContext): vscode.Disposable
         ExperimentsPanel.show(c.context.extensionUri, c.log, 'compare').post(message);
         return message;
       } catch (err) {
-        showError(c, t('Cannot compare the runs: {0}', (err as Error).message));
+        showError(c, t('Cannot compare the runs: {0}', errorText(err, langOf(vscode.env.language))));
       }
     }),
     reg('seqlab.runExperiment', (preset?: { name: string; config?: Record<string, unknown> }) => runExperimentCommand(c.engine, c.context.extensionUri, c.log, preset)),

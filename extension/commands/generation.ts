@@ -1,6 +1,8 @@
 /** Generate Continuation: the model continues the text at the cursor, streamed into a preview and written as one undoable edit. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { langOf } from '../../engine/core/lang';
+import { errorText } from '../../engine/core/messages';
 import type { ReplyMap } from '../../engine/worker/protocol';
 import { codePointCount } from '../../engine/text/codePoints';
 import type { EngineHost } from '../engineHost';
@@ -158,8 +160,8 @@ export function registerGenerationCommands(c: CommandContext): vscode.Disposable
       try {
         return { written: await generate(c, editor, prompt, position) };
       } catch (err) {
-        showError(c, t('Generate Continuation failed: {0}', (err as Error).message));
-        return { error: (err as Error).message };
+        showError(c, t('Generate Continuation failed: {0}', errorText(err, langOf(vscode.env.language))));
+        return { error: errorText(err, langOf(vscode.env.language)) };
       }
     }),
   ];

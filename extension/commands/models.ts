@@ -5,8 +5,9 @@ import * as vscode from 'vscode';
 import { EngineError } from '../../engine/worker/client';
 import { inUnit, unitLabel } from '../../engine/core/curve';
 import { langOf } from '../../engine/core/lang';
-import { refusalToRemove, removeCheckpoint } from '../../engine/checkpoint/folder';
-import { describeHolder, lockHolder } from '../../engine/checkpoint/lock';
+import { refusalToRemoveMessage, removeCheckpoint } from '../../engine/checkpoint/folder';
+import { holderMessage, lockHolder } from '../../engine/checkpoint/lock';
+import { errorText, renderMessage } from '../../engine/core/messages';
 import { ModelItem, refusalOfName } from '../models';
 import { reg, showError, t, type CommandContext } from './context';
 
@@ -16,15 +17,16 @@ import { reg, showError, t, type CommandContext } from './context';
  * writing. Says why not, or undefined when it was removed.
  */
 export async function trashCheckpoint(dir: string): Promise<string | undefined> {
-  const refusal = refusalToRemove(dir);
-  if (refusal) return refusal;
+  const lang = langOf(vscode.env.language);
+  const refusal = refusalToRemoveMessage(dir);
+  if (refusal) return renderMessage(refusal, lang);
   const holder = lockHolder(dir);
-  if (holder) return t('{0} is in use by another SeqLab run: {1}.', path.basename(dir), describeHolder(holder));
+  if (holder) return t('{0} is in use by another SeqLab run: {1}.', path.basename(dir), renderMessage(holderMessage(holder), lang));
   try {
     await vscode.workspace.fs.delete(vscode.Uri.file(dir), { recursive: true, useTrash: true });
   } catch (err) {
     // Where the file system has no trash (a remote or web host), the engine removes the checkpoint's own files, and nothing else.
-    if (!removeCheckpoint(dir)) return t('{0} could not be removed: {1}', path.basename(dir), (err as Error).message);
+    if (!removeCheckpoint(dir)) return t('{0} could not be removed: {1}', path.basename(dir), errorText(err, lang));
   }
   return undefined;
 }
@@ -39,7 +41,7 @@ async function renameModel(c: CommandContext, item: ModelItem, newName?: string)
     return refusalOfName(name)
       ?? (fs.existsSync(path.join(parent, name)) || fs.existsSync(path.join(parent, `${name}-last`)) ? t('A model named {0} exists already.', name) : undefined)
       ?? (c.runs.get(item.entry.name) ? t('it belongs to a run in progress or one that can be resumed') : undefined)
-      ?? (holder ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, describeHolder(holder)) : undefined);
+      ?? (holder ? t('{0} is in use by another SeqLab run: {1}.', item.entry.name, renderMessage(holderMessage(holder), langOf(vscode.env.language))) : undefined);
   };
   const name = (newName ?? await vscode.window.showInputBox({
     title: t('Rename Model'), value: item.entry.name, valueSelection: [0, item.entry.name.length],
@@ -56,7 +58,7 @@ async function renameModel(c: CommandContext, item: ModelItem, newName?: string)
   try {
     fs.renameSync(dir, target);
   } catch (err) {
-    showError(c, t('The model {0} was not renamed: {1}', item.entry.name, (err as Error).message));
+    showError(c, t('The model {0} was not renamed: {1}', item.entry.name, errorText(err, langOf(vscode.env.language))));
     return;
   }
   if (wasActive) await c.engine.load(target).catch((err: Error) => c.log.warn(`reloading the renamed model: ${err.message}`));
@@ -81,7 +83,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
           ? t('Loaded {0} ({1}, best validation loss {2} {3}): it is now the active model.', path.basename(info.dir), info.meta.model.cell, inUnit(best, c.settings().units).toFixed(3), unitLabel(c.settings().units, langOf(vscode.env.language)))
           : t('Loaded {0} ({1}): it is now the active model.', path.basename(info.dir), info.meta.model.cell));
       } catch (err) {
-        showError(c, t('Cannot load the model: {0}', (err as Error).message));
+        showError(c, t('Cannot load the model: {0}', errorText(err, langOf(vscode.env.language))));
       }
     }),
     reg('seqlab.models.activate', (item: ModelItem) => vscode.commands.executeCommand('seqlab.loadModel', item)),
@@ -90,7 +92,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
       const del = t('Delete');
       const pick = await vscode.window.showWarningMessage(t('Delete the model {0}? This cannot be undone.', item.entry.name), { modal: true }, del);
       if (pick !== del) return;
-      const refused = await trashCheckpoint(item.entry.dir).catch((err: Error) => err.message);
+      const refused = await trashCheckpoint(item.entry.dir).catch((err: Error) => errorText(err, langOf(vscode.env.language)));
       if (refused) showError(c, t('The model {0} was not deleted: {1}', item.entry.name, refused));
       c.tree.refresh();
     }),
@@ -112,7 +114,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
           void vscode.window.showInformationMessage(t('Exported to {0} (model.safetensors loads into PyTorch).', dir));
         }
       } catch (err) {
-        showError(c, t('Export failed: {0}', (err as Error).message));
+        showError(c, t('Export failed: {0}', errorText(err, langOf(vscode.env.language))));
       }
     }),
     // `parent`: the folder to create the project in, for scripts and tests (else a folder dialog).
@@ -133,7 +135,7 @@ export function registerModelCommands(c: CommandContext): vscode.Disposable[] {
         });
         return dir;
       } catch (err) {
-        showError(c, t('Export failed: {0}', (err as Error).message));
+        showError(c, t('Export failed: {0}', errorText(err, langOf(vscode.env.language))));
       }
     }),
     reg('seqlab.selectBackend', async () => {

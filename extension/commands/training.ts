@@ -105,7 +105,7 @@ export async function train(c: CommandContext, source: RunSource, origin: string
     const torchDuringRun = err instanceof EngineError && err.code === 'torch-failed' && (err.details as { duringRun?: boolean } | undefined)?.duringRun === true;
     if (err instanceof EngineError && (err.code === 'crashed' || err.code === 'replica-failed' || torchDuringRun)) {
       keepRecord = true; // the run can resume from its latest checkpoint
-      if (err.code !== 'crashed') c.log.error(message);
+      if (err.code !== 'crashed') c.log.error(errorText(err, 'en')); // the log in English, with the details the Chinese leaves out
       void offerResume(c, record);
     } else if (err instanceof NoTorchError || (err instanceof EngineError && err.code === 'torch-failed')) {
       // PyTorch could not start (none found, too old, no such device): nothing was trained.
@@ -195,7 +195,7 @@ async function pickResumable(c: CommandContext): Promise<RunRecord | undefined> 
 async function discardRun(c: CommandContext, record: RunRecord): Promise<string | undefined> {
   c.runs.remove(record.name);
   c.engine.clearResumable(record.name);
-  const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => err.message);
+  const refused = await trashCheckpoint(record.lastDir).catch((err: Error) => errorText(err, langOf(vscode.env.language)));
   if (refused) showError(c, t('The latest weights of {0} were kept: {1}', record.name, refused));
   c.tree.refresh();
   return refused;
