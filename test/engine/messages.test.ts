@@ -4,7 +4,7 @@
  * carries a message crosses the worker boundary as code + parameters, shown in the host's
  * language.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MESSAGES, errorText, message, messageOf, renderMessage, type EngineMessage, type MessageCode } from '../../engine/core/messages';
 import { parseTrainConfig } from '../../engine/train/config';
@@ -229,6 +229,7 @@ describe('the message catalogue', () => {
  */
 describe('engine failures speak both languages', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-messages-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
   /** The error's catalogue code, its English as `english` says, its Chinese clean: returns the Chinese. */
   const check = (err: unknown, code: string, english: RegExp): string => {
     const m = messageOf(err);
@@ -340,18 +341,30 @@ describe('engine failures speak both languages', () => {
       return;
     }
     const engine = path.join(__dirname, '..', '..', 'engine', 'torch', 'engine.py');
-    // A stand-in torch module, found before any real one: too old, so the engine refuses it.
-    const fake = path.join(root, 'old-torch');
-    fs.mkdirSync(path.join(fake, 'torch'), { recursive: true });
-    fs.writeFileSync(path.join(fake, 'torch', '__init__.py'), '__version__ = "1.8.0+cpu"\n');
-    const cases: Array<[Record<string, string>, string, RegExp]> = [
-      [{ PYTHONPATH: fake }, 'torch-old', /^PyTorch 1\.8\.0\+cpu is older than 1\.10, which SeqLab's PyTorch engine needs/],
-      [{ PYTHONPATH: path.join(root, 'broken-torch') }, 'torch-no-import', /cannot import torch \(.*\): install PyTorch for it/],
+    // Stand-in torch modules, found before any real one: an old one, a broken one, and a CPU-only
+    // 2.1 that has no GPU (asked for cuda, mps, or more processes than this machine has cores).
+    const fakeTorch = (name: string, source: string) => {
+      fs.mkdirSync(path.join(root, name, 'torch'), { recursive: true });
+      fs.writeFileSync(path.join(root, name, 'torch', '__init__.py'), source);
+      return path.join(root, name);
+    };
+    const old = fakeTorch('old-torch', '__version__ = "1.8.0+cpu"\n');
+    const broken = fakeTorch('broken-torch', 'raise ImportError("this torch is broken")\n');
+    const cpuOnly = fakeTorch('cpu-torch', [
+      '__version__ = "2.1.0+cpu"',
+      'class cuda:\n    is_available = staticmethod(lambda: False)\n    device_count = staticmethod(lambda: 0)',
+      'class version:\n    cuda = None',
+      'class backends:\n    pass',
+    ].join('\n') + '\n');
+    const cases: Array<[string, string[], string, RegExp]> = [
+      [old, [], 'torch-old', /^PyTorch 1\.8\.0\+cpu is older than 1\.10, which SeqLab's PyTorch engine needs/],
+      [broken, [], 'torch-no-import', /cannot import torch \(.*\): install PyTorch for it/],
+      [cpuOnly, ['--device', 'cuda'], 'torch-no-cuda', /^device cuda was asked for, but this PyTorch is built without CUDA \(a CPU-only build\); choose device auto or cpu$/],
+      [cpuOnly, ['--device', 'mps'], 'torch-no-mps', /^device mps \(Apple GPU\) was asked for/],
+      [cpuOnly, ['--device', 'cpu', '--processes', String(os.cpus().length + 1)], 'torch-cores', /processes on the CPU would share \d+ cores?: each process computes on at least one core/],
     ];
-    fs.mkdirSync(path.join(root, 'broken-torch', 'torch'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'broken-torch', 'torch', '__init__.py'), 'raise ImportError("this torch is broken")\n');
-    for (const [env, code, english] of cases) {
-      const run = spawnSync(python, [engine], { input: '', encoding: 'utf8', timeout: 60_000, cwd: root, env: { ...process.env, ...env } });
+    for (const [torchPath, args, code, english] of cases) {
+      const run = spawnSync(python, [engine, ...args], { input: '', encoding: 'utf8', timeout: 60_000, cwd: root, env: { ...process.env, PYTHONPATH: torchPath } });
       const line: string = run.stdout.trim().split('\n')[0] ?? '';
       const parsed = parseTorchReply(line);
       assert.ok(parsed.ok && parsed.reply.type === 'error', `not an error reply: ${line} ${run.stderr}`);
