@@ -43,30 +43,30 @@ export const CHAPTER_RUNS = {
   // 50, batch norm has not yet overtaken no normalisation for the LSTM: the quick check would contradict the full one.)
   normalization: { experiment: 'normalization', full: {}, quick: { seeds: 1, normalizations: ['none', 'batch'] } },
   // The learning rate swept with the default run (3e-3): 10 and 100 times it, with and without batch norm. Does batch norm allow larger rates?
-  'normalization-lr-10x': { experiment: 'normalization', label: { en: 'normalization at 10x the learning rate', zh: '学习率 10 倍的 normalization' }, full: { learningRate: 3e-2, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-2, normalizations: ['none', 'batch'], seeds: 1 } },
-  'normalization-fast': { experiment: 'normalization', label: { en: 'normalization at 100x the learning rate', zh: '学习率 100 倍的 normalization' }, full: { learningRate: 3e-1, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-1, normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-lr-10x': { experiment: 'normalization', label: { en: 'normalization at 10x the learning rate', zh: '循环中的归一化，学习率 10 倍' }, full: { learningRate: 3e-2, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-2, normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-fast': { experiment: 'normalization', label: { en: 'normalization at 100x the learning rate', zh: '循环中的归一化，学习率 100 倍' }, full: { learningRate: 3e-1, normalizations: ['none', 'batch'] }, quick: { learningRate: 3e-1, normalizations: ['none', 'batch'], seeds: 1 } },
   // The initial weights swept over two decades (with the default run, x1): is training with batch norm less sensitive to them?
-  'normalization-init-small': { experiment: 'normalization', label: { en: 'normalization, initial weights x0.1', zh: 'normalization，初始权重 x0.1' }, full: { initScale: 0.1, normalizations: ['none', 'batch'] }, quick: { initScale: 0.1, normalizations: ['none', 'batch'], seeds: 1 } },
-  'normalization-init-large': { experiment: 'normalization', label: { en: 'normalization, initial weights x10', zh: 'normalization，初始权重 x10' }, full: { initScale: 10, normalizations: ['none', 'batch'] }, quick: { initScale: 10, normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-init-small': { experiment: 'normalization', label: { en: 'normalization, initial weights x0.1', zh: '循环中的归一化，初始权重 x0.1' }, full: { initScale: 0.1, normalizations: ['none', 'batch'] }, quick: { initScale: 0.1, normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-init-large': { experiment: 'normalization', label: { en: 'normalization, initial weights x10', zh: '循环中的归一化，初始权重 x10' }, full: { initScale: 10, normalizations: ['none', 'batch'] }, quick: { initScale: 10, normalizations: ['none', 'batch'], seeds: 1 } },
   // Batch norm's initial gain gamma at 1 instead of Cooijmans et al.'s 0.1 (the default), for the tanh RNN: the gain, not the recurrent weights, decides its result.
-  'normalization-gain1': { experiment: 'normalization', label: { en: 'normalization, batch norm gain 1', zh: 'normalization，批归一化增益 1' }, full: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'] }, quick: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-gain1': { experiment: 'normalization', label: { en: 'normalization, batch norm gain 1', zh: '循环中的归一化，批归一化增益 1' }, full: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'] }, quick: { bnGain: 1, cells: ['rnn-tanh'], normalizations: ['none', 'batch'], seeds: 1 } },
   // Trained on 2,000 characters only, at 1e-2, so that 100 steps overfit: does batch norm overfit less?
-  'normalization-overfit': { experiment: 'normalization', label: { en: 'normalization on 2,000 characters', zh: 'normalization，只用 2,000 个字符' }, full: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'] }, quick: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'], seeds: 1 } },
+  'normalization-overfit': { experiment: 'normalization', label: { en: 'normalization on 2,000 characters', zh: '循环中的归一化，只用 2,000 个字符' }, full: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'] }, quick: { trainChars: 2000, learningRate: 1e-2, normalizations: ['none', 'batch'], seeds: 1 } },
   // Every remedy of the chapter on one task: the experiment's four cells and the layer- and batch-normalised tanh RNNs.
   'long-range-memory': { experiment: 'long-range-memory', full: { cells: [...ADDING_CELLS] }, quick: { cells: [...ADDING_CELLS], seeds: 1 } },
   // The same at twice the steps: a verdict that depends on the budget says so (the LSTM crosses 0.05 at steps 474-723 of 800; one seed of an independent replication needed 1,108).
   // Not in the quick check (null): one seed at 1,600 steps alone takes about 230 s on 2 cores, more than the rest of the quick check; its claims say they were judged at 800 steps only.
-  'long-range-memory-2x': { experiment: 'long-range-memory', label: { en: 'long-range-memory at 2x the steps', zh: '步数加倍的 long-range-memory' }, full: { cells: [...ADDING_CELLS], steps: 2 * ADDING_STEPS }, quick: null },
+  'long-range-memory-2x': { experiment: 'long-range-memory', label: { en: 'long-range-memory at 2x the steps', zh: '加法问题，步数加倍' }, full: { cells: [...ADDING_CELLS], steps: 2 * ADDING_STEPS }, quick: null },
   // The chapter's kind of text: Chinese news (SeqLab's generated news-like text; a student's own with the text setting).
-  'lstm-vs-gru': { experiment: 'lstm-vs-gru', label: { en: 'lstm-vs-gru on Chinese news-like text', zh: 'lstm-vs-gru，中文类新闻文本' }, full: { corpus: 'chinese-news' }, quick: { corpus: 'chinese-news', seeds: 1 } },
+  'lstm-vs-gru': { experiment: 'lstm-vs-gru', label: { en: 'lstm-vs-gru on Chinese news-like text', zh: '比较 LSTM 与 GRU，中文类新闻文本' }, full: { corpus: 'chinese-news' }, quick: { corpus: 'chinese-news', seeds: 1 } },
   'cell-walkthrough': { experiment: 'cell-walkthrough', full: {}, quick: {} },
   // Whether x_t reaches its own prediction is a matter of wiring, measured at any step; at 50 steps the stacked model's
   // training loss is already far below the one-directional model's (0.83 against 2.38), at a third of the time.
   'bidirectional-leak': { experiment: 'bidirectional-leak', full: {}, quick: { seeds: 1, steps: 50 } },
   // The ReLU RNN with an identity W_hh (Le et al. 2015), at initialisation: what does avoid vanishing.
-  'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, IRNN', zh: 'gradient-flow，IRNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
+  'gradient-flow': { experiment: 'gradient-flow', label: { en: 'gradient-flow, IRNN', zh: '梯度流动实验场，IRNN' }, full: { cell: 'rnn-relu', init: 'identity', seeds: 3 }, quick: { cell: 'rnn-relu', init: 'identity', seeds: 1 } },
   // The LSTM at PyTorch's initialisation, float64: the gradient at c_t against h_t, and what the cell state alone carries.
-  'gradient-flow-lstm': { experiment: 'gradient-flow', label: { en: 'gradient-flow, LSTM', zh: 'gradient-flow，LSTM' }, full: { cell: 'lstm', seeds: 3 }, quick: { cell: 'lstm', seeds: 1 } },
+  'gradient-flow-lstm': { experiment: 'gradient-flow', label: { en: 'gradient-flow, LSTM', zh: '梯度流动实验场，LSTM' }, full: { cell: 'lstm', seeds: 3 }, quick: { cell: 'lstm', seeds: 1 } },
 } as const satisfies Record<string, { experiment: string; label?: Bilingual; full: Record<string, unknown>; quick: Record<string, unknown> | null }>;
 export type ChapterRunId = keyof typeof CHAPTER_RUNS;
 
