@@ -26,6 +26,9 @@ const formHost = el('section', { id: 'settings-form' });
 const root = el('section', { id: 'result' });
 page.append(formHost, root);
 const charts: uPlot[] = [];
+/** A figure takes the result column's width (less its padding): the panel's, or the playground's right-hand column. */
+const figureWidth = () => Math.max(200, root.clientWidth - 24);
+const FIGURE_HEIGHT = 260;
 interface PanelState { last?: ExperimentMessage; form?: ExperimentFormMessage }
 const api = connect<PanelState>((m) => {
   if (m.type === 'init') {
@@ -355,7 +358,7 @@ function drawHeatmap(f: ExperimentFigure, host: HTMLElement, scale: HTMLElement)
   const cols = f.x.length;
   const rows = hm.y.length;
   const { value, lo, hi } = heatmapRange(f);
-  const width = Math.max(200, root.clientWidth - 24);
+  const width = figureWidth();
   const height = Math.min(340, Math.max(180, rows * 4 + 60));
   const L = 56, R = 8, T = 6, B = 44;
   const dpr = window.devicePixelRatio || 1;
@@ -645,7 +648,7 @@ function renderMessage(m: ExperimentMessage): void {
     const banded = f.series.map((sr, i) => [sr, i] as const).filter(([sr]) => sr.band);
     const data = chartData(f);
     charts.push(new uPlot({
-      width: Math.max(200, root.clientWidth - 24), height: 260,
+      width: figureWidth(), height: FIGURE_HEIGHT,
       legend: { show: false }, // the compact legend above the chart names every line
       // The range is read when drawn: an update in place (the playground) brings a new one.
       scales: { x: { time: false }, y: { range: () => figureRanges.get(f.id) ?? range } },
@@ -720,6 +723,21 @@ function updateInPlace(m: ExperimentMessage): boolean {
   if (config) config.textContent = JSON.stringify(out.config, null, 2);
   return true;
 }
+
+// The panel resized (the window, a sash, the side bar): the charts and heatmaps take the new
+// width at once. They were drawn at the old one, and a narrower panel clipped their right edge
+// and the x axis's label; marks are placed again as uPlot redraws.
+let drawnWidth = 0;
+new ResizeObserver(() => {
+  const width = figureWidth();
+  if (Math.abs(width - drawnWidth) < 4) return;
+  drawnWidth = width;
+  for (const chart of charts) chart.setSize({ width, height: FIGURE_HEIGHT });
+  for (const f of shown?.output?.figures ?? []) {
+    const host = f.heatmap ? document.getElementById(`figure-${f.id}`) : null;
+    if (host) drawHeatmap(f, host, document.getElementById(`figure-${f.id}-scale`)!);
+  }
+}).observe(root);
 
 // VS Code marks the theme on <body>: charts took their colours from it when drawn, so draw again.
 let shown: ExperimentMessage | undefined;

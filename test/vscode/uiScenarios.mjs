@@ -139,6 +139,7 @@ async function pickFromCommand(page, { command, row, fill, shot, what = fill }) 
 async function runFromForm(page, name) {
   const panel = await webviewWith(page, '#run-experiment');
   await panel.locator(`#settings-box[data-experiment="${name}"]`).waitFor({ timeout: 60_000 });
+  await expectLaidOut(panel, `${name}'s settings`);
   await panel.locator('#run-experiment').click();
   return panel;
 }
@@ -820,6 +821,69 @@ async function checkExperimentPanel(panel, name) {
   const figures = await panel.locator('.figure').count();
   if (captions !== figures) throw new Error(`${name}: ${figures} figures but ${captions} captions`);
   await expectMarkLabelsPlaced(panel, name);
+  await expectLaidOut(panel, name);
+}
+
+/**
+ * Nothing a student reads is cut off or covered (issue 38): every figure and the settings form
+ * lie within the panel's width; inside each setting its name, slider, number box, dropdown and
+ * hint lie apart and within the setting; no two settings overlap. Returns what it measured.
+ */
+async function expectLaidOut(panel, what) {
+  const { problems, measured } = await panel.locator('body').evaluate(() => {
+    const problems = [];
+    const width = document.documentElement.clientWidth;
+    const shown = (e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden' && !e.closest('details:not([open]) > :not(summary)') && !e.closest('vscode-collapsible:not([open]) .settings-grid');
+    };
+    const name = (e) => (e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? `.${e.className.trim().split(/\s+/).join('.')}` : ''}`);
+    const box = (e) => e.getBoundingClientRect();
+    const apart = (a, b) => a.right <= b.left + 1 || b.right <= a.left + 1 || a.bottom <= b.top + 1 || b.bottom <= a.top + 1;
+    const figures = [...document.querySelectorAll('.figure canvas, .figure svg, .colour-bar canvas')].filter(shown);
+    for (const e of figures) if (box(e).right > width + 1) problems.push(`the figure ${name(e.closest('.figure, .colour-bar'))} ends at ${Math.round(box(e).right)} px, past the panel's ${width} px`);
+    // Every control in reach: a button or field past the right edge cannot be pressed.
+    for (const e of [...document.querySelectorAll('vscode-button, vscode-textfield, vscode-single-select, vscode-checkbox, input, select')].filter(shown)) {
+      if (box(e).right > width + 1) problems.push(`the control ${name(e)}${e.textContent?.trim() ? ` "${e.textContent.trim().slice(0, 30)}"` : ''} ends at ${Math.round(box(e).right)} px, past the panel's ${width} px`);
+    }
+    const settings = [...document.querySelectorAll('.setting')].filter(shown);
+    for (const [i, s] of settings.entries()) {
+      const sb = box(s);
+      if (sb.right > width + 1) problems.push(`the setting ${name(s)} ends at ${Math.round(sb.right)} px, past the panel's ${width} px`);
+      const parts = [...s.querySelectorAll(':scope > label, :scope > .hint, .slider-row > input[type=range], .slider-row > vscode-textfield, :scope > vscode-textfield, :scope > vscode-single-select, :scope > .checkboxes')].filter(shown);
+      for (const [k, p] of parts.entries()) {
+        const pb = box(p);
+        if (pb.left < sb.left - 1 || pb.right > sb.right + 1) problems.push(`${name(s)}: its ${name(p)} (${Math.round(pb.left)}-${Math.round(pb.right)} px) leaves the setting (${Math.round(sb.left)}-${Math.round(sb.right)} px)`);
+        for (const q of parts.slice(k + 1)) if (!apart(pb, box(q))) problems.push(`${name(s)}: its ${name(p)} and ${name(q)} overlap`);
+      }
+      for (const o of settings.slice(i + 1)) if (!apart(sb, box(o))) problems.push(`the settings ${name(s)} and ${name(o)} overlap`);
+    }
+    return { problems, measured: { width, figures: figures.length, settings: settings.length, widest: Math.round(Math.max(0, ...figures.map((e) => box(e).width))) } };
+  });
+  if (problems.length) throw new Error(`${what}: ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? ` (and ${problems.length - 6} more)` : ''}`);
+  return measured;
+}
+
+/**
+ * The finished experiment in a 700 px window (the panel about 650 px beside a closed side bar,
+ * or beside the Explorer): the figures redraw to the new width, the marks' labels stay placed,
+ * the settings form lays out without overlaps. Screenshots of both; the window goes back to 1400.
+ */
+async function expectRoomyWhenNarrow(page, panel, name) {
+  await page.setViewportSize({ width: 700, height: 900 });
+  await page.waitForTimeout(500); // the resize reaches the webview, its ResizeObserver redraws
+  const figures = await expectLaidOut(panel, `${name} at 700 px`);
+  await expectMarkLabelsPlaced(panel, `${name} at 700 px`);
+  await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-700.png`) });
+  await openSettings(panel);
+  const form = await expectLaidOut(panel, `${name}'s settings at 700 px`);
+  await panel.locator('#settings-box').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-settings-700.png`) });
+  await panel.locator('#settings-box').click({ position: { x: 24, y: 12 } }); // folded again, as Run left it
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.waitForTimeout(500);
+  await expectLaidOut(panel, `${name} at 1400 px, after 700`);
+  return { figures, form };
 }
 
 /** Every mark's label lies inside its plot, next to its own marker, apart from the other labels (as the figure drew them). */
@@ -963,6 +1027,8 @@ await scenario('every experiment with its defaults: a plan and an estimate first
       await expectThemedView(panel, 'dark', { ...figure, what: `${name}, dark` });
       await page.screenshot({ path: path.join(SHOTS, `experiment-${name}-dark.png`), fullPage: true });
       await setTheme(page, 'Light Modern', 'vs');
+      const narrow = await expectRoomyWhenNarrow(page, panel, name);
+      console.log(`    ${name} at 700 px: ${narrow.figures.figures} figures at most ${narrow.figures.widest} px wide in a ${narrow.figures.width} px panel; ${narrow.form.settings} settings apart`);
       if (name === 'vanishing-gradients') {
         if (!/Gradient norm 30 steps back/.test(await panel.locator('#headline').innerText())) throw new Error('unexpected vanishing-gradients headline');
         await askWhatIf(page, panel);
