@@ -140,7 +140,7 @@ export class RunRecords {
   /** The step a run had reached when last noted, or undefined. */
   reachedStep(record: Pick<RunRecord, 'name' | 'pid'>): number | undefined {
     try {
-      const step = Number(readRegularFile(`${this.file(record)}${STEP_SUFFIX}`, 'the run\'s step', 64).toString('utf8'));
+      const step = Number(readRegularFile(`${this.file(record)}${STEP_SUFFIX}`, { en: 'the run\'s step', zh: '训练进度' }, 64).toString('utf8'));
       return Number.isInteger(step) && step >= 0 ? step : undefined;
     } catch {
       return undefined;
@@ -198,7 +198,7 @@ export class RunRecords {
       const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
       const cached = this.parsed.get(f);
       if (cached?.stamp === stamp) return cached.record;
-      const r = JSON.parse(readRegularFile(file, 'the run record', MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
+      const r = JSON.parse(readRegularFile(file, { en: 'the run record', zh: '训练记录' }, MAX_RECORD_BYTES).toString('utf8')) as RunRecord;
       const record = typeof r.name === 'string' && typeof r.pid === 'number' ? r : undefined;
       this.parsed.set(f, { stamp, record });
       return record;

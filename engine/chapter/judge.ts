@@ -119,7 +119,7 @@ export function folderCache(dir: string): ChapterCache {
   return {
     get(key) {
       try {
-        return JSON.parse(readRegularFile(path.join(dir, `${key}.json`), 'a kept result', MAX_KEPT_BYTES).toString('utf8')) as unknown;
+        return JSON.parse(readRegularFile(path.join(dir, `${key}.json`), { en: 'a kept result', zh: '保存的结果' }, MAX_KEPT_BYTES).toString('utf8')) as unknown;
       } catch {
         return undefined;
       }

@@ -19,7 +19,7 @@ interface ExperimentFlags { set?: string[]; config?: string; json?: boolean; exp
 
 /** An experiment's --config file: a JSON object, read bounded (1 MiB is far more than any config). */
 function readConfigFile(file: string): Record<string, unknown> {
-  const text = readRegularFile(file, 'the config file', 1024 * 1024).toString('utf8');
+  const text = readRegularFile(file, { en: 'the config file', zh: '配置文件' }, 1024 * 1024).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
