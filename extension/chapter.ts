@@ -52,7 +52,8 @@ export async function checkChapterCommand(engine: EngineHost, extensionUri: vsco
   const panel = ExperimentsPanel.show(extensionUri, log, 'chapter');
   const base = { type: 'experiment' as const, title: t('The chapter, claim by claim'), description: t('Each claim of the chapter (sections 3.4-3.7, 优化RNN), the experiment that tests it, and a verdict computed from the runs by the rule written beside the claim, across seeds. The claims are SeqLab\'s paraphrases in Chinese with an English gloss. Holds with conditions names the conditions; does not hold here says what does.')
     // The words the rules use, each defined once in the engine (engine/chapter/vocabulary.ts), in the user's language.
-    + ` ${vocabularyLegend(translator(lang)).join(' ')}` };
+    // One line each (the panel draws a paragraph per line): run together, the four read as one paragraph.
+    + `\n${vocabularyLegend(translator(lang)).join('\n')}` };
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('SeqLab: checking the chapter\'s claims'), cancellable: true }, async (progress, token) => {
     // The experiments run at once in the worker (engine/chapter/check.ts): say which are under way.
     const say = (fraction: number, line: string) => {

@@ -560,7 +560,9 @@ function renderMessage(m: ExperimentMessage): void {
   charts.splice(0).forEach((c) => c.destroy());
   // The playground puts its figures right under the headline (they change as the sliders move); its long description goes last, folded.
   const playgroundView = isPlayground() && m.output?.name === PLAYGROUND && !m.running;
-  const description = playgroundView ? el('details', { id: 'about' }, el('summary', {}, strings.aboutPlayground ?? 'About this playground'), el('p', { class: 'label' }, m.description)) : el('p', { class: 'label' }, m.description);
+  // A paragraph per line of the description (the chapter's page puts each word of its vocabulary on a line of its own).
+  const paragraphs = () => m.description.split('\n').filter((line) => line.trim()).map((line) => el('p', { class: 'label' }, line));
+  const description = playgroundView ? el('details', { id: 'about' }, el('summary', {}, strings.aboutPlayground ?? 'About this playground'), ...paragraphs()) : el('div', { class: 'description' }, ...paragraphs());
   const parts: HTMLElement[] = playgroundView ? [el('h2', {}, m.title)] : [el('h2', {}, m.title), description];
   if (m.plan) parts.push(el('p', { id: 'plan', class: 'plan' }, planLine(m), el('br'), el('span', { class: 'label' }, m.plan.summary)));
   if (m.running || !m.output) {

@@ -62,8 +62,8 @@ export const TERMS = {
     relative: true,
     of: { en: 'the validation loss of a model that knows only each character\'s frequency', zh: '只知道字符频率的模型的验证损失' },
     legend: {
-      en: 'learns (a text): the final validation loss is below 1 times that of a model that knows only how often each character occurs (relative: below the frequency-only model).',
-      zh: '学会（一段文本）：最终验证损失低于只知道字符频率的模型的 1 倍（相对值：低于只按频率的模型）。',
+      en: 'learns (a text): the final validation loss is below that of a model that knows only how often each character occurs (relative: the ratio of the two losses is below 1).',
+      zh: '学会（一段文本）：最终验证损失低于只知道字符频率的模型的验证损失（相对值：两者之比低于 1）。',
     },
   },
 } as const satisfies Record<string, Term>;
