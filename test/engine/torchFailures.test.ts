@@ -17,6 +17,8 @@ import * as path from 'node:path';
 import { EngineClient, EngineError } from '../../engine';
 import { DEMO_CORPUS } from '../../engine/text/demoCorpus';
 import { removeStaleWorkFolders } from '../../engine/torch/isolation';
+import { LineSplitter, readLines } from '../../engine/io/lines';
+import { Readable } from 'node:stream';
 
 const posix = process.platform !== 'win32';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-torchfail-'));
@@ -210,5 +212,52 @@ describe('the PyTorch engine failing, through the worker', { skip: !posix && 'th
     await assert.rejects(job.result, (e: EngineError) => e.code === 'torch-failed' && /within 10 s after Stop/.test(e.message) && /is kept/.test(e.message));
     const again = await client.request('train', request('ok'));
     assert.equal(again.reason, 'completed');
+  });
+});
+
+/** How the engine's output is read (engine/io/lines): whole lines, each at most maxBytes, the bound at its limit on both sides. */
+describe('the engine\'s output as lines, each at most maxBytes', () => {
+  /** A splitter with maxBytes 4, fed `chunks` then ended: what it passed on, in order. */
+  const split = (chunks: Array<string | Buffer>, maxBytes = 4) => {
+    const got: string[] = [];
+    const s = new LineSplitter({ maxBytes, onLine: (l) => got.push(`line ${l}`), onTooLong: (l) => got.push(`too long ${l}`) });
+    for (const c of chunks) s.push(typeof c === 'string' ? Buffer.from(c) : c);
+    s.end();
+    return got;
+  };
+
+  it('a line of exactly maxBytes passes, the first and every later one; one byte more is cut once to maxBytes', () => {
+    assert.deepEqual(split(['abcd\n']), ['line abcd']);
+    assert.deepEqual(split(['abcd\nefgh\nijkl\n']), ['line abcd', 'line efgh', 'line ijkl']);
+    assert.deepEqual(split(['abcde\n']), ['too long abcd']);
+    assert.deepEqual(split(['ab\nabcde\nxy\n']), ['line ab', 'too long abcd', 'line xy']);
+    // A long line over several chunks is reported once, and dropped up to its newline, whatever the chunks.
+    assert.deepEqual(split(['abc', 'defg', 'hij', 'k\nxy\n']), ['too long abcd', 'line xy']);
+    assert.deepEqual(split(['ab', 'cd', '\n']), ['line abcd']);
+    assert.deepEqual(split(['ab', 'cde', '\n']), ['too long abcd']);
+    assert.deepEqual(split(['abcd', 'e\n']), ['too long abcd'], 'a chunk that fills the line exactly, then one byte more: still cut to maxBytes');
+  });
+
+  it('a newline at a chunk\'s start, an empty line, "\\r\\n", and a last line without a newline, however short', () => {
+    assert.deepEqual(split(['ab', '\ncd\n']), ['line ab', 'line cd']);
+    assert.deepEqual(split(['\n\nab\r\n']), ['line ', 'line ', 'line ab']);
+    assert.deepEqual(split(['ab\nz']), ['line ab', 'line z'], 'a last line of one byte is a line');
+    assert.deepEqual(split(['ab\n']), ['line ab'], 'nothing after the last newline: no empty line');
+    assert.deepEqual(split(['abcdef']), ['too long abcd'], 'a last line cut is not passed on again at the end');
+  });
+
+  it('a character split between chunks comes out whole; the bound counts bytes', () => {
+    const e = Buffer.from('é\n'); // 2 bytes and a newline
+    assert.deepEqual(split([e.subarray(0, 1), e.subarray(1)]), ['line é']);
+    assert.deepEqual(split(['éé\n']), ['line éé'], '4 bytes: at the limit');
+    assert.deepEqual(split(['ééa\n']), ['too long éé'], '5 bytes');
+  });
+
+  it('readLines takes a stream of bytes or of text alike, and says when it ended, after the last line', async () => {
+    for (const chunks of [[Buffer.from('ab\nc'), Buffer.from('d\ne')], ['ab\nc', 'd\ne']]) {
+      const got: string[] = [];
+      await new Promise<void>((resolve) => readLines(Readable.from(chunks), { maxBytes: 4, onLine: (l) => got.push(l), onTooLong: (l) => got.push(`too long ${l}`), onEnd: () => { got.push('end'); resolve(); } }));
+      assert.deepEqual(got, ['ab', 'cd', 'e', 'end'], `${typeof chunks[0]} chunks`);
+    }
   });
 });
