@@ -99,14 +99,15 @@ function says(rule: Bilingual, en: RegExp, zh: RegExp): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * vanishing-gradients: each cell's ||dL/dh|| is `last` at every distance (the last step's value)
- * except `distance` steps back, where each seed has its own value; so a rule that read another
- * distance would see no difference between cells. `train` gives a cell's training-loss curve per seed.
+ * vanishing-gradients: each cell's ||dL/dh|| is `last` at the last step (distance 0), its own value
+ * per seed `distance` steps back, and 1000 times `last` at every other distance: a rule that read
+ * another distance would see no difference between cells, and one that measured against another
+ * step than the last would see 1000 times the reference. `train` gives a cell's training-loss curve per seed.
  */
 function vanishing(at: Record<string, PerSeed>, distance: number, train: Record<string, number[][]> = {}, last = 1): VanishingResult {
   const runs: VanishingResult['runs'] = SEEDS.flatMap((seed, i) => Object.entries(at).map(([cell, values]) => ({
     cell, seed,
-    gradNorm: Array.from({ length: distance + 2 }, (_, d) => (d === distance ? values[i] : last)),
+    gradNorm: Array.from({ length: distance + 2 }, (_, d) => (d === distance ? values[i] : d === 0 ? last : 1000 * last)),
     gradNormTrained: [], decayPerStep: 0.5, decayPerStepTrained: 0.5,
     trainLoss: train[cell]?.[i] ?? [],
   })));

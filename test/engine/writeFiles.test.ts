@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WRITE_CHUNK, isOwnedText, ownedText, writeAll, writeNewFile } from '../../engine/io/files';
+import { WRITE_CHUNK, formatBytes, isOwnedText, ownedText, readRegularFile, writeAll, writeNewFile } from '../../engine/io/files';
 import { writeFileSynced } from '../../engine/checkpoint/folder';
 import { writeMarkdown } from '../../engine/cli/chapter';
 import type { Figure } from '../../engine/experiments/types';
@@ -66,6 +66,66 @@ describe('writing in chunks', () => {
     assert.throws(() => writeNewFile(file, 'other'), /already exists \(a regular file\)/);
     assert.throws(() => writeNewFile(path.join(dir, 'x'.repeat(256)), 'x'), /is too long for the file system \(at most 255 bytes/);
     assert.deepEqual(fs.readdirSync(dir), ['script.py']);
+  });
+});
+
+describe('descriptors and file systems without hard links', () => {
+  /** The descriptors `fn` opens and closes, through the module object engine/ calls (as above). */
+  function descriptors(fn: () => void): { opened: number[]; closed: number[] } {
+    const node = require('node:fs') as typeof fs;
+    const open = mock.method(node, 'openSync');
+    const close = mock.method(node, 'closeSync');
+    try {
+      try {
+        fn();
+      } catch {
+        // a refused write: its descriptors count all the same
+      }
+      return { opened: open.mock.calls.map((c) => c.result as number).filter((fd) => fd !== undefined), closed: close.mock.calls.map((c) => c.arguments[0] as number) };
+    } finally {
+      open.mock.restore();
+      close.mock.restore();
+    }
+  }
+
+  it('every descriptor a write or a read opens is closed, when it succeeds and when it is refused', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'fd-'));
+    const written = descriptors(() => writeNewFile(path.join(dir, 'a.py'), 'x\n'.repeat(100), 0o644, undefined, 16));
+    assert.equal(written.opened.length, 1);
+    assert.deepEqual(written.closed, written.opened);
+    const read = descriptors(() => assert.equal(readRegularFile(path.join(dir, 'a.py'), 'the script', 1000).length, 200));
+    assert.deepEqual([read.opened.length, read.closed], [1, read.opened]);
+    const tooLarge = descriptors(() => assert.throws(() => readRegularFile(path.join(dir, 'a.py'), 'the script', 199), /the script .*a\.py is 200 bytes, more than the 199 bytes SeqLab reads for it/));
+    assert.deepEqual([tooLarge.opened.length, tooLarge.closed], [1, tooLarge.opened]);
+  });
+
+  it('where a hard link is refused (EPERM, ENOTSUP, ENOSYS) the file is copied in place exclusively; any other error is said, and nothing is left', () => {
+    const node = require('node:fs') as typeof fs;
+    for (const code of ['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV', 'EIO']) {
+      const dir = fs.mkdtempSync(path.join(root, `link-${code}-`));
+      const link = mock.method(node, 'linkSync', () => {
+        throw Object.assign(new Error(`${code}: link refused`), { code });
+      });
+      try {
+        const file = path.join(dir, 's.py');
+        if (['EXDEV', 'EIO'].includes(code)) {
+          assert.throws(() => writeNewFile(file, 'print(1)\n'), (err: Error) => err.message.includes(code), code);
+          assert.deepEqual(fs.readdirSync(dir), [], `${code}: no file, no temporary file`);
+        } else {
+          writeNewFile(file, 'print(1)\n');
+          assert.equal(fs.readFileSync(file, 'utf8'), 'print(1)\n', code);
+          assert.deepEqual(fs.readdirSync(dir), ['s.py'], `${code}: no temporary file`);
+        }
+        assert.equal(link.mock.callCount(), 1);
+      } finally {
+        link.mock.restore();
+      }
+    }
+  });
+
+  it('formatBytes: bytes below 1 KiB, one decimal below 10 of a unit, up to TiB, which it stays at', () => {
+    assert.deepEqual([0, 1023, 1024, 1536, 10 * 1024, 1024 ** 2, 1.5 * 1024 ** 3, 1024 ** 4, 1024 ** 5].map(formatBytes),
+      ['0 bytes', '1023 bytes', '1.0 KiB', '1.5 KiB', '10 KiB', '1.0 MiB', '1.5 GiB', '1.0 TiB', '1024 TiB']);
   });
 });
 
