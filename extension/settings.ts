@@ -2,8 +2,9 @@
  * SeqLab's settings, read through one typed layer: every value is cleaned and
  * defaulted by `readSettings(get)` before any logic sees it (no raw config.get()
  * elsewhere). Pure: `get` is `workspace.getConfiguration('seqlab').get`, or a map in tests.
- * The training settings' entries in package.json are written from the training config's
- * schema by the build (scripts/settingsManifest.ts), so their ranges and defaults are its.
+ * The training and generation settings' entries in package.json are written from the training
+ * config's and the generation options' schemas by the build (scripts/settingsManifest.ts), so
+ * their ranges and defaults are theirs.
  */
 import { BACKEND_NAMES, TORCH_DEVICES, TORCH_PRECISIONS, type BackendName, type TorchDeviceChoice, type TorchPrecision } from '../engine/core/names';
 import { inLang, type Lang } from '../engine/core/lang';
@@ -11,6 +12,7 @@ import { parseTrainConfig, type TrainConfig } from '../engine/train/config';
 import { SETTING_FIELDS, checkField, configFromSettings } from '../engine/train/configFields';
 import type { FieldSpec } from '../webview/protocol';
 import { CONNECTIVITY_MAX_WINDOW, CONNECTIVITY_WINDOW } from '../engine/model/connectivityTypes';
+import { generationFromSettings } from '../engine/model/generationConfig';
 
 export interface Settings {
   /**
@@ -18,7 +20,8 @@ export interface Settings {
    * other field at its default: one schema (engine/train/config.ts) names, bounds and defaults them.
    */
   train: TrainConfig;
-  generate: { length: number; temperature: number; topK: number; topP: number };
+  /** Generate Continuation's options (`seqlab.generate.*`): one schema (engine/model/generationConfig.ts) bounds and defaults them. */
+  generate: ReturnType<typeof generationFromSettings>;
   backend: 'auto' | BackendName;
   /** Data-parallel worker threads of a training run: 'auto' (one per core) or a count (`seqlab.train.workers`). */
   workers: 'auto' | number;
@@ -74,12 +77,7 @@ export function readSettings(get: Getter): Settings {
   const glob = get('trainOnFiles.glob');
   return {
     train: parseTrainConfig(configFromSettings(values)),
-    generate: {
-      length: num('generate.length', 200, 1, 10_000, true),
-      temperature: num('generate.temperature', 0.7, 0, 5),
-      topK: num('generate.topK', 0, 0, 100_000, true),
-      topP: num('generate.topP', 1, 0.01, 1),
-    },
+    generate: generationFromSettings((setting) => get(`generate.${setting}`)),
     backend: backend === 'auto' || BACKEND_NAMES.includes(backend as BackendName) ? (backend as Settings['backend']) : 'auto',
     workers: typeof workers === 'string' && /^[1-8]$/.test(workers) ? Number(workers) : 'auto',
     torch: {

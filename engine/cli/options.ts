@@ -8,6 +8,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES } from '../core/names';
 import { CONFIG_FIELDS, flagOf, type ConfigField } from '../train/configFields';
 import type { TrainConfigInput } from '../train/config';
+import { GENERATION_FIELDS, generationFlagOf, type GenerationField, type GenerationInput } from '../model/generationConfig';
+import { checkField } from '../core/schemaFields';
 
 export const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -100,4 +102,44 @@ export function trainConfigOf(flags: Record<string, unknown>): TrainConfigInput 
   const config: Record<string, unknown> = {};
   for (const { field, property } of FLAGGED) if (flags[property] !== undefined) config[field.key] = flags[property];
   return config as TrainConfigInput;
+}
+
+/** The generation options with a flag (`seqlab sample`), and the property commander gives each (`--top-k` is `topK`). */
+const GENERATION_FLAGGED = GENERATION_FIELDS.flatMap((field) => {
+  const flag = generationFlagOf(field);
+  return flag === null ? [] : [{ field, flag, property: flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) }];
+});
+
+/** A generation option's range in words: "a whole number from 0 to 100000", "a number above 0 and at most 1". */
+function rangeInWords(field: GenerationField): string {
+  const what = field.kind === 'integer' ? 'a whole number' : 'a number';
+  if (field.min !== undefined && field.max !== undefined) return `${what} from ${field.min} to ${field.max}`;
+  const low = field.min !== undefined ? `at least ${field.min}` : field.exclusiveMin !== undefined ? `above ${field.exclusiveMin}` : undefined;
+  return [what, [low, field.max !== undefined ? `at most ${field.max}` : undefined].filter(Boolean).join(' and ')].filter(Boolean).join(', ');
+}
+
+/** An option of a generation field: its help, default and range from the schema (model/generationConfig.ts), checked as it is read. */
+function generationOption(field: GenerationField, flag: string): Option {
+  const help = `${field.en.replace(/\.$/, '')}; ${rangeInWords(field)}${field.default !== undefined ? ` (default ${field.default})` : ''}`;
+  return new Option(`--${flag} <${field.kind === 'integer' ? 'n' : 'x'}>`, help).argParser((v: string) => {
+    const n = Number(v);
+    // Whole numbers beyond 2^53 are rounded ones: no count or seed.
+    if (!Number.isFinite(n) || (field.kind === 'integer' && !Number.isSafeInteger(n)) || checkField(field, n) !== undefined) {
+      throw new InvalidArgumentError(`--${flag} must be ${rangeInWords(field)}.`);
+    }
+    return n;
+  });
+}
+
+/** Adds an option per numeric generation option to `command` (`seqlab sample`). */
+export function addGenerationOptions(command: Command): Command {
+  for (const { field, flag } of GENERATION_FLAGGED) if (field.kind !== 'enum') command.addOption(generationOption(field, flag));
+  return command;
+}
+
+/** The generation options the flags set (the rest: the schema's defaults, applied by sample()). */
+export function generationOf(flags: Record<string, unknown>): GenerationInput {
+  const options: Record<string, unknown> = {};
+  for (const { field, property } of GENERATION_FLAGGED) if (flags[property] !== undefined) options[field.key] = flags[property];
+  return options as GenerationInput;
 }

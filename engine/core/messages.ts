@@ -154,18 +154,19 @@ export const MESSAGES = {
   'vocab-max-size': entry<{ got: string }>(
     (p) => `vocabulary maxSize must be an integer of at least 2, got ${p.got}`,
     (p) => `词表大小上限必须是不小于 2 的整数，实际为 ${p.got}`),
-  'sample-length': entry<{ got: string }>(
-    (p) => `length must be a positive integer, got ${p.got}`,
-    (p) => `生成长度必须是正整数，实际为 ${p.got}`),
-  'sample-temperature': entry<{ got: string }>(
-    (p) => `temperature must be 0 or more, got ${p.got}`,
-    (p) => `温度必须不小于 0，实际为 ${p.got}`),
-  'sample-top-k': entry<{ got: string }>(
-    (p) => `topK must be a whole number, 0 for all, got ${p.got}`,
-    (p) => `top-k 必须是整数（0 表示全部），实际为 ${p.got}`),
-  'sample-top-p': entry<{ got: string }>(
-    (p) => `topP must be in (0, 1], got ${p.got}`,
-    (p) => `top-p 必须在 (0, 1] 之间，实际为 ${p.got}`),
+  // range: the option's range in interval notation (engine/model/generationConfig.ts), "[0, 5]".
+  'sample-length': entry<{ got: string; range: string }>(
+    (p) => `length must be a whole number in ${p.range}, got ${p.got}`,
+    (p) => `生成长度必须是 ${p.range} 中的整数，实际为 ${p.got}`),
+  'sample-temperature': entry<{ got: string; range: string }>(
+    (p) => `temperature must be in ${p.range}, got ${p.got}`,
+    (p) => `温度必须在 ${p.range} 之间，实际为 ${p.got}`),
+  'sample-top-k': entry<{ got: string; range: string }>(
+    (p) => `topK must be a whole number in ${p.range}, 0 for all, got ${p.got}`,
+    (p) => `top-k 必须是 ${p.range} 中的整数（0 表示全部），实际为 ${p.got}`),
+  'sample-top-p': entry<{ got: string; range: string }>(
+    (p) => `topP must be in ${p.range}, got ${p.got}`,
+    (p) => `top-p 必须在 ${p.range} 之间，实际为 ${p.got}`),
 
   // ---- training itself (the model does not fit, a resume that cannot continue) ----
   'wasm-memory': entry<{ reason: string; hidden: number; layers: number; batch: number; seqLen: number }>(

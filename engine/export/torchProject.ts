@@ -13,6 +13,7 @@ import { readCheckedCheckpointFolder, type CheckpointMeta } from '../checkpoint/
 import { lockFolder, type FolderLock } from '../checkpoint/lock';
 import { isPrintableName, markdownText, powershellQuote, shellQuote } from '../io/safeText';
 import { CataloguedError, message } from '../core/messages';
+import { generationForPython } from '../model/generationConfig';
 
 export class ExportError extends CataloguedError {
   override readonly name = 'ExportError';
@@ -27,6 +28,20 @@ function scriptFolder(): string {
   }
   throw new Error('the PyTorch project templates are missing (dist/torch-export): run `npm run build`');
 }
+
+/** The marker sample.py holds where the generation options' defaults and ranges go. */
+export const GENERATION_MARKER = 'GENERATION = None  # SEQLAB_GENERATION_OPTIONS';
+
+/** A script as the project gets it: sample.py with SeqLab's generation defaults and ranges written in (model/generationConfig.ts). */
+function scriptText(folder: string, name: string): string {
+  const text = fs.readFileSync(path.join(folder, name), 'utf8');
+  if (name !== 'sample.py') return text;
+  if (!text.includes(GENERATION_MARKER)) throw new Error(`${name} has no line "${GENERATION_MARKER}" for the generation options`);
+  return text.replace(GENERATION_MARKER, `GENERATION = ${generationForPython()}`);
+}
+
+/** sample.py as an exported project gets it (for the tests: its defaults are the schema's). */
+export const exportedSampleScript = (): string => scriptText(scriptFolder(), 'sample.py');
 
 export interface TorchExport {
   dir: string;
@@ -72,7 +87,7 @@ function writeProject(contents: CheckpointFolderContents, meta: CheckpointMeta, 
   const scripts = scriptFolder();
   try {
     fs.mkdirSync(path.join(staging, 'checkpoint'), { recursive: true });
-    for (const name of SCRIPTS) fs.copyFileSync(path.join(scripts, name), path.join(staging, name));
+    for (const name of SCRIPTS) fs.writeFileSync(path.join(staging, name), scriptText(scripts, name));
     // In chunks: an optimizer state of 2 GiB or more (a 3x4096 LSTM's Adam) fails in one write.
     writeFileSynced(path.join(staging, 'checkpoint', MODEL_FILE), contents.model.bytes);
     writeFileSynced(path.join(staging, 'checkpoint', OPTIMIZER_FILE), contents.optimizer.bytes);

@@ -12,25 +12,15 @@ import { tf } from '../core/backend';
 import type { CharLM } from './charlm';
 import { Random, freshSeed } from '../core/random';
 import { describeCharacters, type Vocabulary } from '../text/vocabulary';
-import { CataloguedError, message } from '../core/messages';
+import { CataloguedError, message, type EngineMessage } from '../core/messages';
+import { intervalOf } from '../core/schemaFields';
+import { GenerationSchema, generationField, type GenerationInput, type GenerationOptions } from './generationConfig';
 
-export interface SampleOptions {
-  /** Maximum number of tokens to generate (default 200). */
-  length?: number;
-  /** Softmax temperature; 0 picks the most likely token every time (default 0.8). */
-  temperature?: number;
-  /** Keep only the k most likely tokens (0 = all). */
-  topK?: number;
-  /** Keep the smallest set of tokens whose probability reaches p (1 = all). */
-  topP?: number;
-  /** Stop before the first occurrence of any of these strings (not included in the output). */
-  stop?: string[];
-  seed?: number;
-  /** Prompt characters outside the vocabulary: map to its unknown token (when it has one) or skip. */
-  onUnknown?: 'unk' | 'skip';
-  /** Only the last this-many prompt tokens condition the model (default 2048), for latency. */
-  maxPromptTokens?: number;
-}
+/**
+ * Length, temperature, top-k, top-p, stop strings, seed, unknown prompt characters and the
+ * prompt's cut: their types, ranges and defaults are the generation schema's (generationConfig.ts).
+ */
+export type SampleOptions = GenerationInput;
 
 export type SampleStop = 'length' | 'stop' | 'cancelled';
 
@@ -169,6 +159,21 @@ class StepKernel {
   }
 }
 
+const OPTION_MESSAGES = { length: 'sample-length', temperature: 'sample-temperature', topK: 'sample-top-k', topP: 'sample-top-p' } as const;
+
+/** The options with their defaults, checked by the schema; the first problem as a catalogue message naming the option and its range. */
+function generationOptions(options: SampleOptions): GenerationOptions & { stop: string[] } {
+  const result = GenerationSchema.safeParse(options);
+  if (!result.success) {
+    const key = result.error.issues[0].path[0] as keyof GenerationOptions;
+    const got = String((options as Record<string, unknown>)[key]);
+    const code = OPTION_MESSAGES[key as keyof typeof OPTION_MESSAGES];
+    const m: EngineMessage = code ? message(code, { got, range: intervalOf(generationField(key)) }) : message('setting-invalid', { key: String(key), got });
+    throw new SampleError(m);
+  }
+  return { ...result.data, stop: (result.data.stop ?? []).filter((s) => s.length > 0) };
+}
+
 /**
  * Streams the continuation of `prompt`, piece by piece (a piece is one character, or
  * nothing while a byte-level character is incomplete or text is held back because it
@@ -178,19 +183,12 @@ export async function* sample(
   model: CharLM, vocabulary: Vocabulary, prompt: string, options: SampleOptions = {}, signal?: AbortSignal,
 ): AsyncGenerator<string, SampleSummary> {
   const started = performance.now();
-  const o = {
-    length: options.length ?? 200, temperature: options.temperature ?? 0.8, topK: options.topK ?? 0, topP: options.topP ?? 1,
-    stop: (options.stop ?? []).filter((s) => s.length > 0), maxPromptTokens: options.maxPromptTokens ?? 2048,
-  };
-  if (!Number.isInteger(o.length) || o.length < 1) throw new SampleError(message('sample-length', { got: String(o.length) }));
-  if (!(o.temperature >= 0)) throw new SampleError(message('sample-temperature', { got: String(o.temperature) }));
-  if (!Number.isInteger(o.topK) || o.topK < 0) throw new SampleError(message('sample-top-k', { got: String(o.topK) }));
-  if (!(o.topP > 0 && o.topP <= 1)) throw new SampleError(message('sample-top-p', { got: String(o.topP) }));
-  const rng = new Random(options.seed ?? freshSeed());
+  const o = generationOptions(options);
+  const rng = new Random(o.seed ?? freshSeed());
   const warnings: string[] = [];
-  const encoded = vocabulary.encode(prompt, { onUnknown: options.onUnknown ?? 'unk' });
+  const encoded = vocabulary.encode(prompt, { onUnknown: o.onUnknown });
   if (encoded.unknown.size) {
-    const mapped = vocabulary.capped && options.onUnknown !== 'skip';
+    const mapped = vocabulary.capped && o.onUnknown !== 'skip';
     warnings.push(`prompt characters not in the model's vocabulary were ${mapped ? 'mapped to the unknown token' : 'skipped'}: ${describeCharacters(encoded.unknown)}`);
   }
   let ids = Array.from(encoded.ids);
@@ -285,7 +283,7 @@ export async function* sample(
   }
   const after = firstTokenMs === null ? 0 : (performance.now() - firstTokenAt) / 1000;
   const unknownCharacters = [...encoded.unknown].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([c]) => c);
-  return { text, tokens, stopReason, warnings, unknownCharacters, knownCharacters: encoded.ids.length - (vocabulary.capped && options.onUnknown !== 'skip' ? [...encoded.unknown.values()].reduce((a, b) => a + b, 0) : 0), firstTokenMs, tokensPerSecond: tokens > 1 && after > 0 ? (tokens - 1) / after : null };
+  return { text, tokens, stopReason, warnings, unknownCharacters, knownCharacters: encoded.ids.length - (vocabulary.capped && o.onUnknown !== 'skip' ? [...encoded.unknown.values()].reduce((a, b) => a + b, 0) : 0), firstTokenMs, tokensPerSecond: tokens > 1 && after > 0 ? (tokens - 1) / after : null };
 }
 
 /** Runs `sample` to the end and returns the text (for training-time samples and tests). */

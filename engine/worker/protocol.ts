@@ -19,6 +19,7 @@ import type { EngineMessage } from '../core/messages';
 import type { ProbeResult } from '../model/probe';
 import { CONNECTIVITY_MAX_WINDOW, type Drivers } from '../model/connectivityTypes';
 import type { SampleSummary } from '../model/sample';
+import { GenerationRequestSchema } from '../model/generationConfig';
 import { TrainRequestSchema } from '../train/request';
 import type { TrainSummary } from '../train/session';
 import type { TrainEvent } from '../train/trainer';
@@ -37,11 +38,8 @@ export const RequestSchema = z.discriminatedUnion('type', [
   /** Continue `prompt` with the active model; `token` events stream the text. */
   z.object({
     type: z.literal('sample'), id: z.number().int(), prompt: z.string(),
-    options: z.object({
-      length: z.number().int().positive().optional(), temperature: z.number().min(0).optional(), topK: z.number().int().min(0).optional(),
-      topP: z.number().gt(0).max(1).optional(), stop: z.array(z.string()).optional(), seed: z.number().int().optional(),
-      onUnknown: z.enum(['unk', 'skip']).optional(), maxPromptTokens: z.number().int().positive().optional(),
-    }).strict().optional(),
+    /** The generation options (model/generationConfig.ts: their ranges and defaults, applied on arrival). */
+    options: z.optional(GenerationRequestSchema),
   }),
   /** Probe the active model on `text`. */
   z.object({

@@ -225,7 +225,7 @@ describe('the bad-input catalogue, through the real command line', () => {
       { name: 'bench --rounds 0', args: ['bench', '--rounds', '0'], code: 1, message: /--rounds must be at least 1/ },
       { name: 'bench --steps 0', args: ['bench', '--steps', '0'], code: 1, message: /--steps must be at least 1/ },
       { name: 'demo --steps 0', args: ['demo', '--steps', '0'], code: 1, message: /--steps must be at least 1/ },
-      { name: 'sample --length 0', args: ['sample', '--model', model, '--prompt', 'x', '--length', '0'], code: 1, message: /--length must be at least 1/ },
+      { name: 'sample --length 0', args: ['sample', '--model', model, '--prompt', 'x', '--length', '0'], code: 1, message: /--length must be a whole number, at least 1/ },
       {
         name: 'version -1', code: 1, message: /seqlab.json in .* is damaged: version: Too small: expected number to be >=1/,
         args: ['sample', '--prompt', 'x', '--model', damaged('version', (d) => editMeta(d, (m) => { m.version = -1; }))],
@@ -314,11 +314,11 @@ describe('the bad-input catalogue, through the real command line', () => {
     const cases: Case[] = [
       { name: '--python ""', args: ['train', 'english.txt', '--out', 'o', '--python', '', ...SMALL], code: 1, message: /--python needs the path of a program, such as \/usr\/bin\/python3; leave --python out to use the first one on PATH/ },
       { name: '--python " "', args: ['train', 'english.txt', '--out', 'o', '--python', ' ', ...SMALL], code: 1, message: /--python needs the path of a program/ },
-      { name: 'sample --seed 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '1e30'], code: 1, message: /--seed must be a whole number from 0 to 2147483647, such as 1/ },
+      { name: 'sample --seed 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '1e30'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
       { name: 'sample --seed 2^31', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '2147483648'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
       { name: 'sample --seed -1', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '-1'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
       { name: 'sample --seed 1.5', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '1.5'], code: 1, message: /--seed must be a whole number from 0 to 2147483647/ },
-      { name: 'sample --top-k 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--top-k', '1e30'], code: 1, message: /--top-k must be a whole number between -9007199254740991 and 9007199254740991/ },
+      { name: 'sample --top-k 1e30', args: ['sample', '--model', model, '--prompt', 'x', '--top-k', '1e30'], code: 1, message: /--top-k must be a whole number from 0 to 100000/ },
       { name: 'sample --seed 2^31 - 1', args: ['sample', '--model', model, '--prompt', 'x', '--seed', '2147483647', '--length', '5'], code: 0, message: /^(?![\s\S]*must be)/ },
       { name: `--out of ${limit + 1} characters`, args: ['train', 'english.txt', '--out', 'o'.repeat(limit + 1), ...SMALL], code: 1, message: new RegExp(`its name is ${limit + 1} bytes long, and SeqLab needs at most ${limit} \\(the file system allows 255, and SeqLab names its lock and staging files after the folder`) },
       { name: '--out of 255 characters', args: ['train', 'english.txt', '--out', 'o'.repeat(255), ...SMALL], code: 1, message: /its name is 255 bytes long, and SeqLab needs at most 227/ },

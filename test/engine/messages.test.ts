@@ -59,7 +59,7 @@ const SAMPLE_PARAMS: { [C in MessageCode]: Parameters<(typeof MESSAGES)[C]['en']
   'cell-type': { got: 'x', allowed: ['lstm', 'gru', 'rnn'] },
   'optimizer-name': { got: 'x', allowed: ['adam', 'sgd'] },
   'vocab-max-size': { got: '1' },
-  'sample-length': { got: '0' }, 'sample-temperature': { got: '-1' }, 'sample-top-k': { got: '1.5' }, 'sample-top-p': { got: '2' },
+  'sample-length': { got: '0', range: '[1, 10000]' }, 'sample-temperature': { got: '-1', range: '[0, 5]' }, 'sample-top-k': { got: '1.5', range: '[0, 100000]' }, 'sample-top-p': { got: '2', range: '(0, 1]' },
   'no-model': {}, 'busy-training': { request: 3 }, 'busy-backend': {},
   'probe-too-few': {}, 'drove-unknown-char': {}, 'drove-nothing-before': {}, 'connectivity-window': { got: '0' },
   'export-normalization': { model: 'lstm-1x128', normalization: 'layer' },

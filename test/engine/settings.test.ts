@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FIELDS, SETTING_FIELDS, checkField, flagOf } from '../../engine/train/configFields';
 import { TrainConfigSchema, parseTrainConfig } from '../../engine/train/config';
@@ -12,6 +13,13 @@ import { HAND_WRITTEN, formatJson, readManifestFiles, withSettings } from '../..
 import { engineConfig, readSettings, settingValues, trainFields } from '../../extension/settings';
 import { buildProgram } from '../../engine/cli/main';
 import { keysSetIn, parseSettingsText, restrictedSettings } from '../../extension/settingsFiles';
+import { GENERATION_DEFAULTS, GENERATION_FIELDS, GENERATION_SETTING_FIELDS, generationFlagOf } from '../../engine/model/generationConfig';
+import { parseRequest } from '../../engine/worker/protocol';
+import { exportedSampleScript, GENERATION_MARKER } from '../../engine/export/torchProject';
+import { initBackend } from '../../engine/core/backend';
+import { CharLM } from '../../engine/model/charlm';
+import { sampleText } from '../../engine/model/sample';
+import { Vocabulary } from '../../engine/text/vocabulary';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CJK = /[\u4e00-\u9fff]/;
@@ -87,6 +95,103 @@ describe('one schema per training setting', () => {
       assert.ok(option, `--${flag} for ${f.key}`);
       if (f.default !== undefined) assert.ok(option!.description.includes(`default ${f.default}`), `--${flag} says its default: ${option!.description}`);
       assert.ok(help.includes(`--${flag}`));
+    }
+  });
+});
+
+/**
+ * The generation options (length, temperature, top-k, top-p, seed...) have one home,
+ * engine/model/generationConfig.ts: a default or a range written a second time anywhere
+ * (package.json, the extension's reading of the settings, `seqlab sample`, the worker
+ * protocol, sample() itself, the exported sample.py) fails here.
+ */
+describe('one schema per generation option', () => {
+  type Props = Record<string, Record<string, unknown>>;
+  const propsOf = (pkg: Record<string, unknown>) => (pkg.contributes as { configuration: { properties: Props } }).configuration.properties;
+  const numeric = GENERATION_FIELDS.filter((f) => f.kind !== 'enum');
+
+  it('package.json\'s seqlab.generate.* are the schema\'s: a changed default or range is put back, a lost option dropped', () => {
+    const files = readManifestFiles(ROOT);
+    const props = propsOf(files.packageJson);
+    assert.deepEqual(Object.keys(props).filter((k) => k.startsWith('seqlab.generate.')), GENERATION_SETTING_FIELDS.map((f) => `seqlab.generate.${f.setting}`));
+    for (const f of GENERATION_SETTING_FIELDS) assert.equal(props[`seqlab.generate.${f.setting}`].default, f.default, `seqlab.generate.${f.setting}`);
+    props['seqlab.generate.temperature'].default = 0.8;
+    props['seqlab.generate.topP'].minimum = 0.01;
+    props['seqlab.generate.retired'] = { type: 'number', default: 1 };
+    files.nlsEn['config.generate.retired'] = 'gone';
+    const fixed = withSettings(files);
+    const fixedProps = propsOf(fixed.packageJson);
+    assert.equal(fixedProps['seqlab.generate.temperature'].default, GENERATION_DEFAULTS.temperature);
+    assert.equal(fixedProps['seqlab.generate.topP'].minimum, undefined);
+    assert.equal(fixedProps['seqlab.generate.topP'].exclusiveMinimum, 0);
+    assert.equal(fixedProps['seqlab.generate.retired'], undefined);
+    assert.equal(fixed.nlsEn['config.generate.retired'], undefined);
+    for (const f of GENERATION_FIELDS) assert.ok(f.en.length > 3 && CJK.test(f.zh), `${f.key}: a description in both languages`);
+  });
+
+  it('the extension reads the settings with the schema\'s defaults and ranges', () => {
+    const { length, temperature, topK, topP } = GENERATION_DEFAULTS;
+    assert.deepEqual(readSettings(() => undefined).generate, { length, temperature, topK, topP });
+    for (const f of GENERATION_SETTING_FIELDS) {
+      for (const value of [f.min, f.max, f.exclusiveMin, (f.min ?? 0) - 1, (f.max ?? 0) + 1, 0.5, 7].filter((v) => v !== undefined)) {
+        const read = (readSettings((k) => (k === `generate.${f.setting}` ? value : undefined)).generate as Record<string, unknown>)[f.key];
+        assert.equal(read, checkField(f, value) === undefined ? value : f.default, `seqlab.generate.${f.setting} = ${value}`);
+      }
+    }
+  });
+
+  it('`seqlab sample` has an option per numeric option, its default said in the help and applied by the schema, none of its own', () => {
+    const command = buildProgram().commands.find((c) => c.name() === 'sample')!;
+    for (const f of numeric.filter((f) => generationFlagOf(f) !== null)) {
+      const option = command.options.find((o) => o.long === `--${generationFlagOf(f)}`);
+      assert.ok(option, `--${generationFlagOf(f)} for ${f.key}`);
+      assert.equal(option!.defaultValue, undefined, `--${generationFlagOf(f)} has a default of its own: ${option!.defaultValue}`);
+      if (f.default !== undefined) assert.ok(option!.description.includes(`(default ${f.default})`), `--${generationFlagOf(f)} says its default: ${option!.description}`);
+    }
+    assert.deepEqual(command.options.filter((o) => o.defaultValue !== undefined).map((o) => o.long), [], 'no option of `seqlab sample` has a default of its own');
+  });
+
+  it('the worker protocol fills in the schema\'s defaults and refuses what the schema refuses', () => {
+    const parsed = parseRequest({ type: 'sample', id: 1, prompt: 'x', options: {} });
+    assert.ok(parsed.ok && parsed.request.type === 'sample');
+    assert.deepEqual(parsed.request.options, GENERATION_DEFAULTS);
+    for (const f of numeric) {
+      for (const value of [f.min, f.max, f.exclusiveMin, (f.min ?? 0) - 1, (f.max ?? 0) + 1, 0.5, 7].filter((v) => v !== undefined)) {
+        const ok = parseRequest({ type: 'sample', id: 1, prompt: 'x', options: { [f.key]: value } }).ok;
+        assert.equal(ok, checkField(f, value) === undefined, `sample ${f.key} = ${value}`);
+      }
+    }
+    assert.equal(parseRequest({ type: 'sample', id: 1, prompt: 'x', options: { temprature: 1 } }).ok, false, 'an unknown option is refused');
+  });
+
+  it('sample() takes the schema\'s defaults', async () => {
+    await initBackend('wasm');
+    const vocabulary = Vocabulary.fromText('the quick brown fox jumps over the lazy dog\n').vocabulary;
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, numLayers: 1, cell: 'lstm', seed: 3 });
+    try {
+      const { length, temperature, topK, topP } = GENERATION_DEFAULTS;
+      assert.equal(await sampleText(m, vocabulary, 'the', { seed: 4 }), await sampleText(m, vocabulary, 'the', { seed: 4, length, temperature, topK, topP }));
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('the exported sample.py gets every default and range from the schema, and states none itself', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'engine', 'export', 'torch', 'sample.py'), 'utf8');
+    assert.ok(source.includes(GENERATION_MARKER), 'sample.py marks where the export writes the options');
+    const python = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    for (const f of numeric) {
+      const line = source.split('\n').find((l) => l.includes(`add_argument("--${python(f.key).replace(/_/g, '-')}"`));
+      assert.ok(line, `sample.py has --${python(f.key).replace(/_/g, '-')}`);
+      assert.match(line!, new RegExp(`default=GENERATION\\["${python(f.key)}"\\]\\["default"\\]`), `sample.py's --${python(f.key)} states a default of its own: ${line}`);
+    }
+    const exported = exportedSampleScript();
+    const literal = /^GENERATION = (\{[\s\S]*?\n\})$/m.exec(exported)?.[1];
+    assert.ok(literal, 'the exported sample.py has its options written in');
+    const options = JSON.parse(literal!.replace(/\bNone\b/g, 'null').replace(/,(\s*\})/g, '$1')) as Record<string, Record<string, number | null>>;
+    for (const f of numeric) {
+      const o = options[python(f.key)];
+      assert.deepEqual(o, { default: f.default ?? null, ...(f.min !== undefined ? { min: f.min } : {}), ...(f.exclusiveMin !== undefined ? { above: f.exclusiveMin } : {}), ...(f.max !== undefined ? { max: f.max } : {}) }, f.key);
     }
   });
 });

@@ -28,20 +28,39 @@ def terminal_safe(text):
     return _CONTROL.sub("\ufffd", text)
 
 
+# SeqLab's generation options: the default and range of each, as `seqlab sample` and Generate
+# Continuation have them. Written in by SeqLab's export from its schema
+# (engine/model/generationConfig.ts), so that this script and SeqLab cannot disagree.
+GENERATION = None  # SEQLAB_GENERATION_OPTIONS
+
+
+def out_of_range(name, value):
+    """A message when `value` is outside the option's range, else None."""
+    r = GENERATION[name]
+    if value is None and r["default"] is None:
+        return None
+    if value < r.get("min", value) or ("above" in r and value <= r["above"]) or value > r.get("max", value):
+        low = f"at least {r['min']}" if "min" in r else f"above {r['above']}" if "above" in r else None
+        high = f"at most {r['max']}" if "max" in r else None
+        return f"--{name.replace('_', '-')} must be " + " and ".join(x for x in (low, high) if x)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default="checkpoint", help="a SeqLab checkpoint folder (default: checkpoint)")
     ap.add_argument("--prompt", default="", help="text to continue")
-    ap.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
-    ap.add_argument("--temperature", type=float, default=0.8, help="softmax temperature, 0 = always the most likely (default 0.8)")
-    ap.add_argument("--top-k", type=int, default=0, help="sample among the k most likely only (0 = all)")
-    ap.add_argument("--top-p", type=float, default=1.0, help="sample among the smallest set reaching this probability (default 1)")
+    ap.add_argument("--length", type=int, default=GENERATION["length"]["default"], help="characters to generate (default %(default)s)")
+    ap.add_argument("--temperature", type=float, default=GENERATION["temperature"]["default"], help="softmax temperature, 0 = always the most likely (default %(default)s)")
+    ap.add_argument("--top-k", type=int, default=GENERATION["top_k"]["default"], help="sample among the k most likely only, 0 = all (default %(default)s)")
+    ap.add_argument("--top-p", type=float, default=GENERATION["top_p"]["default"], help="sample among the smallest set reaching this probability (default %(default)s)")
     ap.add_argument("--stop", nargs="*", default=[], help="stop before any of these strings")
-    ap.add_argument("--seed", type=int, help="random seed (default: a fresh one)")
-    ap.add_argument("--max-prompt-tokens", type=int, default=2048, help="only the last this-many prompt tokens condition the model")
+    ap.add_argument("--seed", type=int, default=GENERATION["seed"]["default"], help="random seed (default: a fresh one)")
+    ap.add_argument("--max-prompt-tokens", type=int, default=GENERATION["max_prompt_tokens"]["default"], help="only the last this-many prompt tokens condition the model (default %(default)s)")
     args = ap.parse_args()
-    if args.length < 1 or args.temperature < 0 or args.top_k < 0 or not 0 < args.top_p <= 1:
-        raise SystemExit("--length must be at least 1, --temperature and --top-k at least 0, --top-p in (0, 1]")
+    problems = [p for p in (out_of_range(name, getattr(args, name)) for name in GENERATION) if p]
+    if problems:
+        raise SystemExit("; ".join(problems))
 
     model, vocab, _, _ = load_checkpoint(args.checkpoint)
     rng = Random(args.seed if args.seed is not None else random.getrandbits(32))
