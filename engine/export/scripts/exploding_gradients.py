@@ -62,14 +62,15 @@ def main(argv=None):
     if as_json:
         print(json.dumps({"experiment": "exploding-gradients", "settings": s, "runs": runs}))
         return
-    rows = [["run", "diverged (NaN)", "final train loss (mean over the seeds that trained)", "largest gradient norm (over seeds and steps)"]]
+    # In a chaotic run (tanh x3, unclipped) the largest norm's digits depend on the order of float operations: its order of magnitude reproduces.
+    rows = [["run", "diverged (NaN)", "final train loss (mean over the seeds that trained)", "largest gradient norm (over seeds and steps)", "its order of magnitude"]]
     for name, *_ in configurations(s):
         rs = [r for r in runs if r["name"] == name]
         diverged = [r["divergedAtStep"] for r in rs if r["reason"] == "diverged"]
         finals = [r["trainLoss"][-1] for r in rs if r["reason"] != "diverged" and r["trainLoss"]]
         largest = max(max([g for g in r["gradNorm"] if math.isfinite(g)], default=0) for r in rs)
         said = f"{len(diverged)} of {len(rs)} seeds" + (f", step{'s' if len(diverged) > 1 else ''} {', '.join(map(str, diverged))}" if diverged else "")
-        rows.append([name, said, sig3(sum(finals) / len(finals)) if finals else "–", sig3(largest)])
+        rows.append([name, said, sig3(sum(finals) / len(finals)) if finals else "–", sig3(largest), f"~1e{round(math.log10(largest))}" if largest > 0 else "0"])
     print_table(rows)
 
 
