@@ -3,11 +3,14 @@
  * The webview speaks first (`ready`); the reply carries the strings, settings and state
  * it needs, after which the host sends events. Messages are validated where they arrive
  * (`isToWebview` / `isFromWebview`): anything else is dropped and logged.
- * No `vscode` import here: both sides compile this file.
+ * No `vscode` import here: both sides compile this file. What the engine defines (a figure,
+ * an experiment's output, a verdict) is imported from it as a type, never retyped: `import type`
+ * only, which esbuild drops, so no engine code reaches a webview bundle through this file.
  */
 import type { LossBaselines } from '../engine/core/curve';
 import type { Verdict } from '../engine/chapter/claims';
 import type { SettingField } from '../engine/experiments/settingFields';
+import type { ExperimentOutput, Figure } from '../engine/experiments/types';
 
 /** A setting shown in the training form, with what the form needs to check it. */
 export interface FieldSpec {
@@ -94,8 +97,9 @@ export interface ExperimentMessage {
   plan?: { runs: number; threads: number; estimateSeconds: number | null; summary: string; tookSeconds?: number };
   /** While running: the output is the runs finished so far (`done` of `total`); after a cancel, what had finished. */
   partial?: { done: number; total: number; cancelled?: boolean };
-  output?: {
-    name: string; config: unknown; headline: string; table: Array<Array<string | number>>; tableTitle?: string; tables?: Array<{ title: string; table: Array<Array<string | number>> }>; figures: ExperimentFigure[]; result?: unknown;
+  /** An experiment's output as the engine makes it (engine/experiments/types.ts), with its name and config; the result may be left out. */
+  output?: Omit<ExperimentOutput<unknown>, 'result'> & {
+    name: string; config: unknown; result?: unknown;
     /** Per row of `table` after its header: experiments a button in the row runs with these settings (the chapter's claims). */
     rowRuns?: Array<Array<{ name: string; config: Record<string, unknown>; label?: string; torchScript?: boolean }>>;
     /** The chapter's page: each row's verdict, which colours the cell in `column` (the words are the table's, in the user's language). */
@@ -115,16 +119,8 @@ export interface ExperimentFormMessage { type: 'experimentForm'; name: string; t
  * characters it covers (the first ones, when the text is longer than the limit).
  */
 export interface ConnectivityMessage { type: 'connectivity'; request: number; window: number; characters: number; matrix: ProbeMatrix | null; error?: string }
-/** A figure as engine/experiments/types.ts describes it (see there for what each field means). */
-export interface ExperimentFigure {
-  id: string; title: string; caption: string; xLabel: string; yLabel: string; logY?: boolean; shareY?: string; x: number[];
-  /** `faint` (the playground's previous setting): a thin grey line under the others, outside the palette. */
-  series: Array<{ name: string; y: Array<number | null>; dash?: boolean; points?: boolean; faint?: boolean; band?: { lower: Array<number | null>; upper: Array<number | null> } }>; references?: Array<{ name: string; y: number }>;
-  marks?: Array<{ series: string; x: number; y: number; label: string }>;
-  diagram?: { kind: 'lstm-stack'; layers: number; steps: number; legend: string };
-  /** A units x time picture instead of lines: `values` row-major (y.length rows, x.length columns), drawn on a colour scale with a bar. */
-  heatmap?: { y: number[]; values: number[]; log?: boolean; valueLabel: string };
-}
+/** A figure, as the engine makes it (engine/experiments/types.ts says what each field means). */
+export type ExperimentFigure = Figure;
 export type ToWebview = InitMessage | StateMessage | ValuesMessage | FieldErrorMessage | FieldHintMessage | ProbeMessage | ExperimentMessage | ExperimentFormMessage | ConnectivityMessage;
 //#endregion
 

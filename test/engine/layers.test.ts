@@ -66,6 +66,15 @@ describe('engine layers', () => {
     assert.deepEqual(loaders, []);
   });
 
+  it('the webview protocol takes the engine\'s types as types only (esbuild drops them: no engine code in a webview bundle through it)', () => {
+    const file = path.join(ENGINE, '..', 'webview', 'protocol.ts');
+    const text = fs.readFileSync(file, 'utf8');
+    const fromEngine = [...text.matchAll(/^import (type )?[^;]*? from '(\.\.\/engine\/[^']+)'/gm)];
+    assert.ok(fromEngine.some((m) => m[2] === '../engine/experiments/types'), 'Figure and ExperimentOutput come from the engine, not retyped');
+    assert.deepEqual(fromEngine.filter((m) => !m[1]).map((m) => m[2]), [], 'a value import from the engine');
+    assert.doesNotMatch(text, /^export interface (ExperimentFigure|Figure|ExperimentOutput)\b/m, 'a retyped engine type');
+  });
+
   it('keeps TensorFlow.js out of the checkpoint format', () => {
     for (const file of sourcesOf(path.join(ENGINE, 'checkpoint'))) {
       const text = fs.readFileSync(file, 'utf8');
