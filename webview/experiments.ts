@@ -589,20 +589,31 @@ function renderMessage(m: ExperimentMessage): void {
   // A partial result's headline has its own id: #headline is the finished experiment's.
   parts.push(el('p', { id: m.partial ? 'partial-headline' : 'headline' }, out.headline), ...(m.running ? [] : [el('div', { class: 'controls' }, exportButton('JSON', 'json'), exportButton('CSV', 'csv'), ...(out.name === 'chapter' ? [exportButton('Markdown', 'md')] : []))]));
   const tableOf = (rows: Array<Array<string | number>>, id: string, runs?: NonNullable<typeof out.rowRuns>, verdicts?: typeof out.verdicts) => {
-    const table = el('table', { class: 'saturated results', id });
+    // A table with run buttons (the chapter's) stacks its rows in a narrow panel, each cell under its column's name.
+    const table = el('table', { class: runs ? 'saturated results with-runs' : 'saturated results', id });
     rows.forEach((row, i) => {
       // The chapter's verdict column takes its verdict's colour (from the row's verdict, never from its words).
       const verdict = i > 0 && verdicts ? verdicts.rows[i - 1] : undefined;
-      const tr = el('tr', {}, ...row.map((v, j) => tableCell(i === 0 ? 'th' : 'td', v, verdict && j === verdicts!.column ? `verdict-${verdict}` : undefined)));
+      const tr = el('tr', {}, ...row.map((v, j) => {
+        const cell = tableCell(i === 0 ? 'th' : 'td', v, verdict && j === verdicts!.column ? `verdict-${verdict}` : undefined);
+        if (runs && i > 0 && rows[0][j] !== undefined) cell.dataset.label = String(rows[0][j]);
+        return cell;
+      }));
       // A row's experiments, each a button that runs it with the settings behind the row.
-      if (runs && i > 0) tr.append(el('td', {}, ...(runs[i - 1] ?? []).map((r) => {
-        const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name }, (strings.runNamed ?? 'Run {0}').replace('{0}', r.label ?? r.name));
+      // The run's name is text that wraps, its buttons short: buttons named "Run The adding problem: memory
+      // across a sequence" kept the column wider than the panel, and its right edge was cut off.
+      if (runs && i > 0) tr.append(el('td', { class: 'row-runs' }, ...(runs[i - 1] ?? []).map((r) => {
+        const named = (strings.runNamed ?? 'Run {0}').replace('{0}', r.label ?? r.name);
+        const b = el('vscode-button', { secondary: '', class: 'row-run', 'data-experiment': r.name, title: named, 'aria-label': named }, strings.runExperiment ?? 'Run');
         b.addEventListener('click', () => api.postMessage({ type: 'runExperiment', name: r.name, config: r.config }));
-        if (!r.torchScript) return b;
-        // The same run as a standalone PyTorch script, with the check's settings as its defaults.
-        const script = el('vscode-button', { secondary: '', class: 'row-torch', 'data-experiment': r.name, title: strings.openTorchScriptHint ?? '' }, strings.torchScriptNamed ?? 'PyTorch script');
-        script.addEventListener('click', () => api.postMessage({ type: 'openTorchScript', name: r.name, config: r.config }));
-        return el('span', { class: 'row-run-pair' }, b, script);
+        const buttons = [b];
+        if (r.torchScript) {
+          // The same run as a standalone PyTorch script, with the check's settings as its defaults.
+          const script = el('vscode-button', { secondary: '', class: 'row-torch', 'data-experiment': r.name, title: strings.openTorchScriptHint ?? '' }, strings.torchScriptNamed ?? 'PyTorch script');
+          script.addEventListener('click', () => api.postMessage({ type: 'openTorchScript', name: r.name, config: r.config }));
+          buttons.push(script);
+        }
+        return el('div', { class: 'row-run-pair' }, el('span', { class: 'row-run-label' }, r.label ?? r.name), el('span', { class: 'row-run-buttons' }, ...buttons));
       })));
       else if (runs && i === 0) tr.append(el('th', {}, ''));
       table.append(tr);

@@ -1528,6 +1528,16 @@ await scenario('the chapter, claim by claim: a quick check in VS Code with progr
     if (captions.length < 8 || !captions.every((c) => /^Shows the claims? [a-z-]+/.test(c))) throw new Error(`the chapter's figures: ${captions.map((c) => c.slice(0, 60)).join(' | ')}`);
     await panel.locator('#caption-vanishing-gradients-init').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'chapter-figures-light.png') });
+    // The claims table, its run buttons and the figures within the panel, at 1400 and in a 700 px window.
+    await expectLaidOut(panel, 'the chapter');
+    await page.setViewportSize({ width: 700, height: 900 });
+    await page.waitForTimeout(500);
+    const narrow = await expectLaidOut(panel, 'the chapter at 700 px');
+    await panel.locator('#results tr', { hasText: 'ReLU' }).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'chapter-700-light.png') });
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.waitForTimeout(500);
+    console.log(`  chapter at 700 px: ${narrow.figures} figures at most ${narrow.widest} px wide in a ${narrow.width} px panel, every button in reach`);
     // Each run of a claim is also offered as a PyTorch script, with the check's settings.
     const runButtons = await panel.locator('#results .row-run').count();
     const scriptButtons = await panel.locator('#results .row-torch').count();
