@@ -7,11 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-// Registers (and types) the chained methods: x.reshape(), x.squeeze(), ...
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-// The gradients of the built-in ops (tfjs-core alone registers none).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core with the chained methods and the gradients registered (tf.ts).
+import { tf } from './tf';
 // The package's "main" (tf-backend-cpu.node.js) is not in its sideEffects list, so a bundler
 // would drop a bare import of it; dist/index.js registers the backend and is listed.
 import '@tensorflow/tfjs-backend-cpu/dist/index.js';

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import { tf } from './backend';
+import { tf } from './tf';
 
 export type KernelVariant = 'relaxed-simd' | 'simd';
 

@@ -8,7 +8,7 @@
  * `Transpose` runs at 4-10 ns per element. These versions read the heap in place and
  * transpose in cache-sized blocks. Same results, bit for bit: they only move numbers.
  */
-import { tf } from './backend';
+import { tf } from './tf';
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
 

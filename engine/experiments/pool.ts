@@ -18,7 +18,7 @@ import { bundledScript, coreCount } from '../core/threads';
 import type { FromPoolWorker, RunRequest } from './poolProtocol';
 import { translator } from '../core/lang';
 import { estimateSeconds } from './estimate';
-import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun, type RunContext } from './types';
+import { ExperimentCancelled, type Experiment, type ExperimentContext, type PlannedRun, type RunContext, type SharedRunPool } from './types';
 
 /**
  * Bytes this process may use: the machine's memory, or its container's limit when lower
@@ -51,7 +51,7 @@ interface PoolTask {
  * start when there is work and stay until close(); a thread whose run is cancelled is
  * terminated (a run cannot be interrupted inside a kernel) and replaced when work waits.
  */
-export class RunPool {
+export class RunPool implements SharedRunPool {
   private readonly queue: PoolTask[] = [];
   private readonly busy = new Map<Worker, PoolTask>();
   private readonly idle: Worker[] = [];
@@ -178,7 +178,8 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
     return outcomes;
   }
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
-  const pool = ctx.pool ?? new RunPool(threads);
+  const own = ctx.pool ? undefined : new RunPool(threads);
+  const pool: SharedRunPool = ctx.pool ?? own!;
   // One experiment's runs stop together: the first failure cancels the others still queued or running.
   const stop = stopTogether(ctx.signal, runs.length);
   // The runs' expected seconds (estimate.ts) order them against other experiments' in a shared pool; the plan's cost within this one.
@@ -198,7 +199,7 @@ export async function runPlanned<C, J, O>(experiment: Experiment<never, unknown,
     }));
   } finally {
     stop.dispose();
-    if (!ctx.pool) await pool.close();
+    await own?.close();
   }
   return outcomes;
 }

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import type { Bilingual, Lang, Tr } from '../core/lang';
-import type { RunPool } from './pool';
+import type { RunRequest } from './poolProtocol';
 import type { RunShape } from './bounds';
 
 /** What one run (or a whole experiment) is given: cancel, and a place to say how far it got. */
@@ -20,13 +20,23 @@ export interface RunContext {
   tr: Tr;
 }
 
+/**
+ * Threads that do planned runs of any experiment, longest expected first (pool.ts's RunPool),
+ * shared by experiments running at the same time (the chapter check's).
+ */
+export interface SharedRunPool {
+  readonly threads: number;
+  /** Does run `request.index` of `request.experiment`; rejects with ExperimentCancelled when `signal` aborts first. `priority`: larger first. */
+  run(request: Omit<RunRequest, 'type' | 'backend'>, priority: number, progress: (fraction: number, message: string) => void, signal?: AbortSignal): Promise<unknown>;
+}
+
 export interface ExperimentContext extends Omit<RunContext, 'tr' | 'progress'> {
   /** Progress in [0, 1], a message, and the seconds left (from the estimate, then the pace so far; null when unknown). */
   progress(fraction: number, message: string, secondsLeft?: number | null): void;
   /** Worker threads for the runs: undefined = one per core (at most one per run); 1 = all in this thread. */
   workers?: number;
   /** Threads shared with other experiments running at the same time (the chapter check's); `workers` is then not read. */
-  pool?: RunPool;
+  pool?: SharedRunPool;
   /** The language of everything the experiment says (default English). */
   lang?: Lang;
   /** Where it runs, for the time estimate: in the editor the runs share the cores with it (estimate.ts). */
