@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // Bounded, regular-file-only reads and the liveness of a process; neither module loads TensorFlow.js.
-import { processAlive } from '../engine/checkpoint/folder';
+import { processAlive } from '../engine/io/processes';
 import { readRegularFile } from '../engine/io/files';
 
 /** What a run trains on; `file`: the file a selection was taken from (it names the run). */

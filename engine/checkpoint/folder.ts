@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { CataloguedError, SAVE_ERRNOS, message, messageOf, renderMessage, type EngineMessage } from '../core/messages';
 import { FileRefusedError, MAX_NAME_BYTES, READ_CHUNK, WRITE_CHUNK, kindOf, nameBytes, openRegularFile, readAt, writeAll } from '../io/files';
 import { readSafetensorsFile } from './safetensors';
+import { processAlive } from '../io/processes';
 
 export const CHECKPOINT_FORMAT = 'seqlab-checkpoint';
 export const MODEL_FILE = 'model.safetensors';
@@ -62,18 +63,6 @@ function leftoversOf(target: string): Leftover[] {
     if (m && m[1] === base) out.push({ dir: path.join(parent, name), kind: m[2] as 'tmp' | 'old', pid: m[3] ? Number(m[3]) : null });
   }
   return out;
-}
-
-/** Whether a process (a saving SeqLab, an extension host) is still running; null = unknown = gone. */
-export function processAlive(pid: number | null): boolean {
-  if (pid === null) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -34,7 +34,8 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { message, renderMessage, type EngineMessage } from '../core/messages';
 import { nameBytes } from '../io/files';
-import { CheckpointError, MAX_SAVED_NAME_BYTES, processAlive, tooLong } from './folder';
+import { CheckpointError, MAX_SAVED_NAME_BYTES, tooLong } from './folder';
+import { processAlive } from '../io/processes';
 
 export interface LockInfo {
   pid: number;

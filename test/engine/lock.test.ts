@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { describeHolder, FolderLockedError, lockFileOf, lockFolder, lockHolder, processInstance, recoverStaleLock, releaseLocksOfThread } from '../../engine/checkpoint/lock';
 import { MAX_SAVED_NAME_BYTES } from '../../engine/checkpoint/folder';
 import { readCheckpointMeta } from '../../engine/checkpoint/format';
+import { processAlive } from '../../engine/io/processes';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-lock-'));
@@ -24,6 +25,13 @@ function deadPid(): number {
 }
 
 describe('folder lock', () => {
+  it('tells a running process from one that has ended (engine/io/processes.ts: the lock, a save\'s leftovers and the runs in progress ask it)', () => {
+    assert.equal(processAlive(process.pid), true);
+    assert.equal(processAlive(process.ppid), true, 'a process this one did not start');
+    assert.equal(processAlive(deadPid()), false);
+    assert.equal(processAlive(null), false, 'unknown is gone');
+  });
+
   it('is taken whole, refused to a second holder with its pid, and released', () => {
     const dir = path.join(root, 'a');
     const lock = lockFolder(dir, 'training');
