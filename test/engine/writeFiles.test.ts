@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WRITE_CHUNK, formatBytes, isOwnedText, ownedText, readRegularFile, writeAll, writeNewFile } from '../../engine/io/files';
+import { WRITE_CHUNK, checkOwnedFiles, formatBytes, isOwnedText, ownedText, readRegularFile, writeAll, writeNewFile, writeOwnedFiles } from '../../engine/io/files';
 import { writeFileSynced } from '../../engine/checkpoint/folder';
 import { writeMarkdown } from '../../engine/cli/chapter';
 import type { Figure } from '../../engine/experiments/types';
@@ -126,6 +126,36 @@ describe('descriptors and file systems without hard links', () => {
   it('formatBytes: bytes below 1 KiB, one decimal below 10 of a unit, up to TiB, which it stays at', () => {
     assert.deepEqual([0, 1023, 1024, 1536, 10 * 1024, 1024 ** 2, 1.5 * 1024 ** 3, 1024 ** 4, 1024 ** 5].map(formatBytes),
       ['0 bytes', '1023 bytes', '1.0 KiB', '1.5 KiB', '10 KiB', '1.0 MiB', '1.5 GiB', '1.0 TiB', '1024 TiB']);
+  });
+});
+
+describe('writeOwnedFiles checks every name before it writes anything', () => {
+  it('a file outside the figures folder is checked for its own folder, not only the figures folder for its', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'owned-'));
+    const elsewhere = path.join(dir, 'no-such-folder', 'report.md');
+    assert.throws(() => checkOwnedFiles([elsewhere, path.join(dir, 'figures', 'one.svg')], { folder: path.join(dir, 'figures') }), /the folder .*no-such-folder does not exist/);
+    assert.throws(() => writeOwnedFiles([{ file: elsewhere, data: ownedText('x', 'test') }, { file: path.join(dir, 'figures', 'one.svg'), data: ownedText('<svg/>', 'test') }], { folder: path.join(dir, 'figures') }), /no-such-folder does not exist/);
+    assert.deepEqual(fs.readdirSync(dir), [], 'no figures folder made');
+  });
+
+  it('a name it may not use is refused before any file is opened for writing or any folder made', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'owned-'));
+    fs.writeFileSync(path.join(dir, 'notes.md'), 'my own notes\n');
+    const node = require('node:fs') as typeof fs;
+    const open = mock.method(node, 'openSync');
+    const mkdir = mock.method(node, 'mkdirSync');
+    try {
+      const files = [{ file: path.join(dir, 'figs', 'one.svg'), data: ownedText('<svg/>', 'test') }, { file: path.join(dir, 'notes.md'), data: ownedText('# r', 'test') }];
+      assert.throws(() => writeOwnedFiles(files, { folder: path.join(dir, 'figs') }), /will not write: .*notes\.md exists and SeqLab did not write it/);
+      const long = [{ file: path.join(dir, `${'x'.repeat(256)}.md`), data: ownedText('# r', 'test') }];
+      assert.throws(() => writeOwnedFiles(long), /is too long for the file system/);
+      assert.deepEqual(open.mock.calls.map((c) => c.arguments[1]).filter((flags) => (typeof flags === 'number' ? (flags & 3) !== 0 : flags !== undefined && flags !== 'r')), [], 'nothing opened for writing (reads open O_RDONLY)');
+      assert.equal(mkdir.mock.callCount(), 0, 'no folder made');
+    } finally {
+      open.mock.restore();
+      mkdir.mock.restore();
+    }
+    assert.deepEqual(fs.readdirSync(dir), ['notes.md']);
   });
 });
 
