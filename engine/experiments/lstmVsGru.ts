@@ -13,6 +13,7 @@ import { meanOfSeeds, ofSeeds, type Bilingual } from '../core/lang';
 import type { Experiment } from './types';
 import { optimizerSlots } from './bounds';
 import { banded, byName, record, type Run } from './trainingRecorder';
+import { generationField } from '../model/generationConfig';
 
 /** The text lstm-vs-gru trains on (its first `maxCharacters`), with its distinct characters and the share the vocabulary cap keeps. */
 export const BUILT_IN_TEXTS = ['english', 'chinese-news'] as const;
@@ -81,6 +82,9 @@ export function unigramPairShare(text: string): number {
 /** Distinct characters of the built-in corpus, the cost model's reference. */
 const BUILT_IN_VOCABULARY = 54;
 
+/** Generation's temperature (model/generationConfig.ts): its range bounds the continuations'. */
+const TEMPERATURE = generationField('temperature');
+
 const versusSchema = z.object({
   text: z.string().optional(), // the user's text (selection or file); the built-in corpus when absent
   corpus: z.enum(BUILT_IN_TEXTS).default('english'), // which built-in text, when there is no text of the user's
@@ -96,7 +100,8 @@ const versusSchema = z.object({
   learningRate: z.number().gt(0).max(10).default(3e-3),
   prompt: z.string().max(500).default(''), // '' = the text's own: "The network", "新华社北京", or the start of the student's text
   sampleLength: z.number().int().min(0).max(1_000).default(60),
-  temperature: z.number().min(0).max(5).default(0.8),
+  // The range is generation's (model/generationConfig.ts); 0.8, not Generate's default, is what the description's measurements drew at.
+  temperature: z.number().min(TEMPERATURE.min!).max(TEMPERATURE.max!).default(0.8),
   seeds: z.number().int().min(1).max(20).default(SEEDS_DEFAULT),
   seed: z.number().int().min(0).default(1),
 }).strict();
