@@ -4,7 +4,7 @@
  * can), the protocol's reply parser, and the engine choice. The engine itself, with Debian's
  * PyTorch, is checked by test/interop/check_torch_engine.py.
  */
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { decideEngine, NoTorchError } from '../../engine/torch/choose';
 import { encodeWindows, parseTorchReply, torchRequestLine } from '../../engine/torch/protocol';
 import { describeTorch, isOldTorch, pathPythons, probePython, pythonFromPath, torchVersion } from '../../engine/torch/python';
+import { removeStaleWorkFolders } from '../../engine/torch/isolation';
 
 const posix = process.platform !== 'win32';
 
@@ -35,6 +36,55 @@ describe('finding PyTorch', { skip: !posix && 'the stand-in interpreters are she
     assert.equal(isOldTorch('1.9.1'), true);
     assert.equal(isOldTorch('1.10.0'), false);
     assert.equal(isOldTorch('2.0.0'), false);
+    // A version with no major.minor at its start reads as 0.0: older than any, so refused.
+    assert.deepEqual(torchVersion('nightly'), [0, 0]);
+    assert.equal(isOldTorch('nightly'), true);
+  });
+
+  it('a command on PATH that is there but cannot be run (no execute bit) is said so, not taken for a crashed Python', async () => {
+    const bin = fs.mkdtempSync(path.join(dir, 'bin-'));
+    fs.writeFileSync(path.join(bin, 'seqlab-noexec-python'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved ?? ''}`;
+    try {
+      const probe = await probePython(pythonFromPath('seqlab-noexec-python', 'test'));
+      assert.ok(!probe.ok && probe.reason === 'crashed');
+      assert.match(probe.message, /^seqlab-noexec-python cannot be run \(permission denied\): choose a Python interpreter$/);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('no private working folder (the temp folder is a file): the interpreter is not run, and that is said', async () => {
+    const gpu = fakePython(dir, 'would-answer', probeLine({ torch: '2.4.0', cuda: null, devices: [] }));
+    const notAFolder = path.join(dir, 'tmp-is-a-file');
+    fs.writeFileSync(notAFolder, '');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = notAFolder;
+    try {
+      const probe = await probePython(pythonFromPath(gpu, 'test'));
+      assert.ok(!probe.ok && probe.reason === 'crashed', 'not run from the current folder instead');
+      assert.match(probe.message, /was not run: no private working folder could be made in the temp folder/);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
+  it('a scratch folder whose process is another user\'s (kill says EPERM) is alive: kept; once gone (ESRCH), removed', () => {
+    const tmp = fs.mkdtempSync(path.join(dir, 'scratch-'));
+    const folder = path.join(tmp, 'seqlab-torch-999999998-abcdef');
+    fs.mkdirSync(folder);
+    const kill = mock.method(process, 'kill', () => {
+      throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+    });
+    try {
+      assert.deepEqual(removeStaleWorkFolders(tmp), []);
+    } finally {
+      kill.mock.restore();
+    }
+    assert.ok(fs.existsSync(folder));
+    assert.deepEqual(removeStaleWorkFolders(tmp), [folder], 'pid 999999998 is no process');
   });
 
   it('says what an interpreter has: torch and its devices, or why not', async () => {
