@@ -3,7 +3,7 @@
  * checkpoint at its path (SIGKILLs at random points of real saves in another process),
  * readers during saves, and cleanup of what killed saves leave behind.
  */
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -316,3 +316,41 @@ function waitForReady(child: ChildProcess): Promise<void> {
     child.once('exit', (code) => reject(new Error(`the saving process exited (${code}) before it was ready`)));
   });
 }
+
+describe('checkpoint folders: a reader\'s retries, counted', () => {
+  /** The waits a read makes between its attempts (Atomics.wait, stubbed: nothing sleeps), and what it threw. */
+  function waitsOf(read: () => unknown): { waits: number[]; blocking: boolean; error: unknown } {
+    const wait = mock.method(Atomics, 'wait', () => 'timed-out' as const);
+    try {
+      let error: unknown;
+      try {
+        read();
+      } catch (err) {
+        error = err;
+      }
+      const calls = wait.mock.calls.map((c) => c.arguments as unknown as [Int32Array, number, number, number]);
+      // A wait blocks only when the value it is given is the one in the array (else it returns 'not-equal' at once).
+      return { waits: calls.map((a) => a[3]), blocking: calls.every(([array, index, value]) => array[index] === value), error };
+    } finally {
+      wait.mock.restore();
+    }
+  }
+
+  it('a damaged checkpoint with no save under way fails at once; with one under way, after 20 waits of 5, 10, ... 100 ms', () => {
+    const base = tmp();
+    const target = path.join(base, 'model');
+    writeCheckpointFolder(target, syntheticCheckpoint(1));
+    const weights = path.join(target, 'model.safetensors');
+    fs.truncateSync(weights, Math.floor(fs.statSync(weights).size / 2));
+    const alone = waitsOf(() => readCheckpointFolder(target));
+    assert.ok(alone.error instanceof Error, 'the damaged checkpoint is refused');
+    assert.deepEqual(alone.waits, [], 'no save under way: no retry');
+    // A save of this process under way beside it (made now): the read may have met a swap, so it tries again, 20 times.
+    const live = `${target}.tmp-${process.pid}-0000000f`;
+    fs.mkdirSync(live);
+    const racing = waitsOf(() => readCheckpointFolder(target));
+    assert.equal((racing.error as Error)?.message, (alone.error as Error).message, 'the same refusal in the end');
+    assert.deepEqual(racing.waits, Array.from({ length: 20 }, (_, k) => 5 * (k + 1)));
+    assert.ok(racing.blocking, 'each wait really waits');
+  });
+});
