@@ -2,7 +2,7 @@
  * One run per folder (engine/checkpoint/lock.ts): the lock itself, its stale and foreign
  * cases, and two real `seqlab train` processes started together on one --out.
  */
-import { describe, it, after } from 'node:test';
+import { describe, it, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -142,6 +142,38 @@ describe('folder lock', () => {
     refused();
     lock({ started: new Date(Date.now() - process.uptime() * 1000 - 60_000).toISOString() });
     takes();
+  });
+
+  it('a lock of an older SeqLab (no instance) is ours when taken after this process started, even long after: the start is now minus the uptime in seconds', () => {
+    const dir = path.join(root, 'older');
+    const file = lockFileOf(dir);
+    // This process has run an hour (its uptime, in seconds); the lock was taken half an hour ago, and one two hours ago.
+    const uptime = mock.method(process, 'uptime', () => 3600);
+    try {
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, thread: 0, host: os.hostname(), purpose: 'training', nonce: 'x', started: new Date(Date.now() - 1800_000).toISOString() }));
+      assert.throws(() => lockFolder(dir, 'training'), new RegExp(`process ${process.pid} on this machine \\(training`));
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, thread: 0, host: os.hostname(), purpose: 'training', nonce: 'x', started: new Date(Date.now() - 7200_000).toISOString() }));
+      lockFolder(dir, 'training').release();
+    } finally {
+      uptime.mock.restore();
+    }
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  it('a lock released and taken again by others at every attempt is given up after 5 attempts, as contended', () => {
+    const dir = path.join(root, 'contended');
+    fs.mkdirSync(dir, { recursive: true });
+    // Each link finds the name taken, and each look finds it free again: another process taking and releasing it every time.
+    const link = mock.method(require('node:fs') as typeof fs, 'linkSync', () => {
+      throw Object.assign(new Error('EEXIST: file already exists'), { code: 'EEXIST' });
+    });
+    try {
+      assert.throws(() => lockFolder(dir, 'training'), (e: Error) => e instanceof FolderLockedError && e.holder === null && !/process \d+/.test(e.message));
+      assert.equal(link.mock.callCount(), 5);
+    } finally {
+      link.mock.restore();
+    }
+    assert.deepEqual(fs.readdirSync(dir), [], 'no draft left');
   });
 
   it('a lock whose pid is 0, -1 or not a whole number is damaged: refused as unidentifiable, never as held by a process, and left as it was', () => {
