@@ -29,7 +29,7 @@ export const KNOWN_BUGS = [
   { name: 'the PyTorch engine sends the loss as the gradient norm', file: 'engine/torch/engine.py', find: '"gradNorm": finite(norm)', replace: '"gradNorm": finite(loss)', test: interop('check_torch_engine'), torch: true, build: true },
   { name: 'the PyTorch engine\'s replies all carry id 0', file: 'engine/torch/engine.py', find: 'send({"type": "stepped", "id": req_id,', replace: 'send({"type": "stepped", "id": 0,', test: interop('check_torch_engine'), torch: true, build: true },
   { name: 'the PyTorch engine leaves out an optimiser setting (weight decay: it trains with the default)', file: 'engine/torch/engine.py', find: ', "weightDecay": init["weightDecay"]}', replace: '}', test: interop('check_torch_engine'), torch: true, build: true },
-  { name: 'seed ranges printed high-low', file: 'engine/experiments/seeds.ts', find: 'const [lo, hi] = [Math.min(...kept), Math.max(...kept)];', replace: 'const [lo, hi] = [Math.max(...kept), Math.min(...kept)];', test: unit(['seedRanges']) },
+  { name: 'seed ranges printed high-low', file: 'engine/experiments/seeds.ts', find: 'const [lo, hi] = [show(Math.min(...values)), show(Math.max(...values))];', replace: 'const [lo, hi] = [show(Math.max(...values)), show(Math.min(...values))];', test: unit(['seedRanges']) },
   { name: 'resume forgets the elapsed time (the budget restarts)', file: 'engine/train/trainer.ts', find: 'const elapsedBefore = state.elapsedSeconds;', replace: 'const elapsedBefore = 0;', test: unit(['train'], 'resume|Resume') },
   { name: 'a long prompt keeps its start instead of its end', file: 'engine/model/sample.ts', find: 'ids = ids.slice(ids.length - o.maxPromptTokens);', replace: 'ids = ids.slice(0, o.maxPromptTokens);', test: unit(['sample']) },
 ];
