@@ -82,3 +82,20 @@ export function manifestEntry(field: FieldRange, nlsKey: string): object {
     ...defined({ minimum: field.min, exclusiveMinimum: field.exclusiveMin, maximum: field.max }),
   };
 }
+
+/** A settings section as package.json holds it: `seqlab.<section>.<setting>` entries (descriptions by nls key) and those keys' texts in English and Chinese. */
+export interface SettingsManifest { properties: Record<string, object>; nls: { en: Record<string, string>; zh: Record<string, string> } }
+
+/** The manifest of the fields that are settings, under `seqlab.<section>.` (train, generate). */
+export function manifestOf(section: string, fields: ReadonlyArray<FieldRange & { setting: string; en: string; zh: string }>): SettingsManifest {
+  const properties: Record<string, object> = {};
+  const en: Record<string, string> = {};
+  const zh: Record<string, string> = {};
+  for (const f of fields) {
+    const nlsKey = `config.${section}.${f.setting}`;
+    properties[`seqlab.${section}.${f.setting}`] = manifestEntry(f, nlsKey);
+    en[nlsKey] = f.en;
+    zh[nlsKey] = f.zh;
+  }
+  return { properties, nls: { en, zh } };
+}

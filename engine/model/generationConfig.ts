@@ -9,7 +9,7 @@
  */
 import * as z from 'zod/mini';
 import type { Bilingual } from '../core/lang';
-import { checkField, fieldsOf, manifestEntry, type FieldRange } from '../core/schemaFields';
+import { checkField, fieldsOf, manifestOf, type FieldRange, type SettingsManifest } from '../core/schemaFields';
 
 /** What an option says about itself, beside its type, range and default. */
 export interface GenerationMeta extends Bilingual {
@@ -95,17 +95,8 @@ export function generationFlagOf(field: GenerationField): string | null {
  * The `contributes.configuration` entries of the generation settings, as package.json holds
  * them (descriptions by nls key), and those keys' texts in English and Chinese.
  */
-export function generationManifest(): { properties: Record<string, object>; nls: { en: Record<string, string>; zh: Record<string, string> } } {
-  const properties: Record<string, object> = {};
-  const en: Record<string, string> = {};
-  const zh: Record<string, string> = {};
-  for (const f of GENERATION_SETTING_FIELDS) {
-    const nlsKey = `config.generate.${f.setting}`;
-    properties[`seqlab.generate.${f.setting}`] = manifestEntry(f, nlsKey);
-    en[nlsKey] = f.en;
-    zh[nlsKey] = f.zh;
-  }
-  return { properties, nls: { en, zh } };
+export function generationManifest(): SettingsManifest {
+  return manifestOf('generate', GENERATION_SETTING_FIELDS);
 }
 
 /**

@@ -5,7 +5,7 @@
  * default. No TensorFlow.js: the extension host and the build script import this.
  */
 import { TrainConfigSchema, type FieldMeta, type TrainConfig } from './config';
-import { checkField, fieldsOf, manifestEntry, type FieldKind, type FieldRange } from '../core/schemaFields';
+import { checkField, fieldsOf, manifestOf, type FieldKind, type FieldRange, type SettingsManifest } from '../core/schemaFields';
 
 export { checkField, type FieldKind };
 
@@ -36,15 +36,6 @@ export function configFromSettings(values: Readonly<Record<string, unknown>>): P
  * The `contributes.configuration` entries of the training settings, as package.json holds
  * them (descriptions by nls key), and those keys' texts in English and Chinese.
  */
-export function settingsManifest(): { properties: Record<string, object>; nls: { en: Record<string, string>; zh: Record<string, string> } } {
-  const properties: Record<string, object> = {};
-  const en: Record<string, string> = {};
-  const zh: Record<string, string> = {};
-  for (const f of SETTING_FIELDS) {
-    const nlsKey = `config.train.${f.setting}`;
-    properties[`seqlab.train.${f.setting}`] = manifestEntry(f, nlsKey);
-    en[nlsKey] = f.en;
-    zh[nlsKey] = f.zh;
-  }
-  return { properties, nls: { en, zh } };
+export function settingsManifest(): SettingsManifest {
+  return manifestOf('train', SETTING_FIELDS);
 }
