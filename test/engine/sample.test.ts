@@ -136,6 +136,33 @@ describe('sampling', () => {
     m.dispose();
   });
 
+  it('tokens per second: none for one token, a positive rate over the tokens after the first', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const one = (await collect(sample(m, vocabulary, 'the', { length: 1, temperature: 0 }))).summary;
+    assert.deepEqual([one.tokens, one.tokensPerSecond], [1, null]);
+    const five = (await collect(sample(m, vocabulary, 'the', { length: 5, temperature: 0 }))).summary;
+    assert.ok(five.tokens === 5 && five.tokensPerSecond !== null && Number.isFinite(five.tokensPerSecond) && five.tokensPerSecond > 0, `${five.tokensPerSecond}`);
+    m.dispose();
+  });
+
+  it('a normalised model (stepped through the module) leaves no tensors behind either', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, numLayers: 2, cell: 'lstm', normalization: 'layer', seed: 3 });
+    const before = tf.memory().numTensors;
+    await sampleText(m, vocabulary, 'the quick', { length: 10, temperature: 0 });
+    assert.equal(tf.memory().numTensors, before);
+    m.dispose();
+  });
+
+  it('names the unknown prompt characters most frequent first; an empty stop string is no stop', async () => {
+    const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
+    const { summary } = await collect(sample(m, vocabulary, 'the X QQ ZZZ', { length: 3 }));
+    assert.deepEqual(summary.unknownCharacters, ['Z', 'Q', 'X']);
+    const greedy = await sampleText(m, vocabulary, 'the', { length: 20, temperature: 0 });
+    const empty = await collect(sample(m, vocabulary, 'the', { length: 20, temperature: 0, stop: [''] }));
+    assert.deepEqual([empty.summary.text, empty.summary.stopReason], [greedy, 'length']);
+    m.dispose();
+  });
+
   it('is cancelled between tokens', async () => {
     const m = new CharLM({ vocabSize: vocabulary.size, embeddingSize: 6, hiddenSize: 12, seed: 5 });
     const controller = new AbortController();
