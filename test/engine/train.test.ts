@@ -12,7 +12,7 @@ import { loadCheckpoint } from '../../engine/train/checkpointing';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
 import { parseTrainConfig } from '../../engine/train/config';
 import { trainFromRequest, type TrainSummary } from '../../engine/train/session';
-import type { TrainEvent } from '../../engine/train/trainer';
+import { validationWindows, type TrainEvent } from '../../engine/train/trainer';
 
 const small = { hidden: 24, embed: 8, seqLen: 16, batch: 8, steps: 30, evalInterval: 10, sampleInterval: 15, sampleLength: 20, progressIntervalMs: 50 };
 
@@ -325,5 +325,31 @@ describe('training', () => {
     const before = tf.memory().numTensors;
     await drain(trainFromRequest({ source: { kind: 'text', text: DEMO_CORPUS }, config: { ...small, steps: 12 } }));
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('validation windows', () => {
+  /** Each window's first token, read back from `data` (ids 0, 1, 2, ... so a token is its position), and that each window is contiguous. */
+  const startsOf = (length: number, seqLen: number, count: number) => {
+    const { data, rows } = validationWindows(Int32Array.from({ length }, (_, i) => i), seqLen, count);
+    const width = seqLen + 1;
+    assert.equal(data.length, rows * width);
+    for (let r = 0; r < rows; r++) for (let k = 1; k < width; k++) assert.equal(data[r * width + k], data[r * width] + k, `window ${r} is contiguous`);
+    return Array.from({ length: rows }, (_, r) => data[r * width]);
+  };
+
+  it('at the defaults (64 windows of 64 characters) over a 20,000-character validation text: spread evenly from its start, inside it', () => {
+    // stride floor((20,000 - 65) / 63) = 316: windows start at 0, 316, ..., 19,908.
+    assert.deepEqual(startsOf(20_000, 64, 64), Array.from({ length: 64 }, (_, r) => r * 316));
+  });
+
+  it('as many windows as the text holds: 3 of 65 in 195 tokens, to its end; 2 in 129, 1 in 128 (a validation text holds at least one: prepareData)', () => {
+    assert.deepEqual(startsOf(195, 64, 64), [0, 65, 130]);
+    assert.deepEqual(startsOf(100, 64, 64), [0]);
+    // Windows of 64 inputs share their edge token (one's last target is the next one's first input): 129 tokens hold two, 128 one.
+    assert.deepEqual(startsOf(129, 64, 64), [0, 64]);
+    assert.deepEqual(startsOf(128, 64, 64), [0]);
+    // Fewer asked than the text holds: spread over it, the last ending at the end.
+    assert.deepEqual(startsOf(1000, 9, 4), [0, 330, 660, 990]);
   });
 });
