@@ -585,6 +585,8 @@ export const CLAIMS: Claim[] = [
           `结论取决于步数预算：${judged.map((x) => `${at(x)}${verdictText(x.verdict, tr)}，LSTM 解决了 ${ofSeedsText(tr, x.solved('lstm'), x.n)}`).join('；')}`), ...judged.flatMap((x) => x.conditions.map((c) => `${at(x)}: ${c}`))];
       // Steps to the threshold in each seed, at each budget: a yes/no hides how close a seed came.
       const crossings = (x: (typeof judged)[number], c: string) => x.runsOf(c).map((run) => run.crossedAt ?? tr('never', '未达到')).join(', ');
+      // "at step 680" for one seed, "at steps 496, 560, 680" for several (the quick check read "at steps 680").
+      const atSteps = (x: (typeof judged)[number], c: string) => `${x.runsOf(c).length === 1 ? 'step' : 'steps'} ${crossings(x, c)}`;
       const cells = [...new Set(judged.flatMap((x) => x.cells))];
       const gru = judged.filter((x) => x.runsOf('gru').length);
       return {
@@ -593,7 +595,7 @@ export const CLAIMS: Claim[] = [
         numbers: Object.fromEntries(judged.flatMap((x) => cells.flatMap((c) => [
           [`${c}, ${x.steps} steps: MSE`, sig3(x.mse(c))], [`${c}, ${x.steps} steps: solved`, ofSeedsText(tr, x.solved(c), x.n)], [`${c}, ${x.steps} steps: step below 0.05, per seed`, crossings(x, c)],
         ]))),
-        evidence: tr(`Adding problem at length ${low.length} (a baseline that ignores the inputs scores ${sig3(low.a.baseline)}), test MSE after training: ${judged.map((x) => `at ${x.steps} steps ${x.cells.filter((c) => c !== 'gru').map((c) => `${c} ${sig3(x.mse(c))}`).join(', ')}, solved in every seed by ${x.cells.filter((c) => c !== 'gru' && x.solved(c) === x.n).join(', ') || 'none'}`).join('; ')}. The LSTM went below 0.05 at steps ${judged.map((x) => `${crossings(x, 'lstm')} (budget ${x.steps})`).join(' and ')}.${gru.length ? ` For comparison, not judged: the GRU solved it in ${gru.map((x) => `${ofSeedsText(tr, x.solved('gru'), x.n)} at ${x.steps} steps (steps ${crossings(x, 'gru')})`).join(', ')}.` : ''}${oneBudget}`,
+        evidence: tr(`Adding problem at length ${low.length} (a baseline that ignores the inputs scores ${sig3(low.a.baseline)}), test MSE after training: ${judged.map((x) => `at ${x.steps} steps ${x.cells.filter((c) => c !== 'gru').map((c) => `${c} ${sig3(x.mse(c))}`).join(', ')}, solved in every seed by ${x.cells.filter((c) => c !== 'gru' && x.solved(c) === x.n).join(', ') || 'none'}`).join('; ')}. The LSTM went below 0.05 at ${judged.map((x) => `${atSteps(x, 'lstm')} (budget ${x.steps})`).join(' and ')}.${gru.length ? ` For comparison, not judged: the GRU solved it in ${gru.map((x) => `${ofSeedsText(tr, x.solved('gru'), x.n)} at ${x.steps} steps (${atSteps(x, 'gru')})`).join(', ')}.` : ''}${oneBudget}`,
           `长度 ${low.length} 的加法问题（忽略输入的基线为 ${sig3(low.a.baseline)}），训练后的测试 MSE：${judged.map((x) => `${x.steps} 步时 ${x.cells.filter((c) => c !== 'gru').map((c) => `${c} ${sig3(x.mse(c))}`).join('，')}，每个种子都解决的：${x.cells.filter((c) => c !== 'gru' && x.solved(c) === x.n).join('、') || '无'}`).join('；')}。LSTM 低于 0.05 的步数：${judged.map((x) => `${crossings(x, 'lstm')}（预算 ${x.steps}）`).join('，')}。${gru.length ? `仅供比较、不作判断：GRU 解决了 ${gru.map((x) => `${ofSeedsText(tr, x.solved('gru'), x.n)}（${x.steps} 步，步数 ${crossings(x, 'gru')}）`).join('，')}。` : ''}${oneBudget}`),
       };
     },
