@@ -271,8 +271,7 @@ describe('the bad-input catalogue, through the real command line', () => {
     fs.truncateSync(file, 8 + header.length + floats * 4);
     // Unread, counted in bytes, not seconds (a busy machine took 4 s to refuse it from the header):
     // the command line's own read() calls, from /proc/self/io as it exits (Linux; elsewhere not counted).
-    const probe = path.join(path.dirname(dir), 'bytes-read.mjs');
-    fs.writeFileSync(probe, "import * as fs from 'node:fs';\nprocess.on('exit', () => { try { fs.writeSync(2, `\\nbytes read: ${/rchar: (\\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))[1]}\\n`); } catch {} });\n");
+    const probe = path.join(__dirname, 'support', 'bytesRead.mjs');
     const r = spawnSync(process.execPath, ['--import', pathToFileURL(probe).href, CLI, 'sample', '--prompt', 'x', '--model', dir], { encoding: 'utf8', cwd: ws, timeout: 120_000 });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /model.safetensors in .* does not fit the model in seqlab.json: embedding.weight has shape \[9500000,50\] in the file/);
